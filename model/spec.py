@@ -1,0 +1,200 @@
+"""The integer SNN specification: the one description every consumer reads.
+
+Plain frozen dataclasses, no torch and no Amaranth, so the golden model (`sim/`), the RTL generator
+(`hw/`), the firmware generator (`firmware/`) and the energy model all import this module and nothing
+downstream re-derives a width or a scale. The arithmetic these fields parameterise is written down
+once, in `docs/arithmetic.md` and in the docstrings of `sim/golden.py` and `sim/preprocess.py`.
+
+Two kinds of field:
+- *hardware configuration*: shapes, widths, T, the preprocessing. Changing any of them needs new RTL.
+- *loadable values*: weights, biases, thresholds and initial membranes. A retrained model with the
+  same hardware configuration runs on the same silicon through the load port.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+LAYER_KINDS = ("conv1d", "dense")
+SOURCES = ("input", "spikes")
+RR_FEATURES = ("prev_ratio", "next_ratio", "prev", "next", "local")
+DECISIONS = ("argmax_lowest_index",)
+NEURONS = ("if",)
+
+# Limits of what the flow supports. The golden model computes in float64 BLAS and relies on
+# every partial sum being an exact integer below 2**53; 32-bit state also keeps the RTL sane.
+MAX_WEIGHT_BITS = 16
+MAX_STATE_BITS = 32
+MAX_INPUT_BITS = 16
+
+
+class SpecError(ValueError):
+    """A specification that is inconsistent or outside what the flow supports."""
+
+
+def signed_range(bits: int) -> tuple[int, int]:
+    """Inclusive range of a two's-complement integer of `bits` bits."""
+    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+
+def unsigned_range(bits: int) -> tuple[int, int]:
+    return 0, (1 << bits) - 1
+
+
+def signed_bits_for(lo: int, hi: int) -> int:
+    """Smallest two's-complement width holding every integer in [lo, hi]."""
+    bits = 1
+    while not (signed_range(bits)[0] <= lo and hi <= signed_range(bits)[1]):
+        bits += 1
+    return bits
+
+
+@dataclass(frozen=True)
+class Preprocess:
+    """The integer front end the chip does *not* do (firmware does it; see `sim/preprocess.py`).
+
+    A beat is the raw window `[r - before, r + after)` of ADC samples at `fs` Hz and `gain` ADC
+    units per mV, plus the RR intervals (previous, next, local mean) in samples at `fs`.
+    """
+
+    fs: int = 360
+    gain: float = 200.0
+    before: int = 96
+    after: int = 160
+    downsample: int = 4
+    input_shift: int = 1
+    input_bits: int = 12
+    rr_features: tuple[str, ...] = ("prev_ratio", "next_ratio", "prev", "local")
+    rr_bits: int = 10
+    ratio_shift: int = 8
+    rr_shift: int = 1
+    local_rr_beats: int = 10
+
+    @property
+    def window(self) -> int:
+        return self.before + self.after
+
+    @property
+    def n_samples(self) -> int:
+        """Samples per beat that enter the chip (after downsampling)."""
+        return self.window // self.downsample
+
+    def validate(self) -> None:
+        if self.fs <= 0 or self.gain <= 0:
+            raise SpecError(f"preprocess: fs and gain must be positive, not {self.fs}, {self.gain}")
+        if self.before < 0 or self.after <= 0:
+            raise SpecError(f"preprocess: bad window before={self.before} after={self.after}")
+        if self.downsample < 1 or self.window % self.downsample:
+            raise SpecError(
+                f"preprocess: window {self.window} is not a multiple of downsample "
+                f"{self.downsample}"
+            )
+        if not 2 <= self.input_bits <= MAX_INPUT_BITS:
+            raise SpecError(f"preprocess: input_bits must be in 2..{MAX_INPUT_BITS}")
+        if not 1 <= self.rr_bits <= MAX_INPUT_BITS - 1:
+            raise SpecError(f"preprocess: rr_bits must be in 1..{MAX_INPUT_BITS - 1}")
+        unknown = [f for f in self.rr_features if f not in RR_FEATURES]
+        if unknown:
+            raise SpecError(f"preprocess: unknown RR features {unknown}; known: {RR_FEATURES}")
+        if min(self.input_shift, self.ratio_shift, self.rr_shift) < 0 or self.local_rr_beats < 1:
+            raise SpecError("preprocess: shifts must be >= 0 and local_rr_beats >= 1")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer of integrate-and-fire neurons (or the non-firing output layer).
+
+    Neurons are numbered channel-major: neuron `c * out_length + p` is channel `c` at position
+    `p`, the order of `torch.flatten` on a (C, L) map. A dense layer has `out_length == 1` and
+    reads the previous layer's neurons in that same order.
+
+    - `source == "input"`: the layer's input is the chip's sample vector (`in_channels` x
+      `in_length` integers of `input_bits`), turned once per inference into a constant current.
+    - `source == "spikes"`: the input is the previous layer's spikes, one event per spike.
+    - `rr_inputs > 0` (dense only): the RR features add a constant current `W_rr @ rr`.
+    - `fires == False` marks the output layer: it integrates but never fires or resets.
+
+    Widths: `weight_bits` (signed, also for `W_rr`), `bias_bits` (signed), `acc_bits` (signed, the
+    per-timestep sum of spike-driven weights), `const_bits` (signed, the constant current: bias plus
+    input or RR current), `membrane_bits` (signed, saturating). `threshold` is in
+    1..2**(membrane_bits-1)-1, `v_init` (the TRE residual charge) fits `membrane_bits`.
+    """
+
+    name: str
+    kind: str
+    source: str
+    in_channels: int
+    in_length: int
+    out_channels: int
+    out_length: int
+    kernel: int = 1
+    stride: int = 1
+    rr_inputs: int = 0
+    weight_bits: int = 8
+    bias_bits: int = 16
+    acc_bits: int = 16
+    const_bits: int = 24
+    membrane_bits: int = 24
+    threshold: int = 1
+    v_init: int = 0
+    fires: bool = True
+    neuron: str = "if"
+
+    @property
+    def n_in(self) -> int:
+        return self.in_channels * self.in_length
+
+    @property
+    def n_out(self) -> int:
+        return self.out_channels * self.out_length
+
+    @property
+    def weight_shape(self) -> tuple[int, ...]:
+        if self.kind == "conv1d":
+            return (self.out_channels, self.in_channels, self.kernel)
+        return (self.out_channels, self.in_channels)
+
+    def validate(self) -> None:
+        where = f"layer {self.name!r}"
+        if self.kind not in LAYER_KINDS:
+            raise SpecError(f"{where}: unsupported kind {self.kind!r}; supported: {LAYER_KINDS}")
+        if self.source not in SOURCES:
+            raise SpecError(f"{where}: source must be one of {SOURCES}, not {self.source!r}")
+        if self.neuron not in NEURONS:
+            raise SpecError(f"{where}: neuron mode must be one of {NEURONS}, not {self.neuron!r}")
+        if min(self.in_channels, self.in_length, self.out_channels, self.out_length) < 1:
+            raise SpecError(f"{where}: every dimension must be >= 1")
+        if self.kind == "conv1d":
+            if self.kernel < 1 or self.stride < 1:
+                raise SpecError(f"{where}: kernel and stride must be >= 1")
+            expect = (self.in_length - self.kernel) // self.stride + 1
+            if self.kernel > self.in_length or self.out_length != expect:
+                raise SpecError(
+                    f"{where}: a valid conv1d of length {self.in_length}, kernel {self.kernel}, "
+                    f"stride {self.stride} has out_length {expect}, not {self.out_length}"
+                )
+            if self.rr_inputs:
+                raise SpecError(f"{where}: only dense layers take RR inputs")
+        elif self.in_length != 1 or self.out_length != 1 or self.kernel != 1 or self.stride != 1:
+            raise SpecError(f"{where}: a dense layer has in/out_length 1, kernel 1, stride 1")
+        if not 2 <= self.weight_bits <= MAX_WEIGHT_BITS:
+            raise SpecError(f"{where}: weight_bits {self.weight_bits} outside 2..{MAX_WEIGHT_BITS}")
+        for field in ("bias_bits", "acc_bits", "const_bits", "membrane_bits"):
+            bits = getattr(self, field)
+            if not 2 <= bits <= MAX_STATE_BITS:
+                raise SpecError(f"{where}: {field} {bits} outside 2..{MAX_STATE_BITS}")
+        lo, hi = signed_range(self.membrane_bits)
+        if not 1 <= self.threshold <= hi:
+            raise SpecError(
+                f"{where}: threshold {self.threshold} outside 1..{hi} "
+                f"(membrane_bits={self.membrane_bits})"
+            )
+        if not lo <= self.v_init <= hi:
+            raise SpecError(f"{where}: v_init {self.v_init} does not fit membrane_bits")
+
+    def hardware_config(self) -> dict:
+        """The fields that fix the RTL: everything except the loadable threshold and v_init."""
+        d = dataclasses.asdict(self)
+        del d["threshold"], d["v_init"]
+        return d

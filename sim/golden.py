@@ -1,0 +1,157 @@
+"""Integer golden model of the SNN: the reference the RTL and the C code must match bit for bit.
+
+Pure numpy, integer semantics, vectorised over beats. One inference, for chip inputs `x` (the
+preprocessed samples, `sim/preprocess.py`) and `rr` (the RR features):
+
+1. Reset: every membrane `V = v_init` (the TRE residual charge, `round(eta * threshold)`).
+2. Constant currents, computed once per inference, exact (range analysis guarantees they fit
+   `const_bits`, see `model/artifact.py`)::
+
+       input layer:  C[o, p] = bias[o] + sum_{c,k} W[o, c, k] * x[c, p*stride + k]   (valid conv)
+                     C[o]    = bias[o] + sum_i W[o, i] * x[i]                         (dense)
+       RR layer:     C[o]    = bias[o] + sum_j W_rr[o, j] * rr[j]
+       other layers: C[o, p] = bias[o]
+
+3. For t = 0 .. T-1, layers in order (layer l sees layer l-1's spikes of the *same* step)::
+
+       acc[n]  = sum of W over the presynaptic neurons that spiked at step t   (exact, acc_bits)
+       V[n]    = sat(V[n] + acc[n] + C[n])       sat = clamp to the signed membrane_bits range,
+                                                 applied once per neuron per step
+       s[n]    = V[n] >= threshold               (compare is >=, only for firing layers)
+       V[n]    = V[n] - threshold * s[n]          (reset by subtraction)
+
+   The input layer has no spike input (acc = 0). The output layer integrates but never fires.
+   Because saturation is applied once to the whole step's sum and `acc` is exact, the order in
+   which events arrive within a step does not matter: the RTL may process them in any order.
+
+4. Decision: `cls = argmax(V_out)`, ties broken towards the lowest class index; the output
+   values are the final `V_out`.
+
+Spike counts per layer and synaptic operations (one per spike per structural synapse, the
+weight reads an event-driven chip makes) are returned for energy estimates and RTL debugging.
+
+Implementation note: integer matrix products run as float64 BLAS products. They are exact
+because every partial sum is an integer bounded by the range analysis (<= 32 bits << 2**53).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.artifact import Artifact
+from model.spec import LayerSpec, signed_range
+
+
+def connection_matrix(layer: LayerSpec, weight: np.ndarray) -> np.ndarray:
+    """The layer as a dense (n_out, n_in) integer matrix over flattened, channel-major neurons.
+
+    A valid conv1d becomes a Toeplitz-like matrix: output neuron (o, p) reads input neurons
+    (c, p*stride + k)."""
+    if layer.kind == "dense":
+        return np.asarray(weight, dtype=np.int64)
+    m = np.zeros((layer.out_channels, layer.out_length, layer.in_channels, layer.in_length), np.int64)
+    for p in range(layer.out_length):
+        start = p * layer.stride
+        m[:, p, :, start : start + layer.kernel] = weight
+    return m.reshape(layer.n_out, layer.n_in)
+
+
+def structural_fanout(layer: LayerSpec) -> np.ndarray:
+    """Synapses per presynaptic neuron (weights read per spike), zero weights included."""
+    ones = np.ones(layer.weight_shape, dtype=np.int64)
+    return connection_matrix(layer, ones).sum(axis=0)
+
+
+def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Exact integer product through float64 BLAS (see the module note on exactness)."""
+    return np.rint(a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
+
+
+def constant_current(
+    layer: LayerSpec, artifact: Artifact, x: np.ndarray, rr: np.ndarray
+) -> np.ndarray:
+    """C for every neuron of `layer`, shape (N, n_out)."""
+    n = len(x)
+    bias = np.repeat(artifact.bias(layer).astype(np.int64), layer.out_length)
+    c = np.broadcast_to(bias, (n, layer.n_out)).copy()
+    if layer.source == "input":
+        c += _matmul(x.reshape(n, -1), connection_matrix(layer, artifact.weight(layer)).T)
+    if layer.rr_inputs:
+        c += _matmul(rr, artifact.rr_weight(layer).T)
+    return c
+
+
+def if_step(
+    v: np.ndarray, acc: np.ndarray, const: np.ndarray, layer: LayerSpec
+) -> tuple[np.ndarray, np.ndarray]:
+    """One timestep of integrate-and-fire with reset by subtraction.
+
+    v' = sat(v + acc + const);  s = fires and v' >= threshold;  v' -= s * threshold
+    Returns the new membrane and the boolean spikes."""
+    lo, hi = signed_range(layer.membrane_bits)
+    v = np.clip(v + acc + const, lo, hi)
+    if not layer.fires:
+        return v, np.zeros(v.shape, dtype=bool)
+    s = v >= layer.threshold
+    return v - layer.threshold * s, s
+
+
+def decide(values: np.ndarray) -> np.ndarray:
+    """argmax over classes; `np.argmax` returns the first maximum, i.e. the lowest index."""
+    return np.argmax(values, axis=-1)
+
+
+@dataclass
+class GoldenResult:
+    cls: np.ndarray  # (N,) class index
+    values: np.ndarray  # (N, n_classes) final output membranes
+    spikes: np.ndarray  # (N, n_layers) spikes per layer over the inference (0 for the output)
+    synops: np.ndarray  # (N,) synaptic operations (weight reads driven by spikes)
+    trace: list | None = None  # per step, per layer: the (N, n_out) spike arrays, if recorded
+
+
+def run(artifact: Artifact, x: np.ndarray, rr: np.ndarray, record: bool = False) -> GoldenResult:
+    """Run the integer SNN on chip inputs x (N, 1, n_samples) and rr (N, n_rr)."""
+    spec = artifact.spec
+    x = np.asarray(x, dtype=np.int64)
+    rr = np.asarray(rr, dtype=np.int64).reshape(len(x), spec.n_rr)
+    _check_input_range(artifact, x, rr)
+    n = len(x)
+    layers = spec.layers
+    mats = [connection_matrix(layer, artifact.weight(layer)).T for layer in layers]
+    fanout = [structural_fanout(layer) for layer in layers]
+    consts = [constant_current(layer, artifact, x, rr) for layer in layers]
+    v = [np.full((n, layer.n_out), layer.v_init, dtype=np.int64) for layer in layers]
+    spikes = np.zeros((n, len(layers)), dtype=np.int64)
+    synops = np.zeros(n, dtype=np.int64)
+    trace = [] if record else None
+    for _t in range(spec.T):
+        step = []
+        s_prev = None
+        for i, layer in enumerate(layers):
+            if s_prev is None:
+                acc = 0
+            else:
+                acc = _matmul(s_prev, mats[i])
+                synops += s_prev.astype(np.int64) @ fanout[i]
+            v[i], s = if_step(v[i], acc, consts[i], layer)
+            spikes[:, i] += s.sum(axis=1)
+            s_prev = s
+            step.append(s)
+        if record:
+            trace.append(step)
+    values = v[-1]
+    return GoldenResult(cls=decide(values), values=values, spikes=spikes, synops=synops, trace=trace)
+
+
+def _check_input_range(artifact: Artifact, x: np.ndarray, rr: np.ndarray) -> None:
+    pre = artifact.spec.preprocess
+    lo, hi = signed_range(pre.input_bits)
+    if x.ndim != 3 or x.shape[1:] != (1, pre.n_samples):
+        raise ValueError(f"x must have shape (N, 1, {pre.n_samples}), got {x.shape}")
+    if x.size and (x.min() < lo or x.max() > hi):
+        raise ValueError(f"input samples outside the {pre.input_bits}-bit range [{lo}, {hi}]")
+    if rr.size and (rr.min() < 0 or rr.max() >= 1 << pre.rr_bits):
+        raise ValueError(f"RR features outside [0, {(1 << pre.rr_bits) - 1}]")

@@ -1,0 +1,69 @@
+"""Integer beat front end: what the firmware does before the chip's input starts.
+
+Every operation is integer and matches `firmware/` exactly. `>>` is an arithmetic shift (floor
+division by a power of two, also for negative numbers) and `//` is floor division; C code must
+use the floor helpers, not `/`, which truncates towards zero.
+
+Samples, for a raw window `w[0 .. before+after)` of ADC units (at `fs`, `gain` units per mV)::
+
+    d[i]  = sum(w[downsample*i + j] for j in range(downsample))      i = 0 .. n_samples-1
+    base  = sum(d) // n_samples                                         (floor)
+    x[i]  = sat_signed((d[i] - base) >> input_shift, input_bits)
+
+RR features, from `rr = (prev, next, local)` in samples at `fs` (local = the mean of the previous
+`local_rr_beats` intervals, see `data/beats.py`), each saturated to `[0, 2**rr_bits - 1]`::
+
+    prev_ratio = (prev << ratio_shift) // max(local, 1)
+    next_ratio = (next << ratio_shift) // max(local, 1)
+    prev, next, local = value >> rr_shift
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.spec import Preprocess, signed_range
+
+
+def saturate(x: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Clamp to [lo, hi]: the one saturation rule of the flow."""
+    return np.clip(x, lo, hi)
+
+
+def preprocess_samples(pre: Preprocess, windows: np.ndarray) -> np.ndarray:
+    """Raw windows (N, window) -> chip samples (N, 1, n_samples), int64."""
+    w = np.asarray(windows, dtype=np.int64)
+    if w.ndim != 2 or w.shape[1] != pre.window:
+        raise ValueError(f"expected windows of shape (N, {pre.window}), got {w.shape}")
+    d = w.reshape(len(w), pre.n_samples, pre.downsample).sum(axis=2)
+    base = d.sum(axis=1, keepdims=True) // pre.n_samples
+    x = saturate((d - base) >> pre.input_shift, *signed_range(pre.input_bits))
+    return x[:, None, :]
+
+
+def preprocess_rr(pre: Preprocess, rr: np.ndarray) -> np.ndarray:
+    """RR intervals (N, 3) [prev, next, local] in samples -> chip RR features (N, n_rr), int64."""
+    rr = np.asarray(rr, dtype=np.int64)
+    if rr.ndim != 2 or rr.shape[1] != 3:
+        raise ValueError(f"expected RR intervals of shape (N, 3), got {rr.shape}")
+    if (rr < 0).any():
+        raise ValueError("RR intervals must be non-negative")
+    prev, nxt, local = rr[:, 0], rr[:, 1], rr[:, 2]
+    denominator = np.maximum(local, 1)
+    features = {
+        "prev_ratio": (prev << pre.ratio_shift) // denominator,
+        "next_ratio": (nxt << pre.ratio_shift) // denominator,
+        "prev": prev >> pre.rr_shift,
+        "next": nxt >> pre.rr_shift,
+        "local": local >> pre.rr_shift,
+    }
+    cols = [features[name] for name in pre.rr_features]
+    out = np.stack(cols, axis=1) if cols else np.zeros((len(rr), 0), dtype=np.int64)
+    return saturate(out, 0, (1 << pre.rr_bits) - 1)
+
+
+def preprocess(
+    pre: Preprocess, windows: np.ndarray, rr: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both halves of the front end: (samples (N, 1, L), RR features (N, n_rr))."""
+    return preprocess_samples(pre, windows), preprocess_rr(pre, rr)
