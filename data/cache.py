@@ -1,0 +1,62 @@
+"""Crash-safe on-disk cache of a built dataset: ``<stem>.npz`` arrays + ``<stem>.json`` manifest.
+
+Both files are written to a temporary file in the same directory and moved into place with
+``os.replace`` (atomic on POSIX), the arrays first and the manifest last. A reader accepts the
+cache only if the manifest exists, carries the expected key, and the arrays carry the same key:
+a crash at any point leaves either the old complete cache or nothing that would load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+
+def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Create `path` via `write(file)` on a temporary sibling, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    """Write `obj` as indented JSON to `path` atomically."""
+    text = json.dumps(obj, indent=2, sort_keys=False) + "\n"
+    write_atomic(path, lambda f: f.write(text.encode()))
+
+
+def save(stem: Path, key: str, arrays: dict[str, np.ndarray], manifest: dict[str, Any]) -> None:
+    """Store `arrays` and `manifest` under `stem`, both stamped with `key`."""
+    stamped = {**arrays, "cache_key": np.array(key)}
+    write_atomic(stem.with_suffix(".npz"), lambda f: np.savez(f, **stamped))
+    write_json_atomic(stem.with_suffix(".json"), {"key": key, **manifest})
+
+
+def load(stem: Path, key: str) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
+    """The arrays and manifest under `stem` if both are present and stamped with `key`."""
+    try:
+        manifest = json.loads(stem.with_suffix(".json").read_text())
+        if manifest.get("key") != key:
+            return None
+        with np.load(stem.with_suffix(".npz"), allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
+        return None
+    if str(arrays.pop("cache_key", "")) != key:
+        return None
+    return arrays, manifest

@@ -1,0 +1,82 @@
+"""The accelerator's port contract, in plain Python (no Amaranth): the RTL, the cocotb
+testbenches and the firmware driver all read it from here.
+
+Ports of the generated top level (Verilog names; streams follow Amaranth's `lib.stream` rules:
+a transfer happens on a cycle where `valid & ready`, `valid` never waits for `ready`)::
+
+    clk, rst                      clock; synchronous reset: clears every piece of inference state
+                                  (membranes, queues, sequencer, input buffer, pending result) but
+                                  not the loaded model (weights, biases, thresholds stay loaded)
+    i_sample__{valid,ready,payload}   n_samples signed input_bits words per beat, in order
+    i_rr__{valid,ready,payload}       n_rr unsigned rr_bits words per beat (absent if n_rr == 0)
+    o_result__{valid,ready,payload}   one word per inference, see `pack_result`
+    i_load__{valid,ready,payload}     the 32-bit weight image words (`hw/loadmap.py`); accepted
+                                      only while idle (ready is low while busy)
+    busy                          high from the first input word until the result is accepted
+    done                          high for one cycle when the result is accepted
+    loaded                        a valid model is loaded (always 1 with weights baked in as ROM)
+    load_error                    the last image was rejected (magic, hardware id, length or
+                                  checksum); cleared by the next image's first word
+
+Samples and RR words may interleave in any way; the inference starts once all have arrived.
+Until a model is loaded, `i_sample.ready` and `i_rr.ready` stay low.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from model.artifact import ModelSpec
+
+TOP = "snn_accelerator"
+
+
+def bits_for_count(n: int) -> int:
+    """Width of an unsigned index over n values (at least 1 bit)."""
+    return max(1, (n - 1).bit_length())
+
+
+@dataclass(frozen=True)
+class ResultLayout:
+    """`o_result.payload`: `cls` in the low bits, then each output value, least significant
+    first, as a two's-complement field of `value_bits`."""
+
+    n_classes: int
+    cls_bits: int
+    value_bits: int
+
+    @classmethod
+    def of(cls, spec: ModelSpec) -> ResultLayout:
+        n = len(spec.classes)
+        return cls(n, bits_for_count(n), spec.layers[-1].membrane_bits)
+
+    @property
+    def width(self) -> int:
+        return self.cls_bits + self.n_classes * self.value_bits
+
+    def value_offset(self, k: int) -> int:
+        return self.cls_bits + k * self.value_bits
+
+
+def pack_result(layout: ResultLayout, cls: int, values: list[int]) -> int:
+    word = cls & ((1 << layout.cls_bits) - 1)
+    mask = (1 << layout.value_bits) - 1
+    for k, v in enumerate(values):
+        word |= (int(v) & mask) << layout.value_offset(k)
+    return word
+
+
+def unpack_result(layout: ResultLayout, word: int) -> tuple[int, list[int]]:
+    cls = word & ((1 << layout.cls_bits) - 1)
+    values = []
+    for k in range(layout.n_classes):
+        v = (word >> layout.value_offset(k)) & ((1 << layout.value_bits) - 1)
+        if v >= 1 << (layout.value_bits - 1):
+            v -= 1 << layout.value_bits
+        values.append(v)
+    return cls, values
+
+
+def to_unsigned(value: int, bits: int) -> int:
+    """A signed value as the bit pattern a `bits`-wide port carries."""
+    return int(value) & ((1 << bits) - 1)
