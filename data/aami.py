@@ -47,7 +47,7 @@ DEFAULT_MAPPING: dict[str, str] = {
 # WFDB annotation codes (ecgcodes.h, wfdb.io.annotation.ann_label_table): the beat labels
 # (isqrs) and the non-beat labels.
 WFDB_BEAT_SYMBOLS: frozenset[str] = frozenset("NLRBAaJSVrFejnE/fQ?")
-WFDB_NON_BEAT_SYMBOLS: frozenset[str] = frozenset(list('~|sT*D"=p^t+u![]@x()') + [" "])
+WFDB_NON_BEAT_SYMBOLS: frozenset[str] = frozenset('~|sT*D"=p^t+u![]@x() ')
 
 
 class Kind(enum.IntEnum):

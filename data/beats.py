@@ -36,7 +36,13 @@ from data.errors import DataError
 from data.records import MIN_FS, Record
 from data.resample import resample_record
 
-DROP_REASONS: tuple[str, ...] = ("unknown_symbol", "outside_signal", "unmapped_beat", "no_rr", "window")
+DROP_REASONS: tuple[str, ...] = (
+    "unknown_symbol",
+    "outside_signal",
+    "unmapped_beat",
+    "no_rr",
+    "window",
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,9 @@ class BeatConfig:
     def width(self) -> int:
         """Samples per window."""
         return self.before + self.after
+
+
+DEFAULT_CONFIG = BeatConfig()
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,7 @@ def rr_features(r: np.ndarray, local_rr_beats: int) -> np.ndarray:
 
 
 def extract_beats(
-    record: Record, config: BeatConfig = BeatConfig(), mapping: Mapping[str, str] | None = None
+    record: Record, config: BeatConfig = DEFAULT_CONFIG, mapping: Mapping[str, str] | None = None
 ) -> tuple[Beats, dict[str, int]]:
     """Kept beats of `record` and the number dropped per reason (`DROP_REASONS`, all present)."""
     record = resample_record(record, config.fs, config.gain)
