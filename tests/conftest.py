@@ -1,0 +1,29 @@
+"""Fixtures shared by every test folder. Keep this small; folder-specific fixtures live in the
+folder's own conftest.py."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def mitdb_dir() -> Path:
+    """The local MIT-BIH copy (never downloaded by tests): fail on CI, skip elsewhere."""
+    from data.errors import DataError
+    from data.locate import find_mitdb
+
+    try:
+        return find_mitdb(download=False)
+    except DataError as e:
+        if os.environ.get("CI"):
+            pytest.fail(f"MIT-BIH is required on CI: {e}")
+        pytest.skip(f"MIT-BIH not available: {e}")
+
+
+@pytest.fixture(scope="session")
+def mitdb_dataset(mitdb_dir):
+    """The default MIT-BIH beat dataset, cached in build/cache (built once, then loaded)."""
+    from data.dataset import build_dataset
+
+    return build_dataset(mitdb_dir, progress=False)
