@@ -15,7 +15,7 @@ help: ## List the targets with one line each
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e . 2>&1 | grep -v "is ignored: it is neither" || true
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e . --config-settings editable_mode=compat 2>&1 | grep -v "is ignored: it is neither" || true
 	$(PY) -c "import amaranth, cocotb, torch, wfdb" # fail here, not later, if the install broke
 	touch $(STAMP)
 

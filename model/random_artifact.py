@@ -43,9 +43,15 @@ def random_artifact(
         out_len = (length - kernel) // stride + 1
         layers.append(
             LayerSpec(
-                name=f"conv{i}", kind="conv1d", source="input" if i == 0 else "spikes",
-                in_channels=channels, in_length=length, out_channels=out_ch,
-                out_length=out_len, kernel=kernel, stride=stride,
+                name=f"conv{i}",
+                kind="conv1d",
+                source="input" if i == 0 else "spikes",
+                in_channels=channels,
+                in_length=length,
+                out_channels=out_ch,
+                out_length=out_len,
+                kernel=kernel,
+                stride=stride,
             )
         )
         channels, length = out_ch, out_len
@@ -55,10 +61,15 @@ def random_artifact(
         last = j == len(sizes) - 1
         layers.append(
             LayerSpec(
-                name=f"dense{len(layers)}", kind="dense",
+                name=f"dense{len(layers)}",
+                kind="dense",
                 source="input" if not layers else "spikes",
-                in_channels=n_in, in_length=1, out_channels=n_out, out_length=1,
-                rr_inputs=len(rr_features) if j == 0 and rr_features else 0, fires=not last,
+                in_channels=n_in,
+                in_length=1,
+                out_channels=n_out,
+                out_length=1,
+                rr_inputs=len(rr_features) if j == 0 and rr_features else 0,
+                fires=not last,
             )
         )
         n_in = n_out
@@ -77,14 +88,21 @@ def random_artifact(
         scale = 1 << (input_bits - 1) if layer.source == "input" else 1
         threshold = int(rng.integers(lo, hi + 1)) * scale
         layer = dataclasses.replace(
-            layer, weight_bits=weight_bits, bias_bits=weight_bits,
-            threshold=threshold, v_init=threshold // 2,
+            layer,
+            weight_bits=weight_bits,
+            bias_bits=weight_bits,
+            threshold=threshold,
+            v_init=threshold // 2,
         )
         layer = dataclasses.replace(layer, **derive_widths(layer, pre, T, tensors))
         final.append(layer)
     spec = ModelSpec(
-        T=T, classes=tuple("NSVFQ"[:n_classes]) if n_classes <= 5 else
-        tuple(f"c{i}" for i in range(n_classes)), preprocess=pre, layers=tuple(final),
+        T=T,
+        classes=tuple("NSVFQ"[:n_classes])
+        if n_classes <= 5
+        else tuple(f"c{i}" for i in range(n_classes)),
+        preprocess=pre,
+        layers=tuple(final),
     )
     artifact = Artifact(spec=spec, tensors=tensors, meta={"origin": "random_artifact"})
     artifact.validate()

@@ -1,12 +1,13 @@
 """The integer SNN specification: the one description every consumer reads.
 
-Plain frozen dataclasses, no torch and no Amaranth, so the golden model (`sim/`), the RTL generator
-(`hw/`), the firmware generator (`firmware/`) and the energy model all import this module and nothing
-downstream re-derives a width or a scale. The arithmetic these fields parameterise is written down
-once, in `docs/arithmetic.md` and in the docstrings of `sim/golden.py` and `sim/preprocess.py`.
+Plain frozen dataclasses, no torch and no Amaranth, so the golden model (`sim/`), the RTL
+generator (`hw/`), the firmware generator (`firmware/`) and the energy model all import this
+module and nothing downstream re-derives a width or a scale. The arithmetic these fields
+parameterise is written down once, in `docs/arithmetic.md` and in the docstrings of
+`sim/golden.py` and `sim/preprocess.py`.
 
 Two kinds of field:
-- *hardware configuration*: shapes, widths, T, the preprocessing. Changing any of them needs new RTL.
+- *hardware configuration*: shapes, widths, T, the preprocessing. Changing any needs new RTL.
 - *loadable values*: weights, biases, thresholds and initial membranes. A retrained model with the
   same hardware configuration runs on the same silicon through the load port.
 """

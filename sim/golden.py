@@ -51,7 +51,9 @@ def connection_matrix(layer: LayerSpec, weight: np.ndarray) -> np.ndarray:
     (c, p*stride + k)."""
     if layer.kind == "dense":
         return np.asarray(weight, dtype=np.int64)
-    m = np.zeros((layer.out_channels, layer.out_length, layer.in_channels, layer.in_length), np.int64)
+    m = np.zeros(
+        (layer.out_channels, layer.out_length, layer.in_channels, layer.in_length), np.int64
+    )
     for p in range(layer.out_length):
         start = p * layer.stride
         m[:, p, :, start : start + layer.kernel] = weight
@@ -143,7 +145,9 @@ def run(artifact: Artifact, x: np.ndarray, rr: np.ndarray, record: bool = False)
         if record:
             trace.append(step)
     values = v[-1]
-    return GoldenResult(cls=decide(values), values=values, spikes=spikes, synops=synops, trace=trace)
+    return GoldenResult(
+        cls=decide(values), values=values, spikes=spikes, synops=synops, trace=trace
+    )
 
 
 def _check_input_range(artifact: Artifact, x: np.ndarray, rr: np.ndarray) -> None:

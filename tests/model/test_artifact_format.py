@@ -1,0 +1,106 @@
+"""The artifact file: round trip, checksum, schema version and the overflow proof."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from model.artifact import SCHEMA_VERSION, ArtifactError, load_artifact
+from model.random_artifact import random_artifact
+
+
+@pytest.fixture
+def artifact():
+    return random_artifact(np.random.default_rng(7))
+
+
+def test_round_trip_keeps_every_integer_and_the_spec(artifact, tmp_path):
+    path = artifact.save(tmp_path / "m.json")
+    back = load_artifact(path)
+    assert back.spec == artifact.spec
+    assert back.tensors.keys() == artifact.tensors.keys()
+    for key, value in artifact.tensors.items():
+        np.testing.assert_array_equal(back.tensors[key], value)
+    assert back.spec.hardware_id() == artifact.spec.hardware_id()
+
+
+def test_hardware_id_ignores_loadable_values_but_not_shapes(artifact):
+    first = artifact.spec.layers[0]
+    retrained = dataclasses.replace(first, threshold=first.threshold + 1)
+    same_hw = dataclasses.replace(artifact.spec, layers=(retrained, *artifact.spec.layers[1:]))
+    assert same_hw.hardware_id() == artifact.spec.hardware_id()
+    assert dataclasses.replace(artifact.spec, T=artifact.spec.T + 1).hardware_id() != (
+        artifact.spec.hardware_id()
+    )
+
+
+def test_truncated_file_is_rejected(artifact, tmp_path):
+    path = artifact.save(tmp_path / "m.json")
+    path.write_text(path.read_text()[: len(path.read_text()) // 2])
+    with pytest.raises(ArtifactError, match="truncated or corrupt"):
+        load_artifact(path)
+
+
+def test_modified_file_fails_its_checksum(artifact, tmp_path):
+    path = artifact.save(tmp_path / "m.json")
+    body = json.loads(path.read_text())
+    body["tensors"]["conv0.bias"]["data"][0] += 1
+    path.write_text(json.dumps(body))
+    with pytest.raises(ArtifactError, match="checksum mismatch"):
+        load_artifact(path)
+
+
+def test_other_schema_version_is_rejected(artifact, tmp_path):
+    path = artifact.save(tmp_path / "m.json")
+    body = json.loads(path.read_text())
+    body["version"] = SCHEMA_VERSION + 1
+    path.write_text(json.dumps(body))
+    with pytest.raises(ArtifactError, match=f"schema version {SCHEMA_VERSION + 1}"):
+        load_artifact(path)
+
+
+def test_missing_file_says_how_to_make_one(tmp_path):
+    with pytest.raises(ArtifactError, match="make train"):
+        load_artifact(tmp_path / "none.json")
+
+
+def test_weight_outside_its_width_is_rejected(artifact):
+    artifact.tensors["conv1.weight"][0, 0, 0] = 1 << 10
+    with pytest.raises(ArtifactError, match="outside the 6-bit range"):
+        artifact.validate()
+
+
+def test_accumulator_too_narrow_for_the_weights_does_not_fit(artifact):
+    layer = artifact.spec.layers[1]
+    narrow = dataclasses.replace(layer, acc_bits=layer.acc_bits - 1)
+    layers = list(artifact.spec.layers)
+    layers[1] = narrow
+    artifact.spec = dataclasses.replace(artifact.spec, layers=tuple(layers))
+    with pytest.raises(ArtifactError, match="does not fit this hardware configuration"):
+        artifact.validate()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("kind", "maxpool", "unsupported kind 'maxpool'"),
+        ("weight_bits", 17, "weight_bits 17 outside"),
+        ("membrane_bits", 40, "membrane_bits 40 outside"),
+        ("threshold", 0, "threshold 0 outside"),
+    ],
+    ids=["layer-kind", "weight-width", "membrane-width", "threshold"],
+)
+def test_spec_limits_are_enforced(artifact, field, value, message):
+    layers = list(artifact.spec.layers)
+    layers[1] = dataclasses.replace(layers[1], **{field: value})
+    artifact.spec = dataclasses.replace(artifact.spec, layers=tuple(layers))
+    with pytest.raises(ArtifactError, match=message):
+        artifact.validate()
+
+
+def test_save_is_atomic_and_refuses_an_invalid_artifact(artifact, tmp_path):
+    artifact.tensors["conv0.bias"] = artifact.tensors["conv0.bias"][:1]
+    with pytest.raises(ArtifactError, match="shape"):
+        artifact.save(tmp_path / "m.json")
+    assert list(tmp_path.iterdir()) == []
