@@ -53,7 +53,8 @@ def load(stem: Path, key: str) -> tuple[dict[str, np.ndarray], dict[str, Any]] |
         manifest = json.loads(stem.with_suffix(".json").read_text())
         if manifest.get("key") != key:
             return None
-        with np.load(stem.with_suffix(".npz"), allow_pickle=False) as npz:
+        # open the file ourselves: np.load leaks its handle when the zip is corrupt
+        with stem.with_suffix(".npz").open("rb") as f, np.load(f, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
         return None
