@@ -52,6 +52,7 @@ def make_report(ds: BeatDataset, seconds: float) -> dict[str, Any]:
         },
         "leads": ds.leads,
         "seconds": round(seconds, 3),
+        "build_seconds": ds.info.get("build_seconds"),
         "cache": ds.info.get("cache"),
         "cache_file": ds.info.get("cache_file"),
         "source": ds.info.get("source"),
@@ -76,7 +77,7 @@ def summary(report: dict[str, Any]) -> str:
     lines.append(f"  dropped {report['dropped']['total']} beats ({reasons or 'none'})")
     other = {r: lead for r, lead in report["leads"].items() if lead != "MLII"}
     lines.append(f"  leads: MLII except {other or 'none'}")
-    lines.append(f"  {report['seconds']:.2f} s")
+    lines.append(f"  {report['seconds']:.2f} s (building took {report['build_seconds']} s)")
     return "\n".join(lines)
 
 
