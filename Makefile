@@ -42,8 +42,8 @@ sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=pat
 power: $(STAMP) ## Energy per inference from RTL toggle counts (TECH=22nm|45nm)
 	@echo "make power: not implemented yet (issue 6)"; exit 2
 
-firmware: $(STAMP) ## Build the C reference, driver and weight image into build/firmware
-	@echo "make firmware: not implemented yet (issue 7)"; exit 2
+firmware: $(STAMP) ## Build the C reference, driver and weight image for MODEL into build/firmware
+	$(PY) -m firmware.build
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build sim_build .pytest_cache

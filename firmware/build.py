@@ -1,0 +1,198 @@
+"""Compile the firmware for the host: the warning-clean check, `size` figures and the ctypes
+library the tests drive.
+
+    python -m firmware.build [--model PATH] [--out build/firmware]     (what `make firmware` runs)
+
+steps: generate the headers and image for the artifact (`firmware/generate.py`) into
+`<out>/gen`; compile each firmware source to `<out>/obj/*.o` with `CFLAGS` (what `size` reads:
+code, constant data and static RAM); link the firmware plus the host accelerator model and the
+batch shim (`firmware/host/`) into `<out>/libsnn_host.so`; measure the reference's time per
+beat; write `build/reports/firmware.json`. No CMake: a handful of gcc calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from firmware.generate import FirmwareError, generate, write_atomic_bytes
+from model.artifact import Artifact, ArtifactError, load_artifact
+
+ROOT = Path(__file__).resolve().parent
+REPO = ROOT.parent
+CC = os.environ.get("CC", "gcc")
+CFLAGS = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2")
+# The firmware proper, as it would go onto a microcontroller (`size` reports on these).
+FIRMWARE = {
+    "reference": ("src/snn_ref.c",),
+    "frontend": ("src/snn_frontend.c",),
+    "driver": ("src/snn_driver.c", "src/snn_status.c"),
+}
+HOST = ("host/fake_accel.c", "host/snn_host.c")
+DEFAULT_MODEL = REPO / "model" / "artifacts" / "inter.json"
+DEFAULT_OUT = REPO / "build" / "firmware"
+REPORT = REPO / "build" / "reports" / "firmware.json"
+
+
+class BuildError(RuntimeError):
+    """The C compiler or `size` failed; the message carries its output."""
+
+
+def _run(cmd: list[str]) -> str:
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode:
+        raise BuildError(f"{' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
+    return proc.stdout
+
+
+def _includes(gen: Path) -> list[str]:
+    return [f"-I{gen}", f"-I{ROOT / 'include'}", f"-I{ROOT / 'host'}"]
+
+
+def build_library(artifact: Artifact, out: Path) -> Path:
+    """Generate for `artifact` into `out/gen` and link `out/libsnn_host.so` in one gcc call."""
+    gen = out / "gen"
+    generate(artifact, gen)
+    sources = [str(ROOT / s) for group in FIRMWARE.values() for s in group]
+    sources += [str(ROOT / s) for s in HOST]
+    lib = out / "libsnn_host.so"
+    tmp = out / ".libsnn_host.so.tmp"  # link aside, then rename: a loaded .so is never rewritten
+    _run([CC, *CFLAGS, "-fPIC", "-shared", *_includes(gen), *sources, "-o", str(tmp)])
+    tmp.replace(lib)
+    return lib
+
+
+def build_objects(out: Path) -> dict[str, list[Path]]:
+    """Compile each firmware source (no -fPIC: as for a static firmware image)."""
+    gen, objs = out / "gen", out / "obj"
+    objs.mkdir(parents=True, exist_ok=True)
+    result: dict[str, list[Path]] = {}
+    for part, sources in FIRMWARE.items():
+        result[part] = []
+        for src in sources:
+            obj = objs / (Path(src).stem + ".o")
+            _run([CC, *CFLAGS, *_includes(gen), "-c", str(ROOT / src), "-o", str(obj)])
+            result[part].append(obj)
+    return result
+
+
+def section_sizes(objects: list[Path]) -> dict[str, int]:
+    """Bytes of code (.text), constant data (.rodata: weights, tables, strings) and static RAM
+    (.data + .bss) over `objects`, from `size -A`."""
+    totals = {"code": 0, "const": 0, "ram": 0}
+    for obj in objects:
+        for line in _run(["size", "-A", str(obj)]).splitlines():
+            parts = line.split()
+            if len(parts) < 2 or not parts[1].isdigit():
+                continue
+            name, nbytes = parts[0], int(parts[1])
+            if name.startswith(".text"):
+                totals["code"] += nbytes
+            elif name.startswith(".rodata"):
+                totals["const"] += nbytes
+            elif name.startswith((".data", ".bss")):
+                totals["ram"] += nbytes
+    return totals
+
+
+def time_per_beat(lib_path: Path, x: np.ndarray, rr: np.ndarray, repeats: int = 5) -> float:
+    """Best-of-`repeats` host time of the C reference per beat, in microseconds."""
+    from firmware.host import HostLib
+
+    lib = HostLib(lib_path)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        lib.reference(x, rr)
+        best = min(best, time.perf_counter() - start)
+    return best / len(x) * 1e6
+
+
+def _bench_inputs(artifact: Artifact, n: int) -> tuple[np.ndarray, np.ndarray, str]:
+    """Real beats through the Python front end when the dataset is at hand (spike activity, and
+    so the time, depends on the input), else uniform random chip inputs."""
+    from data.beats import BeatConfig
+    from data.dataset import load_dataset
+    from data.errors import DataError
+    from data.locate import find_mitdb
+    from sim.preprocess import preprocess
+
+    pre = artifact.spec.preprocess
+    try:
+        config = BeatConfig(
+            before=pre.before,
+            after=pre.after,
+            fs=pre.fs,
+            gain=pre.gain,
+            local_rr_beats=pre.local_rr_beats,
+        )
+        ds = load_dataset(find_mitdb(download=False), config=config, progress=False)
+    except DataError:  # no MIT-BIH here (or a window it cannot cut): random inputs, reported
+        rng = np.random.default_rng(0)
+        lo, hi = -(1 << (pre.input_bits - 1)), (1 << (pre.input_bits - 1)) - 1
+        x = rng.integers(lo, hi + 1, (n, 1, pre.n_samples))
+        rr = rng.integers(0, 1 << pre.rr_bits, (n, artifact.spec.n_rr))
+        return x, rr, f"{n} uniform random inputs (no MIT-BIH found)"
+    x, rr = preprocess(pre, ds.window[:n], ds.rr[:n])
+    return x, rr, f"{len(x)} MIT-BIH beats"
+
+
+def build_all(artifact: Artifact, out: Path, model_path: str = "") -> dict:
+    lib = build_library(artifact, out)
+    objects = build_objects(out)
+    x, rr, inputs = _bench_inputs(artifact, 2000)
+    sizes = {part: section_sizes(objs) for part, objs in objects.items()}
+    report = {
+        "model": model_path,
+        "artifact_sha256": artifact.checksum(),
+        "hardware_id": f"{artifact.spec.hardware_id():#010x}",
+        "compiler": _run([CC, "--version"]).splitlines()[0],
+        "cflags": " ".join(CFLAGS),
+        "host": platform.machine(),
+        "bytes": sizes,
+        "bytes_note": "from `size -A` on the host objects: code=.text, const=.rodata "
+        "(weights, descriptors, tables), ram=.data+.bss (static buffers); no heap, no stack "
+        "figures",
+        "image_words": int((out / "gen" / "snn_weights.bin").stat().st_size // 4),
+        "time_per_beat_us": round(time_per_beat(lib, x, rr), 3),
+        "time_inputs": inputs,
+        "outputs": sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()),
+    }
+    text = json.dumps(report, indent=1, sort_keys=True) + "\n"
+    write_atomic_bytes(REPORT, text.encode())
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m firmware.build", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--model", default=os.environ.get("MODEL") or str(DEFAULT_MODEL))
+    parser.add_argument("--out", default=str(DEFAULT_OUT))
+    args = parser.parse_args(argv)
+    if not Path(args.model).is_file():
+        print(
+            f"make firmware: no model artifact at {args.model}; train one with `make train` or "
+            "pass MODEL=path/to/artifact.json",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        report = build_all(load_artifact(args.model), Path(args.out), args.model)
+    except (ArtifactError, FirmwareError, BuildError) as e:
+        print(f"make firmware: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(report["bytes"]), f"{report['time_per_beat_us']} us/beat", f"-> {REPORT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

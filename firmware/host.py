@@ -1,0 +1,150 @@
+"""ctypes access to `libsnn_host.so` (`firmware/build.py`): the C reference, front end and
+driver called on whole numpy batches, for the tests and the timing in `make firmware`.
+
+One library per generated model: the C code is compiled for one hardware configuration.
+Each method converts to the exact C element types, so a wrong dtype can never reach C.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from pathlib import Path
+
+import numpy as np
+
+
+class DriverError(RuntimeError):
+    """A C function returned a status other than SNN_OK; `status` is the snn_status_t."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(f"{message} (snn_status_t {status})")
+        self.status = status
+
+
+def _ptr(a: np.ndarray) -> ctypes.c_void_p:
+    return ctypes.c_void_p(a.ctypes.data)
+
+
+def _c(a: np.ndarray, dtype: str) -> np.ndarray:
+    """A C-contiguous copy of exactly `dtype`, refusing values that would not fit it."""
+    a = np.asarray(a)
+    info = np.iinfo(dtype)
+    if a.size and (a.min() < info.min or a.max() > info.max):
+        raise ValueError(f"values in [{a.min()}, {a.max()}] do not fit {dtype}")
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
+class HostLib:
+    INFO = (
+        "hardware_id",
+        "n_samples",
+        "n_rr",
+        "n_classes",
+        "n_layers",
+        "result_words",
+        "window",
+        "image_words",
+    )
+
+    def __init__(self, path: str | Path):
+        # A private copy per path is not needed: tests build each model into its own directory.
+        self._lib = ctypes.CDLL(str(path))
+        self._lib.snn_host_strerror.restype = ctypes.c_char_p
+        raw = np.zeros(len(self.INFO), dtype=np.int64)
+        self._lib.snn_host_info(_ptr(raw))
+        self.info = dict(zip(self.INFO, (int(v) for v in raw), strict=True))
+
+    def strerror(self, status: int) -> str:
+        return self._lib.snn_host_strerror(ctypes.c_int(status)).decode()
+
+    def _check(self, status: int) -> None:
+        if status:
+            raise DriverError(status, self.strerror(status))
+
+    def _rr(self, rr: np.ndarray, n: int) -> np.ndarray:
+        rr = _c(np.asarray(rr).reshape(n, self.info["n_rr"]), "uint16")
+        return rr if rr.size else np.zeros(1, dtype=np.uint16)  # never pass a NULL buffer
+
+    def reference(self, x: np.ndarray, rr: np.ndarray) -> dict[str, np.ndarray]:
+        """The C reference on chip inputs x (N, 1, n_samples), rr (N, n_rr)."""
+        n = len(x)
+        xs = _c(np.asarray(x).reshape(n, self.info["n_samples"]), "int16")
+        rrs = self._rr(rr, n)
+        out = {
+            "cls": np.zeros(n, np.int32),
+            "values": np.zeros((n, self.info["n_classes"]), np.int32),
+            "spikes": np.zeros((n, self.info["n_layers"]), np.uint32),
+            "synops": np.zeros(n, np.uint32),
+        }
+        self._check(
+            self._lib.snn_host_ref_batch(
+                ctypes.c_uint32(n), _ptr(xs), _ptr(rrs), *(_ptr(out[k]) for k in out)
+            )
+        )
+        return out
+
+    def frontend(self, windows: np.ndarray, rr3: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The C front end on raw windows (N, window) and RR intervals (N, 3)."""
+        n = len(windows)
+        w = _c(np.asarray(windows).reshape(n, self.info["window"]), "int32")
+        r = _c(np.asarray(rr3).reshape(n, 3), "uint32")
+        x = np.zeros((n, self.info["n_samples"]), np.int16)
+        rr = np.zeros(max(1, n * self.info["n_rr"]), np.uint16)
+        self._check(
+            self._lib.snn_host_frontend_batch(
+                ctypes.c_uint32(n), _ptr(w), _ptr(r), _ptr(x), _ptr(rr)
+            )
+        )
+        return x[:, None, :].astype(np.int64), rr[: n * self.info["n_rr"]].reshape(n, -1).astype(
+            np.int64
+        )
+
+    def rr_track(self, r: np.ndarray) -> np.ndarray:
+        """Push R positions one by one; row i: (prev, next, local) of the beat before peak i."""
+        r = _c(r, "uint32")
+        out = np.zeros((len(r), 3), np.int64)
+        self._lib.snn_host_rr_track(ctypes.c_uint32(len(r)), _ptr(r), _ptr(out))
+        return out
+
+    # -- driver on the host accelerator model ------------------------------------------------
+
+    def power_on(self, poll_budget: int = 1000) -> None:
+        self._lib.snn_host_fake_power_on(ctypes.c_uint32(poll_budget))
+
+    def corrupt_next_load(self) -> None:
+        self._lib.snn_host_fake_corrupt_next_load()
+
+    def check_image(self, words: np.ndarray) -> int:
+        w = _c(words, "uint32")
+        return int(self._lib.snn_host_check_image(_ptr(w), ctypes.c_uint32(len(w))))
+
+    def load(self, words: np.ndarray) -> int:
+        w = _c(words, "uint32")
+        return int(self._lib.snn_host_driver_load(_ptr(w), ctypes.c_uint32(len(w))))
+
+    def load_bytes(self, data: bytes) -> int:
+        buf = np.frombuffer(data, dtype=np.uint8).copy() if data else np.zeros(1, np.uint8)
+        return int(self._lib.snn_host_driver_load_le(_ptr(buf), ctypes.c_uint32(len(data))))
+
+    def submit(self, x: np.ndarray, rr: np.ndarray) -> int:
+        xs = _c(np.asarray(x).reshape(self.info["n_samples"]), "int16")
+        return int(self._lib.snn_host_driver_submit(_ptr(xs), _ptr(self._rr(rr, 1))))
+
+    def reset(self) -> None:
+        self._lib.snn_host_driver_reset()
+
+    def driver(self, x: np.ndarray, rr: np.ndarray) -> dict[str, np.ndarray]:
+        """snn_classify on each beat through the host accelerator model."""
+        n = len(x)
+        xs = _c(np.asarray(x).reshape(n, self.info["n_samples"]), "int16")
+        out = {
+            "cls": np.zeros(n, np.int32),
+            "values": np.zeros((n, self.info["n_classes"]), np.int32),
+            "words": np.zeros((n, self.info["result_words"]), np.uint32),
+        }
+        self._check(
+            self._lib.snn_host_driver_batch(
+                ctypes.c_uint32(n), _ptr(xs), _ptr(self._rr(rr, n)), *(_ptr(out[k]) for k in out)
+            )
+        )
+        return out

@@ -1,0 +1,146 @@
+/* Batch entry points for Python (ctypes) over the C reference, the front end and the driver
+ * on the host accelerator model: one call per batch, so pytest checks thousands of beats in
+ * milliseconds. Arrays are row-major, one row per beat. Host-only: not part of the firmware. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fake_accel.h"
+#include "snn_driver.h"
+#include "snn_frontend.h"
+#include "snn_ref.h"
+
+/* Configuration as compiled, for the Python side to check it loaded the right library. */
+void snn_host_info(int64_t *out)
+{
+    out[0] = SNN_HARDWARE_ID;
+    out[1] = SNN_N_SAMPLES;
+    out[2] = SNN_N_RR;
+    out[3] = SNN_N_CLASSES;
+    out[4] = SNN_N_LAYERS;
+    out[5] = SNN_RESULT_WORDS;
+    out[6] = SNN_PRE_WINDOW;
+    out[7] = SNN_IMAGE_WORDS;
+}
+
+const char *snn_host_strerror(int status)
+{
+    return snn_strerror((snn_status_t)status);
+}
+
+/* The reference on n beats; stops at the first failing beat and returns its status. */
+int snn_host_ref_batch(uint32_t n, const int16_t *x, const uint16_t *rr, int32_t *cls,
+                       int32_t *values, uint32_t *spikes, uint32_t *synops)
+{
+    uint32_t b, k;
+    for (b = 0; b < n; b++) {
+        snn_result_t r;
+        snn_stats_t st;
+        snn_status_t status = snn_ref_classify(x + (size_t)b * SNN_N_SAMPLES,
+                                               rr + (size_t)b * SNN_N_RR, &r, &st);
+        if (status != SNN_OK)
+            return (int)status;
+        cls[b] = r.cls;
+        for (k = 0; k < SNN_N_CLASSES; k++)
+            values[(size_t)b * SNN_N_CLASSES + k] = r.values[k];
+        for (k = 0; k < SNN_N_LAYERS; k++)
+            spikes[(size_t)b * SNN_N_LAYERS + k] = st.spikes[k];
+        synops[b] = st.synops;
+    }
+    return SNN_OK;
+}
+
+/* The front end on n windows (n x SNN_PRE_WINDOW) and RR triples (n x 3: prev, next, local). */
+int snn_host_frontend_batch(uint32_t n, const int32_t *windows, const uint32_t *rr3, int16_t *x,
+                            uint16_t *rr)
+{
+    uint32_t b;
+    for (b = 0; b < n; b++) {
+        const uint32_t *t = rr3 + (size_t)b * 3;
+        snn_status_t st = snn_frontend_samples(windows + (size_t)b * SNN_PRE_WINDOW,
+                                               x + (size_t)b * SNN_N_SAMPLES);
+        if (st == SNN_OK)
+            st = snn_frontend_rr(t[0], t[1], t[2], rr + (size_t)b * SNN_N_RR);
+        if (st != SNN_OK)
+            return (int)st;
+    }
+    return SNN_OK;
+}
+
+/* Push n R positions into a tracker; after each push, row i of out (n x 3) holds the
+ * intervals of the beat before that peak, or -1s while the tracker answers SNN_ERR_NO_RR. */
+void snn_host_rr_track(uint32_t n, const uint32_t *r, int64_t *out)
+{
+    snn_rr_tracker_t tracker;
+    uint32_t i;
+    snn_rr_init(&tracker);
+    for (i = 0; i < n; i++) {
+        uint32_t prev, next, local;
+        snn_rr_push(&tracker, r[i]);
+        if (snn_rr_intervals(&tracker, &prev, &next, &local) == SNN_OK) {
+            out[3 * (size_t)i] = prev;
+            out[3 * (size_t)i + 1] = next;
+            out[3 * (size_t)i + 2] = local;
+        } else {
+            out[3 * (size_t)i] = out[3 * (size_t)i + 1] = out[3 * (size_t)i + 2] = -1;
+        }
+    }
+}
+
+static snn_dev_t s_dev;
+
+void snn_host_fake_power_on(uint32_t poll_budget)
+{
+    fake_accel_power_on();
+    snn_init(&s_dev, &fake_accel_hal, poll_budget);
+}
+
+void snn_host_fake_corrupt_next_load(void)
+{
+    fake_accel_corrupt_next_load();
+}
+
+int snn_host_check_image(const uint32_t *words, uint32_t n_words)
+{
+    return (int)snn_check_image(words, n_words);
+}
+
+int snn_host_driver_load(const uint32_t *words, uint32_t n_words)
+{
+    return (int)snn_load(&s_dev, words, n_words);
+}
+
+int snn_host_driver_load_le(const uint8_t *bytes, uint32_t n_bytes)
+{
+    return (int)snn_load_le(&s_dev, bytes, n_bytes);
+}
+
+int snn_host_driver_submit(const int16_t *x, const uint16_t *rr)
+{
+    return (int)snn_submit(&s_dev, x, rr);
+}
+
+void snn_host_driver_reset(void)
+{
+    snn_reset(&s_dev);
+}
+
+/* snn_classify on n beats through the host accelerator model; result_words (n x
+ * SNN_RESULT_WORDS) receives each raw o_result payload, to check against hw/interface.py. */
+int snn_host_driver_batch(uint32_t n, const int16_t *x, const uint16_t *rr, int32_t *cls,
+                          int32_t *values, uint32_t *result_words)
+{
+    uint32_t b, k;
+    for (b = 0; b < n; b++) {
+        snn_result_t r;
+        snn_status_t st = snn_classify(&s_dev, x + (size_t)b * SNN_N_SAMPLES,
+                                       rr + (size_t)b * SNN_N_RR, &r);
+        if (st != SNN_OK)
+            return (int)st;
+        cls[b] = r.cls;
+        for (k = 0; k < SNN_N_CLASSES; k++)
+            values[(size_t)b * SNN_N_CLASSES + k] = r.values[k];
+        for (k = 0; k < SNN_RESULT_WORDS; k++)
+            result_words[(size_t)b * SNN_RESULT_WORDS + k] = fake_accel_last_result()[k];
+    }
+    return SNN_OK;
+}
