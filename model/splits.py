@@ -1,0 +1,119 @@
+"""Train / validation / test beats for the two protocols, as chip inputs (integers).
+
+- ``inter``: train on DS1, test on DS2 (de Chazal 2004), classes N, S, V, F (Q beats dropped,
+  as is standard). The validation set is a few *whole patients* of DS1, so model selection
+  measures generalisation to unseen patients, like the test; DS2 is never looked at for a choice.
+- ``intra``: ``intra_train`` / ``intra_test`` (stratified 80/20 beat split of all 48 records),
+  all five classes. Validation is a stratified 10 % of the training beats: the intra protocol
+  tests on the same patients, so a patient-held-out validation would select for the wrong thing.
+  (``val_by="patient"`` is available for both; it is the default for ``inter`` only.)
+
+Inputs are `sim.preprocess.preprocess` integers; `scaled` gives the floats the CNN sees:
+x_f = x / 2**(input_bits-1), rr_f = rr / 2**rr_bits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.spec import Preprocess
+from sim.preprocess import preprocess
+
+CLASSES = {"inter": ("N", "S", "V", "F"), "intra": ("N", "S", "V", "F", "Q")}
+TEST_PART = {"inter": ("DS1", "DS2"), "intra": ("intra_train", "intra_test")}
+
+
+@dataclass
+class Beats:
+    """Chip inputs and labels of one set of beats."""
+
+    x: np.ndarray  # (N, 1, n_samples) int64, signed input_bits
+    rr: np.ndarray  # (N, n_rr) int64, unsigned rr_bits
+    y: np.ndarray  # (N,) int64 class index
+    record: np.ndarray  # (N,) record (patient) name
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def take(self, idx: np.ndarray) -> Beats:
+        return Beats(self.x[idx], self.rr[idx], self.y[idx], self.record[idx])
+
+    def scaled(self, pre: Preprocess) -> tuple[np.ndarray, np.ndarray]:
+        """(x_f, rr_f) float32, the CNN's view of the same beats."""
+        x_f = self.x.astype(np.float32) / (1 << (pre.input_bits - 1))
+        rr_f = self.rr.astype(np.float32) / (1 << pre.rr_bits)
+        return x_f, rr_f
+
+
+@dataclass
+class SplitData:
+    split: str
+    classes: tuple[str, ...]
+    train: Beats
+    val: Beats
+    test: Beats
+    val_records: tuple[str, ...]
+
+
+def to_beats(part, pre: Preprocess, n_classes: int) -> Beats:
+    """A `data.dataset.BeatDataset` part -> `Beats`, dropping labels >= n_classes (Q for inter)."""
+    keep = np.asarray(part.label) < n_classes
+    x, rr = preprocess(pre, np.asarray(part.window)[keep], np.asarray(part.rr)[keep])
+    return Beats(
+        x, rr, np.asarray(part.label)[keep].astype(np.int64), np.asarray(part.record)[keep]
+    )
+
+
+def patient_validation(
+    beats: Beats, n_classes: int, n_records: int = 4, min_per_class: int = 30, seed: int = 0
+) -> np.ndarray:
+    """A boolean mask of the beats of `n_records` whole records, drawn with a seeded rng until
+    every class has at least `min_per_class` beats there (so the selection metric sees each)."""
+    records = np.unique(beats.record)
+    rng = np.random.default_rng(seed)
+    for _ in range(10_000):
+        chosen = rng.choice(records, n_records, replace=False)
+        mask = np.isin(beats.record, chosen)
+        counts = np.bincount(beats.y[mask], minlength=n_classes)
+        # keep at least half of every class for training
+        total = np.bincount(beats.y, minlength=n_classes)
+        if (counts >= min_per_class).all() and (counts <= total // 2).all():
+            return mask
+    raise ValueError(f"no {n_records} records give every class {min_per_class} validation beats")
+
+
+def beat_validation(beats: Beats, fraction: float = 0.1, seed: int = 0) -> np.ndarray:
+    """A stratified random `fraction` of the beats (boolean mask)."""
+    rng = np.random.default_rng(seed)
+    mask = np.zeros(len(beats), dtype=bool)
+    for cls in np.unique(beats.y):
+        idx = np.flatnonzero(beats.y == cls)
+        mask[rng.permutation(idx)[: round(len(idx) * fraction)]] = True
+    return mask
+
+
+def load_split(
+    split: str, pre: Preprocess | None = None, val_by: str | None = None, seed: int = 0
+) -> SplitData:
+    """The beats of one protocol from the cached MIT-BIH dataset (`data.dataset.load_dataset`)."""
+    from data.dataset import load_dataset  # data/ pulls wfdb; import only when needed
+
+    if split not in CLASSES:
+        raise ValueError(f"split must be one of {tuple(CLASSES)}, not {split!r}")
+    pre = pre or Preprocess()
+    classes = CLASSES[split]
+    val_by = val_by or ("patient" if split == "inter" else "beat")
+    ds = load_dataset(progress=False)
+    train_part, test_part = TEST_PART[split]
+    train = to_beats(ds.part(train_part), pre, len(classes))
+    test = to_beats(ds.part(test_part), pre, len(classes))
+    if val_by == "patient":
+        mask = patient_validation(train, len(classes), seed=seed)
+    elif val_by == "beat":
+        mask = beat_validation(train, seed=seed)
+    else:
+        raise ValueError(f"val_by must be 'patient' or 'beat', not {val_by!r}")
+    val_records = tuple(sorted(set(train.record[mask].tolist()))) if val_by == "patient" else ()
+    return SplitData(split, classes, train.take(~mask), train.take(mask), test, val_records)
