@@ -65,7 +65,10 @@ def build_library(artifact: Artifact, out: Path) -> Path:
     sources += [str(ROOT / s) for s in HOST]
     lib = out / "libsnn_host.so"
     tmp = out / ".libsnn_host.so.tmp"  # link aside, then rename: a loaded .so is never rewritten
-    _run([CC, *CFLAGS, "-fPIC", "-shared", *_includes(gen), *sources, "-o", str(tmp)])
+    # -Bsymbolic: calls inside the library bind to its own functions, so several models'
+    # libraries loaded into one Python process never resolve to each other's symbols
+    link = ["-fPIC", "-shared", "-Wl,-Bsymbolic"]
+    _run([CC, *CFLAGS, *link, *_includes(gen), *sources, "-o", str(tmp)])
     tmp.replace(lib)
     return lib
 
@@ -116,9 +119,11 @@ def time_per_beat(lib_path: Path, x: np.ndarray, rr: np.ndarray, repeats: int = 
     return best / len(x) * 1e6
 
 
-def _bench_inputs(artifact: Artifact, n: int) -> tuple[np.ndarray, np.ndarray, str]:
-    """Real beats through the Python front end when the dataset is at hand (spike activity, and
-    so the time, depends on the input), else uniform random chip inputs."""
+def _bench_inputs(
+    artifact: Artifact, n: int, real: bool = True
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Real beats through the Python front end when `real` and the dataset is at hand (spike
+    activity, and so the time, depends on the input), else uniform random chip inputs."""
     from data.beats import BeatConfig
     from data.dataset import load_dataset
     from data.errors import DataError
@@ -127,6 +132,8 @@ def _bench_inputs(artifact: Artifact, n: int) -> tuple[np.ndarray, np.ndarray, s
 
     pre = artifact.spec.preprocess
     try:
+        if not real:
+            raise DataError("real beats not requested")
         config = BeatConfig(
             before=pre.before,
             after=pre.after,
@@ -140,15 +147,22 @@ def _bench_inputs(artifact: Artifact, n: int) -> tuple[np.ndarray, np.ndarray, s
         lo, hi = -(1 << (pre.input_bits - 1)), (1 << (pre.input_bits - 1)) - 1
         x = rng.integers(lo, hi + 1, (n, 1, pre.n_samples))
         rr = rng.integers(0, 1 << pre.rr_bits, (n, artifact.spec.n_rr))
-        return x, rr, f"{n} uniform random inputs (no MIT-BIH found)"
+        return x, rr, f"{n} uniform random inputs (no MIT-BIH beats)"
     x, rr = preprocess(pre, ds.window[:n], ds.rr[:n])
     return x, rr, f"{len(x)} MIT-BIH beats"
 
 
-def build_all(artifact: Artifact, out: Path, model_path: str = "") -> dict:
+def build_all(
+    artifact: Artifact,
+    out: Path,
+    model_path: str = "",
+    report_path: Path = REPORT,
+    real_beats: bool = True,
+) -> dict:
+    """Everything `make firmware` does; returns the report it writes to `report_path`."""
     lib = build_library(artifact, out)
     objects = build_objects(out)
-    x, rr, inputs = _bench_inputs(artifact, 2000)
+    x, rr, inputs = _bench_inputs(artifact, 2000, real_beats)
     sizes = {part: section_sizes(objs) for part, objs in objects.items()}
     report = {
         "model": model_path,
@@ -167,7 +181,7 @@ def build_all(artifact: Artifact, out: Path, model_path: str = "") -> dict:
         "outputs": sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()),
     }
     text = json.dumps(report, indent=1, sort_keys=True) + "\n"
-    write_atomic_bytes(REPORT, text.encode())
+    write_atomic_bytes(report_path, text.encode())
     return report
 
 

@@ -22,6 +22,8 @@ class DriverError(RuntimeError):
 
 
 def _ptr(a: np.ndarray) -> ctypes.c_void_p:
+    """The address of `a`'s data. It does not keep `a` alive: bind the array to a name for the
+    duration of the call, never pass `_ptr(make_array())`."""
     return ctypes.c_void_p(a.ctypes.data)
 
 
@@ -114,6 +116,10 @@ class HostLib:
     def corrupt_next_load(self) -> None:
         self._lib.snn_host_fake_corrupt_next_load()
 
+    def stall(self, stalled: bool) -> None:
+        """Make the host accelerator hang (no port ready, no result) or recover."""
+        self._lib.snn_host_fake_stall(ctypes.c_int(int(stalled)))
+
     def check_image(self, words: np.ndarray) -> int:
         w = _c(words, "uint32")
         return int(self._lib.snn_host_check_image(_ptr(w), ctypes.c_uint32(len(w))))
@@ -128,7 +134,13 @@ class HostLib:
 
     def submit(self, x: np.ndarray, rr: np.ndarray) -> int:
         xs = _c(np.asarray(x).reshape(self.info["n_samples"]), "int16")
-        return int(self._lib.snn_host_driver_submit(_ptr(xs), _ptr(self._rr(rr, 1))))
+        rrs = self._rr(rr, 1)
+        return int(self._lib.snn_host_driver_submit(_ptr(xs), _ptr(rrs)))
+
+    def wait(self) -> int:
+        """snn_wait_result alone: the status (the class is checked elsewhere)."""
+        cls = np.zeros(1, np.int32)
+        return int(self._lib.snn_host_driver_wait(_ptr(cls)))
 
     def reset(self) -> None:
         self._lib.snn_host_driver_reset()
@@ -137,6 +149,7 @@ class HostLib:
         """snn_classify on each beat through the host accelerator model."""
         n = len(x)
         xs = _c(np.asarray(x).reshape(n, self.info["n_samples"]), "int16")
+        rrs = self._rr(rr, n)
         out = {
             "cls": np.zeros(n, np.int32),
             "values": np.zeros((n, self.info["n_classes"]), np.int32),
@@ -144,7 +157,7 @@ class HostLib:
         }
         self._check(
             self._lib.snn_host_driver_batch(
-                ctypes.c_uint32(n), _ptr(xs), _ptr(self._rr(rr, n)), *(_ptr(out[k]) for k in out)
+                ctypes.c_uint32(n), _ptr(xs), _ptr(rrs), *(_ptr(out[k]) for k in out)
             )
         )
         return out

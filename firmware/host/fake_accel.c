@@ -7,7 +7,7 @@
 #include "snn_ref.h"
 
 static struct {
-    int loaded, load_error, busy, result_pending, corrupt_next;
+    int loaded, load_error, busy, result_pending, corrupt_next, stalled;
     uint32_t load_count, load_sum, bad;
     uint32_t image[SNN_IMAGE_WORDS];
     int32_t values[SNN_PAYLOAD_WORDS];
@@ -112,6 +112,8 @@ static void infer(void)
 static int put(void *ctx, snn_port_t port, uint32_t word)
 {
     (void)ctx;
+    if (s.stalled)
+        return 0;
     if (port == SNN_PORT_LOAD) {
         if (s.busy)
             return 0;
@@ -126,9 +128,11 @@ static int put(void *ctx, snn_port_t port, uint32_t word)
             return 0;
         s.x[s.n_samples++] = (int16_t)((int32_t)(word ^ sign) - (int32_t)sign);
     } else {
-        if (s.n_rr == SNN_N_RR)
+        const uint32_t n_rr = SNN_N_RR; /* a variable: no -Wtype-limits when it is 0 */
+        if (s.n_rr >= n_rr)
             return 0;
-        s.rr[s.n_rr++] = (uint16_t)word;
+        /* the modulo only tells gcc the index is in bounds when there are no RR features */
+        s.rr[s.n_rr++ % SNN_N_RR_ALLOC] = (uint16_t)word;
     }
     s.busy = 1;
     if (s.n_samples == SNN_N_SAMPLES && s.n_rr == SNN_N_RR)
@@ -140,7 +144,7 @@ static int get_result(void *ctx, uint32_t *words)
 {
     uint32_t k;
     (void)ctx;
-    if (!s.result_pending)
+    if (s.stalled || !s.result_pending)
         return 0;
     for (k = 0; k < SNN_RESULT_WORDS; k++)
         words[k] = s.result[k];
@@ -169,12 +173,17 @@ const snn_hal_t fake_accel_hal = { NULL, put, get_result, status, reset };
 void fake_accel_power_on(void)
 {
     reset(NULL);
-    s.loaded = s.load_error = s.corrupt_next = 0;
+    s.loaded = s.load_error = s.corrupt_next = s.stalled = 0;
 }
 
 void fake_accel_corrupt_next_load(void)
 {
     s.corrupt_next = 1;
+}
+
+void fake_accel_stall(int stalled)
+{
+    s.stalled = stalled;
 }
 
 const uint32_t *fake_accel_last_result(void)

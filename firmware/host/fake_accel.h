@@ -21,6 +21,8 @@ extern const snn_hal_t fake_accel_hal;
 void fake_accel_power_on(void);
 /* Flip a bit of the next image's payload on the "wire": the accelerator must reject it. */
 void fake_accel_corrupt_next_load(void);
+/* A hung accelerator: no port accepts, no result comes (1), or back to normal (0). */
+void fake_accel_stall(int stalled);
 /* The payload of the last result the accelerator produced (SNN_RESULT_WORDS words). */
 const uint32_t *fake_accel_last_result(void);
 

@@ -99,6 +99,11 @@ void snn_host_fake_corrupt_next_load(void)
     fake_accel_corrupt_next_load();
 }
 
+void snn_host_fake_stall(int stalled)
+{
+    fake_accel_stall(stalled);
+}
+
 int snn_host_check_image(const uint32_t *words, uint32_t n_words)
 {
     return (int)snn_check_image(words, n_words);
@@ -117,6 +122,14 @@ int snn_host_driver_load_le(const uint8_t *bytes, uint32_t n_bytes)
 int snn_host_driver_submit(const int16_t *x, const uint16_t *rr)
 {
     return (int)snn_submit(&s_dev, x, rr);
+}
+
+int snn_host_driver_wait(int32_t *cls)
+{
+    snn_result_t r;
+    snn_status_t st = snn_wait_result(&s_dev, &r);
+    *cls = r.cls;
+    return (int)st;
 }
 
 void snn_host_driver_reset(void)
