@@ -79,17 +79,22 @@ def build_objects(out: Path) -> dict[str, list[Path]]:
     objs.mkdir(parents=True, exist_ok=True)
     result: dict[str, list[Path]] = {}
     for part, sources in FIRMWARE.items():
-        result[part] = []
-        for src in sources:
-            obj = objs / (Path(src).stem + ".o")
-            _run([CC, *CFLAGS, *_includes(gen), "-c", str(ROOT / src), "-o", str(obj)])
-            result[part].append(obj)
+        result[part] = [
+            compile_object(ROOT / src, objs / (Path(src).stem + ".o"), gen) for src in sources
+        ]
     return result
 
 
+def compile_object(source: Path, obj: Path, gen: Path) -> Path:
+    """One translation unit with `CFLAGS` (any warning is an error: `BuildError`)."""
+    _run([CC, *CFLAGS, *_includes(gen), "-c", str(source), "-o", str(obj)])
+    return obj
+
+
 def section_sizes(objects: list[Path]) -> dict[str, int]:
-    """Bytes of code (.text), constant data (.rodata: weights, tables, strings) and static RAM
-    (.data + .bss) over `objects`, from `size -A`."""
+    """Bytes of code (.text), constant data (.rodata and .data.rel.ro: weights, descriptors,
+    tables, strings; flash on a microcontroller) and static RAM (.data + .bss) over `objects`,
+    from `size -A`."""
     totals = {"code": 0, "const": 0, "ram": 0}
     for obj in objects:
         for line in _run(["size", "-A", str(obj)]).splitlines():
@@ -99,7 +104,7 @@ def section_sizes(objects: list[Path]) -> dict[str, int]:
             name, nbytes = parts[0], int(parts[1])
             if name.startswith(".text"):
                 totals["code"] += nbytes
-            elif name.startswith(".rodata"):
+            elif name.startswith((".rodata", ".data.rel.ro")):  # .data.rel.ro: const with pointers
                 totals["const"] += nbytes
             elif name.startswith((".data", ".bss")):
                 totals["ram"] += nbytes
