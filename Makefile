@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Optional knobs, passed through to the tools as environment variables.
 export MODEL BEATS JOBS SPLIT WAVES TECH DB
 
-.PHONY: help setup test lint data train verilog sim power firmware clean
+.PHONY: help setup test lint data train verilog sim power firmware retrain clean
 
 help: ## List the targets with one line each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,10 @@ power: $(STAMP) ## Energy per inference from RTL toggle counts (TECH=22nm|45nm)
 
 firmware: $(STAMP) ## Build the C reference, driver and weight image for MODEL into build/firmware
 	$(PY) -m firmware.build
+
+retrain: $(STAMP) ## Retrain on your own WFDB recordings (DB=path, ARGS="--lead II ..."): new artifact, weight image, report
+	@if [ -z "$(DB)" ]; then echo "make retrain: set DB to the folder of your WFDB recordings, e.g. make retrain DB=~/ecg/mydb ARGS='--lead II' (options: $(PY) -m model.retrain --help)"; exit 2; fi
+	$(PY) -m model.retrain --db "$(DB)" $(ARGS)
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build sim_build .pytest_cache

@@ -1,0 +1,143 @@
+"""Score the retrained model against the shipped one on the same held-out records.
+
+Three classifiers on the same test beats (chip inputs from `sim.preprocess`):
+
+- ``cnn_float``: the fine-tuned CNN (`model.train.predict`), what the training optimised;
+- ``snn_int``: the new artifact through the integer golden model (`sim.golden.run`), i.e. what
+  the chip will answer, bit for bit;
+- ``base_snn_int``: the base artifact through the golden model: what the engineer had before.
+
+Metrics are `model.metrics.classification_metrics` (accuracy, per-class Se/+P/F1, macro F1, the
+confusion matrix), the shape of ``train.json``. Spikes and synaptic operations per inference come
+from the golden model. An energy estimate is added when the energy model (`sim.power`) provides
+one; otherwise the report says it is not available.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from model.artifact import Artifact
+from model.metrics import classification_metrics
+from model.train import predict
+from sim import golden
+from sim.preprocess import preprocess
+
+CHUNK = 4096  # beats per golden-model call: bounds memory on long test sets
+
+
+def chip_inputs(artifact: Artifact, window: np.ndarray, rr: np.ndarray) -> tuple:
+    """(x, rr) integer chip inputs of raw beat windows and RR intervals."""
+    return preprocess(artifact.spec.preprocess, window, rr)
+
+
+def run_golden(artifact: Artifact, x: np.ndarray, rr: np.ndarray) -> dict[str, np.ndarray]:
+    """Classes, spikes per layer and synops per beat, in chunks."""
+    parts = [
+        golden.run(artifact, x[i : i + CHUNK], rr[i : i + CHUNK]) for i in range(0, len(x), CHUNK)
+    ]
+    return {
+        "cls": np.concatenate([p.cls for p in parts]),
+        "spikes": np.concatenate([p.spikes for p in parts]),
+        "synops": np.concatenate([p.synops for p in parts]),
+    }
+
+
+def activity(artifact: Artifact, result: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Mean spikes (total and per layer) and synops per inference."""
+    names = [layer.name for layer in artifact.spec.layers]
+    per_layer = result["spikes"].mean(axis=0)
+    return {
+        "spikes_per_inference": float(result["spikes"].sum(axis=1).mean()),
+        "spikes_per_layer": {n: float(v) for n, v in zip(names, per_layer, strict=True)},
+        "synops_per_inference": float(result["synops"].mean()),
+    }
+
+
+def energy_estimate(artifact: Artifact, act: dict[str, Any]) -> dict[str, Any]:
+    """Energy per inference from `sim.power` if that model exists, else the reason it is absent.
+
+    Looks for a function ``energy_per_inference(artifact, spikes=..., synops=...)`` in
+    `sim.power`; any other interface is reported as not available rather than guessed at.
+    """
+    try:
+        power = importlib.import_module("sim.power")
+    except ImportError:
+        return {
+            "available": False,
+            "why": "the energy model (sim/power, issue 6) is not in "
+            "this checkout yet; run `make power MODEL=<artifact>` once it is",
+        }
+    fn = getattr(power, "energy_per_inference", None)
+    if fn is None:
+        return {
+            "available": False,
+            "why": "sim.power has no energy_per_inference(); run "
+            "`make power MODEL=<artifact>` for the RTL-based figure",
+        }
+    try:
+        value = fn(artifact, spikes=act["spikes_per_inference"], synops=act["synops_per_inference"])
+    except Exception as e:  # an optional figure must not sink the report
+        return {"available": False, "why": f"sim.power failed: {type(e).__name__}: {e}"}
+    return {"available": True, "estimate": value}
+
+
+def evaluate(
+    net: torch.nn.Module,
+    artifact: Artifact,
+    base: Artifact,
+    window: np.ndarray,
+    rr_raw: np.ndarray,
+    y: np.ndarray,
+) -> dict[str, Any]:
+    """All figures of the report's results section for the test beats."""
+    classes = artifact.spec.classes
+    pre = artifact.spec.preprocess
+    x, rr = chip_inputs(artifact, window, rr_raw)
+    x_f = torch.from_numpy(x.astype(np.float32) / (1 << (pre.input_bits - 1)))
+    rr_f = torch.from_numpy(rr.astype(np.float32) / (1 << pre.rr_bits))
+    cnn = predict(net, x_f, rr_f).argmax(1)
+    new = run_golden(artifact, x, rr)
+    old = run_golden(base, x, rr)
+    act_new, act_old = activity(artifact, new), activity(base, old)
+    return {
+        "n_test_beats": len(y),
+        "cnn_float": classification_metrics(y, cnn, classes),
+        "snn_int": classification_metrics(y, new["cls"], classes),
+        "base_snn_int": classification_metrics(y, old["cls"], classes),
+        "activity": act_new,
+        "base_activity": act_old,
+        "energy": energy_estimate(artifact, act_new),
+        "cnn_snn_agreement": float(np.mean(cnn == new["cls"])) if len(y) else 0.0,
+    }
+
+
+def confusion_png(metrics: dict, classes: tuple[str, ...], title: str, path: Path) -> Path:
+    """Draw a confusion matrix (counts, rows true) and write it atomically as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from data.cache import write_atomic
+
+    m = np.asarray(metrics["confusion"])
+    fig, ax = plt.subplots(figsize=(4.2, 3.8), dpi=100)
+    ax.imshow(m / np.maximum(m.sum(axis=1, keepdims=True), 1), cmap="Blues", vmin=0, vmax=1)
+    for i in range(len(classes)):
+        for j in range(len(classes)):
+            ax.text(j, i, str(m[i, j]), ha="center", va="center", fontsize=9)
+    ax.set_xticks(range(len(classes)), classes)
+    ax.set_yticks(range(len(classes)), classes)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"{title}\naccuracy {metrics['accuracy']:.2%}", fontsize=10)
+    fig.tight_layout()
+    write_atomic(path, lambda f: fig.savefig(f, format="png"))
+    plt.close(fig)
+    return path

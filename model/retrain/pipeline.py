@@ -1,0 +1,214 @@
+"""The retraining run, stage by stage: read -> split -> train -> convert -> fit -> score -> write.
+
+`retrain(options)` is what `python -m model.retrain` calls. Outputs (all written through a
+temporary file and an atomic rename, and only after every figure is computed, so an interrupted
+run leaves the previous outputs or none, never half a file)::
+
+    build/retrain/<name>/<name>.json           the new artifact (base hardware configuration)
+    build/retrain/<name>/<name>.bin            its weight image, little-endian uint32 words
+    build/retrain/<name>/checkpoint.pt         the training checkpoint (--resume continues it)
+    build/reports/retrain/<name>/report.json   figures (`artifact`, `snn_int`, ...)
+    build/reports/retrain/<name>/report.md     the same for people, with the verify commands
+    build/reports/retrain/<name>/confusion_*.png
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from data.cache import write_atomic
+from hw.loadmap import parse_image, weight_image
+from model.artifact import Artifact, load_artifact
+from model.convert import convert
+from model.retrain import evaluate as ev
+from model.retrain.discovery import BeatTable, read_beats
+from model.retrain.errors import RetrainError
+from model.retrain.finetune import FinetuneConfig, arch_from_spec, finetune, net_from_artifact
+from model.retrain.fit import fit_to_base
+from model.retrain.report import write_report
+from model.retrain.split import Split, check_counts, patient_split, read_split_file
+from model.splits import Beats, SplitData
+from sim.preprocess import preprocess
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_BASE = REPO / "model" / "artifacts" / "inter.json"
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything a run depends on (the CLI's options, see `model.retrain.cli`)."""
+
+    db: Path
+    base: Path = DEFAULT_BASE
+    name: str | None = None
+    lead: str | None = None
+    annotator: str = "atr"
+    mapping: Path | None = None
+    split_file: Path | None = None
+    test_fraction: float = 0.2
+    from_scratch: bool = False
+    epochs: int | None = None
+    lr: float | None = None
+    seed: int = 0
+    resume: bool = False
+    min_train_beats: int = 20
+    min_test_beats: int = 5
+    strict: bool = False
+    out: Path = REPO / "build" / "retrain"
+    reports: Path = REPO / "build" / "reports" / "retrain"
+    progress: bool = True
+    command: str = ""
+
+    @property
+    def run_name(self) -> str:
+        raw = self.name or Path(self.db).resolve().name or "retrained"
+        return re.sub(r"[^A-Za-z0-9_.-]+", "_", raw)
+
+
+def _beats(table: BeatTable, mask: np.ndarray, artifact: Artifact) -> Beats:
+    x, rr = preprocess(artifact.spec.preprocess, table.window[mask], table.rr[mask])
+    return Beats(x, rr, table.y[mask], table.record[mask])
+
+
+def _split(opts: Options, table: BeatTable) -> tuple[Split, dict[str, np.ndarray]]:
+    if opts.split_file is not None:
+        split = read_split_file(opts.split_file, table, opts.seed)
+    else:
+        split = patient_split(table, opts.test_fraction, opts.seed, opts.min_test_beats)
+    masks = split.masks(table, opts.seed)
+    check_counts(table, masks, opts.min_train_beats, opts.min_test_beats)
+    if not masks["val"].any():
+        raise RetrainError("the validation set is empty; name some 'val' records in --split-file")
+    return split, masks
+
+
+def _train(opts: Options, base: Artifact, data: SplitData, checkpoint: Path):
+    pre = base.spec.preprocess
+    batch = batch_size(len(data.train))
+    if opts.from_scratch:
+        from model.train import TrainConfig, train_cnn
+
+        cfg = TrainConfig(
+            T=base.spec.T,
+            epochs=30 if opts.epochs is None else opts.epochs,
+            batch=batch,
+            seed=opts.seed,
+            **({"lr": opts.lr} if opts.lr else {}),
+        )
+        net, history = train_cnn(
+            data, pre, cfg, arch_from_spec(base.spec), checkpoint, opts.resume, opts.progress
+        )
+        return net, history, {"mode": "from scratch (model.train.train_cnn)", **vars_of(cfg)}
+    cfg = FinetuneConfig(
+        epochs=10 if opts.epochs is None else opts.epochs,
+        batch=batch,
+        seed=opts.seed,
+        **({"lr": opts.lr} if opts.lr else {}),
+    )
+    net = net_from_artifact(base)
+    net, history = finetune(net, data, pre, cfg, checkpoint, opts.resume, opts.progress)
+    return net, history, {"mode": f"fine-tuned from {opts.base}", **vars_of(cfg)}
+
+
+def batch_size(n_train: int) -> int:
+    """256 beats per step (the `model.train` default) for large databases; at least 8 steps per
+    epoch for small ones, so a few hundred beats still get trained (never below 32)."""
+    return int(np.clip(n_train // 8, 32, 256))
+
+
+def vars_of(cfg: Any) -> dict[str, Any]:
+    """A training configuration dataclass as a JSON-ready dict."""
+    return dataclasses.asdict(cfg)
+
+
+def retrain(opts: Options) -> dict[str, Any]:
+    """Run every stage and write the outputs; return the report (see the module docstring)."""
+    start = time.perf_counter()
+    base = load_artifact(opts.base)
+    arch_from_spec(base.spec)  # fail before reading any data if the base cannot be trained
+    name = opts.run_name
+    work, reports = Path(opts.out) / name, Path(opts.reports) / name
+    table = read_beats(
+        opts.db,
+        base.spec.preprocess,
+        base.spec.classes,
+        lead=opts.lead,
+        annotator=opts.annotator,
+        mapping=opts.mapping,
+        strict=opts.strict,
+        progress=opts.progress,
+    )
+    split, masks = _split(opts, table)
+    data = SplitData(
+        split="retrain",
+        classes=base.spec.classes,
+        train=_beats(table, masks["train"], base),
+        val=_beats(table, masks["val"], base),
+        test=_beats(table, masks["test"], base),
+        val_records=split.val,
+    )
+    t_train = time.perf_counter()
+    net, history, training = _train(opts, base, data, work / "checkpoint.pt")
+    training["seconds"] = round(time.perf_counter() - t_train, 1)
+    training["history"] = history
+    layers = convert(net)
+    meta = {
+        "origin": "model.retrain",
+        "name": name,
+        "base": str(opts.base),
+        "base_sha256": base.checksum(),
+        "database": str(opts.db),
+    }
+    artifact, notes = fit_to_base(layers, base.spec, meta)
+    test = masks["test"]
+    results = ev.evaluate(net, artifact, base, table.window[test], table.rr[test], table.y[test])
+    artifact.meta["snn_int_accuracy"] = results["snn_int"]["accuracy"]
+    artifact.meta["test_records"] = list(split.test)
+    paths = _write_outputs(artifact, base, work / f"{name}.json", work / f"{name}.bin")
+    report = {
+        "name": name,
+        "artifact": str(paths["artifact"]),
+        "weight_image": str(paths["image"]),
+        "base_artifact": str(opts.base),
+        "hardware_id": f"{artifact.spec.hardware_id():#010x}",
+        "same_hardware_as_base": True,
+        "command": opts.command,
+        "data": table.summary,
+        "split": {
+            "how": split.how,
+            "validation": "whole records"
+            if split.val_by == "patient"
+            else "stratified 10 % of the training beats (fewer than 3 training records)",
+            "records": {
+                "train": list(split.train),
+                "val": list(split.val),
+                "test": list(split.test),
+            },
+            "beats": {k: table.take(m).counts() for k, m in masks.items()},
+        },
+        "training": training,
+        "quantization": notes,
+        **results,
+    }
+    report["seconds"] = round(time.perf_counter() - start, 1)
+    write_report(report, reports, artifact.spec.classes)
+    return report
+
+
+def _write_outputs(artifact: Artifact, base: Artifact, path: Path, image: Path) -> dict:
+    """Save the artifact and its weight image; reload both and check them against the base."""
+    artifact.save(path)
+    again = load_artifact(path)
+    if again.spec.hardware_config() != base.spec.hardware_config():
+        raise RetrainError(f"{path}: the saved artifact has another hardware configuration")
+    words = weight_image(again).astype("<u4")
+    write_atomic(image, lambda f: f.write(words.tobytes()))
+    parse_image(np.fromfile(image, dtype="<u4"), base.spec)  # loads into the base hardware
+    return {"artifact": path, "image": image}

@@ -1,0 +1,221 @@
+"""Write the retraining report: ``report.json`` (for tools), ``report.md`` (for people), PNGs.
+
+The JSON names the new artifact as ``artifact`` and gives ``snn_int`` (and ``cnn_float``,
+``base_snn_int``) in the shape of ``train.json``: ``accuracy``, ``per_class`` {``se``, ``ppv``,
+``f1``}, ``macro_f1``, ``confusion``. The Markdown says what data was used and dropped, what
+retraining bought against the shipped model on the same test records, what the quantization
+had to give up to fit the chip, and the exact commands to verify and load the new model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from data.cache import write_atomic, write_json_atomic
+from model.retrain.evaluate import confusion_png
+
+MODELS = (
+    ("cnn_float", "float CNN (retrained)"),
+    ("snn_int", "integer SNN (retrained, = chip)"),
+    ("base_snn_int", "integer SNN (shipped base model)"),
+)
+
+
+def _pct(v: float) -> str:
+    return f"{100 * v:.2f}"
+
+
+def _counts_row(label: str, counts: dict[str, int]) -> str:
+    return (
+        f"| {label} | "
+        + " | ".join(str(v) for v in counts.values())
+        + f" | {sum(counts.values())} |"
+    )
+
+
+def metrics_table(report: dict[str, Any], classes: tuple[str, ...]) -> list[str]:
+    head = (
+        "| model | accuracy % | macro F1 | "
+        + " | ".join(f"{c} Se / +P / F1" for c in classes)
+        + " |"
+    )
+    lines = [head, "|" + "---|" * (3 + len(classes))]
+    for key, label in MODELS:
+        m = report[key]
+        cells = [
+            f"{_pct(m['per_class'][c]['se'])} / {_pct(m['per_class'][c]['ppv'])} / "
+            f"{_pct(m['per_class'][c]['f1'])}"
+            for c in classes
+        ]
+        lines.append(
+            f"| {label} | {_pct(m['accuracy'])} | {m['macro_f1']:.3f} | " + " | ".join(cells) + " |"
+        )
+    return lines
+
+
+def markdown(report: dict[str, Any], classes: tuple[str, ...]) -> str:
+    """The human-readable report."""
+    d = report["data"]
+    s = report["split"]
+    gain = report["snn_int"]["accuracy"] - report["base_snn_int"]["accuracy"]
+    f1_gain = report["snn_int"]["macro_f1"] - report["base_snn_int"]["macro_f1"]
+    out = [
+        f"# Retraining report: {report['name']}",
+        "",
+        f"New artifact: `{report['artifact']}` (hardware id {report['hardware_id']}, the same "
+        f"hardware configuration as the base `{report['base_artifact']}`: no new RTL).",
+        f"Weight image: `{report['weight_image']}` (little-endian uint32 words, `hw/loadmap.py`).",
+        "",
+        f"On {report['n_test_beats']} beats of {len(s['records']['test'])} held-out record(s), "
+        f"the retrained chip model scores {_pct(report['snn_int']['accuracy'])} % accuracy "
+        f"(macro F1 {report['snn_int']['macro_f1']:.3f}) against "
+        f"{_pct(report['base_snn_int']['accuracy'])} % (macro F1 "
+        f"{report['base_snn_int']['macro_f1']:.3f}) for the shipped model: "
+        f"{100 * gain:+.2f} pp accuracy, {f1_gain:+.3f} macro F1.",
+        "",
+        "## Data",
+        "",
+        f"- Database `{d['database']}`, annotator `{d['annotator']}`, "
+        f"{d['records_used']} record(s) used ({d['hours']} h), sampling rate(s) "
+        f"{', '.join(str(f) for f in d['sampling_rates_hz'])} Hz, resampled to the model's rate.",
+        f"- Leads: {_leads(d['leads'])}.",
+        f"- Label mapping: {'default AAMI' if not d['mapping'] else d['mapping']}; model classes "
+        f"{', '.join(classes)}.",
+    ]
+    if d["records_skipped"]:
+        out.append(f"- Skipped {len(d['records_skipped'])} record(s):")
+        out += [f"  - `{r}`: {why}" for r, why in d["records_skipped"].items()]
+    else:
+        out.append("- No record skipped.")
+    out += [
+        "",
+        "| beats | " + " | ".join(classes) + " | total |",
+        "|" + "---|" * (len(classes) + 2),
+    ]
+    out.append(_counts_row("kept", d["beats_kept"]))
+    for part, counts in s["beats"].items():
+        out.append(_counts_row(part, counts))
+    dropped = d["beats_dropped"]
+    reasons = ", ".join(f"{k} {v}" for k, v in dropped["by_reason"].items() if v) or "none"
+    out += [
+        "",
+        f"Dropped {dropped['total']} annotated beats: {reasons} (see `docs/retrain.md` "
+        "for each reason; per record in `report.json` -> `data.per_record`).",
+        "",
+    ]
+    out += [
+        "## Split",
+        "",
+        f"By patient (record): {s['how']}. Validation (model selection): {s['validation']}.",
+        f"- train: {', '.join(s['records']['train'])}",
+        f"- val: {', '.join(s['records']['val']) or '(beats of the train records)'}",
+        f"- test: {', '.join(s['records']['test'])}",
+        "",
+        "## Results on the test records",
+        "",
+        *metrics_table(report, classes),
+        "",
+        f"Float CNN and chip model agree on {_pct(report['cnn_snn_agreement'])} % of test beats.",
+        "",
+        "![retrained SNN](confusion_snn_int.png) ![shipped model](confusion_base_snn_int.png)",
+        "",
+        "## Activity and energy (golden model, per inference)",
+        "",
+        _activity(report),
+        "",
+        _energy(report["energy"]),
+        "",
+        "## Training",
+        "",
+        _training(report["training"]),
+        "",
+        "## Quantization into the base hardware",
+        "",
+        *_quantization(report["quantization"]),
+        "",
+        "## Verify and load",
+        "",
+        "```sh",
+        "# bit-exact check of the new artifact on the RTL (cocotb + Verilator vs golden model)",
+        f"make sim MODEL={report['artifact']}",
+        "# C headers and the weight image for the firmware",
+        f"python -m firmware.generate --model {report['artifact']} "
+        f"--out build/firmware/{report['name']}",
+        "# or load the image directly through the load port / driver:",
+        f"#   {report['weight_image']}",
+        "```",
+        "",
+        f"Reproduce this run: `{report['command']}` ({report['seconds']} s).",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def _leads(leads: dict[str, str]) -> str:
+    by_lead: dict[str, list[str]] = {}
+    for record, lead in leads.items():
+        by_lead.setdefault(lead, []).append(record)
+    return "; ".join(f"{lead} ({len(r)} record(s))" for lead, r in by_lead.items())
+
+
+def _activity(report: dict[str, Any]) -> str:
+    new, old = report["activity"], report["base_activity"]
+    return (
+        f"Retrained: {new['spikes_per_inference']:.1f} spikes, "
+        f"{new['synops_per_inference']:.0f} synaptic operations. Shipped: "
+        f"{old['spikes_per_inference']:.1f} spikes, {old['synops_per_inference']:.0f} synops."
+    )
+
+
+def _energy(energy: dict[str, Any]) -> str:
+    if energy.get("available"):
+        return f"Estimated energy per inference: {energy['estimate']}."
+    return f"Energy per inference: not estimated ({energy['why']})."
+
+
+def _training(t: dict[str, Any]) -> str:
+    hist = [h for h in t["history"] if "val_macro_f1" in h]
+    best = max(hist, key=lambda h: h["val_macro_f1"]) if hist else None
+    text = f"{t['mode']}, {t['epochs']} epoch(s), seed {t['seed']}, {t['seconds']} s."
+    if best is not None and best["epoch"] == -1:
+        text += (
+            " No epoch beat the base model on the validation records, so the base model's "
+            "weights were kept (the new artifact computes what the shipped one does)."
+        )
+    elif best is not None:
+        text += f" Kept epoch {best['epoch'] + 1} (validation macro F1 {best['val_macro_f1']:.3f})."
+    return text
+
+
+def _quantization(notes: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "| layer | threshold | default threshold | rescaled because | bits given up | "
+        "membrane may saturate |",
+        "|---|---|---|---|---|---|",
+    ]
+    for n in notes:
+        why = ", ".join(n["limited_by"]) or "-"
+        lines.append(
+            f"| {n['layer']} | {n['threshold']} | {n['natural_threshold']} | {why} | "
+            f"{n['resolution_bits_lost']} | {'yes' if n['may_saturate'] else 'no'} |"
+        )
+    if any(n["rescaled"] for n in notes):
+        lines += [
+            "",
+            "Rescaled layers: the threshold and every integer of the layer were scaled "
+            "down together so they fit the base widths; the layer computes the same function "
+            "with less weight resolution. Nothing was clipped.",
+        ]
+    return lines
+
+
+def write_report(report: dict[str, Any], directory: Path, classes: tuple[str, ...]) -> Path:
+    """PNGs first, then report.json, then report.md (each atomic)."""
+    directory = Path(directory)
+    for key, label in MODELS:
+        confusion_png(report[key], classes, label, directory / f"confusion_{key}.png")
+    write_json_atomic(directory / "report.json", report)
+    text = markdown(report, classes)
+    write_atomic(directory / "report.md", lambda f: f.write(text.encode()))
+    return directory / "report.md"

@@ -1,0 +1,83 @@
+"""Done-when: retrain end to end on synthetic WFDB databases at rates other than 360 Hz."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hw.loadmap import parse_image
+from model.artifact import load_artifact
+
+
+def _check_outputs(report_dir: Path, base_artifact: Path) -> dict:
+    report = json.loads((report_dir / "report.json").read_text())
+    base = load_artifact(base_artifact)
+    new = load_artifact(report["artifact"])
+    assert new.spec.hardware_config() == base.spec.hardware_config()
+    assert new.spec.hardware_id() == base.spec.hardware_id()
+    words = np.fromfile(report["weight_image"], dtype="<u4")
+    values = parse_image(words, base.spec)
+    assert np.array_equal(values["dense2.weight"], new.tensors["dense2.weight"])
+    snn = report["snn_int"]
+    assert set(snn) >= {"accuracy", "per_class"}
+    assert set(snn["per_class"]) == set(base.spec.classes)
+    assert set(snn["per_class"]["N"]) >= {"se", "ppv", "f1"}
+    for key in ("cnn_float", "snn_int", "base_snn_int"):
+        assert (report_dir / f"confusion_{key}.png").stat().st_size > 1000
+    md = (report_dir / "report.md").read_text()
+    assert f"make sim MODEL={report['artifact']}" in md
+    assert "python -m firmware.generate --model" in md
+    assert report["activity"]["spikes_per_inference"] > 0
+    return report
+
+
+def test_retrain_250hz(write_db, run_cli, base_artifact, tmp_path):
+    db = write_db(fs=250)
+    status, out, err = run_cli("--db", str(db), "--epochs", "2", "--name", "site250")
+    assert status == 0, err
+    assert "test accuracy" in out
+    report = _check_outputs(tmp_path / "reports" / "site250", base_artifact)
+    assert report["data"]["sampling_rates_hz"] == [250]
+    assert report["data"]["records_used"] == 6
+    rec = report["split"]["records"]
+    assert not set(rec["train"]) & set(rec["test"]) and not set(rec["val"]) & set(rec["test"])
+    assert sum(report["data"]["beats_kept"].values()) > 300
+    assert (tmp_path / "out" / "site250" / "checkpoint.pt").is_file()
+
+
+def test_resume_gives_the_same_artifact(write_db, run_cli, tmp_path):
+    db = write_db(fs=500, n_records=4, beats=60)
+    args = ("--db", str(db), "--epochs", "1", "--name", "r", "--min-train-beats", "5")
+    assert run_cli(*args)[0] == 0
+    path = tmp_path / "out" / "r" / "r.json"
+    first = hashlib.sha256(path.read_bytes()).hexdigest()
+    status, _, err = run_cli(*args, "--resume")
+    assert status == 0, err
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == first
+
+
+def test_split_file_at_128hz(write_db, run_cli, base_artifact, tmp_path):
+    db = write_db(fs=128, n_records=5, beats=60, leads=("V1", "II"))
+    split = tmp_path / "split.txt"
+    split.write_text("r00 train\nr01 train\nr02 train  # a comment\nr03 val\nr04 test\n")
+    status, _, err = run_cli(
+        "--db", str(db), "--lead", "ii", "--split-file", str(split), "--epochs", "1",
+        "--name", "s128", "--min-train-beats", "5",
+    )  # fmt: skip
+    assert status == 0, err
+    report = _check_outputs(tmp_path / "reports" / "s128", base_artifact)
+    assert report["split"]["records"] == {"train": ["r00", "r01", "r02"], "val": ["r03"],
+                                          "test": ["r04"]}  # fmt: skip
+    assert set(report["data"]["leads"].values()) == {"II"}
+
+
+@pytest.mark.slow
+def test_synthetic_classes_are_learnable(write_db, run_cli, tmp_path):
+    """From scratch, 15 epochs: the synthetic classes separate (shows the data is meaningful)."""
+    db = write_db(fs=250)
+    status, _, err = run_cli("--db", str(db), "--from-scratch", "--epochs", "15", "--name", "l")
+    assert status == 0, err
+    report = json.loads((tmp_path / "reports" / "l" / "report.json").read_text())
+    assert report["snn_int"]["accuracy"] > 0.9
