@@ -37,6 +37,9 @@ FIRMWARE = {
     "driver": ("src/snn_driver.c", "src/snn_status.c"),
 }
 HOST = ("host/fake_accel.c", "host/snn_host.c")
+# A stand-in for a 32-bit microcontroller build: 32-bit code, no C library (the firmware only
+# uses the freestanding <stdint.h> and <stddef.h>; 64-bit division comes from libgcc), -Os.
+MCU_PROXY = ("-m32", "-ffreestanding", "-Os")
 DEFAULT_MODEL = REPO / "model" / "artifacts" / "inter.json"
 DEFAULT_OUT = REPO / "build" / "firmware"
 REPORT = REPO / "build" / "reports" / "firmware.json"
@@ -73,22 +76,36 @@ def build_library(artifact: Artifact, out: Path) -> Path:
     return lib
 
 
-def build_objects(out: Path) -> dict[str, list[Path]]:
-    """Compile each firmware source (no -fPIC: as for a static firmware image)."""
-    gen, objs = out / "gen", out / "obj"
+def build_objects(out: Path, extra: tuple[str, ...] = (), subdir: str = "obj") -> dict:
+    """Compile each firmware source (no -fPIC: as for a static firmware image) into
+    `out/subdir`, with `extra` flags after `CFLAGS`; returns the objects by part."""
+    gen, objs = out / "gen", out / subdir
     objs.mkdir(parents=True, exist_ok=True)
     result: dict[str, list[Path]] = {}
     for part, sources in FIRMWARE.items():
         result[part] = [
-            compile_object(ROOT / src, objs / (Path(src).stem + ".o"), gen) for src in sources
+            compile_object(ROOT / src, objs / (Path(src).stem + ".o"), gen, extra)
+            for src in sources
         ]
     return result
 
 
-def compile_object(source: Path, obj: Path, gen: Path) -> Path:
+def compile_object(source: Path, obj: Path, gen: Path, extra: tuple[str, ...] = ()) -> Path:
     """One translation unit with `CFLAGS` (any warning is an error: `BuildError`)."""
-    _run([CC, *CFLAGS, *_includes(gen), "-c", str(source), "-o", str(obj)])
+    _run([CC, *CFLAGS, *extra, *_includes(gen), "-c", str(source), "-o", str(obj)])
     return obj
+
+
+def can_compile_32bit() -> bool:
+    """Whether the compiler has an -m32 code generator (headers are not needed freestanding)."""
+    proc = subprocess.run(
+        [CC, *MCU_PROXY, "-x", "c", "-c", "-", "-o", os.devnull],
+        input="int f(void) { return 0; }\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return proc.returncode == 0
 
 
 def section_sizes(objects: list[Path]) -> dict[str, int]:
@@ -169,6 +186,10 @@ def build_all(
     objects = build_objects(out)
     x, rr, inputs = _bench_inputs(artifact, 2000, real_beats)
     sizes = {part: section_sizes(objs) for part, objs in objects.items()}
+    proxy = None
+    if can_compile_32bit():
+        proxy_objects = build_objects(out, MCU_PROXY, "obj32")
+        proxy = {part: section_sizes(objs) for part, objs in proxy_objects.items()}
     report = {
         "model": model_path,
         "artifact_sha256": artifact.checksum(),
@@ -177,6 +198,8 @@ def build_all(
         "cflags": " ".join(CFLAGS),
         "host": platform.machine(),
         "bytes": sizes,
+        "bytes_32bit_os": proxy,
+        "bytes_32bit_os_flags": " ".join((*CFLAGS, *MCU_PROXY)),
         "bytes_note": "from `size -A` on the host objects: code=.text, const=.rodata "
         "(weights, descriptors, tables), ram=.data+.bss (static buffers); no heap, no stack "
         "figures",

@@ -58,7 +58,18 @@ def test_build_all_reports_sizes_and_time(make_variant, tmp_path):
         "weights are in flash"
     )
     assert report["time_per_beat_us"] > 0
+    if build.can_compile_32bit():
+        assert report["bytes_32bit_os"]["reference"]["ram"] >= buffers
     assert report["cflags"] == " ".join(CFLAGS)
+
+
+def test_the_firmware_is_freestanding_32bit_clean(make_variant, tmp_path):
+    """No C library and 32-bit int-width assumptions: what a microcontroller build needs."""
+    if not build.can_compile_32bit():
+        pytest.skip("this gcc has no -m32 code generator")
+    generate(make_variant("wide"), tmp_path / "gen")
+    objects = build.build_objects(tmp_path, build.MCU_PROXY, "obj32")
+    assert all(obj.is_file() for objs in objects.values() for obj in objs)
 
 
 def test_make_firmware_without_a_model_says_what_to_do(tmp_path, capsys, monkeypatch):
