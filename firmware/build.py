@@ -200,9 +200,10 @@ def build_all(
         "bytes": sizes,
         "bytes_32bit_os": proxy,
         "bytes_32bit_os_flags": " ".join((*CFLAGS, *MCU_PROXY)),
-        "bytes_note": "from `size -A` on the host objects: code=.text, const=.rodata "
-        "(weights, descriptors, tables), ram=.data+.bss (static buffers); no heap, no stack "
-        "figures",
+        "bytes_note": "`size -A` on the objects: code=.text, const=.rodata+.data.rel.ro "
+        "(weights, descriptors, tables: flash on a microcontroller), ram=.data+.bss (static "
+        "buffers); no heap is used, stack not included. bytes: host x86-64 -O2; "
+        "bytes_32bit_os: -m32 -ffreestanding -Os, a proxy for a 32-bit microcontroller",
         "image_words": int((out / "gen" / "snn_weights.bin").stat().st_size // 4),
         "time_per_beat_us": round(time_per_beat(lib, x, rr), 3),
         "time_inputs": inputs,

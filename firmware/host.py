@@ -128,6 +128,10 @@ class HostLib:
         w = _c(words, "uint32")
         return int(self._lib.snn_host_driver_load(_ptr(w), ctypes.c_uint32(len(w))))
 
+    def load_builtin(self) -> int:
+        """Load the image compiled in from snn_image.h."""
+        return int(self._lib.snn_host_driver_load_builtin())
+
     def load_bytes(self, data: bytes) -> int:
         buf = np.frombuffer(data, dtype=np.uint8).copy() if data else np.zeros(1, np.uint8)
         return int(self._lib.snn_host_driver_load_le(_ptr(buf), ctypes.c_uint32(len(data))))

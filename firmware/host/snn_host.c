@@ -7,6 +7,7 @@
 #include "fake_accel.h"
 #include "snn_driver.h"
 #include "snn_frontend.h"
+#include "snn_image.h"
 #include "snn_ref.h"
 
 /* Configuration as compiled, for the Python side to check it loaded the right library. */
@@ -112,6 +113,12 @@ int snn_host_check_image(const uint32_t *words, uint32_t n_words)
 int snn_host_driver_load(const uint32_t *words, uint32_t n_words)
 {
     return (int)snn_load(&s_dev, words, n_words);
+}
+
+/* The image compiled in from the generated snn_image.h, as firmware keeping it in flash would. */
+int snn_host_driver_load_builtin(void)
+{
+    return (int)snn_load(&s_dev, snn_image, SNN_IMAGE_WORDS);
 }
 
 int snn_host_driver_load_le(const uint8_t *bytes, uint32_t n_bytes)

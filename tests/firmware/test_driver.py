@@ -45,8 +45,12 @@ def test_load_then_classify_gives_golden_results_and_the_packed_result(artifact,
         assert word == pack_result(layout, int(cls), values.tolist())
 
 
-def test_the_binary_image_file_loads(artifact, lib, make_inputs):
-    assert lib.load_bytes(render(artifact)["snn_weights.bin"]) == OK
+@pytest.mark.parametrize("form", ["bin-file", "c-array"])
+def test_the_generated_image_loads_in_both_forms(artifact, lib, make_inputs, form):
+    if form == "bin-file":
+        assert lib.load_bytes(render(artifact)["snn_weights.bin"]) == OK
+    else:
+        assert lib.load_builtin() == OK
     x, rr = make_inputs(artifact.spec, 50, seed=5)
     np.testing.assert_array_equal(lib.driver(x, rr)["cls"], golden.run(artifact, x, rr).cls)
 
