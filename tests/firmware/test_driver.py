@@ -73,6 +73,8 @@ def corrupt(image: np.ndarray, where: str) -> np.ndarray:
     image = image.copy()
     if where == "magic":
         image[0] ^= 1
+    elif where == "format-version-2":
+        image[0] = 0x534E4E32  # "SNN2": a future image format this driver cannot read
     elif where == "checksum":
         image[5] += 1
     elif where == "length-field":
@@ -86,6 +88,7 @@ def corrupt(image: np.ndarray, where: str) -> np.ndarray:
     ("where", "status", "message"),
     [
         ("magic", MAGIC, "not a weight image"),
+        ("format-version-2", MAGIC, "unknown image format"),
         ("checksum", CHECKSUM, "checksum mismatch"),
         ("length-field", LENGTH, "length does not match"),
         ("truncated", LENGTH, "length does not match"),
