@@ -132,8 +132,12 @@ def finetune(
     checkpoint: Path | None = None,
     resume: bool = False,
     progress: bool = True,
+    tag: str = "",
 ) -> tuple[ConvNet, list[dict]]:
-    """Fine-tune `net` in place; return it at its best validation epoch, and the history."""
+    """Fine-tune `net` in place; return it at its best validation epoch, and the history.
+
+    `tag` joins the checkpoint's identity (e.g. the base artifact's checksum), so a checkpoint
+    of another base or database is refused rather than resumed."""
     setup_torch(cfg.seed)
     x, rr, y = tensors(data.train, pre)
     xv, rrv, _ = tensors(data.val, pre)
@@ -148,6 +152,7 @@ def finetune(
         "arch": repr(net.arch),
         "split": data.split,
         "n": len(y),
+        "tag": tag,
     }
     m0 = classification_metrics(data.val.y, predict(net, xv, rrv).argmax(1), data.classes)
     start, history = (

@@ -113,7 +113,8 @@ def _train(opts: Options, base: Artifact, data: SplitData, checkpoint: Path):
         **({"lr": opts.lr} if opts.lr else {}),
     )
     net = net_from_artifact(base)
-    net, history = finetune(net, data, pre, cfg, checkpoint, opts.resume, opts.progress)
+    tag = f"{base.checksum()} {Path(opts.db).resolve()} {len(data.val)} {len(data.test)}"
+    net, history = finetune(net, data, pre, cfg, checkpoint, opts.resume, opts.progress, tag)
     return net, history, {"mode": f"fine-tuned from {opts.base}", **vars_of(cfg)}
 
 

@@ -8,7 +8,7 @@ from model.retrain.discovery import read_beats
 from model.spec import Preprocess
 
 CLASSES = ("N", "S", "V", "F")
-RATES = [128, 250, 500]
+RATES = [128, 250, 257, 500]
 
 
 def _beats(db, **kwargs):

@@ -1,6 +1,5 @@
 """Done-when: retrain end to end on synthetic WFDB databases at rates other than 360 Hz."""
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -47,15 +46,37 @@ def test_retrain_250hz(write_db, run_cli, base_artifact, tmp_path):
     assert (tmp_path / "out" / "site250" / "checkpoint.pt").is_file()
 
 
-def test_resume_gives_the_same_artifact(write_db, run_cli, tmp_path):
+def test_interrupted_run_resumes_to_the_same_model(write_db, run_cli, tmp_path, monkeypatch):
+    """Ctrl-C after epoch 1 of 2: nothing but the checkpoint is written; --resume finishes with
+    the integers an uninterrupted run gives."""
+    import model.retrain.finetune as finetune
+
     db = write_db(fs=500, n_records=4, beats=60)
-    args = ("--db", str(db), "--epochs", "1", "--name", "r", "--min-train-beats", "5")
-    assert run_cli(*args)[0] == 0
-    path = tmp_path / "out" / "r" / "r.json"
-    first = hashlib.sha256(path.read_bytes()).hexdigest()
-    status, _, err = run_cli(*args, "--resume")
+    args = ("--db", str(db), "--epochs", "2", "--min-train-beats", "5")
+    assert run_cli(*args, "--name", "whole")[0] == 0
+    real = finetune.save_checkpoint
+
+    def save_then_interrupt(path, state):
+        real(path, state)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(finetune, "save_checkpoint", save_then_interrupt)
+    status, _, err = run_cli(*args, "--name", "cut")
+    assert status == 130 and "--resume" in err
+    assert (tmp_path / "out" / "cut" / "checkpoint.pt").is_file()
+    assert not (tmp_path / "out" / "cut" / "cut.json").exists()
+    assert not (tmp_path / "reports" / "cut").exists()
+    monkeypatch.setattr(finetune, "save_checkpoint", real)
+    status, _, err = run_cli(*args, "--name", "cut", "--resume")
     assert status == 0, err
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == first
+    whole = load_artifact(tmp_path / "out" / "whole" / "whole.json")
+    cut = load_artifact(tmp_path / "out" / "cut" / "cut.json")
+    assert whole.spec == cut.spec
+    assert all(np.array_equal(whole.tensors[k], cut.tensors[k]) for k in whole.tensors)
+    status, _, err = run_cli(
+        *args[:2], "--min-train-beats", "5", "--epochs", "3", "--name", "cut", "--resume"
+    )
+    assert status == 2 and "checkpoint is from another configuration" in err
 
 
 def test_split_file_at_128hz(write_db, run_cli, base_artifact, tmp_path):
