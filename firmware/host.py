@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -34,6 +35,22 @@ def _c(a: np.ndarray, dtype: str) -> np.ndarray:
     if a.size and (a.min() < info.min or a.max() > info.max):
         raise ValueError(f"values in [{a.min()}, {a.max()}] do not fit {dtype}")
     return np.ascontiguousarray(a, dtype=dtype)
+
+
+class Hal(Protocol):
+    """An accelerator behind the driver, written in Python (`HostLib.use_hal`): the four HAL
+    functions of `firmware/include/snn_hal.h`."""
+
+    def put(self, port: int, word: int) -> bool: ...  # 0 sample, 1 rr, 2 load; True: accepted
+    def get_result(self) -> list[int] | None: ...  # SNN_RESULT_WORDS words, or None
+    def status(self) -> int: ...  # SNN_STATUS_BUSY 1 | LOADED 2 | LOAD_ERROR 4
+    def reset(self) -> None: ...
+
+
+_PUT = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_uint32)
+_GET = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_uint32))
+_STATUS = ctypes.CFUNCTYPE(ctypes.c_uint32)
+_RESET = ctypes.CFUNCTYPE(None)
 
 
 class HostLib:
@@ -115,6 +132,27 @@ class HostLib:
 
     def corrupt_next_load(self) -> None:
         self._lib.snn_host_fake_corrupt_next_load()
+
+    def use_hal(self, hal: Hal, poll_budget: int = 1000) -> None:
+        """Point the driver at an accelerator implemented in Python instead of the C model."""
+        n_words = self.info["result_words"]
+
+        def get(words):
+            got = hal.get_result()
+            if got is None:
+                return 0
+            for i, w in enumerate(got[:n_words]):
+                words[i] = int(w)
+            return 1
+
+        # keep the callbacks alive as long as the library may call them
+        self._callbacks = (
+            _PUT(lambda port, word: int(bool(hal.put(port, word)))),
+            _GET(get),
+            _STATUS(lambda: int(hal.status())),
+            _RESET(hal.reset),
+        )
+        self._lib.snn_host_use_callbacks(*self._callbacks, ctypes.c_uint32(poll_budget))
 
     def stall(self, stalled: bool) -> None:
         """Make the host accelerator hang (no port ready, no result) or recover."""

@@ -89,6 +89,49 @@ void snn_host_rr_track(uint32_t n, const uint32_t *r, int64_t *out)
 
 static snn_dev_t s_dev;
 
+/* A HAL whose functions are given by the caller (Python ctypes callbacks): the driver against
+ * an accelerator written in Python, or against the RTL through cocotb's thread bridge. */
+static int (*s_cb_put)(int port, uint32_t word);
+static int (*s_cb_get_result)(uint32_t *words);
+static uint32_t (*s_cb_status)(void);
+static void (*s_cb_reset)(void);
+
+static int cb_put(void *ctx, snn_port_t port, uint32_t word)
+{
+    (void)ctx;
+    return s_cb_put((int)port, word);
+}
+
+static int cb_get_result(void *ctx, uint32_t *words)
+{
+    (void)ctx;
+    return s_cb_get_result(words);
+}
+
+static uint32_t cb_status(void *ctx)
+{
+    (void)ctx;
+    return s_cb_status();
+}
+
+static void cb_reset(void *ctx)
+{
+    (void)ctx;
+    s_cb_reset();
+}
+
+static const snn_hal_t s_callback_hal = { NULL, cb_put, cb_get_result, cb_status, cb_reset };
+
+void snn_host_use_callbacks(int (*put)(int, uint32_t), int (*get_result)(uint32_t *),
+                            uint32_t (*status)(void), void (*reset)(void), uint32_t poll_budget)
+{
+    s_cb_put = put;
+    s_cb_get_result = get_result;
+    s_cb_status = status;
+    s_cb_reset = reset;
+    snn_init(&s_dev, &s_callback_hal, poll_budget);
+}
+
 void snn_host_fake_power_on(uint32_t poll_budget)
 {
     fake_accel_power_on();
