@@ -191,6 +191,7 @@ def retrain(opts: Options) -> dict[str, Any]:
                 "train": list(split.train),
                 "val": list(split.val),
                 "test": list(split.test),
+                "left_out": list(split.left_out),
             },
             "beats": {k: table.take(m).counts() for k, m in masks.items()},
         },

@@ -111,6 +111,7 @@ def markdown(report: dict[str, Any], classes: tuple[str, ...]) -> str:
         f"- train: {', '.join(s['records']['train'])}",
         f"- val: {', '.join(s['records']['val']) or '(beats of the train records)'}",
         f"- test: {', '.join(s['records']['test'])}",
+        f"- not used (not in the split file): {', '.join(s['records']['left_out']) or 'none'}",
         "",
         "## Results on the test records",
         "",

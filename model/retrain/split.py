@@ -17,6 +17,7 @@ database that the file does not name is left out and reported.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ class Split:
     test: tuple[str, ...]
     how: str
     val_by: str = "patient"  # "patient" (whole records) or "beat" (stratified beats of train)
+    left_out: tuple[str, ...] = ()  # usable records a split file does not name
 
     def masks(self, table: BeatTable, seed: int = 0) -> dict[str, np.ndarray]:
         """Boolean masks over `table` for train, val and test."""
@@ -163,9 +165,12 @@ def read_split_file(path: Path | str, table: BeatTable, seed: int = 0) -> Split:
     if not sets["train"] or not sets["test"]:
         raise RetrainError(f"split file {path} needs at least one train and one test record")
     how = f"split file {path}"
+    left_out = tuple(sorted(set(table.record.tolist()) - set(seen)))
     if sets["val"]:
-        return Split(tuple(sets["train"]), tuple(sets["val"]), tuple(sets["test"]), how)
-    return _with_validation(table, sets["train"], tuple(sets["test"]), how, seed)
+        split = Split(tuple(sets["train"]), tuple(sets["val"]), tuple(sets["test"]), how)
+    else:
+        split = _with_validation(table, sets["train"], tuple(sets["test"]), how, seed)
+    return dataclasses.replace(split, left_out=left_out)
 
 
 def check_counts(

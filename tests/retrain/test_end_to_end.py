@@ -90,7 +90,7 @@ def test_split_file_at_128hz(write_db, run_cli, base_artifact, tmp_path):
     assert status == 0, err
     report = _check_outputs(tmp_path / "reports" / "s128", base_artifact)
     assert report["split"]["records"] == {"train": ["r00", "r01", "r02"], "val": ["r03"],
-                                          "test": ["r04"]}  # fmt: skip
+                                          "test": ["r04"], "left_out": []}  # fmt: skip
     assert set(report["data"]["leads"].values()) == {"II"}
 
 

@@ -49,6 +49,7 @@ def test_split_file_json(tmp_path):
     path.write_text(json.dumps({"train": ["p0", "p1"], "val": ["p2"], "test": ["p3"]}))
     split = read_split_file(path, table)
     assert (split.train, split.val, split.test) == (("p0", "p1"), ("p2",), ("p3",))
+    assert read_split_file(path, _table(6)).left_out == ("p4", "p5")
 
 
 @pytest.mark.parametrize(
