@@ -151,6 +151,9 @@ def config_header(artifact: Artifact) -> str:
         ("SNN_RESULT_BITS", layout.width),
         ("SNN_RESULT_WORDS", (layout.width + 31) // 32),
     ]
+    for i, layer in enumerate(layers):  # documentation for the reader and for RTL cross-checks
+        for field in ("weight_bits", "bias_bits", "acc_bits", "const_bits", "membrane_bits"):
+            pairs.append((f"SNN_L{i}_{field.upper()}", getattr(layer, field)))
     classes = ", ".join(cemit.c_string(c) for c in spec.classes)
     codes = "\n".join(
         f"#define SNN_RR_{name.upper():<11} {i}" for i, name in enumerate(RR_FEATURES)

@@ -73,6 +73,9 @@ def test_config_macros_match_the_spec(artifact):
     assert int(macros["SNN_T"]) == spec.T
     assert int(macros["SNN_N_SAMPLES"]) == spec.preprocess.n_samples
     assert int(macros["SNN_IMAGE_WORDS"]) == len(weight_image(artifact))
+    for i, layer in enumerate(spec.layers):
+        assert int(macros[f"SNN_L{i}_ACC_BITS"]) == layer.acc_bits
+        assert int(macros[f"SNN_L{i}_MEMBRANE_BITS"]) == layer.membrane_bits
 
 
 def test_cli_writes_files_and_reports_bad_artifacts_clearly(artifact, tmp_path, capsys):
