@@ -1,0 +1,138 @@
+"""Hardware knobs of the accelerator and the per-layer geometry they imply.
+
+The artifact fixes shapes, widths and T; `HwConfig` adds what the artifact does not decide:
+
+- `lanes`: output channels processed in parallel (one accumulate per lane per cycle). Memories are
+  `lanes` values wide; more lanes cost adders, multipliers and wider memories but divide the
+  fire-scan and fan-out cycles by `lanes`.
+- `rom`: bake the weights, biases, thresholds and initial membranes in as memory init / constants
+  and tie the load port off (FPGA, minimum area).
+
+`LayerGeometry` is the one place where memory depths, address layouts and internal widths are
+derived from a `LayerSpec`; every block reads it instead of re-deriving a width.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from model.spec import LayerSpec
+
+MAX_LANES = 64
+
+
+def ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def bits_for(n: int) -> int:
+    """Width of an unsigned index over n values (at least 1 bit)."""
+    return max(1, (n - 1).bit_length())
+
+
+@dataclass(frozen=True)
+class HwConfig:
+    lanes: int = 8
+    rom: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.lanes, int) or isinstance(self.lanes, bool):
+            raise ValueError(f"lanes must be an integer, not {self.lanes!r}")
+        if not 1 <= self.lanes <= MAX_LANES:
+            raise ValueError(f"lanes must be in 1..{MAX_LANES}, not {self.lanes}")
+        if not isinstance(self.rom, bool):
+            raise ValueError(f"rom must be a bool, not {self.rom!r}")
+
+    def as_dict(self) -> dict:
+        return {"lanes": self.lanes, "rom": self.rom}
+
+
+@dataclass(frozen=True)
+class LayerGeometry:
+    """Memory organisation of one layer for a given number of lanes.
+
+    Neuron memories (membrane `vw`, input current `cin`) are addressed `a = g * P + p`: channel
+    group `g` (channels `g*lanes .. g*lanes+lanes-1`, one per lane) at position `p`.
+    Weights: conv `W[o, c, k]` at address `g * (C*K) + c*K + k`, dense `W[o, i]` at `g * n_in + i`,
+    RR weights `W_rr[o, j]` at `g * n_rr + j`, lane `o % lanes`; biases at address `g`.
+    """
+
+    layer: LayerSpec
+    lanes: int
+
+    @property
+    def groups(self) -> int:
+        return ceil_div(self.layer.out_channels, self.lanes)
+
+    @property
+    def positions(self) -> int:
+        return self.layer.out_length
+
+    @property
+    def depth(self) -> int:
+        """Neuron-group words: the length of a fire scan in cycles."""
+        return self.groups * self.positions
+
+    @property
+    def row_len(self) -> int:
+        """Weight words per channel group (the weight address stride between groups)."""
+        if self.layer.kind == "conv1d":
+            return self.layer.in_channels * self.layer.kernel
+        return self.layer.in_channels
+
+    @property
+    def weight_depth(self) -> int:
+        return self.groups * self.row_len
+
+    @property
+    def rr_depth(self) -> int:
+        return self.groups * self.layer.rr_inputs
+
+    @property
+    def has_cin(self) -> bool:
+        """A memory of per-inference constant input current (input samples or RR features)."""
+        return self.layer.source == "input" or self.layer.rr_inputs > 0
+
+    @property
+    def vw_bits(self) -> int:
+        """Stored membrane width: V (membrane_bits) plus a partial acc (acc_bits) never overflows,
+        so the one saturation per step happens at fire time, exactly as in the golden model."""
+        return max(self.layer.membrane_bits, self.layer.acc_bits) + 1
+
+    @property
+    def cin_bits(self) -> int:
+        """Input current without the bias: const range minus bias, hence one bit more."""
+        return max(self.layer.const_bits, self.layer.bias_bits) + 1
+
+    @property
+    def last_lanes(self) -> int:
+        """Lanes of the last channel group that hold a real channel."""
+        return self.layer.out_channels - (self.groups - 1) * self.lanes
+
+    def lane_mask(self, g: int) -> int:
+        n = self.lanes if g < self.groups - 1 else self.last_lanes
+        return (1 << n) - 1
+
+    def weight_words(self) -> int:
+        return self.weight_depth + self.rr_depth
+
+    def weight_bytes(self) -> int:
+        """Bytes of weight storage (weights, RR weights, biases) in this organisation."""
+        bits = (self.weight_depth + self.rr_depth) * self.lanes * self.layer.weight_bits
+        bits += self.groups * self.lanes * self.layer.bias_bits
+        return ceil_div(bits, 8)
+
+
+def conv_fanout(layer: LayerSpec, i: int) -> tuple[int, int, int]:
+    """For input position `i` of a valid conv: (p_start, k_start, count) such that the output
+    positions touched are p_start, p_start-1, ... (count of them) with kernel taps k_start,
+    k_start+stride, ...; count is 0 if no window covers `i`."""
+    s, K, P = layer.stride, layer.kernel, layer.out_length
+    p = min(i // s, P - 1)
+    k = i - p * s
+    count = 0
+    while p - count >= 0 and k + count * s < K:
+        count += 1
+    if count == 0:
+        return 0, 0, 0
+    return p, k, count

@@ -1,0 +1,85 @@
+"""Address-event queue: a FIFO of spike events between a layer's fire scan and the next layer.
+
+Contract (`lib.stream`): `i` accepts one entry per cycle while not full (`i.ready = count <
+depth`); `o` offers the oldest entry from a register, so `o.valid` never depends on `o.ready`
+and a full-rate consumer takes one entry per cycle. Latency: an entry written in cycle n is
+offered on `o` from cycle n+2 (memory write, then registered read). `empty` is high when neither
+the memory nor the output register holds an entry.
+
+Because layers run one after another (a layer's scan fills the queue, the next layer drains it
+completely before it fires), one queue serves every layer; its depth is the largest fire scan,
+so a scan, which pushes at most one entry per neuron group, can never find it full.
+
+Storage: one `lib.memory.Memory` of `depth` entries; read and write pointers and a count are
+ordinary registers, cleared by reset.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Elaboratable, Module, Mux, Signal
+from amaranth.lib import stream, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from hw.config import bits_for
+
+
+class EventQueue(wiring.Component):
+    """FIFO of `depth` entries of `shape`.
+
+    Parameters: `shape` (any shape-castable, e.g. a `data.Struct`), `depth` >= 1.
+    """
+
+    def __init__(self, shape: object, depth: int) -> None:
+        if not isinstance(depth, int) or depth < 1:
+            raise ValueError(f"event queue depth must be a positive integer, not {depth!r}")
+        self._shape = shape
+        self._depth = depth
+        super().__init__(
+            {
+                "i": In(stream.Signature(shape)),
+                "o": Out(stream.Signature(shape)),
+                "empty": Out(1),
+                "level": Out(range(depth + 2)),
+            }
+        )
+
+    @property
+    def depth(self) -> int:
+        return self._depth
+
+    def elaborate(self, platform: object) -> Elaboratable:
+        m = Module()
+        depth = self._depth
+        m.submodules.mem = mem = Memory(shape=self._shape, depth=depth, init=[])
+        wr = mem.write_port()
+        rd = mem.read_port()
+        wp = Signal(bits_for(depth))
+        rp = Signal(bits_for(depth))
+        count = Signal(range(depth + 1))  # entries in memory, not counting the output register
+
+        push = Signal()
+        pop = Signal()  # memory -> output register
+        m.d.comb += [
+            self.i.ready.eq(count < depth),
+            push.eq(self.i.valid & self.i.ready),
+            # Refill the output register when it is empty or being taken this cycle.
+            pop.eq((count > 0) & (~self.o.valid | self.o.ready)),
+            wr.addr.eq(wp),
+            wr.data.eq(self.i.payload),
+            wr.en.eq(push),
+            rd.addr.eq(rp),
+            rd.en.eq(pop),
+            # The read port holds its data while `en` is low, so it is the output register.
+            self.o.payload.eq(rd.data),
+            self.empty.eq((count == 0) & ~self.o.valid),
+            self.level.eq(count + self.o.valid),
+        ]
+        with m.If(push):
+            m.d.sync += wp.eq(Mux(wp == depth - 1, 0, wp + 1))
+        with m.If(pop):
+            m.d.sync += [rp.eq(Mux(rp == depth - 1, 0, rp + 1)), self.o.valid.eq(1)]
+        with m.Elif(self.o.ready):
+            m.d.sync += self.o.valid.eq(0)
+        m.d.sync += count.eq(count + push - pop)
+        return m

@@ -1,0 +1,254 @@
+"""One layer of the accelerator: its memories, its synapse unit and its fire scan.
+
+Memories (`LayerGeometry` gives depths and address layouts; every word is `lanes` values):
+
+    weight, rr_weight, bias   loadable (load port, one lane per write) or ROM (`HwConfig.rom`)
+    vw                        V + acc of the running step, `vw_bits` wide (cannot overflow)
+    cin                       constant input current without bias (input layer and RR layers)
+    threshold, v_init         registers, `reset_less` so a synchronous reset keeps the model
+
+Operations, one at a time, chosen by the sequencer:
+
+- init (`init`, `init_addr` swept over 0..max depth-1): `vw = v_init`, `cin = 0`.
+- integrate: events on `i_spike` / `i_value` through the synapse unit (`hw/synapse.py`).
+- fire scan (`fire_start` pulse): for a = g*P + p = 0 .. G*P-1, one group per cycle: read
+  `vw[a]`, `cin[a]`, `bias[g]`; next cycle the fire unit (`hw/neuron.py`) computes the new
+  membrane, which is written back, and the spikes, pushed as one queue entry `(g, p, mask)` when
+  any lane fired. `fire_busy` is high from the cycle after `fire_start` until the last write
+  (G*P + 1 cycles). `o_spike.ready` is not waited for: the shared queue is deep enough for a
+  whole scan (`hw/event_queue.py`). In the last step an output layer also streams its new
+  membranes to the decision unit on `o_values` (always ready while a result is pending).
+"""
+
+from __future__ import annotations
+
+import enum
+
+import numpy as np
+from amaranth.hdl import Const, Elaboratable, Module, Mux, Signal, signed
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from hw.config import LayerGeometry, bits_for
+from hw.decision import values_layout
+from hw.neuron import FireUnit
+from hw.synapse import SynapseUnit
+
+
+class Field(enum.IntEnum):
+    """What a load-port write targets (`hw/loader.py`)."""
+
+    THRESHOLD = 0
+    V_INIT = 1
+    BIAS = 2
+    RR_WEIGHT = 3
+    WEIGHT = 4
+
+
+def memory_rows(geo: LayerGeometry, matrix: np.ndarray) -> list[list[int]]:
+    """A (out_channels, row_len) matrix as memory words: address g*row_len + r holds
+    matrix[g*lanes + j, r] in lane j (zero in padding lanes)."""
+    matrix = np.asarray(matrix, dtype=np.int64).reshape(geo.layer.out_channels, -1)
+    row_len = matrix.shape[1]
+    rows = []
+    for g in range(geo.groups):
+        for r in range(row_len):
+            rows.append(
+                [
+                    int(matrix[o, r]) if (o := g * geo.lanes + j) < geo.layer.out_channels else 0
+                    for j in range(geo.lanes)
+                ]
+            )
+    return rows
+
+
+class LayerUnit(wiring.Component):
+    """Parameters: `geo`, `prev` (None for the input layer), the event layouts `entry`,
+    `value`, `init_bits` (width of the shared init address), `tensors` (a dict with `weight`,
+    `bias`, `rr_weight`, `threshold`, `v_init` to bake in as ROM, or None for a loadable
+    layer)."""
+
+    def __init__(
+        self,
+        geo: LayerGeometry,
+        prev: LayerGeometry | None,
+        entry: data.StructLayout,
+        value: data.StructLayout,
+        init_bits: int,
+        tensors: dict | None = None,
+    ) -> None:
+        self._geo, self._prev = geo, prev
+        self._entry, self._value = entry, value
+        self._tensors = tensors
+        layer, lanes = geo.layer, geo.lanes
+        members = {
+            "init": In(1),
+            "init_addr": In(init_bits),
+            "fire_start": In(1),
+            "fire_busy": Out(1),
+            "last_step": In(1),
+            "idle": Out(1),
+        }
+        if prev is not None:
+            members["i_spike"] = In(stream.Signature(entry))
+        if geo.has_cin:
+            members["i_value"] = In(stream.Signature(value))
+        if layer.fires:
+            members["o_spike"] = Out(stream.Signature(entry))
+        else:
+            members["o_values"] = Out(stream.Signature(values_layout(lanes, layer.membrane_bits)))
+        if tensors is None:
+            members.update(
+                {
+                    "ld_en": In(1),
+                    "ld_field": In(3),
+                    "ld_addr": In(bits_for(max(geo.weight_depth, geo.rr_depth, geo.groups))),
+                    "ld_lane": In(bits_for(lanes)),
+                    "ld_data": In(signed(32)),
+                }
+            )
+        super().__init__(members)
+
+    def _rom(self, key: str) -> list[list[int]]:
+        if self._tensors is None:
+            return []
+        return memory_rows(self._geo, self._tensors[key])
+
+    def elaborate(self, platform: object) -> Elaboratable:
+        m = Module()
+        geo, layer, lanes = self._geo, self._geo.layer, self._geo.lanes
+        G, P, depth = geo.groups, geo.positions, geo.depth
+        rom = self._tensors is not None
+        wshape = data.ArrayLayout(signed(layer.weight_bits), lanes)
+
+        def memory(name: str, shape: object, n: int, init: list) -> Memory:
+            mem = Memory(shape=shape, depth=n, init=init)
+            m.submodules[name] = mem
+            return mem
+
+        m.submodules.synapse = syn = SynapseUnit(geo, self._prev, self._entry, self._value)
+        m.submodules.fire = fire = FireUnit(geo)
+        if self._prev is not None:
+            wiring.connect(m, wiring.flipped(self.i_spike), syn.i_spike)
+        if geo.has_cin:
+            wiring.connect(m, wiring.flipped(self.i_value), syn.i_value)
+        m.d.comb += self.idle.eq(syn.idle)
+
+        # Loadable values.
+        w_mem = memory("weight", wshape, geo.weight_depth, self._rom("weight"))
+        b_mem = memory(
+            "bias", data.ArrayLayout(signed(layer.bias_bits), lanes), G, self._rom("bias")
+        )
+        rr_mem = None
+        if layer.rr_inputs:
+            rr_mem = memory("rr_weight", wshape, geo.rr_depth, self._rom("rr_weight"))
+        mb = layer.membrane_bits
+        if rom:
+            threshold = Const(int(self._tensors["threshold"]), signed(mb))
+            v_init = Const(int(self._tensors["v_init"]), signed(mb))
+        else:
+            threshold = Signal(signed(mb), reset_less=True)
+            v_init = Signal(signed(mb), reset_less=True)
+            for field, mem in (
+                (Field.WEIGHT, w_mem),
+                (Field.BIAS, b_mem),
+                (Field.RR_WEIGHT, rr_mem),
+            ):
+                if mem is None:
+                    continue
+                wp = mem.write_port(granularity=1)
+                m.d.comb += [wp.addr.eq(self.ld_addr), wp.en.eq(0)]
+                for j in range(lanes):
+                    m.d.comb += wp.data[j].eq(self.ld_data)
+                with m.If(self.ld_en & (self.ld_field == field)):
+                    m.d.comb += wp.en.eq(Const(1, lanes) << self.ld_lane)
+            with m.If(self.ld_en & (self.ld_field == Field.THRESHOLD)):
+                m.d.sync += threshold.eq(self.ld_data)
+            with m.If(self.ld_en & (self.ld_field == Field.V_INIT)):
+                m.d.sync += v_init.eq(self.ld_data)
+        w_rd = w_mem.read_port()
+        m.d.comb += [w_rd.addr.eq(syn.w_addr), syn.w_data.eq(w_rd.data)]
+        if rr_mem is not None:
+            rr_rd = rr_mem.read_port()
+            m.d.comb += [rr_rd.addr.eq(syn.w_addr), syn.rr_data.eq(rr_rd.data)]
+        b_rd = b_mem.read_port()
+
+        # Inference state.
+        vshape = data.ArrayLayout(signed(geo.vw_bits), lanes)
+        v_mem = memory("vw", vshape, depth, [])
+        v_wr = v_mem.write_port()
+        v_rd = v_mem.read_port(transparent_for=(v_wr,))
+        cshape = data.ArrayLayout(signed(geo.cin_bits), lanes)
+        c_wr = c_rd = None
+        if geo.has_cin:
+            c_mem = memory("cin", cshape, depth, [])
+            c_wr = c_mem.write_port()
+            c_rd = c_mem.read_port(transparent_for=(c_wr,))
+            m.d.comb += [syn.c_data.eq(c_rd.data), fire.cin.eq(c_rd.data)]
+        m.d.comb += [syn.v_data.eq(v_rd.data), fire.vw.eq(v_rd.data), fire.bias.eq(b_rd.data)]
+        m.d.comb += fire.threshold.eq(threshold)
+
+        # Fire scan: address counters, then one registered stage in front of the fire unit.
+        scan = Signal()
+        sa = Signal(bits_for(depth))
+        sg = Signal(bits_for(G))
+        sp = Signal(bits_for(P))
+        f_valid, f_addr = Signal(), Signal(bits_for(depth))
+        f_g, f_p = Signal(bits_for(G)), Signal(bits_for(P))
+        with m.If(self.fire_start):
+            m.d.sync += [scan.eq(1), sa.eq(0), sg.eq(0), sp.eq(0)]
+        with m.Elif(scan):
+            m.d.sync += [sa.eq(sa + 1), sp.eq(sp + 1)]
+            with m.If(sp == P - 1):
+                m.d.sync += [sp.eq(0), sg.eq(sg + 1)]
+            with m.If(sa == depth - 1):
+                m.d.sync += scan.eq(0)
+        m.d.sync += [f_valid.eq(scan), f_addr.eq(sa), f_g.eq(sg), f_p.eq(sp)]
+        m.d.comb += self.fire_busy.eq(scan | f_valid)
+        m.d.comb += [
+            v_rd.addr.eq(Mux(scan, sa, syn.t_addr)),
+            b_rd.addr.eq(sg),
+        ]
+        if c_rd is not None:
+            m.d.comb += c_rd.addr.eq(Mux(scan, sa, syn.t_addr))
+        full = (1 << lanes) - 1
+        m.d.comb += fire.lane_mask.eq(Mux(f_g == G - 1, geo.lane_mask(G - 1), full))
+
+        if layer.fires:
+            m.d.comb += [
+                self.o_spike.valid.eq(f_valid & (fire.spikes != 0)),
+                self.o_spike.payload.g.eq(f_g),
+                self.o_spike.payload.p.eq(f_p),
+                self.o_spike.payload.mask.eq(fire.spikes),
+            ]
+        else:
+            m.d.comb += [
+                self.o_values.valid.eq(f_valid & self.last_step),
+                self.o_values.payload.last.eq(f_addr == depth - 1),
+            ]
+            for j in range(lanes):
+                m.d.comb += self.o_values.payload.values[j].eq(fire.v_new[j])
+
+        # Write-port arbitration: the sequencer runs init, integrate and fire one at a time.
+        in_range = self.init_addr < depth
+        with m.If(self.init & in_range):
+            m.d.comb += [v_wr.addr.eq(self.init_addr), v_wr.en.eq(1)]
+            for j in range(lanes):
+                m.d.comb += v_wr.data[j].eq(v_init)
+        with m.Elif(f_valid):
+            m.d.comb += [v_wr.addr.eq(f_addr), v_wr.en.eq(1)]
+            for j in range(lanes):
+                m.d.comb += v_wr.data[j].eq(fire.v_new[j])
+        with m.Else():
+            m.d.comb += [v_wr.addr.eq(syn.wr_addr), v_wr.en.eq(syn.v_we), v_wr.data.eq(syn.v_wdata)]
+        if c_wr is not None:
+            with m.If(self.init & in_range):
+                m.d.comb += [c_wr.addr.eq(self.init_addr), c_wr.en.eq(1), c_wr.data.eq(0)]
+            with m.Else():
+                m.d.comb += [
+                    c_wr.addr.eq(syn.wr_addr),
+                    c_wr.en.eq(syn.c_we),
+                    c_wr.data.eq(syn.c_wdata),
+                ]
+        return m

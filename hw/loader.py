@@ -1,0 +1,146 @@
+"""Loader: parses the weight-image word stream of the load port (`hw/loadmap.py`) and writes
+thresholds, initial membranes, biases, RR weights and weights into the layers' memories.
+
+Per accepted word (one per cycle while `allow`; `i.ready = allow`)::
+
+    MAGIC    word == loadmap.MAGIC ? clear load_error : set load_error     loaded := 0
+    ID       word == spec.hardware_id()   else load_error, back to MAGIC
+    LEN      word == payload_words(spec)  else load_error, back to MAGIC
+    PAYLOAD  write word to section `sec` at (address, lane); sum += word (mod 2**32)
+    CHECK    word == sum ? loaded := 1 : load_error;          back to MAGIC
+
+Payload addressing: a section of shape (rows, row_len...) is row-major; row `o` is channel `o`,
+stored in lane `o % lanes` of the words `(o // lanes) * row_len + col` (`LayerGeometry`), so the
+loader keeps `col`, `lane` and a running group base instead of dividing. Scalars (threshold,
+v_init) are one-word sections. Writes reach the layers combinationally in the cycle the word is
+accepted (`ld_*`, one layer at a time).
+
+`loaded` drops with the first word of any image and rises only after a correct checksum, so a
+rejected or interrupted image leaves the chip flagged as not loaded (the memories may be half
+written). `loaded` and `load_error` are `reset_less`: a synchronous reset keeps the model. `word`
+strobes on every accepted word (the sequencer re-initialises the membranes after a load, since
+`v_init` may have changed).
+"""
+
+from __future__ import annotations
+
+import math
+
+from amaranth.hdl import Elaboratable, Module, Signal, signed
+from amaranth.lib import stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from hw import loadmap
+from hw.config import LayerGeometry, bits_for
+from hw.layer import Field
+from model.artifact import ModelSpec
+
+
+class Loader(wiring.Component):
+    """Parameters: `spec` (the hardware configuration), `lanes`."""
+
+    def __init__(self, spec: ModelSpec, lanes: int) -> None:
+        self._spec, self._lanes = spec, lanes
+        self._sections = loadmap.sections(spec)
+        self._n = loadmap.payload_words(spec)
+        geos = [LayerGeometry(layer, lanes) for layer in spec.layers]
+        addr_bits = bits_for(max(max(g.weight_depth, g.rr_depth, g.groups) for g in geos))
+        super().__init__(
+            {
+                "i": In(stream.Signature(32)),
+                "allow": In(1),
+                "loaded": Out(1),
+                "load_error": Out(1),
+                "active": Out(1),
+                "word": Out(1),
+                "ld_en": Out(1),
+                "ld_layer": Out(bits_for(len(spec.layers))),
+                "ld_field": Out(3),
+                "ld_addr": Out(addr_bits),
+                "ld_lane": Out(bits_for(lanes)),
+                "ld_data": Out(signed(32)),
+            }
+        )
+
+    def elaborate(self, platform: object) -> Elaboratable:
+        m = Module()
+        spec, lanes, n = self._spec, self._lanes, self._n
+        layer_index = {layer.name: i for i, layer in enumerate(spec.layers)}
+        secs = self._sections
+        loaded = Signal(reset_less=True)
+        error = Signal(reset_less=True)
+        m.d.comb += [self.loaded.eq(loaded), self.load_error.eq(error)]
+
+        sec = Signal(range(len(secs)))
+        col = Signal(range(max(s.size for s in secs) + 1))
+        row = Signal.like(col)
+        lane = Signal(bits_for(lanes))
+        base = Signal(len(self.ld_addr))
+        total = Signal(32)
+        left = Signal(range(n + 1))
+
+        row_len = Signal.like(col)
+        rows = Signal.like(col)
+        with m.Switch(sec):
+            for k, s in enumerate(secs):
+                with m.Case(k):
+                    m.d.comb += [
+                        row_len.eq(math.prod(s.shape[1:]) if s.shape else 1),
+                        rows.eq(s.shape[0] if s.shape else 1),
+                        self.ld_layer.eq(layer_index[s.layer]),
+                        self.ld_field.eq(Field[s.field.upper()]),
+                    ]
+
+        word = self.i.payload
+        take = self.i.valid & self.i.ready
+        m.d.comb += [
+            self.i.ready.eq(self.allow),
+            self.word.eq(take),
+            self.ld_addr.eq(base + col),
+            self.ld_lane.eq(lane),
+            self.ld_data.eq(word),
+        ]
+        with m.FSM(name="load"):
+            with m.State("MAGIC"), m.If(take):
+                m.d.sync += [loaded.eq(0), error.eq(word != loadmap.MAGIC)]
+                with m.If(word == loadmap.MAGIC):
+                    m.next = "ID"
+            with m.State("ID"):
+                m.d.comb += self.active.eq(1)
+                with m.If(take):
+                    with m.If(word == spec.hardware_id()):
+                        m.next = "LEN"
+                    with m.Else():
+                        m.d.sync += error.eq(1)
+                        m.next = "MAGIC"
+            with m.State("LEN"):
+                m.d.comb += self.active.eq(1)
+                with m.If(take):
+                    m.d.sync += [sec.eq(0), col.eq(0), row.eq(0), lane.eq(0), base.eq(0)]
+                    m.d.sync += [total.eq(0), left.eq(n)]
+                    with m.If(word == n):
+                        m.next = "PAYLOAD"
+                    with m.Else():
+                        m.d.sync += error.eq(1)
+                        m.next = "MAGIC"
+            with m.State("PAYLOAD"):
+                m.d.comb += [self.active.eq(1), self.ld_en.eq(take)]
+                with m.If(take):
+                    m.d.sync += [total.eq(total + word), left.eq(left - 1), col.eq(col + 1)]
+                    with m.If(col == row_len - 1):
+                        m.d.sync += [col.eq(0), row.eq(row + 1), lane.eq(lane + 1)]
+                        with m.If(lane == lanes - 1):
+                            m.d.sync += [lane.eq(0), base.eq(base + row_len)]
+                        with m.If(row == rows - 1):
+                            m.d.sync += [sec.eq(sec + 1), row.eq(0), lane.eq(0), base.eq(0)]
+                    with m.If(left == 1):
+                        m.next = "CHECK"
+            with m.State("CHECK"):
+                m.d.comb += self.active.eq(1)
+                with m.If(take):
+                    with m.If(word == total):
+                        m.d.sync += loaded.eq(1)
+                    with m.Else():
+                        m.d.sync += error.eq(1)
+                    m.next = "MAGIC"
+        return m

@@ -1,0 +1,199 @@
+"""Layer sequencer: runs one inference timestep-major, layer by layer, and owns the input side.
+
+One inference (`docs/arithmetic.md` §2 and `hw/README.md`)::
+
+    INIT     sweep init_addr over 0..max depth-1: every layer vw = v_init, cin = 0
+             (after reset, after an accepted result and after any load-port word)
+    INPUT    accept samples and RR words in any interleaving; a non-zero sample x[i] becomes a
+             value event for layer 0, a non-zero rr[j] one for every RR layer (zeros are
+             counted and dropped: a silent input costs one cycle per word)
+    for t in 0..T-1, for l in 0..L-1:
+        INTEG l  (l > 0) route the queue to layer l until the queue is empty and layer l idle
+        FIRE l   pulse fire_start[l], wait for the scan (it fills the queue for layer l+1)
+    RESULT   the output layer streamed its last-step membranes into the decision unit; wait
+             until the result is taken (`done`), then INIT again
+
+Contract: `i_sample`/`i_rr` are ready only while a model is loaded, the membranes are
+initialised, no image is being loaded and the beat still lacks words; sample words have
+priority over RR words and over nothing else. `busy` is high from the first accepted input word
+until the result is taken; `load_allow` (the load port's ready) is low while busy or while an
+input word is offered to an idle, loaded chip... it is simply `~busy` in state IDLE, and input
+words are refused in a cycle where a load word is offered (`load_pending`), so the two never
+race. Cycle cost: see `hw/README.md` (one cycle per state change, plus the units' work).
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Elaboratable, Module, Signal, signed, unsigned
+from amaranth.lib import stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from hw.config import LayerGeometry, bits_for
+from hw.synapse import value_layout
+from model.artifact import ModelSpec
+
+
+def value_bits(spec: ModelSpec) -> int:
+    """Signed width of a value event: a sample, or an unsigned RR feature plus a sign bit."""
+    return max(spec.preprocess.input_bits, spec.preprocess.rr_bits + 1)
+
+
+class Sequencer(wiring.Component):
+    """Parameters: `spec`, `lanes`."""
+
+    def __init__(self, spec: ModelSpec, lanes: int) -> None:
+        self._spec = spec
+        pre = spec.preprocess
+        self._geos = [LayerGeometry(layer, lanes) for layer in spec.layers]
+        self._max_depth = max(g.depth for g in self._geos)
+        n_idx = max(pre.n_samples, spec.n_rr, 1)
+        self.value_shape = value_layout(n_idx, value_bits(spec))
+        L = len(spec.layers)
+        members = {
+            "i_sample": In(stream.Signature(signed(pre.input_bits))),
+            "init": Out(1),
+            "init_addr": Out(bits_for(self._max_depth)),
+            "fire_start": Out(L),
+            "fire_busy": In(L),
+            "idle": In(L),
+            "route": Out(L),
+            "queue_empty": In(1),
+            "last_step": Out(1),
+            "loaded": In(1),
+            "load_active": In(1),
+            "load_pending": In(1),
+            "load_word": In(1),
+            "load_allow": Out(1),
+            "result_taken": In(1),
+            "result_enable": Out(1),
+            "busy": Out(1),
+            "done": Out(1),
+        }
+        if spec.n_rr:
+            members["i_rr"] = In(stream.Signature(unsigned(pre.rr_bits)))
+        for i, g in enumerate(self._geos):
+            if g.has_cin:
+                members[f"value{i}"] = Out(stream.Signature(self.value_shape))
+        super().__init__(members)
+
+    def elaborate(self, platform: object) -> Elaboratable:
+        m = Module()
+        spec, geos = self._spec, self._geos
+        L, T = len(geos), spec.T
+        n_samples, n_rr = spec.preprocess.n_samples, spec.n_rr
+
+        clean = Signal()  # the membranes hold v_init and cin is zero
+        busy = Signal()
+        ns = Signal(range(n_samples + 1))
+        nr = Signal(range(n_rr + 1))
+        t = Signal(range(T))
+        m.d.comb += [self.busy.eq(busy), self.last_step.eq(t == T - 1)]
+
+        # Input side: active in IDLE (first word) and INPUT.
+        accepting = Signal()
+        ok = accepting & self.loaded & clean & ~self.load_active & ~self.load_pending
+        s_go = ok & (ns < n_samples)
+        x = self.i_sample.payload
+        value0 = getattr(self, "value0", None)
+        s_take = Signal()
+        with m.If(s_go & (x == 0)):
+            m.d.comb += [self.i_sample.ready.eq(1), s_take.eq(self.i_sample.valid)]
+        with m.Elif(s_go):
+            m.d.comb += [
+                value0.valid.eq(self.i_sample.valid),
+                value0.payload.rr.eq(0),
+                value0.payload.index.eq(ns),
+                value0.payload.value.eq(x),
+                self.i_sample.ready.eq(value0.ready),
+                s_take.eq(self.i_sample.valid & value0.ready),
+            ]
+        with m.If(s_take):
+            m.d.sync += ns.eq(ns + 1)
+        r_take = Signal()
+        if n_rr:
+            r_go = ok & (nr < n_rr) & ~(s_go & self.i_sample.valid)
+            r = self.i_rr.payload
+            targets = [getattr(self, f"value{i}") for i, g in enumerate(geos) if g.layer.rr_inputs]
+            with m.If(r_go & (r == 0)):
+                m.d.comb += [self.i_rr.ready.eq(1), r_take.eq(self.i_rr.valid)]
+            with m.Elif(r_go):
+                all_ready = Signal()
+                m.d.comb += all_ready.eq(1)
+                for tgt in targets:
+                    with m.If(~tgt.ready):
+                        m.d.comb += all_ready.eq(0)
+                m.d.comb += [
+                    self.i_rr.ready.eq(all_ready),
+                    r_take.eq(self.i_rr.valid & all_ready),
+                ]
+                for tgt in targets:
+                    # Broadcast: each RR layer takes the event in the same cycle.
+                    m.d.comb += [
+                        tgt.valid.eq(self.i_rr.valid & all_ready),
+                        tgt.payload.rr.eq(1),
+                        tgt.payload.index.eq(nr),
+                        tgt.payload.value.eq(r),
+                    ]
+            with m.If(r_take):
+                m.d.sync += nr.eq(nr + 1)
+        first = (s_take | r_take) & ~busy
+
+        cin_layers = [i for i, g in enumerate(geos) if g.has_cin]
+        all_idle = Signal()
+        m.d.comb += all_idle.eq(1)
+        for i in cin_layers:
+            with m.If(~self.idle[i]):
+                m.d.comb += all_idle.eq(0)
+
+        with m.If(self.load_word):
+            m.d.sync += clean.eq(0)
+
+        init_addr = Signal.like(self.init_addr)
+        m.d.comb += self.init_addr.eq(init_addr)
+        with m.FSM(name="seq"):
+            with m.State("IDLE"):
+                m.d.comb += [accepting.eq(1), self.load_allow.eq(~busy)]
+                with m.If(first):
+                    m.d.sync += busy.eq(1)
+                    m.next = "INPUT"
+                with m.Elif(self.loaded & ~clean & ~self.load_active & ~self.load_pending):
+                    m.d.sync += init_addr.eq(0)
+                    m.next = "INIT"
+            with m.State("INIT"):
+                m.d.comb += self.init.eq(1)
+                m.d.sync += init_addr.eq(init_addr + 1)
+                with m.If(init_addr == self._max_depth - 1):
+                    m.d.sync += clean.eq(1)
+                    m.next = "IDLE"
+            with m.State("INPUT"):
+                m.d.comb += accepting.eq(1)
+                with m.If((ns == n_samples) & (nr == n_rr) & all_idle):
+                    m.d.sync += [t.eq(0), clean.eq(0)]
+                    m.next = "FIRE0"
+            for i in range(L):
+                with m.State(f"FIRE{i}"):
+                    m.d.comb += self.fire_start[i].eq(1)
+                    m.next = f"WAIT{i}"
+                with m.State(f"WAIT{i}"), m.If(~self.fire_busy[i]):
+                    if i < L - 1:
+                        m.next = f"INTEG{i + 1}"
+                    else:
+                        with m.If(t == T - 1):
+                            m.next = "RESULT"
+                        with m.Else():
+                            m.d.sync += t.eq(t + 1)
+                            m.next = "FIRE0"
+                if i > 0:
+                    with m.State(f"INTEG{i}"):
+                        m.d.comb += self.route[i].eq(1)
+                        with m.If(self.queue_empty & self.idle[i]):
+                            m.next = f"FIRE{i}"
+            with m.State("RESULT"):
+                # The decision unit may hold its result a cycle before this state: the result
+                # port opens only here, so `done` and the acceptance coincide.
+                m.d.comb += self.result_enable.eq(1)
+                with m.If(self.result_taken):
+                    m.d.comb += self.done.eq(1)
+                    m.d.sync += [busy.eq(0), ns.eq(0), nr.eq(0)]
+                    m.next = "IDLE"
+        return m

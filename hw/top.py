@@ -1,0 +1,173 @@
+"""Top level: the event-driven SNN accelerator, generated from a spec (and, for ROM, an artifact).
+
+Block diagram and dataflow: `hw/README.md`. Ports: exactly `hw/interface.py` (Verilog module
+`hw.interface.TOP`). Submodules, named by role: `sequencer`, `queue`, `layer0..layer{L-1}`,
+`decision`, `loader` (absent with `HwConfig(rom=True)`).
+
+Wiring: the sequencer feeds input-current events to the layers that have a `cin` memory and runs
+init / integrate / fire; the firing layer's spike entries go into the one shared event queue,
+whose output the sequencer routes to the layer being integrated; the output layer's last-step
+membranes go to the decision unit, whose registered result is `o_result`.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Elaboratable, Module, signed, unsigned
+from amaranth.lib import stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from hw.config import HwConfig, LayerGeometry
+from hw.decision import Decision
+from hw.event_queue import EventQueue
+from hw.interface import ResultLayout
+from hw.layer import LayerUnit
+from hw.loader import Loader
+from hw.sequencer import Sequencer
+from hw.synapse import entry_layout
+from model.artifact import Artifact, ModelSpec
+from model.spec import SpecError
+
+
+class Accelerator(wiring.Component):
+    """Parameters: `spec` (the hardware configuration), `config` (`HwConfig`), `artifact`
+    (required with `config.rom`: its integers become memory init; otherwise unused)."""
+
+    def __init__(
+        self, spec: ModelSpec, config: HwConfig | None = None, artifact: Artifact | None = None
+    ) -> None:
+        config = HwConfig() if config is None else config
+        if not isinstance(spec, ModelSpec):
+            raise TypeError(f"spec must be a ModelSpec, not {type(spec).__name__}")
+        if not isinstance(config, HwConfig):
+            raise TypeError(f"config must be a HwConfig, not {type(config).__name__}")
+        try:
+            spec.validate()
+        except SpecError as e:
+            raise ValueError(f"invalid spec: {e}") from None
+        if config.rom and artifact is None:
+            raise ValueError("the ROM option bakes the weights in: pass artifact=")
+        if artifact is not None and artifact.spec.hardware_config() != spec.hardware_config():
+            raise ValueError("the artifact was made for a different hardware configuration")
+        self.spec, self.config, self.artifact = spec, config, artifact
+        lanes = config.lanes
+        self.geometries = [LayerGeometry(layer, lanes) for layer in spec.layers]
+        self.result_layout = ResultLayout.of(spec)
+        pre = spec.preprocess
+        members = {
+            "i_sample": In(stream.Signature(signed(pre.input_bits))),
+            "o_result": Out(stream.Signature(self.result_layout.width)),
+            "i_load": In(stream.Signature(32)),
+            "busy": Out(1),
+            "done": Out(1),
+            "loaded": Out(1),
+            "load_error": Out(1),
+        }
+        if spec.n_rr:
+            members["i_rr"] = In(stream.Signature(unsigned(pre.rr_bits)))
+        super().__init__(members)
+
+    def weight_memory_bytes(self) -> int:
+        return sum(g.weight_bytes() for g in self.geometries)
+
+    def _rom_tensors(self, i: int) -> dict | None:
+        if not self.config.rom:
+            return None
+        layer = self.spec.layers[i]
+        a = self.artifact
+        t = {"weight": a.weight(layer), "bias": a.bias(layer)}
+        if layer.rr_inputs:
+            t["rr_weight"] = a.rr_weight(layer)
+        t["threshold"], t["v_init"] = a.spec.layers[i].threshold, a.spec.layers[i].v_init
+        return t
+
+    def elaborate(self, platform: object) -> Elaboratable:
+        m = Module()
+        geos, lanes = self.geometries, self.config.lanes
+        firing = geos[:-1]
+        entry = entry_layout(
+            lanes,
+            max((g.groups for g in firing), default=1),
+            max((g.positions for g in firing), default=1),
+        )
+        m.submodules.sequencer = seq = Sequencer(self.spec, lanes)
+        queue_depth = max((g.depth for g in firing), default=1)
+        m.submodules.queue = queue = EventQueue(entry, queue_depth)
+        m.submodules.decision = dec = Decision(self.result_layout, lanes)
+        layers = []
+        for i, g in enumerate(geos):
+            unit = LayerUnit(
+                g,
+                geos[i - 1] if i else None,
+                entry,
+                seq.value_shape,
+                len(seq.init_addr),
+                self._rom_tensors(i),
+            )
+            m.submodules[f"layer{i}"] = unit
+            layers.append(unit)
+
+        wiring.connect(m, wiring.flipped(self.i_sample), seq.i_sample)
+        if self.spec.n_rr:
+            wiring.connect(m, wiring.flipped(self.i_rr), seq.i_rr)
+        for i, unit in enumerate(layers):
+            m.d.comb += [
+                unit.init.eq(seq.init),
+                unit.init_addr.eq(seq.init_addr),
+                unit.fire_start.eq(seq.fire_start[i]),
+                unit.last_step.eq(seq.last_step),
+                seq.fire_busy[i].eq(unit.fire_busy),
+                seq.idle[i].eq(unit.idle),
+            ]
+            if geos[i].has_cin:
+                wiring.connect(m, getattr(seq, f"value{i}"), unit.i_value)
+
+        # Spikes: only the layer being scanned has a valid entry, so an OR-mux suffices.
+        for i, unit in enumerate(layers[:-1]):
+            with m.If(unit.o_spike.valid):
+                m.d.comb += [queue.i.valid.eq(1), queue.i.payload.eq(unit.o_spike.payload)]
+            m.d.comb += unit.o_spike.ready.eq(queue.i.ready)
+        for i, unit in enumerate(layers[1:], start=1):
+            m.d.comb += [
+                unit.i_spike.valid.eq(queue.o.valid & seq.route[i]),
+                unit.i_spike.payload.eq(queue.o.payload),
+            ]
+            with m.If(seq.route[i]):
+                m.d.comb += queue.o.ready.eq(unit.i_spike.ready)
+        m.d.comb += seq.queue_empty.eq(queue.empty)
+
+        wiring.connect(m, layers[-1].o_values, dec.i)
+        m.d.comb += [
+            self.o_result.payload.eq(dec.o.payload),
+            self.o_result.valid.eq(dec.o.valid & seq.result_enable),
+            dec.o.ready.eq(self.o_result.ready & seq.result_enable),
+        ]
+        m.d.comb += [
+            seq.result_taken.eq(self.o_result.valid & self.o_result.ready),
+            self.busy.eq(seq.busy),
+            self.done.eq(seq.done),
+        ]
+
+        if self.config.rom:
+            # Weights baked in: the load port is tied off (never ready) and the model is loaded.
+            m.d.comb += [self.loaded.eq(1), seq.loaded.eq(1), self.i_load.ready.eq(0)]
+        else:
+            m.submodules.loader = loader = Loader(self.spec, lanes)
+            wiring.connect(m, wiring.flipped(self.i_load), loader.i)
+            m.d.comb += [
+                loader.allow.eq(seq.load_allow),
+                seq.loaded.eq(loader.loaded),
+                seq.load_active.eq(loader.active),
+                seq.load_pending.eq(self.i_load.valid),
+                seq.load_word.eq(loader.word),
+                self.loaded.eq(loader.loaded),
+                self.load_error.eq(loader.load_error),
+            ]
+            for i, unit in enumerate(layers):
+                m.d.comb += [
+                    unit.ld_en.eq(loader.ld_en & (loader.ld_layer == i)),
+                    unit.ld_field.eq(loader.ld_field),
+                    unit.ld_addr.eq(loader.ld_addr),
+                    unit.ld_lane.eq(loader.ld_lane),
+                    unit.ld_data.eq(loader.ld_data),
+                ]
+        return m
