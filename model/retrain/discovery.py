@@ -10,12 +10,14 @@ Stages, each with a clear outcome:
    rate below `data.records.MIN_FS`.
 3. *Read* each record (`data.records.read_record`), resample it to the base model's rate and gain
    and cut beats (`data.beats.extract_beats`, windows and RR features exactly as the firmware).
-   A record that cannot be used (no annotation file while others have one, invalid (NaN)
-   samples, a flat lead, corrupt files) is *skipped*, its reason printed and counted in the
-   report; ``strict=True`` makes it an error instead. No usable record left is an error.
+   A record that cannot be used (no annotation file while others have one, a flat lead,
+   corrupt files) is *skipped*, its reason printed and counted in the report; ``strict=True``
+   makes it an error instead. No usable record left is an error. A lead with invalid (NaN)
+   stretches is kept: only the beats near a gap are dropped (`model.retrain.gaps`).
 4. *Drop* beats, each counted under one reason: the reasons of `data.beats.DROP_REASONS`
    (unknown symbol, annotation outside the signal, unmapped beat symbol, no RR, window leaves the
-   record), plus ``class_not_in_model`` (an AAMI class the base model has no output for, e.g. Q
+   record), plus ``nan_window`` (the window is near invalid samples, `model.retrain.gaps`),
+   ``class_not_in_model`` (an AAMI class the base model has no output for, e.g. Q
    for the 4-class inter-patient model) and ``flat_window`` (the window's range is below
    `FLAT_MV`, a lead-off or clipped stretch).
 
@@ -40,9 +42,10 @@ from data.beats import DROP_REASONS, BeatConfig, extract_beats
 from data.database import list_records
 from data.errors import DataError
 from data.records import FALLBACK_LEADS, MIN_FS, pick_lead, read_record
+from model.retrain.gaps import beats_around_gaps, read_with_gaps
 from model.spec import Preprocess
 
-EXTRA_DROP_REASONS: tuple[str, ...] = ("class_not_in_model", "flat_window")
+EXTRA_DROP_REASONS: tuple[str, ...] = ("nan_window", "class_not_in_model", "flat_window")
 ALL_DROP_REASONS: tuple[str, ...] = (*DROP_REASONS, *EXTRA_DROP_REASONS)
 FLAT_MV = 0.02  # a beat window whose peak-to-peak range is below this (mV) carries no QRS
 _NOT_ANNOTATIONS = {"hea", "dat", "mat", "edf", "csv", "txt", "json", "xyz", "md", "npz"}
@@ -196,16 +199,20 @@ def read_beats(
     for name in tqdm(names, desc="records", unit="rec", disable=not progress):
         if name in skipped:
             continue
+        fallback = () if lead else FALLBACK_LEADS
         try:
-            rec = read_record(
-                directory, name, lead or "MLII", () if lead else FALLBACK_LEADS, annotator
-            )
+            rec = read_record(directory, name, lead or "MLII", fallback, annotator)
             beats, dropped = extract_beats(rec, config, label_map)
+            dropped["nan_window"] = 0
         except DataError as e:
-            if strict:
-                raise
-            skipped[name] = str(e)
-            continue
+            gappy = read_with_gaps(directory, name, lead or "MLII", fallback, annotator)
+            if gappy is None:
+                if strict:
+                    raise
+                skipped[name] = str(e)
+                continue
+            rec, bad = gappy
+            beats, dropped = beats_around_gaps(rec, bad, config, label_map)
         _, ann_label = classify(rec.ann_symbol, label_map)
         y = model_index[beats.label.astype(np.int64)]
         in_model = y >= 0

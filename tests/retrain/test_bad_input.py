@@ -116,16 +116,31 @@ def test_q_beats_are_dropped_for_a_four_class_model(records, tmp_path):
 
 
 @pytest.mark.parametrize("fs", RATES, ids=[f"{f}Hz" for f in RATES])
-def test_nan_samples_skip_the_record(records, write_db, tmp_path, fs):
-    db = write_db(fs=fs, n_records=2, beats=20)
+def test_nan_segment_drops_only_the_beats_near_it(records, tmp_path, fs):
     rng = np.random.default_rng(3)
-    sig, r = records.synth(["N"] * 20, fs, rng)
+    sig, r = records.synth(["N"] * 40, fs, rng)
     digital = np.rint(sig * 200).astype(np.int64)[:, None]
-    digital[fs * 5 : fs * 6] = -32768  # format 16's invalid-sample code (NaN)
-    records.write(db, "gap", sig, r, ["N"] * 20, fs, digital=digital)
+    gap = slice(int(r[20]) - fs, int(r[20]) + fs)  # 2 s of invalid samples around beat 20
+    digital[gap] = -32768  # format 16's invalid-sample code (NaN)
+    records.write(tmp_path / "db", "gap", sig, r, ["N"] * 40, fs, digital=digital)
+    table = _beats(tmp_path / "db")
+    dropped = table.summary["beats_dropped"]["by_reason"]
+    pre = Preprocess()
+    t = np.asarray(r)[1:-1] / fs  # beats with RR features, in seconds
+    lo, hi = gap.start / fs - 0.1, gap.stop / fs + 0.1  # the gap and its margin
+    expect = (t - pre.before / pre.fs < hi) & (t + pre.after / pre.fs > lo)
+    assert abs(dropped["nan_window"] - int(expect.sum())) <= 1
+    assert len(table) == 38 - dropped["nan_window"]
+    assert table.summary["records_skipped"] == {}
+
+
+def test_all_invalid_lead_skips_the_record(records, write_db):
+    db = write_db(fs=250, n_records=2, beats=20)
+    digital = np.full((5000, 1), -32768)
+    records.write(db, "dead", np.zeros(5000), np.arange(300, 4800, 200), ["N"] * 23, 250,
+                  digital=digital)  # fmt: skip
     table = _beats(db)
-    assert "invalid (NaN) samples" in table.summary["records_skipped"]["gap"]
-    assert "gap" not in set(table.record)
+    assert "invalid (NaN) samples" in table.summary["records_skipped"]["dead"]
     with pytest.raises(DataError, match="invalid"):
         _beats(db, strict=True)
 
