@@ -142,7 +142,7 @@ def markdown(report: dict[str, Any], classes: tuple[str, ...]) -> str:
         f"make sim MODEL={report['artifact']}",
         "# C headers and the weight image for the firmware",
         f"python -m firmware.generate --model {report['artifact']} "
-        f"--out build/firmware/{report['name']}",
+        f"--out build/firmware/{report['name']} --hardware-id {report['hardware_id']}",
         "# or load the image directly through the load port / driver:",
         f"#   {report['weight_image']}",
         "```",

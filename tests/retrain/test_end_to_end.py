@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from firmware.generate import render
 from hw.loadmap import parse_image
 from model.artifact import load_artifact
 
@@ -28,6 +29,8 @@ def _check_outputs(report_dir: Path, base_artifact: Path) -> dict:
     md = (report_dir / "report.md").read_text()
     assert f"make sim MODEL={report['artifact']}" in md
     assert "python -m firmware.generate --model" in md
+    files = render(new, hardware_id=base.spec.hardware_id())  # the firmware accepts it
+    assert files["snn_weights.bin"] == Path(report["weight_image"]).read_bytes()
     assert report["activity"]["spikes_per_inference"] > 0
     return report
 
