@@ -81,3 +81,15 @@ def test_check_counts_names_every_short_class():
 def test_bad_test_fraction():
     with pytest.raises(RetrainError, match=r"--test-fraction is 1\.5"):
         patient_split(_table(4), 1.5)
+
+
+def test_shipped_mitdb_inter_split_is_de_chazal():
+    """model/retrain/mitdb_inter.json: DS1 (4 whole validation records) -> DS2."""
+    from pathlib import Path
+
+    from data.splits import DS1, DS2
+
+    path = Path(__file__).resolve().parents[2] / "model" / "retrain" / "mitdb_inter.json"
+    split = json.loads(path.read_text())
+    assert sorted(split["train"] + split["val"]) == sorted(DS1)
+    assert split["test"] == list(DS2) and len(split["val"]) == 4
