@@ -128,10 +128,11 @@ def check_headers(
             skip[name] = f"no annotation file {name}.{annotator}"
     if len(skip) == len(names):
         _no_annotations(directory, names, annotator, skip)
-    missing = {n: v for n, v in leads.items() if pick_lead(v, lead or "MLII", fallback) is None}
+    usable = {n: v for n, v in leads.items() if n not in skip}
+    missing = {n: v for n, v in usable.items() if pick_lead(v, lead or "MLII", fallback) is None}
     if missing:
         listing = "; ".join(f"{n}: {', '.join(v) or 'none'}" for n, v in missing.items())
-        common = set.intersection(*(set(v) for v in leads.values()))
+        common = set.intersection(*(set(v) for v in usable.values()))
         want = f"lead {lead!r}" if lead else f"any of the leads {', '.join(FALLBACK_LEADS)}"
         hint = f"every record has {', '.join(sorted(common))}" if common else "no lead is common"
         raise DataError(
