@@ -119,11 +119,16 @@ def train_cnn(
     checkpoint: Path | None = None,
     resume: bool = False,
     progress: bool = True,
-) -> tuple[ConvNet, list[dict]]:
-    """Train and return the selected network (best validation epoch) and the history."""
+    net: nn.Module | None = None,
+) -> tuple[nn.Module, list[dict]]:
+    """Train and return the selected network (best validation epoch) and the history.
+
+    `net` None trains a fresh `ConvNet(arch)`; otherwise `net` (e.g. the SNN fine-tuner of
+    `model/snn_finetune.py`) is trained in place with the same recipe."""
     setup_torch(cfg.seed)
     arch = arch or ArchConfig(n_classes=len(data.classes), n_rr=len(pre.rr_features))
-    net = ConvNet(arch, cfg.T)  # validates the architecture before any training
+    if net is None:
+        net = ConvNet(arch, cfg.T)  # validates the architecture before any training
     x, rr, y = tensors(data.train, pre)
     xv, rrv, _ = tensors(data.val, pre)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -136,6 +141,7 @@ def train_cnn(
     identity = {
         "train": dataclasses.asdict(cfg),
         "arch": repr(arch),
+        "net": type(net).__name__,
         "split": data.split,
         "n": len(y),
     }

@@ -1,0 +1,61 @@
+"""A tiny end-to-end run (a few hundred beats, one epoch): files, report keys, resume, errors."""
+
+import json
+
+import numpy as np
+import pytest
+
+from model.artifact import load_artifact
+from model.pipeline import cli
+from model.train import CheckpointError, load_checkpoint
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory, mitdb_dataset):
+    root = tmp_path_factory.mktemp("train")
+    args = [
+        "--split", "inter", "--max-beats", "300", "--epochs", "1", "--ft-epochs", "1",
+        "--T", "4", "--no-sweeps", "--quiet", "--out", str(root / "m.json"),
+        "--report-dir", str(root / "reports"), "--checkpoint-dir", str(root / "ckpt"),
+    ]  # fmt: skip
+    assert cli(args) == 0
+    return root, args
+
+
+def test_tiny_run_writes_artifact_and_report(tiny_run):
+    root, _ = tiny_run
+    report = json.loads((root / "reports" / "train.json").read_text())
+    for key in ("split", "T", "weight_bits", "conversion_loss_pp", "spikes_per_inference",
+                "synops_per_inference", "spike_rate", "train_seconds"):  # fmt: skip
+        assert key in report, key
+    for view in ("cnn_float", "snn_float", "snn_int"):
+        assert set(report[view]["per_class"]) == {"N", "S", "V", "F"}
+        assert set(report[view]["per_class"]["S"]) == {"se", "ppv", "f1"}
+    assert report["torch_int_matches_golden"] is True
+    art = load_artifact(root / "m.json")
+    assert art.meta["metrics"]["snn_int"]["accuracy"] == report["snn_int"]["accuracy"]
+    assert art.spec.T == 4 and art.meta["split"] == "inter"
+
+
+def test_resume_from_checkpoint_gives_the_same_model(tiny_run):
+    root, args = tiny_run
+    first = load_artifact(root / "m.json")
+    assert cli([*args, "--resume"]) == 0  # every epoch is done: loads, trains nothing
+    again = load_artifact(root / "m.json")
+    for key, value in first.tensors.items():
+        np.testing.assert_array_equal(again.tensors[key], value)
+
+
+def test_truncated_checkpoint_is_a_clear_error(tiny_run, tmp_path):
+    root, _ = tiny_run
+    data = (root / "ckpt" / "inter_cnn.pt").read_bytes()
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match="unreadable checkpoint"):
+        load_checkpoint(bad, {})
+
+
+def test_checkpoint_of_another_configuration_is_refused(tiny_run):
+    root, _ = tiny_run
+    with pytest.raises(CheckpointError, match="another configuration"):
+        load_checkpoint(root / "ckpt" / "inter_cnn.pt", {"train": "other"})
