@@ -56,7 +56,8 @@ class Sequencer(wiring.Component):
             "fire_start": Out(L),
             "fire_busy": In(L),
             "idle": In(L),
-            "route": Out(L),
+            "routing": Out(1),
+            "route": Out(range(L)),
             "queue_empty": In(1),
             "last_step": Out(1),
             "loaded": In(1),
@@ -185,7 +186,7 @@ class Sequencer(wiring.Component):
                             m.next = "FIRE0"
                 if i > 0:
                     with m.State(f"INTEG{i}"):
-                        m.d.comb += self.route[i].eq(1)
+                        m.d.comb += [self.routing.eq(1), self.route.eq(i)]
                         with m.If(self.queue_empty & self.idle[i]):
                             m.next = f"FIRE{i}"
             with m.State("RESULT"):

@@ -22,3 +22,62 @@ async def stream_get(ctx: Any, stream: Any) -> Any:
     (payload,) = await ctx.tick().sample(stream.payload).until(stream.valid)
     ctx.set(stream.ready, 0)
     return payload
+
+
+async def feed_beat(ctx: Any, dut: Any, x: Any, rr: Any) -> None:
+    """Offer one beat's samples, then its RR features, back to back."""
+    for v in x:
+        await stream_put(ctx, dut.i_sample, int(v))
+    if getattr(dut, "i_rr", None) is not None:
+        for v in rr:
+            await stream_put(ctx, dut.i_rr, int(v))
+
+
+async def load_image(ctx: Any, dut: Any, words: Any) -> tuple[int, int]:
+    """Stream a weight image into the load port; return (loaded, load_error) afterwards."""
+    for w in words:
+        await stream_put(ctx, dut.i_load, int(w))
+    await ctx.tick()
+    return ctx.get(dut.loaded), ctx.get(dut.load_error)
+
+
+def simulate(
+    dut: Any, beats: list[tuple[Any, Any]], image: Any = None
+) -> list[tuple[int, list[int], int]]:
+    """Run `beats` [(x, rr), ...] through an `Accelerator` in the Amaranth simulator, after
+    loading `image` (a weight-image word list) if given. Inputs are offered back to back and
+    the result is taken at once. Returns per beat (class, output values, cycles), cycles counted
+    from the cycle after the first accepted input word to `o_result.valid`."""
+    from amaranth.sim import Simulator
+
+    from hw.interface import unpack_result
+
+    out: list[tuple[int, list[int], int]] = []
+    loaded = {"done": image is None}
+
+    async def feeder(ctx: Any) -> None:
+        if image is not None:
+            ok, err = await load_image(ctx, dut, image)
+            assert ok and not err, "the weight image was rejected"
+        loaded["done"] = True
+        for x, rr in beats:
+            await feed_beat(ctx, dut, x, rr)
+
+    async def collector(ctx: Any) -> None:
+        for _ in beats:
+            n = 0
+            while not ctx.get(dut.busy):
+                await ctx.tick()
+            while not ctx.get(dut.o_result.valid):
+                await ctx.tick()
+                n += 1
+            word = await stream_get(ctx, dut.o_result)
+            cls, values = unpack_result(dut.result_layout, word)
+            out.append((cls, values, n))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(feeder)
+    sim.add_testbench(collector)
+    sim.run()
+    return out

@@ -128,10 +128,10 @@ class Accelerator(wiring.Component):
             m.d.comb += unit.o_spike.ready.eq(queue.i.ready)
         for i, unit in enumerate(layers[1:], start=1):
             m.d.comb += [
-                unit.i_spike.valid.eq(queue.o.valid & seq.route[i]),
+                unit.i_spike.valid.eq(queue.o.valid & seq.routing & (seq.route == i)),
                 unit.i_spike.payload.eq(queue.o.payload),
             ]
-            with m.If(seq.route[i]):
+            with m.If(seq.routing & (seq.route == i)):
                 m.d.comb += queue.o.ready.eq(unit.i_spike.ready)
         m.d.comb += seq.queue_empty.eq(queue.empty)
 
