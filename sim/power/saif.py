@@ -1,0 +1,258 @@
+"""A streaming reader for SAIF (Switching Activity Interchange Format) files.
+
+Verilator's ``--trace-saif`` writes one line per net bit inside nested instance scopes::
+
+    (SAIFILE
+    (SAIFVERSION "2.0") (DIRECTION "backward") (PROGRAM_NAME "Verilator") (DIVIDER / )
+    (TIMESCALE 1ps)
+    (DURATION 20)
+      (INSTANCE top
+        (NET
+          (count\\[0\\] (T0 10) (T1 10) (TZ 0) (TX 0) (TB 0) (TC 8))
+        )
+        (INSTANCE ctr ...)))
+
+For each bit: T0/T1 = time spent at 0/1 (in TIMESCALE units), TC = number of 0<->1 transitions,
+IG = glitches (kept, Verilator writes none). `iter_bits` yields one `SaifBit` per line without
+holding the file in memory; `read_saif` aggregates them per net. Any syntax error (unbalanced
+parentheses, a missing or non-integer count, a net outside an instance, no SAIFILE) raises
+`SaifError` with the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_TOKEN = re.compile(r'\(|\)|"[^"]*"|(?:\\.|[^\s()"\\])+')
+_BIT = re.compile(r"^(.*)\[(\d+)\]$")
+_UNESCAPE = re.compile(r"\\(.)")
+_HEADER = {
+    "SAIFVERSION",
+    "DIRECTION",
+    "DESIGN",
+    "DATE",
+    "VENDOR",
+    "PROGRAM_NAME",
+    "VERSION",
+    "DIVIDER",
+    "TIMESCALE",
+    "DURATION",
+}
+_COUNTS = ("T0", "T1", "TX", "TZ", "TB", "TC", "IG")
+
+
+class SaifError(ValueError):
+    """A SAIF file that cannot be read; the message names the file and the line."""
+
+
+@dataclass(frozen=True)
+class SaifBit:
+    """Activity of one bit: `scope` is the instance path joined by '/', `name` the net's base
+    name (escapes removed), `index` its bit index (None for a scalar)."""
+
+    scope: str
+    name: str
+    index: int | None
+    t0: int
+    t1: int
+    tc: int
+    ig: int = 0
+
+
+@dataclass
+class NetActivity:
+    """One net, all its bits: total toggles, and per-bit time at 1."""
+
+    width: int = 0
+    tc: int = 0
+    t1: dict[int | None, int] = field(default_factory=dict)
+    tc_bits: dict[int | None, int] = field(default_factory=dict)
+
+    def add(self, bit: SaifBit) -> None:
+        self.tc += bit.tc
+        self.t1[bit.index] = bit.t1
+        self.tc_bits[bit.index] = bit.tc
+        self.width = len(self.t1)
+
+
+@dataclass
+class SaifData:
+    """A whole SAIF file: header fields and nets keyed by (scope, name)."""
+
+    path: str
+    timescale: str = ""
+    duration: int = 0
+    header: dict[str, str] = field(default_factory=dict)
+    nets: dict[tuple[str, str], NetActivity] = field(default_factory=dict)
+
+    def net(self, scope: str, name: str) -> NetActivity:
+        try:
+            return self.nets[(scope, name)]
+        except KeyError:
+            raise KeyError(f"{self.path}: no net {name!r} in scope {scope!r}") from None
+
+    def scopes(self) -> list[str]:
+        return sorted({s for s, _ in self.nets})
+
+
+class _Tokens:
+    """Tokens with line numbers, one line at a time."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.line = 0
+        self._it = self._gen()
+        self._peek: str | None = None
+
+    def _gen(self) -> Iterator[str]:
+        with self.path.open("r", errors="strict") as f:
+            for self.line, text in enumerate(f, 1):
+                yield from _TOKEN.findall(text.split("//", 1)[0] if "//" in text else text)
+
+    def next(self) -> str | None:
+        if self._peek is not None:
+            tok, self._peek = self._peek, None
+            return tok
+        return next(self._it, None)
+
+    def peek(self) -> str | None:
+        if self._peek is None:
+            self._peek = next(self._it, None)
+        return self._peek
+
+    def error(self, msg: str) -> SaifError:
+        return SaifError(f"{self.path}:{self.line}: {msg}")
+
+    def expect(self, want: str) -> None:
+        tok = self.next()
+        if tok != want:
+            found = "end of file" if tok is None else repr(tok)
+            raise self.error(f"expected {want!r}, found {found}")
+
+
+def _unescape(name: str) -> str:
+    if name.startswith('"') and name.endswith('"'):
+        name = name[1:-1]
+    return _UNESCAPE.sub(r"\1", name)
+
+
+def split_bit(name: str) -> tuple[str, int | None]:
+    """'count[3]' -> ('count', 3); 'en' -> ('en', None)."""
+    m = _BIT.match(name)
+    return (m.group(1), int(m.group(2))) if m else (name, None)
+
+
+def iter_bits(path: str | Path, header: dict[str, str] | None = None) -> Iterator[SaifBit]:
+    """Yield every net bit of a SAIF file, streaming. Header fields go into `header` if given."""
+    toks = _Tokens(Path(path))
+    try:
+        if toks.next() != "(" or toks.next() != "SAIFILE":
+            raise toks.error("not a SAIF file (expected '(SAIFILE')")
+        yield from _body(toks, [], header if header is not None else {})
+        if toks.next() is not None:
+            raise toks.error("text after the closing parenthesis of SAIFILE")
+    except UnicodeDecodeError as e:
+        raise SaifError(f"{path}: not a text file ({e})") from None
+    except FileNotFoundError:
+        raise SaifError(f"{path}: no such SAIF file") from None
+
+
+def _body(toks: _Tokens, scope: list[str], header: dict[str, str]) -> Iterator[SaifBit]:
+    """Items until the ')' closing the current SAIFILE or INSTANCE (consumed)."""
+    while True:
+        tok = toks.next()
+        if tok is None:
+            raise toks.error("unexpected end of file (unbalanced parentheses)")
+        if tok == ")":
+            return
+        if tok != "(":
+            raise toks.error(f"unexpected {tok!r}")
+        key = toks.next()
+        if key in _HEADER:
+            header[key] = " ".join(_atoms(toks))
+        elif key == "INSTANCE":
+            names = []
+            while toks.peek() not in ("(", ")", None):
+                names.append(_unescape(toks.next()))
+            if not names:
+                raise toks.error("INSTANCE without a name")
+            yield from _body(toks, [*scope, names[-1]], header)
+        elif key in ("NET", "PORT"):
+            if not scope:
+                raise toks.error(f"{key} outside any INSTANCE")
+            yield from _nets(toks, "/".join(scope))
+        elif key is None or key in "()":
+            raise toks.error(f"expected a keyword after '(', found {key!r}")
+        else:
+            _skip(toks)
+
+
+def _atoms(toks: _Tokens) -> list[str]:
+    out = []
+    while (tok := toks.next()) != ")":
+        if tok is None or tok == "(":
+            raise toks.error("malformed header field")
+        out.append(tok.strip('"'))
+    return out
+
+
+def _skip(toks: _Tokens) -> None:
+    depth = 1
+    while depth:
+        tok = toks.next()
+        if tok is None:
+            raise toks.error("unexpected end of file (unbalanced parentheses)")
+        depth += {"(": 1, ")": -1}.get(tok, 0)
+
+
+def _nets(toks: _Tokens, scope: str) -> Iterator[SaifBit]:
+    while True:
+        tok = toks.next()
+        if tok == ")":
+            return
+        if tok != "(":
+            raise toks.error(f"expected '(' opening a net, found {tok!r}")
+        raw = toks.next()
+        if raw in (None, "(", ")"):
+            raise toks.error("net without a name")
+        counts: dict[str, int] = {}
+        while (tok := toks.next()) == "(":
+            key = toks.next()
+            value = toks.next()
+            toks.expect(")")
+            if key not in _COUNTS:
+                raise toks.error(f"unknown activity field {key!r} for net {raw!r}")
+            try:
+                counts[key] = int(value)
+            except (TypeError, ValueError):
+                raise toks.error(f"{key} of net {raw!r} is not an integer: {value!r}") from None
+            if counts[key] < 0:
+                raise toks.error(f"{key} of net {raw!r} is negative")
+        if tok != ")":
+            raise toks.error(f"net {raw!r} is not closed")
+        missing = [k for k in ("T0", "T1", "TC") if k not in counts]
+        if missing:
+            raise toks.error(f"net {raw!r} lacks {missing}")
+        name, index = split_bit(_unescape(raw))
+        yield SaifBit(
+            scope, name, index, counts["T0"], counts["T1"], counts["TC"], counts.get("IG", 0)
+        )
+
+
+def read_saif(path: str | Path) -> SaifData:
+    """Parse a whole SAIF file into per-net activity."""
+    header: dict[str, str] = {}
+    data = SaifData(path=str(path), header=header)
+    for bit in iter_bits(path, header):
+        data.nets.setdefault((bit.scope, bit.name), NetActivity()).add(bit)
+    if "DURATION" not in header:
+        raise SaifError(f"{path}: no DURATION")
+    try:
+        data.duration = int(header["DURATION"])
+    except ValueError:
+        raise SaifError(f"{path}: DURATION is not an integer: {header['DURATION']!r}") from None
+    data.timescale = header.get("TIMESCALE", "")
+    return data
