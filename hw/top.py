@@ -122,7 +122,7 @@ class Accelerator(wiring.Component):
                 wiring.connect(m, getattr(seq, f"value{i}"), unit.i_value)
 
         # Spikes: only the layer being scanned has a valid entry, so an OR-mux suffices.
-        for i, unit in enumerate(layers[:-1]):
+        for unit in layers[:-1]:
             with m.If(unit.o_spike.valid):
                 m.d.comb += [queue.i.valid.eq(1), queue.i.payload.eq(unit.o_spike.payload)]
             m.d.comb += unit.o_spike.ready.eq(queue.i.ready)

@@ -1,0 +1,103 @@
+"""Fixtures for the hardware tests: random artifacts of several shapes and widths, beats."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from model.artifact import Artifact
+from model.random_artifact import random_artifact
+
+# Shapes and widths the generator must handle (thresholds low enough that every layer spikes).
+SHAPES: dict[str, dict] = {
+    "small": dict(threshold_range=(1, 20)),
+    "odd": dict(
+        threshold_range=(1, 10),
+        convs=((3, 3, 1), (5, 4, 3)),
+        hidden=(7, 5),
+        weight_bits=5,
+        input_bits=7,
+        n_classes=3,
+    ),
+    "norr": dict(
+        threshold_range=(1, 30),
+        convs=((2, 4, 2),),
+        hidden=(6,),
+        rr_features=(),
+        T=3,
+        weight_bits=4,
+    ),
+}
+# The default model's shape (issue 4): conv 1->8 k7 s2 on 64, conv 8->16 k5 s2, dense 208(+4 RR)
+# -> 32, dense 32 -> 4, T = 8, 8-bit weights, 12-bit samples, 10-bit RR.
+DEFAULT_SHAPE = dict(
+    n_samples=64,
+    convs=((8, 7, 2), (16, 5, 2)),
+    hidden=(32,),
+    rr_features=("prev_ratio", "next_ratio", "prev", "local"),
+    T=8,
+    weight_bits=8,
+    input_bits=12,
+)
+
+
+def make_artifact(name: str, seed: int = 0) -> Artifact:
+    shape = DEFAULT_SHAPE if name == "default" else SHAPES[name]
+    return random_artifact(np.random.default_rng(seed), **shape)
+
+
+def sibling(artifact: Artifact, seed: int) -> Artifact:
+    """Another model for the same hardware configuration: output channels permuted (which keeps
+    every range the widths were derived from) and new thresholds."""
+    rng = np.random.default_rng(seed)
+    tensors = dict(artifact.tensors)
+    layers = []
+    for layer in artifact.spec.layers:
+        perm = rng.permutation(layer.out_channels)
+        for key in ("weight", "bias", "rr_weight"):
+            name = f"{layer.name}.{key}"
+            if name in tensors:
+                tensors[name] = tensors[name][perm]
+        threshold = max(1, layer.threshold // 2)
+        layers.append(dataclasses.replace(layer, threshold=threshold, v_init=threshold // 3))
+    spec = dataclasses.replace(artifact.spec, layers=tuple(layers))
+    out = Artifact(spec=spec, tensors=tensors, meta={"origin": "sibling"})
+    out.validate()
+    assert spec.hardware_id() == artifact.spec.hardware_id()
+    return out
+
+
+def random_beats(artifact: Artifact, rng: np.random.Generator, n: int) -> tuple:
+    """n beats: the first silent, the second sparse, the rest random over the full range."""
+    pre = artifact.spec.preprocess
+    lo, hi = -(1 << (pre.input_bits - 1)), (1 << (pre.input_bits - 1)) - 1
+    x = rng.integers(lo, hi + 1, (n, 1, pre.n_samples))
+    rr = rng.integers(0, 1 << pre.rr_bits, (n, artifact.spec.n_rr))
+    x[0], rr[0] = 0, 0
+    if n > 1:
+        x[1, 0, rng.random(pre.n_samples) < 0.7] = 0
+        x[1, 0, :2] = (lo, hi)  # the extremes of the input range
+    return x, rr
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20240)
+
+
+@pytest.fixture
+def artifact_factory() -> Callable[..., Artifact]:
+    return make_artifact
+
+
+@pytest.fixture
+def sibling_factory() -> Callable[..., Artifact]:
+    return sibling
+
+
+@pytest.fixture
+def beats_factory() -> Callable[..., tuple]:
+    return random_beats

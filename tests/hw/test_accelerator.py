@@ -1,0 +1,97 @@
+"""Whole accelerator in the Amaranth simulator against the golden model, bit for bit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hw.config import HwConfig
+from hw.cycles import inference_cycles
+from hw.loadmap import weight_image
+from hw.sim_helpers import simulate
+from hw.top import Accelerator
+from sim import golden
+
+CASES = [
+    ("small", 4, False),
+    ("small", 8, True),
+    ("odd", 3, False),
+    ("odd", 1, True),
+    ("norr", 2, False),
+]
+
+
+def check(artifact, config, x, rr):
+    dut = Accelerator(artifact.spec, config, artifact=artifact)
+    image = None if config.rom else weight_image(artifact)
+    got = simulate(dut, list(zip(x[:, 0], rr, strict=True)), image)
+    want = golden.run(artifact, x, rr)
+    assert [g[0] for g in got] == want.cls.tolist()
+    assert [g[1] for g in got] == want.values.tolist()
+    return np.array([g[2] for g in got])
+
+
+@pytest.mark.parametrize(
+    ("shape", "lanes", "rom"),
+    CASES,
+    ids=[f"{s}-lanes{n}-{'rom' if r else 'load'}" for s, n, r in CASES],
+)
+def test_matches_golden(artifact_factory, beats_factory, rng, shape, lanes, rom):
+    artifact = artifact_factory(shape, seed=lanes)
+    x, rr = beats_factory(artifact, rng, 3)
+    cycles = check(artifact, HwConfig(lanes=lanes, rom=rom), x, rr)
+    model = inference_cycles(artifact, HwConfig(lanes=lanes), x, rr)
+    # The cycle model is an estimate of the same schedule: it must stay close.
+    assert np.all(np.abs(cycles - model) <= 0.05 * model + 8), (cycles, model)
+
+
+def test_saturating_membranes(artifact_factory, beats_factory, rng):
+    """Narrow membranes force the one-saturation-per-step rule to act."""
+    import dataclasses
+
+    artifact = artifact_factory("small", seed=7)
+    layers = [
+        dataclasses.replace(la, membrane_bits=max(la.threshold.bit_length() + 1, 6))
+        for la in artifact.spec.layers
+    ]
+    layers = [
+        dataclasses.replace(la, v_init=min(la.v_init, (1 << (la.membrane_bits - 1)) - 1))
+        for la in layers
+    ]
+    artifact.spec = dataclasses.replace(artifact.spec, layers=tuple(layers))
+    artifact.validate()
+    x, rr = beats_factory(artifact, rng, 3)
+    check(artifact, HwConfig(lanes=4, rom=True), x, rr)
+
+
+def test_default_shape_cycles(artifact_factory, beats_factory, rng):
+    """The default model's shape at 8 lanes: exact, and prints the cycle figures."""
+    artifact = artifact_factory("default")
+    x, rr = beats_factory(artifact, rng, 3)
+    cycles = check(artifact, HwConfig(lanes=8, rom=True), x, rr)
+    print(
+        f"\ndefault shape, 8 lanes: cycles silent={cycles[0]} sparse={cycles[1]} random={cycles[2]}"
+    )
+
+
+def test_real_beats():
+    """A few real beats through the trained artifact, when both exist."""
+    path = Path(__file__).resolve().parents[2] / "model" / "artifacts" / "inter.json"
+    if not path.exists():
+        pytest.skip("no trained artifact (model/artifacts/inter.json) yet")
+    from data.dataset import load_dataset
+    from data.errors import DataError
+    from model.artifact import load_artifact
+    from sim.preprocess import preprocess
+
+    artifact = load_artifact(path)
+    try:
+        ds = load_dataset(progress=False)
+    except DataError as e:
+        pytest.skip(f"dataset not available: {e}")
+    idx = np.linspace(0, len(ds.window) - 1, 4).astype(int)
+    x, rr = preprocess(artifact.spec.preprocess, ds.window[idx], ds.rr[idx])
+    cycles = check(artifact, HwConfig(lanes=8), x, rr)
+    print(f"\nreal beats, 8 lanes: cycles {cycles.tolist()}")

@@ -1,0 +1,140 @@
+"""The load port: load, classify, reload another model of the same configuration, reject bad
+images; and a synchronous reset in the middle of an inference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from amaranth.hdl import ClockDomain, Module
+from amaranth.sim import Simulator
+
+from hw.config import HwConfig
+from hw.interface import unpack_result
+from hw.loadmap import MAGIC, weight_image
+from hw.sim_helpers import feed_beat, load_image, stream_get, stream_put
+from hw.top import Accelerator
+from sim import golden
+
+
+def harness(dut: Accelerator) -> tuple[Module, ClockDomain]:
+    """Wrap the design with an explicit clock domain so the testbench can drive `rst`."""
+    m = Module()
+    m.domains.sync = cd = ClockDomain()
+    m.submodules.dut = dut
+    return m, cd
+
+
+def bad_images(image: np.ndarray) -> dict[str, np.ndarray]:
+    out = {}
+    img = image.copy()
+    img[0] ^= 1
+    out["magic"] = img
+    img = image.copy()
+    img[1] ^= 0x100
+    out["hardware-id"] = img
+    img = image.copy()
+    img[-1] += 1
+    out["checksum"] = img
+    img = image.copy()
+    img[2] -= 1
+    out["length"] = img
+    img = image.copy()
+    img[5] += 1  # a corrupted payload word: the checksum catches it
+    out["payload"] = img
+    return out
+
+
+@pytest.mark.parametrize("bad", ["magic", "hardware-id", "checksum", "length", "payload"])
+def test_load_reload_and_reject(artifact_factory, sibling_factory, beats_factory, rng, bad):
+    a = artifact_factory("small", seed=3)
+    b = sibling_factory(a, seed=4)
+    x, rr = beats_factory(a, rng, 2)
+    want_a, want_b = golden.run(a, x, rr), golden.run(b, x, rr)
+    assert want_a.values.tolist() != want_b.values.tolist()
+    dut = Accelerator(a.spec, HwConfig(lanes=4))
+    log = []
+
+    async def classify(ctx, n):
+        await feed_beat(ctx, dut, x[n, 0], rr[n])
+        return unpack_result(dut.result_layout, await stream_get(ctx, dut.o_result))
+
+    async def tb(ctx):
+        assert ctx.get(dut.loaded) == 0
+        assert ctx.get(dut.i_sample.ready) == 0  # nothing loaded: no input accepted
+        assert await load_image(ctx, dut, weight_image(a)) == (1, 0)
+        log.append(("a", [await classify(ctx, n) for n in range(2)]))
+        assert await load_image(ctx, dut, weight_image(b)) == (1, 0)
+        log.append(("b", [await classify(ctx, n) for n in range(2)]))
+        loaded, error = await load_image(ctx, dut, bad_images(weight_image(a))[bad])
+        assert (loaded, error) == (0, 1)
+        for _ in range(5):
+            assert ctx.get(dut.i_sample.ready) == 0
+            await ctx.tick()
+        assert await load_image(ctx, dut, weight_image(a)) == (1, 0)
+        log.append(("a", [await classify(ctx, n) for n in range(2)]))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(tb)
+    sim.run()
+    for name, got in log:
+        want = want_a if name == "a" else want_b
+        assert [g[0] for g in got] == want.cls.tolist()
+        assert [g[1] for g in got] == want.values.tolist()
+
+
+def test_rom_ties_off_the_load_port(artifact_factory):
+    a = artifact_factory("small")
+    dut = Accelerator(a.spec, HwConfig(lanes=2, rom=True), artifact=a)
+
+    async def tb(ctx):
+        ctx.set(dut.i_load.valid, 1)
+        ctx.set(dut.i_load.payload, MAGIC)
+        for _ in range(3):
+            await ctx.tick()
+            assert (ctx.get(dut.loaded), ctx.get(dut.i_load.ready)) == (1, 0)
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(tb)
+    sim.run()
+
+
+@pytest.mark.parametrize("rom", [False, True], ids=["load", "rom"])
+def test_reset_mid_inference(artifact_factory, beats_factory, rng, rom):
+    """Reset during an inference: the model stays loaded, the next inference is clean."""
+    a = artifact_factory("small", seed=5)
+    x, rr = beats_factory(a, rng, 3)
+    want = golden.run(a, x, rr)
+    dut = Accelerator(a.spec, HwConfig(lanes=4, rom=rom), artifact=a)
+    top, cd = harness(dut)
+    got = []
+
+    async def tb(ctx):
+        if not rom:
+            assert await load_image(ctx, dut, weight_image(a)) == (1, 0)
+        await feed_beat(ctx, dut, x[2, 0], rr[2])
+        for _ in range(40):  # well inside the timestep loop
+            await ctx.tick()
+        assert ctx.get(dut.busy) == 1
+        ctx.set(cd.rst, 1)
+        await ctx.tick()
+        ctx.set(cd.rst, 0)
+        await ctx.tick()
+        assert (ctx.get(dut.busy), ctx.get(dut.loaded), ctx.get(dut.o_result.valid)) == (0, 1, 0)
+        # Half a beat, reset again, then two complete inferences.
+        for v in x[1, 0, :5]:
+            await stream_put(ctx, dut.i_sample, int(v))
+        ctx.set(cd.rst, 1)
+        await ctx.tick()
+        ctx.set(cd.rst, 0)
+        for n in (1, 2):
+            await feed_beat(ctx, dut, x[n, 0], rr[n])
+            got.append(unpack_result(dut.result_layout, await stream_get(ctx, dut.o_result)))
+
+    sim = Simulator(top)
+    sim.add_clock(1e-6, domain="sync")
+    sim.add_testbench(tb)
+    sim.run()
+    assert [g[0] for g in got] == want.cls[1:].tolist()
+    assert [g[1] for g in got] == want.values[1:].tolist()
