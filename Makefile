@@ -33,8 +33,8 @@ data: $(STAMP) ## Build the cached MIT-BIH beat dataset and build/reports/data.j
 train: $(STAMP) ## Train, convert, quantize and evaluate (SPLIT=inter|intra); writes the artifact and build/reports/train.json
 	@echo "make train: not implemented yet (issue 3: model training and conversion)"; exit 2
 
-verilog: $(STAMP) ## Emit Verilog and synthesis statistics for MODEL (default model) into build/verilog
-	@echo "make verilog: not implemented yet (issue 4: the Amaranth accelerator)"; exit 2
+verilog: $(STAMP) ## Emit Verilog, lint and synthesise MODEL (default model; LANES=N, ROM=1) into build/verilog
+	$(PY) -m hw.verilog $(if $(MODEL),--model $(MODEL)) $(if $(LANES),--lanes $(LANES)) $(if $(ROM),--rom)
 
 sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=path, JOBS=N, WAVES=1)
 	@echo "make sim: not implemented yet. It needs the model artifact (issue 3), the RTL (issue 4) and the cocotb testbench (issue 5)."; exit 2

@@ -37,7 +37,7 @@ def test_rom_needs_artifact(artifact_factory):
 
 def test_artifact_for_other_hardware(artifact_factory):
     a, b = artifact_factory("small"), artifact_factory("odd")
-    with pytest.raises(ValueError, match="^the artifact was made for a different hardware"):
+    with pytest.raises(ValueError, match=r"^the artifact was made for a different hardware"):
         Accelerator(a.spec, HwConfig(rom=True), artifact=b)
 
 
@@ -50,14 +50,14 @@ def test_invalid_spec(artifact_factory):
 
 def test_wrong_types(artifact_factory):
     a = artifact_factory("small")
-    with pytest.raises(TypeError, match="^spec must be a ModelSpec, not dict$"):
+    with pytest.raises(TypeError, match=r"^spec must be a ModelSpec, not dict$"):
         Accelerator({}, HwConfig())
-    with pytest.raises(TypeError, match="^config must be a HwConfig, not int$"):
+    with pytest.raises(TypeError, match=r"^config must be a HwConfig, not int$"):
         Accelerator(a.spec, 8)
 
 
 def test_block_parameters():
-    with pytest.raises(ValueError, match="^event queue depth must be a positive integer, not 0$"):
+    with pytest.raises(ValueError, match=r"^event queue depth must be a positive integer, not 0$"):
         EventQueue(8, 0)
-    with pytest.raises(ValueError, match="^a decision needs at least two classes, not 1$"):
+    with pytest.raises(ValueError, match=r"^a decision needs at least two classes, not 1$"):
         Decision(ResultLayout(1, 1, 8), 4)
