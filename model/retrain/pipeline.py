@@ -6,7 +6,7 @@ run leaves the previous outputs or none, never half a file)::
 
     build/retrain/<name>/<name>.json           the new artifact (base hardware configuration)
     build/retrain/<name>/<name>.bin            its weight image, little-endian uint32 words
-    build/retrain/<name>/checkpoint.pt         the training checkpoint (--resume continues it)
+    build/retrain/<name>/snn.pt (cnn.pt)       training checkpoints (--resume continues them)
     build/reports/retrain/<name>/report.json   figures (`artifact`, `snn_int`, ...)
     build/reports/retrain/<name>/report.md     the same for people, with the verify commands
     build/reports/retrain/<name>/confusion_*.png
@@ -26,19 +26,30 @@ import numpy as np
 from data.cache import write_atomic
 from hw.loadmap import parse_image, weight_image
 from model.artifact import Artifact, load_artifact
-from model.convert import convert
+from model.metrics import classification_metrics
 from model.retrain import evaluate as ev
 from model.retrain.discovery import BeatTable, read_beats
 from model.retrain.errors import RetrainError
-from model.retrain.finetune import FinetuneConfig, arch_from_spec, finetune, net_from_artifact
+from model.retrain.finetune import (
+    SCRATCH_CNN_EPOCHS,
+    SCRATCH_SNN_EPOCHS,
+    SNN_LR,
+    arch_from_spec,
+    finetune_base,
+    float_twin,
+    train_from_scratch,
+)
 from model.retrain.fit import fit_to_base
 from model.retrain.report import write_report
 from model.retrain.split import Split, check_counts, patient_split, read_split_file
 from model.splits import Beats, SplitData
+from model.train import TrainConfig
+from sim import golden
 from sim.preprocess import preprocess
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_BASE = REPO / "model" / "artifacts" / "inter.json"
+FINETUNE_EPOCHS = 5
 
 
 @dataclass(frozen=True)
@@ -89,44 +100,57 @@ def _split(opts: Options, table: BeatTable) -> tuple[Split, dict[str, np.ndarray
     return split, masks
 
 
-def _train(opts: Options, base: Artifact, data: SplitData, checkpoint: Path):
-    pre = base.spec.preprocess
+def _train(opts: Options, base: Artifact, data: SplitData, work: Path):
+    """Fine-tune the base SNN (default) or train from scratch; (snn, history, description)."""
     batch = batch_size(len(data.train))
+    class_power = base.meta.get("train_config", {}).get("class_power", 1.0)
+    common = {"T": base.spec.T, "batch": batch, "class_power": class_power, "seed": opts.seed}
     if opts.from_scratch:
-        from model.train import TrainConfig, train_cnn
-
         cfg = TrainConfig(
-            T=base.spec.T,
-            epochs=30 if opts.epochs is None else opts.epochs,
-            batch=batch,
-            seed=opts.seed,
+            epochs=SCRATCH_CNN_EPOCHS if opts.epochs is None else opts.epochs,
             **({"lr": opts.lr} if opts.lr else {}),
+            **common,
         )
-        net, history = train_cnn(
-            data, pre, cfg, arch_from_spec(base.spec), checkpoint, opts.resume, opts.progress
+        snn, history = train_from_scratch(
+            base, data, cfg, SCRATCH_SNN_EPOCHS, work, opts.resume, opts.progress
         )
-        return net, history, {"mode": "from scratch (model.train.train_cnn)", **vars_of(cfg)}
-    cfg = FinetuneConfig(
-        epochs=10 if opts.epochs is None else opts.epochs,
-        batch=batch,
-        seed=opts.seed,
-        **({"lr": opts.lr} if opts.lr else {}),
+        mode = (
+            f"from scratch: CQ CNN {cfg.epochs} epochs (model.train), conversion, SNN-aware "
+            f"fine-tuning {SCRATCH_SNN_EPOCHS} epochs (model.snn_finetune)"
+        )
+        return snn, history, {"mode": mode, **dataclasses.asdict(cfg)}
+    cfg = TrainConfig(
+        epochs=FINETUNE_EPOCHS if opts.epochs is None else opts.epochs,
+        lr=opts.lr or SNN_LR,
+        **common,
     )
-    net = net_from_artifact(base)
-    tag = f"{base.checksum()} {Path(opts.db).resolve()} {len(data.val)} {len(data.test)}"
-    net, history = finetune(net, data, pre, cfg, checkpoint, opts.resume, opts.progress, tag)
-    return net, history, {"mode": f"fine-tuned from {opts.base}", **vars_of(cfg)}
+    snn, history = finetune_base(base, data, cfg, work / "snn.pt", opts.resume, opts.progress)
+    mode = f"SNN-aware fine-tuning of {opts.base} (model.snn_finetune), {cfg.epochs} epochs"
+    return snn, history, {"mode": mode, **dataclasses.asdict(cfg)}
+
+
+def _keep_better(
+    artifact: Artifact, base: Artifact, val: Beats, training: dict[str, Any]
+) -> Artifact:
+    """Never ship a fine-tuned model that is worse than the base on the validation records.
+
+    Both run through the golden model on the validation beats; if the new artifact's macro F1 is
+    lower, the base's integers are kept (same hardware, so nothing else changes) and the
+    report says so. From-scratch runs have no such fallback and are shipped as trained."""
+    classes = base.spec.classes
+    new = classification_metrics(val.y, golden.run(artifact, val.x, val.rr).cls, classes)
+    old = classification_metrics(val.y, golden.run(base, val.x, val.rr).cls, classes)
+    training["val_macro_f1"] = {"retrained": new["macro_f1"], "base": old["macro_f1"]}
+    training["kept_base"] = bool(not training["from_scratch"] and new["macro_f1"] < old["macro_f1"])
+    if training["kept_base"]:
+        return Artifact(spec=base.spec, tensors=dict(base.tensors), meta=artifact.meta)
+    return artifact
 
 
 def batch_size(n_train: int) -> int:
     """256 beats per step (the `model.train` default) for large databases; at least 8 steps per
     epoch for small ones, so a few hundred beats still get trained (never below 32)."""
     return int(np.clip(n_train // 8, 32, 256))
-
-
-def vars_of(cfg: Any) -> dict[str, Any]:
-    """A training configuration dataclass as a JSON-ready dict."""
-    return dataclasses.asdict(cfg)
 
 
 def retrain(opts: Options) -> dict[str, Any]:
@@ -148,7 +172,7 @@ def retrain(opts: Options) -> dict[str, Any]:
     )
     split, masks = _split(opts, table)
     data = SplitData(
-        split="retrain",
+        split=f"retrain {base.checksum()} {Path(opts.db).resolve()} {split.how}",
         classes=base.spec.classes,
         train=_beats(table, masks["train"], base),
         val=_beats(table, masks["val"], base),
@@ -156,10 +180,10 @@ def retrain(opts: Options) -> dict[str, Any]:
         val_records=split.val,
     )
     t_train = time.perf_counter()
-    net, history, training = _train(opts, base, data, work / "checkpoint.pt")
+    snn, history, training = _train(opts, base, data, work)
     training["seconds"] = round(time.perf_counter() - t_train, 1)
     training["history"] = history
-    layers = convert(net)
+    training["from_scratch"] = opts.from_scratch
     meta = {
         "origin": "model.retrain",
         "name": name,
@@ -167,9 +191,11 @@ def retrain(opts: Options) -> dict[str, Any]:
         "base_sha256": base.checksum(),
         "database": str(opts.db),
     }
-    artifact, notes = fit_to_base(layers, base.spec, meta)
+    artifact, notes = fit_to_base(snn.to_float_layers(), base.spec, meta)
+    artifact = _keep_better(artifact, base, data.val, training)
     test = masks["test"]
-    results = ev.evaluate(net, artifact, base, table.window[test], table.rr[test], table.y[test])
+    twin = float_twin(snn)
+    results = ev.evaluate(twin, artifact, base, table.window[test], table.rr[test], table.y[test])
     artifact.meta["snn_int_accuracy"] = results["snn_int"]["accuracy"]
     artifact.meta["test_records"] = list(split.test)
     paths = _write_outputs(artifact, base, work / f"{name}.json", work / f"{name}.bin")

@@ -177,15 +177,21 @@ def _energy(energy: dict[str, Any]) -> str:
 
 def _training(t: dict[str, Any]) -> str:
     hist = [h for h in t["history"] if "val_macro_f1" in h]
-    best = max(hist, key=lambda h: h["val_macro_f1"]) if hist else None
-    text = f"{t['mode']}, {t['epochs']} epoch(s), seed {t['seed']}, {t['seconds']} s."
-    if best is not None and best["epoch"] == -1:
+    text = f"{t['mode']}; batch {t['batch']}, peak learning rate {t['lr']}, seed {t['seed']}, "
+    text += f"{t['seconds']} s."
+    if hist:
+        best = max(hist, key=lambda h: h["val_macro_f1"])
+        text += f" Kept the epoch with the best validation macro F1 ({best['val_macro_f1']:.3f})."
+    val = t["val_macro_f1"]
+    text += (
+        f" On the validation records the retrained chip model has macro F1 "
+        f"{val['retrained']:.3f}, the shipped one {val['base']:.3f}."
+    )
+    if t["kept_base"]:
         text += (
-            " No epoch beat the base model on the validation records, so the base model's "
-            "weights were kept (the new artifact computes what the shipped one does)."
+            " Fine-tuning did not beat the shipped model there, so **the shipped model's weights "
+            "were kept**: the new artifact computes what the shipped one does."
         )
-    elif best is not None:
-        text += f" Kept epoch {best['epoch'] + 1} (validation macro F1 {best['val_macro_f1']:.3f})."
     return text
 
 

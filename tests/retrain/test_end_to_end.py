@@ -46,30 +46,30 @@ def test_retrain_250hz(write_db, run_cli, base_artifact, tmp_path):
     rec = report["split"]["records"]
     assert not set(rec["train"]) & set(rec["test"]) and not set(rec["val"]) & set(rec["test"])
     assert sum(report["data"]["beats_kept"].values()) > 300
-    assert (tmp_path / "out" / "site250" / "checkpoint.pt").is_file()
+    assert (tmp_path / "out" / "site250" / "snn.pt").is_file()
 
 
 def test_interrupted_run_resumes_to_the_same_model(write_db, run_cli, tmp_path, monkeypatch):
     """Ctrl-C after epoch 1 of 2: nothing but the checkpoint is written; --resume finishes with
     the integers an uninterrupted run gives."""
-    import model.retrain.finetune as finetune
+    import model.train as train
 
     db = write_db(fs=500, n_records=4, beats=60)
     args = ("--db", str(db), "--epochs", "2", "--min-train-beats", "5")
     assert run_cli(*args, "--name", "whole")[0] == 0
-    real = finetune.save_checkpoint
+    real = train.save_checkpoint
 
     def save_then_interrupt(path, state):
         real(path, state)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(finetune, "save_checkpoint", save_then_interrupt)
+    monkeypatch.setattr(train, "save_checkpoint", save_then_interrupt)
     status, _, err = run_cli(*args, "--name", "cut")
     assert status == 130 and "--resume" in err
-    assert (tmp_path / "out" / "cut" / "checkpoint.pt").is_file()
+    assert (tmp_path / "out" / "cut" / "snn.pt").is_file()
     assert not (tmp_path / "out" / "cut" / "cut.json").exists()
     assert not (tmp_path / "reports" / "cut").exists()
-    monkeypatch.setattr(finetune, "save_checkpoint", real)
+    monkeypatch.setattr(train, "save_checkpoint", real)
     status, _, err = run_cli(*args, "--name", "cut", "--resume")
     assert status == 0, err
     whole = load_artifact(tmp_path / "out" / "whole" / "whole.json")
