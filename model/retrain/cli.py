@@ -121,22 +121,24 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--from-scratch",
         action="store_true",
-        help="train from random weights (model.train recipe) instead of "
-        "fine-tuning the base model; the hardware configuration stays the base's",
+        help="train from random weights with the default model's recipe (CQ CNN, conversion, "
+        "SNN-aware fine-tuning) instead of fine-tuning the base SNN; the hardware "
+        "configuration stays the base's",
     )
     train.add_argument(
         "--epochs",
         type=int,
         default=None,
         metavar="N",
-        help="training epochs (default: 10 fine-tuning, 30 from scratch)",
+        help="training epochs (default: 5 fine-tuning the base SNN; from scratch 12 CNN "
+        "epochs, then 3 SNN epochs)",
     )
     train.add_argument(
         "--lr",
         type=float,
         default=None,
         metavar="LR",
-        help="peak learning rate (default: 1e-3 fine-tuning, 3e-3 from scratch)",
+        help="peak learning rate (default: 1e-3 fine-tuning, 3e-3 for the CNN from scratch)",
     )
     train.add_argument(
         "--seed",
@@ -148,7 +150,7 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--resume",
         action="store_true",
-        help="continue an interrupted run from build/retrain/NAME/checkpoint.pt "
+        help="continue an interrupted run from its checkpoints in build/retrain/NAME "
         "(same options required); without it a run starts over",
     )
     out = p.add_argument_group("output")
