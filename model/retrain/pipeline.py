@@ -6,6 +6,7 @@ run leaves the previous outputs or none, never half a file)::
 
     build/retrain/<name>/<name>.json           the new artifact (base hardware configuration)
     build/retrain/<name>/<name>.bin            its weight image, little-endian uint32 words
+    build/retrain/<name>/test_beats.npz        the test beats as chip inputs (x, rr), y, record
     build/retrain/<name>/snn.pt (cnn.pt)       training checkpoints (--resume continues them)
     build/reports/retrain/<name>/report.json   figures (`artifact`, `snn_int`, ...)
     build/reports/retrain/<name>/report.md     the same for people, with the verify commands
@@ -199,10 +200,12 @@ def retrain(opts: Options) -> dict[str, Any]:
     artifact.meta["snn_int_accuracy"] = results["snn_int"]["accuracy"]
     artifact.meta["test_records"] = list(split.test)
     paths = _write_outputs(artifact, base, work / f"{name}.json", work / f"{name}.bin")
+    paths["test_beats"] = _write_test_beats(work / "test_beats.npz", data.test)
     report = {
         "name": name,
         "artifact": str(paths["artifact"]),
         "weight_image": str(paths["image"]),
+        "test_beats": str(paths["test_beats"]),
         "base_artifact": str(opts.base),
         "hardware_id": f"{artifact.spec.hardware_id():#010x}",
         "same_hardware_as_base": True,
@@ -240,3 +243,11 @@ def _write_outputs(artifact: Artifact, base: Artifact, path: Path, image: Path) 
     write_atomic(image, lambda f: f.write(words.tobytes()))
     parse_image(np.fromfile(image, dtype="<u4"), base.spec)  # loads into the base hardware
     return {"artifact": path, "image": image}
+
+
+def _write_test_beats(path: Path, beats: Beats) -> Path:
+    """The test beats as chip inputs (x (N, 1, L), rr (N, n_rr)), labels and records: the
+    vectors for a bit-exact RTL check of the new artifact on the engineer's own beats."""
+    arrays = {"x": beats.x, "rr": beats.rr, "y": beats.y, "record": beats.record.astype(str)}
+    write_atomic(path, lambda f: np.savez(f, **arrays))
+    return path

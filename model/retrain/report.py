@@ -143,6 +143,8 @@ def markdown(report: dict[str, Any], classes: tuple[str, ...]) -> str:
         "# C headers and the weight image for the firmware",
         f"python -m firmware.generate --model {report['artifact']} "
         f"--out build/firmware/{report['name']} --hardware-id {report['hardware_id']}",
+        f"# the engineer's own test beats as chip inputs (x, rr) for the RTL bench: "
+        f"{report['test_beats']}",
         "# or load the image directly through the load port / driver:",
         f"#   {report['weight_image']}",
         "```",
