@@ -125,7 +125,7 @@ def markdown(report: dict[str, Any], classes: tuple[str, ...]) -> str:
         "",
         _activity(report),
         "",
-        _energy(report["energy"]),
+        _energy(report),
         "",
         "## Training",
         "",
@@ -171,10 +171,21 @@ def _activity(report: dict[str, Any]) -> str:
     )
 
 
-def _energy(energy: dict[str, Any]) -> str:
-    if energy.get("available"):
-        return f"Estimated energy per inference: {energy['estimate']}."
-    return f"Energy per inference: not estimated ({energy['why']})."
+def _energy(report: dict[str, Any]) -> str:
+    new, old = report["energy"], report["base_energy"]
+    if not new.get("available"):
+        return f"Energy per inference: not estimated ({new['why']})."
+    parts = [
+        f"{name}: {new[name]['nj_per_inference']:.3f} nJ (shipped "
+        f"{old[name]['nj_per_inference']:.3f} nJ)"
+        for name in new
+        if isinstance(new[name], dict) and "nj_per_inference" in new[name]
+    ]
+    return (
+        "Energy per inference, op-count estimate (synaptic operations x accumulate energy; no "
+        "memory, control or clock, so a lower bound): " + "; ".join(parts) + ". The RTL "
+        f"toggle-based figure: `make power MODEL={report['artifact']}`."
+    )
 
 
 def _training(t: dict[str, Any]) -> str:
