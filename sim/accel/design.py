@@ -1,7 +1,7 @@
 """Verilog of the accelerator for one hardware configuration, cached by content.
 
-The Verilog comes from the hw emitter (`hw.verilog`, when present) or, failing that, straight
-from `amaranth.back.verilog` on `hw.top.Accelerator`: both name the module `hw.interface.TOP`.
+The Verilog comes from the hw emitter (`hw.verilog.emit`, the same code `make verilog` runs) on
+`hw.top.Accelerator`; the module is `hw.interface.TOP`.
 The cache key covers the spec's hardware configuration, the `HwConfig`, the artifact's checksum
 (only for ROM builds, whose weights are in the Verilog) and the source of `hw/`, so editing the
 RTL regenerates it and a second artifact of the same configuration reuses it.
@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from hw.interface import TOP
-from model.artifact import Artifact, ModelSpec, write_atomic
+from model.artifact import Artifact, ModelSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 HW_DIR = ROOT / "hw"
@@ -32,20 +32,6 @@ def design_key(spec: ModelSpec, config: object, artifact: Artifact | None) -> st
     return h.hexdigest()[:12]
 
 
-def _convert(spec: ModelSpec, config: object, artifact: Artifact | None) -> str:
-    try:
-        from hw import verilog as emitter
-    except ImportError:
-        emitter = None
-    if emitter is not None and hasattr(emitter, "convert"):
-        return emitter.convert(spec, config, artifact)
-    from amaranth.back import verilog
-
-    from hw.top import Accelerator
-
-    return verilog.convert(Accelerator(spec, config, artifact), name=TOP)
-
-
 def accelerator_verilog(
     spec: ModelSpec, config: object, artifact: Artifact | None = None, out_root: Path = OUT_ROOT
 ) -> Path:
@@ -53,10 +39,13 @@ def accelerator_verilog(
 
     Raises a RuntimeError saying what is missing when the RTL generator is not there."""
     try:
-        import hw.top  # noqa: F401  (only to give a clear message when the RTL is missing)
+        from hw.top import Accelerator
+        from hw.verilog import emit
     except ImportError as e:
-        raise RuntimeError(f"the RTL generator is missing (hw/top.py: {e}); see issue 4") from e
-    out = out_root / design_key(spec, config, artifact) / f"{TOP}.v"
+        raise RuntimeError(f"the RTL generator is missing ({e}); see issue 4") from e
+    out_dir = out_root / design_key(spec, config, artifact)
+    out = out_dir / f"{TOP}.v"
     if not out.exists():
-        write_atomic(out, _convert(spec, config, artifact))
+        # emit() writes each file atomically, so concurrent workers at worst write it twice.
+        emit(Accelerator(spec, config, artifact), out_dir)
     return out

@@ -81,7 +81,7 @@ def random_vectors(pre: Preprocess, n: int, rng: np.random.Generator) -> Vectors
     """
     lo, hi = signed_range(pre.input_bits)
     rr_hi = (1 << pre.rr_bits) - 1
-    L, R = pre.n_samples, pre.n_rr
+    L, R = pre.n_samples, len(pre.rr_features)
     kinds = np.array(["uniform", "scaled", "walk", "sparse"])[np.arange(n) % 4]
     x = rng.integers(lo, hi + 1, (n, L))
     rr = rng.integers(0, rr_hi + 1, (n, R))
@@ -103,7 +103,7 @@ def corner_vectors(pre: Preprocess) -> Vectors:
     extremes, steps, single full-scale impulses at the first, middle and last sample."""
     lo, hi = signed_range(pre.input_bits)
     rr_hi = (1 << pre.rr_bits) - 1
-    L, R = pre.n_samples, pre.n_rr
+    L, R = pre.n_samples, len(pre.rr_features)
     half = np.r_[np.full(L // 2, hi), np.full(L - L // 2, lo)]
     cases: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name, sig in {

@@ -57,6 +57,21 @@ WAIVED_WARNINGS = (
 OPT_ARGS = ("-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert")
 
 
+def ports_only(top: str, build_root: Path) -> tuple[Path, list[str]]:
+    """A Verilator control file making only `top`'s own signals (its ports) visible to VPI,
+    and the argument that undoes the runner's `--public-flat-rw`.
+
+    cocotb's runner makes every signal of the design public, which stops Verilator from
+    optimising anything away: on the accelerator that is 3x slower per cycle (6.1 vs 1.9 us).
+    The benches touch only ports, and traces (`WAVES=1`) still record every signal."""
+    vlt = build_root / f"{top}-ports.vlt"
+    vlt.parent.mkdir(parents=True, exist_ok=True)
+    text = f'`verilator_config\npublic_flat_rw -module "{top}" -var "*"\n'
+    if not vlt.exists() or vlt.read_text() != text:
+        vlt.write_text(text)
+    return vlt, ["--no-public-flat-rw"]
+
+
 @dataclass(frozen=True)
 class Build:
     """A finished Verilator build of `top` in `dir`."""
@@ -84,7 +99,7 @@ def verilator_env() -> None:
 @contextlib.contextmanager
 def _pch_fix() -> Iterator[None]:
     saved = os.environ.get("MAKEFLAGS")
-    os.environ["MAKEFLAGS"] = f"{saved or ''} CFG_CXXFLAGS_PCH_I=-include".strip()
+    os.environ["MAKEFLAGS"] = f"{saved or ''} CFG_CXXFLAGS_PCH_I=-include OPT_FAST=-O2".strip()
     try:
         yield
     finally:
@@ -110,7 +125,7 @@ def build_key(sources: Sequence[Path], top: str, args: Sequence[str], waves: boo
     for src in sources:
         h.update(Path(src).read_bytes())
     verilator_env()
-    h.update(repr((top, tuple(args), waves, os.environ["CXXFLAGS"])).encode())
+    h.update(repr((top, tuple(args), waves, os.environ["CXXFLAGS"], "OPT_FAST=-O2")).encode())
     return h.hexdigest()[:12]
 
 
@@ -122,9 +137,14 @@ def build(
     waves: bool = False,
     build_args: Sequence[str] = (),
     build_root: Path = BUILD_ROOT,
+    all_public: bool = False,
 ) -> Build:
-    """Verilate and compile `sources` (reusing an identical earlier build)."""
+    """Verilate and compile `sources` (reusing an identical earlier build). Only the top's
+    ports are visible to cocotb unless `all_public`."""
     args = [*OPT_ARGS, *(f"-Wno-{w}" for w in WAIVED_WARNINGS), *build_args]
+    if not all_public:
+        vlt, extra = ports_only(top, build_root)
+        sources, args = [vlt, *sources], [*args, *extra]
     if waves:
         args.append("--trace-fst")  # FST: compact, and the format cocotb's main() writes
     key = build_key(sources, top, args, waves)
@@ -177,10 +197,9 @@ def run(
     log = test_dir / "sim.log"
     xml.unlink(missing_ok=True)
     runner = get_runner("verilator")
-    # The runner reads os.environ *over* extra_env; our keys are unique (SIM_*), and WAVES must
-    # not leak from `make sim WAVES=1` into runs that were built without traces.
-    saved = os.environ.pop("WAVES", None)
-    try:
+    # The runner reads os.environ *over* extra_env (our keys are unique: SIM_*), and a WAVES
+    # variable in os.environ would override `waves`; `sim.run` removes it before starting.
+    with contextlib.suppress(SystemExit):  # a failing test: the results file says which and why
         runner.test(
             test_module=test_module,
             hdl_toplevel=b.top,
@@ -194,11 +213,6 @@ def run(
             seed=seed,
             log_file=log,
         )
-    except SystemExit:
-        pass  # a failing test: the results file below says which and why
-    finally:
-        if saved is not None:
-            os.environ["WAVES"] = saved
     if not xml.exists():
         tail = log.read_text()[-3000:] if log.exists() else ""
         raise RuntimeError(f"the simulator left no results; see {log}:\n{tail}")

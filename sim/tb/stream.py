@@ -2,8 +2,9 @@
 `<name>__ready`, `<name>__payload`), following the timing discipline of `sim/tb/bench.py`.
 
 Both move whole transactions per call (a beat's words, one result) and await only handshake
-edges: two awaits per word when the DUT keeps up, one more per pause, none per idle cycle spent
-waiting for a result (`RisingEdge(valid)` wakes the monitor).
+edges: two awaits per word when the DUT keeps up, one more per pause, and none per cycle spent
+waiting on the DUT: `RisingEdge(ready)` wakes a driver whose sink is busy, `RisingEdge(valid)`
+wakes the monitor.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class StreamDriver:
         # Cycle at which the first word of each `send` was taken, appended as it happens so a
         # monitor can pair results with their start before the send returns.
         self.starts: list[int] = []
+        self.ready_rise = RisingEdge(self.ready)
         self.valid.value = 0
 
     async def send(self, words: Sequence[int]) -> int | None:
@@ -57,10 +59,12 @@ class StreamDriver:
                 self.valid.value = 1
                 while True:
                     await tb.falling
-                    taken = bool(self.ready.value)
-                    await tb.rising
-                    if taken:
+                    if self.ready.value:
+                        await tb.rising  # the transfer edge
                         break
+                    # The sink is busy (e.g. computing the previous beat): sleep until ready
+                    # rises instead of polling every cycle.
+                    await self.ready_rise
                 if first is None:
                     first = tb.cycle()
                     self.starts.append(first)

@@ -1,0 +1,88 @@
+"""Run one set of vectors across N simulator processes and merge what they saw.
+
+Each shard is its own job (load the image through the load port, then classify a contiguous
+slice of the vectors) in its own simulator process on the shared build; threads only wait on
+the subprocesses, so N shards use N cores.
+"""
+
+from __future__ import annotations
+
+import itertools
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hw.interface import ResultLayout
+from model.artifact import Artifact
+from sim.accel.job import Job, Outcome, read_outcome
+from sim.accel.vectors import Vectors
+from sim.tb import runner
+
+TEST_MODULE = "sim.accel.cocotb_tests"
+
+
+@dataclass
+class Merged:
+    cls: np.ndarray
+    values: np.ndarray
+    cycles: np.ndarray
+    mismatches: int
+    first_mismatch: str  # of the lowest-numbered shard that has one, i.e. in vector order
+    failures: list[str]  # cocotb test failures (mismatch reports, hangs, load failures)
+
+
+def split(n: int, jobs: int) -> list[slice]:
+    """`jobs` contiguous, nearly equal slices of range(n) (fewer if n is small)."""
+    jobs = max(1, min(jobs, n)) if n else 1
+    edges = np.linspace(0, n, jobs + 1).round().astype(int)
+    return [slice(int(a), int(b)) for a, b in itertools.pairwise(edges)]
+
+
+def run_sharded(
+    build: runner.Build,
+    artifact: Artifact,
+    vectors: Vectors,
+    workdir: Path,
+    *,
+    jobs: int = 2,
+    in_pauses: str = "none",
+    out_pauses: str = "none",
+) -> Merged:
+    layout = ResultLayout.of(artifact.spec)
+    plans = []
+    for i, sl in enumerate(split(len(vectors), jobs)):
+        job = Job(workdir / f"shard{i}", layout)
+        job.load(artifact)
+        out = job.classify(
+            artifact, vectors[sl], in_pauses=in_pauses, out_pauses=out_pauses, seed=i
+        )
+        plans.append((job, out))
+
+    def one(plan: tuple[Job, Path]) -> tuple[list[runner.TestResult], Outcome | None]:
+        job, out = plan
+        results = runner.run(
+            build, TEST_MODULE, test_dir=job.dir / "sim", env=job.env(), tests=["run_job"]
+        )
+        return results, read_outcome(out) if out.exists() else None
+
+    with ThreadPoolExecutor(max_workers=len(plans)) as pool:
+        done = list(pool.map(one, plans))
+    failures, outcomes = [], []
+    for (job, _), (results, outcome) in zip(plans, done, strict=True):
+        failures += [f"{job.dir.name}: {r.message.strip()}" for r in results if not r.passed]
+        if outcome is None:
+            raise RuntimeError(
+                f"{job.dir.name} wrote no results; see {job.dir / 'sim' / 'sim.log'}"
+            )
+        outcomes.append(outcome)
+    firsts = [o.first_mismatch for o in outcomes if o.first_mismatch]
+    return Merged(
+        cls=np.concatenate([o.cls for o in outcomes]),
+        values=np.concatenate([o.values for o in outcomes]),
+        cycles=np.concatenate([o.cycles for o in outcomes]),
+        mismatches=sum(o.mismatches for o in outcomes),
+        first_mismatch=firsts[0] if firsts else "",
+        failures=failures,
+    )

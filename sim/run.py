@@ -1,0 +1,213 @@
+"""`make sim`: is this RTL exactly the model? Bit-exact RTL vs golden on real heartbeats.
+
+    python -m sim.run [--model PATH] [--beats N] [--jobs N] [--random N] [--parts DS2,...]
+                      [--waves] [--wave-beat K] [--report FILE]
+
+Environment (what `make sim` passes): MODEL, BEATS, JOBS, WAVES, SPLIT (`intra` runs the
+intra-patient test beats instead of DS2), WAVE_BEAT.
+
+1. Verilog of the model's hardware configuration (`HwConfig()` defaults, load port present)
+   through the hw emitter, verilated once into `build/sim/` (reused while RTL and spec are
+   unchanged).
+2. Vectors: the real beats of the chosen part(s) through the integer front end, then corner
+   cases and random vectors over the full input range (`--random`, default 20,000 in all).
+3. JOBS simulator processes, each loading the weight image through the load port and
+   classifying its slice; every beat's class and output values are compared exactly with the
+   golden model.
+4. A summary, `build/reports/sim.json` (atomic) and per-vector results in
+   `build/sim/run/results.npz`. Exit status 1 on any mismatch (the message names the first
+   mismatching beat's record, index and differing values), 2 when the model, the data or the
+   RTL is missing.
+5. With WAVES=1, one more run of a single beat (WAVE_BEAT, default the first mismatch, else
+   beat 0) on a traced build: `build/sim/waves/<record>-<index>.fst`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from hw.config import HwConfig
+from hw.interface import TOP, ResultLayout
+from model.artifact import Artifact, ArtifactError, load_artifact, write_atomic
+from sim import golden
+from sim.accel import design
+from sim.accel.job import Job
+from sim.accel.shards import TEST_MODULE, run_sharded
+from sim.accel.vectors import Vectors, random_and_corners, real_beats
+from sim.tb import runner
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"
+REPORT = ROOT / "build" / "reports" / "sim.json"
+WORK = ROOT / "build" / "sim" / "run"
+DEFAULT_RANDOM = 20_000
+
+
+class MissingInputError(Exception):
+    """An input of the run (model, data, RTL) is not there; the message says how to get it."""
+
+
+def _env_int(name: str, default: int | None) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m sim.run", description=__doc__.split("\n")[0])
+    ap.add_argument("--model", type=Path, default=Path(os.environ.get("MODEL") or DEFAULT_MODEL))
+    ap.add_argument(
+        "--beats",
+        type=int,
+        default=_env_int("BEATS", None),
+        help="real beats per part (default: all)",
+    )
+    ap.add_argument("--jobs", type=int, default=_env_int("JOBS", 2))
+    ap.add_argument(
+        "--random",
+        type=int,
+        default=DEFAULT_RANDOM,
+        help="random and corner vectors (default %(default)s)",
+    )
+    split = os.environ.get("SPLIT", "inter")
+    ap.add_argument("--parts", default="intra_test" if split == "intra" else "DS2")
+    ap.add_argument("--waves", action="store_true", default=os.environ.get("WAVES") == "1")
+    ap.add_argument("--wave-beat", type=int, default=_env_int("WAVE_BEAT", None))
+    ap.add_argument("--lanes", type=int, default=HwConfig().lanes)
+    ap.add_argument("--report", type=Path, default=REPORT)
+    return ap.parse_args(argv)
+
+
+def gather(
+    artifact: Artifact, parts: list[str], beats: int | None, n_random: int
+) -> tuple[Vectors, int]:
+    """Real beats of every part, then the random and corner vectors; and the real count."""
+    from data.errors import DataError
+
+    pre = artifact.spec.preprocess
+    real = []
+    for part in parts:
+        try:
+            real.append(real_beats(pre, part, beats))
+        except DataError as e:
+            raise MissingInputError(f"no MIT-BIH beats for {part}: {e} (run `make data`)") from e
+    n_real = sum(len(v) for v in real)
+    return Vectors.concat([*real, random_and_corners(artifact, n_random)]), n_real
+
+
+def stats(cycles: np.ndarray) -> dict:
+    if not len(cycles):
+        return {"mean": 0.0, "p50": 0, "max": 0}
+    return {
+        "mean": round(float(cycles.mean()), 2),
+        "p50": int(np.median(cycles)),
+        "max": int(cycles.max()),
+    }
+
+
+def waves(art: Artifact, cfg: HwConfig, vectors: Vectors, beat: int) -> Path:
+    """Re-run one vector on a traced build; return the FST file."""
+    src = design.accelerator_verilog(art.spec, cfg)
+    b = runner.build([src], TOP, name="accel-waves", waves=True)
+    work = WORK / "waves"
+    shutil.rmtree(work, ignore_errors=True)
+    job = Job(work, ResultLayout.of(art.spec))
+    job.load(art)
+    job.classify(art, vectors[beat : beat + 1], fail_on_mismatch=False)
+    runner.run(b, TEST_MODULE, test_dir=work / "sim", env=job.env(), tests=["run_job"], waves=True)
+    rec, idx = str(vectors.record[beat]).replace(":", "-").replace("/", "-"), vectors.index[beat]
+    out = ROOT / "build" / "sim" / "waves" / f"{rec}-{idx}.fst"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(work / "sim" / "dump.fst", out)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    t0 = time.perf_counter()
+    args = parse_args(argv)
+    os.environ.pop("WAVES", None)  # cocotb's runner would apply it to builds without traces
+    try:
+        if not args.model.exists():
+            raise MissingInputError(
+                f"no model at {args.model}; train one with `make train` or pass "
+                f"MODEL=path/to/artifact.json"
+            )
+        art = load_artifact(args.model)
+        parts = [p for p in args.parts.split(",") if p]
+        vectors, n_real = gather(art, parts, args.beats, args.random)
+        cfg = HwConfig(lanes=args.lanes)
+        src = design.accelerator_verilog(art.spec, cfg)
+    except (MissingInputError, ArtifactError, RuntimeError) as e:
+        print(f"make sim: {e}", file=sys.stderr)
+        return 2
+    b = runner.build([src], TOP, name="accel")
+    t_sim = time.perf_counter()
+    shutil.rmtree(WORK, ignore_errors=True)
+    merged = run_sharded(b, art, vectors, WORK, jobs=args.jobs)
+    sim_seconds = time.perf_counter() - t_sim
+    # An independent check of the scoreboard: the golden model again, compared in numpy.
+    gold = golden.run(art, vectors.x[:, None, :], vectors.rr)
+    bad = np.nonzero((merged.cls != gold.cls) | (merged.values != gold.values).any(axis=1))[0]
+    if len(bad) != merged.mismatches:
+        merged.failures.append(
+            f"the scoreboards counted {merged.mismatches} mismatches, numpy finds {len(bad)}"
+        )
+    np.savez(
+        WORK / "results.npz",
+        record=vectors.record,
+        index=vectors.index,
+        cls=merged.cls,
+        values=merged.values,
+        cycles=merged.cycles,
+    )
+    report = {
+        "model": str(args.model),
+        "hardware": cfg.as_dict(),
+        "parts": parts,
+        "beats": n_real,
+        "random_vectors": len(vectors) - n_real,
+        "mismatches": merged.mismatches,
+        "first_mismatch": merged.first_mismatch or None,
+        "cycles_per_inference": stats(merged.cycles[:n_real]),
+        "cycles_random": stats(merged.cycles[n_real:]),
+        "jobs": args.jobs,
+        "sim_seconds": round(sim_seconds, 2),
+        "beats_per_second": round(len(vectors) / sim_seconds, 1),
+    }
+    if args.waves:
+        beat = args.wave_beat
+        if beat is None:
+            beat = int(bad[0]) if len(bad) else 0
+        report["waves"] = str(waves(art, cfg, vectors, beat))
+    report["wall_seconds"] = round(time.perf_counter() - t0, 2)
+    write_atomic(args.report, json.dumps(report, indent=1) + "\n")
+    c = report["cycles_per_inference"]
+    print(
+        f"sim: {n_real} beats ({','.join(parts)}) + {report['random_vectors']} random/corner "
+        f"vectors, {merged.mismatches} mismatches; cycles/inference mean {c['mean']} "
+        f"p50 {c['p50']} max {c['max']}; {report['beats_per_second']} vectors/s on "
+        f"{args.jobs} jobs, {report['wall_seconds']} s; report: {args.report}"
+    )
+    if "waves" in report:
+        print(f"waves: {report['waves']}")
+    for failure in merged.failures:
+        print(f"make sim: {failure}", file=sys.stderr)
+    if merged.mismatches or merged.failures:
+        first = merged.first_mismatch or (merged.failures[0] if merged.failures else "")
+        print(
+            f"make sim: FAILED: RTL differs from the golden model; first mismatch: {first}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
