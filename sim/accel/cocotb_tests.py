@@ -25,6 +25,8 @@ from sim.accel.bench import AccelTB, expectations
 from sim.accel.job import ENV
 from sim.tb.scoreboard import Scoreboard
 
+# (loaded, load_error) after an image, by expected outcome.
+LOAD_FLAGS = {"ok": (True, False), "error": (False, True), "incomplete": (False, False)}
 CROSS_VECTORS = int(os.environ.get("SIM_CROSS_VECTORS", "24"))
 
 
@@ -63,13 +65,16 @@ async def run_job(dut: Any) -> None:
     await tb.reset()
     failures = []
     for phase in job["phases"]:
+        if phase["kind"] == "reset":
+            await tb.reset()
+            continue
         if phase["kind"] == "load":
-            loaded, error = await tb.load(np.load(phase["image"]).tolist())
-            want_ok = phase["expect"] == "ok"
-            if (loaded, error) != (want_ok, not want_ok):
+            flags = await tb.load(np.load(phase["image"]).tolist())
+            want = LOAD_FLAGS[phase["expect"]]
+            if flags != want:
                 failures.append(
-                    f"load {phase['name']}: loaded={loaded} load_error={error}, "
-                    f"expected {'success' if want_ok else 'rejection'}"
+                    f"load {phase['name']}: (loaded, load_error) = {flags}, expected {want} "
+                    f"({phase['expect']})"
                 )
             continue
         tb.set_pauses(phase["in_pauses"], phase["out_pauses"], phase["seed"])

@@ -5,7 +5,9 @@ A job is a directory holding `job.json` (the result layout and a list of phases)
 per phase. Phases run in order in one simulator process, on one build:
 
 - ``load``: drive a weight image (`hw/loadmap.py` words, `.npy`) into the load port, as firmware
-  would, and check that the chip reports it loaded (or, with ``expect: "error"``, rejected);
+  would, and check that the chip reports it loaded (``expect: "ok"``), rejected (``"error"``)
+  or still waiting for words (``"incomplete"``: neither flag, e.g. a truncated image);
+- ``reset``: pulse the synchronous reset (inference state only; the model stays);
 - ``classify``: stream vectors (`.npz`: the port words and, from the golden model on the
   artifact that is loaded, the expected class and output values) and write what came back
   (`<name>.out.npz`: class, values and cycles per beat, and the scoreboard's verdict).
@@ -61,9 +63,14 @@ class Job:
         words: np.ndarray | None = None,
     ) -> None:
         """Load `artifact` (or explicit image `words`, e.g. a corrupted image)."""
+        if expect not in ("ok", "error", "incomplete"):
+            raise ValueError(f"expect must be ok, error or incomplete, not {expect!r}")
         path = self.dir / f"{name}.npy"
         np.save(path, weight_image(artifact) if words is None else np.asarray(words, np.uint32))
         self.phases.append({"kind": "load", "name": name, "image": str(path), "expect": expect})
+
+    def reset(self) -> None:
+        self.phases.append({"kind": "reset", "name": "reset"})
 
     def classify(
         self,

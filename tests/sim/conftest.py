@@ -1,15 +1,24 @@
 """Fixtures for the cocotb/Verilator tests: builds are shared across tests and workers (keyed on
-the Verilog, under build/sim/), test directories are per test."""
+the Verilog, under build/sim/), job and test directories are per test."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from hw.config import HwConfig
+from hw.interface import TOP
+from model.artifact import Artifact, load_artifact
+from sim.accel import design
+from sim.accel.artifacts import narrowed, stand_in
 from sim.tb import runner
 from sim.tb.demo_design import TOP as DEMO_TOP
 from sim.tb.demo_design import write_verilog
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +28,36 @@ def demo_build() -> runner.Build:
     return runner.build([src], DEMO_TOP, name="demo")
 
 
+@pytest.fixture(scope="session")
+def model_artifact() -> Artifact:
+    """The default trained model; until one is trained, a random stand-in with the project's
+    front end (so real beats are valid inputs) and a small network."""
+    if DEFAULT_MODEL.exists():
+        return load_artifact(DEFAULT_MODEL)
+    return stand_in(np.random.default_rng(1))
+
+
+@pytest.fixture(scope="session")
+def accel_build(model_artifact: Artifact) -> runner.Build:
+    """The default hardware configuration (`HwConfig()`: load port present) of that model."""
+    src = design.accelerator_verilog(model_artifact.spec, HwConfig())
+    return runner.build([src], TOP, name="accel")
+
+
+@pytest.fixture(scope="session")
+def saturating_artifact() -> Artifact:
+    """A small random model with membranes 4 bits narrower than its range analysis asks for."""
+    small = stand_in(np.random.default_rng(3), convs=((3, 7, 4), (4, 5, 2)), hidden=(8,))
+    return narrowed(small)
+
+
+@pytest.fixture(scope="session")
+def saturating_build(saturating_artifact: Artifact) -> runner.Build:
+    src = design.accelerator_verilog(saturating_artifact.spec, HwConfig(lanes=2))
+    return runner.build([src], TOP, name="accel-sat")
+
+
 @pytest.fixture
 def sim_dir(tmp_path: Path) -> Path:
-    """A fresh directory for one simulator run's logs, results and traces."""
+    """A fresh directory for one simulator run's job files, logs, results and traces."""
     return tmp_path / "sim"
