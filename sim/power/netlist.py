@@ -48,10 +48,13 @@ def clean(name: str) -> str:
 
 @dataclass
 class MemPort:
-    """One port of a memory: `enable` is (net, bit) or None when it acts on every cycle."""
+    """One port of a memory: `enable` is (net, bit) or None when it acts on every cycle;
+    `bits` is the width it reads or writes (a lane of a byte-enable write port writes fewer
+    bits than the word; None = the whole word)."""
 
     kind: str  # "read" | "write"
     enable: tuple[str, int | None] | None
+    bits: int | None = None
 
 
 @dataclass
@@ -184,6 +187,8 @@ def _items(body: str) -> list[str]:
 
 def _parse_module(name: str, body: str) -> Module:
     mod = Module(name)
+    async_reads: list[tuple[str, str]] = []
+    reg_enables: dict[str, tuple[str, int | None] | None] = {}
     for item in _items(body):
         head = item.strip()
         if d := _DECL.match(item):
@@ -198,23 +203,37 @@ def _parse_module(name: str, body: str) -> Module:
             else:
                 mod.widths[net] = width
         elif head.startswith("always @(posedge"):
-            _parse_sync(mod, item)
+            _parse_sync(mod, item, reg_enables)
         elif head.startswith("assign"):
             a = _ASSIGN.match(item)
             if a and _ALIAS_RHS.match(a.group(2).strip()):
                 mod.aliases.add(clean(a.group(1)))
+            if a:
+                async_reads.append((clean(a.group(1)), a.group(2).strip()))
         elif head.startswith(("always", "initial", "reg ", "wire ", "integer", "end")):
             continue
         elif inst := _INST.match(item):
             conns = {clean(p): e for p, e in _CONN.findall(inst.group(3))}
             mod.instances[clean(inst.group(2))] = (clean(inst.group(1)), conns)
-    for mem in mod.memories.values():
-        if not mem.ports:
-            mem.ports.append(MemPort("read", None))  # asynchronous/ROM read: see _parse_sync
+    for lhs, rhs in async_reads:
+        # Amaranth's transparent read port: the address is registered, the array read is
+        # combinational (`assign data = mem[_1_]`); the address register's enable is the port's.
+        src = re.match(rf"^({_ID})\s*\[\s*({_ID})\s*\]$", rhs)
+        if src and clean(src.group(1)) in mod.memories:
+            addr = clean(src.group(2))
+            enable = reg_enables.get(addr)
+            if addr in mod.registers:
+                mod.registers.discard(addr)
+                mod.memory_regs.add(addr)
+            mod.memories[clean(src.group(1))].ports.append(MemPort("read", enable))
+            mod.memory_regs.add(lhs)  # the macro's data output: its energy is in E_read
+            mod.aliases.discard(lhs)
     return mod
 
 
-def _parse_sync(mod: Module, block: str) -> None:
+def _parse_sync(
+    mod: Module, block: str, reg_enables: dict[str, tuple[str, int | None] | None]
+) -> None:
     lines = block.splitlines()
     conds: list[str] = []
     for line in lines:
@@ -222,17 +241,31 @@ def _parse_sync(mod: Module, block: str) -> None:
             conds.append(c.group(1))
         for lhs, index, rhs in _NB.findall(line):
             lhs = clean(lhs)
-            enable = _enable(conds[-1]) if conds else None
+            enable = _enable(conds[-1]) if conds and lhs in mod.memories else None
             if lhs in mod.memories:
-                mod.memories[lhs].ports.append(MemPort("write", enable))
+                mem = mod.memories[lhs]
+                parts = re.findall(r"\[([^\]]*)\]", index)
+                bits = None
+                if len(parts) > 1 and (sl := re.fullmatch(r"\s*(\d+):(\d+)\s*", parts[-1])):
+                    bits = int(sl.group(1)) - int(sl.group(2)) + 1
+                mem.ports.append(MemPort("write", enable, bits))
                 continue
             src = re.match(rf"^({_ID})\s*\[", rhs.strip())
             if src and clean(src.group(1)) in mod.memories and not index:
-                mod.memories[clean(src.group(1))].ports.append(MemPort("read", enable))
+                read_en = _enable(conds[-1]) if conds else None
+                mod.memories[clean(src.group(1))].ports.append(MemPort("read", read_en))
                 mod.memory_regs.add(lhs)
                 continue
+            reg_enables[lhs] = _try_enable(conds[-1]) if conds else None
             mod.registers.add(lhs)
             mod.widths.setdefault(lhs, 1)
+
+
+def _try_enable(cond: str) -> tuple[str, int | None] | None:
+    try:
+        return _enable(cond)
+    except ValueError:
+        return None
 
 
 def _enable(cond: str) -> tuple[str, int | None] | None:

@@ -26,6 +26,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Verilator's one-net-per-line form, read without tokenising (the common case, ~10x faster).
+_FAST_NET = re.compile(
+    r"^\s*\(((?:\\.|[^\s()\\])+) \(T0 (\d+)\) \(T1 (\d+)\) \(TZ \d+\) \(TX \d+\) "
+    r"\(TB \d+\) \(TC (\d+)\)\)\s*$"
+)
 _TOKEN = re.compile(r'\(|\)|"[^"]*"|(?:\\.|[^\s()"\\])+')
 _BIT = re.compile(r"^(.*)\[(\d+)\]$")
 _UNESCAPE = re.compile(r"\\(.)")
@@ -101,15 +106,22 @@ class SaifData:
 class _Tokens:
     """Tokens with line numbers, one line at a time."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, active_only: bool = False):
         self.path = path
+        self.active_only = active_only
         self.line = 0
         self._it = self._gen()
         self._peek: str | None = None
 
-    def _gen(self) -> Iterator[str]:
+    def _gen(self) -> Iterator[str | tuple]:
         with self.path.open("r", errors="strict") as f:
+            skip = self.active_only
             for self.line, text in enumerate(f, 1):
+                if skip and text.endswith("(TC 0))\n"):
+                    continue
+                if m := _FAST_NET.match(text):
+                    yield m.groups()  # (name, T0, T1, TC) of one whole net line
+                    continue
                 yield from _TOKEN.findall(text.split("//", 1)[0] if "//" in text else text)
 
     def next(self) -> str | None:
@@ -136,18 +148,27 @@ class _Tokens:
 def _unescape(name: str) -> str:
     if name.startswith('"') and name.endswith('"'):
         name = name[1:-1]
+    if "\\" not in name:
+        return name
+    if "\\\\" not in name:
+        return name.replace("\\", "")
     return _UNESCAPE.sub(r"\1", name)
 
 
 def split_bit(name: str) -> tuple[str, int | None]:
     """'count[3]' -> ('count', 3); 'en' -> ('en', None)."""
+    if not name.endswith("]"):
+        return name, None
     m = _BIT.match(name)
     return (m.group(1), int(m.group(2))) if m else (name, None)
 
 
-def iter_bits(path: str | Path, header: dict[str, str] | None = None) -> Iterator[SaifBit]:
-    """Yield every net bit of a SAIF file, streaming. Header fields go into `header` if given."""
-    toks = _Tokens(Path(path))
+def iter_bits(
+    path: str | Path, header: dict[str, str] | None = None, active_only: bool = False
+) -> Iterator[SaifBit]:
+    """Yield every net bit of a SAIF file, streaming. Header fields go into `header` if given.
+    `active_only` skips Verilator-style net lines with no toggle (a fast path for baselines)."""
+    toks = _Tokens(Path(path), active_only)
     try:
         if toks.next() != "(" or toks.next() != "SAIFILE":
             raise toks.error("not a SAIF file (expected '(SAIFILE')")
@@ -169,7 +190,8 @@ def _body(toks: _Tokens, scope: list[str], header: dict[str, str]) -> Iterator[S
         if tok == ")":
             return
         if tok != "(":
-            raise toks.error(f"unexpected {tok!r}")
+            where = "a net outside NET" if isinstance(tok, tuple) else repr(tok)
+            raise toks.error(f"unexpected {where}")
         key = toks.next()
         if key in _HEADER:
             header[key] = " ".join(_atoms(toks))
@@ -211,6 +233,10 @@ def _skip(toks: _Tokens) -> None:
 def _nets(toks: _Tokens, scope: str) -> Iterator[SaifBit]:
     while True:
         tok = toks.next()
+        if isinstance(tok, tuple):
+            name, index = split_bit(_unescape(tok[0]))
+            yield SaifBit(scope, name, index, int(tok[1]), int(tok[2]), int(tok[3]))
+            continue
         if tok == ")":
             return
         if tok != "(":
@@ -242,11 +268,11 @@ def _nets(toks: _Tokens, scope: str) -> Iterator[SaifBit]:
         )
 
 
-def read_saif(path: str | Path) -> SaifData:
-    """Parse a whole SAIF file into per-net activity."""
+def read_saif(path: str | Path, active_only: bool = False) -> SaifData:
+    """Parse a whole SAIF file into per-net activity (see `iter_bits` for `active_only`)."""
     header: dict[str, str] = {}
     data = SaifData(path=str(path), header=header)
-    for bit in iter_bits(path, header):
+    for bit in iter_bits(path, header, active_only):
         data.nets.setdefault((bit.scope, bit.name), NetActivity()).add(bit)
     if "DURATION" not in header:
         raise SaifError(f"{path}: no DURATION")

@@ -89,3 +89,25 @@ def test_block_rules(path, block):
 def test_block_rules_reject_unknown_blocks():
     with pytest.raises(ValueError, match="unknown block 'alu'"):
         BlockMap(((r"x", "alu"),))
+
+
+@pytest.mark.parametrize(
+    ("path", "block"),
+    [
+        ("layer2/weight", "weight_memory"),
+        ("layer2/bias$83", "weight_memory"),
+        ("layer2/rr_weight", "weight_memory"),
+        ("layer2/w_rd__addr", "weight_memory"),
+        ("layer0/vw$72", "membrane_memory"),
+        ("layer0/cin$73", "membrane_memory"),
+        ("layer0/v_wr__en", "membrane_memory"),
+        ("layer2/synapse/$26", "accumulate"),
+        ("layer2/fire/sum0", "fire_reset"),
+        ("queue/mem", "queues"),
+        ("sequencer/seq_state", "control"),
+        ("decision/best", "control"),
+    ],
+)
+def test_block_rules_for_the_accelerator_names(path, block):
+    """The names hw/top.py gives its submodules and memories."""
+    assert BlockMap().block(path) == block

@@ -1,0 +1,97 @@
+"""Run the accelerator's Verilog on chip inputs, one SAIF window per beat.
+
+The Verilog is the one `make sim` verifies (`sim.accel.design.accelerator_verilog`, the
+`hw/verilog.py` emitter). The harness (`sim/power/harness.py`) resets the chip, loads the weight
+image through `i_load` (`hw/loadmap.py`), then for every beat opens a SAIF file, offers the
+samples and RR words back to back (`i_sample`, `i_rr`), takes the result (`o_result`) and closes
+the file. A window therefore runs from the first input word to the accepted result: exactly one
+inference, with no idle time between beats. Each result word is checked against the golden
+model, so an energy figure never comes from a run that computed the wrong answer.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hw.config import HwConfig
+from hw.interface import TOP, ResultLayout, to_unsigned, unpack_result
+from hw.loadmap import weight_image
+from model.artifact import Artifact
+from sim import golden
+from sim.power.harness import build_harness, run_harness
+
+
+@dataclass
+class BeatRun:
+    saif: Path
+    cycles: int
+    cls: int
+    values: list[int]
+
+
+def harness_for(verilog: Path, build_root: Path) -> Path:
+    """Build (or reuse) the SAIF harness for this Verilog file."""
+    build = build_root / verilog.parent.name
+    exe = build / "obj" / "harness"
+    if exe.exists() and exe.stat().st_mtime > verilog.stat().st_mtime:
+        return exe
+    return build_harness(verilog, TOP, build, jobs=max(1, os.cpu_count() or 1))
+
+
+def script(artifact: Artifact, x: np.ndarray, rr: np.ndarray, saifs: list[Path]) -> str:
+    pre = artifact.spec.preprocess
+    lines = ["set rst 1", "step 2", "set rst 0"]
+    lines += [f"put i_load {int(w)}" for w in weight_image(artifact)]
+    lines.append("step 2")
+    for xi, ri, path in zip(x, rr, saifs, strict=True):
+        lines.append(f"saif_open {path}")
+        lines += [f"put i_sample {to_unsigned(v, pre.input_bits)}" for v in xi]
+        lines += [f"put i_rr {int(v)}" for v in ri]
+        lines += ["cycles", "get o_result", "saif_close"]
+    return "\n".join(lines) + "\n"
+
+
+def run_beats(
+    exe: Path, artifact: Artifact, x: np.ndarray, rr: np.ndarray, out_dir: Path, jobs: int = 2
+) -> list[BeatRun]:
+    """Simulate every beat (x: (N, n_samples), rr: (N, n_rr)) in `jobs` harness processes."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    n = len(x)
+    saifs = [out_dir / f"beat{i:05d}.saif" for i in range(n)]
+    shards = [s for s in np.array_split(np.arange(n), max(1, min(jobs, n))) if len(s)]
+
+    def one(idx: np.ndarray) -> list[str]:
+        text = script(artifact, x[idx], rr[idx], [saifs[i] for i in idx])
+        return run_harness(exe, text, timeout=3600)
+
+    with ThreadPoolExecutor(len(shards)) as pool:
+        outputs = list(pool.map(one, shards))
+    layout = ResultLayout.of(artifact.spec)
+    runs: list[BeatRun] = []
+    for idx, lines in zip(shards, outputs, strict=True):
+        starts = [int(ln.split()[1]) for ln in lines if ln.startswith("cycles")]
+        gots = [ln.split() for ln in lines if ln.startswith("got")]
+        if len(gots) != len(idx):
+            raise RuntimeError(f"harness returned {len(gots)} results for {len(idx)} beats")
+        for i, start, (_, word, end) in zip(idx, starts, gots, strict=True):
+            cls, values = unpack_result(layout, int(word, 16))
+            runs.append(BeatRun(saifs[i], int(end) - start, cls, values))
+    return runs
+
+
+def check_against_golden(artifact: Artifact, x: np.ndarray, rr: np.ndarray, runs: list) -> int:
+    """Number of beats whose RTL result differs from the golden model (0 expected)."""
+    ref = golden.run(artifact, x[:, None, :], rr)
+    bad = 0
+    for k, run in enumerate(runs):
+        if run.cls != int(ref.cls[k]) or run.values != [int(v) for v in ref.values[k]]:
+            bad += 1
+    return bad
+
+
+DEFAULT_CONFIG = HwConfig()

@@ -1,0 +1,239 @@
+"""build/reports/power.json and its figures, from per-beat energies.
+
+Population figures are class-weighted: the sample is stratified by class, so each beat carries
+the weight DS2 prevalence / sample share of its class (`sim/power/sample.py`); `mean` is that
+weighted mean, `p50` and `max` are over the sampled beats.
+
+    power_uw_active    = E_mean / t_mean                  (t = cycles / f_clk, while computing)
+    power_uw_at_75_bpm = E_dyn_mean * 75/60 + P_leak      (leakage all the time, no power gating)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hw.config import HwConfig
+from model.artifact import Artifact, write_atomic
+from sim.power.blocks import BLOCKS
+from sim.power.energy import Energy
+from sim.power.estimates import dense_qnn_nj, op_count_nj
+from sim.power.netlist import Netlist
+from sim.power.tech import Technology
+
+BEATS_PER_SECOND_75_BPM = 75 / 60
+SPARROW_NJ = 31.39
+
+
+@dataclass
+class Inputs:
+    artifact: Artifact
+    model: str
+    config: HwConfig
+    netlist: Netlist
+    techs: list[Technology]  # the first is the selected one
+    labels: np.ndarray
+    class_names: tuple[str, ...]
+    weights: np.ndarray
+    energies: list[list[Energy]]  # per beat, per technology
+    silent: list[Energy]
+    cycles: np.ndarray
+    spikes: np.ndarray  # (N, layers)
+    synops: np.ndarray
+    mismatches: int
+    seconds: float
+
+
+def _tech_summary(d: Inputs, k: int) -> dict:
+    tech = d.techs[k]
+    es = [e[k] for e in d.energies]
+    total = np.array([e.total_nj for e in es])
+    dyn = np.array([e.dynamic_total_nj for e in es])
+    leak = np.array([e.leakage_nj for e in es])
+    w = d.weights
+    t_s = np.array([e.cycles for e in es]) / tech.clock_hz
+    mean = float(w @ total)
+    p_leak_uw = float(w @ (leak / t_s)) / 1000  # nJ/s = nW
+    synops = float(w @ d.synops)
+    qnn = dense_qnn_nj(d.artifact, tech, d.config.lanes)
+    out = {
+        "technology": tech.name,
+        "clock_hz": tech.clock_hz,
+        "nj_per_inference": {
+            "mean": mean,
+            "p50": float(np.median(total)),
+            "max": float(total.max()),
+            "min": float(total.min()),
+            "mean_unweighted": float(total.mean()),
+        },
+        "dynamic_nj": float(w @ dyn),
+        "breakdown_nj": {b: float(w @ np.array([e.dynamic_nj[b] for e in es])) for b in BLOCKS},
+        "leakage_nj": float(w @ leak),
+        "leakage_uw": p_leak_uw,
+        "power_uw_active": mean / float(w @ t_s) / 1000,
+        "power_uw_at_75_bpm": float(w @ dyn) * BEATS_PER_SECOND_75_BPM / 1000 + p_leak_uw,
+        "inference_time_us": float(w @ t_s) * 1e6,
+        "synops_per_inference": synops,
+        "op_count_estimate_nj": float(op_count_nj(synops, tech.c("accumulate_pj"))),
+        "dense_qnn_estimate_nj": qnn["total_nj"],
+        "dense_qnn": qnn,
+    }
+    sparrow = tech.get("sparrow_accumulate_pj")
+    if sparrow is not None:
+        out["op_count_estimate_nj_sparrow_constant"] = float(op_count_nj(synops, sparrow))
+    ratio = qnn["total_nj"] / mean
+    out["snn_vs_dense_qnn"] = {
+        "winner": "snn" if mean < qnn["total_nj"] else "dense_qnn",
+        "qnn_over_snn": ratio,
+        "note": "dense QNN figure counts MACs and memory only (no clock, control, leakage)",
+    }
+    out["silent_input"] = _one(d.silent[k])
+    return out
+
+
+def _one(e: Energy) -> dict:
+    return {
+        "nj": e.total_nj,
+        "cycles": e.cycles,
+        "breakdown_nj": e.dynamic_nj,
+        "leakage_nj": e.leakage_nj,
+        "toggles": e.toggles,
+    }
+
+
+def build(d: Inputs) -> dict:
+    main = _tech_summary(d, 0)
+    k0 = [e[0] for e in d.energies]
+    total = np.array([e.total_nj for e in k0])
+    spikes = d.spikes.sum(axis=1)
+    per_class = {}
+    for c in np.unique(d.labels):
+        m = d.labels == c
+        per_class[d.class_names[int(c)]] = {
+            "beats": int(m.sum()),
+            "nj_mean": float(total[m].mean()),
+            "spikes_mean": float(spikes[m].mean()),
+            "synops_mean": float(d.synops[m].mean()),
+            "cycles_mean": float(d.cycles[m].mean()),
+        }
+    mems = {}
+    for name in k0[0].memories:
+        acc = [e.memories[name] for e in k0]
+        a = acc[0]
+        mems[name] = {
+            "width": a.width,
+            "depth": a.depth,
+            "reads_mean": float(d.weights @ np.array([x.reads for x in acc])),
+            "writes_mean": float(d.weights @ np.array([x.writes for x in acc])),
+            "read_every_cycle": any(
+                p.kind == "read" and p.enable is None for p in d.netlist.memories()[name].ports
+            ),
+        }
+    corr = float(np.corrcoef(spikes, total)[0, 1]) if total.std() > 0 and spikes.std() > 0 else 0.0
+    main.update(
+        {
+            "beats": len(total),
+            "model": d.model,
+            "hardware": d.config.as_dict(),
+            "flip_flops": d.netlist.ff_bits(),
+            "memory_bits": sum(m.bits for m in d.netlist.memories().values()),
+            "cycles_per_inference": {
+                "mean": float(d.weights @ d.cycles),
+                "max": int(d.cycles.max()),
+            },
+            "spikes_per_inference": float(d.weights @ spikes),
+            "energy_vs_spikes_correlation": corr,
+            "per_class": per_class,
+            "memories": mems,
+            "rtl_golden_mismatches": d.mismatches,
+            "targets": {
+                "le_10_nj_at_22nm": main["nj_per_inference"]["mean"] <= 10
+                if main["technology"] == "22nm"
+                else None,
+                "sparrowsnn_nj": SPARROW_NJ,
+                "below_dense_qnn": main["snn_vs_dense_qnn"]["winner"] == "snn",
+            },
+            "other_technologies": {
+                d.techs[k].name: {
+                    "nj_per_inference_mean": float(
+                        d.weights @ np.array([e[k].total_nj for e in d.energies])
+                    ),
+                    "dense_qnn_estimate_nj": dense_qnn_nj(d.artifact, d.techs[k], d.config.lanes)[
+                        "total_nj"
+                    ],
+                }
+                for k in range(1, len(d.techs))
+            },
+            "constants": d.techs[0].sources(),
+            "seconds": d.seconds,
+        }
+    )
+    return main
+
+
+def write(d: Inputs, out: Path) -> dict:
+    body = build(d)
+    figs = plots(d, body, out.parent)
+    body["figures"] = [str(p) for p in figs]
+    write_atomic(out, json.dumps(body, indent=1) + "\n")
+    return body
+
+
+def plots(d: Inputs, body: dict, folder: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    tech = body["technology"]
+    paths = []
+    fig, ax = plt.subplots(figsize=(7, 4))
+    parts = {**body["breakdown_nj"], "leakage": body["leakage_nj"]}
+    ax.barh(list(parts), list(parts.values()), color="tab:blue")
+    ax.set_xlabel("nJ per inference (class-weighted mean)")
+    ax.set_title(
+        f"Energy breakdown, {tech}: {body['nj_per_inference']['mean']:.2f} nJ "
+        f"(op count {body['op_count_estimate_nj']:.2f}, dense QNN "
+        f"{body['dense_qnn_estimate_nj']:.2f})",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    paths.append(folder / "power_breakdown.png")
+    fig.savefig(paths[-1], dpi=120)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    total = np.array([e[0].total_nj for e in d.energies])
+    spikes = d.spikes.sum(axis=1)
+    for c in np.unique(d.labels):
+        m = d.labels == c
+        ax.scatter(spikes[m], total[m], s=8, label=d.class_names[int(c)], alpha=0.7)
+    ax.set_xlabel("spikes per inference (all layers)")
+    ax.set_ylabel(f"nJ per inference ({tech})")
+    ax.set_title("Energy per beat vs spikes (DS2, stratified by class)", fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    paths.append(folder / "power_per_beat.png")
+    fig.savefig(paths[-1], dpi=120)
+    plt.close(fig)
+    return paths
+
+
+def summary(body: dict) -> str:
+    n = body["nj_per_inference"]
+    lines = [
+        f"  {body['technology']} @ {body['clock_hz'] / 1e6:g} MHz, {body['beats']} beats: "
+        f"{n['mean']:.3f} nJ/inference (p50 {n['p50']:.3f}, max {n['max']:.3f}), "
+        f"leakage {body['leakage_nj']:.3f} nJ",
+        f"  active {body['power_uw_active']:.2f} uW, at 75 bpm {body['power_uw_at_75_bpm']:.3f} uW",
+        f"  op-count estimate {body['op_count_estimate_nj']:.3f} nJ, dense QNN "
+        f"{body['dense_qnn_estimate_nj']:.3f} nJ ({body['snn_vs_dense_qnn']['winner']} wins, "
+        f"QNN/SNN = {body['snn_vs_dense_qnn']['qnn_over_snn']:.2f})",
+        "  breakdown: " + ", ".join(f"{k} {v:.3f}" for k, v in body["breakdown_nj"].items()),
+        f"  RTL/golden mismatches: {body['rtl_golden_mismatches']}, {body['seconds']:.0f} s",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,161 @@
+"""`make power`: energy per inference of the accelerator on real heartbeats.
+
+    python -m sim.power [--tech 22nm|45nm|FILE] [--model PATH] [--beats N] [--jobs N]
+                        [--lanes N] [--out build/reports/power.json]
+
+Environment (the Makefile's knobs): TECH, MODEL, BEATS, JOBS.
+
+1. A class-stratified sample of DS2 beats (`sim/power/sample.py`), through the integer front end.
+2. The accelerator's Verilog (the one `make sim` verifies), a SAIF harness around it
+   (`sim/power/harness.py`), and one SAIF window per beat (`sim/power/accel.py`), in chunks so
+   the SAIF files never pile up on disk; every result word is checked against the golden model.
+3. Per beat, the energy equation (`sim/power/energy.py`) on its SAIF; per beat from the golden
+   model, spikes and synaptic operations for the op-count comparison (`sim/power/estimates.py`).
+4. A silent input (all samples and RR features zero) through the same path.
+5. `sim/power/report.py` writes build/reports/power.json and the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from hw.config import HwConfig
+from model.artifact import Artifact, load_artifact
+from sim import golden
+from sim.power.accel import check_against_golden, harness_for, run_beats
+from sim.power.energy import Energy, energy, subtract
+from sim.power.netlist import Netlist, load_verilog
+from sim.power.saif import read_saif
+from sim.power.tech import Technology, available, load_technology
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"
+BUILD = ROOT / "build" / "power"
+DEFAULT_OUT = ROOT / "build" / "reports" / "power.json"
+CHUNK = 64  # beats simulated before their SAIF files are read and deleted
+
+_worker: dict = {}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    env = os.environ
+    p = argparse.ArgumentParser(prog="python -m sim.power", description=__doc__.split("\n")[0])
+    p.add_argument("--tech", default=env.get("TECH") or "22nm", help=f"one of {available()}")
+    p.add_argument("--model", default=env.get("MODEL") or str(DEFAULT_MODEL))
+    p.add_argument("--beats", type=int, default=int(env.get("BEATS") or 1000))
+    p.add_argument("--jobs", type=int, default=int(env.get("JOBS") or 2))
+    p.add_argument("--lanes", type=int, default=HwConfig().lanes)
+    p.add_argument("--part", default="DS2")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    return p.parse_args(argv)
+
+
+def _init(verilog: str, techs: list[str]) -> None:
+    _worker["netlist"] = load_verilog(verilog)
+    _worker["techs"] = [load_technology(t) for t in techs]
+
+
+def _energy_of(path: str) -> list[Energy]:
+    """Worker: read one beat's SAIF and its baseline, delete them, apply every technology."""
+    saif = subtract(read_saif(path), read_saif(f"{path}.init", active_only=True))
+    Path(path).unlink()
+    Path(f"{path}.init").unlink()
+    return [energy(saif, _worker["netlist"], t) for t in _worker["techs"]]
+
+
+def simulate(
+    exe: Path,
+    verilog: Path,
+    artifact: Artifact,
+    x: np.ndarray,
+    rr: np.ndarray,
+    techs: list[str],
+    jobs: int,
+    work: Path,
+    log=print,
+) -> tuple[list[list[Energy]], np.ndarray, int]:
+    """Energies (per beat, per technology), RTL cycles per beat, and golden mismatches."""
+    energies: list[list[Energy]] = []
+    cycles: list[int] = []
+    bad = 0
+    with ProcessPoolExecutor(jobs, initializer=_init, initargs=(str(verilog), techs)) as pool:
+        for start in range(0, len(x), CHUNK):
+            sl = slice(start, start + CHUNK)
+            runs = run_beats(exe, artifact, x[sl], rr[sl], work, jobs)
+            bad += check_against_golden(artifact, x[sl], rr[sl], runs)
+            cycles += [r.cycles for r in runs]
+            energies += list(pool.map(_energy_of, [str(r.saif) for r in runs]))
+            log(f"  {min(start + CHUNK, len(x))}/{len(x)} beats")
+    return energies, np.array(cycles), bad
+
+
+def main(argv: list[str] | None = None) -> int:
+    from data.dataset import load_dataset
+    from sim.accel.design import accelerator_verilog
+    from sim.power import report
+    from sim.power.sample import stratified, weights
+    from sim.preprocess import preprocess
+
+    args = parse_args(argv)
+    t0 = time.time()
+    tech = load_technology(args.tech)
+    techs = [args.tech] + [t for t in available() if t != args.tech]
+    model = Path(args.model)
+    if not model.exists():
+        raise SystemExit(
+            f"make power: no model at {model}; train one with `make train` or pass MODEL=path"
+        )
+    artifact = load_artifact(model)
+    config = HwConfig(lanes=args.lanes)
+    ds = load_dataset(progress=False).part(args.part)
+    idx = stratified(ds.label, args.beats, np.random.default_rng(args.seed))
+    x, rr = preprocess(artifact.spec.preprocess, ds.window[idx], ds.rr[idx])
+    x = x[:, 0, :]
+    print(f"make power: {len(idx)} {args.part} beats, {tech.name}, model {model}")
+    verilog = accelerator_verilog(artifact.spec, config)
+    exe = harness_for(verilog, BUILD / "harness")
+    print(f"  harness ready ({time.time() - t0:.0f} s)")
+    work = BUILD / "saif"
+    energies, cycles, bad = simulate(exe, verilog, artifact, x, rr, techs, args.jobs, work)
+    silent_x = np.zeros((1, x.shape[1]), np.int64)
+    silent_rr = np.zeros((1, rr.shape[1]), np.int64)
+    silent, _, bad_silent = simulate(
+        exe, verilog, artifact, silent_x, silent_rr, techs, 1, work, log=lambda *_: None
+    )
+    ref = golden.run(artifact, x[:, None, :], rr)
+    data = report.Inputs(
+        artifact=artifact,
+        model=str(model),
+        config=config,
+        netlist=load_verilog(verilog),
+        techs=[load_technology(t) for t in techs],
+        labels=ds.label[idx],
+        class_names=_class_names(),
+        weights=weights(ds.label[idx], ds.label),
+        energies=energies,
+        silent=silent[0],
+        cycles=cycles,
+        spikes=ref.spikes,
+        synops=ref.synops,
+        mismatches=bad + bad_silent,
+        seconds=time.time() - t0,
+    )
+    out = report.write(data, args.out)
+    print(report.summary(out))
+    return 1 if bad + bad_silent else 0
+
+
+def _class_names() -> tuple[str, ...]:
+    from data.aami import CLASSES
+
+    return CLASSES
+
+
+__all__ = ["Netlist", "Technology", "main", "simulate"]
