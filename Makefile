@@ -31,13 +31,14 @@ data: $(STAMP) ## Build the cached MIT-BIH beat dataset and build/reports/data.j
 	$(PY) -m data
 
 train: $(STAMP) ## Train, convert, quantize and evaluate (SPLIT=inter|intra); writes the artifact and build/reports/train.json
-	@echo "make train: not implemented yet (issue 3: model training and conversion)"; exit 2
+	@start=$$(date +%s); $(PY) -m model.train --split $${SPLIT:-inter}; rc=$$?; \
+	echo "make train: $$(( $$(date +%s) - start )) s"; exit $$rc
 
 verilog: $(STAMP) ## Emit Verilog, lint and synthesise MODEL (default model; LANES=N, ROM=1) into build/verilog
 	$(PY) -m hw.verilog $(if $(MODEL),--model $(MODEL)) $(if $(LANES),--lanes $(LANES)) $(if $(ROM),--rom)
 
 sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=path, JOBS=N, WAVES=1)
-	@echo "make sim: not implemented yet. It needs the model artifact (issue 3), the RTL (issue 4) and the cocotb testbench (issue 5)."; exit 2
+	$(PY) -m sim.run
 
 power: $(STAMP) ## Energy per inference from RTL toggle counts (TECH=22nm|45nm)
 	@echo "make power: not implemented yet (issue 6)"; exit 2

@@ -3,7 +3,7 @@
     python -m sim.run [--model PATH] [--beats N] [--jobs N] [--random N] [--parts DS2,...]
                       [--waves] [--wave-beat K] [--report FILE]
 
-Environment (what `make sim` passes): MODEL, BEATS, JOBS, WAVES, SPLIT (`intra` runs the
+Environment (what `make sim` passes): MODEL, BEATS, JOBS, WAVES, LANES, SPLIT (`intra` runs the
 intra-patient test beats instead of DS2), WAVE_BEAT.
 
 1. Verilog of the model's hardware configuration (`HwConfig()` defaults, load port present)
@@ -19,7 +19,7 @@ intra-patient test beats instead of DS2), WAVE_BEAT.
    mismatching beat's record, index and differing values), 2 when the model, the data or the
    RTL is missing.
 5. With WAVES=1, one more run of a single beat (WAVE_BEAT, default the first mismatch, else
-   beat 0) on a traced build: `build/sim/waves/<record>-<index>.fst`.
+   beat 0) on a traced build: `build/sim/waves/<record>-<index>.vcd` (the load, then the beat).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--parts", default="intra_test" if split == "intra" else "DS2")
     ap.add_argument("--waves", action="store_true", default=os.environ.get("WAVES") == "1")
     ap.add_argument("--wave-beat", type=int, default=_env_int("WAVE_BEAT", None))
-    ap.add_argument("--lanes", type=int, default=HwConfig().lanes)
+    ap.add_argument("--lanes", type=int, default=_env_int("LANES", HwConfig().lanes))
     ap.add_argument("--report", type=Path, default=REPORT)
     return ap.parse_args(argv)
 
@@ -113,7 +113,7 @@ def stats(cycles: np.ndarray) -> dict:
 
 
 def waves(art: Artifact, cfg: HwConfig, vectors: Vectors, beat: int) -> Path:
-    """Re-run one vector on a traced build; return the FST file."""
+    """Re-run one vector on a traced build; return the VCD file."""
     src = design.accelerator_verilog(art.spec, cfg)
     b = runner.build([src], TOP, name="accel-waves", waves=True)
     work = WORK / "waves"
@@ -123,9 +123,9 @@ def waves(art: Artifact, cfg: HwConfig, vectors: Vectors, beat: int) -> Path:
     job.classify(art, vectors[beat : beat + 1], fail_on_mismatch=False)
     runner.run(b, TEST_MODULE, test_dir=work / "sim", env=job.env(), tests=["run_job"], waves=True)
     rec, idx = str(vectors.record[beat]).replace(":", "-").replace("/", "-"), vectors.index[beat]
-    out = ROOT / "build" / "sim" / "waves" / f"{rec}-{idx}.fst"
+    out = ROOT / "build" / "sim" / "waves" / f"{rec}-{idx}.vcd"
     out.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(work / "sim" / "dump.fst", out)
+    shutil.copy(work / "sim" / "dump.vcd", out)
     return out
 
 

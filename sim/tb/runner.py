@@ -140,13 +140,12 @@ def build(
     all_public: bool = False,
 ) -> Build:
     """Verilate and compile `sources` (reusing an identical earlier build). Only the top's
-    ports are visible to cocotb unless `all_public`."""
+    ports are visible to cocotb unless `all_public`. `waves` builds with `--trace` (VCD: the
+    wheel's FST writer needs lz4 headers that these machines do not have)."""
     args = [*OPT_ARGS, *(f"-Wno-{w}" for w in WAIVED_WARNINGS), *build_args]
     if not all_public:
         vlt, extra = ports_only(top, build_root)
         sources, args = [vlt, *sources], [*args, *extra]
-    if waves:
-        args.append("--trace-fst")  # FST: compact, and the format cocotb's main() writes
     key = build_key(sources, top, args, waves)
     out = build_root / f"{name or top}-{key}"
     stamp = out / "build.ok"
