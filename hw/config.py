@@ -136,3 +136,11 @@ def conv_fanout(layer: LayerSpec, i: int) -> tuple[int, int, int]:
     if count == 0:
         return 0, 0, 0
     return p, k, count
+
+
+def rejected(component: object, error: Exception) -> Exception:
+    """Mark a component whose constructor rejects its parameters as used (it will never be
+    elaborated, so Amaranth's "created but never used" warning would only be noise) and return
+    the error to raise."""
+    component._MustUse__used = True  # type: ignore[attr-defined]
+    return error

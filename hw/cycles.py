@@ -1,20 +1,22 @@
-"""Cycle model of one inference, from the golden model's spike trace (no RTL simulation).
+"""Cycle model of one inference, replayed from the golden model's spike trace (no RTL).
 
-Counted from the first accepted input word to `o_result.valid`, with the input words offered
-back to back (samples, then RR features). With G_l channel groups and P_l positions of layer l
-(`LayerGeometry`), `ops(e)` the synaptic operations of event e (positions it touches x G_l)::
+It follows the RTL's schedule event by event (`hw/sequencer.py`, `hw/synapse.py`,
+`hw/layer.py`, `hw/event_queue.py`), with the input words offered back to back (samples, then
+RR features) and the result taken at once; `tests/hw/test_accelerator.py` checks it against the
+Amaranth simulation cycle for cycle. Counted from the cycle after the first accepted input word
+to the first cycle of `o_result.valid`.
 
-    input    sum over samples  (x[i] == 0 ? 1 : max(1, ops(i)))
-           + sum over RR words (rr[j] == 0 ? 1 : max(1, G_rr))
-           + INPUT_TAIL
-    steps    T * sum_l (G_l * P_l + FIRE_OVERHEAD)                      fire scans
-           + sum_t sum_{l>0} (INTEG_OVERHEAD + sum over spikes of layer l-1 at t: max(1, ops))
-                                                          (1 if layer l-1 was silent at t)
+In words, with G_l channel groups and P_l positions in layer l and `ops(e)` the lane-group
+operations of event e (output positions it touches x G_l)::
 
-so the cost is the fire scans (lanes-parallel) plus one cycle per synaptic operation per lane
-group: it scales with spikes and synaptic events, not with neurons x timesteps. The overhead
-constants are the sequencer's state changes and pipeline drains; `tests/hw/test_top.py` checks
-this model against the Amaranth simulation, cycle for cycle.
+    input    one cycle per zero word, max(1, ops) per non-zero sample or RR word
+    step     per layer: a fire scan of G_l * P_l cycles (+2), overlapped with the next layer
+             integrating the spikes as they come out of the scan: max(1, ops) per spike,
+             plus the queue and pipeline latency (about 4 cycles) after the last one
+    result   the cycle the output layer's last scan ends
+
+so the cost is the lanes-parallel fire scans plus one cycle per synaptic operation per lane
+group: it scales with spikes and synaptic events, not with neurons x timesteps.
 """
 
 from __future__ import annotations
@@ -25,21 +27,61 @@ from hw.config import HwConfig, LayerGeometry, conv_fanout
 from model.artifact import Artifact
 from sim import golden
 
-INPUT_TAIL = 2  # last op drains, INPUT -> FIRE0 (minus the first word's own cycle)
-FIRE_OVERHEAD = 3  # FIRE state, the registered stage after the scan, WAIT -> next state
-INTEG_OVERHEAD = 3  # queue latency into the synapse unit, the write-back stage, INTEG -> FIRE
-# (an INTEG state with no spikes to integrate costs one cycle)
 
-
-def fanout_ops(geo: LayerGeometry, prev: LayerGeometry | None) -> np.ndarray:
+def fanout_ops(geo: LayerGeometry) -> np.ndarray:
     """Operations (lane-group cycles) per presynaptic neuron (or per input sample)."""
     layer = geo.layer
     if layer.kind == "dense":
-        n_in = layer.in_channels
-        return np.full(n_in, geo.groups, dtype=np.int64)
+        return np.full(layer.in_channels, geo.groups, dtype=np.int64)
     counts = np.array([conv_fanout(layer, i)[2] for i in range(layer.in_length)])
     # Neuron n of the previous layer is channel n // P at position n % P (channel-major).
     return np.tile(counts, layer.in_channels) * geo.groups
+
+
+class _Synapse:
+    """The synapse unit's timing: when the address generator can take the next event, and when
+    the unit is idle again."""
+
+    def __init__(self) -> None:
+        self.free = 0  # first cycle the generator can load an event
+        self.idle = 0  # first cycle `idle` is high again
+
+    def load(self, cycle: int, n_ops: int) -> int:
+        """Load an event at the earliest cycle >= `cycle`; return that cycle."""
+        c = max(cycle, self.free)
+        self.free = c + max(1, n_ops)
+        # The last operation's write-back stage, then idle (an empty event: one cycle).
+        self.idle = c + n_ops + 2 if n_ops else max(self.idle, c + 1)
+        return c
+
+
+def _scan(
+    geo: LayerGeometry, nxt: LayerGeometry | None, ops: np.ndarray | None, spikes: np.ndarray
+) -> int:
+    """Cycles of one fire scan of layer `geo` started in cycle 0 (plus the next layer's
+    integration of its spikes): the cycle the sequencer moves on."""
+    end = geo.depth + 2  # scan cycles 1..depth, the fire stage 2..depth+1
+    if nxt is None or not spikes.any():
+        return end
+    P, lanes = geo.positions, geo.lanes
+    syn = _Synapse()
+    taken = -1  # cycle the previous entry left the queue
+    last_load = 0
+    for a in range(geo.depth):
+        g, p = divmod(a, P)
+        chans = [g * lanes + j for j in range(lanes) if g * lanes + j < geo.layer.out_channels]
+        fired = [c for c in chans if spikes[c * P + p]]
+        if not fired:
+            continue
+        # Pushed in cycle a+2, in the queue's output register from a+4 (or after the last take).
+        avail = max(a + 4, taken + 1)
+        x = max(avail, last_load)  # the synapse unit takes it with its previous entry's last bit
+        c = x + 1
+        for ch in fired:
+            c = syn.load(c, int(ops[ch * P + p]))
+            last_load = c
+        taken = x
+    return max(end, syn.idle)
 
 
 def inference_cycles(
@@ -48,24 +90,36 @@ def inference_cycles(
     """Cycles per inference for each of the N inputs x (N, 1, n_samples), rr (N, n_rr)."""
     spec = artifact.spec
     geos = [LayerGeometry(layer, config.lanes) for layer in spec.layers]
+    ops = [fanout_ops(g) for g in geos]
     res = golden.run(artifact, x, rr, record=True)
-    ops = [fanout_ops(g, geos[i - 1] if i else None) for i, g in enumerate(geos)]
     x2 = np.asarray(x).reshape(len(x), -1)
-    cyc = np.where(x2 != 0, np.maximum(1, ops[0][None, :]), 1).sum(axis=1)
     rr = np.asarray(rr).reshape(len(x), spec.n_rr)
-    rr_groups = max([g.groups for g in geos if g.layer.rr_inputs], default=1)
-    cyc += np.where(rr != 0, max(1, rr_groups), 1).sum(axis=1) + INPUT_TAIL
-    cyc += spec.T * sum(g.depth + FIRE_OVERHEAD for g in geos)
-    for step in res.trace:
-        for i in range(1, len(geos)):
-            spikes = step[i - 1].astype(np.int64)  # (N, n_out of layer i-1)
-            n_spk = spikes.sum(axis=1)
-            cyc += np.where(n_spk > 0, INTEG_OVERHEAD + spikes @ np.maximum(1, ops[i]), 1)
-    return cyc
+    rr_layers = [g for g in geos if g.layer.rr_inputs]
+    out = np.zeros(len(x), dtype=np.int64)
+    for n in range(len(x)):
+        # Input: word k is accepted in cycle `cyc` (the first in cycle 0).
+        units = {"x": _Synapse(), "rr": _Synapse()}
+        cyc, last = 0, 0
+        words = [("x", int(v), int(ops[0][i])) for i, v in enumerate(x2[n])]
+        words += [("rr", int(v), max(g.groups for g in rr_layers)) for v in rr[n]]
+        for k, (unit, value, n_ops) in enumerate(words):
+            cyc = last + 1 if k else 0
+            if value:
+                cyc = units[unit].load(cyc, n_ops)
+            last = cyc
+        t0 = max(last + 1, units["x"].idle, units["rr"].idle)
+        for step in res.trace:
+            for i, geo in enumerate(geos):
+                nxt = geos[i + 1] if i + 1 < len(geos) else None
+                spikes = step[i][n]
+                t0 += _scan(geo, nxt, ops[i + 1] if nxt else None, spikes)
+        # RESULT opens the port in the cycle the last scan ends; cycles count from 1.
+        out[n] = t0
+    return out
 
 
 def cycle_report(
-    artifact: Artifact, config: HwConfig, rng: np.random.Generator, n: int = 256
+    artifact: Artifact, config: HwConfig, rng: np.random.Generator, n: int = 64
 ) -> dict:
     """Mean and max over random inputs (uniform over the input range), and a silent input."""
     pre = artifact.spec.preprocess

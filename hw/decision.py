@@ -18,7 +18,7 @@ from amaranth.hdl import Cat, Elaboratable, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.config import ceil_div
+from hw.config import ceil_div, rejected
 from hw.interface import ResultLayout
 
 
@@ -31,7 +31,9 @@ class Decision(wiring.Component):
 
     def __init__(self, layout: ResultLayout, lanes: int) -> None:
         if layout.n_classes < 2:
-            raise ValueError(f"a decision needs at least two classes, not {layout.n_classes}")
+            raise rejected(
+                self, ValueError(f"a decision needs at least two classes, not {layout.n_classes}")
+            )
         self._layout = layout
         self._lanes = lanes
         super().__init__(

@@ -21,7 +21,7 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from hw.config import bits_for
+from hw.config import bits_for, rejected
 
 
 class EventQueue(wiring.Component):
@@ -32,7 +32,9 @@ class EventQueue(wiring.Component):
 
     def __init__(self, shape: object, depth: int) -> None:
         if not isinstance(depth, int) or depth < 1:
-            raise ValueError(f"event queue depth must be a positive integer, not {depth!r}")
+            raise rejected(
+                self, ValueError(f"event queue depth must be a positive integer, not {depth!r}")
+            )
         self._shape = shape
         self._depth = depth
         super().__init__(

@@ -8,18 +8,20 @@ One inference (`docs/arithmetic.md` §2 and `hw/README.md`)::
              value event for layer 0, a non-zero rr[j] one for every RR layer (zeros are
              counted and dropped: a silent input costs one cycle per word)
     for t in 0..T-1, for l in 0..L-1:
-        INTEG l  (l > 0) route the queue to layer l until the queue is empty and layer l idle
-        FIRE l   pulse fire_start[l], wait for the scan (it fills the queue for layer l+1)
+        FIRE l   fire_start[l] (in the cycle of the state change), then, while layer l scans,
+                 route the queue to layer l+1, which integrates the spikes as they come;
+                 leave when the scan is over, the queue empty and layer l+1 idle
     RESULT   the output layer streamed its last-step membranes into the decision unit; wait
              until the result is taken (`done`), then INIT again
 
+Overlapping layer l's scan with layer l+1's integration is exact: they touch different
+memories, and layer l+1 fires only after every spike of layer l at this step is integrated.
+
 Contract: `i_sample`/`i_rr` are ready only while a model is loaded, the membranes are
-initialised, no image is being loaded and the beat still lacks words; sample words have
-priority over RR words and over nothing else. `busy` is high from the first accepted input word
-until the result is taken; `load_allow` (the load port's ready) is low while busy or while an
-input word is offered to an idle, loaded chip... it is simply `~busy` in state IDLE, and input
-words are refused in a cycle where a load word is offered (`load_pending`), so the two never
-race. Cycle cost: see `hw/README.md` (one cycle per state change, plus the units' work).
+initialised, no image is being loaded or offered (`load_pending`, so the two never race) and the
+beat still lacks words; sample words have priority over RR words. `busy` is high from the first
+accepted input word until the result is taken; `load_allow` (the load port's ready) is `~busy`
+in state IDLE. Cycle cost: `hw/cycles.py` and `hw/README.md`.
 """
 
 from __future__ import annotations
@@ -151,6 +153,12 @@ class Sequencer(wiring.Component):
 
         init_addr = Signal.like(self.init_addr)
         m.d.comb += self.init_addr.eq(init_addr)
+
+        def start(i: int) -> None:
+            # Start layer i's fire scan in the cycle of the state change: no idle cycle.
+            m.d.comb += self.fire_start[i].eq(1)
+            m.next = f"FIRE{i}"
+
         with m.FSM(name="seq"):
             with m.State("IDLE"):
                 m.d.comb += [accepting.eq(1), self.load_allow.eq(~busy)]
@@ -170,25 +178,21 @@ class Sequencer(wiring.Component):
                 m.d.comb += accepting.eq(1)
                 with m.If((ns == n_samples) & (nr == n_rr) & all_idle):
                     m.d.sync += [t.eq(0), clean.eq(0)]
-                    m.next = "FIRE0"
+                    start(0)
             for i in range(L):
                 with m.State(f"FIRE{i}"):
-                    m.d.comb += self.fire_start[i].eq(1)
-                    m.next = f"WAIT{i}"
-                with m.State(f"WAIT{i}"), m.If(~self.fire_busy[i]):
                     if i < L - 1:
-                        m.next = f"INTEG{i + 1}"
+                        # Layer i+1 integrates the spikes while layer i is still scanning.
+                        m.d.comb += [self.routing.eq(1), self.route.eq(i + 1)]
+                        with m.If(~self.fire_busy[i] & self.queue_empty & self.idle[i + 1]):
+                            start(i + 1)
                     else:
-                        with m.If(t == T - 1):
-                            m.next = "RESULT"
-                        with m.Else():
-                            m.d.sync += t.eq(t + 1)
-                            m.next = "FIRE0"
-                if i > 0:
-                    with m.State(f"INTEG{i}"):
-                        m.d.comb += [self.routing.eq(1), self.route.eq(i)]
-                        with m.If(self.queue_empty & self.idle[i]):
-                            m.next = f"FIRE{i}"
+                        with m.If(~self.fire_busy[i]):
+                            with m.If(t == T - 1):
+                                m.next = "RESULT"
+                            with m.Else():
+                                m.d.sync += t.eq(t + 1)
+                                start(0)
             with m.State("RESULT"):
                 # The decision unit may hold its result a cycle before this state: the result
                 # port opens only here, so `done` and the acceptance coincide.

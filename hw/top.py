@@ -16,7 +16,7 @@ from amaranth.hdl import Elaboratable, Module, signed, unsigned
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.config import HwConfig, LayerGeometry
+from hw.config import HwConfig, LayerGeometry, rejected
 from hw.decision import Decision
 from hw.event_queue import EventQueue
 from hw.interface import ResultLayout
@@ -37,17 +37,21 @@ class Accelerator(wiring.Component):
     ) -> None:
         config = HwConfig() if config is None else config
         if not isinstance(spec, ModelSpec):
-            raise TypeError(f"spec must be a ModelSpec, not {type(spec).__name__}")
+            raise rejected(self, TypeError(f"spec must be a ModelSpec, not {type(spec).__name__}"))
         if not isinstance(config, HwConfig):
-            raise TypeError(f"config must be a HwConfig, not {type(config).__name__}")
+            raise rejected(
+                self, TypeError(f"config must be a HwConfig, not {type(config).__name__}")
+            )
         try:
             spec.validate()
         except SpecError as e:
-            raise ValueError(f"invalid spec: {e}") from None
+            raise rejected(self, ValueError(f"invalid spec: {e}")) from None
         if config.rom and artifact is None:
-            raise ValueError("the ROM option bakes the weights in: pass artifact=")
+            raise rejected(self, ValueError("the ROM option bakes the weights in: pass artifact="))
         if artifact is not None and artifact.spec.hardware_config() != spec.hardware_config():
-            raise ValueError("the artifact was made for a different hardware configuration")
+            raise rejected(
+                self, ValueError("the artifact was made for a different hardware configuration")
+            )
         self.spec, self.config, self.artifact = spec, config, artifact
         lanes = config.lanes
         self.geometries = [LayerGeometry(layer, lanes) for layer in spec.layers]
