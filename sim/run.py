@@ -82,6 +82,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--wave-beat", type=int, default=_env_int("WAVE_BEAT", None))
     ap.add_argument("--lanes", type=int, default=_env_int("LANES", HwConfig().lanes))
     ap.add_argument("--report", type=Path, default=REPORT)
+    ap.add_argument("--work", type=Path, default=WORK, help="job files and per-vector results")
     return ap.parse_args(argv)
 
 
@@ -112,11 +113,10 @@ def stats(cycles: np.ndarray) -> dict:
     }
 
 
-def waves(art: Artifact, cfg: HwConfig, vectors: Vectors, beat: int) -> Path:
+def waves(art: Artifact, cfg: HwConfig, vectors: Vectors, beat: int, work: Path) -> Path:
     """Re-run one vector on a traced build; return the VCD file."""
     src = design.accelerator_verilog(art.spec, cfg)
     b = runner.build([src], TOP, name="accel-waves", waves=True)
-    work = WORK / "waves"
     shutil.rmtree(work, ignore_errors=True)
     job = Job(work, ResultLayout.of(art.spec))
     job.load(art)
@@ -149,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     b = runner.build([src], TOP, name="accel")
     t_sim = time.perf_counter()
-    shutil.rmtree(WORK, ignore_errors=True)
-    merged = run_sharded(b, art, vectors, WORK, jobs=args.jobs)
+    shutil.rmtree(args.work, ignore_errors=True)
+    merged = run_sharded(b, art, vectors, args.work, jobs=args.jobs)
     sim_seconds = time.perf_counter() - t_sim
     # An independent check of the scoreboard: the golden model again, compared in numpy.
     gold = golden.run(art, vectors.x[:, None, :], vectors.rr)
@@ -159,8 +159,9 @@ def main(argv: list[str] | None = None) -> int:
         merged.failures.append(
             f"the scoreboards counted {merged.mismatches} mismatches, numpy finds {len(bad)}"
         )
+    args.work.mkdir(parents=True, exist_ok=True)
     np.savez(
-        WORK / "results.npz",
+        args.work / "results.npz",
         record=vectors.record,
         index=vectors.index,
         cls=merged.cls,
@@ -185,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         beat = args.wave_beat
         if beat is None:
             beat = int(bad[0]) if len(bad) else 0
-        report["waves"] = str(waves(art, cfg, vectors, beat))
+        report["waves"] = str(waves(art, cfg, vectors, beat, args.work / "waves"))
     report["wall_seconds"] = round(time.perf_counter() - t0, 2)
     write_atomic(args.report, json.dumps(report, indent=1) + "\n")
     c = report["cycles_per_inference"]

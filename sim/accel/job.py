@@ -49,7 +49,7 @@ class Job:
     """Builds a job directory phase by phase."""
 
     def __init__(self, directory: Path, layout: ResultLayout):
-        self.dir = Path(directory)
+        self.dir = Path(directory).resolve()  # the simulator runs in another directory
         self.dir.mkdir(parents=True, exist_ok=True)
         self.layout = layout
         self.phases: list[dict] = []

@@ -191,6 +191,7 @@ def run(
     verilator_env()
     from cocotb_tools.runner import get_runner
 
+    test_dir = Path(test_dir).resolve()
     test_dir.mkdir(parents=True, exist_ok=True)
     xml = test_dir / "results.xml"
     log = test_dir / "sim.log"
