@@ -24,6 +24,7 @@ from hw.loadmap import weight_image
 from model.artifact import Artifact
 from sim import golden
 from sim.power.harness import build_harness, run_harness
+from sim.power.netlist import load_verilog
 
 
 @dataclass
@@ -35,12 +36,22 @@ class BeatRun:
 
 
 def harness_for(verilog: Path, build_root: Path) -> Path:
-    """Build (or reuse) the SAIF harness for this Verilog file."""
+    """Build (or reuse) the SAIF harness for this Verilog file. Nets the energy model ignores
+    (aliases) are not traced (`Netlist.untraced_lines`), which halves the SAIF files."""
     build = build_root / verilog.parent.name
     exe = build / "obj" / "harness"
     if exe.exists() and exe.stat().st_mtime > verilog.stat().st_mtime:
         return exe
-    return build_harness(verilog, TOP, build, jobs=max(1, os.cpu_count() or 1))
+    build.mkdir(parents=True, exist_ok=True)
+    vlt = build / "untraced.vlt"
+    lines = load_verilog(verilog).untraced_lines()
+    vlt.write_text(
+        "`verilator_config\n"
+        + "".join(f'tracing_off -file "*{verilog.name}" -lines {n}\n' for n in lines)
+    )
+    return build_harness(
+        verilog, TOP, build, extra_args=(str(vlt.resolve()),), jobs=max(1, os.cpu_count() or 1)
+    )
 
 
 def script(artifact: Artifact, x: np.ndarray, rr: np.ndarray, saifs: list[Path]) -> str:

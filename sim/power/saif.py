@@ -92,6 +92,7 @@ class SaifData:
     duration: int = 0
     header: dict[str, str] = field(default_factory=dict)
     nets: dict[tuple[str, str], NetActivity] = field(default_factory=dict)
+    zero_nets_skipped: bool = False
 
     def net(self, scope: str, name: str) -> NetActivity:
         try:
@@ -268,17 +269,108 @@ def _nets(toks: _Tokens, scope: str) -> Iterator[SaifBit]:
         )
 
 
-def read_saif(path: str | Path, active_only: bool = False) -> SaifData:
-    """Parse a whole SAIF file into per-net activity (see `iter_bits` for `active_only`)."""
-    header: dict[str, str] = {}
-    data = SaifData(path=str(path), header=header)
-    for bit in iter_bits(path, header, active_only):
-        data.nets.setdefault((bit.scope, bit.name), NetActivity()).add(bit)
-    if "DURATION" not in header:
+def read_saif(path: str | Path, active_only: bool = False, skip_zero: bool = False) -> SaifData:
+    """Parse a whole SAIF file into per-net activity.
+
+    `active_only` keeps only bits that toggled (enough for a baseline); `skip_zero` drops bits
+    that stayed at 0 the whole window (no energy, no access), which the energy model then reads
+    as "never high". Verilator's regular layout is read by a fast line loop; anything else goes
+    through the general tokenising parser (`iter_bits`), which also gives the error messages."""
+    try:
+        data = _read_fast(Path(path), active_only, skip_zero)
+    except _SlowPathError:
+        header: dict[str, str] = {}
+        data = SaifData(path=str(path), header=header)
+        for bit in iter_bits(path, header, active_only):
+            if skip_zero and bit.tc == 0 and bit.t1 == 0:
+                continue
+            data.nets.setdefault((bit.scope, bit.name), NetActivity()).add(bit)
+    data.zero_nets_skipped = skip_zero or active_only
+    if "DURATION" not in data.header:
         raise SaifError(f"{path}: no DURATION")
     try:
-        data.duration = int(header["DURATION"])
+        data.duration = int(data.header["DURATION"])
     except ValueError:
-        raise SaifError(f"{path}: DURATION is not an integer: {header['DURATION']!r}") from None
-    data.timescale = header.get("TIMESCALE", "")
+        raise SaifError(
+            f"{path}: DURATION is not an integer: {data.header['DURATION']!r}"
+        ) from None
+    data.timescale = data.header.get("TIMESCALE", "")
+    return data
+
+
+class _SlowPathError(Exception):
+    """The file is not in Verilator's regular layout: use the general parser."""
+
+
+_FAST_HEADER = re.compile(r"^\(([A-Z_]+) (.*)\)$")
+
+
+def _read_fast(path: Path, active_only: bool, skip_zero: bool) -> SaifData:
+    try:
+        text = path.read_text()
+    except (FileNotFoundError, UnicodeDecodeError):
+        raise _SlowPathError from None
+    data = SaifData(path=str(path))
+    nets = data.nets
+    stack: list[str | None] = []  # instance names, None for an open NET
+    scope = ""
+    lines = iter(text.splitlines())
+    if next(lines, "").startswith("//"):
+        first = next(lines, "")
+    else:
+        raise _SlowPathError
+    if first.strip() != "(SAIFILE":
+        raise _SlowPathError
+    closed = False
+    for line in lines:
+        s = line.strip()
+        if not s:
+            continue
+        if closed:
+            raise _SlowPathError
+        if stack and stack[-1] is None and s[0] == "(":
+            if s.endswith("(TC 0))") and (active_only or (skip_zero and "(T1 0)" in s)):
+                continue
+            m = _FAST_NET.match(s)
+            if m is None:
+                raise _SlowPathError
+            raw, _t0, t1, tc = m.groups()
+            name = raw.replace("\\", "") if "\\" in raw else raw
+            index = None
+            if name.endswith("]"):
+                cut = name.rfind("[")
+                digits = name[cut + 1 : -1]
+                if digits.isdigit():
+                    name, index = name[:cut], int(digits)
+            key = (scope, name)
+            act = nets.get(key)
+            if act is None:
+                act = nets[key] = NetActivity()
+            tcv = int(tc)
+            act.t1[index] = int(t1)
+            act.tc_bits[index] = tcv
+            act.tc += tcv
+            act.width = len(act.t1)
+        elif s == ")":
+            if not stack:
+                closed = True
+                continue
+            if stack.pop() is not None:
+                scope = "/".join(x for x in stack if x is not None)
+        elif s == "(NET":
+            if not stack:
+                raise _SlowPathError
+            stack.append(None)
+        elif s.startswith("(INSTANCE "):
+            parts = s.split()
+            if len(parts) != 2:
+                raise _SlowPathError
+            stack.append(parts[1].strip('"').replace("\\", ""))
+            scope = "/".join(x for x in stack if x is not None)
+        elif (h := _FAST_HEADER.match(s)) and not stack:
+            data.header[h.group(1)] = h.group(2).strip().strip('"')
+        else:
+            raise _SlowPathError
+    if stack or not closed:
+        raise _SlowPathError
     return data
