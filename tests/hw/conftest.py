@@ -10,6 +10,7 @@ import pytest
 
 from model.artifact import Artifact
 from model.random_artifact import random_artifact
+from model.spec import Preprocess
 
 # Shapes and widths the generator must handle (thresholds low enough that every layer spikes).
 SHAPES: dict[str, dict] = {
@@ -45,8 +46,20 @@ DEFAULT_SHAPE = dict(
 
 
 def make_artifact(name: str, seed: int = 0) -> Artifact:
-    shape = DEFAULT_SHAPE if name == "default" else SHAPES[name]
-    return random_artifact(np.random.default_rng(seed), **shape)
+    if name == "default":
+        return default_shaped(seed)
+    return random_artifact(np.random.default_rng(seed), **SHAPES[name])
+
+
+def default_shaped(seed: int = 0) -> Artifact:
+    """A random artifact of the default model's shape with the real front end (256-sample
+    windows at 360 Hz, downsampled by 4), so real beats fit it too."""
+    a = random_artifact(np.random.default_rng(seed), **DEFAULT_SHAPE)
+    pre = Preprocess(input_bits=12, rr_features=DEFAULT_SHAPE["rr_features"])
+    assert pre.n_samples == a.spec.preprocess.n_samples
+    a = Artifact(spec=dataclasses.replace(a.spec, preprocess=pre), tensors=a.tensors, meta=a.meta)
+    a.validate()
+    return a
 
 
 def sibling(artifact: Artifact, seed: int) -> Artifact:
