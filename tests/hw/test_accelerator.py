@@ -20,6 +20,8 @@ CASES = [
     ("odd", 3, False),
     ("odd", 1, True),
     ("norr", 2, False),
+    ("tiny", 1, False),
+    ("tiny", 2, True),
 ]
 
 
