@@ -211,9 +211,11 @@ class SynapseUnit(wiring.Component):
             op_value.eq(value),
             op_t.eq(t_addr),
         ]
-        m.d.comb += [self.wr_addr.eq(op_t), self.v_we.eq(op_valid & ~op_val)]
-        for j in range(lanes):
-            m.d.comb += self.v_wdata[j].eq(self.v_data[j] + self.w_data[j])
+        m.d.comb += self.wr_addr.eq(op_t)
+        if prev is not None:  # the input layer has no spike input: no membrane adders
+            m.d.comb += self.v_we.eq(op_valid & ~op_val)
+            for j in range(lanes):
+                m.d.comb += self.v_wdata[j].eq(self.v_data[j] + self.w_data[j])
         if geo.has_cin:
             m.d.comb += self.c_we.eq(op_valid & op_val)
             for j in range(lanes):
