@@ -58,6 +58,9 @@ class ArchConfig:
     n_samples: int = 64
     n_rr: int = 4
     n_classes: int = 4
+    # training-only dropout on the flattened conv features: pushes the dense layer to use the
+    # RR features (S beats look like N beats; only their timing differs). Identity at inference.
+    dropout: float = 0.0
     layers: tuple[LayerCfg, ...] = field(
         default_factory=lambda: (
             LayerCfg("conv0", "conv1d", 8, 7, 2),
@@ -184,6 +187,7 @@ class ConvNet(nn.Module):
             else None
         )
         self.act = CQAct(T)
+        self.drop = nn.Dropout(arch.dropout) if arch.dropout else None
         self.acts: list[torch.Tensor] = []
 
     def forward(self, x: torch.Tensor, rr: torch.Tensor) -> torch.Tensor:
@@ -194,6 +198,8 @@ class ConvNet(nn.Module):
         for lay in layers:
             if lay.kind == "dense":
                 h = h.flatten(1)  # channel-major, the neuron order of the spec
+                if self.drop is not None and lay.name == self.arch.rr_layer:
+                    h = self.drop(h)
             h = self.body[lay.name](h)
             if lay.name == self.arch.rr_layer and self.rr is not None:
                 h = h + self.rr(rr)
@@ -203,7 +209,7 @@ class ConvNet(nn.Module):
         return h
 
 
-ALLOWED_MODULES = (nn.Conv1d, nn.Linear, nn.BatchNorm1d, CQAct, nn.ModuleDict)
+ALLOWED_MODULES = (nn.Conv1d, nn.Linear, nn.BatchNorm1d, CQAct, nn.ModuleDict, nn.Dropout)
 
 
 def check_convertible(module: nn.Module) -> None:
@@ -212,7 +218,7 @@ def check_convertible(module: nn.Module) -> None:
         if name and not isinstance(sub, ALLOWED_MODULES):
             raise UnsupportedLayerError(
                 f"layer {name!r}: {type(sub).__name__} is not supported by the converter; "
-                f"supported: Conv1d (valid), Linear, BatchNorm1d, CQAct"
+                f"supported: Conv1d (valid), Linear, BatchNorm1d, CQAct, Dropout (training only)"
             )
         if isinstance(sub, nn.Conv1d) and (
             sub.padding != (0,) or sub.dilation != (1,) or sub.groups != 1

@@ -29,6 +29,7 @@ import torch
 
 from model.convert import LAMBDA_MODES, convert, layer_lambdas
 from model.metrics import classification_metrics
+from model.network import ArchConfig
 from model.report import (
     check_torch_int,
     energy,
@@ -47,8 +48,8 @@ from model.train import TrainConfig, predict, tensors, train_cnn
 REPO = Path(__file__).resolve().parent.parent
 MODEL_PREPROCESS = Preprocess(rr_bits=6, ratio_shift=5, rr_shift=4)
 DEFAULTS = {
-    "inter": {"epochs": 12, "ft_epochs": 3, "select": "macro_f1"},
-    "intra": {"epochs": 8, "ft_epochs": 2, "select": "accuracy"},
+    "inter": {"epochs": 40, "ft_epochs": 3, "select": "macro_f1", "class_power": 1.0},
+    "intra": {"epochs": 40, "ft_epochs": 4, "select": "accuracy", "class_power": 0.0},
 }
 
 
@@ -98,15 +99,16 @@ def run(args: argparse.Namespace) -> dict:
         T=args.T,
         epochs=args.epochs if args.epochs is not None else defaults["epochs"],
         batch=512,
-        class_power=args.class_power,
+        class_power=args.class_power if args.class_power is not None else defaults["class_power"],
         act_l1=args.act_l1,
         seed=args.seed,
         select=defaults["select"],
     )
     ckpt = Path(args.checkpoint_dir)
     progress = not args.quiet
+    arch = ArchConfig(n_classes=len(data.classes), n_rr=len(pre.rr_features), dropout=args.dropout)
     net, history = train_cnn(
-        data, pre, cfg, checkpoint=ckpt / f"{args.split}_cnn.pt", resume=args.resume,
+        data, pre, cfg, arch=arch, checkpoint=ckpt / f"{args.split}_cnn.pt", resume=args.resume,
         progress=progress,
     )  # fmt: skip
     x_tr, rr_tr, _ = tensors(data.train, pre)
@@ -152,6 +154,7 @@ def run(args: argparse.Namespace) -> dict:
         "val_records": list(data.val_records),
         "n_beats": {"train": len(data.train), "val": len(data.val), "test": len(data.test)},
         "train_config": dataclasses.asdict(cfg),
+        "dropout": args.dropout,
         "snn_finetune_epochs": ft_epochs,
         "history": history,
         "snn_finetune_history": ft_history,
@@ -201,7 +204,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--lambda-mode", choices=LAMBDA_MODES, default="cq")
     p.add_argument("--epochs", type=int, help="CNN epochs (default per split)")
     p.add_argument("--ft-epochs", type=int, help="SNN fine-tune epochs (default per split)")
-    p.add_argument("--class-power", type=float, default=1.0)
+    p.add_argument("--class-power", type=float, help="class weight exponent (default per split)")
+    p.add_argument("--dropout", type=float, default=0.0, help="dropout on the conv features")
     p.add_argument("--act-l1", type=float, default=0.0, help="activation sparsity weight")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--max-beats", type=int, default=0, help="subsample (smoke tests)")
