@@ -182,6 +182,6 @@ def _enabled_cycles(
         raise ValueError(
             f"{saif.path}: no bit {bit} of memory enable {net!r} in {scope!r}"
         ) from None
-    # Inputs driven by the harness change between edges, so an enable computed from them can be
-    # high for a half period at the window's ends: round half up (at most one access per window).
+    # The harness aligns input and flip-flop changes to the period (sim/power/harness.py); an
+    # enable that mixes both can still be off by a fraction of a period: round to nearest.
     return math.floor(t1 / period + 0.5)

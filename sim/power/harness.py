@@ -18,8 +18,10 @@ Commands (one per line; values decimal or 0x-hex)::
     cycles                  prints 'cycles <n>'
     peek PORT               prints 'peek PORT <hex>'
 
-Time: one clock cycle = 2 time units (clk low, clk high), so in the SAIF a signal that is high for
-k whole cycles has T1 = 2k and the clock net toggles twice per cycle. Every command that waits
+Time: one clock cycle = 4 time units: inputs settle and are dumped at +1, the rising edge at +2,
+the falling edge at +4. Signals driven by the harness and signals driven by flip-flops then both
+change on multiples of the period, so a signal high for k whole cycles has T1 = 4k (the clock:
+T1 = 2 per cycle, TC = 2 per cycle). Every command that waits
 gives up after `--max-wait` cycles with exit status 3 (a hung design is an error, not a hang).
 """
 
@@ -32,7 +34,7 @@ from pathlib import Path
 
 from hw.tools import verilator_env, verilator_root
 
-CYCLE_TIME = 2  # SAIF time units per clock cycle
+CYCLE_TIME = 4  # SAIF time units per clock cycle
 
 _PORT = re.compile(
     r"^\s*(input|output)\s+(?:wire\s+|reg\s+)?(?:signed\s+)?(?:\[(\d+):(\d+)\]\s*)?([A-Za-z_]\w*)\s*;",
@@ -195,12 +197,14 @@ static std::string get_port(const std::string& n) {
 @GETTERS@
     std::cerr << "unknown port " << n << std::endl; std::exit(2);
 }
-static void half(int clk) {
-    top->clk = clk; top->eval(); ctx->timeInc(1);
-    if (tfp) tfp->dump(ctx->time());
+static void dump() { if (tfp) tfp->dump(ctx->time()); }
+// Inputs settle (+1), rising edge (+2), falling edge (+4): see the module docstring.
+static void settle() { top->eval(); ctx->timeInc(1); dump(); }
+static void edges() {
+    top->clk = 1; top->eval(); ctx->timeInc(1); dump();
+    top->clk = 0; top->eval(); ctx->timeInc(2); dump();
 }
-// Settle inputs with clk low, then one rising and one falling edge.
-static void tick() { top->eval(); half(1); half(0); ++cycle; }
+static void tick() { settle(); edges(); ++cycle; }
 static uint64_t num(const std::string& s) { return std::stoull(s, nullptr, 0); }
 static void need(const std::string& n, uint64_t v) {
     if (!set_port(n, v)) { std::cerr << "cannot drive port " << n << std::endl; std::exit(2); }
@@ -220,9 +224,9 @@ int main(int argc, char** argv) {
             need(a + "__valid", 1); need(a + "__payload", num(b));
             uint64_t w = 0;
             for (;; ++w) {
-                top->eval();
+                settle();
                 bool ready = std::stoull(get_port(a + "__ready"), nullptr, 16) != 0;
-                half(1); half(0); ++cycle;
+                edges(); ++cycle;
                 if (ready) break;
                 if (w > MAX_WAIT) { std::cerr << "put " << a << ": no ready\n"; return 3; }
             }
@@ -231,10 +235,10 @@ int main(int argc, char** argv) {
             need(a + "__ready", 1);
             uint64_t w = 0;
             for (;; ++w) {
-                top->eval();
+                settle();
                 bool valid = std::stoull(get_port(a + "__valid"), nullptr, 16) != 0;
                 std::string payload = valid ? get_port(a + "__payload") : "";
-                half(1); half(0); ++cycle;
+                edges(); ++cycle;
                 if (valid) { std::cout << "got " << payload << " " << cycle << "\n"; break; }
                 if (w > MAX_WAIT) { std::cerr << "get " << a << ": no valid\n"; return 3; }
             }

@@ -97,7 +97,7 @@ def test_missing_and_binary_files(tmp_path):
 
 def test_real_verilator_saif(tiny_harness, tmp_path):
     """Run the tiny design for 8 cycles with `en` high for 5: the counter's bit 0 toggles 5
-    times, the clock 16 times, and `en` is high for 5 cycles (T1 = 10 time units)."""
+    times, the clock 16 times, and `en` is high for 5 cycles (T1 = 5 * 4 time units)."""
     from sim.power.harness import run_harness
 
     saif = tmp_path / "run.saif"
@@ -109,5 +109,5 @@ def test_real_verilator_saif(tiny_harness, tmp_path):
     data = read_saif(saif)
     assert data.net("TOP/tiny_power", "clk").tc == 16
     assert data.net("TOP/tiny_power/ctr", "count").tc_bits == {0: 5, 1: 2, 2: 1, 3: 0}
-    assert data.net("TOP/tiny_power", "en").t1 == {None: 10}
+    assert data.net("TOP/tiny_power", "en").t1 == {None: 20}
     assert read_saif(f"{saif}.init").duration == read_saif(f"{saif}.init").duration

@@ -1,0 +1,99 @@
+"""What-if: memory reads only when the data is used (read enables instead of reads every cycle).
+
+The accelerator's memories are `lib.memory.Memory` read ports with the default `en = 1`, so in
+the Verilog every memory is read on every cycle, and an SRAM macro wired that way would be too.
+The toggle-based figure charges exactly that. This module estimates the same inference with
+each read port enabled only on the cycles that use its data, from the access pattern
+`hw/layer.py` documents and the write counts the SAIF measured (writes are already gated)::
+
+    vw      init writes every word once, then each use is a read-modify-write:
+            reads = writes(vw) - depth
+    cin     read once per word per fire scan:             reads = T * depth
+    bias    read once per word per fire scan:             reads = T * depth
+    weight  one read per integrate operation (lane group), which is one vw (spike input) or
+            cin (sample input) read-modify-write:
+            spike layer:  reads = writes(vw) - depth - T * depth
+            input layer:  reads = writes(cin) - depth
+    rr_weight  one read per RR operation into cin:        reads = writes(cin) - depth - ops of
+            the spike/sample path into cin (none: an RR layer takes spikes into vw)
+
+`depth` is the layer's neuron-memory depth (channel groups x positions). `tests/power` checks
+the weight reads against the golden model's synaptic events (`hw/cycles.fanout_ops`).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from model.artifact import ModelSpec
+from sim.power.energy import Energy, MemoryAccess
+from sim.power.tech import Technology
+
+_NAME = re.compile(r"/layer(\d+)/(weight|rr_weight|bias|vw|cin)(\$\d+)?$")
+
+
+def gated_reads(e: Energy, spec: ModelSpec) -> dict[str, float]:
+    """Estimated useful reads per memory (memories not matched keep their measured reads)."""
+    by_layer: dict[int, dict[str, tuple[str, MemoryAccess]]] = {}
+    out: dict[str, float] = {}
+    for name, acc in e.memories.items():
+        out[name] = acc.reads
+        m = _NAME.search(name)
+        if m:
+            by_layer.setdefault(int(m.group(1)), {})[m.group(2)] = (name, acc)
+    for i, mems in by_layer.items():
+        layer = spec.layers[i]
+        vw = mems.get("vw")
+        cin = mems.get("cin")
+        depth = (vw or cin)[1].depth if (vw or cin) else 0
+        fire = spec.T * depth
+        if vw:
+            out[vw[0]] = max(0.0, vw[1].writes - depth)
+        if cin:
+            out[cin[0]] = fire
+        if "bias" in mems:
+            out[mems["bias"][0]] = fire
+        if "weight" in mems:
+            if layer.source == "input" and cin:
+                out[mems["weight"][0]] = max(0.0, cin[1].writes - depth)
+            elif vw:
+                out[mems["weight"][0]] = max(0.0, vw[1].writes - depth - fire)
+        if "rr_weight" in mems and cin:
+            out[mems["rr_weight"][0]] = max(0.0, cin[1].writes - depth)
+    return out
+
+
+def gated_memory_nj(e: Energy, spec: ModelSpec, tech: Technology) -> float:
+    """Memory read energy saved by gating: E_read * (measured reads - useful reads), in nJ."""
+    useful = gated_reads(e, spec)
+    saved = 0.0
+    for name, acc in e.memories.items():
+        saved += (acc.reads - useful[name]) * tech.mem_read_pj(acc.width, acc.depth)
+    return saved / 1000
+
+
+def golden_weight_reads(artifact, lanes: int, x: np.ndarray, rr: np.ndarray) -> np.ndarray:
+    """Weight-memory reads per beat and layer the access pattern implies, from the golden
+    model alone: sum over inputs/spikes of their lane-group operations (`hw.cycles`)::
+
+        input layer:  sum_i [x_i != 0] * ops_0(i)
+        spike layer:  sum_t spikes_{l-1}(t) @ ops_l
+
+    Shape (N, layers). Compared with `gated_reads` of the SAIF, this cross-checks the
+    access-pattern model against what the RTL did."""
+    from hw.config import LayerGeometry
+    from hw.cycles import fanout_ops
+    from sim import golden
+
+    spec = artifact.spec
+    geos = [LayerGeometry(layer, lanes) for layer in spec.layers]
+    ops = [fanout_ops(g) for g in geos]
+    res = golden.run(artifact, x[:, None, :], rr, record=True)
+    out = np.zeros((len(x), len(geos)), dtype=np.int64)
+    out[:, 0] = (np.asarray(x) != 0).astype(np.int64) @ ops[0]
+    for step in res.trace:
+        for i in range(1, len(geos)):
+            out[:, i] += step[i - 1].astype(np.int64) @ ops[i]
+    return out

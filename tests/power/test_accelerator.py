@@ -1,0 +1,85 @@
+"""The energy flow on the real accelerator RTL (a small stand-in artifact, real DS2 beats).
+
+Checks: the RTL's results equal the golden model's on every simulated beat; the memory reads
+the access-pattern model derives from the SAIF equal the golden model's synaptic events, layer
+by layer (and a corrupted expectation fails); energy grows with spikes; a silent input reads no
+input-layer weight and costs less than real beats."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hw.config import HwConfig
+from sim.power.gating import gated_reads, golden_weight_reads
+
+N_BEATS = 10
+
+
+@pytest.fixture(scope="module")
+def accel_run(tmp_path_factory, mitdb_dataset):
+    from sim.accel.artifacts import stand_in
+    from sim.accel.design import accelerator_verilog
+    from sim.power.accel import harness_for
+    from sim.power.run import simulate
+    from sim.power.sample import stratified
+    from sim.preprocess import preprocess
+
+    artifact = stand_in(np.random.default_rng(3))
+    config = HwConfig(lanes=4)
+    root = tmp_path_factory.mktemp("accel")
+    verilog = accelerator_verilog(artifact.spec, config, out_root=root / "rtl")
+    exe = harness_for(verilog, root / "harness")
+    ds = mitdb_dataset.part("DS2")
+    idx = stratified(ds.label, N_BEATS, np.random.default_rng(0))
+    x, rr = preprocess(artifact.spec.preprocess, ds.window[idx], ds.rr[idx])
+    x = np.vstack([x[:, 0, :], np.zeros((1, x.shape[2]), np.int64)])
+    rr = np.vstack([rr, np.zeros((1, rr.shape[1]), np.int64)])
+    energies, cycles, bad = simulate(
+        exe, verilog, artifact, x, rr, ["22nm"], 2, root / "saif", log=lambda *_: None
+    )
+    return artifact, config, x, rr, [e[0] for e in energies], cycles, bad
+
+
+def test_rtl_matches_golden(accel_run):
+    assert accel_run[-1] == 0
+
+
+def _weight_reads(energy, spec) -> list[float]:
+    reads = gated_reads(energy, spec)
+    return [reads[n] for n in sorted(reads) if n.endswith("/weight")]
+
+
+def test_access_pattern_matches_golden_events(accel_run):
+    artifact, config, x, rr, energies, _, _ = accel_run
+    expected = golden_weight_reads(artifact, config.lanes, x, rr)
+    got = np.array([_weight_reads(e, artifact.spec) for e in energies])
+    # Exact but for the first beat after the weight load, whose init sweep starts one cycle
+    # before its window: one write (hence one derived read) per layer may fall outside it.
+    np.testing.assert_allclose(got, expected, atol=1, rtol=0)
+    assert (got == expected).mean() > 0.8
+    corrupted = expected.copy()
+    corrupted[1, 0] += 3
+    with pytest.raises(AssertionError):
+        np.testing.assert_allclose(got, corrupted, atol=1, rtol=0)
+
+
+def test_energy_grows_with_spikes(accel_run):
+    from sim import golden
+
+    artifact, _, x, rr, energies, _, _ = accel_run
+    spikes = golden.run(artifact, x[:, None, :], rr).spikes.sum(axis=1)
+    total = np.array([e.total_nj for e in energies])
+    rank = lambda v: np.argsort(np.argsort(v))  # noqa: E731
+    assert np.corrcoef(rank(spikes), rank(total))[0, 1] > 0.7
+
+
+def test_silent_input(accel_run):
+    """No input: no input-layer weight read, no RR weight read, and less energy than any real
+    beat. (Not zero: fire scans run every step, and biases can make neurons fire.)"""
+    artifact, _, _, _, energies, _, _ = accel_run
+    silent, real = energies[-1], energies[:-1]
+    reads = gated_reads(silent, artifact.spec)
+    assert reads[next(n for n in reads if "/layer0/weight" in n)] == 0
+    assert all(v == 0 for n, v in reads.items() if n.endswith("rr_weight"))
+    assert silent.total_nj < min(e.total_nj for e in real)
