@@ -25,6 +25,7 @@ from sim.tb.stream import StreamDriver, StreamMonitor
 # A beat that makes no progress for this many cycles is a hang, not a slow inference.
 WATCHDOG_CYCLES = 200_000
 LOAD_SETTLE_CYCLES = 16
+PROGRESS_EVERY = 5000  # beats between progress lines in the simulator log
 
 
 class AccelTB(TB):
@@ -99,6 +100,10 @@ class AccelTB(TB):
                 cycles[k] = arrival - start
                 sb.receive({"cls": c, "values": v})
                 done[0] = k + 1
+                if done[0] % PROGRESS_EVERY == 0:
+                    self.dut._log.info(
+                        "%d of %d beats, %d mismatches", k + 1, n, len(sb.mismatches)
+                    )
         finally:
             dog.cancel()
             for t in tasks:
