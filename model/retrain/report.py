@@ -117,7 +117,8 @@ def markdown(report: dict[str, Any], classes: tuple[str, ...]) -> str:
         "",
         *metrics_table(report, classes),
         "",
-        f"Float CNN and chip model agree on {_pct(report['cnn_snn_agreement'])} % of test beats.",
+        f"Float CNN and chip model agree on {_pct(report['cnn_snn_agreement'])} % of test beats."
+        + _absent(s["beats"]["test"]),
         "",
         "![retrained SNN](confusion_snn_int.png) ![shipped model](confusion_base_snn_int.png)",
         "",
@@ -153,6 +154,16 @@ def markdown(report: dict[str, Any], classes: tuple[str, ...]) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _absent(test_counts: dict[str, int]) -> str:
+    absent = [c for c, n in test_counts.items() if n == 0]
+    if not absent:
+        return ""
+    return (
+        f" No test beats of class {', '.join(absent)}: Se and F1 of an absent class are 0 by "
+        "convention and pull the macro F1 down; compare the per-class columns instead."
+    )
 
 
 def _leads(leads: dict[str, str]) -> str:
@@ -194,7 +205,10 @@ def _training(t: dict[str, Any]) -> str:
     text += f"{t['seconds']} s."
     if hist:
         best = max(hist, key=lambda h: h["val_macro_f1"])
-        text += f" Kept the epoch with the best validation macro F1 ({best['val_macro_f1']:.3f})."
+        text += (
+            f" Kept the epoch with the best validation macro F1 during training "
+            f"({best['val_macro_f1']:.3f}, fake-quantized forward)."
+        )
     val = t["val_macro_f1"]
     text += (
         f" On the validation records the retrained chip model has macro F1 "

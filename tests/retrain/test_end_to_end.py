@@ -100,6 +100,23 @@ def test_split_file_at_128hz(write_db, run_cli, base_artifact, tmp_path):
     assert set(report["data"]["leads"].values()) == {"II"}
 
 
+SHIPPED = sorted((Path(__file__).resolve().parents[2] / "model" / "artifacts").glob("*.json"))
+
+
+@pytest.mark.parametrize("shipped", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_fine_tune_a_shipped_model(write_db, run_cli, tmp_path, shipped):
+    """The real default artifacts (tight widths) fine-tune into their own hardware."""
+    db = write_db(fs=360, n_records=5, beats=50)
+    status, _, err = run_cli(
+        "--db", str(db), "--base", str(shipped), "--epochs", "2", "--name", "ft",
+        "--min-train-beats", "0", "--min-test-beats", "0",
+    )  # fmt: skip
+    assert status == 0, err
+    report = _check_outputs(tmp_path / "reports" / "ft", shipped)
+    val = report["training"]["val_macro_f1"]
+    assert val["retrained"] >= val["base"] or report["training"]["kept_base"]
+
+
 @pytest.mark.slow
 def test_synthetic_classes_are_learnable(write_db, run_cli, tmp_path):
     """From scratch, 15 epochs: the synthetic classes separate (shows the data is meaningful)."""
