@@ -121,8 +121,8 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--from-scratch",
         action="store_true",
-        help="train from random weights with the default model's recipe (CQ CNN, conversion, "
-        "SNN-aware fine-tuning) instead of fine-tuning the base SNN; the hardware "
+        help="train from random weights with the base model's recorded recipe (CQ CNN, "
+        "conversion, SNN-aware fine-tuning) instead of fine-tuning the base SNN; the hardware "
         "configuration stays the base's",
     )
     train.add_argument(
@@ -130,15 +130,15 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         metavar="N",
-        help="training epochs (default: 5 fine-tuning the base SNN; from scratch 12 CNN "
-        "epochs, then 3 SNN epochs)",
+        help="training epochs (default: 5 fine-tuning the base SNN; from scratch the CNN "
+        "epochs the base's recipe records, 12 if none, then its SNN fine-tuning epochs)",
     )
     train.add_argument(
         "--lr",
         type=float,
         default=None,
         metavar="LR",
-        help="peak learning rate (default: 1e-3 fine-tuning, 3e-3 for the CNN from scratch)",
+        help="peak learning rate (default: 1e-3 fine-tuning; from scratch the base's recipe)",
     )
     train.add_argument(
         "--seed",

@@ -11,9 +11,11 @@ and `model.snn_finetune.SNNNet` trains them with the recipe of `model.train.trai
 forward pass is the fake-quantized IF network over T steps, so before the first step it computes
 exactly what the shipped chip computes, and training moves it towards the engineer's beats.
 
-From scratch (`train_from_scratch`) repeats the default model's recipe (`model/pipeline.py`): the
-CQ CNN with batch-norm (`train_cnn`), conversion (`model.convert`), then the same SNN-aware
-fine-tuning. Both write atomic per-epoch checkpoints and resume from them (`train_cnn`).
+From scratch (`train_from_scratch`) repeats the base model's recipe as its ``meta`` records it
+(`Recipe`, written by `model/pipeline.py`: training configuration, dropout, λ mode, η, SNN
+fine-tuning epochs): the CQ CNN with batch-norm (`train_cnn`), conversion (`model.convert`),
+then the same SNN-aware fine-tuning. Both write atomic per-epoch checkpoints and resume from
+them (`train_cnn`).
 
 `arch_from_spec` rebuilds the `model.network.ArchConfig` of a base spec (or says why it cannot),
 so the retrained model has the base's shapes by construction.
@@ -28,15 +30,15 @@ import numpy as np
 from torch import nn
 
 from model.artifact import Artifact, ModelSpec
-from model.convert import FloatLayer, convert
+from model.convert import FloatLayer, convert, layer_lambdas
 from model.network import ArchConfig, LayerCfg, UnsupportedLayerError
 from model.retrain.errors import RetrainError
 from model.snn_finetune import SNNNet
 from model.splits import SplitData
-from model.train import TrainConfig, train_cnn
+from model.train import TrainConfig, tensors, train_cnn
 
 SNN_LR = 1e-3  # the default model's SNN fine-tuning rate (model/pipeline.py)
-SCRATCH_CNN_EPOCHS, SCRATCH_SNN_EPOCHS = 12, 3  # the default model's inter-patient recipe
+SCRATCH_CNN_EPOCHS, SCRATCH_SNN_EPOCHS = 12, 3  # when the base's meta records no recipe
 
 
 def arch_from_spec(spec: ModelSpec) -> ArchConfig:
@@ -145,24 +147,52 @@ def finetune_base(
     return snn_finetune(layers, base.spec, data, cfg, checkpoint, resume, progress)
 
 
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """How the base model was trained (its ``meta``), so `--from-scratch` can repeat it."""
+
+    train: TrainConfig
+    snn_epochs: int = SCRATCH_SNN_EPOCHS
+    dropout: float = 0.0
+    lambda_mode: str = "cq"
+    eta: float = 0.5
+
+    @classmethod
+    def of(cls, base: Artifact) -> Recipe:
+        """The recipe recorded in `base.meta` (`model/pipeline.py`), defaults where absent."""
+        meta = base.meta or {}
+        known = {f.name for f in dataclasses.fields(TrainConfig)}
+        recorded = {k: v for k, v in (meta.get("train_config") or {}).items() if k in known}
+        train = TrainConfig(**{"epochs": SCRATCH_CNN_EPOCHS, **recorded, "T": base.spec.T})
+        return cls(
+            train=train,
+            snn_epochs=int(meta.get("snn_finetune_epochs", SCRATCH_SNN_EPOCHS)),
+            dropout=float(meta.get("dropout", 0.0)),
+            lambda_mode=str(meta.get("lambda_mode", "cq")),
+            eta=float(meta.get("eta", 0.5)),
+        )
+
+
 def train_from_scratch(
     base: Artifact,
     data: SplitData,
-    cfg: TrainConfig,
-    snn_epochs: int = SCRATCH_SNN_EPOCHS,
+    recipe: Recipe,
     checkpoints: Path | None = None,
     resume: bool = False,
     progress: bool = True,
 ) -> tuple[SNNNet, list[dict]]:
-    """The default model's recipe on `data`, in the base's shapes: CNN, convert, SNN fine-tune."""
+    """The base model's recipe on `data`, in its shapes: CNN, convert (λ, η), SNN fine-tune."""
     spec = base.spec
     cnn_ckpt = None if checkpoints is None else checkpoints / "cnn.pt"
     snn_ckpt = None if checkpoints is None else checkpoints / "snn.pt"
-    net, history = train_cnn(
-        data, spec.preprocess, cfg, arch_from_spec(spec), cnn_ckpt, resume, progress
-    )
-    ft = dataclasses.replace(cfg, epochs=snn_epochs, lr=SNN_LR)
-    snn, ft_history = snn_finetune(convert(net), spec, data, ft, snn_ckpt, resume, progress)
+    arch = dataclasses.replace(arch_from_spec(spec), dropout=recipe.dropout)
+    cfg = recipe.train
+    net, history = train_cnn(data, spec.preprocess, cfg, arch, cnn_ckpt, resume, progress)
+    x, rr, _ = tensors(data.train, spec.preprocess)
+    lambdas = layer_lambdas(net, x[:20000], rr[:20000], recipe.lambda_mode)
+    layers = convert(net, lambdas, recipe.eta)
+    ft = dataclasses.replace(cfg, epochs=recipe.snn_epochs, lr=SNN_LR, augment=True)
+    snn, ft_history = snn_finetune(layers, spec, data, ft, snn_ckpt, resume, progress)
     return snn, history + [{**h, "stage": "snn"} for h in ft_history]
 
 

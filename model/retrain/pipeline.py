@@ -32,9 +32,8 @@ from model.retrain import evaluate as ev
 from model.retrain.discovery import BeatTable, read_beats
 from model.retrain.errors import RetrainError
 from model.retrain.finetune import (
-    SCRATCH_CNN_EPOCHS,
-    SCRATCH_SNN_EPOCHS,
     SNN_LR,
+    Recipe,
     arch_from_spec,
     finetune_base,
     float_twin,
@@ -103,27 +102,31 @@ def _split(opts: Options, table: BeatTable) -> tuple[Split, dict[str, np.ndarray
 
 def _train(opts: Options, base: Artifact, data: SplitData, work: Path):
     """Fine-tune the base SNN (default) or train from scratch; (snn, history, description)."""
-    batch = batch_size(len(data.train))
-    class_power = base.meta.get("train_config", {}).get("class_power", 1.0)
-    common = {"T": base.spec.T, "batch": batch, "class_power": class_power, "seed": opts.seed}
+    recipe = Recipe.of(base)
+    batch = batch_size(len(data.train), recipe.train.batch)
     if opts.from_scratch:
-        cfg = TrainConfig(
-            epochs=SCRATCH_CNN_EPOCHS if opts.epochs is None else opts.epochs,
+        cfg = dataclasses.replace(
+            recipe.train,
+            batch=batch,
+            seed=opts.seed,
+            **({"epochs": opts.epochs} if opts.epochs is not None else {}),
             **({"lr": opts.lr} if opts.lr else {}),
-            **common,
         )
-        snn, history = train_from_scratch(
-            base, data, cfg, SCRATCH_SNN_EPOCHS, work, opts.resume, opts.progress
-        )
+        recipe = dataclasses.replace(recipe, train=cfg)
+        snn, history = train_from_scratch(base, data, recipe, work, opts.resume, opts.progress)
         mode = (
-            f"from scratch: CQ CNN {cfg.epochs} epochs (model.train), conversion, SNN-aware "
-            f"fine-tuning {SCRATCH_SNN_EPOCHS} epochs (model.snn_finetune)"
+            f"from scratch with the base's recipe: CQ CNN {cfg.epochs} epochs (model.train, "
+            f"dropout {recipe.dropout}), conversion (λ {recipe.lambda_mode}, η {recipe.eta}), "
+            f"SNN-aware fine-tuning {recipe.snn_epochs} epochs (model.snn_finetune)"
         )
         return snn, history, {"mode": mode, **dataclasses.asdict(cfg)}
     cfg = TrainConfig(
+        T=base.spec.T,
         epochs=FINETUNE_EPOCHS if opts.epochs is None else opts.epochs,
+        batch=batch,
         lr=opts.lr or SNN_LR,
-        **common,
+        class_power=recipe.train.class_power,
+        seed=opts.seed,
     )
     snn, history = finetune_base(base, data, cfg, work / "snn.pt", opts.resume, opts.progress)
     mode = f"SNN-aware fine-tuning of {opts.base} (model.snn_finetune), {cfg.epochs} epochs"
@@ -148,10 +151,10 @@ def _keep_better(
     return artifact
 
 
-def batch_size(n_train: int) -> int:
-    """256 beats per step (the `model.train` default) for large databases; at least 8 steps per
-    epoch for small ones, so a few hundred beats still get trained (never below 32)."""
-    return int(np.clip(n_train // 8, 32, 256))
+def batch_size(n_train: int, cap: int = 256) -> int:
+    """`cap` beats per step (the base's recipe) for large databases; at least 8 steps per epoch
+    for small ones, so a few hundred beats still get trained (never below 32)."""
+    return int(np.clip(n_train // 8, min(32, cap), cap))
 
 
 def retrain(opts: Options) -> dict[str, Any]:

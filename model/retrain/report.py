@@ -214,6 +214,12 @@ def _training(t: dict[str, Any]) -> str:
         f" On the validation records the retrained chip model has macro F1 "
         f"{val['retrained']:.3f}, the shipped one {val['base']:.3f}."
     )
+    if t["from_scratch"] and val["retrained"] < val["base"]:
+        text += (
+            " **The shipped model is better on your validation records**: this from-scratch "
+            "model was written as trained; consider fine-tuning (drop --from-scratch) or more "
+            "epochs and data."
+        )
     if t["kept_base"]:
         text += (
             " Fine-tuning did not beat the shipped model there, so **the shipped model's weights "
