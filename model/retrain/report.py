@@ -134,6 +134,11 @@ def markdown(report: dict[str, Any], classes: tuple[str, ...]) -> str:
         "",
         "## Quantization into the base hardware",
         "",
+        *(
+            ["The table is for the fine-tuned candidate; the shipped weights were kept.", ""]
+            if report["training"]["kept_base"]
+            else []
+        ),
         *_quantization(report["quantization"]),
         "",
         "## Verify and load",
