@@ -77,6 +77,8 @@ def emit(dut: Accelerator, out: Path) -> list[Path]:
     files = [write_atomic(out / f"{TOP}.v", text)]
     if dut.config.rom:
         files += rom_files(dut, out / "mem")
+    else:
+        shutil.rmtree(out / "mem", ignore_errors=True)  # a previous ROM build's init files
     return files
 
 
