@@ -33,8 +33,15 @@ SHAPES: dict[str, dict] = {
     ),
     # T = 1, no hidden dense layer: the output layer itself takes the RR features.
     "tiny": dict(
-        threshold_range=(1, 8), n_samples=8, convs=((2, 3, 1),), hidden=(), T=1, n_classes=2,
-        rr_features=("prev",), weight_bits=3, input_bits=4,
+        threshold_range=(1, 8),
+        n_samples=8,
+        convs=((2, 3, 1),),
+        hidden=(),
+        T=1,
+        n_classes=2,
+        rr_features=("prev",),
+        weight_bits=3,
+        input_bits=4,
     ),
 }
 # The default model's shape (issue 4): conv 1->8 k7 s2 on 64, conv 8->16 k5 s2, dense 208(+4 RR)

@@ -78,11 +78,12 @@ def test_default_shape_cycles(artifact_factory, beats_factory, rng):
     )
 
 
-def test_real_beats():
-    """A few real beats through the trained artifact, when both exist."""
-    path = Path(__file__).resolve().parents[2] / "model" / "artifacts" / "inter.json"
+@pytest.mark.parametrize("split", ["inter", "intra"])
+def test_real_beats(split):
+    """A few real beats through a trained artifact, when it and the dataset exist."""
+    path = Path(__file__).resolve().parents[2] / "model" / "artifacts" / f"{split}.json"
     if not path.exists():
-        pytest.skip("no trained artifact (model/artifacts/inter.json) yet")
+        pytest.skip(f"no trained artifact (model/artifacts/{split}.json) yet")
     from data.dataset import load_dataset
     from data.errors import DataError
     from model.artifact import load_artifact
@@ -96,7 +97,8 @@ def test_real_beats():
     idx = np.linspace(0, len(ds.window) - 1, 4).astype(int)
     x, rr = preprocess(artifact.spec.preprocess, ds.window[idx], ds.rr[idx])
     cycles = check(artifact, HwConfig(lanes=8), x, rr)
-    print(f"\nreal beats, 8 lanes: cycles {cycles.tolist()}")
+    assert cycles.tolist() == inference_cycles(artifact, HwConfig(lanes=8), x, rr).tolist()
+    print(f"\nreal beats, {split} model, 8 lanes: cycles {cycles.tolist()}")
 
 
 def test_silent_input_costs_almost_nothing(artifact_factory, rng):
