@@ -40,8 +40,8 @@ verilog: $(STAMP) ## Emit Verilog, lint and synthesise MODEL (default model; LAN
 sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=path, JOBS=N, WAVES=1)
 	$(PY) -m sim.run
 
-power: $(STAMP) ## Energy per inference from RTL toggle counts (TECH=22nm|45nm)
-	@echo "make power: not implemented yet (issue 6)"; exit 2
+power: $(STAMP) ## Energy per inference from RTL toggle counts on DS2 beats (TECH=22nm|45nm, MODEL=path, BEATS=N)
+	$(PY) -m sim.power
 
 firmware: $(STAMP) ## Build the C reference, driver and weight image for MODEL into build/firmware
 	$(PY) -m firmware.build

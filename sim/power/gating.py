@@ -28,6 +28,7 @@ import re
 import numpy as np
 
 from model.artifact import ModelSpec
+from sim.power.blocks import BlockMap
 from sim.power.energy import Energy, MemoryAccess
 from sim.power.tech import Technology
 
@@ -65,13 +66,15 @@ def gated_reads(e: Energy, spec: ModelSpec) -> dict[str, float]:
     return out
 
 
-def gated_memory_nj(e: Energy, spec: ModelSpec, tech: Technology) -> float:
-    """Memory read energy saved by gating: E_read * (measured reads - useful reads), in nJ."""
+def saved_nj(e: Energy, spec: ModelSpec, tech: Technology, blocks: BlockMap) -> dict[str, float]:
+    """Read energy gating would save, E_read * (measured - useful reads), per block, in nJ."""
     useful = gated_reads(e, spec)
-    saved = 0.0
+    saved: dict[str, float] = {}
     for name, acc in e.memories.items():
-        saved += (acc.reads - useful[name]) * tech.mem_read_pj(acc.width, acc.depth)
-    return saved / 1000
+        block = blocks.block(name.split("/", 1)[1] if "/" in name else name)
+        pj = (acc.reads - useful[name]) * tech.mem_read_pj(acc.width, acc.depth)
+        saved[block] = saved.get(block, 0.0) + pj / 1000
+    return saved
 
 
 def golden_weight_reads(artifact, lanes: int, x: np.ndarray, rr: np.ndarray) -> np.ndarray:
@@ -97,3 +100,16 @@ def golden_weight_reads(artifact, lanes: int, x: np.ndarray, rr: np.ndarray) -> 
         for i in range(1, len(geos)):
             out[:, i] += step[i - 1].astype(np.int64) @ ops[i]
     return out
+
+
+def memory_access_nj(e: Energy, spec: ModelSpec, tech: Technology) -> float:
+    """Memory energy with gated reads: sum useful reads * E_read + writes * E_write, in nJ.
+    With the op count, this is the SNN on the dense QNN estimate's basis (no clock, control,
+    leakage)."""
+    useful = gated_reads(e, spec)
+    pj = sum(
+        useful[n] * tech.mem_read_pj(a.width, a.depth)
+        + a.writes * tech.mem_write_pj(a.width, a.depth)
+        for n, a in e.memories.items()
+    )
+    return pj / 1000

@@ -50,7 +50,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--model", default=env.get("MODEL") or str(DEFAULT_MODEL))
     p.add_argument("--beats", type=int, default=int(env.get("BEATS") or 1000))
     p.add_argument("--jobs", type=int, default=int(env.get("JOBS") or 2))
-    p.add_argument("--lanes", type=int, default=HwConfig().lanes)
+    p.add_argument("--lanes", type=int, default=int(env.get("LANES") or HwConfig().lanes))
     p.add_argument("--part", default="DS2")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -90,8 +90,9 @@ def simulate(
             sl = slice(start, start + CHUNK)
             runs = run_beats(exe, artifact, x[sl], rr[sl], work, jobs)
             bad += check_against_golden(artifact, x[sl], rr[sl], runs)
-            cycles += [r.cycles for r in runs]
-            energies += list(pool.map(_energy_of, [str(r.saif) for r in runs]))
+            chunk = list(pool.map(_energy_of, [str(r.saif) for r in runs]))
+            energies += chunk
+            cycles += [e[0].cycles for e in chunk]  # the window: first input word to result
             log(f"  {min(start + CHUNK, len(x))}/{len(x)} beats")
     return energies, np.array(cycles), bad
 
