@@ -147,6 +147,13 @@ def build(d: Inputs) -> dict:
         per_class[d.class_names[int(c)]] = {
             "beats": int(m.sum()),
             "nj_mean": float(total[m].mean()),
+            "breakdown_nj": {
+                b: float(np.mean([e.dynamic_nj[b] for e, keep in zip(k0, m, strict=True) if keep]))
+                for b in BLOCKS
+            },
+            "leakage_nj": float(
+                np.mean([e.leakage_nj for e, keep in zip(k0, m, strict=True) if keep])
+            ),
             "spikes_mean": float(spikes[m].mean()),
             "synops_mean": float(d.synops[m].mean()),
             "cycles_mean": float(d.cycles[m].mean()),

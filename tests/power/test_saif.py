@@ -111,3 +111,24 @@ def test_real_verilator_saif(tiny_harness, tmp_path):
     assert data.net("TOP/tiny_power/ctr", "count").tc_bits == {0: 5, 1: 2, 2: 1, 3: 0}
     assert data.net("TOP/tiny_power", "en").t1 == {None: 20}
     assert read_saif(f"{saif}.init").duration == read_saif(f"{saif}.init").duration
+
+
+def test_fast_path_equals_general_parser(tiny_harness, tmp_path):
+    """Verilator's layout goes through the fast line reader; it must agree with the tokenising
+    parser bit for bit."""
+    from sim.power.harness import run_harness
+    from sim.power.saif import NetActivity, SaifData
+
+    saif = tmp_path / "run.saif"
+    run_harness(tiny_harness, f"saif_open {saif}\nset en 1\nstep 7\nsaif_close\n")
+    fast = read_saif(saif)
+    header: dict[str, str] = {}
+    slow = SaifData(path=str(saif), header=header)
+    for bit in iter_bits(saif, header):
+        slow.nets.setdefault((bit.scope, bit.name), NetActivity()).add(bit)
+    assert fast.header == header
+    assert {k: (v.tc_bits, v.t1) for k, v in fast.nets.items()} == {
+        k: (v.tc_bits, v.t1) for k, v in slow.nets.items()
+    }
+    skipped = read_saif(saif, skip_zero=True)
+    assert set(skipped.nets) < set(fast.nets) and skipped.zero_nets_skipped
