@@ -105,6 +105,12 @@ class ModelSpec:
             )
         if any(not layer.fires for layer in self.layers[:-1]):
             raise SpecError("only the last layer may be non-firing")
+        for prev, layer in zip(self.layers, self.layers[1:], strict=False):
+            if prev.neuron == "ssf" and layer.neuron != "ssf":
+                raise SpecError(
+                    f"layer {layer.name!r} is {layer.neuron!r} but follows the ssf layer "
+                    f"{prev.name!r}: an ssf layer emits counts once, only ssf layers can use them"
+                )
 
     def hardware_config(self) -> dict:
         """Everything that fixes the RTL; two artifacts with equal configs share silicon."""
@@ -143,13 +149,16 @@ class ModelSpec:
         )
 
 
-def acc_range(layer: LayerSpec, weight: np.ndarray) -> tuple[int, int]:
-    """Worst-case per-timestep spike-driven current: every input with a positive (or negative)
-    weight spikes at once. A valid conv gives every output position the whole kernel."""
+def acc_range(layer: LayerSpec, weight: np.ndarray, T: int = 1) -> tuple[int, int]:
+    """Worst-case spike-driven current: every input with a positive (or negative) weight spikes
+    at once. A valid conv gives every output position the whole kernel. An IF layer sums one
+    step's spikes; an ssf layer sums spike counts of up to T, so its range is T times wider."""
     if layer.source == "input":
         return 0, 0  # an input layer's drive is all constant current
     w = weight.reshape(layer.out_channels, -1).astype(np.int64)
-    return int(np.where(w < 0, w, 0).sum(1).min()), int(np.where(w > 0, w, 0).sum(1).max())
+    scale = T if layer.neuron == "ssf" else 1
+    lo, hi = int(np.where(w < 0, w, 0).sum(1).min()), int(np.where(w > 0, w, 0).sum(1).max())
+    return scale * lo, scale * hi
 
 
 def const_range(
@@ -219,7 +228,7 @@ class Artifact:
                 )
         for layer in self.spec.layers:
             for what, (lo, hi), bits in (
-                ("acc", acc_range(layer, self.weight(layer)), layer.acc_bits),
+                ("acc", acc_range(layer, self.weight(layer), self.spec.T), layer.acc_bits),
                 ("const", const_range(layer, self.spec.preprocess, self.tensors), layer.const_bits),
             ):
                 if signed_bits_for(lo, hi) > bits:
@@ -315,10 +324,11 @@ def derive_widths(layer: LayerSpec, pre: Preprocess, T: int, tensors: dict) -> d
     width never saturates; a fixed hardware configuration may be narrower, and then the
     saturation written in the golden model applies.
     """
-    acc_lo, acc_hi = acc_range(layer, tensors[f"{layer.name}.weight"])
+    acc_lo, acc_hi = acc_range(layer, tensors[f"{layer.name}.weight"], T)
     const_lo, const_hi = const_range(layer, pre, tensors)
-    v_lo = min(0, layer.v_init, layer.v_init + T * (acc_lo + const_lo))
-    v_hi = max(layer.threshold, layer.v_init, layer.v_init + T * (acc_hi + const_hi))
+    steps = 1 if layer.neuron == "ssf" else T  # an ssf acc already spans the T steps
+    v_lo = min(0, layer.v_init, layer.v_init + steps * acc_lo + T * const_lo)
+    v_hi = max(layer.threshold, layer.v_init, layer.v_init + steps * acc_hi + T * const_hi)
     return {
         "acc_bits": max(2, signed_bits_for(acc_lo, acc_hi)),
         "const_bits": max(2, signed_bits_for(const_lo, const_hi)),

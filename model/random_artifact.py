@@ -26,9 +26,11 @@ def random_artifact(
     weight_bits: int = 6,
     input_bits: int = 8,
     threshold_range: tuple[int, int] = (20, 200),
+    neuron: str = "if",
 ) -> Artifact:
     """A random, valid artifact: conv layers given as (out_channels, kernel, stride), then dense
-    hidden layers (the first of which takes the RR features), then the output layer."""
+    hidden layers (the first of which takes the RR features), then the output layer; every
+    layer in the `neuron` mode ("if" or "ssf")."""
     downsample = 2
     pre = Preprocess(
         before=n_samples * downsample // 2,
@@ -87,12 +89,15 @@ def random_artifact(
         lo, hi = threshold_range
         scale = 1 << (input_bits - 1) if layer.source == "input" else 1
         threshold = int(rng.integers(lo, hi + 1)) * scale
+        if neuron == "ssf":  # the ssf fire step is a shift
+            threshold = 1 << (threshold.bit_length() - 1)
         layer = dataclasses.replace(
             layer,
             weight_bits=weight_bits,
             bias_bits=weight_bits,
             threshold=threshold,
             v_init=threshold // 2,
+            neuron=neuron,
         )
         layer = dataclasses.replace(layer, **derive_widths(layer, pre, T, tensors))
         final.append(layer)

@@ -21,7 +21,7 @@ LAYER_KINDS = ("conv1d", "dense")
 SOURCES = ("input", "spikes")
 RR_FEATURES = ("prev_ratio", "next_ratio", "prev", "next", "local")
 DECISIONS = ("argmax_lowest_index",)
-NEURONS = ("if",)
+NEURONS = ("if", "ssf")  # integrate-and-fire per step | sum-then-fire once
 
 # Limits of what the flow supports. The golden model computes in float64 BLAS and relies on
 # every partial sum being an exact integer below 2**53; 32-bit state also keeps the RTL sane.
@@ -115,6 +115,9 @@ class LayerSpec:
     - `source == "spikes"`: the input is the previous layer's spikes, one event per spike.
     - `rr_inputs > 0` (dense only): the RR features add a constant current `W_rr @ rr`.
     - `fires == False` marks the output layer: it integrates but never fires or resets.
+    - `neuron`: `"if"` integrates and fires every timestep; `"ssf"` (sum-then-fire) sums its
+      inputs' spike counts over the T steps, then fires `clip(V // threshold, 0, T)` spikes at
+      once (power-of-two threshold). An ssf layer feeds only ssf layers.
 
     Widths: `weight_bits` (signed, also for `W_rr`), `bias_bits` (signed), `acc_bits` (signed, the
     per-timestep sum of spike-driven weights), `const_bits` (signed, the constant current: bias plus
@@ -186,6 +189,11 @@ class LayerSpec:
             if not 2 <= bits <= MAX_STATE_BITS:
                 raise SpecError(f"{where}: {field} {bits} outside 2..{MAX_STATE_BITS}")
         lo, hi = signed_range(self.membrane_bits)
+        if self.neuron == "ssf" and self.threshold & (self.threshold - 1):
+            raise SpecError(
+                f"{where}: an ssf layer needs a power-of-two threshold (the fire step is a "
+                f"shift), not {self.threshold}"
+            )
         if not 1 <= self.threshold <= hi:
             raise SpecError(
                 f"{where}: threshold {self.threshold} outside 1..{hi} "

@@ -24,7 +24,19 @@ preprocessed samples, `sim/preprocess.py`) and `rr` (the RR features):
    Because saturation is applied once to the whole step's sum and `acc` is exact, the order in
    which events arrive within a step does not matter: the RTL may process them in any order.
 
-4. Decision: `cls = argmax(V_out)`, ties broken towards the lowest class index; the output
+4. Sum-then-fire (`neuron == "ssf"`). The ssf layers form a suffix of the network; they run
+   once, after the IF layers have run all T steps. With `c_in[m]` the number of spikes
+   presynaptic neuron m emitted over the inference (0..T)::
+
+       acc[n] = sum_m W[n, m] * c_in[m]                (exact; acc_bits cover T x the IF range)
+       V[n]   = sat(v_init + acc[n] + T * C[n])        (one saturation)
+       c[n]   = clip(V[n] // threshold, 0, T)          (threshold = 2**k: an arithmetic shift)
+
+   An ssf output layer reports `V`. Trained with clamp-and-quantize activations and
+   `v_init = threshold / 2`, this is exactly the quantized CNN. Each non-zero count reads its
+   fan-out weights once, so an ssf synaptic operation is one per non-zero count.
+
+5. Decision: `cls = argmax(V_out)`, ties broken towards the lowest class index; the output
    values are the final `V_out`.
 
 Spike counts per layer and synaptic operations (one per spike per structural synapse, the
@@ -100,6 +112,20 @@ def if_step(
     return v - layer.threshold * s, s
 
 
+def ssf_fire(
+    counts_in: np.ndarray, matrix_t: np.ndarray, const: np.ndarray, layer: LayerSpec, T: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sum-then-fire: V = sat(v_init + W @ c_in + T*C); c = clip(V // threshold, 0, T).
+
+    Returns (V, counts); a non-firing layer returns zero counts."""
+    lo, hi = signed_range(layer.membrane_bits)
+    acc = 0 if counts_in is None else _matmul(counts_in, matrix_t)
+    v = np.clip(layer.v_init + acc + T * const, lo, hi)
+    if not layer.fires:
+        return v, np.zeros(v.shape, dtype=np.int64)
+    return v, np.clip(v // layer.threshold, 0, T)
+
+
 def decide(values: np.ndarray) -> np.ndarray:
     """argmax over classes; `np.argmax` returns the first maximum, i.e. the lowest index."""
     return np.argmax(values, axis=-1)
@@ -129,10 +155,12 @@ def run(artifact: Artifact, x: np.ndarray, rr: np.ndarray, record: bool = False)
     spikes = np.zeros((n, len(layers)), dtype=np.int64)
     synops = np.zeros(n, dtype=np.int64)
     trace = [] if record else None
-    for _t in range(spec.T):
+    n_if = sum(layer.neuron == "if" for layer in layers)  # validated: ssf layers are a suffix
+    counts = None  # spikes per neuron of the last IF layer over the inference
+    for _t in range(spec.T if n_if else 0):
         step = []
         s_prev = None
-        for i, layer in enumerate(layers):
+        for i, layer in enumerate(layers[:n_if]):
             if s_prev is None:
                 acc = 0
             else:
@@ -142,8 +170,14 @@ def run(artifact: Artifact, x: np.ndarray, rr: np.ndarray, record: bool = False)
             spikes[:, i] += s.sum(axis=1)
             s_prev = s
             step.append(s)
+        counts = s_prev.astype(np.int64) if counts is None else counts + s_prev
         if record:
             trace.append(step)
+    for i in range(n_if, len(layers)):
+        if counts is not None:
+            synops += (counts > 0).astype(np.int64) @ fanout[i]
+        v[i], counts = ssf_fire(counts, mats[i], consts[i], layers[i], spec.T)
+        spikes[:, i] = counts.sum(axis=1)
     values = v[-1]
     return GoldenResult(
         cls=decide(values), values=values, spikes=spikes, synops=synops, trace=trace

@@ -160,3 +160,50 @@ def test_preprocess_rr_ratios_shifts_and_saturation():
         [213, 320, 150, 225, 180],
         [1023, 1023, 50, 1023, 0],
     ]
+
+
+def test_ssf_fire_sums_counts_then_fires_clipped_floor():
+    spec = layer(neuron="ssf", threshold=4, v_init=2, membrane_bits=12)
+    w_t = np.array([[2], [1]])  # one output neuron reading two inputs
+    counts_in = np.array([[1, 3], [0, 0], [3, 3]])
+    # V = 2 + (2*1 + 1*3) + 3*1 = 10 -> 10 // 4 = 2;  V = 2 + 0 + 3*(-2) = -4 -> floor -1 -> 0;
+    # V = 2 + 9 + 3*5 = 26 -> 6, clipped to T = 3
+    const = np.array([[1], [-2], [5]])
+    v, c = golden.ssf_fire(counts_in, w_t, const, spec, T=3)
+    assert v.ravel().tolist() == [10, -4, 26]
+    assert c.ravel().tolist() == [2, 0, 3]
+
+
+def test_ssf_input_layer_counts_equal_if_counts_for_constant_current():
+    """With v_init in [0, threshold) and no saturation, an IF neuron driven by a constant current
+    C fires clip((v_init + T*C) // threshold, 0, T) times: exactly what ssf computes at once."""
+    from model.random_artifact import random_artifact
+
+    x = np.random.default_rng(6).integers(-128, 128, (500, 1, 16))
+    rr = np.random.default_rng(7).integers(0, 1024, (500, 2))
+    first_layer_spikes = []
+    for neuron in ("if", "ssf"):
+        art = random_artifact(
+            np.random.default_rng(5), T=6, neuron=neuron, threshold_range=(64, 64)
+        )
+        first_layer_spikes.append(golden.run(art, x, rr).spikes[:, 0])
+    np.testing.assert_array_equal(*first_layer_spikes)
+    assert first_layer_spikes[0].max() > 0
+
+
+def test_ssf_layer_may_not_feed_an_if_layer():
+    import dataclasses
+
+    from model.artifact import ArtifactError
+    from model.random_artifact import random_artifact
+
+    art = random_artifact(np.random.default_rng(5))
+    first = dataclasses.replace(art.spec.layers[0], neuron="ssf", threshold=1 << 12)
+    art.spec = dataclasses.replace(art.spec, layers=(first, *art.spec.layers[1:]))
+    with pytest.raises(ArtifactError, match="only ssf layers can use them"):
+        art.validate()
+
+
+def test_ssf_threshold_must_be_a_power_of_two():
+    with pytest.raises(ValueError, match="power-of-two threshold"):
+        layer(neuron="ssf", threshold=6, membrane_bits=8).validate()
