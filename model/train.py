@@ -57,8 +57,14 @@ class CheckpointError(ValueError):
     """A checkpoint that is truncated, corrupt, or from another configuration."""
 
 
-def setup_torch(seed: int, threads: int = 2) -> None:
-    """Deterministic CPU torch: fixed seed, deterministic kernels, 2 threads."""
+def setup_torch(seed: int, threads: int | None = None) -> None:
+    """Deterministic CPU torch: fixed seed, deterministic kernels, `threads` intra-op threads.
+
+    Default 1: the network is so small that a second thread gains little, and on a shared,
+    oversubscribed machine two OpenMP threads spin at every barrier (measured 590 ms vs 32 ms
+    per batch). The thread count changes float summation order, so it is part of the result."""
+    if threads is None:
+        threads = int(os.environ.get("MODEL_THREADS", "1"))
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(threads)
@@ -83,6 +89,10 @@ def predict(net: nn.Module, x: torch.Tensor, rr: torch.Tensor, batch: int = 8192
     return torch.cat(
         [net(x[i : i + batch], rr[i : i + batch]) for i in range(0, len(x), batch)]
     ).numpy()
+
+
+def _copy_state(net: nn.Module) -> dict:
+    return {k: v.clone() for k, v in net.state_dict().items()}
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
@@ -127,6 +137,7 @@ def train_cnn(
     `model/snn_finetune.py`) is trained in place with the same recipe."""
     setup_torch(cfg.seed)
     arch = arch or ArchConfig(n_classes=len(data.classes), n_rr=len(pre.rr_features))
+    given = net is not None
     if net is None:
         net = ConvNet(arch, cfg.T)  # validates the architecture before any training
     x, rr, y = tensors(data.train, pre)
@@ -146,6 +157,9 @@ def train_cnn(
         "n": len(y),
     }
     start, history, best = 0, [], {"score": -1.0, "state": None, "epoch": -1}
+    if given:  # fine-tuning: the starting point is a candidate too (epoch -1)
+        m = classification_metrics(data.val.y, predict(net, xv, rrv).argmax(1), data.classes)
+        best = {"score": m[cfg.select], "epoch": -1, "state": _copy_state(net)}
     if resume and checkpoint is not None and checkpoint.exists():
         state = load_checkpoint(checkpoint, identity)
         net.load_state_dict(state["model"])
@@ -193,11 +207,7 @@ def train_cnn(
             }
         )
         if score > best["score"]:
-            best = {
-                "score": score,
-                "epoch": epoch,
-                "state": {k: v.clone() for k, v in net.state_dict().items()},
-            }
+            best = {"score": score, "epoch": epoch, "state": _copy_state(net)}
         if progress:
             tqdm.write(
                 f"epoch {epoch + 1}: loss {total / len(y):.4f}  val acc "

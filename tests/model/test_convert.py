@@ -103,3 +103,11 @@ def test_default_architecture_size():
     arch = ArchConfig()
     assert arch.shapes() == [(1, 64, 8, 29), (8, 29, 16, 13), (208, 1, 32, 1), (32, 1, 4, 1)]
     assert 7000 < arch.n_weights() < 8000
+
+
+def test_training_only_dropout_is_convertible_and_inert_at_inference():
+    torch.manual_seed(0)
+    net = ConvNet(ArchConfig(dropout=0.5), T=8).eval()
+    check_convertible(net)
+    x, rr = torch.randn(4, 1, 64), torch.rand(4, 4)
+    torch.testing.assert_close(net(x, rr), net(x, rr))

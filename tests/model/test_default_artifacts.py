@@ -1,0 +1,71 @@
+"""The committed default artifacts load and the golden model reproduces their recorded accuracy."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.artifact import SCHEMA_VERSION, ArtifactError, load_artifact
+from model.metrics import classification_metrics
+from model.splits import CLASSES, TEST_PART, to_beats
+from sim import golden
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "model" / "artifacts"
+
+
+@pytest.mark.parametrize("split", ["inter", "intra"])
+def test_golden_reproduces_the_recorded_accuracy(split, mitdb_dataset):
+    art = load_artifact(ARTIFACTS / f"{split}.json")
+    assert art.meta["split"] == split and art.spec.classes == CLASSES[split]
+    beats = to_beats(
+        mitdb_dataset.part(TEST_PART[split][1]), art.spec.preprocess, len(CLASSES[split])
+    )
+    res = golden.run(art, beats.x, beats.rr)
+    m = classification_metrics(beats.y, res.cls, art.spec.classes)
+    recorded = art.meta["metrics"]["snn_int"]
+    assert m["accuracy"] == recorded["accuracy"]
+    assert m["confusion"] == recorded["confusion"]
+    assert np.isclose(res.spikes.sum(1).mean(), art.meta["spikes_per_inference"])
+
+
+@pytest.fixture
+def inter_copy(tmp_path):
+    path = tmp_path / "inter.json"
+    path.write_text((ARTIFACTS / "inter.json").read_text())
+    return path
+
+
+def test_truncated_default_artifact_is_rejected(inter_copy):
+    text = inter_copy.read_text()
+    inter_copy.write_text(text[: len(text) - 100])
+    with pytest.raises(ArtifactError, match="truncated or corrupt"):
+        load_artifact(inter_copy)
+
+
+def test_other_schema_version_is_rejected(inter_copy):
+    body = json.loads(inter_copy.read_text())
+    body["version"] = SCHEMA_VERSION + 1
+    inter_copy.write_text(json.dumps(body))
+    with pytest.raises(ArtifactError, match="schema version"):
+        load_artifact(inter_copy)
+
+
+def test_tampered_threshold_fails_the_checksum(inter_copy):
+    body = json.loads(inter_copy.read_text())
+    body["spec"]["layers"][0]["threshold"] += 1
+    inter_copy.write_text(json.dumps(body))
+    with pytest.raises(ArtifactError, match="checksum mismatch"):
+        load_artifact(inter_copy)
+
+
+def test_widths_beyond_the_spec_are_rejected(inter_copy):
+    body = json.loads(inter_copy.read_text())
+    body["spec"]["layers"][1]["membrane_bits"] = 40
+    body.pop("sha256")
+    from model.artifact import _digest
+
+    body["sha256"] = _digest(body)
+    inter_copy.write_text(json.dumps(body))
+    with pytest.raises(ArtifactError, match=r"membrane_bits 40 outside 2\.\.32"):
+        load_artifact(inter_copy)
