@@ -215,13 +215,14 @@ def build(d: Inputs) -> dict:
 
 def write(d: Inputs, out: Path) -> dict:
     body = build(d)
-    figs = plots(d, body, out.parent)
+    figs = plots(d, body, out.parent, out.stem)
     body["figures"] = [str(p) for p in figs]
     write_atomic(out, json.dumps(body, indent=1) + "\n")
     return body
 
 
-def plots(d: Inputs, body: dict, folder: Path) -> list[Path]:
+def plots(d: Inputs, body: dict, folder: Path, stem: str = "power") -> list[Path]:
+    """`<stem>_breakdown.png` (per block) and `<stem>_per_beat.png` (energy vs spikes)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -241,7 +242,7 @@ def plots(d: Inputs, body: dict, folder: Path) -> list[Path]:
         fontsize=9,
     )
     fig.tight_layout()
-    paths.append(folder / "power_breakdown.png")
+    paths.append(folder / f"{stem}_breakdown.png")
     fig.savefig(paths[-1], dpi=120)
     plt.close(fig)
 
@@ -256,7 +257,7 @@ def plots(d: Inputs, body: dict, folder: Path) -> list[Path]:
     ax.set_title("Energy per beat vs spikes (DS2, stratified by class)", fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    paths.append(folder / "power_per_beat.png")
+    paths.append(folder / f"{stem}_per_beat.png")
     fig.savefig(paths[-1], dpi=120)
     plt.close(fig)
     return paths
