@@ -37,7 +37,8 @@ from model.snn_finetune import SNNNet
 from model.splits import SplitData
 from model.train import TrainConfig, tensors, train_cnn
 
-SNN_LR = 1e-3  # the default model's SNN fine-tuning rate (model/pipeline.py)
+SNN_LR = 1e-3  # fine-tuning the shipped SNN on new data (few beats: a larger step than below)
+PIPELINE_SNN_LR = 3e-4  # model/pipeline.py's SNN fine-tuning rate after CNN training
 SCRATCH_CNN_EPOCHS, SCRATCH_SNN_EPOCHS = 12, 3  # when the base's meta records no recipe
 
 
@@ -149,27 +150,52 @@ def finetune_base(
 
 @dataclasses.dataclass(frozen=True)
 class Recipe:
-    """How the base model was trained (its ``meta``), so `--from-scratch` can repeat it."""
+    """How the base model was trained, so `--from-scratch` can repeat it.
+
+    Read from the artifact's ``meta`` (`model/pipeline.py` records the training configuration,
+    λ mode, η and SNN fine-tuning epochs). What the meta does not record (dropout, the SNN
+    fine-tuning rate) comes from `model.pipeline.DEFAULTS` for the recorded split, i.e. what
+    `make train` does today; `notes` lists every such fallback for the report."""
 
     train: TrainConfig
     snn_epochs: int = SCRATCH_SNN_EPOCHS
+    snn_lr: float = PIPELINE_SNN_LR
     dropout: float = 0.0
     lambda_mode: str = "cq"
     eta: float = 0.5
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, base: Artifact) -> Recipe:
-        """The recipe recorded in `base.meta` (`model/pipeline.py`), defaults where absent."""
+        """The recipe of `base` (see the class docstring)."""
+        from model.pipeline import DEFAULTS
+
         meta = base.meta or {}
         known = {f.name for f in dataclasses.fields(TrainConfig)}
         recorded = {k: v for k, v in (meta.get("train_config") or {}).items() if k in known}
         train = TrainConfig(**{"epochs": SCRATCH_CNN_EPOCHS, **recorded, "T": base.spec.T})
+        split_defaults = DEFAULTS.get(str(meta.get("split")), {})
+        notes = []
+        if "dropout" in meta:
+            dropout = float(meta["dropout"])
+        else:
+            dropout = float(split_defaults.get("dropout", 0.0))
+            notes.append(f"dropout {dropout} (not recorded in the artifact)")
+        if "snn_finetune_lr" in meta:
+            snn_lr = float(meta["snn_finetune_lr"])
+        else:
+            snn_lr = PIPELINE_SNN_LR
+            notes.append(f"SNN fine-tuning rate {snn_lr} (not recorded in the artifact)")
+        if not recorded:
+            notes.append("training configuration not recorded: model.train defaults")
         return cls(
             train=train,
             snn_epochs=int(meta.get("snn_finetune_epochs", SCRATCH_SNN_EPOCHS)),
-            dropout=float(meta.get("dropout", 0.0)),
+            snn_lr=snn_lr,
+            dropout=dropout,
             lambda_mode=str(meta.get("lambda_mode", "cq")),
             eta=float(meta.get("eta", 0.5)),
+            notes=tuple(notes),
         )
 
 
@@ -191,7 +217,7 @@ def train_from_scratch(
     x, rr, _ = tensors(data.train, spec.preprocess)
     lambdas = layer_lambdas(net, x[:20000], rr[:20000], recipe.lambda_mode)
     layers = convert(net, lambdas, recipe.eta)
-    ft = dataclasses.replace(cfg, epochs=recipe.snn_epochs, lr=SNN_LR, augment=True)
+    ft = dataclasses.replace(cfg, epochs=recipe.snn_epochs, lr=recipe.snn_lr, augment=True)
     snn, ft_history = snn_finetune(layers, spec, data, ft, snn_ckpt, resume, progress)
     return snn, history + [{**h, "stage": "snn"} for h in ft_history]
 

@@ -117,7 +117,13 @@ def _train(opts: Options, base: Artifact, data: SplitData, work: Path):
         mode = (
             f"from scratch with the base's recipe: CQ CNN {cfg.epochs} epochs (model.train, "
             f"dropout {recipe.dropout}), conversion (λ {recipe.lambda_mode}, η {recipe.eta}), "
-            f"SNN-aware fine-tuning {recipe.snn_epochs} epochs (model.snn_finetune)"
+            f"SNN-aware fine-tuning {recipe.snn_epochs} epochs at {recipe.snn_lr} "
+            f"(model.snn_finetune)"
+            + (
+                f"; from model/pipeline.py defaults: {', '.join(recipe.notes)}"
+                if recipe.notes
+                else ""
+            )
         )
         return snn, history, {"mode": mode, **dataclasses.asdict(cfg)}
     cfg = TrainConfig(
