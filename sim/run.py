@@ -35,10 +35,11 @@ from pathlib import Path
 import numpy as np
 
 from hw.config import HwConfig
-from hw.interface import TOP, ResultLayout
+from hw.interface import ResultLayout
 from model.artifact import Artifact, ArtifactError, load_artifact, write_atomic
 from sim import golden
 from sim.accel import design
+from sim.accel.coverage import saturations, ties
 from sim.accel.job import Job
 from sim.accel.shards import TEST_MODULE, run_sharded
 from sim.accel.vectors import Vectors, random_and_corners, real_beats
@@ -115,8 +116,7 @@ def stats(cycles: np.ndarray) -> dict:
 
 def waves(art: Artifact, cfg: HwConfig, vectors: Vectors, beat: int, work: Path) -> Path:
     """Re-run one vector on a traced build; return the VCD file."""
-    src = design.accelerator_verilog(art.spec, cfg)
-    b = runner.build([src], TOP, name="accel-waves", waves=True)
+    b = design.accelerator_build(art.spec, cfg, name="accel-waves", waves=True)
     shutil.rmtree(work, ignore_errors=True)
     job = Job(work, ResultLayout.of(art.spec))
     job.load(art)
@@ -143,11 +143,11 @@ def main(argv: list[str] | None = None) -> int:
         parts = [p for p in args.parts.split(",") if p]
         vectors, n_real = gather(art, parts, args.beats, args.random)
         cfg = HwConfig(lanes=args.lanes)
-        src = design.accelerator_verilog(art.spec, cfg)
+        design.accelerator_verilog(art.spec, cfg)  # fails early if the RTL generator is missing
     except (MissingInputError, ArtifactError, RuntimeError) as e:
         print(f"make sim: {e}", file=sys.stderr)
         return 2
-    b = runner.build([src], TOP, name="accel")
+    b = design.accelerator_build(art.spec, cfg)
     t_sim = time.perf_counter()
     shutil.rmtree(args.work, ignore_errors=True)
     merged = run_sharded(b, art, vectors, args.work, jobs=args.jobs)
@@ -178,6 +178,12 @@ def main(argv: list[str] | None = None) -> int:
         "first_mismatch": merged.first_mismatch or None,
         "cycles_per_inference": stats(merged.cycles[:n_real]),
         "cycles_random": stats(merged.cycles[n_real:]),
+        # Which corners the vectors reached (from the golden model): membrane updates that hit
+        # the saturation bounds per layer, and decisions where two classes tie.
+        "coverage": {
+            "saturated_updates": saturations(art, vectors.x, vectors.rr),
+            "decision_ties": ties(art, vectors.x, vectors.rr),
+        },
         "jobs": args.jobs,
         "sim_seconds": round(sim_seconds, 2),
         "beats_per_second": round(len(vectors) / sim_seconds, 1),

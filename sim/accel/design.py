@@ -15,6 +15,8 @@ from pathlib import Path
 
 from hw.interface import TOP
 from model.artifact import Artifact, ModelSpec
+from sim.tb import runner
+from sim.tb.bench import PERIOD_NS
 
 ROOT = Path(__file__).resolve().parents[2]
 HW_DIR = ROOT / "hw"
@@ -49,3 +51,17 @@ def accelerator_verilog(
         # emit() writes each file atomically, so concurrent workers at worst write it twice.
         emit(Accelerator(spec, config, artifact), out_dir)
     return out
+
+
+def accelerator_build(
+    spec: ModelSpec,
+    config: object,
+    artifact: Artifact | None = None,
+    *,
+    name: str = "accel",
+    waves: bool = False,
+) -> runner.Build:
+    """The Verilator build of this configuration, with the clock inside the simulator
+    (`sim/tb/hdl_clock.py`: the per-cycle cost is what limits beats per second)."""
+    src = accelerator_verilog(spec, config, artifact)
+    return runner.build([src], TOP, name=name, waves=waves, hdl_clock_ns=PERIOD_NS)

@@ -9,17 +9,21 @@ a rising edge are already the post-edge values):
 - a transfer therefore happens at the rising edge following a falling edge where both were high.
 
 The clock runs in C++ (`Clock(..., impl="gpi")`, chosen by cocotb when inertial writes are
-trusted, which the Verilator runner sets), so Python only wakes up on the awaits the drivers and
+trusted, which the Verilator runner sets), or, for a design wrapped by `sim/tb/hdl_clock.py`,
+inside the simulator itself; either way Python only wakes up on the awaits the drivers and
 monitors ask for, never once per cycle by itself.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from cocotb.clock import Clock
 from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
+
+from sim.tb import hdl_clock
 
 PERIOD_NS = 10
 
@@ -36,7 +40,12 @@ class TB:
         self.rising = RisingEdge(self.clk)
         self.falling = FallingEdge(self.clk)
         self.rst.value = 1
-        Clock(self.clk, period_ns, unit="ns").start()
+        hdl_period = os.environ.get(hdl_clock.ENV)
+        if hdl_period:
+            # The design was wrapped with a Verilog clock (`sim/tb/hdl_clock.py`).
+            self.period_ns = int(hdl_period)
+        else:
+            Clock(self.clk, period_ns, unit="ns").start()
 
     def cycle(self) -> int:
         """Clock cycles since time 0 (rising edges fall on multiples of the period)."""

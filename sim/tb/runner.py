@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hw.tools import use_verilator
+from sim.tb import hdl_clock
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_ROOT = ROOT / "build" / "sim"
@@ -74,11 +75,13 @@ def ports_only(top: str, build_root: Path) -> tuple[Path, list[str]]:
 
 @dataclass(frozen=True)
 class Build:
-    """A finished Verilator build of `top` in `dir`."""
+    """A finished Verilator build of `top` in `dir`; `env` goes to every run (e.g. the period
+    of a Verilog clock, so the TB does not start its own)."""
 
     dir: Path
     top: str
     waves: bool
+    env: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,10 +141,21 @@ def build(
     build_args: Sequence[str] = (),
     build_root: Path = BUILD_ROOT,
     all_public: bool = False,
+    hdl_clock_ns: int | None = None,
 ) -> Build:
     """Verilate and compile `sources` (reusing an identical earlier build). Only the top's
     ports are visible to cocotb unless `all_public`. `waves` builds with `--trace` (VCD: the
-    wheel's FST writer needs lz4 headers that these machines do not have)."""
+    wheel's FST writer needs lz4 headers that these machines do not have). `hdl_clock_ns`
+    wraps the last source's `top` in a Verilog clock of that period (`sim/tb/hdl_clock.py`)
+    and builds the wrapper instead."""
+    env: tuple[tuple[str, str], ...] = ()
+    if hdl_clock_ns:
+        # One directory per wrapped source: different designs have different port widths.
+        where = build_root / "hdl_clock" / build_key([sources[-1]], top, (), False)
+        wrapper, top = hdl_clock.wrap(Path(sources[-1]), top, where, period_ns=hdl_clock_ns)
+        sources = [*sources, wrapper]
+        build_args = [*build_args, *hdl_clock.BUILD_ARGS]
+        env = ((hdl_clock.ENV, str(hdl_clock_ns)),)
     args = [*OPT_ARGS, *(f"-Wno-{w}" for w in WAIVED_WARNINGS), *build_args]
     if not all_public:
         vlt, extra = ports_only(top, build_root)
@@ -151,7 +165,7 @@ def build(
     stamp = out / "build.ok"
     with _locked(build_root / f".{out.name}.lock"):
         if stamp.exists():
-            return Build(out, top, waves)
+            return Build(out, top, waves, env)
         verilator_env()
         from cocotb_tools.runner import get_runner
 
@@ -172,7 +186,7 @@ def build(
             tail = log.read_text()[-3000:] if log.exists() else ""
             raise RuntimeError(f"Verilator build of {top} failed ({e}); see {log}:\n{tail}") from e
         stamp.write_text(key + "\n")
-    return Build(out, top, waves)
+    return Build(out, top, waves, env)
 
 
 def run(
@@ -206,7 +220,7 @@ def run(
             hdl_toplevel_lang="verilog",
             build_dir=b.dir,
             test_dir=test_dir,
-            extra_env=dict(env or {}),
+            extra_env={**dict(b.env), **dict(env or {})},
             test_filter=None if tests is None else _name_filter(tests),
             waves=waves and b.waves,
             results_xml=str(xml),

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from hw.config import HwConfig
-from hw.interface import TOP
 from model.artifact import Artifact, load_artifact
 from sim.accel import design
 from sim.accel.artifacts import narrowed, stand_in
@@ -40,8 +39,7 @@ def model_artifact() -> Artifact:
 @pytest.fixture(scope="session")
 def accel_build(model_artifact: Artifact) -> runner.Build:
     """The default hardware configuration (`HwConfig()`: load port present) of that model."""
-    src = design.accelerator_verilog(model_artifact.spec, HwConfig())
-    return runner.build([src], TOP, name="accel")
+    return design.accelerator_build(model_artifact.spec, HwConfig())
 
 
 @pytest.fixture(scope="session")
@@ -53,8 +51,7 @@ def saturating_artifact() -> Artifact:
 
 @pytest.fixture(scope="session")
 def saturating_build(saturating_artifact: Artifact) -> runner.Build:
-    src = design.accelerator_verilog(saturating_artifact.spec, HwConfig(lanes=2))
-    return runner.build([src], TOP, name="accel-sat")
+    return design.accelerator_build(saturating_artifact.spec, HwConfig(lanes=2), name="accel-sat")
 
 
 @pytest.fixture

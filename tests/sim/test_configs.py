@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hw.config import HwConfig
-from hw.interface import TOP, ResultLayout
+from hw.interface import ResultLayout
 from model.random_artifact import random_artifact
 from sim.accel import design
 from sim.accel.job import Job, read_outcome
@@ -42,9 +42,7 @@ CASES = {
 def test_configuration_bit_exact(case: str, sim_dir: Path) -> None:
     kw, config = CASES[case]
     art = random_artifact(np.random.default_rng(11), **kw)
-    build = runner.build(
-        [design.accelerator_verilog(art.spec, config, art)], TOP, name=f"accel-{case}"
-    )
+    build = design.accelerator_build(art.spec, config, art, name=f"accel-{case}")
     job = Job(sim_dir, ResultLayout.of(art.spec))
     if not config.rom:
         job.load(art)
