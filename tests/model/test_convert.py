@@ -111,3 +111,13 @@ def test_training_only_dropout_is_convertible_and_inert_at_inference():
     check_convertible(net)
     x, rr = torch.randn(4, 1, 64), torch.rand(4, 4)
     torch.testing.assert_close(net(x, rr), net(x, rr))
+
+
+def test_train_refuses_an_unsupported_layer_before_touching_data():
+    from model.spec import Preprocess
+    from model.train import TrainConfig, train_cnn
+
+    arch = ArchConfig(layers=(LayerCfg("conv0", "conv1d", 4, 7, 2), LayerCfg("gap", "avgpool", 4),
+                              LayerCfg("out", "dense", 0)))  # fmt: skip
+    with pytest.raises(UnsupportedLayerError, match="layer 'gap': kind 'avgpool'"):
+        train_cnn(None, Preprocess(), TrainConfig(epochs=1), arch=arch)  # no data needed to fail
