@@ -205,14 +205,16 @@ def _energy(report: dict[str, Any]) -> str:
 
 
 def _training(t: dict[str, Any]) -> str:
-    hist = [h for h in t["history"] if "val_macro_f1" in h]
+    select = t.get("select", "macro_f1")
+    key = f"val_{select}"
+    hist = [h for h in t["history"] if key in h]
     text = f"{t['mode']}; batch {t['batch']}, peak learning rate {t['lr']}, seed {t['seed']}, "
     text += f"{t['seconds']} s."
     if hist:
-        best = max(hist, key=lambda h: h["val_macro_f1"])
+        best = max(hist, key=lambda h: h[key])
         text += (
-            f" Kept the epoch with the best validation macro F1 during training "
-            f"({best['val_macro_f1']:.3f}, fake-quantized forward)."
+            f" Kept the epoch with the best validation {select.replace('_', ' ')} during "
+            f"training ({best[key]:.3f})."
         )
     val = t["val_macro_f1"]
     text += (

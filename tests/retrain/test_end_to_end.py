@@ -125,3 +125,21 @@ def test_synthetic_classes_are_learnable(write_db, run_cli, tmp_path):
     assert status == 0, err
     report = json.loads((tmp_path / "reports" / "l" / "report.json").read_text())
     assert report["snn_int"]["accuracy"] > 0.9
+
+
+@pytest.mark.slow
+def test_mitdb_from_scratch_reproduces_the_shipped_model(mitdb_dir, run_cli, tmp_path):
+    """MIT-BIH inter-patient through this command, from scratch with the shipped model's
+    recipe: the same integers as model/artifacts/inter.json (about 1.5 min on 2 cores)."""
+    repo = Path(__file__).resolve().parents[2]
+    shipped = repo / "model" / "artifacts" / "inter.json"
+    status, _, err = run_cli(
+        "--db", str(mitdb_dir), "--base", str(shipped), "--from-scratch", "--name", "mit",
+        "--split-file", str(repo / "model" / "retrain" / "mitdb_inter.json"),
+    )  # fmt: skip
+    assert status == 0, err
+    report = json.loads((tmp_path / "reports" / "mit" / "report.json").read_text())
+    assert abs(report["snn_int"]["accuracy"] - report["base_snn_int"]["accuracy"]) <= 0.005
+    base, new = load_artifact(shipped), load_artifact(report["artifact"])
+    assert new.spec == base.spec
+    assert all(np.array_equal(new.tensors[k], base.tensors[k]) for k in base.tensors)
