@@ -15,7 +15,8 @@ intra-patient test beats instead of DS2), WAVE_BEAT.
    classifying its slice; every beat's class and output values are compared exactly with the
    golden model.
 4. A summary, `build/reports/sim.json` (atomic) and per-vector results in
-   `build/sim/run/results.npz`. Exit status 1 on any mismatch (the message names the first
+   `build/sim/run/<pid>/results.npz` (named in the report; the shard job files are kept only
+   when something failed). Exit status 1 on any mismatch (the message names the first
    mismatching beat's record, index and differing values), 2 when the model, the data or the
    RTL is missing.
 5. With WAVES=1, one more run of a single beat (WAVE_BEAT, default the first mismatch, else
@@ -83,7 +84,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--wave-beat", type=int, default=_env_int("WAVE_BEAT", None))
     ap.add_argument("--lanes", type=int, default=_env_int("LANES", HwConfig().lanes))
     ap.add_argument("--report", type=Path, default=REPORT)
-    ap.add_argument("--work", type=Path, default=WORK, help="job files and per-vector results")
+    # One directory per run: concurrent `make sim` runs (other people, other models) must not
+    # delete each other's shard files.
+    ap.add_argument(
+        "--work",
+        type=Path,
+        default=WORK / str(os.getpid()),
+        help="job files and per-vector results (default build/sim/run/<pid>)",
+    )
     return ap.parse_args(argv)
 
 
@@ -150,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     b = design.accelerator_build(art.spec, cfg)
     t_sim = time.perf_counter()
     shutil.rmtree(args.work, ignore_errors=True)
+    args.work = args.work.resolve()
     merged = run_sharded(b, art, vectors, args.work, jobs=args.jobs)
     sim_seconds = time.perf_counter() - t_sim
     # An independent check of the scoreboard: the golden model again, compared in numpy.
@@ -184,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             "saturated_updates": saturations(art, vectors.x, vectors.rr),
             "decision_ties": ties(art, vectors.x, vectors.rr),
         },
+        "results": str(args.work / "results.npz"),
         "jobs": args.jobs,
         "sim_seconds": round(sim_seconds, 2),
         "beats_per_second": round(len(vectors) / sim_seconds, 1),
@@ -204,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     if "waves" in report:
         print(f"waves: {report['waves']}")
+    if not (merged.mismatches or merged.failures):
+        for shard in args.work.glob("shard*"):
+            shutil.rmtree(shard)  # tens of MB of stimulus; nothing to debug
     for failure in merged.failures:
         print(f"make sim: {failure}", file=sys.stderr)
     if merged.mismatches or merged.failures:
