@@ -30,6 +30,11 @@ def bits_for(n: int) -> int:
     return max(1, (n - 1).bit_length())
 
 
+def count_bits(T: int) -> int:
+    """Width of a spike count 0..T: ceil(log2(T+1)) bits (at least 1)."""
+    return max(1, T.bit_length())
+
+
 @dataclass(frozen=True)
 class HwConfig:
     lanes: int = 8

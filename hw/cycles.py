@@ -17,6 +17,17 @@ operations of event e (output positions it touches x G_l)::
 
 so the cost is the lanes-parallel fire scans plus one cycle per synaptic operation per lane
 group: it scales with spikes and synaptic events, not with neurons x timesteps.
+
+With a sum-then-fire suffix (layers n_if..L-1) the IF prefix runs its T steps as above, except
+that the last IF layer pushes nothing until step T-1, where it pushes its spike counts (one
+event per neuron with a non-zero count, integrated by layer n_if during that scan); then each
+ssf layer scans once (G_l * P_l + 2 cycles), overlapped with the next ssf layer integrating one
+event per non-zero count (the same ops per event as a spike: the count multiply is in the
+accumulate cycle)::
+
+    cycles = input + sum_{t<T-1} sum_{l<n_if} scan_t(l)
+             + sum_{l<n_if-1} scan_{T-1}(l) + max(scan(n_if-1), counts into n_if)
+             + sum_{l>=n_if} max(G_l*P_l + 2, non-zero counts of l into l+1 + ~4)
 """
 
 from __future__ import annotations
@@ -84,6 +95,28 @@ def _scan(
     return max(end, syn.idle)
 
 
+def _counts(
+    artifact: Artifact, x: np.ndarray, rr: np.ndarray, trace: list, n_if: int
+) -> tuple[np.ndarray | None, dict[int, np.ndarray]]:
+    """The last IF layer's spike counts over the T steps (N, n_out) and, per ssf layer, which
+    neurons have a non-zero count (`golden.ssf_fire`, the golden model's own arithmetic)."""
+    spec = artifact.spec
+    counts = None
+    if n_if:
+        counts = sum(step[n_if - 1].astype(np.int64) for step in trace)
+    ssf: dict[int, np.ndarray] = {}
+    c = counts
+    for i in range(n_if, len(spec.layers)):
+        layer = spec.layers[i]
+        mat = golden.connection_matrix(layer, artifact.weight(layer)).T
+        xs = np.asarray(x, dtype=np.int64)
+        rrs = np.asarray(rr, dtype=np.int64).reshape(len(xs), spec.n_rr)
+        const = golden.constant_current(layer, artifact, xs, rrs)
+        _, c = golden.ssf_fire(c, mat, const, layer, spec.T)
+        ssf[i] = c > 0
+    return (None if counts is None else counts > 0), ssf
+
+
 def inference_cycles(
     artifact: Artifact, config: HwConfig, x: np.ndarray, rr: np.ndarray
 ) -> np.ndarray:
@@ -92,6 +125,8 @@ def inference_cycles(
     geos = [LayerGeometry(layer, config.lanes) for layer in spec.layers]
     ops = [fanout_ops(g) for g in geos]
     res = golden.run(artifact, x, rr, record=True)
+    n_if = sum(layer.neuron == "if" for layer in spec.layers)
+    counts, ssf_counts = _counts(artifact, x, rr, res.trace, n_if)
     x2 = np.asarray(x).reshape(len(x), -1)
     rr = np.asarray(rr).reshape(len(x), spec.n_rr)
     rr_layers = [g for g in geos if g.layer.rr_inputs]
@@ -108,11 +143,17 @@ def inference_cycles(
                 cyc = units[unit].load(cyc, n_ops)
             last = cyc
         t0 = max(last + 1, units["x"].idle, units["rr"].idle)
-        for step in res.trace:
-            for i, geo in enumerate(geos):
-                nxt = geos[i + 1] if i + 1 < len(geos) else None
+        for t, step in enumerate(res.trace):
+            for i in range(n_if):
+                geo, nxt = geos[i], geos[i + 1] if i + 1 < len(geos) else None
                 spikes = step[i][n]
+                if i == n_if - 1 and nxt is not None:  # feeds the ssf suffix: counts at the end
+                    spikes = counts[n] if t == len(res.trace) - 1 else np.zeros_like(spikes)
                 t0 += _scan(geo, nxt, ops[i + 1] if nxt else None, spikes)
+        for i in range(n_if, len(geos)):
+            nxt = geos[i + 1] if i + 1 < len(geos) else None
+            spikes = ssf_counts[i][n] if nxt is not None else np.zeros(1, dtype=bool)
+            t0 += _scan(geos[i], nxt, ops[i + 1] if nxt else None, spikes)
         # RESULT opens the port in the cycle the last scan ends; cycles count from 1.
         out[n] = t0
     return out

@@ -18,6 +18,21 @@ Operations, one at a time, chosen by the sequencer:
   (G*P + 1 cycles). `o_spike.ready` is not waited for: the shared queue is deep enough for a
   whole scan (`hw/event_queue.py`). In the last step an output layer also streams its new
   membranes to the decision unit on `o_values` (always ready while a result is pending).
+
+Sum-then-fire (`docs/arithmetic.md`, "Sum-then-fire layers"):
+
+- The last IF layer in front of an ssf suffix (`counts_out`) keeps a `count` memory (G*P words
+  of `lanes` x ceil(log2(T+1)) bits, cleared by init): every fire scan adds its spikes,
+  `count[a] += spikes`, and pushes nothing in steps 0..T-2; in the last step it pushes
+  `(g, p, mask = count != 0, counts)` for every group with a non-zero count, so the ssf layer
+  behind it integrates one event per non-zero count, overlapped with this scan as usual.
+- An ssf layer runs one fire scan per inference (`hw/neuron.py`): `vw` holds `v_init + acc`,
+  the fire unit computes `V = sat(vw + T*(bias + cin))` and `count = clip(V >> k, 0, T)` and
+  the layer pushes `(g, p, count != 0, counts)`; an ssf output layer streams `V` to the
+  decision unit. `k` is a `reset_less` register written when the threshold is loaded: a priority
+  encoder takes the highest set bit of the loaded value (the spec guarantees a power of two, so
+  this is exactly log2(threshold)); with `rom` it is a constant. An ssf layer keeps no
+  threshold register.
 """
 
 from __future__ import annotations
@@ -30,7 +45,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from hw.config import LayerGeometry, bits_for
+from hw.config import LayerGeometry, bits_for, count_bits
 from hw.decision import values_layout
 from hw.neuron import FireUnit
 from hw.synapse import SynapseUnit
@@ -67,7 +82,8 @@ class LayerUnit(wiring.Component):
     """Parameters: `geo`, `prev` (None for the input layer), the event layouts `entry`,
     `value`, `init_bits` (width of the shared init address), `tensors` (a dict with `weight`,
     `bias`, `rr_weight`, `threshold`, `v_init` to bake in as ROM, or None for a loadable
-    layer)."""
+    layer), `T` (timesteps), `counts_out` (this is the last IF layer and feeds an ssf layer:
+    count its spikes and push them as counts in the last step)."""
 
     def __init__(
         self,
@@ -77,10 +93,16 @@ class LayerUnit(wiring.Component):
         value: data.StructLayout,
         init_bits: int,
         tensors: dict | None = None,
+        T: int = 1,
+        counts_out: bool = False,
     ) -> None:
         self._geo, self._prev = geo, prev
         self._entry, self._value = entry, value
         self._tensors = tensors
+        self._T, self._counts_out = T, counts_out
+        self._ssf = geo.layer.neuron == "ssf"
+        if counts_out and (self._ssf or not geo.layer.fires or "counts" not in entry.members):
+            raise ValueError("only a firing IF layer with count entries can feed an ssf layer")
         layer, lanes = geo.layer, geo.lanes
         members = {
             "init": In(1),
@@ -128,7 +150,7 @@ class LayerUnit(wiring.Component):
             return mem
 
         m.submodules.synapse = syn = SynapseUnit(geo, self._prev, self._entry, self._value)
-        m.submodules.fire = fire = FireUnit(geo)
+        m.submodules.fire = fire = FireUnit(geo, self._T)
         if self._prev is not None:
             wiring.connect(m, wiring.flipped(self.i_spike), syn.i_spike)
         if geo.has_cin:
@@ -144,11 +166,17 @@ class LayerUnit(wiring.Component):
         if layer.rr_inputs:
             rr_mem = memory("rr_weight", wshape, geo.rr_depth, self._rom("rr_weight"))
         mb = layer.membrane_bits
+        kbits = bits_for(mb)
         if rom:
-            threshold = Const(int(self._tensors["threshold"]), signed(mb))
+            th = int(self._tensors["threshold"])
+            threshold = Const(th, signed(mb))
+            shift = Const(th.bit_length() - 1, kbits)
             v_init = Const(int(self._tensors["v_init"]), signed(mb))
         else:
-            threshold = Signal(signed(mb), reset_less=True)
+            if self._ssf:  # the shift k, log2 of the loaded power-of-two threshold
+                shift = Signal(kbits, reset_less=True)
+            else:
+                threshold = Signal(signed(mb), reset_less=True)
             v_init = Signal(signed(mb), reset_less=True)
             for field, mem in (
                 (Field.WEIGHT, w_mem),
@@ -164,7 +192,13 @@ class LayerUnit(wiring.Component):
                 with m.If(self.ld_en & (self.ld_field == field)):
                     m.d.comb += wp.en.eq(Const(1, lanes) << self.ld_lane)
             with m.If(self.ld_en & (self.ld_field == Field.THRESHOLD)):
-                m.d.sync += threshold.eq(self.ld_data)
+                if self._ssf:
+                    # Priority encoder at load time: the highest set bit of the threshold.
+                    for b in range(mb - 1):
+                        with m.If(self.ld_data[b]):
+                            m.d.sync += shift.eq(b)
+                else:
+                    m.d.sync += threshold.eq(self.ld_data)
             with m.If(self.ld_en & (self.ld_field == Field.V_INIT)):
                 m.d.sync += v_init.eq(self.ld_data)
         w_rd = w_mem.read_port()
@@ -187,7 +221,10 @@ class LayerUnit(wiring.Component):
             c_rd = c_mem.read_port(transparent_for=(c_wr,))
             m.d.comb += [syn.c_data.eq(c_rd.data), fire.cin.eq(c_rd.data)]
         m.d.comb += [syn.v_data.eq(v_rd.data), fire.vw.eq(v_rd.data), fire.bias.eq(b_rd.data)]
-        m.d.comb += fire.threshold.eq(threshold)
+        if self._ssf:
+            m.d.comb += fire.shift.eq(shift)
+        else:
+            m.d.comb += fire.threshold.eq(threshold)
 
         # Fire scan: address counters, then one registered stage in front of the fire unit.
         scan = Signal()
@@ -215,16 +252,41 @@ class LayerUnit(wiring.Component):
         full = (1 << lanes) - 1
         m.d.comb += fire.lane_mask.eq(Mux(f_g == G - 1, geo.lane_mask(G - 1), full))
 
-        if layer.fires:
+        cnt_wr = None
+        if self._counts_out:
+            # Spike counts over the T steps; pushed as (address, count) in the last step.
+            cb = count_bits(self._T)
+            cnt_mem = memory("count", data.ArrayLayout(cb, lanes), depth, [])
+            cnt_wr = cnt_mem.write_port()
+            cnt_rd = cnt_mem.read_port()
+            m.d.comb += cnt_rd.addr.eq(sa)
+            cnt_new = Signal(data.ArrayLayout(cb, lanes))
+            nz = Signal(lanes)
+            for j in range(lanes):
+                m.d.comb += [
+                    cnt_new[j].eq(cnt_rd.data[j] + fire.spikes[j]),
+                    nz[j].eq(cnt_new[j] != 0),
+                ]
+            m.d.comb += [
+                self.o_spike.valid.eq(f_valid & self.last_step & (nz != 0)),
+                self.o_spike.payload.g.eq(f_g),
+                self.o_spike.payload.p.eq(f_p),
+                self.o_spike.payload.mask.eq(nz),
+                self.o_spike.payload.counts.eq(cnt_new),
+            ]
+        elif layer.fires:
             m.d.comb += [
                 self.o_spike.valid.eq(f_valid & (fire.spikes != 0)),
                 self.o_spike.payload.g.eq(f_g),
                 self.o_spike.payload.p.eq(f_p),
                 self.o_spike.payload.mask.eq(fire.spikes),
             ]
+            if self._ssf:
+                m.d.comb += self.o_spike.payload.counts.eq(fire.counts)
         else:
+            # An IF output layer reports its last step; an ssf one its only scan.
             m.d.comb += [
-                self.o_values.valid.eq(f_valid & self.last_step),
+                self.o_values.valid.eq(f_valid & (1 if self._ssf else self.last_step)),
                 self.o_values.payload.last.eq(f_addr == depth - 1),
             ]
             for j in range(lanes):
@@ -242,6 +304,11 @@ class LayerUnit(wiring.Component):
                 m.d.comb += v_wr.data[j].eq(fire.v_new[j])
         with m.Else():
             m.d.comb += [v_wr.addr.eq(syn.wr_addr), v_wr.en.eq(syn.v_we), v_wr.data.eq(syn.v_wdata)]
+        if cnt_wr is not None:
+            with m.If(self.init & in_range):
+                m.d.comb += [cnt_wr.addr.eq(self.init_addr), cnt_wr.en.eq(1), cnt_wr.data.eq(0)]
+            with m.Elif(f_valid):
+                m.d.comb += [cnt_wr.addr.eq(f_addr), cnt_wr.en.eq(1), cnt_wr.data.eq(cnt_new)]
         if c_wr is not None:
             with m.If(self.init & in_range):
                 m.d.comb += [c_wr.addr.eq(self.init_addr), c_wr.en.eq(1), c_wr.data.eq(0)]

@@ -11,6 +11,11 @@ One inference (`docs/arithmetic.md` §2 and `hw/README.md`)::
         FIRE l   fire_start[l] (in the cycle of the state change), then, while layer l scans,
                  route the queue to layer l+1, which integrates the spikes as they come;
                  leave when the scan is over, the queue empty and layer l+1 idle
+    for l in n_if..L-1 (the sum-then-fire suffix, if any), once:
+        FIRE l   as above; the last IF layer pushed its spike counts in step T-1 and layer n_if
+                 integrated them during that scan, so each ssf layer fires once, its counts
+                 integrated by the next ssf layer while it scans (an all-ssf model goes from
+                 INPUT straight to the ssf layers: no timestep loop at all)
     RESULT   the output layer streamed its last-step membranes into the decision unit; wait
              until the result is taken (`done`), then INIT again
 
@@ -179,13 +184,27 @@ class Sequencer(wiring.Component):
                 with m.If((ns == n_samples) & (nr == n_rr) & all_idle):
                     m.d.sync += [t.eq(0), clean.eq(0)]
                     start(0)
+            n_if = sum(g.layer.neuron == "if" for g in geos)  # ssf layers are a suffix
             for i in range(L):
                 with m.State(f"FIRE{i}"):
-                    if i < L - 1:
+                    if i == n_if - 1 and i < L - 1:
+                        # The last IF layer: the ssf layer behind it takes its counts in the
+                        # last step; then the ssf suffix runs once.
+                        m.d.comb += [self.routing.eq(1), self.route.eq(i + 1)]
+                        with m.If(~self.fire_busy[i] & self.queue_empty & self.idle[i + 1]):
+                            with m.If(t == T - 1):
+                                start(i + 1)
+                            with m.Else():
+                                m.d.sync += t.eq(t + 1)
+                                start(0)
+                    elif i < L - 1:
                         # Layer i+1 integrates the spikes while layer i is still scanning.
                         m.d.comb += [self.routing.eq(1), self.route.eq(i + 1)]
                         with m.If(~self.fire_busy[i] & self.queue_empty & self.idle[i + 1]):
                             start(i + 1)
+                    elif n_if < L:
+                        with m.If(~self.fire_busy[i]):
+                            m.next = "RESULT"
                     else:
                         with m.If(~self.fire_busy[i]):
                             with m.If(t == T - 1):

@@ -19,6 +19,15 @@ Fan-out of one presynaptic neuron, then one operation per (position, channel gro
     spike:          vw[g, p]  += W[...]              (the spike-driven acc, exact)
     sample or RR:   cin[g, p] += W[...] * value      (the constant current, exact)
 
+Sum-then-fire (`layer.neuron == "ssf"`): a spike entry carries the count c (1..T) of every
+lane (`entry_layout(cbits=...)`), and one operation does `vw[g, p] += W[...] * c` — one weight
+read per non-zero count instead of one per spike. The count multiply is a small multiplier per
+lane, `weight_bits` x `cbits` (cbits = ceil(log2(T+1)), 4 bits at T = 8): cbits-1 adders of
+about weight_bits+cbits bits each, in the same cycle as the accumulate, so the unit keeps one
+operation per cycle and no extra control. A serial shift-add would cost cbits cycles per
+operation (a 4x slower ssf phase at T = 8) and still needs an adder and a shifter per lane;
+with counts this narrow the parallel multiplier is the cheaper point in cycles x area.
+
 `vw` holds `V + acc` in a width that cannot overflow and `cin` the input current without bias
 (`LayerGeometry`), so the saturation stays where the golden model has it: once, at fire time.
 
@@ -33,18 +42,23 @@ event or operation is in flight.
 
 from __future__ import annotations
 
-from amaranth.hdl import Elaboratable, Module, Signal, signed
+from amaranth.hdl import Elaboratable, Module, Shape, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from hw.config import LayerGeometry, bits_for, conv_fanout
 
 
-def entry_layout(lanes: int, max_groups: int, max_positions: int) -> data.StructLayout:
-    """A queue entry: the spikes of one neuron group of one fire-scan step."""
-    return data.StructLayout(
-        {"g": bits_for(max_groups), "p": bits_for(max_positions), "mask": lanes}
-    )
+def entry_layout(
+    lanes: int, max_groups: int, max_positions: int, cbits: int = 0
+) -> data.StructLayout:
+    """A queue entry: the spikes of one neuron group of one fire-scan step. With `cbits` > 0
+    (a model with sum-then-fire layers fed by spikes) the entry also carries the spike count of
+    every lane (`counts`, 0..T, `cbits` bits each; `mask` is then `counts != 0`)."""
+    fields = {"g": bits_for(max_groups), "p": bits_for(max_positions), "mask": lanes}
+    if cbits:
+        fields["counts"] = data.ArrayLayout(cbits, lanes)
+    return data.StructLayout(fields)
 
 
 def value_layout(index_count: int, value_bits: int) -> data.StructLayout:
@@ -88,6 +102,10 @@ class SynapseUnit(wiring.Component):
         if geo.has_cin:
             members["i_value"] = In(stream.Signature(value))
         self._value_bits = value.members["value"].width if geo.has_cin else 1
+        # Sum-then-fire layers fed by spikes multiply each weight by the presynaptic count.
+        self._counted = prev is not None and layer.neuron == "ssf"
+        if self._counted and "counts" not in entry.members:
+            raise ValueError("an ssf layer fed by spikes needs entries with counts")
         super().__init__(members)
 
     def elaborate(self, platform: object) -> Elaboratable:
@@ -107,6 +125,12 @@ class SynapseUnit(wiring.Component):
             with m.If(e_mask[j]):
                 m.d.comb += low.eq(j)
         rest = e_mask & (e_mask - 1)
+        if self._counted:
+            cshape = self.i_spike.payload.counts.shape()
+            e_counts = Signal(cshape)
+            cb = Shape.cast(cshape.elem_shape).width
+        else:
+            cb = 1
 
         # Stage 2: the address generator.
         active = Signal()
@@ -124,6 +148,7 @@ class SynapseUnit(wiring.Component):
         d_valid, d_val, d_rr = Signal(), Signal(), Signal()
         d_value = Signal(signed(self._value_bits))
         d_w, d_t, d_n = Signal(wbits), Signal(tbits), Signal(range(P + 2))
+        count, d_count = Signal(cb), Signal(cb)  # the walked lane's spike count (ssf)
 
         def conv_decode(i: object, c_base: object) -> None:
             # Output positions and kernel taps of input position i: a constant table.
@@ -141,6 +166,8 @@ class SynapseUnit(wiring.Component):
             m.d.comb += self.i_spike.ready.eq(~e_valid | (take_spike & (rest == 0)))
             with m.If(e_valid):
                 m.d.comb += [d_valid.eq(1), take_spike.eq(can_load)]
+                if self._counted:
+                    m.d.comb += d_count.eq(e_counts[low])
                 if layer.kind == "conv1d":
                     conv_decode(e_p, c * layer.kernel)
                 else:
@@ -156,6 +183,8 @@ class SynapseUnit(wiring.Component):
                     e_p.eq(self.i_spike.payload.p),
                     e_mask.eq(self.i_spike.payload.mask),
                 ]
+                if self._counted:
+                    m.d.sync += e_counts.eq(self.i_spike.payload.counts)
         if geo.has_cin:
             ev = self.i_value.payload
             m.d.comb += self.i_value.ready.eq(can_load & ~e_valid)
@@ -191,6 +220,7 @@ class SynapseUnit(wiring.Component):
                 is_val.eq(d_val),
                 is_rr.eq(d_rr),
                 value.eq(d_value),
+                count.eq(d_count),
                 w_addr.eq(d_w),
                 w_row.eq(d_w),
                 t_addr.eq(d_t),
@@ -204,8 +234,10 @@ class SynapseUnit(wiring.Component):
         op_valid, op_val, op_rr = Signal(), Signal(), Signal()
         op_value = Signal(signed(self._value_bits))
         op_t = Signal(tbits)
+        op_count = Signal(cb)
         m.d.sync += [
             op_valid.eq(active),
+            op_count.eq(count),
             op_val.eq(is_val),
             op_rr.eq(is_rr),
             op_value.eq(value),
@@ -215,7 +247,10 @@ class SynapseUnit(wiring.Component):
         if prev is not None:  # the input layer has no spike input: no membrane adders
             m.d.comb += self.v_we.eq(op_valid & ~op_val)
             for j in range(lanes):
-                m.d.comb += self.v_wdata[j].eq(self.v_data[j] + self.w_data[j])
+                if self._counted:  # weight x count: a weight_bits x cbits multiplier per lane
+                    m.d.comb += self.v_wdata[j].eq(self.v_data[j] + self.w_data[j] * op_count)
+                else:
+                    m.d.comb += self.v_wdata[j].eq(self.v_data[j] + self.w_data[j])
         if geo.has_cin:
             m.d.comb += self.c_we.eq(op_valid & op_val)
             for j in range(lanes):

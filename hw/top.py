@@ -2,7 +2,8 @@
 
 Block diagram and dataflow: `hw/README.md`. Ports: exactly `hw/interface.py` (Verilog module
 `hw.interface.TOP`). Submodules, named by role: `sequencer`, `queue`, `layer0..layer{L-1}`,
-`decision`, `loader` (absent with `HwConfig(rom=True)`).
+`decision`, `loader` (absent with `HwConfig(rom=True)`). Sum-then-fire layers (`hw/README.md`)
+use the same blocks; the last IF layer in front of them gains a `count` memory.
 
 Wiring: the sequencer feeds input-current events to the layers that have a `cin` memory and runs
 init / integrate / fire; the firing layer's spike entries go into the one shared event queue,
@@ -16,7 +17,7 @@ from amaranth.hdl import Elaboratable, Module, signed, unsigned
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.config import HwConfig, LayerGeometry, rejected
+from hw.config import HwConfig, LayerGeometry, count_bits, rejected
 from hw.decision import Decision
 from hw.event_queue import EventQueue
 from hw.interface import ResultLayout
@@ -70,6 +71,12 @@ class Accelerator(wiring.Component):
             members["i_rr"] = In(stream.Signature(unsigned(pre.rr_bits)))
         super().__init__(members)
 
+    def entry_count_bits(self) -> int:
+        """Bits of each lane's spike count in a queue entry: ceil(log2(T+1)) when an ssf layer
+        is fed by spikes, else 0 (IF-only models keep their (g, p, mask) entries)."""
+        layers = self.spec.layers
+        return count_bits(self.spec.T) if any(la.neuron == "ssf" for la in layers[1:]) else 0
+
     def weight_memory_bytes(self) -> int:
         return sum(g.weight_bytes() for g in self.geometries)
 
@@ -92,7 +99,9 @@ class Accelerator(wiring.Component):
             lanes,
             max((g.groups for g in firing), default=1),
             max((g.positions for g in firing), default=1),
+            self.entry_count_bits(),
         )
+        n_if = sum(g.layer.neuron == "if" for g in geos)  # ssf layers are a suffix
         m.submodules.sequencer = seq = Sequencer(self.spec, lanes)
         queue_depth = max((g.depth for g in firing), default=1)
         m.submodules.queue = queue = EventQueue(entry, queue_depth)
@@ -106,6 +115,8 @@ class Accelerator(wiring.Component):
                 seq.value_shape,
                 len(seq.init_addr),
                 self._rom_tensors(i),
+                T=self.spec.T,
+                counts_out=i == n_if - 1 and i < len(geos) - 1,
             )
             m.submodules[f"layer{i}"] = unit
             layers.append(unit)

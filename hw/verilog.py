@@ -166,7 +166,8 @@ def synthesize(vfile: Path, workdir: Path) -> dict:
 
 def memory_bits(dut: Accelerator) -> int:
     """Bits in every memory of the design: weights, RR weights, biases, membranes, input
-    current and the event queue (the `$mem_v2` macros Yosys keeps)."""
+    current, spike counts (ssf) and the event queue (the `$mem_v2` macros Yosys keeps)."""
+    from hw.config import count_bits
     from hw.synapse import entry_layout
 
     lanes = dut.config.lanes
@@ -178,8 +179,17 @@ def memory_bits(dut: Accelerator) -> int:
         total += g.depth * lanes * g.vw_bits
         if g.has_cin:
             total += g.depth * lanes * g.cin_bits
+    n_if = sum(g.layer.neuron == "if" for g in dut.geometries)
+    if 0 < n_if < len(dut.geometries):  # the last IF layer's spike counts (ssf suffix)
+        g = dut.geometries[n_if - 1]
+        total += g.depth * lanes * count_bits(dut.spec.T)
     firing = dut.geometries[:-1]
-    entry = entry_layout(lanes, max(g.groups for g in firing), max(g.positions for g in firing))
+    entry = entry_layout(
+        lanes,
+        max(g.groups for g in firing),
+        max(g.positions for g in firing),
+        dut.entry_count_bits(),
+    )
     total += max(g.depth for g in firing) * entry.size
     return total
 

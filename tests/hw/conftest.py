@@ -126,3 +126,45 @@ def sibling_factory() -> Callable[..., Artifact]:
 @pytest.fixture
 def beats_factory() -> Callable[..., tuple]:
     return random_beats
+
+
+def ssf_artifact(name: str, seed: int = 0, n_ssf: int | None = None) -> Artifact:
+    """A random artifact of shape `name` whose last `n_ssf` layers are sum-then-fire (all of
+    them when None): power-of-two thresholds (the largest power of two not above the drawn
+    one), `v_init = threshold / 2`, widths re-derived (an ssf acc spans T steps)."""
+    from model.artifact import derive_widths
+
+    kwargs = dict(DEFAULT_SHAPE) if name == "default" else dict(SHAPES[name])
+    if n_ssf is None:
+        a = random_artifact(np.random.default_rng(seed), neuron="ssf", **kwargs)
+        if name == "default":
+            a = _real_front_end(a)
+        return a
+    a = make_artifact(name, seed)
+    spec = a.spec
+    layers = list(spec.layers)
+    for i in range(len(layers) - n_ssf, len(layers)):
+        la = layers[i]
+        th = 1 << (la.threshold.bit_length() - 1)
+        la = dataclasses.replace(la, neuron="ssf", threshold=th, v_init=th // 2)
+        layers[i] = dataclasses.replace(la, **derive_widths(la, spec.preprocess, spec.T, a.tensors))
+    out = Artifact(
+        spec=dataclasses.replace(spec, layers=tuple(layers)),
+        tensors=a.tensors,
+        meta={"origin": "ssf_artifact"},
+    )
+    out.validate()
+    return out
+
+
+def _real_front_end(a: Artifact) -> Artifact:
+    pre = Preprocess(input_bits=12, rr_features=DEFAULT_SHAPE["rr_features"])
+    assert pre.n_samples == a.spec.preprocess.n_samples
+    a = Artifact(spec=dataclasses.replace(a.spec, preprocess=pre), tensors=a.tensors, meta=a.meta)
+    a.validate()
+    return a
+
+
+@pytest.fixture
+def ssf_factory() -> Callable[..., Artifact]:
+    return ssf_artifact
