@@ -37,6 +37,7 @@ from model.spec import DECISIONS, RR_FEATURES, LayerSpec, signed_range
 FILES = ("snn_config.h", "snn_model.h", "snn_image.h", "snn_weights.bin")
 MAX_DIM = 0xFFFF  # descriptor fields are uint16_t
 MAX_SHIFT = 31  # shifts of 32-bit RR values must stay inside int64_t
+NEURON_CODES = {"if": "SNN_NEURON_IF", "ssf": "SNN_NEURON_SSF"}  # snn_types.h
 
 
 class FirmwareError(ValueError):
@@ -61,7 +62,7 @@ def check_expressible(artifact: Artifact, hardware_id: int | None = None) -> Non
         )
     if len(spec.classes) > 255:
         raise FirmwareError(f"{len(spec.classes)} classes: the C result holds a uint8_t class")
-    if spec.T > MAX_DIM:
+    if spec.T > MAX_DIM:  # also: an ssf spike count (0..T) is a uint16_t
         raise FirmwareError(f"T={spec.T} exceeds {MAX_DIM}")
     pre = spec.preprocess
     for name in ("input_shift", "ratio_shift", "rr_shift"):
@@ -76,7 +77,7 @@ def check_expressible(artifact: Artifact, hardware_id: int | None = None) -> Non
         if layer.name in names:
             raise FirmwareError(f"{where}: duplicate layer name")
         names.add(layer.name)
-        if layer.kind not in ("conv1d", "dense") or layer.neuron != "if":
+        if layer.kind not in ("conv1d", "dense") or layer.neuron not in NEURON_CODES:
             raise FirmwareError(f"{where}: {layer.kind}/{layer.neuron} has no C implementation")
         dims = (layer.in_channels, layer.in_length, layer.out_channels, layer.out_length)
         if max(*dims, layer.kernel, layer.stride, layer.rr_inputs, layer.n_out) > MAX_DIM:
@@ -106,6 +107,16 @@ def _layer_arrays(artifact: Artifact, i: int, layer: LayerSpec) -> tuple[str, li
     return "".join(text), tensors
 
 
+def count_neurons(spec) -> int:
+    """Size of the reference's spike-count buffers: the widest of the last IF layer and the ssf
+    layers (1 for an all-IF model, so an IF build pays no RAM for ssf)."""
+    layers = spec.layers
+    n_if = sum(lay.neuron == "if" for lay in layers)
+    if n_if == len(layers):
+        return 1
+    return max(lay.n_out for lay in layers[max(0, n_if - 1) :])
+
+
 def config_header(artifact: Artifact) -> str:
     spec, pre = artifact.spec, artifact.spec.preprocess
     layout = ResultLayout.of(spec)
@@ -131,6 +142,7 @@ def config_header(artifact: Artifact) -> str:
         ("SNN_MAX_NEURONS", max(lay.n_out for lay in layers)),
         ("SNN_TOTAL_NEURONS", sum(lay.n_out for lay in layers)),
         ("SNN_CONST_NEURONS", max(1, const_neurons)),
+        ("SNN_COUNT_NEURONS", count_neurons(spec)),
         ("SNN_PRE_FS", pre.fs),
         ("SNN_PRE_GAIN_MILLI", round(pre.gain * 1000)),
         ("SNN_PRE_BEFORE", pre.before),
@@ -154,6 +166,7 @@ def config_header(artifact: Artifact) -> str:
     for i, layer in enumerate(layers):  # documentation for the reader and for RTL cross-checks
         for field in ("weight_bits", "bias_bits", "acc_bits", "const_bits", "membrane_bits"):
             pairs.append((f"SNN_L{i}_{field.upper()}", getattr(layer, field)))
+        pairs.append((f"SNN_L{i}_NEURON", NEURON_CODES[layer.neuron]))
     classes = ", ".join(cemit.c_string(c) for c in spec.classes)
     codes = "\n".join(
         f"#define SNN_RR_{name.upper():<11} {i}" for i, name in enumerate(RR_FEATURES)
@@ -181,7 +194,7 @@ def model_header(artifact: Artifact) -> str:
         kind = "SNN_CONV1D" if layer.kind == "conv1d" else "SNN_DENSE"
         descriptors.append(
             f"    {{ {cemit.c_string(layer.name)}, {kind}, {int(layer.source == 'input')}, "
-            f"{int(layer.fires)}, {layer.membrane_bits},\n"
+            f"{int(layer.fires)}, {layer.membrane_bits}, {NEURON_CODES[layer.neuron]},\n"
             f"      {layer.in_channels}, {layer.in_length}, {layer.out_channels}, "
             f"{layer.out_length}, {layer.kernel}, {layer.stride}, {layer.rr_inputs},\n"
             f"      {cemit.c_int(layer.threshold, 'int32_t')}, "
@@ -196,9 +209,9 @@ def model_header(artifact: Artifact) -> str:
         + "#ifndef SNN_MODEL_H\n#define SNN_MODEL_H\n\n"
         + '#include "snn_config.h"\n#include "snn_types.h"\n\n'
         + "\n".join(arrays)
-        + "\n/* name, kind, from_input, fires, membrane_bits, in_channels, in_length, out_channels,"
-        + "\n * out_length, kernel, stride, rr_inputs, threshold, v_init, v_offset, c_offset,"
-        + "\n * weight, bias, rr_weight */\n"
+        + "\n/* name, kind, from_input, fires, membrane_bits, neuron, in_channels, in_length,"
+        + "\n * out_channels, out_length, kernel, stride, rr_inputs, threshold, v_init, v_offset,"
+        + "\n * c_offset, weight, bias, rr_weight */\n"
         + "static const snn_layer_t snn_layers[SNN_N_LAYERS] = {\n"
         + ",\n".join(descriptors)
         + "\n};\n\nstatic const snn_model_t snn_model = { snn_layers };\n"

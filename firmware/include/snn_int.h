@@ -23,6 +23,15 @@ static inline int64_t snn_floor_shr(int64_t a, unsigned k)
     return snn_floor_div(a, (int64_t)1 << k);
 }
 
+/* floor(log2(v)) for v >= 1: the shift k of a power-of-two threshold 2^k. */
+static inline unsigned snn_log2_floor(uint32_t v)
+{
+    unsigned k = 0;
+    while (v >>= 1)
+        k++;
+    return k;
+}
+
 /* Clamp to [lo, hi]: the one saturation rule of the flow. */
 static inline int64_t snn_clamp(int64_t v, int64_t lo, int64_t hi)
 {

@@ -37,7 +37,11 @@ typedef struct {
 
 enum { SNN_DENSE = 0, SNN_CONV1D = 1 };
 
+/* Neuron mode (model/spec.py NEURONS): integrate-and-fire every step, or sum-then-fire once. */
+enum { SNN_NEURON_IF = 0, SNN_NEURON_SSF = 1 };
+
 /* One layer, as model/spec.py LayerSpec. Neurons are channel-major: n = c * out_length + p.
+ * neuron: SNN_NEURON_IF or SNN_NEURON_SSF (ssf layers form a suffix; threshold = 2^k);
  * v_offset: first membrane of this layer in the reference's membrane buffer;
  * c_offset: first constant current in its constant buffer, -1 if the layer's constant current
  * is just the bias (no input samples, no RR inputs). */
@@ -47,6 +51,7 @@ typedef struct {
     uint8_t from_input;
     uint8_t fires;
     uint8_t membrane_bits;
+    uint8_t neuron;
     uint16_t in_channels, in_length, out_channels, out_length, kernel, stride, rr_inputs;
     int32_t threshold, v_init;
     uint32_t v_offset;
