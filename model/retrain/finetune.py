@@ -44,6 +44,12 @@ SCRATCH_CNN_EPOCHS, SCRATCH_SNN_EPOCHS = 12, 3  # when the base's meta records n
 
 def arch_from_spec(spec: ModelSpec) -> ArchConfig:
     """The CNN architecture whose conversion has the shapes of `spec` (or `RetrainError`)."""
+    other = [lay.name for lay in spec.layers if lay.neuron != "if"]
+    if other:
+        raise RetrainError(
+            f"the base artifact's layers {other} are not integrate-and-fire neurons; the SNN "
+            "fine-tuner (model/snn_finetune.py) models IF only: retrain with model/train.py"
+        )
     dense = [i for i, lay in enumerate(spec.layers) if lay.kind == "dense"]
     rr_at = [i for i, lay in enumerate(spec.layers) if lay.rr_inputs]
     if spec.n_rr and rr_at != dense[:1]:

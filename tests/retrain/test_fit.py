@@ -51,3 +51,12 @@ def test_rr_on_another_layer_cannot_be_trained(base_artifact):
     spec = dataclasses.replace(base.spec, layers=tuple(layers))
     with pytest.raises(RetrainError, match="only feed them to the first dense layer"):
         arch_from_spec(spec)
+
+
+def test_non_if_neurons_are_refused(base_artifact):
+    base = load_artifact(base_artifact)
+    layers = list(base.spec.layers)
+    layers[1] = dataclasses.replace(layers[1], neuron="ssf")
+    spec = dataclasses.replace(base.spec, layers=tuple(layers))
+    with pytest.raises(RetrainError, match=r"\['conv1'\] are not integrate-and-fire"):
+        arch_from_spec(spec)
