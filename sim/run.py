@@ -15,7 +15,7 @@ intra-patient test beats instead of DS2), WAVE_BEAT.
    classifying its slice; every beat's class and output values are compared exactly with the
    golden model.
 4. A summary, `build/reports/sim.json` (atomic) and per-vector results in
-   `build/sim/run/<pid>/results.npz` (named in the report; the shard job files are kept only
+   `build/sim/run/run-<random>/results.npz` (named in the report; the shard job files are kept only
    when something failed). Exit status 1 on any mismatch (the message names the first
    mismatching beat's record, index and differing values), 2 when the model, the data or the
    RTL is missing.
@@ -30,6 +30,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -84,13 +85,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--wave-beat", type=int, default=_env_int("WAVE_BEAT", None))
     ap.add_argument("--lanes", type=int, default=_env_int("LANES", HwConfig().lanes))
     ap.add_argument("--report", type=Path, default=REPORT)
-    # One directory per run: concurrent `make sim` runs (other people, other models) must not
-    # delete each other's shard files.
     ap.add_argument(
         "--work",
         type=Path,
-        default=WORK / str(os.getpid()),
-        help="job files and per-vector results (default build/sim/run/<pid>)",
+        default=WORK,
+        help="each run makes its own new directory in here (default build/sim/run)",
     )
     return ap.parse_args(argv)
 
@@ -125,7 +124,6 @@ def stats(cycles: np.ndarray) -> dict:
 def waves(art: Artifact, cfg: HwConfig, vectors: Vectors, beat: int, work: Path) -> Path:
     """Re-run one vector on a traced build; return the VCD file."""
     b = design.accelerator_build(art.spec, cfg, name="accel-waves", waves=True)
-    shutil.rmtree(work, ignore_errors=True)
     job = Job(work, ResultLayout.of(art.spec))
     job.load(art)
     job.classify(art, vectors[beat : beat + 1], fail_on_mismatch=False)
@@ -157,8 +155,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     b = design.accelerator_build(art.spec, cfg)
     t_sim = time.perf_counter()
-    shutil.rmtree(args.work, ignore_errors=True)
-    args.work = args.work.resolve()
+    # A new directory per run, inside --work: concurrent runs (other people, other models) never
+    # touch each other's files, and nothing this run did not create is ever deleted.
+    args.work.mkdir(parents=True, exist_ok=True)
+    args.work = Path(tempfile.mkdtemp(prefix="run-", dir=args.work)).resolve()
     merged = run_sharded(b, art, vectors, args.work, jobs=args.jobs)
     sim_seconds = time.perf_counter() - t_sim
     # An independent check of the scoreboard: the golden model again, compared in numpy.
