@@ -7,6 +7,10 @@ Memories (`LayerGeometry` gives depths and address layouts; every word is `lanes
     cin                       constant input current without bias (input layer and RR layers)
     threshold, v_init         registers, `reset_less` so a synchronous reset keeps the model
 
+Every read port is enabled only in the cycle before its data is used (synchronous read; the
+data holds while `en` is low): weight/rr_weight for an active synapse operation, vw/cin for
+the fire scan or the synapse's read-modify-write, bias (and count) for the fire scan.
+
 Operations, one at a time, chosen by the sequencer:
 
 - init (`init`, `init_addr` swept over 0..max depth-1): `vw = v_init`, `cin = 0`.
@@ -201,11 +205,26 @@ class LayerUnit(wiring.Component):
                     m.d.sync += threshold.eq(self.ld_data)
             with m.If(self.ld_en & (self.ld_field == Field.V_INIT)):
                 m.d.sync += v_init.eq(self.ld_data)
+        # Read ports are enabled only in the cycle before their data is used (synchronous
+        # read: `en` in cycle n gives `data` in n+1, which holds while `en` is low), each
+        # enable a named net: the power model counts its high cycles as reads.
+        w_rd_en = Signal()
         w_rd = w_mem.read_port()
-        m.d.comb += [w_rd.addr.eq(syn.w_addr), syn.w_data.eq(w_rd.data)]
+        m.d.comb += [
+            w_rd_en.eq(syn.w_ren),
+            w_rd.en.eq(w_rd_en),
+            w_rd.addr.eq(syn.w_addr),
+            syn.w_data.eq(w_rd.data),
+        ]
         if rr_mem is not None:
+            rr_weight_rd_en = Signal()
             rr_rd = rr_mem.read_port()
-            m.d.comb += [rr_rd.addr.eq(syn.w_addr), syn.rr_data.eq(rr_rd.data)]
+            m.d.comb += [
+                rr_weight_rd_en.eq(syn.rr_ren),
+                rr_rd.en.eq(rr_weight_rd_en),
+                rr_rd.addr.eq(syn.w_addr),
+                syn.rr_data.eq(rr_rd.data),
+            ]
         b_rd = b_mem.read_port()
 
         # Inference state.
@@ -243,12 +262,25 @@ class LayerUnit(wiring.Component):
                 m.d.sync += scan.eq(0)
         m.d.sync += [f_valid.eq(scan), f_addr.eq(sa), f_g.eq(sg), f_p.eq(sp)]
         m.d.comb += self.fire_busy.eq(scan | f_valid)
+        # The scan reads vw, cin, bias (and count) for the fire stage; otherwise the synapse
+        # reads vw (spike events) or cin (value events) for its read-modify-write.
+        v_rd_en = Signal()
+        b_rd_en = Signal()
         m.d.comb += [
+            v_rd_en.eq(scan | syn.v_ren),
+            v_rd.en.eq(v_rd_en),
             v_rd.addr.eq(Mux(scan, sa, syn.t_addr)),
+            b_rd_en.eq(scan),
+            b_rd.en.eq(b_rd_en),
             b_rd.addr.eq(sg),
         ]
         if c_rd is not None:
-            m.d.comb += c_rd.addr.eq(Mux(scan, sa, syn.t_addr))
+            c_rd_en = Signal()
+            m.d.comb += [
+                c_rd_en.eq(scan | syn.c_ren),
+                c_rd.en.eq(c_rd_en),
+                c_rd.addr.eq(Mux(scan, sa, syn.t_addr)),
+            ]
         full = (1 << lanes) - 1
         m.d.comb += fire.lane_mask.eq(Mux(f_g == G - 1, geo.lane_mask(G - 1), full))
 
@@ -259,7 +291,8 @@ class LayerUnit(wiring.Component):
             cnt_mem = memory("count", data.ArrayLayout(cb, lanes), depth, [])
             cnt_wr = cnt_mem.write_port()
             cnt_rd = cnt_mem.read_port()
-            m.d.comb += cnt_rd.addr.eq(sa)
+            cnt_rd_en = Signal()
+            m.d.comb += [cnt_rd_en.eq(scan), cnt_rd.en.eq(cnt_rd_en), cnt_rd.addr.eq(sa)]
             cnt_new = Signal(data.ArrayLayout(cb, lanes))
             nz = Signal(lanes)
             for j in range(lanes):

@@ -86,6 +86,10 @@ class SynapseUnit(wiring.Component):
         members = {
             "idle": Out(1),
             "w_addr": Out(bits_for(wdepth)),
+            "w_ren": Out(1),
+            "rr_ren": Out(1),
+            "v_ren": Out(1),
+            "c_ren": Out(1),
             "t_addr": Out(bits_for(geo.depth)),
             "w_data": In(data.ArrayLayout(signed(layer.weight_bits), lanes)),
             "rr_data": In(data.ArrayLayout(signed(layer.weight_bits), lanes)),
@@ -229,6 +233,15 @@ class SynapseUnit(wiring.Component):
                 n.eq(d_n),
             ]
         m.d.comb += [self.w_addr.eq(w_addr), self.t_addr.eq(t_addr)]
+        # Read enables: the memories answer next cycle, in stage 3, which uses the weight word
+        # (or the RR weight word for an RR value event) and the vw word (spike events) or the
+        # cin word (value events) of an active operation only.
+        m.d.comb += [
+            self.w_ren.eq(active & ~is_rr),
+            self.rr_ren.eq(active & is_rr),
+            self.v_ren.eq(active & ~is_val),
+            self.c_ren.eq(active & is_val),
+        ]
 
         # Stage 3: the memories answer; add and write back.
         op_valid, op_val, op_rr = Signal(), Signal(), Signal()

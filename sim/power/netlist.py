@@ -5,7 +5,8 @@ A SAIF file gives toggle counts per net but not what a net is. The energy model 
 - registers: every name assigned with `<=` in an `always @(posedge clk)` block (flip-flops;
   they pay a toggle energy per output bit toggle, a clock energy per cycle and leakage);
 - memories: `reg [w-1:0] name [d-1:0]`, with their read ports (`x <= name[addr]` under
-  `if (en)`) and write ports (`if (we) name[addr] <= ...`); the read data register belongs to the
+  `if (en)`; a transparent port with an enable adds a write bypass to the same data register)
+  and write ports (`if (we) name[addr] <= ...`); the read data register belongs to the
   memory macro, and the enables give the access counts;
 - aliases, which must not be counted twice: `assign a = b;` (or a slice, or a constant), a
   submodule's input ports (its parent's nets), and a parent's nets driven by a submodule output;
@@ -272,6 +273,10 @@ def _parse_sync(
                 read_en = _enable(conds[-1]) if conds else None
                 mod.memories[clean(src.group(1))].ports.append(MemPort("read", read_en))
                 mod.memory_regs.add(lhs)
+                continue
+            if lhs in mod.memory_regs:
+                # The bypass of a transparent read port with an enable (`if (en) begin d <=
+                # mem[a]; if (we && a == wa) d <= wdata; end`): still the macro's data output.
                 continue
             reg_enables[lhs] = _try_enable(conds[-1]) if conds else None
             mod.registers.add(lhs)

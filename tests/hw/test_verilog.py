@@ -67,3 +67,40 @@ def test_lint_catches_a_real_warning(tmp_path):
     )
     result = verilog.lint(v)
     assert any("UNDRIVEN" in w for w in result["warnings"])
+
+
+@pytest.mark.parametrize(
+    ("kind", "config"),
+    [("if", HwConfig(lanes=8)), ("ssf", HwConfig(lanes=3)), ("if", HwConfig(lanes=2, rom=True))],
+    ids=["default-if-lanes8", "default-mixed-ssf-lanes3", "default-if-lanes2-rom"],
+)
+def test_every_memory_read_port_is_gated_by_a_net(
+    artifact_factory, ssf_factory, tmp_path, kind, config
+):
+    """Every `lib.memory` read port has an enable, and it is a net (or net bit) of the emitted
+    Verilog, which `sim/power/netlist.py` reads as the port's access count; the transparent
+    vw/cin ports keep their write bypass, and their data registers are the macros' outputs,
+    not flip-flops."""
+    from hw.top import Accelerator
+    from sim.power.netlist import load_verilog
+
+    artifact = artifact_factory("default") if kind == "if" else ssf_factory("default", 0, 2)
+    paths = verilog.emit(
+        Accelerator(artifact.spec, config, artifact if config.rom else None), tmp_path
+    )
+    src = next(p for p in paths if p.suffix == ".v")
+    text = src.read_text()
+    nl = load_verilog(src)
+    mems = nl.memories()
+    names = {k.rsplit("/", 1)[-1].split("$")[0] for k in mems}
+    assert {"weight", "bias", "vw", "cin", "mem"} <= names
+    if kind == "ssf":
+        assert "count" in names
+    for name, mem in mems.items():
+        reads = [p for p in mem.ports if p.kind == "read"]
+        assert len(reads) == 1, name
+        assert reads[0].enable is not None, f"{name}: read on every cycle"
+    # The transparent ports: a read-during-write bypass under the enable.
+    assert "if (v_wr__en && v_rd__addr == v_wr__addr)" in text
+    for mod in nl.modules.values():
+        assert not mod.registers & mod.memory_regs, mod.name
