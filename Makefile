@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Optional knobs, passed through to the tools as environment variables.
 export MODEL BEATS JOBS SPLIT WAVES TECH DB
 
-.PHONY: help setup test lint data train verilog sim power firmware retrain clean
+.PHONY: help setup test lint data train verilog sim power firmware retrain explore clean
 
 help: ## List the targets with one line each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=pat
 
 power: $(STAMP) ## Energy per inference from RTL toggle counts on DS2 beats (TECH=22nm|45nm, MODEL=path, BEATS=N)
 	$(PY) -m sim.power
+
+explore: $(STAMP) ## Sweep neuron mode x T x weight bits x lanes on the RTL (SPLIT, BEATS, JOBS, TECH); build/reports/explore.json
+	$(PY) -m sim.explore
 
 firmware: $(STAMP) ## Build the C reference, driver and weight image for MODEL into build/firmware
 	$(PY) -m firmware.build

@@ -1,0 +1,127 @@
+"""Energy per inference of one artifact from the RTL toggle model (`sim.power`), on given beats.
+
+The same path as `make power` (`sim/power/run.py`): the accelerator's Verilog, the SAIF harness,
+one SAIF window per beat, every result checked against the golden model, the energy equation,
+and `sim.power.report.build` for the class-weighted mean, the op-count and dense-QNN estimates
+and the same-basis comparison. Differences: the harness builds and SAIF files live under the
+caller's directories (sweep points run concurrently), the beats are simulated in this process
+(one harness process), and the per-beat energies are kept for the break-even fit.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from hw.config import HwConfig
+from model.artifact import Artifact
+from sim import golden
+
+CHUNK = 32  # beats simulated before their SAIF files are read and deleted
+
+
+def _harness(verilog: Path, root: Path) -> Path:
+    """The SAIF harness of this Verilog, built once (a lock serialises concurrent builds)."""
+    from sim.power.accel import harness_for
+
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / f"{verilog.parent.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return harness_for(verilog, root)
+
+
+def measure_energy(
+    artifact: Artifact,
+    lanes: int,
+    x: np.ndarray,
+    rr: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    tech: str,
+    work: Path,
+) -> dict:
+    """nJ per inference (class-weighted mean over the beats; x (N, 1, L), rr (N, n_rr)), the
+    dense-QNN estimate, the same-basis SNN figure, RTL cycles, and per-beat (spikes, nJ)."""
+    from sim.accel.design import accelerator_verilog
+    from sim.power import report
+    from sim.power.accel import check_against_golden, run_beats
+    from sim.power.energy import energy, subtract
+    from sim.power.netlist import load_verilog
+    from sim.power.saif import read_saif
+    from sim.power.tech import available, load_technology
+
+    t0 = time.time()
+    config = HwConfig(lanes=lanes)
+    techs = [load_technology(t) for t in [tech] + [t for t in available() if t != tech]]
+    verilog = accelerator_verilog(artifact.spec, config)
+    exe = _harness(verilog, work / "harness")
+    netlist = load_verilog(verilog)
+    x2 = np.asarray(x)[:, 0, :]
+    saif_dir = Path(tempfile.mkdtemp(prefix="saif-", dir=work))
+
+    def simulate(xs: np.ndarray, rs: np.ndarray) -> tuple[list, list[int], int]:
+        energies, cycles, bad = [], [], 0
+        for start in range(0, len(xs), CHUNK):
+            sl = slice(start, start + CHUNK)
+            runs = run_beats(exe, artifact, xs[sl], rs[sl], saif_dir, 1)
+            bad += check_against_golden(artifact, xs[sl], rs[sl], runs)
+            for r in runs:
+                saif = subtract(read_saif(r.saif), read_saif(f"{r.saif}.init", active_only=True))
+                r.saif.unlink()
+                Path(f"{r.saif}.init").unlink()
+                energies.append([energy(saif, netlist, t) for t in techs])
+                cycles.append(r.cycles)
+        return energies, cycles, bad
+
+    try:
+        energies, cycles, bad = simulate(x2, rr)
+        silent, _, bad_silent = simulate(
+            np.zeros((1, x2.shape[1]), np.int64), np.zeros((1, rr.shape[1]), np.int64)
+        )
+    finally:
+        shutil.rmtree(saif_dir, ignore_errors=True)
+    ref = golden.run(artifact, x, rr)
+    body = report.build(
+        report.Inputs(
+            artifact=artifact,
+            model="sim.explore",
+            config=config,
+            netlist=netlist,
+            techs=techs,
+            labels=np.asarray(labels),
+            class_names=artifact.spec.classes,
+            weights=np.asarray(weights),
+            energies=energies,
+            silent=silent[0],
+            cycles=np.array(cycles),
+            spikes=ref.spikes,
+            synops=ref.synops,
+            mismatches=bad + bad_silent,
+            seconds=time.time() - t0,
+        )
+    )
+    per_beat = np.array([e[0].total_nj for e in energies])
+    return {
+        "nj_per_inference": float(body["nj_per_inference"]["mean"]),
+        "nj_per_inference_max": float(body["nj_per_inference"]["max"]),
+        "silent_nj": float(body["silent_input"]["nj"]),
+        "dense_qnn_nj": float(body["dense_qnn_estimate_nj"]),
+        "op_count_nj": float(body["op_count_estimate_nj"]),
+        "snn_same_basis_nj": float(body["snn_vs_dense_qnn"]["snn_same_basis_nj"]),
+        "nj_with_read_enables": float(body["what_if_read_enables"]["nj_per_inference_mean"]),
+        "breakdown_nj": body["breakdown_nj"],
+        "rtl_cycles": {"mean": float(np.mean(cycles)), "max": int(np.max(cycles))},
+        "rtl_golden_mismatches": int(bad + bad_silent),
+        "per_beat": {
+            "spikes": ref.spikes.sum(axis=1).astype(int).tolist(),
+            "nj": per_beat.round(4).tolist(),
+        },
+        "technology": tech,
+        "beats": len(x2),
+        "seconds": round(time.time() - t0, 1),
+    }
