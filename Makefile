@@ -37,7 +37,7 @@ train: $(STAMP) ## Train, convert, quantize and evaluate (SPLIT=inter|intra); wr
 verilog: $(STAMP) ## Emit Verilog, lint and synthesise MODEL (default model; LANES=N, ROM=1) into build/verilog
 	$(PY) -m hw.verilog $(if $(MODEL),--model $(MODEL)) $(if $(LANES),--lanes $(LANES)) $(if $(ROM),--rom)
 
-sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=path, JOBS=N, WAVES=1)
+sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=path, JOBS=N, WAVES=1, SPLIT=intra)
 	$(PY) -m sim.run
 
 power: $(STAMP) ## Energy per inference from RTL toggle counts on DS2 beats (TECH=22nm|45nm, MODEL=path, BEATS=N)

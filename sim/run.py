@@ -48,7 +48,7 @@ from sim.accel.vectors import Vectors, random_and_corners, real_beats
 from sim.tb import runner
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"
+ARTIFACTS = ROOT / "model" / "artifacts"
 REPORT = ROOT / "build" / "reports" / "sim.json"
 WORK = ROOT / "build" / "sim" / "run"
 DEFAULT_RANDOM = 20_000
@@ -65,7 +65,9 @@ def _env_int(name: str, default: int | None) -> int | None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m sim.run", description=__doc__.split("\n")[0])
-    ap.add_argument("--model", type=Path, default=Path(os.environ.get("MODEL") or DEFAULT_MODEL))
+    split = os.environ.get("SPLIT", "inter")  # picks the default model and the beats
+    default_model = ARTIFACTS / ("intra.json" if split == "intra" else "inter.json")
+    ap.add_argument("--model", type=Path, default=Path(os.environ.get("MODEL") or default_model))
     ap.add_argument(
         "--beats",
         type=int,
@@ -79,7 +81,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=DEFAULT_RANDOM,
         help="random and corner vectors (default %(default)s)",
     )
-    split = os.environ.get("SPLIT", "inter")
     ap.add_argument("--parts", default="intra_test" if split == "intra" else "DS2")
     ap.add_argument("--waves", action="store_true", default=os.environ.get("WAVES") == "1")
     ap.add_argument("--wave-beat", type=int, default=_env_int("WAVE_BEAT", None))
