@@ -92,6 +92,10 @@ static snn_status_t load(snn_dev_t *dev, const image_t *img)
         return st;
     if (dev->hal->status(dev->hal->ctx) & SNN_STATUS_BUSY)
         return SNN_ERR_BUSY; /* the load port only listens while idle */
+    /* An image cut off on the wire leaves the loader mid-image, and this image's first words
+     * would complete that one. A reset restarts the loader; it keeps the loaded model and,
+     * the chip being idle, drops nothing. */
+    snn_reset(dev);
     for (i = 0; i < img->n_words; i++) {
         st = put(dev, SNN_PORT_LOAD, word_at(img, i));
         if (st != SNN_OK)
@@ -131,6 +135,14 @@ snn_status_t snn_load_le(snn_dev_t *dev, const uint8_t *bytes, uint32_t n_bytes)
     return load(dev, &img);
 }
 
+/* A beat abandoned half-sent would keep the chip busy forever: drop it with a reset (which
+ * keeps the loaded model) before reporting why. */
+static snn_status_t give_up(snn_dev_t *dev, snn_status_t why)
+{
+    snn_reset(dev);
+    return why;
+}
+
 snn_status_t snn_submit(snn_dev_t *dev, const int16_t *x, const uint16_t *rr)
 {
     const uint32_t n_rr = SNN_N_RR;
@@ -159,12 +171,12 @@ snn_status_t snn_submit(snn_dev_t *dev, const int16_t *x, const uint16_t *rr)
         /* two's complement bit pattern of the port width (hw/interface.py to_unsigned) */
         st = put(dev, SNN_PORT_SAMPLE, (uint32_t)(int32_t)x[i] & sample_mask);
         if (st != SNN_OK)
-            return st;
+            return give_up(dev, st);
     }
     for (i = 0; i < n_rr; i++) {
         st = put(dev, SNN_PORT_RR, rr[i]);
         if (st != SNN_OK)
-            return st;
+            return give_up(dev, st);
     }
     return SNN_OK;
 }

@@ -190,8 +190,8 @@ async def driver_errors(dut: Any) -> None:
     await step("load_busy", lambda: lib.load(image_a))
     await step("wait_first", lib.wait)
     arrays["busy_payload"] = _results(hal)
-    # the driver gives up in the middle of a beat (one try per word, no waiting): the chip
-    # holds the half beat and stays busy until a reset
+    # the driver gives up in the middle of a beat (one try per word, no waiting) and resets
+    # the chip, which would otherwise hold the half beat and stay busy
     hal.poll_cycles = 1
     lib.use_hal(hal, 0)
     await tb.cycles(IDLE_CYCLES)  # past the sweep that follows a result: the first word goes in
@@ -208,8 +208,8 @@ async def driver_errors(dut: Any) -> None:
     lib.use_hal(hal, job["poll_budget"])
     await _classify(lib, hal, xa, rra, "after_reset", arrays, facts)
 
-    # an image interrupted on the wire (half sent raw) leaves the loader mid-image: the next
-    # snn_load's words first complete the old image
+    # an image interrupted on the wire (half sent raw) leaves the loader mid-image: snn_load
+    # resets the chip before streaming, so its words start a fresh image
     await raw.send(image_a[: len(image_a) // 2].tolist())
     await step("load_after_interrupted", lambda: lib.load(image_a))
     await step("load_after_interrupted_again", lambda: lib.load(image_a))
