@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from firmware.generate import FirmwareError, generate, write_atomic_bytes
-from model.artifact import Artifact, ArtifactError, load_artifact
+from firmware.generate import FirmwareError, generate
+from model.artifact import Artifact, ArtifactError, load_artifact, write_atomic
 
 ROOT = Path(__file__).resolve().parent
 REPO = ROOT.parent
@@ -146,7 +146,6 @@ def _bench_inputs(
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Real beats through the Python front end when `real` and the dataset is at hand (spike
     activity, and so the time, depends on the input), else uniform random chip inputs."""
-    from data.beats import BeatConfig
     from data.dataset import load_dataset
     from data.errors import DataError
     from data.locate import find_mitdb
@@ -156,13 +155,7 @@ def _bench_inputs(
     try:
         if not real:
             raise DataError("real beats not requested")
-        config = BeatConfig(
-            before=pre.before,
-            after=pre.after,
-            fs=pre.fs,
-            gain=pre.gain,
-            local_rr_beats=pre.local_rr_beats,
-        )
+        config = pre.beat_config()
         ds = load_dataset(find_mitdb(download=False), config=config, progress=False)
     except DataError:  # no MIT-BIH here (or a window it cannot cut): random inputs, reported
         rng = np.random.default_rng(0)
@@ -210,7 +203,7 @@ def build_all(
         "outputs": sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()),
     }
     text = json.dumps(report, indent=1, sort_keys=True) + "\n"
-    write_atomic_bytes(report_path, text.encode())
+    write_atomic(report_path, text)
     return report
 
 

@@ -21,9 +21,7 @@ field and why), and, given `--hardware-id`, an artifact made for another hardwar
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +29,7 @@ import numpy as np
 from firmware import cemit
 from hw.interface import ResultLayout
 from hw.loadmap import HEADER_WORDS, MAGIC, payload_words, weight_image
-from model.artifact import SCHEMA_VERSION, Artifact, ArtifactError, load_artifact
+from model.artifact import SCHEMA_VERSION, Artifact, ArtifactError, load_artifact, write_atomic
 from model.spec import DECISIONS, RR_FEATURES, LayerSpec, signed_range
 
 FILES = ("snn_config.h", "snn_model.h", "snn_image.h", "snn_weights.bin")
@@ -242,20 +240,6 @@ def render(artifact: Artifact, hardware_id: int | None = None) -> dict[str, byte
     }
 
 
-def write_atomic_bytes(path: Path, data: bytes) -> Path:
-    """Temp file in the same directory, then rename: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def generate(artifact: Artifact, out: str | Path, hardware_id: int | None = None) -> list[Path]:
     """Render and write every file into `out`; an unchanged file is not rewritten, so `make`
     and the C build see no new timestamp."""
@@ -264,7 +248,7 @@ def generate(artifact: Artifact, out: str | Path, hardware_id: int | None = None
     for name, data in render(artifact, hardware_id).items():
         path = out / name
         if not (path.is_file() and path.read_bytes() == data):
-            write_atomic_bytes(path, data)
+            write_atomic(path, data)
         written.append(path)
     return written
 

@@ -21,13 +21,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from data import cache
 from model.spec import (
     DECISIONS,
     LayerSpec,
@@ -266,18 +265,12 @@ def _digest(body: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def write_atomic(path: Path, text: str) -> Path:
-    """Write `text` to `path` through a temp file in the same directory and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+def write_atomic(path: Path, content: str | bytes) -> Path:
+    """Write text or bytes to `path` through a temp file and an atomic rename (the one
+    mechanism is `data.cache.write_atomic`); a crash never leaves a half-written file."""
+    data = content.encode() if isinstance(content, str) else content
+    cache.write_atomic(Path(path), lambda f: f.write(data))
+    return Path(path)
 
 
 def load_artifact(path: str | Path) -> Artifact:

@@ -81,6 +81,19 @@ class Preprocess:
         """Samples per beat that enter the chip (after downsampling)."""
         return self.window // self.downsample
 
+    def beat_config(self):  # -> data.beats.BeatConfig
+        """The data pipeline's cut for this front end (window, rate, gain, RR averaging), so the
+        beats a model is trained and tested on are what the firmware computes."""
+        from data.beats import BeatConfig  # data is upstream of model; spec stays import-light
+
+        return BeatConfig(
+            before=self.before,
+            after=self.after,
+            fs=self.fs,
+            gain=self.gain,
+            local_rr_beats=self.local_rr_beats,
+        )
+
     def validate(self) -> None:
         if self.fs <= 0 or self.gain <= 0:
             raise SpecError(f"preprocess: fs and gain must be positive, not {self.fs}, {self.gain}")

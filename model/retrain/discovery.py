@@ -38,7 +38,7 @@ import wfdb
 from tqdm import tqdm
 
 from data.aami import CLASSES, class_counts, classify, load_mapping
-from data.beats import DROP_REASONS, BeatConfig, extract_beats
+from data.beats import DROP_REASONS, extract_beats
 from data.database import list_records
 from data.errors import DataError
 from data.records import FALLBACK_LEADS, MIN_FS, pick_lead, read_record
@@ -87,17 +87,6 @@ class BeatTable:
         """Beats per model class (all classes, zeros included)."""
         n = np.bincount(self.y, minlength=len(self.classes))
         return {c: int(k) for c, k in zip(self.classes, n, strict=True)}
-
-
-def beat_config(pre: Preprocess) -> BeatConfig:
-    """The beat cutting that feeds a model with preprocessing `pre`."""
-    return BeatConfig(
-        before=pre.before,
-        after=pre.after,
-        fs=pre.fs,
-        gain=pre.gain,
-        local_rr_beats=pre.local_rr_beats,
-    )
 
 
 def check_headers(
@@ -192,7 +181,7 @@ def read_beats(
     if strict and skipped:
         name, why = next(iter(skipped.items()))
         raise DataError(f"record {name}: {why} (drop --strict to skip such records)")
-    config = beat_config(pre)
+    config = pre.beat_config()
     model_index = np.array([classes.index(c) if c in classes else -1 for c in CLASSES])
     flat_units = FLAT_MV * pre.gain
     parts: list[dict[str, np.ndarray]] = []
