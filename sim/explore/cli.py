@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out,
         jobs=args.jobs,
         meta=meta,
+        current_code=code_version,
     )
     fig = pareto.plot(report["points"], args.out.parent / f"{args.out.stem}_pareto.png")
     report = write_report(

@@ -54,11 +54,20 @@ def _init(make_bench: Callable[[], Bench]) -> None:
     _bench["bench"] = make_bench()
 
 
-def _work(point: Point, artifacts: dict[str, Artifact]) -> tuple[dict | None, str | None]:
+def _work(
+    point: Point,
+    artifacts: dict[str, Artifact],
+    code: str,
+    current_code: Callable[[], str] | None = None,
+) -> tuple[dict | None, str | None]:
     try:
-        return measure(point, artifacts, _bench["bench"]), None
+        result = measure(point, artifacts, _bench["bench"])
     except Exception as e:  # recorded, never fatal to the sweep
         return None, error_summary(e)
+    if current_code is not None and current_code() != code:
+        # hw/ or the energy model was edited while this point ran: its figures may mix both
+        return None, "the measuring code changed during the sweep; re-run to measure this point"
+    return result, None
 
 
 def write_report(path: Path, points: list[dict], meta: dict) -> dict:
@@ -78,8 +87,11 @@ def run_sweep(
     jobs: int = 2,
     meta: dict | None = None,
     log: Callable[[str], None] = print,
+    current_code: Callable[[], str] | None = None,
 ) -> dict:
-    """Measure (or read back) every point; write `out` after each; return the report body."""
+    """Measure (or read back) every point; write `out` after each; return the report body.
+    With `current_code`, a point during which the code version moved away from `code` is
+    recorded as an error (not stored)."""
     meta = dict(meta or {}) | {"settings": settings, "code_version": code}
     recs: list[dict | None] = [None] * len(points)
     todo: list[tuple[int, str, dict[str, Artifact]]] = []
@@ -110,13 +122,16 @@ def run_sweep(
     if jobs <= 1 or len(todo) <= 1:
         _init(make_bench) if todo else None
         for i, key, arts in todo:
-            done(i, key, *_work(points[i], arts))
+            done(i, key, *_work(points[i], arts, code, current_code))
     else:
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(
             min(jobs, len(todo)), mp_context=ctx, initializer=_init, initargs=(make_bench,)
         ) as pool:
-            futures = {pool.submit(_work, points[i], arts): (i, key) for i, key, arts in todo}
+            futures = {
+                pool.submit(_work, points[i], arts, code, current_code): (i, key)
+                for i, key, arts in todo
+            }
             pending = set(futures)
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)

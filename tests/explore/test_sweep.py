@@ -78,3 +78,20 @@ def test_rerun_skips_and_inputs_change_the_key(calls: Calls, tmp_path: Path) -> 
     assert calls.energy == 2 * len(POINTS)
     sweep(calls, tmp_path, points=[*POINTS, Point("if", 2, 6, 16)])  # only the new point
     assert calls.energy == 2 * len(POINTS) + 1
+
+
+def test_code_change_during_a_point_is_an_error(calls: Calls, tmp_path: Path) -> None:
+    body = _run(
+        POINTS[:1],
+        lambda p: {"inter": tiny_artifact(p), "intra": tiny_artifact(p)},
+        lambda: make_bench(calls, tmp_path),
+        SETTINGS,
+        "code-v1",
+        Store(tmp_path / "points"),
+        tmp_path / "explore.json",
+        jobs=1,
+        log=lambda _: None,
+        current_code=lambda: "code-v2",
+    )
+    assert "code changed" in body["points"][0]["error"]
+    assert not list((tmp_path / "points").glob("*.json"))
