@@ -61,6 +61,9 @@ class ArchConfig:
     # training-only dropout on the flattened conv features: pushes the dense layer to use the
     # RR features (S beats look like N beats; only their timing differs). Identity at inference.
     dropout: float = 0.0
+    # training-only: the probability that a beat's whole conv feature vector is dropped (the
+    # rest scaled by 1/(1-p)), so the dense layer also learns to classify from RR alone
+    morph_drop: float = 0.0
     layers: tuple[LayerCfg, ...] = field(
         default_factory=lambda: (
             LayerCfg("conv0", "conv1d", 8, 7, 2),
@@ -200,6 +203,10 @@ class ConvNet(nn.Module):
                 h = h.flatten(1)  # channel-major, the neuron order of the spec
                 if self.drop is not None and lay.name == self.arch.rr_layer:
                     h = self.drop(h)
+                if self.training and self.arch.morph_drop and lay.name == self.arch.rr_layer:
+                    p = self.arch.morph_drop
+                    keep = (torch.rand((h.shape[0], 1)) >= p).to(h.dtype)
+                    h = h * keep / (1.0 - p)
             h = self.body[lay.name](h)
             if lay.name == self.arch.rr_layer and self.rr is not None:
                 h = h + self.rr(rr)

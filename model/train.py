@@ -16,8 +16,14 @@ weight rather than re-sampling keeps every N beat in every epoch (the N morpholo
 between patients) and keeps the epoch deterministic and cheap. `act_l1` is the activation-
 sparsity regulariser (fewer spikes, less energy); `weight_decay` the optional weight regulariser.
 
-Model selection: the epoch with the best validation score (macro F1 for inter, accuracy for
-intra) on the validation set of `model/splits.py`; the test split is never used for a choice.
+Augmentation (training only; the integer spec does not change): amplitude ×U(0.8, 1.2) always,
+and optionally a time shift of up to `shift` chip samples, Gaussian noise (`noise` × full scale)
+and a linear baseline tilt (`wander` × full scale). For inter-patient training these cut the
+morphology over-fitting to the 18 training patients (docs/model.md).
+
+Model selection: the epoch with the best validation score (`select`: accuracy or macro F1; "last"
+keeps the last epoch) on the validation set of `model/splits.py`; the test split is never used
+for a choice.
 """
 
 from __future__ import annotations
@@ -50,7 +56,13 @@ class TrainConfig:
     act_l1: float = 0.0
     augment: bool = True
     seed: int = 0
-    select: str = "macro_f1"  # validation metric used for model selection
+    select: str = "macro_f1"  # validation metric for model selection; "last" = last epoch
+    # training-only augmentation beyond the amplitude scale (0 = off); the integer spec is not
+    # affected: time shift in chip samples, Gaussian noise and a linear baseline tilt as a
+    # fraction of full scale
+    shift: int = 0
+    noise: float = 0.0
+    wander: float = 0.0
 
 
 class CheckpointError(ValueError):
@@ -159,7 +171,8 @@ def train_cnn(
     start, history, best = 0, [], {"score": -1.0, "state": None, "epoch": -1}
     if given:  # fine-tuning: the starting point is a candidate too (epoch -1)
         m = classification_metrics(data.val.y, predict(net, xv, rrv).argmax(1), data.classes)
-        best = {"score": m[cfg.select], "epoch": -1, "state": _copy_state(net)}
+        score = -1 if cfg.select == "last" else m[cfg.select]
+        best = {"score": score, "epoch": -1, "state": _copy_state(net)}
     if resume and checkpoint is not None and checkpoint.exists():
         state = load_checkpoint(checkpoint, identity)
         net.load_state_dict(state["model"])
@@ -185,7 +198,17 @@ def train_cnn(
             if cfg.augment:
                 # amplitude varies between patients and leads; RR features stay exact
                 scale = 0.8 + 0.4 * torch.rand((len(idx), 1, 1), generator=gen)
-                xb = torch.clamp(xb * scale, -1.0, 1.0 - 2.0 ** (1 - pre.input_bits))
+                xb = xb * scale
+                if cfg.shift:
+                    k = int(torch.randint(-cfg.shift, cfg.shift + 1, (1,), generator=gen))
+                    xb = torch.roll(xb, k, dims=2)
+                if cfg.noise:
+                    xb = xb + cfg.noise * torch.randn(xb.shape, generator=gen)
+                if cfg.wander:
+                    ramp = torch.linspace(-1.0, 1.0, xb.shape[2])
+                    tilt = cfg.wander * (2 * torch.rand((len(idx), 1, 1), generator=gen) - 1)
+                    xb = xb + tilt * ramp
+                xb = torch.clamp(xb, -1.0, 1.0 - 2.0 ** (1 - pre.input_bits))
             out = net(xb, rrb)
             loss = loss_fn(out, y[idx])
             if cfg.act_l1:
@@ -197,7 +220,7 @@ def train_cnn(
             total += float(loss.detach()) * len(idx)
         pred = predict(net, xv, rrv).argmax(1)
         m = classification_metrics(data.val.y, pred, data.classes)
-        score = m[cfg.select]
+        score = epoch if cfg.select == "last" else m[cfg.select]
         history.append(
             {
                 "epoch": epoch,

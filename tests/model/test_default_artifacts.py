@@ -14,13 +14,25 @@ from sim import golden
 ARTIFACTS = Path(__file__).resolve().parents[2] / "model" / "artifacts"
 
 
+def dataset_for(pre, mitdb_dir):
+    """The beats cut as the artifact's preprocessing says (window, RR averaging)."""
+    from data.beats import BeatConfig
+    from data.dataset import load_dataset
+
+    config = BeatConfig(
+        before=pre.before, after=pre.after, fs=pre.fs, gain=pre.gain,
+        local_rr_beats=pre.local_rr_beats,
+    )  # fmt: skip
+    return load_dataset(mitdb_dir, config=config, progress=False)
+
+
 @pytest.mark.parametrize("split", ["inter", "intra"])
-def test_golden_reproduces_the_recorded_accuracy(split, mitdb_dataset):
+def test_golden_reproduces_the_recorded_accuracy(split, mitdb_dir):
     art = load_artifact(ARTIFACTS / f"{split}.json")
     assert art.meta["split"] == split and art.spec.classes == CLASSES[split]
-    beats = to_beats(
-        mitdb_dataset.part(TEST_PART[split][1]), art.spec.preprocess, len(CLASSES[split])
-    )
+    pre = art.spec.preprocess
+    ds = dataset_for(pre, mitdb_dir)
+    beats = to_beats(ds.part(TEST_PART[split][1]), pre, len(CLASSES[split]))
     res = golden.run(art, beats.x, beats.rr)
     m = classification_metrics(beats.y, res.cls, art.spec.classes)
     recorded = art.meta["metrics"]["snn_int"]
