@@ -27,7 +27,7 @@ from typing import Any
 
 import cocotb
 import numpy as np
-from cocotb.triggers import RisingEdge
+from cocotb.triggers import ReadOnly, RisingEdge
 
 from firmware.cocotb_hal import LOAD, RR, SAMPLE, RtlHal
 from firmware.host import HostLib
@@ -44,10 +44,15 @@ def _job() -> dict:
 
 
 async def _count_done(dut: Any, count: list[int]) -> None:
-    edge = RisingEdge(dut.done)
+    """Count `done` pulses. `done` is combinational, and a value-change callback can fire on a
+    glitch while the simulator settles a timestep; a pulse counts only if `done` is still high
+    once the timestep has settled."""
+    edge, settled = RisingEdge(dut.done), ReadOnly()
     while True:
         await edge
-        count[0] += 1
+        await settled
+        if int(dut.done.value):
+            count[0] += 1
 
 
 async def _start(dut: Any, job: dict) -> tuple[TB, HostLib, RtlHal, list[int]]:
