@@ -57,13 +57,9 @@ def real_beats(pre: Preprocess, part: str = DEFAULT_PART, limit: int | None = No
     `limit` takes the first beats in dataset order (records in order, beats in time)."""
     from data.dataset import load_dataset
 
-    ds = load_dataset(progress=False).part(part)
+    # cut as this artifact's front end cuts them (window, RR averaging): the beats the chip sees
+    ds = load_dataset(config=pre.beat_config(), progress=False).part(part)
     n = len(ds) if limit is None else min(limit, len(ds))
-    if ds.window.shape[1] != pre.window:
-        raise ValueError(
-            f"the dataset's beat window is {ds.window.shape[1]} samples, the artifact's "
-            f"preprocessing expects {pre.window}"
-        )
     x, rr = preprocess(pre, ds.window[:n], ds.rr[:n])
     v = _vectors(x[:, 0, :], rr, ds.record[:n])
     v.record = np.char.add(f"{part}:", v.record.astype(str))
