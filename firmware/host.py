@@ -80,15 +80,18 @@ class HostLib:
         if status:
             raise DriverError(status, self.strerror(status))
 
-    def _rr(self, rr: np.ndarray, n: int) -> np.ndarray:
-        rr = _c(np.asarray(rr).reshape(n, self.info["n_rr"]), "uint16")
-        return rr if rr.size else np.zeros(1, dtype=np.uint16)  # never pass a NULL buffer
+    def _inputs(self, x: np.ndarray, rr: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+        """Beats as the C batch entry points take them: (n, int16 samples, uint16 RR)."""
+        n = len(x)
+        xs = _c(np.asarray(x).reshape(n, self.info["n_samples"]), "int16")
+        rrs = _c(np.asarray(rr).reshape(n, self.info["n_rr"]), "uint16")
+        if not rrs.size:
+            rrs = np.zeros(1, dtype=np.uint16)  # never pass a NULL buffer
+        return n, xs, rrs
 
     def reference(self, x: np.ndarray, rr: np.ndarray) -> dict[str, np.ndarray]:
         """The C reference on chip inputs x (N, 1, n_samples), rr (N, n_rr)."""
-        n = len(x)
-        xs = _c(np.asarray(x).reshape(n, self.info["n_samples"]), "int16")
-        rrs = self._rr(rr, n)
+        n, xs, rrs = self._inputs(x, rr)
         out = {
             "cls": np.zeros(n, np.int32),
             "values": np.zeros((n, self.info["n_classes"]), np.int32),
@@ -175,8 +178,7 @@ class HostLib:
         return int(self._lib.snn_host_driver_load_le(_ptr(buf), ctypes.c_uint32(len(data))))
 
     def submit(self, x: np.ndarray, rr: np.ndarray) -> int:
-        xs = _c(np.asarray(x).reshape(self.info["n_samples"]), "int16")
-        rrs = self._rr(rr, 1)
+        _, xs, rrs = self._inputs(np.asarray(x)[None], np.asarray(rr)[None])
         return int(self._lib.snn_host_driver_submit(_ptr(xs), _ptr(rrs)))
 
     def wait(self) -> int:
@@ -189,9 +191,7 @@ class HostLib:
 
     def driver(self, x: np.ndarray, rr: np.ndarray) -> dict[str, np.ndarray]:
         """snn_classify on each beat through the host accelerator model."""
-        n = len(x)
-        xs = _c(np.asarray(x).reshape(n, self.info["n_samples"]), "int16")
-        rrs = self._rr(rr, n)
+        n, xs, rrs = self._inputs(x, rr)
         out = {
             "cls": np.zeros(n, np.int32),
             "values": np.zeros((n, self.info["n_classes"]), np.int32),

@@ -43,26 +43,39 @@ void snn_init(snn_dev_t *dev, const snn_hal_t *hal, uint32_t poll_budget)
     dev->poll_budget = poll_budget;
 }
 
+/* The two ways an image arrives (uint32 words, or the little-endian .bin bytes) as one view. */
+static snn_status_t from_words(image_t *img, const uint32_t *words, uint32_t n_words)
+{
+    if (words == NULL)
+        return SNN_ERR_ARG;
+    img->words = words;
+    img->bytes = NULL;
+    img->n_words = n_words;
+    return SNN_OK;
+}
+
+static snn_status_t from_bytes(image_t *img, const uint8_t *bytes, uint32_t n_bytes)
+{
+    if (bytes == NULL || n_bytes % 4 != 0)
+        return SNN_ERR_ARG;
+    img->words = NULL;
+    img->bytes = bytes;
+    img->n_words = n_bytes / 4;
+    return SNN_OK;
+}
+
 snn_status_t snn_check_image(const uint32_t *words, uint32_t n_words)
 {
     image_t img;
-    if (words == NULL)
-        return SNN_ERR_ARG;
-    img.words = words;
-    img.bytes = NULL;
-    img.n_words = n_words;
-    return check(&img);
+    snn_status_t st = from_words(&img, words, n_words);
+    return st != SNN_OK ? st : check(&img);
 }
 
 snn_status_t snn_check_image_le(const uint8_t *bytes, uint32_t n_bytes)
 {
     image_t img;
-    if (bytes == NULL || n_bytes % 4 != 0)
-        return SNN_ERR_ARG;
-    img.words = NULL;
-    img.bytes = bytes;
-    img.n_words = n_bytes / 4;
-    return check(&img);
+    snn_status_t st = from_bytes(&img, bytes, n_bytes);
+    return st != SNN_OK ? st : check(&img);
 }
 
 /* Offer a word until the port takes it, at most poll_budget + 1 times. */
@@ -116,23 +129,15 @@ static snn_status_t load(snn_dev_t *dev, const image_t *img)
 snn_status_t snn_load(snn_dev_t *dev, const uint32_t *words, uint32_t n_words)
 {
     image_t img;
-    if (words == NULL)
-        return SNN_ERR_ARG;
-    img.words = words;
-    img.bytes = NULL;
-    img.n_words = n_words;
-    return load(dev, &img);
+    snn_status_t st = from_words(&img, words, n_words);
+    return st != SNN_OK ? st : load(dev, &img);
 }
 
 snn_status_t snn_load_le(snn_dev_t *dev, const uint8_t *bytes, uint32_t n_bytes)
 {
     image_t img;
-    if (bytes == NULL || n_bytes % 4 != 0)
-        return SNN_ERR_ARG;
-    img.words = NULL;
-    img.bytes = bytes;
-    img.n_words = n_bytes / 4;
-    return load(dev, &img);
+    snn_status_t st = from_bytes(&img, bytes, n_bytes);
+    return st != SNN_OK ? st : load(dev, &img);
 }
 
 /* A beat abandoned half-sent would keep the chip busy forever: drop it with a reset (which
