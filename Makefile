@@ -31,7 +31,7 @@ data: $(STAMP) ## Build the cached MIT-BIH beat dataset and build/reports/data.j
 	$(PY) -m data
 
 train: $(STAMP) ## Train, convert, quantize and evaluate (SPLIT=inter|intra); writes the artifact and build/reports/train.json
-	@start=$$(date +%s); $(PY) -m model.train --split $${SPLIT:-inter}; rc=$$?; \
+	@start=$$(date +%s); $(PY) -m model --split $${SPLIT:-inter}; rc=$$?; \
 	echo "make train: $$(( $$(date +%s) - start )) s"; exit $$rc
 
 verilog: $(STAMP) ## Emit Verilog, lint and synthesise MODEL (default model; LANES=N, ROM=1) into build/verilog

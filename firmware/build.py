@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from firmware.generate import FirmwareError, generate
-from model.artifact import Artifact, ArtifactError, load_artifact, write_atomic
+from model.contract.artifact import Artifact, ArtifactError, load_artifact, write_atomic
 
 ROOT = Path(__file__).resolve().parent
 REPO = ROOT.parent
@@ -149,7 +149,7 @@ def _bench_inputs(
     from data.dataset import load_dataset
     from data.errors import DataError
     from data.locate import find_mitdb
-    from sim.preprocess import preprocess
+    from model.contract.frontend import preprocess
 
     pre = artifact.spec.preprocess
     try:

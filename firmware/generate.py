@@ -9,7 +9,7 @@ writes four files into `--out` (each atomically, byte-for-byte deterministic for
 - `snn_model.h`: the loadable values (thresholds, v_init, weights, biases, RR weights) as
   `static const` fixed-width arrays and one `snn_layer_t` descriptor per layer, which the C
   reference (`firmware/src/snn_ref.c`) walks; include it from exactly one translation unit.
-- `snn_image.h`: the weight image (`hw.loadmap.weight_image`) as a `uint32_t` array, for a
+- `snn_image.h`: the weight image (`model.contract.image.weight_image`) as a `uint32_t` array, for a
   driver that keeps the image in flash.
 - `snn_weights.bin`: the same image as little-endian 32-bit words, for a loader that reads it
   from storage or receives it over the air.
@@ -27,10 +27,16 @@ from pathlib import Path
 import numpy as np
 
 from firmware import cemit
-from hw.interface import ResultLayout
-from hw.loadmap import HEADER_WORDS, MAGIC, payload_words, weight_image
-from model.artifact import SCHEMA_VERSION, Artifact, ArtifactError, load_artifact, write_atomic
-from model.spec import DECISIONS, RR_FEATURES, LayerSpec, signed_range
+from model.contract.artifact import (
+    SCHEMA_VERSION,
+    Artifact,
+    ArtifactError,
+    load_artifact,
+    write_atomic,
+)
+from model.contract.image import HEADER_WORDS, MAGIC, payload_words, weight_image
+from model.contract.ports import ResultLayout
+from model.contract.spec import DECISIONS, RR_FEATURES, LayerSpec, signed_range
 
 FILES = ("snn_config.h", "snn_model.h", "snn_image.h", "snn_weights.bin")
 MAX_DIM = 0xFFFF  # descriptor fields are uint16_t
@@ -172,7 +178,7 @@ def config_header(artifact: Artifact) -> str:
     return (
         cemit.banner("Hardware configuration of the ECG SNN accelerator.", artifact.checksum())
         + "#ifndef SNN_CONFIG_H\n#define SNN_CONFIG_H\n\n"
-        + "/* RR feature codes, in model.spec.RR_FEATURES order */\n"
+        + "/* RR feature codes, in model.contract.spec.RR_FEATURES order */\n"
         + codes
         + "\n\n"
         + cemit.defines(pairs)
@@ -219,7 +225,9 @@ def model_header(artifact: Artifact) -> str:
 
 def image_header(artifact: Artifact, image: np.ndarray) -> str:
     return (
-        cemit.banner("Weight image (hw/loadmap.py format) for the load port.", artifact.checksum())
+        cemit.banner(
+            "Weight image (model/contract/image.py format) for the load port.", artifact.checksum()
+        )
         + "#ifndef SNN_IMAGE_H\n#define SNN_IMAGE_H\n\n"
         + '#include <stdint.h>\n#include "snn_config.h"\n\n'
         + cemit.c_array("uint32_t", "snn_image", image)
@@ -257,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m firmware.generate", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--model", required=True, help="artifact JSON (model/artifact.py)")
+    parser.add_argument("--model", required=True, help="artifact JSON (model/contract/artifact.py)")
     parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument(
         "--hardware-id",

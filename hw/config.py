@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from model.spec import LayerSpec
+from model.contract.spec import LayerSpec
 
 MAX_LANES = 64
 

@@ -35,8 +35,8 @@ from __future__ import annotations
 import numpy as np
 
 from hw.config import HwConfig, LayerGeometry, conv_fanout
-from model.artifact import Artifact
-from sim import golden
+from model.contract import golden
+from model.contract.artifact import Artifact
 
 
 def fanout_ops(geo: LayerGeometry) -> np.ndarray:
@@ -185,11 +185,12 @@ def cycle_report(
 
 def real_beat_report(artifact: Artifact, config: HwConfig, n: int = 1000, seed: int = 0) -> dict:
     """Mean and max over `n` real MIT-BIH beats (drawn evenly with a fixed seed from the cached
-    dataset, through the integer front end `sim.preprocess`). Raises `data.errors.DataError`
+    dataset, through the integer front end `model.contract.frontend`). Raises
+    `data.errors.DataError`
     when the dataset is not available."""
     from data.dataset import load_dataset
     from data.errors import DataError
-    from sim.preprocess import preprocess
+    from model.contract.frontend import preprocess
 
     ds = load_dataset(progress=False)
     window = artifact.spec.preprocess.window

@@ -2,10 +2,10 @@
 
 Input `i` carries the output layer's new membranes one channel group (`lanes` values) per
 transfer, in group order, `last` on the final group; it is taken from the output layer's fire
-scan in the last timestep. Equations (`sim.golden.decide`)::
+scan in the last timestep. Equations (`model.contract.golden.decide`)::
 
     cls    = min { k : V[k] = max_j V[j] }        (strict > while scanning keeps the lowest index)
-    result = pack_result(ResultLayout.of(spec), cls, V)      (`hw/interface.py`)
+    result = pack_result(ResultLayout.of(spec), cls, V)      (`model/contract/ports.py`)
 
 Contract: `i.ready = ~o.valid`, so the unit takes one group per cycle until it holds a result;
 `o` is registered and stays valid until taken. Latency: `o.valid` rises the cycle after the
@@ -19,7 +19,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from hw.config import ceil_div, rejected
-from hw.interface import ResultLayout
+from model.contract.ports import ResultLayout
 
 
 def values_layout(lanes: int, value_bits: int) -> data.StructLayout:
@@ -27,7 +27,7 @@ def values_layout(lanes: int, value_bits: int) -> data.StructLayout:
 
 
 class Decision(wiring.Component):
-    """Parameters: `layout` (the result word, `hw.interface.ResultLayout`), `lanes`."""
+    """Parameters: `layout` (the result word, `model.contract.ports.ResultLayout`), `lanes`."""
 
     def __init__(self, layout: ResultLayout, lanes: int) -> None:
         if layout.n_classes < 2:

@@ -1,4 +1,5 @@
-"""Loader: parses the weight-image word stream of the load port (`hw/loadmap.py`) and writes
+"""Loader: parses the weight-image word stream of the load port (`model/contract/image.py`) and
+writes
 thresholds, initial membranes, biases, RR weights and weights into the layers' memories.
 
 Per accepted word (one per cycle while `allow`; `i.ready = allow`)::
@@ -30,10 +31,10 @@ from amaranth.hdl import Elaboratable, Module, Signal, signed
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw import loadmap
 from hw.config import LayerGeometry, bits_for
 from hw.layer import Field
-from model.artifact import ModelSpec
+from model.contract import image as loadmap
+from model.contract.artifact import ModelSpec
 
 
 class Loader(wiring.Component):

@@ -1,7 +1,7 @@
 """Neuron/fire unit: `lanes` integrate-and-fire neurons updated in parallel, combinational.
 
 For each lane j (one neuron of the channel group being scanned), exactly the golden model's step
-(`sim.golden.if_step`, `docs/arithmetic.md` §2)::
+(`model.contract.golden.if_step`, `docs/arithmetic.md` §2)::
 
     s_sum[j] = vw[j] + bias[j] + cin[j]           exact (vw already holds V + acc of this step)
     v_sat[j] = clamp(s_sum[j], -2**(m-1), 2**(m-1)-1)       m = membrane_bits; the one saturation
@@ -12,7 +12,7 @@ For each lane j (one neuron of the channel group being scanned), exactly the gol
 are zero, but `v_init` could still reach the threshold). A non-firing (output) layer only
 saturates.
 
-Sum-then-fire (`layer.neuron == "ssf"`, `sim.golden.ssf_fire`), run once per inference;
+Sum-then-fire (`layer.neuron == "ssf"`, `model.contract.golden.ssf_fire`), run once per inference;
 `vw` holds `v_init + acc` with acc = sum of W x presynaptic counts (exact)::
 
     t_sum[j]  = vw[j] + T * (bias[j] + cin[j])    exact; T*C is a constant multiply (a shift

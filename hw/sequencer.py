@@ -37,7 +37,7 @@ from amaranth.lib.wiring import In, Out
 
 from hw.config import LayerGeometry, bits_for
 from hw.synapse import value_layout
-from model.artifact import ModelSpec
+from model.contract.artifact import ModelSpec
 
 
 def value_bits(spec: ModelSpec) -> int:

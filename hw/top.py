@@ -1,7 +1,7 @@
 """Top level: the event-driven SNN accelerator, generated from a spec (and, for ROM, an artifact).
 
-Block diagram and dataflow: `hw/README.md`. Ports: exactly `hw/interface.py` (Verilog module
-`hw.interface.TOP`). Submodules, named by role: `sequencer`, `queue`, `layer0..layer{L-1}`,
+Block diagram and dataflow: `hw/README.md`. Ports: exactly `model/contract/ports.py` (Verilog module
+`model.contract.ports.TOP`). Submodules, named by role: `sequencer`, `queue`, `layer0..layer{L-1}`,
 `decision`, `loader` (absent with `HwConfig(rom=True)`). Sum-then-fire layers (`hw/README.md`)
 use the same blocks; the last IF layer in front of them gains a `count` memory.
 
@@ -20,13 +20,13 @@ from amaranth.lib.wiring import In, Out
 from hw.config import HwConfig, LayerGeometry, count_bits, rejected
 from hw.decision import Decision
 from hw.event_queue import EventQueue
-from hw.interface import ResultLayout
 from hw.layer import LayerUnit
 from hw.loader import Loader
 from hw.sequencer import Sequencer
 from hw.synapse import entry_layout
-from model.artifact import Artifact, ModelSpec
-from model.spec import SpecError
+from model.contract.artifact import Artifact, ModelSpec
+from model.contract.ports import ResultLayout
+from model.contract.spec import SpecError
 
 
 class Accelerator(wiring.Component):

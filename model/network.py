@@ -1,6 +1,7 @@
 """The trainable CNN: valid conv1d / dense layers with clamp-and-quantize (CQ) activations.
 
-Only what the integer SNN (`model/spec.py`) can run is allowed: valid (unpadded) strided conv1d,
+Only what the integer SNN (`model/contract/spec.py`) can run is allowed: valid (unpadded) strided
+conv1d,
 dense, batch-norm (folded away at conversion) and the CQ activation. No pooling is needed; a
 strided convolution does the down-sampling. Anything else fails *before training* with an
 `UnsupportedLayerError` naming the layer.

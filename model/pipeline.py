@@ -1,6 +1,6 @@
 """train -> convert -> SNN fine-tune -> quantize -> evaluate -> artifact + report.
 
-`python -m model.train --split inter|intra` (and `make train`) end here. Steps:
+`python -m model --split inter|intra` (and `make train`) end here. Steps:
 
 1. `model/splits.py`: chip inputs of the protocol's train / validation / test beats.
 2. `model/train.py`: the CQ CNN with batch-norm (best validation epoch).
@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from model.contract.spec import Preprocess
 from model.convert import LAMBDA_MODES, convert, layer_lambdas
 from model.metrics import classification_metrics
 from model.network import ArchConfig
@@ -42,7 +43,6 @@ from model.report import (
     write_report,
 )
 from model.snn_finetune import SNNNet
-from model.spec import Preprocess
 from model.splits import SplitData, load_split
 from model.train import TrainConfig, predict, tensors, train_cnn
 
@@ -231,7 +231,7 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m model.train", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m model", description=__doc__.splitlines()[0])
     p.add_argument("--split", choices=("inter", "intra"), default="inter")
     p.add_argument("--out", help="artifact path (default model/artifacts/<split>.json)")
     p.add_argument("--report-dir", default=str(REPO / "build" / "reports"))

@@ -15,7 +15,8 @@ W_q·x/θ ≈ W·x/in_scale = W·x_f. The largest weight of each layer uses the 
 (per-layer scale). The output layer gets the same rule; its θ only scales the final membranes,
 which the argmax ignores, and its v_init is 0.
 
-Widths: bias_bits from the bias range, acc/const/membrane bits from `model.artifact.derive_widths`
+Widths: bias_bits from the bias range, acc/const/membrane bits from
+`model.contract.artifact.derive_widths`
 (range analysis: no overflow for any input). A model whose bias, acc or const widths exceed
 `MAX_STATE_BITS` cannot be built and raises `QuantizeError` naming the layer.
 """
@@ -27,9 +28,9 @@ import math
 
 import numpy as np
 
-from model.artifact import Artifact, ModelSpec, derive_widths
+from model.contract.artifact import Artifact, ModelSpec, derive_widths
+from model.contract.spec import MAX_STATE_BITS, LayerSpec, Preprocess, signed_bits_for
 from model.convert import FloatLayer
-from model.spec import MAX_STATE_BITS, LayerSpec, Preprocess, signed_bits_for
 
 MIN_WEIGHT_BITS, MAX_WEIGHT_BITS = 2, 16
 

@@ -10,8 +10,8 @@ import dataclasses
 
 import numpy as np
 
-from model.artifact import Artifact, ModelSpec, derive_widths
-from model.spec import LayerSpec, Preprocess
+from model.contract.artifact import Artifact, ModelSpec, derive_widths
+from model.contract.spec import LayerSpec, Preprocess
 
 
 def random_artifact(

@@ -3,7 +3,8 @@
 - ``cnn_float``: the float CQ CNN (clamp-and-quantize activations, float weights) whose
   weights were converted, i.e. `SNNNet` in "cq" mode without weight quantization.
 - ``snn_float``: the converted float SNN (IF neurons, threshold 1, float64), `run_float`.
-- ``snn_int``: the integer artifact on the golden model `sim.golden.run` (the chip's answer).
+- ``snn_int``: the integer artifact on the golden model `model.contract.golden.run` (the chip's
+answer).
 
 ``conversion_loss_pp = 100 · (acc(cnn_float) − acc(snn_int))``. Energy proxies from the golden
 model: spikes per inference (all firing layers), synaptic operations per inference (weight reads
@@ -20,14 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
-from model.artifact import Artifact, write_atomic
+from model.contract import golden
+from model.contract.artifact import Artifact, write_atomic
+from model.contract.spec import Preprocess
 from model.convert import FloatLayer
 from model.metrics import classification_metrics
 from model.quantize import QuantizeError, quantize
 from model.snn_torch import run_float, run_int
-from model.spec import Preprocess
 from model.splits import Beats
-from sim import golden
 
 SWEEP_T = (1, 2, 4, 6, 8, 12, 16)
 SWEEP_BITS = (6, 7, 8, 9, 10)

@@ -27,9 +27,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
+from model.contract.spec import Preprocess
 from model.convert import FloatLayer
 from model.quantize import layer_threshold
-from model.spec import Preprocess
 
 
 def _round_ste(u: torch.Tensor) -> torch.Tensor:

@@ -1,4 +1,5 @@
-"""The SNN in torch: the integer path (int64, bit-exact with `sim.golden`) and the float path.
+"""The SNN in torch: the integer path (int64, bit-exact with `model.contract.golden`) and the float
+path.
 
 Both run the same IF dynamics (docs/arithmetic.md §2) over T steps, vectorised over beats::
 
@@ -22,9 +23,9 @@ import numpy as np
 import torch
 from torch.nn import functional as F  # noqa: N812
 
-from model.artifact import Artifact
+from model.contract.artifact import Artifact
+from model.contract.spec import signed_range
 from model.convert import FloatLayer
-from model.spec import signed_range
 
 
 @dataclass
@@ -164,7 +165,8 @@ def float_layers(layers: list[FloatLayer]) -> list[SimLayer]:
 
 @torch.no_grad()
 def run_int(artifact: Artifact, x: np.ndarray, rr: np.ndarray, batch: int = 8192) -> SimResult:
-    """The integer SNN on chip inputs x (N, 1, L) and rr (N, n_rr): must equal `sim.golden.run`."""
+    """The integer SNN on chip inputs x (N, 1, L) and rr (N, n_rr): must equal
+    `model.contract.golden.run`."""
     layers = int_layers(artifact)
     xt = torch.as_tensor(np.asarray(x), dtype=torch.int64)
     rt = torch.as_tensor(np.asarray(rr), dtype=torch.int64).reshape(len(xt), -1)

@@ -1,4 +1,5 @@
-"""The torch integer path for artifacts with sum-then-fire layers (bit-exact with `sim.golden`).
+"""The torch integer path for artifacts with sum-then-fire layers (bit-exact with
+`model.contract.golden`).
 
 `model.snn_torch.run_int` runs IF layers only; this runs an IF prefix (the same step dynamics)
 and then the ssf suffix once, on the spike counts c_in ∈ 0..T (docs/arithmetic.md)::
@@ -17,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from model.artifact import Artifact
+from model.contract.artifact import Artifact
 from model.snn_torch import SimLayer, SimResult, _current, int_layers
 
 
@@ -86,7 +87,8 @@ def simulate_mixed(
 
 @torch.no_grad()
 def run_int_mixed(artifact: Artifact, x: np.ndarray, rr: np.ndarray) -> SimResult:
-    """The integer SNN (IF and/or ssf layers) on chip inputs: must equal `sim.golden.run`."""
+    """The integer SNN (IF and/or ssf layers) on chip inputs: must equal
+    `model.contract.golden.run`."""
     xt = torch.as_tensor(np.asarray(x), dtype=torch.int64)
     rt = torch.as_tensor(np.asarray(rr), dtype=torch.int64).reshape(len(xt), -1)
     neurons = [lay.neuron for lay in artifact.spec.layers]

@@ -8,7 +8,7 @@
   tests on the same patients, so a patient-held-out validation would select for the wrong thing.
   (``val_by="patient"`` is available for both; it is the default for ``inter`` only.)
 
-Inputs are `sim.preprocess.preprocess` integers; `scaled` gives the floats the CNN sees:
+Inputs are `model.contract.frontend.preprocess` integers; `scaled` gives the floats the CNN sees:
 x_f = x / 2**(input_bits-1), rr_f = rr / 2**rr_bits.
 """
 
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.spec import Preprocess
-from sim.preprocess import preprocess
+from model.contract.frontend import preprocess
+from model.contract.spec import Preprocess
 
 CLASSES = {"inter": ("N", "S", "V", "F"), "intra": ("N", "S", "V", "F", "Q")}
 TEST_PART = {"inter": ("DS1", "DS2"), "intra": ("intra_train", "intra_test")}

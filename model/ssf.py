@@ -9,7 +9,8 @@ quantizes them as usual (IF), then turns every layer from `ssf_from` on into an 
     W_q    = rnd(W · θ / in_scale),  Wrr_q = rnd(W_rr · θ / rr_scale),  b_q = rnd(b · θ)
     v_init = rnd(η · θ) = θ / 2      (TRE, η = 0.5; 0 for the non-firing output layer)
 
-and re-derives its widths with T (an ssf acc spans T steps of counts, `model.artifact.acc_range`).
+and re-derives its widths with T (an ssf acc spans T steps of counts,
+`model.contract.artifact.acc_range`).
 The ssf layer computes, on the counts c_in ∈ 0..T of the layer before it (docs/arithmetic.md),
 
     V = v_init + W_q · c_in + T · C,        c = clip(floor(V / θ), 0, T)
@@ -36,10 +37,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from model.artifact import Artifact, ModelSpec, derive_widths
+from model.contract.artifact import Artifact, ModelSpec, derive_widths
+from model.contract.spec import MAX_STATE_BITS, NEURONS, signed_bits_for
 from model.convert import FloatLayer
 from model.quantize import check_widths, input_scales, quantize, rnd
-from model.spec import MAX_STATE_BITS, NEURONS, signed_bits_for
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -182,7 +183,7 @@ def _modes(spec: ModelSpec) -> str:
 
 def evaluate(artifact: Artifact, x: np.ndarray, rr: np.ndarray, y: np.ndarray) -> dict:
     """Accuracy, spikes and synops per inference of an artifact on the golden model."""
-    from sim import golden
+    from model.contract import golden
 
     g = golden.run(artifact, x, rr)
     return {
@@ -207,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", help="write the ssf artifact here")
     p.add_argument("--max-beats", type=int, default=0, help="evaluate on at most this many beats")
     args = p.parse_args(argv)
-    from model.artifact import load_artifact
+    from model.contract.artifact import load_artifact
     from model.splits import load_split
 
     if_art = load_artifact(args.model or REPO / "model" / "artifacts" / f"{args.split}.json")

@@ -1,9 +1,7 @@
 """Train the CQ CNN: seeded, deterministic on CPU, checkpointed atomically, resumable.
 
-    python -m model.train --split inter|intra [--out model/artifacts/inter.json] [--resume]
-
-runs train -> convert -> quantize -> evaluate (`model/pipeline.py`) and writes the artifact and
-`build/reports/train.json`.
+`python -m model` (`model/pipeline.py`) runs train -> convert -> quantize -> evaluate and writes
+the artifact and `build/reports/train.json`; this module is its training step.
 
 Loss, for a batch of B beats with logits o, labels y and hidden CQ activations a_l::
 
@@ -255,13 +253,3 @@ def train_cnn(
         net.load_state_dict(best["state"])
     net.eval()
     return net, history
-
-
-def main(argv: list[str] | None = None) -> int:
-    from model.pipeline import cli
-
-    return cli(argv)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

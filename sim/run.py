@@ -37,9 +37,9 @@ from pathlib import Path
 import numpy as np
 
 from hw.config import HwConfig
-from hw.interface import ResultLayout
-from model.artifact import Artifact, ArtifactError, load_artifact, write_atomic
-from sim import golden
+from model.contract import golden
+from model.contract.artifact import Artifact, ArtifactError, load_artifact, write_atomic
+from model.contract.ports import ResultLayout
 from sim.accel import design
 from sim.accel.coverage import saturations, ties
 from sim.accel.job import Job

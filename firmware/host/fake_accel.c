@@ -18,7 +18,7 @@ static struct {
     uint32_t result[SNN_RESULT_WORDS];
 } s;
 
-/* Point the layer descriptors at the received values, in hw/loadmap.py section order:
+/* Point the layer descriptors at the received values, in model/contract/image.py section order:
  * threshold, v_init, bias, rr_weight (if any), weight. */
 static void install_model(void)
 {

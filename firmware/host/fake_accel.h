@@ -1,6 +1,6 @@
 /* A host model of the accelerator behind the HAL, for testing the driver without the RTL.
  *
- * It follows the port contract of hw/interface.py: the load port takes an image word by word
+ * It follows the port contract of model/contract/ports.py: the load port takes an image word by word
  * while idle (loaded drops with the first word; loaded or load_error rises after the last),
  * samples and RR words are taken only while a model is loaded and no result is pending, and the
  * inference is the C reference run over the values that arrived through the load port (not the

@@ -188,7 +188,7 @@ void snn_host_driver_reset(void)
 }
 
 /* snn_classify on n beats through the host accelerator model; result_words (n x
- * SNN_RESULT_WORDS) receives each raw o_result payload, to check against hw/interface.py. */
+ * SNN_RESULT_WORDS) receives each raw o_result payload, to check against model/contract/ports.py. */
 int snn_host_driver_batch(uint32_t n, const int16_t *x, const uint16_t *rr, int32_t *cls,
                           int32_t *values, uint32_t *result_words)
 {

@@ -36,7 +36,7 @@ snn_status_t snn_load_le(snn_dev_t *dev, const uint8_t *bytes, uint32_t n_bytes)
 
 /* Send one beat: x[SNN_N_SAMPLES] samples of SNN_INPUT_BITS, rr[SNN_N_RR] features. */
 snn_status_t snn_submit(snn_dev_t *dev, const int16_t *x, const uint16_t *rr);
-/* Wait for the result of the submitted beat and decode it (hw/interface.py ResultLayout). */
+/* Wait for the result of the submitted beat and decode it (model/contract/ports.py ResultLayout). */
 snn_status_t snn_wait_result(snn_dev_t *dev, snn_result_t *result);
 /* snn_submit then snn_wait_result. */
 snn_status_t snn_classify(snn_dev_t *dev, const int16_t *x, const uint16_t *rr,

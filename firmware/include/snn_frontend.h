@@ -1,4 +1,4 @@
-/* Integer beat front end (docs/arithmetic.md section 1; sim/preprocess.py, data/beats.py):
+/* Integer beat front end (docs/arithmetic.md section 1; model/contract/frontend.py, data/beats.py):
  * what a microcontroller computes from raw ADC samples and R-peak times before the chip runs.
  */
 #ifndef SNN_FRONTEND_H

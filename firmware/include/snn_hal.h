@@ -1,6 +1,6 @@
 /* The hardware-access layer: the only place the driver touches the accelerator.
  *
- * It mirrors the ports of hw/interface.py one to one, so the same driver runs against
+ * It mirrors the ports of model/contract/ports.py one to one, so the same driver runs against
  *   - real registers on a chip (each function a few memory-mapped reads and writes),
  *   - the RTL in a cocotb simulation (each function one handshake on the stream ports),
  *   - the host model of the accelerator used by the unit tests (firmware/host/fake_accel.c).

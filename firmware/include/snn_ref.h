@@ -1,4 +1,4 @@
-/* Portable C99 reference classifier of the ECG SNN: bit-exact with sim/golden.py.
+/* Portable C99 reference classifier of the ECG SNN: bit-exact with model/contract/golden.py.
  *
  * No dynamic memory, no floating point; the working buffers are static arrays sized by the
  * generated snn_config.h, so the functions are not reentrant (one inference at a time).

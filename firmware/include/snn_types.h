@@ -37,10 +37,10 @@ typedef struct {
 
 enum { SNN_DENSE = 0, SNN_CONV1D = 1 };
 
-/* Neuron mode (model/spec.py NEURONS): integrate-and-fire every step, or sum-then-fire once. */
+/* Neuron mode (model/contract/spec.py NEURONS): integrate-and-fire every step, or sum-then-fire once. */
 enum { SNN_NEURON_IF = 0, SNN_NEURON_SSF = 1 };
 
-/* One layer, as model/spec.py LayerSpec. Neurons are channel-major: n = c * out_length + p.
+/* One layer, as model/contract/spec.py LayerSpec. Neurons are channel-major: n = c * out_length + p.
  * neuron: SNN_NEURON_IF or SNN_NEURON_SSF (ssf layers form a suffix; threshold = 2^k);
  * v_offset: first membrane of this layer in the reference's membrane buffer;
  * c_offset: first constant current in its constant buffer, -1 if the layer's constant current
@@ -72,7 +72,7 @@ typedef struct {
 } snn_result_t;
 
 /* What only the reference can tell: spikes per layer (0 for the output layer) and synaptic
- * operations (weight reads driven by spikes), as sim/golden.py GoldenResult. */
+ * operations (weight reads driven by spikes), as model/contract/golden.py GoldenResult. */
 typedef struct {
     uint32_t spikes[SNN_N_LAYERS];
     uint32_t synops;

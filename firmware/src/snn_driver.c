@@ -1,5 +1,5 @@
-/* Driver of the ECG SNN accelerator (see snn_driver.h; ports in hw/interface.py, image format
- * in hw/loadmap.py). */
+/* Driver of the ECG SNN accelerator (see snn_driver.h; ports in model/contract/ports.py, image format
+ * in model/contract/image.py). */
 #include "snn_driver.h"
 
 #include <stddef.h>
@@ -115,7 +115,7 @@ static snn_status_t load(snn_dev_t *dev, const image_t *img)
             return st;
     }
     /* The accelerator drops `loaded` with an image's first word and raises `loaded` or
-     * `load_error` once it has checked the last one (hw/interface.py). */
+     * `load_error` once it has checked the last one (model/contract/ports.py). */
     for (polls = 0; polls <= dev->poll_budget; polls++) {
         uint32_t s = dev->hal->status(dev->hal->ctx);
         if (s & SNN_STATUS_LOAD_ERROR)
@@ -173,7 +173,7 @@ snn_status_t snn_submit(snn_dev_t *dev, const int16_t *x, const uint16_t *rr)
             return SNN_ERR_RANGE;
     }
     for (i = 0; i < SNN_N_SAMPLES; i++) {
-        /* two's complement bit pattern of the port width (hw/interface.py to_unsigned) */
+        /* two's complement bit pattern of the port width (model/contract/ports.py to_unsigned) */
         st = put(dev, SNN_PORT_SAMPLE, (uint32_t)(int32_t)x[i] & sample_mask);
         if (st != SNN_OK)
             return give_up(dev, st);

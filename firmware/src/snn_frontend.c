@@ -1,4 +1,4 @@
-/* Integer beat front end, bit-exact with sim/preprocess.py and data/beats.py rr_features. */
+/* Integer beat front end, bit-exact with model/contract/frontend.py and data/beats.py rr_features. */
 #include "snn_frontend.h"
 
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* The C reference of the integer SNN (docs/arithmetic.md, section 2; sim/golden.py).
+/* The C reference of the integer SNN (docs/arithmetic.md, section 2; model/contract/golden.py).
  *
  * Per inference:
  *   V[n] = v_init for every neuron;

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from data.errors import DataError
-from model.artifact import ArtifactError
+from model.contract.artifact import ArtifactError
 from model.retrain.errors import RetrainError
 from model.retrain.pipeline import DEFAULT_BASE, REPO, Options, retrain
 from model.train import CheckpointError

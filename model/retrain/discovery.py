@@ -42,8 +42,8 @@ from data.beats import DROP_REASONS, extract_beats
 from data.database import list_records
 from data.errors import DataError
 from data.records import FALLBACK_LEADS, MIN_FS, pick_lead, read_record
+from model.contract.spec import Preprocess
 from model.retrain.gaps import beats_around_gaps, read_with_gaps
-from model.spec import Preprocess
 
 EXTRA_DROP_REASONS: tuple[str, ...] = ("nan_window", "class_not_in_model", "flat_window")
 ALL_DROP_REASONS: tuple[str, ...] = (*DROP_REASONS, *EXTRA_DROP_REASONS)

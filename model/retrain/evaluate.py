@@ -1,16 +1,16 @@
 """Score the retrained model against the shipped one on the same held-out records.
 
-Three classifiers on the same test beats (chip inputs from `sim.preprocess`):
+Three classifiers on the same test beats (chip inputs from `model.contract.frontend`):
 
 - ``cnn_float``: the fine-tuned CNN (`model.train.predict`), what the training optimised;
-- ``snn_int``: the new artifact through the integer golden model (`sim.golden.run`), i.e. what
-  the chip will answer, bit for bit;
+- ``snn_int``: the new artifact through the integer golden model (`model.contract.golden.run`),
+  i.e. what the chip will answer, bit for bit;
 - ``base_snn_int``: the base artifact through the golden model: what the engineer had before.
 
 Metrics are `model.metrics.classification_metrics` (accuracy, per-class Se/+P/F1, macro F1, the
 confusion matrix), the shape of ``train.json``. Spikes and synaptic operations per inference come
-from the golden model; the energy estimate is the op count (synops x accumulate energy of the
-`sim/power/tech` technology files), a lower bound next to `make power`'s RTL figure.
+from the golden model. Energy is not estimated here (`model/` sits below the energy model in
+`sim/power`); the report prints the `make power MODEL=...` command that measures it on the RTL.
 """
 
 from __future__ import annotations
@@ -21,14 +21,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from model.artifact import Artifact
+from model.contract import golden
+from model.contract.artifact import Artifact
+from model.contract.frontend import preprocess
 from model.metrics import classification_metrics
 from model.train import predict
-from sim import golden
-from sim.preprocess import preprocess
 
 CHUNK = 4096  # beats per golden-model call: bounds memory on long test sets
-TECHS = ("45nm", "22nm")  # technology points of sim/power/tech
 
 
 def chip_inputs(artifact: Artifact, window: np.ndarray, rr: np.ndarray) -> tuple:
@@ -59,30 +58,6 @@ def activity(artifact: Artifact, result: dict[str, np.ndarray]) -> dict[str, Any
     }
 
 
-def energy_estimate(act: dict[str, Any], techs: tuple[str, ...] = TECHS) -> dict[str, Any]:
-    """Op-count energy per inference, E = synops x E_acc (nJ), per technology of `sim.power`.
-
-    This is the estimate papers quote: it counts the spike-driven accumulates only (no memory,
-    control or clock), so it is a lower bound; `make power MODEL=<artifact>` gives the
-    toggle-based figure from the RTL. Absent technology files are reported, not guessed."""
-    try:
-        from sim.power.tech import load_technology
-    except ImportError:
-        return {"available": False, "why": "the energy model (sim/power) is not available"}
-    out: dict[str, Any] = {"available": True, "method": "op count: synops x accumulate energy"}
-    for name in techs:
-        try:
-            e_acc = load_technology(name).c("accumulate_pj")
-        except Exception as e:  # an optional figure must not sink the report
-            out[name] = {"error": f"{type(e).__name__}: {e}"}
-            continue
-        out[name] = {
-            "accumulate_pj": e_acc,
-            "nj_per_inference": act["synops_per_inference"] * e_acc / 1000,
-        }
-    return out
-
-
 def evaluate(
     net: torch.nn.Module,
     artifact: Artifact,
@@ -108,8 +83,6 @@ def evaluate(
         "base_snn_int": classification_metrics(y, old["cls"], classes),
         "activity": act_new,
         "base_activity": act_old,
-        "energy": energy_estimate(act_new),
-        "base_energy": energy_estimate(act_old),
         "cnn_snn_agreement": float(np.mean(cnn == new["cls"])) if len(y) else 0.0,
     }
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from torch import nn
 
-from model.artifact import Artifact, ModelSpec
+from model.contract.artifact import Artifact, ModelSpec
 from model.convert import FloatLayer, convert, layer_lambdas
 from model.network import ArchConfig, LayerCfg, UnsupportedLayerError
 from model.retrain.errors import RetrainError
@@ -48,7 +48,7 @@ def arch_from_spec(spec: ModelSpec) -> ArchConfig:
     if other:
         raise RetrainError(
             f"the base artifact's layers {other} are not integrate-and-fire neurons; the SNN "
-            "fine-tuner (model/snn_finetune.py) models IF only: retrain with model/train.py"
+            "fine-tuner (model/snn_finetune.py) models IF only: retrain with `make train`"
         )
     dense = [i for i, lay in enumerate(spec.layers) if lay.kind == "dense"]
     rr_at = [i for i, lay in enumerate(spec.layers) if lay.rr_inputs]
@@ -56,7 +56,7 @@ def arch_from_spec(spec: ModelSpec) -> ArchConfig:
         raise RetrainError(
             "the base artifact feeds the RR features to layers "
             f"{[spec.layers[i].name for i in rr_at]}; the trainable network can only feed them "
-            "to the first dense layer: retrain this architecture with model/train.py instead"
+            "to the first dense layer: retrain this architecture with `make train` instead"
         )
     layers = tuple(
         LayerCfg(lay.name, lay.kind, lay.out_channels, lay.kernel, lay.stride)

@@ -28,11 +28,11 @@ import math
 
 import numpy as np
 
-from model.artifact import Artifact, ModelSpec, acc_range, const_range, derive_widths
+from model.contract.artifact import Artifact, ModelSpec, acc_range, const_range, derive_widths
+from model.contract.spec import LayerSpec, signed_bits_for, signed_range
 from model.convert import FloatLayer
 from model.quantize import input_scales, layer_threshold, rnd
 from model.retrain.errors import RetrainError
-from model.spec import LayerSpec, signed_bits_for, signed_range
 
 
 def layer_tensors(layer: FloatLayer, pre, theta: int) -> dict[str, np.ndarray]:
@@ -94,7 +94,7 @@ def fit_layer(
             raise RetrainError(
                 f"layer {layer.name!r}: the retrained weights do not fit the base hardware "
                 f"({', '.join(attempt(1)[2])}) even at threshold 1; retrain with more weight "
-                "decay, or build hardware for the new widths with model/train.py"
+                "decay, or build hardware for the new widths with `make train`"
             )
         lo, hi = 1, theta0  # attempt(lo) fits, attempt(hi) does not
         while hi - lo > 1:

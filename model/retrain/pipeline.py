@@ -25,8 +25,10 @@ from typing import Any
 import numpy as np
 
 from data.cache import write_atomic
-from hw.loadmap import parse_image, weight_image
-from model.artifact import Artifact, load_artifact
+from model.contract import golden
+from model.contract.artifact import Artifact, load_artifact
+from model.contract.frontend import preprocess
+from model.contract.image import parse_image, weight_image
 from model.metrics import classification_metrics
 from model.retrain import evaluate as ev
 from model.retrain.discovery import BeatTable, read_beats
@@ -44,8 +46,6 @@ from model.retrain.report import write_report
 from model.retrain.split import Split, check_counts, patient_split, read_split_file
 from model.splits import Beats, SplitData
 from model.train import TrainConfig
-from sim import golden
-from sim.preprocess import preprocess
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_BASE = REPO / "model" / "artifacts" / "inter.json"

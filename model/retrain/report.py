@@ -65,7 +65,8 @@ def markdown(report: dict[str, Any], classes: tuple[str, ...]) -> str:
         "",
         f"New artifact: `{report['artifact']}` (hardware id {report['hardware_id']}, the same "
         f"hardware configuration as the base `{report['base_artifact']}`: no new RTL).",
-        f"Weight image: `{report['weight_image']}` (little-endian uint32 words, `hw/loadmap.py`).",
+        f"Weight image: `{report['weight_image']}` (little-endian uint32 words, "
+        "`model/contract/image.py`).",
         "",
         f"On {report['n_test_beats']} beats of {len(s['records']['test'])} held-out record(s), "
         f"the retrained chip model scores {_pct(report['snn_int']['accuracy'])} % accuracy "
@@ -188,21 +189,10 @@ def _activity(report: dict[str, Any]) -> str:
 
 
 def _energy(report: dict[str, Any]) -> str:
-    new, old = report["energy"], report["base_energy"]
-    if not new.get("available"):
-        return f"Energy per inference: not estimated ({new['why']})."
-    parts = [
-        f"{name}: {new[name]['nj_per_inference']:.3f} nJ (shipped "
-        f"{old[name]['nj_per_inference']:.3f} nJ)"
-        for name in new
-        if isinstance(new[name], dict) and "nj_per_inference" in new[name]
-    ]
     return (
-        "Energy per inference, op-count estimate (synaptic operations x accumulate energy; no "
-        "memory, control or clock, so a lower bound): " + "; ".join(parts) + ". The RTL "
-        f"toggle-based figure: `make power MODEL={report['artifact']}`."
+        "Energy per inference is measured on the RTL, not estimated here: "
+        f"`make power MODEL={report['artifact']}`."
     )
-
 
 def _training(t: dict[str, Any]) -> str:
     select = t.get("select", "macro_f1")

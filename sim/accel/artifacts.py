@@ -2,7 +2,8 @@
 an artifact that keep its hardware configuration (so they load into the same build) or narrow
 it on purpose (so every membrane saturates).
 
-Every variant is re-validated: the range analysis of `model/artifact.py` must still prove that
+Every variant is re-validated: the range analysis of `model/contract/artifact.py` must still prove
+that
 the currents fit the configuration's widths, exactly as for a trained model.
 """
 
@@ -12,9 +13,9 @@ import dataclasses
 
 import numpy as np
 
-from model.artifact import Artifact, ArtifactError, ModelSpec
+from model.contract.artifact import Artifact, ArtifactError, ModelSpec
+from model.contract.spec import Preprocess, signed_range
 from model.random_artifact import random_artifact
-from model.spec import Preprocess, signed_range
 
 
 def stand_in(rng: np.random.Generator, pre: Preprocess | None = None, **kw: object) -> Artifact:

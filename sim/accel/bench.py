@@ -16,7 +16,7 @@ import cocotb
 import numpy as np
 from cocotb.triggers import Timer
 
-from hw.interface import ResultLayout, unpack_result
+from model.contract.ports import ResultLayout, unpack_result
 from sim.tb.bench import TB
 from sim.tb.pauses import pauses
 from sim.tb.scoreboard import Expected, Scoreboard

@@ -20,7 +20,7 @@ from typing import Any
 import cocotb
 import numpy as np
 
-from hw.interface import ResultLayout
+from model.contract.ports import ResultLayout
 from sim.accel.bench import AccelTB, expectations
 from sim.accel.job import ENV
 from sim.tb.scoreboard import Scoreboard

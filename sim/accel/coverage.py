@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from model.artifact import Artifact
-from model.spec import signed_range
-from sim import golden
+from model.contract import golden
+from model.contract.artifact import Artifact
+from model.contract.spec import signed_range
 
 
 @contextlib.contextmanager

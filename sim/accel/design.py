@@ -1,7 +1,7 @@
 """Verilog of the accelerator for one hardware configuration, cached by content.
 
 The Verilog comes from the hw emitter (`hw.verilog.emit`, the same code `make verilog` runs) on
-`hw.top.Accelerator`; the module is `hw.interface.TOP`.
+`hw.top.Accelerator`; the module is `model.contract.ports.TOP`.
 The cache key covers the spec's hardware configuration, the `HwConfig`, the artifact's checksum
 (only for ROM builds, whose weights are in the Verilog) and the source of `hw/`, so editing the
 RTL regenerates it and a second artifact of the same configuration reuses it.
@@ -13,8 +13,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from hw.interface import TOP
-from model.artifact import Artifact, ModelSpec
+from model.contract.artifact import Artifact, ModelSpec
+from model.contract.ports import TOP
 from sim.tb import runner
 from sim.tb.bench import PERIOD_NS
 

@@ -1,6 +1,6 @@
 """cocotb tests of the C firmware driver on the accelerator's RTL: the compiled driver
 (`firmware/src/snn_driver.c`, through `firmware.host.HostLib`) runs in a `cocotb.task.bridge`
-thread and its HAL is `firmware.cocotb_hal.RtlHal`, so every load, submit and poll is a
+thread and its HAL is `sim.accel.cocotb_hal.RtlHal`, so every load, submit and poll is a
 handshake on the real ports. Run by `tests/firmware/test_driver_rtl.py` through
 `sim.tb.runner`; the job is the JSON file named by `SIM_DRIVER_JOB`::
 
@@ -29,8 +29,8 @@ import cocotb
 import numpy as np
 from cocotb.triggers import ReadOnly, RisingEdge
 
-from firmware.cocotb_hal import LOAD, RR, SAMPLE, RtlHal
 from firmware.host import HostLib
+from sim.accel.cocotb_hal import LOAD, RR, SAMPLE, RtlHal
 from sim.tb.bench import TB
 from sim.tb.stream import StreamDriver
 

@@ -4,7 +4,8 @@ Python side (`sim.run`, the tests) and the cocotb side (`sim/accel/cocotb_tests.
 A job is a directory holding `job.json` (the result layout and a list of phases) plus one file
 per phase. Phases run in order in one simulator process, on one build:
 
-- ``load``: drive a weight image (`hw/loadmap.py` words, `.npy`) into the load port, as firmware
+- ``load``: drive a weight image (`model/contract/image.py` words, `.npy`) into the load port, as
+firmware
   would, and check that the chip reports it loaded (``expect: "ok"``), rejected (``"error"``)
   or still waiting for words (``"incomplete"``: neither flag, e.g. a truncated image);
 - ``reset``: pulse the synchronous reset (inference state only; the model stays);
@@ -23,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from hw.interface import ResultLayout
-from hw.loadmap import weight_image
-from model.artifact import Artifact, write_atomic
-from sim import golden
+from model.contract import golden
+from model.contract.artifact import Artifact, write_atomic
+from model.contract.image import weight_image
+from model.contract.ports import ResultLayout
 from sim.accel.vectors import Vectors
 
 ENV = "SIM_JOB"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hw.interface import ResultLayout
-from model.artifact import Artifact
+from model.contract.artifact import Artifact
+from model.contract.ports import ResultLayout
 from sim.accel.job import Job, Outcome, read_outcome
 from sim.accel.vectors import Vectors
 from sim.tb import runner

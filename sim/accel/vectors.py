@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.artifact import Artifact
-from model.spec import Preprocess, signed_range
-from sim.preprocess import preprocess
+from model.contract.artifact import Artifact
+from model.contract.frontend import preprocess
+from model.contract.spec import Preprocess, signed_range
 
 DEFAULT_PART = "DS2"
 

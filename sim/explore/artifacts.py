@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.artifact import Artifact, load_artifact
+from model.contract.artifact import Artifact, load_artifact
+from model.contract.spec import Preprocess
 from model.convert import FloatLayer
-from model.spec import Preprocess
 from model.ssf import float_layers_from_checkpoint, quantize_neurons
 from sim.explore.grid import Point
 

@@ -12,13 +12,13 @@ import hashlib
 import json
 from pathlib import Path
 
-from model.artifact import Artifact, write_atomic
+from model.contract.artifact import Artifact, write_atomic
 
 REPO = Path(__file__).resolve().parents[2]
 CODE = (
     "hw/*.py",
-    "sim/golden.py",
-    "sim/preprocess.py",
+    "model/contract/golden.py",
+    "model/contract/frontend.py",
     "sim/power/*.py",
     "sim/accel/design.py",
     "sim/explore/measure.py",

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from hw.config import HwConfig
-from model.artifact import Artifact
-from sim import golden
+from model.contract import golden
+from model.contract.artifact import Artifact
 
 CHUNK = 32  # beats simulated before their SAIF files are read and deleted
 

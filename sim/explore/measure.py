@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from model.artifact import Artifact
+from model.contract import golden
+from model.contract.artifact import Artifact
 from model.splits import Beats
-from sim import golden
 from sim.explore.grid import Point
 
 SynthFn = Callable[[Artifact, int, Path], dict]

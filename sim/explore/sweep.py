@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
-from model.artifact import Artifact, write_atomic
+from model.contract.artifact import Artifact, write_atomic
 from sim.explore import pareto
 from sim.explore.cache import Store, point_key
 from sim.explore.grid import Point

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from hw.config import HwConfig
-from model.artifact import Artifact
+from model.contract.artifact import Artifact
 from sim.explore.cache import Store, code_version, digest
 
 KEYS = ("cells", "flip_flops", "memory_bits", "weight_memory_bytes")

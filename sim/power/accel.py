@@ -2,7 +2,8 @@
 
 The Verilog is the one `make sim` verifies (`sim.accel.design.accelerator_verilog`, the
 `hw/verilog.py` emitter). The harness (`sim/power/harness.py`) resets the chip, loads the weight
-image through `i_load` (`hw/loadmap.py`), then for every beat opens a SAIF file, offers the
+image through `i_load` (`model/contract/image.py`), then for every beat opens a SAIF file, offers
+the
 samples and RR words back to back (`i_sample`, `i_rr`), takes the result (`o_result`) and closes
 the file. A window therefore runs from the first input word to the accepted result: exactly one
 inference, with no idle time between beats. Each result word is checked against the golden
@@ -19,10 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from hw.config import HwConfig
-from hw.interface import TOP, ResultLayout, to_unsigned, unpack_result
-from hw.loadmap import weight_image
-from model.artifact import Artifact
-from sim import golden
+from model.contract import golden
+from model.contract.artifact import Artifact
+from model.contract.image import weight_image
+from model.contract.ports import TOP, ResultLayout, to_unsigned, unpack_result
 from sim.power.harness import build_harness, run_harness
 from sim.power.netlist import load_verilog
 

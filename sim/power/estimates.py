@@ -27,7 +27,7 @@ import math
 import numpy as np
 
 from hw.config import LayerGeometry
-from model.artifact import Artifact
+from model.contract.artifact import Artifact
 from sim.power.tech import Technology
 
 

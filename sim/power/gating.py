@@ -27,7 +27,7 @@ import re
 
 import numpy as np
 
-from model.artifact import ModelSpec
+from model.contract.artifact import ModelSpec
 from sim.power.blocks import BlockMap
 from sim.power.energy import Energy, MemoryAccess
 from sim.power.tech import Technology
@@ -88,7 +88,7 @@ def golden_weight_reads(artifact, lanes: int, x: np.ndarray, rr: np.ndarray) -> 
     access-pattern model against what the RTL did."""
     from hw.config import LayerGeometry
     from hw.cycles import fanout_ops
-    from sim import golden
+    from model.contract import golden
 
     spec = artifact.spec
     geos = [LayerGeometry(layer, lanes) for layer in spec.layers]

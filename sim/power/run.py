@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from hw.config import HwConfig
-from model.artifact import Artifact, load_artifact
-from sim import golden
+from model.contract import golden
+from model.contract.artifact import Artifact, load_artifact
 from sim.power.accel import check_against_golden, harness_for, run_beats
 from sim.power.energy import Energy, energy, subtract
 from sim.power.netlist import Netlist, load_verilog
@@ -99,10 +99,10 @@ def simulate(
 
 def main(argv: list[str] | None = None) -> int:
     from data.dataset import load_dataset
+    from model.contract.frontend import preprocess
     from sim.accel.design import accelerator_verilog
     from sim.power import report
     from sim.power.sample import stratified, weights
-    from sim.preprocess import preprocess
 
     args = parse_args(argv)
     t0 = time.time()

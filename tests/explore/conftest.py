@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.artifact import Artifact
+from model.contract.artifact import Artifact
 from model.random_artifact import random_artifact
 from model.splits import Beats
 from sim.explore.grid import Point

@@ -11,9 +11,9 @@ import pytest
 
 from firmware.build import build_library
 from firmware.host import HostLib
-from model.artifact import Artifact, ModelSpec
+from model.contract.artifact import Artifact, ModelSpec
+from model.contract.spec import Preprocess, signed_bits_for
 from model.random_artifact import random_artifact
-from model.spec import Preprocess, signed_bits_for
 
 
 def with_tensors(artifact: Artifact, **replace) -> Artifact:

@@ -9,10 +9,10 @@ import pytest
 
 from firmware.generate import render
 from firmware.host import DriverError
-from hw.interface import ResultLayout, pack_result
-from hw.loadmap import weight_image
+from model.contract import golden
+from model.contract.image import weight_image
+from model.contract.ports import ResultLayout, pack_result
 from model.random_artifact import random_artifact
-from sim import golden
 
 # snn_status_t, as firmware/include/snn_types.h
 OK, ARG, RANGE, MAGIC, HARDWARE_ID, LENGTH, CHECKSUM, REJECTED, NOT_LOADED, BUSY, TIMEOUT = range(

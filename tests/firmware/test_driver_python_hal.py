@@ -1,5 +1,6 @@
 """The C driver against an accelerator written in Python from the contracts alone
-(`hw/interface.py` ports and result packing, `hw/loadmap.py` image checks, `sim/golden.py`):
+(`model/contract/ports.py` ports and result packing, `model/contract/image.py` image checks,
+`model/contract/golden.py`):
 independent of the C host model, and the same callback route the cocotb testbench will use to
 put the RTL behind the driver."""
 
@@ -10,10 +11,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from hw.interface import ResultLayout, pack_result
-from hw.loadmap import HEADER_WORDS, parse_image, payload_words, weight_image
-from model.artifact import Artifact, ArtifactError, ModelSpec
-from sim import golden
+from model.contract import golden
+from model.contract.artifact import Artifact, ArtifactError, ModelSpec
+from model.contract.image import HEADER_WORDS, parse_image, payload_words, weight_image
+from model.contract.ports import ResultLayout, pack_result
 
 SAMPLE, RR, LOAD = 0, 1, 2
 BUSY, LOADED, LOAD_ERROR = 1, 2, 4
@@ -21,7 +22,8 @@ OK, HARDWARE_ID, REJECTED = 0, 4, 7
 
 
 class PyAccelerator:
-    """The port contract of hw/interface.py, transaction level; the model it runs is whatever
+    """The port contract of model/contract/ports.py, transaction level; the model it runs is
+    whatever
     came through the load port. `ready_every` makes the input ports refuse words now and then
     (backpressure), so the driver's retries are exercised."""
 

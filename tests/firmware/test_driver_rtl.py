@@ -1,6 +1,6 @@
 """The C driver against the accelerator's RTL on Verilator (issue 7): the compiled driver runs in
 a cocotb bridge thread and its HAL calls are handshakes on the real ports
-(`firmware/cocotb_hal.py`, `sim/accel/driver_tests.py`). One simulator run per module; the tests
+(`sim/accel/cocotb_hal.py`, `sim/accel/driver_tests.py`). One simulator run per module; the tests
 below each check one part of what it recorded against golden, hw/loadmap and hw/interface.
 
 Model A is the trained artifact (model/artifacts/intra.json or inter.json), else a random
@@ -19,16 +19,16 @@ import numpy as np
 import pytest
 
 from firmware.build import build_library
-from firmware.cocotb_hal import BUSY, LOAD_ERROR, LOADED
 from firmware.generate import generate
 from hw.config import HwConfig
-from hw.interface import ResultLayout, pack_result
-from hw.loadmap import HEADER_WORDS, weight_image
-from model.artifact import Artifact, load_artifact
-from model.spec import signed_range
-from sim import golden
+from model.contract import golden
+from model.contract.artifact import Artifact, load_artifact
+from model.contract.image import HEADER_WORDS, weight_image
+from model.contract.ports import ResultLayout, pack_result
+from model.contract.spec import signed_range
 from sim.accel import design
 from sim.accel.artifacts import perturbed, stand_in
+from sim.accel.cocotb_hal import BUSY, LOAD_ERROR, LOADED
 from sim.accel.vectors import Vectors, random_and_corners, random_vectors, real_beats
 from sim.tb import runner
 
@@ -70,7 +70,7 @@ def model_b(model_a: Artifact) -> Artifact:
 
 
 def _spread_beats(model: Artifact, part: str, n: int) -> Vectors:
-    beats = real_beats(model.spec.preprocess, part)
+    beats = real_beats(model.contract.spec.preprocess, part)
     return beats[np.linspace(0, len(beats) - 1, n).round().astype(np.int64)]
 
 
@@ -145,9 +145,9 @@ def run(tmp_path_factory, model_a: Artifact, model_b: Artifact, vectors) -> dict
 
 
 def _packed(model: Artifact, v: Vectors) -> list[int]:
-    """hw/interface.py's o_result payload of golden, per vector."""
+    """model/contract/ports.py's o_result payload of golden, per vector."""
     g = golden.run(model, v.x[:, None, :], v.rr)
-    layout = ResultLayout.of(model.spec)
+    layout = ResultLayout.of(model.contract.spec)
     return [
         pack_result(layout, int(c), row.tolist()) for c, row in zip(g.cls, g.values, strict=True)
     ]

@@ -1,4 +1,5 @@
-"""The C front end against sim/preprocess.py and data/beats.py: windows with extreme values and
+"""The C front end against model/contract/frontend.py and data/beats.py: windows with extreme
+values and
 negative sums (floor semantics), RR triples at the corners, and the R-peak tracker."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 
 from data.beats import rr_features
-from sim.preprocess import preprocess
+from model.contract.frontend import preprocess
 
 
 def random_windows(window: int, n: int, seed: int) -> np.ndarray:

@@ -12,8 +12,8 @@ import pytest
 
 from firmware import cemit
 from firmware.generate import FILES, FirmwareError, check_expressible, generate, main, render
-from hw.loadmap import weight_image
-from model.artifact import Artifact
+from model.contract.artifact import Artifact
+from model.contract.image import weight_image
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ import pytest
 
 from data.dataset import load_dataset
 from firmware.host import DriverError
-from model.artifact import load_artifact
-from model.spec import signed_range
-from sim import golden
-from sim.preprocess import preprocess
+from model.contract import golden
+from model.contract.artifact import load_artifact
+from model.contract.frontend import preprocess
+from model.contract.spec import signed_range
 
 TRAINED = Path(__file__).resolve().parents[2] / "model" / "artifacts" / "inter.json"
 

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from firmware.generate import model_header
-from hw.loadmap import weight_image
-from model.artifact import Artifact, derive_widths
+from model.contract import golden
+from model.contract.artifact import Artifact, derive_widths
+from model.contract.image import weight_image
+from model.contract.spec import signed_range
 from model.random_artifact import random_artifact
-from model.spec import signed_range
-from sim import golden
 
 from .conftest import chip_inputs, narrow_membranes, with_ties
 from .test_reference import assert_same

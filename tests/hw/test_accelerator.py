@@ -9,10 +9,10 @@ import pytest
 
 from hw.config import HwConfig, LayerGeometry
 from hw.cycles import inference_cycles
-from hw.loadmap import weight_image
-from hw.sim_helpers import simulate
 from hw.top import Accelerator
-from sim import golden
+from model.contract import golden
+from model.contract.image import weight_image
+from sim.pysim import simulate
 
 CASES = [
     ("small", 4, False),
@@ -86,8 +86,8 @@ def test_real_beats(split):
         pytest.skip(f"no trained artifact (model/artifacts/{split}.json) yet")
     from data.dataset import load_dataset
     from data.errors import DataError
-    from model.artifact import load_artifact
-    from sim.preprocess import preprocess
+    from model.contract.artifact import load_artifact
+    from model.contract.frontend import preprocess
 
     artifact = load_artifact(path)
     try:

@@ -9,11 +9,11 @@ from amaranth.sim import Simulator
 from hw.config import LayerGeometry, conv_fanout
 from hw.decision import Decision
 from hw.event_queue import EventQueue
-from hw.interface import ResultLayout, unpack_result
 from hw.neuron import FireUnit
-from hw.sim_helpers import stream_get, stream_put
-from model.spec import LayerSpec, signed_range
-from sim import golden
+from model.contract import golden
+from model.contract.ports import ResultLayout, unpack_result
+from model.contract.spec import LayerSpec, signed_range
+from sim.pysim import stream_get, stream_put
 
 
 def run(dut, *benches):

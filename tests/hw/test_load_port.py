@@ -9,11 +9,11 @@ from amaranth.hdl import ClockDomain, Module
 from amaranth.sim import Simulator
 
 from hw.config import HwConfig
-from hw.interface import unpack_result
-from hw.loadmap import MAGIC, weight_image
-from hw.sim_helpers import feed_beat, load_image, stream_get, stream_put
 from hw.top import Accelerator
-from sim import golden
+from model.contract import golden
+from model.contract.image import MAGIC, weight_image
+from model.contract.ports import unpack_result
+from sim.pysim import feed_beat, load_image, stream_get, stream_put
 
 
 def harness(dut: Accelerator) -> tuple[Module, ClockDomain]:

@@ -9,8 +9,8 @@ import pytest
 from hw.config import HwConfig
 from hw.decision import Decision
 from hw.event_queue import EventQueue
-from hw.interface import ResultLayout
 from hw.top import Accelerator
+from model.contract.ports import ResultLayout
 
 
 @pytest.mark.parametrize(

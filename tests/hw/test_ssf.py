@@ -15,16 +15,16 @@ from amaranth.sim import Simulator
 from hw import verilog
 from hw.config import HwConfig, LayerGeometry, count_bits
 from hw.cycles import inference_cycles
-from hw.interface import unpack_result
 from hw.layer import LayerUnit
-from hw.loadmap import weight_image
 from hw.neuron import FireUnit
-from hw.sim_helpers import feed_beat, load_image, simulate, stream_get, stream_put
 from hw.synapse import entry_layout, value_layout
 from hw.top import Accelerator
-from model.artifact import Artifact
-from model.spec import LayerSpec, signed_range
-from sim import golden
+from model.contract import golden
+from model.contract.artifact import Artifact
+from model.contract.image import weight_image
+from model.contract.ports import unpack_result
+from model.contract.spec import LayerSpec, signed_range
+from sim.pysim import feed_beat, load_image, simulate, stream_get, stream_put
 
 
 def ssf_layer(fires: bool, threshold: int, membrane_bits: int = 10, **kw) -> LayerSpec:

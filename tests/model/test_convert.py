@@ -114,7 +114,7 @@ def test_training_only_dropout_is_convertible_and_inert_at_inference():
 
 
 def test_train_refuses_an_unsupported_layer_before_touching_data():
-    from model.spec import Preprocess
+    from model.contract.spec import Preprocess
     from model.train import TrainConfig, train_cnn
 
     arch = ArchConfig(layers=(LayerCfg("conv0", "conv1d", 4, 7, 2), LayerCfg("gap", "avgpool", 4),

@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.artifact import SCHEMA_VERSION, ArtifactError, load_artifact
+from model.contract import golden
+from model.contract.artifact import SCHEMA_VERSION, ArtifactError, load_artifact
 from model.metrics import classification_metrics
 from model.splits import CLASSES, TEST_PART, to_beats
-from sim import golden
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "model" / "artifacts"
 
@@ -75,7 +75,7 @@ def test_widths_beyond_the_spec_are_rejected(inter_copy):
     body = json.loads(inter_copy.read_text())
     body["spec"]["layers"][1]["membrane_bits"] = 40
     body.pop("sha256")
-    from model.artifact import _digest
+    from model.contract.artifact import _digest
 
     body["sha256"] = _digest(body)
     inter_copy.write_text(json.dumps(body))

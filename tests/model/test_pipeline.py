@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from model.artifact import load_artifact
+from model.contract.artifact import load_artifact
 from model.pipeline import cli
 from model.train import CheckpointError, load_checkpoint
 

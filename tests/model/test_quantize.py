@@ -5,10 +5,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from model.artifact import derive_widths
+from model.contract.artifact import derive_widths
+from model.contract.spec import signed_range
 from model.pipeline import MODEL_PREPROCESS
 from model.quantize import QuantizeError, layer_threshold, quantize, rnd
-from model.spec import signed_range
 
 CLASSES = ("N", "S", "V", "F")
 

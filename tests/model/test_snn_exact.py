@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
+from model.contract import golden
 from model.pipeline import MODEL_PREPROCESS
 from model.quantize import quantize
 from model.random_artifact import random_artifact
 from model.snn_finetune import SNNNet
 from model.snn_torch import run_float, run_int
-from sim import golden
 
 
 def assert_same(artifact, x, rr):

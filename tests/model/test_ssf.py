@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.artifact import load_artifact
+from model.contract import golden
+from model.contract.artifact import load_artifact
 from model.pipeline import MODEL_PREPROCESS
 from model.quantize import quantize
 from model.random_artifact import random_artifact
@@ -25,7 +26,6 @@ from model.ssf import (
     pow2_floor,
     quantize_neurons,
 )
-from sim import golden
 
 REPO = Path(__file__).resolve().parents[2]
 CLASSES = ("N", "S", "V", "F")

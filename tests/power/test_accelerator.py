@@ -18,12 +18,12 @@ N_BEATS = 10
 
 @pytest.fixture(scope="module")
 def accel_run(tmp_path_factory, mitdb_dataset):
+    from model.contract.frontend import preprocess
     from sim.accel.artifacts import stand_in
     from sim.accel.design import accelerator_verilog
     from sim.power.accel import harness_for
     from sim.power.run import simulate
     from sim.power.sample import stratified
-    from sim.preprocess import preprocess
 
     artifact = stand_in(np.random.default_rng(3))
     config = HwConfig(lanes=4)
@@ -69,7 +69,7 @@ def test_energy_grows_with_spikes(accel_run):
     golden model's synaptic events beat by beat. (This stand-in spikes little, so datapath
     switching blurs the ranking of the *total* across beats of similar activity; on the
     default model `make power` reports the total's correlation with spikes.)"""
-    from sim import golden
+    from model.contract import golden
 
     artifact, _, x, rr, energies, _, _ = accel_run
     real = slice(0, len(energies) - 1)  # the last vector is the silent input

@@ -124,11 +124,11 @@ def base_artifact(tmp_path_factory) -> Path:
 
     import torch
 
-    from model.artifact import ModelSpec
+    from model.contract.artifact import ModelSpec
+    from model.contract.spec import Preprocess
     from model.convert import convert
     from model.network import ArchConfig, ConvNet
     from model.quantize import quantize
-    from model.spec import Preprocess
 
     torch.manual_seed(0)
     pre = Preprocess()

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from data.errors import DataError
+from model.contract.spec import Preprocess
 from model.retrain.discovery import read_beats
-from model.spec import Preprocess
 
 CLASSES = ("N", "S", "V", "F")
 RATES = [128, 250, 257, 500]

@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from model.artifact import load_artifact
+from model.contract.artifact import load_artifact
 from model.retrain.errors import RetrainError
 from model.retrain.finetune import arch_from_spec, float_layers_from_artifact
 from model.retrain.fit import fit_to_base

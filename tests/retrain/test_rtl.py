@@ -11,14 +11,14 @@ import json
 import numpy as np
 import pytest
 
-from model.artifact import load_artifact
+from model.contract.artifact import load_artifact
 
 
 @pytest.mark.slow
 def test_retrained_artifact_is_bit_exact_on_rtl(write_db, run_cli, tmp_path):
     from hw.config import HwConfig
-    from hw.interface import TOP
-    from sim import golden
+    from model.contract import golden
+    from model.contract.ports import TOP
     from sim.accel import design
 
     # the sharded bench runner lands with `make sim` (issue 5); until then there is no bench

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hw.config import HwConfig
-from model.artifact import Artifact, load_artifact
+from model.contract.artifact import Artifact, load_artifact
 from sim.accel import design
 from sim.accel.artifacts import narrowed, stand_in
 from sim.tb import runner

@@ -12,10 +12,10 @@ import pytest
 
 from hw.config import HwConfig
 from hw.cycles import inference_cycles
-from hw.interface import ResultLayout
-from hw.loadmap import weight_image
-from model.artifact import Artifact
-from sim import golden
+from model.contract import golden
+from model.contract.artifact import Artifact
+from model.contract.image import weight_image
+from model.contract.ports import ResultLayout
 from sim.accel.artifacts import perturbed, tied
 from sim.accel.coverage import saturations, ties
 from sim.accel.job import Job, read_outcome

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hw.config import HwConfig
-from hw.interface import ResultLayout
+from model.contract.ports import ResultLayout
 from model.random_artifact import random_artifact
 from sim.accel import design
 from sim.accel.job import Job, read_outcome

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import sim.run
-from model.artifact import Artifact
+from model.contract.artifact import Artifact
 from sim.accel.shards import Merged
 from sim.tb import runner
 
@@ -70,7 +70,7 @@ def test_mismatch_fails_with_the_first_beat(
     """The exit path on a mismatch (the detection itself is tested on the DUT elsewhere)."""
 
     def fake(build, artifact, vectors, workdir, **kw) -> Merged:
-        from sim import golden
+        from model.contract import golden
 
         gold = golden.run(artifact, vectors.x[:, None, :], vectors.rr)
         values = gold.values.copy()

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import sim.run
-from model.artifact import Artifact, derive_widths
+from model.contract.artifact import Artifact, derive_widths
 from model.random_artifact import random_artifact
 
 

@@ -1,6 +1,6 @@
 """The firmware's HAL (`firmware/include/snn_hal.h`) on the accelerator's RTL in a cocotb
 simulation: the compiled C driver, called through ctypes (`firmware.host.HostLib`), drives the
-real ports of `hw/interface.py` instead of a model.
+real ports of `model/contract/ports.py` instead of a model.
 
 How the C driver reaches the simulator (cocotb 2.1's thread bridge, `cocotb.task`)::
 

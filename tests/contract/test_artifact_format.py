@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from model.artifact import SCHEMA_VERSION, ArtifactError, load_artifact
+from model.contract.artifact import SCHEMA_VERSION, ArtifactError, load_artifact
 from model.random_artifact import random_artifact
 
 

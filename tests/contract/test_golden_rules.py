@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from model.artifact import Artifact, ModelSpec
-from model.spec import LayerSpec, Preprocess
-from sim import golden
-from sim.preprocess import preprocess_rr, preprocess_samples
+from model.contract import golden
+from model.contract.artifact import Artifact, ModelSpec
+from model.contract.frontend import preprocess_rr, preprocess_samples
+from model.contract.spec import LayerSpec, Preprocess
 
 
 def layer(**kw) -> LayerSpec:
@@ -194,7 +194,7 @@ def test_ssf_input_layer_counts_equal_if_counts_for_constant_current():
 def test_ssf_layer_may_not_feed_an_if_layer():
     import dataclasses
 
-    from model.artifact import ArtifactError
+    from model.contract.artifact import ArtifactError
     from model.random_artifact import random_artifact
 
     art = random_artifact(np.random.default_rng(5))

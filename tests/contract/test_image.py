@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from hw.loadmap import MAGIC, parse_image, sections, weight_image
-from model.artifact import ArtifactError
+from model.contract.artifact import ArtifactError
+from model.contract.image import MAGIC, parse_image, sections, weight_image
 from model.random_artifact import random_artifact
 
 

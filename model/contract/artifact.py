@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from data import cache
-from model.spec import (
+from model.contract.spec import (
     DECISIONS,
     LayerSpec,
     Preprocess,

@@ -4,7 +4,7 @@ Plain frozen dataclasses, no torch and no Amaranth, so the golden model (`sim/`)
 generator (`hw/`), the firmware generator (`firmware/`) and the energy model all import this
 module and nothing downstream re-derives a width or a scale. The arithmetic these fields
 parameterise is written down once, in `docs/arithmetic.md` and in the docstrings of
-`sim/golden.py` and `sim/preprocess.py`.
+`model/contract/golden.py` and `model/contract/frontend.py`.
 
 Two kinds of field:
 - *hardware configuration*: shapes, widths, T, the preprocessing. Changing any needs new RTL.
@@ -53,7 +53,8 @@ def signed_bits_for(lo: int, hi: int) -> int:
 
 @dataclass(frozen=True)
 class Preprocess:
-    """The integer front end the chip does *not* do (firmware does it; see `sim/preprocess.py`).
+    """The integer front end the chip does *not* do (firmware does it; see
+    `model/contract/frontend.py`).
 
     A beat is the raw window `[r - before, r + after)` of ADC samples at `fs` Hz and `gain` ADC
     units per mV, plus the RR intervals (previous, next, local mean) in samples at `fs`.

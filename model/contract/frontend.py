@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.spec import Preprocess, signed_range
+from model.contract.spec import Preprocess, signed_range
 
 
 def saturate(x: np.ndarray, lo: int, hi: int) -> np.ndarray:

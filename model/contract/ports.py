@@ -10,7 +10,8 @@ a transfer happens on a cycle where `valid & ready`, `valid` never waits for `re
     i_sample__{valid,ready,payload}   n_samples signed input_bits words per beat, in order
     i_rr__{valid,ready,payload}       n_rr unsigned rr_bits words per beat (absent if n_rr == 0)
     o_result__{valid,ready,payload}   one word per inference, see `pack_result`
-    i_load__{valid,ready,payload}     the 32-bit weight image words (`hw/loadmap.py`); accepted
+    i_load__{valid,ready,payload}     the 32-bit weight image words (`model/contract/image.py`);
+    accepted
                                       only while idle (ready is low while busy)
     busy                          high from the first input word until the result is accepted
     done                          high for one cycle when the result is accepted
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from model.artifact import ModelSpec
+from model.contract.artifact import ModelSpec
 
 TOP = "snn_accelerator"
 

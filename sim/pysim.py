@@ -50,7 +50,7 @@ def simulate(
     from the cycle after the first accepted input word to `o_result.valid`."""
     from amaranth.sim import Simulator
 
-    from hw.interface import unpack_result
+    from model.contract.ports import unpack_result
 
     out: list[tuple[int, list[int], int]] = []
     loaded = {"done": image is None}

@@ -1,11 +1,11 @@
 """Integer golden model of the SNN: the reference the RTL and the C code must match bit for bit.
 
 Pure numpy, integer semantics, vectorised over beats. One inference, for chip inputs `x` (the
-preprocessed samples, `sim/preprocess.py`) and `rr` (the RR features):
+preprocessed samples, `model/contract/frontend.py`) and `rr` (the RR features):
 
 1. Reset: every membrane `V = v_init` (the TRE residual charge, `round(eta * threshold)`).
 2. Constant currents, computed once per inference, exact (range analysis guarantees they fit
-   `const_bits`, see `model/artifact.py`)::
+   `const_bits`, see `model/contract/artifact.py`)::
 
        input layer:  C[o, p] = bias[o] + sum_{c,k} W[o, c, k] * x[c, p*stride + k]   (valid conv)
                      C[o]    = bias[o] + sum_i W[o, i] * x[i]                         (dense)
@@ -52,8 +52,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.artifact import Artifact
-from model.spec import LayerSpec, signed_range
+from model.contract.artifact import Artifact
+from model.contract.spec import LayerSpec, signed_range
 
 
 def connection_matrix(layer: LayerSpec, weight: np.ndarray) -> np.ndarray:
