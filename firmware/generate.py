@@ -31,6 +31,7 @@ from firmware import cemit
 from model.contract.artifact import SCHEMA_VERSION, Artifact, ArtifactError, load_artifact
 from model.contract.image import HEADER_WORDS, MAGIC, payload_words, weight_image
 from model.contract.ports import Port, ResultLayout, Status
+from model.contract.spi import SCK_DIVIDER_MIN, SpiCommand, SpiError, SpiStatus, result_bytes
 from model.contract.spec import DECISIONS, RR_FEATURES, LayerSpec
 
 FILES = ("snn_config.h", "snn_model.h", "snn_image.h", "snn_weights.bin")
@@ -163,6 +164,12 @@ def config_header(artifact: Artifact) -> str:
         ("SNN_RESULT_WORDS", layout.words),
         *((f"SNN_PORT_{port.name}", int(port)) for port in Port),
         *((f"SNN_STATUS_{bit.name}", f"{int(bit):#x}u") for bit in Status),
+        # the SPI shell's register map (hw/spi.py), for firmware/src/snn_hal_spi.c
+        *((f"SNN_SPI_CMD_{cmd.name}", f"{int(cmd):#04x}u") for cmd in SpiCommand),
+        *((f"SNN_SPI_STATUS_{bit.name}", f"{int(bit):#04x}u") for bit in SpiStatus),
+        *((f"SNN_SPI_ERROR_{bit.name}", f"{int(bit):#04x}u") for bit in SpiError),
+        ("SNN_SPI_RESULT_BYTES", result_bytes(layout)),
+        ("SNN_SPI_SCK_DIVIDER_MIN", SCK_DIVIDER_MIN),
     ]
     for i, layer in enumerate(layers):  # documentation for the reader and for RTL cross-checks
         for field in ("weight_bits", "bias_bits", "acc_bits", "const_bits", "membrane_bits"):

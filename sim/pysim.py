@@ -81,3 +81,41 @@ def simulate(
     sim.add_testbench(collector)
     sim.run()
     return out
+
+
+class SpiMaster:
+    """An SPI mode-0 host for Amaranth-simulator testbenches of `hw.spi.SpiShell` (the register
+    map is `model/contract/spi.py`). SCK runs at f_clk / (2 * `half`); MOSI changes while SCK
+    is low, MISO is sampled just before the rising edge, as a microcontroller's SPI block does.
+    """
+
+    def __init__(self, ctx: Any, dut: Any, half: int | None = None) -> None:
+        from model.contract.spi import SCK_DIVIDER_MIN
+
+        self.ctx, self.dut = ctx, dut
+        self.half = SCK_DIVIDER_MIN // 2 if half is None else half
+
+    async def _wait(self, n: int) -> None:
+        for _ in range(n):
+            await self.ctx.tick()
+
+    async def transfer(self, tx: bytes | list[int], *, bits: int | None = None) -> bytes:
+        """One transaction (`cs_n` low, the bytes, `cs_n` high); returns the bytes read.
+        `bits`: stop after that many bits (a malformed, cut-off transaction)."""
+        ctx, dut = self.ctx, self.dut
+        n_bits = 8 * len(tx) if bits is None else bits
+        ctx.set(dut.cs_n, 0)
+        await self._wait(self.half)
+        rx = 0
+        for i in range(n_bits):
+            ctx.set(dut.mosi, (tx[i // 8] >> (7 - i % 8)) & 1)
+            await self._wait(self.half)
+            rx = (rx << 1) | ctx.get(dut.miso)
+            ctx.set(dut.sck, 1)
+            await self._wait(self.half)
+            ctx.set(dut.sck, 0)
+        await self._wait(self.half)
+        ctx.set(dut.cs_n, 1)
+        await self._wait(self.half)
+        rx <<= (-n_bits) % 8
+        return rx.to_bytes((n_bits + 7) // 8, "big")

