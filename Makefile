@@ -6,9 +6,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # Optional knobs, passed through to the tools as environment variables.
-export MODEL BEATS JOBS SPLIT WAVES TECH DB
+export MODEL BEATS JOBS SPLIT WAVES TECH DB BOARD
 
-.PHONY: help setup test lint data train verilog sim power firmware retrain explore report clean
+.PHONY: help setup test lint data train verilog fpga sim power firmware retrain explore report clean
 
 help: ## List the targets with one line each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ train: $(STAMP) ## Train, convert, quantize and evaluate (SPLIT=inter|intra); wr
 
 verilog: $(STAMP) ## Emit Verilog, lint and synthesise MODEL (default model; LANES=N, ROM=1) into build/verilog
 	$(PY) -m hw.verilog $(if $(MODEL),--model $(MODEL)) $(if $(LANES),--lanes $(LANES)) $(if $(ROM),--rom)
+
+fpga: $(STAMP) ## Place and route the SPI-shelled accelerator (BOARD=icebreaker|ulx3s, MODEL, LANES): bitstream, build/reports/fpga.json
+	$(PY) -m hw.fpga $(if $(LANES),--lanes $(LANES))
 
 sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=path, JOBS=N, WAVES=1, SPLIT=intra)
 	$(PY) -m sim.run

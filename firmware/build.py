@@ -36,6 +36,7 @@ FIRMWARE = {
     "reference": ("src/snn_ref.c",),
     "frontend": ("src/snn_frontend.c",),
     "driver": ("src/snn_driver.c", "src/snn_status.c"),
+    "hal_spi": ("src/snn_hal_spi.c",),  # the HAL for the accelerator behind its SPI shell
 }
 HOST = ("host/fake_accel.c", "host/snn_host.c")
 # A stand-in for a 32-bit microcontroller build: 32-bit code, no C library (the firmware only

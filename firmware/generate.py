@@ -31,8 +31,8 @@ from firmware import cemit
 from model.contract.artifact import SCHEMA_VERSION, Artifact, ArtifactError, load_artifact
 from model.contract.image import HEADER_WORDS, MAGIC, payload_words, weight_image
 from model.contract.ports import Port, ResultLayout, Status
-from model.contract.spi import SCK_DIVIDER_MIN, SpiCommand, SpiError, SpiStatus, result_bytes
 from model.contract.spec import DECISIONS, RR_FEATURES, LayerSpec
+from model.contract.spi import SCK_DIVIDER_MIN, SpiCommand, SpiError, SpiStatus, result_bytes
 
 FILES = ("snn_config.h", "snn_model.h", "snn_image.h", "snn_weights.bin")
 MAX_DIM = 0xFFFF  # descriptor fields are uint16_t

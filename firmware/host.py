@@ -51,6 +51,9 @@ _PUT = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_uint32)
 _GET = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_uint32))
 _STATUS = ctypes.CFUNCTYPE(ctypes.c_uint32)
 _RESET = ctypes.CFUNCTYPE(None)
+_TRANSFER = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.POINTER(ctypes.c_uint8), ctypes.POINTER(ctypes.c_uint8), ctypes.c_uint32
+)
 
 
 class HostLib:
@@ -156,6 +159,33 @@ class HostLib:
             _RESET(hal.reset),
         )
         self._lib.snn_host_use_callbacks(*self._callbacks, ctypes.c_uint32(poll_budget))
+
+    def use_spi(self, transfer, poll_budget: int = 1000) -> None:
+        """Point the driver at the SPI HAL (`firmware/src/snn_hal_spi.c`) whose one board
+        function, a full-duplex transaction, is `transfer(tx: bytes) -> bytes` (same length;
+        raising or returning None makes the C transfer fail)."""
+
+        def call(tx, rx, n):
+            try:
+                got = transfer(bytes(tx[:n]))
+            except Exception:
+                return 1
+            if got is None or len(got) != n:
+                return 1
+            for i, b in enumerate(got):
+                rx[i] = b
+            return 0
+
+        self._callbacks = (_TRANSFER(call),)
+        self._lib.snn_host_use_spi(self._callbacks[0], ctypes.c_uint32(poll_budget))
+
+    def spi_errors(self) -> int:
+        self._lib.snn_host_spi_errors.restype = ctypes.c_uint32
+        return int(self._lib.snn_host_spi_errors())
+
+    def spi_hardware_id(self) -> int:
+        self._lib.snn_host_spi_hardware_id.restype = ctypes.c_uint32
+        return int(self._lib.snn_host_spi_hardware_id())
 
     def stall(self, stalled: bool) -> None:
         """Make the host accelerator hang (no port ready, no result) or recover."""

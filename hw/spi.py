@@ -176,14 +176,13 @@ class SpiShell(wiring.Component):
         with m.Elif(done & (mode == Mode.WRITE)):
             assembled = Cat(word[8:], byte)  # little-endian: the first byte ends up lowest
             m.d.sync += [word.eq(assembled), word_bytes.eq(word_bytes + 1)]
-            with m.If(word_bytes == WORD_BYTES - 1):
-                with m.Switch(port):
-                    for p in ports:
-                        with m.Case(p):
-                            with m.If(free[p]):
-                                m.d.sync += [buf[p].eq(assembled), full[p].eq(1)]
-                            with m.Else():
-                                m.d.comb += set_error.eq(SpiError.OVERRUN)
+            with m.If(word_bytes == WORD_BYTES - 1), m.Switch(port):
+                for p in ports:
+                    with m.Case(p):
+                        with m.If(free[p]):
+                            m.d.sync += [buf[p].eq(assembled), full[p].eq(1)]
+                        with m.Else():
+                            m.d.comb += set_error.eq(SpiError.OVERRUN)
         with m.Elif(done & (mode == Mode.READ)):
             m.d.sync += [out.eq(out >> 8), read_bytes.eq(read_bytes + 1)]
             with m.If(is_result & take & (read_bytes == self.result_bytes - 1)):

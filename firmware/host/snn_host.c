@@ -7,6 +7,7 @@
 #include "fake_accel.h"
 #include "snn_driver.h"
 #include "snn_frontend.h"
+#include "snn_hal_spi.h"
 #include "snn_image.h"
 #include "snn_ref.h"
 
@@ -130,6 +131,36 @@ void snn_host_use_callbacks(int (*put)(int, uint32_t), int (*get_result)(uint32_
     s_cb_status = status;
     s_cb_reset = reset;
     snn_init(&s_dev, &s_callback_hal, poll_budget);
+}
+
+/* The SPI HAL (snn_hal_spi.c) over a transfer function given by the caller: the driver
+ * against the SPI shell's RTL, each transaction bit-banged by a cocotb coroutine. */
+static int (*s_cb_transfer)(const uint8_t *tx, uint8_t *rx, uint32_t n);
+
+static int cb_transfer(void *ctx, const uint8_t *tx, uint8_t *rx, uint32_t n)
+{
+    (void)ctx;
+    return s_cb_transfer(tx, rx, n);
+}
+
+static const snn_spi_bus_t s_spi_bus = { NULL, cb_transfer };
+static snn_hal_t s_spi_hal;
+
+void snn_host_use_spi(int (*transfer)(const uint8_t *, uint8_t *, uint32_t), uint32_t poll_budget)
+{
+    s_cb_transfer = transfer;
+    snn_hal_spi_init(&s_spi_hal, &s_spi_bus);
+    snn_init(&s_dev, &s_spi_hal, poll_budget);
+}
+
+uint32_t snn_host_spi_errors(void)
+{
+    return snn_hal_spi_errors(&s_spi_bus);
+}
+
+uint32_t snn_host_spi_hardware_id(void)
+{
+    return snn_hal_spi_hardware_id(&s_spi_bus);
 }
 
 void snn_host_fake_power_on(uint32_t poll_budget)

@@ -61,3 +61,29 @@ def accelerator_build(
     (`sim/tb/hdl_clock.py`: the per-cycle cost is what limits beats per second)."""
     src = accelerator_verilog(spec, config, artifact)
     return runner.build([src], TOP, name=name, waves=waves, hdl_clock_ns=PERIOD_NS)
+
+
+def spi_verilog(
+    spec: ModelSpec, config: object, artifact: Artifact | None = None, out_root: Path = OUT_ROOT
+) -> Path:
+    """Path of the SPI shell's Verilog (`hw.spi.SpiShell`, module `hw.spi.SPI_TOP`: the module
+    `make fpga` places and routes), generated if it is not cached."""
+    from amaranth.back import verilog
+
+    from data.cache import write_atomic
+    from hw.spi import SPI_TOP, SpiShell
+
+    out = out_root / f"spi-{design_key(spec, config, artifact)}" / f"{SPI_TOP}.v"
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shell = SpiShell(spec, config, artifact)
+        write_atomic(out, verilog.convert(shell, name=SPI_TOP, emit_src=False))
+    return out
+
+
+def spi_build(spec: ModelSpec, config: object, artifact: Artifact | None = None) -> runner.Build:
+    """The Verilator build of the SPI shell around this configuration (Verilog clock)."""
+    from hw.spi import SPI_TOP
+
+    src = spi_verilog(spec, config, artifact)
+    return runner.build([src], SPI_TOP, name="spi", hdl_clock_ns=PERIOD_NS)

@@ -5,7 +5,6 @@ transaction with its error flag."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from amaranth.hdl import ClockDomain, Module
 from amaranth.sim import Simulator
