@@ -365,7 +365,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lanes", type=int, default=None, help="default: the board's (BOARDS)")
     ap.add_argument("--rom", action="store_true", help="weights baked into the bitstream")
     ap.add_argument("--out", type=Path, default=None, help="default: build/fpga/<board>")
-    ap.add_argument("--report", type=Path, default=ROOT / "build" / "reports" / "fpga.json")
+    ap.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        help="default: build/reports/fpga.json (iCEBreaker), "
+        "build/reports/fpga_<board>.json (other boards)",
+    )
     ap.add_argument("--no-beats", action="store_true", help="skip the DS2 cycle figures")
     args = ap.parse_args(argv)
     path = Path(args.model) if args.model else DEFAULT_MODEL
@@ -379,6 +385,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make fpga: {e}", file=sys.stderr)
         return 2
     out = args.out or ROOT / "build" / "fpga" / args.board
+    reports = ROOT / "build" / "reports"
+    if args.report is None:
+        args.report = reports / (
+            "fpga.json" if args.board == "icebreaker" else f"fpga_{args.board}.json"
+        )
     print(f"make fpga: {args.board} ({config.lanes} lanes{', ROM' if config.rom else ''}) -> {out}")
     try:
         r = build(
