@@ -28,7 +28,14 @@ from data.aami import class_counts, classify, load_mapping
 from data.beats import DEFAULT_CONFIG, BeatConfig, extract_beats
 from data.database import list_records
 from data.errors import DataError
-from data.locate import REPO, file_sha256, find_mitdb, read_sums, verify_checksums
+from data.locate import (
+    REPO,
+    check_complete,
+    file_sha256,
+    find_mitdb,
+    read_sums,
+    verify_checksums,
+)
 from data.records import read_record, record_files
 from data.splits import DS1, DS2, intra_split
 
@@ -130,13 +137,17 @@ def build_dataset(
 ) -> BeatDataset:
     """Build (or load from the cache) the dataset of `records` in `directory`.
 
-    `directory` None means MIT-BIH (`find_mitdb`); files listed in a ``SHA256SUMS`` there are
-    verified first. `records` None means every record (`list_records`). `cache_dir` None turns
-    the cache off; `rebuild` ignores a cached copy and overwrites it. `jobs` worker processes
-    read the records (1: in this process).
+    `directory` None means MIT-BIH (`find_mitdb`), which must hold all 48 records
+    (`data.locate.check_complete`); files listed in a ``SHA256SUMS`` there are verified first.
+    `records` None means every record (`list_records`). `cache_dir` None turns the cache off;
+    `rebuild` ignores a cached copy and overwrites it. `jobs` worker processes read the records
+    (1: in this process).
     """
     start = time.perf_counter()
-    directory = find_mitdb() if directory is None else Path(directory)
+    if directory is None:
+        directory = find_mitdb()
+        check_complete(directory)  # DS1/DS2 and the published counts need all 48 records
+    directory = Path(directory)
     names = list_records(directory) if records is None else [str(r) for r in records]
     verify_checksums(directory)
     label_map = load_mapping(mapping)

@@ -229,7 +229,8 @@ def read_lead(
         listed = [signal_label(names, i) for i in range(len(names))]
         raise DataError(
             f"record {name} has no lead {lead!r} nor any fallback {tuple(fallback_leads)}; "
-            f"its leads are {listed}: pass lead= one of them (a name, or an index such as 0)"
+            f"its leads are {listed}: choose one of them (--lead, "
+            "lead=: a name, or an index such as 0)"
         )
     chosen = signal_label(names, where)
     check_fs(name, lead_fs(header, where, signals))  # before reading any sample
@@ -380,7 +381,8 @@ def _read_annotations(
     path = base.with_name(f"{base.name}.{annotator}")
     if not path.is_file():
         raise DataError(
-            f"annotation file {path} is missing: restore it or pass annotator= the right extension"
+            f"annotation file {path} is missing: restore it or choose the "
+            "annotation file extension (--annotator, annotator=)"
         )
     try:
         ann = wfdb.rdann(str(base), annotator)
