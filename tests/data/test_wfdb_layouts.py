@@ -224,9 +224,9 @@ def test_data_cli_has_the_options_its_errors_name(tmp_path, capsys):
             "--jobs", "1", "--cache-dir", str(tmp_path / "cache")]  # fmt: skip
     assert data_main(args) == 1
     assert "(--lead, lead=" in capsys.readouterr().err
-    assert data_main(args + ["--lead", "I"]) == 0
+    assert data_main([*args, "--lead", "I"]) == 0
     shutil.copy(tmp_path / "db" / "x.atr", tmp_path / "db" / "x.qrs")
     (tmp_path / "db" / "x.atr").unlink()
-    assert data_main(args + ["--lead", "I"]) == 1
+    assert data_main([*args, "--lead", "I"]) == 1
     assert "(--annotator, annotator=)" in capsys.readouterr().err
-    assert data_main(args + ["--lead", "I", "--annotator", "qrs"]) == 0
+    assert data_main([*args, "--lead", "I", "--annotator", "qrs"]) == 0
