@@ -6,20 +6,27 @@ Stages, each with a clear outcome:
    ``*.hea``). An empty folder is an error.
 2. *Check* every header before reading any signal, so a configuration mistake fails in a second
    with a message that lists what is there instead: an annotator no record has (lists the
-   annotation extensions found), a lead a record lacks (lists each record's leads), a sampling
-   rate below `data.records.MIN_FS`.
-3. *Read* each record (`data.records.read_record`), resample it to the base model's rate and gain
-   and cut beats (`data.beats.extract_beats`, windows and RR features exactly as the firmware).
-   A record that cannot be used (no annotation file while others have one, a flat lead,
-   corrupt files) is *skipped*, its reason printed and counted in the report; ``strict=True``
-   makes it an error instead. No usable record left is an error. A lead with invalid (NaN)
-   stretches is kept: only the beats near a gap are dropped (`model.retrain.gaps`).
+   annotation extensions found), a lead a record lacks (lists each record's leads, unnamed ones
+   as ``signal K (unnamed)``), a lead sampled below `data.records.MIN_FS` (at its own rate:
+   frame rate x samples per frame), units that are not a voltage.
+3. *Read* each record (`data.records.read_lead`: the lead at its own rate, annotations rescaled
+   from their own ``fs``, gain per mV from the units, multi-segment records joined), resample it
+   to the base model's rate and gain and cut beats (`data.beats.extract_beats`, windows and RR
+   features exactly as the firmware). A record that cannot be used (no annotation file while
+   others have one, a flat lead, corrupt files) is *skipped*, its reason printed and counted in
+   the report; ``strict=True`` makes it an error instead. No usable record left is an error,
+   and so is no beat left (the error counts the drops per reason and names the likely cause). A
+   lead with invalid (NaN) stretches is kept: only the beats near a gap are dropped
+   (`model.retrain.gaps`).
 4. *Drop* beats, each counted under one reason: the reasons of `data.beats.DROP_REASONS`
-   (unknown symbol, annotation outside the signal, unmapped beat symbol, no RR, window leaves the
-   record), plus ``nan_window`` (the window is near invalid samples, `model.retrain.gaps`),
+   (unknown symbol, annotation outside the signal, duplicate annotation, unmapped beat symbol,
+   no RR, window leaves the record), plus ``nan_window`` (the window is near invalid samples, `model.retrain.gaps`),
    ``class_not_in_model`` (an AAMI class the base model has no output for, e.g. Q
    for the 4-class inter-patient model) and ``flat_window`` (the window's range is below
    `FLAT_MV`, a lead-off or clipped stretch).
+5. *Describe* what the report needs: per record the lead's and the annotations' rates, units,
+   the chip input samples at the ends of their range (`SATURATION_WARN`), and the pairs of
+   records that evidently come from one patient (`same_source`, used by `model.retrain.split`).
 
 The lead: with ``lead=None`` each record uses MLII or the first present of
 `data.records.FALLBACK_LEADS` (the leads the shipped model was trained on and their closest
