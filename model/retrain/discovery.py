@@ -20,9 +20,9 @@ Stages, each with a clear outcome:
    (`model.retrain.gaps`).
 4. *Drop* beats, each counted under one reason: the reasons of `data.beats.DROP_REASONS`
    (unknown symbol, annotation outside the signal, duplicate annotation, unmapped beat symbol,
-   no RR, window leaves the record), plus ``nan_window`` (the window is near invalid samples, `model.retrain.gaps`),
-   ``class_not_in_model`` (an AAMI class the base model has no output for, e.g. Q
-   for the 4-class inter-patient model) and ``flat_window`` (the window's range is below
+   no RR, window leaves the record), plus ``nan_window`` (the window is near invalid samples,
+   `model.retrain.gaps`), ``class_not_in_model`` (an AAMI class the base model has no output
+   for, e.g. Q for the 4-class inter-patient model) and ``flat_window`` (the window's range is below
    `FLAT_MV`, a lead-off or clipped stretch).
 5. *Describe* what the report needs: per record the lead's and the annotations' rates, units,
    the chip input samples at the ends of their range (`SATURATION_WARN`), and the pairs of
