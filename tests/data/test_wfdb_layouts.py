@@ -80,19 +80,24 @@ def test_annotation_fs_is_rescaled_to_the_record(tmp_path):
 
 
 # 2. Multi-frequency records: the lead at its own rate, never the frame rate
-def test_multi_frequency_lead_is_read_at_its_own_rate(tmp_path):
-    frame_fs, spf = 125, 4  # a 500 Hz ECG in a 125 Hz frame, next to a 125 Hz signal
-    n = 12 * frame_fs
+@pytest.mark.parametrize(
+    ("frame_fs", "spf", "ann_fs"), [(125, 4, None), (1, 500, 500)], ids=["125x4", "1x500"]
+)
+def test_multi_frequency_lead_is_read_at_its_own_rate(tmp_path, frame_fs, spf, ann_fs):
+    """A 500 Hz ECG in a 125 Hz frame (annotations in frames, WFDB's default) or in a 1 Hz
+    frame (annotations at 500 Hz, stored in the file), next to a one-sample-per-frame signal."""
+    n = 12 * 500 // spf  # frames
     r = np.arange(500, n * spf - 500, 400)
     ecg = np.rint(peaks(n * spf, r, 500) * 200).astype(np.int64)
     wfdb.wrsamp("mf", fs=frame_fs, units=["mV", "mV"], sig_name=["II", "RESP"],
                 e_d_signal=[ecg, np.arange(n) % 50], samps_per_frame=[spf, 1],
                 fmt=["16", "16"], adc_gain=[200, 200], baseline=[0, 0],
                 write_dir=str(tmp_path))  # fmt: skip
-    wfdb.wrann("mf", "atr", r // spf, symbol=["N"] * len(r), write_dir=str(tmp_path))  # frames
+    ann = r // spf if ann_fs is None else r
+    wfdb.wrann("mf", "atr", ann, symbol=["N"] * len(r), fs=ann_fs, write_dir=str(tmp_path))
     record = read_record(tmp_path, "mf")
-    assert record.fs == 500 and len(record.signal) == n * spf and record.ann_fs == 125
-    assert record.ann_sample.tolist() == r.tolist()
+    assert record.fs == 500 and len(record.signal) == n * spf
+    assert record.ann_fs == (ann_fs or frame_fs) and record.ann_sample.tolist() == r.tolist()
     assert_beats_on_peaks(record, r, 500)
 
 
