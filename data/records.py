@@ -159,10 +159,9 @@ def signal_header(directory: Path | str, name: str, header=None) -> wfdb.Record:
     return read_header((Path(directory) / name).parent, segments[0])
 
 
-def signal_names(directory: Path | str, name: str, header=None) -> list[str | None]:
-    """Signal names of a record (None for an unnamed signal), see `signal_header`."""
-    ref = signal_header(directory, name, header)
-    return list(ref.sig_name or [None] * (ref.n_sig or 0))
+def signal_names(signals: wfdb.Record) -> list[str | None]:
+    """Signal names from the header describing the signals (None for an unnamed signal)."""
+    return list(signals.sig_name or [None] * (signals.n_sig or 0))
 
 
 def record_files(directory: Path | str, name: str, annotator: str) -> list[Path]:
@@ -223,7 +222,7 @@ def read_lead(
     base = directory / name
     header = read_header(directory, name)
     signals = signal_header(directory, name, header)
-    names = list(signals.sig_name or [None] * (signals.n_sig or 0))
+    names = signal_names(signals)
     where = pick_lead(names, lead, fallback_leads)
     if where is None:
         listed = [signal_label(names, i) for i in range(len(names))]

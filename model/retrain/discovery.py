@@ -62,6 +62,7 @@ from data.records import (
     read_lead,
     signal_header,
     signal_label,
+    signal_names,
 )
 from model.contract.frontend import preprocess_samples
 from model.contract.spec import Preprocess, signed_range
@@ -134,7 +135,7 @@ def check_headers(
             skip[name] = str(e)
             continue
         headers[name] = (header, signals)
-        leads[name] = list(signals.sig_name or [None] * (signals.n_sig or 0))
+        leads[name] = signal_names(signals)
         if not (directory / f"{name}.{annotator}").is_file():
             skip[name] = f"no annotation file {name}.{annotator}"
     if len(skip) == len(names):

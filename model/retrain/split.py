@@ -218,7 +218,7 @@ def patient_split(
     n_test = min(max(1, round(len(pool) * test_fraction)), len(pool) - 1)
     test_units = _draw(table, units, pool, n_test, min_test, seed)
     train_units = [u for u in pool if u not in test_units]
-    what = "patients" if patients else ("groups of records" if why else "records")
+    what = "patients" if patients else ("records or groups of linked records" if why else "records")
     how = f"random {n_test} of {len(pool)} {what} ({len(group)} records) to test (seed {seed})"
     split = _with_validation(table, units, group, train_units, _records(group, test_units), how,
                              seed)  # fmt: skip
