@@ -45,7 +45,6 @@ from hw.config import HwConfig
 from model.contract import golden
 from model.contract.artifact import Artifact, ArtifactError, load_artifact
 from model.contract.ports import ResultLayout
-from model.contract.spec import signed_range
 from sim.accel import design
 from sim.accel.coverage import saturations, ties
 from sim.accel.job import Job
@@ -127,14 +126,14 @@ def load_vectors(path: Path, artifact: Artifact, limit: int | None) -> Vectors:
             "(N, 1, n_samples) and rr (N, n_rr), as model.retrain writes test_beats.npz"
         ) from e
     x = x.reshape(len(x), -1) if x.ndim == 3 and x.shape[1] == 1 else x
-    n_rr = len(pre.rr_features)
+    n_rr = pre.n_rr
     if x.ndim != 2 or x.shape[1] != pre.n_samples or rr.shape != (len(x), n_rr):
         raise MissingInputError(
             f"{path}: x {x.shape} and rr {rr.shape} do not fit this model's inputs "
             f"(N, 1, {pre.n_samples}) and (N, {n_rr}): were they written for another model?"
         )
-    lo, hi = signed_range(pre.input_bits)
-    rr_hi = (1 << pre.rr_bits) - 1
+    lo, hi = pre.input_range
+    rr_hi = pre.rr_range[1]
     if len(x) and (x.min() < lo or x.max() > hi or rr.min() < 0 or rr.max() > rr_hi):
         raise MissingInputError(
             f"{path}: values outside the model's input ranges (x in [{lo}, {hi}], rr in "

@@ -65,7 +65,7 @@ from data.records import (
     signal_names,
 )
 from model.contract.frontend import preprocess_samples
-from model.contract.spec import Preprocess, signed_range
+from model.contract.spec import Preprocess
 from model.retrain.gaps import beats_around_gaps, bridge_gaps
 
 EXTRA_DROP_REASONS: tuple[str, ...] = ("nan_window", "class_not_in_model", "flat_window")
@@ -224,7 +224,7 @@ def read_beats(
     parts: list[dict[str, np.ndarray]] = []
     per_record: dict[str, dict[str, Any]] = {}
     sources: dict[str, dict[str, Any]] = {}
-    lo, hi = signed_range(pre.input_bits)
+    lo, hi = pre.input_range
     for name in tqdm(names, desc="records", unit="rec", disable=not progress):
         if name in skipped:
             continue

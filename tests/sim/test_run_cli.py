@@ -176,7 +176,7 @@ def test_bad_vectors_file(
 def test_out_of_range_vectors_are_refused(model_artifact: Artifact, tmp_path: Path) -> None:
     path = _test_beats(model_artifact, tmp_path / "v.npz")
     arrays = dict(np.load(path))
-    arrays["x"] = arrays["x"] * 0 + (1 << model_artifact.spec.preprocess.input_bits)
+    arrays["x"] = arrays["x"] * 0 + model_artifact.spec.preprocess.input_range[1] + 1
     np.savez(path, **arrays)
     with pytest.raises(sim.run.MissingInputError, match="outside the model's input ranges"):
         sim.run.load_vectors(path, model_artifact, None)
