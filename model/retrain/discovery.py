@@ -355,24 +355,37 @@ def same_source(sources: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     other record as its source (a comment line with the other's name as a word and one of
     "record", "from", "copy", "source", "same", "taken", as in MIT-BIH 202: "This record was
     taken from the same analog tape as record 201.")."""
-    links: list[dict[str, Any]] = []
     names = list(sources)
-    short = {n: n.rsplit("/", 1)[-1] for n in names}
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
-            why = []
-            for key, text in (("annotations", "identical annotations"), ("signal", "identical "
-                              "signals")):  # fmt: skip
-                if sources[a][key] and sources[a][key] == sources[b][key]:
-                    why.append(text)
-            for this, other in ((a, b), (b, a)):
-                word = re.compile(rf"(?<![\w/]){re.escape(short[other])}(?![\w/])")
-                for note in sources[this]["comments"]:
-                    if word.search(note) and _SOURCE_WORDS.search(note):
-                        why.append(f"the header of {this} names {other}: {note.strip()!r}")
-            if why:
-                links.append({"records": [a, b], "why": "; ".join(why)})
-    return links
+    order = {n: i for i, n in enumerate(names)}
+    why: dict[tuple[str, str], list[str]] = {}
+
+    def link(a: str, b: str, text: str) -> None:
+        pair = tuple(sorted((a, b), key=order.get))
+        if text not in why.setdefault(pair, []):
+            why[pair].append(text)
+
+    for key, text in (("annotations", "identical annotations"), ("signal", "identical signals")):
+        same: dict[str, list[str]] = {}
+        for n in names:
+            if sources[n][key]:
+                same.setdefault(sources[n][key], []).append(n)
+        for group in same.values():
+            for i, a in enumerate(group):
+                for b in group[i + 1 :]:
+                    link(a, b, text)
+    by_short: dict[str, list[str]] = {}
+    for n in names:
+        by_short.setdefault(n.rsplit("/", 1)[-1], []).append(n)
+    for this in names:
+        for note in sources[this]["comments"]:
+            if not _SOURCE_WORDS.search(note):
+                continue
+            for word in set(re.findall(r"[\w.-]+", note)):
+                for other in by_short.get(word.strip(".") or word, []):
+                    if other != this:
+                        link(this, other, f"the header of {this} names {other}: {note.strip()!r}")
+    pairs = sorted(why, key=lambda p: (order[p[0]], order[p[1]]))
+    return [{"records": list(p), "why": "; ".join(why[p])} for p in pairs]
 
 
 def summarise(
