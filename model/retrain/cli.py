@@ -218,6 +218,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("retrain: interrupted; rerun with --resume to continue", file=sys.stderr)
         return 130
+    sat = report["data"]["saturated_inputs"]
+    if sat["fraction"] > sat["warn_above"] or sat["records"]:
+        print(
+            f"retrain: warning: {100 * sat['fraction']:.1f} % of the chip's input samples are "
+            f"saturated (records above {100 * sat['warn_above']:.0f} %: "
+            f"{', '.join(sat['records']) or 'none'}); check the gain and units in the headers",
+            file=sys.stderr,
+        )
+    for warning in report["split"]["warnings"]:
+        print(f"retrain: warning: {warning}", file=sys.stderr)
     print(f"artifact     {report['artifact']}")
     print(f"weight image {report['weight_image']}")
     print(f"report       {Path(opts.reports) / report['name'] / 'report.md'}")

@@ -227,3 +227,16 @@ def test_report_split_wording_and_verify_command(write_db, run_cli, tmp_path):
     assert status == 0, err
     md = (tmp_path / "reports" / "w2" / "report.md").read_text()
     assert f"By patient (patient map `{patients}`)" in md and "kept on one side: r00 + r01" in md
+
+
+def test_saturation_warning_reaches_the_user(write_db, records, run_cli, tmp_path):
+    db = write_db(fs=250, n_records=4, beats=40)
+    sig, r, symbols = _record(records, db, "r03", seed=14)
+    loud = np.clip(np.rint(sig * 200_000), -32767, 32767).astype(np.int64)[:, None]
+    records.write(db, "r03", sig, r, symbols, 250, digital=loud)  # µV counts, header says mV
+    status, _, err = run_cli("--db", str(db), "--epochs", "0", "--name", "loud",
+                             "--min-train-beats", "1", "--min-test-beats", "0")  # fmt: skip
+    assert status == 0, err
+    assert "retrain: warning:" in err and "(records above 2 %: r03)" in err
+    md = (tmp_path / "reports" / "loud" / "report.md").read_text()
+    assert "of the chip's input samples are saturated** (more than 2 % in: r03" in md
