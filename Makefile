@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Optional knobs, passed through to the tools as environment variables.
 export MODEL BEATS JOBS SPLIT WAVES TECH DB VECTORS
 
-.PHONY: help setup test lint data train verilog sim power firmware retrain explore clean
+.PHONY: help setup test lint data train verilog sim power firmware retrain explore report clean
 
 help: ## List the targets with one line each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ firmware: $(STAMP) ## Build the C reference, driver and weight image for MODEL i
 retrain: $(STAMP) ## Retrain on your own WFDB recordings (DB=path, ARGS="--lead II ..."): new artifact, weight image, report
 	@if [ -z "$(DB)" ]; then echo "make retrain: set DB to the folder of your WFDB recordings, e.g. make retrain DB=~/ecg/mydb ARGS='--lead II' (options: $(PY) -m model.retrain --help)"; exit 2; fi
 	$(PY) -m model.retrain --db "$(DB)" $(ARGS)
+
+report: $(STAMP) ## Snapshot build/reports/*.json into docs/reports and regenerate the docs' results sections
+	$(PY) -m sim.report
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build sim_build .pytest_cache

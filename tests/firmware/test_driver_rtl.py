@@ -1,4 +1,4 @@
-"""The C driver against the accelerator's RTL on Verilator (issue 7): the compiled driver runs in
+"""The C driver against the accelerator's RTL on Verilator: the compiled driver runs in
 a cocotb bridge thread and its HAL calls are handshakes on the real ports
 (`sim/accel/cocotb_hal.py`, `sim/accel/driver_tests.py`). One simulator run per module; the tests
 below each check one part of what it recorded against golden, hw/loadmap and hw/interface.
