@@ -79,6 +79,17 @@ MISS_PERCENT = 166  # search back when no QRS for 166 % of the RR average
 B_DELAY = (LP_LEN - 1) + HP_TAP  # samples the band-pass output b lags the input
 FIDUCIAL_SHIFT = 0  # samples; measured on DS1 (docs/stream.md)
 MIN_SAMPLES = LEARN + 2 * FS  # the learning period and two seconds to detect in
+# History of b a decision at p + R reads (b[p-W-1 .. p]); a power of two so C indexes by a mask.
+B_RING = 1 << (REFRACTORY + MWI_LEN + 1).bit_length()
+
+
+def c_constants() -> dict[str, int]:
+    """The constants as `firmware/generate.py` emits them into snn_config.h (SNN_QRS_*)."""
+    names = (
+        "FS INPUT_BITS LP_LEN HP_LEN HP_TAP HP_SHIFT SQ_SHIFT MWI_LEN LEARN REFRACTORY T_WAVE "
+        "RR_RING RR_INIT MISS_PERCENT B_DELAY FIDUCIAL_SHIFT MIN_SAMPLES B_RING"
+    ).split()
+    return {name: globals()[name] for name in names}
 
 
 class QrsError(ValueError):
