@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from firmware import cemit
+from model.contract import qrs
 from model.contract.artifact import (
     SCHEMA_VERSION,
     Artifact,
@@ -34,7 +35,6 @@ from model.contract.artifact import (
     load_artifact,
     write_atomic,
 )
-from model.contract import qrs
 from model.contract.image import HEADER_WORDS, MAGIC, payload_words, weight_image
 from model.contract.ports import ResultLayout
 from model.contract.spec import DECISIONS, RR_FEATURES, LayerSpec, signed_range

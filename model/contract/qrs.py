@@ -85,10 +85,9 @@ B_RING = 1 << (REFRACTORY + MWI_LEN + 1).bit_length()
 
 def c_constants() -> dict[str, int]:
     """The constants as `firmware/generate.py` emits them into snn_config.h (SNN_QRS_*)."""
-    names = (
-        "FS INPUT_BITS LP_LEN HP_LEN HP_TAP HP_SHIFT SQ_SHIFT MWI_LEN LEARN REFRACTORY T_WAVE "
-        "RR_RING RR_INIT MISS_PERCENT B_DELAY FIDUCIAL_SHIFT MIN_SAMPLES B_RING"
-    ).split()
+    names = ("FS", "INPUT_BITS", "LP_LEN", "HP_LEN", "HP_TAP", "HP_SHIFT", "SQ_SHIFT")
+    names += ("MWI_LEN", "LEARN", "REFRACTORY", "T_WAVE", "RR_RING", "RR_INIT", "MISS_PERCENT")
+    names += ("B_DELAY", "FIDUCIAL_SHIFT", "MIN_SAMPLES", "B_RING")
     return {name: globals()[name] for name in names}
 
 

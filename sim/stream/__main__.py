@@ -122,7 +122,9 @@ def reference_scores(artifact: Artifact, stream: Stream) -> dict | None:
         "qrs_ec57": {
             k: v
             for k, v in score.match(
-                score.scored(ref, fs, score.EC57_START_S), score.scored(det, fs, 0 + score.EC57_START_S), fs
+                score.scored(ref, fs, score.EC57_START_S),
+                score.scored(det, fs, 0 + score.EC57_START_S),
+                fs,
             ).items()
             if k != "pairs"
         },

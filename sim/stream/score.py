@@ -112,7 +112,9 @@ def classes_end_to_end(
     m = np.zeros((n_classes + 1, n_classes + 1), np.int64)
     pairs = match(ref_all, det_sample, fs)["pairs"]
     where = np.searchsorted(ref_all, ref_sample)
-    if len(ref_sample) and not np.array_equal(ref_all[np.minimum(where, len(ref_all) - 1)], ref_sample):
+    if len(ref_sample) and not np.array_equal(
+        ref_all[np.minimum(where, len(ref_all) - 1)], ref_sample
+    ):
         raise ValueError("every test-set beat must be one of the reference beats")
     for label, j in zip(ref_label, pairs[where], strict=True):
         got = det_cls[j] if j >= 0 else -1
