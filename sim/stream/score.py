@@ -1,7 +1,7 @@
 """Beat-by-beat scoring as ANSI/AAMI EC57 does it, with wfdb's matcher.
 
 QRS detection: a detection matches a reference beat within 150 ms
-(`wfdb.processing.compare_annotations`, window 54 samples at 360 Hz); matched reference beats are
+(`wfdb.processing.compare_annotations`: |difference| <= 54 samples at 360 Hz); matched reference beats are
 true positives (TP), unmatched reference beats false negatives (FN), unmatched detections false
 positives (FP)::
 
@@ -67,7 +67,8 @@ def match(ref: np.ndarray, test: np.ndarray, fs: int) -> dict:
     if len(ref) == 0 or len(test) == 0:  # compare_annotations needs both non-empty
         pairs = np.full(len(ref), -1)
     else:
-        c = compare_annotations(ref, test, window_samples(fs))
+        # wfdb matches when |difference| < window_width: + 1 makes 150 ms itself a match
+        c = compare_annotations(ref, test, window_samples(fs) + 1)
         pairs = np.asarray(c.matching_sample_nums, np.int64)
     tp = int(np.count_nonzero(pairs >= 0))
     return counts(tp, len(ref) - tp, len(test) - tp) | {"pairs": pairs}
