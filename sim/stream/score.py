@@ -1,9 +1,9 @@
 """Beat-by-beat scoring as ANSI/AAMI EC57 does it, with wfdb's matcher.
 
 QRS detection: a detection matches a reference beat within 150 ms
-(`wfdb.processing.compare_annotations`: |difference| <= 54 samples at 360 Hz); matched reference beats are
-true positives (TP), unmatched reference beats false negatives (FN), unmatched detections false
-positives (FP)::
+(`wfdb.processing.compare_annotations`: |difference| <= 54 samples at 360 Hz); matched
+reference beats are true positives (TP), unmatched reference beats false negatives (FN),
+unmatched detections false positives (FP)::
 
     Se = TP / (TP + FN)        +P = TP / (TP + FP)
 
