@@ -32,7 +32,6 @@ typedef struct {
     int32_t l[SNN_QRS_HP_LEN];        /* high pass: the low-pass output and its moving sum */
     int64_t hp_sum;
     int32_t b[SNN_QRS_B_RING];        /* band-pass history, read by the derivative and decisions */
-    int16_t xr[SNN_QRS_X_RING];       /* held-input history, read by the fiducial search */
     uint32_t q[SNN_QRS_MWI_LEN];      /* squared derivative and its moving sum, the integrator */
     uint32_t i_sum, i1, i2;           /* i[n], i[n-1], i[n-2] */
     uint32_t learn_max;               /* learning: max and sum of i over the first 2 s */

@@ -6,7 +6,6 @@
 #include "snn_int.h"
 
 #define B_MASK (SNN_QRS_B_RING - 1u)
-#define X_MASK (SNN_QRS_X_RING - 1u)
 #define INPUT_MAX (((int32_t)1 << (SNN_QRS_INPUT_BITS - 1)) - 1)
 
 static uint32_t miss_limit(const snn_qrs_t *det)
@@ -45,14 +44,11 @@ static uint32_t abs32(int64_t v)
     return (uint32_t)(v < 0 ? -v : v);
 }
 
-/* Slope max |b[k] - b[k-1]| over k in [p - W, p]; fiducial: f0 = first argmax |b[k]| there,
- * minus the band-pass lag, then the first argmax |x[j] - x[f0 - BASE_BACK]| over
- * j in [f0 - REFINE, f0 + REFINE], plus FIDUCIAL_SHIFT. Decisions come at n >= LEARN, so every
- * index read is >= 0 and within the rings (sized by model/contract/qrs.py). */
+/* Slope max |b[k] - b[k-1]| and fiducial (first argmax |b[k]|, minus the band-pass lag) over
+ * k in [p - W, p]; b before the start reads 0 (the ring starts zeroed; p >= LEARN - R > W). */
 static void window_features(const snn_qrs_t *det, uint32_t p, snn_qrs_peak_t *out)
 {
-    uint32_t k, slope = 0, best = 0, at = p - SNN_QRS_MWI_LEN, f0, j;
-    int32_t base;
+    uint32_t k, slope = 0, best = 0, at = p - SNN_QRS_MWI_LEN;
     int64_t fid;
     for (k = p - SNN_QRS_MWI_LEN; k != p + 1; k++) {
         uint32_t s = abs32((int64_t)b_at(det, k) - b_at(det, k - 1));
@@ -64,18 +60,7 @@ static void window_features(const snn_qrs_t *det, uint32_t p, snn_qrs_peak_t *ou
             at = k;
         }
     }
-    f0 = at - SNN_QRS_B_DELAY;
-    base = det->xr[(f0 - SNN_QRS_BASE_BACK) & X_MASK];
-    at = f0 - SNN_QRS_REFINE;
-    best = 0;
-    for (j = f0 - SNN_QRS_REFINE; j != f0 + SNN_QRS_REFINE + 1; j++) {
-        uint32_t m = abs32((int64_t)det->xr[j & X_MASK] - base);
-        if (m > best) {
-            best = m;
-            at = j;
-        }
-    }
-    fid = (int64_t)at + SNN_QRS_FIDUCIAL_SHIFT;
+    fid = (int64_t)at - SNN_QRS_B_DELAY + SNN_QRS_FIDUCIAL_SHIFT;
     out->slope = slope;
     out->fiducial = fid < 0 ? 0 : (uint32_t)fid;
 }
@@ -135,7 +120,6 @@ static void filter(snn_qrs_t *det, int32_t sample, int valid)
             det->started = 1;
         }
     }
-    det->xr[n & X_MASK] = (int16_t)det->x;
     u = det->started ? det->x - det->x0 : 0;
     slot = n % SNN_QRS_LP_LEN; /* a[n] = a[n-1] + u[n] - u[n-10], then l alike */
     a = det->a_sum + u - det->u[slot];

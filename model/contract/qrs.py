@@ -43,18 +43,12 @@ k in [p - W, p] (W = 54, the integration window)::
              M = (sum(ring) >> 3) * 166 // 100  (Pan-Tompkins' 166 % of RR AVERAGE);
              last = p; the search-back candidate is dropped.
 
-Initially last = 0 with no previous QRS. The fiducial f (the R peak the beat window is cut
-around) is found in two steps: where the band-passed signal is largest in magnitude, moved back by
-its lag; then where the raw signal departs most from its level 30 samples (83 ms, the PR segment)
-before, within 5 samples (14 ms), plus a constant correction (first maximum each time)::
-
-    f0 = argmax_{k in [p-W, p]} |b[k]| - B_DELAY
-    f  = argmax_{j in [f0-5, f0+5]} |x[j] - x[f0-30]| + FIDUCIAL_SHIFT       (at least 0)
-
-The second step and the correction were chosen on DS1 against the reference R peaks (for
-ventricular beats the band-pass peak sits on the steepest slope, not on the R peak; see
-`docs/stream.md`). Every output is decided by sample p + R (200 ms after the integration peak),
-so the detector is causal with a latency of at most R + W + B_DELAY samples after the R peak.
+Initially last = 0 with no previous QRS. The fiducial (the R peak the beat window is cut around)
+is placed where the band-passed signal is largest in magnitude, minus its lag, plus a measured
+correction: ``f = argmax_{k in [p-W, p]} |b[k]| - B_DELAY + FIDUCIAL_SHIFT`` (first maximum; see
+`docs/stream.md` for the offset measured against the reference R peaks of DS1). Every output is
+decided by sample p + R (200 ms after the integration peak), so the detector is causal with a
+latency of at most R + W + B_DELAY samples after the R peak.
 
 Pan, J. and Tompkins, W. J. (1985), "A real-time QRS detection algorithm", IEEE Trans. Biomed.
 Eng. 32(3):230-236: the filter forms, the 150 ms window, the 200 ms refractory period, the
@@ -83,22 +77,17 @@ RR_RING = 8  # RR intervals averaged (Pan-Tompkins' RR AVERAGE1)
 RR_INIT = 360  # samples (1 s): the RR ring's initial value
 MISS_PERCENT = 166  # search back when no QRS for 166 % of the RR average
 B_DELAY = (LP_LEN - 1) + HP_TAP  # samples the band-pass output b lags the input
-REFINE = 5  # samples (14 ms) either side of f0 searched in the raw signal
-BASE_BACK = 30  # samples (83 ms) before f0: the raw level the R peak is measured from
-FIDUCIAL_SHIFT = -1  # samples: the median offset to the reference R peaks of DS1, removed
+FIDUCIAL_SHIFT = 0  # samples; measured on DS1 (docs/stream.md)
 MIN_SAMPLES = LEARN + 2 * FS  # the learning period and two seconds to detect in
 # History of b a decision at p + R reads (b[p-W-1 .. p]); a power of two so C indexes by a mask.
 B_RING = 1 << (REFRACTORY + MWI_LEN + 1).bit_length()
-# History of x it reads (x[p-W-B_DELAY-BASE_BACK .. p-B_DELAY+REFINE]), a power of two too.
-X_RING = 1 << (REFRACTORY + MWI_LEN + B_DELAY + BASE_BACK).bit_length()
 
 
 def c_constants() -> dict[str, int]:
     """The constants as `firmware/generate.py` emits them into snn_config.h (SNN_QRS_*)."""
     names = ("FS", "INPUT_BITS", "LP_LEN", "HP_LEN", "HP_TAP", "HP_SHIFT", "SQ_SHIFT")
     names += ("MWI_LEN", "LEARN", "REFRACTORY", "T_WAVE", "RR_RING", "RR_INIT", "MISS_PERCENT")
-    names += ("B_DELAY", "REFINE", "BASE_BACK", "FIDUCIAL_SHIFT", "MIN_SAMPLES", "B_RING")
-    names += ("X_RING",)
+    names += ("B_DELAY", "FIDUCIAL_SHIFT", "MIN_SAMPLES", "B_RING")
     return {name: globals()[name] for name in names}
 
 
@@ -182,24 +171,19 @@ def detect(samples: np.ndarray, fs: int = FS, valid: np.ndarray | None = None) -
     `valid` (N,) bool marks usable samples (default: all). Raises `QrsError` on bad input."""
     check_input(samples, fs, valid)
     f = filters(samples, valid)
-    return decide(f["i"], f["b"], f["x"])
+    return decide(f["i"], f["b"])
 
 
-def _at(v: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """v[lo .. hi] inclusive, indices before 0 reading 0."""
-    seg = v[max(lo, 0) : hi + 1]
-    return np.concatenate([np.zeros(max(0, -lo), np.int64), seg])
-
-
-def _window_features(b: np.ndarray, x: np.ndarray, p: int) -> tuple[int, int]:
-    """(slope, fiducial) of a peak at p (module docstring)."""
-    seg = _at(b, p - MWI_LEN - 1, p)
+def _window_features(b: np.ndarray, p: int) -> tuple[int, int]:
+    """(slope, fiducial) of a peak at p: max |b[k]-b[k-1]| and the first argmax |b[k]| over
+    k in [p - W, p] (indices before 0 read as 0)."""
+    lo = p - MWI_LEN
+    seg = b[max(lo - 1, 0) : p + 1]
+    if lo - 1 < 0:
+        seg = np.concatenate([np.zeros(1 - lo, np.int64), seg])
     slope = int(np.abs(np.diff(seg)).max())
-    f0 = p - MWI_LEN + int(np.argmax(np.abs(seg[1:]))) - B_DELAY
-    raw = _at(x, f0 - REFINE, f0 + REFINE)
-    base = int(_at(x, f0 - BASE_BACK, f0 - BASE_BACK)[0])
-    f = f0 - REFINE + int(np.argmax(np.abs(raw - base))) + FIDUCIAL_SHIFT
-    return slope, max(f, 0)
+    k = lo + int(np.argmax(np.abs(seg[1:])))
+    return slope, k - B_DELAY + FIDUCIAL_SHIFT
 
 
 class _State:
@@ -231,10 +215,10 @@ class _State:
             self.miss = self.miss_limit()
         self.last, self.has_last, self.last_slope = p, True, slope
         self.sb = None
-        self.beats.append((fid, p, t, searchback))
+        self.beats.append((max(fid, 0), p, t, searchback))
 
-    def confirm(self, v: int, p: int, b: np.ndarray, x: np.ndarray, t: int) -> None:
-        slope, fid = _window_features(b, x, p)
+    def confirm(self, v: int, p: int, b: np.ndarray, t: int) -> None:
+        slope, fid = _window_features(b, p)
         t_wave = self.has_last and p - self.last < T_WAVE and 2 * slope < self.last_slope
         if v > self.thr1 and not t_wave:
             self.spki += (v - self.spki) >> 3
@@ -257,15 +241,13 @@ class _State:
         self.thresholds()
 
 
-def decide(i: np.ndarray, b: np.ndarray, x: np.ndarray | None = None) -> Detections:
-    """The decision rules (module docstring) on integration output `i`, band-pass `b` and held
-    input `x` (default all zero: the fiducial is then f0 - REFINE + FIDUCIAL_SHIFT).
+def decide(i: np.ndarray, b: np.ndarray) -> Detections:
+    """The decision rules (module docstring) on integration output `i` and band-pass `b`.
 
     Equivalent to running steps 1-5 at every sample, but driven by events: the local maxima of
     `i` (step 2), the confirmations (step 3) and the search-backs (step 4), in sample order."""
     i = np.asarray(i, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
-    x = np.zeros_like(b) if x is None else np.asarray(x, dtype=np.int64)
     n_total = len(i)
     st = _State(i)
     m = np.arange(1, n_total - 1)
@@ -283,7 +265,7 @@ def decide(i: np.ndarray, b: np.ndarray, x: np.ndarray | None = None) -> Detecti
                 return
             if t_conf <= t_sb:
                 if t_conf >= LEARN:
-                    st.confirm(cv, cp, b, x, int(t_conf))
+                    st.confirm(cv, cp, b, int(t_conf))
                 cv = 0
             else:
                 st.searchback(int(t_sb))

@@ -78,23 +78,9 @@ def test_learning_peaks_are_not_beats_and_a_peak_above_thr1_is_a_qrs():
     b[980] = 50  # largest |b| in [1000 - 54, 1000]: fiducial 980 - 41
     det = qrs.decide(bumps(3000, LEARN_BUMP, (1000, 1000)), b)
     np.testing.assert_array_equal(det.peak, [1000])  # the learning bump is dropped
-    # x all 0: the raw search keeps its first sample, f0 - 5, then the -1 correction
-    np.testing.assert_array_equal(det.sample, [980 - qrs.B_DELAY - 5 - 1])
+    np.testing.assert_array_equal(det.sample, [980 - qrs.B_DELAY])
     np.testing.assert_array_equal(det.decided, [1000 + qrs.REFRACTORY])
     assert not det.searchback.any()
-
-
-def test_fiducial_band_pass_peak_then_raw_peak():
-    i = bumps(3000, LEARN_BUMP, (1000, 1000))
-    b = np.zeros(3000, np.int64)
-    b[980] = -50  # |b| largest at 980: f0 = 980 - 41 = 939
-    x = np.zeros(3000, np.int64)
-    x[941] = 100  # the raw peak within f0 +- 5, measured from x[f0 - 30] = 0: f = 941 - 1
-    assert list(qrs.decide(i, b, x).sample) == [940]
-    x[909] = 100  # now measured from 100: every other sample departs by 100, the first wins
-    assert list(qrs.decide(i, b, x).sample) == [939 - 5 - 1]
-    x[909], x[950] = 0, 500  # outside f0 +- 5: not seen
-    assert list(qrs.decide(i, b, x).sample) == [940]
 
 
 def test_a_peak_below_thr1_is_noise_held_for_search_back():

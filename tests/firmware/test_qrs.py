@@ -16,7 +16,7 @@ FS = qrs.FS
 def assert_same(lib, samples: np.ndarray, valid: np.ndarray | None = None):
     c = lib.qrs(samples, valid, trace=True)
     f = qrs.filters(samples, valid)
-    g = qrs.decide(f["i"], f["b"], f["x"])
+    g = qrs.decide(f["i"], f["b"])
     np.testing.assert_array_equal(c["b"], f["b"])
     np.testing.assert_array_equal(c["i"], f["i"])
     for key in ("sample", "peak", "decided", "searchback"):
