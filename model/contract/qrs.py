@@ -44,11 +44,14 @@ k in [p - W, p] (W = 54, the integration window)::
              last = p; the search-back candidate is dropped.
 
 Initially last = 0 with no previous QRS. The fiducial (the R peak the beat window is cut around)
-is placed where the band-passed signal is largest in magnitude, minus its lag, plus a measured
-correction: ``f = argmax_{k in [p-W, p]} |b[k]| - B_DELAY + FIDUCIAL_SHIFT`` (first maximum; see
-`docs/stream.md` for the offset measured against the reference R peaks of DS1). Every output is
-decided by sample p + R (200 ms after the integration peak), so the detector is causal with a
-latency of at most R + W + B_DELAY samples after the R peak.
+is where the band-passed signal is largest in magnitude, moved back by its lag::
+
+    f = max(0, argmax_{k in [p-W, p]} |b[k]| - B_DELAY + FIDUCIAL_SHIFT)      (first maximum)
+
+Its median offset to the reference R peaks of DS1 is 0 samples, so FIDUCIAL_SHIFT = 0; a second
+search in the raw signal was tried and dropped (`docs/stream.md`). Every output is decided by
+sample p + R (200 ms after the integration peak): the detector is causal, with a latency of at
+most R + W + B_DELAY samples (464 ms) after the R peak.
 
 Pan, J. and Tompkins, W. J. (1985), "A real-time QRS detection algorithm", IEEE Trans. Biomed.
 Eng. 32(3):230-236: the filter forms, the 150 ms window, the 200 ms refractory period, the
@@ -77,7 +80,7 @@ RR_RING = 8  # RR intervals averaged (Pan-Tompkins' RR AVERAGE1)
 RR_INIT = 360  # samples (1 s): the RR ring's initial value
 MISS_PERCENT = 166  # search back when no QRS for 166 % of the RR average
 B_DELAY = (LP_LEN - 1) + HP_TAP  # samples the band-pass output b lags the input
-FIDUCIAL_SHIFT = 0  # samples; measured on DS1 (docs/stream.md)
+FIDUCIAL_SHIFT = 0  # samples: the median offset to the DS1 reference R peaks (docs/stream.md)
 MIN_SAMPLES = LEARN + 2 * FS  # the learning period and two seconds to detect in
 # History of b a decision at p + R reads (b[p-W-1 .. p]); a power of two so C indexes by a mask.
 B_RING = 1 << (REFRACTORY + MWI_LEN + 1).bit_length()
