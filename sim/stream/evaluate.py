@@ -284,16 +284,19 @@ def markdown(report: dict) -> str:
         ]
         lines.append(f"| {rec} | " + " | ".join(cells) + " |")
     lines.append("")
-    e2e = report["end_to_end"]
-    classes = list(e2e["annotated_beats"]["per_class"])
-    lines.append("| beats | accuracy | " + " | ".join(f"{c} Se / +P" for c in classes) + " |")
-    lines.append("|---" * (len(classes) + 2) + "|")
-    for label, key in (("annotated", "annotated_beats"), ("detected", "detected_beats")):
-        m = e2e[key]
-        cells = [
-            f"{pct(m['per_class'][c]['se'])} / {pct(m['per_class'][c]['ppv'])}" for c in classes
-        ]
-        lines.append(f"| {label} | {pct(m['accuracy'])} | " + " | ".join(cells) + " |")
+    classes = list(report["end_to_end"]["annotated_beats"]["per_class"])
+    head = ["part", "beats", "accuracy", *(f"{c} Se / +P" for c in classes), "class agreement"]
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|---" * len(head) + "|")
+    for e2e in (report["end_to_end"], report["end_to_end_ds1"]):
+        for label, key in (("annotated", "annotated_beats"), ("detected", "detected_beats")):
+            m = e2e[key]
+            row = [e2e["part"], label, pct(m["accuracy"])]
+            row += [
+                f"{pct(m['per_class'][c]['se'])} / {pct(m['per_class'][c]['ppv'])}" for c in classes
+            ]
+            row.append(pct(e2e["class_agreement"]) if key == "detected_beats" else "")
+            lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"
 
 
