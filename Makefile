@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Optional knobs, passed through to the tools as environment variables.
 export MODEL BEATS JOBS SPLIT WAVES TECH DB RECORD
 
-.PHONY: help setup test lint data train verilog sim power firmware retrain explore stream stream-eval clean
+.PHONY: help setup test lint data train verilog sim power firmware retrain explore report stream stream-eval clean
 
 help: ## List the targets with one line each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ stream: $(STAMP) ## Detect, classify and annotate one raw record (RECORD=name|pa
 
 stream-eval: $(STAMP) ## QRS Se/+P on all 48 MIT-BIH records vs open detectors, end-to-end DS2; build/reports/stream.json
 	$(PY) -m sim.stream.evaluate
+
+report: $(STAMP) ## Snapshot build/reports/*.json into docs/reports and regenerate the docs' results sections
+	$(PY) -m sim.report
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build sim_build .pytest_cache

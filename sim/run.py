@@ -36,9 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
+from data.cache import write_atomic
 from hw.config import HwConfig
 from model.contract import golden
-from model.contract.artifact import Artifact, ArtifactError, load_artifact, write_atomic
+from model.contract.artifact import Artifact, ArtifactError, load_artifact
 from model.contract.ports import ResultLayout
 from sim.accel import design
 from sim.accel.coverage import saturations, ties

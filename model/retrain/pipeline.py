@@ -25,11 +25,10 @@ from typing import Any
 import numpy as np
 
 from data.cache import write_atomic
-from model.contract import golden
 from model.contract.artifact import Artifact, load_artifact
 from model.contract.frontend import preprocess
 from model.contract.image import parse_image, weight_image
-from model.metrics import classification_metrics
+from model.report import evaluate_artifact
 from model.retrain import evaluate as ev
 from model.retrain.discovery import BeatTable, read_beats
 from model.retrain.errors import RetrainError
@@ -148,8 +147,8 @@ def _keep_better(
     lower, the base's integers are kept (same hardware, so nothing else changes) and the
     report says so. From-scratch runs have no such fallback and are shipped as trained."""
     classes = base.spec.classes
-    new = classification_metrics(val.y, golden.run(artifact, val.x, val.rr).cls, classes)
-    old = classification_metrics(val.y, golden.run(base, val.x, val.rr).cls, classes)
+    new = evaluate_artifact(artifact, val, classes)[0]
+    old = evaluate_artifact(base, val, classes)[0]
     training["val_macro_f1"] = {"retrained": new["macro_f1"], "base": old["macro_f1"]}
     training["kept_base"] = bool(not training["from_scratch"] and new["macro_f1"] < old["macro_f1"])
     if training["kept_base"]:

@@ -44,7 +44,7 @@ SHAPES: dict[str, dict] = {
         input_bits=4,
     ),
 }
-# The default model's shape (issue 4): conv 1->8 k7 s2 on 64, conv 8->16 k5 s2, dense 208(+4 RR)
+# The default model's shape: conv 1->8 k7 s2 on 64, conv 8->16 k5 s2, dense 208(+4 RR)
 # -> 32, dense 32 -> 4, T = 8, 8-bit weights, 12-bit samples, 10-bit RR.
 DEFAULT_SHAPE = dict(
     n_samples=64,
