@@ -32,9 +32,10 @@ import numpy as np
 import wfdb
 
 from data.beats import extract_beats
+from data.cache import write_atomic
 from data.errors import DataError
 from model.contract import golden
-from model.contract.artifact import Artifact, ArtifactError, load_artifact, write_atomic
+from model.contract.artifact import Artifact, ArtifactError, load_artifact
 from model.contract.qrs import QrsError
 from sim.stream import score
 from sim.stream.core import Stream, load_record, run_stream

@@ -33,11 +33,12 @@ import numpy as np
 from tqdm import tqdm
 
 from data.beats import extract_beats
+from data.cache import write_atomic
 from data.locate import find_mitdb
 from data.records import read_record
 from data.splits import ALL_RECORDS, DS1, DS2
 from model.contract import golden, qrs
-from model.contract.artifact import load_artifact, write_atomic
+from model.contract.artifact import load_artifact
 from model.contract.frontend import preprocess
 from model.metrics import classification_metrics
 from sim.stream import score
@@ -77,9 +78,7 @@ def cached(name: str, key: str, record: str, run) -> np.ndarray:
         return np.load(path)
     out = np.sort(np.asarray(run(), np.int64))
     CACHE.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, out)
-    tmp.replace(path)
+    write_atomic(path, lambda f: np.save(f, out))
     return out
 
 
