@@ -43,13 +43,13 @@ from model.contract.frontend import preprocess
 from model.metrics import classification_metrics
 from sim.stream import score
 from sim.stream.core import run_stream
+from sim.stream.tables import RULES, markdown, pct
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"
 REPORT = ROOT / "build" / "reports" / "stream.json"
 CACHE = ROOT / "build" / "cache" / "stream"
 PUBLISHED = {"pan_tompkins_1985": {"se": 0.9930, "ppv": 0.9950}}  # Pan & Tompkins 1985, table II
-RULES = ("ec57", "ec57_no_vfl", "whole")
 
 
 def _mv(record) -> np.ndarray:
@@ -253,50 +253,6 @@ def evaluate(model: Path, records, progress: bool = True) -> dict:
     }
     report["wall_seconds"] = round(time.perf_counter() - t0, 1)
     return report
-
-
-def pct(x: float) -> str:
-    return f"{100 * x:.2f}"
-
-
-def markdown(report: dict) -> str:
-    """The tables of docs/stream.md, from the report."""
-    lines = []
-    overall = report["qrs"]["overall"]
-    names = list(overall["all"]["ec57"])
-    head = [f"{part} {rule}" for part in overall for rule in RULES]
-    lines.append("| detector | " + " | ".join(head) + " |")
-    lines.append("|---" * (len(head) + 1) + "|")
-    for n in names:
-        got = [overall[part][rule][n] for part in overall for rule in RULES]
-        cells = [f"{pct(g['se'])} / {pct(g['ppv'])}" for g in got]
-        lines.append(f"| {n} | " + " | ".join(cells) + " |")
-    for n, v in report["published"].items():
-        blank = " |" * (len(head) - 1)
-        lines.append(f"| {n} (published) | {pct(v['se'])} / {pct(v['ppv'])} |{blank}")
-    lines.append("")
-    lines.append("| record | " + " | ".join(f"{n} TP/FN/FP" for n in names) + " |")
-    lines.append("|---" * (len(names) + 1) + "|")
-    for rec, row in report["qrs"]["per_record"].items():
-        cells = [
-            f"{row[n]['ec57']['tp']}/{row[n]['ec57']['fn']}/{row[n]['ec57']['fp']}" for n in names
-        ]
-        lines.append(f"| {rec} | " + " | ".join(cells) + " |")
-    lines.append("")
-    classes = list(report["end_to_end"]["annotated_beats"]["per_class"])
-    head = ["part", "beats", "accuracy", *(f"{c} Se / +P" for c in classes), "class agreement"]
-    lines.append("| " + " | ".join(head) + " |")
-    lines.append("|---" * len(head) + "|")
-    for e2e in (report["end_to_end"], report["end_to_end_ds1"]):
-        for label, key in (("annotated", "annotated_beats"), ("detected", "detected_beats")):
-            m = e2e[key]
-            row = [e2e["part"], label, pct(m["accuracy"])]
-            row += [
-                f"{pct(m['per_class'][c]['se'])} / {pct(m['per_class'][c]['ppv'])}" for c in classes
-            ]
-            row.append(pct(e2e["class_agreement"]) if key == "detected_beats" else "")
-            lines.append("| " + " | ".join(row) + " |")
-    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
