@@ -68,9 +68,10 @@ def read_record(
     name: str,
     lead: str = "MLII",
     fallback_leads: Sequence[str] = FALLBACK_LEADS,
-    annotator: str = "atr",
+    annotator: str | None = "atr",
 ) -> Record:
-    """Read record `name` from `directory`, choosing one lead by name (see `pick_lead`)."""
+    """Read record `name` from `directory`, choosing one lead by name (see `pick_lead`).
+    `annotator=None` reads no annotations (a raw recording: the arrays are empty)."""
     directory = Path(directory)
     base = directory / name
     if not directory.is_dir():
@@ -94,7 +95,10 @@ def read_record(
     signal = np.asarray(rec.d_signal[:, 0])
     chosen = header.sig_name[where]
     _check_samples(name, chosen, signal, header.fmt[where])
-    ann_sample, ann_symbol = _read_annotations(base, name, annotator)
+    if annotator is None:
+        ann_sample, ann_symbol = np.zeros(0, np.int64), np.zeros(0, "<U1")
+    else:
+        ann_sample, ann_symbol = _read_annotations(base, name, annotator)
     gain = float(header.adc_gain[where])
     if not gain > 0:
         raise DataError(f"record {name} lead {chosen} has ADC gain {gain}; it must be positive")

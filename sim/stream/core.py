@@ -55,7 +55,8 @@ class Stream:
 
 
 def load_record(which: str, lead: str = "MLII") -> Record:
-    """A record by MIT-BIH name (`100`) or WFDB path (`path/to/rec`, without extension)."""
+    """A record by MIT-BIH name (`100`) or WFDB path (`path/to/rec`, without extension); its
+    reference beats (`.atr`) when it has them, else none (a raw recording)."""
     path = Path(which)
     if path.parent != Path() or path.with_suffix(".hea").exists():
         directory, name = path.parent, path.name
@@ -64,7 +65,8 @@ def load_record(which: str, lead: str = "MLII") -> Record:
             directory, name = find_mitdb(download=False), which
         except DataError as e:
             raise DataError(f"record {which!r}: {e}") from e
-    return read_record(directory, name, lead=lead)
+    annotator = "atr" if (Path(directory) / f"{name}.atr").exists() else None
+    return read_record(directory, name, lead=lead, annotator=annotator)
 
 
 def cut(record: Record, sample: np.ndarray, artifact: Artifact) -> tuple[np.ndarray, np.ndarray]:

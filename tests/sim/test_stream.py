@@ -144,3 +144,23 @@ def test_stream_bad_record_is_a_clear_error(tmp_path, model_path, capsys, second
     assert rc == 2
     assert message in capsys.readouterr().err
     assert not out.exists() or not any(out.iterdir())  # nothing half-written
+
+
+def test_stream_runs_on_a_raw_recording_without_annotations(tmp_path, model_path):
+    write_record(tmp_path, "raw", 30)
+    (tmp_path / "raw.atr").unlink()
+    report = tmp_path / "report.json"
+    rc = main(
+        [
+            str(tmp_path / "raw"),
+            "--model",
+            str(model_path),
+            "--out",
+            str(tmp_path / "o"),
+            "--report",
+            str(report),
+        ]
+    )
+    assert rc == 0
+    got = json.loads(report.read_text())
+    assert got["reference"] is None and got["detections"] > 20
