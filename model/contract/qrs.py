@@ -10,8 +10,9 @@ Filters, per sample n = 0, 1, ... (values before n = 0 are 0)::
 
     x[n]  = sat16(sample)         if the sample is valid, else x[n-1] (hold; lead-off gaps)
     u[n]  = x[n] - x0             x0 = the first valid sample: removes the start-up step
-    a[n]  = u[n] + ... + u[n-9]                        } low pass: two moving sums of 10 (28 ms,
-    l[n]  = a[n] + ... + a[n-9]                        } zero at 36 Hz), Pan-Tompkins' LP at 360 Hz
+    a[n]  = u[n] + ... + u[n-9]                        } low pass: two moving sums of 10 (28 ms;
+    l[n]  = a[n] + ... + a[n-9]                        } -3 dB near 11 Hz, zero at 36 Hz), the
+                                                         form of Pan-Tompkins' LP, at 360 Hz
     b[n]  = ((l[n-32] << 6) - (l[n] + ... + l[n-63])) >> 10   high pass: all-pass minus a 64-sum
                                                        (178 ms, ~2.5 Hz), Pan-Tompkins' HP form
     d[n]  = sat16(2 b[n] + b[n-1] - b[n-3] - 2 b[n-4]) five-point derivative (Pan-Tompkins)
@@ -23,7 +24,8 @@ The band-pass output `b` lags the input by `B_DELAY` = 9 + 32 = 41 samples.
 Decision, per sample n after i[n] (state: candidate (cv, cp), signal and noise levels SPKI, NPKI,
 thresholds THR1, THR2, the last QRS (position, slope), the search-back candidate, 8 RR)::
 
-    1. learning: at n = L-1 (L = 2 s = 720):  SPKI = max(i[0..L)) >> 1,
+    1. learning: at n = L-1 (L = 2 s = 720, Pan-Tompkins' learning phase; the two levels are
+                 our integer form of it):  SPKI = max(i[0..L)) >> 1,
                  NPKI = (sum(i[0..L)) // L) >> 1,  thresholds from them (step 5)
     2. peak:     if i[n-1] > i[n-2] and i[n-1] >= i[n] and i[n-1] > cv:  (cv, cp) = (i[n-1], n-1)
     3. confirm:  if cv > 0 and n - cp >= R (R = 200 ms = 72, the refractory period: two
@@ -49,9 +51,9 @@ is where the band-passed signal is largest in magnitude, moved back by its lag::
     f = max(0, argmax_{k in [p-W, p]} |b[k]| - B_DELAY + FIDUCIAL_SHIFT)      (first maximum)
 
 Its median offset to the reference R peaks of DS1 is 0 samples, so FIDUCIAL_SHIFT = 0; a second
-search in the raw signal was tried and dropped (`docs/stream.md`). Every output is decided by
-sample p + R (200 ms after the integration peak): the detector is causal, with a latency of at
-most R + W + B_DELAY samples (464 ms) after the R peak.
+search in the raw signal was tried and dropped (`docs/stream.md`). Every beat is decided at
+sample p + R (200 ms after the integration peak; later when found by search-back): the detector
+is causal, with a latency of about R + W + B_DELAY samples (0.46 s) after the R peak.
 
 Pan, J. and Tompkins, W. J. (1985), "A real-time QRS detection algorithm", IEEE Trans. Biomed.
 Eng. 32(3):230-236: the filter forms, the 150 ms window, the 200 ms refractory period, the
@@ -66,18 +68,18 @@ from dataclasses import dataclass
 import numpy as np
 
 FS = 360  # Hz: the rate every constant below is set for
-INPUT_BITS = 16  # samples saturate to signed 16 bits (12-bit ADCs leave headroom)
+INPUT_BITS = 16  # samples saturate to signed 16 bits (ours: 11-12-bit ADCs fit with headroom)
 LP_LEN = 10  # samples (28 ms) per low-pass moving sum
 HP_LEN = 64  # samples (178 ms) of the high-pass moving sum
 HP_TAP = 32  # the all-pass tap, at the middle of the 64-sum
 HP_SHIFT = 10  # b = (...) >> 10: the band-pass gain 100 * 64 brought to ~6
-SQ_SHIFT = 8  # q = d^2 >> 8 keeps the integrator below 2^28
+SQ_SHIFT = 8  # q = d^2 >> 8 keeps the integrator below 2^28 (ours)
 MWI_LEN = 54  # samples (150 ms) of moving-window integration
 LEARN = 720  # samples (2 s) of threshold learning
 REFRACTORY = 72  # samples (200 ms)
 T_WAVE = 130  # samples (360 ms)
 RR_RING = 8  # RR intervals averaged (Pan-Tompkins' RR AVERAGE1)
-RR_INIT = 360  # samples (1 s): the RR ring's initial value
+RR_INIT = 360  # samples (1 s, ours): the RR ring's initial value
 MISS_PERCENT = 166  # search back when no QRS for 166 % of the RR average
 B_DELAY = (LP_LEN - 1) + HP_TAP  # samples the band-pass output b lags the input
 FIDUCIAL_SHIFT = 0  # samples: the median offset to the DS1 reference R peaks (docs/stream.md)
