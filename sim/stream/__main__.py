@@ -176,8 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.model.exists():
             raise ArtifactError(f"no model at {args.model}; run `make train` or pass --model")
         artifact = load_artifact(args.model)
-        record = load_record(args.record, args.lead)
-        stream = run_stream(artifact, record)
+        record, valid = load_record(args.record, args.lead)
+        stream = run_stream(artifact, record, valid)
     except (DataError, QrsError, ArtifactError) as e:
         print(f"make stream: {e}", file=sys.stderr)
         return 2

@@ -87,9 +87,14 @@ def model_path(tmp_path_factory):
     return path
 
 
-def write_record(directory, name: str, seconds: float, bpm: float = 75) -> np.ndarray:
-    """A synthetic MLII record at 360 Hz with an .atr of its beats; returns the beat samples."""
+def write_record(
+    directory, name: str, seconds: float, bpm: float = 75, gap: tuple[int, int] | None = None
+) -> np.ndarray:
+    """A synthetic MLII record at 360 Hz with an .atr of its beats; returns the beat samples.
+    `gap`: seconds [start, stop) written as WFDB's invalid sample (a lead-off gap)."""
     sig = synthetic_ecg(bpm, seconds)
+    if gap:
+        sig[gap[0] * FS : gap[1] * FS] = -32768  # format 16's invalid code
     wfdb.wrsamp(
         name,
         fs=FS,
@@ -164,3 +169,18 @@ def test_stream_runs_on_a_raw_recording_without_annotations(tmp_path, model_path
     assert rc == 0
     got = json.loads(report.read_text())
     assert got["reference"] is None and got["detections"] > 20
+
+
+def test_stream_skips_a_lead_off_gap(tmp_path, model_path):
+    write_record(tmp_path, "gap", 60, gap=(20, 28))
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    args = [str(tmp_path / "gap"), "--model", str(model_path), "--out", str(out)]
+    assert main([*args, "--report", str(report)]) == 0
+    ann = wfdb.rdann(str(out / "gap"), "snn")
+    sample, symbol = np.asarray(ann.sample), np.asarray(ann.symbol)
+    classified = sample[symbol != "?"]
+    before, after = 20 * FS, 28 * FS
+    # no classified window touches the gap; beats are found again after it
+    pre = Preprocess()
+    assert not ((classified + pre.after > before) & (classified - pre.before < after)).any()
+    assert (sample > 30 * FS).sum() > 30
