@@ -35,6 +35,7 @@ CFLAGS = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2")
 FIRMWARE = {
     "reference": ("src/snn_ref.c",),
     "frontend": ("src/snn_frontend.c",),
+    "qrs": ("src/snn_qrs.c",),
     "driver": ("src/snn_driver.c", "src/snn_status.c"),
     "hal_spi": ("src/snn_hal_spi.c",),  # the HAL for the accelerator behind its SPI shell
 }

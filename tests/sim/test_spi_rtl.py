@@ -21,8 +21,8 @@ from hw.fpga import BOARDS
 from model.contract import golden
 from model.contract.artifact import Artifact
 from model.contract.ports import ResultLayout, pack_result
+from model.variants import perturbed, stand_in
 from sim.accel import design
-from sim.accel.artifacts import perturbed, stand_in
 from sim.accel.vectors import Vectors, random_vectors, real_beats
 from sim.tb import runner
 
