@@ -34,7 +34,7 @@ def built(tmp_path_factory):
     a = random_artifact(np.random.default_rng(1), **TINY)
     out = tmp_path_factory.mktemp("fpga")
     report = out / "fpga.json"
-    r = fpga.build(a, "icebreaker", HwConfig(lanes=1), out / "build", report, beats=False)
+    r = fpga.build(a, "icebreaker", HwConfig(lanes=1), out / "build", report, beats=0)
     return r, out / "build", report
 
 
