@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 from amaranth.build import Pins, Resource, Subsignal
 from amaranth.hdl import Elaboratable, Module
+from amaranth.lib import io
 
 from data.cache import write_atomic
 from hw.config import HwConfig
@@ -132,13 +133,22 @@ class BoardTop(Elaboratable):
     def elaborate(self, platform) -> Module:
         m = Module()
         m.submodules.shell = shell = self.shell
-        spi = platform.request("snn_spi", 0)
+        spi = platform.request("snn_spi", 0, dir="-")
+        pins = {}
+        for name, direction in (
+            ("cs_n", "i"),
+            ("sck", "i"),
+            ("mosi", "i"),
+            ("miso", "o"),
+            ("irq", "o"),
+        ):
+            pins[name] = m.submodules[f"pin_{name}"] = io.Buffer(direction, getattr(spi, name))
         m.d.comb += [
-            shell.cs_n.eq(spi.cs_n.i),
-            shell.sck.eq(spi.sck.i),
-            shell.mosi.eq(spi.mosi.i),
-            spi.miso.o.eq(shell.miso),
-            spi.irq.o.eq(shell.irq),
+            shell.cs_n.eq(pins["cs_n"].i),
+            shell.sck.eq(pins["sck"].i),
+            shell.mosi.eq(pins["mosi"].i),
+            pins["miso"].o.eq(shell.miso),
+            pins["irq"].o.eq(shell.irq),
         ]
         return m
 
@@ -206,22 +216,11 @@ def parse_nextpnr(report: dict, log: str) -> dict:
 
 
 def yosys_cells(rpt: Path) -> dict[str, int]:
-    """Post-synthesis cell counts from the Yosys `stat` in the build's .rpt (the last one)."""
-    text = rpt.read_text()
+    """Post-synthesis cell counts of the mapped netlist: the technology cells (SB_* on iCE40;
+    LUT4, TRELLIS_*, CCU2C, DP16KD, ... on ECP5) of the last Yosys `stat` in the build's log."""
     counts: dict[str, int] = {}
-    for m in re.finditer(
-        r"^\s+(\d+)\s+\S*\s*(SB_\w+|TRELLIS_\w+|LUT4|DP16KD|MULT18X18D|\$\w+)$|^\s+(\S+)\s+(\d+)$",
-        text,
-        re.M,
-    ):
-        if m[2]:
-            counts[m[2]] = int(m[1])
-        elif m[3] and (
-            m[3].startswith("SB_")
-            or m[3].startswith("TRELLIS")
-            or m[3] in ("LUT4", "DP16KD", "CCU2C", "MULT18X18D")
-        ):
-            counts[m[3]] = int(m[4])
+    for m in re.finditer(r"^\s+(\d+)\s+([A-Z][A-Z0-9_]*)$", rpt.read_text(), re.M):
+        counts[m[2]] = int(m[1])  # later blocks (the final stat) overwrite earlier ones
     return counts
 
 
@@ -328,6 +327,7 @@ def build(
     bitstream = out / f"{NAME}.bin" if (out / f"{NAME}.bin").exists() else out / f"{NAME}.bit"
     if not bitstream.exists():
         raise FpgaError(f"{board_name}: no bitstream in {out}")
+    cells = yosys_cells(out / f"{NAME}.rpt")
     (name, clock), *_ = sorted(pnr["clocks"].items(), key=lambda kv: kv[1]["fmax_mhz"])
     result: dict = {
         "board": board_name,
@@ -336,7 +336,9 @@ def build(
         "hardware": config.as_dict(),
         "hardware_id": f"{artifact.spec.hardware_id():#010x}",
         "utilisation": pnr["utilisation"],
-        "synthesis_cells": yosys_cells(out / f"{NAME}.rpt"),
+        "synthesis_cells": cells,
+        "lut4": cells.get("SB_LUT4", cells.get("LUT4", 0)),
+        "flip_flops": sum(n for c, n in cells.items() if "DFF" in c or c == "TRELLIS_FF"),
         "clock": name,
         "clock_constraint_mhz": clock["constraint_mhz"],
         "fmax_mhz": clock["fmax_mhz"],
