@@ -50,6 +50,8 @@ class Sram:
     width: int
     depth: int
     ports: list[SramPort]
+    conns: dict[str, list[int | str]] = field(default_factory=dict)  # pin -> net ids/constants
+    params: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -63,9 +65,22 @@ class FlatNetlist:
     cells: list[tuple[str, str]]  # (instance path, cell type) of every library cell
     srams: list[Sram]
     clock_cells: set[str] = field(default_factory=set)  # instance paths of clock-gate cells
+    # every library cell: (instance path, type, pin -> net id or constant "0"/"1"/"x")
+    instances: list[tuple[str, str, dict[str, int | str]]] = field(default_factory=list)
+    ports: dict[str, tuple[str, list[int | str]]] = field(default_factory=dict)  # top ports
 
     def net_of(self, scope: str, name: str, bit: int | None) -> int | None:
         return self._index.get((scope, name, bit))
+
+    def net_ids(self) -> list[int]:
+        return sorted(set(self.names) | set(self.driver) | set(self.loads))
+
+    def flat_names(self) -> None:
+        """Name every net as the flat simulation model does (`gate_sim.py`): ``n<id>`` in the
+        top's scope."""
+        scope = f"{SIM_ROOT}/{self.top}"
+        self.names = {i: [(scope, f"n{i}", None)] for i in self.net_ids()}
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         self._index = {k: n for n, keys in self.names.items() for k in keys}
@@ -86,6 +101,7 @@ def flatten(gate_json: Path | dict, lib: Library, icg: str = "ICG_POS") -> FlatN
     cells: list[tuple[str, str]] = []
     srams: list[Sram] = []
     clock_cells: set[str] = set()
+    instances: list[tuple[str, str, dict[str, int | str]]] = []
     counter = [0]
 
     def new() -> int:
@@ -94,7 +110,7 @@ def flatten(gate_json: Path | dict, lib: Library, icg: str = "ICG_POS") -> FlatN
 
     def walk(mname: str, path: str, ports: dict[int, int], in_icg: bool) -> None:
         mod = mods[mname]
-        local: dict[int, int] = dict(ports)
+        local: dict[int, int] = ports if path == top else dict(ports)
 
         def g(bit) -> int | None:
             if isinstance(bit, str):
@@ -123,6 +139,9 @@ def flatten(gate_json: Path | dict, lib: Library, icg: str = "ICG_POS") -> FlatN
             if ctype in lib.cells:
                 lc = lib.cells[ctype]
                 cells.append((inst, ctype))
+                instances.append(
+                    (inst, ctype, {pin: _id(g(bits[0]), bits[0]) for pin, bits in conns.items()})
+                )
                 if in_icg:
                     clock_cells.add(inst)
                 for pin, bits in conns.items():
@@ -159,13 +178,24 @@ def flatten(gate_json: Path | dict, lib: Library, icg: str = "ICG_POS") -> FlatN
                 for k in range(n_wr):
                     bits = wr_en[k * width : (k + 1) * width]
                     ports.append(SramPort("write", [x for x in bits if x is not None]))
-                srams.append(Sram(inst.lstrip("/"), width, depth, ports))
+                full = {pin: [_id(g(b), b) for b in bits] for pin, bits in conns.items()}
+                srams.append(Sram(inst.lstrip("/"), width, depth, ports, full, dict(p)))
             else:
                 raise ValueError(f"{mname}: cell {cname} of unknown type {ctype!r}")
 
     top_ports: dict[int, int] = {}
     walk(top, top, top_ports, False)
-    return FlatNetlist(top, driver, dict(loads), dict(names), cells, srams, clock_cells)
+    ports = {}
+    for pname, port in mods[top]["ports"].items():
+        bits = [b if isinstance(b, str) else top_ports.get(b, b) for b in port["bits"]]
+        ports[pname] = (port["direction"], bits)
+    return FlatNetlist(
+        top, driver, dict(loads), dict(names), cells, srams, clock_cells, instances, ports
+    )
+
+
+def _id(gid: int | None, bit) -> int | str:
+    return bit if gid is None else gid
 
 
 @dataclass
@@ -304,3 +334,54 @@ def gate_energy(
         toggles=toggles,
         nets_without_activity=missing,
     )
+
+
+MAX_FANOUT = 16
+
+
+def buffer_fanout(
+    flat: FlatNetlist,
+    lib: Library,
+    max_fanout: int = MAX_FANOUT,
+    buf: str = "BUFX4",
+    clock_buf: str = "CLKBUF2",
+) -> int:
+    """Split every net with more than `max_fanout` cell loads into a tree of buffers, in place,
+    as a placement tool's design repair does (Yosys/ABC leave a register file's address decode
+    driving thousands of pins); nets that clock flip-flops or latches get clock buffers: the
+    clock tree. Returns the buffers added. Block attribution: a buffer belongs to the scope of
+    the net's driver; clock buffers to the clock."""
+    index = {path: k for k, (path, _, _) in enumerate(flat.instances)}
+    added = 0
+    next_id = max(set(flat.names) | set(flat.driver) | set(flat.loads)) + 1
+    for gid in sorted(flat.loads):
+        lds = flat.loads[gid]
+        if len(lds) <= max_fanout:
+            continue
+        clock = any(lib.cells[t].pins[p].clock for _, t, p in lds)
+        cell = clock_buf if clock else buf
+        drv = flat.driver.get(gid)
+        scope = drv[0].rsplit("/", 1)[0] if drv else flat.top
+        level = lds
+        while len(level) > max_fanout:
+            parents = []
+            for start in range(0, len(level), max_fanout):
+                group = level[start : start + max_fanout]
+                net_id, next_id = next_id, next_id + 1
+                path = f"{scope}/fanout_buf{added}"
+                added += 1
+                flat.instances.append((path, cell, {"A": gid, "Y": net_id}))
+                flat.cells.append((path, cell))
+                index[path] = len(flat.instances) - 1
+                if clock:
+                    flat.clock_cells.add(path)
+                flat.driver[net_id] = (path, cell, "Y")
+                flat.loads[net_id] = group
+                for lpath, _, pin in group:
+                    k = index[lpath]
+                    flat.instances[k][2][pin] = net_id
+                parents.append((path, cell, "A"))
+            level = parents
+        flat.loads[gid] = level
+    flat.__post_init__()
+    return added

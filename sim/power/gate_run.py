@@ -24,8 +24,17 @@ from model.contract.artifact import Artifact
 from model.contract.ports import TOP
 from sim.power.accel import check_against_golden, run_beats
 from sim.power.energy import subtract
-from sim.power.gate import cell_models, synthesize
-from sim.power.gate_energy import GateEnergy, flatten, gate_energy, leakage_nw, net_costs
+from sim.power.gate import synthesize
+from sim.power.gate_energy import (
+    FlatNetlist,
+    GateEnergy,
+    buffer_fanout,
+    flatten,
+    gate_energy,
+    leakage_nw,
+    net_costs,
+)
+from sim.power.gate_sim import flat_verilog, structural_verilog
 from sim.power.harness import build_harness
 from sim.power.liberty import load_liberty
 from sim.power.netlist import load_verilog
@@ -57,26 +66,34 @@ class GateRun:
     netlist_dir: Path
 
 
-def gate_harness(verilog: Path, cells: Path, build: Path) -> Path:
-    """The SAIF harness around the gate-level netlist; the cells' own nets are not traced."""
+def gate_harness(flat_v: Path, build: Path) -> Path:
+    """The SAIF harness around the flat gate-level netlist (`gate_sim.py`)."""
     exe = build / "obj" / "harness"
-    if exe.exists() and exe.stat().st_mtime > max(verilog.stat().st_mtime, cells.stat().st_mtime):
+    if exe.exists() and exe.stat().st_mtime > flat_v.stat().st_mtime:
         return exe
     build.mkdir(parents=True, exist_ok=True)
-    vlt = build / "cells.vlt"
-    vlt.write_text(f'`verilator_config\ntracing_off -file "*{cells.name}"\n')
     return build_harness(
-        verilog,
+        flat_v,
         TOP,
         build,
-        extra_args=(str(vlt.resolve()), str(cells.resolve()), "-Wno-LATCH", "-Wno-COMBDLY"),
+        extra_args=("-Wno-LATCH", "-Wno-COMBDLY", "-Wno-MULTIDRIVEN", "--x-assign", "0"),
         jobs=max(1, os.cpu_count() or 1),
+        cxx_opt="-O1",
     )
+
+
+def gate_flat(gate_json: Path, lib) -> FlatNetlist:
+    """The mapped netlist flattened, fan-out buffered (`gate_energy.buffer_fanout`), and named
+    as the flat simulation model names its nets."""
+    flat = flatten(gate_json, lib)
+    buffer_fanout(flat, lib)
+    flat.flat_names()
+    return flat
 
 
 def _init(gate_json: str, liberty: str, clock_hz: float, sram: SramModel) -> None:
     lib = load_liberty(liberty)
-    flat = flatten(Path(gate_json), lib)
+    flat = gate_flat(Path(gate_json), lib)
     _worker.update(
         flat=flat, costs=net_costs(flat, lib), leak=leakage_nw(flat, lib), clk=clock_hz, sram=sram
     )
@@ -106,12 +123,13 @@ def run_gate_level(
     liberty = library.liberty()
     lib = load_liberty(liberty)
     g = synthesize(rtl_verilog, TOP, liberty, load_verilog(rtl_verilog), work / "synth", log)
-    cells = work / "synth" / "cells.v"
-    text = cell_models(lib)
-    if not cells.exists() or cells.read_text() != text:
-        cells.write_text(text)
+    flat = gate_flat(g.json, lib)
+    flat_v = work / "synth" / "flat.v"
+    for path, text in ((flat_v, flat_verilog(flat, lib)), (g.sta, structural_verilog(flat))):
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
     log(f"  gate-level netlist ready ({time.time() - t0:.0f} s); building its simulator")
-    exe = gate_harness(g.verilog, cells, work / "harness")
+    exe = gate_harness(flat_v, work / "harness")
     log(f"  gate-level simulator ready ({time.time() - t0:.0f} s)")
     sram = SramModel.at(load_technology("45nm"), library.node_nm, lib.voltage)
     energies: list[GateEnergy] = []
@@ -125,16 +143,18 @@ def run_gate_level(
             bad += check_against_golden(artifact, x[sl], rr[sl], runs)
             energies += list(pool.map(_energy_of, [str(r.saif) for r in runs]))
             log(f"  gate level: {min(start + CHUNK, len(x))}/{len(x)} beats")
-    flat = flatten(g.json, lib)
     top = g.stat["modules"].get(f"\\{TOP}") or next(iter(g.stat["modules"].values()))
-    by_type = top.get("num_cells_by_type", {})
-    ffs = sum(n for t, n in by_type.items() if lib.cells.get(t) and lib.cells[t].seq_kind == "ff")
+    by_type: dict[str, int] = {}
+    for _, ctype in flat.cells:
+        by_type[ctype] = by_type.get(ctype, 0) + 1
+    ffs = sum(n for t, n in by_type.items() if lib.cells[t].seq_kind == "ff")
+    area = sum(lib.cells[t].area * n for t, n in by_type.items())
     return GateRun(
         library=library,
         liberty=liberty,
         voltage=lib.voltage,
         clock_hz=clock_hz,
-        stat={k: v for k, v in top.items() if k != "num_cells_by_type"} | {"by_type": by_type},
+        stat={"area": area, "area_yosys": top.get("area"), "by_type": by_type},
         plan=g.plan.as_dict(),
         energies=energies,
         cycles=np.array([e.cycles for e in energies]),

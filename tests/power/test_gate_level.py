@@ -4,6 +4,8 @@ plan, and the OpenSTA report parser; each checker with an input that must fail."
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from sim.power.gate import cell_models, function_verilog, memory_plan
@@ -273,3 +275,45 @@ def test_real_library_if_installed():
     assert cell_models(lib).count("endmodule") == len(lib.cells)
     with pytest.raises(LibertyError):
         parse_liberty(path.read_text()[:-200], str(path))
+
+
+def test_fanout_buffering(mini):
+    """40 loads on one net become a buffer tree of fan-out <= 16 that still reaches every load;
+    a clock net gets clock buffers, charged to the clock."""
+    from sim.power.gate_energy import buffer_fanout
+
+    lib = dataclasses.replace(
+        mini,
+        cells={
+            **mini.cells,
+            "BUF": dataclasses.replace(mini.cells["INV"], name="BUF"),
+            "CBUF": dataclasses.replace(mini.cells["INV"], name="CBUF"),
+        },
+    )
+    data = three_cells()
+    cells = data["modules"]["top"]["cells"]
+    for k in range(40):  # 40 more inverters on n1, 40 more flip-flops on clk
+        cells[f"i{k}"] = {"type": "INV", "connections": {"A": [5], "Y": [100 + k]}}
+        cells[f"f{k}"] = {"type": "DFF", "connections": {"CLK": [4], "D": [6], "Q": [200 + k]}}
+    flat = flatten(data, lib)
+    n1 = flat.net_of("TOP/top", "n", 0)
+    clk = flat.net_of("TOP/top", "clk", None)
+    assert len(flat.loads[n1]) == 41
+    added = buffer_fanout(flat, lib, max_fanout=16, buf="BUF", clock_buf="CBUF")
+    assert added == 3 * 3  # n1, n2 (the D inputs) and clk: 41 loads -> 3 buffers each
+    assert max(len(v) for v in flat.loads.values()) <= 16
+
+    def reach(net: int) -> set[str]:
+        out = set()
+        for path, ctype, _ in flat.loads.get(net, []):
+            if ctype in ("BUF", "CBUF"):
+                k = next(i for i, inst in enumerate(flat.instances) if inst[0] == path)
+                out |= reach(flat.instances[k][2]["Y"])
+            else:
+                out.add(path)
+        return out
+
+    assert len(reach(n1)) == 41 and len(reach(clk)) == 41
+    costs = net_costs(flat, lib)
+    cbuf_out = [flat.instances[k][2]["Y"] for k, i in enumerate(flat.instances) if i[1] == "CBUF"]
+    assert all(costs[n].block == "clock" for n in cbuf_out)
