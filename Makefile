@@ -52,7 +52,7 @@ tech: $(TECH_LIB) ## Cell library (Debian qflow-tech-osu018, 180 nm) into build/
 
 $(TECH_LIB):
 	@mkdir -p build/tech/deb
-	cd build/tech/deb && { apt-get download qflow-tech-osu018 2>/dev/null || { echo "make tech: apt-get download failed; run apt-get update (as root) and retry"; exit 2; }; }
+	cd build/tech/deb && { apt-get download -q qflow-tech-osu018 2>/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q >/dev/null && apt-get download -q qflow-tech-osu018; } || { echo "make tech: apt-get download qflow-tech-osu018 failed; run apt-get update (as root) and retry"; exit 2; }; }
 	dpkg -x build/tech/deb/qflow-tech-osu018_*.deb build/tech/deb/root
 	rm -rf build/tech/osu018 && cp -r build/tech/deb/root/usr/share/qflow/tech/osu018 build/tech/osu018
 

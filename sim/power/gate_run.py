@@ -66,7 +66,7 @@ class GateRun:
     netlist_dir: Path
 
 
-def gate_harness(flat_v: Path, build: Path) -> Path:
+def gate_harness(flat_v: Path, build: Path, top: str = TOP) -> Path:
     """The SAIF harness around the flat gate-level netlist (`gate_sim.py`)."""
     exe = build / "obj" / "harness"
     if exe.exists() and exe.stat().st_mtime > flat_v.stat().st_mtime:
@@ -74,7 +74,7 @@ def gate_harness(flat_v: Path, build: Path) -> Path:
     build.mkdir(parents=True, exist_ok=True)
     return build_harness(
         flat_v,
-        TOP,
+        top,
         build,
         extra_args=("-Wno-LATCH", "-Wno-COMBDLY", "-Wno-MULTIDRIVEN", "--x-assign", "0"),
         jobs=max(1, os.cpu_count() or 1),
