@@ -13,6 +13,8 @@ from sim.power.saif import read_saif
 
 from .conftest import TINY_TOP
 
+pytestmark = pytest.mark.slow  # Yosys and two Verilator builds: about two minutes
+
 STIMULUS = "set en 1\nstep 5\nset en 0\nstep 3\nset en 1\nstep 4\n"
 
 

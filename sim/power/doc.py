@@ -1,0 +1,123 @@
+"""`python -m sim.power.doc [build/reports/power.json]`: the figures section of docs/power.md,
+generated from the report so that the document quotes only measured figures."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from sim.power.run import DEFAULT_OUT
+
+
+def _f(x: float, nd: int = 2) -> str:
+    return f"{x:,.{nd}f}"
+
+
+def markdown(r: dict) -> str:
+    n = r["nj_per_inference"]
+    lines = [
+        f"Model `{Path(r['model']).name}`, {r['beats']} DS2 beats (class-stratified, weighted back "
+        f"to DS2 prevalence), RTL = golden on all of them ({r['rtl_golden_mismatches']} "
+        f"mismatches), {r['seconds']:.0f} s.",
+        "",
+        "| nJ per inference (22 nm unless stated) | figure |",
+        "|---|---|",
+        f"| RTL toggle model, uncalibrated (`tech/22nm.toml`) | {_f(n['mean'])} "
+        f"(p50 {_f(n['p50'])}, max {_f(n['max'])}) |",
+    ]
+    k = r.get("calibrated_22nm")
+    if k:
+        lines += [
+            f"| **RTL model calibrated to the gate level** | **{_f(k['nj_per_inference'])}** "
+            f"(band {_f(k['band_nj'][0])} to {_f(k['band_nj'][1])}) |",
+            f"| of which leakage (calibrated cell mix) | {_f(k['leakage_nj'], 4)} |",
+        ]
+    lines += [
+        f"| op count: {r['op_count']['synops']:,.0f} synops x E_acc + "
+        f"{r['op_count']['input_layer_macs']:,.0f} input-layer MACs | "
+        f"{_f(r['op_count_estimate_nj'], 3)} |",
+        f"| SNN on the QNN basis (synops x E_acc + useful memory accesses) | "
+        f"{_f(r['snn_vs_dense_qnn']['snn_same_basis_nj'])} |",
+        f"| dense QNN ({r['dense_qnn']['activation_bits']}-bit activations, perfect weight "
+        f"reuse) | {_f(r['dense_qnn_estimate_nj'])} |",
+    ]
+    if "zero_skip_qnn" in r:
+        lines.append(f"| zero-skipping QNN (same beats) | {_f(r['zero_skip_qnn']['total_nj'])} |")
+    lines += [
+        "",
+        "Breakdown of the uncalibrated RTL model (nJ): "
+        + ", ".join(f"{b} {_f(v)}" for b, v in r["breakdown_nj"].items())
+        + f", leakage {_f(r['leakage_nj'], 3)}.",
+        f"Cycles per inference: mean {r['cycles_per_inference']['mean']:,.0f}, max "
+        f"{r['cycles_per_inference']['max']:,}; {r['flip_flops']} RTL flip-flop bits, "
+        f"{r['memory_bits']:,} memory bits.",
+    ]
+    g = r.get("gate_level")
+    if g:
+        lines += [
+            "",
+            f"**Gate level** ({g['library']}, {g['node_nm']:g} nm, {g['voltage_v']:g} V, "
+            f"{g['corner']}; {g['beats']} beats, {g['mismatches']} mismatches with the golden "
+            f"model; {g['cells']:,} cells of which {g['flip_flops']:,} flip-flops, "
+            f"{g['area_um2'] / 1e6:.2f} mm2 of cells; {g['seconds']:.0f} s):",
+            "",
+            "| block | gate level, nJ (180 nm) | calibration factor k | held-out error |",
+            "|---|---|---|---|",
+        ]
+        c = r["calibration"]
+        for b, v in g["per_block_nj"].items():
+            err = c["held_out"]["per_block"].get(b, {}).get("error")
+            e = f"{err:+.1%}" if err is not None else "n/a"
+            lines.append(f"| {b} | {_f(v)} | {c['factors'][b]:.3f} | {e} |")
+        lines += [
+            f"| leakage | {_f(g['leakage']['nj_per_inference'], 4)} | | |",
+            f"| **total** | **{_f(g['nj_per_inference']['mean'])}** | | "
+            f"{c['held_out']['total_error']:+.1%} |",
+            "",
+            f"SRAM macros (model, `sim/power/sram.py`): {_f(g['sram_nj'])} nJ of the total. "
+            f"Held-out: {c['held_out']['beats']} beats, total within 15 %: "
+            f"{c['held_out']['within_15_percent']}, worst beat "
+            f"{c['held_out']['per_beat_error_max_abs']:.1%}.",
+        ]
+        t = r["timing"]
+        lines += [
+            "",
+            f"**Timing** (OpenSTA, {t['scope']}): critical path {t['critical_path_ns']:.2f} ns "
+            f"({t['startpoint']} -> {t['endpoint']}), fmax {t['fmax_mhz']:.1f} MHz at 180 nm; "
+            f"the slowest beat ({t['cycles_per_inference_max']:,} cycles) needs "
+            f"{t['clock_needed_at_200_bpm_hz'] / 1e3:.1f} kHz at 200 bpm: margin "
+            f"x{t['real_time_margin_at_200_bpm']:,.0f}.",
+        ]
+    if k:
+        h25, h37 = k["heartbeat_75_bpm_25c"], k["heartbeat_75_bpm_37c"]
+        lines += [
+            "",
+            f"**Energy per heartbeat at 75 bpm** (22 nm calibrated; leakage "
+            f"{_f(k['leakage_nw'], 1)} nW, {_f(k['retained_between_beats_nw'], 1)} nW kept "
+            f"for the weights when power-gated):",
+            "",
+            "| | no power gating | power gating between beats |",
+            "|---|---|---|",
+            f"| 25 C | {h25['no_power_gating_uj'] * 1e3:.2f} nJ | "
+            f"{h25['power_gating_uj'] * 1e3:.2f} nJ |",
+            f"| 37 C (x1.5 to x2.3 leakage) | {h37['low']['no_power_gating_uj'] * 1e3:.2f} to "
+            f"{h37['high']['no_power_gating_uj'] * 1e3:.2f} nJ | "
+            f"{h37['low']['power_gating_uj'] * 1e3:.2f} to "
+            f"{h37['high']['power_gating_uj'] * 1e3:.2f} nJ |",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    path = Path(args[0]) if args else DEFAULT_OUT
+    if not path.exists():
+        print(f"python -m sim.power.doc: no report at {path}; run `make power` first")
+        return 2
+    print(markdown(json.loads(path.read_text())), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
