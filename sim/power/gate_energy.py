@@ -75,12 +75,18 @@ class FlatNetlist:
     def net_ids(self) -> list[int]:
         return sorted(set(self.names) | set(self.driver) | set(self.loads))
 
-    def flat_names(self) -> None:
-        """Name every net as the flat simulation model does (`gate_sim.py`): ``n<id>`` in the
-        top's scope."""
+    def flat_names(self, names: dict[int, tuple[str, int | None]]) -> None:
+        """Name every net as the flat simulation model does (`gate_sim.flat_verilog`): net id ->
+        (vector, bit) or (scalar, None) in the top's scope."""
         scope = f"{SIM_ROOT}/{self.top}"
-        self.names = {i: [(scope, f"n{i}", None)] for i in self.net_ids()}
+        self.names = {i: [(scope, name, bit)] for i, (name, bit) in names.items()}
         self.__post_init__()
+
+    def conns_of(self, path: str) -> dict[str, int | str]:
+        """The connections of the library cell at instance `path`."""
+        if not hasattr(self, "_by_path") or len(self._by_path) != len(self.instances):
+            self._by_path = {p: c for p, _, c in self.instances}
+        return self._by_path[path]
 
     def __post_init__(self) -> None:
         self._index = {k: n for n, keys in self.names.items() for k in keys}

@@ -82,18 +82,19 @@ def gate_harness(flat_v: Path, build: Path, top: str = TOP) -> Path:
     )
 
 
-def gate_flat(gate_json: Path, lib) -> FlatNetlist:
-    """The mapped netlist flattened, fan-out buffered (`gate_energy.buffer_fanout`), and named
-    as the flat simulation model names its nets."""
+def gate_flat(gate_json: Path, lib) -> tuple[FlatNetlist, str]:
+    """The mapped netlist flattened, fan-out buffered (`gate_energy.buffer_fanout`), its flat
+    simulation model (`gate_sim.flat_verilog`), and its nets named as that model names them."""
     flat = flatten(gate_json, lib)
     buffer_fanout(flat, lib)
-    flat.flat_names()
-    return flat
+    text, names = flat_verilog(flat, lib)
+    flat.flat_names(names)
+    return flat, text
 
 
 def _init(gate_json: str, liberty: str, clock_hz: float, sram: SramModel) -> None:
     lib = load_liberty(liberty)
-    flat = gate_flat(Path(gate_json), lib)
+    flat, _ = gate_flat(Path(gate_json), lib)
     _worker.update(
         flat=flat, costs=net_costs(flat, lib), leak=leakage_nw(flat, lib), clk=clock_hz, sram=sram
     )
@@ -123,9 +124,9 @@ def run_gate_level(
     liberty = library.liberty()
     lib = load_liberty(liberty)
     g = synthesize(rtl_verilog, TOP, liberty, load_verilog(rtl_verilog), work / "synth", log)
-    flat = gate_flat(g.json, lib)
+    flat, sim_text = gate_flat(g.json, lib)
     flat_v = work / "synth" / "flat.v"
-    for path, text in ((flat_v, flat_verilog(flat, lib)), (g.sta, structural_verilog(flat))):
+    for path, text in ((flat_v, sim_text), (g.sta, structural_verilog(flat))):
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
     log(f"  gate-level netlist ready ({time.time() - t0:.0f} s); building its simulator")

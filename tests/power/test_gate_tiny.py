@@ -22,7 +22,7 @@ STIMULUS = "set en 1\nstep 5\nset en 0\nstep 3\nset en 1\nstep 4\n"
 def gate_tiny(tiny_v, tmp_path_factory):
     from sim.power.gate import synthesize
     from sim.power.gate_run import gate_flat, gate_harness
-    from sim.power.gate_sim import flat_verilog, structural_verilog
+    from sim.power.gate_sim import structural_verilog
     from sim.power.liberty import load_liberty
     from sim.power.netlist import load_verilog
     from sim.power.pdk import OSU018
@@ -34,9 +34,9 @@ def gate_tiny(tiny_v, tmp_path_factory):
     lib = load_liberty(liberty)
     root = tmp_path_factory.mktemp("gate_tiny")
     g = synthesize(tiny_v, TINY_TOP, liberty, load_verilog(tiny_v), root / "synth", log=print)
-    flat = gate_flat(g.json, lib)
+    flat, text = gate_flat(g.json, lib)
     flat_v = root / "synth" / "flat.v"
-    flat_v.write_text(flat_verilog(flat, lib))
+    flat_v.write_text(text)
     g.sta.write_text(structural_verilog(flat))
     exe = gate_harness(flat_v, root / "harness", top=TINY_TOP)
     return lib, liberty, g, flat, exe, root
