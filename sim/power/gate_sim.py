@@ -110,7 +110,9 @@ def flat_verilog(flat: FlatNetlist, lib: Library) -> tuple[str, dict[int, tuple[
     for vname, nets in vectors.items():
         kind = "reg" if vname.startswith("q") else "wire"
         width = f" [{len(nets) - 1}:0]" if len(nets) > 1 else ""
-        lines.append(f"  {kind}{width} {vname};")
+        # public: Verilator keeps the vector as a variable instead of re-deriving every bit
+        # from its logic in the trace code (which made that code ~100 MB)
+        lines.append(f"  {kind}{width} {vname} /*verilator public_flat_rd*/;")
     for gid in latch_q:
         lines.append(f"  reg l{gid};")
     for gid, (vname, bit) in names.items():
@@ -209,8 +211,8 @@ def _gate_enable(flat: FlatNetlist, lib: Library, clk_net, root: int) -> int | N
             clk_net = conns["A"]
         elif path.endswith("/gate") and path in flat.clock_cells:
             a, b = conns["A"], conns["B"]
-            if a != root:
-                raise ValueError(f"clock gate {path} is not fed by the root clock")
+            if _gate_enable(flat, lib, a, root) is not None:
+                raise ValueError(f"clock gate {path} is fed by a gated clock")
             return b
         else:
             raise ValueError(f"unexpected cell {ctype} ({path}) on a clock path")
@@ -231,13 +233,14 @@ def _sram(k: int, mem, ref) -> list[str]:
     out = [
         f"  reg [{w - 1}:0] m{k} [0:{d - 1}];",
         f"  reg [{w - 1}:0] q{k};",
-        f"  always @(posedge {net(c['RD_CLK'][0])}) begin",
-        f"    if ({net(c['RD_EN'][0])}) q{k} <= m{k}[{_bus(c['RD_ADDR'])}];",
+        f"  always @(posedge {ref(c['RD_CLK'][0])}) begin",
+        f"    if ({ref(c['RD_EN'][0])}) q{k} <= m{k}[{_bus(c['RD_ADDR'], ref)}];",
     ]
     if p["WR_PORTS"]:
-        we = _bus(c["WR_EN"])
-        addr = _bus(c["WR_ADDR"])
-        out.append(f"    m{k}[{addr}] <= (m{k}[{addr}] & ~{we}) | ({_bus(c['WR_DATA'])} & {we});")
+        we = _bus(c["WR_EN"], ref)
+        addr = _bus(c["WR_ADDR"], ref)
+        data = _bus(c["WR_DATA"], ref)
+        out.append(f"    m{k}[{addr}] <= (m{k}[{addr}] & ~{we}) | ({data} & {we});")
         if c["WR_CLK"][0] != c["RD_CLK"][0]:
             raise ValueError(f"{mem.path}: read and write ports on different clocks")
     out.append("  end")
