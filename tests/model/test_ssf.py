@@ -15,13 +15,12 @@ import pytest
 from model.contract import golden
 from model.contract.artifact import load_artifact
 from model.pipeline import MODEL_PREPROCESS
-from model.quantize import quantize
+from model.quantize import dequantize, quantize
 from model.random_artifact import random_artifact
 from model.snn_torch import run_int
 from model.snn_torch_ssf import run_int_mixed
 from model.ssf import (
     cq_predict,
-    dequantized,
     float_layers_from_checkpoint,
     pow2_floor,
     quantize_neurons,
@@ -62,7 +61,7 @@ def test_all_ssf_golden_equals_the_cq_cnn_of_its_weights_on_real_beats(float_lay
     x_f, rr_f = real_beats.scaled(MODEL_PREPROCESS)
     art = quantize_neurons(float_layers, MODEL_PREPROCESS, 8, CLASSES, 8, 0)
     g = golden.run(art, real_beats.x, real_beats.rr)
-    exact = cq_predict(dequantized(art, float_layers), 8, x_f, rr_f)
+    exact = cq_predict(dequantize(art), 8, x_f, rr_f)
     assert len(np.unique(exact)) >= 2, "a constant classifier would test little"
     assert g.spikes[:, :-1].sum() > 0
     assert (g.cls == exact).mean() >= 0.998
@@ -111,6 +110,6 @@ def test_shipped_checkpoint_gives_an_ssf_artifact_that_agrees_with_the_cq_cnn(mi
     cq = cq_predict(layers, spec.T, *beats.scaled(spec.preprocess))
     g = golden.run(art, beats.x, beats.rr)
     assert (g.cls == cq).mean() >= 0.99
-    exact = cq_predict(dequantized(art, layers), spec.T, *beats.scaled(spec.preprocess))
+    exact = cq_predict(dequantize(art), spec.T, *beats.scaled(spec.preprocess))
     np.testing.assert_array_equal(g.cls, exact)
     assert same(run_int_mixed(art, beats.x, beats.rr), g)
