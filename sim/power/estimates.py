@@ -115,7 +115,7 @@ def zero_skip_qnn_nj(
     from model.contract import golden
 
     spec = artifact.spec
-    k = activation_bits(spec.T)
+    k = spec.count_bits  # bits that carry a spike count 0..T
     pre = spec.preprocess
     x = np.asarray(x).reshape(len(x), -1)
     res = golden.run(artifact, x[:, None, :], rr, record=True)
