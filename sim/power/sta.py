@@ -86,7 +86,7 @@ def run_sta(netlist: Path, liberty: Path, top: str, workdir: Path) -> Timing:
         )
     )
     r = subprocess.run(
-        [str(sta_binary()), "-no_init", "-no_splash", "-exit", str(script)],
+        [str(sta_binary()), "-no_init", "-no_splash", "-exit", str(script.resolve())],
         capture_output=True,
         text=True,
         cwd=workdir,
