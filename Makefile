@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # Optional knobs, passed through to the tools as environment variables.
-export MODEL BEATS JOBS SPLIT WAVES TECH DB VECTORS GATE GATE_BEATS
+export MODEL BEATS JOBS SPLIT WAVES TECH DB VECTORS GATE GATE_BEATS GATE_SIM
 
 .PHONY: help setup test lint data train verilog sim power power-gate tech firmware retrain explore report clean
 
@@ -40,7 +40,7 @@ verilog: $(STAMP) ## Emit Verilog, lint and synthesise MODEL (default model; LAN
 sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=path, VECTORS=test_beats.npz, JOBS=N, WAVES=1, SPLIT=intra)
 	$(PY) -m sim.run
 
-power: $(STAMP) $(if $(GATE),tech) ## Energy per inference from RTL toggles on DS2 beats (TECH, MODEL, BEATS; GATE=1: also gate level on osu018 + OpenSTA, GATE_BEATS=20)
+power: $(STAMP) $(if $(GATE),tech) ## Energy per inference from RTL toggles on DS2 beats (TECH, MODEL, BEATS; GATE=1: also gate level on osu018 + OpenSTA, GATE_BEATS=20, GATE_SIM=0: netlist + STA only)
 	$(PY) -m sim.power
 
 power-gate: ## Same as make power GATE=1

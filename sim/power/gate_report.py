@@ -16,7 +16,6 @@ from sim.power import calibrate
 from sim.power.blocks import BLOCKS
 from sim.power.gate_run import GateRun, run_gate_level
 from sim.power.liberty import load_liberty
-from sim.power.run import simulate
 from sim.power.sta import run_sta
 from sim.power.tech import load_technology
 
@@ -31,11 +30,23 @@ def gate_sections(
     jobs: int,
     rtl_body: dict,
     log=print,
+    simulate: bool = True,
 ) -> dict:
     """gate_level, timing and calibration for beats x (N, n_samples), rr (N, n_rr); `rtl_body`
-    is the 22 nm report of `make power` (population figures over its own beats)."""
+    is the 22 nm report of `make power` (population figures over its own beats). Without
+    `simulate`: the netlist, its leakage and its timing only (no calibration)."""
     tech22 = load_technology("22nm")
-    run = run_gate_level(artifact, rtl_verilog, x, rr, work, tech22.clock_hz, jobs, log=log)
+    run = run_gate_level(
+        artifact, rtl_verilog, x, rr, work, tech22.clock_hz, jobs, log=log, simulate=simulate
+    )
+    if not simulate:
+        cycles_max = int(rtl_body["cycles_per_inference"]["max"])
+        log("  OpenSTA: critical path")
+        timing = run_sta(run.netlist_dir / "sta.v", run.liberty, TOP, work / "sta")
+        return {
+            "gate_level": _netlist_only(run, rtl_body),
+            "timing": _timing(timing, cycles_max),
+        }
     rtl, _, bad_rtl = simulate(
         rtl_exe, rtl_verilog, artifact, x, rr, ["45nm", "22nm"], jobs, work / "saif_rtl", log=log
     )
@@ -50,18 +61,7 @@ def gate_sections(
     cycles_max = int(rtl_body["cycles_per_inference"]["max"])
     out = {
         "gate_level": _gate_level(run, gate),
-        "timing": {
-            "critical_path_ns": timing.critical_path_ns,
-            "fmax_mhz": timing.fmax_mhz,
-            "startpoint": timing.startpoint,
-            "endpoint": timing.endpoint,
-            "cycles_per_inference_max": cycles_max,
-            "clock_needed_at_200_bpm_hz": cycles_max * 200 / 60,
-            "real_time_margin_at_200_bpm": timing.margin(cycles_max),
-            "tool": "OpenSTA (Debian opensta), report_checks -path_delay max",
-            "scope": "typical corner, 25 C, pre-layout (no wires), ideal clock; SRAM macro "
-            "paths not covered (the macro is removed for STA)",
-        },
+        "timing": _timing(timing, cycles_max),
         "calibration": {
             "factors": factors,
             "held_out": error,
@@ -74,6 +74,60 @@ def gate_sections(
     }
     out["calibrated_22nm"] = _carry_to_22nm(run, factors, error, rtl_body, tech22)
     return out
+
+
+def _timing(timing, cycles_max: int) -> dict:
+    return {
+        "critical_path_ns": timing.critical_path_ns,
+        "fmax_mhz": timing.fmax_mhz,
+        "startpoint": timing.startpoint,
+        "endpoint": timing.endpoint,
+        "cycles_per_inference_max": cycles_max,
+        "clock_needed_at_200_bpm_hz": cycles_max * 200 / 60,
+        "real_time_margin_at_200_bpm": timing.margin(cycles_max),
+        "tool": "OpenSTA (Debian opensta), report_checks -path_delay max",
+        "scope": "typical corner, 25 C, pre-layout (no wires), ideal clock; SRAM macro "
+        "paths not covered (the macro is removed for STA)",
+    }
+
+
+def _netlist_only(run: GateRun, rtl_body: dict) -> dict:
+    """The netlist without simulation: cells, area, leakage; energy per inference not measured."""
+    lib = load_liberty(run.liberty)
+    leak_nw = sum(run.leakage_nw.values())
+    sram_leak = sum(run.sram.leak_nw(p["width"], p["depth"]) for p in _srams(run))
+    t_inf = rtl_body["cycles_per_inference"]["mean"] / run.clock_hz
+    return {
+        "liberty": str(run.liberty),
+        "library": run.library.name,
+        "package": run.library.package,
+        "node_nm": run.library.node_nm,
+        "voltage_v": run.voltage,
+        "corner": run.library.corner,
+        "clock_hz": run.clock_hz,
+        "simulated": False,
+        "beats": 0,
+        "mismatches": 0,
+        "nj_per_inference": None,
+        "per_block_nj": None,
+        "leakage": {
+            "nw_cells": leak_nw,
+            "nw_sram": sram_leak,
+            "nw_per_block": run.leakage_nw,
+            "nj_per_inference": (leak_nw + sram_leak) * t_inf,
+            "flip_flop_equivalents": leak_nw / lib.cells["DFFPOSX1"].leakage,
+        },
+        "cells": run.cells,
+        "flip_flops": run.flip_flops,
+        "area_um2": run.stat.get("area"),
+        "cells_by_type": run.stat.get("by_type"),
+        "memory_plan": run.plan,
+        "memory_plan_rule": "SRAM macro for >= 128 words, flip-flop register file below "
+        "(sim/power/gate.py SRAM_MIN_DEPTH)",
+        "seconds": run.seconds,
+        "note": "netlist, leakage and timing only: GATE_SIM=0 (the Verilator build of the flat "
+        "gate-level model is the long step); no dynamic energy, no calibration",
+    }
 
 
 def _gate_level(run: GateRun, gate: np.ndarray) -> dict:

@@ -312,7 +312,16 @@ def summary(body: dict) -> str:
     ]
     if "zero_skip_qnn" in body:
         lines.append(f"  zero-skipping QNN {body['zero_skip_qnn']['total_nj']:.3f} nJ")
-    if "gate_level" in body:
+    if "gate_level" in body and body["gate_level"].get("simulated") is False:
+        g, t = body["gate_level"], body["timing"]
+        lines += [
+            f"  gate level ({g['library']}, {g['node_nm']:g} nm, {g['voltage_v']:g} V), netlist "
+            f"only: {g['cells']} cells, {g['flip_flops']} flip-flops, "
+            f"{g['area_um2'] / 1e6:.2f} mm2, leakage {g['leakage']['nw_cells']:.0f} nW (cells)",
+            f"  OpenSTA: critical path {t['critical_path_ns']:.2f} ns, fmax "
+            f"{t['fmax_mhz']:.1f} MHz, margin at 200 bpm x{t['real_time_margin_at_200_bpm']:.0f}",
+        ]
+    elif "gate_level" in body:
         g, t, c = body["gate_level"], body["timing"], body["calibration"]
         k = body["calibrated_22nm"]
         lines += [

@@ -61,6 +61,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="also synthesize onto osu018 (180 nm), simulate gate by gate, OpenSTA, calibrate",
     )
     p.add_argument("--gate-beats", type=int, default=int(env.get("GATE_BEATS") or 20))
+    p.add_argument(
+        "--no-gate-sim",
+        dest="gate_sim",
+        action="store_false",
+        default=env.get("GATE_SIM", "1") != "0",
+        help="GATE=1 without the gate-level simulation: netlist, leakage and OpenSTA only",
+    )
     return p.parse_args(argv)
 
 
@@ -181,7 +188,15 @@ def main(argv: list[str] | None = None) -> int:
         gx, grr = preprocess(artifact.spec.preprocess, ds.window[gidx], ds.rr[gidx])
         print(f"make power GATE=1: {len(gidx)} {args.part} beats at gate level on osu018")
         extra = gate_sections(
-            artifact, verilog, exe, gx[:, 0, :], grr, BUILD / "gate", args.jobs, body
+            artifact,
+            verilog,
+            exe,
+            gx[:, 0, :],
+            grr,
+            BUILD / "gate",
+            args.jobs,
+            body,
+            simulate=args.gate_sim,
         )
         bad += extra["gate_level"]["mismatches"]
     out = report.write(data, args.out, extra)
