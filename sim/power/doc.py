@@ -54,6 +54,28 @@ def markdown(r: dict) -> str:
         f"{r['memory_bits']:,} memory bits.",
     ]
     g = r.get("gate_level")
+    t = r.get("timing")
+    if g and g.get("simulated") is False:
+        leak = g["leakage"]
+        lines += [
+            "",
+            f"**Gate level, netlist only** ({g['library']}, {g['node_nm']:g} nm, "
+            f"{g['voltage_v']:g} V, {g['corner']}): {g['cells']:,} cells of which "
+            f"{g['flip_flops']:,} flip-flops, {g['area_um2'] / 1e6:.2f} mm2 of cells; "
+            f"memory plan: "
+            + ", ".join(
+                f"{k.split('/')[-1].split('$')[0]} ({k.split('/')[0].split('.')[-1]}) "
+                f"{v['depth']}x{v['width']} {v['kind'].replace('_', ' ')}"
+                for k, v in g["memory_plan"].items()
+            )
+            + f". Leakage from the library: {leak['nw_cells']:,.0f} nW in cells "
+            f"({leak['flip_flop_equivalents']:,.0f} flip-flop equivalents) + "
+            f"{leak['nw_sram']:,.0f} nW SRAM (model), i.e. {leak['nj_per_inference']:.4f} nJ per "
+            f"inference at the mean inference time. Per block (nW): "
+            + ", ".join(f"{b} {v:,.0f}" for b, v in sorted(leak["nw_per_block"].items()))
+            + ". No dynamic energy: the gate-level simulation was not run (`GATE_SIM=0`).",
+        ]
+        g = None
     if g:
         lines += [
             "",
@@ -80,7 +102,7 @@ def markdown(r: dict) -> str:
             f"{c['held_out']['within_15_percent']}, worst beat "
             f"{c['held_out']['per_beat_error_max_abs']:.1%}.",
         ]
-        t = r["timing"]
+    if t:
         lines += [
             "",
             f"**Timing** (OpenSTA, {t['scope']}): critical path {t['critical_path_ns']:.2f} ns "
@@ -88,6 +110,25 @@ def markdown(r: dict) -> str:
             f"the slowest beat ({t['cycles_per_inference_max']:,} cycles) needs "
             f"{t['clock_needed_at_200_bpm_hz'] / 1e3:.1f} kHz at 200 bpm: margin "
             f"x{t['real_time_margin_at_200_bpm']:,.0f}.",
+        ]
+    hb = r.get("heartbeat_22nm")
+    if hb:
+        h25, h37 = hb["at_25c"], hb["at_37c"]
+        lines += [
+            "",
+            f"**Energy per heartbeat at 75 bpm** (22 nm; dynamic {_f(hb['dynamic_nj'])} nJ from "
+            f"the uncalibrated RTL model; leakage {_f(hb['leakage_nw'], 1)} nW from the "
+            f"gate-level cell mix, {_f(hb['retained_between_beats_nw'], 1)} nW kept for the "
+            f"weights when power-gated):",
+            "",
+            "| | no power gating | power gating between beats |",
+            "|---|---|---|",
+            f"| 25 C | {h25['no_power_gating_uj'] * 1e3:.2f} nJ | "
+            f"{h25['power_gating_uj'] * 1e3:.2f} nJ |",
+            f"| 37 C (x1.5 to x2.3 leakage) | {h37['low']['no_power_gating_uj'] * 1e3:.2f} to "
+            f"{h37['high']['no_power_gating_uj'] * 1e3:.2f} nJ | "
+            f"{h37['low']['power_gating_uj'] * 1e3:.2f} to "
+            f"{h37['high']['power_gating_uj'] * 1e3:.2f} nJ |",
         ]
     if k:
         h25, h37 = k["heartbeat_75_bpm_25c"], k["heartbeat_75_bpm_37c"]

@@ -46,6 +46,7 @@ def gate_sections(
         return {
             "gate_level": _netlist_only(run, rtl_body),
             "timing": _timing(timing, cycles_max),
+            "heartbeat_22nm": _heartbeat(run, rtl_body["dynamic_nj"], rtl_body, tech22),
         }
     rtl, _, bad_rtl = simulate(
         rtl_exe, rtl_verilog, artifact, x, rr, ["45nm", "22nm"], jobs, work / "saif_rtl", log=log
@@ -186,16 +187,38 @@ def _srams(run: GateRun) -> list[dict]:
     return [p for p in run.plan.values() if p["kind"] == "sram"]
 
 
-def _carry_to_22nm(run: GateRun, factors: dict, error: dict, rtl_body: dict, tech22) -> dict:
-    dyn = sum(factors[b] * rtl_body["breakdown_nj"][b] for b in BLOCKS)
+def _leakage_22nm(run: GateRun, tech22) -> tuple[float, float]:
+    """(P_leak, P_kept for the weights) at 22 nm in nW: the gate-level cell mix in flip-flop
+    equivalents x the 22 nm file's leakage per flip-flop, plus the SRAM bits."""
     lib = load_liberty(run.liberty)
     ff_leak = lib.cells["DFFPOSX1"].leakage
     ffeq = {b: v / ff_leak for b, v in run.leakage_nw.items()}
-    sram_bits = sum(p["width"] * p["depth"] for p in _srams(run))
-    p_leak = sum(ffeq.values()) * tech22.c("ff_leak_nw") + sram_bits * tech22.c("mem_bit_leak_nw")
-    p_keep = ffeq.get("weight_memory", 0.0) * tech22.c("ff_leak_nw") + sram_bits * tech22.c(
-        "mem_bit_leak_nw"
-    )
+    sram = sum(p["width"] * p["depth"] for p in _srams(run)) * tech22.c("mem_bit_leak_nw")
+    p_leak = sum(ffeq.values()) * tech22.c("ff_leak_nw") + sram
+    p_keep = ffeq.get("weight_memory", 0.0) * tech22.c("ff_leak_nw") + sram
+    return p_leak, p_keep
+
+
+def _heartbeat(run: GateRun, dyn_nj: float, rtl_body: dict, tech22) -> dict:
+    """Energy per heartbeat at 75 bpm at 22 nm for a dynamic energy per inference `dyn_nj`."""
+    p_leak, p_keep = _leakage_22nm(run, tech22)
+    t_inf = rtl_body["inference_time_us"] * 1e-6
+    return {
+        "dynamic_nj": dyn_nj,
+        "dynamic_basis": "RTL toggle model at 22 nm (uncalibrated)",
+        "leakage_nw": p_leak,
+        "retained_between_beats_nw": p_keep,
+        "leakage_basis": "gate-level cell mix in flip-flop equivalents x 22 nm ff_leak_nw, SRAM "
+        "bits x mem_bit_leak_nw (tech/22nm.toml, assumptions)",
+        "inference_time_s": t_inf,
+        "at_25c": calibrate.heartbeat_uj(dyn_nj, p_leak, p_keep, t_inf),
+        "at_37c": calibrate.heartbeat_37c(dyn_nj, p_leak, p_keep, t_inf),
+    }
+
+
+def _carry_to_22nm(run: GateRun, factors: dict, error: dict, rtl_body: dict, tech22) -> dict:
+    dyn = sum(factors[b] * rtl_body["breakdown_nj"][b] for b in BLOCKS)
+    p_leak, p_keep = _leakage_22nm(run, tech22)
     t_inf = rtl_body["inference_time_us"] * 1e-6
     leak_nj = p_leak * t_inf
     err = abs(error["total_error"])
