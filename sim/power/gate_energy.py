@@ -26,6 +26,7 @@ zero-delay simulation, so no glitches. Both make the figure a lower bound for th
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,10 +224,13 @@ class GateEnergy:
 
 def block_of(path: str, top: str, blocks: BlockMap) -> str:
     """The block of a cell from its instance path below the top (`sim/power/blocks.py` rules
-    on the module instances: layerN/synapse, layerN/fire, layerN/vw, queue, ...)."""
+    on the module instances: layerN/synapse, layerN/fire, layerN/vw, queue, ...). A register
+    file's instance is named after its module (``snn_accelerator.layer0_vw``): only the memory's
+    own name (``vw``) is kept, so that the top's name cannot match a rule."""
     rel = path.split("/", 1)[1] if "/" in path else ""
     scope = rel.rsplit("/", 1)[0] if "/" in rel else ""
-    return blocks.block(scope) if scope else "control"
+    parts = [re.sub(r"^layer\d+_", "", p.rsplit(".", 1)[-1]) for p in scope.split("/") if p]
+    return blocks.block("/".join(parts)) if parts else "control"
 
 
 @dataclass(frozen=True)

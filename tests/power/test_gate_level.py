@@ -317,3 +317,19 @@ def test_fanout_buffering(mini):
     costs = net_costs(flat, lib)
     cbuf_out = [flat.instances[k][2]["Y"] for k, i in enumerate(flat.instances) if i[1] == "CBUF"]
     assert all(costs[n].block == "clock" for n in cbuf_out)
+
+
+def test_block_of_register_file_instances():
+    from sim.power.blocks import BlockMap
+    from sim.power.gate_energy import block_of
+
+    b = BlockMap()
+    top = "snn_accelerator"
+    assert block_of(f"{top}/layer0/snn_accelerator.layer0_vw/_1_", top, b) == "membrane_memory"
+    assert block_of(f"{top}/layer2/snn_accelerator.layer2_cin/_1_", top, b) == "membrane_memory"
+    assert block_of(f"{top}/layer1/snn_accelerator.layer1_weight/_1_", top, b) == "weight_memory"
+    assert block_of(f"{top}/queue/snn_accelerator.queue_mem/_1_", top, b) == "queues"
+    assert block_of(f"{top}/layer0/synapse/_1_", top, b) == "accumulate"
+    assert block_of(f"{top}/layer0/fire/_1_", top, b) == "fire_reset"
+    assert block_of(f"{top}/layer0/_1_", top, b) == "control"
+    assert block_of(f"{top}/_1_", top, b) == "control"
