@@ -6,9 +6,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # Optional knobs, passed through to the tools as environment variables.
-export MODEL BEATS JOBS SPLIT WAVES TECH DB VECTORS GATE GATE_BEATS GATE_SIM
+export MODEL BEATS JOBS SPLIT WAVES TECH DB VECTORS RECORD GATE GATE_BEATS GATE_SIM
 
-.PHONY: help setup test lint data train verilog sim power power-gate tech firmware retrain explore report clean
+.PHONY: help setup test lint data train verilog sim power power-gate tech firmware retrain explore report stream stream-eval clean
 
 help: ## List the targets with one line each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -65,6 +65,13 @@ firmware: $(STAMP) ## Build the C reference, driver and weight image for MODEL i
 retrain: $(STAMP) ## Retrain on your own WFDB recordings (DB=path, ARGS="--lead II ..."): new artifact, weight image, report
 	@if [ -z "$(DB)" ]; then echo "make retrain: set DB to the folder of your WFDB recordings, e.g. make retrain DB=~/ecg/mydb ARGS='--lead II' (options: $(PY) -m model.retrain --help)"; exit 2; fi
 	$(PY) -m model.retrain --db "$(DB)" $(ARGS)
+
+stream: $(STAMP) ## Detect, classify and annotate one raw record (RECORD=name|path, RTL=1 adds Verilator); WFDB .snn + report
+	@if [ -z "$(RECORD)" ]; then echo "make stream: set RECORD to an MIT-BIH name or a WFDB record path, e.g. make stream RECORD=208"; exit 2; fi
+	$(PY) -m sim.stream "$(RECORD)" $(if $(RTL),--rtl)
+
+stream-eval: $(STAMP) ## QRS Se/+P on all 48 MIT-BIH records vs open detectors, end-to-end DS2; build/reports/stream.json
+	$(PY) -m sim.stream.evaluate
 
 report: $(STAMP) ## Snapshot build/reports/*.json into docs/reports and regenerate the docs' results sections
 	$(PY) -m sim.report

@@ -212,10 +212,11 @@ def read_lead(
     name: str,
     lead: str = "MLII",
     fallback_leads: Sequence[str] = FALLBACK_LEADS,
-    annotator: str = "atr",
+    annotator: str | None = "atr",
 ) -> tuple[Record, np.ndarray]:
     """(record, boolean mask of its invalid samples); invalid samples are left in the signal
-    (their format's invalid code, or 0 for a multi-segment record). See `read_record`."""
+    (their format's invalid code, or 0 for a multi-segment record). See `read_record`;
+    `annotator=None` reads no annotations (a raw recording: the arrays are empty)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise DataError(f"record directory {directory} does not exist")
@@ -237,6 +238,9 @@ def read_lead(
         record, bad = _read_multi_segment(base, name, header, where, chosen)
     else:
         record, bad = _read_single_segment(base, name, header, where, chosen)
+    if annotator is None:
+        empty = (np.zeros(0, np.int64), np.zeros(0, "<U1"))
+        return dataclasses.replace(record, ann_sample=empty[0], ann_symbol=empty[1]), bad
     ann_sample, ann_symbol, ann_fs = _read_annotations(base, name, annotator)
     from_fs = ann_fs if ann_fs else float(header.fs)  # WFDB counts in frames by default
     record = dataclasses.replace(
@@ -253,7 +257,7 @@ def read_record(
     name: str,
     lead: str = "MLII",
     fallback_leads: Sequence[str] = FALLBACK_LEADS,
-    annotator: str = "atr",
+    annotator: str | None = "atr",
 ) -> Record:
     """Read record `name` from `directory`, choosing one lead by name (see `pick_lead`).
 
