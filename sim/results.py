@@ -80,6 +80,30 @@ def _firmware(r: dict) -> str:
     )
 
 
+def _power(r: dict) -> str:
+    n = r["nj_per_inference"]
+    out = (
+        f"{n['mean']:.2f} nJ (p50 {n['p50']:.2f}, max {n['max']:.2f}; {r['beats']} beats, "
+        f"{r['rtl_golden_mismatches']} mismatches); same basis: SNN "
+        f"{r['snn_vs_dense_qnn']['snn_same_basis_nj']:.2f}, dense QNN "
+        f"{r['dense_qnn_estimate_nj']:.2f}"
+    )
+    if "zero_skip_qnn" in r:
+        out += f", zero-skipping QNN {r['zero_skip_qnn']['total_nj']:.2f} nJ"
+    return out
+
+
+def _gate(r: dict) -> str:
+    g, t = r["gate_level"], r["timing"]
+    out = (
+        f"{g['cells']:,} cells, {g['flip_flops']:,} flip-flops, {g['area_um2'] / 1e6:.2f} mm2; "
+        f"critical path {t['critical_path_ns']:.1f} ns (fmax {t['fmax_mhz']:.1f} MHz)"
+    )
+    if g.get("nj_per_inference"):
+        out += f"; {g['nj_per_inference']['mean']:.1f} nJ per inference at 180 nm"
+    return out
+
+
 # (what, report, formatter, command)
 ROWS: tuple[tuple[str, str, Callable[[dict], str], str], ...] = (
     ("dataset: 48 MIT-BIH records", "data", _data, "make data"),
@@ -94,6 +118,8 @@ ROWS: tuple[tuple[str, str, Callable[[dict], str], str], ...] = (
     ("RTL vs golden model (Verilator)", "sim", _sim, "make sim"),
     ("area (Yosys, generic cells)", "verilog", _verilog, "make verilog"),
     ("C reference and driver", "firmware", _firmware, "make firmware"),
+    ("energy per inference, 22 nm, RTL toggle model", "power", _power, "make power"),
+    ("gate level, osu018 180 nm (OpenSTA)", "power", _gate, "make power GATE=1"),
 )
 
 
