@@ -118,8 +118,7 @@ def zero_skip_qnn_nj(
     k = spec.count_bits  # bits that carry a spike count 0..T
     pre = spec.preprocess
     x = np.asarray(x).reshape(len(x), -1)
-    res = golden.run(artifact, x[:, None, :], rr, record=True)
-    counts = [sum(step[i] for step in res.trace).astype(np.int64) for i in range(len(res.trace[0]))]
+    counts = _activation_counts(artifact, x, rr)
     mac = np.zeros(len(x))
     mem_w = np.zeros(len(x))
     mem_a = 0.0
@@ -151,3 +150,21 @@ def zero_skip_qnn_nj(
         "weight_reads_nj": mem_w / 1000,
         "activations_nj": np.full(len(x), mem_a / 1000),
     }
+
+
+def _activation_counts(artifact: Artifact, x: np.ndarray, rr: np.ndarray) -> list[np.ndarray]:
+    """Spike counts per neuron over the inference, per layer, (N, n_out) each: summed over the
+    recorded steps for IF layers, from `golden.ssf_fire` for a sum-then-fire suffix."""
+    from model.contract import golden
+
+    spec = artifact.spec
+    res = golden.run(artifact, x[:, None, :], rr, record=True)
+    n_if = sum(layer.neuron == "if" for layer in spec.layers)
+    counts = [sum(step[i] for step in res.trace).astype(np.int64) for i in range(n_if)]
+    prev = counts[-1] if counts else None
+    for layer in spec.layers[n_if:]:
+        mat_t = golden.connection_matrix(layer, artifact.weight(layer)).T
+        const = golden.constant_current(layer, artifact, x[:, None, :], rr)
+        _, prev = golden.ssf_fire(prev, mat_t, const, layer, spec.T)
+        counts.append(prev.astype(np.int64))
+    return counts

@@ -100,3 +100,18 @@ def test_zero_skip_qnn_skips_zeros():
     zs = zero_skip_qnn_nj(a, tech, 1, x, rr)
     assert zs["mac_nj"][0] == 0 and zs["weight_reads_nj"][0] == 0
     assert zs["mac_nj"][1] > 0 and zs["total_nj"][1] > zs["total_nj"][0]
+
+
+def test_zero_skip_qnn_on_a_sum_then_fire_model():
+    """An all-ssf model records no time steps: its activations come from ssf_fire; silence
+    still reads no input-layer weight."""
+    from sim.power.estimates import zero_skip_qnn_nj
+
+    rng = np.random.default_rng(2)
+    a = random_artifact(rng, T=4, neuron="ssf")
+    n = a.spec.preprocess.n_samples
+    x = np.vstack([np.zeros((1, n), np.int64), rng.integers(-50, 50, size=(2, n))])
+    rr = np.zeros((3, a.spec.n_rr), np.int64)
+    zs = zero_skip_qnn_nj(a, load_technology("22nm"), 8, x, rr)
+    assert zs["total_nj"].shape == (3,) and zs["mac_nj"][1] > 0
+    assert zs["total_nj"][1] > zs["total_nj"][0]
