@@ -1,6 +1,6 @@
 """Artifacts made for verification: a random stand-in with the real front end, and variants of
-an artifact that keep its hardware configuration (so they load into the same build) or narrow
-it on purpose (so every membrane saturates).
+an artifact that keep its hardware configuration (so they load into the same build). The
+artifacts built to saturate and fill registers are in `sim/accel/limits.py`.
 
 Every variant is re-validated: the range analysis of `model/contract/artifact.py` must still prove
 that
@@ -80,18 +80,6 @@ def tied(artifact: Artifact, a: int = 0, b: int = 1) -> Artifact:
         if name in tensors:
             tensors[name][b] = tensors[name][a]
     return _with(artifact, tensors, list(artifact.spec.layers), "sim.accel.artifacts.tied")
-
-
-def narrowed(artifact: Artifact, drop_bits: int = 4) -> Artifact:
-    """Membranes `drop_bits` narrower than the range analysis asks for (a new hardware
-    configuration), thresholds scaled to fit: membranes saturate in every layer."""
-    layers = []
-    for layer in artifact.spec.layers:
-        bits = max(4, layer.membrane_bits - drop_bits)
-        hi = signed_range(bits)[1]
-        th = max(1, min(layer.threshold, hi // 2))
-        layers.append(dataclasses.replace(layer, membrane_bits=bits, threshold=th, v_init=th // 2))
-    return _with(artifact, dict(artifact.tensors), layers, "sim.accel.artifacts.narrowed")
 
 
 def same_silicon(a: ModelSpec, b: ModelSpec) -> bool:
