@@ -145,23 +145,34 @@ def _instrumented(layers: dict[str, _Layer], T: int) -> Iterator[None]:
 def measure(artifact: Artifact, x: np.ndarray, rr: np.ndarray) -> dict:
     """The coverage of inputs x (N, n_samples) and rr (N, n_rr) on `artifact`: per layer (see
     the module docstring), `ties`, `T` and `beats`."""
+    return measure_run(artifact, x, rr)[0]
+
+
+def measure_run(
+    artifact: Artifact, x: np.ndarray, rr: np.ndarray
+) -> tuple[dict, golden.GoldenResult]:
+    """`measure`, and the golden model's result it was measured on (one golden run serves as
+    both the expectation and the coverage)."""
     spec = artifact.spec
     layers = {la.name: _Layer(la, artifact) for la in spec.layers}
-    with _instrumented(layers, spec.T):
-        res = golden.run(artifact, np.asarray(x)[:, None, :], rr, record=True)
     n_if = sum(la.neuron == "if" for la in spec.layers)
-    if 0 < n_if < len(spec.layers):  # the last IF layer counts its spikes for the ssf suffix
+    counted = 0 < n_if < len(spec.layers)  # the last IF layer counts spikes for an ssf suffix
+    with _instrumented(layers, spec.T):
+        res = golden.run(artifact, np.asarray(x)[:, None, :], rr, record=counted)
+    if counted:
         counts = sum(step[n_if - 1].astype(np.int64) for step in res.trace)
         layers[spec.layers[n_if - 1].name].stats["count_at_T"] += int((counts == spec.T).sum())
+        res.trace = None
     values = res.values
     tied = (values == values.max(axis=1, keepdims=True)).sum(axis=1) > 1
-    return {
-        "T": artifact.spec.T,
+    report = {
+        "T": spec.T,
         "beats": len(values),
         "ties": int(tied.sum()),
-        "count_bits": count_bits(artifact.spec.T),
+        "count_bits": count_bits(spec.T),
         "layers": {name: c.report() for name, c in layers.items()},
     }
+    return report, res
 
 
 def bins(runs: list[dict]) -> dict[str, int]:

@@ -211,7 +211,7 @@ def ssf_limits() -> Artifact:
                 rr_w,
                 membrane_bits=10,
                 threshold="max",
-                v_init="max",
+                v_init=0,  # V straddles the threshold, so conv0's clipped counts show
             ),
             _L(_dense("out", 4, 3, "ssf", fires=False), w2, b2, membrane_bits=7, v_init="min"),
         ],

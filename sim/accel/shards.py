@@ -49,14 +49,23 @@ def run_sharded(
     jobs: int = 2,
     in_pauses: str = "none",
     out_pauses: str = "none",
+    expected: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Merged:
+    """Shard `vectors` over `jobs` simulator processes; `expected` = the golden (cls, values)
+    of all vectors if already computed (else each shard runs the golden model on its slice)."""
     layout = ResultLayout.of(artifact.spec)
     plans = []
     for i, sl in enumerate(split(len(vectors), jobs)):
         job = Job(workdir / f"shard{i}", layout)
         job.load(artifact)
+        exp = None if expected is None else (expected[0][sl], expected[1][sl])
         out = job.classify(
-            artifact, vectors[sl], in_pauses=in_pauses, out_pauses=out_pauses, seed=i
+            artifact,
+            vectors[sl],
+            in_pauses=in_pauses,
+            out_pauses=out_pauses,
+            seed=i,
+            expected=exp,
         )
         plans.append((job, out))
 
