@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Optional knobs, passed through to the tools as environment variables.
 export MODEL BEATS JOBS SPLIT WAVES TECH DB
 
-.PHONY: help setup test lint data train verilog sim power firmware retrain explore clean
+.PHONY: help setup test lint data train verilog sim mutate power firmware retrain explore clean
 
 help: ## List the targets with one line each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ verilog: $(STAMP) ## Emit Verilog, lint and synthesise MODEL (default model; LAN
 
 sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=path, JOBS=N, WAVES=1, SPLIT=intra)
 	$(PY) -m sim.run
+
+mutate: $(STAMP) ## Plant each one-line bug of tests/mutants.toml in a copy of hw/; every one must be killed (build/reports/mutate.json)
+	$(PY) -m sim.mutate
 
 power: $(STAMP) ## Energy per inference from RTL toggle counts on DS2 beats (TECH=22nm|45nm, MODEL=path, BEATS=N)
 	$(PY) -m sim.power

@@ -165,6 +165,25 @@ def inference_cycles(
     return out
 
 
+def cycle_bound(spec, config: HwConfig) -> int:
+    """An upper bound on the cycles of any inference of `spec` on `config`, from the shapes
+    alone (no artifact, no inputs): every input word non-zero and every neuron of every firing
+    layer spiking in every step, each of its events costing its full fan-out, plus the fire
+    scans and 8 cycles of queue and pipeline latency per scan. A bench watchdog derived from it
+    tells a hang from a legal but long inference (T = 1024 on one lane)."""
+    geos = [LayerGeometry(layer, config.lanes) for layer in spec.layers]
+    ops = [fanout_ops(g) for g in geos]
+    total = int(np.maximum(1, ops[0]).sum())  # one entry per input sample
+    total += spec.n_rr * max([g.groups for g in geos if g.layer.rr_inputs], default=1) + 8
+    n_if = sum(g.layer.neuron == "if" for g in geos)
+    for i, g in enumerate(geos):
+        scan = g.depth + 8
+        if i + 1 < len(geos):
+            scan += int(np.maximum(1, ops[i + 1]).sum())
+        total += scan * (spec.T if i < n_if else 1)
+    return total
+
+
 def cycle_report(
     artifact: Artifact, config: HwConfig, rng: np.random.Generator, n: int = 64
 ) -> dict:

@@ -227,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         "random_vectors": len(vectors) - n_real,
         "mismatches": merged.mismatches,
         "first_mismatch": merged.first_mismatch or None,
+        "failures": merged.failures,
         "cycles_per_inference": stats(merged.cycles[:n_real]),
         "cycles_random": stats(merged.cycles[n_real:]),
         # Which corners the vectors reached (`sim/accel/coverage.py`, from the golden model).

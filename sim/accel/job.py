@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hw.config import HwConfig
+from hw.cycles import cycle_bound
 from model.contract import golden
 from model.contract.artifact import Artifact, write_atomic
 from model.contract.image import weight_image
@@ -118,6 +120,7 @@ class Job:
                 "seed": seed,
                 "corrupt": corrupt,
                 "fail_on_mismatch": fail_on_mismatch,
+                "watchdog_cycles": watchdog_cycles(spec),
             }
         )
         return self.dir / f"{name}.out.npz"
@@ -136,6 +139,13 @@ class Job:
 
     def env(self) -> dict[str, str]:
         return {ENV: str(self.write())}
+
+
+def watchdog_cycles(spec) -> int:
+    """Cycles without a result after which the bench calls it a hang: twice the bound on any
+    inference of this spec (`hw.cycles.cycle_bound` on one lane, the slowest configuration),
+    plus room for result back-pressure. A legal T = 1024 model is slow, not hung."""
+    return 2 * cycle_bound(spec, HwConfig(lanes=1)) + 10_000
 
 
 def read_outcome(path: Path) -> Outcome:

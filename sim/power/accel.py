@@ -62,9 +62,11 @@ def script(artifact: Artifact, x: np.ndarray, rr: np.ndarray, saifs: list[Path])
     lines.append("step 2")
     for xi, ri, path in zip(x, rr, saifs, strict=True):
         lines.append(f"saif_open {path}")
-        lines += [f"put i_sample {to_unsigned(v, pre.input_bits)}" for v in xi]
-        lines += [f"put i_rr {int(v)}" for v in ri]
-        lines += ["cycles", "get o_result", "saif_close"]
+        words = [f"put i_sample {to_unsigned(v, pre.input_bits)}" for v in xi]
+        words += [f"put i_rr {int(v)}" for v in ri]
+        # `cycles` right after the first input word is taken: the one definition of an
+        # inference's cycles (`hw/cycles.py`, `make sim`), from that word to the result.
+        lines += [words[0], "cycles", *words[1:], "get o_result", "saif_close"]
     return "\n".join(lines) + "\n"
 
 

@@ -69,3 +69,22 @@ def test_bins_report_what_is_missing():
     empty = coverage.empty_bins(coverage.bins([silent]))
     assert "T=1024" in empty and "if/full_width:cin" in empty
     assert not any(k.startswith("ssf/") for k in coverage.bins([silent]))
+
+
+def test_cycle_bound_covers_every_case_and_catches_an_underestimate():
+    """The bench watchdog's bound (`hw.cycles.cycle_bound`) is above the cycle model on every
+    limit case at its own lanes and on one lane; T = 1024 on one lane is a slow inference, not
+    a hang. Negative: the bound for T = 8 (a fixed watchdog sized for the trained model) is
+    below the T = 1024 case's cycles."""
+    import dataclasses
+
+    from hw.cycles import cycle_bound
+
+    for name in limits.CASES:
+        art, config, v = limits.case(name)
+        for lanes in (config.lanes, 1):
+            cyc = inference_cycles(art, HwConfig(lanes=lanes), v.x[:6, None, :], v.rr[:6])
+            assert cyc.max() <= cycle_bound(art.spec, HwConfig(lanes=lanes)), (name, lanes)
+    art, _, v = limits.case("t-max")
+    cyc = inference_cycles(art, HwConfig(lanes=1), v.x[:6, None, :], v.rr[:6])
+    assert cycle_bound(dataclasses.replace(art.spec, T=8), HwConfig(lanes=1)) < cyc.max()
