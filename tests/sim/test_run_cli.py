@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import sim.run
-from sim.accel import limits
 from model.contract.artifact import Artifact
+from sim.accel import limits
 from sim.accel.shards import Merged
 from sim.tb import runner
 
