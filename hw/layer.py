@@ -34,7 +34,7 @@ Sum-then-fire (`docs/arithmetic.md`, "Sum-then-fire layers"):
   the fire unit computes `V = sat(vw + T*(bias + cin))` and `count = clip(V >> k, 0, T)` and
   the layer pushes `(g, p, count != 0, counts)`; an ssf output layer streams `V` to the
   decision unit. `k` is a `reset_less` register written when the threshold is loaded: a priority
-  encoder takes the highest set bit of the loaded value (the spec guarantees a power of two, so
+  encoder (`hw.neuron.ShiftDecoder`) takes the highest set bit of the loaded value (the spec guarantees a power of two, so
   this is exactly log2(threshold)); with `rom` it is a constant. An ssf layer keeps no
   threshold register.
 """
@@ -51,7 +51,7 @@ from amaranth.lib.wiring import In, Out
 
 from hw.config import LayerGeometry, bits_for, count_bits
 from hw.decision import values_layout
-from hw.neuron import FireUnit
+from hw.neuron import FireUnit, ShiftDecoder
 from hw.synapse import SynapseUnit
 
 
@@ -195,12 +195,12 @@ class LayerUnit(wiring.Component):
                     m.d.comb += wp.data[j].eq(self.ld_data)
                 with m.If(self.ld_en & (self.ld_field == field)):
                     m.d.comb += wp.en.eq(Const(1, lanes) << self.ld_lane)
+            if self._ssf:
+                m.submodules.shift_decoder = dec = ShiftDecoder(mb)
+                m.d.comb += dec.value.eq(self.ld_data)
             with m.If(self.ld_en & (self.ld_field == Field.THRESHOLD)):
                 if self._ssf:
-                    # Priority encoder at load time: the highest set bit of the threshold.
-                    for b in range(mb - 1):
-                        with m.If(self.ld_data[b]):
-                            m.d.sync += shift.eq(b)
+                    m.d.sync += shift.eq(dec.shift)
                 else:
                     m.d.sync += threshold.eq(self.ld_data)
             with m.If(self.ld_en & (self.ld_field == Field.V_INIT)):
