@@ -14,7 +14,7 @@ from typing import Any
 
 import cocotb
 import numpy as np
-from cocotb.triggers import Timer
+from cocotb.triggers import SimTimeoutError, Timer, with_timeout
 
 from model.contract.ports import ResultLayout, unpack_result
 from sim.tb.bench import TB
@@ -59,7 +59,16 @@ class AccelTB(TB):
     async def load(self, words: Sequence[int]) -> tuple[bool, bool]:
         """Drive a weight image into the load port; return (loaded, load_error) once the
         loader has had time to check the checksum."""
-        await self.loader.send([int(w) for w in words])
+        cycles = 4 * len(words) + 10_000  # the loader takes a word per cycle once idle
+        try:
+            await with_timeout(
+                self.loader.send([int(w) for w in words]), cycles * self.period_ns, "ns"
+            )
+        except SimTimeoutError:
+            raise AssertionError(
+                f"the load port took no image for {cycles} cycles (a ROM build has none; "
+                f"busy={self.dut.busy.value})"
+            ) from None
         for _ in range(LOAD_SETTLE_CYCLES):
             await self.falling
             loaded, error = bool(self.dut.loaded.value), bool(self.dut.load_error.value)

@@ -52,14 +52,17 @@ def run_sharded(
     in_pauses: str = "none",
     out_pauses: str = "none",
     expected: tuple[np.ndarray, np.ndarray] | None = None,
+    load: bool = True,
 ) -> Merged:
     """Shard `vectors` over `jobs` simulator processes; `expected` = the golden (cls, values)
-    of all vectors if already computed (else each shard runs the golden model on its slice)."""
+    of all vectors if already computed (else each shard runs the golden model on its slice);
+    `load=False` for a ROM build (the load port is tied off)."""
     layout = ResultLayout.of(artifact.spec)
     plans = []
     for i, sl in enumerate(split(len(vectors), jobs)):
         job = Job(workdir / f"shard{i}", layout)
-        job.load(artifact)
+        if load:
+            job.load(artifact)
         exp = None if expected is None else (expected[0][sl], expected[1][sl])
         out = job.classify(
             artifact,

@@ -171,3 +171,17 @@ def test_limit_case_bit_exact(name: str, sim_dir: Path) -> None:
     out = job.classify(art, vectors)
     _assert_passed(_run(build, job, ["run_job", "reset_mid_inference"]), 2)
     assert read_outcome(out).mismatches == 0
+
+
+def test_a_load_that_never_happens_is_reported(sim_dir: Path) -> None:
+    """Negative: an image offered to a ROM build (load port tied off) is a reported failure
+    after a bounded wait, not a hang; its classify phase never runs."""
+    art, config, vectors = limits.case("t1-rr-input")
+    assert config.rom
+    build = design.accelerator_build(art.spec, config, art, name="accel-limit-t1-rr-input")
+    job = Job(sim_dir, ResultLayout.of(art.spec))
+    job.load(art)
+    job.classify(art, vectors[:2])
+    results = _run(build, job, ["run_job"])
+    assert len(results) == 1 and not results[0].passed
+    assert "the load port took no image" in results[0].message, results[0].message
