@@ -16,23 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from model.contract.spec import LayerSpec
+from model.contract.spec import LayerSpec, ceil_div
 
 MAX_LANES = 64
-
-
-def ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
-
-
-def bits_for(n: int) -> int:
-    """Width of an unsigned index over n values (at least 1 bit)."""
-    return max(1, (n - 1).bit_length())
-
-
-def count_bits(T: int) -> int:
-    """Width of a spike count 0..T: ceil(log2(T+1)) bits (at least 1)."""
-    return max(1, T.bit_length())
 
 
 @dataclass(frozen=True)

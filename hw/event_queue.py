@@ -21,7 +21,8 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from hw.config import bits_for, rejected
+from hw.config import rejected
+from model.contract.spec import index_bits
 
 
 class EventQueue(wiring.Component):
@@ -56,8 +57,8 @@ class EventQueue(wiring.Component):
         m.submodules.mem = mem = Memory(shape=self._shape, depth=depth, init=[])
         wr = mem.write_port()
         rd = mem.read_port()
-        wp = Signal(bits_for(depth))
-        rp = Signal(bits_for(depth))
+        wp = Signal(index_bits(depth))
+        rp = Signal(index_bits(depth))
         count = Signal(range(depth + 1))  # entries in memory, not counting the output register
 
         push = Signal()

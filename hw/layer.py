@@ -34,9 +34,9 @@ Sum-then-fire (`docs/arithmetic.md`, "Sum-then-fire layers"):
   the fire unit computes `V = sat(vw + T*(bias + cin))` and `count = clip(V >> k, 0, T)` and
   the layer pushes `(g, p, count != 0, counts)`; an ssf output layer streams `V` to the
   decision unit. `k` is a `reset_less` register written when the threshold is loaded: a priority
-  encoder (`hw.neuron.ShiftDecoder`) takes the highest set bit of the loaded value (the spec guarantees a power of two, so
-  this is exactly log2(threshold)); with `rom` it is a constant. An ssf layer keeps no
-  threshold register.
+  encoder (`hw.neuron.ShiftDecoder`) takes the highest set bit of the loaded value (the spec
+  guarantees a power of two, so this is exactly log2(threshold)); with `rom` it is a constant.
+  An ssf layer keeps no threshold register.
 """
 
 from __future__ import annotations
@@ -49,10 +49,11 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from hw.config import LayerGeometry, bits_for, count_bits
+from hw.config import LayerGeometry
 from hw.decision import values_layout
 from hw.neuron import FireUnit, ShiftDecoder
 from hw.synapse import SynapseUnit
+from model.contract.spec import count_bits, index_bits
 
 
 class Field(enum.IntEnum):
@@ -129,8 +130,8 @@ class LayerUnit(wiring.Component):
                 {
                     "ld_en": In(1),
                     "ld_field": In(3),
-                    "ld_addr": In(bits_for(max(geo.weight_depth, geo.rr_depth, geo.groups))),
-                    "ld_lane": In(bits_for(lanes)),
+                    "ld_addr": In(index_bits(max(geo.weight_depth, geo.rr_depth, geo.groups))),
+                    "ld_lane": In(index_bits(lanes)),
                     "ld_data": In(signed(32)),
                 }
             )
@@ -170,7 +171,7 @@ class LayerUnit(wiring.Component):
         if layer.rr_inputs:
             rr_mem = memory("rr_weight", wshape, geo.rr_depth, self._rom("rr_weight"))
         mb = layer.membrane_bits
-        kbits = bits_for(mb)
+        kbits = index_bits(mb)
         if rom:
             th = int(self._tensors["threshold"])
             threshold = Const(th, signed(mb))
@@ -247,11 +248,11 @@ class LayerUnit(wiring.Component):
 
         # Fire scan: address counters, then one registered stage in front of the fire unit.
         scan = Signal()
-        sa = Signal(bits_for(depth))
-        sg = Signal(bits_for(G))
-        sp = Signal(bits_for(P))
-        f_valid, f_addr = Signal(), Signal(bits_for(depth))
-        f_g, f_p = Signal(bits_for(G)), Signal(bits_for(P))
+        sa = Signal(index_bits(depth))
+        sg = Signal(index_bits(G))
+        sp = Signal(index_bits(P))
+        f_valid, f_addr = Signal(), Signal(index_bits(depth))
+        f_g, f_p = Signal(index_bits(G)), Signal(index_bits(P))
         with m.If(self.fire_start):
             m.d.sync += [scan.eq(1), sa.eq(0), sg.eq(0), sp.eq(0)]
         with m.Elif(scan):

@@ -31,10 +31,11 @@ from amaranth.hdl import Elaboratable, Module, Signal, signed
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.config import LayerGeometry, bits_for
+from hw.config import LayerGeometry
 from hw.layer import Field
 from model.contract import image as loadmap
 from model.contract.artifact import ModelSpec
+from model.contract.spec import index_bits
 
 
 class Loader(wiring.Component):
@@ -45,7 +46,7 @@ class Loader(wiring.Component):
         self._sections = loadmap.sections(spec)
         self._n = loadmap.payload_words(spec)
         geos = [LayerGeometry(layer, lanes) for layer in spec.layers]
-        addr_bits = bits_for(max(max(g.weight_depth, g.rr_depth, g.groups) for g in geos))
+        addr_bits = index_bits(max(max(g.weight_depth, g.rr_depth, g.groups) for g in geos))
         super().__init__(
             {
                 "i": In(stream.Signature(32)),
@@ -55,10 +56,10 @@ class Loader(wiring.Component):
                 "active": Out(1),
                 "word": Out(1),
                 "ld_en": Out(1),
-                "ld_layer": Out(bits_for(len(spec.layers))),
+                "ld_layer": Out(index_bits(len(spec.layers))),
                 "ld_field": Out(3),
                 "ld_addr": Out(addr_bits),
-                "ld_lane": Out(bits_for(lanes)),
+                "ld_lane": Out(index_bits(lanes)),
                 "ld_data": Out(signed(32)),
             }
         )
@@ -75,7 +76,7 @@ class Loader(wiring.Component):
         sec = Signal(range(len(secs)))
         col = Signal(range(max(s.size for s in secs) + 1))
         row = Signal.like(col)
-        lane = Signal(bits_for(lanes))
+        lane = Signal(index_bits(lanes))
         base = Signal(len(self.ld_addr))
         total = Signal(32)
         left = Signal(range(n + 1))

@@ -36,7 +36,8 @@ from amaranth.hdl import Const, Elaboratable, Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.config import LayerGeometry, bits_for, count_bits
+from hw.config import LayerGeometry
+from model.contract.spec import count_bits, index_bits
 
 
 class ShiftDecoder(wiring.Component):
@@ -47,7 +48,7 @@ class ShiftDecoder(wiring.Component):
 
     def __init__(self, membrane_bits: int) -> None:
         self._mb = membrane_bits
-        super().__init__({"value": In(membrane_bits), "shift": Out(bits_for(membrane_bits))})
+        super().__init__({"value": In(membrane_bits), "shift": Out(index_bits(membrane_bits))})
 
     def elaborate(self, platform: object) -> Elaboratable:
         m = Module()
@@ -76,7 +77,7 @@ class FireUnit(wiring.Component):
             "spikes": Out(lanes),
         }
         if self._ssf:
-            members["shift"] = In(bits_for(layer.membrane_bits))
+            members["shift"] = In(index_bits(layer.membrane_bits))
             if layer.fires:
                 members["counts"] = Out(data.ArrayLayout(count_bits(T), lanes))
         else:

@@ -35,9 +35,10 @@ from amaranth.hdl import Elaboratable, Module, Signal, signed, unsigned
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.config import LayerGeometry, bits_for
+from hw.config import LayerGeometry
 from hw.synapse import value_layout
 from model.contract.artifact import ModelSpec
+from model.contract.spec import index_bits
 
 
 def value_bits(spec: ModelSpec) -> int:
@@ -59,7 +60,7 @@ class Sequencer(wiring.Component):
         members = {
             "i_sample": In(stream.Signature(signed(pre.input_bits))),
             "init": Out(1),
-            "init_addr": Out(bits_for(self._max_depth)),
+            "init_addr": Out(index_bits(self._max_depth)),
             "fire_start": Out(L),
             "fire_busy": In(L),
             "idle": In(L),

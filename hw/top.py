@@ -17,7 +17,7 @@ from amaranth.hdl import Elaboratable, Module, signed, unsigned
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.config import HwConfig, LayerGeometry, count_bits, rejected
+from hw.config import HwConfig, LayerGeometry, rejected
 from hw.decision import Decision
 from hw.event_queue import EventQueue
 from hw.layer import LayerUnit
@@ -75,7 +75,7 @@ class Accelerator(wiring.Component):
         """Bits of each lane's spike count in a queue entry: ceil(log2(T+1)) when an ssf layer
         is fed by spikes, else 0 (IF-only models keep their (g, p, mask) entries)."""
         layers = self.spec.layers
-        return count_bits(self.spec.T) if any(la.neuron == "ssf" for la in layers[1:]) else 0
+        return self.spec.count_bits if any(la.neuron == "ssf" for la in layers[1:]) else 0
 
     def weight_memory_bytes(self) -> int:
         return sum(g.weight_bytes() for g in self.geometries)
@@ -101,7 +101,7 @@ class Accelerator(wiring.Component):
             max((g.positions for g in firing), default=1),
             self.entry_count_bits(),
         )
-        n_if = sum(g.layer.neuron == "if" for g in geos)  # ssf layers are a suffix
+        n_if = self.spec.n_if
         m.submodules.sequencer = seq = Sequencer(self.spec, lanes)
         queue_depth = max((g.depth for g in firing), default=1)
         m.submodules.queue = queue = EventQueue(entry, queue_depth)

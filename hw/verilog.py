@@ -30,10 +30,11 @@ from pathlib import Path
 import numpy as np
 from amaranth.back import verilog
 
+from data.cache import write_atomic
 from hw.config import HwConfig
 from hw.tools import verilator_env, verilator_root, yosys
 from hw.top import Accelerator
-from model.contract.artifact import Artifact, ArtifactError, load_artifact, write_atomic
+from model.contract.artifact import Artifact, ArtifactError, load_artifact
 from model.contract.ports import TOP
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -168,7 +169,6 @@ def synthesize(vfile: Path, workdir: Path) -> dict:
 def memory_bits(dut: Accelerator) -> int:
     """Bits in every memory of the design: weights, RR weights, biases, membranes, input
     current, spike counts (ssf) and the event queue (the `$mem_v2` macros Yosys keeps)."""
-    from hw.config import count_bits
     from hw.synapse import entry_layout
 
     lanes = dut.config.lanes
@@ -180,10 +180,10 @@ def memory_bits(dut: Accelerator) -> int:
         total += g.depth * lanes * g.vw_bits
         if g.has_cin:
             total += g.depth * lanes * g.cin_bits
-    n_if = sum(g.layer.neuron == "if" for g in dut.geometries)
+    n_if = dut.spec.n_if
     if 0 < n_if < len(dut.geometries):  # the last IF layer's spike counts (ssf suffix)
         g = dut.geometries[n_if - 1]
-        total += g.depth * lanes * count_bits(dut.spec.T)
+        total += g.depth * lanes * dut.spec.count_bits
     firing = dut.geometries[:-1]
     entry = entry_layout(
         lanes,

@@ -47,8 +47,8 @@ def rnd(u: np.ndarray | float) -> np.ndarray:
 def input_scales(layer: FloatLayer, pre: Preprocess) -> tuple[float, float]:
     """(in_scale, rr_scale): the integer inputs are in_scale (resp. rr_scale) times the floats
     the CNN sees; 1 for spike inputs (a spike is 1 in both worlds)."""
-    in_scale = float(1 << (pre.input_bits - 1)) if layer.source == "input" else 1.0
-    return in_scale, float(1 << pre.rr_bits)
+    in_scale = pre.input_scale if layer.source == "input" else 1.0
+    return in_scale, pre.rr_scale
 
 
 def layer_threshold(

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from data.cache import write_atomic
 from model.contract import golden
-from model.contract.artifact import Artifact, write_atomic
+from model.contract.artifact import Artifact
 from model.contract.spec import Preprocess
 from model.convert import FloatLayer
 from model.metrics import classification_metrics

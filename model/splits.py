@@ -42,8 +42,8 @@ class Beats:
 
     def scaled(self, pre: Preprocess) -> tuple[np.ndarray, np.ndarray]:
         """(x_f, rr_f) float32, the CNN's view of the same beats."""
-        x_f = self.x.astype(np.float32) / (1 << (pre.input_bits - 1))
-        rr_f = self.rr.astype(np.float32) / (1 << pre.rr_bits)
+        x_f = self.x.astype(np.float32) / pre.input_scale
+        rr_f = self.rr.astype(np.float32) / pre.rr_scale
         return x_f, rr_f
 
 

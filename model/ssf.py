@@ -10,7 +10,7 @@ quantizes them as usual (IF), then turns every layer from `ssf_from` on into an 
     v_init = rnd(η · θ) = θ / 2      (TRE, η = 0.5; 0 for the non-firing output layer)
 
 and re-derives its widths with T (an ssf acc spans T steps of counts,
-`model.contract.artifact.acc_range`).
+`model.contract.artifact.acc_bounds`).
 The ssf layer computes, on the counts c_in ∈ 0..T of the layer before it (docs/arithmetic.md),
 
     V = v_init + W_q · c_in + T · C,        c = clip(floor(V / θ), 0, T)

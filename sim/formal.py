@@ -48,11 +48,11 @@ from pathlib import Path
 from amaranth.back import rtlil
 from amaranth.hdl import Assert, Assume, Const, Module, Mux, Signal, signed
 
+from data.cache import write_atomic
 from hw.config import LayerGeometry
 from hw.decision import Decision
 from hw.neuron import FireUnit, ShiftDecoder
 from hw.synapse import SynapseUnit, entry_layout, value_layout
-from model.contract.artifact import write_atomic
 from model.contract.ports import ResultLayout
 from model.contract.spec import LayerSpec, signed_range
 
@@ -149,8 +149,8 @@ def vw_no_overflow(m: Module, geo: LayerGeometry, prev: LayerGeometry) -> list:
     entry = entry_layout(geo.lanes, max(prev.groups, 1), max(prev.positions, 1))
     value = value_layout(8, 8)
     m.submodules.dut = dut = SynapseUnit(geo, prev, entry, value)
-    mlo, mhi = signed_range(layer.membrane_bits)
-    alo, ahi = signed_range(layer.acc_bits)
+    mlo, mhi = layer.membrane_range
+    alo, ahi = layer.acc_range
     free = [dut.w_data]
     for j in range(geo.lanes):
         v = Signal(signed(WIDE), name=f"V{j}")

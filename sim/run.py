@@ -36,8 +36,9 @@ from pathlib import Path
 
 import numpy as np
 
+from data.cache import write_atomic
 from hw.config import HwConfig
-from model.contract.artifact import Artifact, ArtifactError, load_artifact, write_atomic
+from model.contract.artifact import Artifact, ArtifactError, load_artifact
 from model.contract.ports import ResultLayout
 from sim.accel import design, limits
 from sim.accel.coverage import bins, empty_bins, measure_run

@@ -70,8 +70,8 @@ def evaluate(
     classes = artifact.spec.classes
     pre = artifact.spec.preprocess
     x, rr = chip_inputs(artifact, window, rr_raw)
-    x_f = torch.from_numpy(x.astype(np.float32) / (1 << (pre.input_bits - 1)))
-    rr_f = torch.from_numpy(rr.astype(np.float32) / (1 << pre.rr_bits))
+    x_f = torch.from_numpy(x.astype(np.float32) / pre.input_scale)
+    rr_f = torch.from_numpy(rr.astype(np.float32) / pre.rr_scale)
     cnn = predict(net, x_f, rr_f).argmax(1)
     new = run_golden(artifact, x, rr)
     old = run_golden(base, x, rr)

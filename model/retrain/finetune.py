@@ -97,7 +97,7 @@ def float_layers_from_artifact(artifact: Artifact) -> list[FloatLayer]:
     out = []
     for lay in spec.layers:
         theta = float(lay.threshold)
-        in_scale = float(1 << (pre.input_bits - 1)) if lay.source == "input" else 1.0
+        in_scale = pre.input_scale if lay.source == "input" else 1.0
         rr = artifact.rr_weight(lay)
         out.append(
             FloatLayer(
@@ -112,9 +112,7 @@ def float_layers_from_artifact(artifact: Artifact) -> list[FloatLayer]:
                 stride=lay.stride,
                 weight=artifact.weight(lay).astype(np.float64) * in_scale / theta,
                 bias=artifact.bias(lay).astype(np.float64) / theta,
-                rr_weight=None
-                if rr is None
-                else rr.astype(np.float64) * float(1 << pre.rr_bits) / theta,
+                rr_weight=None if rr is None else rr.astype(np.float64) * pre.rr_scale / theta,
                 fires=lay.fires,
                 v_init=lay.v_init / theta if lay.fires else 0.0,
             )

@@ -59,7 +59,7 @@ def perturbed(artifact: Artifact, rng: np.random.Generator, tries: int = 20) -> 
                 noise = rng.integers(-2, 3, t.shape) * (scale > 0.1)
                 tensors[name] = np.clip(t * flip + noise, lo, hi)
             th = max(1, round(layer.threshold * (1 + rng.uniform(-0.25, 0.25) * scale)))
-            th = min(th, signed_range(layer.membrane_bits)[1])
+            th = min(th, layer.membrane_range[1])
             layers.append(dataclasses.replace(layer, threshold=th, v_init=th // 2))
         try:
             out = _with(artifact, tensors, layers, "sim.accel.artifacts.perturbed")

@@ -38,10 +38,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from hw.config import LayerGeometry, count_bits
+from hw.config import LayerGeometry
 from model.contract import golden
 from model.contract.artifact import Artifact
-from model.contract.spec import signed_bits_for, signed_range
+from model.contract.spec import count_bits, signed_bits_for
 
 REGISTERS = ("acc", "const", "cin", "vw", "membrane")
 
@@ -75,7 +75,7 @@ class _Layer:
         self.bits[reg] = max(self.bits[reg], bits_used(values))
 
     def common(self, acc, const, vw, raw) -> np.ndarray:
-        lo, hi = signed_range(self.layer.membrane_bits)
+        lo, hi = self.layer.membrane_range
         self.see("acc", acc)
         self.see("const", const)
         if self.widths["cin"]:
@@ -155,7 +155,7 @@ def measure_run(
     both the expectation and the coverage)."""
     spec = artifact.spec
     layers = {la.name: _Layer(la, artifact) for la in spec.layers}
-    n_if = sum(la.neuron == "if" for la in spec.layers)
+    n_if = spec.n_if
     counted = 0 < n_if < len(spec.layers)  # the last IF layer counts spikes for an ssf suffix
     with _instrumented(layers, spec.T):
         res = golden.run(artifact, np.asarray(x)[:, None, :], rr, record=counted)

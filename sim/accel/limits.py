@@ -285,8 +285,8 @@ def limit_vectors(spec: ModelSpec, n_random: int, seed: int = 0) -> Vectors:
     """Directed inputs, then `n_random` uniform ones: all minimum, all maximum, zero,
     alternating min/max (both phases), each with RR features all zero and all maximum."""
     pre = spec.preprocess
-    lo, hi = signed_range(pre.input_bits)
-    rr_hi = (1 << pre.rr_bits) - 1
+    lo, hi = pre.input_range
+    rr_hi = pre.rr_range[1]
     L, R = pre.n_samples, spec.n_rr
     alt = np.where(np.arange(L) % 2, hi, lo)
     sigs = {"min": np.full(L, lo), "max": np.full(L, hi), "zero": np.zeros(L), "alt": alt,

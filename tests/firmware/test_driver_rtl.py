@@ -19,12 +19,12 @@ import numpy as np
 import pytest
 
 from firmware.build import build_library
-from firmware.generate import generate
+from firmware.generate import config_header, generate
 from hw.config import HwConfig
 from model.contract import golden
 from model.contract.artifact import Artifact, load_artifact
 from model.contract.image import HEADER_WORDS, weight_image
-from model.contract.ports import ResultLayout, pack_result
+from model.contract.ports import Port, ResultLayout, pack_result
 from model.contract.spec import signed_range
 from sim.accel import design
 from sim.accel.artifacts import perturbed, stand_in
@@ -70,7 +70,7 @@ def model_b(model_a: Artifact) -> Artifact:
 
 
 def _spread_beats(model: Artifact, part: str, n: int) -> Vectors:
-    beats = real_beats(model.contract.spec.preprocess, part)
+    beats = real_beats(model.spec.preprocess, part)
     return beats[np.linspace(0, len(beats) - 1, n).round().astype(np.int64)]
 
 
@@ -147,7 +147,7 @@ def run(tmp_path_factory, model_a: Artifact, model_b: Artifact, vectors) -> dict
 def _packed(model: Artifact, v: Vectors) -> list[int]:
     """model/contract/ports.py's o_result payload of golden, per vector."""
     g = golden.run(model, v.x[:, None, :], v.rr)
-    layout = ResultLayout.of(model.contract.spec)
+    layout = ResultLayout.of(model.spec)
     return [
         pack_result(layout, int(c), row.tolist()) for c, row in zip(g.cls, g.values, strict=True)
     ]
@@ -285,7 +285,12 @@ def test_a_hal_error_reaches_the_test(run):
     assert "no port 7" in run["driver_errors"]["hal_error"]
 
 
-def test_status_bits_match_the_hal_header():
-    text = (ROOT / "firmware" / "include" / "snn_hal.h").read_text()
+def test_hal_codes_in_the_c_header_come_from_the_contract(model_a):
+    """The C driver's port codes and status bits are generated from `model.contract.ports`, the
+    same values the cocotb HAL uses; the hand-written HAL header defines none of them."""
+    text = config_header(model_a)
+    for port in Port:
+        assert re.search(rf"#define SNN_PORT_{port.name}\s+{int(port)}\n", text)
     for name, value in (("BUSY", BUSY), ("LOADED", LOADED), ("LOAD_ERROR", LOAD_ERROR)):
-        assert f"#define SNN_STATUS_{name} 0x{value:x}u" in text
+        assert re.search(rf"#define SNN_STATUS_{name}\s+0x{int(value):x}u\n", text)
+    assert "#define SNN_STATUS" not in (ROOT / "firmware" / "include" / "snn_hal.h").read_text()

@@ -13,7 +13,7 @@ import pytest
 from amaranth.sim import Simulator
 
 from hw import verilog
-from hw.config import HwConfig, LayerGeometry, count_bits
+from hw.config import HwConfig, LayerGeometry
 from hw.cycles import inference_cycles
 from hw.layer import LayerUnit
 from hw.neuron import FireUnit
@@ -23,7 +23,7 @@ from model.contract import golden
 from model.contract.artifact import Artifact
 from model.contract.image import weight_image
 from model.contract.ports import unpack_result
-from model.contract.spec import LayerSpec, signed_range
+from model.contract.spec import LayerSpec, count_bits, signed_range
 from sim.pysim import feed_beat, load_image, simulate, stream_get, stream_put
 
 
