@@ -94,7 +94,10 @@ def run_beats(
             raise RuntimeError(f"harness returned {len(gots)} results for {len(idx)} beats")
         for i, start, (_, word, end) in zip(idx, starts, gots, strict=True):
             cls, values = unpack_result(layout, int(word, 16))
-            runs.append(BeatRun(saifs[i], int(end) - start, cls, values))
+            # `cycles` printed the counter after the edge that took the first word, `got` the
+            # counter after the edge that took the result (valid seen the cycle before it): the
+            # interval of `hw/cycles.py` and `make sim` is one less than their difference.
+            runs.append(BeatRun(saifs[i], int(end) - start - 1, cls, values))
     return runs
 
 
