@@ -31,7 +31,7 @@ from sim.power.netlist import load_verilog
 @dataclass
 class BeatRun:
     saif: Path
-    cycles: int
+    cycles: int  # from the first input word taken to the result valid (`hw/cycles.py`)
     cls: int
     values: list[int]
 
