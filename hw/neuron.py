@@ -88,12 +88,9 @@ class FireUnit(wiring.Component):
         m = Module()
         layer = self._geo.layer
         mb = layer.membrane_bits
-        lo, hi = -(1 << (mb - 1)), (1 << (mb - 1)) - 1
-        sum_bits = max(self._geo.vw_bits, layer.bias_bits, self._geo.cin_bits) + 2
+        lo, hi = layer.membrane_range
         T = self._T
-        if self._ssf:
-            const_bits = max(layer.bias_bits, self._geo.cin_bits) + 1
-            sum_bits = max(self._geo.vw_bits, const_bits + T.bit_length()) + 1
+        sum_bits, const_bits = self._geo.fire_sum_bits(T), self._geo.fire_const_bits
         for j in range(self._geo.lanes):
             total = Signal(signed(sum_bits), name=f"sum{j}")
             v_sat = Signal(signed(mb), name=f"v_sat{j}")

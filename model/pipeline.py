@@ -33,8 +33,8 @@ from model.convert import LAMBDA_MODES, convert, layer_lambdas
 from model.metrics import classification_metrics
 from model.network import ArchConfig
 from model.report import (
+    activity,
     check_torch_int,
-    energy,
     evaluate_artifact,
     float_metrics,
     plot_all,
@@ -184,7 +184,7 @@ def run(args: argparse.Namespace) -> dict:
         "snn_float": summary(snn_float),
         "snn_int": summary(snn_int),
         "conversion_loss_pp": 100 * (cnn["accuracy"] - snn_int["accuracy"]),
-        **energy(result, artifact),
+        **activity(result, artifact),
         "train_seconds": train_seconds,
         "n_weights": int(sum(v.size for v in artifact.tensors.values())),
         "val_records": list(data.val_records),

@@ -16,8 +16,8 @@ from model.contract import golden
 from model.contract.artifact import Artifact
 from model.contract.image import weight_image
 from model.contract.ports import ResultLayout
+from model.variants import perturbed, tied
 from sim.accel import coverage, design, limits
-from sim.accel.artifacts import perturbed, tied
 from sim.accel.job import Job, read_outcome
 from sim.accel.shards import TEST_MODULE
 from sim.accel.vectors import Vectors, random_and_corners, real_beats
