@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Optional knobs, passed through to the tools as environment variables.
 export MODEL BEATS JOBS SPLIT WAVES TECH DB VECTORS RECORD GATE GATE_BEATS GATE_SIM
 
-.PHONY: help setup test lint data train verilog sim power power-gate tech firmware retrain explore report stream stream-eval clean
+.PHONY: help setup test lint data train verilog sim mutate power power-gate tech firmware retrain explore report stream stream-eval clean
 
 help: ## List the targets with one line each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ verilog: $(STAMP) ## Emit Verilog, lint and synthesise MODEL (default model; LAN
 
 sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=path, VECTORS=test_beats.npz, JOBS=N, WAVES=1, SPLIT=intra)
 	$(PY) -m sim.run
+
+mutate: $(STAMP) ## Plant each one-line bug of tests/mutants.toml in a copy of hw/; every one must be killed (build/reports/mutate.json)
+	$(PY) -m sim.mutate
 
 power: $(STAMP) $(if $(GATE),tech) ## Energy per inference from RTL toggles on DS2 beats (TECH, MODEL, BEATS; GATE=1: also gate level on osu018 + OpenSTA, GATE_BEATS=20, GATE_SIM=0: netlist + STA only)
 	$(PY) -m sim.power

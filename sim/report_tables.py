@@ -20,6 +20,7 @@ QUOTED: tuple[str, ...] = (
     "train_inter",
     "train_intra",
     "sim",
+    "mutate",
     "verilog",
     "firmware",
     "stream",

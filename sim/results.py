@@ -57,9 +57,21 @@ def _spikes(r: dict) -> str:
 
 def _sim(r: dict) -> str:
     c = r["cycles_per_inference"]
-    return (
+    text = (
         f"**{r['mismatches']} mismatches** on {r['beats']:,} beats + {r['random_vectors']:,} "
         f"random/corner vectors; cycles per inference mean {c['mean']:.0f}, max {c['max']:.0f}"
+    )
+    bins = r.get("coverage", {}).get("bins")
+    if bins:  # the directed limit cases and the coverage bins (docs/verification.md)
+        bad = sum(x["mismatches"] for x in r.get("limits", []))
+        hit = sum(1 for v in bins.values() if v)
+        text += f"; limit cases {bad} mismatches, coverage {hit} of {len(bins)} bins hit"
+    return text
+
+
+def _mutate(r: dict) -> str:
+    return f"**{r['killed']} of {r['mutants']} mutants killed**" + (
+        f"; survived: {', '.join(r['survived'])}" if r["survived"] else ""
     )
 
 
@@ -116,6 +128,7 @@ ROWS: tuple[tuple[str, str, Callable[[dict], str], str], ...] = (
     ),
     ("activity per inference, inter model (DS2)", "train_inter", _spikes, "make train"),
     ("RTL vs golden model (Verilator)", "sim", _sim, "make sim"),
+    ("one-line bugs planted in hw/ caught by the tests", "mutate", _mutate, "make mutate"),
     ("area (Yosys, generic cells)", "verilog", _verilog, "make verilog"),
     ("C reference and driver", "firmware", _firmware, "make firmware"),
     ("energy per inference, 22 nm, RTL toggle model", "power", _power, "make power"),

@@ -105,3 +105,12 @@ def test_silent_input(accel_run):
     assert reads[next(n for n in reads if "/layer0/weight" in n)] == 0
     assert all(v == 0 for n, v in reads.items() if n.endswith("rr_weight"))
     assert silent.total_nj < min(e.total_nj for e in real)
+
+
+def test_cycles_are_the_one_definition(accel_run):
+    """`make power` counts an inference's cycles as `make sim` and `hw/cycles.py` do: from the
+    first input word taken to the result, beat for beat equal to the cycle model."""
+    from hw.cycles import inference_cycles
+
+    artifact, config, x, rr, _, cycles, _ = accel_run
+    assert cycles.tolist() == inference_cycles(artifact, config, x[:, None, :], rr).tolist()
