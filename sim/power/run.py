@@ -118,7 +118,7 @@ def simulate(
             bad += check_against_golden(artifact, x[sl], rr[sl], runs)
             part = list(apply(_energy_of, [str(r.saif) for r in runs]))
             energies += part
-            cycles += [r.cycles for r in runs]  # first input word taken -> result valid (hw/cycles.py)
+            cycles += [r.cycles for r in runs]  # first input word taken -> result (hw/cycles.py)
             log(f"  {min(start + chunk, len(x))}/{len(x)} beats")
     finally:
         if pool is not None:
