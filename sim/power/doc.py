@@ -1,13 +1,9 @@
-"""`python -m sim.power.doc [build/reports/power.json]`: the figures section of docs/power.md,
-generated from the report so that the document quotes only measured figures."""
+"""The figures section of docs/power.md, rendered from a `make power` report by `make report`
+(`sim/report_tables.py`), so that the document quotes only measured figures."""
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
-
-from sim.power.run import DEFAULT_OUT
 
 
 def _f(x: float, nd: int = 2) -> str:
@@ -150,15 +146,11 @@ def markdown(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    path = Path(args[0]) if args else DEFAULT_OUT
-    if not path.exists():
-        print(f"python -m sim.power.doc: no report at {path}; run `make power` first")
-        return 2
-    print(markdown(json.loads(path.read_text())), end="")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+def intra(r: dict) -> str:
+    """One line for the intra-patient artifact's energy on the same beats."""
+    n = r["nj_per_inference"]
+    return (
+        f"**{_f(n['mean'])} nJ** per inference (p50 {_f(n['p50'])}, max {_f(n['max'])}; "
+        f"{r['beats']} beats, {r['rtl_golden_mismatches']} mismatches), dense QNN "
+        f"{_f(r['dense_qnn_estimate_nj'])} nJ, op count {_f(r['op_count_estimate_nj'], 3)} nJ."
+    )
