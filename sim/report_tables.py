@@ -8,13 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sim.power import doc as power_doc
+from sim.results import results_table
 from sim.stream import tables as stream_tables
 
 Reports = dict[str, dict]
 Renderer = Callable[[Reports], str]
 
 # The reports the docs quote: build/reports/<name>.json is snapshotted to docs/reports/<name>.json.
-QUOTED: tuple[str, ...] = ("stream",)
+QUOTED: tuple[str, ...] = (
+    "data",
+    "train_inter",
+    "train_intra",
+    "sim",
+    "mutate",
+    "verilog",
+    "firmware",
+    "power",
+    "power_intra",
+    "stream",
+)
 
 
 def _from(name: str, command: str, render: Callable[[dict], str]) -> Renderer:
@@ -25,6 +38,16 @@ def _from(name: str, command: str, render: Callable[[dict], str]) -> Renderer:
 
 
 RENDERERS: dict[str, Renderer] = {
-    key: _from("stream", "make stream-eval && make report", fn)
-    for key, fn in stream_tables.SECTIONS.items()
+    "results": results_table,
+    "power": _from("power", "make power GATE=1 && make report", power_doc.markdown),
+    "power-intra": _from(
+        "power_intra",
+        "python -m sim.power --model model/artifacts/intra.json "
+        "--out build/reports/power_intra.json && make report",
+        power_doc.intra,
+    ),
+    **{
+        key: _from("stream", "make stream-eval && make report", fn)
+        for key, fn in stream_tables.SECTIONS.items()
+    },
 }
