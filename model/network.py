@@ -65,6 +65,10 @@ class ArchConfig:
     # training-only: the probability that a beat's whole conv feature vector is dropped (the
     # rest scaled by 1/(1-p)), so the dense layer also learns to classify from RR alone
     morph_drop: float = 0.0
+    # dense layers that take the RR features as a constant current, besides the first dense
+    # layer (which always does when n_rr > 0). ("dense3",) gives the output layer its own RR
+    # path: a premature-beat term the morphology features cannot override (docs/model.md)
+    rr_also: tuple[str, ...] = ()
     layers: tuple[LayerCfg, ...] = field(
         default_factory=lambda: (
             LayerCfg("conv0", "conv1d", 8, 7, 2),
@@ -101,6 +105,13 @@ class ArchConfig:
                 length = (length - layer.kernel) // layer.stride + 1
             else:
                 seen_dense = True
+        kinds = {lay.name: lay.kind for lay in self.layers}
+        for name in self.rr_also:
+            if kinds.get(name) != "dense":
+                raise UnsupportedLayerError(
+                    f"rr_also: {name!r} is not a dense layer of {list(kinds)}; RR enters dense "
+                    "layers only"
+                )
         if not seen_dense or self.layers[-1].kind != "dense":
             raise UnsupportedLayerError("the last layer must be a dense output layer")
         if self.layers[0].kind != "conv1d" and self.n_rr:
@@ -123,14 +134,21 @@ class ArchConfig:
 
     @property
     def rr_layer(self) -> str:
-        """The layer that takes the RR features: the first dense layer."""
+        """The first layer that takes the RR features: the first dense layer."""
         return next(lay.name for lay in self.layers if lay.kind == "dense")
+
+    @property
+    def rr_layers(self) -> tuple[str, ...]:
+        """Every layer that takes the RR features (none when n_rr == 0)."""
+        if not self.n_rr:
+            return ()
+        return (self.rr_layer, *(n for n in self.rr_also if n != self.rr_layer))
 
     def n_weights(self) -> int:
         total = 0
         for lay, (ci, _li, co, _lo) in zip(self.resolved(), self.shapes(), strict=True):
             total += (
-                co * ci * lay.kernel + co + (co * self.n_rr if lay.name == self.rr_layer else 0)
+                co * ci * lay.kernel + co + (co * self.n_rr if lay.name in self.rr_layers else 0)
             )
         return total
 
@@ -183,12 +201,10 @@ class ConvNet(nn.Module):
                 self.body[lay.name] = nn.Linear(ci, co)
             if not last:
                 self.norm[lay.name] = nn.BatchNorm1d(co)
-        self.rr = (
-            nn.Linear(
-                arch.n_rr, layers[[lay.name for lay in layers].index(arch.rr_layer)].out, bias=False
-            )
-            if arch.n_rr
-            else None
+        outs = {lay.name: lay.out for lay in layers}
+        # one bias-free RR current per RR layer, keyed by layer name
+        self.rr = nn.ModuleDict(
+            {name: nn.Linear(arch.n_rr, outs[name], bias=False) for name in arch.rr_layers}
         )
         self.act = CQAct(T)
         self.drop = nn.Dropout(arch.dropout) if arch.dropout else None
@@ -209,8 +225,8 @@ class ConvNet(nn.Module):
                     keep = (torch.rand((h.shape[0], 1)) >= p).to(h.dtype)
                     h = h * keep / (1.0 - p)
             h = self.body[lay.name](h)
-            if lay.name == self.arch.rr_layer and self.rr is not None:
-                h = h + self.rr(rr)
+            if lay.name in self.rr:
+                h = h + self.rr[lay.name](rr)
             if lay is not layers[-1]:
                 h = self.act(self.norm[lay.name](h))
                 self.acts.append(h)

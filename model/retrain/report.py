@@ -194,6 +194,7 @@ def _energy(report: dict[str, Any]) -> str:
         f"`make power MODEL={report['artifact']}`."
     )
 
+
 def _training(t: dict[str, Any]) -> str:
     select = t.get("select", "macro_f1")
     key = f"val_{select}"
