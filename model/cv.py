@@ -119,6 +119,7 @@ def run_fold(ds1, val_records, recipe: dict, pre, classes):
         n_classes=len(classes),
         n_rr=len(pre.rr_features),
         dropout=recipe["dropout"],
+        morph_drop=recipe.get("morph_drop", 0.0),
         rr_also=tuple(recipe["rr_also"]),
     )
     net, _ = train_cnn(data, pre, cfg, arch=arch, progress=False)
@@ -236,6 +237,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--noise", type=float, default=0.01)
     p.add_argument("--wander", type=float, default=0.05)
     p.add_argument("--patient-cap", type=float, default=0.0)
+    p.add_argument("--morph-drop", type=float, default=0.0, help="P(drop all conv features)")
     p.add_argument("--rr-also", nargs="*", default=[], help="more RR layers, e.g. dense3")
     p.add_argument("--f-label", choices=("F", "N", "V"), default="F", help="train F beats as")
     p.add_argument("--f-policy", choices=("fit", "never"), default="fit", help="F offset")
