@@ -121,6 +121,7 @@ def run_fold(ds1, val_records, recipe: dict, pre, classes):
         dropout=recipe["dropout"],
         morph_drop=recipe.get("morph_drop", 0.0),
         rr_also=tuple(recipe["rr_also"]),
+        tie_out=((1, 0),) if recipe.get("tie_s_to_n") else (),
     )
     net, _ = train_cnn(data, pre, cfg, arch=arch, progress=False)
     x, rr, _ = tensors(val, pre)
@@ -200,6 +201,10 @@ def cross_validate(recipe: dict, n_folds: int = 4, progress: bool = True) -> dic
         "spikes_per_inference": float(spikes.mean()),
         "seconds": time.perf_counter() - start,
     }
+    # the OOF predictions themselves, for per-record analysis (not a report)
+    oof = REPO / "build" / "cv" / f"{recipe.get('name', 'oof')}.npz"
+    oof.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(oof, logits=logits, y=y, record=ds1.record, int_pred=int_pred, int_off=int_off)
     return out
 
 
@@ -237,6 +242,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--noise", type=float, default=0.01)
     p.add_argument("--wander", type=float, default=0.05)
     p.add_argument("--patient-cap", type=float, default=0.0)
+    p.add_argument("--tie-s-to-n", action="store_true", help="S row = N row + RR (S vs N by RR)")
     p.add_argument("--morph-drop", type=float, default=0.0, help="P(drop all conv features)")
     p.add_argument("--rr-also", nargs="*", default=[], help="more RR layers, e.g. dense3")
     p.add_argument("--f-label", choices=("F", "N", "V"), default="F", help="train F beats as")
@@ -250,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.folds < 2:
         parser().error("--folds must be >= 2")
-    recipe = {k: v for k, v in vars(args).items() if k not in ("name", "folds", "report")}
+    recipe = {k: v for k, v in vars(args).items() if k not in ("folds", "report")}
     from model.train import setup_torch
 
     setup_torch(args.seed)

@@ -69,6 +69,11 @@ class ArchConfig:
     # layer (which always does when n_rr > 0). ("dense3",) gives the output layer its own RR
     # path: a premature-beat term the morphology features cannot override (docs/model.md)
     rr_also: tuple[str, ...] = ()
+    # output rows that share another row's weights on the hidden units: (i, j) makes class i's
+    # logit class j's plus its own bias and RR current, so the decision between i and j rests on
+    # the RR features alone. ((1, 0),) ties S to N: morphology can separate N/S from V/F but
+    # cannot override timing between N and S. The artifact simply holds the copied row.
+    tie_out: tuple[tuple[int, int], ...] = ()
     layers: tuple[LayerCfg, ...] = field(
         default_factory=lambda: (
             LayerCfg("conv0", "conv1d", 8, 7, 2),
@@ -105,6 +110,14 @@ class ArchConfig:
                 length = (length - layer.kernel) // layer.stride + 1
             else:
                 seen_dense = True
+        last = self.layers[-1].name
+        for i, j in self.tie_out:
+            if not (0 <= i < self.n_classes and 0 <= j < self.n_classes) or i == j:
+                raise UnsupportedLayerError(f"tie_out ({i}, {j}): not two distinct classes")
+            if last not in self.rr_layers:
+                raise UnsupportedLayerError(
+                    f"tie_out needs the RR features on the output layer (rr_also=({last!r},))"
+                )
         kinds = {lay.name: lay.kind for lay in self.layers}
         for name in self.rr_also:
             if kinds.get(name) != "dense":
@@ -143,6 +156,16 @@ class ArchConfig:
         if not self.n_rr:
             return ()
         return (self.rr_layer, *(n for n in self.rr_also if n != self.rr_layer))
+
+    @property
+    def out_rows(self) -> list[int] | None:
+        """Row k of the output weight is row out_rows[k] of the trained one (None: untied)."""
+        if not self.tie_out:
+            return None
+        rows = list(range(self.n_classes))
+        for i, j in self.tie_out:
+            rows[i] = j
+        return rows
 
     def n_weights(self) -> int:
         total = 0
@@ -224,7 +247,11 @@ class ConvNet(nn.Module):
                     p = self.arch.morph_drop
                     keep = (torch.rand((h.shape[0], 1)) >= p).to(h.dtype)
                     h = h * keep / (1.0 - p)
-            h = self.body[lay.name](h)
+            if lay is layers[-1] and self.arch.tie_out:
+                body = self.body[lay.name]
+                h = nn.functional.linear(h, body.weight[self.arch.out_rows], body.bias)
+            else:
+                h = self.body[lay.name](h)
             if lay.name in self.rr:
                 h = h + self.rr[lay.name](rr)
             if lay is not layers[-1]:

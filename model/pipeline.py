@@ -71,6 +71,7 @@ DEFAULTS = {
         "T": 8,
         "neuron": "if",
         "rr_also": (),
+        "tie_out": (),
         "patient_cap": 0.0,
         "f_label": "F",
         "offsets": None,
@@ -91,6 +92,7 @@ DEFAULTS = {
         "T": 8,
         "neuron": "if",
         "rr_also": (),
+        "tie_out": (),
         "patient_cap": 0.0,
         "f_label": "F",
         "offsets": None,
@@ -184,6 +186,7 @@ def run(args: argparse.Namespace, seeds: list[dict] | None = None) -> dict:
         dropout=args.dropout if args.dropout is not None else defaults["dropout"],
         morph_drop=args.morph_drop if args.morph_drop is not None else defaults["morph_drop"],
         rr_also=tuple(opt("rr_also")),
+        tie_out=tuple(tuple(t) for t in opt("tie_out")),
     )
     net, history = train_cnn(
         data, pre, cfg, arch=arch, checkpoint=ckpt / f"{args.split}_cnn.pt", resume=args.resume,
@@ -197,7 +200,7 @@ def run(args: argparse.Namespace, seeds: list[dict] | None = None) -> dict:
         test_y, (predict(net, x_te, rr_te) + offsets).argmax(1), data.classes
     )
     ft_epochs = args.ft_epochs if args.ft_epochs is not None else defaults["ft_epochs"]
-    snn = SNNNet(layers, pre, cfg.T, args.weight_bits, neuron=neuron)
+    snn = SNNNet(layers, pre, cfg.T, args.weight_bits, neuron=neuron, out_rows=arch.out_rows)
     ft_history = []
     if ft_epochs:
         ft_cfg = dataclasses.replace(cfg, epochs=ft_epochs, lr=3e-4, augment=True)
@@ -223,6 +226,7 @@ def run(args: argparse.Namespace, seeds: list[dict] | None = None) -> dict:
         "T": cfg.T,
         "neuron": neuron,
         "rr_layers": list(arch.rr_layers),
+        "tie_out": [list(t) for t in arch.tie_out],
         "f_label": f_label,
         "output_offsets": offsets.tolist(),
         "seed": args.seed,
@@ -340,6 +344,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--T", type=int, help="timesteps (default per split)")
     p.add_argument("--neuron", choices=("if", "ssf"), help="every layer IF or sum-then-fire")
     p.add_argument("--rr-also", nargs="*", help="more dense layers fed the RR features")
+    p.add_argument(
+        "--tie-s-to-n", dest="tie_out", action="store_const", const=((1, 0),),
+        help="the S output row shares N's hidden weights (S vs N by RR only)",
+    )  # fmt: skip
     p.add_argument("--patient-cap", type=float, help="max loss share of one record (0 = off)")
     p.add_argument("--f-label", choices=("F", "N", "V"), help="train F beats as this class")
     p.add_argument(

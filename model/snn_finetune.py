@@ -51,6 +51,7 @@ class SNNNet(nn.Module):
         T: int,
         weight_bits: int | None = 8,
         neuron: str = "if",
+        out_rows: list[int] | None = None,
     ) -> None:
         super().__init__()
         self.template = [dataclasses.replace(lay) for lay in layers]
@@ -69,6 +70,9 @@ class SNNNet(nn.Module):
                 if lay.rr_weight is not None
             }
         )
+        # tied output rows (model.network.ArchConfig.tie_out): the output weight is read
+        # through this row index, so fine-tuning keeps the tie
+        self.out_rows = out_rows
         self.acts: list[torch.Tensor] = []
         if neuron not in ("if", "ssf"):
             raise ValueError(f"neuron must be 'if' or 'ssf', not {neuron!r}")
@@ -78,9 +82,15 @@ class SNNNet(nn.Module):
         # neuron="ssf" the shipped model itself
         self.mode = "cq" if neuron == "ssf" else "snn"
 
+    def _weight(self, i: int) -> torch.Tensor:
+        w = self.weights[i]
+        if self.out_rows is not None and i == len(self.template) - 1:
+            w = w[self.out_rows]
+        return w
+
     def quantized(self, i: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """Layer i's weight, bias and RR weight as the integer model sees them (÷ θ)."""
-        lay, w, b = self.template[i], self.weights[i], self.biases[i]
+        lay, w, b = self.template[i], self._weight(i), self.biases[i]
         rr = self.rr_weights.get(str(i))
         if self.weight_bits is None:
             return w, b, rr
@@ -157,7 +167,7 @@ class SNNNet(nn.Module):
             out.append(
                 dataclasses.replace(
                     lay,
-                    weight=self.weights[i].detach().double().numpy().copy(),
+                    weight=self._weight(i).detach().double().numpy().copy(),
                     bias=self.biases[i].detach().double().numpy().copy(),
                     rr_weight=None if rr is None else rr.detach().double().numpy().copy(),
                 )

@@ -133,3 +133,21 @@ def test_rr_into_the_output_layer_and_offsets_survive_to_the_integer_model(real_
     assert np.array_equal(gs.values - g.values, np.broadcast_to(step, g.values.shape))
     x_f, rr_f = real_beats.scaled(pre)
     assert (cq_predict(layers, 4, x_f, rr_f) == g.cls).mean() > 0.95
+
+
+def test_tied_s_row_makes_s_minus_n_a_function_of_rr_only():
+    torch.manual_seed(0)
+    arch = ArchConfig(rr_also=("dense3",), tie_out=((1, 0),))
+    net = ConvNet(arch, T=4).eval()
+    x = torch.rand(6, 1, 64) - 0.5
+    rr = torch.rand(1, 4).expand(6, 4)  # same RR, different morphology
+    with torch.no_grad():
+        out = net(x, rr)
+    d = out[:, 1] - out[:, 0]
+    assert torch.allclose(d, d[0].expand(6)) and not torch.allclose(out[:, 2], out[0, 2])
+    layers = convert(net)
+    assert np.array_equal(layers[-1].weight[1], layers[-1].weight[0])
+    with pytest.raises(UnsupportedLayerError, match="tie_out needs the RR"):
+        ArchConfig(tie_out=((1, 0),)).validate()
+    with pytest.raises(UnsupportedLayerError, match="distinct"):
+        ArchConfig(rr_also=("dense3",), tie_out=((1, 1),)).validate()
