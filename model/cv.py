@@ -122,6 +122,7 @@ def run_fold(ds1, val_records, recipe: dict, pre, classes):
         morph_drop=recipe.get("morph_drop", 0.0),
         rr_also=tuple(recipe["rr_also"]),
         tie_out=((1, 0),) if recipe.get("tie_s_to_n") else (),
+        rr_gain=recipe.get("rr_gain", 1.0),
     )
     net, _ = train_cnn(data, pre, cfg, arch=arch, progress=False)
     x, rr, _ = tensors(val, pre)
@@ -243,6 +244,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--wander", type=float, default=0.05)
     p.add_argument("--patient-cap", type=float, default=0.0)
     p.add_argument("--tie-s-to-n", action="store_true", help="S row = N row + RR (S vs N by RR)")
+    p.add_argument("--rr-gain", type=float, default=1.0, help="RR weight reparametrisation")
     p.add_argument("--morph-drop", type=float, default=0.0, help="P(drop all conv features)")
     p.add_argument("--rr-also", nargs="*", default=[], help="more RR layers, e.g. dense3")
     p.add_argument("--f-label", choices=("F", "N", "V"), default="F", help="train F beats as")

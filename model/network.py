@@ -74,6 +74,11 @@ class ArchConfig:
     # the RR features alone. ((1, 0),) ties S to N: morphology can separate N/S from V/F but
     # cannot override timing between N and S. The artifact simply holds the copied row.
     tie_out: tuple[tuple[int, int], ...] = ()
+    # training-only reparametrisation W_rr = rr_gain · V (V is what the optimiser moves): rr_f
+    # is ~0.5 for a normal ratio and a premature beat differs by ~0.1, so at gain 1 Adam's
+    # ~lr-sized steps cannot grow an RR weight large enough to matter within the epochs; the
+    # gain scales the RR path's effective learning rate. The converted weight is rr_gain · V.
+    rr_gain: float = 1.0
     layers: tuple[LayerCfg, ...] = field(
         default_factory=lambda: (
             LayerCfg("conv0", "conv1d", 8, 7, 2),
@@ -253,7 +258,7 @@ class ConvNet(nn.Module):
             else:
                 h = self.body[lay.name](h)
             if lay.name in self.rr:
-                h = h + self.rr[lay.name](rr)
+                h = h + self.rr[lay.name](rr * self.arch.rr_gain)
             if lay is not layers[-1]:
                 h = self.act(self.norm[lay.name](h))
                 self.acts.append(h)

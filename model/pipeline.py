@@ -72,6 +72,7 @@ DEFAULTS = {
         "neuron": "if",
         "rr_also": (),
         "tie_out": (),
+        "rr_gain": 1.0,
         "patient_cap": 0.0,
         "f_label": "F",
         "offsets": None,
@@ -93,6 +94,7 @@ DEFAULTS = {
         "neuron": "if",
         "rr_also": (),
         "tie_out": (),
+        "rr_gain": 1.0,
         "patient_cap": 0.0,
         "f_label": "F",
         "offsets": None,
@@ -187,6 +189,7 @@ def run(args: argparse.Namespace, seeds: list[dict] | None = None) -> dict:
         morph_drop=args.morph_drop if args.morph_drop is not None else defaults["morph_drop"],
         rr_also=tuple(opt("rr_also")),
         tie_out=tuple(tuple(t) for t in opt("tie_out")),
+        rr_gain=opt("rr_gain"),
     )
     net, history = train_cnn(
         data, pre, cfg, arch=arch, checkpoint=ckpt / f"{args.split}_cnn.pt", resume=args.resume,
@@ -227,6 +230,7 @@ def run(args: argparse.Namespace, seeds: list[dict] | None = None) -> dict:
         "neuron": neuron,
         "rr_layers": list(arch.rr_layers),
         "tie_out": [list(t) for t in arch.tie_out],
+        "rr_gain": arch.rr_gain,
         "f_label": f_label,
         "output_offsets": offsets.tolist(),
         "seed": args.seed,
@@ -348,6 +352,7 @@ def parser() -> argparse.ArgumentParser:
         "--tie-s-to-n", dest="tie_out", action="store_const", const=((1, 0),),
         help="the S output row shares N's hidden weights (S vs N by RR only)",
     )  # fmt: skip
+    p.add_argument("--rr-gain", type=float, help="RR weight reparametrisation (training)")
     p.add_argument("--patient-cap", type=float, help="max loss share of one record (0 = off)")
     p.add_argument("--f-label", choices=("F", "N", "V"), help="train F beats as this class")
     p.add_argument(
