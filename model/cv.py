@@ -220,6 +220,29 @@ def line(name: str, r: dict) -> str:
     return f"{name}: int {f(r['int'])} | int+offsets {f(r['int_offsets_nested'])}"
 
 
+def table(report: dict) -> str:
+    """The markdown table of every recipe in a cv.json (pooled OOF; docs/model.md)."""
+
+    def cells(m):
+        s, v = m["per_class"]["S"], m["per_class"]["V"]
+        return (
+            f"{100 * m['accuracy']:.2f} | {m['j_kappa']:.3f} | {100 * s['se']:.1f} / "
+            f"{100 * s['ppv']:.1f} | {100 * v['se']:.1f} / {100 * v['ppv']:.1f}"
+        )
+
+    rows = [
+        "| recipe | int acc | int jκ | int S Se / +P | int V Se / +P | + offsets acc | jκ "
+        "| S Se / +P | V Se / +P | spikes |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in report.items():
+        rows.append(
+            f"| {name} | {cells(r['int'])} | {cells(r['int_offsets_nested'])} "
+            f"| {r['spikes_per_inference']:.0f} |"
+        )
+    return "\n".join(rows)
+
+
 def write_json(path: Path, obj: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
@@ -230,7 +253,8 @@ def write_json(path: Path, obj: dict) -> None:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m model.cv", description=__doc__.splitlines()[0])
-    p.add_argument("--name", required=True, help="key of this recipe in the report")
+    p.add_argument("--name", help="key of this recipe in the report (required to run one)")
+    p.add_argument("--table", action="store_true", help="print the report as a markdown table")
     p.add_argument("--folds", type=int, default=4)
     p.add_argument("--T", type=int, default=4)
     p.add_argument("--neuron", choices=("if", "ssf"), default="ssf")
@@ -256,6 +280,14 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    path = Path(args.report)
+    if args.table:
+        if not path.exists():
+            parser().error(f"{path} does not exist: run a recipe first")
+        print(table(json.loads(path.read_text())))
+        return 0
+    if not args.name:
+        parser().error("--name is required to run a recipe")
     if args.folds < 2:
         parser().error("--folds must be >= 2")
     recipe = {k: v for k, v in vars(args).items() if k not in ("folds", "report")}
@@ -263,7 +295,6 @@ def main(argv: list[str] | None = None) -> int:
 
     setup_torch(args.seed)
     result = cross_validate(recipe, args.folds)
-    path = Path(args.report)
     report = json.loads(path.read_text()) if path.exists() else {}
     report[args.name] = result
     write_json(path, report)
