@@ -19,8 +19,15 @@ from typing import IO, Any
 import numpy as np
 
 
-def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Create `path` via `write(file)` on a temporary sibling, then rename it into place."""
+def write_atomic(path: str | Path, content: str | bytes | Callable[[IO[bytes]], None]) -> Path:
+    """Create `path` with `content` (text, bytes, or a `write(file)` callback) on a temporary
+    sibling, then rename it into place: the one atomic-write mechanism of the flow, so a crash
+    never leaves a half-written file. Returns `path`."""
+    path = Path(path)
+    if isinstance(content, str | bytes):
+        data = content.encode() if isinstance(content, str) else content
+        content = lambda f: f.write(data)  # noqa: E731
+    write = content
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -32,12 +39,13 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:
     """Write `obj` as indented JSON to `path` atomically."""
     text = json.dumps(obj, indent=2, sort_keys=False) + "\n"
-    write_atomic(path, lambda f: f.write(text.encode()))
+    write_atomic(path, text)
 
 
 def save(stem: Path, key: str, arrays: dict[str, np.ndarray], manifest: dict[str, Any]) -> None:

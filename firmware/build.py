@@ -23,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
+from data.cache import write_atomic
 from firmware.generate import FirmwareError, generate
-from model.contract.artifact import Artifact, ArtifactError, load_artifact, write_atomic
+from model.contract.artifact import Artifact, ArtifactError, load_artifact
 
 ROOT = Path(__file__).resolve().parent
 REPO = ROOT.parent
@@ -34,6 +35,7 @@ CFLAGS = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2")
 FIRMWARE = {
     "reference": ("src/snn_ref.c",),
     "frontend": ("src/snn_frontend.c",),
+    "qrs": ("src/snn_qrs.c",),
     "driver": ("src/snn_driver.c", "src/snn_status.c"),
 }
 HOST = ("host/fake_accel.c", "host/snn_host.c")
@@ -149,7 +151,7 @@ def _bench_inputs(
     from data.dataset import load_dataset
     from data.errors import DataError
     from data.locate import find_mitdb
-    from model.contract.frontend import preprocess
+    from model.contract.frontend import preprocess, uniform_inputs
 
     pre = artifact.spec.preprocess
     try:
@@ -158,10 +160,7 @@ def _bench_inputs(
         config = pre.beat_config()
         ds = load_dataset(find_mitdb(download=False), config=config, progress=False)
     except DataError:  # no MIT-BIH here (or a window it cannot cut): random inputs, reported
-        rng = np.random.default_rng(0)
-        lo, hi = -(1 << (pre.input_bits - 1)), (1 << (pre.input_bits - 1)) - 1
-        x = rng.integers(lo, hi + 1, (n, 1, pre.n_samples))
-        rr = rng.integers(0, 1 << pre.rr_bits, (n, artifact.spec.n_rr))
+        x, rr = uniform_inputs(pre, n, np.random.default_rng(0))
         return x, rr, f"{n} uniform random inputs (no MIT-BIH beats)"
     x, rr = preprocess(pre, ds.window[:n], ds.rr[:n])
     return x, rr, f"{len(x)} MIT-BIH beats"

@@ -26,17 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
+from data.cache import write_atomic
 from firmware import cemit
-from model.contract.artifact import (
-    SCHEMA_VERSION,
-    Artifact,
-    ArtifactError,
-    load_artifact,
-    write_atomic,
-)
+from model.contract import qrs
+from model.contract.artifact import SCHEMA_VERSION, Artifact, ArtifactError, load_artifact
 from model.contract.image import HEADER_WORDS, MAGIC, payload_words, weight_image
-from model.contract.ports import ResultLayout
-from model.contract.spec import DECISIONS, RR_FEATURES, LayerSpec, signed_range
+from model.contract.ports import Port, ResultLayout, Status
+from model.contract.spec import DECISIONS, RR_FEATURES, LayerSpec
 
 FILES = ("snn_config.h", "snn_model.h", "snn_image.h", "snn_weights.bin")
 MAX_DIM = 0xFFFF  # descriptor fields are uint16_t
@@ -115,7 +111,7 @@ def count_neurons(spec) -> int:
     """Size of the reference's spike-count buffers: the widest of the last IF layer and the ssf
     layers (1 for an all-IF model, so an IF build pays no RAM for ssf)."""
     layers = spec.layers
-    n_if = sum(lay.neuron == "if" for lay in layers)
+    n_if = spec.n_if
     if n_if == len(layers):
         return 1
     return max(lay.n_out for lay in layers[max(0, n_if - 1) :])
@@ -127,7 +123,7 @@ def config_header(artifact: Artifact) -> str:
     layers = spec.layers
     feature_codes = ", ".join(f"SNN_RR_{f.upper()}" for f in pre.rr_features) or "0"
     const_neurons = sum(lay.n_out for lay in layers if lay.source == "input" or lay.rr_inputs)
-    lo, hi = signed_range(pre.input_bits)
+    lo, hi = pre.input_range
     pairs: list[tuple[str, str | int]] = [
         ("SNN_SCHEMA_VERSION", SCHEMA_VERSION),
         ("SNN_ARTIFACT_SHA256", cemit.c_string(artifact.checksum())),
@@ -142,7 +138,7 @@ def config_header(artifact: Artifact) -> str:
         ("SNN_INPUT_MIN", f"({lo})"),  # parenthesised: a negative macro
         ("SNN_INPUT_MAX", hi),
         ("SNN_RR_BITS", pre.rr_bits),
-        ("SNN_RR_MAX", (1 << pre.rr_bits) - 1),
+        ("SNN_RR_MAX", pre.rr_range[1]),
         ("SNN_MAX_NEURONS", max(lay.n_out for lay in layers)),
         ("SNN_TOTAL_NEURONS", sum(lay.n_out for lay in layers)),
         ("SNN_CONST_NEURONS", max(1, const_neurons)),
@@ -158,6 +154,7 @@ def config_header(artifact: Artifact) -> str:
         ("SNN_PRE_RR_SHIFT", pre.rr_shift),
         ("SNN_PRE_LOCAL_RR_BEATS", pre.local_rr_beats),
         ("SNN_PRE_RR_FEATURES", f"{{ {feature_codes} }}"),
+        *((f"SNN_QRS_{k}", v if v >= 0 else f"({v})") for k, v in qrs.c_constants().items()),
         ("SNN_IMAGE_MAGIC", f"{MAGIC:#010x}u"),
         ("SNN_IMAGE_HEADER_WORDS", HEADER_WORDS),
         ("SNN_PAYLOAD_WORDS", payload_words(spec)),
@@ -165,7 +162,9 @@ def config_header(artifact: Artifact) -> str:
         ("SNN_RESULT_CLS_BITS", layout.cls_bits),
         ("SNN_RESULT_VALUE_BITS", layout.value_bits),
         ("SNN_RESULT_BITS", layout.width),
-        ("SNN_RESULT_WORDS", (layout.width + 31) // 32),
+        ("SNN_RESULT_WORDS", layout.words),
+        *((f"SNN_PORT_{port.name}", int(port)) for port in Port),
+        *((f"SNN_STATUS_{bit.name}", f"{int(bit):#x}u") for bit in Status),
     ]
     for i, layer in enumerate(layers):  # documentation for the reader and for RTL cross-checks
         for field in ("weight_bits", "bias_bits", "acc_bits", "const_bits", "membrane_bits"):

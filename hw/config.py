@@ -16,23 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from model.contract.spec import LayerSpec
+from model.contract.spec import LayerSpec, ceil_div, index_bits
 
 MAX_LANES = 64
-
-
-def ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
-
-
-def bits_for(n: int) -> int:
-    """Width of an unsigned index over n values (at least 1 bit)."""
-    return max(1, (n - 1).bit_length())
-
-
-def count_bits(T: int) -> int:
-    """Width of a spike count 0..T: ceil(log2(T+1)) bits (at least 1)."""
-    return max(1, T.bit_length())
 
 
 @dataclass(frozen=True)
@@ -110,6 +96,23 @@ class LayerGeometry:
         return max(self.layer.const_bits, self.layer.bias_bits) + 1
 
     @property
+    def fire_const_bits(self) -> int:
+        """The fire unit's constant current `bias + cin`, exact."""
+        return max(self.layer.bias_bits, self.cin_bits) + 1
+
+    def fire_sum_bits(self, T: int) -> int:
+        """The fire unit's pre-saturation sum, exact: `vw + bias + cin` (IF) or
+        `vw + T * (bias + cin)` (ssf; T * C needs T.bit_length() more bits than C)."""
+        if self.layer.neuron == "ssf":
+            return max(self.vw_bits, self.fire_const_bits + T.bit_length()) + 1
+        return max(self.vw_bits, self.layer.bias_bits, self.cin_bits) + 2
+
+    @property
+    def load_addr_bits(self) -> int:
+        """Load-bus address width: the deepest loadable memory (weights, RR weights, biases)."""
+        return index_bits(max(self.weight_depth, self.rr_depth, self.groups))
+
+    @property
     def last_lanes(self) -> int:
         """Lanes of the last channel group that hold a real channel."""
         return self.layer.out_channels - (self.groups - 1) * self.lanes
@@ -143,9 +146,15 @@ def conv_fanout(layer: LayerSpec, i: int) -> tuple[int, int, int]:
     return p, k, count
 
 
-def rejected(component: object, error: Exception) -> Exception:
-    """Mark a component whose constructor rejects its parameters as used (it will never be
-    elaborated, so Amaranth's "created but never used" warning would only be noise) and return
-    the error to raise."""
-    component._MustUse__used = True  # type: ignore[attr-defined]
-    return error
+class Checked:
+    """Mixin for components that validate their parameters: `check(*args, **kwargs)` (a
+    classmethod taking the constructor's arguments) runs in `__new__`, before the object exists,
+    so a rejected component is never created and Amaranth never warns that it went unused."""
+
+    def __new__(cls, *args: object, **kwargs: object):
+        cls.check(*args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
+
+    @classmethod
+    def check(cls, *args: object, **kwargs: object) -> None:
+        raise NotImplementedError

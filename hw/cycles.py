@@ -37,6 +37,7 @@ import numpy as np
 from hw.config import HwConfig, LayerGeometry, conv_fanout
 from model.contract import golden
 from model.contract.artifact import Artifact
+from model.contract.frontend import uniform_inputs
 
 
 def fanout_ops(geo: LayerGeometry) -> np.ndarray:
@@ -164,9 +165,7 @@ def cycle_report(
 ) -> dict:
     """Mean and max over random inputs (uniform over the input range), and a silent input."""
     pre = artifact.spec.preprocess
-    lo, hi = -(1 << (pre.input_bits - 1)), (1 << (pre.input_bits - 1)) - 1
-    x = rng.integers(lo, hi + 1, (n, 1, pre.n_samples))
-    rr = rng.integers(0, 1 << pre.rr_bits, (n, artifact.spec.n_rr))
+    x, rr = uniform_inputs(pre, n, rng)
     c = inference_cycles(artifact, config, x, rr)
     silent = inference_cycles(
         artifact,

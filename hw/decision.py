@@ -18,22 +18,24 @@ from amaranth.hdl import Cat, Elaboratable, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.config import ceil_div, rejected
+from hw.config import Checked
 from model.contract.ports import ResultLayout
+from model.contract.spec import ceil_div
 
 
 def values_layout(lanes: int, value_bits: int) -> data.StructLayout:
     return data.StructLayout({"values": data.ArrayLayout(signed(value_bits), lanes), "last": 1})
 
 
-class Decision(wiring.Component):
+class Decision(Checked, wiring.Component):
     """Parameters: `layout` (the result word, `model.contract.ports.ResultLayout`), `lanes`."""
 
-    def __init__(self, layout: ResultLayout, lanes: int) -> None:
+    @classmethod
+    def check(cls, layout: ResultLayout, lanes: int) -> None:
         if layout.n_classes < 2:
-            raise rejected(
-                self, ValueError(f"a decision needs at least two classes, not {layout.n_classes}")
-            )
+            raise ValueError(f"a decision needs at least two classes, not {layout.n_classes}")
+
+    def __init__(self, layout: ResultLayout, lanes: int) -> None:
         self._layout = layout
         self._lanes = lanes
         super().__init__(

@@ -16,27 +16,32 @@ ordinary registers, cleared by reset.
 
 from __future__ import annotations
 
-from amaranth.hdl import Elaboratable, Module, Mux, Signal
+from amaranth.hdl import Assert, Elaboratable, Module, Mux, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from hw.config import bits_for, rejected
+from hw.config import Checked
+from model.contract.spec import index_bits
 
 
-class EventQueue(wiring.Component):
+class EventQueue(Checked, wiring.Component):
     """FIFO of `depth` entries of `shape`.
 
-    Parameters: `shape` (any shape-castable, e.g. a `data.Struct`), `depth` >= 1.
+    Parameters: `shape` (any shape-castable, e.g. a `data.Struct`), `depth` >= 1, `checks`
+    (simulation builds: assert that no entry is ever offered while the queue is full, the
+    invariant the accelerator relies on; adds an `Assert`, so leave it off for Verilog).
     """
 
-    def __init__(self, shape: object, depth: int) -> None:
+    @classmethod
+    def check(cls, shape: object, depth: int, checks: bool = False) -> None:
         if not isinstance(depth, int) or depth < 1:
-            raise rejected(
-                self, ValueError(f"event queue depth must be a positive integer, not {depth!r}")
-            )
+            raise ValueError(f"event queue depth must be a positive integer, not {depth!r}")
+
+    def __init__(self, shape: object, depth: int, checks: bool = False) -> None:
         self._shape = shape
         self._depth = depth
+        self._checks = checks
         super().__init__(
             {
                 "i": In(stream.Signature(shape)),
@@ -56,8 +61,8 @@ class EventQueue(wiring.Component):
         m.submodules.mem = mem = Memory(shape=self._shape, depth=depth, init=[])
         wr = mem.write_port()
         rd = mem.read_port()
-        wp = Signal(bits_for(depth))
-        rp = Signal(bits_for(depth))
+        wp = Signal(index_bits(depth))
+        rp = Signal(index_bits(depth))
         count = Signal(range(depth + 1))  # entries in memory, not counting the output register
 
         push = Signal()
@@ -84,4 +89,6 @@ class EventQueue(wiring.Component):
         with m.Elif(self.o.ready):
             m.d.sync += self.o.valid.eq(0)
         m.d.sync += count.eq(count + push - pop)
+        if self._checks:
+            m.d.comb += Assert(~self.i.valid | self.i.ready, "event queue overflow")
         return m

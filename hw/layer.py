@@ -41,28 +41,18 @@ Sum-then-fire (`docs/arithmetic.md`, "Sum-then-fire layers"):
 
 from __future__ import annotations
 
-import enum
-
 import numpy as np
 from amaranth.hdl import Const, Elaboratable, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from hw.config import LayerGeometry, bits_for, count_bits
+from hw.buses import LayerControl, LoadBus, LoadField
+from hw.config import LayerGeometry
 from hw.decision import values_layout
 from hw.neuron import FireUnit
 from hw.synapse import SynapseUnit
-
-
-class Field(enum.IntEnum):
-    """What a load-port write targets (`hw/loader.py`)."""
-
-    THRESHOLD = 0
-    V_INIT = 1
-    BIAS = 2
-    RR_WEIGHT = 3
-    WEIGHT = 4
+from model.contract.spec import count_bits, index_bits
 
 
 def memory_rows(geo: LayerGeometry, matrix: np.ndarray) -> list[list[int]]:
@@ -83,11 +73,22 @@ def memory_rows(geo: LayerGeometry, matrix: np.ndarray) -> list[list[int]]:
 
 
 class LayerUnit(wiring.Component):
-    """Parameters: `geo`, `prev` (None for the input layer), the event layouts `entry`,
+    """One layer: memories, synapse unit, fire scan (equations and timing: module docstring).
+
+    Ports: `ctl` (`LayerControl` from the sequencer: init sweep, fire start, last step; reports
+    `fire_busy` and `idle`), `i_spike` (queue entries of the previous layer; absent for the input
+    layer), `i_value` (sample / RR value events; only with a `cin` memory), `o_spike` (this
+    layer's queue entries; firing layers) or `o_values` (output membranes to the decision unit;
+    the output layer), `ld` (`LoadBus` from the loader; absent for ROM). Streams follow
+    `lib.stream`; `o_spike.ready` is never waited for (the queue holds a whole scan; the
+    simulation build asserts it, `EventQueue(checks=True)`).
+
+    Parameters: `geo`, `prev` (None for the input layer), the event layouts `entry`,
     `value`, `init_bits` (width of the shared init address), `tensors` (a dict with `weight`,
     `bias`, `rr_weight`, `threshold`, `v_init` to bake in as ROM, or None for a loadable
     layer), `T` (timesteps), `counts_out` (this is the last IF layer and feeds an ssf layer:
-    count its spikes and push them as counts in the last step)."""
+    count its spikes and push them as counts in the last step). Raises ValueError for a
+    `counts_out` layer that is not a firing IF layer with count entries."""
 
     def __init__(
         self,
@@ -108,14 +109,7 @@ class LayerUnit(wiring.Component):
         if counts_out and (self._ssf or not geo.layer.fires or "counts" not in entry.members):
             raise ValueError("only a firing IF layer with count entries can feed an ssf layer")
         layer, lanes = geo.layer, geo.lanes
-        members = {
-            "init": In(1),
-            "init_addr": In(init_bits),
-            "fire_start": In(1),
-            "fire_busy": Out(1),
-            "last_step": In(1),
-            "idle": Out(1),
-        }
+        members = {"ctl": In(LayerControl(init_bits))}
         if prev is not None:
             members["i_spike"] = In(stream.Signature(entry))
         if geo.has_cin:
@@ -125,15 +119,7 @@ class LayerUnit(wiring.Component):
         else:
             members["o_values"] = Out(stream.Signature(values_layout(lanes, layer.membrane_bits)))
         if tensors is None:
-            members.update(
-                {
-                    "ld_en": In(1),
-                    "ld_field": In(3),
-                    "ld_addr": In(bits_for(max(geo.weight_depth, geo.rr_depth, geo.groups))),
-                    "ld_lane": In(bits_for(lanes)),
-                    "ld_data": In(signed(32)),
-                }
-            )
+            members["ld"] = In(LoadBus(geo.load_addr_bits, index_bits(lanes)))
         super().__init__(members)
 
     def _rom(self, key: str) -> list[list[int]]:
@@ -159,7 +145,7 @@ class LayerUnit(wiring.Component):
             wiring.connect(m, wiring.flipped(self.i_spike), syn.i_spike)
         if geo.has_cin:
             wiring.connect(m, wiring.flipped(self.i_value), syn.i_value)
-        m.d.comb += self.idle.eq(syn.idle)
+        m.d.comb += self.ctl.idle.eq(syn.idle)
 
         # Loadable values.
         w_mem = memory("weight", wshape, geo.weight_depth, self._rom("weight"))
@@ -170,7 +156,7 @@ class LayerUnit(wiring.Component):
         if layer.rr_inputs:
             rr_mem = memory("rr_weight", wshape, geo.rr_depth, self._rom("rr_weight"))
         mb = layer.membrane_bits
-        kbits = bits_for(mb)
+        kbits = index_bits(mb)
         if rom:
             th = int(self._tensors["threshold"])
             threshold = Const(th, signed(mb))
@@ -183,28 +169,28 @@ class LayerUnit(wiring.Component):
                 threshold = Signal(signed(mb), reset_less=True)
             v_init = Signal(signed(mb), reset_less=True)
             for field, mem in (
-                (Field.WEIGHT, w_mem),
-                (Field.BIAS, b_mem),
-                (Field.RR_WEIGHT, rr_mem),
+                (LoadField.WEIGHT, w_mem),
+                (LoadField.BIAS, b_mem),
+                (LoadField.RR_WEIGHT, rr_mem),
             ):
                 if mem is None:
                     continue
                 wp = mem.write_port(granularity=1)
-                m.d.comb += [wp.addr.eq(self.ld_addr), wp.en.eq(0)]
+                m.d.comb += [wp.addr.eq(self.ld.addr), wp.en.eq(0)]
                 for j in range(lanes):
-                    m.d.comb += wp.data[j].eq(self.ld_data)
-                with m.If(self.ld_en & (self.ld_field == field)):
-                    m.d.comb += wp.en.eq(Const(1, lanes) << self.ld_lane)
-            with m.If(self.ld_en & (self.ld_field == Field.THRESHOLD)):
+                    m.d.comb += wp.data[j].eq(self.ld.data)
+                with m.If(self.ld.en & (self.ld.field == field)):
+                    m.d.comb += wp.en.eq(Const(1, lanes) << self.ld.lane)
+            with m.If(self.ld.en & (self.ld.field == LoadField.THRESHOLD)):
                 if self._ssf:
                     # Priority encoder at load time: the highest set bit of the threshold.
                     for b in range(mb - 1):
-                        with m.If(self.ld_data[b]):
+                        with m.If(self.ld.data[b]):
                             m.d.sync += shift.eq(b)
                 else:
-                    m.d.sync += threshold.eq(self.ld_data)
-            with m.If(self.ld_en & (self.ld_field == Field.V_INIT)):
-                m.d.sync += v_init.eq(self.ld_data)
+                    m.d.sync += threshold.eq(self.ld.data)
+            with m.If(self.ld.en & (self.ld.field == LoadField.V_INIT)):
+                m.d.sync += v_init.eq(self.ld.data)
         # Read ports are enabled only in the cycle before their data is used (synchronous
         # read: `en` in cycle n gives `data` in n+1, which holds while `en` is low), each
         # enable a named net: the power model counts its high cycles as reads.
@@ -247,12 +233,12 @@ class LayerUnit(wiring.Component):
 
         # Fire scan: address counters, then one registered stage in front of the fire unit.
         scan = Signal()
-        sa = Signal(bits_for(depth))
-        sg = Signal(bits_for(G))
-        sp = Signal(bits_for(P))
-        f_valid, f_addr = Signal(), Signal(bits_for(depth))
-        f_g, f_p = Signal(bits_for(G)), Signal(bits_for(P))
-        with m.If(self.fire_start):
+        sa = Signal(index_bits(depth))
+        sg = Signal(index_bits(G))
+        sp = Signal(index_bits(P))
+        f_valid, f_addr = Signal(), Signal(index_bits(depth))
+        f_g, f_p = Signal(index_bits(G)), Signal(index_bits(P))
+        with m.If(self.ctl.fire_start):
             m.d.sync += [scan.eq(1), sa.eq(0), sg.eq(0), sp.eq(0)]
         with m.Elif(scan):
             m.d.sync += [sa.eq(sa + 1), sp.eq(sp + 1)]
@@ -261,7 +247,7 @@ class LayerUnit(wiring.Component):
             with m.If(sa == depth - 1):
                 m.d.sync += scan.eq(0)
         m.d.sync += [f_valid.eq(scan), f_addr.eq(sa), f_g.eq(sg), f_p.eq(sp)]
-        m.d.comb += self.fire_busy.eq(scan | f_valid)
+        m.d.comb += self.ctl.fire_busy.eq(scan | f_valid)
         # The scan reads vw, cin, bias (and count) for the fire stage; otherwise the synapse
         # reads vw (spike events) or cin (value events) for its read-modify-write.
         v_rd_en = Signal()
@@ -301,7 +287,7 @@ class LayerUnit(wiring.Component):
                     nz[j].eq(cnt_new[j] != 0),
                 ]
             m.d.comb += [
-                self.o_spike.valid.eq(f_valid & self.last_step & (nz != 0)),
+                self.o_spike.valid.eq(f_valid & self.ctl.last_step & (nz != 0)),
                 self.o_spike.payload.g.eq(f_g),
                 self.o_spike.payload.p.eq(f_p),
                 self.o_spike.payload.mask.eq(nz),
@@ -319,16 +305,16 @@ class LayerUnit(wiring.Component):
         else:
             # An IF output layer reports its last step; an ssf one its only scan.
             m.d.comb += [
-                self.o_values.valid.eq(f_valid & (1 if self._ssf else self.last_step)),
+                self.o_values.valid.eq(f_valid & (1 if self._ssf else self.ctl.last_step)),
                 self.o_values.payload.last.eq(f_addr == depth - 1),
             ]
             for j in range(lanes):
                 m.d.comb += self.o_values.payload.values[j].eq(fire.v_new[j])
 
         # Write-port arbitration: the sequencer runs init, integrate and fire one at a time.
-        in_range = self.init_addr < depth
-        with m.If(self.init & in_range):
-            m.d.comb += [v_wr.addr.eq(self.init_addr), v_wr.en.eq(1)]
+        in_range = self.ctl.init_addr < depth
+        with m.If(self.ctl.init & in_range):
+            m.d.comb += [v_wr.addr.eq(self.ctl.init_addr), v_wr.en.eq(1)]
             for j in range(lanes):
                 m.d.comb += v_wr.data[j].eq(v_init)
         with m.Elif(f_valid):
@@ -338,13 +324,13 @@ class LayerUnit(wiring.Component):
         with m.Else():
             m.d.comb += [v_wr.addr.eq(syn.wr_addr), v_wr.en.eq(syn.v_we), v_wr.data.eq(syn.v_wdata)]
         if cnt_wr is not None:
-            with m.If(self.init & in_range):
-                m.d.comb += [cnt_wr.addr.eq(self.init_addr), cnt_wr.en.eq(1), cnt_wr.data.eq(0)]
+            with m.If(self.ctl.init & in_range):
+                m.d.comb += [cnt_wr.addr.eq(self.ctl.init_addr), cnt_wr.en.eq(1), cnt_wr.data.eq(0)]
             with m.Elif(f_valid):
                 m.d.comb += [cnt_wr.addr.eq(f_addr), cnt_wr.en.eq(1), cnt_wr.data.eq(cnt_new)]
         if c_wr is not None:
-            with m.If(self.init & in_range):
-                m.d.comb += [c_wr.addr.eq(self.init_addr), c_wr.en.eq(1), c_wr.data.eq(0)]
+            with m.If(self.ctl.init & in_range):
+                m.d.comb += [c_wr.addr.eq(self.ctl.init_addr), c_wr.en.eq(1), c_wr.data.eq(0)]
             with m.Else():
                 m.d.comb += [
                     c_wr.addr.eq(syn.wr_addr),

@@ -1,6 +1,5 @@
 """Loader: parses the weight-image word stream of the load port (`model/contract/image.py`) and
-writes
-thresholds, initial membranes, biases, RR weights and weights into the layers' memories.
+writes thresholds, initial membranes, biases, RR weights and weights into the layers' memories.
 
 Per accepted word (one per cycle while `allow`; `i.ready = allow`)::
 
@@ -14,7 +13,7 @@ Payload addressing: a section of shape (rows, row_len...) is row-major; row `o` 
 stored in lane `o % lanes` of the words `(o // lanes) * row_len + col` (`LayerGeometry`), so the
 loader keeps `col`, `lane` and a running group base instead of dividing. Scalars (threshold,
 v_init) are one-word sections. Writes reach the layers combinationally in the cycle the word is
-accepted (`ld_*`, one layer at a time).
+accepted, on layer i's `LoadBus` `ld{i}` (`hw/buses.py`; one layer's `en` at a time).
 
 `loaded` drops with the first word of any image and rises only after a correct checksum, so a
 rejected or interrupted image leaves the chip flagged as not loaded (the memories may be half
@@ -27,41 +26,48 @@ from __future__ import annotations
 
 import math
 
-from amaranth.hdl import Elaboratable, Module, Signal, signed
+from amaranth.hdl import Elaboratable, Module, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.config import LayerGeometry, bits_for
-from hw.layer import Field
+from hw.buses import LoadBus, LoadField
+from hw.config import LayerGeometry
 from model.contract import image as loadmap
 from model.contract.artifact import ModelSpec
+from model.contract.ports import BUS_BITS
+from model.contract.spec import index_bits
 
 
 class Loader(wiring.Component):
-    """Parameters: `spec` (the hardware configuration), `lanes`."""
+    """The load-port parser (module docstring).
+
+    Ports: `i` (the image words, a `BUS_BITS` stream; `ready = allow`), `allow` (from the
+    sequencer: no inference in flight), `loaded` / `load_error` (status, `reset_less`), `active`
+    (inside an image), `word` (a word was accepted this cycle), `ld0..ld{L-1}` (`LoadBus` per
+    layer, also as the list `ld`). Latency: a payload word reaches its layer in the cycle it is
+    accepted. Parameters: `spec` (the hardware configuration), `lanes`."""
 
     def __init__(self, spec: ModelSpec, lanes: int) -> None:
         self._spec, self._lanes = spec, lanes
         self._sections = loadmap.sections(spec)
         self._n = loadmap.payload_words(spec)
-        geos = [LayerGeometry(layer, lanes) for layer in spec.layers]
-        addr_bits = bits_for(max(max(g.weight_depth, g.rr_depth, g.groups) for g in geos))
-        super().__init__(
-            {
-                "i": In(stream.Signature(32)),
-                "allow": In(1),
-                "loaded": Out(1),
-                "load_error": Out(1),
-                "active": Out(1),
-                "word": Out(1),
-                "ld_en": Out(1),
-                "ld_layer": Out(bits_for(len(spec.layers))),
-                "ld_field": Out(3),
-                "ld_addr": Out(addr_bits),
-                "ld_lane": Out(bits_for(lanes)),
-                "ld_data": Out(signed(32)),
-            }
-        )
+        self._geos = [LayerGeometry(layer, lanes) for layer in spec.layers]
+        members = {
+            "i": In(stream.Signature(BUS_BITS)),
+            "allow": In(1),
+            "loaded": Out(1),
+            "load_error": Out(1),
+            "active": Out(1),
+            "word": Out(1),
+        }
+        for i, g in enumerate(self._geos):
+            members[f"ld{i}"] = Out(LoadBus(g.load_addr_bits, index_bits(lanes)))
+        super().__init__(members)
+
+    @property
+    def ld(self) -> list:
+        """The load bus of every layer, in order."""
+        return [getattr(self, f"ld{i}") for i in range(len(self._geos))]
 
     def elaborate(self, platform: object) -> Elaboratable:
         m = Module()
@@ -75,9 +81,12 @@ class Loader(wiring.Component):
         sec = Signal(range(len(secs)))
         col = Signal(range(max(s.size for s in secs) + 1))
         row = Signal.like(col)
-        lane = Signal(bits_for(lanes))
-        base = Signal(len(self.ld_addr))
-        total = Signal(32)
+        lane = Signal(index_bits(lanes))
+        base = Signal(max(g.load_addr_bits for g in self._geos))
+        total = Signal(BUS_BITS)
+        target = Signal(range(len(spec.layers)))
+        field = Signal(LoadField)
+        en = Signal()
         left = Signal(range(n + 1))
 
         row_len = Signal.like(col)
@@ -88,19 +97,21 @@ class Loader(wiring.Component):
                     m.d.comb += [
                         row_len.eq(math.prod(s.shape[1:]) if s.shape else 1),
                         rows.eq(s.shape[0] if s.shape else 1),
-                        self.ld_layer.eq(layer_index[s.layer]),
-                        self.ld_field.eq(Field[s.field.upper()]),
+                        target.eq(layer_index[s.layer]),
+                        field.eq(LoadField[s.field.upper()]),
                     ]
 
         word = self.i.payload
         take = self.i.valid & self.i.ready
-        m.d.comb += [
-            self.i.ready.eq(self.allow),
-            self.word.eq(take),
-            self.ld_addr.eq(base + col),
-            self.ld_lane.eq(lane),
-            self.ld_data.eq(word),
-        ]
+        m.d.comb += [self.i.ready.eq(self.allow), self.word.eq(take)]
+        for i, bus in enumerate(self.ld):
+            m.d.comb += [
+                bus.en.eq(en & (target == i)),
+                bus.field.eq(field),
+                bus.addr.eq(base + col),
+                bus.lane.eq(lane),
+                bus.data.eq(word),
+            ]
         with m.FSM(name="load"):
             with m.State("MAGIC"), m.If(take):
                 m.d.sync += [loaded.eq(0), error.eq(word != loadmap.MAGIC)]
@@ -125,7 +136,7 @@ class Loader(wiring.Component):
                         m.d.sync += error.eq(1)
                         m.next = "MAGIC"
             with m.State("PAYLOAD"):
-                m.d.comb += [self.active.eq(1), self.ld_en.eq(take)]
+                m.d.comb += [self.active.eq(1), en.eq(take)]
                 with m.If(take):
                     m.d.sync += [total.eq(total + word), left.eq(left - 1), col.eq(col + 1)]
                     with m.If(col == row_len - 1):

@@ -36,7 +36,8 @@ from amaranth.hdl import Const, Elaboratable, Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.config import LayerGeometry, bits_for, count_bits
+from hw.config import LayerGeometry
+from model.contract.spec import count_bits, index_bits
 
 
 class FireUnit(wiring.Component):
@@ -58,7 +59,7 @@ class FireUnit(wiring.Component):
             "spikes": Out(lanes),
         }
         if self._ssf:
-            members["shift"] = In(bits_for(layer.membrane_bits))
+            members["shift"] = In(index_bits(layer.membrane_bits))
             if layer.fires:
                 members["counts"] = Out(data.ArrayLayout(count_bits(T), lanes))
         else:
@@ -69,12 +70,9 @@ class FireUnit(wiring.Component):
         m = Module()
         layer = self._geo.layer
         mb = layer.membrane_bits
-        lo, hi = -(1 << (mb - 1)), (1 << (mb - 1)) - 1
-        sum_bits = max(self._geo.vw_bits, layer.bias_bits, self._geo.cin_bits) + 2
+        lo, hi = layer.membrane_range
         T = self._T
-        if self._ssf:
-            const_bits = max(layer.bias_bits, self._geo.cin_bits) + 1
-            sum_bits = max(self._geo.vw_bits, const_bits + T.bit_length()) + 1
+        sum_bits, const_bits = self._geo.fire_sum_bits(T), self._geo.fire_const_bits
         for j in range(self._geo.lanes):
             total = Signal(signed(sum_bits), name=f"sum{j}")
             v_sat = Signal(signed(mb), name=f"v_sat{j}")

@@ -35,9 +35,11 @@ from amaranth.hdl import Elaboratable, Module, Signal, signed, unsigned
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.config import LayerGeometry, bits_for
+from hw.buses import LayerControl
+from hw.config import LayerGeometry
 from hw.synapse import value_layout
 from model.contract.artifact import ModelSpec
+from model.contract.spec import index_bits
 
 
 def value_bits(spec: ModelSpec) -> int:
@@ -46,7 +48,14 @@ def value_bits(spec: ModelSpec) -> int:
 
 
 class Sequencer(wiring.Component):
-    """Parameters: `spec`, `lanes`."""
+    """The inference schedule and the input side (module docstring).
+
+    Ports: `i_sample`, `i_rr` (the chip's input streams), `value{i}` (value events to every
+    layer with a `cin` memory), `ctl0..ctl{L-1}` (`LayerControl`, also as the list `ctl`),
+    `routing` / `route` (which layer the queue feeds), `queue_empty`, the load handshake
+    (`loaded`, `load_active`, `load_pending`, `load_word` in; `load_allow` out), `result_taken` /
+    `result_enable` (the result port opens in state RESULT only), `busy`, `done`.
+    Parameters: `spec`, `lanes`."""
 
     def __init__(self, spec: ModelSpec, lanes: int) -> None:
         self._spec = spec
@@ -58,15 +67,9 @@ class Sequencer(wiring.Component):
         L = len(spec.layers)
         members = {
             "i_sample": In(stream.Signature(signed(pre.input_bits))),
-            "init": Out(1),
-            "init_addr": Out(bits_for(self._max_depth)),
-            "fire_start": Out(L),
-            "fire_busy": In(L),
-            "idle": In(L),
             "routing": Out(1),
             "route": Out(range(L)),
             "queue_empty": In(1),
-            "last_step": Out(1),
             "loaded": In(1),
             "load_active": In(1),
             "load_pending": In(1),
@@ -80,9 +83,20 @@ class Sequencer(wiring.Component):
         if spec.n_rr:
             members["i_rr"] = In(stream.Signature(unsigned(pre.rr_bits)))
         for i, g in enumerate(self._geos):
+            members[f"ctl{i}"] = Out(LayerControl(self.init_bits))
             if g.has_cin:
                 members[f"value{i}"] = Out(stream.Signature(self.value_shape))
         super().__init__(members)
+
+    @property
+    def init_bits(self) -> int:
+        """Width of the init sweep's address (the deepest layer)."""
+        return index_bits(self._max_depth)
+
+    @property
+    def ctl(self) -> list:
+        """The control interface of every layer, in order."""
+        return [getattr(self, f"ctl{i}") for i in range(len(self._geos))]
 
     def elaborate(self, platform: object) -> Elaboratable:
         m = Module()
@@ -95,7 +109,17 @@ class Sequencer(wiring.Component):
         ns = Signal(range(n_samples + 1))
         nr = Signal(range(n_rr + 1))
         t = Signal(range(T))
-        m.d.comb += [self.busy.eq(busy), self.last_step.eq(t == T - 1)]
+        init = Signal()
+        init_addr = Signal(self.init_bits)
+        fire_start = Signal(L)
+        m.d.comb += self.busy.eq(busy)
+        for i, ctl in enumerate(self.ctl):  # init and the step are broadcast to every layer
+            m.d.comb += [
+                ctl.init.eq(init),
+                ctl.init_addr.eq(init_addr),
+                ctl.last_step.eq(t == T - 1),
+                ctl.fire_start.eq(fire_start[i]),
+            ]
 
         # Input side: active in IDLE (first word) and INPUT.
         accepting = Signal()
@@ -125,23 +149,27 @@ class Sequencer(wiring.Component):
             with m.If(r_go & (r == 0)):
                 m.d.comb += [self.i_rr.ready.eq(1), r_take.eq(self.i_rr.valid)]
             with m.Elif(r_go):
-                all_ready = Signal()
-                m.d.comb += all_ready.eq(1)
-                for tgt in targets:
-                    with m.If(~tgt.ready):
-                        m.d.comb += all_ready.eq(0)
-                m.d.comb += [
-                    self.i_rr.ready.eq(all_ready),
-                    r_take.eq(self.i_rr.valid & all_ready),
-                ]
-                for tgt in targets:
-                    # Broadcast: each RR layer takes the event in the same cycle.
+                # Broadcast (a stream fork): every RR layer takes the word once. A target's
+                # `valid` never looks at any `ready`; `taken` remembers the targets that took
+                # the word already, and the word is consumed when the last one takes it.
+                taken = Signal(len(targets))
+                took = Signal(len(targets))
+                for k, tgt in enumerate(targets):
                     m.d.comb += [
-                        tgt.valid.eq(self.i_rr.valid & all_ready),
+                        tgt.valid.eq(self.i_rr.valid & ~taken[k]),
                         tgt.payload.rr.eq(1),
                         tgt.payload.index.eq(nr),
                         tgt.payload.value.eq(r),
+                        took[k].eq(taken[k] | tgt.ready),
                     ]
+                m.d.comb += [
+                    self.i_rr.ready.eq(took.all()),
+                    r_take.eq(self.i_rr.valid & took.all()),
+                ]
+                with m.If(r_take):
+                    m.d.sync += taken.eq(0)
+                with m.Elif(self.i_rr.valid):
+                    m.d.sync += taken.eq(took)
             with m.If(r_take):
                 m.d.sync += nr.eq(nr + 1)
         first = (s_take | r_take) & ~busy
@@ -150,18 +178,15 @@ class Sequencer(wiring.Component):
         all_idle = Signal()
         m.d.comb += all_idle.eq(1)
         for i in cin_layers:
-            with m.If(~self.idle[i]):
+            with m.If(~self.ctl[i].idle):
                 m.d.comb += all_idle.eq(0)
 
         with m.If(self.load_word):
             m.d.sync += clean.eq(0)
 
-        init_addr = Signal.like(self.init_addr)
-        m.d.comb += self.init_addr.eq(init_addr)
-
         def start(i: int) -> None:
             # Start layer i's fire scan in the cycle of the state change: no idle cycle.
-            m.d.comb += self.fire_start[i].eq(1)
+            m.d.comb += fire_start[i].eq(1)
             m.next = f"FIRE{i}"
 
         with m.FSM(name="seq"):
@@ -174,7 +199,7 @@ class Sequencer(wiring.Component):
                     m.d.sync += init_addr.eq(0)
                     m.next = "INIT"
             with m.State("INIT"):
-                m.d.comb += self.init.eq(1)
+                m.d.comb += init.eq(1)
                 m.d.sync += init_addr.eq(init_addr + 1)
                 with m.If(init_addr == self._max_depth - 1):
                     m.d.sync += clean.eq(1)
@@ -184,14 +209,14 @@ class Sequencer(wiring.Component):
                 with m.If((ns == n_samples) & (nr == n_rr) & all_idle):
                     m.d.sync += [t.eq(0), clean.eq(0)]
                     start(0)
-            n_if = sum(g.layer.neuron == "if" for g in geos)  # ssf layers are a suffix
+            n_if = spec.n_if
             for i in range(L):
                 with m.State(f"FIRE{i}"):
                     if i == n_if - 1 and i < L - 1:
                         # The last IF layer: the ssf layer behind it takes its counts in the
                         # last step; then the ssf suffix runs once.
                         m.d.comb += [self.routing.eq(1), self.route.eq(i + 1)]
-                        with m.If(~self.fire_busy[i] & self.queue_empty & self.idle[i + 1]):
+                        with m.If(~self.ctl[i].fire_busy & self.queue_empty & self.ctl[i + 1].idle):
                             with m.If(t == T - 1):
                                 start(i + 1)
                             with m.Else():
@@ -200,13 +225,13 @@ class Sequencer(wiring.Component):
                     elif i < L - 1:
                         # Layer i+1 integrates the spikes while layer i is still scanning.
                         m.d.comb += [self.routing.eq(1), self.route.eq(i + 1)]
-                        with m.If(~self.fire_busy[i] & self.queue_empty & self.idle[i + 1]):
+                        with m.If(~self.ctl[i].fire_busy & self.queue_empty & self.ctl[i + 1].idle):
                             start(i + 1)
                     elif n_if < L:
-                        with m.If(~self.fire_busy[i]):
+                        with m.If(~self.ctl[i].fire_busy):
                             m.next = "RESULT"
                     else:
-                        with m.If(~self.fire_busy[i]):
+                        with m.If(~self.ctl[i].fire_busy):
                             with m.If(t == T - 1):
                                 m.next = "RESULT"
                             with m.Else():

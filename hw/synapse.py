@@ -46,7 +46,8 @@ from amaranth.hdl import Elaboratable, Module, Shape, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.config import LayerGeometry, bits_for, conv_fanout
+from hw.config import LayerGeometry, conv_fanout
+from model.contract.spec import index_bits
 
 
 def entry_layout(
@@ -55,7 +56,7 @@ def entry_layout(
     """A queue entry: the spikes of one neuron group of one fire-scan step. With `cbits` > 0
     (a model with sum-then-fire layers fed by spikes) the entry also carries the spike count of
     every lane (`counts`, 0..T, `cbits` bits each; `mask` is then `counts != 0`)."""
-    fields = {"g": bits_for(max_groups), "p": bits_for(max_positions), "mask": lanes}
+    fields = {"g": index_bits(max_groups), "p": index_bits(max_positions), "mask": lanes}
     if cbits:
         fields["counts"] = data.ArrayLayout(cbits, lanes)
     return data.StructLayout(fields)
@@ -63,7 +64,9 @@ def entry_layout(
 
 def value_layout(index_count: int, value_bits: int) -> data.StructLayout:
     """An input-current event: sample index (or RR index when `rr`) and its non-zero value."""
-    return data.StructLayout({"rr": 1, "index": bits_for(index_count), "value": signed(value_bits)})
+    return data.StructLayout(
+        {"rr": 1, "index": index_bits(index_count), "value": signed(value_bits)}
+    )
 
 
 class SynapseUnit(wiring.Component):
@@ -85,17 +88,17 @@ class SynapseUnit(wiring.Component):
         wdepth = max(geo.weight_depth, geo.rr_depth)
         members = {
             "idle": Out(1),
-            "w_addr": Out(bits_for(wdepth)),
+            "w_addr": Out(index_bits(wdepth)),
             "w_ren": Out(1),
             "rr_ren": Out(1),
             "v_ren": Out(1),
             "c_ren": Out(1),
-            "t_addr": Out(bits_for(geo.depth)),
+            "t_addr": Out(index_bits(geo.depth)),
             "w_data": In(data.ArrayLayout(signed(layer.weight_bits), lanes)),
             "rr_data": In(data.ArrayLayout(signed(layer.weight_bits), lanes)),
             "v_data": In(data.ArrayLayout(signed(geo.vw_bits), lanes)),
             "c_data": In(data.ArrayLayout(signed(geo.cin_bits), lanes)),
-            "wr_addr": Out(bits_for(geo.depth)),
+            "wr_addr": Out(index_bits(geo.depth)),
             "v_we": Out(1),
             "c_we": Out(1),
             "v_wdata": Out(data.ArrayLayout(signed(geo.vw_bits), lanes)),

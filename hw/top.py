@@ -17,7 +17,7 @@ from amaranth.hdl import Elaboratable, Module, signed, unsigned
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.config import HwConfig, LayerGeometry, count_bits, rejected
+from hw.config import Checked, HwConfig, LayerGeometry
 from hw.decision import Decision
 from hw.event_queue import EventQueue
 from hw.layer import LayerUnit
@@ -25,34 +25,47 @@ from hw.loader import Loader
 from hw.sequencer import Sequencer
 from hw.synapse import entry_layout
 from model.contract.artifact import Artifact, ModelSpec
-from model.contract.ports import ResultLayout
+from model.contract.ports import BUS_BITS, ResultLayout
 from model.contract.spec import SpecError
 
 
-class Accelerator(wiring.Component):
+class Accelerator(Checked, wiring.Component):
     """Parameters: `spec` (the hardware configuration), `config` (`HwConfig`), `artifact`
-    (required with `config.rom`: its integers become memory init; otherwise unused)."""
+    (required with `config.rom`: its integers become memory init; otherwise unused), `checks`
+    (simulation builds: `Assert`s on the design's invariants, e.g. the event queue never
+    overflows; off for Verilog). Errors: `TypeError` / `ValueError` naming the bad parameter."""
 
-    def __init__(
-        self, spec: ModelSpec, config: HwConfig | None = None, artifact: Artifact | None = None
+    @classmethod
+    def check(
+        cls,
+        spec: ModelSpec,
+        config: HwConfig | None = None,
+        artifact: Artifact | None = None,
+        checks: bool = False,
     ) -> None:
         config = HwConfig() if config is None else config
         if not isinstance(spec, ModelSpec):
-            raise rejected(self, TypeError(f"spec must be a ModelSpec, not {type(spec).__name__}"))
+            raise TypeError(f"spec must be a ModelSpec, not {type(spec).__name__}")
         if not isinstance(config, HwConfig):
-            raise rejected(
-                self, TypeError(f"config must be a HwConfig, not {type(config).__name__}")
-            )
+            raise TypeError(f"config must be a HwConfig, not {type(config).__name__}")
         try:
             spec.validate()
         except SpecError as e:
-            raise rejected(self, ValueError(f"invalid spec: {e}")) from None
+            raise ValueError(f"invalid spec: {e}") from None
         if config.rom and artifact is None:
-            raise rejected(self, ValueError("the ROM option bakes the weights in: pass artifact="))
+            raise ValueError("the ROM option bakes the weights in: pass artifact=")
         if artifact is not None and artifact.spec.hardware_config() != spec.hardware_config():
-            raise rejected(
-                self, ValueError("the artifact was made for a different hardware configuration")
-            )
+            raise ValueError("the artifact was made for a different hardware configuration")
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        config: HwConfig | None = None,
+        artifact: Artifact | None = None,
+        checks: bool = False,
+    ) -> None:
+        config = HwConfig() if config is None else config
+        self._checks = checks
         self.spec, self.config, self.artifact = spec, config, artifact
         lanes = config.lanes
         self.geometries = [LayerGeometry(layer, lanes) for layer in spec.layers]
@@ -61,7 +74,7 @@ class Accelerator(wiring.Component):
         members = {
             "i_sample": In(stream.Signature(signed(pre.input_bits))),
             "o_result": Out(stream.Signature(self.result_layout.width)),
-            "i_load": In(stream.Signature(32)),
+            "i_load": In(stream.Signature(BUS_BITS)),
             "busy": Out(1),
             "done": Out(1),
             "loaded": Out(1),
@@ -75,7 +88,7 @@ class Accelerator(wiring.Component):
         """Bits of each lane's spike count in a queue entry: ceil(log2(T+1)) when an ssf layer
         is fed by spikes, else 0 (IF-only models keep their (g, p, mask) entries)."""
         layers = self.spec.layers
-        return count_bits(self.spec.T) if any(la.neuron == "ssf" for la in layers[1:]) else 0
+        return self.spec.count_bits if any(la.neuron == "ssf" for la in layers[1:]) else 0
 
     def weight_memory_bytes(self) -> int:
         return sum(g.weight_bytes() for g in self.geometries)
@@ -101,10 +114,10 @@ class Accelerator(wiring.Component):
             max((g.positions for g in firing), default=1),
             self.entry_count_bits(),
         )
-        n_if = sum(g.layer.neuron == "if" for g in geos)  # ssf layers are a suffix
+        n_if = self.spec.n_if
         m.submodules.sequencer = seq = Sequencer(self.spec, lanes)
         queue_depth = max((g.depth for g in firing), default=1)
-        m.submodules.queue = queue = EventQueue(entry, queue_depth)
+        m.submodules.queue = queue = EventQueue(entry, queue_depth, checks=self._checks)
         m.submodules.decision = dec = Decision(self.result_layout, lanes)
         layers = []
         for i, g in enumerate(geos):
@@ -113,7 +126,7 @@ class Accelerator(wiring.Component):
                 geos[i - 1] if i else None,
                 entry,
                 seq.value_shape,
-                len(seq.init_addr),
+                seq.init_bits,
                 self._rom_tensors(i),
                 T=self.spec.T,
                 counts_out=i == n_if - 1 and i < len(geos) - 1,
@@ -125,14 +138,7 @@ class Accelerator(wiring.Component):
         if self.spec.n_rr:
             wiring.connect(m, wiring.flipped(self.i_rr), seq.i_rr)
         for i, unit in enumerate(layers):
-            m.d.comb += [
-                unit.init.eq(seq.init),
-                unit.init_addr.eq(seq.init_addr),
-                unit.fire_start.eq(seq.fire_start[i]),
-                unit.last_step.eq(seq.last_step),
-                seq.fire_busy[i].eq(unit.fire_busy),
-                seq.idle[i].eq(unit.idle),
-            ]
+            wiring.connect(m, seq.ctl[i], unit.ctl)
             if geos[i].has_cin:
                 wiring.connect(m, getattr(seq, f"value{i}"), unit.i_value)
 
@@ -177,12 +183,6 @@ class Accelerator(wiring.Component):
                 self.loaded.eq(loader.loaded),
                 self.load_error.eq(loader.load_error),
             ]
-            for i, unit in enumerate(layers):
-                m.d.comb += [
-                    unit.ld_en.eq(loader.ld_en & (loader.ld_layer == i)),
-                    unit.ld_field.eq(loader.ld_field),
-                    unit.ld_addr.eq(loader.ld_addr),
-                    unit.ld_lane.eq(loader.ld_lane),
-                    unit.ld_data.eq(loader.ld_data),
-                ]
+            for bus, unit in zip(loader.ld, layers, strict=True):
+                wiring.connect(m, bus, unit.ld)
         return m

@@ -30,36 +30,15 @@ from pathlib import Path
 import numpy as np
 from amaranth.back import verilog
 
+from data.cache import write_atomic
 from hw.config import HwConfig
-from hw.tools import verilator_env, verilator_root, yosys
+from hw.tools import VERILATOR_WAIVERS, verilator_env, verilator_root, yosys
 from hw.top import Accelerator
-from model.contract.artifact import Artifact, ArtifactError, load_artifact, write_atomic
+from model.contract.artifact import Artifact, ArtifactError, load_artifact
 from model.contract.ports import TOP
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"
-
-# Verilator -Wall findings that are properties of Amaranth's generated Verilog, not of the design.
-# Each is waived by name; every other warning (and every error) fails the lint.
-LINT_WAIVERS = {
-    # Amaranth computes widths in Python and relies on Verilog's implicit extension/truncation
-    # in the expressions it emits (e.g. `a + b` with a narrower `b`, `!x` on a vector).
-    "WIDTHEXPAND": "implicit extension in Amaranth-generated expressions",
-    "WIDTHTRUNC": "implicit truncation in Amaranth-generated expressions",
-    # Every struct field, view slice and unused port bit becomes a named wire.
-    "UNUSEDSIGNAL": "Amaranth names every struct field and slice, used or not",
-    # Registers are declared with their reset value as initialiser (the power-on value on an
-    # FPGA) and assigned in the clocked process; the synchronous reset does the rest.
-    "PROCASSINIT": "Amaranth declares registers with their init value",
-    # Amaranth lowers m.Switch/m.FSM to a `casez` preceded by a default assignment, so an
-    # incomplete case cannot infer a latch (Yosys's no-latch check below proves it).
-    "CASEINCOMPLETE": "default assignment precedes every Amaranth case statement",
-    # Amaranth writes the top and all its submodules (`snn_accelerator.layer0`, ...) into the
-    # one file named after the top.
-    "DECLFILENAME": "one file holds the top and its submodules",
-    # A single-word memory has a zero-width address, which Amaranth emits as `[-1:0]`.
-    "ASCRANGE": "zero-width address of single-word memories",
-}
 
 
 def default_model() -> Path:
@@ -108,7 +87,7 @@ def rom_files(dut: Accelerator, out: Path) -> list[Path]:
 def lint(vfile: Path) -> dict:
     """Verilator --lint-only -Wall with the named waivers; returns counts and messages."""
     cmd = [str(verilator_root() / "bin" / "verilator"), "--lint-only", "-Wall"]
-    cmd += [f"-Wno-{w}" for w in LINT_WAIVERS]
+    cmd += [f"-Wno-{w}" for w in VERILATOR_WAIVERS]
     cmd += ["-Wno-fatal", "--top-module", TOP, str(vfile)]
     r = subprocess.run(cmd, env=verilator_env(), capture_output=True, text=True, check=False)
     warnings = [line for line in r.stderr.splitlines() if line.startswith("%Warning")]
@@ -168,7 +147,6 @@ def synthesize(vfile: Path, workdir: Path) -> dict:
 def memory_bits(dut: Accelerator) -> int:
     """Bits in every memory of the design: weights, RR weights, biases, membranes, input
     current, spike counts (ssf) and the event queue (the `$mem_v2` macros Yosys keeps)."""
-    from hw.config import count_bits
     from hw.synapse import entry_layout
 
     lanes = dut.config.lanes
@@ -180,10 +158,10 @@ def memory_bits(dut: Accelerator) -> int:
         total += g.depth * lanes * g.vw_bits
         if g.has_cin:
             total += g.depth * lanes * g.cin_bits
-    n_if = sum(g.layer.neuron == "if" for g in dut.geometries)
+    n_if = dut.spec.n_if
     if 0 < n_if < len(dut.geometries):  # the last IF layer's spike counts (ssf suffix)
         g = dut.geometries[n_if - 1]
-        total += g.depth * lanes * count_bits(dut.spec.T)
+        total += g.depth * lanes * dut.spec.count_bits
     firing = dut.geometries[:-1]
     entry = entry_layout(
         lanes,
@@ -232,7 +210,7 @@ def build(
         ],
         "T": artifact.spec.T,
         "lint_warnings": len(lint_result["warnings"]),
-        "lint_waivers": LINT_WAIVERS,
+        "lint_waivers": VERILATOR_WAIVERS,
         "weight_memory_bytes": dut.weight_memory_bytes(),
         "memory_bits": memory_bits(dut),
     }

@@ -34,8 +34,8 @@ from model.convert import LAMBDA_MODES, convert, layer_lambdas
 from model.metrics import classification_metrics, per_record, s_se_without
 from model.network import ArchConfig
 from model.report import (
+    activity,
     check_torch_int,
-    energy,
     evaluate_artifact,
     float_metrics,
     plot_all,
@@ -252,7 +252,7 @@ def run(args: argparse.Namespace, seeds: list[dict] | None = None) -> dict:
             "without_232": s_se_without(test_y, result.cls, data.test.record, data.classes, "232"),
         },
         "f_convention": "strict: an F beat called V is an error (no AAMI exemption)",
-        **energy(result, artifact),
+        **activity(result, artifact),
         "train_seconds": train_seconds,
         "n_weights": int(sum(v.size for v in artifact.tensors.values())),
         "val_records": list(data.val_records),

@@ -23,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
+from data.cache import write_atomic
 from model.contract import golden
-from model.contract.artifact import Artifact, write_atomic
+from model.contract.artifact import Artifact
 from model.contract.spec import Preprocess
 from model.convert import FloatLayer
 from model.metrics import classification_metrics
@@ -45,7 +46,7 @@ def summary(metrics: dict) -> dict:
     return {k: metrics[k] for k in (*keys, "confusion", "n") if k in metrics}
 
 
-def energy(result: golden.GoldenResult, artifact: Artifact) -> dict:
+def activity(result: golden.GoldenResult, artifact: Artifact) -> dict:
     """Spikes and synaptic operations per inference, and the spike rate of the firing layers."""
     firing = [i for i, lay in enumerate(artifact.spec.layers) if lay.fires]
     neurons = sum(artifact.spec.layers[i].n_out for i in firing)
@@ -61,7 +62,8 @@ def energy(result: golden.GoldenResult, artifact: Artifact) -> dict:
 
 
 def evaluate_artifact(artifact: Artifact, beats: Beats, classes: tuple[str, ...]) -> tuple:
-    """(metrics, golden result) of the integer artifact on `beats`."""
+    """(metrics, golden result) of the integer artifact on `beats`: the one way the flow scores
+    what the chip answers (`model.metrics.classification_metrics` of the golden classes)."""
     res = golden.run(artifact, beats.x, beats.rr)
     return classification_metrics(beats.y, res.cls, classes), res
 

@@ -94,8 +94,8 @@ class SNNNet(nn.Module):
         rr = self.rr_weights.get(str(i))
         if self.weight_bits is None:
             return w, b, rr
-        in_scale = float(1 << (self.pre.input_bits - 1)) if lay.source == "input" else 1.0
-        rr_scale = float(1 << self.pre.rr_bits)
+        in_scale = self.pre.input_scale if lay.source == "input" else 1.0
+        rr_scale = self.pre.rr_scale
         max_rr = 0.0 if rr is None else float(rr.detach().abs().max())
         theta = layer_threshold(
             float(w.detach().abs().max()), max_rr, self.weight_bits, in_scale, rr_scale, lay.name

@@ -24,7 +24,6 @@ import torch
 from torch.nn import functional as F  # noqa: N812
 
 from model.contract.artifact import Artifact
-from model.contract.spec import signed_range
 from model.convert import FloatLayer
 
 
@@ -130,7 +129,7 @@ def int_layers(artifact: Artifact) -> list[SimLayer]:
                 v_init=spec.v_init,
                 fires=spec.fires,
                 source=spec.source,
-                sat=signed_range(spec.membrane_bits),
+                sat=spec.membrane_range,
                 fanout=_fanout(spec.kind, spec.weight_shape, spec.stride, spec.in_length),
                 in_channels=spec.in_channels,
                 out_length=spec.out_length,

@@ -42,8 +42,8 @@ class Beats:
 
     def scaled(self, pre: Preprocess) -> tuple[np.ndarray, np.ndarray]:
         """(x_f, rr_f) float32, the CNN's view of the same beats."""
-        x_f = self.x.astype(np.float32) / (1 << (pre.input_bits - 1))
-        rr_f = self.rr.astype(np.float32) / (1 << pre.rr_bits)
+        x_f = self.x.astype(np.float32) / pre.input_scale
+        rr_f = self.rr.astype(np.float32) / pre.rr_scale
         return x_f, rr_f
 
 
@@ -98,8 +98,7 @@ def load_split(
     split: str, pre: Preprocess | None = None, val_by: str | None = None, seed: int = 0
 ) -> SplitData:
     """The beats of one protocol from the cached MIT-BIH dataset (`data.dataset.load_dataset`)."""
-    from data.beats import BeatConfig  # data/ pulls wfdb; import only when needed
-    from data.dataset import load_dataset
+    from data.dataset import load_dataset  # data/ pulls wfdb; import only when needed
 
     if split not in CLASSES:
         raise ValueError(f"split must be one of {tuple(CLASSES)}, not {split!r}")
@@ -108,14 +107,7 @@ def load_split(
     val_by = val_by or ("patient" if split == "inter" else "beat")
     # the beats are cut with the preprocessing's own window and RR averaging, so the data the
     # model is trained and tested on is what the firmware front end computes for this artifact
-    config = BeatConfig(
-        before=pre.before,
-        after=pre.after,
-        fs=pre.fs,
-        gain=pre.gain,
-        local_rr_beats=pre.local_rr_beats,
-    )
-    ds = load_dataset(config=config, progress=False)
+    ds = load_dataset(config=pre.beat_config(), progress=False)
     train_part, test_part = TEST_PART[split]
     train = to_beats(ds.part(train_part), pre, len(classes))
     test = to_beats(ds.part(test_part), pre, len(classes))

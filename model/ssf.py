@@ -10,7 +10,7 @@ quantizes them as usual (IF), then turns every layer from `ssf_from` on into an 
     v_init = rnd(η · θ) = θ / 2      (TRE, η = 0.5; 0 for the non-firing output layer)
 
 and re-derives its widths with T (an ssf acc spans T steps of counts,
-`model.contract.artifact.acc_range`).
+`model.contract.artifact.acc_bounds`).
 The ssf layer computes, on the counts c_in ∈ 0..T of the layer before it (docs/arithmetic.md),
 
     V = v_init + W_q · c_in + T · C,        c = clip(floor(V / θ), 0, T)
@@ -129,26 +129,6 @@ def float_layers_from_checkpoint(artifact: Artifact, checkpoint: str | Path) -> 
                 rr_weight=None if rr is None else rr.double().numpy().copy(),
                 fires=spec.fires,
                 v_init=0.5 if spec.fires else 0.0,
-            )
-        )
-    return out
-
-
-def dequantized(artifact: Artifact, layers: list[FloatLayer]) -> list[FloatLayer]:
-    """The float layers with the artifact's integer weights in float units:
-    W = W_q · in_scale / θ, W_rr = Wrr_q · rr_scale / θ, b = b_q / θ. The CQ CNN of these is
-    what the ssf layers compute exactly (no weight rounding left)."""
-    out = []
-    for lay, spec in zip(layers, artifact.spec.layers, strict=True):
-        in_scale, rr_scale = input_scales(lay, artifact.spec.preprocess)
-        theta = float(spec.threshold)
-        rr = artifact.rr_weight(spec)
-        out.append(
-            dataclasses.replace(
-                lay,
-                weight=artifact.weight(spec) * (in_scale / theta),
-                bias=artifact.bias(spec) / theta,
-                rr_weight=None if rr is None else rr * (rr_scale / theta),
             )
         )
     return out

@@ -1,4 +1,4 @@
-"""The house rule, checked from the imports: data -> model.contract -> model -> {hw, firmware} -> sim.
+"""The house rule, from the imports: data -> model.contract -> model -> {hw, firmware} -> sim.
 
 A module may import only from its own layer or a layer below it (`hw` and `firmware` are siblings
 and may not import each other), the contract imports no torch, Amaranth or cocotb, and the

@@ -16,13 +16,10 @@
 
 #include "snn_config.h"
 
-/* The input streams of the accelerator (i_sample, i_rr, i_load). */
-typedef enum { SNN_PORT_SAMPLE = 0, SNN_PORT_RR = 1, SNN_PORT_LOAD = 2 } snn_port_t;
-
-/* Bits of status(): the busy, loaded and load_error outputs. */
-#define SNN_STATUS_BUSY 0x1u
-#define SNN_STATUS_LOADED 0x2u
-#define SNN_STATUS_LOAD_ERROR 0x4u
+/* The input streams of the accelerator (i_sample, i_rr, i_load): one of SNN_PORT_SAMPLE,
+ * SNN_PORT_RR, SNN_PORT_LOAD. Those codes and the SNN_STATUS_* bits of status() (busy, loaded,
+ * load_error) are generated into snn_config.h from model/contract/ports.py (Port, Status). */
+typedef uint32_t snn_port_t;
 
 typedef struct {
     void *ctx; /* passed back to every function: register base, simulator handle, ... */

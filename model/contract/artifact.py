@@ -32,9 +32,9 @@ from model.contract.spec import (
     LayerSpec,
     Preprocess,
     SpecError,
+    count_bits,
     signed_bits_for,
     signed_range,
-    unsigned_range,
 )
 
 SCHEMA = "ecg-snn-artifact"
@@ -47,6 +47,14 @@ class ArtifactError(ValueError):
 
 @dataclass(frozen=True)
 class ModelSpec:
+    """The whole hardware configuration of one chip: T timesteps, the classes, the front end
+    (`Preprocess`), the layers (`LayerSpec`, in order) and the decision rule.
+
+    Two artifacts with equal `hardware_config()` run on the same silicon (`hardware_id()`).
+    The layers are a prefix of `n_if` integrate-and-fire layers followed by a suffix of
+    sum-then-fire layers (either may be empty); see `model.contract.golden`.
+    """
+
     T: int
     classes: tuple[str, ...]
     preprocess: Preprocess
@@ -55,7 +63,17 @@ class ModelSpec:
 
     @property
     def n_rr(self) -> int:
-        return len(self.preprocess.rr_features)
+        return self.preprocess.n_rr
+
+    @property
+    def n_if(self) -> int:
+        """The number of IF layers before the sum-then-fire suffix (validated to be a suffix)."""
+        return sum(layer.neuron == "if" for layer in self.layers)
+
+    @property
+    def count_bits(self) -> int:
+        """Width of a spike count 0..T (what an ssf layer receives per input neuron)."""
+        return count_bits(self.T)
 
     def validate(self) -> None:
         if not 1 <= self.T <= 1024:
@@ -148,7 +166,7 @@ class ModelSpec:
         )
 
 
-def acc_range(layer: LayerSpec, weight: np.ndarray, T: int = 1) -> tuple[int, int]:
+def acc_bounds(layer: LayerSpec, weight: np.ndarray, T: int = 1) -> tuple[int, int]:
     """Worst-case spike-driven current: every input with a positive (or negative) weight spikes
     at once. A valid conv gives every output position the whole kernel. An IF layer sums one
     step's spikes; an ssf layer sums spike counts of up to T, so its range is T times wider."""
@@ -160,7 +178,7 @@ def acc_range(layer: LayerSpec, weight: np.ndarray, T: int = 1) -> tuple[int, in
     return scale * lo, scale * hi
 
 
-def const_range(
+def const_bounds(
     layer: LayerSpec, pre: Preprocess, tensors: dict[str, np.ndarray]
 ) -> tuple[int, int]:
     """Worst-case constant current: bias plus input current (over the full input range) or
@@ -169,9 +187,9 @@ def const_range(
     lo, hi = b.copy(), b.copy()
     extra = []
     if layer.source == "input":
-        extra.append((tensors[f"{layer.name}.weight"], signed_range(pre.input_bits)))
+        extra.append((tensors[f"{layer.name}.weight"], pre.input_range))
     if layer.rr_inputs:
-        extra.append((tensors[f"{layer.name}.rr_weight"], unsigned_range(pre.rr_bits)))
+        extra.append((tensors[f"{layer.name}.rr_weight"], pre.rr_range))
     for weight, (xmin, xmax) in extra:
         w = weight.reshape(layer.out_channels, -1).astype(np.int64)
         hi += np.maximum(w * xmax, w * xmin).sum(1)
@@ -227,8 +245,12 @@ class Artifact:
                 )
         for layer in self.spec.layers:
             for what, (lo, hi), bits in (
-                ("acc", acc_range(layer, self.weight(layer), self.spec.T), layer.acc_bits),
-                ("const", const_range(layer, self.spec.preprocess, self.tensors), layer.const_bits),
+                ("acc", acc_bounds(layer, self.weight(layer), self.spec.T), layer.acc_bits),
+                (
+                    "const",
+                    const_bounds(layer, self.spec.preprocess, self.tensors),
+                    layer.const_bits,
+                ),
             ):
                 if signed_bits_for(lo, hi) > bits:
                     raise ArtifactError(
@@ -257,20 +279,12 @@ class Artifact:
         self.validate()
         body = self.body()
         body["sha256"] = _digest(body)
-        return write_atomic(Path(path), json.dumps(body, indent=1, sort_keys=True) + "\n")
+        return cache.write_atomic(path, json.dumps(body, indent=1, sort_keys=True) + "\n")
 
 
 def _digest(body: dict) -> str:
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def write_atomic(path: Path, content: str | bytes) -> Path:
-    """Write text or bytes to `path` through a temp file and an atomic rename (the one
-    mechanism is `data.cache.write_atomic`); a crash never leaves a half-written file."""
-    data = content.encode() if isinstance(content, str) else content
-    cache.write_atomic(Path(path), lambda f: f.write(data))
-    return Path(path)
 
 
 def load_artifact(path: str | Path) -> Artifact:
@@ -317,8 +331,8 @@ def derive_widths(layer: LayerSpec, pre: Preprocess, T: int, tensors: dict) -> d
     width never saturates; a fixed hardware configuration may be narrower, and then the
     saturation written in the golden model applies.
     """
-    acc_lo, acc_hi = acc_range(layer, tensors[f"{layer.name}.weight"], T)
-    const_lo, const_hi = const_range(layer, pre, tensors)
+    acc_lo, acc_hi = acc_bounds(layer, tensors[f"{layer.name}.weight"], T)
+    const_lo, const_hi = const_bounds(layer, pre, tensors)
     steps = 1 if layer.neuron == "ssf" else T  # an ssf acc already spans the T steps
     v_lo = min(0, layer.v_init, layer.v_init + steps * acc_lo + T * const_lo)
     v_hi = max(layer.threshold, layer.v_init, layer.v_init + steps * acc_hi + T * const_hi)

@@ -22,12 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.contract.spec import Preprocess, signed_range
-
-
-def saturate(x: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """Clamp to [lo, hi]: the one saturation rule of the flow."""
-    return np.clip(x, lo, hi)
+from model.contract.spec import Preprocess, saturate
 
 
 def preprocess_samples(pre: Preprocess, windows: np.ndarray) -> np.ndarray:
@@ -37,7 +32,7 @@ def preprocess_samples(pre: Preprocess, windows: np.ndarray) -> np.ndarray:
         raise ValueError(f"expected windows of shape (N, {pre.window}), got {w.shape}")
     d = w.reshape(len(w), pre.n_samples, pre.downsample).sum(axis=2)
     base = d.sum(axis=1, keepdims=True) // pre.n_samples
-    x = saturate((d - base) >> pre.input_shift, *signed_range(pre.input_bits))
+    x = saturate((d - base) >> pre.input_shift, *pre.input_range)
     return x[:, None, :]
 
 
@@ -59,7 +54,7 @@ def preprocess_rr(pre: Preprocess, rr: np.ndarray) -> np.ndarray:
     }
     cols = [features[name] for name in pre.rr_features]
     out = np.stack(cols, axis=1) if cols else np.zeros((len(rr), 0), dtype=np.int64)
-    return saturate(out, 0, (1 << pre.rr_bits) - 1)
+    return saturate(out, *pre.rr_range)
 
 
 def preprocess(
@@ -67,3 +62,14 @@ def preprocess(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Both halves of the front end: (samples (N, 1, L), RR features (N, n_rr))."""
     return preprocess_samples(pre, windows), preprocess_rr(pre, rr)
+
+
+def uniform_inputs(
+    pre: Preprocess, n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """`n` chip inputs drawn uniformly over the whole input and RR ranges: x (n, 1, n_samples)
+    and rr (n, n_rr), int64. The stand-in where no real beats are at hand."""
+    lo, hi = pre.input_range
+    rlo, rhi = pre.rr_range
+    x = rng.integers(lo, hi + 1, (n, 1, pre.n_samples))
+    return x, rng.integers(rlo, rhi + 1, (n, pre.n_rr))

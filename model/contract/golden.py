@@ -53,7 +53,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.contract.artifact import Artifact
-from model.contract.spec import LayerSpec, signed_range
+from model.contract.spec import LayerSpec, saturate
 
 
 def connection_matrix(layer: LayerSpec, weight: np.ndarray) -> np.ndarray:
@@ -104,8 +104,7 @@ def if_step(
 
     v' = sat(v + acc + const);  s = fires and v' >= threshold;  v' -= s * threshold
     Returns the new membrane and the boolean spikes."""
-    lo, hi = signed_range(layer.membrane_bits)
-    v = np.clip(v + acc + const, lo, hi)
+    v = saturate(v + acc + const, *layer.membrane_range)
     if not layer.fires:
         return v, np.zeros(v.shape, dtype=bool)
     s = v >= layer.threshold
@@ -118,12 +117,11 @@ def ssf_fire(
     """Sum-then-fire: V = sat(v_init + W @ c_in + T*C); c = clip(V // threshold, 0, T).
 
     Returns (V, counts); a non-firing layer returns zero counts."""
-    lo, hi = signed_range(layer.membrane_bits)
     acc = 0 if counts_in is None else _matmul(counts_in, matrix_t)
-    v = np.clip(layer.v_init + acc + T * const, lo, hi)
+    v = saturate(layer.v_init + acc + T * const, *layer.membrane_range)
     if not layer.fires:
         return v, np.zeros(v.shape, dtype=np.int64)
-    return v, np.clip(v // layer.threshold, 0, T)
+    return v, saturate(v // layer.threshold, 0, T)
 
 
 def decide(values: np.ndarray) -> np.ndarray:
@@ -140,8 +138,25 @@ class GoldenResult:
     trace: list | None = None  # per step, per layer: the (N, n_out) spike arrays, if recorded
 
 
+CHUNK = 4096  # beats per pass when nothing is recorded: bounds memory on long test sets
+
+
 def run(artifact: Artifact, x: np.ndarray, rr: np.ndarray, record: bool = False) -> GoldenResult:
-    """Run the integer SNN on chip inputs x (N, 1, n_samples) and rr (N, n_rr)."""
+    """Run the integer SNN on chip inputs x (N, 1, n_samples) and rr (N, n_rr).
+
+    `record` keeps the per-step spike arrays in `trace` (then all beats run in one pass);
+    otherwise the beats run in chunks of `CHUNK`. Raises ValueError on inputs outside the
+    spec's shapes or ranges."""
+    if not record and len(x) > CHUNK:
+        parts = [
+            run(artifact, x[i : i + CHUNK], rr[i : i + CHUNK]) for i in range(0, len(x), CHUNK)
+        ]
+        return GoldenResult(
+            *(
+                np.concatenate([getattr(p, f) for p in parts])
+                for f in ("cls", "values", "spikes", "synops")
+            )
+        )
     spec = artifact.spec
     x = np.asarray(x, dtype=np.int64)
     rr = np.asarray(rr, dtype=np.int64).reshape(len(x), spec.n_rr)
@@ -155,7 +170,7 @@ def run(artifact: Artifact, x: np.ndarray, rr: np.ndarray, record: bool = False)
     spikes = np.zeros((n, len(layers)), dtype=np.int64)
     synops = np.zeros(n, dtype=np.int64)
     trace = [] if record else None
-    n_if = sum(layer.neuron == "if" for layer in layers)  # validated: ssf layers are a suffix
+    n_if = spec.n_if
     counts = None  # spikes per neuron of the last IF layer over the inference
     for _t in range(spec.T if n_if else 0):
         step = []
@@ -186,10 +201,11 @@ def run(artifact: Artifact, x: np.ndarray, rr: np.ndarray, record: bool = False)
 
 def _check_input_range(artifact: Artifact, x: np.ndarray, rr: np.ndarray) -> None:
     pre = artifact.spec.preprocess
-    lo, hi = signed_range(pre.input_bits)
+    lo, hi = pre.input_range
     if x.ndim != 3 or x.shape[1:] != (1, pre.n_samples):
         raise ValueError(f"x must have shape (N, 1, {pre.n_samples}), got {x.shape}")
     if x.size and (x.min() < lo or x.max() > hi):
         raise ValueError(f"input samples outside the {pre.input_bits}-bit range [{lo}, {hi}]")
-    if rr.size and (rr.min() < 0 or rr.max() >= 1 << pre.rr_bits):
-        raise ValueError(f"RR features outside [0, {(1 << pre.rr_bits) - 1}]")
+    rlo, rhi = pre.rr_range
+    if rr.size and (rr.min() < rlo or rr.max() > rhi):
+        raise ValueError(f"RR features outside [{rlo}, {rhi}]")

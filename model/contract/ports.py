@@ -26,15 +26,35 @@ Until a model is loaded, `i_sample.ready` and `i_rr.ready` stay low.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum, IntFlag
 
 from model.contract.artifact import ModelSpec
+from model.contract.spec import ceil_div, index_bits
 
 TOP = "snn_accelerator"
+BUS_BITS = 32  # the load-port word, and the word of the driver's bus (result words, HAL calls)
 
 
-def bits_for_count(n: int) -> int:
-    """Width of an unsigned index over n values (at least 1 bit)."""
-    return max(1, (n - 1).bit_length())
+class Port(IntEnum):
+    """The input streams, numbered as the C HAL's `SNN_PORT_*` codes (generated into
+    `snn_config.h`), with their Verilog names."""
+
+    SAMPLE = 0
+    RR = 1
+    LOAD = 2
+
+    @property
+    def verilog(self) -> str:
+        return {Port.SAMPLE: "i_sample", Port.RR: "i_rr", Port.LOAD: "i_load"}[self]
+
+
+class Status(IntFlag):
+    """The bits of the HAL's `status()` (the `busy`, `loaded` and `load_error` outputs),
+    generated into `snn_config.h` as `SNN_STATUS_*`."""
+
+    BUSY = 0x1
+    LOADED = 0x2
+    LOAD_ERROR = 0x4
 
 
 @dataclass(frozen=True)
@@ -49,11 +69,16 @@ class ResultLayout:
     @classmethod
     def of(cls, spec: ModelSpec) -> ResultLayout:
         n = len(spec.classes)
-        return cls(n, bits_for_count(n), spec.layers[-1].membrane_bits)
+        return cls(n, index_bits(n), spec.layers[-1].membrane_bits)
 
     @property
     def width(self) -> int:
         return self.cls_bits + self.n_classes * self.value_bits
+
+    @property
+    def words(self) -> int:
+        """`BUS_BITS` words that carry one result (`SNN_RESULT_WORDS`), least significant first."""
+        return ceil_div(self.width, BUS_BITS)
 
     def value_offset(self, k: int) -> int:
         return self.cls_bits + k * self.value_bits

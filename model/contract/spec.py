@@ -17,6 +17,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+import numpy as np
+
 LAYER_KINDS = ("conv1d", "dense")
 SOURCES = ("input", "spikes")
 RR_FEATURES = ("prev_ratio", "next_ratio", "prev", "next", "local")
@@ -40,6 +42,7 @@ def signed_range(bits: int) -> tuple[int, int]:
 
 
 def unsigned_range(bits: int) -> tuple[int, int]:
+    """Inclusive range of an unsigned integer of `bits` bits."""
     return 0, (1 << bits) - 1
 
 
@@ -49,6 +52,25 @@ def signed_bits_for(lo: int, hi: int) -> int:
     while not (signed_range(bits)[0] <= lo and hi <= signed_range(bits)[1]):
         bits += 1
     return bits
+
+
+def index_bits(n: int) -> int:
+    """Width of an unsigned index over `n` values (addresses, class numbers): at least 1 bit."""
+    return max(1, (n - 1).bit_length())
+
+
+def count_bits(T: int) -> int:
+    """Width of a spike count 0..T: ceil(log2(T+1)) bits, at least 1."""
+    return max(1, T.bit_length())
+
+
+def ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def saturate(x: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Clamp to [lo, hi]: the one saturation rule of the flow (docs/arithmetic.md)."""
+    return np.clip(x, lo, hi)
 
 
 @dataclass(frozen=True)
@@ -81,6 +103,30 @@ class Preprocess:
     def n_samples(self) -> int:
         """Samples per beat that enter the chip (after downsampling)."""
         return self.window // self.downsample
+
+    @property
+    def n_rr(self) -> int:
+        return len(self.rr_features)
+
+    @property
+    def input_range(self) -> tuple[int, int]:
+        """Chip samples are signed `input_bits` integers."""
+        return signed_range(self.input_bits)
+
+    @property
+    def rr_range(self) -> tuple[int, int]:
+        """Chip RR features are unsigned `rr_bits` integers."""
+        return unsigned_range(self.rr_bits)
+
+    @property
+    def input_scale(self) -> float:
+        """Chip samples are `input_scale` times the floats the CNN sees: x_f = x / 2**(bits-1)."""
+        return float(1 << (self.input_bits - 1))
+
+    @property
+    def rr_scale(self) -> float:
+        """Chip RR features are `rr_scale` times the CNN's floats: rr_f = rr / 2**rr_bits."""
+        return float(1 << self.rr_bits)
 
     def beat_config(self):  # -> data.beats.BeatConfig
         """The data pipeline's cut for this front end (window, rate, gain, RR averaging), so the
@@ -168,6 +214,27 @@ class LayerSpec:
         return self.out_channels * self.out_length
 
     @property
+    def weight_range(self) -> tuple[int, int]:
+        return signed_range(self.weight_bits)
+
+    @property
+    def bias_range(self) -> tuple[int, int]:
+        return signed_range(self.bias_bits)
+
+    @property
+    def acc_range(self) -> tuple[int, int]:
+        return signed_range(self.acc_bits)
+
+    @property
+    def const_range(self) -> tuple[int, int]:
+        return signed_range(self.const_bits)
+
+    @property
+    def membrane_range(self) -> tuple[int, int]:
+        """The saturation bounds of the membrane."""
+        return signed_range(self.membrane_bits)
+
+    @property
     def weight_shape(self) -> tuple[int, ...]:
         if self.kind == "conv1d":
             return (self.out_channels, self.in_channels, self.kernel)
@@ -202,7 +269,7 @@ class LayerSpec:
             bits = getattr(self, field)
             if not 2 <= bits <= MAX_STATE_BITS:
                 raise SpecError(f"{where}: {field} {bits} outside 2..{MAX_STATE_BITS}")
-        lo, hi = signed_range(self.membrane_bits)
+        lo, hi = self.membrane_range
         if self.neuron == "ssf" and self.threshold & (self.threshold - 1):
             raise SpecError(
                 f"{where}: an ssf layer needs a power-of-two threshold (the fire step is a "

@@ -25,37 +25,13 @@ from model.contract import golden
 from model.contract.artifact import Artifact
 from model.contract.frontend import preprocess
 from model.metrics import classification_metrics
+from model.report import activity
 from model.train import predict
-
-CHUNK = 4096  # beats per golden-model call: bounds memory on long test sets
 
 
 def chip_inputs(artifact: Artifact, window: np.ndarray, rr: np.ndarray) -> tuple:
     """(x, rr) integer chip inputs of raw beat windows and RR intervals."""
     return preprocess(artifact.spec.preprocess, window, rr)
-
-
-def run_golden(artifact: Artifact, x: np.ndarray, rr: np.ndarray) -> dict[str, np.ndarray]:
-    """Classes, spikes per layer and synops per beat, in chunks."""
-    parts = [
-        golden.run(artifact, x[i : i + CHUNK], rr[i : i + CHUNK]) for i in range(0, len(x), CHUNK)
-    ]
-    return {
-        "cls": np.concatenate([p.cls for p in parts]),
-        "spikes": np.concatenate([p.spikes for p in parts]),
-        "synops": np.concatenate([p.synops for p in parts]),
-    }
-
-
-def activity(artifact: Artifact, result: dict[str, np.ndarray]) -> dict[str, Any]:
-    """Mean spikes (total and per layer) and synops per inference."""
-    names = [layer.name for layer in artifact.spec.layers]
-    per_layer = result["spikes"].mean(axis=0)
-    return {
-        "spikes_per_inference": float(result["spikes"].sum(axis=1).mean()),
-        "spikes_per_layer": {n: float(v) for n, v in zip(names, per_layer, strict=True)},
-        "synops_per_inference": float(result["synops"].mean()),
-    }
 
 
 def evaluate(
@@ -70,20 +46,20 @@ def evaluate(
     classes = artifact.spec.classes
     pre = artifact.spec.preprocess
     x, rr = chip_inputs(artifact, window, rr_raw)
-    x_f = torch.from_numpy(x.astype(np.float32) / (1 << (pre.input_bits - 1)))
-    rr_f = torch.from_numpy(rr.astype(np.float32) / (1 << pre.rr_bits))
+    x_f = torch.from_numpy(x.astype(np.float32) / pre.input_scale)
+    rr_f = torch.from_numpy(rr.astype(np.float32) / pre.rr_scale)
     cnn = predict(net, x_f, rr_f).argmax(1)
-    new = run_golden(artifact, x, rr)
-    old = run_golden(base, x, rr)
-    act_new, act_old = activity(artifact, new), activity(base, old)
+    new = golden.run(artifact, x, rr)
+    old = golden.run(base, x, rr)
+    act_new, act_old = activity(new, artifact), activity(old, base)
     return {
         "n_test_beats": len(y),
         "cnn_float": classification_metrics(y, cnn, classes),
-        "snn_int": classification_metrics(y, new["cls"], classes),
-        "base_snn_int": classification_metrics(y, old["cls"], classes),
+        "snn_int": classification_metrics(y, new.cls, classes),
+        "base_snn_int": classification_metrics(y, old.cls, classes),
         "activity": act_new,
         "base_activity": act_old,
-        "cnn_snn_agreement": float(np.mean(cnn == new["cls"])) if len(y) else 0.0,
+        "cnn_snn_agreement": float(np.mean(cnn == new.cls)) if len(y) else 0.0,
     }
 
 

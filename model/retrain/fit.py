@@ -28,8 +28,8 @@ import math
 
 import numpy as np
 
-from model.contract.artifact import Artifact, ModelSpec, acc_range, const_range, derive_widths
-from model.contract.spec import LayerSpec, signed_bits_for, signed_range
+from model.contract.artifact import Artifact, ModelSpec, acc_bounds, const_bounds, derive_widths
+from model.contract.spec import LayerSpec, signed_bits_for
 from model.convert import FloatLayer
 from model.quantize import input_scales, layer_threshold, rnd
 from model.retrain.errors import RetrainError
@@ -50,10 +50,10 @@ def layer_tensors(layer: FloatLayer, pre, theta: int) -> dict[str, np.ndarray]:
 def overflows(spec: LayerSpec, pre, tensors: dict[str, np.ndarray]) -> list[str]:
     """The base widths that `tensors` (at `spec.threshold`) would exceed; empty if it fits."""
     bad = []
-    _, hi = signed_range(spec.membrane_bits)
+    _, hi = spec.membrane_range
     if not 1 <= spec.threshold <= hi:
         bad.append("membrane_bits (threshold)")
-    w_lo, w_hi = signed_range(spec.weight_bits)
+    w_lo, w_hi = spec.weight_range
     for key in (f"{spec.name}.weight", f"{spec.name}.rr_weight"):
         t = tensors.get(key)
         if t is not None and t.size and (t.min() < w_lo or t.max() > w_hi):
@@ -61,9 +61,9 @@ def overflows(spec: LayerSpec, pre, tensors: dict[str, np.ndarray]) -> list[str]
     b = tensors[f"{spec.name}.bias"]
     if signed_bits_for(int(b.min()), int(b.max())) > spec.bias_bits:
         bad.append("bias_bits")
-    if signed_bits_for(*acc_range(spec, tensors[f"{spec.name}.weight"])) > spec.acc_bits:
+    if signed_bits_for(*acc_bounds(spec, tensors[f"{spec.name}.weight"])) > spec.acc_bits:
         bad.append("acc_bits")
-    if signed_bits_for(*const_range(spec, pre, tensors)) > spec.const_bits:
+    if signed_bits_for(*const_bounds(spec, pre, tensors)) > spec.const_bits:
         bad.append("const_bits")
     return bad
 

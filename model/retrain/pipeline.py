@@ -25,11 +25,10 @@ from typing import Any
 import numpy as np
 
 from data.cache import write_atomic
-from model.contract import golden
 from model.contract.artifact import Artifact, load_artifact
 from model.contract.frontend import preprocess
 from model.contract.image import parse_image, weight_image
-from model.metrics import classification_metrics
+from model.report import evaluate_artifact
 from model.retrain import evaluate as ev
 from model.retrain.discovery import BeatTable, read_beats
 from model.retrain.errors import RetrainError
@@ -43,7 +42,13 @@ from model.retrain.finetune import (
 )
 from model.retrain.fit import fit_to_base
 from model.retrain.report import write_report
-from model.retrain.split import Split, check_counts, patient_split, read_split_file
+from model.retrain.split import (
+    Split,
+    check_counts,
+    patient_split,
+    read_patient_map,
+    read_split_file,
+)
 from model.splits import Beats, SplitData
 from model.train import TrainConfig
 
@@ -63,6 +68,7 @@ class Options:
     annotator: str = "atr"
     mapping: Path | None = None
     split_file: Path | None = None
+    patients: Path | None = None
     test_fraction: float = 0.2
     from_scratch: bool = False
     epochs: int | None = None
@@ -89,10 +95,13 @@ def _beats(table: BeatTable, mask: np.ndarray, artifact: Artifact) -> Beats:
 
 
 def _split(opts: Options, table: BeatTable) -> tuple[Split, dict[str, np.ndarray]]:
+    patients = read_patient_map(opts.patients, table) if opts.patients is not None else None
     if opts.split_file is not None:
-        split = read_split_file(opts.split_file, table, opts.seed)
+        split = read_split_file(opts.split_file, table, opts.seed, patients)
     else:
-        split = patient_split(table, opts.test_fraction, opts.seed, opts.min_test_beats)
+        split = patient_split(
+            table, opts.test_fraction, opts.seed, opts.min_test_beats, patients=patients
+        )
     masks = split.masks(table, opts.seed)
     check_counts(table, masks, opts.min_train_beats, opts.min_test_beats)
     if not masks["val"].any():
@@ -148,8 +157,8 @@ def _keep_better(
     lower, the base's integers are kept (same hardware, so nothing else changes) and the
     report says so. From-scratch runs have no such fallback and are shipped as trained."""
     classes = base.spec.classes
-    new = classification_metrics(val.y, golden.run(artifact, val.x, val.rr).cls, classes)
-    old = classification_metrics(val.y, golden.run(base, val.x, val.rr).cls, classes)
+    new = evaluate_artifact(artifact, val, classes)[0]
+    old = evaluate_artifact(base, val, classes)[0]
     training["val_macro_f1"] = {"retrained": new["macro_f1"], "base": old["macro_f1"]}
     training["kept_base"] = bool(not training["from_scratch"] and new["macro_f1"] < old["macro_f1"])
     if training["kept_base"]:
@@ -222,6 +231,10 @@ def retrain(opts: Options) -> dict[str, Any]:
         "data": table.summary,
         "split": {
             "how": split.how,
+            "unit": split.unit,
+            "patient_map": None if opts.patients is None else str(opts.patients),
+            "kept_together": [{"records": list(r), "why": why} for r, why in split.together],
+            "warnings": list(split.warnings),
             "validation": "whole records"
             if split.val_by == "patient"
             else "stratified 10 % of the training beats (fewer than 3 training records)",

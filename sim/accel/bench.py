@@ -20,7 +20,7 @@ from model.contract.ports import ResultLayout, unpack_result
 from sim.tb.bench import TB
 from sim.tb.pauses import pauses
 from sim.tb.scoreboard import Expected, Scoreboard
-from sim.tb.stream import StreamDriver, StreamMonitor
+from sim.tb.stream import StreamDriver, StreamSink
 
 # A beat that makes no progress for this many cycles is a hang, not a slow inference.
 WATCHDOG_CYCLES = 200_000
@@ -47,7 +47,7 @@ class AccelTB(TB):
             else None
         )
         self.loader = StreamDriver(self, "i_load")
-        self.results = StreamMonitor(self, "o_result", pauses(out_pauses, seed + 2))
+        self.results = StreamSink(self, "o_result", pauses(out_pauses, seed + 2))
 
     def set_pauses(self, in_pauses: str, out_pauses: str, seed: int) -> None:
         self.samples.pauses = pauses(in_pauses, seed)

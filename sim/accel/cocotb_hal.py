@@ -46,9 +46,11 @@ from typing import Any
 from cocotb.task import bridge, resume
 from cocotb.triggers import ClockCycles, First, RisingEdge
 
-SAMPLE, RR, LOAD = 0, 1, 2  # snn_port_t
-BUSY, LOADED, LOAD_ERROR = 0x1, 0x2, 0x4  # SNN_STATUS_*
-PORTS = {SAMPLE: "i_sample", RR: "i_rr", LOAD: "i_load"}
+from model.contract.ports import BUS_BITS, Port, Status
+
+SAMPLE, RR, LOAD = Port.SAMPLE, Port.RR, Port.LOAD  # snn_port_t
+BUSY, LOADED, LOAD_ERROR = Status.BUSY, Status.LOADED, Status.LOAD_ERROR  # SNN_STATUS_*
+PORTS = {port: port.verilog for port in Port}
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,8 @@ class RtlHal:
             await tb.rising  # the transfer edge
             self._res_ready.value = 0
             self._record("result", -1, word, True)
-            return [(word >> (32 * i)) & 0xFFFFFFFF for i in range(self.result_words)]
+            mask = (1 << BUS_BITS) - 1
+            return [(word >> (BUS_BITS * i)) & mask for i in range(self.result_words)]
         await tb.rising  # valid was low before this edge: no transfer
         self._res_ready.value = 0
         if self.poll_cycles > 1:

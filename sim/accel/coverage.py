@@ -11,7 +11,6 @@ import numpy as np
 
 from model.contract import golden
 from model.contract.artifact import Artifact
-from model.contract.spec import signed_range
 
 
 @contextlib.contextmanager
@@ -21,7 +20,7 @@ def _counting_if_step(counts: dict[str, int]) -> Iterator[None]:
     original = golden.if_step
 
     def counting(v, acc, const, layer):
-        lo, hi = signed_range(layer.membrane_bits)
+        lo, hi = layer.membrane_range
         raw = v + acc + const
         counts[layer.name] += int(((raw < lo) | (raw > hi)).sum())
         return original(v, acc, const, layer)

@@ -37,14 +37,10 @@ def design_key(spec: ModelSpec, config: object, artifact: Artifact | None) -> st
 def accelerator_verilog(
     spec: ModelSpec, config: object, artifact: Artifact | None = None, out_root: Path = OUT_ROOT
 ) -> Path:
-    """Path of `<TOP>.v` for this configuration, generating it if it is not cached.
+    """Path of `<TOP>.v` for this configuration, generating it if it is not cached."""
+    from hw.top import Accelerator  # Amaranth loads only when a design is generated
+    from hw.verilog import emit
 
-    Raises a RuntimeError saying what is missing when the RTL generator is not there."""
-    try:
-        from hw.top import Accelerator
-        from hw.verilog import emit
-    except ImportError as e:
-        raise RuntimeError(f"the RTL generator is missing ({e}); see issue 4") from e
     out_dir = out_root / design_key(spec, config, artifact)
     out = out_dir / f"{TOP}.v"
     if not out.exists():

@@ -24,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from data.cache import write_atomic
 from model.contract import golden
-from model.contract.artifact import Artifact, write_atomic
+from model.contract.artifact import Artifact
 from model.contract.image import weight_image
 from model.contract.ports import ResultLayout
 from sim.accel.vectors import Vectors

@@ -13,7 +13,7 @@ import numpy as np
 
 from model.contract.artifact import Artifact
 from model.contract.frontend import preprocess
-from model.contract.spec import Preprocess, signed_range
+from model.contract.spec import Preprocess
 
 DEFAULT_PART = "DS2"
 
@@ -75,9 +75,9 @@ def random_vectors(pre: Preprocess, n: int, rng: np.random.Generator) -> Vectors
     - ``walk``: a clipped random walk (beat-like smooth signals of any amplitude);
     - ``sparse``: zeros with a few full-scale spikes.
     """
-    lo, hi = signed_range(pre.input_bits)
-    rr_hi = (1 << pre.rr_bits) - 1
-    L, R = pre.n_samples, len(pre.rr_features)
+    lo, hi = pre.input_range
+    rr_hi = pre.rr_range[1]
+    L, R = pre.n_samples, pre.n_rr
     kinds = np.array(["uniform", "scaled", "walk", "sparse"])[np.arange(n) % 4]
     x = rng.integers(lo, hi + 1, (n, L))
     rr = rng.integers(0, rr_hi + 1, (n, R))
@@ -97,9 +97,9 @@ def random_vectors(pre: Preprocess, n: int, rng: np.random.Generator) -> Vectors
 def corner_vectors(pre: Preprocess) -> Vectors:
     """Named corner cases: all zero, all max, all min (with RR zero and max), alternating
     extremes, steps, single full-scale impulses at the first, middle and last sample."""
-    lo, hi = signed_range(pre.input_bits)
-    rr_hi = (1 << pre.rr_bits) - 1
-    L, R = pre.n_samples, len(pre.rr_features)
+    lo, hi = pre.input_range
+    rr_hi = pre.rr_range[1]
+    L, R = pre.n_samples, pre.n_rr
     half = np.r_[np.full(L // 2, hi), np.full(L - L // 2, lo)]
     cases: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name, sig in {

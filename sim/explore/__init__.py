@@ -1,4 +1,4 @@
-"""Design-space exploration (issue 9): neuron mode x T x weight bits x lanes, measured.
+"""Design-space exploration: neuron mode x T x weight bits x lanes, measured.
 
 `python -m sim.explore` (`make explore`) re-quantizes the *same* trained network (the SNN
 checkpoints `build/checkpoints/<split>_snn.pt`, via `model.ssf.quantize_neurons`; no retraining

@@ -12,7 +12,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from model.contract.artifact import Artifact, write_atomic
+from data.cache import write_atomic
+from model.contract.artifact import Artifact
 
 REPO = Path(__file__).resolve().parents[2]
 CODE = (

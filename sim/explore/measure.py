@@ -20,6 +20,7 @@ import numpy as np
 
 from model.contract import golden
 from model.contract.artifact import Artifact
+from model.report import evaluate_artifact
 from model.splits import Beats
 from sim.explore.grid import Point
 
@@ -75,8 +76,8 @@ def break_even(spikes: np.ndarray, nj: np.ndarray, qnn_nj: float, slots: int) ->
 
 
 def accuracy(artifact: Artifact, beats: Beats) -> tuple[float, golden.GoldenResult]:
-    g = golden.run(artifact, beats.x, beats.rr)
-    return float((g.cls == beats.y).mean()), g
+    metrics, g = evaluate_artifact(artifact, beats, artifact.spec.classes)
+    return metrics["accuracy"], g
 
 
 def measure(point: Point, artifacts: dict[str, Artifact], bench: Bench) -> dict:

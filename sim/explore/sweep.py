@@ -14,7 +14,8 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
-from model.contract.artifact import Artifact, write_atomic
+from data.cache import write_atomic
+from model.contract.artifact import Artifact
 from sim.explore import pareto
 from sim.explore.cache import Store, point_key
 from sim.explore.grid import Point

@@ -1,4 +1,4 @@
-"""Energy per inference from what the RTL did: toggles, memory accesses, cycles (issue 6).
+"""Energy per inference from what the RTL did: toggles, memory accesses, cycles.
 
 - `tech`: technology files (TOML, versioned), every constant with its source
 - `saif`: a streaming reader for Verilator's `--trace-saif` output

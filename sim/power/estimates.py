@@ -22,8 +22,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from hw.config import LayerGeometry
@@ -36,15 +34,10 @@ def op_count_nj(synops: np.ndarray, accumulate_pj: float) -> np.ndarray:
     return np.asarray(synops, dtype=np.float64) * accumulate_pj / 1000
 
 
-def activation_bits(T: int) -> int:
-    """ceil(log2(T+1)): the bits that carry a spike count in 0..T."""
-    return max(1, math.ceil(math.log2(T + 1)))
-
-
 def dense_qnn_nj(artifact: Artifact, tech: Technology, lanes: int) -> dict[str, float]:
     """Energy of one dense QNN inference (module docstring), in nJ, with its parts."""
     spec = artifact.spec
-    k = activation_bits(spec.T)
+    k = spec.count_bits  # bits that carry a spike count 0..T
     pre = spec.preprocess
     mac = mem_w = mem_a = 0.0
     macs_total = 0

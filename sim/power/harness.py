@@ -32,7 +32,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from hw.tools import verilator_env, verilator_root
+from hw.tools import VERILATOR_WAIVERS, verilator_env, verilator_root
 
 CYCLE_TIME = 4  # SAIF time units per clock cycle
 
@@ -129,9 +129,7 @@ def build_harness(
         "-o",
         "harness",
         "-Wno-fatal",
-        "-Wno-WIDTH",
-        "-Wno-UNUSED",
-        "-Wno-PINCONNECTEMPTY",
+        *(f"-Wno-{w}" for w in VERILATOR_WAIVERS),
         "-O2",
         *extra_args,
         str(cpp.resolve()),

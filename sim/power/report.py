@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from data.cache import write_atomic
 from hw.config import HwConfig
-from model.contract.artifact import Artifact, write_atomic
+from model.contract.artifact import Artifact
 from sim.power.blocks import BLOCKS, BlockMap
 from sim.power.energy import Energy
 from sim.power.estimates import dense_qnn_nj, op_count_nj

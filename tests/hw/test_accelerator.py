@@ -26,7 +26,7 @@ CASES = [
 
 
 def check(artifact, config, x, rr):
-    dut = Accelerator(artifact.spec, config, artifact=artifact)
+    dut = Accelerator(artifact.spec, config, artifact=artifact, checks=True)
     image = None if config.rom else weight_image(artifact)
     got = simulate(dut, list(zip(x[:, 0], rr, strict=True)), image)
     want = golden.run(artifact, x, rr)

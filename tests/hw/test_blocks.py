@@ -68,6 +68,21 @@ def test_event_queue_full_rate():
     run(dut, bench)
 
 
+def test_event_queue_overflow_check_fires_when_a_full_queue_is_offered_an_entry():
+    """The `checks` build asserts the accelerator's invariant (never offer to a full queue);
+    the negative case: three entries into a queue of two with nobody reading."""
+    dut = EventQueue(8, 2, checks=True)
+
+    async def bench(ctx):
+        ctx.set(dut.i.valid, 1)
+        for k in range(4):
+            ctx.set(dut.i.payload, k)
+            await ctx.tick()
+
+    with pytest.raises(AssertionError, match="event queue overflow"):
+        run(dut, bench)
+
+
 def fire_layer(fires: bool, membrane_bits: int = 8, threshold: int = 50) -> LayerSpec:
     return LayerSpec(
         name="l",

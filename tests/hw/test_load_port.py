@@ -51,7 +51,7 @@ def test_load_reload_and_reject(artifact_factory, sibling_factory, beats_factory
     x, rr = beats_factory(a, rng, 2)
     want_a, want_b = golden.run(a, x, rr), golden.run(b, x, rr)
     assert want_a.values.tolist() != want_b.values.tolist()
-    dut = Accelerator(a.spec, HwConfig(lanes=4))
+    dut = Accelerator(a.spec, HwConfig(lanes=4), checks=True)
     log = []
 
     async def classify(ctx, n):
@@ -85,7 +85,7 @@ def test_load_reload_and_reject(artifact_factory, sibling_factory, beats_factory
 
 def test_rom_ties_off_the_load_port(artifact_factory):
     a = artifact_factory("small")
-    dut = Accelerator(a.spec, HwConfig(lanes=2, rom=True), artifact=a)
+    dut = Accelerator(a.spec, HwConfig(lanes=2, rom=True), artifact=a, checks=True)
 
     async def tb(ctx):
         ctx.set(dut.i_load.valid, 1)
@@ -106,7 +106,7 @@ def test_reset_mid_inference(artifact_factory, beats_factory, rng, rom):
     a = artifact_factory("small", seed=5)
     x, rr = beats_factory(a, rng, 3)
     want = golden.run(a, x, rr)
-    dut = Accelerator(a.spec, HwConfig(lanes=4, rom=rom), artifact=a)
+    dut = Accelerator(a.spec, HwConfig(lanes=4, rom=rom), artifact=a, checks=True)
     top, cd = harness(dut)
     got = []
 

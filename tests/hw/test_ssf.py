@@ -13,7 +13,7 @@ import pytest
 from amaranth.sim import Simulator
 
 from hw import verilog
-from hw.config import HwConfig, LayerGeometry, count_bits
+from hw.config import HwConfig, LayerGeometry
 from hw.cycles import inference_cycles
 from hw.layer import LayerUnit
 from hw.neuron import FireUnit
@@ -23,7 +23,7 @@ from model.contract import golden
 from model.contract.artifact import Artifact
 from model.contract.image import weight_image
 from model.contract.ports import unpack_result
-from model.contract.spec import LayerSpec, signed_range
+from model.contract.spec import LayerSpec, count_bits, signed_range
 from sim.pysim import feed_beat, load_image, simulate, stream_get, stream_put
 
 
@@ -160,11 +160,11 @@ def test_layer_counts_match_ssf_fire(rng, lanes, T, fires):
     async def bench(ctx):
         dut = ctx_dut
         for counts in vectors:
-            ctx.set(dut.init, 1)
+            ctx.set(dut.ctl.init, 1)
             for a in range(geo.depth):
-                ctx.set(dut.init_addr, a)
+                ctx.set(dut.ctl.init_addr, a)
                 await ctx.tick()
-            ctx.set(dut.init, 0)
+            ctx.set(dut.ctl.init, 0)
             for g in range(prev.groups):
                 lane_counts = [
                     int(counts[c]) if (c := g * lanes + j) < 6 else 0 for j in range(lanes)
@@ -174,17 +174,17 @@ def test_layer_counts_match_ssf_fire(rng, lanes, T, fires):
                     await stream_put(
                         ctx, dut.i_spike, {"g": g, "p": 0, "mask": mask, "counts": lane_counts}
                     )
-            await ctx.tick().until(dut.idle)
-            ctx.set(dut.fire_start, 1)
+            await ctx.tick().until(dut.ctl.idle)
+            ctx.set(dut.ctl.fire_start, 1)
             await ctx.tick()
-            ctx.set(dut.fire_start, 0)
+            ctx.set(dut.ctl.fire_start, 0)
             out = np.zeros(layer.out_channels, np.int64)
             port = dut.o_spike if fires else dut.o_values
             ctx.set(port.ready, 1)
             n_out = 0
             while True:
                 await ctx.tick()
-                if not ctx.get(dut.fire_busy):
+                if not ctx.get(dut.ctl.fire_busy):
                     break
                 if ctx.get(port.valid):
                     p = ctx.get(port.payload)
@@ -221,7 +221,7 @@ CASES = [  # (shape, ssf layers (None: all), lanes, rom)
 
 
 def check(artifact, config, x, rr):
-    dut = Accelerator(artifact.spec, config, artifact=artifact)
+    dut = Accelerator(artifact.spec, config, artifact=artifact, checks=True)
     image = None if config.rom else weight_image(artifact)
     got = simulate(dut, list(zip(x[:, 0], rr, strict=True)), image)
     want = golden.run(artifact, x, rr)
@@ -280,7 +280,7 @@ def test_ssf_reload_derives_the_shift(ssf_factory, sibling_factory, beats_factor
     b = sibling_factory(a, seed=4)
     x, rr = beats_factory(a, rng, 2)
     want = [golden.run(m, x, rr) for m in (a, b)]
-    dut = Accelerator(a.spec, HwConfig(lanes=3))
+    dut = Accelerator(a.spec, HwConfig(lanes=3), checks=True)
     log = []
 
     async def tb(ctx):

@@ -8,15 +8,16 @@ import math
 import numpy as np
 import pytest
 
+from model.contract.spec import count_bits
 from model.random_artifact import random_artifact
-from sim.power.estimates import activation_bits, dense_qnn_nj, op_count_nj
+from sim.power.estimates import dense_qnn_nj, op_count_nj
 from sim.power.sample import stratified, weights
 from sim.power.tech import load_technology
 
 
 @pytest.mark.parametrize(("T", "bits"), [(1, 1), (3, 2), (4, 3), (7, 3), (8, 4), (15, 4)])
-def test_activation_bits(T, bits):
-    assert activation_bits(T) == bits
+def test_count_bits(T, bits):
+    assert count_bits(T) == bits
 
 
 def test_op_count():

@@ -20,9 +20,7 @@ def test_retrained_artifact_is_bit_exact_on_rtl(write_db, run_cli, tmp_path):
     from model.contract import golden
     from model.contract.ports import TOP
     from sim.accel import design
-
-    # the sharded bench runner lands with `make sim` (issue 5); until then there is no bench
-    run_sharded = pytest.importorskip("sim.accel.shards", reason="sim/accel/shards.py").run_sharded
+    from sim.accel.shards import run_sharded
     from sim.accel.vectors import Vectors
     from sim.tb import runner
 
