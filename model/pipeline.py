@@ -56,7 +56,11 @@ DEFAULTS = {
     # patient over DS1 (local RR over 128 beats, augmentation, act_l1 0.5, 20 epochs and the last
     # one, exactly the protocol the folds validated: selecting an epoch on 4 patients is noisy),
     # α = 0.5 and dropout 0.3 from earlier runs; intra on its beat-split validation (α = 0;
-    # act_l1 0.2 halves the spikes at −0.01 pp validation accuracy)
+    # act_l1 0.2 halves the spikes at −0.01 pp validation accuracy).
+    # Model v2 (issue 13, `python -m model.cv`, build/reports/cv.json): inter all sum-then-fire
+    # at T = 4, RR also into the output layer with the S row tied to N and rr_gain 16, output
+    # offsets fitted on the pooled out-of-fold logits, trained on all 22 DS1 records, seeds 1
+    # and 2 for mean ± sd; intra on the same hardware configuration (ssf, T = 4, RR into dense3)
     "inter": {
         "epochs": 20,
         "ft_epochs": 3,
