@@ -151,3 +151,25 @@ def test_tied_s_row_makes_s_minus_n_a_function_of_rr_only():
         ArchConfig(tie_out=((1, 0),)).validate()
     with pytest.raises(UnsupportedLayerError, match="distinct"):
         ArchConfig(rr_also=("dense3",), tie_out=((1, 1),)).validate()
+
+
+def test_cv_cli_refuses_bad_input_before_any_work(tmp_path, capsys):
+    from model.cv import main
+
+    for argv, msg in (
+        (["--folds", "1", "--name", "x"], "--folds must be >= 2"),
+        ([], "--name is required"),
+        (["--table", "--report", str(tmp_path / "none.json")], "does not exist"),
+    ):
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        assert e.value.code == 2 and msg in capsys.readouterr().err
+    report = tmp_path / "cv.json"
+    m = {
+        "accuracy": 0.9, "j_kappa": 0.5,
+        "per_class": {c: {"se": 0.5, "ppv": 0.25} for c in ("S", "V")},
+    }  # fmt: skip
+    entry = {"int": m, "int_offsets_nested": m, "spikes_per_inference": 100.0}
+    report.write_text(__import__("json").dumps({"r1": entry}))
+    assert main(["--table", "--report", str(report)]) == 0
+    assert "| r1 | 90.00 | 0.500 | 50.0 / 25.0 |" in capsys.readouterr().out
