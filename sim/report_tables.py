@@ -8,13 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sim.results import results_table
 from sim.stream import tables as stream_tables
 
 Reports = dict[str, dict]
 Renderer = Callable[[Reports], str]
 
 # The reports the docs quote: build/reports/<name>.json is snapshotted to docs/reports/<name>.json.
-QUOTED: tuple[str, ...] = ("stream",)
+QUOTED: tuple[str, ...] = (
+    "data",
+    "train_inter",
+    "train_intra",
+    "sim",
+    "verilog",
+    "firmware",
+    "stream",
+)
 
 
 def _from(name: str, command: str, render: Callable[[dict], str]) -> Renderer:
@@ -25,6 +34,9 @@ def _from(name: str, command: str, render: Callable[[dict], str]) -> Renderer:
 
 
 RENDERERS: dict[str, Renderer] = {
-    key: _from("stream", "make stream-eval && make report", fn)
-    for key, fn in stream_tables.SECTIONS.items()
+    "results": results_table,
+    **{
+        key: _from("stream", "make stream-eval && make report", fn)
+        for key, fn in stream_tables.SECTIONS.items()
+    },
 }
