@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sim.power import doc as power_doc
 from sim.results import results_table
 from sim.stream import tables as stream_tables
 
@@ -20,8 +21,11 @@ QUOTED: tuple[str, ...] = (
     "train_inter",
     "train_intra",
     "sim",
+    "mutate",
     "verilog",
     "firmware",
+    "power",
+    "power_intra",
     "stream",
 )
 
@@ -35,6 +39,13 @@ def _from(name: str, command: str, render: Callable[[dict], str]) -> Renderer:
 
 RENDERERS: dict[str, Renderer] = {
     "results": results_table,
+    "power": _from("power", "make power GATE=1 && make report", power_doc.markdown),
+    "power-intra": _from(
+        "power_intra",
+        "python -m sim.power --model model/artifacts/intra.json "
+        "--out build/reports/power_intra.json && make report",
+        power_doc.intra,
+    ),
     **{
         key: _from("stream", "make stream-eval && make report", fn)
         for key, fn in stream_tables.SECTIONS.items()
