@@ -71,6 +71,7 @@ class Board:
     lanes: int  # the lane count `make fpga` uses on this board (hw/README.md, "On an FPGA")
     tools: dict[str, str]  # the platform's tool name -> the yowasp executable
     nextpnr: str  # the platform's tool name of the placer
+    script_after_read: str = ""  # Yosys commands before synthesis
 
     def platform_class(self):
         import importlib
@@ -93,6 +94,10 @@ BOARDS = {
             "icepack": "yowasp-icepack",
         },
         nextpnr="nextpnr-ice40",
+        # conv0's biases are 8 words: a whole 4 Kbit EBR for 112 bits. As flip-flops (~150
+        # logic cells) they free the EBR the all-ssf default model needs at one lane (31 of 30
+        # otherwise); every bias memory in logic would cost ~1,100 cells, more than fit.
+        script_after_read='setattr -set ram_style "logic" snn_fpga.shell.accel.layer0/m:bias*',
     ),
     # ECP5 LFE5U-85F (ULX3S): the second target; 25 MHz.
     "ulx3s": Board(
@@ -303,6 +308,7 @@ def build(
             build_dir=str(out),
             do_build=False,
             nextpnr_opts=f"--report {NAME}.report.json",
+            script_after_read=board.script_after_read,
         )
         reused = up_to_date(plan, out)
         if not reused:
