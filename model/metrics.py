@@ -46,3 +46,24 @@ def classification_metrics(
         "confusion": m.tolist(),
         "n": int(m.sum()),
     }
+
+
+def kappa(confusion_matrix: np.ndarray | list) -> float:
+    """Cohen's κ of a confusion matrix (Cohen 1960): (p_o − p_e) / (1 − p_e), with p_o the
+    observed agreement trace/n and p_e the chance agreement Σ_k row_k·col_k / n²."""
+    m = np.asarray(confusion_matrix, dtype=np.float64)
+    n = m.sum()
+    if not n:
+        return 0.0
+    p_o = np.trace(m) / n
+    p_e = float((m.sum(axis=0) * m.sum(axis=1)).sum()) / n**2
+    return _ratio(p_o - p_e, 1.0 - p_e)
+
+
+def j_kappa(metrics: dict) -> float:
+    """The jκ index of Mondéjar-Guerra et al. 2019 for AAMI N/S/V/F results:
+    0.5·κ + 0.125·(Se_S + Se_V + +P_S + +P_V), from `classification_metrics` output."""
+    pc = metrics["per_class"]
+    return 0.5 * kappa(metrics["confusion"]) + 0.125 * (
+        pc["S"]["se"] + pc["V"]["se"] + pc["S"]["ppv"] + pc["V"]["ppv"]
+    )
