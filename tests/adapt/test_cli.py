@@ -1,0 +1,126 @@
+"""`python -m model.adapt` on small synthetic records: adapts, keeps the base when adaptation
+does not help, refuses bad input with a clear error and writes nothing then."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.adapt.cli import main
+from model.contract.artifact import load_artifact
+from model.contract.image import parse_image, weight_image
+
+
+@pytest.fixture
+def run(tmp_path: Path, capsys):
+    """Run the CLI in-process with tmp outputs; (status, stdout, stderr, report or None)."""
+
+    def go(*args: str):
+        out, reports = tmp_path / "out", tmp_path / "reports"
+        status = main(["--out", str(out), "--reports", str(reports), *args])
+        o, e = capsys.readouterr()
+        found = list(reports.glob("*/report.json"))
+        report = json.loads(found[0].read_text()) if found else None
+        return status, o, e, report
+
+    return go
+
+
+def test_adapts_a_patient_whose_wide_beats_the_base_calls_otherwise(write_record, run, base):
+    # This patient's wide premature beats are labelled F; the shipped model says V for them.
+    db = write_record(x_symbol="F")
+    status, out, err, report = run("--db", str(db), "--record", "p1", "--minutes", "1")
+    assert status == 0, err
+    cal, rest = report["calibration"], report["rest"]
+    assert not cal["kept_base"] and cal["labelled_per_class"]["F"] >= 5
+    assert rest["base"]["accuracy"] < 0.85 and rest["adapted"]["accuracy"] > 0.97
+    assert rest["adapted"]["per_class"]["F"]["se"] > 0.9
+    adapted = load_artifact(report["artifact"])
+    assert adapted.spec.hardware_id() == base.spec.hardware_id()
+    assert report["hardware_id"] == f"{base.spec.hardware_id():#010x}"
+    # the image loads into the base hardware and differs in exactly the integers reported
+    words = np.fromfile(report["weight_image"], dtype="<u4")
+    new, old = parse_image(words, base.spec), parse_image(weight_image(base), base.spec)
+    diff = sum(int(np.count_nonzero(new[k] != old[k])) for k in new)
+    assert diff == cal["integers_changed"] > 0
+    assert all(k.startswith(base.spec.layers[-1].name) for k in cal["changed_per_tensor"])
+    assert "integers changed" in out
+    assert "Adapted" in Path(report["report"]).read_text()
+
+
+def test_keeps_the_base_weights_when_adaptation_cannot_beat_it(write_record, run, base):
+    # Labelled as the shipped model already classifies them: nothing can beat it.
+    db = write_record(x_symbol="V")
+    status, out, err, report = run("--db", str(db), "--record", "p1", "--minutes", "1")
+    assert status == 0, err
+    assert report["calibration"]["kept_base"] and report["calibration"]["integers_changed"] == 0
+    assert report["calibration"]["base_held_back_errors"] == 0
+    adapted = load_artifact(report["artifact"])
+    assert all(np.array_equal(adapted.tensors[k], base.tensors[k]) for k in base.tensors)
+    assert "base weights were kept" in Path(report["report"]).read_text()
+    assert "kept the base weights" in out
+
+
+def test_beats_instead_of_minutes(write_record, run):
+    db = write_record(x_symbol="F")
+    status, _, err, report = run("--db", str(db), "--record", "p1", "--beats", "60")
+    assert status == 0, err
+    assert report["calibration"]["labelled_beats"] == 60 and report["name"] == "p1_60beats"
+
+
+def _refused(run, tmp_path, *args) -> str:
+    status, out, err, report = run(*args)
+    assert status == 2 and report is None, (status, out, err)
+    assert not (tmp_path / "out").exists()  # nothing half-written
+    assert err.startswith("adapt: error: ") and err.count("\n") == 1
+    return err
+
+
+def test_too_few_labelled_beats_of_a_second_class(write_record, run, tmp_path):
+    db = write_record(every=40)  # one or two V beats in the first minute
+    err = _refused(run, tmp_path, "--db", str(db), "--record", "p1", "--minutes", "1")
+    assert "too few labelled beats" in err and "V " in err and "--minutes" in err
+
+
+def test_too_few_labelled_beats_of_a_named_class(write_record, run, tmp_path):
+    db = write_record(x_symbol="F")
+    err = _refused(run, tmp_path, "--db", str(db), "--record", "p1", "--minutes", "1",
+                   "--classes", "N,S")  # fmt: skip
+    assert "too few labelled beats of class S" in err
+
+
+def test_record_shorter_than_the_requested_minutes(write_record, run, tmp_path):
+    db = write_record(n=120)  # about 1.6 minutes
+    err = _refused(run, tmp_path, "--db", str(db), "--record", "p1", "--minutes", "5")
+    assert "shorter than the 5 labelled minutes" in err
+
+
+def test_more_labelled_beats_than_the_record_has(write_record, run, tmp_path):
+    db = write_record(n=120)
+    err = _refused(run, tmp_path, "--db", str(db), "--record", "p1", "--beats", "500")
+    assert "500 labelled beats requested" in err
+
+
+def test_lead_mismatch(write_record, run, tmp_path):
+    db = write_record(leads=("V1", "V2"))
+    err = _refused(run, tmp_path, "--db", str(db), "--record", "p1", "--lead", "II")
+    assert "no lead 'II'" in err and "V1, V2" in err
+
+
+def test_sampling_rate_mismatch_and_resample(write_record, run, tmp_path):
+    db = write_record(fs=250, x_symbol="F")
+    err = _refused(run, tmp_path, "--db", str(db), "--record", "p1", "--minutes", "1")
+    assert "250 Hz" in err and "360 Hz" in err and "--resample" in err
+    status, _, err, report = run("--db", str(db), "--record", "p1", "--minutes", "1",
+                                 "--resample")  # fmt: skip
+    assert status == 0, err
+    assert report["fs"] == 250 and not report["calibration"]["kept_base"]
+
+
+def test_unknown_record(write_record, run, tmp_path):
+    db = write_record()
+    err = _refused(run, tmp_path, "--db", str(db), "--record", "nope")
+    assert "no record 'nope'" in err
