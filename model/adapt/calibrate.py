@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -43,6 +44,7 @@ class Settings:
     """The knobs of `calibrate` (the CLI's options)."""
 
     min_beats: int = 5
+    min_classes: int = 1
     holdout: int = 4
     modes: tuple[str, ...] = MODES
     ridges: tuple[float, ...] = RIDGES
@@ -73,11 +75,12 @@ def adapted_classes(y: np.ndarray, classes: tuple[str, ...], settings: Settings)
             )
         return np.array([c in settings.classes for c in classes])
     rows = counts >= settings.min_beats
-    if rows.sum() < 2:
+    if rows.sum() < settings.min_classes:
         raise AdaptError(
             f"too few labelled beats to adapt: labelled {have}; adaptation needs at least "
-            f"{settings.min_beats} beats (--min-beats) of at least two classes, so it learns "
-            "to tell them apart: label more minutes (--minutes) or beats (--beats)"
+            f"{settings.min_beats} beats (--min-beats) of at least {settings.min_classes} "
+            "classes (--min-classes), so it learns to tell them apart: label more minutes "
+            "(--minutes) or beats (--beats)"
         )
     return rows
 
@@ -124,14 +127,12 @@ def calibrate(
                     "artifact": art,
                 }
             )
-    best = min(
-        candidates, key=lambda c: (c["held_back_weighted_errors"], c["integers_changed"])
-    )
+    best = min(candidates, key=lambda c: (c["held_back_weighted_errors"], c["integers_changed"]))
     kept_base = not best["held_back_weighted_errors"] < base_errors
     chosen = base if kept_base else best["artifact"]
     counts = np.bincount(y, minlength=len(classes))
     summary = {
-        "labelled_beats": int(len(y)),
+        "labelled_beats": len(y),
         "labelled_per_class": dict(zip(classes, counts.tolist(), strict=True)),
         "adapted_classes": [c for c, r in zip(classes, rows, strict=True) if r],
         "fit_beats": int(fit.sum()),
@@ -140,21 +141,13 @@ def calibrate(
             zip(classes, np.bincount(y[held], minlength=len(classes)).tolist(), strict=True)
         ),
         "base_held_back_weighted_errors": base_errors,
-        "base_held_back_errors": int(
-            (golden.run(base, x[held], rr[held]).cls != y[held]).sum()
-        ),
+        "base_held_back_errors": int((golden.run(base, x[held], rr[held]).cls != y[held]).sum()),
         "candidates": [{k: v for k, v in c.items() if k != "artifact"} for c in candidates],
         "chosen": None if kept_base else {"mode": best["mode"], "ridge": best["ridge"]},
         "kept_base": kept_base,
         "integers_changed": 0 if kept_base else best["integers_changed"],
         "changed_per_tensor": changed_integers(chosen, base),
-        "settings": {
-            "min_beats": settings.min_beats,
-            "holdout": settings.holdout,
-            "modes": list(settings.modes),
-            "ridges": list(settings.ridges),
-            "alpha": settings.alpha,
-        },
+        "settings": dataclasses.asdict(settings),
         "seconds": round(time.perf_counter() - start, 2),
     }
     return Calibration(chosen, summary)

@@ -69,6 +69,11 @@ def parser() -> argparse.ArgumentParser:
         help=f"labelled beats a class needs to be adapted (default {Settings.min_beats})",
     )  # fmt: skip
     p.add_argument(
+        "--min-classes", type=int, default=Settings.min_classes,
+        help="classes with --min-beats beats needed to adapt at all (default "
+        f"{Settings.min_classes}: it must see what to tell apart)",
+    )  # fmt: skip
+    p.add_argument(
         "--modes", default=",".join(MODES),
         help=f"what may change, cheapest first (default {','.join(MODES)}): bias = the output "
         "biases, last = the output layer's weights and biases",
@@ -95,6 +100,7 @@ def options(argv: list[str]) -> Options:
         raise AdaptError(f"--ridges must be comma-separated numbers, not {a.ridges!r}") from None
     settings = Settings(
         min_beats=a.min_beats,
+        min_classes=a.min_classes,
         modes=modes,
         ridges=ridges,
         classes=tuple(c.strip() for c in a.classes.split(",")) if a.classes else None,

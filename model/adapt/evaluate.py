@@ -20,6 +20,7 @@ class, the integers changed, whether the base was kept, the seconds, and both ac
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -32,10 +33,10 @@ from tqdm import tqdm
 from data.cache import write_atomic
 from data.splits import DS1, DS2
 from model.adapt.beats import read_patient
-from model.adapt.calibrate import RIDGES, Settings
+from model.adapt.calibrate import RIDGES, Settings, calibrate
 from model.adapt.errors import AdaptError
 from model.adapt.fit import MODES
-from model.adapt.run import DEFAULT_BASE, REPO, adapt_record, database, scores
+from model.adapt.run import DEFAULT_BASE, REPO, database, scores
 from model.contract import golden
 from model.contract.artifact import load_artifact
 
@@ -52,9 +53,10 @@ def evaluate(
     protocols: tuple[str, ...] = tuple(PROTOCOLS),
     base_path: Path = DEFAULT_BASE,
     db: Path | None = None,
-    settings: Settings = Settings(),
+    settings: Settings | None = None,
     progress: bool = True,
 ) -> dict:
+    settings = settings or Settings()
     base = load_artifact(base_path)
     classes = base.spec.classes
     db = database(db)
@@ -64,13 +66,7 @@ def evaluate(
         "hardware_id": f"{base.spec.hardware_id():#010x}",
         "database": str(db),
         "records": list(records),
-        "settings": {
-            "min_beats": settings.min_beats,
-            "holdout": settings.holdout,
-            "modes": list(settings.modes),
-            "ridges": list(settings.ridges),
-            "alpha": settings.alpha,
-        },
+        "settings": dataclasses.asdict(settings),
         "cpu": f"{os.cpu_count()} cores (shared)",
         "protocols": {},
     }
@@ -88,20 +84,25 @@ def evaluate(
             }
             x, rr, y = beats.part(~beats.labelled)
             try:
-                cal, rest = adapt_record(base, beats, settings)
-                pred = golden.run(cal.artifact, x, rr).cls
+                cal = calibrate(base, *beats.part(beats.labelled), settings)
+                model, summary = cal.artifact, cal.summary
                 row.update(
-                    status="kept base" if cal.summary["kept_base"] else "adapted",
-                    mode=None if cal.summary["kept_base"] else cal.summary["chosen"]["mode"],
-                    integers_changed=cal.summary["integers_changed"],
+                    status="kept base" if summary["kept_base"] else "adapted",
+                    mode=None if summary["kept_base"] else summary["chosen"]["mode"],
+                    integers_changed=summary["integers_changed"],
                 )
             except AdaptError as e:
-                pred = golden.run(base, x, rr).cls
+                model = base
                 row.update(status=f"refused: {str(e).split(';')[0]}", mode=None,
                            integers_changed=0)  # fmt: skip
-            old = golden.run(base, x, rr).cls
+            # reading the record + calibrating: what adapting one record costs
             row["seconds"] = round(time.perf_counter() - t0, 2)
-            row["accuracy"] = {"base": float((old == y).mean()), "adapted": float((pred == y).mean())}
+            old = golden.run(base, x, rr).cls
+            pred = old if model is base else golden.run(model, x, rr).cls
+            row["accuracy"] = {
+                "base": float((old == y).mean()),
+                "adapted": float((pred == y).mean()),
+            }
             ys.append(y)
             base_pred.append(old)
             new_pred.append(pred)
@@ -110,7 +111,7 @@ def evaluate(
         changed = [r["integers_changed"] for r in rows]
         out["protocols"][proto] = {
             **PROTOCOLS[proto],
-            "scored_beats": int(len(y)),
+            "scored_beats": len(y),
             "base": scores(y, np.concatenate(base_pred), classes),
             "adapted": scores(y, np.concatenate(new_pred), classes),
             "labelled_beats_per_record": {
@@ -179,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--modes", default=",".join(MODES))
     p.add_argument("--ridges", default=",".join(f"{r:g}" for r in RIDGES))
     p.add_argument("--min-beats", type=int, default=Settings.min_beats)
+    p.add_argument("--min-classes", type=int, default=Settings.min_classes)
     p.add_argument("--out", type=Path, default=REPO / "build" / "reports" / "adapt.json")
     a = p.parse_args(argv)
     records = RECORD_SETS.get(a.records.lower()) or tuple(a.records.split(","))
@@ -189,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     settings = Settings(
         min_beats=a.min_beats,
+        min_classes=a.min_classes,
         modes=tuple(a.modes.split(",")),
         ridges=tuple(float(r) for r in a.ridges.split(",")),
     )

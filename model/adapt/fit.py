@@ -66,7 +66,9 @@ def output_inputs(artifact: Artifact, x: np.ndarray, rr: np.ndarray) -> Inputs:
         raise ArtifactError("adaptation needs a model with a hidden layer before the output")
     g = golden.run(artifact, x, rr)
     rr_in = rr if last.rr_inputs else np.zeros((len(x), 0), np.int64)
-    return Inputs(g.values, g.last_in.astype(np.int64), np.asarray(rr_in, np.int64), artifact.spec.T)
+    return Inputs(
+        g.values, g.last_in.astype(np.int64), np.asarray(rr_in, np.int64), artifact.spec.T
+    )
 
 
 def class_weights(y: np.ndarray, n_classes: int, alpha: float = ALPHA) -> np.ndarray:

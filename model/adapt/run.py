@@ -82,7 +82,7 @@ def adapt_record(base: Artifact, beats: RecordBeats, settings: Settings) -> tupl
     x, rr, y = beats.part(~beats.labelled)
     classes = base.spec.classes
     rest = {
-        "beats": int(len(y)),
+        "beats": len(y),
         "per_class": dict(
             zip(classes, np.bincount(y, minlength=len(classes)).tolist(), strict=True)
         ),

@@ -208,7 +208,11 @@ def run(artifact: Artifact, x: np.ndarray, rr: np.ndarray, record: bool = False)
         spikes[:, i] = counts.sum(axis=1)
     values = v[-1]
     return GoldenResult(
-        cls=decide(values), values=values, spikes=spikes, synops=synops, trace=trace,
+        cls=decide(values),
+        values=values,
+        spikes=spikes,
+        synops=synops,
+        trace=trace,
         last_in=last_in,
     )
 

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import wfdb
 
-from model.contract.artifact import load_artifact
 from model.adapt.run import DEFAULT_BASE
+from model.contract.artifact import load_artifact
 
 # (QRS amplitude mV, QRS width s, P amplitude mV, previous-RR factor)
 SHAPES = {"N": (1.0, 0.012, 0.15, 1.0), "X": (-1.3, 0.045, 0.0, 0.62)}

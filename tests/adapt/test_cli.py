@@ -81,8 +81,15 @@ def _refused(run, tmp_path, *args) -> str:
 
 def test_too_few_labelled_beats_of_a_second_class(write_record, run, tmp_path):
     db = write_record(every=40)  # one or two V beats in the first minute
-    err = _refused(run, tmp_path, "--db", str(db), "--record", "p1", "--minutes", "1")
-    assert "too few labelled beats" in err and "V " in err and "--minutes" in err
+    err = _refused(run, tmp_path, "--db", str(db), "--record", "p1", "--minutes", "1",
+                   "--min-classes", "2")  # fmt: skip
+    assert "too few labelled beats" in err and "V 1" in err and "--minutes" in err
+
+
+def test_too_few_labelled_beats_of_any_class(write_record, run, tmp_path):
+    db = write_record()
+    err = _refused(run, tmp_path, "--db", str(db), "--record", "p1", "--beats", "4")
+    assert "too few labelled beats" in err and "N 3" in err
 
 
 def test_too_few_labelled_beats_of_a_named_class(write_record, run, tmp_path):
