@@ -1,0 +1,74 @@
+"""The pieces of the calibration: the output layer is affine in the counts the golden model
+reports, an integer change moves the outputs by exactly what it should, changes stay within the
+hardware's widths, the held-back split, and the jκ index by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.adapt.calibrate import holdout_mask
+from model.adapt.fit import apply_change, changed_integers, output_inputs
+from model.contract import golden
+from model.contract.frontend import uniform_inputs
+from model.metrics import j_kappa, kappa
+from model.random_artifact import random_artifact
+
+
+@pytest.mark.parametrize("neuron", ["if", "ssf"])
+def test_output_values_are_affine_in_the_counts_into_the_output_layer(neuron):
+    art = random_artifact(np.random.default_rng(3), neuron=neuron, T=5)
+    x, rr = uniform_inputs(art.spec.preprocess, 300, np.random.default_rng(4))
+    x //= 8  # quieter inputs: fewer saturated membranes
+    inputs = output_inputs(art, x, rr)
+    last = art.spec.layers[-1]
+    predicted = last.v_init + inputs.counts @ art.weight(last).T + art.spec.T * art.bias(last)
+    lo, hi = last.membrane_range
+    unsaturated = (np.abs(predicted) < min(-lo, hi)).all(axis=1)
+    assert unsaturated.mean() > 0.9 and inputs.counts.sum() > 0
+    np.testing.assert_array_equal(predicted[unsaturated], inputs.values[unsaturated])
+
+
+def test_an_integer_change_moves_the_outputs_by_exactly_its_effect(base, write_record):
+    from model.adapt.beats import read_patient
+
+    db = write_record()
+    beats = read_patient(db, "p1", base.spec.preprocess, base.spec.classes, minutes=1)
+    k, m = base.spec.layers[-1].out_channels, base.spec.layers[-1].in_channels
+    change = np.zeros((k, m + 1))
+    change[1, -1] = 3  # bias of class 1
+    change[2, 5] = -2  # one weight of class 2
+    new = apply_change(base, change)
+    assert changed_integers(new, base) == {"dense3.bias": 1, "dense3.weight": 1}
+    before, after = output_inputs(base, beats.x, beats.rr), golden.run(new, beats.x, beats.rr)
+    expect = before.values.copy()
+    expect[:, 1] += base.spec.T * 3
+    expect[:, 2] -= 2 * before.counts[:, 5]
+    np.testing.assert_array_equal(after.values, expect)
+    assert new.spec.hardware_id() == base.spec.hardware_id()
+
+
+def test_a_change_is_kept_within_the_widths(base):
+    k, m = base.spec.layers[-1].out_channels, base.spec.layers[-1].in_channels
+    new = apply_change(base, np.full((k, m + 1), 1e6))
+    new.validate()
+    lo, hi = base.spec.layers[-1].bias_range
+    assert new.tensors["dense3.bias"].max() <= hi and new.tensors["dense3.bias"].min() >= lo
+
+
+def test_holdout_takes_every_fourth_beat_of_each_class():
+    y = np.array([0, 0, 1, 0, 0, 1, 1, 1, 0, 0, 0, 0])
+    held = holdout_mask(y, 4)
+    assert np.flatnonzero(held).tolist() == [4, 7, 11]  # 4th N (index 4), 4th S (7), 8th N
+
+
+def test_kappa_and_j_kappa_by_hand():
+    assert kappa([[20, 5], [10, 15]]) == pytest.approx(0.4)  # p_o 0.7, p_e 0.5
+    assert kappa([[3, 0], [0, 0]]) == 0.0  # one class only: no agreement beyond chance
+    m = [[80, 0, 0, 0], [5, 5, 0, 0], [0, 0, 10, 0], [0, 0, 0, 0]]
+    metrics = {
+        "confusion": m,
+        "per_class": {"S": {"se": 0.5, "ppv": 1.0}, "V": {"se": 1.0, "ppv": 1.0}},
+    }
+    assert j_kappa(metrics) == pytest.approx(0.5 * kappa(m) + 0.125 * 3.5)
+    assert kappa(m) == pytest.approx((0.95 - (85 * 80 + 5 * 10 + 10 * 10) / 100**2) / (1 - 0.695))
