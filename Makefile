@@ -6,9 +6,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # Optional knobs, passed through to the tools as environment variables.
-export MODEL BEATS JOBS SPLIT WAVES TECH DB
+export MODEL BEATS JOBS SPLIT WAVES TECH DB VECTORS RECORD
 
-.PHONY: help setup test lint data train verilog sim power firmware retrain adapt adapt-eval explore report clean
+.PHONY: help setup test lint data train verilog sim power firmware retrain adapt adapt-eval explore report stream stream-eval clean
 
 help: ## List the targets with one line each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,7 +37,7 @@ train: $(STAMP) ## Train, convert, quantize and evaluate (SPLIT=inter|intra); wr
 verilog: $(STAMP) ## Emit Verilog, lint and synthesise MODEL (default model; LANES=N, ROM=1) into build/verilog
 	$(PY) -m hw.verilog $(if $(MODEL),--model $(MODEL)) $(if $(LANES),--lanes $(LANES)) $(if $(ROM),--rom)
 
-sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=path, JOBS=N, WAVES=1, SPLIT=intra)
+sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=path, VECTORS=test_beats.npz, JOBS=N, WAVES=1, SPLIT=intra)
 	$(PY) -m sim.run
 
 power: $(STAMP) ## Energy per inference from RTL toggle counts on DS2 beats (TECH=22nm|45nm, MODEL=path, BEATS=N)
@@ -59,6 +59,13 @@ adapt: $(STAMP) ## Personalise the chip to one patient (RECORD=name, DB=path or 
 
 adapt-eval: $(STAMP) ## Adapt on the first minutes of every DS2 record, score the rest (5 min, 2 min, 300 beats); build/reports/adapt.json
 	$(PY) -m model.adapt.evaluate $(ARGS)
+
+stream: $(STAMP) ## Detect, classify and annotate one raw record (RECORD=name|path, RTL=1 adds Verilator); WFDB .snn + report
+	@if [ -z "$(RECORD)" ]; then echo "make stream: set RECORD to an MIT-BIH name or a WFDB record path, e.g. make stream RECORD=208"; exit 2; fi
+	$(PY) -m sim.stream "$(RECORD)" $(if $(RTL),--rtl)
+
+stream-eval: $(STAMP) ## QRS Se/+P on all 48 MIT-BIH records vs open detectors, end-to-end DS2; build/reports/stream.json
+	$(PY) -m sim.stream.evaluate
 
 report: $(STAMP) ## Snapshot build/reports/*.json into docs/reports and regenerate the docs' results sections
 	$(PY) -m sim.report

@@ -1,4 +1,10 @@
-"""``python -m data``: build (or load) the MIT-BIH beat dataset and write its report."""
+"""``python -m data``: build (or load) the MIT-BIH beat dataset and write its report.
+
+Without ``--dir`` the database is MIT-BIH (`data.locate.find_mitdb`) and all 48 records must be
+there (the error lists the missing ones). ``--dir`` builds any WFDB database's beats; if it holds
+some MIT-BIH records but not all, a warning lists the missing ones, since DS1/DS2 are then
+incomplete (the report's ``warnings``).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from pathlib import Path
 from data.dataset import DEFAULT_CACHE_DIR, build_dataset
 from data.errors import DataError
 from data.report import DEFAULT_REPORT, make_report, summary, write_report
+from data.splits import ALL_RECORDS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="ignore and overwrite the cache")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--lead", default="MLII", help="lead by name or index (default MLII, then fallbacks)"
+    )
+    parser.add_argument("--annotator", default="atr", help="annotation file extension (atr)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
@@ -30,8 +41,13 @@ def main(argv: list[str] | None = None) -> int:
             progress=not args.quiet,
             jobs=args.jobs,
             rebuild=args.rebuild,
+            lead=args.lead,
+            annotator=args.annotator,
         )
         report = make_report(ds, time.perf_counter() - start)
+        report["warnings"] = _warnings(ds.records)
+        for warning in report["warnings"]:
+            print(f"warning: {warning}", file=sys.stderr)
         write_report(report, args.report)
     except DataError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -39,6 +55,19 @@ def main(argv: list[str] | None = None) -> int:
     print(summary(report))
     print(f"report: {args.report}")
     return 0
+
+
+def _warnings(records: list[str]) -> list[str]:
+    """A database with some MIT-BIH records but not all: DS1/DS2 are incomplete."""
+    present = set(records) & set(ALL_RECORDS)
+    if not present or present == set(ALL_RECORDS):
+        return []
+    missing = sorted(set(ALL_RECORDS) - present)
+    return [
+        f"{len(present)} of the 48 MIT-BIH records are here, {len(missing)} are missing "
+        f"({', '.join(missing[:12])}{', ...' if len(missing) > 12 else ''}): DS1 and DS2 are "
+        "incomplete and the counts will not match the published ones"
+    ]
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ A beat that is not kept is counted once, under the first reason that applies:
 
 - ``unknown_symbol``: an annotation that is neither a beat nor a known non-beat (`data.aami`);
 - ``outside_signal``: a beat annotated at a sample outside the signal (it is ignored, also for RR);
+- ``duplicate``: a second beat annotation at the sample of an earlier one (after any rescaling
+  to the record's rate); the first in file order is kept, the others are ignored, also for RR;
 - ``unmapped_beat``: a WFDB beat symbol without a class in the mapping (still an RR anchor);
 - ``no_rr``: the first or last beat of the record (no previous or next beat);
 - ``window``: the window would leave the record.
@@ -39,6 +41,7 @@ from data.resample import resample_record
 DROP_REASONS: tuple[str, ...] = (
     "unknown_symbol",
     "outside_signal",
+    "duplicate",
     "unmapped_beat",
     "no_rr",
     "window",
@@ -126,12 +129,9 @@ def extract_beats(
     dropped["outside_signal"] = int(np.count_nonzero(is_beat & ~inside))
     beat = is_beat & inside
     r, symbol, kind, label = sample[beat], symbol[beat], kind[beat], label[beat]
-    if np.any(np.diff(r) <= 0):
-        at = int(r[1:][np.diff(r) <= 0][0])
-        raise DataError(
-            f"record {record.name} has two beat annotations at sample {at}; "
-            "fix the annotation file (RR intervals must be positive)"
-        )
+    first = np.concatenate([[True], np.diff(r) > 0])  # sorted: equal neighbours are duplicates
+    dropped["duplicate"] = int(np.count_nonzero(~first))
+    r, symbol, kind, label = r[first], symbol[first], kind[first], label[first]
     rr = rr_features(r, config.local_rr_beats)
 
     keep = kind == Kind.BEAT

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import wfdb
 from tqdm import tqdm
 
 from data import cache
@@ -29,11 +28,18 @@ from data.aami import class_counts, classify, load_mapping
 from data.beats import DEFAULT_CONFIG, BeatConfig, extract_beats
 from data.database import list_records
 from data.errors import DataError
-from data.locate import REPO, file_sha256, find_mitdb, read_sums, verify_checksums
-from data.records import read_record
+from data.locate import (
+    REPO,
+    check_complete,
+    file_sha256,
+    find_mitdb,
+    read_sums,
+    verify_checksums,
+)
+from data.records import read_record, record_files
 from data.splits import DS1, DS2, intra_split
 
-SCHEMA_VERSION = 1  # bump whenever the arrays or their meaning change
+SCHEMA_VERSION = 2  # bump whenever the arrays or their meaning change
 DEFAULT_CACHE_DIR = REPO / "build" / "cache"
 PARTS: tuple[str, ...] = ("DS1", "DS2", "intra_train", "intra_test")
 _ARRAYS: tuple[str, ...] = ("window", "rr", "label", "symbol", "record", "sample")
@@ -45,7 +51,7 @@ class BeatDataset:
 
     window (N, before+after) int32 raw ADC samples; rr (N, 3) int32 [prev, next, local] in samples
     at ``config.fs``; label (N,) int8 AAMI class index; symbol (N,) <U1 annotation symbol;
-    record (N,) <U8 record name (= patient id); sample (N,) int64 R position.
+    record (N,) str record name (= patient id; may contain folders); sample (N,) int64 R position.
 
     Per-record metadata of the build: ``leads`` (lead used), ``annotations`` (annotations per
     class before any drop) and ``dropped`` (beats dropped per reason, see `data.beats`).
@@ -131,13 +137,17 @@ def build_dataset(
 ) -> BeatDataset:
     """Build (or load from the cache) the dataset of `records` in `directory`.
 
-    `directory` None means MIT-BIH (`find_mitdb`); files listed in a ``SHA256SUMS`` there are
-    verified first. `records` None means every record (`list_records`). `cache_dir` None turns
-    the cache off; `rebuild` ignores a cached copy and overwrites it. `jobs` worker processes
-    read the records (1: in this process).
+    `directory` None means MIT-BIH (`find_mitdb`), which must hold all 48 records
+    (`data.locate.check_complete`); files listed in a ``SHA256SUMS`` there are verified first.
+    `records` None means every record (`list_records`). `cache_dir` None turns the cache off;
+    `rebuild` ignores a cached copy and overwrites it. `jobs` worker processes read the records
+    (1: in this process).
     """
     start = time.perf_counter()
-    directory = find_mitdb() if directory is None else Path(directory)
+    if directory is None:
+        directory = find_mitdb()
+        check_complete(directory)  # DS1/DS2 and the published counts need all 48 records
+    directory = Path(directory)
     names = list_records(directory) if records is None else [str(r) for r in records]
     verify_checksums(directory)
     label_map = load_mapping(mapping)
@@ -192,7 +202,8 @@ def load_dataset(
 
 
 def content_hash(directory: Path, names: Sequence[str], annotator: str) -> str:
-    """SHA-256 over the files of `names`: header, signal files and annotations.
+    """SHA-256 over the files of `names` (`data.records.record_files`: header, signal files of
+    every segment, annotations).
 
     A file listed in a (verified) ``SHA256SUMS`` contributes its listed digest, so nothing is
     rehashed; any other file is hashed (remembered per process by size and mtime).
@@ -200,18 +211,10 @@ def content_hash(directory: Path, names: Sequence[str], annotator: str) -> str:
     sums = read_sums(directory) or {}
     h = hashlib.sha256()
     for name in names:
-        files = {f"{name}.hea", f"{name}.{annotator}"}
-        hea = directory / f"{name}.hea"
-        if hea.is_file():
-            try:
-                header = wfdb.rdheader(str(directory / name))
-                files.update(f for f in header.file_name or [] if f)
-            except Exception:  # read_record reports a broken header with a proper message
-                pass
-        for file_name in sorted(files):
-            path = directory / file_name
-            digest = sums.get(file_name) or (file_sha256(path) if path.is_file() else "missing")
-            h.update(f"{file_name} {digest}\n".encode())
+        for path in record_files(directory, name, annotator):
+            key = path.relative_to(directory).as_posix()
+            digest = sums.get(key) or (file_sha256(path) if path.is_file() else "missing")
+            h.update(f"{key} {digest}\n".encode())
     return h.hexdigest()
 
 
@@ -227,7 +230,7 @@ def _process_record(job: tuple) -> dict[str, Any]:
         "rr": beats.rr,
         "label": beats.label,
         "symbol": beats.symbol,
-        "record": np.full(n, name, dtype="<U8"),
+        "record": np.full(n, name, dtype=f"<U{max(8, len(name))}"),
         "sample": beats.sample,
     }
     return {
@@ -288,8 +291,10 @@ def _from_parts(
         "record": np.zeros(0, "<U8"),
         "sample": np.zeros(0, np.int64),
     }
+    # record names may be longer than 8 characters (folders): keep their own width
+    dtypes = {a: arrays[a].dtype if a == "record" else empty[a].dtype for a in _ARRAYS}
     fixed = {
-        a: arrays[a].astype(empty[a].dtype, copy=False).reshape((-1, *empty[a].shape[1:]))
+        a: arrays[a].astype(dtypes[a], copy=False).reshape((-1, *empty[a].shape[1:]))
         for a in _ARRAYS
     }
     return BeatDataset(

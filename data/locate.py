@@ -6,7 +6,12 @@ Lookup order in `find_mitdb`, first match wins:
    error rather than a silent fallback),
 2. ``<repo>/data/mitdb``,
 3. ``<repo>/../shared/data/mitdb``,
-4. download with ``wfdb.dl_database("mitdb", <repo>/data/mitdb)``.
+4. download with ``wfdb.dl_database("mitdb", ...)`` into a temporary sibling of
+   ``<repo>/data/mitdb``, renamed into place only when complete (a failed download leaves
+   nothing behind).
+
+`missing_records` names the MIT-BIH records (of the 48) whose header, signal or annotation file
+is absent; building the MIT-BIH dataset refuses an incomplete copy with that list.
 
 `verify_checksums` hashes files against a ``SHA256SUMS`` file when one is present. Hashing the
 ~94 MB of MIT-BIH takes a fraction of a second, but callers may verify often (every dataset load),
@@ -17,6 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from data.errors import DataError
@@ -51,25 +58,57 @@ def find_mitdb(download: bool = True) -> Path:
     if not download:
         places = ", ".join(str(p) for p in candidate_dirs())
         raise DataError(
-            f"MIT-BIH not found (looked in $MITDB_DIR, {places}); set MITDB_DIR or allow download"
+            f"MIT-BIH not found (looked in $MITDB_DIR, {places}); set MITDB_DIR to a copy, or "
+            f"run `make data` with network access to download it into {target}"
         )
     return _download(target)
 
 
 def _download(target: Path) -> Path:
+    """Download into a temporary sibling of `target`, rename it into place when complete."""
     import wfdb  # imported here: only the download path needs it
 
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
     try:
-        target.mkdir(parents=True, exist_ok=True)
-        wfdb.dl_database("mitdb", str(target))
+        wfdb.dl_database("mitdb", str(partial))
+        missing = missing_records(partial)
+        if missing:
+            raise DataError(f"{len(missing)} records missing after the download")
+        if target.is_dir() and not any(target.iterdir()):
+            target.rmdir()  # an empty folder left by an older version
+        partial.rename(target)
     except Exception as e:  # network, HTTP and file errors all mean the same thing to the user
+        shutil.rmtree(partial, ignore_errors=True)
         raise DataError(
             f"downloading MIT-BIH from PhysioNet into {target} failed ({type(e).__name__}: {e}); "
-            "check the network, or download it by hand and set MITDB_DIR"
+            "nothing was kept. Check the network, or download it by hand and set MITDB_DIR"
         ) from e
-    if not (target / MARKER).is_file():
-        raise DataError(f"download into {target} finished but {MARKER} is missing; retry")
     return target
+
+
+def missing_records(directory: Path | str) -> list[str]:
+    """The MIT-BIH records (`data.splits.ALL_RECORDS`) without a .hea, .dat or .atr file."""
+    from data.splits import ALL_RECORDS
+
+    directory = Path(directory)
+    return [
+        r
+        for r in ALL_RECORDS
+        if not all((directory / f"{r}.{ext}").is_file() for ext in ("hea", "dat", "atr"))
+    ]
+
+
+def check_complete(directory: Path | str) -> None:
+    """Refuse a MIT-BIH copy that lacks any of the 48 records, naming them."""
+    missing = missing_records(directory)
+    if missing:
+        shown = ", ".join(missing[:12]) + (", ..." if len(missing) > 12 else "")
+        raise DataError(
+            f"the MIT-BIH copy in {directory} is incomplete: {len(missing)} of the 48 records "
+            f"are missing or lack a .hea/.dat/.atr file ({shown}); copy them in (e.g. "
+            f"wfdb.dl_database('mitdb', ...)) or point MITDB_DIR at a complete copy"
+        )
 
 
 def file_sha256(path: Path) -> str:

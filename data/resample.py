@@ -1,11 +1,15 @@
 """Bring a record to the pipeline's sampling rate and ADC gain.
 
 The model and the hardware see MIT-BIH-like integers: 360 Hz, 200 ADC units per mV. Recordings
-from other databases (128, 250, 257, 500 Hz; other gains) are converted here:
+from other databases (128, 250, 257, 499.7, 500 Hz; other gains) are converted here:
 
 - samples: polyphase resampling by the reduced fraction ``fs_out / fs`` (``up / down``) with
   ``scipy.signal.resample_poly`` (its default Kaiser anti-aliasing FIR), computed on the signal
-  minus its ADC baseline so that the filter's edge padding does not create a step;
+  minus its ADC baseline so that the filter's edge padding does not create a step. Rates are
+  exact fractions (`data.records.rate`, to 1/1000 Hz), so 499.7 Hz -> 360 Hz is 3600/4997; a
+  ratio whose denominator would exceed `MAX_FACTOR` is replaced by its closest fraction with
+  that bound (``Fraction.limit_denominator``: the output rate is then off by at most
+  ``fs / (fs_out * MAX_FACTOR)`` of itself, 1.4e-4 for 500 Hz), to bound the filter's length;
 - amplitude: scaled by ``gain_out / adc_gain`` and rounded to int32; the baseline is scaled the
   same way, so physical mV = (signal - baseline) / adc_gain is unchanged;
 - annotations: ``round(sample * up / down)``, rounding halves up, in exact integer arithmetic.
@@ -24,7 +28,15 @@ import numpy as np
 from scipy.signal import resample_poly
 
 from data.errors import DataError
-from data.records import Record
+from data.records import Record, rate
+
+MAX_FACTOR = 10_000  # largest resampling denominator (filter length grows with it)
+
+
+def resample_ratio(fs: float, fs_out: int) -> Fraction:
+    """``fs_out / fs`` as the fraction ``up / down`` the resampler uses (module docstring)."""
+    ratio = Fraction(int(fs_out)) / rate(fs)
+    return ratio if ratio.denominator <= MAX_FACTOR else ratio.limit_denominator(MAX_FACTOR)
 
 
 def resample_record(record: Record, fs_out: int = 360, gain_out: float = 200.0) -> Record:
@@ -34,7 +46,7 @@ def resample_record(record: Record, fs_out: int = 360, gain_out: float = 200.0) 
     same_gain = math.isclose(record.adc_gain, gain_out, rel_tol=1e-9)
     if record.fs == fs_out and same_gain:
         return record
-    ratio = Fraction(int(fs_out), int(record.fs))
+    ratio = resample_ratio(record.fs, fs_out)
     up, down = ratio.numerator, ratio.denominator
     scale = gain_out / record.adc_gain
     centred = record.signal.astype(np.float64) - record.baseline
@@ -44,7 +56,10 @@ def resample_record(record: Record, fs_out: int = 360, gain_out: float = 200.0) 
     signal = np.rint(centred * scale) + baseline
     info = np.iinfo(np.int32)
     if signal.min() < info.min or signal.max() > info.max:
-        raise DataError(f"record {record.name} does not fit int32 at gain {gain_out}")
+        raise DataError(
+            f"record {record.name} does not fit int32 at gain {gain_out}: check the header's "
+            f"gain and units ({record.units})"
+        )
     ann_sample = (2 * record.ann_sample * up + down) // (2 * down)
     return dataclasses.replace(
         record,

@@ -35,6 +35,7 @@ CFLAGS = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2")
 FIRMWARE = {
     "reference": ("src/snn_ref.c",),
     "frontend": ("src/snn_frontend.c",),
+    "qrs": ("src/snn_qrs.c",),
     "driver": ("src/snn_driver.c", "src/snn_status.c"),
 }
 HOST = ("host/fake_accel.c", "host/snn_host.c")

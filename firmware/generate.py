@@ -28,6 +28,7 @@ import numpy as np
 
 from data.cache import write_atomic
 from firmware import cemit
+from model.contract import qrs
 from model.contract.artifact import SCHEMA_VERSION, Artifact, ArtifactError, load_artifact
 from model.contract.image import HEADER_WORDS, MAGIC, payload_words, weight_image
 from model.contract.ports import Port, ResultLayout, Status
@@ -153,6 +154,7 @@ def config_header(artifact: Artifact) -> str:
         ("SNN_PRE_RR_SHIFT", pre.rr_shift),
         ("SNN_PRE_LOCAL_RR_BEATS", pre.local_rr_beats),
         ("SNN_PRE_RR_FEATURES", f"{{ {feature_codes} }}"),
+        *((f"SNN_QRS_{k}", v if v >= 0 else f"({v})") for k, v in qrs.c_constants().items()),
         ("SNN_IMAGE_MAGIC", f"{MAGIC:#010x}u"),
         ("SNN_IMAGE_HEADER_WORDS", HEADER_WORDS),
         ("SNN_PAYLOAD_WORDS", payload_words(spec)),

@@ -128,6 +128,45 @@ class HostLib:
         self._lib.snn_host_rr_track(ctypes.c_uint32(len(r)), _ptr(r), _ptr(out))
         return out
 
+    def qrs(
+        self, samples: np.ndarray, valid: np.ndarray | None = None, trace: bool = False
+    ) -> dict[str, np.ndarray]:
+        """The C QRS detector (`snn_qrs.c`) on one lead of samples (N,): per beat `sample`
+        (fiducial), `peak`, `decided`, `searchback`; with `trace`, also per-sample `b` and `i`."""
+        x = _c(samples, "int32")
+        n = len(x)
+        ok = np.ones(n, np.uint8) if valid is None else _c(np.asarray(valid, bool), "uint8")
+        cap = n // 64 + 2  # beats are more than the 200 ms refractory period apart
+        out = {
+            "sample": np.zeros(cap, np.uint32),
+            "peak": np.zeros(cap, np.uint32),
+            "decided": np.zeros(cap, np.uint32),
+            "searchback": np.zeros(cap, np.uint8),
+        }
+        b = np.zeros(max(n, 1), np.int32) if trace else None
+        i = np.zeros(max(n, 1), np.uint32) if trace else None
+        self._lib.snn_host_qrs.restype = ctypes.c_uint32
+        found = self._lib.snn_host_qrs(
+            ctypes.c_uint32(n),
+            _ptr(x),
+            _ptr(ok),
+            ctypes.c_uint32(cap),
+            *(_ptr(out[k]) for k in out),
+            _ptr(b) if trace else None,
+            _ptr(i) if trace else None,
+        )
+        if found > cap:
+            raise DriverError(0, f"{found} beats exceed the {cap} the buffers hold")
+        result = {k: v[:found].astype(np.int64) for k, v in out.items()}
+        result["searchback"] = result["searchback"].astype(bool)
+        if trace:
+            result["b"], result["i"] = b[:n].astype(np.int64), i[:n].astype(np.int64)
+        return result
+
+    def qrs_state_bytes(self) -> int:
+        self._lib.snn_host_qrs_state_bytes.restype = ctypes.c_uint32
+        return int(self._lib.snn_host_qrs_state_bytes())
+
     # -- driver on the host accelerator model ------------------------------------------------
 
     def power_on(self, poll_budget: int = 1000) -> None:

@@ -73,11 +73,22 @@ def memory_rows(geo: LayerGeometry, matrix: np.ndarray) -> list[list[int]]:
 
 
 class LayerUnit(wiring.Component):
-    """Parameters: `geo`, `prev` (None for the input layer), the event layouts `entry`,
+    """One layer: memories, synapse unit, fire scan (equations and timing: module docstring).
+
+    Ports: `ctl` (`LayerControl` from the sequencer: init sweep, fire start, last step; reports
+    `fire_busy` and `idle`), `i_spike` (queue entries of the previous layer; absent for the input
+    layer), `i_value` (sample / RR value events; only with a `cin` memory), `o_spike` (this
+    layer's queue entries; firing layers) or `o_values` (output membranes to the decision unit;
+    the output layer), `ld` (`LoadBus` from the loader; absent for ROM). Streams follow
+    `lib.stream`; `o_spike.ready` is never waited for (the queue holds a whole scan; the
+    simulation build asserts it, `EventQueue(checks=True)`).
+
+    Parameters: `geo`, `prev` (None for the input layer), the event layouts `entry`,
     `value`, `init_bits` (width of the shared init address), `tensors` (a dict with `weight`,
     `bias`, `rr_weight`, `threshold`, `v_init` to bake in as ROM, or None for a loadable
     layer), `T` (timesteps), `counts_out` (this is the last IF layer and feeds an ssf layer:
-    count its spikes and push them as counts in the last step)."""
+    count its spikes and push them as counts in the last step). Raises ValueError for a
+    `counts_out` layer that is not a firing IF layer with count entries."""
 
     def __init__(
         self,

@@ -39,7 +39,13 @@ from model.contract.spec import index_bits
 
 
 class Loader(wiring.Component):
-    """Parameters: `spec` (the hardware configuration), `lanes`."""
+    """The load-port parser (module docstring).
+
+    Ports: `i` (the image words, a `BUS_BITS` stream; `ready = allow`), `allow` (from the
+    sequencer: no inference in flight), `loaded` / `load_error` (status, `reset_less`), `active`
+    (inside an image), `word` (a word was accepted this cycle), `ld0..ld{L-1}` (`LoadBus` per
+    layer, also as the list `ld`). Latency: a payload word reaches its layer in the cycle it is
+    accepted. Parameters: `spec` (the hardware configuration), `lanes`."""
 
     def __init__(self, spec: ModelSpec, lanes: int) -> None:
         self._spec, self._lanes = spec, lanes

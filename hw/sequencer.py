@@ -48,7 +48,14 @@ def value_bits(spec: ModelSpec) -> int:
 
 
 class Sequencer(wiring.Component):
-    """Parameters: `spec`, `lanes`."""
+    """The inference schedule and the input side (module docstring).
+
+    Ports: `i_sample`, `i_rr` (the chip's input streams), `value{i}` (value events to every
+    layer with a `cin` memory), `ctl0..ctl{L-1}` (`LayerControl`, also as the list `ctl`),
+    `routing` / `route` (which layer the queue feeds), `queue_empty`, the load handshake
+    (`loaded`, `load_active`, `load_pending`, `load_word` in; `load_allow` out), `result_taken` /
+    `result_enable` (the result port opens in state RESULT only), `busy`, `done`.
+    Parameters: `spec`, `lanes`."""
 
     def __init__(self, spec: ModelSpec, lanes: int) -> None:
         self._spec = spec

@@ -143,3 +143,37 @@ def check_widths(name: str, widths: dict[str, int]) -> None:
                 f"layer {name!r}: {field} would be {bits} bits, more than the spec allows "
                 f"({MAX_STATE_BITS}); use fewer weight bits or smaller inputs"
             )
+
+
+def dequantize(artifact: Artifact) -> list[FloatLayer]:
+    """The float layers (threshold 1) whose quantization is `artifact`, the inverse of the
+    equations above without their rounding:
+
+        W = W_q · in_scale / θ,   W_rr = Wrr_q · rr_scale / θ,   b = b_q / θ,   v_init = v_q / θ
+
+    The clamp-and-quantize CNN of these layers is what an all-ssf artifact computes exactly."""
+    pre = artifact.spec.preprocess
+    out = []
+    for lay in artifact.spec.layers:
+        theta = float(lay.threshold)
+        in_scale = pre.input_scale if lay.source == "input" else 1.0
+        rr = artifact.rr_weight(lay)
+        out.append(
+            FloatLayer(
+                name=lay.name,
+                kind=lay.kind,
+                source=lay.source,
+                in_channels=lay.in_channels,
+                in_length=lay.in_length,
+                out_channels=lay.out_channels,
+                out_length=lay.out_length,
+                kernel=lay.kernel,
+                stride=lay.stride,
+                weight=artifact.weight(lay).astype(np.float64) * in_scale / theta,
+                bias=artifact.bias(lay).astype(np.float64) / theta,
+                rr_weight=None if rr is None else rr.astype(np.float64) * pre.rr_scale / theta,
+                fires=lay.fires,
+                v_init=lay.v_init / theta if lay.fires else 0.0,
+            )
+        )
+    return out

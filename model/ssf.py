@@ -134,26 +134,6 @@ def float_layers_from_checkpoint(artifact: Artifact, checkpoint: str | Path) -> 
     return out
 
 
-def dequantized(artifact: Artifact, layers: list[FloatLayer]) -> list[FloatLayer]:
-    """The float layers with the artifact's integer weights in float units:
-    W = W_q · in_scale / θ, W_rr = Wrr_q · rr_scale / θ, b = b_q / θ. The CQ CNN of these is
-    what the ssf layers compute exactly (no weight rounding left)."""
-    out = []
-    for lay, spec in zip(layers, artifact.spec.layers, strict=True):
-        in_scale, rr_scale = input_scales(lay, artifact.spec.preprocess)
-        theta = float(spec.threshold)
-        rr = artifact.rr_weight(spec)
-        out.append(
-            dataclasses.replace(
-                lay,
-                weight=artifact.weight(spec) * (in_scale / theta),
-                bias=artifact.bias(spec) / theta,
-                rr_weight=None if rr is None else rr * (rr_scale / theta),
-            )
-        )
-    return out
-
-
 def cq_predict(layers: list[FloatLayer], T: int, x_f: np.ndarray, rr_f: np.ndarray) -> np.ndarray:
     """Class of the clamp-and-quantize CNN with these float weights (float64):
     a_l = clip(floor(T·z_l + 1/2), 0, T) / T,  z_l = W_l a_{l-1} + b_l (+ W_rr rr_f);

@@ -9,52 +9,45 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from model.adapt import evaluate as adapt
+from sim.stream import tables as stream_tables
 
 Reports = dict[str, dict]
 Renderer = Callable[[Reports], str]
 
-# The reports the docs quote: build/reports/<name>.json is snapshotted to docs/reports/<name>.json.
-QUOTED: tuple[str, ...] = ("adapt", "adapt_ds1_bias", "adapt_ds1_last", "adapt_ds1_c1")
-
-ADAPT_DESIGN = {  # the DS1 runs behind the choices of docs/adapt.md, in the order they were made
+# The DS1 runs behind the choices of docs/adapt.md, in the order they were made.
+ADAPT_DESIGN = {
     "adapt_ds1_bias": "bias only",
     "adapt_ds1_last": "bias, then last layer",
     "adapt_ds1_c1": "... also with one class",
 }
 
-
-def _missing(name: str, command: str) -> str:
-    return f"*Not measured yet: run `{command}` then `make report` ({name}.json).*\n"
-
-
-def _adapt(reports: Reports) -> str:
-    if "adapt" not in reports:
-        return _missing("adapt", "make adapt-eval")
-    return adapt.table(reports["adapt"])
+# The reports the docs quote: build/reports/<name>.json is snapshotted to docs/reports/<name>.json.
+QUOTED: tuple[str, ...] = ("stream", "adapt", *ADAPT_DESIGN)
 
 
-def _adapt_records(reports: Reports) -> str:
-    if "adapt" not in reports:
-        return _missing("adapt", "make adapt-eval")
-    return adapt.records_table(reports["adapt"], "5min")
-
-
-def _adapt_targets(reports: Reports) -> str:
-    if "adapt" not in reports:
-        return _missing("adapt", "make adapt-eval")
-    return adapt.targets_table(reports["adapt"], "5min")
+def _from(name: str, command: str, render: Callable[[dict], str]) -> Renderer:
+    """A renderer of report `name`, or the command that makes it while there is none."""
+    return lambda reports: (
+        render(reports[name]) if name in reports else f"Not measured yet: run `{command}`."
+    )
 
 
 def _adapt_design(reports: Reports) -> str:
     runs = {label: reports[name] for name, label in ADAPT_DESIGN.items() if name in reports}
     if not runs:
-        return _missing("adapt_ds1_*", "python -m model.adapt.evaluate --records ds1 ...")
+        return "Not measured yet: run `python -m model.adapt.evaluate --records ds1 ...`."
     return adapt.design_table(runs)
 
 
+_ADAPT = "make adapt-eval && make report"
+
 RENDERERS: dict[str, Renderer] = {
-    "adapt": _adapt,
-    "adapt-records": _adapt_records,
+    **{
+        key: _from("stream", "make stream-eval && make report", fn)
+        for key, fn in stream_tables.SECTIONS.items()
+    },
+    "adapt": _from("adapt", _ADAPT, adapt.table),
+    "adapt-records": _from("adapt", _ADAPT, adapt.records_table),
+    "adapt-targets": _from("adapt", _ADAPT, adapt.targets_table),
     "adapt-design": _adapt_design,
-    "adapt-targets": _adapt_targets,
 }

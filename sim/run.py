@@ -1,16 +1,20 @@
 """`make sim`: is this RTL exactly the model? Bit-exact RTL vs golden on real heartbeats.
 
     python -m sim.run [--model PATH] [--beats N] [--jobs N] [--random N] [--parts DS2,...]
-                      [--waves] [--wave-beat K] [--report FILE]
+                      [--vectors FILE.npz] [--waves] [--wave-beat K] [--report FILE]
 
 Environment (what `make sim` passes): MODEL, BEATS, JOBS, WAVES, LANES, SPLIT (`intra` runs the
-intra-patient test beats instead of DS2), WAVE_BEAT.
+intra-patient test beats instead of DS2), WAVE_BEAT, VECTORS (a retrain's ``test_beats.npz``:
+its beats instead of MIT-BIH's, so no MIT-BIH copy is needed; ``BEATS=0`` runs the random and
+corner vectors only, also without MIT-BIH).
 
 1. Verilog of the model's hardware configuration (`HwConfig()` defaults, load port present)
    through the hw emitter, verilated once into `build/sim/` (reused while RTL and spec are
    unchanged).
-2. Vectors: the real beats of the chosen part(s) through the integer front end, then corner
-   cases and random vectors over the full input range (`--random`, default 20,000 in all).
+2. Vectors: the real beats of the chosen part(s) through the integer front end (or the chip
+   inputs ``x`` (N, 1, n_samples), ``rr`` (N, n_rr) of `--vectors`, with ``record`` names if
+   present, as `model.retrain` writes them), then corner cases and random vectors over the full
+   input range (`--random`, default 20,000 in all).
 3. JOBS simulator processes, each loading the weight image through the load port and
    classifying its slice; every beat's class and output values are compared exactly with the
    golden model.
@@ -83,6 +87,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="random and corner vectors (default %(default)s)",
     )
     ap.add_argument("--parts", default="intra_test" if split == "intra" else "DS2")
+    ap.add_argument(
+        "--vectors",
+        type=Path,
+        default=Path(os.environ["VECTORS"]) if os.environ.get("VECTORS") else None,
+        help="chip inputs to run instead of MIT-BIH beats: an .npz with x, rr (and record), "
+        "e.g. build/retrain/NAME/test_beats.npz",
+    )
     ap.add_argument("--waves", action="store_true", default=os.environ.get("WAVES") == "1")
     ap.add_argument("--wave-beat", type=int, default=_env_int("WAVE_BEAT", None))
     ap.add_argument("--lanes", type=int, default=_env_int("LANES", HwConfig().lanes))
@@ -96,14 +107,61 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
+def load_vectors(path: Path, artifact: Artifact, limit: int | None) -> Vectors:
+    """The chip inputs of an .npz file (module docstring), checked against the artifact's
+    input shape and ranges; the first `limit` of them."""
+    pre = artifact.spec.preprocess
+    if not path.is_file():
+        raise MissingInputError(
+            f"no vectors at {path}: pass VECTORS= the test_beats.npz a retrain wrote "
+            "(build/retrain/NAME/test_beats.npz)"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            x, rr = np.asarray(npz["x"]), np.asarray(npz["rr"])
+            record = np.asarray(npz["record"]).astype(str) if "record" in npz else None
+    except (OSError, ValueError, KeyError, EOFError) as e:
+        raise MissingInputError(
+            f"cannot read vectors from {path} ({type(e).__name__}: {e}); it needs arrays x "
+            "(N, 1, n_samples) and rr (N, n_rr), as model.retrain writes test_beats.npz"
+        ) from e
+    x = x.reshape(len(x), -1) if x.ndim == 3 and x.shape[1] == 1 else x
+    n_rr = pre.n_rr
+    if x.ndim != 2 or x.shape[1] != pre.n_samples or rr.shape != (len(x), n_rr):
+        raise MissingInputError(
+            f"{path}: x {x.shape} and rr {rr.shape} do not fit this model's inputs "
+            f"(N, 1, {pre.n_samples}) and (N, {n_rr}): were they written for another model?"
+        )
+    lo, hi = pre.input_range
+    rr_hi = pre.rr_range[1]
+    if len(x) and (x.min() < lo or x.max() > hi or rr.min() < 0 or rr.max() > rr_hi):
+        raise MissingInputError(
+            f"{path}: values outside the model's input ranges (x in [{lo}, {hi}], rr in "
+            f"[0, {rr_hi}]): these are not chip inputs of this model"
+        )
+    n = len(x) if limit is None else min(limit, len(x))
+    name = np.char.add(f"{path.stem}:", record[:n] if record is not None else np.full(n, "beat"))
+    return Vectors(x[:n].astype(np.int64), rr[:n].astype(np.int64), name, np.arange(n))
+
+
 def gather(
-    artifact: Artifact, parts: list[str], beats: int | None, n_random: int
+    artifact: Artifact,
+    parts: list[str],
+    beats: int | None,
+    n_random: int,
+    vectors: Path | None = None,
 ) -> tuple[Vectors, int]:
-    """Real beats of every part, then the random and corner vectors; and the real count."""
+    """Real beats of every part (or of `vectors`), then the random and corner vectors; and the
+    real count. `beats` 0 takes no real beat (and needs no MIT-BIH)."""
     from data.errors import DataError
 
     pre = artifact.spec.preprocess
     real = []
+    if vectors is not None:
+        real.append(load_vectors(vectors, artifact, beats))
+        parts = []
+    if beats == 0:
+        parts = []
     for part in parts:
         try:
             real.append(real_beats(pre, part, beats))
@@ -149,7 +207,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         art = load_artifact(args.model)
         parts = [p for p in args.parts.split(",") if p]
-        vectors, n_real = gather(art, parts, args.beats, args.random)
+        vectors, n_real = gather(art, parts, args.beats, args.random, args.vectors)
+        if args.vectors is not None or args.beats == 0:
+            parts = [str(args.vectors)] if args.vectors is not None else []
         cfg = HwConfig(lanes=args.lanes)
         design.accelerator_verilog(art.spec, cfg)  # fails early if the RTL generator is missing
     except (MissingInputError, ArtifactError, RuntimeError) as e:
@@ -183,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         "model": str(args.model),
         "hardware": cfg.as_dict(),
         "parts": parts,
+        "vectors": None if args.vectors is None else str(args.vectors),
         "beats": n_real,
         "random_vectors": len(vectors) - n_real,
         "mismatches": merged.mismatches,
@@ -209,8 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     write_atomic(args.report, json.dumps(report, indent=1) + "\n")
     c = report["cycles_per_inference"]
     print(
-        f"sim: {n_real} beats ({','.join(parts)}) + {report['random_vectors']} random/corner "
-        f"vectors, {merged.mismatches} mismatches; cycles/inference mean {c['mean']} "
+        f"sim: {n_real} beats ({','.join(parts) or 'none'}) + {report['random_vectors']} "
+        f"random/corner vectors, {merged.mismatches} mismatches; cycles/inference mean {c['mean']} "
         f"p50 {c['p50']} max {c['max']}; {report['beats_per_second']} vectors/s on "
         f"{args.jobs} jobs, {report['wall_seconds']} s; report: {args.report}"
     )

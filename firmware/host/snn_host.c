@@ -8,6 +8,7 @@
 #include "snn_driver.h"
 #include "snn_frontend.h"
 #include "snn_image.h"
+#include "snn_qrs.h"
 #include "snn_ref.h"
 
 /* Configuration as compiled, for the Python side to check it loaded the right library. */
@@ -85,6 +86,42 @@ void snn_host_rr_track(uint32_t n, const uint32_t *r, int64_t *out)
             out[3 * (size_t)i] = out[3 * (size_t)i + 1] = out[3 * (size_t)i + 2] = -1;
         }
     }
+}
+
+/* The QRS detector on n samples (valid: 0 for an invalid sample). Writes up to max_beats beats
+ * (fiducial, integration peak, sample decided at, search-back flag) and, when the trace pointers
+ * are not NULL, b[n] and i[n] per sample. Returns the number of beats found (all of them, even
+ * past max_beats). */
+uint32_t snn_host_qrs(uint32_t n, const int32_t *samples, const uint8_t *valid, uint32_t max_beats,
+                      uint32_t *fiducial, uint32_t *peak, uint32_t *decided, uint8_t *searchback,
+                      int32_t *b_trace, uint32_t *i_trace)
+{
+    snn_qrs_t det;
+    uint32_t k, found = 0;
+    snn_qrs_init(&det);
+    for (k = 0; k < n; k++) {
+        snn_qrs_beat_t beat;
+        if (snn_qrs_step(&det, samples[k], valid[k], &beat)) {
+            if (found < max_beats) {
+                fiducial[found] = beat.sample;
+                peak[found] = beat.peak;
+                decided[found] = k;
+                searchback[found] = beat.searchback;
+            }
+            found++;
+        }
+        if (b_trace != NULL)
+            b_trace[k] = snn_qrs_bandpass(&det);
+        if (i_trace != NULL)
+            i_trace[k] = snn_qrs_integrated(&det);
+    }
+    return found;
+}
+
+/* Bytes of detector state, for the cost report. */
+uint32_t snn_host_qrs_state_bytes(void)
+{
+    return (uint32_t)sizeof(snn_qrs_t);
 }
 
 static snn_dev_t s_dev;

@@ -54,9 +54,10 @@ def parser() -> argparse.ArgumentParser:
         "--lead",
         metavar="NAME",
         default=None,
-        help="signal name of the lead to use, e.g. II, MLII, V1 (case-insensitive); "
-        "every record must have it. Default: MLII, else the first present of II, "
-        "ML2, V5, V4, V6, V3, V2, V1 (the shipped model was trained on MLII)",
+        help="signal name of the lead to use, e.g. II, MLII, V1 (case-insensitive), or its "
+        "index (0 = the first signal; for unnamed signals); every record must have it. "
+        "Default: MLII, else the first present of II, ML2, V5, V4, V6, V3, V2, V1 (the "
+        "shipped model was trained on MLII)",
     )
     data.add_argument(
         "--annotator",
@@ -79,7 +80,7 @@ def parser() -> argparse.ArgumentParser:
         help="fail on the first unusable record instead of skipping it (skipped "
         "records are listed in the report)",
     )
-    split = p.add_argument_group("split (by patient: a record is never in train and test)")
+    split = p.add_argument_group("split (a record, a patient, is never in train and test)")
     split.add_argument(
         "--split-file",
         type=Path,
@@ -87,6 +88,16 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help='explicit split: JSON {"train": [...], "test": [...], "val": [...]} or '
         "text lines '<record> train|test|val'; default: random records",
+    )
+    split.add_argument(
+        "--patients",
+        type=Path,
+        metavar="FILE",
+        default=None,
+        help='which records belong to one patient: JSON {"record": "patient"} or text lines '
+        "'<record> <patient>'; a patient's records stay on one side. Default: each record is "
+        "its own patient, except records that evidently share a source (identical annotations "
+        "or signals, a header note naming the other record), which are kept together",
     )
     split.add_argument(
         "--test-fraction",
@@ -190,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     opts = Options(
         db=args.db, base=args.base, name=args.name, lead=args.lead, annotator=args.annotator,
-        mapping=args.mapping, split_file=args.split_file, test_fraction=args.test_fraction,
+        mapping=args.mapping, split_file=args.split_file, patients=args.patients,
+        test_fraction=args.test_fraction,
         from_scratch=args.from_scratch, epochs=args.epochs, lr=args.lr, seed=args.seed,
         resume=args.resume, min_train_beats=args.min_train_beats,
         min_test_beats=args.min_test_beats, strict=args.strict, out=args.out,
@@ -206,6 +218,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("retrain: interrupted; rerun with --resume to continue", file=sys.stderr)
         return 130
+    sat = report["data"]["saturated_inputs"]
+    if sat["fraction"] > sat["warn_above"] or sat["records"]:
+        print(
+            f"retrain: warning: {100 * sat['fraction']:.1f} % of the chip's input samples are "
+            f"saturated (records above {100 * sat['warn_above']:.0f} %: "
+            f"{', '.join(sat['records']) or 'none'}); check the gain and units in the headers",
+            file=sys.stderr,
+        )
+    for warning in report["split"]["warnings"]:
+        print(f"retrain: warning: {warning}", file=sys.stderr)
     print(f"artifact     {report['artifact']}")
     print(f"weight image {report['weight_image']}")
     print(f"report       {Path(opts.reports) / report['name'] / 'report.md'}")

@@ -6,20 +6,27 @@ Stages, each with a clear outcome:
    ``*.hea``). An empty folder is an error.
 2. *Check* every header before reading any signal, so a configuration mistake fails in a second
    with a message that lists what is there instead: an annotator no record has (lists the
-   annotation extensions found), a lead a record lacks (lists each record's leads), a sampling
-   rate below `data.records.MIN_FS`.
-3. *Read* each record (`data.records.read_record`), resample it to the base model's rate and gain
-   and cut beats (`data.beats.extract_beats`, windows and RR features exactly as the firmware).
-   A record that cannot be used (no annotation file while others have one, a flat lead,
-   corrupt files) is *skipped*, its reason printed and counted in the report; ``strict=True``
-   makes it an error instead. No usable record left is an error. A lead with invalid (NaN)
-   stretches is kept: only the beats near a gap are dropped (`model.retrain.gaps`).
+   annotation extensions found), a lead a record lacks (lists each record's leads, unnamed ones
+   as ``signal K (unnamed)``), a lead sampled below `data.records.MIN_FS` (at its own rate:
+   frame rate x samples per frame), units that are not a voltage.
+3. *Read* each record (`data.records.read_lead`: the lead at its own rate, annotations rescaled
+   from their own ``fs``, gain per mV from the units, multi-segment records joined), resample it
+   to the base model's rate and gain and cut beats (`data.beats.extract_beats`, windows and RR
+   features exactly as the firmware). A record that cannot be used (no annotation file while
+   others have one, a flat lead, corrupt files) is *skipped*, its reason printed and counted in
+   the report; ``strict=True`` makes it an error instead. No usable record left is an error,
+   and so is no beat left (the error counts the drops per reason and names the likely cause). A
+   lead with invalid (NaN) stretches is kept: only the beats near a gap are dropped
+   (`model.retrain.gaps`).
 4. *Drop* beats, each counted under one reason: the reasons of `data.beats.DROP_REASONS`
-   (unknown symbol, annotation outside the signal, unmapped beat symbol, no RR, window leaves the
-   record), plus ``nan_window`` (the window is near invalid samples, `model.retrain.gaps`),
-   ``class_not_in_model`` (an AAMI class the base model has no output for, e.g. Q
-   for the 4-class inter-patient model) and ``flat_window`` (the window's range is below
+   (unknown symbol, annotation outside the signal, duplicate annotation, unmapped beat symbol,
+   no RR, window leaves the record), plus ``nan_window`` (the window is near invalid samples,
+   `model.retrain.gaps`), ``class_not_in_model`` (an AAMI class the base model has no output
+   for, e.g. Q for the 4-class inter-patient model) and ``flat_window`` (the window's range is below
    `FLAT_MV`, a lead-off or clipped stretch).
+5. *Describe* what the report needs: per record the lead's and the annotations' rates, units,
+   the chip input samples at the ends of their range (`SATURATION_WARN`), and the pairs of
+   records that evidently come from one patient (`same_source`, used by `model.retrain.split`).
 
 The lead: with ``lead=None`` each record uses MLII or the first present of
 `data.records.FALLBACK_LEADS` (the leads the shipped model was trained on and their closest
@@ -28,6 +35,8 @@ relatives); an explicit lead is strict: every record must have it.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,12 +50,29 @@ from data.aami import CLASSES, class_counts, classify, load_mapping
 from data.beats import DROP_REASONS, extract_beats
 from data.database import list_records
 from data.errors import DataError
-from data.records import FALLBACK_LEADS, MIN_FS, pick_lead, read_record
+from data.records import (
+    FALLBACK_LEADS,
+    MIN_FS,
+    check_samples,
+    gain_per_mv,
+    lead_fs,
+    pick_lead,
+    plain_rate,
+    read_header,
+    read_lead,
+    signal_header,
+    signal_label,
+    signal_names,
+)
+from model.contract.frontend import preprocess_samples
 from model.contract.spec import Preprocess
-from model.retrain.gaps import beats_around_gaps, read_with_gaps
+from model.retrain.gaps import beats_around_gaps, bridge_gaps
 
 EXTRA_DROP_REASONS: tuple[str, ...] = ("nan_window", "class_not_in_model", "flat_window")
 ALL_DROP_REASONS: tuple[str, ...] = (*DROP_REASONS, *EXTRA_DROP_REASONS)
+# More than this fraction of chip input samples at the ends of their range means the amplitude
+# is probably wrong (gain or units), not a few tall beats: the report warns.
+SATURATION_WARN = 0.02
 FLAT_MV = 0.02  # a beat window whose peak-to-peak range is below this (mV) carries no QRS
 _NOT_ANNOTATIONS = {"hea", "dat", "mat", "edf", "csv", "txt", "json", "xyz", "md", "npz"}
 
@@ -92,27 +118,24 @@ class BeatTable:
 def check_headers(
     directory: Path, names: list[str], lead: str | None, annotator: str
 ) -> dict[str, str]:
-    """Check leads, rates and annotation files of every record from the headers alone.
+    """Check leads, rates, units and annotation files of every record from the headers alone.
 
     Returns the records to skip and why (no annotation file for `annotator`, unreadable header);
     raises `DataError` for what no record could survive (see the module docstring).
     """
     skip: dict[str, str] = {}
-    leads: dict[str, list[str]] = {}
+    leads: dict[str, list[str | None]] = {}
+    headers = {}
     fallback = () if lead else FALLBACK_LEADS
     for name in names:
         try:
-            header = wfdb.rdheader(str(directory / name))
-        except Exception as e:  # wfdb raises assorted errors for a missing or broken header
-            skip[name] = f"unreadable header {name}.hea ({type(e).__name__}: {e})"
+            header = read_header(directory, name)
+            signals = signal_header(directory, name, header)
+        except DataError as e:
+            skip[name] = str(e)
             continue
-        if header.fs is None or header.fs < MIN_FS:
-            raise DataError(
-                f"record {name} is sampled at {header.fs} Hz; the model needs at least {MIN_FS} "
-                f"Hz to resolve a QRS complex inside its beat window (records are resampled to "
-                f"the model's rate, but information below {MIN_FS} Hz cannot be recovered)"
-            )
-        leads[name] = [str(s) for s in header.sig_name or []]
+        headers[name] = (header, signals)
+        leads[name] = signal_names(signals)
         if not (directory / f"{name}.{annotator}").is_file():
             skip[name] = f"no annotation file {name}.{annotator}"
     if len(skip) == len(names):
@@ -120,14 +143,28 @@ def check_headers(
     usable = {n: v for n, v in leads.items() if n not in skip}
     missing = {n: v for n, v in usable.items() if pick_lead(v, lead or "MLII", fallback) is None}
     if missing:
-        listing = "; ".join(f"{n}: {', '.join(v) or 'none'}" for n, v in missing.items())
-        common = set.intersection(*(set(v) for v in usable.values()))
+        labels = {n: [signal_label(v, i) for i in range(len(v))] for n, v in usable.items()}
+        listing = "; ".join(f"{n}: {', '.join(labels[n]) or 'none'}" for n in missing)
+        common = set.intersection(*(set(v) for v in labels.values()))
         want = f"lead {lead!r}" if lead else f"any of the leads {', '.join(FALLBACK_LEADS)}"
         hint = f"every record has {', '.join(sorted(common))}" if common else "no lead is common"
         raise DataError(
             f"{len(missing)} record(s) have no {want}. Leads available: {listing}. "
-            f"Pass --lead with one of them ({hint})"
+            f"Pass --lead with one of them, by name or by index ({hint})"
         )
+    for name, v in usable.items():
+        header, signals = headers[name]
+        where = pick_lead(v, lead or "MLII", fallback)
+        fs = lead_fs(header, where, signals)
+        if fs < MIN_FS:
+            raise DataError(
+                f"record {name} is sampled at {plain_rate(fs) if fs else fs} Hz; the model "
+                f"needs at least {MIN_FS} Hz to resolve a QRS complex inside its beat window "
+                f"(records are resampled to the model's rate, but information below {MIN_FS} "
+                "Hz cannot be recovered)"
+            )
+        if not isinstance(header, wfdb.MultiRecord):  # segments: checked when read
+            gain_per_mv(name, signal_label(v, where), signals.units[where], 1.0)
     return skip
 
 
@@ -186,23 +223,26 @@ def read_beats(
     flat_units = FLAT_MV * pre.gain
     parts: list[dict[str, np.ndarray]] = []
     per_record: dict[str, dict[str, Any]] = {}
+    sources: dict[str, dict[str, Any]] = {}
+    lo, hi = pre.input_range
     for name in tqdm(names, desc="records", unit="rec", disable=not progress):
         if name in skipped:
             continue
         fallback = () if lead else FALLBACK_LEADS
         try:
-            rec = read_record(directory, name, lead or "MLII", fallback, annotator)
-            beats, dropped = extract_beats(rec, config, label_map)
-            dropped["nan_window"] = 0
+            rec, bad = read_lead(directory, name, lead or "MLII", fallback, annotator)
+            if bad.any():  # keep the record, drop only the beats near its gaps
+                rec = bridge_gaps(rec, bad)
+                beats, dropped = beats_around_gaps(rec, bad, config, label_map)
+            else:
+                check_samples(rec, bad)
+                beats, dropped = extract_beats(rec, config, label_map)
+                dropped["nan_window"] = 0
         except DataError as e:
-            gappy = read_with_gaps(directory, name, lead or "MLII", fallback, annotator)
-            if gappy is None:
-                if strict:
-                    raise
-                skipped[name] = str(e)
-                continue
-            rec, bad = gappy
-            beats, dropped = beats_around_gaps(rec, bad, config, label_map)
+            if strict:
+                raise
+            skipped[name] = str(e)
+            continue
         _, ann_label = classify(rec.ann_symbol, label_map)
         y = model_index[beats.label.astype(np.int64)]
         in_model = y >= 0
@@ -210,6 +250,7 @@ def read_beats(
         dropped["class_not_in_model"] = int(np.count_nonzero(~in_model))
         dropped["flat_window"] = int(np.count_nonzero(in_model & flat))
         keep = in_model & ~flat
+        x = preprocess_samples(pre, beats.window[keep])
         parts.append(
             {
                 "window": beats.window[keep],
@@ -220,7 +261,9 @@ def read_beats(
             }
         )
         per_record[name] = {
-            "fs": rec.fs,
+            "fs": plain_rate(rec.fs),
+            "annotation_fs": rec.ann_fs,
+            "units": rec.units,
             "lead": rec.lead,
             "seconds": round(len(rec.signal) / rec.fs, 1),
             "annotated": class_counts(ann_label),
@@ -228,7 +271,10 @@ def read_beats(
                 zip(classes, np.bincount(y[keep], minlength=len(classes)).tolist(), strict=True)
             ),
             "dropped": dropped,
+            "saturated_inputs": int(np.count_nonzero((x == lo) | (x == hi))),
+            "inputs": int(x.size),
         }
+        sources[name] = _fingerprint(directory, name, rec)
     for name, why in skipped.items():
         if progress:
             tqdm.write(f"skipping record {name}: {why}")
@@ -237,6 +283,8 @@ def read_beats(
             f"no usable record in {directory}: "
             + "; ".join(f"{n}: {w}" for n, w in list(skipped.items())[:5])
         )
+    if not sum(len(p["y"]) for p in parts):
+        raise DataError(_nothing_kept(directory, per_record, skipped))
     table = BeatTable(
         window=np.concatenate([p["window"] for p in parts]).astype(np.int32),
         rr=np.concatenate([p["rr"] for p in parts]).astype(np.int32),
@@ -246,7 +294,98 @@ def read_beats(
         classes=classes,
     )
     table.summary = summarise(directory, per_record, skipped, table, lead, annotator, mapping)
+    table.summary["same_source"] = same_source(sources)
     return table
+
+
+# Why every beat may be dropped, and what to check, per drop reason.
+_ADVICE = {
+    "flat_window": "flat windows: check the gain and units in the headers (a lead in V read "
+    "as mV is 1000x too small)",
+    "outside_signal": "annotations outside the signal: check the annotation files' sampling "
+    "rate and that they belong to these records",
+    "class_not_in_model": "classes the model has no output for: relabel with --mapping",
+    "unmapped_beat": "beat symbols without a class: map them with --mapping",
+    "unknown_symbol": "symbols that are not WFDB beat labels: map them with --mapping",
+    "no_rr": "first/last beats only: records need at least 3 annotated beats",
+    "window": "windows leaving the records: records are too short for the beat window",
+    "nan_window": "windows near invalid (NaN) samples: the leads are mostly gaps",
+    "duplicate": "duplicate annotations: each beat annotated more than once",
+}
+
+
+def _nothing_kept(directory: Path, per_record: dict, skipped: dict[str, str]) -> str:
+    """The error when records were read but every beat was dropped: how many, and why."""
+    dropped = {r: sum(d["dropped"][r] for d in per_record.values()) for r in ALL_DROP_REASONS}
+    total = sum(dropped.values())
+    reasons = ", ".join(f"{k} {v}" for k, v in dropped.items() if v) or "none"
+    main = max(dropped, key=dropped.get)
+    advice = f"; most are {_ADVICE[main]}" if dropped[main] else ""
+    text = (
+        f"no beat left in {directory}: {len(per_record)} record(s) read, all {total} annotated "
+        f"beats dropped ({reasons}){advice}"
+    )
+    if skipped:
+        text += f"; {len(skipped)} record(s) skipped: " + "; ".join(
+            f"{n}: {w}" for n, w in list(skipped.items())[:3]
+        )
+    return text
+
+
+def _fingerprint(directory: Path, name: str, rec) -> dict[str, Any]:
+    """What `same_source` compares: hashes of the annotations and the signal, header notes."""
+    ann = np.rec.fromarrays([rec.ann_sample, rec.ann_symbol.astype("<U1")])
+    try:
+        comments = read_header(directory, name).comments or []
+    except DataError:
+        comments = []
+    return {
+        "annotations": hashlib.sha256(ann.tobytes()).hexdigest() if len(ann) else None,
+        "signal": hashlib.sha256(rec.signal.tobytes()).hexdigest(),
+        "comments": [str(c) for c in comments],
+    }
+
+
+_SOURCE_WORDS = re.compile(r"\b(record|records|from|copy|copied|source|same|taken)\b", re.I)
+
+
+def same_source(sources: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pairs of records that evidently come from one patient, and why: identical annotations
+    (a noise-added copy, a re-annotation), an identical signal, or a header note naming the
+    other record as its source (a comment line with the other's name as a word and one of
+    "record", "from", "copy", "source", "same", "taken", as in MIT-BIH 202: "This record was
+    taken from the same analog tape as record 201.")."""
+    names = list(sources)
+    order = {n: i for i, n in enumerate(names)}
+    why: dict[tuple[str, str], list[str]] = {}
+
+    def link(a: str, b: str, text: str) -> None:
+        pair = tuple(sorted((a, b), key=order.get))
+        if text not in why.setdefault(pair, []):
+            why[pair].append(text)
+
+    for key, text in (("annotations", "identical annotations"), ("signal", "identical signals")):
+        same: dict[str, list[str]] = {}
+        for n in names:
+            if sources[n][key]:
+                same.setdefault(sources[n][key], []).append(n)
+        for group in same.values():
+            for i, a in enumerate(group):
+                for b in group[i + 1 :]:
+                    link(a, b, text)
+    by_short: dict[str, list[str]] = {}
+    for n in names:
+        by_short.setdefault(n.rsplit("/", 1)[-1], []).append(n)
+    for this in names:
+        for note in sources[this]["comments"]:
+            if not _SOURCE_WORDS.search(note):
+                continue
+            for word in set(re.findall(r"[\w.-]+", note)):
+                for other in by_short.get(word.strip(".") or word, []):
+                    if other != this:
+                        link(this, other, f"the header of {this} names {other}: {note.strip()!r}")
+    pairs = sorted(why, key=lambda p: (order[p[0]], order[p[1]]))
+    return [{"records": list(p), "why": "; ".join(why[p])} for p in pairs]
 
 
 def summarise(
@@ -260,6 +399,8 @@ def summarise(
 ) -> dict[str, Any]:
     """The data summary of the report: records, rates, leads, beats per class, drops."""
     dropped = {r: sum(d["dropped"][r] for d in per_record.values()) for r in ALL_DROP_REASONS}
+    saturated = sum(d["saturated_inputs"] for d in per_record.values())
+    inputs = sum(d["inputs"] for d in per_record.values())
     return {
         "database": str(directory),
         "annotator": annotator,
@@ -268,9 +409,20 @@ def summarise(
         "records_used": len(per_record),
         "records_skipped": dict(skipped),
         "sampling_rates_hz": sorted({d["fs"] for d in per_record.values()}),
+        "annotation_rates_hz": sorted({d["annotation_fs"] for d in per_record.values()}),
+        "units": sorted({d["units"] for d in per_record.values()}),
         "leads": {r: d["lead"] for r, d in per_record.items()},
         "hours": round(sum(d["seconds"] for d in per_record.values()) / 3600, 3),
         "beats_kept": table.counts(),
         "beats_dropped": {"total": sum(dropped.values()), "by_reason": dropped},
+        "saturated_inputs": {
+            "fraction": round(saturated / inputs, 5) if inputs else 0.0,
+            "warn_above": SATURATION_WARN,
+            "records": {
+                r: round(d["saturated_inputs"] / d["inputs"], 4)
+                for r, d in per_record.items()
+                if d["inputs"] and d["saturated_inputs"] > SATURATION_WARN * d["inputs"]
+            },
+        },
         "per_record": per_record,
     }

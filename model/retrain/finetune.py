@@ -26,12 +26,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import numpy as np
 from torch import nn
 
 from model.contract.artifact import Artifact, ModelSpec
 from model.convert import FloatLayer, convert, layer_lambdas
 from model.network import ArchConfig, LayerCfg, UnsupportedLayerError
+from model.quantize import dequantize
 from model.retrain.errors import RetrainError
 from model.snn_finetune import SNNNet
 from model.splits import SplitData
@@ -91,33 +91,8 @@ def weight_bits_of(spec: ModelSpec) -> int:
 
 def float_layers_from_artifact(artifact: Artifact) -> list[FloatLayer]:
     """The converted float layers that quantize back to `artifact` (module docstring)."""
-    spec = artifact.spec
-    pre = spec.preprocess
-    arch_from_spec(spec)
-    out = []
-    for lay in spec.layers:
-        theta = float(lay.threshold)
-        in_scale = pre.input_scale if lay.source == "input" else 1.0
-        rr = artifact.rr_weight(lay)
-        out.append(
-            FloatLayer(
-                name=lay.name,
-                kind=lay.kind,
-                source=lay.source,
-                in_channels=lay.in_channels,
-                in_length=lay.in_length,
-                out_channels=lay.out_channels,
-                out_length=lay.out_length,
-                kernel=lay.kernel,
-                stride=lay.stride,
-                weight=artifact.weight(lay).astype(np.float64) * in_scale / theta,
-                bias=artifact.bias(lay).astype(np.float64) / theta,
-                rr_weight=None if rr is None else rr.astype(np.float64) * pre.rr_scale / theta,
-                fires=lay.fires,
-                v_init=lay.v_init / theta if lay.fires else 0.0,
-            )
-        )
-    return out
+    arch_from_spec(artifact.spec)  # refuses what the fine-tuner cannot model
+    return dequantize(artifact)
 
 
 def snn_finetune(

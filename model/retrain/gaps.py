@@ -1,8 +1,8 @@
 """Records with invalid (NaN) stretches: keep the beats away from the gaps.
 
 `data.records.read_record` refuses a lead with any invalid sample, which is right for MIT-BIH but
-would throw away a whole Holter recording for one lead-off gap. Here such a record is read again
-directly with wfdb, each invalid run is bridged by linear interpolation *only* so that the
+would throw away a whole Holter recording for one lead-off gap. Here each invalid run of a lead
+read by `data.records.read_lead` is bridged by linear interpolation *only* so that the
 resampler sees a finite signal, and every beat whose window (at the model's rate) comes within
 `MARGIN_S` of an invalid sample is dropped and counted as ``nan_window``. The beats that remain
 never saw a bridged sample, not even through the resampling filter (whose reach at these rates
@@ -12,55 +12,31 @@ the signal does not change.
 
 from __future__ import annotations
 
-from pathlib import Path
+import dataclasses
 
 import numpy as np
-import wfdb
-from wfdb.io._signal import INVALID_SAMPLE_VALUE
 
 from data.beats import BeatConfig, Beats, extract_beats
-from data.records import Record, pick_lead
+from data.records import Record, check_samples
 
 MARGIN_S = 0.1  # seconds kept clear of an invalid sample on each side of a beat window
 
 
-def read_with_gaps(
-    directory: Path, name: str, lead: str, fallback: tuple[str, ...], annotator: str
-) -> tuple[Record, np.ndarray] | None:
-    """(record with its invalid runs bridged, mask of the invalid samples), or None when the
-    lead has no invalid sample or nothing else (then the record's problem is something else)."""
-    base = str(Path(directory) / name)
-    try:
-        header = wfdb.rdheader(base)
-        where = pick_lead(header.sig_name, lead, fallback)
-        if where is None:
-            return None
-        rec = wfdb.rdrecord(base, physical=False, channels=[where])
-        ann = wfdb.rdann(base, annotator)
-    except Exception:  # the caller reports the original, more specific error
-        return None
-    signal = np.asarray(rec.d_signal[:, 0]).astype(np.int64)
-    code = INVALID_SAMPLE_VALUE.get(header.fmt[where])
-    bad = signal == code if code is not None else np.zeros(len(signal), bool)
+def bridge_gaps(record: Record, bad: np.ndarray) -> Record:
+    """`record` with every invalid run (`bad`) linearly interpolated from its valid neighbours.
+
+    Raises `DataError` (as `data.records.check_samples` words it) when fewer than two samples
+    are valid or the valid ones are flat: nothing is left to bridge from."""
+    signal = record.signal.astype(np.int64)
     good = np.flatnonzero(~bad)
-    if not bad.any() or len(good) < 2 or np.ptp(signal[good]) == 0:
-        return None
+    if len(good) < 2 or np.ptp(signal[good]) == 0:
+        check_samples(record, bad)
     bridged = signal.copy()
     bridged[bad] = np.rint(np.interp(np.flatnonzero(bad), good, signal[good])).astype(np.int64)
-    record = Record(
-        name=name,
-        fs=int(header.fs),
-        lead=header.sig_name[where],
-        signal=bridged.astype(np.int32),
-        adc_gain=float(header.adc_gain[where]),
-        ann_sample=np.asarray(ann.sample, dtype=np.int64),
-        ann_symbol=np.asarray(ann.symbol, dtype="<U1"),
-        baseline=int(header.baseline[where]),
-    )
-    return record, bad
+    return dataclasses.replace(record, signal=bridged.astype(np.int32))
 
 
-def near_gaps(bad: np.ndarray, fs: int, fs_out: int, margin_s: float = MARGIN_S) -> np.ndarray:
+def near_gaps(bad: np.ndarray, fs: float, fs_out: int, margin_s: float = MARGIN_S) -> np.ndarray:
     """Boolean mask at `fs_out` of the samples within `margin_s` of an invalid sample at `fs`."""
     ratio = fs_out / fs
     length = int(np.ceil(len(bad) * ratio)) + 1

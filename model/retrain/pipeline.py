@@ -42,7 +42,13 @@ from model.retrain.finetune import (
 )
 from model.retrain.fit import fit_to_base
 from model.retrain.report import write_report
-from model.retrain.split import Split, check_counts, patient_split, read_split_file
+from model.retrain.split import (
+    Split,
+    check_counts,
+    patient_split,
+    read_patient_map,
+    read_split_file,
+)
 from model.splits import Beats, SplitData
 from model.train import TrainConfig
 
@@ -62,6 +68,7 @@ class Options:
     annotator: str = "atr"
     mapping: Path | None = None
     split_file: Path | None = None
+    patients: Path | None = None
     test_fraction: float = 0.2
     from_scratch: bool = False
     epochs: int | None = None
@@ -88,10 +95,13 @@ def _beats(table: BeatTable, mask: np.ndarray, artifact: Artifact) -> Beats:
 
 
 def _split(opts: Options, table: BeatTable) -> tuple[Split, dict[str, np.ndarray]]:
+    patients = read_patient_map(opts.patients, table) if opts.patients is not None else None
     if opts.split_file is not None:
-        split = read_split_file(opts.split_file, table, opts.seed)
+        split = read_split_file(opts.split_file, table, opts.seed, patients)
     else:
-        split = patient_split(table, opts.test_fraction, opts.seed, opts.min_test_beats)
+        split = patient_split(
+            table, opts.test_fraction, opts.seed, opts.min_test_beats, patients=patients
+        )
     masks = split.masks(table, opts.seed)
     check_counts(table, masks, opts.min_train_beats, opts.min_test_beats)
     if not masks["val"].any():
@@ -221,6 +231,10 @@ def retrain(opts: Options) -> dict[str, Any]:
         "data": table.summary,
         "split": {
             "how": split.how,
+            "unit": split.unit,
+            "patient_map": None if opts.patients is None else str(opts.patients),
+            "kept_together": [{"records": list(r), "why": why} for r, why in split.together],
+            "warnings": list(split.warnings),
             "validation": "whole records"
             if split.val_by == "patient"
             else "stratified 10 % of the training beats (fewer than 3 training records)",

@@ -78,8 +78,10 @@ def markdown(report: dict[str, Any], classes: tuple[str, ...]) -> str:
         "## Data",
         "",
         f"- Database `{d['database']}`, annotator `{d['annotator']}`, "
-        f"{d['records_used']} record(s) used ({d['hours']} h), sampling rate(s) "
-        f"{', '.join(str(f) for f in d['sampling_rates_hz'])} Hz, resampled to the model's rate.",
+        f"{d['records_used']} record(s) used ({d['hours']} h), lead sampling rate(s) "
+        f"{', '.join(str(f) for f in d['sampling_rates_hz'])} Hz (annotations counted at "
+        f"{', '.join(str(f) for f in d['annotation_rates_hz'])} Hz, rescaled to the lead's "
+        f"rate), units {', '.join(d['units'])}; resampled to the model's rate and gain.",
         f"- Leads: {_leads(d['leads'])}.",
         f"- Label mapping: {'default AAMI' if not d['mapping'] else d['mapping']}; model classes "
         f"{', '.join(classes)}.",
@@ -105,10 +107,13 @@ def markdown(report: dict[str, Any], classes: tuple[str, ...]) -> str:
         "for each reason; per record in `report.json` -> `data.per_record`).",
         "",
     ]
+    out += _saturation(d["saturated_inputs"])
     out += [
         "## Split",
         "",
-        f"By patient (record): {s['how']}. Validation (model selection): {s['validation']}.",
+        f"{_unit(s)}: {s['how']}. Validation (model selection): {s['validation']}.",
+        *[f"- kept on one side: {g['why']}" for g in s["kept_together"]],
+        *[f"- **warning**: {w}" for w in s["warnings"]],
         f"- train: {', '.join(s['records']['train'])}",
         f"- val: {', '.join(s['records']['val']) or '(beats of the train records)'}",
         f"- test: {', '.join(s['records']['test'])}",
@@ -145,13 +150,12 @@ def markdown(report: dict[str, Any], classes: tuple[str, ...]) -> str:
         "## Verify and load",
         "",
         "```sh",
-        "# bit-exact check of the new artifact on the RTL (cocotb + Verilator vs golden model)",
-        f"make sim MODEL={report['artifact']}",
+        "# bit-exact check of the new artifact on the RTL (cocotb + Verilator vs golden model),",
+        "# on your own test beats and random/corner vectors (no MIT-BIH needed)",
+        f"make sim MODEL={report['artifact']} VECTORS={report['test_beats']}",
         "# C headers and the weight image for the firmware",
         f"python -m firmware.generate --model {report['artifact']} "
         f"--out build/firmware/{report['name']} --hardware-id {report['hardware_id']}",
-        f"# the engineer's own test beats as chip inputs (x, rr) for the RTL bench: "
-        f"{report['test_beats']}",
         "# or load the image directly through the load port / driver:",
         f"#   {report['weight_image']}",
         "```",
@@ -160,6 +164,28 @@ def markdown(report: dict[str, Any], classes: tuple[str, ...]) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _unit(split: dict[str, Any]) -> str:
+    """Never call a split "by patient" unless a patient map says which records are whose."""
+    if split["unit"] == "patient":
+        return f"By patient (patient map `{split['patient_map']}`)"
+    return (
+        "By record (no patient map: each record is taken to be another patient, except records "
+        "that evidently share a source; pass `--patients` if several records are one patient's)"
+    )
+
+
+def _saturation(sat: dict[str, Any]) -> list[str]:
+    if sat["fraction"] <= sat["warn_above"] and not sat["records"]:
+        return []
+    worst = ", ".join(f"{r} {100 * f:.1f} %" for r, f in sat["records"].items())
+    return [
+        f"**Warning: {100 * sat['fraction']:.1f} % of the chip's input samples are saturated** "
+        f"(more than {100 * sat['warn_above']:.0f} % in: {worst or 'no single record'}). The "
+        "amplitude is probably wrong: check the gain and units in the headers.",
+        "",
+    ]
 
 
 def _absent(test_counts: dict[str, int]) -> str:

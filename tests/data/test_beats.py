@@ -88,9 +88,12 @@ def test_unsorted_annotations_are_sorted():
     assert beats.sample.tolist() == [400, 700]
 
 
-def test_duplicate_beat_annotations_are_an_error():
-    with pytest.raises(DataError, match="two beat annotations at sample 400"):
-        extract_beats(make_record([100, 400, 400, 700]))
+def test_duplicate_beat_annotations_are_dropped_and_counted():
+    beats, dropped = extract_beats(make_record([100, 400, 400, 700, 1000], list("NVNNN")))
+    assert dropped["duplicate"] == 1
+    # the first annotation at 400 (V) is kept; RR as if the duplicate were not there
+    assert beats.sample.tolist() == [400, 700] and beats.symbol.tolist() == ["V", "N"]
+    assert beats.rr[:, :2].tolist() == [[300, 300], [300, 300]]
 
 
 def test_extract_beats_resamples_other_rates():

@@ -1,5 +1,7 @@
 """Finding MIT-BIH and the download fallback."""
 
+from pathlib import Path
+
 import pytest
 
 import data.locate
@@ -50,3 +52,27 @@ def test_checksums_are_verified_once_per_process(mitdb_dir, monkeypatch):
     data.locate.verify_checksums(mitdb_dir)
     monkeypatch.setattr(data.locate, "file_sha256", lambda path: pytest.fail("rehashed"))
     assert data.locate.verify_checksums(mitdb_dir) is True
+
+
+def test_failed_download_leaves_nothing_behind(nowhere, monkeypatch):
+    def half(db, target):
+        (Path(target) / "100.hea").write_text("100 2 360 650000\n")  # then the network drops
+        raise ConnectionError("reset by peer")
+
+    monkeypatch.setattr("wfdb.dl_database", half)
+    with pytest.raises(DataError, match="nothing was kept"):
+        find_mitdb()
+    assert list(nowhere.iterdir()) == []  # no data/mitdb, no partial folder
+
+
+def test_download_is_renamed_into_place_when_complete(nowhere, monkeypatch):
+    from data.splits import ALL_RECORDS
+
+    def complete(db, target):
+        for r in ALL_RECORDS:
+            for ext in ("hea", "dat", "atr"):
+                (Path(target) / f"{r}.{ext}").write_text("")
+
+    monkeypatch.setattr("wfdb.dl_database", complete)
+    assert find_mitdb() == nowhere / "a"
+    assert sorted(p.name for p in nowhere.iterdir()) == ["a"]

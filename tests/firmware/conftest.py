@@ -12,68 +12,9 @@ import pytest
 from firmware.build import build_library
 from firmware.host import HostLib
 from model.contract.artifact import Artifact, ModelSpec
-from model.contract.spec import Preprocess, signed_bits_for
+from model.contract.spec import Preprocess
 from model.random_artifact import random_artifact
-
-
-def with_tensors(artifact: Artifact, **replace) -> Artifact:
-    tensors = {k: v.copy() for k, v in artifact.tensors.items()}
-    tensors.update(replace)
-    out = Artifact(spec=artifact.spec, tensors=tensors, meta=dict(artifact.meta))
-    out.validate()
-    return out
-
-
-def with_layers(artifact: Artifact, layers) -> Artifact:
-    spec = dataclasses.replace(artifact.spec, layers=tuple(layers))
-    out = Artifact(spec=spec, tensors=artifact.tensors, meta=dict(artifact.meta))
-    out.validate()
-    return out
-
-
-def narrow_membranes(artifact: Artifact) -> Artifact:
-    """Each membrane one bit wider than its threshold needs: the integration saturates often,
-    at both ends, so the C saturation is exercised, not just present."""
-    layers = []
-    for layer in artifact.spec.layers:
-        bits = signed_bits_for(min(0, layer.v_init), max(layer.threshold, layer.v_init)) + 1
-        layers.append(dataclasses.replace(layer, membrane_bits=min(bits, layer.membrane_bits)))
-    return with_layers(artifact, layers)
-
-
-def with_ties(artifact: Artifact) -> Artifact:
-    """Output classes 1 = 0 and 3 = 2 (same weights and bias): their values tie on every beat,
-    so the decision must pick the lower index."""
-    last = artifact.spec.layers[-1]
-    replace = {}
-    for field in ("weight", "bias", "rr_weight"):
-        t = artifact.tensors.get(f"{last.name}.{field}")
-        if t is not None:
-            t = t.copy()
-            t[1], t[3] = t[0], t[2]
-            replace[f"{last.name}.{field}"] = t
-    return with_tensors(artifact, **replace)
-
-
-def retrained(artifact: Artifact, seed: int) -> Artifact:
-    """Other loadable values for the same hardware configuration: each layer's output channels
-    permuted (rows of weight, bias and RR weight together, so every range the widths were
-    derived from is kept) and new thresholds."""
-    rng = np.random.default_rng(seed)
-    tensors, layers = dict(artifact.tensors), []
-    for layer in artifact.spec.layers:
-        perm = rng.permutation(layer.out_channels)
-        for field in ("weight", "bias", "rr_weight"):
-            key = f"{layer.name}.{field}"
-            if key in tensors:
-                tensors[key] = tensors[key][perm]
-        threshold = max(1, layer.threshold * int(rng.integers(50, 150)) // 100)
-        layers.append(dataclasses.replace(layer, threshold=threshold, v_init=threshold // 3))
-    spec = dataclasses.replace(artifact.spec, layers=tuple(layers))
-    out = Artifact(spec=spec, tensors=tensors, meta={"origin": "retrained"})
-    out.validate()
-    assert spec.hardware_id() == artifact.spec.hardware_id()
-    return out
+from model.variants import narrowest, relabelled, tied
 
 
 def _variants() -> dict[str, Callable[[], Artifact]]:
@@ -99,8 +40,8 @@ def _variants() -> dict[str, Callable[[], Artifact]]:
             threshold_range=(2, 30),
         ),
         "one-step-two-classes": lambda: random_artifact(rng(7), T=1, n_classes=2, hidden=()),
-        "saturating": lambda: narrow_membranes(random_artifact(rng(8), threshold_range=(2, 12))),
-        "ties": lambda: with_ties(random_artifact(rng(9), n_classes=5)),
+        "saturating": lambda: narrowest(random_artifact(rng(8), threshold_range=(2, 12))),
+        "ties": lambda: tied(random_artifact(rng(9), n_classes=5), ((0, 1), (2, 3))),
     }
 
 
@@ -120,7 +61,7 @@ def make_variant() -> Callable[[str], Artifact]:
 
 @pytest.fixture
 def make_retrained() -> Callable[[Artifact, int], Artifact]:
-    return retrained
+    return relabelled
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ below each check one part of what it recorded against golden, hw/loadmap and hw/
 
 Model A is the trained artifact (model/artifacts/intra.json or inter.json), else a random
 stand-in with the project's front end; model B is A perturbed within its hardware configuration
-(`sim.accel.artifacts.perturbed`), loaded into the same build from its generated
+(`model.variants.perturbed`), loaded into the same build from its generated
 snn_weights.bin.
 """
 
@@ -26,8 +26,8 @@ from model.contract.artifact import Artifact, load_artifact
 from model.contract.image import HEADER_WORDS, weight_image
 from model.contract.ports import Port, ResultLayout, pack_result
 from model.contract.spec import signed_range
+from model.variants import perturbed, stand_in
 from sim.accel import design
-from sim.accel.artifacts import perturbed, stand_in
 from sim.accel.cocotb_hal import BUSY, LOAD_ERROR, LOADED
 from sim.accel.vectors import Vectors, random_and_corners, random_vectors, real_beats
 from sim.tb import runner

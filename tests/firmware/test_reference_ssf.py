@@ -20,8 +20,9 @@ from model.contract.artifact import Artifact, derive_widths
 from model.contract.image import weight_image
 from model.contract.spec import signed_range
 from model.random_artifact import random_artifact
+from model.variants import narrowest, tied
 
-from .conftest import chip_inputs, narrow_membranes, with_ties
+from .conftest import chip_inputs
 from .test_reference import assert_same
 
 
@@ -71,10 +72,12 @@ SSF_VARIANTS: dict[str, Callable[[], Artifact]] = {
     "all-ssf-small-thresholds": lambda: random_artifact(
         _rng(25), convs=((5, 4, 3),), hidden=(12, 8), T=6, threshold_range=(2, 12), neuron="ssf"
     ),
-    "all-ssf-saturating": lambda: narrow_membranes(
+    "all-ssf-saturating": lambda: narrowest(
         random_artifact(_rng(26), threshold_range=(2, 12), neuron="ssf")
     ),
-    "all-ssf-ties": lambda: with_ties(random_artifact(_rng(31), n_classes=5, neuron="ssf")),
+    "all-ssf-ties": lambda: tied(
+        random_artifact(_rng(31), n_classes=5, neuron="ssf"), ((0, 1), (2, 3))
+    ),
     "if-conv0-then-ssf": lambda: ssf_from(random_artifact(_rng(31), T=8), 1),
     "if-convs-then-ssf": lambda: ssf_from(
         random_artifact(_rng(32), hidden=(12, 8), T=6, threshold_range=(4, 40)), 2
@@ -82,7 +85,7 @@ SSF_VARIANTS: dict[str, Callable[[], Artifact]] = {
     "if-all-hidden-ssf-output": lambda: ssf_from(
         random_artifact(_rng(33), T=5, threshold_range=(4, 40)), 3
     ),
-    "if-deep-then-ssf-saturating": lambda: narrow_membranes(
+    "if-deep-then-ssf-saturating": lambda: narrowest(
         ssf_from(
             random_artifact(
                 _rng(34),

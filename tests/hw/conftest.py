@@ -11,6 +11,7 @@ import pytest
 from model.contract.artifact import Artifact
 from model.contract.spec import Preprocess
 from model.random_artifact import random_artifact
+from model.variants import relabelled
 
 # Shapes and widths the generator must handle (thresholds low enough that every layer spikes).
 SHAPES: dict[str, dict] = {
@@ -74,27 +75,6 @@ def default_shaped(seed: int = 0) -> Artifact:
     return a
 
 
-def sibling(artifact: Artifact, seed: int) -> Artifact:
-    """Another model for the same hardware configuration: output channels permuted (which keeps
-    every range the widths were derived from) and new thresholds."""
-    rng = np.random.default_rng(seed)
-    tensors = dict(artifact.tensors)
-    layers = []
-    for layer in artifact.spec.layers:
-        perm = rng.permutation(layer.out_channels)
-        for key in ("weight", "bias", "rr_weight"):
-            name = f"{layer.name}.{key}"
-            if name in tensors:
-                tensors[name] = tensors[name][perm]
-        threshold = max(1, layer.threshold // 2)
-        layers.append(dataclasses.replace(layer, threshold=threshold, v_init=threshold // 3))
-    spec = dataclasses.replace(artifact.spec, layers=tuple(layers))
-    out = Artifact(spec=spec, tensors=tensors, meta={"origin": "sibling"})
-    out.validate()
-    assert spec.hardware_id() == artifact.spec.hardware_id()
-    return out
-
-
 def random_beats(artifact: Artifact, rng: np.random.Generator, n: int) -> tuple:
     """n beats: the first silent, the second sparse, the rest random over the full range."""
     pre = artifact.spec.preprocess
@@ -120,7 +100,7 @@ def artifact_factory() -> Callable[..., Artifact]:
 
 @pytest.fixture
 def sibling_factory() -> Callable[..., Artifact]:
-    return sibling
+    return relabelled
 
 
 @pytest.fixture

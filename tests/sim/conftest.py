@@ -10,8 +10,8 @@ import pytest
 
 from hw.config import HwConfig
 from model.contract.artifact import Artifact, load_artifact
+from model.variants import narrowed, stand_in
 from sim.accel import design
-from sim.accel.artifacts import narrowed, stand_in
 from sim.tb import runner
 from sim.tb.demo_design import TOP as DEMO_TOP
 from sim.tb.demo_design import write_verilog

@@ -16,7 +16,7 @@ from model.contract import golden
 from model.contract.artifact import Artifact
 from model.contract.image import weight_image
 from model.contract.ports import ResultLayout
-from sim.accel.artifacts import perturbed, tied
+from model.variants import perturbed, tied
 from sim.accel.coverage import saturations, ties
 from sim.accel.job import Job, read_outcome
 from sim.accel.shards import TEST_MODULE

@@ -93,3 +93,90 @@ def test_mismatch_fails_with_the_first_beat(
     assert sim.run.main(argv) == 1
     err = capsys.readouterr().err
     assert "first mismatch: record DS2:" in err and "beat 3: values: [0]" in err
+
+
+@pytest.fixture
+def no_mitdb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No MIT-BIH anywhere, and no network: any attempt to read or fetch it fails loudly."""
+    import data.locate
+
+    monkeypatch.delenv("MITDB_DIR", raising=False)
+    nowhere = tmp_path / "nowhere"
+    monkeypatch.setattr(data.locate, "candidate_dirs", lambda: [nowhere / "mitdb"])
+
+    def offline(*args, **kwargs):
+        raise ConnectionError("offline")
+
+    monkeypatch.setattr("wfdb.dl_database", offline)
+    return nowhere
+
+
+def _test_beats(artifact: Artifact, path: Path, n: int = 6) -> Path:
+    """A retrain's test_beats.npz for `artifact`: chip inputs of beat-like windows."""
+    from model.contract.frontend import preprocess
+
+    pre = artifact.spec.preprocess
+    t = np.arange(pre.window)
+    windows = np.array([(200 + 40 * k) * np.exp(-0.5 * ((t - pre.before) / 4) ** 2)
+                        for k in range(n)]).astype(np.int64)  # fmt: skip
+    rr = np.tile([[300, 310, 305]], (n, 1))
+    x, feats = preprocess(pre, windows, rr)
+    record = np.array([f"p/r{k}" for k in range(n)])
+    np.savez_compressed(path, x=x.astype(np.int32), rr=feats.astype(np.int32),
+                        y=np.zeros(n, np.int32), record=record)  # fmt: skip
+    return path
+
+
+def test_vectors_and_random_only_run_without_mitdb(
+    accel_build: runner.Build,
+    model_artifact: Artifact,
+    no_mitdb: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`make sim MODEL=... VECTORS=test_beats.npz` and `BEATS=0` never touch MIT-BIH."""
+    model = model_artifact.save(tmp_path / "model.json")
+    beats = _test_beats(model_artifact, tmp_path / "test_beats.npz")
+    report = tmp_path / "sim.json"
+    common = ["--model", str(model), "--random", "20", "--jobs", "1", "--report", str(report)]
+    assert sim.run.main([*common, "--vectors", str(beats)]) == 0, capsys.readouterr().err
+    r = json.loads(report.read_text())
+    assert (r["beats"], r["random_vectors"], r["mismatches"]) == (6, 20, 0)
+    assert r["vectors"] == str(beats) and r["parts"] == [str(beats)]
+    assert sim.run.main([*common, "--beats", "0"]) == 0
+    assert json.loads(report.read_text())["beats"] == 0
+    assert not no_mitdb.exists()  # nothing downloaded, no empty folder left
+
+
+@pytest.mark.parametrize(
+    ("arrays", "match"),
+    [
+        ({"x": np.zeros((3, 1, 5)), "rr": np.zeros((3, 4))}, "do not fit this model's inputs"),
+        ({"rr": np.zeros((3, 4))}, "needs arrays x"),
+        (None, "no vectors at"),
+    ],
+    ids=["shape", "no-x", "missing"],
+)
+def test_bad_vectors_file(
+    model_artifact: Artifact, no_mitdb: Path, tmp_path: Path, capsys, arrays, match
+) -> None:
+    model = model_artifact.save(tmp_path / "model.json")
+    path = tmp_path / "v.npz"
+    if arrays is not None:
+        np.savez(path, **arrays)
+    work = tmp_path / "work"
+    argv = ["--model", str(model), "--vectors", str(path), "--work", str(work),
+            "--report", str(tmp_path / "sim.json")]  # fmt: skip
+    assert sim.run.main(argv) == 2
+    err = capsys.readouterr().err
+    assert match in err and "Traceback" not in err
+    assert not work.exists() and not (tmp_path / "sim.json").exists()
+
+
+def test_out_of_range_vectors_are_refused(model_artifact: Artifact, tmp_path: Path) -> None:
+    path = _test_beats(model_artifact, tmp_path / "v.npz")
+    arrays = dict(np.load(path))
+    arrays["x"] = arrays["x"] * 0 + model_artifact.spec.preprocess.input_range[1] + 1
+    np.savez(path, **arrays)
+    with pytest.raises(sim.run.MissingInputError, match="outside the model's input ranges"):
+        sim.run.load_vectors(path, model_artifact, None)

@@ -1,0 +1,195 @@
+/* Integer QRS detector, bit-exact with model/contract/qrs.py (its docstring numbers the steps). */
+#include "snn_qrs.h"
+
+#include <stddef.h>
+
+#include "snn_int.h"
+
+#define B_MASK (SNN_QRS_B_RING - 1u)
+#define INPUT_MAX (((int32_t)1 << (SNN_QRS_INPUT_BITS - 1)) - 1)
+
+static uint32_t miss_limit(const snn_qrs_t *det)
+{
+    uint32_t k, sum = 0;
+    for (k = 0; k < SNN_QRS_RR_RING; k++)
+        sum += det->rr[k];
+    return (sum >> 3) * SNN_QRS_MISS_PERCENT / 100u; /* unsigned: floor */
+}
+
+static void thresholds(snn_qrs_t *det)
+{
+    det->thr1 = det->npki + snn_floor_shr(det->spki - det->npki, 2);
+    det->thr2 = snn_floor_shr(det->thr1, 1);
+}
+
+void snn_qrs_init(snn_qrs_t *det)
+{
+    uint32_t k;
+    /* every field zero, then the few that are not */
+    unsigned char *bytes = (unsigned char *)det;
+    for (k = 0; k < sizeof *det; k++)
+        bytes[k] = 0;
+    for (k = 0; k < SNN_QRS_RR_RING; k++)
+        det->rr[k] = SNN_QRS_RR_INIT;
+    det->miss = miss_limit(det);
+}
+
+static int32_t b_at(const snn_qrs_t *det, uint32_t k)
+{
+    return det->b[k & B_MASK];
+}
+
+static uint32_t abs32(int64_t v)
+{
+    return (uint32_t)(v < 0 ? -v : v);
+}
+
+/* Slope max |b[k] - b[k-1]| and fiducial (first argmax |b[k]|, minus the band-pass lag) over
+ * k in [p - W, p]; b before the start reads 0 (the ring starts zeroed; p >= LEARN - R > W). */
+static void window_features(const snn_qrs_t *det, uint32_t p, snn_qrs_peak_t *out)
+{
+    uint32_t k, slope = 0, best = 0, at = p - SNN_QRS_MWI_LEN;
+    int64_t fid;
+    for (k = p - SNN_QRS_MWI_LEN; k != p + 1; k++) {
+        uint32_t s = abs32((int64_t)b_at(det, k) - b_at(det, k - 1));
+        uint32_t m = abs32(b_at(det, k));
+        if (s > slope)
+            slope = s;
+        if (m > best) {
+            best = m;
+            at = k;
+        }
+    }
+    fid = (int64_t)at - SNN_QRS_B_DELAY + SNN_QRS_FIDUCIAL_SHIFT;
+    out->slope = slope;
+    out->fiducial = fid < 0 ? 0 : (uint32_t)fid;
+}
+
+static void accept(snn_qrs_t *det, const snn_qrs_peak_t *pk, int searchback, snn_qrs_beat_t *beat)
+{
+    if (det->has_last) {
+        det->rr[det->rr_at] = pk->peak - det->last;
+        det->rr_at = (det->rr_at + 1) % SNN_QRS_RR_RING;
+        det->miss = miss_limit(det);
+    }
+    det->last = pk->peak;
+    det->last_slope = pk->slope;
+    det->has_last = 1;
+    det->sb.value = 0;
+    beat->sample = pk->fiducial;
+    beat->peak = pk->peak;
+    beat->searchback = (uint8_t)searchback;
+}
+
+/* Step 3 for a confirmed candidate: QRS (returns 1), T wave or noise. */
+static int classify(snn_qrs_t *det, snn_qrs_beat_t *beat)
+{
+    snn_qrs_peak_t pk;
+    int64_t v = det->cand_value;
+    int t_wave, qrs = 0;
+    pk.value = det->cand_value;
+    pk.peak = det->cand_peak;
+    pk.held_at = det->n;
+    window_features(det, pk.peak, &pk);
+    t_wave = det->has_last && pk.peak - det->last < SNN_QRS_T_WAVE &&
+             2 * (uint64_t)pk.slope < det->last_slope;
+    if (v > det->thr1 && !t_wave) {
+        det->spki += snn_floor_shr(v - det->spki, 3);
+        accept(det, &pk, 0, beat);
+        qrs = 1;
+    } else {
+        det->npki += snn_floor_shr(v - det->npki, 3);
+        if (v > det->thr2 && pk.value > det->sb.value)
+            det->sb = pk;
+    }
+    thresholds(det);
+    return qrs;
+}
+
+/* The filters of one sample (module docstring of qrs.py): updates the rings, returns i[n]. */
+static void filter(snn_qrs_t *det, int32_t sample, int valid)
+{
+    const uint32_t n = det->n;
+    int32_t u, a, l, d;
+    int64_t hp;
+    uint32_t q, slot;
+    if (valid) {
+        det->x = (int32_t)snn_clamp(sample, -INPUT_MAX - 1, INPUT_MAX);
+        if (!det->started) {
+            det->x0 = det->x;
+            det->started = 1;
+        }
+    }
+    u = det->started ? det->x - det->x0 : 0;
+    slot = n % SNN_QRS_LP_LEN; /* a[n] = a[n-1] + u[n] - u[n-10], then l alike */
+    a = det->a_sum + u - det->u[slot];
+    det->u[slot] = u;
+    det->a_sum = a;
+    l = det->l_sum + a - det->a[slot];
+    det->a[slot] = a;
+    det->l_sum = l;
+    slot = n % SNN_QRS_HP_LEN; /* holds l[n-64]; l[n-32] is half a ring away */
+    det->hp_sum += (int64_t)l - det->l[slot];
+    det->l[slot] = l;
+    hp = ((int64_t)det->l[(n + SNN_QRS_HP_LEN - SNN_QRS_HP_TAP) % SNN_QRS_HP_LEN]
+          * ((int64_t)1 << 6)) - det->hp_sum;
+    det->b[n & B_MASK] = (int32_t)snn_floor_shr(hp, SNN_QRS_HP_SHIFT);
+    d = (int32_t)snn_clamp(2 * (int64_t)b_at(det, n) + b_at(det, n - 1) - b_at(det, n - 3)
+                               - 2 * (int64_t)b_at(det, n - 4),
+                           -32768, 32767);
+    q = (uint32_t)((int64_t)d * d) >> SNN_QRS_SQ_SHIFT;
+    slot = n % SNN_QRS_MWI_LEN;
+    det->i2 = det->i1;
+    det->i1 = det->i_sum;
+    det->i_sum = det->i_sum + q - det->q[slot];
+    det->q[slot] = q;
+}
+
+int snn_qrs_step(snn_qrs_t *det, int32_t sample, int valid, snn_qrs_beat_t *beat)
+{
+    const uint32_t n = det->n;
+    int found = 0;
+    filter(det, sample, valid);
+    /* 1. learning */
+    if (n < SNN_QRS_LEARN) {
+        if (det->i_sum > det->learn_max)
+            det->learn_max = det->i_sum;
+        det->learn_sum += det->i_sum;
+        if (n == SNN_QRS_LEARN - 1) {
+            det->spki = det->learn_max >> 1;
+            det->npki = (int64_t)(det->learn_sum / SNN_QRS_LEARN) >> 1;
+            thresholds(det);
+        }
+    }
+    /* 2. a local maximum of i at n-1 that beats the candidate */
+    if (n >= 2 && det->i1 > det->i2 && det->i1 >= det->i_sum && det->i1 > det->cand_value) {
+        det->cand_value = det->i1;
+        det->cand_peak = n - 1;
+    }
+    /* 3. confirm a candidate R samples old */
+    if (det->cand_value > 0 && n - det->cand_peak >= SNN_QRS_REFRACTORY) {
+        if (n >= SNN_QRS_LEARN)
+            found = classify(det, beat);
+        det->cand_value = 0;
+    }
+    /* 4. search back when no QRS for the miss limit */
+    if (!found && n >= SNN_QRS_LEARN && det->sb.value > 0 && n - det->last > det->miss) {
+        snn_qrs_peak_t pk = det->sb;
+        det->spki += snn_floor_shr((int64_t)pk.value - det->spki, 2);
+        accept(det, &pk, 1, beat);
+        thresholds(det);
+        found = 1;
+    }
+    det->n = n + 1;
+    return found;
+}
+
+int32_t snn_qrs_bandpass(const snn_qrs_t *det)
+{
+    return b_at(det, det->n - 1);
+}
+
+uint32_t snn_qrs_integrated(const snn_qrs_t *det)
+{
+    return det->i_sum;
+}

@@ -1,0 +1,130 @@
+"""Raw ECG in, class out: detector -> front end -> classifier on one record.
+
+1. The record's lead (`data.records.read_record`) at the front end's rate and gain
+   (`data.resample.resample_record`; MIT-BIH passes bit-identical).
+2. The integer QRS detector (`model/contract/qrs.py`) finds the beats: fiducial R positions.
+3. RR intervals from the detections alone (`data.beats.rr_features`, the rule the training data
+   used): beat i needs beat i+1 for `next`, so it is classified once the next beat is detected.
+   The first and last detection (no RR) and beats whose window leaves the record or holds an
+   invalid sample (a lead-off gap) are written unclassified (`?`).
+4. The integer front end (`model/contract/frontend.py`) and the golden SNN
+   (`model/contract/golden.py`) classify each beat.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from data.beats import rr_features
+from data.errors import DataError
+from data.locate import find_mitdb
+from data.records import Record, read_lead
+from data.resample import resample_record
+from model.contract import golden, qrs
+from model.contract.artifact import Artifact
+from model.contract.frontend import preprocess
+
+UNCLASSIFIED = "?"  # WFDB's "beat not classified" label
+
+
+@dataclass
+class Stream:
+    """Every detected beat of one record. `sample` (N,) fiducial R positions at `fs`;
+    `cls` (N,) class index or -1 when unclassified; `symbol` (N,) the class letter or `?`;
+    `x`, `rr` the chip inputs of the classified beats (`classified` (N,) bool marks them);
+    `seconds` the host time per stage."""
+
+    record: Record
+    detections: qrs.Detections
+    sample: np.ndarray
+    cls: np.ndarray
+    symbol: np.ndarray
+    classified: np.ndarray
+    x: np.ndarray
+    rr: np.ndarray
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def duration(self) -> float:
+        """Seconds of signal."""
+        return len(self.record.signal) / self.record.fs
+
+
+def load_record(which: str, lead: str = "MLII") -> tuple[Record, np.ndarray]:
+    """A record by MIT-BIH name (`100`) or WFDB path (`path/to/rec`, without extension), with
+    its reference beats (`.atr`) when it has them, else none (a raw recording); and the mask
+    (N,) of its valid samples (invalid ones, e.g. a lead-off gap, stay in the signal)."""
+    path = Path(which)
+    if path.parent != Path() or path.with_suffix(".hea").exists():
+        directory, name = path.parent, path.name
+    else:
+        try:
+            directory, name = find_mitdb(download=False), which
+        except DataError as e:
+            raise DataError(f"record {which!r}: {e}") from e
+    annotator = "atr" if (Path(directory) / f"{name}.atr").exists() else None
+    record, bad = read_lead(directory, name, lead=lead, annotator=annotator)
+    return record, ~bad
+
+
+def cut(
+    record: Record, sample: np.ndarray, artifact: Artifact, valid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Windows (M, window) and RR (M, 3) of the beats that have both and whose window holds
+    only valid samples; and which beats (N,) those are."""
+    pre = artifact.spec.preprocess
+    rr = rr_features(sample, pre.local_rr_beats)
+    keep = (rr[:, 0] >= 0) & (rr[:, 1] >= 0)
+    keep &= (sample - pre.before >= 0) & (sample + pre.after <= len(record.signal))
+    invalid = np.concatenate([[0], np.cumsum(~valid)])  # invalid samples before each index
+    lo, hi = np.clip(sample - pre.before, 0, len(valid)), np.clip(sample + pre.after, 0, len(valid))
+    keep &= invalid[hi] == invalid[lo]
+    offsets = np.arange(-pre.before, pre.after)
+    windows = record.signal[sample[keep, None] + offsets[None, :]].astype(np.int64)
+    return windows.reshape(-1, pre.window), rr[keep], keep
+
+
+def run_stream(artifact: Artifact, record: Record, valid: np.ndarray | None = None) -> Stream:
+    """Detect, cut, preprocess and classify every beat of `record` (see module docstring);
+    `valid` (N,) marks usable samples (default all). Raises `qrs.QrsError` for a record the
+    detector cannot run on, `DataError` for invalid samples in a record that needs resampling."""
+    pre = artifact.spec.preprocess
+    valid = np.ones(len(record.signal), bool) if valid is None else np.asarray(valid, bool)
+    seconds = {}
+    t = time.perf_counter()
+    resampled = resample_record(record, pre.fs, pre.gain)
+    if resampled is not record and not valid.all():
+        raise DataError(
+            f"record {record.name} has {int((~valid).sum())} invalid samples and needs "
+            f"resampling to {pre.fs} Hz: the resampler cannot carry a gap; cut the gap out"
+        )
+    record = resampled
+    seconds["resample"] = time.perf_counter() - t
+    t = time.perf_counter()
+    det = qrs.detect(record.signal, record.fs, valid)
+    seconds["detect"] = time.perf_counter() - t
+    t = time.perf_counter()
+    windows, rr3, keep = cut(record, det.sample, artifact, valid)
+    x, rr = preprocess(pre, windows, rr3)
+    seconds["frontend"] = time.perf_counter() - t
+    t = time.perf_counter()
+    cls = np.full(len(det), -1, np.int64)
+    if len(x):
+        cls[keep] = golden.run(artifact, x, rr).cls
+    seconds["classify"] = time.perf_counter() - t
+    names = np.array([*artifact.spec.classes, UNCLASSIFIED])
+    return Stream(
+        record=record,
+        detections=det,
+        sample=det.sample,
+        cls=cls,
+        symbol=names[cls],  # -1 picks the last: `?`
+        classified=keep,
+        x=x,
+        rr=rr,
+        seconds=seconds,
+    )
