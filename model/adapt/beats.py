@@ -85,7 +85,9 @@ def read_patient(
             f"the device's firmware resamples to {pre.fs} Hz"
         )
     duration = len(rec.signal) / rec.fs
-    if minutes is not None and (minutes <= 0 or duration < 60 * minutes):
+    if minutes is not None and minutes <= 0:
+        raise AdaptError(f"--minutes must be positive, not {minutes:g}")
+    if minutes is not None and duration < 60 * minutes:
         raise AdaptError(
             f"record {name} lasts {duration / 60:.2f} minutes, shorter than the {minutes:g} "
             f"labelled minutes requested: pass --minutes below {duration / 60:.2f} or --beats"
