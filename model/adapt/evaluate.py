@@ -138,7 +138,13 @@ def evaluate(
 
 def table(report: dict) -> str:
     """The Markdown table of `docs/adapt.md` (pooled over the records, per protocol)."""
+    base = Path(report["base_artifact"])
     lines = [
+        f"Base `{base.relative_to(REPO) if base.is_relative_to(REPO) else base}` (sha256 "
+        f"{report['base_sha256'][:12]}..., hardware id {report['hardware_id']}), "
+        f"{len(report['records'])} records; `{report.get('command', 'model.adapt.evaluate')}`, "
+        f"{report.get('seconds', '?')} s:",
+        "",
         "| labelled | model | acc % | N Se / +P | S Se / +P / F1 | V Se / +P / F1 | F Se / +P "
         "| jκ | labelled beats / record | integers changed / record (max) | adapted / kept / "
         "refused |",
