@@ -3,12 +3,14 @@
 `calibrate(base, x, rr, y)`:
 
 1. Classes with at least `min_beats` labelled beats are *adapted*; the others keep the base's
-   integers (a class the cardiologist saw too rarely cannot be calibrated). Fewer than two
-   adapted classes, or a class named in `classes` with too few beats, is an `AdaptError`.
+   integers (a class the cardiologist saw too rarely cannot be calibrated). Fewer than
+   `min_classes` adapted classes, or a class named in `classes` with too few beats, is an
+   `AdaptError`.
 2. The labelled beats are split in time order, per class: every `holdout`-th beat of each class
    (the 4th, 8th, ...) is *held back*, the rest fit the change (`model.adapt.fit`).
 3. Candidates, cheapest first: each mode of `modes` (``bias``, then ``last``) at each ridge of
-   `ridges`. Each is run through the golden model on the held-back beats and scored by its
+   `ridges`; the opt-in ``finetune`` (`model.adapt.finetune`) is one more candidate. Each is
+   run through the golden model on the held-back beats and scored by its
    class-weighted errors (the weights of the fit, n_c^-alpha).
 4. The best candidate (fewest weighted errors, then fewest changed integers) is kept only if
    it makes *fewer* weighted errors than the base model on the held-back beats; otherwise the
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.adapt.errors import AdaptError
+from model.adapt.finetune import finetune_candidate
 from model.adapt.fit import (
     ALPHA,
     MODES,
@@ -35,6 +38,7 @@ from model.adapt.fit import (
 )
 from model.contract import golden
 from model.contract.artifact import Artifact
+from model.splits import Beats
 
 RIDGES = (1.0, 0.1, 0.01, 0.001)
 
@@ -111,22 +115,29 @@ def calibrate(
     w_held = class_weights(y[held], len(classes), settings.alpha)
     base_errors = weighted_errors(y[held], golden.run(base, x[held], rr[held]).cls, w_held)
     candidates = []
+
+    def score(mode: str, ridge: float | None, art: Artifact) -> None:
+        changed = changed_integers(art, base)
+        pred = golden.run(art, x[held], rr[held]).cls
+        candidates.append(
+            {
+                "mode": mode,
+                "ridge": ridge,
+                "held_back_weighted_errors": weighted_errors(y[held], pred, w_held),
+                "held_back_errors": int((pred != y[held]).sum()),
+                "integers_changed": int(sum(changed.values())),
+                "artifact": art,
+            }
+        )
+
     for mode in settings.modes:
+        if mode == "finetune":
+            part = lambda m: Beats(x[m], rr[m], y[m], np.full(int(m.sum()), "p"))  # noqa: E731
+            score(mode, None, finetune_candidate(base, part(fit), part(held)))
+            continue
         for ridge in settings.ridges:
             change = fit_change(inputs, y[fit], rows, mode, ridge, settings.alpha)
-            art = apply_change(base, change)
-            changed = changed_integers(art, base)
-            pred = golden.run(art, x[held], rr[held]).cls
-            candidates.append(
-                {
-                    "mode": mode,
-                    "ridge": ridge,
-                    "held_back_weighted_errors": weighted_errors(y[held], pred, w_held),
-                    "held_back_errors": int((pred != y[held]).sum()),
-                    "integers_changed": int(sum(changed.values())),
-                    "artifact": art,
-                }
-            )
+            score(mode, ridge, apply_change(base, change))
     best = min(candidates, key=lambda c: (c["held_back_weighted_errors"], c["integers_changed"]))
     kept_base = not best["held_back_weighted_errors"] < base_errors
     chosen = base if kept_base else best["artifact"]

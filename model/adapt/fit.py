@@ -36,7 +36,8 @@ from scipy.optimize import minimize, minimize_scalar
 from model.contract import golden
 from model.contract.artifact import Artifact, ArtifactError
 
-MODES = ("bias", "last")
+MODES = ("bias", "last")  # the defaults; "finetune" (model.adapt.finetune) is opt-in
+ALL_MODES = (*MODES, "finetune")
 ALPHA = 0.5
 
 

@@ -192,7 +192,9 @@ def markdown(report: dict, classes: tuple[str, ...]) -> str:
     else:
         ch = cal["chosen"]
         lines.append(
-            f"**Adapted**: mode `{ch['mode']}` (ridge {ch['ridge']:g}), "
+            f"**Adapted**: mode `{ch['mode']}`"
+            + (f" (ridge {ch['ridge']:g})" if ch["ridge"] is not None else "")
+            + ", "
             f"**{cal['integers_changed']} integers changed** "
             f"({', '.join(f'{k} {v}' for k, v in cal['changed_per_tensor'].items())})."
         )
@@ -206,8 +208,9 @@ def markdown(report: dict, classes: tuple[str, ...]) -> str:
         f"{cal['base_held_back_errors']} | 0 |",
     ]
     for c in cal["candidates"]:
+        ridge = "" if c["ridge"] is None else f" ridge {c['ridge']:g}"
         lines.append(
-            f"| {c['mode']} ridge {c['ridge']:g} | {c['held_back_weighted_errors']:.2f} | "
+            f"| {c['mode']}{ridge} | {c['held_back_weighted_errors']:.2f} | "
             f"{c['held_back_errors']} | {c['integers_changed']} |"
         )
     lines += ["", f"## The rest of the record ({rest['beats']} beats after the labelled part)", ""]
