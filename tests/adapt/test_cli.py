@@ -131,3 +131,19 @@ def test_unknown_record(write_record, run, tmp_path):
     db = write_record()
     err = _refused(run, tmp_path, "--db", str(db), "--record", "nope")
     assert "no record 'nope'" in err
+
+
+def test_finetune_is_one_more_candidate_for_the_same_hardware(write_record, run, base):
+    db = write_record(x_symbol="F")
+    status, _, err, report = run("--db", str(db), "--record", "p1", "--minutes", "1",
+                                 "--modes", "bias,finetune")  # fmt: skip
+    assert status == 0, err
+    modes = [c["mode"] for c in report["calibration"]["candidates"]]
+    assert modes.count("finetune") == 1 and modes.count("bias") == 4
+    assert load_artifact(report["artifact"]).spec.hardware_id() == base.spec.hardware_id()
+
+
+def test_unknown_mode(write_record, run, tmp_path):
+    db = write_record()
+    err = _refused(run, tmp_path, "--db", str(db), "--record", "p1", "--modes", "bias,everything")
+    assert "--modes: unknown ['everything']" in err and "finetune" in err
