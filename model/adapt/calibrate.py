@@ -9,7 +9,7 @@
 2. The labelled beats are split in time order, per class: every `holdout`-th beat of each class
    (the 4th, 8th, ...) is *held back*, the rest fit the change (`model.adapt.fit`).
 3. Candidates, cheapest first: each mode of `modes` (``bias``, then ``last``) at each ridge of
-   `ridges`; the opt-in ``finetune`` (`model.adapt.finetune`) is one more candidate. Each is
+   `ridges`; then ``finetune`` (`model.adapt.finetune`), one more candidate. Each is
    run through the golden model on the held-back beats and scored by its
    class-weighted errors (the weights of the fit, n_c^-alpha).
 4. The best candidate (fewest weighted errors, then fewest changed integers) is kept only if

@@ -15,7 +15,7 @@ from pathlib import Path
 from data.errors import DataError
 from model.adapt.calibrate import RIDGES, Settings
 from model.adapt.errors import AdaptError
-from model.adapt.fit import ALL_MODES, MODES
+from model.adapt.fit import MODES
 from model.adapt.run import DEFAULT_BASE, REPO, Options, adapt
 from model.contract.artifact import ArtifactError
 
@@ -77,7 +77,7 @@ def parser() -> argparse.ArgumentParser:
         "--modes", default=",".join(MODES),
         help=f"what may change, cheapest first (default {','.join(MODES)}): bias = the output "
         "biases, last = the output layer's weights and biases, finetune = a few epochs of SNN "
-        "fine-tuning of every layer (opt-in: a full image)",
+        "fine-tuning of every layer (more integers change)",
     )  # fmt: skip
     p.add_argument(
         "--ridges", default=",".join(f"{r:g}" for r in RIDGES),
@@ -92,9 +92,9 @@ def parser() -> argparse.ArgumentParser:
 def options(argv: list[str]) -> Options:
     a = parser().parse_args(argv)
     modes = tuple(m.strip() for m in a.modes.split(",") if m.strip())
-    bad = [m for m in modes if m not in ALL_MODES]
+    bad = [m for m in modes if m not in MODES]
     if bad or not modes:
-        raise AdaptError(f"--modes: unknown {bad or modes}; choose from {', '.join(ALL_MODES)}")
+        raise AdaptError(f"--modes: unknown {bad or modes}; choose from {', '.join(MODES)}")
     try:
         ridges = tuple(float(r) for r in a.ridges.split(","))
     except ValueError:

@@ -4,8 +4,8 @@ The shipped SNN is fine-tuned on the fit beats with the retraining's fine-tuner
 (`model.retrain.finetune.finetune_base`: the forward pass is the fake-quantized SNN over T steps;
 the epoch with the best macro F1 on the held-back beats is kept) and quantized back into the
 base's widths (`model.retrain.fit.fit_to_base`). Every layer's integers, thresholds included,
-may change: this is a full weight image, not a field patch. Opt-in (`--modes bias,last,finetune`)
-because on the DS1 design runs it did not pay for its size (docs/adapt.md).
+may change (in practice a few hundred): the held-back check picks it only where it makes fewer
+errors than the cheaper candidates; `--modes bias,last` leaves it out (docs/adapt.md).
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ labelled beats gives c exactly; every candidate change of W, W_rr or b then move
 integer amount (up to the membrane's saturation, which the final golden run includes). Nothing
 upstream changes, so the weight image differs from the base's in these few integers only.
 
-Two modes, cheapest first (`MODES`):
+Two modes here, cheapest first (`LINEAR_MODES`; the third, ``finetune``, is
+`model.adapt.finetune`):
 
 - ``bias``: the K output biases (per-class offsets); at most K integers change;
 - ``last``: the output layer's weights, RR weights and biases of the adapted classes.
@@ -36,8 +37,8 @@ from scipy.optimize import minimize, minimize_scalar
 from model.contract import golden
 from model.contract.artifact import Artifact, ArtifactError
 
-MODES = ("bias", "last")  # the defaults; "finetune" (model.adapt.finetune) is opt-in
-ALL_MODES = (*MODES, "finetune")
+LINEAR_MODES = ("bias", "last")
+MODES = (*LINEAR_MODES, "finetune")  # every candidate kind, cheapest first (all by default)
 ALPHA = 0.5
 
 
@@ -109,8 +110,8 @@ def fit_change(
     alpha: float = ALPHA,
 ) -> np.ndarray:
     """The float change (K, M + R + 1) of [W | W_rr | b] for the adapted `rows` (bool, K)."""
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    if mode not in LINEAR_MODES:
+        raise ValueError(f"mode must be one of {LINEAR_MODES}, not {mode!r}")
     k = inputs.values.shape[1]
     a = inputs.design
     s = temperature(inputs.values.astype(float), y)

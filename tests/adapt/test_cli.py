@@ -32,7 +32,8 @@ def run(tmp_path: Path, capsys):
 def test_adapts_a_patient_whose_wide_beats_the_base_calls_otherwise(write_record, run, base):
     # This patient's wide premature beats are labelled F; the shipped model says V for them.
     db = write_record(x_symbol="F")
-    status, out, err, report = run("--db", str(db), "--record", "p1", "--minutes", "1")
+    status, out, err, report = run("--db", str(db), "--record", "p1", "--minutes", "1",
+                                   "--modes", "bias,last")  # fmt: skip
     assert status == 0, err
     cal, rest = report["calibration"], report["rest"]
     assert not cal["kept_base"] and cal["labelled_per_class"]["F"] >= 5
