@@ -19,10 +19,12 @@ ADAPT_DESIGN = {
     "adapt_ds1_bias": "bias only",
     "adapt_ds1_last": "bias, then last layer",
     "adapt_ds1_c1": "... also with one class",
+    "adapt_ds1_ft": "... and SNN fine-tuning",
 }
 
 # The reports the docs quote: build/reports/<name>.json is snapshotted to docs/reports/<name>.json.
-QUOTED: tuple[str, ...] = ("stream", "adapt", *ADAPT_DESIGN)
+# adapt_ds2_first: the first DS2 look (before fine-tuning became a candidate), kept for the log.
+QUOTED: tuple[str, ...] = ("stream", "adapt", "adapt_ds2_first", *ADAPT_DESIGN)
 
 
 def _from(name: str, command: str, render: Callable[[dict], str]) -> Renderer:
