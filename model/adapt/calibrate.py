@@ -98,6 +98,10 @@ def holdout_mask(y: np.ndarray, every: int) -> np.ndarray:
     return held
 
 
+def _beats(x: np.ndarray, rr: np.ndarray, y: np.ndarray, mask: np.ndarray) -> Beats:
+    return Beats(x[mask], rr[mask], y[mask], np.full(int(mask.sum()), "patient"))
+
+
 def weighted_errors(y: np.ndarray, pred: np.ndarray, w: np.ndarray) -> float:
     return float((w * (pred != y)).sum())
 
@@ -113,7 +117,8 @@ def calibrate(
     fit = ~held
     inputs = output_inputs(base, x[fit], rr[fit])
     w_held = class_weights(y[held], len(classes), settings.alpha)
-    base_errors = weighted_errors(y[held], golden.run(base, x[held], rr[held]).cls, w_held)
+    base_pred = golden.run(base, x[held], rr[held]).cls
+    base_errors = weighted_errors(y[held], base_pred, w_held)
     candidates = []
 
     def score(mode: str, ridge: float | None, art: Artifact) -> None:
@@ -132,8 +137,8 @@ def calibrate(
 
     for mode in settings.modes:
         if mode == "finetune":
-            part = lambda m: Beats(x[m], rr[m], y[m], np.full(int(m.sum()), "p"))  # noqa: E731
-            score(mode, None, finetune_candidate(base, part(fit), part(held)))
+            tuned = finetune_candidate(base, _beats(x, rr, y, fit), _beats(x, rr, y, held))
+            score(mode, None, tuned)
             continue
         for ridge in settings.ridges:
             change = fit_change(inputs, y[fit], rows, mode, ridge, settings.alpha)
@@ -152,7 +157,7 @@ def calibrate(
             zip(classes, np.bincount(y[held], minlength=len(classes)).tolist(), strict=True)
         ),
         "base_held_back_weighted_errors": base_errors,
-        "base_held_back_errors": int((golden.run(base, x[held], rr[held]).cls != y[held]).sum()),
+        "base_held_back_errors": int((base_pred != y[held]).sum()),
         "candidates": [{k: v for k, v in c.items() if k != "artifact"} for c in candidates],
         "chosen": None if kept_base else {"mode": best["mode"], "ridge": best["ridge"]},
         "kept_base": kept_base,
