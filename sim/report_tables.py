@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from model.adapt import evaluate as adapt
+from sim.results import results_table
 from sim.stream import tables as stream_tables
 
 Reports = dict[str, dict]
@@ -24,7 +25,18 @@ ADAPT_DESIGN = {
 
 # The reports the docs quote: build/reports/<name>.json is snapshotted to docs/reports/<name>.json.
 # adapt_ds2_first: the first DS2 look (before fine-tuning became a candidate), kept for the log.
-QUOTED: tuple[str, ...] = ("stream", "adapt", "adapt_ds2_first", *ADAPT_DESIGN)
+QUOTED: tuple[str, ...] = (
+    "data",
+    "train_inter",
+    "train_intra",
+    "sim",
+    "verilog",
+    "firmware",
+    "stream",
+    "adapt",
+    "adapt_ds2_first",
+    *ADAPT_DESIGN,
+)
 
 
 def _from(name: str, command: str, render: Callable[[dict], str]) -> Renderer:
@@ -44,6 +56,7 @@ def _adapt_design(reports: Reports) -> str:
 _ADAPT = "make adapt-eval && make report"
 
 RENDERERS: dict[str, Renderer] = {
+    "results": results_table,
     **{
         key: _from("stream", "make stream-eval && make report", fn)
         for key, fn in stream_tables.SECTIONS.items()
