@@ -4,25 +4,52 @@ hardware's widths, the held-back split, and the jκ index by hand."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from model.adapt.calibrate import holdout_mask
 from model.adapt.fit import apply_change, changed_integers, output_inputs
 from model.contract import golden
+from model.contract.artifact import Artifact
 from model.contract.frontend import uniform_inputs
 from model.metrics import j_kappa, kappa
 from model.random_artifact import random_artifact
 
 
+def with_rr_into_output(art: Artifact, rng: np.random.Generator) -> Artifact:
+    """`art` with the RR features also driving the output layer (as model v2 does)."""
+    last = art.spec.layers[-1]
+    n_rr = art.spec.n_rr
+    layer = dataclasses.replace(last, rr_inputs=n_rr, const_bits=last.const_bits + 8)
+    spec = dataclasses.replace(art.spec, layers=(*art.spec.layers[:-1], layer))
+    tensors = {
+        **art.tensors,
+        f"{last.name}.rr_weight": rng.integers(-1, 2, (last.out_channels, n_rr)),
+    }
+    out = Artifact(spec=spec, tensors=tensors, meta={})
+    out.validate()
+    return out
+
+
 @pytest.mark.parametrize("neuron", ["if", "ssf"])
-def test_output_values_are_affine_in_the_counts_into_the_output_layer(neuron):
+@pytest.mark.parametrize("rr_out", [False, True], ids=["", "rr-into-output"])
+def test_output_values_are_affine_in_the_counts_into_the_output_layer(neuron, rr_out):
     art = random_artifact(np.random.default_rng(3), neuron=neuron, T=5)
+    if rr_out:
+        art = with_rr_into_output(art, np.random.default_rng(5))
     x, rr = uniform_inputs(art.spec.preprocess, 300, np.random.default_rng(4))
-    x //= 8  # quieter inputs: fewer saturated membranes
+    x //= 8  # quieter inputs and RR: fewer saturated membranes
+    rr //= 8
     inputs = output_inputs(art, x, rr)
     last = art.spec.layers[-1]
     predicted = last.v_init + inputs.counts @ art.weight(last).T + art.spec.T * art.bias(last)
+    if rr_out:
+        assert inputs.rr.shape == rr.shape
+        predicted += art.spec.T * (rr @ art.rr_weight(last).T)
+        # the design matrix carries the RR term: [counts | T rr | T]
+        np.testing.assert_array_equal(inputs.design[:, last.in_channels : -1], art.spec.T * rr)
     lo, hi = last.membrane_range
     unsaturated = (np.abs(predicted) < min(-lo, hi)).all(axis=1)
     assert unsaturated.mean() > 0.9 and inputs.counts.sum() > 0
