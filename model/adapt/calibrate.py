@@ -9,7 +9,8 @@
 2. The labelled beats are split in time order, per class: every `holdout`-th beat of each class
    (the 4th, 8th, ...) is *held back*, the rest fit the change (`model.adapt.fit`).
 3. Candidates, cheapest first: each mode of `modes` (``bias``, then ``last``) at each ridge of
-   `ridges`; then ``finetune`` (`model.adapt.finetune`), one more candidate. Each is
+   `ridges`; then ``finetune`` (`model.adapt.finetune`), one more candidate, if the
+   fine-tuner can model the base (else listed in `modes_skipped`). Each is
    run through the golden model on the held-back beats and scored by its
    class-weighted errors (the weights of the fit, n_c^-alpha).
 4. The best candidate (fewest weighted errors, then fewest changed integers) is kept only if
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.adapt.errors import AdaptError
-from model.adapt.finetune import finetune_candidate
+from model.adapt.finetune import finetune_candidate, unavailable
 from model.adapt.fit import (
     ALPHA,
     MODES,
@@ -135,7 +136,11 @@ def calibrate(
             }
         )
 
+    skipped = {}
     for mode in settings.modes:
+        if mode == "finetune" and (why := unavailable(base)):
+            skipped[mode] = why
+            continue
         if mode == "finetune":
             tuned = finetune_candidate(base, _beats(x, rr, y, fit), _beats(x, rr, y, held))
             score(mode, None, tuned)
@@ -159,6 +164,7 @@ def calibrate(
         "base_held_back_weighted_errors": base_errors,
         "base_held_back_errors": int((base_pred != y[held]).sum()),
         "candidates": [{k: v for k, v in c.items() if k != "artifact"} for c in candidates],
+        "modes_skipped": skipped,
         "chosen": None if kept_base else {"mode": best["mode"], "ridge": best["ridge"]},
         "kept_base": kept_base,
         "integers_changed": 0 if kept_base else best["integers_changed"],

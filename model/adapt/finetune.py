@@ -18,6 +18,18 @@ from model.splits import Beats, SplitData
 EPOCHS = 3
 
 
+def unavailable(base: Artifact) -> str | None:
+    """Why the fine-tuner cannot model `base` (e.g. sum-then-fire layers), or None."""
+    from model.retrain.errors import RetrainError
+    from model.retrain.finetune import arch_from_spec
+
+    try:
+        arch_from_spec(base.spec)
+    except RetrainError as e:
+        return str(e)
+    return None
+
+
 def finetune_candidate(
     base: Artifact, fit: Beats, held: Beats, epochs: int = EPOCHS, seed: int = 0
 ) -> Artifact:

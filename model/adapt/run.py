@@ -213,6 +213,8 @@ def markdown(report: dict, classes: tuple[str, ...]) -> str:
             f"| {c['mode']}{ridge} | {c['held_back_weighted_errors']:.2f} | "
             f"{c['held_back_errors']} | {c['integers_changed']} |"
         )
+    for mode, why in cal.get("modes_skipped", {}).items():
+        lines.append(f"\nMode `{mode}` was not tried: {why}")
     lines += ["", f"## The rest of the record ({rest['beats']} beats after the labelled part)", ""]
     if rest["beats"]:
         head = " | ".join(f"{c} Se | {c} +P" for c in classes)

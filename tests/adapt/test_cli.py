@@ -148,3 +148,30 @@ def test_unknown_mode(write_record, run, tmp_path):
     db = write_record()
     err = _refused(run, tmp_path, "--db", str(db), "--record", "p1", "--modes", "bias,everything")
     assert "--modes: unknown ['everything']" in err and "finetune" in err
+
+
+def test_a_sum_then_fire_base_adapts_without_the_fine_tuner(write_record, run, tmp_path):
+    """Any artifact the contract accepts: here a random ssf model with the default front end,
+    which the SNN fine-tuner cannot model; bias and last still run, finetune is reported."""
+    import dataclasses
+
+    from model.contract.artifact import Artifact
+    from model.contract.spec import Preprocess
+    from model.random_artifact import random_artifact
+
+    pre = Preprocess()
+    art = random_artifact(np.random.default_rng(2), n_samples=pre.n_samples, neuron="ssf",
+                          rr_features=pre.rr_features, input_bits=pre.input_bits, T=4)  # fmt: skip
+    art = Artifact(dataclasses.replace(art.spec, preprocess=pre), art.tensors, {})
+    path = art.save(tmp_path / "ssf.json")
+    db = write_record(x_symbol="F")
+    status, _, err, report = run("--db", str(db), "--record", "p1", "--minutes", "1",
+                                 "--base", str(path))  # fmt: skip
+    assert status == 0, err
+    cal = report["calibration"]
+    assert (
+        "finetune" in cal["modes_skipped"]
+        and "integrate-and-fire" in cal["modes_skipped"]["finetune"]
+    )
+    assert {c["mode"] for c in cal["candidates"]} == {"bias", "last"}
+    assert load_artifact(report["artifact"]).spec.hardware_id() == art.spec.hardware_id()
