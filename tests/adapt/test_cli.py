@@ -151,8 +151,9 @@ def test_unknown_mode(write_record, run, tmp_path):
 
 
 def test_a_sum_then_fire_base_adapts_without_the_fine_tuner(write_record, run, tmp_path):
-    """Any artifact the contract accepts: here a random ssf model with the default front end,
-    which the SNN fine-tuner cannot model; bias and last still run, finetune is reported."""
+    """Any artifact the contract accepts: here a random ssf model with the default front end.
+    bias and last always run; finetune runs if the SNN fine-tuner models ssf, else the report
+    says why it was skipped."""
     import dataclasses
 
     from model.contract.artifact import Artifact
@@ -169,9 +170,7 @@ def test_a_sum_then_fire_base_adapts_without_the_fine_tuner(write_record, run, t
                                  "--base", str(path))  # fmt: skip
     assert status == 0, err
     cal = report["calibration"]
-    assert (
-        "finetune" in cal["modes_skipped"]
-        and "integrate-and-fire" in cal["modes_skipped"]["finetune"]
-    )
-    assert {c["mode"] for c in cal["candidates"]} == {"bias", "last"}
+    tried = {c["mode"] for c in cal["candidates"]}
+    assert {"bias", "last"} <= tried  # the output layer adapts whatever the neuron mode
+    assert tried | set(cal["modes_skipped"]) == {"bias", "last", "finetune"}  # all accounted
     assert load_artifact(report["artifact"]).spec.hardware_id() == art.spec.hardware_id()
