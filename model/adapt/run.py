@@ -70,7 +70,7 @@ def database(db: Path | None) -> Path:
 def scores(y: np.ndarray, pred: np.ndarray, classes: tuple[str, ...]) -> dict[str, Any]:
     """`classification_metrics` plus Cohen's κ-based jκ (only for N/S/V/F class sets)."""
     m = classification_metrics(y, pred, classes)
-    if {"S", "V"} <= set(classes):
+    if {"S", "V"} <= set(classes) and "j_kappa" not in m:
         m["j_kappa"] = j_kappa(m)
     return m
 
