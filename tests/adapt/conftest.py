@@ -69,3 +69,27 @@ def write_record(tmp_path: Path) -> WriteRecord:
 @pytest.fixture(scope="session")
 def base():
     return load_artifact(DEFAULT_BASE)
+
+
+SYMBOL = {"N": "N", "S": "A", "V": "V", "F": "F"}
+
+
+@pytest.fixture
+def relabel_as(base):
+    """Rewrite a record's annotations with what an artifact answers (default: the shipped
+    model), so that model is right on every beat whatever it makes of the synthetic shapes."""
+    from model.adapt.beats import read_patient
+    from model.contract import golden
+
+    def relabel(directory: Path, name: str = "p1", artifact=None) -> Path:
+        artifact = artifact or base
+        beats = read_patient(directory, name, artifact.spec.preprocess, artifact.spec.classes,
+                             minutes=None, beats=1)  # fmt: skip
+        ann = wfdb.rdann(str(directory / name), "atr")
+        assert len(beats.y) == len(ann.sample) - 2  # every beat but the first and last is kept
+        cls = golden.run(artifact, beats.x, beats.rr).cls
+        symbols = ["N", *(SYMBOL[artifact.spec.classes[c]] for c in cls), "N"]
+        wfdb.wrann(name, "atr", ann.sample, symbol=symbols, write_dir=str(directory))
+        return directory
+
+    return relabel

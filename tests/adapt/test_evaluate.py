@@ -9,9 +9,9 @@ from model.adapt.evaluate import evaluate, records_table, table, targets_table
 from model.adapt.run import DEFAULT_BASE
 
 
-def test_evaluate_pools_the_remaining_beats_of_every_record(write_record):
-    db = write_record(name="pf", x_symbol="F")  # the base calls these V: adaptation fixes it
-    write_record(name="pv", x_symbol="V", seed=1)  # the base is right: kept
+def test_evaluate_pools_the_remaining_beats_of_every_record(write_record, relabel_as):
+    db = write_record(name="pf", x_symbol="F")  # the base never says F: adaptation fixes it
+    relabel_as(write_record(name="pv", seed=1), "pv")  # labelled as the base says: kept
     report = evaluate(("pf", "pv"), ("2min",), DEFAULT_BASE, db, progress=False)
     p = report["protocols"]["2min"]
     rows = {r["record"]: r for r in p["per_record"]}

@@ -61,12 +61,12 @@ def test_an_integer_change_moves_the_outputs_by_exactly_its_effect(base, write_r
 
     db = write_record()
     beats = read_patient(db, "p1", base.spec.preprocess, base.spec.classes, minutes=1)
-    k, m = base.spec.layers[-1].out_channels, base.spec.layers[-1].in_channels
-    change = np.zeros((k, m + 1))
+    last = base.spec.layers[-1]
+    change = np.zeros((last.out_channels, last.in_channels + last.rr_inputs + 1))
     change[1, -1] = 3  # bias of class 1
     change[2, 5] = -2  # one weight of class 2
     new = apply_change(base, change)
-    assert changed_integers(new, base) == {"dense3.bias": 1, "dense3.weight": 1}
+    assert changed_integers(new, base) == {f"{last.name}.bias": 1, f"{last.name}.weight": 1}
     before, after = output_inputs(base, beats.x, beats.rr), golden.run(new, beats.x, beats.rr)
     expect = before.values.copy()
     expect[:, 1] += base.spec.T * 3
@@ -76,11 +76,13 @@ def test_an_integer_change_moves_the_outputs_by_exactly_its_effect(base, write_r
 
 
 def test_a_change_is_kept_within_the_widths(base):
-    k, m = base.spec.layers[-1].out_channels, base.spec.layers[-1].in_channels
-    new = apply_change(base, np.full((k, m + 1), 1e6))
+    last = base.spec.layers[-1]
+    shape = (last.out_channels, last.in_channels + last.rr_inputs + 1)
+    new = apply_change(base, np.full(shape, 1e6))
     new.validate()
-    lo, hi = base.spec.layers[-1].bias_range
-    assert new.tensors["dense3.bias"].max() <= hi and new.tensors["dense3.bias"].min() >= lo
+    lo, hi = last.bias_range
+    bias = new.tensors[f"{last.name}.bias"]
+    assert bias.max() <= hi and bias.min() >= lo and not np.array_equal(bias, base.bias(last))
 
 
 def test_holdout_takes_every_fourth_beat_of_each_class():
