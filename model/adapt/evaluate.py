@@ -139,10 +139,11 @@ def evaluate(
 def table(report: dict) -> str:
     """The Markdown table of `docs/adapt.md` (pooled over the records, per protocol)."""
     base = Path(report["base_artifact"])
+    command = report.get("command", "python -m model.adapt.evaluate").strip()
     lines = [
         f"Base `{base.relative_to(REPO) if base.is_relative_to(REPO) else base}` (sha256 "
         f"{report['base_sha256'][:12]}..., hardware id {report['hardware_id']}), "
-        f"{len(report['records'])} records; `{report.get('command', 'model.adapt.evaluate')}`, "
+        f"{len(report['records'])} records; `{command}`, "
         f"{report.get('seconds', '?')} s:",
         "",
         "| labelled | model | acc % | N Se / +P | S Se / +P / F1 | V Se / +P / F1 | F Se / +P "
@@ -286,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     report = evaluate(records, protocols, a.base, a.db, settings)
     report["seconds"] = round(time.perf_counter() - start, 1)
-    report["command"] = "python -m model.adapt.evaluate " + " ".join(argv or sys.argv[1:])
+    report["command"] = " ".join(["python -m model.adapt.evaluate", *(argv or sys.argv[1:])])
     write_atomic(a.out, json.dumps(report, indent=1) + "\n")
     print(table(report))
     print(f"wrote {a.out} in {report['seconds']} s")
