@@ -6,9 +6,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # Optional knobs, passed through to the tools as environment variables.
-export MODEL BEATS JOBS SPLIT WAVES TECH DB VECTORS RECORD
+export MODEL BEATS JOBS SPLIT WAVES TECH DB VECTORS RECORD GATE GATE_BEATS GATE_SIM
 
-.PHONY: help setup test lint data train verilog sim power firmware retrain adapt adapt-eval explore report stream stream-eval clean
+.PHONY: help setup test lint data train verilog sim mutate power power-gate tech firmware retrain adapt adapt-eval explore report stream stream-eval clean
 
 help: ## List the targets with one line each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,8 +40,24 @@ verilog: $(STAMP) ## Emit Verilog, lint and synthesise MODEL (default model; LAN
 sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=path, VECTORS=test_beats.npz, JOBS=N, WAVES=1, SPLIT=intra)
 	$(PY) -m sim.run
 
-power: $(STAMP) ## Energy per inference from RTL toggle counts on DS2 beats (TECH=22nm|45nm, MODEL=path, BEATS=N)
+mutate: $(STAMP) ## Plant each one-line bug of tests/mutants.toml in a copy of hw/; every one must be killed (build/reports/mutate.json)
+	$(PY) -m sim.mutate
+
+power: $(STAMP) $(if $(GATE),tech) ## Energy per inference from RTL toggles on DS2 beats (TECH, MODEL, BEATS; GATE=1: also gate level on osu018 + OpenSTA, GATE_BEATS=20, GATE_SIM=0: netlist + STA only)
 	$(PY) -m sim.power
+
+power-gate: ## Same as make power GATE=1
+	$(MAKE) power GATE=1
+
+TECH_LIB := build/tech/osu018/osu018_stdcells.lib
+tech: $(TECH_LIB) ## Cell library (Debian qflow-tech-osu018, 180 nm) into build/tech and OpenSTA (Debian opensta)
+	@command -v sta >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -q opensta >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q opensta >/dev/null; }; else echo "make tech: OpenSTA is missing; run: sudo apt-get install -y opensta"; exit 2; fi; }
+
+$(TECH_LIB):
+	@mkdir -p build/tech/deb
+	cd build/tech/deb && { apt-get download -q qflow-tech-osu018 2>/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q >/dev/null && apt-get download -q qflow-tech-osu018; } || { echo "make tech: apt-get download qflow-tech-osu018 failed; run apt-get update (as root) and retry"; exit 2; }; }
+	dpkg -x build/tech/deb/qflow-tech-osu018_*.deb build/tech/deb/root
+	rm -rf build/tech/osu018 && cp -r build/tech/deb/root/usr/share/qflow/tech/osu018 build/tech/osu018
 
 explore: $(STAMP) ## Sweep neuron mode x T x weight bits x lanes on the RTL (SPLIT, BEATS, JOBS, TECH); build/reports/explore.json
 	$(PY) -m sim.explore

@@ -130,20 +130,26 @@ def inference_cycles(
     counts, ssf_counts = _counts(artifact, x, rr, res.trace, n_if)
     x2 = np.asarray(x).reshape(len(x), -1)
     rr = np.asarray(rr).reshape(len(x), spec.n_rr)
-    rr_layers = [g for g in geos if g.layer.rr_inputs]
+    # The synapse unit of each layer with a cin memory: samples go to layer 0's, an RR word is
+    # broadcast to every RR layer's (taken when all are ready). The input layer can be an RR
+    # layer itself, and then both streams share its unit; with RR features no layer takes, an
+    # RR word costs its cycle and nothing else.
+    rr_targets = [i for i, g in enumerate(geos) if g.layer.rr_inputs]
     out = np.zeros(len(x), dtype=np.int64)
     for n in range(len(x)):
         # Input: word k is accepted in cycle `cyc` (the first in cycle 0).
-        units = {"x": _Synapse(), "rr": _Synapse()}
+        units = {i: _Synapse() for i in {0, *rr_targets}}
         cyc, last = 0, 0
-        words = [("x", int(v), int(ops[0][i])) for i, v in enumerate(x2[n])]
-        words += [("rr", int(v), max(g.groups for g in rr_layers)) for v in rr[n]]
-        for k, (unit, value, n_ops) in enumerate(words):
+        words = [([(0, int(ops[0][i]))], int(v)) for i, v in enumerate(x2[n])]
+        words += [([(i, geos[i].groups) for i in rr_targets], int(v)) for v in rr[n]]
+        for k, (targets, value) in enumerate(words):
             cyc = last + 1 if k else 0
-            if value:
-                cyc = units[unit].load(cyc, n_ops)
+            if value and targets:
+                cyc = max(cyc, *(units[i].free for i, _ in targets))
+                for i, n_ops in targets:
+                    units[i].load(cyc, n_ops)
             last = cyc
-        t0 = max(last + 1, units["x"].idle, units["rr"].idle)
+        t0 = max(last + 1, *(u.idle for u in units.values()))
         for t, step in enumerate(res.trace):
             for i in range(n_if):
                 geo, nxt = geos[i], geos[i + 1] if i + 1 < len(geos) else None
@@ -158,6 +164,25 @@ def inference_cycles(
         # RESULT opens the port in the cycle the last scan ends; cycles count from 1.
         out[n] = t0
     return out
+
+
+def cycle_bound(spec, config: HwConfig) -> int:
+    """An upper bound on the cycles of any inference of `spec` on `config`, from the shapes
+    alone (no artifact, no inputs): every input word non-zero and every neuron of every firing
+    layer spiking in every step, each of its events costing its full fan-out, plus the fire
+    scans and 8 cycles of queue and pipeline latency per scan. A bench watchdog derived from it
+    tells a hang from a legal but long inference (T = 1024 on one lane)."""
+    geos = [LayerGeometry(layer, config.lanes) for layer in spec.layers]
+    ops = [fanout_ops(g) for g in geos]
+    total = int(np.maximum(1, ops[0]).sum())  # one entry per input sample
+    total += spec.n_rr * max([g.groups for g in geos if g.layer.rr_inputs], default=1) + 8
+    n_if = spec.n_if
+    for i, g in enumerate(geos):
+        scan = g.depth + 8
+        if i + 1 < len(geos):
+            scan += int(np.maximum(1, ops[i + 1]).sum())
+        total += scan * (spec.T if i < n_if else 1)
+    return total
 
 
 def cycle_report(

@@ -34,9 +34,9 @@ Sum-then-fire (`docs/arithmetic.md`, "Sum-then-fire layers"):
   the fire unit computes `V = sat(vw + T*(bias + cin))` and `count = clip(V >> k, 0, T)` and
   the layer pushes `(g, p, count != 0, counts)`; an ssf output layer streams `V` to the
   decision unit. `k` is a `reset_less` register written when the threshold is loaded: a priority
-  encoder takes the highest set bit of the loaded value (the spec guarantees a power of two, so
-  this is exactly log2(threshold)); with `rom` it is a constant. An ssf layer keeps no
-  threshold register.
+  encoder (`hw.neuron.ShiftDecoder`) takes the highest set bit of the loaded value (the spec
+  guarantees a power of two, so this is exactly log2(threshold)); with `rom` it is a constant.
+  An ssf layer keeps no threshold register.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from amaranth.lib.wiring import In, Out
 from hw.buses import LayerControl, LoadBus, LoadField
 from hw.config import LayerGeometry
 from hw.decision import values_layout
-from hw.neuron import FireUnit
+from hw.neuron import FireUnit, ShiftDecoder
 from hw.synapse import SynapseUnit
 from model.contract.spec import count_bits, index_bits
 
@@ -181,12 +181,12 @@ class LayerUnit(wiring.Component):
                     m.d.comb += wp.data[j].eq(self.ld.data)
                 with m.If(self.ld.en & (self.ld.field == field)):
                     m.d.comb += wp.en.eq(Const(1, lanes) << self.ld.lane)
+            if self._ssf:
+                m.submodules.shift_decoder = dec = ShiftDecoder(mb)
+                m.d.comb += dec.value.eq(self.ld.data)
             with m.If(self.ld.en & (self.ld.field == LoadField.THRESHOLD)):
                 if self._ssf:
-                    # Priority encoder at load time: the highest set bit of the threshold.
-                    for b in range(mb - 1):
-                        with m.If(self.ld.data[b]):
-                            m.d.sync += shift.eq(b)
+                    m.d.sync += shift.eq(dec.shift)
                 else:
                     m.d.sync += threshold.eq(self.ld.data)
             with m.If(self.ld.en & (self.ld.field == LoadField.V_INIT)):

@@ -40,6 +40,24 @@ from hw.config import LayerGeometry
 from model.contract.spec import count_bits, index_bits
 
 
+class ShiftDecoder(wiring.Component):
+    """log2 of a loaded ssf threshold: `shift` = the index of the highest set bit of `value`
+    among bits 0..m-2 (0 if none), m = `membrane_bits`. A legal ssf threshold is a power of
+    two in 1..2**(m-1)-1, i.e. 2**k with k <= m-2, so this is exactly k. Combinational; the
+    layer registers it when the threshold is written (`hw/layer.py`)."""
+
+    def __init__(self, membrane_bits: int) -> None:
+        self._mb = membrane_bits
+        super().__init__({"value": In(membrane_bits), "shift": Out(index_bits(membrane_bits))})
+
+    def elaborate(self, platform: object) -> Elaboratable:
+        m = Module()
+        for b in range(self._mb - 1):  # the last assignment wins: the highest set bit
+            with m.If(self.value[b]):
+                m.d.comb += self.shift.eq(b)
+        return m
+
+
 class FireUnit(wiring.Component):
     """Parameters: `geo` (the layer and the number of lanes), `T` (timesteps; used by ssf
     layers only). An ssf layer has a `shift` input instead of `threshold` and, when it fires,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from model.adapt import evaluate as adapt
+from sim.power import doc as power_doc
 from sim.results import results_table
 from sim.stream import tables as stream_tables
 
@@ -30,8 +31,11 @@ QUOTED: tuple[str, ...] = (
     "train_inter",
     "train_intra",
     "sim",
+    "mutate",
     "verilog",
     "firmware",
+    "power",
+    "power_intra",
     "stream",
     "adapt",
     "adapt_ds2_first",
@@ -57,6 +61,13 @@ _ADAPT = "make adapt-eval && make report"
 
 RENDERERS: dict[str, Renderer] = {
     "results": results_table,
+    "power": _from("power", "make power GATE=1 && make report", power_doc.markdown),
+    "power-intra": _from(
+        "power_intra",
+        "python -m sim.power --model model/artifacts/intra.json "
+        "--out build/reports/power_intra.json && make report",
+        power_doc.intra,
+    ),
     **{
         key: _from("stream", "make stream-eval && make report", fn)
         for key, fn in stream_tables.SECTIONS.items()

@@ -57,9 +57,21 @@ def _spikes(r: dict) -> str:
 
 def _sim(r: dict) -> str:
     c = r["cycles_per_inference"]
-    return (
+    text = (
         f"**{r['mismatches']} mismatches** on {r['beats']:,} beats + {r['random_vectors']:,} "
         f"random/corner vectors; cycles per inference mean {c['mean']:.0f}, max {c['max']:.0f}"
+    )
+    bins = r.get("coverage", {}).get("bins")
+    if bins:  # the directed limit cases and the coverage bins (docs/verification.md)
+        bad = sum(x["mismatches"] for x in r.get("limits", []))
+        hit = sum(1 for v in bins.values() if v)
+        text += f"; limit cases {bad} mismatches, coverage {hit} of {len(bins)} bins hit"
+    return text
+
+
+def _mutate(r: dict) -> str:
+    return f"**{r['killed']} of {r['mutants']} mutants killed**" + (
+        f"; survived: {', '.join(r['survived'])}" if r["survived"] else ""
     )
 
 
@@ -80,6 +92,30 @@ def _firmware(r: dict) -> str:
     )
 
 
+def _power(r: dict) -> str:
+    n = r["nj_per_inference"]
+    out = (
+        f"{n['mean']:.2f} nJ (p50 {n['p50']:.2f}, max {n['max']:.2f}; {r['beats']} beats, "
+        f"{r['rtl_golden_mismatches']} mismatches); same basis: SNN "
+        f"{r['snn_vs_dense_qnn']['snn_same_basis_nj']:.2f}, dense QNN "
+        f"{r['dense_qnn_estimate_nj']:.2f}"
+    )
+    if "zero_skip_qnn" in r:
+        out += f", zero-skipping QNN {r['zero_skip_qnn']['total_nj']:.2f} nJ"
+    return out
+
+
+def _gate(r: dict) -> str:
+    g, t = r["gate_level"], r["timing"]
+    out = (
+        f"{g['cells']:,} cells, {g['flip_flops']:,} flip-flops, {g['area_um2'] / 1e6:.2f} mm2; "
+        f"critical path {t['critical_path_ns']:.1f} ns (fmax {t['fmax_mhz']:.1f} MHz)"
+    )
+    if g.get("nj_per_inference"):
+        out += f"; {g['nj_per_inference']['mean']:.1f} nJ per inference at 180 nm"
+    return out
+
+
 # (what, report, formatter, command)
 ROWS: tuple[tuple[str, str, Callable[[dict], str], str], ...] = (
     ("dataset: 48 MIT-BIH records", "data", _data, "make data"),
@@ -92,8 +128,11 @@ ROWS: tuple[tuple[str, str, Callable[[dict], str], str], ...] = (
     ),
     ("activity per inference, inter model (DS2)", "train_inter", _spikes, "make train"),
     ("RTL vs golden model (Verilator)", "sim", _sim, "make sim"),
+    ("one-line bugs planted in hw/ caught by the tests", "mutate", _mutate, "make mutate"),
     ("area (Yosys, generic cells)", "verilog", _verilog, "make verilog"),
     ("C reference and driver", "firmware", _firmware, "make firmware"),
+    ("energy per inference, 22 nm, RTL toggle model", "power", _power, "make power"),
+    ("gate level, osu018 180 nm (OpenSTA)", "power", _gate, "make power GATE=1"),
 )
 
 

@@ -42,11 +42,10 @@ import numpy as np
 
 from data.cache import write_atomic
 from hw.config import HwConfig
-from model.contract import golden
 from model.contract.artifact import Artifact, ArtifactError, load_artifact
 from model.contract.ports import ResultLayout
-from sim.accel import design
-from sim.accel.coverage import saturations, ties
+from sim.accel import design, limits
+from sim.accel.coverage import bins, empty_bins, measure_run
 from sim.accel.job import Job
 from sim.accel.shards import TEST_MODULE, run_sharded
 from sim.accel.vectors import Vectors, random_and_corners, real_beats
@@ -97,6 +96,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--waves", action="store_true", default=os.environ.get("WAVES") == "1")
     ap.add_argument("--wave-beat", type=int, default=_env_int("WAVE_BEAT", None))
     ap.add_argument("--lanes", type=int, default=_env_int("LANES", HwConfig().lanes))
+    ap.add_argument(
+        "--limits",
+        default="all",
+        help="directed limit cases to run after the model, comma-separated, or none "
+        f"(default: all = {','.join(limits.CASES)}); unless none, every coverage bin must be hit",
+    )
     ap.add_argument("--report", type=Path, default=REPORT)
     ap.add_argument(
         "--work",
@@ -195,6 +200,36 @@ def waves(art: Artifact, cfg: HwConfig, vectors: Vectors, beat: int, work: Path)
     return out
 
 
+def run_limit_cases(names: list[str], work: Path, jobs: int) -> list[dict]:
+    """The directed limit cases (`sim/accel/limits.py`), each on its own Verilator build of its
+    own hardware configuration, `jobs` cases at a time: per case its coverage (golden model),
+    mismatches and the first one, and the failures of its simulator run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(name: str) -> dict:
+        art, config, vectors = limits.case(name)
+        cov, gold = measure_run(art, vectors.x, vectors.rr)
+        b = design.accelerator_build(art.spec, config, art, name=f"accel-limit-{name}")
+        exp = (gold.cls, gold.values)
+        merged = run_sharded(
+            b, art, vectors, work / name, jobs=1, expected=exp, load=not config.rom
+        )
+        bad = (merged.cls != gold.cls) | (merged.values != gold.values).any(axis=1)
+        return {
+            "case": name,
+            "hardware": config.as_dict(),
+            "T": art.spec.T,
+            "vectors": len(vectors),
+            "mismatches": int(bad.sum()),
+            "first_mismatch": merged.first_mismatch or None,
+            "failures": merged.failures,
+            "coverage": cov,
+        }
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(one, names))
+
+
 def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     args = parse_args(argv)
@@ -212,19 +247,28 @@ def main(argv: list[str] | None = None) -> int:
             parts = [str(args.vectors)] if args.vectors is not None else []
         cfg = HwConfig(lanes=args.lanes)
         design.accelerator_verilog(art.spec, cfg)  # fails early if the RTL generator is missing
+        names = [] if args.limits == "none" else [n for n in args.limits.split(",") if n]
+        if args.limits == "all":
+            names = list(limits.CASES)
+        unknown = sorted(set(names) - set(limits.CASES))
+        if unknown:
+            raise MissingInputError(f"unknown limit cases {unknown}; known: {list(limits.CASES)}")
     except (MissingInputError, ArtifactError, RuntimeError) as e:
         print(f"make sim: {e}", file=sys.stderr)
         return 2
+    # One golden run: the expectations of every shard, the numpy check and the coverage.
+    cov, gold = measure_run(art, vectors.x, vectors.rr)
     b = design.accelerator_build(art.spec, cfg)
     t_sim = time.perf_counter()
     # A new directory per run, inside --work: concurrent runs (other people, other models) never
     # touch each other's files, and nothing this run did not create is ever deleted.
     args.work.mkdir(parents=True, exist_ok=True)
     args.work = Path(tempfile.mkdtemp(prefix="run-", dir=args.work)).resolve()
-    merged = run_sharded(b, art, vectors, args.work, jobs=args.jobs)
+    merged = run_sharded(
+        b, art, vectors, args.work, jobs=args.jobs, expected=(gold.cls, gold.values)
+    )
     sim_seconds = time.perf_counter() - t_sim
-    # An independent check of the scoreboard: the golden model again, compared in numpy.
-    gold = golden.run(art, vectors.x[:, None, :], vectors.rr)
+    # An independent check of the scoreboard: the golden results compared in numpy.
     bad = np.nonzero((merged.cls != gold.cls) | (merged.values != gold.values).any(axis=1))[0]
     if len(bad) != merged.mismatches:
         merged.failures.append(
@@ -248,19 +292,29 @@ def main(argv: list[str] | None = None) -> int:
         "random_vectors": len(vectors) - n_real,
         "mismatches": merged.mismatches,
         "first_mismatch": merged.first_mismatch or None,
+        "failures": merged.failures,
         "cycles_per_inference": stats(merged.cycles[:n_real]),
         "cycles_random": stats(merged.cycles[n_real:]),
-        # Which corners the vectors reached (from the golden model): membrane updates that hit
-        # the saturation bounds per layer, and decisions where two classes tie.
-        "coverage": {
-            "saturated_updates": saturations(art, vectors.x, vectors.rr),
-            "decision_ties": ties(art, vectors.x, vectors.rr),
-        },
+        # Which corners the vectors reached (`sim/accel/coverage.py`, from the golden model).
+        "coverage": {"model": cov},
         "results": str(args.work / "results.npz"),
         "jobs": args.jobs,
         "sim_seconds": round(sim_seconds, 2),
         "beats_per_second": round(len(vectors) / sim_seconds, 1),
     }
+    limit_runs = run_limit_cases(names, args.work / "limits", args.jobs)
+    report["limits"] = [{k: v for k, v in r.items() if k != "coverage"} for r in limit_runs]
+    for r in limit_runs:
+        report["coverage"][f"limit:{r['case']}"] = r["coverage"]
+        merged.failures += [f"limit case {r['case']}: {f}" for f in r["failures"]]
+        if r["mismatches"]:
+            merged.failures.append(
+                f"limit case {r['case']}: {r['mismatches']} mismatches, first: "
+                f"{r['first_mismatch']}"
+            )
+    hit = bins([cov, *(r["coverage"] for r in limit_runs)])
+    report["coverage"]["bins"] = hit
+    report["coverage"]["empty_bins"] = empty_bins(hit)
     if args.waves:
         beat = args.wave_beat
         if beat is None:
@@ -275,6 +329,17 @@ def main(argv: list[str] | None = None) -> int:
         f"p50 {c['p50']} max {c['max']}; {report['beats_per_second']} vectors/s on "
         f"{args.jobs} jobs, {report['wall_seconds']} s; report: {args.report}"
     )
+    if limit_runs:
+        print(
+            f"limit cases: {', '.join(r['case'] for r in limit_runs)}: "
+            f"{sum(r['vectors'] for r in limit_runs)} vectors, "
+            f"{sum(r['mismatches'] for r in limit_runs)} mismatches"
+        )
+    empty = report["coverage"]["empty_bins"]
+    print(
+        f"coverage: {len(hit) - len(empty)} of {len(hit)} bins hit"
+        + (f"; EMPTY: {', '.join(empty)}" if empty else "")
+    )
     if "waves" in report:
         print(f"waves: {report['waves']}")
     if not (merged.mismatches or merged.failures):
@@ -282,6 +347,14 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(shard)  # tens of MB of stimulus; nothing to debug
     for failure in merged.failures:
         print(f"make sim: {failure}", file=sys.stderr)
+    if empty and names:  # without limit cases (--limits none) the bins are reported only
+        print(
+            f"make sim: FAILED: coverage bins never hit: {', '.join(empty)} (the vectors and "
+            f"limit cases do not reach these corners; run all limit cases: --limits all)",
+            file=sys.stderr,
+        )
+        if not (merged.mismatches or merged.failures):
+            return 1
     if merged.mismatches or merged.failures:
         first = merged.first_mismatch or (merged.failures[0] if merged.failures else "")
         print(

@@ -14,7 +14,7 @@ from typing import Any
 
 import cocotb
 import numpy as np
-from cocotb.triggers import Timer
+from cocotb.triggers import SimTimeoutError, Timer, with_timeout
 
 from model.contract.ports import ResultLayout, unpack_result
 from sim.tb.bench import TB
@@ -22,7 +22,8 @@ from sim.tb.pauses import pauses
 from sim.tb.scoreboard import Expected, Scoreboard
 from sim.tb.stream import StreamDriver, StreamSink
 
-# A beat that makes no progress for this many cycles is a hang, not a slow inference.
+# A beat that makes no progress for this many cycles is a hang, not a slow inference (a job's
+# classify phase gives its own, from the cycle bound of its spec: `job.watchdog_cycles`).
 WATCHDOG_CYCLES = 200_000
 LOAD_SETTLE_CYCLES = 16
 PROGRESS_EVERY = 5000  # beats between progress lines in the simulator log
@@ -58,7 +59,16 @@ class AccelTB(TB):
     async def load(self, words: Sequence[int]) -> tuple[bool, bool]:
         """Drive a weight image into the load port; return (loaded, load_error) once the
         loader has had time to check the checksum."""
-        await self.loader.send([int(w) for w in words])
+        cycles = 4 * len(words) + 10_000  # the loader takes a word per cycle once idle
+        try:
+            await with_timeout(
+                self.loader.send([int(w) for w in words]), cycles * self.period_ns, "ns"
+            )
+        except SimTimeoutError:
+            raise AssertionError(
+                f"the load port took no image for {cycles} cycles (a ROM build has none; "
+                f"busy={self.dut.busy.value})"
+            ) from None
         for _ in range(LOAD_SETTLE_CYCLES):
             await self.falling
             loaded, error = bool(self.dut.loaded.value), bool(self.dut.load_error.value)
@@ -68,10 +78,11 @@ class AccelTB(TB):
         return loaded, error
 
     async def classify(
-        self, x: np.ndarray, rr: np.ndarray, sb: Scoreboard
+        self, x: np.ndarray, rr: np.ndarray, sb: Scoreboard, watchdog: int = WATCHDOG_CYCLES
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Stream every beat back to back and receive its result into `sb` (expectations
-        must already be queued, in order). Returns (cls, values, cycles) per beat."""
+        must already be queued, in order); no result for `watchdog` cycles is a hang.
+        Returns (cls, values, cycles) per beat."""
         n = len(x)
         x_words, rr_words = x.tolist(), rr.tolist()
         s0 = len(self.samples.starts)
@@ -88,7 +99,7 @@ class AccelTB(TB):
         tasks = [cocotb.start_soon(feed(self.samples, x_words))]
         if self.rr is not None and rr.shape[1]:
             tasks.append(cocotb.start_soon(feed(self.rr, rr_words)))
-        dog = cocotb.start_soon(self._watchdog(done, n))
+        dog = cocotb.start_soon(self._watchdog(done, n, watchdog))
         try:
             for k in range(n):
                 word, arrival = await self.results.recv()
@@ -110,13 +121,13 @@ class AccelTB(TB):
                 t.cancel()
         return cls, values, cycles
 
-    async def _watchdog(self, done: list[int], n: int) -> None:
+    async def _watchdog(self, done: list[int], n: int, cycles: int) -> None:
         last = -1
         while True:
-            await Timer(WATCHDOG_CYCLES * self.period_ns, unit="ns")
+            await Timer(cycles * self.period_ns, unit="ns")
             if done[0] == last:
                 raise AssertionError(
-                    f"no result for {WATCHDOG_CYCLES} cycles after {done[0]} of {n} beats "
+                    f"no result for {cycles} cycles after {done[0]} of {n} beats "
                     f"(busy={self.dut.busy.value}, loaded={self.dut.loaded.value}, "
                     f"i_sample.ready={self.dut.i_sample__ready.value})"
                 )

@@ -21,7 +21,7 @@ import cocotb
 import numpy as np
 
 from model.contract.ports import ResultLayout
-from sim.accel.bench import AccelTB, expectations
+from sim.accel.bench import WATCHDOG_CYCLES, AccelTB, expectations
 from sim.accel.job import ENV
 from sim.tb.scoreboard import Scoreboard
 
@@ -54,7 +54,8 @@ async def _classify(tb: AccelTB, phase: dict, sb: Scoreboard, n: int | None = No
         data = {k: f[k][:n] for k in f.files}
     for item in expectations(data, phase.get("corrupt")):
         sb.expect(item)
-    return data, await tb.classify(data["x"], data["rr"], sb)
+    watchdog = phase.get("watchdog_cycles", WATCHDOG_CYCLES)
+    return data, await tb.classify(data["x"], data["rr"], sb, watchdog)
 
 
 @cocotb.test()

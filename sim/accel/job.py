@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from data.cache import write_atomic
+from hw.config import HwConfig
+from hw.cycles import cycle_bound
 from model.contract import golden
 from model.contract.artifact import Artifact
 from model.contract.image import weight_image
@@ -85,15 +87,19 @@ class Job:
         seed: int = 0,
         corrupt: int | None = None,
         fail_on_mismatch: bool = True,
+        expected: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> Path:
         """Stream `vectors`, expecting what the golden model computes with `artifact`.
 
         `corrupt=k` deliberately falsifies the expectation of vector k (a negative test);
         `fail_on_mismatch=False` lets the phase finish and report mismatches instead of failing
-        the cocotb test (used to check that a mutated artifact is caught)."""
+        the cocotb test (used to check that a mutated artifact is caught). `expected` =
+        (cls, values) of the golden model on `artifact`, when the caller already ran it."""
         spec = artifact.spec
         pre = spec.preprocess
-        gold = golden.run(artifact, vectors.x[:, None, :], vectors.rr)
+        if expected is None:
+            gold = golden.run(artifact, vectors.x[:, None, :], vectors.rr)
+            expected = (gold.cls, gold.values)
         path = self.dir / f"{name}.npz"
         np.savez(
             path,
@@ -101,8 +107,8 @@ class Job:
             rr=vectors.rr,
             record=vectors.record.astype(str),
             index=vectors.index,
-            exp_cls=gold.cls,
-            exp_values=gold.values,
+            exp_cls=expected[0],
+            exp_values=expected[1],
         )
         self.phases.append(
             {
@@ -115,6 +121,7 @@ class Job:
                 "seed": seed,
                 "corrupt": corrupt,
                 "fail_on_mismatch": fail_on_mismatch,
+                "watchdog_cycles": watchdog_cycles(spec),
             }
         )
         return self.dir / f"{name}.out.npz"
@@ -133,6 +140,13 @@ class Job:
 
     def env(self) -> dict[str, str]:
         return {ENV: str(self.write())}
+
+
+def watchdog_cycles(spec) -> int:
+    """Cycles without a result after which the bench calls it a hang: twice the bound on any
+    inference of this spec (`hw.cycles.cycle_bound` on one lane, the slowest configuration),
+    plus room for result back-pressure. A legal T = 1024 model is slow, not hung."""
+    return 2 * cycle_bound(spec, HwConfig(lanes=1)) + 10_000
 
 
 def read_outcome(path: Path) -> Outcome:

@@ -1,11 +1,11 @@
 """Energy per inference of one artifact from the RTL toggle model (`sim.power`), on given beats.
 
-The same path as `make power` (`sim/power/run.py`): the accelerator's Verilog, the SAIF harness,
-one SAIF window per beat, every result checked against the golden model, the energy equation,
-and `sim.power.report.build` for the class-weighted mean, the op-count and dense-QNN estimates
-and the same-basis comparison. Differences: the harness builds and SAIF files live under the
-caller's directories (sweep points run concurrently), the beats are simulated in this process
-(one harness process), and the per-beat energies are kept for the break-even fit.
+The same path as `make power`: `sim.power.run.simulate` (the accelerator's Verilog, the SAIF
+harness, one SAIF window per beat, every result checked against the golden model, the energy
+equation) and `sim.power.report.build` for the class-weighted mean, the op-count and QNN
+estimates and the same-basis comparison. Differences: the harness builds and SAIF files live
+under the caller's directories (sweep points run concurrently), one harness process and the SAIF
+files read in this process (jobs=1), and the per-beat energies are kept for the break-even fit.
 """
 
 from __future__ import annotations
@@ -49,38 +49,28 @@ def measure_energy(
     dense-QNN estimate, the same-basis SNN figure, RTL cycles, and per-beat (spikes, nJ)."""
     from sim.accel.design import accelerator_verilog
     from sim.power import report
-    from sim.power.accel import check_against_golden, run_beats
-    from sim.power.energy import energy, subtract
     from sim.power.netlist import load_verilog
-    from sim.power.saif import read_saif
+    from sim.power.run import simulate
     from sim.power.tech import available, load_technology
 
     t0 = time.time()
     config = HwConfig(lanes=lanes)
-    techs = [load_technology(t) for t in [tech] + [t for t in available() if t != tech]]
+    names = [tech] + [t for t in available() if t != tech]
+    techs = [load_technology(t) for t in names]
     verilog = accelerator_verilog(artifact.spec, config)
     exe = _harness(verilog, work / "harness")
     netlist = load_verilog(verilog)
     x2 = np.asarray(x)[:, 0, :]
     saif_dir = Path(tempfile.mkdtemp(prefix="saif-", dir=work))
 
-    def simulate(xs: np.ndarray, rs: np.ndarray) -> tuple[list, list[int], int]:
-        energies, cycles, bad = [], [], 0
-        for start in range(0, len(xs), CHUNK):
-            sl = slice(start, start + CHUNK)
-            runs = run_beats(exe, artifact, xs[sl], rs[sl], saif_dir, 1)
-            bad += check_against_golden(artifact, xs[sl], rs[sl], runs)
-            for r in runs:
-                saif = subtract(read_saif(r.saif), read_saif(f"{r.saif}.init", active_only=True))
-                r.saif.unlink()
-                Path(f"{r.saif}.init").unlink()
-                energies.append([energy(saif, netlist, t) for t in techs])
-                cycles.append(r.cycles)
-        return energies, cycles, bad
+    def run(xs: np.ndarray, rs: np.ndarray) -> tuple[list, np.ndarray, int]:
+        return simulate(
+            exe, verilog, artifact, xs, rs, names, 1, saif_dir, log=lambda *_: None, chunk=CHUNK
+        )
 
     try:
-        energies, cycles, bad = simulate(x2, rr)
-        silent, _, bad_silent = simulate(
+        energies, cycles, bad = run(x2, rr)
+        silent, _, bad_silent = run(
             np.zeros((1, x2.shape[1]), np.int64), np.zeros((1, rr.shape[1]), np.int64)
         )
     finally:
@@ -103,6 +93,8 @@ def measure_energy(
             synops=ref.synops,
             mismatches=bad + bad_silent,
             seconds=time.time() - t0,
+            x=x2,
+            rr=np.asarray(rr),
         )
     )
     per_beat = np.array([e[0].total_nj for e in energies])
@@ -115,9 +107,11 @@ def measure_energy(
         "snn_same_basis_nj": float(body["snn_vs_dense_qnn"]["snn_same_basis_nj"]),
         "nj_with_read_enables": float(body["what_if_read_enables"]["nj_per_inference_mean"]),
         "breakdown_nj": body["breakdown_nj"],
-        "rtl_cycles": {"mean": float(np.mean(cycles)), "max": int(np.max(cycles))},
+        # the class-weighted mean, like every other per-inference figure of the point
+        "rtl_cycles": {"mean": float(np.asarray(weights) @ cycles), "max": int(np.max(cycles))},
         "rtl_golden_mismatches": int(bad + bad_silent),
         "per_beat": {
+            "cycles": [int(c) for c in cycles],
             "spikes": ref.spikes.sum(axis=1).astype(int).tolist(),
             "nj": per_beat.round(4).tolist(),
         },

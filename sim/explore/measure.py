@@ -109,6 +109,14 @@ def measure(point: Point, artifacts: dict[str, Artifact], bench: Bench) -> dict:
     work = bench.work_dir
     e = energy(hw_art, point.lanes, s.x, s.rr, s.labels, s.weights, bench.tech, work)
     per_beat = e.pop("per_beat", None)
+    if per_beat is not None and "cycles" in per_beat:
+        rtl = np.asarray(per_beat.pop("cycles"))
+        if not np.array_equal(rtl, cyc):  # one definition of cycles: model and RTL agree
+            k = int(np.nonzero(rtl != cyc)[0][0]) if len(rtl) == len(cyc) else 0
+            raise RuntimeError(
+                f"the cycle model and the RTL disagree: beat {k}: model "
+                f"{cyc[k] if k < len(cyc) else '-'}, RTL {rtl[k] if k < len(rtl) else '-'}"
+            )
     out["nj_per_inference"] = e.pop("nj_per_inference")
     out["dense_qnn_nj"] = e.pop("dense_qnn_nj")
     out["energy"] = e

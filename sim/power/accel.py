@@ -31,7 +31,7 @@ from sim.power.netlist import load_verilog
 @dataclass
 class BeatRun:
     saif: Path
-    cycles: int
+    cycles: int  # from the first input word taken to the result valid (`hw/cycles.py`)
     cls: int
     values: list[int]
 
@@ -62,9 +62,11 @@ def script(artifact: Artifact, x: np.ndarray, rr: np.ndarray, saifs: list[Path])
     lines.append("step 2")
     for xi, ri, path in zip(x, rr, saifs, strict=True):
         lines.append(f"saif_open {path}")
-        lines += [f"put i_sample {to_unsigned(v, pre.input_bits)}" for v in xi]
-        lines += [f"put i_rr {int(v)}" for v in ri]
-        lines += ["cycles", "get o_result", "saif_close"]
+        words = [f"put i_sample {to_unsigned(v, pre.input_bits)}" for v in xi]
+        words += [f"put i_rr {int(v)}" for v in ri]
+        # `cycles` right after the first input word is taken: the one definition of an
+        # inference's cycles (`hw/cycles.py`, `make sim`), from that word to the result.
+        lines += [words[0], "cycles", *words[1:], "get o_result", "saif_close"]
     return "\n".join(lines) + "\n"
 
 
@@ -92,7 +94,10 @@ def run_beats(
             raise RuntimeError(f"harness returned {len(gots)} results for {len(idx)} beats")
         for i, start, (_, word, end) in zip(idx, starts, gots, strict=True):
             cls, values = unpack_result(layout, int(word, 16))
-            runs.append(BeatRun(saifs[i], int(end) - start, cls, values))
+            # `cycles` printed the counter after the edge that took the first word, `got` the
+            # counter after the edge that took the result (valid seen the cycle before it): the
+            # interval of `hw/cycles.py` and `make sim` is one less than their difference.
+            runs.append(BeatRun(saifs[i], int(end) - start - 1, cls, values))
     return runs
 
 

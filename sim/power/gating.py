@@ -1,15 +1,16 @@
-"""What-if: memory reads only when the data is used (read enables instead of reads every cycle).
+"""Useful memory reads, from the access pattern, set against the reads the RTL makes.
 
-The accelerator's memories are `lib.memory.Memory` read ports with the default `en = 1`, so in
-the Verilog every memory is read on every cycle, and an SRAM macro wired that way would be too.
-The toggle-based figure charges exactly that. This module estimates the same inference with
-each read port enabled only on the cycles that use its data, from the access pattern
-`hw/layer.py` documents and the write counts the SAIF measured (writes are already gated)::
+Every read port of the accelerator is enabled only in the cycle before its data is used
+(`hw/layer.py`), so the measured reads should equal the useful ones; this module derives the
+useful reads from the access pattern `hw/layer.py` documents and the write counts the SAIF
+measured, so that the report can show the two agree (the `what_if_read_enables` saving is then
+~0) and the same-basis comparison counts only useful accesses::
 
     vw      init writes every word once, then each use is a read-modify-write:
-            reads = writes(vw) - depth
-    cin     read once per word per fire scan:             reads = T * depth
-    bias    read once per word per fire scan:             reads = T * depth
+            reads = writes(vw) - depth + scans * depth
+    cin     read once per word per fire scan, and once per value-event (sample or RR)
+            read-modify-write:                    reads = scans * depth + writes(cin) - depth
+    bias    read once per word per fire scan:             reads = scans * depth
     weight  one read per integrate operation (lane group), which is one vw (spike input) or
             cin (sample input) read-modify-write:
             spike layer:  reads = writes(vw) - depth - T * depth
@@ -17,8 +18,9 @@ each read port enabled only on the cycles that use its data, from the access pat
     rr_weight  one read per RR operation into cin:        reads = writes(cin) - depth - ops of
             the spike/sample path into cin (none: an RR layer takes spikes into vw)
 
-`depth` is the layer's neuron-memory depth (channel groups x positions). `tests/power` checks
-the weight reads against the golden model's synaptic events (`hw/cycles.fanout_ops`).
+`depth` is the layer's neuron-memory depth (channel groups x positions); scans = T fire scans for
+an IF layer, 1 for a sum-then-fire layer. `tests/power` checks the weight reads against the
+golden model's synaptic events (`hw/cycles.fanout_ops`).
 """
 
 from __future__ import annotations
@@ -49,11 +51,11 @@ def gated_reads(e: Energy, spec: ModelSpec) -> dict[str, float]:
         vw = mems.get("vw")
         cin = mems.get("cin")
         depth = (vw or cin)[1].depth if (vw or cin) else 0
-        fire = spec.T * depth
+        fire = (spec.T if layer.neuron == "if" else 1) * depth
         if vw:
             out[vw[0]] = max(0.0, vw[1].writes - depth)
         if cin:
-            out[cin[0]] = fire
+            out[cin[0]] = fire + max(0.0, cin[1].writes - depth)
         if "bias" in mems:
             out[mems["bias"][0]] = fire
         if "weight" in mems:

@@ -94,9 +94,16 @@ def harness_cpp(ports: list[Port], max_wait: int = 10_000_000) -> str:
 
 
 def build_harness(
-    verilog: Path, top: str, build_dir: Path, extra_args: tuple[str, ...] = (), jobs: int = 2
+    verilog: Path,
+    top: str,
+    build_dir: Path,
+    extra_args: tuple[str, ...] = (),
+    jobs: int = 2,
+    cxx_opt: str | None = None,
 ) -> Path:
-    """Verilate `verilog` with SAIF tracing and the harness; return the executable."""
+    """Verilate `verilog` with SAIF tracing and the harness; return the executable. `cxx_opt`
+    replaces the C++ optimisation flag of the model's code (OPT_FAST, -Os by default): a
+    gate-level netlist compiles several times faster at -O1."""
     build_dir = Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     ports = top_ports(Path(verilog).read_text(), top)
@@ -140,6 +147,8 @@ def build_harness(
     # header of larger models ("Vtop__pch.h.fast: linker input file not found"); see
     # sim/tb/runner.py, which works around it the same way.
     env["MAKEFLAGS"] = f"{env.get('MAKEFLAGS', '')} CFG_CXXFLAGS_PCH_I=-include".strip()
+    if cxx_opt:
+        env["MAKEFLAGS"] += f" OPT_FAST={cxx_opt} OPT_SLOW={cxx_opt}"
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if out.returncode:
         raise RuntimeError(

@@ -21,7 +21,13 @@ from hw.config import HwConfig
 from model.contract.artifact import Artifact
 from sim.power.blocks import BLOCKS, BlockMap
 from sim.power.energy import Energy
-from sim.power.estimates import dense_qnn_nj, op_count_nj
+from sim.power.estimates import (
+    dense_qnn_nj,
+    input_mac_pj,
+    input_macs,
+    op_count_nj,
+    zero_skip_qnn_nj,
+)
 from sim.power.gating import memory_access_nj, saved_nj
 from sim.power.netlist import Netlist
 from sim.power.tech import Technology
@@ -47,6 +53,8 @@ class Inputs:
     synops: np.ndarray
     mismatches: int
     seconds: float
+    x: np.ndarray | None = None  # (N, n_samples) chip inputs of the beats, for the baselines
+    rr: np.ndarray | None = None
 
 
 def _tech_summary(d: Inputs, k: int) -> dict:
@@ -61,6 +69,8 @@ def _tech_summary(d: Inputs, k: int) -> dict:
     p_leak_uw = float(w @ (leak / t_s)) / 1000  # nJ/s = nW
     synops = float(w @ d.synops)
     qnn = dense_qnn_nj(d.artifact, tech, d.config.lanes)
+    macs0 = input_macs(d.artifact, d.x, d.rr) if d.x is not None else np.zeros(len(es))
+    mac0_pj = input_mac_pj(d.artifact, tech)
     out = {
         "technology": tech.name,
         "clock_hz": tech.clock_hz,
@@ -79,13 +89,30 @@ def _tech_summary(d: Inputs, k: int) -> dict:
         "power_uw_at_75_bpm": float(w @ dyn) * BEATS_PER_SECOND_75_BPM / 1000 + p_leak_uw,
         "inference_time_us": float(w @ t_s) * 1e6,
         "synops_per_inference": synops,
-        "op_count_estimate_nj": float(op_count_nj(synops, tech.c("accumulate_pj"))),
+        "op_count_estimate_nj": float(
+            w @ op_count_nj(d.synops, tech.c("accumulate_pj"), macs0, mac0_pj)
+        ),
+        "op_count": {
+            "synops": synops,
+            "input_layer_macs": float(w @ macs0),
+            "synops_nj": float(op_count_nj(synops, tech.c("accumulate_pj"))),
+            "input_layer_nj": float(w @ macs0) * mac0_pj / 1000,
+        },
         "dense_qnn_estimate_nj": qnn["total_nj"],
         "dense_qnn": qnn,
     }
+    if d.x is not None:
+        zs = zero_skip_qnn_nj(d.artifact, tech, d.config.lanes, d.x, d.rr)
+        out["zero_skip_qnn"] = {k: float(w @ v) for k, v in zs.items()}
+        out["zero_skip_qnn"]["note"] = (
+            "the dense QNN with zero activations skipped (estimates.zero_skip_qnn_nj): the "
+            "like-for-like baseline for sum-then-fire; both count MACs and memory accesses only"
+        )
     sparrow = tech.get("sparrow_accumulate_pj")
     if sparrow is not None:
-        out["op_count_estimate_nj_sparrow_constant"] = float(op_count_nj(synops, sparrow))
+        out["op_count_estimate_nj_sparrow_constant"] = float(
+            w @ op_count_nj(d.synops, sparrow, macs0, mac0_pj)
+        )
     ratio = qnn["total_nj"] / mean
     same_basis = (
         float(w @ np.array([memory_access_nj(e, d.artifact.spec, tech) for e in es]))
@@ -214,8 +241,10 @@ def build(d: Inputs) -> dict:
     return main
 
 
-def write(d: Inputs, out: Path) -> dict:
+def write(d: Inputs, out: Path, extra: dict | None = None) -> dict:
+    """Build the report, add `extra` sections (the gate-level run), write it atomically."""
     body = build(d)
+    body.update(extra or {})
     figs = plots(d, body, out.parent, out.stem)
     body["figures"] = [str(p) for p in figs]
     write_atomic(out, json.dumps(body, indent=1) + "\n")
@@ -281,4 +310,35 @@ def summary(body: dict) -> str:
         f"{body['what_if_read_enables']['nj_per_inference_mean']:.3f} nJ/inference",
         f"  RTL/golden mismatches: {body['rtl_golden_mismatches']}, {body['seconds']:.0f} s",
     ]
+    if "zero_skip_qnn" in body:
+        lines.append(f"  zero-skipping QNN {body['zero_skip_qnn']['total_nj']:.3f} nJ")
+    if "gate_level" in body and body["gate_level"].get("simulated") is False:
+        g, t = body["gate_level"], body["timing"]
+        lines += [
+            f"  gate level ({g['library']}, {g['node_nm']:g} nm, {g['voltage_v']:g} V), netlist "
+            f"only: {g['cells']} cells, {g['flip_flops']} flip-flops, "
+            f"{g['area_um2'] / 1e6:.2f} mm2, leakage {g['leakage']['nw_cells']:.0f} nW (cells)",
+            f"  OpenSTA: critical path {t['critical_path_ns']:.2f} ns, fmax "
+            f"{t['fmax_mhz']:.1f} MHz, margin at 200 bpm x{t['real_time_margin_at_200_bpm']:.0f}",
+        ]
+    elif "gate_level" in body:
+        g, t, c = body["gate_level"], body["timing"], body["calibration"]
+        k = body["calibrated_22nm"]
+        lines += [
+            f"  gate level ({g['library']}, {g['node_nm']:g} nm, {g['voltage_v']:g} V), "
+            f"{g['beats']} beats, {g['mismatches']} mismatches: "
+            f"{g['nj_per_inference']['mean']:.1f} nJ/inference "
+            f"(leakage {g['leakage']['nj_per_inference']:.3f} nJ), {g['cells']} cells, "
+            f"{g['flip_flops']} flip-flops",
+            "  gate level per block: "
+            + ", ".join(f"{b} {v:.1f}" for b, v in g["per_block_nj"].items()),
+            f"  OpenSTA: critical path {t['critical_path_ns']:.2f} ns, fmax "
+            f"{t['fmax_mhz']:.1f} MHz, margin at 200 bpm x{t['real_time_margin_at_200_bpm']:.0f}",
+            f"  calibration: held-out total error {c['held_out']['total_error']:+.1%}, "
+            f"within 15 %: {c['held_out']['within_15_percent']}",
+            f"  calibrated 22 nm: {k['nj_per_inference']:.2f} nJ/inference "
+            f"(band {k['band_nj'][0]:.2f}-{k['band_nj'][1]:.2f}); heartbeat at 75 bpm "
+            f"{k['heartbeat_75_bpm_25c']['no_power_gating_uj']:.4f} uJ, power-gated "
+            f"{k['heartbeat_75_bpm_25c']['power_gating_uj']:.4f} uJ",
+        ]
     return "\n".join(lines)

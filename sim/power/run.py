@@ -54,6 +54,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--part", default="DS2")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    p.add_argument(
+        "--gate",
+        action="store_true",
+        default=bool(env.get("GATE")),
+        help="also synthesize onto osu018 (180 nm), simulate gate by gate, OpenSTA, calibrate",
+    )
+    p.add_argument("--gate-beats", type=int, default=int(env.get("GATE_BEATS") or 20))
+    p.add_argument(
+        "--no-gate-sim",
+        dest="gate_sim",
+        action="store_false",
+        default=env.get("GATE_SIM", "1") != "0",
+        help="GATE=1 without the gate-level simulation: netlist, leakage and OpenSTA only",
+    )
     return p.parse_args(argv)
 
 
@@ -80,20 +94,35 @@ def simulate(
     jobs: int,
     work: Path,
     log=print,
+    chunk: int = CHUNK,
 ) -> tuple[list[list[Energy]], np.ndarray, int]:
-    """Energies (per beat, per technology), RTL cycles per beat, and golden mismatches."""
+    """Energies (per beat, per technology), RTL cycles per beat, and golden mismatches.
+
+    The one SAIF loop of the flow (`make power` and `make explore` both use it): `chunk` beats
+    are simulated in `jobs` harness processes, checked against the golden model, and their SAIF
+    files read (in `jobs` worker processes, or in this one for jobs=1) and deleted."""
     energies: list[list[Energy]] = []
     cycles: list[int] = []
     bad = 0
-    with ProcessPoolExecutor(jobs, initializer=_init, initargs=(str(verilog), techs)) as pool:
-        for start in range(0, len(x), CHUNK):
-            sl = slice(start, start + CHUNK)
+    pool = None
+    if jobs > 1:
+        pool = ProcessPoolExecutor(jobs, initializer=_init, initargs=(str(verilog), techs))
+        apply = pool.map
+    else:
+        _init(str(verilog), techs)
+        apply = map
+    try:
+        for start in range(0, len(x), chunk):
+            sl = slice(start, start + chunk)
             runs = run_beats(exe, artifact, x[sl], rr[sl], work, jobs)
             bad += check_against_golden(artifact, x[sl], rr[sl], runs)
-            chunk = list(pool.map(_energy_of, [str(r.saif) for r in runs]))
-            energies += chunk
-            cycles += [e[0].cycles for e in chunk]  # the window: first input word to result
-            log(f"  {min(start + CHUNK, len(x))}/{len(x)} beats")
+            part = list(apply(_energy_of, [str(r.saif) for r in runs]))
+            energies += part
+            cycles += [r.cycles for r in runs]  # first input word taken -> result (hw/cycles.py)
+            log(f"  {min(start + chunk, len(x))}/{len(x)} beats")
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return energies, np.array(cycles), bad
 
 
@@ -147,8 +176,30 @@ def main(argv: list[str] | None = None) -> int:
         synops=ref.synops,
         mismatches=bad + bad_silent,
         seconds=time.time() - t0,
+        x=x,
+        rr=rr,
     )
-    out = report.write(data, args.out)
+    extra = {}
+    if args.gate:
+        from sim.power.gate_report import gate_sections
+
+        body = report.build(data)
+        gidx = stratified(ds.label, args.gate_beats, np.random.default_rng(args.seed + 1))
+        gx, grr = preprocess(artifact.spec.preprocess, ds.window[gidx], ds.rr[gidx])
+        print(f"make power GATE=1: {len(gidx)} {args.part} beats at gate level on osu018")
+        extra = gate_sections(
+            artifact,
+            verilog,
+            exe,
+            gx[:, 0, :],
+            grr,
+            BUILD / "gate",
+            args.jobs,
+            body,
+            simulate=args.gate_sim,
+        )
+        bad += extra["gate_level"]["mismatches"]
+    out = report.write(data, args.out, extra)
     print(report.summary(out))
     return 1 if bad + bad_silent else 0
 

@@ -95,3 +95,14 @@ def test_reference_matches_golden_on_real_beats(host_lib, mitdb_dir, default_pre
     g = golden.run(artifact, x, rr)
     assert g.spikes[:, 0].sum() > 0
     assert_same(lib.reference(x_c, rr_c), g)
+
+
+@pytest.mark.parametrize("name", ["if", "ssf", "t1-rr-input", "t-max"])
+def test_reference_matches_golden_on_the_limit_artifacts(host_lib, name):
+    """The directed limit artifacts (`sim/accel/limits.py`): every membrane saturating at both
+    ends, registers at their last bit, ties, T = 1 and T = 1024: the C reference is exact."""
+    from sim.accel import limits
+
+    artifact, _, v = limits.case(name)
+    x = v.x[:, None, :]
+    assert_same(host_lib(artifact).reference(x, v.rr), golden.run(artifact, x, v.rr))

@@ -67,3 +67,51 @@ def test_stratified_sample_and_weights():
     for c, share in ((0, 0.9), (1, 0.08), (2, 0.02)):
         assert math.isclose(w[labels[idx] == c].sum(), share)
     assert stratified(labels, 5000, np.random.default_rng(0)).tolist() == list(range(1000))
+
+
+def _tiny(T=3):
+    rng = np.random.default_rng(0)
+    return random_artifact(
+        rng, n_samples=3, convs=((2, 3, 1),), hidden=(), n_classes=2, rr_features=(), T=T
+    )
+
+
+def test_input_layer_macs_by_hand():
+    """Kernel 3 over 3 samples, 2 output channels: every sample feeds 2 MACs; zeros none."""
+    from sim.power.estimates import input_macs
+
+    a = _tiny()
+    x = np.array([[1, 0, 2], [0, 0, 0]])
+    assert input_macs(a, x, np.zeros((2, 0), np.int64)).tolist() == [4, 0]
+
+
+def test_op_count_adds_the_input_layer():
+    assert np.allclose(op_count_nj(np.array([1000]), 0.05, np.array([100]), 0.3), [0.08])
+
+
+def test_zero_skip_qnn_skips_zeros():
+    """A silent input reads no input-layer weight and does no input MAC; a non-zero one does."""
+    from sim.power.estimates import zero_skip_qnn_nj
+
+    a = _tiny()
+    tech = load_technology("45nm")
+    rr = np.zeros((2, 0), np.int64)
+    x = np.array([[0, 0, 0], [5, -3, 7]])
+    zs = zero_skip_qnn_nj(a, tech, 1, x, rr)
+    assert zs["mac_nj"][0] == 0 and zs["weight_reads_nj"][0] == 0
+    assert zs["mac_nj"][1] > 0 and zs["total_nj"][1] > zs["total_nj"][0]
+
+
+def test_zero_skip_qnn_on_a_sum_then_fire_model():
+    """An all-ssf model records no time steps: its activations come from ssf_fire; silence
+    still reads no input-layer weight."""
+    from sim.power.estimates import zero_skip_qnn_nj
+
+    rng = np.random.default_rng(2)
+    a = random_artifact(rng, T=4, neuron="ssf")
+    n = a.spec.preprocess.n_samples
+    x = np.vstack([np.zeros((1, n), np.int64), rng.integers(-50, 50, size=(2, n))])
+    rr = np.zeros((3, a.spec.n_rr), np.int64)
+    zs = zero_skip_qnn_nj(a, load_technology("22nm"), 8, x, rr)
+    assert zs["total_nj"].shape == (3,) and zs["mac_nj"][1] > 0
+    assert zs["total_nj"][1] > zs["total_nj"][0]

@@ -10,7 +10,7 @@ import pytest
 
 from hw.config import HwConfig
 from model.contract.artifact import Artifact, load_artifact
-from model.variants import narrowed, stand_in
+from model.variants import stand_in
 from sim.accel import design
 from sim.tb import runner
 from sim.tb.demo_design import TOP as DEMO_TOP
@@ -40,18 +40,6 @@ def model_artifact() -> Artifact:
 def accel_build(model_artifact: Artifact) -> runner.Build:
     """The default hardware configuration (`HwConfig()`: load port present) of that model."""
     return design.accelerator_build(model_artifact.spec, HwConfig())
-
-
-@pytest.fixture(scope="session")
-def saturating_artifact() -> Artifact:
-    """A small random model with membranes 4 bits narrower than its range analysis asks for."""
-    small = stand_in(np.random.default_rng(3), convs=((3, 7, 4), (4, 5, 2)), hidden=(8,))
-    return narrowed(small)
-
-
-@pytest.fixture(scope="session")
-def saturating_build(saturating_artifact: Artifact) -> runner.Build:
-    return design.accelerator_build(saturating_artifact.spec, HwConfig(lanes=2), name="accel-sat")
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from model.contract.artifact import Artifact
 from model.contract.image import weight_image
 from model.contract.ports import ResultLayout
 from model.variants import perturbed, tied
-from sim.accel.coverage import saturations, ties
+from sim.accel import coverage, design, limits
 from sim.accel.job import Job, read_outcome
 from sim.accel.shards import TEST_MODULE
 from sim.accel.vectors import Vectors, random_and_corners, real_beats
@@ -78,7 +78,9 @@ def test_second_artifact_same_build(
     tie = tied(model_artifact)
     assert not np.array_equal(weight_image(other), weight_image(model_artifact))
     vectors = Vectors.concat([beats[:100], random_and_corners(model_artifact, 150, seed=2)])
-    assert ties(tie, vectors.x, vectors.rr) > len(vectors) // 2  # the tie rule is exercised
+    assert (
+        coverage.measure(tie, vectors.x, vectors.rr)["ties"] > len(vectors) // 2
+    )  # the tie rule is exercised
     job = Job(sim_dir, ResultLayout.of(model_artifact.spec))
     outs = []
     for name, art in (
@@ -154,16 +156,32 @@ def test_mutated_artifact_is_caught(
     assert first.startswith(f"record {beats.record[0]} beat {beats.index[0]}: values: [0]"), first
 
 
-def test_saturation_bit_exact(
-    saturating_build: runner.Build, saturating_artifact: Artifact, sim_dir: Path
-) -> None:
-    """Every layer's membrane saturates on these vectors, and the RTL still matches."""
-    art = saturating_artifact
-    vectors = random_and_corners(art, 300, seed=4)
-    sat = saturations(art, vectors.x, vectors.rr)
-    assert all(sat.values()), f"some layer never saturates: {sat}"
+@pytest.mark.parametrize("name", ["if", "ssf"])
+def test_limit_case_bit_exact(name: str, sim_dir: Path) -> None:
+    """A directed limit artifact (`sim/accel/limits.py`: every membrane saturating at both ends,
+    every register needing its last bit, ties) on Verilator: exact, also after a reset in the
+    middle of an inference."""
+    art, config, vectors = limits.case(name)
+    cov = coverage.measure(art, vectors.x, vectors.rr)
+    assert all(la["saturated_high"] + la["saturated_low"] for la in cov["layers"].values()), cov
+    build = design.accelerator_build(art.spec, config, art, name=f"accel-limit-{name}")
+    job = Job(sim_dir, ResultLayout.of(art.spec))
+    if not config.rom:
+        job.load(art)
+    out = job.classify(art, vectors)
+    _assert_passed(_run(build, job, ["run_job", "reset_mid_inference"]), 2)
+    assert read_outcome(out).mismatches == 0
+
+
+def test_a_load_that_never_happens_is_reported(sim_dir: Path) -> None:
+    """Negative: an image offered to a ROM build (load port tied off) is a reported failure
+    after a bounded wait, not a hang; its classify phase never runs."""
+    art, config, vectors = limits.case("t1-rr-input")
+    assert config.rom
+    build = design.accelerator_build(art.spec, config, art, name="accel-limit-t1-rr-input")
     job = Job(sim_dir, ResultLayout.of(art.spec))
     job.load(art)
-    out = job.classify(art, vectors)
-    _assert_passed(_run(saturating_build, job, ["run_job", "reset_mid_inference"]), 2)
-    assert read_outcome(out).mismatches == 0
+    job.classify(art, vectors[:2])
+    results = _run(build, job, ["run_job"])
+    assert len(results) == 1 and not results[0].passed
+    assert "the load port took no image" in results[0].message, results[0].message

@@ -53,3 +53,15 @@ def test_snapshot_copies_only_the_quoted_reports_that_exist(tmp_path):
 
 def test_the_repository_docs_are_in_sync_with_their_reports():
     assert report.stale(report.DOCS, report.load_snapshots(), RENDERERS) == []
+
+
+def test_results_table_shows_the_limit_cases_bins_and_mutants():
+    from sim.results import results_table
+
+    sim = {"mismatches": 0, "beats": 10, "random_vectors": 5,
+           "cycles_per_inference": {"mean": 100.0, "max": 120},
+           "limits": [{"mismatches": 0}], "coverage": {"bins": {"a": 3, "b": 0}}}  # fmt: skip
+    mutate = {"killed": 20, "mutants": 21, "survived": ["x"]}
+    table = results_table({"sim": sim, "mutate": mutate})
+    assert "limit cases 0 mismatches, coverage 1 of 2 bins hit" in table
+    assert "**20 of 21 mutants killed**; survived: x" in table

@@ -10,6 +10,7 @@ import pytest
 
 import sim.run
 from model.contract.artifact import Artifact
+from sim.accel import limits
 from sim.accel.shards import Merged
 from sim.tb import runner
 
@@ -51,7 +52,28 @@ def test_small_run_writes_the_report(
     assert (r["beats"], r["random_vectors"], r["mismatches"]) == (20, 40, 0)
     c = r["cycles_per_inference"]
     assert 0 < c["mean"] <= c["max"] and c["p50"] <= c["max"]
-    assert "0 mismatches" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "0 mismatches" in out
+    # The directed limit cases ran on their own builds, exactly, and filled every bin.
+    assert [x["case"] for x in r["limits"]] == list(limits.CASES)
+    assert all(x["mismatches"] == 0 and not x["failures"] for x in r["limits"])
+    assert r["coverage"]["empty_bins"] == [] and all(r["coverage"]["bins"].values())
+    assert f"{len(r['coverage']['bins'])} of {len(r['coverage']['bins'])} bins hit" in out
+
+
+def test_an_empty_coverage_bin_fails_the_run(
+    accel_build: runner.Build,
+    model_artifact: Artifact,
+    mitdb_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Without the T = 1024 and the T = 1 cases, their bins stay empty: exit 1, named."""
+    model = model_artifact.save(tmp_path / "model.json")
+    argv = ["--model", str(model), "--beats", "5", "--random", "20", "--limits", "if,ssf"]
+    assert sim.run.main([*argv, "--report", str(tmp_path / "sim.json")]) == 1
+    err = capsys.readouterr().err
+    assert "coverage bins never hit: " in err and "T=1024" in err and "T=1," in err
 
 
 def test_missing_model_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -87,6 +109,8 @@ def test_mismatch_fails_with_the_first_beat(
         "5",
         "--random",
         "30",
+        "--limits",
+        "none",
         "--report",
         str(tmp_path / "sim.json"),
     ]

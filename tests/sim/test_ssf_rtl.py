@@ -39,7 +39,18 @@ def test_ssf_artifact_is_bit_exact_on_the_rtl(
     base = random_artifact(np.random.default_rng(11), T=5, threshold_range=(8, 40))
     model = ssf_suffix(base, first_ssf).save(tmp_path / "ssf.json")
     report = tmp_path / "sim.json"
-    argv = ["--model", str(model), "--beats", "40", "--random", "60", "--jobs", "1"]
+    argv = [
+        "--model",
+        str(model),
+        "--beats",
+        "40",
+        "--random",
+        "60",
+        "--jobs",
+        "1",
+        "--limits",
+        "none",
+    ]
     assert sim.run.main([*argv, "--report", str(report), "--work", str(tmp_path / "w")]) == 0
     r = json.loads(report.read_text())
     assert (r["beats"], r["random_vectors"], r["mismatches"]) == (40, 60, 0)

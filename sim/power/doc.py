@@ -1,0 +1,156 @@
+"""The figures section of docs/power.md, rendered from a `make power` report by `make report`
+(`sim/report_tables.py`), so that the document quotes only measured figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _f(x: float, nd: int = 2) -> str:
+    return f"{x:,.{nd}f}"
+
+
+def markdown(r: dict) -> str:
+    n = r["nj_per_inference"]
+    lines = [
+        f"Model `{Path(r['model']).name}`, {r['beats']} DS2 beats (class-stratified, weighted back "
+        f"to DS2 prevalence), RTL = golden on all of them ({r['rtl_golden_mismatches']} "
+        f"mismatches), {r['seconds']:.0f} s.",
+        "",
+        "| nJ per inference (22 nm unless stated) | figure |",
+        "|---|---|",
+        f"| RTL toggle model, uncalibrated (`tech/22nm.toml`) | {_f(n['mean'])} "
+        f"(p50 {_f(n['p50'])}, max {_f(n['max'])}) |",
+    ]
+    k = r.get("calibrated_22nm")
+    if k:
+        lines += [
+            f"| **RTL model calibrated to the gate level** | **{_f(k['nj_per_inference'])}** "
+            f"(band {_f(k['band_nj'][0])} to {_f(k['band_nj'][1])}) |",
+            f"| of which leakage (calibrated cell mix) | {_f(k['leakage_nj'], 4)} |",
+        ]
+    lines += [
+        f"| op count: {r['op_count']['synops']:,.0f} synops x E_acc + "
+        f"{r['op_count']['input_layer_macs']:,.0f} input-layer MACs | "
+        f"{_f(r['op_count_estimate_nj'], 3)} |",
+        f"| SNN on the QNN basis (synops x E_acc + useful memory accesses) | "
+        f"{_f(r['snn_vs_dense_qnn']['snn_same_basis_nj'])} |",
+        f"| dense QNN ({r['dense_qnn']['activation_bits']}-bit activations, perfect weight "
+        f"reuse) | {_f(r['dense_qnn_estimate_nj'])} |",
+    ]
+    if "zero_skip_qnn" in r:
+        lines.append(f"| zero-skipping QNN (same beats) | {_f(r['zero_skip_qnn']['total_nj'])} |")
+    lines += [
+        "",
+        "Breakdown of the uncalibrated RTL model (nJ): "
+        + ", ".join(f"{b} {_f(v)}" for b, v in r["breakdown_nj"].items())
+        + f", leakage {_f(r['leakage_nj'], 3)}.",
+        f"Cycles per inference: mean {r['cycles_per_inference']['mean']:,.0f}, max "
+        f"{r['cycles_per_inference']['max']:,}; {r['flip_flops']} RTL flip-flop bits, "
+        f"{r['memory_bits']:,} memory bits.",
+    ]
+    g = r.get("gate_level")
+    t = r.get("timing")
+    if g and g.get("simulated") is False:
+        leak = g["leakage"]
+        lines += [
+            "",
+            f"**Gate level, netlist only** ({g['library']}, {g['node_nm']:g} nm, "
+            f"{g['voltage_v']:g} V, {g['corner']}): {g['cells']:,} cells of which "
+            f"{g['flip_flops']:,} flip-flops, {g['area_um2'] / 1e6:.2f} mm2 of cells; "
+            f"memory plan: "
+            + ", ".join(
+                f"{k.split('/')[-1].split('$')[0]} ({k.split('/')[0].split('.')[-1]}) "
+                f"{v['depth']}x{v['width']} {v['kind'].replace('_', ' ')}"
+                for k, v in g["memory_plan"].items()
+            )
+            + f". Leakage from the library: {leak['nw_cells']:,.0f} nW in cells "
+            f"({leak['flip_flop_equivalents']:,.0f} flip-flop equivalents) + "
+            f"{leak['nw_sram']:,.0f} nW SRAM (model), i.e. {leak['nj_per_inference']:.4f} nJ per "
+            f"inference at the mean inference time. Per block (nW): "
+            + ", ".join(f"{b} {v:,.0f}" for b, v in sorted(leak["nw_per_block"].items()))
+            + ". No dynamic energy: the gate-level simulation was not run (`GATE_SIM=0`).",
+        ]
+        g = None
+    if g:
+        lines += [
+            "",
+            f"**Gate level** ({g['library']}, {g['node_nm']:g} nm, {g['voltage_v']:g} V, "
+            f"{g['corner']}; {g['beats']} beats, {g['mismatches']} mismatches with the golden "
+            f"model; {g['cells']:,} cells of which {g['flip_flops']:,} flip-flops, "
+            f"{g['area_um2'] / 1e6:.2f} mm2 of cells; {g['seconds']:.0f} s):",
+            "",
+            "| block | gate level, nJ (180 nm) | calibration factor k | held-out error |",
+            "|---|---|---|---|",
+        ]
+        c = r["calibration"]
+        for b, v in g["per_block_nj"].items():
+            err = c["held_out"]["per_block"].get(b, {}).get("error")
+            e = f"{err:+.1%}" if err is not None else "n/a"
+            lines.append(f"| {b} | {_f(v)} | {c['factors'][b]:.3f} | {e} |")
+        lines += [
+            f"| leakage | {_f(g['leakage']['nj_per_inference'], 4)} | | |",
+            f"| **total** | **{_f(g['nj_per_inference']['mean'])}** | | "
+            f"{c['held_out']['total_error']:+.1%} |",
+            "",
+            f"SRAM macros (model, `sim/power/sram.py`): {_f(g['sram_nj'])} nJ of the total. "
+            f"Held-out: {c['held_out']['beats']} beats, total within 15 %: "
+            f"{c['held_out']['within_15_percent']}, worst beat "
+            f"{c['held_out']['per_beat_error_max_abs']:.1%}.",
+        ]
+    if t:
+        lines += [
+            "",
+            f"**Timing** (OpenSTA, {t['scope']}): critical path {t['critical_path_ns']:.2f} ns "
+            f"({t['startpoint']} -> {t['endpoint']}), fmax {t['fmax_mhz']:.1f} MHz at 180 nm; "
+            f"the slowest beat ({t['cycles_per_inference_max']:,} cycles) needs "
+            f"{t['clock_needed_at_200_bpm_hz'] / 1e3:.1f} kHz at 200 bpm: margin "
+            f"x{t['real_time_margin_at_200_bpm']:,.0f}.",
+        ]
+    hb = r.get("heartbeat_22nm")
+    if hb:
+        h25, h37 = hb["at_25c"], hb["at_37c"]
+        lines += [
+            "",
+            f"**Energy per heartbeat at 75 bpm** (22 nm; dynamic {_f(hb['dynamic_nj'])} nJ from "
+            f"the uncalibrated RTL model; leakage {_f(hb['leakage_nw'], 1)} nW from the "
+            f"gate-level cell mix, {_f(hb['retained_between_beats_nw'], 1)} nW kept for the "
+            f"weights when power-gated):",
+            "",
+            "| | no power gating | power gating between beats |",
+            "|---|---|---|",
+            f"| 25 C | {h25['no_power_gating_uj'] * 1e3:.2f} nJ | "
+            f"{h25['power_gating_uj'] * 1e3:.2f} nJ |",
+            f"| 37 C (x1.5 to x2.3 leakage) | {h37['low']['no_power_gating_uj'] * 1e3:.2f} to "
+            f"{h37['high']['no_power_gating_uj'] * 1e3:.2f} nJ | "
+            f"{h37['low']['power_gating_uj'] * 1e3:.2f} to "
+            f"{h37['high']['power_gating_uj'] * 1e3:.2f} nJ |",
+        ]
+    if k:
+        h25, h37 = k["heartbeat_75_bpm_25c"], k["heartbeat_75_bpm_37c"]
+        lines += [
+            "",
+            f"**Energy per heartbeat at 75 bpm** (22 nm calibrated; leakage "
+            f"{_f(k['leakage_nw'], 1)} nW, {_f(k['retained_between_beats_nw'], 1)} nW kept "
+            f"for the weights when power-gated):",
+            "",
+            "| | no power gating | power gating between beats |",
+            "|---|---|---|",
+            f"| 25 C | {h25['no_power_gating_uj'] * 1e3:.2f} nJ | "
+            f"{h25['power_gating_uj'] * 1e3:.2f} nJ |",
+            f"| 37 C (x1.5 to x2.3 leakage) | {h37['low']['no_power_gating_uj'] * 1e3:.2f} to "
+            f"{h37['high']['no_power_gating_uj'] * 1e3:.2f} nJ | "
+            f"{h37['low']['power_gating_uj'] * 1e3:.2f} to "
+            f"{h37['high']['power_gating_uj'] * 1e3:.2f} nJ |",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def intra(r: dict) -> str:
+    """One line for the intra-patient artifact's energy on the same beats."""
+    n = r["nj_per_inference"]
+    return (
+        f"**{_f(n['mean'])} nJ** per inference (p50 {_f(n['p50'])}, max {_f(n['max'])}; "
+        f"{r['beats']} beats, {r['rtl_golden_mismatches']} mismatches), dense QNN "
+        f"{_f(r['dense_qnn_estimate_nj'])} nJ, op count {_f(r['op_count_estimate_nj'], 3)} nJ."
+    )

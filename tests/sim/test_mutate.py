@@ -1,0 +1,73 @@
+"""`make mutate` (`python -m sim.mutate`): the mutant list applies to this tree, a stale entry
+is refused, the working tree is never touched, and one mutant really is killed end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sim import mutate
+
+
+def test_every_mutant_applies_exactly_once_to_this_tree():
+    mutants = mutate.load()
+    assert len(mutants) >= 19
+    assert len({m.id for m in mutants}) == len(mutants)
+    # hw/, and the widths hw/ reads from the contract (the golden model needs none of them)
+    assert all(m.file.startswith(("hw/", "model/contract/spec.py")) and m.tests for m in mutants)
+
+
+def _toml(tmp_path: Path, find: str, file: str = "hw/neuron.py") -> Path:
+    path = tmp_path / "mutants.toml"
+    path.write_text(
+        'default_tests = ["tests/hw/test_limits.py"]\n'
+        f'[[mutant]]\nid = "x"\nfile = "{file}"\nfind = {json.dumps(find)}\nreplace = "y"\n'
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("find", "file", "says"),
+    [
+        ("no such snippet in the source", "hw/neuron.py", "occurs 0 times"),
+        ("m.d.comb", "hw/neuron.py", "not exactly once"),
+        ("anything", "hw/missing.py", "no file hw/missing.py"),
+    ],
+    ids=["stale", "ambiguous", "missing-file"],
+)
+def test_a_snippet_that_does_not_match_once_is_refused(tmp_path, capsys, find, file, says):
+    path = _toml(tmp_path, find, file)
+    with pytest.raises(mutate.MutantError, match=says):
+        mutate.load(path)
+    assert mutate.main(["--mutants", str(path), "--report", str(tmp_path / "r.json")]) == 2
+    assert "x: the snippet" in capsys.readouterr().err or file.endswith("missing.py")
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_mutants_go_to_a_copy(tmp_path):
+    m = next(m for m in mutate.load() if m.id == "vw-one-bit-short")
+    before = (mutate.ROOT / m.file).read_text()
+    tree = mutate.copy_tree(tmp_path / "copy")
+    mutate.apply(m, tree)
+    assert (mutate.ROOT / m.file).read_text() == before
+    assert m.replace in (tree / m.file).read_text() and m.find not in (tree / m.file).read_text()
+
+
+def test_the_ssf_shift_decoder_mutant_is_killed(tmp_path):
+    """End to end on one mutant of the list that used to survive every test (issue 14), with
+    only the test that should kill it: it passes unmutated and fails with the mutant."""
+    m = next(m for m in mutate.load() if m.id == "ssf-shift-decoder-top-bit")
+    path = tmp_path / "one.toml"
+    test = "tests/hw/test_limits.py::test_limit_case_bit_exact_on_the_rtl[ssf]"
+    path.write_text(
+        f"[[mutant]]\nid = {json.dumps(m.id)}\nfile = {json.dumps(m.file)}\n"
+        f"find = {json.dumps(m.find)}\nreplace = {json.dumps(m.replace)}\n"
+        f"tests = [{json.dumps(test)}]\n"
+    )
+    report = tmp_path / "mutate.json"
+    assert mutate.main(["--mutants", str(path), "--report", str(report)]) == 0
+    r = json.loads(report.read_text())
+    assert (r["mutants"], r["killed"], r["survived"]) == (1, 1, [])
+    assert test in r["results"][0]["first_failure"]
