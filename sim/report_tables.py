@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from model import cv
 from sim.power import doc as power_doc
-from sim.results import results_table
+from sim.results import comparison, results_table
 from sim.stream import tables as stream_tables
 
 Reports = dict[str, dict]
@@ -24,6 +25,7 @@ QUOTED: tuple[str, ...] = (
     "mutate",
     "verilog",
     "firmware",
+    "cv",
     "power",
     "power_intra",
     "stream",
@@ -39,6 +41,8 @@ def _from(name: str, command: str, render: Callable[[dict], str]) -> Renderer:
 
 RENDERERS: dict[str, Renderer] = {
     "results": results_table,
+    "comparison": comparison,
+    "cv": _from("cv", "python -m model.cv --name NAME && make report", cv.table),
     "power": _from("power", "make power GATE=1 && make report", power_doc.markdown),
     "power-intra": _from(
         "power_intra",
