@@ -107,7 +107,9 @@ def convert(net: ConvNet, lambdas: list[float] | None = None, eta: float = 0.5) 
     for i, (lay, (ci, li, co, lo)) in enumerate(zip(layers, arch.shapes(), strict=True)):
         body = net.body[lay.name]
         w, b = body.weight.detach().clone(), body.bias.detach().clone()
-        rr_w = net.rr.weight.detach().clone() if lay.name == arch.rr_layer and net.rr else None
+        if i == len(layers) - 1 and arch.out_rows is not None:  # tied output rows (ArchConfig)
+            w = w[arch.out_rows]
+        rr_w = net.rr[lay.name].weight.detach() * arch.rr_gain if lay.name in net.rr else None
         fires = i < len(layers) - 1
         if fires:
             bn = net.norm[lay.name]

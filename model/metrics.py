@@ -7,7 +7,14 @@ For class k with confusion matrix M (rows = true class, columns = predicted)::
     F1_k  = 2 Se_k +P_k / (Se_k + +P_k)
     accuracy = trace(M) / sum(M)
 
+    macro_f1 = mean_k F1_k (every class);  macro_f1_nsv = mean over N, S, V only
+    kappa    = (p_o - p_e) / (1 - p_e),  p_o = accuracy,  p_e = sum_k (row_k / n)(col_k / n)
+               (Cohen 1960)
+    j_kappa  = 0.5 kappa + 0.125 (Se_S + Se_V + +P_S + +P_V)
+               (the j-index of Mar et al. 2011 with kappa, as in Mondéjar-Guerra et al. 2019)
+
 A ratio with a zero denominator is reported as 0.0 (no beats of that class, or never predicted).
+F beats called V count as errors (the strict 4-class confusion; no AAMI exemption).
 """
 
 from __future__ import annotations
@@ -39,31 +46,55 @@ def classification_metrics(
         se = _ratio(m[k, k], m[k].sum())
         ppv = _ratio(m[k, k], m[:, k].sum())
         per_class[name] = {"se": se, "ppv": ppv, "f1": _ratio(2 * se * ppv, se + ppv)}
+    n = m.sum()
+    p_o = _ratio(np.trace(m), n)
+    p_e = float((m.sum(1) / n) @ (m.sum(0) / n)) if n else 0.0
+    kappa = _ratio(p_o - p_e, 1.0 - p_e)
+    out = {}
+    if {"S", "V"} <= set(per_class):
+        s, v = per_class["S"], per_class["V"]
+        out["j_kappa"] = 0.5 * kappa + 0.125 * (s["se"] + v["se"] + s["ppv"] + v["ppv"])
+        nsv = [per_class[k]["f1"] for k in ("N", "S", "V") if k in per_class]
+        out["macro_f1_nsv"] = float(np.mean(nsv))
     return {
-        "accuracy": _ratio(np.trace(m), m.sum()),
+        "accuracy": p_o,
         "per_class": per_class,
         "macro_f1": float(np.mean([c["f1"] for c in per_class.values()])),
+        "kappa": kappa,
+        **out,
         "confusion": m.tolist(),
         "n": int(m.sum()),
     }
 
 
-def kappa(confusion_matrix: np.ndarray | list) -> float:
-    """Cohen's κ of a confusion matrix (Cohen 1960): (p_o − p_e) / (1 − p_e), with p_o the
-    observed agreement trace/n and p_e the chance agreement Σ_k row_k·col_k / n²."""
-    m = np.asarray(confusion_matrix, dtype=np.float64)
-    n = m.sum()
-    if not n:
-        return 0.0
-    p_o = np.trace(m) / n
-    p_e = float((m.sum(axis=0) * m.sum(axis=1)).sum()) / n**2
-    return _ratio(p_o - p_e, 1.0 - p_e)
+def per_record(
+    y_true: np.ndarray, y_pred: np.ndarray, record: np.ndarray, classes: tuple[str, ...] | list[str]
+) -> dict:
+    """Per record (patient): beats, S and V beats, their Se, and false S / false V (beats of
+    another class called S / V). Classes must include S and V."""
+    s, v = list(classes).index("S"), list(classes).index("V")
+    y_true, y_pred, record = np.asarray(y_true), np.asarray(y_pred), np.asarray(record)
+    out = {}
+    for r in sorted(set(record.tolist())):
+        m = record == r
+        yt, yp = y_true[m], y_pred[m]
+        n_s, n_v = int((yt == s).sum()), int((yt == v).sum())
+        out[str(r)] = {
+            "n": int(m.sum()),
+            "n_s": n_s,
+            "s_se": _ratio(((yt == s) & (yp == s)).sum(), n_s) if n_s else None,
+            "false_s": int(((yt != s) & (yp == s)).sum()),
+            "n_v": n_v,
+            "v_se": _ratio(((yt == v) & (yp == v)).sum(), n_v) if n_v else None,
+            "false_v": int(((yt != v) & (yp == v)).sum()),
+        }
+    return out
 
 
-def j_kappa(metrics: dict) -> float:
-    """The jκ index of Mondéjar-Guerra et al. 2019 for AAMI N/S/V/F results:
-    0.5·κ + 0.125·(Se_S + Se_V + +P_S + +P_V), from `classification_metrics` output."""
-    pc = metrics["per_class"]
-    return 0.5 * kappa(metrics["confusion"]) + 0.125 * (
-        pc["S"]["se"] + pc["V"]["se"] + pc["S"]["ppv"] + pc["V"]["ppv"]
-    )
+def s_se_without(
+    y_true: np.ndarray, y_pred: np.ndarray, record: np.ndarray, classes, drop: str
+) -> float:
+    """S sensitivity over the beats of every record but `drop` (e.g. 232, DS2's S-heavy one)."""
+    s = list(classes).index("S")
+    keep = (np.asarray(record) != drop) & (np.asarray(y_true) == s)
+    return _ratio((np.asarray(y_pred)[keep] == s).sum(), keep.sum())

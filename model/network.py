@@ -65,6 +65,20 @@ class ArchConfig:
     # training-only: the probability that a beat's whole conv feature vector is dropped (the
     # rest scaled by 1/(1-p)), so the dense layer also learns to classify from RR alone
     morph_drop: float = 0.0
+    # dense layers that take the RR features as a constant current, besides the first dense
+    # layer (which always does when n_rr > 0). ("dense3",) gives the output layer its own RR
+    # path: a premature-beat term the morphology features cannot override (docs/model.md)
+    rr_also: tuple[str, ...] = ()
+    # output rows that share another row's weights on the hidden units: (i, j) makes class i's
+    # logit class j's plus its own bias and RR current, so the decision between i and j rests on
+    # the RR features alone. ((1, 0),) ties S to N: morphology can separate N/S from V/F but
+    # cannot override timing between N and S. The artifact simply holds the copied row.
+    tie_out: tuple[tuple[int, int], ...] = ()
+    # training-only reparametrisation W_rr = rr_gain · V (V is what the optimiser moves): rr_f
+    # is ~0.5 for a normal ratio and a premature beat differs by ~0.1, so at gain 1 Adam's
+    # ~lr-sized steps cannot grow an RR weight large enough to matter within the epochs; the
+    # gain scales the RR path's effective learning rate. The converted weight is rr_gain · V.
+    rr_gain: float = 1.0
     layers: tuple[LayerCfg, ...] = field(
         default_factory=lambda: (
             LayerCfg("conv0", "conv1d", 8, 7, 2),
@@ -101,6 +115,21 @@ class ArchConfig:
                 length = (length - layer.kernel) // layer.stride + 1
             else:
                 seen_dense = True
+        last = self.layers[-1].name
+        for i, j in self.tie_out:
+            if not (0 <= i < self.n_classes and 0 <= j < self.n_classes) or i == j:
+                raise UnsupportedLayerError(f"tie_out ({i}, {j}): not two distinct classes")
+            if last not in self.rr_layers:
+                raise UnsupportedLayerError(
+                    f"tie_out needs the RR features on the output layer (rr_also=({last!r},))"
+                )
+        kinds = {lay.name: lay.kind for lay in self.layers}
+        for name in self.rr_also:
+            if kinds.get(name) != "dense":
+                raise UnsupportedLayerError(
+                    f"rr_also: {name!r} is not a dense layer of {list(kinds)}; RR enters dense "
+                    "layers only"
+                )
         if not seen_dense or self.layers[-1].kind != "dense":
             raise UnsupportedLayerError("the last layer must be a dense output layer")
         if self.layers[0].kind != "conv1d" and self.n_rr:
@@ -123,14 +152,31 @@ class ArchConfig:
 
     @property
     def rr_layer(self) -> str:
-        """The layer that takes the RR features: the first dense layer."""
+        """The first layer that takes the RR features: the first dense layer."""
         return next(lay.name for lay in self.layers if lay.kind == "dense")
+
+    @property
+    def rr_layers(self) -> tuple[str, ...]:
+        """Every layer that takes the RR features (none when n_rr == 0)."""
+        if not self.n_rr:
+            return ()
+        return (self.rr_layer, *(n for n in self.rr_also if n != self.rr_layer))
+
+    @property
+    def out_rows(self) -> list[int] | None:
+        """Row k of the output weight is row out_rows[k] of the trained one (None: untied)."""
+        if not self.tie_out:
+            return None
+        rows = list(range(self.n_classes))
+        for i, j in self.tie_out:
+            rows[i] = j
+        return rows
 
     def n_weights(self) -> int:
         total = 0
         for lay, (ci, _li, co, _lo) in zip(self.resolved(), self.shapes(), strict=True):
             total += (
-                co * ci * lay.kernel + co + (co * self.n_rr if lay.name == self.rr_layer else 0)
+                co * ci * lay.kernel + co + (co * self.n_rr if lay.name in self.rr_layers else 0)
             )
         return total
 
@@ -183,12 +229,10 @@ class ConvNet(nn.Module):
                 self.body[lay.name] = nn.Linear(ci, co)
             if not last:
                 self.norm[lay.name] = nn.BatchNorm1d(co)
-        self.rr = (
-            nn.Linear(
-                arch.n_rr, layers[[lay.name for lay in layers].index(arch.rr_layer)].out, bias=False
-            )
-            if arch.n_rr
-            else None
+        outs = {lay.name: lay.out for lay in layers}
+        # one bias-free RR current per RR layer, keyed by layer name
+        self.rr = nn.ModuleDict(
+            {name: nn.Linear(arch.n_rr, outs[name], bias=False) for name in arch.rr_layers}
         )
         self.act = CQAct(T)
         self.drop = nn.Dropout(arch.dropout) if arch.dropout else None
@@ -208,9 +252,13 @@ class ConvNet(nn.Module):
                     p = self.arch.morph_drop
                     keep = (torch.rand((h.shape[0], 1)) >= p).to(h.dtype)
                     h = h * keep / (1.0 - p)
-            h = self.body[lay.name](h)
-            if lay.name == self.arch.rr_layer and self.rr is not None:
-                h = h + self.rr(rr)
+            if lay is layers[-1] and self.arch.tie_out:
+                body = self.body[lay.name]
+                h = nn.functional.linear(h, body.weight[self.arch.out_rows], body.bias)
+            else:
+                h = self.body[lay.name](h)
+            if lay.name in self.rr:
+                h = h + self.rr[lay.name](rr * self.arch.rr_gain)
             if lay is not layers[-1]:
                 h = self.act(self.norm[lay.name](h))
                 self.acts.append(h)

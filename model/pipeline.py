@@ -27,10 +27,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from model.contract.spec import Preprocess
 from model.convert import LAMBDA_MODES, convert, layer_lambdas
-from model.metrics import classification_metrics
+from model.metrics import classification_metrics, per_record, s_se_without
 from model.network import ArchConfig
 from model.report import (
     activity,
@@ -43,17 +44,23 @@ from model.report import (
     write_report,
 )
 from model.snn_finetune import SNNNet
-from model.splits import SplitData, load_split
+from model.splits import Beats, SplitData, load_split
+from model.ssf import quantize_neurons
 from model.train import TrainConfig, predict, tensors, train_cnn
 
 REPO = Path(__file__).resolve().parent.parent
+BEAT_FIELDS = ("x", "rr", "y", "record")
 MODEL_PREPROCESS = Preprocess(rr_bits=6, ratio_shift=5, rr_shift=4, local_rr_beats=128)
 DEFAULTS = {
     # chosen on validation data only (docs/model.md): inter on a 4-fold cross-validation by
     # patient over DS1 (local RR over 128 beats, augmentation, act_l1 0.5, 20 epochs and the last
     # one, exactly the protocol the folds validated: selecting an epoch on 4 patients is noisy),
     # α = 0.5 and dropout 0.3 from earlier runs; intra on its beat-split validation (α = 0;
-    # act_l1 0.2 halves the spikes at −0.01 pp validation accuracy)
+    # act_l1 0.2 halves the spikes at −0.01 pp validation accuracy).
+    # Model v2 (issue 13, `python -m model.cv`, build/reports/cv.json): inter all sum-then-fire
+    # at T = 4, RR also into the output layer with the S row tied to N and rr_gain 16, output
+    # offsets fitted on the pooled out-of-fold logits, trained on all 22 DS1 records, seeds 1
+    # and 2 for mean ± sd; intra on the same hardware configuration (ssf, T = 4, RR into dense3)
     "inter": {
         "epochs": 20,
         "ft_epochs": 3,
@@ -65,6 +72,16 @@ DEFAULTS = {
         "shift": 2,
         "noise": 0.01,
         "wander": 0.05,
+        "T": 4,
+        "neuron": "ssf",
+        "rr_also": ("dense3",),
+        "tie_out": ((1, 0),),
+        "rr_gain": 16.0,
+        "patient_cap": 0.0,
+        "f_label": "F",
+        "offsets": (0.0, 1.6, -2.4, -4.0),
+        "train_all": True,
+        "seeds": [1, 2],
     },
     "intra": {
         "epochs": 40,
@@ -77,6 +94,16 @@ DEFAULTS = {
         "shift": 0,
         "noise": 0.0,
         "wander": 0.0,
+        "T": 4,
+        "neuron": "ssf",
+        "rr_also": ("dense3",),
+        "tie_out": (),
+        "rr_gain": 1.0,
+        "patient_cap": 0.0,
+        "f_label": "F",
+        "offsets": None,
+        "train_all": False,
+        "seeds": [],
     },
 }
 
@@ -115,16 +142,38 @@ def layer_summary(layer) -> dict:
     }
 
 
-def run(args: argparse.Namespace) -> dict:
-    """The whole flow; returns the report dict (also written to disk)."""
+def run(args: argparse.Namespace, seeds: list[dict] | None = None) -> dict:
+    """The whole flow; returns the report dict (also written to disk). `seeds`: the reports of
+    the same recipe at other seeds, summarised into report["seeds"] with this one."""
     start = time.perf_counter()
     pre = MODEL_PREPROCESS
     defaults = DEFAULTS[args.split]
+
+    def opt(name):
+        value = getattr(args, name)
+        return defaults[name] if value is None else value
+
+    T, neuron, f_label = opt("T"), opt("neuron"), opt("f_label")
     data = load_split(args.split, pre)
     if args.max_beats:
         data = subsample(data, args.max_beats)
+    test_y = data.test.y
+    if defaults["train_all"]:  # train on every DS1 record; the validation set only monitors
+        both = (data.train, data.val)
+        data = dataclasses.replace(
+            data,
+            train=Beats(*(np.concatenate([getattr(b, k) for b in both]) for k in BEAT_FIELDS)),
+        )
+    if f_label != "F":  # train (not test) F beats as another class; the F output goes unused
+        f, to = data.classes.index("F"), data.classes.index(f_label)
+        for part in (data.train, data.val):
+            part.y = np.where(part.y == f, to, part.y)
+    offsets = np.zeros(len(data.classes)) if opt("offsets") is None else np.array(opt("offsets"))
+    if offsets.shape != (len(data.classes),):
+        raise SystemExit(f"--offsets needs {len(data.classes)} values ({data.classes})")
     cfg = TrainConfig(
-        T=args.T,
+        T=T,
+        patient_cap=opt("patient_cap"),
         epochs=args.epochs if args.epochs is not None else defaults["epochs"],
         batch=512,
         class_power=args.class_power if args.class_power is not None else defaults["class_power"],
@@ -142,6 +191,9 @@ def run(args: argparse.Namespace) -> dict:
         n_rr=len(pre.rr_features),
         dropout=args.dropout if args.dropout is not None else defaults["dropout"],
         morph_drop=args.morph_drop if args.morph_drop is not None else defaults["morph_drop"],
+        rr_also=tuple(opt("rr_also")),
+        tie_out=tuple(tuple(t) for t in opt("tie_out")),
+        rr_gain=opt("rr_gain"),
     )
     net, history = train_cnn(
         data, pre, cfg, arch=arch, checkpoint=ckpt / f"{args.split}_cnn.pt", resume=args.resume,
@@ -151,9 +203,11 @@ def run(args: argparse.Namespace) -> dict:
     lambdas = layer_lambdas(net, x_tr[:20000], rr_tr[:20000], args.lambda_mode)
     layers = convert(net, lambdas, args.eta)
     x_te, rr_te, _ = tensors(data.test, pre)
-    cnn_bn = classification_metrics(data.test.y, predict(net, x_te, rr_te).argmax(1), data.classes)
+    cnn_bn = classification_metrics(
+        test_y, (predict(net, x_te, rr_te) + offsets).argmax(1), data.classes
+    )
     ft_epochs = args.ft_epochs if args.ft_epochs is not None else defaults["ft_epochs"]
-    snn = SNNNet(layers, pre, cfg.T, args.weight_bits)
+    snn = SNNNet(layers, pre, cfg.T, args.weight_bits, neuron=neuron, out_rows=arch.out_rows)
     ft_history = []
     if ft_epochs:
         ft_cfg = dataclasses.replace(cfg, epochs=ft_epochs, lr=3e-4, augment=True)
@@ -161,20 +215,29 @@ def run(args: argparse.Namespace) -> dict:
             data, pre, ft_cfg, checkpoint=ckpt / f"{args.split}_snn.pt", resume=args.resume,
             progress=progress, net=snn,
         )  # fmt: skip
-        layers = snn.to_float_layers()
+    with torch.no_grad():  # the decision offsets: a plain output bias (model/cv.py)
+        snn.biases[-1] += torch.as_tensor(offsets, dtype=torch.float32)
+    layers = snn.to_float_layers()
     train_seconds = time.perf_counter() - start
     snn.mode, snn.weight_bits = "cq", None
-    cnn = classification_metrics(data.test.y, predict(snn, x_te, rr_te).argmax(1), data.classes)
-    snn_float = float_metrics(layers, pre, data.test, data.classes, cfg.T)
-    from model.quantize import quantize
-
-    artifact = quantize(layers, pre, cfg.T, data.classes, args.weight_bits)
+    cnn = classification_metrics(test_y, predict(snn, x_te, rr_te).argmax(1), data.classes)
+    snn_float = float_metrics(layers, pre, data.test, data.classes, cfg.T, neuron)
+    artifact = quantize_neurons(
+        layers, pre, cfg.T, data.classes, args.weight_bits, 0 if neuron == "ssf" else None
+    )
     snn_int, result = evaluate_artifact(artifact, data.test, data.classes)
     report = {
         "split": args.split,
         "test_part": {"inter": "DS2", "intra": "intra_test"}[args.split],
         "classes": list(data.classes),
         "T": cfg.T,
+        "neuron": neuron,
+        "rr_layers": list(arch.rr_layers),
+        "tie_out": [list(t) for t in arch.tie_out],
+        "rr_gain": arch.rr_gain,
+        "f_label": f_label,
+        "output_offsets": offsets.tolist(),
+        "seed": args.seed,
         "weight_bits": args.weight_bits,
         "eta": args.eta,
         "lambda_mode": args.lambda_mode,
@@ -184,6 +247,15 @@ def run(args: argparse.Namespace) -> dict:
         "snn_float": summary(snn_float),
         "snn_int": summary(snn_int),
         "conversion_loss_pp": 100 * (cnn["accuracy"] - snn_int["accuracy"]),
+        "kappa": snn_int["kappa"],
+        "j_kappa": snn_int["j_kappa"],
+        "macro_f1": {"all": snn_int["macro_f1"], "nsv": snn_int["macro_f1_nsv"]},
+        "per_record": per_record(test_y, result.cls, data.test.record, data.classes),
+        "s_se": {
+            "all": snn_int["per_class"]["S"]["se"],
+            "without_232": s_se_without(test_y, result.cls, data.test.record, data.classes, "232"),
+        },
+        "f_convention": "strict: an F beat called V is an error (no AAMI exemption)",
         **activity(result, artifact),
         "train_seconds": train_seconds,
         "n_weights": int(sum(v.size for v in artifact.tensors.values())),
@@ -200,7 +272,9 @@ def run(args: argparse.Namespace) -> dict:
         "commit": _git_commit(),
     }
     if not args.no_sweeps:
-        report["sweep"] = sweep(layers, pre, data.test, data.classes, cfg.T, args.weight_bits)
+        report["sweep"] = sweep(
+            layers, pre, data.test, data.classes, cfg.T, args.weight_bits, neuron
+        )
     artifact.meta = {
         "split": args.split,
         "test_part": report["test_part"],
@@ -213,12 +287,18 @@ def run(args: argparse.Namespace) -> dict:
         "train_config": report["train_config"],
         "dropout": arch.dropout,
         "morph_drop": arch.morph_drop,
+        "rr_layers": list(arch.rr_layers),
+        "f_label": f_label,
+        "output_offsets": offsets.tolist(),
         "snn_finetune_epochs": ft_epochs,
         "eta": args.eta,
         "lambda_mode": args.lambda_mode,
         "commit": report["commit"],
         "origin": "model.train",
     }
+    if seeds is not None:
+        report["seeds"] = seed_summary([*seeds, report])
+        artifact.meta["seeds"] = {k: report["seeds"][k] for k in ("seeds", "mean", "sd")}
     out = artifact.save(args.out or REPO / "model" / "artifacts" / f"{args.split}.json")
     report["artifact"] = str(out)
     report["total_seconds"] = time.perf_counter() - start
@@ -230,6 +310,38 @@ def run(args: argparse.Namespace) -> dict:
     return report
 
 
+def _flat(report: dict) -> dict[str, float]:
+    """The per-seed figures of `seed_summary`: accuracy, κ, jκ, macro F1s, per-class Se/+P/F1."""
+    i = report["snn_int"]
+    out = {
+        "accuracy": i["accuracy"],
+        "kappa": i["kappa"],
+        "j_kappa": i["j_kappa"],
+        "macro_f1": i["macro_f1"],
+        "macro_f1_nsv": i["macro_f1_nsv"],
+        "conversion_loss_pp": report["conversion_loss_pp"],
+        "spikes_per_inference": report["spikes_per_inference"],
+        "s_se_without_232": report["s_se"]["without_232"],
+    }
+    for name, c in i["per_class"].items():
+        out.update({f"{name}_se": c["se"], f"{name}_ppv": c["ppv"], f"{name}_f1": c["f1"]})
+    return out
+
+
+def seed_summary(reports: list[dict]) -> dict:
+    """Per-seed figures, and their mean and sample sd (ddof 1) over the seeds."""
+    flat = [_flat(r) for r in reports]
+    keys = list(flat[0])
+    arr = np.array([[f[k] for k in keys] for f in flat])
+    sd = arr.std(0, ddof=1) if len(arr) > 1 else np.zeros(len(keys))
+    return {
+        "seeds": [r["seed"] for r in reports],
+        "per_seed": flat,
+        "mean": dict(zip(keys, arr.mean(0).tolist(), strict=True)),
+        "sd": dict(zip(keys, sd.tolist(), strict=True)),
+    }
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m model", description=__doc__.splitlines()[0])
     p.add_argument("--split", choices=("inter", "intra"), default="inter")
@@ -237,7 +349,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--report-dir", default=str(REPO / "build" / "reports"))
     p.add_argument("--checkpoint-dir", default=str(REPO / "build" / "checkpoints"))
     p.add_argument("--resume", action="store_true", help="continue from the checkpoints")
-    p.add_argument("--T", type=int, default=8)
+    p.add_argument("--T", type=int, help="timesteps (default per split)")
+    p.add_argument("--neuron", choices=("if", "ssf"), help="every layer IF or sum-then-fire")
+    p.add_argument("--rr-also", nargs="*", help="more dense layers fed the RR features")
+    p.add_argument(
+        "--tie-s-to-n", dest="tie_out", action="store_const", const=((1, 0),),
+        help="the S output row shares N's hidden weights (S vs N by RR only)",
+    )  # fmt: skip
+    p.add_argument("--rr-gain", type=float, help="RR weight reparametrisation (training)")
+    p.add_argument("--patient-cap", type=float, help="max loss share of one record (0 = off)")
+    p.add_argument("--f-label", choices=("F", "N", "V"), help="train F beats as this class")
+    p.add_argument(
+        "--offsets", type=float, nargs="+", help="per-class output bias offsets (logit units)"
+    )
     p.add_argument("--weight-bits", type=int, default=8)
     p.add_argument("--eta", type=float, default=0.5, help="TRE residual charge (× threshold)")
     p.add_argument("--lambda-mode", choices=LAMBDA_MODES, default="cq")
@@ -251,7 +375,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--shift", type=int, help="augmentation: max time shift, chip samples")
     p.add_argument("--noise", type=float, help="augmentation: Gaussian noise, × full scale")
     p.add_argument("--wander", type=float, help="augmentation: baseline tilt, × full scale")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="the seed of the shipped artifact")
+    p.add_argument(
+        "--seeds", type=int, nargs="*", default=None,
+        help="more seeds of the same recipe for mean ± sd (default per split; none: --seeds)",
+    )  # fmt: skip
     p.add_argument("--max-beats", type=int, default=0, help="subsample (smoke tests)")
     p.add_argument("--no-sweeps", action="store_true")
     p.add_argument("--quiet", action="store_true")
@@ -260,7 +388,17 @@ def parser() -> argparse.ArgumentParser:
 
 def cli(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    report = run(args)
+    extra = DEFAULTS[args.split]["seeds"] if args.seeds is None else args.seeds
+    others = []
+    for seed in [s for s in extra if s != args.seed]:
+        one = argparse.Namespace(**vars(args))
+        one.seed, one.no_sweeps, one.resume = seed, True, False
+        one.out = str(REPO / "build" / "model" / f"{args.split}_seed{seed}.json")
+        one.report_dir = str(Path(args.report_dir) / "seeds" / f"seed{seed}")
+        one.checkpoint_dir = str(Path(args.checkpoint_dir) / f"seed{seed}")
+        print(f"seed {seed} (for mean ± sd) ...", flush=True)
+        others.append(run(one))
+    report = run(args, others)
     i = report["snn_int"]
     print(
         f"{args.split}: CNN {100 * report['cnn_float']['accuracy']:.2f} %, SNN float "

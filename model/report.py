@@ -2,7 +2,9 @@
 
 - ``cnn_float``: the float CQ CNN (clamp-and-quantize activations, float weights) whose
   weights were converted, i.e. `SNNNet` in "cq" mode without weight quantization.
-- ``snn_float``: the converted float SNN (IF neurons, threshold 1, float64), `run_float`.
+- ``snn_float``: the converted float SNN (IF neurons, threshold 1, float64), `run_float`; for a
+  sum-then-fire model the float CQ CNN of the converted layers (`model.ssf.cq_predict`), which
+  is what ssf layers compute up to weight rounding.
 - ``snn_int``: the integer artifact on the golden model `model.contract.golden.run` (the chip's
 answer).
 
@@ -27,17 +29,21 @@ from model.contract.artifact import Artifact
 from model.contract.spec import Preprocess
 from model.convert import FloatLayer
 from model.metrics import classification_metrics
-from model.quantize import QuantizeError, quantize
-from model.snn_torch import run_float, run_int
+from model.quantize import QuantizeError
+from model.snn_torch import run_float
+from model.snn_torch_ssf import run_int_mixed
 from model.splits import Beats
+from model.ssf import cq_predict, quantize_neurons
 
 SWEEP_T = (1, 2, 4, 6, 8, 12, 16)
 SWEEP_BITS = (6, 7, 8, 9, 10)
 
 
 def summary(metrics: dict) -> dict:
-    """The report's view of `classification_metrics`: accuracy, per_class, macro F1, confusion."""
-    return {k: metrics[k] for k in ("accuracy", "per_class", "macro_f1", "confusion", "n")}
+    """The report's view of `classification_metrics`: accuracy, per_class, macro F1 (all
+    classes and N/S/V), Cohen's κ, jκ, confusion."""
+    keys = ("accuracy", "per_class", "macro_f1", "macro_f1_nsv", "kappa", "j_kappa")
+    return {k: metrics[k] for k in (*keys, "confusion", "n") if k in metrics}
 
 
 def activity(result: golden.GoldenResult, artifact: Artifact) -> dict:
@@ -65,7 +71,7 @@ def evaluate_artifact(artifact: Artifact, beats: Beats, classes: tuple[str, ...]
 def check_torch_int(artifact: Artifact, beats: Beats, n: int = 2000) -> bool:
     """The torch int64 path equals the golden model (class, values, spikes, synops) on n beats."""
     x, rr = beats.x[:n], beats.rr[:n]
-    g, t = golden.run(artifact, x, rr), run_int(artifact, x, rr)
+    g, t = golden.run(artifact, x, rr), run_int_mixed(artifact, x, rr)
     return bool(
         np.array_equal(g.cls, t.cls)
         and np.array_equal(g.values, t.values)
@@ -81,9 +87,15 @@ def sweep(
     classes: tuple[str, ...],
     T: int,
     weight_bits: int,
+    neuron: str = "if",
 ) -> dict:
     """Golden-model accuracy of the same trained network at other T and other weight bits."""
     out: dict[str, dict[str, float | None]] = {"T": {}, "weight_bits": {}}
+    ssf_from = 0 if neuron == "ssf" else None
+
+    def quantize(layers, pre, t, classes, bits):
+        return quantize_neurons(layers, pre, t, classes, bits, ssf_from)
+
     for t in SWEEP_T:
         art = quantize(layers, pre, t, classes, weight_bits)
         out["T"][str(t)] = evaluate_artifact(art, beats, classes)[0]["accuracy"]
@@ -97,9 +109,16 @@ def sweep(
 
 
 def float_metrics(
-    layers: list[FloatLayer], pre: Preprocess, beats: Beats, classes: tuple[str, ...], T: int
+    layers: list[FloatLayer],
+    pre: Preprocess,
+    beats: Beats,
+    classes: tuple[str, ...],
+    T: int,
+    neuron: str = "if",
 ) -> dict:
     x_f, rr_f = beats.scaled(pre)
+    if neuron == "ssf":
+        return classification_metrics(beats.y, cq_predict(layers, T, x_f, rr_f), classes)
     return classification_metrics(beats.y, run_float(layers, T, x_f, rr_f).cls, classes)
 
 

@@ -17,6 +17,10 @@ quantizer re-derives θ from them every step (θ itself gets no gradient):
 
     θ = floor(qmax · min(in_scale / max|W|, rr_scale / max|W_rr|))
     W_fq = rnd(W θ / in_scale) · in_scale / θ     (likewise W_rr, and b_fq = rnd(b θ) / θ)
+
+For a sum-then-fire artifact (`neuron="ssf"`, every layer ssf) the shipped network *is* the CQ
+CNN with these fake-quantized weights at θ = 2^floor(log2 θ) (`model/ssf.py`): the forward is
+then the CQ activation (mode "cq") on that power-of-two grid, and no IF dynamics are simulated.
 """
 
 from __future__ import annotations
@@ -41,7 +45,13 @@ class SNNNet(nn.Module):
     """Folded network with trainable float weights; forward = the (fake-)quantized IF SNN."""
 
     def __init__(
-        self, layers: list[FloatLayer], pre: Preprocess, T: int, weight_bits: int | None = 8
+        self,
+        layers: list[FloatLayer],
+        pre: Preprocess,
+        T: int,
+        weight_bits: int | None = 8,
+        neuron: str = "if",
+        out_rows: list[int] | None = None,
     ) -> None:
         super().__init__()
         self.template = [dataclasses.replace(lay) for lay in layers]
@@ -52,18 +62,36 @@ class SNNNet(nn.Module):
         self.biases = nn.ParameterList(
             [nn.Parameter(torch.tensor(lay.bias, dtype=torch.float32)) for lay in layers]
         )
-        self.rr_index = next((i for i, lay in enumerate(layers) if lay.rr_weight is not None), -1)
-        rr = layers[self.rr_index].rr_weight if self.rr_index >= 0 else None
-        self.rr_weight = None if rr is None else nn.Parameter(torch.tensor(rr, dtype=torch.float32))
+        # one RR weight per layer that takes the RR features, keyed by the layer index
+        self.rr_weights = nn.ParameterDict(
+            {
+                str(i): nn.Parameter(torch.tensor(lay.rr_weight, dtype=torch.float32))
+                for i, lay in enumerate(layers)
+                if lay.rr_weight is not None
+            }
+        )
+        # tied output rows (model.network.ArchConfig.tie_out): the output weight is read
+        # through this row index, so fine-tuning keeps the tie
+        self.out_rows = out_rows
         self.acts: list[torch.Tensor] = []
-        # "snn": the IF dynamics (the shipped model); "cq": the CQ CNN with these weights
-        # (rate = CQ(mean current)), the float CNN the SNN is compared with
-        self.mode = "snn"
+        if neuron not in ("if", "ssf"):
+            raise ValueError(f"neuron must be 'if' or 'ssf', not {neuron!r}")
+        self.neuron = neuron
+        # "snn": the IF dynamics (the shipped IF model); "cq": the CQ CNN with these weights
+        # (rate = CQ(mean current)): the float CNN the SNN is compared with, and for
+        # neuron="ssf" the shipped model itself
+        self.mode = "cq" if neuron == "ssf" else "snn"
+
+    def _weight(self, i: int) -> torch.Tensor:
+        w = self.weights[i]
+        if self.out_rows is not None and i == len(self.template) - 1:
+            w = w[self.out_rows]
+        return w
 
     def quantized(self, i: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """Layer i's weight, bias and RR weight as the integer model sees them (÷ θ)."""
-        lay, w, b = self.template[i], self.weights[i], self.biases[i]
-        rr = self.rr_weight if i == self.rr_index else None
+        lay, w, b = self.template[i], self._weight(i), self.biases[i]
+        rr = self.rr_weights.get(str(i))
         if self.weight_bits is None:
             return w, b, rr
         in_scale = self.pre.input_scale if lay.source == "input" else 1.0
@@ -72,6 +100,8 @@ class SNNNet(nn.Module):
         theta = layer_threshold(
             float(w.detach().abs().max()), max_rr, self.weight_bits, in_scale, rr_scale, lay.name
         )
+        if self.neuron == "ssf":  # the power-of-two threshold of model.ssf.quantize_neurons
+            theta = 1 << (int(theta).bit_length() - 1)
         wq = _round_ste(w * (theta / in_scale)) * (in_scale / theta)
         bq = _round_ste(b * theta) / theta
         rq = None if rr is None else _round_ste(rr * (theta / rr_scale)) * (rr_scale / theta)
@@ -133,11 +163,11 @@ class SNNNet(nn.Module):
         """The fine-tuned float weights as converted layers (quantize them with the same bits)."""
         out = []
         for i, lay in enumerate(self.template):
-            rr = self.rr_weight if i == self.rr_index else None
+            rr = self.rr_weights.get(str(i))
             out.append(
                 dataclasses.replace(
                     lay,
-                    weight=self.weights[i].detach().double().numpy().copy(),
+                    weight=self._weight(i).detach().double().numpy().copy(),
                     bias=self.biases[i].detach().double().numpy().copy(),
                     rr_weight=None if rr is None else rr.detach().double().numpy().copy(),
                 )

@@ -112,7 +112,7 @@ def float_layers_from_checkpoint(artifact: Artifact, checkpoint: str | Path) -> 
     weights = state["best"]["state"] if isinstance(state.get("best"), dict) else state["model"]
     out = []
     for i, spec in enumerate(artifact.spec.layers):
-        rr = weights.get("rr_weight") if spec.rr_inputs else None
+        rr = weights.get(f"rr_weights.{i}", weights.get("rr_weight")) if spec.rr_inputs else None
         out.append(
             FloatLayer(
                 name=spec.name,

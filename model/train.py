@@ -61,6 +61,9 @@ class TrainConfig:
     shift: int = 0
     noise: float = 0.0
     wander: float = 0.0
+    # 0 = off; else no one record (patient) carries more than this share of the total loss
+    # weight (its beats' weights are scaled down; `sample_weights`)
+    patient_cap: float = 0.0
 
 
 class CheckpointError(ValueError):
@@ -85,6 +88,34 @@ def class_weights(y: np.ndarray, n_classes: int, power: float) -> torch.Tensor:
     counts = np.bincount(y, minlength=n_classes).astype(np.float64)
     w = np.where(counts > 0, (counts.max() / np.maximum(counts, 1)) ** power, 0.0)
     return torch.as_tensor(w, dtype=torch.float32)
+
+
+def sample_weights(
+    y: np.ndarray, record: np.ndarray, class_w: np.ndarray, cap: float = 0.0
+) -> np.ndarray:
+    """Per-beat loss weights w_i = class_w[y_i] · r_{record_i}, float64 (N,).
+
+    r = 1 unless `cap` > 0: then each record whose share of sum(w) exceeds `cap` is scaled down
+    to exactly `cap` (iterated, since scaling one record raises the others' shares; a cap below
+    1 / n_records is raised to it). One patient (e.g. record 209, half of DS1's S beats) then
+    cannot dominate what a class looks like."""
+    w = np.asarray(class_w, np.float64)[y]
+    if not cap:
+        return w
+    names, inv = np.unique(record, return_inverse=True)
+    cap = max(cap, 1.0 / len(names))
+    scale = np.ones(len(names))
+    for _ in range(50):
+        share = np.bincount(inv, w * scale[inv], len(names)) / np.sum(w * scale[inv])
+        over = share > cap * (1 + 1e-9)
+        if not over.any():
+            break
+        # the over-cap records get exactly `cap` of the new total S': with the others' sum R,
+        # S' = R / (1 - k·cap) for k over-cap records, and record r is scaled to cap·S'
+        tot = np.bincount(inv, w * scale[inv], len(names))
+        rest = tot[~over].sum()
+        scale[over] *= cap * rest / ((1 - cap * over.sum()) * tot[over])
+    return w * scale[inv]
 
 
 def tensors(beats: Beats, pre) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -155,9 +186,16 @@ def train_cnn(
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps = cfg.epochs * ((len(y) + cfg.batch - 1) // cfg.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=max(steps, 1))
-    loss_fn = nn.CrossEntropyLoss(
-        weight=class_weights(data.train.y, len(data.classes), cfg.class_power)
+    weights = torch.as_tensor(
+        sample_weights(
+            data.train.y,
+            data.train.record,
+            class_weights(data.train.y, len(data.classes), cfg.class_power).numpy(),
+            cfg.patient_cap,
+        ),
+        dtype=torch.float32,
     )
+    loss_fn = nn.CrossEntropyLoss(reduction="none")
     gen = torch.Generator().manual_seed(cfg.seed)
     identity = {
         "train": dataclasses.asdict(cfg),
@@ -208,7 +246,8 @@ def train_cnn(
                     xb = xb + tilt * ramp
                 xb = torch.clamp(xb, -1.0, 1.0 - 2.0 ** (1 - pre.input_bits))
             out = net(xb, rrb)
-            loss = loss_fn(out, y[idx])
+            wb = weights[idx]  # weighted mean: sum_i w_i CE_i / sum_i w_i
+            loss = (wb * loss_fn(out, y[idx])).sum() / wb.sum()
             if cfg.act_l1:
                 loss = loss + cfg.act_l1 * torch.stack([a.mean() for a in net.acts]).mean()
             opt.zero_grad()

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from model import cv
 from model.adapt import evaluate as adapt
 from sim.power import doc as power_doc
-from sim.results import results_table
+from sim.results import comparison, results_table
 from sim.stream import tables as stream_tables
 
 Reports = dict[str, dict]
@@ -34,6 +35,7 @@ QUOTED: tuple[str, ...] = (
     "mutate",
     "verilog",
     "firmware",
+    "cv",
     "power",
     "power_intra",
     "stream",
@@ -61,6 +63,8 @@ _ADAPT = "make adapt-eval && make report"
 
 RENDERERS: dict[str, Renderer] = {
     "results": results_table,
+    "comparison": comparison,
+    "cv": _from("cv", "python -m model.cv --name NAME && make report", cv.table),
     "power": _from("power", "make power GATE=1 && make report", power_doc.markdown),
     "power-intra": _from(
         "power_intra",

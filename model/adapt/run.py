@@ -29,7 +29,7 @@ from model.adapt.errors import AdaptError
 from model.contract import golden
 from model.contract.artifact import Artifact, load_artifact
 from model.contract.image import parse_image, weight_image
-from model.metrics import classification_metrics, j_kappa
+from model.metrics import classification_metrics
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_BASE = REPO / "model" / "artifacts" / "inter.json"
@@ -68,11 +68,8 @@ def database(db: Path | None) -> Path:
 
 
 def scores(y: np.ndarray, pred: np.ndarray, classes: tuple[str, ...]) -> dict[str, Any]:
-    """`classification_metrics` plus Cohen's κ-based jκ (only for N/S/V/F class sets)."""
-    m = classification_metrics(y, pred, classes)
-    if {"S", "V"} <= set(classes) and "j_kappa" not in m:
-        m["j_kappa"] = j_kappa(m)
-    return m
+    """`model.metrics.classification_metrics` (with κ, and jκ for class sets with S and V)."""
+    return classification_metrics(y, pred, classes)
 
 
 def adapt_record(base: Artifact, beats: RecordBeats, settings: Settings) -> tuple:

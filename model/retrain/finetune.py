@@ -44,19 +44,19 @@ SCRATCH_CNN_EPOCHS, SCRATCH_SNN_EPOCHS = 12, 3  # when the base's meta records n
 
 def arch_from_spec(spec: ModelSpec) -> ArchConfig:
     """The CNN architecture whose conversion has the shapes of `spec` (or `RetrainError`)."""
-    other = [lay.name for lay in spec.layers if lay.neuron != "if"]
-    if other:
+    modes = {lay.neuron for lay in spec.layers}
+    if len(modes) != 1:
         raise RetrainError(
-            f"the base artifact's layers {other} are not integrate-and-fire neurons; the SNN "
-            "fine-tuner (model/snn_finetune.py) models IF only: retrain with `make train`"
+            f"the base artifact mixes neuron modes {sorted(modes)}; the SNN fine-tuner "
+            "(model/snn_finetune.py) models all-IF or all-ssf networks: retrain with `make train`"
         )
-    dense = [i for i, lay in enumerate(spec.layers) if lay.kind == "dense"]
-    rr_at = [i for i, lay in enumerate(spec.layers) if lay.rr_inputs]
-    if spec.n_rr and rr_at != dense[:1]:
+    dense = [lay.name for lay in spec.layers if lay.kind == "dense"]
+    rr_at = [lay.name for lay in spec.layers if lay.rr_inputs]
+    if spec.n_rr and (not rr_at or rr_at[0] != dense[0]):
         raise RetrainError(
             "the base artifact feeds the RR features to layers "
-            f"{[spec.layers[i].name for i in rr_at]}; the trainable network can only feed them "
-            "to the first dense layer: retrain this architecture with `make train` instead"
+            f"{rr_at}; the trainable network feeds them to the first dense layer and optionally "
+            "to later dense layers: retrain this architecture with `make train` instead"
         )
     layers = tuple(
         LayerCfg(lay.name, lay.kind, lay.out_channels, lay.kernel, lay.stride)
@@ -67,6 +67,7 @@ def arch_from_spec(spec: ModelSpec) -> ArchConfig:
         n_rr=spec.n_rr,
         n_classes=len(spec.classes),
         layers=layers,
+        rr_also=tuple(rr_at[1:]),
     )
     try:
         arch.validate()
@@ -77,6 +78,11 @@ def arch_from_spec(spec: ModelSpec) -> ArchConfig:
     ]:
         raise RetrainError("the base artifact's layer shapes do not match a trainable network")
     return arch
+
+
+def neuron_of(spec: ModelSpec) -> str:
+    """ "if" or "ssf": the one neuron mode of the spec (`arch_from_spec` refuses a mix)."""
+    return spec.layers[0].neuron
 
 
 def weight_bits_of(spec: ModelSpec) -> int:
@@ -105,7 +111,7 @@ def snn_finetune(
     progress: bool,
 ) -> tuple[SNNNet, list[dict]]:
     """SNN-aware fine-tuning of converted `layers` (`model.snn_finetune`) with `cfg`."""
-    snn = SNNNet(layers, spec.preprocess, spec.T, weight_bits_of(spec))
+    snn = SNNNet(layers, spec.preprocess, spec.T, weight_bits_of(spec), neuron_of(spec))
     if cfg.epochs == 0:
         return snn, []
     net, history = train_cnn(
@@ -203,6 +209,6 @@ def train_from_scratch(
 
 def float_twin(snn: SNNNet) -> nn.Module:
     """The float CQ network with the same (unquantized) weights: the report's ``cnn_float``."""
-    twin = SNNNet(snn.to_float_layers(), snn.pre, snn.T, None)
+    twin = SNNNet(snn.to_float_layers(), snn.pre, snn.T, None, snn.neuron)
     twin.mode = "cq"
     return twin

@@ -47,7 +47,7 @@ def layer_tensors(layer: FloatLayer, pre, theta: int) -> dict[str, np.ndarray]:
     return out
 
 
-def overflows(spec: LayerSpec, pre, tensors: dict[str, np.ndarray]) -> list[str]:
+def overflows(spec: LayerSpec, pre, tensors: dict[str, np.ndarray], T: int = 1) -> list[str]:
     """The base widths that `tensors` (at `spec.threshold`) would exceed; empty if it fits."""
     bad = []
     _, hi = spec.membrane_range
@@ -61,7 +61,7 @@ def overflows(spec: LayerSpec, pre, tensors: dict[str, np.ndarray]) -> list[str]
     b = tensors[f"{spec.name}.bias"]
     if signed_bits_for(int(b.min()), int(b.max())) > spec.bias_bits:
         bad.append("bias_bits")
-    if signed_bits_for(*acc_bounds(spec, tensors[f"{spec.name}.weight"])) > spec.acc_bits:
+    if signed_bits_for(*acc_bounds(spec, tensors[f"{spec.name}.weight"], T)) > spec.acc_bits:
         bad.append("acc_bits")
     if signed_bits_for(*const_bounds(spec, pre, tensors)) > spec.const_bits:
         bad.append("const_bits")
@@ -81,11 +81,15 @@ def fit_layer(
     max_w = float(np.abs(layer.weight).max(initial=0.0))
     max_rr = 0.0 if layer.rr_weight is None else float(np.abs(layer.rr_weight).max(initial=0.0))
     theta0 = layer_threshold(max_w, max_rr, base.weight_bits, in_scale, rr_scale, layer.name)
+    ssf = base.neuron == "ssf"
+    if ssf:  # an ssf threshold is a power of two (model.ssf): search over the exponent
+        theta0 = 1 << (theta0.bit_length() - 1)
 
     def attempt(theta: int) -> tuple[LayerSpec, dict[str, np.ndarray], list[str]]:
+        theta = 1 << (theta.bit_length() - 1) if ssf else theta
         spec = _at(base, layer, theta)
         tensors = layer_tensors(layer, pre, theta)
-        return spec, tensors, overflows(spec, pre, tensors)
+        return spec, tensors, overflows(spec, pre, tensors, T)
 
     spec, tensors, limited_by = attempt(theta0)
     theta = theta0
@@ -100,7 +104,7 @@ def fit_layer(
         while hi - lo > 1:
             mid = (lo + hi) // 2
             lo, hi = (mid, hi) if not attempt(mid)[2] else (lo, mid)
-        theta = lo
+        theta = 1 << (lo.bit_length() - 1) if ssf else lo
         spec, tensors, _ = attempt(theta)
     membrane = derive_widths(spec, pre, T, tensors)["membrane_bits"]
     note = {

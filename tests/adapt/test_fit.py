@@ -14,7 +14,7 @@ from model.adapt.fit import apply_change, changed_integers, output_inputs
 from model.contract import golden
 from model.contract.artifact import Artifact
 from model.contract.frontend import uniform_inputs
-from model.metrics import j_kappa, kappa
+from model.metrics import classification_metrics
 from model.random_artifact import random_artifact
 
 
@@ -96,12 +96,10 @@ def test_holdout_takes_every_fourth_beat_of_each_class():
 
 
 def test_kappa_and_j_kappa_by_hand():
-    assert kappa([[20, 5], [10, 15]]) == pytest.approx(0.4)  # p_o 0.7, p_e 0.5
-    assert kappa([[3, 0], [0, 0]]) == 0.0  # one class only: no agreement beyond chance
-    m = [[80, 0, 0, 0], [5, 5, 0, 0], [0, 0, 10, 0], [0, 0, 0, 0]]
-    metrics = {
-        "confusion": m,
-        "per_class": {"S": {"se": 0.5, "ppv": 1.0}, "V": {"se": 1.0, "ppv": 1.0}},
-    }
-    assert j_kappa(metrics) == pytest.approx(0.5 * kappa(m) + 0.125 * 3.5)
-    assert kappa(m) == pytest.approx((0.95 - (85 * 80 + 5 * 10 + 10 * 10) / 100**2) / (1 - 0.695))
+    # rows true N S V F: p_o 0.95, p_e (80·85 + 10·5 + 10·10) / 100² = 0.695
+    y = np.repeat([0, 0, 1, 1, 2], [80, 0, 5, 5, 10])
+    y_pred = np.repeat([0, 1, 0, 1, 2], [80, 0, 5, 5, 10])
+    m = classification_metrics(y, y_pred, ("N", "S", "V", "F"))
+    kappa = (0.95 - 0.695) / (1 - 0.695)
+    assert m["kappa"] == pytest.approx(kappa)
+    assert m["j_kappa"] == pytest.approx(0.5 * kappa + 0.125 * (0.5 + 1.0 + 1.0 + 1.0))

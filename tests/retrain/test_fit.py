@@ -49,14 +49,16 @@ def test_rr_on_another_layer_cannot_be_trained(base_artifact):
     layers[2] = dataclasses.replace(layers[2], rr_inputs=0)
     layers[3] = dataclasses.replace(layers[3], rr_inputs=base.spec.n_rr)
     spec = dataclasses.replace(base.spec, layers=tuple(layers))
-    with pytest.raises(RetrainError, match="only feed them to the first dense layer"):
+    with pytest.raises(RetrainError, match="feeds them to the first dense layer"):
         arch_from_spec(spec)
 
 
-def test_non_if_neurons_are_refused(base_artifact):
+def test_mixed_neuron_modes_are_refused_and_all_ssf_is_trainable(base_artifact):
     base = load_artifact(base_artifact)
     layers = list(base.spec.layers)
-    layers[1] = dataclasses.replace(layers[1], neuron="ssf")
-    spec = dataclasses.replace(base.spec, layers=tuple(layers))
-    with pytest.raises(RetrainError, match=r"\['conv1'\] are not integrate-and-fire"):
+    mixed = [dataclasses.replace(layers[1], neuron="ssf" if layers[1].neuron == "if" else "if")]
+    spec = dataclasses.replace(base.spec, layers=tuple(layers[:1] + mixed + layers[2:]))
+    with pytest.raises(RetrainError, match=r"mixes neuron modes \['if', 'ssf'\]"):
         arch_from_spec(spec)
+    all_ssf = [dataclasses.replace(lay, neuron="ssf") for lay in layers]
+    assert arch_from_spec(dataclasses.replace(base.spec, layers=tuple(all_ssf))).n_rr

@@ -1,0 +1,306 @@
+"""By-patient cross-validation over DS1: the selection set of every inter-patient choice.
+
+DS2 is never loaded. The 22 DS1 records are split into `--folds` groups of whole patients
+(`make_folds`: records sorted by S, then V beats, dealt in a snake order, so every S-rich record
+— 209, 220, 223, 207, 201 — lands in a validation fold and the S beats are spread); each fold is
+predicted by a network trained on the others, and the out-of-fold (OOF) predictions of all 22
+patients are pooled into one confusion matrix. Everything fitted is fitted inside training folds:
+the network, and the per-class output offsets (`fit_offsets`), which for fold k are fitted on the
+OOF logits of the *other* folds (nested), so the "offsets" figures are honest estimates too.
+
+Per recipe the report holds the pooled metrics (accuracy, per-class Se/+P/F1, macro F1, κ, jκ)
+of the CQ CNN (float), the integer artifact (`model.ssf.quantize_neurons`; all layers
+sum-then-fire with `--neuron ssf`, IF otherwise; no SNN fine-tune, so conversion cost is
+included), the CQ CNN with nested offsets and the integer model with the same offsets folded
+into its output bias (what would ship), and the offsets fitted on all folds (the shipped ones).
+
+Output offsets. Adding o_k to the output bias of class k shifts the logit of k by o_k; the
+integer output layer computes V = W·c + T·b_q with b_q = rnd((b + o)·θ), so the offset is a
+plain output bias in the spec and the golden model, RTL and C compute it already (no new rule).
+`fit_offsets` maximises jκ on the OOF logits by coordinate search (o_N = 0).
+
+    python -m model.cv --name base                        # the current recipe
+    python -m model.cv --name rr_out --rr-also dense3     # RR also into the output layer
+    python -m model.cv --name cap --patient-cap 0.15 --class-power 0.75
+
+Results accumulate in build/reports/cv.json (one entry per --name, rewritten atomically).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+OFFSET_GRID = np.round(np.arange(-4.0, 4.001, 0.1), 2)
+
+
+def make_folds(records: np.ndarray, y: np.ndarray, n_folds: int, classes) -> list[list[str]]:
+    """Whole-record folds: records sorted by (S beats, V beats) descending, dealt snake-wise."""
+    names = sorted(set(records.tolist()))
+    s_idx, v_idx = classes.index("S"), classes.index("V")
+    count = {r: np.bincount(y[records == r], minlength=len(classes)) for r in names}
+    order = sorted(names, key=lambda r: (-count[r][s_idx], -count[r][v_idx], r))
+    folds: list[list[str]] = [[] for _ in range(n_folds)]
+    for i, r in enumerate(order):
+        k = i % (2 * n_folds)
+        folds[k if k < n_folds else 2 * n_folds - 1 - k].append(r)
+    return [sorted(f) for f in folds]
+
+
+def _objective(y: np.ndarray, pred: np.ndarray, classes) -> float:
+    from model.metrics import classification_metrics
+
+    return classification_metrics(y, pred, classes)["j_kappa"]
+
+
+def fit_offsets(
+    logits: np.ndarray, y: np.ndarray, classes, fixed: dict | None = None, rounds: int = 3
+) -> np.ndarray:
+    """Per-class logit offsets (o_N = 0) maximising jκ of argmax(logits + o) on (logits, y).
+
+    Coordinate search over `OFFSET_GRID` for each non-N class, `rounds` sweeps; `fixed` pins
+    some classes' offsets (e.g. {"F": -4.0} to never call F)."""
+    fixed = fixed or {}
+    o = np.zeros(len(classes))
+    for name, val in fixed.items():
+        o[classes.index(name)] = val
+    free = [k for k, c in enumerate(classes) if c != "N" and c not in fixed]
+    best = _objective(y, np.argmax(logits + o, 1), classes)
+    for _ in range(rounds):
+        moved = False
+        for k in free:
+            for val in OFFSET_GRID:
+                trial = o.copy()
+                trial[k] = val
+                score = _objective(y, np.argmax(logits + trial, 1), classes)
+                if score > best + 1e-12:
+                    best, o, moved = score, trial, True
+        if not moved:
+            break
+    return o
+
+
+def with_output_offsets(layers, offsets: np.ndarray):
+    """The converted float layers with `offsets` added to the output layer's bias."""
+    *hidden, out = layers
+    return [*hidden, dataclasses.replace(out, bias=out.bias + np.asarray(offsets, np.float64))]
+
+
+def artifact_of(layers, pre, T: int, classes, weight_bits: int, neuron: str):
+    from model.ssf import quantize_neurons
+
+    return quantize_neurons(
+        layers, pre, T, classes, weight_bits, ssf_from=0 if neuron == "ssf" else None
+    )
+
+
+def run_fold(ds1, val_records, recipe: dict, pre, classes):
+    """Train on DS1 minus `val_records`; return (mask, float logits, converted layers)."""
+    from model.convert import convert
+    from model.network import ArchConfig
+    from model.splits import SplitData
+    from model.train import TrainConfig, predict, tensors, train_cnn
+
+    mask = np.isin(ds1.record, val_records)
+    train, val = ds1.take(~mask), ds1.take(mask)
+    if recipe["f_label"] != "F":  # train F beats as another class (the F output then unused)
+        train.y = np.where(train.y == classes.index("F"), classes.index(recipe["f_label"]), train.y)
+    data = SplitData("inter", classes, train, val, val, tuple(val_records))
+    cfg = TrainConfig(**{k: recipe[k] for k in TRAIN_KEYS}, batch=512, select="last")
+    arch = ArchConfig(
+        n_classes=len(classes),
+        n_rr=len(pre.rr_features),
+        dropout=recipe["dropout"],
+        morph_drop=recipe.get("morph_drop", 0.0),
+        rr_also=tuple(recipe["rr_also"]),
+        tie_out=((1, 0),) if recipe.get("tie_s_to_n") else (),
+        rr_gain=recipe.get("rr_gain", 1.0),
+    )
+    net, _ = train_cnn(data, pre, cfg, arch=arch, progress=False)
+    x, rr, _ = tensors(val, pre)
+    return mask, predict(net, x, rr), convert(net, None, 0.5)
+
+
+TRAIN_KEYS = (
+    "T", "epochs", "class_power", "act_l1", "seed", "shift", "noise", "wander", "patient_cap",
+)  # fmt: skip
+
+
+def cross_validate(recipe: dict, n_folds: int = 4, progress: bool = True) -> dict:
+    """Pooled OOF metrics of one recipe (see the module docstring)."""
+    from model.contract import golden
+    from model.metrics import classification_metrics
+    from model.pipeline import MODEL_PREPROCESS
+    from model.report import summary
+    from model.splits import load_split
+
+    start = time.perf_counter()
+    pre = MODEL_PREPROCESS
+    data = load_split("inter", pre)
+    ds1 = data.train.take(np.arange(len(data.train)))
+    for name in ("x", "rr", "y", "record"):
+        setattr(ds1, name, np.concatenate([getattr(data.train, name), getattr(data.val, name)]))
+    del data.test  # DS2 is not used here
+    classes = data.classes
+    folds = make_folds(ds1.record, ds1.y, n_folds, classes)
+    logits = np.zeros((len(ds1), len(classes)))
+    fold_of = np.zeros(len(ds1), np.int64)
+    int_pred = np.zeros(len(ds1), np.int64)
+    fold_layers = []
+    spikes = np.zeros(len(ds1))
+    for k, recs in enumerate(folds):
+        t0 = time.perf_counter()
+        mask, lg, layers = run_fold(ds1, recs, recipe, pre, classes)
+        logits[mask], fold_of[mask] = lg, k
+        art = artifact_of(
+            layers, pre, recipe["T"], classes, recipe["weight_bits"], recipe["neuron"]
+        )
+        res = golden.run(art, ds1.x[mask], ds1.rr[mask])
+        int_pred[mask], spikes[mask] = res.cls, res.spikes.sum(1)
+        fold_layers.append(layers)
+        if progress:
+            m = classification_metrics(ds1.y[mask], res.cls, classes)
+            print(
+                f"  fold {k + 1}/{n_folds} {recs}: int acc {100 * m['accuracy']:.2f} "
+                f"S Se/+P {100 * m['per_class']['S']['se']:.1f}/"
+                f"{100 * m['per_class']['S']['ppv']:.1f} ({time.perf_counter() - t0:.0f} s)",
+                flush=True,
+            )
+    fixed = {"F": -4.0} if recipe["f_policy"] == "never" else None
+    nested = np.zeros_like(logits)
+    int_off = np.zeros(len(ds1), np.int64)
+    fold_offsets = []
+    for k in range(n_folds):
+        te = fold_of == k
+        o = fit_offsets(logits[~te], ds1.y[~te], classes, fixed)
+        fold_offsets.append(o.tolist())
+        nested[te] = logits[te] + o
+        art = artifact_of(
+            with_output_offsets(fold_layers[k], o), pre, recipe["T"], classes,
+            recipe["weight_bits"], recipe["neuron"],
+        )  # fmt: skip
+        int_off[te] = golden.run(art, ds1.x[te], ds1.rr[te]).cls
+    y = ds1.y
+    out = {
+        "recipe": recipe,
+        "folds": folds,
+        "n_beats": len(y),
+        "cnn": summary(classification_metrics(y, logits.argmax(1), classes)),
+        "int": summary(classification_metrics(y, int_pred, classes)),
+        "cnn_offsets_nested": summary(classification_metrics(y, nested.argmax(1), classes)),
+        "int_offsets_nested": summary(classification_metrics(y, int_off, classes)),
+        "fold_offsets": fold_offsets,
+        "offsets": fit_offsets(logits, y, classes, fixed).tolist(),
+        "spikes_per_inference": float(spikes.mean()),
+        "seconds": time.perf_counter() - start,
+    }
+    # the OOF predictions themselves, for per-record analysis (not a report)
+    oof = REPO / "build" / "cv" / f"{recipe.get('name', 'oof')}.npz"
+    oof.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(oof, logits=logits, y=y, record=ds1.record, int_pred=int_pred, int_off=int_off)
+    return out
+
+
+def line(name: str, r: dict) -> str:
+    def f(m):
+        s, v = m["per_class"]["S"], m["per_class"]["V"]
+        return (
+            f"acc {100 * m['accuracy']:.2f} jκ {m['j_kappa']:.3f} S {100 * s['se']:.1f}/"
+            f"{100 * s['ppv']:.1f} V {100 * v['se']:.1f}/{100 * v['ppv']:.1f}"
+        )
+
+    return f"{name}: int {f(r['int'])} | int+offsets {f(r['int_offsets_nested'])}"
+
+
+def table(report: dict) -> str:
+    """The markdown table of every recipe in a cv.json (pooled OOF; docs/model.md)."""
+
+    def cells(m):
+        s, v = m["per_class"]["S"], m["per_class"]["V"]
+        return (
+            f"{100 * m['accuracy']:.2f} | {m['j_kappa']:.3f} | {100 * s['se']:.1f} / "
+            f"{100 * s['ppv']:.1f} | {100 * v['se']:.1f} / {100 * v['ppv']:.1f}"
+        )
+
+    rows = [
+        "| recipe | int acc | int jκ | int S Se / +P | int V Se / +P | + offsets acc | jκ "
+        "| S Se / +P | V Se / +P | spikes |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in report.items():
+        rows.append(
+            f"| {name} | {cells(r['int'])} | {cells(r['int_offsets_nested'])} "
+            f"| {r['spikes_per_inference']:.0f} |"
+        )
+    return "\n".join(rows)
+
+
+def write_json(path: Path, obj: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(obj, f, indent=1)
+    Path(tmp).replace(path)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m model.cv", description=__doc__.splitlines()[0])
+    p.add_argument("--name", help="key of this recipe in the report (required to run one)")
+    p.add_argument("--table", action="store_true", help="print the report as a markdown table")
+    p.add_argument("--folds", type=int, default=4)
+    p.add_argument("--T", type=int, default=4)
+    p.add_argument("--neuron", choices=("if", "ssf"), default="ssf")
+    p.add_argument("--weight-bits", type=int, default=8)
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--class-power", type=float, default=0.5)
+    p.add_argument("--act-l1", type=float, default=0.5)
+    p.add_argument("--dropout", type=float, default=0.3)
+    p.add_argument("--shift", type=int, default=2)
+    p.add_argument("--noise", type=float, default=0.01)
+    p.add_argument("--wander", type=float, default=0.05)
+    p.add_argument("--patient-cap", type=float, default=0.0)
+    p.add_argument("--tie-s-to-n", action="store_true", help="S row = N row + RR (S vs N by RR)")
+    p.add_argument("--rr-gain", type=float, default=1.0, help="RR weight reparametrisation")
+    p.add_argument("--morph-drop", type=float, default=0.0, help="P(drop all conv features)")
+    p.add_argument("--rr-also", nargs="*", default=[], help="more RR layers, e.g. dense3")
+    p.add_argument("--f-label", choices=("F", "N", "V"), default="F", help="train F beats as")
+    p.add_argument("--f-policy", choices=("fit", "never"), default="fit", help="F offset")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--report", default=str(REPO / "build" / "reports" / "cv.json"))
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    path = Path(args.report)
+    if args.table:
+        if not path.exists():
+            parser().error(f"{path} does not exist: run a recipe first")
+        print(table(json.loads(path.read_text())))
+        return 0
+    if not args.name:
+        parser().error("--name is required to run a recipe")
+    if args.folds < 2:
+        parser().error("--folds must be >= 2")
+    recipe = {k: v for k, v in vars(args).items() if k not in ("folds", "report")}
+    from model.train import setup_torch
+
+    setup_torch(args.seed)
+    result = cross_validate(recipe, args.folds)
+    report = json.loads(path.read_text()) if path.exists() else {}
+    report[args.name] = result
+    write_json(path, report)
+    print(line(args.name, result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
