@@ -26,7 +26,7 @@ ADAPT_DESIGN = {
 }
 
 # The reports the docs quote: build/reports/<name>.json is snapshotted to docs/reports/<name>.json.
-# adapt_ds2_first: the first DS2 look (before fine-tuning became a candidate), kept for the log.
+# adapt_ds2_first / _v1: the DS2 looks on the earlier default model, kept for the log.
 QUOTED: tuple[str, ...] = (
     "data",
     "train_inter",
@@ -41,6 +41,7 @@ QUOTED: tuple[str, ...] = (
     "stream",
     "adapt",
     "adapt_ds2_first",
+    "adapt_ds2_v1",
     *ADAPT_DESIGN,
 )
 
