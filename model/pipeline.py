@@ -33,6 +33,7 @@ from model.contract.spec import Preprocess
 from model.convert import LAMBDA_MODES, convert, layer_lambdas
 from model.metrics import classification_metrics, per_record, s_se_without
 from model.network import ArchConfig
+from model.quantize import quantize_neurons
 from model.report import (
     activity,
     check_torch_int,
@@ -45,7 +46,6 @@ from model.report import (
 )
 from model.snn_finetune import SNNNet
 from model.splits import Beats, SplitData, load_split
-from model.ssf import quantize_neurons
 from model.train import TrainConfig, predict, tensors, train_cnn
 
 REPO = Path(__file__).resolve().parent.parent

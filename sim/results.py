@@ -47,9 +47,7 @@ def train_row(split: str) -> Callable[[dict], str]:
 
 def _data(r: dict) -> str:
     why = ", ".join(f"{n} {k}" for k, n in r["dropped"]["by_reason"].items() if n)
-    return (
-        f"{r['records']} records, {r['beats']:,} beats; {r['dropped']['total']} dropped ({why})"
-    )
+    return f"{r['records']} records, {r['beats']:,} beats; {r['dropped']['total']} dropped ({why})"
 
 
 def _spikes(r: dict) -> str:

@@ -9,12 +9,13 @@ import torch
 
 from model.contract import golden
 from model.convert import convert
+from model.cq import cq_predict
 from model.cv import fit_offsets, make_folds, with_output_offsets
 from model.metrics import classification_metrics, per_record, s_se_without
 from model.network import ArchConfig, ConvNet, UnsupportedLayerError
 from model.pipeline import MODEL_PREPROCESS
+from model.quantize import quantize_neurons
 from model.snn_torch_ssf import run_int_mixed
-from model.ssf import cq_predict, quantize_neurons
 from model.train import sample_weights
 
 CLASSES = ("N", "S", "V", "F")

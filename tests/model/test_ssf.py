@@ -1,4 +1,5 @@
-"""ssf conversion (`model/ssf.py`) and the mixed torch integer path (`model/snn_torch_ssf.py`).
+"""ssf conversion (`model.quantize.quantize_neurons`) and the mixed torch integer path
+(`model/snn_torch_ssf.py`).
 
 The theory: an ssf layer with threshold θ = 2^k and v_init = θ/2 computes the clamp-and-quantize
 activation of the CNN exactly, up to the rounding of the weights to weight_bits; so on real beats
@@ -12,16 +13,12 @@ import pytest
 
 from model.contract import golden
 from model.convert import convert
+from model.cq import cq_predict
 from model.pipeline import MODEL_PREPROCESS
-from model.quantize import dequantize, quantize
+from model.quantize import dequantize, pow2_floor, quantize, quantize_neurons
 from model.random_artifact import random_artifact
 from model.snn_torch import run_int
 from model.snn_torch_ssf import run_int_mixed
-from model.ssf import (
-    cq_predict,
-    pow2_floor,
-    quantize_neurons,
-)
 
 CLASSES = ("N", "S", "V", "F")
 
