@@ -137,13 +137,13 @@ TRAIN_KEYS = (
 def cross_validate(recipe: dict, n_folds: int = 4, progress: bool = True) -> dict:
     """Pooled OOF metrics of one recipe (see the module docstring)."""
     from model.contract import golden
+    from model.contract.spec import DEFAULT_PREPROCESS
     from model.metrics import classification_metrics
-    from model.pipeline import MODEL_PREPROCESS
     from model.report import summary
     from model.splits import load_split
 
     start = time.perf_counter()
-    pre = MODEL_PREPROCESS
+    pre = DEFAULT_PREPROCESS
     data = load_split("inter", pre)
     ds1 = data.train.take(np.arange(len(data.train)))
     for name in ("x", "rr", "y", "record"):
