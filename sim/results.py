@@ -87,10 +87,12 @@ def _verilog(r: dict) -> str:
 
 
 def _firmware(r: dict) -> str:
-    b = r["bytes"]["total"] if "total" in r["bytes"] else r["bytes"]
+    parts = r["bytes"]
+    total = {k: sum(p[k] for p in parts.values()) for k in ("code", "const", "ram")}
+    each = ", ".join(f"{name} {p['code']:,}" for name, p in parts.items())
     return (
-        f"{b['code']:,} B code, {b['const']:,} B const, {b['ram']:,} B RAM; "
-        f"{r['time_per_beat_us']} µs per beat on the host"
+        f"{total['code']:,} B code ({each}), {total['const']:,} B const (weights), "
+        f"{total['ram']:,} B static RAM; {r['time_per_beat_us']} µs per beat on the host"
     )
 
 
