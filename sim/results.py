@@ -78,11 +78,10 @@ def _mutate(r: dict) -> str:
 
 
 def _verilog(r: dict) -> str:
-    lint = r.get("lint", {})
-    warnings = len(lint.get("warnings", [])) if isinstance(lint, dict) else lint
     return (
         f"{r['cells']:,} cells, {r['flip_flops']:,} flip-flops, {r['memory_bits']:,} memory "
-        f"bits, {warnings} lint warnings ({r['hardware']['lanes']} lanes)"
+        f"bits ({r['weight_memory_bytes']:,} B of weights), {r['lint_warnings']} Verilator "
+        f"-Wall warnings ({r['hardware']['lanes']} lanes, load port)"
     )
 
 
