@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Optional knobs, passed through to the tools as environment variables.
 export MODEL BEATS JOBS SPLIT WAVES TECH DB VECTORS RECORD GATE GATE_BEATS GATE_SIM BOARD
 
-.PHONY: help setup test lint data train verilog fpga sim mutate power power-gate tech firmware retrain explore report stream stream-eval clean
+.PHONY: help setup test lint data train verilog fpga sim mutate power power-gate tech firmware retrain adapt adapt-eval explore report stream stream-eval clean
 
 help: ## List the targets with one line each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,6 +71,13 @@ firmware: $(STAMP) ## Build the C reference, driver and weight image for MODEL i
 retrain: $(STAMP) ## Retrain on your own WFDB recordings (DB=path, ARGS="--lead II ..."): new artifact, weight image, report
 	@if [ -z "$(DB)" ]; then echo "make retrain: set DB to the folder of your WFDB recordings, e.g. make retrain DB=~/ecg/mydb ARGS='--lead II' (options: $(PY) -m model.retrain --help)"; exit 2; fi
 	$(PY) -m model.retrain --db "$(DB)" $(ARGS)
+
+adapt: $(STAMP) ## Personalise the chip to one patient (RECORD=name, DB=path or MIT-BIH, MINUTES=5 or BEATS=N): artifact, image, report
+	@if [ -z "$(RECORD)" ]; then echo "make adapt: set RECORD to the record to calibrate on, e.g. make adapt RECORD=208 MINUTES=5 (DB=path for your own WFDB folder; options: $(PY) -m model.adapt --help)"; exit 2; fi
+	$(PY) -m model.adapt --record "$(RECORD)" $(if $(DB),--db "$(DB)") $(if $(BEATS),--beats $(BEATS),--minutes $(or $(MINUTES),5)) $(ARGS)
+
+adapt-eval: $(STAMP) ## Adapt on the first minutes of every DS2 record, score the rest (5 min, 2 min, 300 beats); build/reports/adapt.json
+	$(PY) -m model.adapt.evaluate $(ARGS)
 
 stream: $(STAMP) ## Detect, classify and annotate one raw record (RECORD=name|path, RTL=1 adds Verilator); WFDB .snn + report
 	@if [ -z "$(RECORD)" ]; then echo "make stream: set RECORD to an MIT-BIH name or a WFDB record path, e.g. make stream RECORD=208"; exit 2; fi

@@ -9,7 +9,7 @@ the network, and the per-class output offsets (`fit_offsets`), which for fold k 
 OOF logits of the *other* folds (nested), so the "offsets" figures are honest estimates too.
 
 Per recipe the report holds the pooled metrics (accuracy, per-class Se/+P/F1, macro F1, κ, jκ)
-of the CQ CNN (float), the integer artifact (`model.ssf.quantize_neurons`; all layers
+of the CQ CNN (float), the integer artifact (`model.quantize.quantize_neurons`; all layers
 sum-then-fire with `--neuron ssf`, IF otherwise; no SNN fine-tune, so conversion cost is
 included), the CQ CNN with nested offsets and the integer model with the same offsets folded
 into its output bias (what would ship), and the offsets fitted on all folds (the shipped ones).
@@ -95,7 +95,7 @@ def with_output_offsets(layers, offsets: np.ndarray):
 
 
 def artifact_of(layers, pre, T: int, classes, weight_bits: int, neuron: str):
-    from model.ssf import quantize_neurons
+    from model.quantize import quantize_neurons
 
     return quantize_neurons(
         layers, pre, T, classes, weight_bits, ssf_from=0 if neuron == "ssf" else None
@@ -137,13 +137,13 @@ TRAIN_KEYS = (
 def cross_validate(recipe: dict, n_folds: int = 4, progress: bool = True) -> dict:
     """Pooled OOF metrics of one recipe (see the module docstring)."""
     from model.contract import golden
+    from model.contract.spec import DEFAULT_PREPROCESS
     from model.metrics import classification_metrics
-    from model.pipeline import MODEL_PREPROCESS
     from model.report import summary
     from model.splits import load_split
 
     start = time.perf_counter()
-    pre = MODEL_PREPROCESS
+    pre = DEFAULT_PREPROCESS
     data = load_split("inter", pre)
     ds1 = data.train.take(np.arange(len(data.train)))
     for name in ("x", "rr", "y", "record"):

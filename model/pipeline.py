@@ -10,7 +10,7 @@
 6. `model/report.py`: cnn_float / snn_float / snn_int metrics on the test split, energy
    proxies, sweeps and plots; the artifact (with the metrics in `meta`) and train.json.
 
-The preprocessing of the model (`MODEL_PREPROCESS`) narrows the RR features to 6 bits
+The preprocessing of the model (`DEFAULT_PREPROCESS`) narrows the RR features to 6 bits
 (ratio_shift 5, rr_shift 4): with 8-bit weights and a layer threshold of ~100, 10-bit RR values
 (~256 for a normal ratio) make one RR-weight step worth ~2 thresholds per step, so the RR weights
 quantize to 0 or ±1 and the S class is lost; at 6 bits one step is ~0.3 threshold.
@@ -29,10 +29,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from model.contract.spec import Preprocess
+from model.contract.spec import DEFAULT_PREPROCESS
 from model.convert import LAMBDA_MODES, convert, layer_lambdas
 from model.metrics import classification_metrics, per_record, s_se_without
 from model.network import ArchConfig
+from model.quantize import quantize_neurons
 from model.report import (
     activity,
     check_torch_int,
@@ -45,12 +46,10 @@ from model.report import (
 )
 from model.snn_finetune import SNNNet
 from model.splits import Beats, SplitData, load_split
-from model.ssf import quantize_neurons
 from model.train import TrainConfig, predict, tensors, train_cnn
 
 REPO = Path(__file__).resolve().parent.parent
 BEAT_FIELDS = ("x", "rr", "y", "record")
-MODEL_PREPROCESS = Preprocess(rr_bits=6, ratio_shift=5, rr_shift=4, local_rr_beats=128)
 DEFAULTS = {
     # chosen on validation data only (docs/model.md): inter on a 4-fold cross-validation by
     # patient over DS1 (local RR over 128 beats, augmentation, act_l1 0.5, 20 epochs and the last
@@ -146,7 +145,7 @@ def run(args: argparse.Namespace, seeds: list[dict] | None = None) -> dict:
     """The whole flow; returns the report dict (also written to disk). `seeds`: the reports of
     the same recipe at other seeds, summarised into report["seeds"] with this one."""
     start = time.perf_counter()
-    pre = MODEL_PREPROCESS
+    pre = DEFAULT_PREPROCESS
     defaults = DEFAULTS[args.split]
 
     def opt(name):

@@ -177,3 +177,63 @@ def dequantize(artifact: Artifact) -> list[FloatLayer]:
             )
         )
     return out
+
+
+def pow2_floor(theta: int) -> int:
+    """The largest power of two <= theta (theta >= 1)."""
+    return 1 << (int(theta).bit_length() - 1)
+
+
+def first_ssf_index(layers: list[FloatLayer] | tuple, ssf_from: int | str | None) -> int:
+    """Index of the first ssf layer: an index, a layer name, or None (no ssf layer)."""
+    if ssf_from is None:
+        return len(layers)
+    if isinstance(ssf_from, str):
+        names = [lay.name for lay in layers]
+        if ssf_from not in names:
+            raise ValueError(f"--ssf-from {ssf_from!r}: no such layer; layers: {names}")
+        return names.index(ssf_from)
+    if not 0 <= ssf_from < len(layers):
+        raise ValueError(f"ssf_from {ssf_from} outside 0..{len(layers) - 1}")
+    return int(ssf_from)
+
+
+def quantize_neurons(
+    layers: list[FloatLayer],
+    pre,
+    T: int,
+    classes: tuple[str, ...],
+    weight_bits: int = 8,
+    ssf_from: int | str | None = 0,
+    meta: dict | None = None,
+) -> Artifact:
+    """The integer artifact of a converted float SNN with layers `ssf_from..` in ssf mode
+    (0: all ssf; None: the plain IF artifact of `model.quantize.quantize`)."""
+    base = quantize(layers, pre, T, classes, weight_bits, meta)
+    first = first_ssf_index(layers, ssf_from)
+    tensors = dict(base.tensors)
+    specs = list(base.spec.layers)
+    for i in range(first, len(layers)):
+        layer, spec = layers[i], specs[i]
+        theta = pow2_floor(spec.threshold)
+        in_scale, rr_scale = input_scales(layer, pre)
+        tensors[f"{layer.name}.weight"] = rnd(layer.weight * theta / in_scale)
+        tensors[f"{layer.name}.bias"] = bias = rnd(layer.bias * theta)
+        if layer.rr_weight is not None:
+            tensors[f"{layer.name}.rr_weight"] = rnd(layer.rr_weight * theta / rr_scale)
+        bias_bits = max(2, signed_bits_for(int(bias.min()), int(bias.max())))
+        spec = dataclasses.replace(
+            spec,
+            neuron="ssf",
+            threshold=theta,
+            v_init=int(rnd(layer.v_init * theta)) if layer.fires else 0,
+            bias_bits=min(bias_bits, MAX_STATE_BITS),
+        )
+        widths = derive_widths(spec, pre, T, tensors)
+        check_widths(layer.name, {"bias_bits": bias_bits, **widths})
+        specs[i] = dataclasses.replace(spec, **widths)
+    model = dataclasses.replace(base.spec, layers=tuple(specs))
+    artifact = Artifact(spec=model, tensors=tensors, meta=dict(meta or {}))
+    artifact.meta["neuron"] = {lay.name: lay.neuron for lay in specs}
+    artifact.validate()
+    return artifact

@@ -3,7 +3,7 @@
 - ``cnn_float``: the float CQ CNN (clamp-and-quantize activations, float weights) whose
   weights were converted, i.e. `SNNNet` in "cq" mode without weight quantization.
 - ``snn_float``: the converted float SNN (IF neurons, threshold 1, float64), `run_float`; for a
-  sum-then-fire model the float CQ CNN of the converted layers (`model.ssf.cq_predict`), which
+  sum-then-fire model the float CQ CNN of the converted layers (`model.cq.cq_predict`), which
   is what ssf layers compute up to weight rounding.
 - ``snn_int``: the integer artifact on the golden model `model.contract.golden.run` (the chip's
 answer).
@@ -28,12 +28,12 @@ from model.contract import golden
 from model.contract.artifact import Artifact
 from model.contract.spec import Preprocess
 from model.convert import FloatLayer
+from model.cq import cq_predict
 from model.metrics import classification_metrics
-from model.quantize import QuantizeError
+from model.quantize import QuantizeError, quantize_neurons
 from model.snn_torch import run_float
 from model.snn_torch_ssf import run_int_mixed
 from model.splits import Beats
-from model.ssf import cq_predict, quantize_neurons
 
 SWEEP_T = (1, 2, 4, 6, 8, 12, 16)
 SWEEP_BITS = (6, 7, 8, 9, 10)

@@ -26,11 +26,13 @@ then the CQ activation (mode "cq") on that power-of-two grid, and no IF dynamics
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import torch
 from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
+from model.contract.artifact import Artifact
 from model.contract.spec import Preprocess
 from model.convert import FloatLayer
 from model.quantize import layer_threshold
@@ -100,7 +102,7 @@ class SNNNet(nn.Module):
         theta = layer_threshold(
             float(w.detach().abs().max()), max_rr, self.weight_bits, in_scale, rr_scale, lay.name
         )
-        if self.neuron == "ssf":  # the power-of-two threshold of model.ssf.quantize_neurons
+        if self.neuron == "ssf":  # the power-of-two threshold of model.quantize.quantize_neurons
             theta = 1 << (int(theta).bit_length() - 1)
         wq = _round_ste(w * (theta / in_scale)) * (in_scale / theta)
         bq = _round_ste(b * theta) / theta
@@ -173,3 +175,32 @@ class SNNNet(nn.Module):
                 )
             )
         return out
+
+
+def float_layers_from_checkpoint(artifact: Artifact, checkpoint: str | Path) -> list[FloatLayer]:
+    """The fine-tuned float network (what the pipeline quantizes) from an `SNNNet` checkpoint
+    of `model.train.train_cnn` (its best state), shaped by the IF artifact's layer specs."""
+    state = torch.load(Path(checkpoint), weights_only=False)
+    weights = state["best"]["state"] if isinstance(state.get("best"), dict) else state["model"]
+    out = []
+    for i, spec in enumerate(artifact.spec.layers):
+        rr = weights.get(f"rr_weights.{i}", weights.get("rr_weight")) if spec.rr_inputs else None
+        out.append(
+            FloatLayer(
+                name=spec.name,
+                kind=spec.kind,
+                source=spec.source,
+                in_channels=spec.in_channels,
+                in_length=spec.in_length,
+                out_channels=spec.out_channels,
+                out_length=spec.out_length,
+                kernel=spec.kernel,
+                stride=spec.stride,
+                weight=weights[f"weights.{i}"].double().numpy().copy(),
+                bias=weights[f"biases.{i}"].double().numpy().copy(),
+                rr_weight=None if rr is None else rr.double().numpy().copy(),
+                fires=spec.fires,
+                v_init=0.5 if spec.fires else 0.0,
+            )
+        )
+    return out

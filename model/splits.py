@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.contract.frontend import preprocess
-from model.contract.spec import Preprocess
+from model.contract.spec import DEFAULT_PREPROCESS, Preprocess
 
 CLASSES = {"inter": ("N", "S", "V", "F"), "intra": ("N", "S", "V", "F", "Q")}
 TEST_PART = {"inter": ("DS1", "DS2"), "intra": ("intra_train", "intra_test")}
@@ -102,7 +102,7 @@ def load_split(
 
     if split not in CLASSES:
         raise ValueError(f"split must be one of {tuple(CLASSES)}, not {split!r}")
-    pre = pre or Preprocess()
+    pre = pre or DEFAULT_PREPROCESS
     classes = CLASSES[split]
     val_by = val_by or ("patient" if split == "inter" else "beat")
     # the beats are cut with the preprocessing's own window and RR averaging, so the data the

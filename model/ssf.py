@@ -1,4 +1,8 @@
-"""Sum-then-fire (ssf) artifacts from the same trained network: the `neuron` option of quantization.
+"""`python -m model.ssf`: sum-then-fire (ssf) artifacts from a trained IF network, and a report.
+
+The conversion itself is `model.quantize.quantize_neurons`; the CQ CNN it equals is
+`model.cq.cq_predict`; the fine-tuned float layers come from `model.snn_finetune
+.float_layers_from_checkpoint`. The theory, for the record:
 
 The seam is the converted float network (`list[FloatLayer]`, threshold 1, after the SNN fine-tune):
 the very layers `model/pipeline.py` hands to `model.quantize.quantize`. `quantize_neurons` first
@@ -29,132 +33,19 @@ the accuracy, spikes and synops of both on the test split. The default IF path i
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from model.contract.artifact import Artifact, ModelSpec, derive_widths
-from model.contract.spec import MAX_STATE_BITS, NEURONS, signed_bits_for
-from model.convert import FloatLayer
-from model.quantize import check_widths, input_scales, quantize, rnd
+from model.contract.artifact import Artifact, ModelSpec
+from model.contract.spec import NEURONS
+from model.cq import cq_predict
+from model.quantize import quantize, quantize_neurons
+from model.snn_finetune import float_layers_from_checkpoint
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def pow2_floor(theta: int) -> int:
-    """The largest power of two <= theta (theta >= 1)."""
-    return 1 << (int(theta).bit_length() - 1)
-
-
-def first_ssf_index(layers: list[FloatLayer] | tuple, ssf_from: int | str | None) -> int:
-    """Index of the first ssf layer: an index, a layer name, or None (no ssf layer)."""
-    if ssf_from is None:
-        return len(layers)
-    if isinstance(ssf_from, str):
-        names = [lay.name for lay in layers]
-        if ssf_from not in names:
-            raise ValueError(f"--ssf-from {ssf_from!r}: no such layer; layers: {names}")
-        return names.index(ssf_from)
-    if not 0 <= ssf_from < len(layers):
-        raise ValueError(f"ssf_from {ssf_from} outside 0..{len(layers) - 1}")
-    return int(ssf_from)
-
-
-def quantize_neurons(
-    layers: list[FloatLayer],
-    pre,
-    T: int,
-    classes: tuple[str, ...],
-    weight_bits: int = 8,
-    ssf_from: int | str | None = 0,
-    meta: dict | None = None,
-) -> Artifact:
-    """The integer artifact of a converted float SNN with layers `ssf_from..` in ssf mode
-    (0: all ssf; None: the plain IF artifact of `model.quantize.quantize`)."""
-    base = quantize(layers, pre, T, classes, weight_bits, meta)
-    first = first_ssf_index(layers, ssf_from)
-    tensors = dict(base.tensors)
-    specs = list(base.spec.layers)
-    for i in range(first, len(layers)):
-        layer, spec = layers[i], specs[i]
-        theta = pow2_floor(spec.threshold)
-        in_scale, rr_scale = input_scales(layer, pre)
-        tensors[f"{layer.name}.weight"] = rnd(layer.weight * theta / in_scale)
-        tensors[f"{layer.name}.bias"] = bias = rnd(layer.bias * theta)
-        if layer.rr_weight is not None:
-            tensors[f"{layer.name}.rr_weight"] = rnd(layer.rr_weight * theta / rr_scale)
-        bias_bits = max(2, signed_bits_for(int(bias.min()), int(bias.max())))
-        spec = dataclasses.replace(
-            spec,
-            neuron="ssf",
-            threshold=theta,
-            v_init=int(rnd(layer.v_init * theta)) if layer.fires else 0,
-            bias_bits=min(bias_bits, MAX_STATE_BITS),
-        )
-        widths = derive_widths(spec, pre, T, tensors)
-        check_widths(layer.name, {"bias_bits": bias_bits, **widths})
-        specs[i] = dataclasses.replace(spec, **widths)
-    model = dataclasses.replace(base.spec, layers=tuple(specs))
-    artifact = Artifact(spec=model, tensors=tensors, meta=dict(meta or {}))
-    artifact.meta["neuron"] = {lay.name: lay.neuron for lay in specs}
-    artifact.validate()
-    return artifact
-
-
-def float_layers_from_checkpoint(artifact: Artifact, checkpoint: str | Path) -> list[FloatLayer]:
-    """The fine-tuned float network (what the pipeline quantizes) from an `SNNNet` checkpoint
-    of `model.train.train_cnn` (its best state), shaped by the IF artifact's layer specs."""
-    state = torch.load(Path(checkpoint), weights_only=False)
-    weights = state["best"]["state"] if isinstance(state.get("best"), dict) else state["model"]
-    out = []
-    for i, spec in enumerate(artifact.spec.layers):
-        rr = weights.get(f"rr_weights.{i}", weights.get("rr_weight")) if spec.rr_inputs else None
-        out.append(
-            FloatLayer(
-                name=spec.name,
-                kind=spec.kind,
-                source=spec.source,
-                in_channels=spec.in_channels,
-                in_length=spec.in_length,
-                out_channels=spec.out_channels,
-                out_length=spec.out_length,
-                kernel=spec.kernel,
-                stride=spec.stride,
-                weight=weights[f"weights.{i}"].double().numpy().copy(),
-                bias=weights[f"biases.{i}"].double().numpy().copy(),
-                rr_weight=None if rr is None else rr.double().numpy().copy(),
-                fires=spec.fires,
-                v_init=0.5 if spec.fires else 0.0,
-            )
-        )
-    return out
-
-
-def cq_predict(layers: list[FloatLayer], T: int, x_f: np.ndarray, rr_f: np.ndarray) -> np.ndarray:
-    """Class of the clamp-and-quantize CNN with these float weights (float64):
-    a_l = clip(floor(T·z_l + 1/2), 0, T) / T,  z_l = W_l a_{l-1} + b_l (+ W_rr rr_f);
-    the output layer's z is the logit. Ties go to the lowest index."""
-    from model.snn_torch import float_layers
-
-    h = torch.as_tensor(np.asarray(x_f), dtype=torch.float64)
-    rr = torch.as_tensor(np.asarray(rr_f), dtype=torch.float64).reshape(len(h), -1)
-    for sim, lay in zip(float_layers(layers), layers, strict=True):
-        if lay.kind == "conv1d":
-            h = h.reshape(len(h), lay.in_channels, lay.in_length)
-            z = torch.nn.functional.conv1d(h, sim.weight, stride=lay.stride).flatten(1)
-        else:
-            z = h.flatten(1) @ sim.weight.T
-        z = z + sim.bias.repeat_interleave(lay.out_length)
-        if sim.rr_weight is not None:
-            z = z + rr @ sim.rr_weight.T
-        if not lay.fires:
-            return torch.argmax(z, dim=1).numpy()
-        h = torch.clamp(torch.floor(T * z + 0.5), 0, T) / T
-    raise ValueError("the last layer must be the non-firing output layer")
 
 
 def _modes(spec: ModelSpec) -> str:

@@ -14,14 +14,14 @@ import dataclasses
 import numpy as np
 
 from model.contract.artifact import Artifact, ArtifactError, ModelSpec
-from model.contract.spec import Preprocess, signed_bits_for, signed_range
+from model.contract.spec import DEFAULT_PREPROCESS, Preprocess, signed_bits_for, signed_range
 from model.random_artifact import random_artifact
 
 
 def stand_in(rng: np.random.Generator, pre: Preprocess | None = None, **kw: object) -> Artifact:
     """A random artifact whose preprocessing is `pre` (default: the project's), so that real
     MIT-BIH beats are valid inputs. Shapes are small unless given (`random_artifact` keywords)."""
-    pre = Preprocess() if pre is None else pre
+    pre = DEFAULT_PREPROCESS if pre is None else pre
     kw = {"convs": ((4, 7, 3), (6, 5, 2)), "hidden": (12,), "n_classes": 5, **kw}
     a = random_artifact(
         rng, n_samples=pre.n_samples, rr_features=pre.rr_features, input_bits=pre.input_bits, **kw

@@ -8,14 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from model import cv
+from model.adapt import evaluate as adapt
 from sim.power import doc as power_doc
-from sim.results import results_table
+from sim.results import comparison, results_table
 from sim.stream import tables as stream_tables
 
 Reports = dict[str, dict]
 Renderer = Callable[[Reports], str]
 
+# The DS1 runs behind the choices of docs/adapt.md, in the order they were made.
+ADAPT_DESIGN = {
+    "adapt_ds1_bias": "bias only",
+    "adapt_ds1_last": "bias, then last layer",
+    "adapt_ds1_c1": "... also with one class",
+    "adapt_ds1_ft": "... and SNN fine-tuning",
+}
+
 # The reports the docs quote: build/reports/<name>.json is snapshotted to docs/reports/<name>.json.
+# adapt_ds2_first / _v1: the DS2 looks on the earlier default model, kept for the log.
 QUOTED: tuple[str, ...] = (
     "data",
     "train_inter",
@@ -24,9 +35,14 @@ QUOTED: tuple[str, ...] = (
     "mutate",
     "verilog",
     "firmware",
+    "cv",
     "power",
     "power_intra",
     "stream",
+    "adapt",
+    "adapt_ds2_first",
+    "adapt_ds2_v1",
+    *ADAPT_DESIGN,
 )
 
 
@@ -37,8 +53,19 @@ def _from(name: str, command: str, render: Callable[[dict], str]) -> Renderer:
     )
 
 
+def _adapt_design(reports: Reports) -> str:
+    runs = {label: reports[name] for name, label in ADAPT_DESIGN.items() if name in reports}
+    if not runs:
+        return "Not measured yet: run `python -m model.adapt.evaluate --records ds1 ...`."
+    return adapt.design_table(runs)
+
+
+_ADAPT = "make adapt-eval && make report"
+
 RENDERERS: dict[str, Renderer] = {
     "results": results_table,
+    "comparison": comparison,
+    "cv": _from("cv", "python -m model.cv --name NAME && make report", cv.table),
     "power": _from("power", "make power GATE=1 && make report", power_doc.markdown),
     "power-intra": _from(
         "power_intra",
@@ -50,4 +77,8 @@ RENDERERS: dict[str, Renderer] = {
         key: _from("stream", "make stream-eval && make report", fn)
         for key, fn in stream_tables.SECTIONS.items()
     },
+    "adapt": _from("adapt", _ADAPT, adapt.table),
+    "adapt-records": _from("adapt", _ADAPT, adapt.records_table),
+    "adapt-targets": _from("adapt", _ADAPT, adapt.targets_table),
+    "adapt-design": _adapt_design,
 }

@@ -136,6 +136,10 @@ class GoldenResult:
     spikes: np.ndarray  # (N, n_layers) spikes per layer over the inference (0 for the output)
     synops: np.ndarray  # (N,) synaptic operations (weight reads driven by spikes)
     trace: list | None = None  # per step, per layer: the (N, n_out) spike arrays, if recorded
+    # (N, n_in of the last layer): spike counts over the inference that the output layer
+    # received (its input features: the output values are affine in them unless the output
+    # membrane saturates); None for a one-layer model
+    last_in: np.ndarray | None = None
 
 
 CHUNK = 4096  # beats per pass when nothing is recorded: bounds memory on long test sets
@@ -155,7 +159,10 @@ def run(artifact: Artifact, x: np.ndarray, rr: np.ndarray, record: bool = False)
             *(
                 np.concatenate([getattr(p, f) for p in parts])
                 for f in ("cls", "values", "spikes", "synops")
-            )
+            ),
+            last_in=None
+            if parts[0].last_in is None
+            else np.concatenate([p.last_in for p in parts]),
         )
     spec = artifact.spec
     x = np.asarray(x, dtype=np.int64)
@@ -172,6 +179,7 @@ def run(artifact: Artifact, x: np.ndarray, rr: np.ndarray, record: bool = False)
     trace = [] if record else None
     n_if = spec.n_if
     counts = None  # spikes per neuron of the last IF layer over the inference
+    last_in = None  # spike counts into the output layer
     for _t in range(spec.T if n_if else 0):
         step = []
         s_prev = None
@@ -186,16 +194,26 @@ def run(artifact: Artifact, x: np.ndarray, rr: np.ndarray, record: bool = False)
             s_prev = s
             step.append(s)
         counts = s_prev.astype(np.int64) if counts is None else counts + s_prev
+        if n_if == len(layers) > 1:
+            s_in = step[-2].astype(np.int64)
+            last_in = s_in if last_in is None else last_in + s_in
         if record:
             trace.append(step)
     for i in range(n_if, len(layers)):
         if counts is not None:
             synops += (counts > 0).astype(np.int64) @ fanout[i]
+            if i == len(layers) - 1:
+                last_in = counts
         v[i], counts = ssf_fire(counts, mats[i], consts[i], layers[i], spec.T)
         spikes[:, i] = counts.sum(axis=1)
     values = v[-1]
     return GoldenResult(
-        cls=decide(values), values=values, spikes=spikes, synops=synops, trace=trace
+        cls=decide(values),
+        values=values,
+        spikes=spikes,
+        synops=synops,
+        trace=trace,
+        last_in=last_in,
     )
 
 

@@ -288,3 +288,9 @@ class LayerSpec:
         d = dataclasses.asdict(self)
         del d["threshold"], d["v_init"]
         return d
+
+
+# The front end of the shipped models (`model/artifacts/*.json`), the one named default: what
+# `make train` uses and what verification stand-ins copy so that real beats fit them. The field
+# defaults of `Preprocess()` are only a generic, valid configuration for small test artifacts.
+DEFAULT_PREPROCESS = Preprocess(rr_bits=6, ratio_shift=5, rr_shift=4, local_rr_beats=128)

@@ -1,7 +1,7 @@
 """Design-space exploration: neuron mode x T x weight bits x lanes, measured.
 
 `python -m sim.explore` (`make explore`) re-quantizes the *same* trained network (the SNN
-checkpoints `build/checkpoints/<split>_snn.pt`, via `model.ssf.quantize_neurons`; no retraining
+checkpoints `build/checkpoints/<split>_snn.pt`, via `model.quantize.quantize_neurons`; no retraining
 per point) at every point of the grid and measures it:
 
 - `grid`: the points (`Point`), the default grid and the full cartesian grid

@@ -2,8 +2,8 @@
 
 The float network is the one the pipeline quantizes: the fine-tuned SNN checkpoint
 `build/checkpoints/<split>_snn.pt`, shaped by the shipped IF artifact
-`model/artifacts/<split>.json` (`model.ssf.float_layers_from_checkpoint`). Every point is
-`model.ssf.quantize_neurons` of that network at the point's T and weight bits: the IF artifact
+`model/artifacts/<split>.json` (`model.snn_finetune.float_layers_from_checkpoint`). Every point is
+`model.quantize.quantize_neurons` of that network at the point's T and weight bits: the IF artifact
 for mode "if" (exactly `model.quantize.quantize`), every layer sum-then-fire for mode "ssf".
 """
 
@@ -15,7 +15,8 @@ from pathlib import Path
 from model.contract.artifact import Artifact, load_artifact
 from model.contract.spec import Preprocess
 from model.convert import FloatLayer
-from model.ssf import float_layers_from_checkpoint, quantize_neurons
+from model.quantize import quantize_neurons
+from model.snn_finetune import float_layers_from_checkpoint
 from sim.explore.grid import Point
 
 REPO = Path(__file__).resolve().parents[2]

@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = {"tech": args.tech, "beats": args.beats, "seed": args.seed, "splits": splits}
     meta = {
         "method": (
-            "every point re-quantizes the same trained network (model.ssf.quantize_neurons of "
+            "every point re-quantizes the same trained network (model.quantize.quantize_neurons of "
             "the fine-tuned SNN checkpoints "
             + ", ".join(t.source for t in trained.values())
             + "); no retraining per point. Accuracy: golden model on the whole test sets "

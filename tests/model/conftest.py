@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
+from model.contract.spec import DEFAULT_PREPROCESS
 from model.convert import convert
 from model.network import ArchConfig, ConvNet
-from model.pipeline import MODEL_PREPROCESS
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def real_beats(mitdb_dataset):
     """500 real DS2 beats of every class as chip inputs (model preprocessing)."""
     from model.splits import to_beats
 
-    beats = to_beats(mitdb_dataset.part("DS2"), MODEL_PREPROCESS, 4)
+    beats = to_beats(mitdb_dataset.part("DS2"), DEFAULT_PREPROCESS, 4)
     rng = np.random.default_rng(0)
     idx = np.concatenate([rng.permutation(np.flatnonzero(beats.y == c))[:125] for c in range(4)])
     return beats.take(np.sort(idx))

@@ -8,13 +8,14 @@ import pytest
 import torch
 
 from model.contract import golden
+from model.contract.spec import DEFAULT_PREPROCESS
 from model.convert import convert
+from model.cq import cq_predict
 from model.cv import fit_offsets, make_folds, with_output_offsets
 from model.metrics import classification_metrics, per_record, s_se_without
 from model.network import ArchConfig, ConvNet, UnsupportedLayerError
-from model.pipeline import MODEL_PREPROCESS
+from model.quantize import quantize_neurons
 from model.snn_torch_ssf import run_int_mixed
-from model.ssf import cq_predict, quantize_neurons
 from model.train import sample_weights
 
 CLASSES = ("N", "S", "V", "F")
@@ -115,7 +116,7 @@ def test_rr_into_the_output_layer_and_offsets_survive_to_the_integer_model(real_
         net.rr["dense3"].weight.normal_(0, 2.0)
     layers = convert(net)
     assert layers[-1].rr_weight is not None
-    pre = MODEL_PREPROCESS
+    pre = DEFAULT_PREPROCESS
     art = quantize_neurons(layers, pre, 4, CLASSES, 8, ssf_from=0)
     assert art.spec.layers[-1].rr_inputs == 4
     g = golden.run(art, real_beats.x, real_beats.rr)

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from model.contract.artifact import derive_widths
-from model.contract.spec import signed_range
-from model.pipeline import MODEL_PREPROCESS
+from model.contract.spec import DEFAULT_PREPROCESS, signed_range
 from model.quantize import QuantizeError, layer_threshold, quantize, rnd
 
 CLASSES = ("N", "S", "V", "F")
@@ -27,7 +26,7 @@ def test_threshold_rule_by_hand():
 
 @pytest.mark.parametrize("bits", [6, 7, 8, 9, 10], ids=lambda b: f"{b}bit")
 def test_weights_use_the_full_signed_range_and_fit(float_layers, bits):
-    art = quantize(float_layers, MODEL_PREPROCESS, 8, CLASSES, bits)
+    art = quantize(float_layers, DEFAULT_PREPROCESS, 8, CLASSES, bits)
     lo, hi = signed_range(bits)
     for layer in art.spec.layers:
         w = art.weight(layer)
@@ -37,12 +36,12 @@ def test_weights_use_the_full_signed_range_and_fit(float_layers, bits):
         assert peak >= hi - (hi // 64 + 1)  # the per-layer scale uses (almost) the full range
         assert layer.weight_bits == bits
         assert layer.v_init == (int(rnd(layer.threshold / 2)) if layer.fires else 0)
-        widths = derive_widths(layer, MODEL_PREPROCESS, 8, art.tensors)
+        widths = derive_widths(layer, DEFAULT_PREPROCESS, 8, art.tensors)
         assert {k: getattr(layer, k) for k in widths} == widths
 
 
 def test_integer_current_over_threshold_is_the_float_current(float_layers):
-    art = quantize(float_layers, MODEL_PREPROCESS, 8, CLASSES, 10)
+    art = quantize(float_layers, DEFAULT_PREPROCESS, 8, CLASSES, 10)
     first, spec = float_layers[0], art.spec.layers[0]
     step = 2048 / spec.threshold  # one integer weight step in float units (in_scale = 2048)
     np.testing.assert_allclose(art.weight(spec) * step, first.weight, atol=0.5 * step + 1e-12)
@@ -55,9 +54,9 @@ def test_bias_too_wide_for_the_spec_is_refused(float_layers):
     layers = list(float_layers)
     layers[1] = dataclasses.replace(layers[1], bias=layers[1].bias + 1e9)
     with pytest.raises(QuantizeError, match=r"layer .conv1.: bias_bits would be .* more than"):
-        quantize(layers, MODEL_PREPROCESS, 8, CLASSES, 8)
+        quantize(layers, DEFAULT_PREPROCESS, 8, CLASSES, 8)
 
 
 def test_weight_bits_outside_the_spec_are_refused(float_layers):
     with pytest.raises(QuantizeError, match=r"weight_bits 17 outside 2\.\.16"):
-        quantize(float_layers, MODEL_PREPROCESS, 8, CLASSES, 17)
+        quantize(float_layers, DEFAULT_PREPROCESS, 8, CLASSES, 17)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from model.contract import golden
-from model.pipeline import MODEL_PREPROCESS
+from model.contract.spec import DEFAULT_PREPROCESS
 from model.quantize import quantize
 from model.random_artifact import random_artifact
 from model.snn_finetune import SNNNet
@@ -22,7 +22,7 @@ def assert_same(artifact, x, rr):
 
 @pytest.mark.parametrize("T", [4, 8], ids=["T4", "T8"])
 def test_torch_int_equals_golden_on_real_beats(float_layers, real_beats, T):
-    art = quantize(float_layers, MODEL_PREPROCESS, T, ("N", "S", "V", "F"), 8)
+    art = quantize(float_layers, DEFAULT_PREPROCESS, T, ("N", "S", "V", "F"), 8)
     g = assert_same(art, real_beats.x, real_beats.rr)
     assert g.spikes[:, :3].sum(1).mean() > 10  # the check exercises real spiking
 
@@ -40,7 +40,7 @@ def test_torch_int_equals_golden_on_random_artifacts():
 
 
 def test_corrupted_expectation_is_detected(float_layers, real_beats):
-    art = quantize(float_layers, MODEL_PREPROCESS, 8, ("N", "S", "V", "F"), 8)
+    art = quantize(float_layers, DEFAULT_PREPROCESS, 8, ("N", "S", "V", "F"), 8)
     art.tensors["dense3.bias"] = art.tensors["dense3.bias"] + 1
     t = run_int(art, real_beats.x, real_beats.rr)
     art.tensors["dense3.bias"] = art.tensors["dense3.bias"] - 1
@@ -53,8 +53,8 @@ def test_finetune_forward_is_the_float_snn(float_layers, real_beats):
     allow a handful of spike-tie differences)."""
     import torch
 
-    x_f, rr_f = real_beats.scaled(MODEL_PREPROCESS)
-    net = SNNNet(float_layers, MODEL_PREPROCESS, 8, None).eval()
+    x_f, rr_f = real_beats.scaled(DEFAULT_PREPROCESS)
+    net = SNNNet(float_layers, DEFAULT_PREPROCESS, 8, None).eval()
     with torch.no_grad():
         logits = net(torch.from_numpy(x_f), torch.from_numpy(rr_f)).numpy()
     ref = run_float(float_layers, 8, x_f, rr_f)

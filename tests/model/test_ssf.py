@@ -1,4 +1,5 @@
-"""ssf conversion (`model/ssf.py`) and the mixed torch integer path (`model/snn_torch_ssf.py`).
+"""ssf conversion (`model.quantize.quantize_neurons`) and the mixed torch integer path
+(`model/snn_torch_ssf.py`).
 
 The theory: an ssf layer with threshold θ = 2^k and v_init = θ/2 computes the clamp-and-quantize
 activation of the CNN exactly, up to the rounding of the weights to weight_bits; so on real beats
@@ -11,17 +12,13 @@ import numpy as np
 import pytest
 
 from model.contract import golden
+from model.contract.spec import DEFAULT_PREPROCESS
 from model.convert import convert
-from model.pipeline import MODEL_PREPROCESS
-from model.quantize import dequantize, quantize
+from model.cq import cq_predict
+from model.quantize import dequantize, pow2_floor, quantize, quantize_neurons
 from model.random_artifact import random_artifact
 from model.snn_torch import run_int
 from model.snn_torch_ssf import run_int_mixed
-from model.ssf import (
-    cq_predict,
-    pow2_floor,
-    quantize_neurons,
-)
 
 CLASSES = ("N", "S", "V", "F")
 
@@ -34,8 +31,8 @@ def same(a, b) -> bool:
 
 @pytest.mark.parametrize("ssf_from", [0, 1, "dense2", 3])
 def test_ssf_artifact_has_power_of_two_thresholds_and_half_v_init(float_layers, ssf_from):
-    art = quantize_neurons(float_layers, MODEL_PREPROCESS, 8, CLASSES, 8, ssf_from)
-    base = quantize(float_layers, MODEL_PREPROCESS, 8, CLASSES, 8)
+    art = quantize_neurons(float_layers, DEFAULT_PREPROCESS, 8, CLASSES, 8, ssf_from)
+    base = quantize(float_layers, DEFAULT_PREPROCESS, 8, CLASSES, 8)
     first = {0: 0, 1: 1, "dense2": 2, 3: 3}[ssf_from]
     for i, (lay, ref) in enumerate(zip(art.spec.layers, base.spec.layers, strict=True)):
         if i < first:
@@ -45,7 +42,7 @@ def test_ssf_artifact_has_power_of_two_thresholds_and_half_v_init(float_layers, 
         assert lay.v_init == (lay.threshold // 2 if lay.fires else 0)
         # the largest power of two: doubling it would push the weights past 8 bits
         w = np.abs(float_layers[i].weight).max() * 2 * lay.threshold
-        scale = 1 << (MODEL_PREPROCESS.input_bits - 1) if lay.source == "input" else 1
+        scale = 1 << (DEFAULT_PREPROCESS.input_bits - 1) if lay.source == "input" else 1
         assert w / scale > 127 or float_layers[i].rr_weight is not None
         assert np.abs(art.weight(lay)).max() <= 127
 
@@ -54,8 +51,8 @@ def test_all_ssf_golden_equals_the_cq_cnn_of_its_weights_on_real_beats(float_lay
     """An all-ssf artifact is the CQ CNN of its own (dequantized) weights: same class on every
     beat. Against the float-weight CQ CNN only weight rounding differs; this untrained network
     has near-tied logits, so that bound is looser here (the trained one: see below)."""
-    x_f, rr_f = real_beats.scaled(MODEL_PREPROCESS)
-    art = quantize_neurons(float_layers, MODEL_PREPROCESS, 8, CLASSES, 8, 0)
+    x_f, rr_f = real_beats.scaled(DEFAULT_PREPROCESS)
+    art = quantize_neurons(float_layers, DEFAULT_PREPROCESS, 8, CLASSES, 8, 0)
     g = golden.run(art, real_beats.x, real_beats.rr)
     exact = cq_predict(dequantize(art), 8, x_f, rr_f)
     assert len(np.unique(exact)) >= 2, "a constant classifier would test little"
@@ -66,7 +63,7 @@ def test_all_ssf_golden_equals_the_cq_cnn_of_its_weights_on_real_beats(float_lay
 
 @pytest.mark.parametrize("ssf_from", [0, 1, 2, 3, None])
 def test_torch_mixed_path_equals_golden(float_layers, real_beats, ssf_from):
-    art = quantize_neurons(float_layers, MODEL_PREPROCESS, 6, CLASSES, 8, ssf_from)
+    art = quantize_neurons(float_layers, DEFAULT_PREPROCESS, 6, CLASSES, 8, ssf_from)
     g = golden.run(art, real_beats.x, real_beats.rr)
     assert same(run_int_mixed(art, real_beats.x, real_beats.rr), g)
     if ssf_from is None:
@@ -91,7 +88,7 @@ def test_a_trained_network_gives_an_ssf_artifact_that_is_its_cq_cnn(mitdb_datase
     from model.splits import SplitData, to_beats
     from model.train import TrainConfig, train_cnn
 
-    pre = MODEL_PREPROCESS
+    pre = DEFAULT_PREPROCESS
     rng = np.random.default_rng(0)
     ds1 = to_beats(mitdb_dataset.part("DS1"), pre, 4)
     pick = rng.permutation(len(ds1))[:5000]

@@ -1,0 +1,5 @@
+"""The exception of the adaptation command."""
+
+
+class AdaptError(ValueError):
+    """Bad input to `python -m model.adapt`; the message names the problem and the remedy."""
