@@ -11,7 +11,7 @@ from collections.abc import Callable
 from model import cv
 from model.adapt import evaluate as adapt
 from sim.power import doc as power_doc
-from sim.results import comparison, results_table
+from sim.results import comparison, fpga_table, results_table
 from sim.stream import tables as stream_tables
 
 Reports = dict[str, dict]
@@ -36,6 +36,7 @@ QUOTED: tuple[str, ...] = (
     "verilog",
     "firmware",
     "cv",
+    "fpga",
     "power",
     "power_intra",
     "stream",
@@ -65,6 +66,7 @@ _ADAPT = "make adapt-eval && make report"
 RENDERERS: dict[str, Renderer] = {
     "results": results_table,
     "comparison": comparison,
+    "fpga": _from("fpga", "make fpga && make report", fpga_table),
     "cv": _from("cv", "python -m model.cv --name NAME && make report", cv.table),
     "power": _from("power", "make power GATE=1 && make report", power_doc.markdown),
     "power-intra": _from(

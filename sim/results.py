@@ -222,3 +222,42 @@ def comparison(reports: Reports) -> str:
         f"at 73-93 %), at {e_inter:.2f} nJ. The DS1 cross-validation, the honest estimate, is "
         "lower; the targets it misses and every recipe tried are in `docs/model.md`."
     )
+
+
+def fpga_table(r: dict) -> str:
+    """The README's FPGA table, from `make fpga`'s build/reports/fpga.json."""
+    u = r["utilisation"]
+    lc, ram = u["ICESTORM_LC"], u["ICESTORM_RAM"]
+    spram = u.get("ICESTORM_SPRAM", {"used": 0, "available": 4})
+    c, lf, lc_ms = r["cycles_ds2"], r["latency_ms_at_fmax"], r["latency_ms_at_constraint"]
+    m = r["realtime_margin_200bpm"]
+    rows = [
+        ("device, lanes", f"{r['device']}, {r['hardware']['lanes']} lane(s), load port"),
+        (
+            "utilisation (nextpnr)",
+            f"{lc['used']:,} / {lc['available']:,} logic cells "
+            f"({100 * lc['used'] / lc['available']:.0f} %), {ram['used']} / {ram['available']} "
+            f"EBR, {spram['used']} / {spram['available']} SPRAM; "
+            f"Yosys: {r['lut4']:,} LUT4, {r['flip_flops']:,} flip-flops",
+        ),
+        (
+            "timing (nextpnr)",
+            f"fmax **{r['fmax_mhz']:.1f} MHz** against the {r['clock_constraint_mhz']:.0f} MHz "
+            f"constraint ({'met' if r['timing_met'] else 'not met'})",
+        ),
+        (
+            f"cycles per inference, {c['beats']:,} of {c['of_ds2_beats']:,} DS2 beats",
+            f"mean {c['mean']:,.0f}, p99 {c['p99']:,.0f}, max {c['max']:,}",
+        ),
+        (
+            "latency per beat",
+            f"mean **{lf['mean']:.2f} ms**, max {lf['max']:.2f} ms at fmax "
+            f"({lc_ms['mean']:.2f} / {lc_ms['max']:.2f} ms at the constraint)",
+        ),
+        (
+            "real-time margin at 200 bpm",
+            f"{m['at_fmax']:.0f}x at fmax, {m['at_constraint']:.0f}x at the constraint",
+        ),
+        ("bitstream", f"{r['bitstream_bytes']:,} bytes"),
+    ]
+    return "\n".join(["| what | figure |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)])
