@@ -14,6 +14,29 @@ from model.contract.artifact import Artifact, ModelSpec, derive_widths
 from model.contract.spec import LayerSpec, Preprocess
 
 
+def dense_layer(**fields: object) -> LayerSpec:
+    """A small hand-built spike-driven dense layer for unit tests and proofs: 4 -> 4 neurons,
+    6-bit weights and biases, 10-bit acc, const and membrane, threshold 1; any field overridden
+    by keyword. Not validated here (a test may want an invalid one)."""
+    base = dict(
+        name="l",
+        kind="dense",
+        source="spikes",
+        in_channels=4,
+        in_length=1,
+        out_channels=4,
+        out_length=1,
+        weight_bits=6,
+        bias_bits=6,
+        acc_bits=10,
+        const_bits=10,
+        membrane_bits=10,
+        threshold=1,
+        v_init=0,
+    )
+    return LayerSpec(**{**base, **fields})
+
+
 def random_artifact(
     rng: np.random.Generator,
     *,

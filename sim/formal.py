@@ -55,6 +55,7 @@ from hw.neuron import FireUnit, ShiftDecoder
 from hw.synapse import SynapseUnit, entry_layout, value_layout
 from model.contract.ports import ResultLayout
 from model.contract.spec import LayerSpec, signed_range
+from model.random_artifact import dense_layer
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "build" / "reports" / "formal.json"
@@ -62,23 +63,7 @@ WIDE = 64  # reference arithmetic width: no wrap for any width the spec allows
 
 
 def _layer(**kw) -> LayerSpec:
-    fields = dict(
-        name="l",
-        kind="dense",
-        source="spikes",
-        in_channels=4,
-        in_length=1,
-        out_channels=4,
-        out_length=1,
-        weight_bits=5,
-        bias_bits=6,
-        acc_bits=8,
-        const_bits=9,
-        membrane_bits=10,
-        threshold=1,
-    )
-    fields.update(kw)
-    return LayerSpec(**fields)
+    return dense_layer(**{"weight_bits": 5, "acc_bits": 8, "const_bits": 9, **kw})
 
 
 def _clamp(x, mb: int):

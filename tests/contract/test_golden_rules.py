@@ -7,26 +7,12 @@ from model.contract import golden
 from model.contract.artifact import Artifact, ModelSpec
 from model.contract.frontend import preprocess_rr, preprocess_samples
 from model.contract.spec import LayerSpec, Preprocess
+from model.random_artifact import dense_layer
 
 
 def layer(**kw) -> LayerSpec:
-    base = dict(
-        name="l",
-        kind="dense",
-        source="spikes",
-        in_channels=2,
-        in_length=1,
-        out_channels=2,
-        out_length=1,
-        weight_bits=8,
-        bias_bits=8,
-        acc_bits=10,
-        const_bits=10,
-        membrane_bits=4,
-        threshold=4,
-        v_init=0,
-    )
-    return LayerSpec(**{**base, **kw})
+    base = dict(in_channels=2, out_channels=2, weight_bits=8, bias_bits=8, const_bits=10)
+    return dense_layer(**{**base, "membrane_bits": 4, "threshold": 4, **kw})
 
 
 def test_if_step_integrates_fires_on_equal_and_subtracts():

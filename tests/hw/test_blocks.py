@@ -13,6 +13,7 @@ from hw.neuron import FireUnit
 from model.contract import golden
 from model.contract.ports import ResultLayout, unpack_result
 from model.contract.spec import LayerSpec, signed_range
+from model.random_artifact import dense_layer
 from sim.pysim import stream_get, stream_put
 
 
@@ -84,17 +85,9 @@ def test_event_queue_overflow_check_fires_when_a_full_queue_is_offered_an_entry(
 
 
 def fire_layer(fires: bool, membrane_bits: int = 8, threshold: int = 50) -> LayerSpec:
-    return LayerSpec(
-        name="l",
-        kind="dense",
-        source="spikes",
+    return dense_layer(
         in_channels=3,
-        in_length=1,
         out_channels=5,
-        out_length=1,
-        weight_bits=6,
-        bias_bits=6,
-        acc_bits=10,
         const_bits=9,
         membrane_bits=membrane_bits,
         threshold=threshold,

@@ -24,30 +24,14 @@ from model.contract.artifact import Artifact
 from model.contract.image import weight_image
 from model.contract.ports import unpack_result
 from model.contract.spec import LayerSpec, count_bits, signed_range
+from model.random_artifact import dense_layer
 from sim.pysim import feed_beat, load_image, simulate, stream_get, stream_put
 
 
 def ssf_layer(fires: bool, threshold: int, membrane_bits: int = 10, **kw) -> LayerSpec:
-    fields = dict(
-        name="l",
-        kind="dense",
-        source="spikes",
-        in_channels=6,
-        in_length=1,
-        out_channels=5,
-        out_length=1,
-        weight_bits=6,
-        bias_bits=6,
-        acc_bits=12,
-        const_bits=9,
-        membrane_bits=membrane_bits,
-        threshold=threshold,
-        v_init=threshold // 2,
-        fires=fires,
-        neuron="ssf",
-    )
-    fields.update(kw)
-    return LayerSpec(**fields)
+    fields = dict(in_channels=6, out_channels=5, acc_bits=12, const_bits=9, fires=fires)
+    fields.update(membrane_bits=membrane_bits, threshold=threshold, v_init=threshold // 2)
+    return dense_layer(**{**fields, "neuron": "ssf", **kw})
 
 
 # --- fire unit ---------------------------------------------------------------------------------
