@@ -13,8 +13,8 @@ handshake on the real ports. Run by `tests/firmware/test_driver_rtl.py` through
     out           directory for the results (<test>.npz and <test>.json)
 
 The tests record what happened (driver status codes, the words seen on each port, the result
-payloads, the flags) and the pytest side compares with golden and model/contract/image.py; a test here fails
-only on a HAL error or a broken invariant of the bench itself.
+payloads, the flags) and the pytest side compares with golden and model/contract/image.py; a
+test here fails only on a HAL error or a broken invariant of the bench itself.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The C driver against the accelerator's RTL on Verilator: the compiled driver runs in
 a cocotb bridge thread and its HAL calls are handshakes on the real ports
 (`sim/accel/cocotb_hal.py`, `sim/accel/driver_tests.py`). One simulator run per module; the tests
-below each check one part of what it recorded against golden, the weight image and the port layout (model/contract).
+below each check one part of what it recorded against golden, the weight image and the port
+layout (model/contract).
 
 Model A is the trained artifact (model/artifacts/intra.json or inter.json), else a random
 stand-in with the project's front end; model B is A perturbed within its hardware configuration
