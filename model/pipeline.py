@@ -387,6 +387,12 @@ def parser() -> argparse.ArgumentParser:
 
 def cli(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    for name, lo, hi in (("T", 1, 1024), ("epochs", 1, 10_000), ("max_beats", 0, 10**9)):
+        value = getattr(args, name)
+        if value is not None and not lo <= value <= hi:
+            raise SystemExit(
+                f"make train: --{name.replace('_', '-')} must be in {lo}..{hi}, not {value}"
+            )
     extra = DEFAULTS[args.split]["seeds"] if args.seeds is None else args.seeds
     others = []
     for seed in [s for s in extra if s != args.seed]:

@@ -13,7 +13,7 @@ import dataclasses
 
 import numpy as np
 
-from model.contract.artifact import Artifact, ArtifactError, ModelSpec
+from model.contract.artifact import Artifact, ArtifactError
 from model.contract.spec import DEFAULT_PREPROCESS, Preprocess, signed_bits_for, signed_range
 from model.random_artifact import random_artifact
 
@@ -141,7 +141,3 @@ def narrowest(artifact: Artifact) -> Artifact:
         bits = signed_bits_for(min(0, layer.v_init), max(layer.threshold, layer.v_init)) + 1
         layers.append(dataclasses.replace(layer, membrane_bits=min(bits, layer.membrane_bits)))
     return replaced(artifact, layers=layers, origin="model.variants.narrowest")
-
-
-def same_silicon(a: ModelSpec, b: ModelSpec) -> bool:
-    return a.hardware_config() == b.hardware_config()

@@ -76,6 +76,18 @@ def stale(
     ]
 
 
+def unplaced(docs: tuple[Path, ...], renderers: dict[str, Renderer] = RENDERERS) -> list[str]:
+    """Renderers whose section is in no doc, or in more than one (a deleted or misspelt marker
+    would otherwise let a figure fall out of the docs unnoticed)."""
+    counts = dict.fromkeys(renderers, 0)
+    for p in docs:
+        if p.exists():
+            for m in SECTION.finditer(p.read_text()):
+                if m.group(2) in counts:
+                    counts[m.group(2)] += 1
+    return sorted(name for name, n in counts.items() if n != 1)
+
+
 def snapshot(
     names: tuple[str, ...] = QUOTED, build: Path = BUILD, out: Path = SNAPSHOTS
 ) -> list[str]:
@@ -103,6 +115,10 @@ def main(argv: list[str] | None = None) -> int:
             out = stale(DOCS, reports)
             if out:
                 print("out of sync with docs/reports (run `make report`): " + ", ".join(out))
+                return 1
+            missing = unplaced(DOCS)
+            if missing:
+                print("report sections placed in no doc or in several: " + ", ".join(missing))
                 return 1
             print("docs in sync with docs/reports")
             return 0

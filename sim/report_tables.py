@@ -11,10 +11,9 @@ from collections.abc import Callable
 from model import cv
 from model.adapt import evaluate as adapt
 from sim.power import doc as power_doc
-from sim.results import comparison, fpga_table, results_table
+from sim.results import Reports, comparison, fpga_table, results_table
 from sim.stream import tables as stream_tables
 
-Reports = dict[str, dict]
 Renderer = Callable[[Reports], str]
 
 # The DS1 runs behind the choices of docs/adapt.md, in the order they were made.
@@ -69,6 +68,7 @@ RENDERERS: dict[str, Renderer] = {
     "fpga": _from("fpga", "make fpga && make report", fpga_table),
     "cv": _from("cv", "python -m model.cv --name NAME && make report", cv.table),
     "power": _from("power", "make power GATE=1 && make report", power_doc.markdown),
+    "power-findings": _from("power", "make power GATE=1 && make report", power_doc.findings),
     "power-intra": _from(
         "power_intra",
         "python -m sim.power --model model/artifacts/intra.json "

@@ -42,6 +42,7 @@ import numpy as np
 
 from data.cache import write_atomic
 from hw.config import HwConfig
+from hw.tools import env_int
 from model.contract.artifact import Artifact, ArtifactError, load_artifact
 from model.contract.ports import ResultLayout
 from sim.accel import design, limits
@@ -62,11 +63,6 @@ class MissingInputError(Exception):
     """An input of the run (model, data, RTL) is not there; the message says how to get it."""
 
 
-def _env_int(name: str, default: int | None) -> int | None:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else default
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m sim.run", description=__doc__.split("\n")[0])
     split = os.environ.get("SPLIT", "inter")  # picks the default model and the beats
@@ -75,10 +71,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument(
         "--beats",
         type=int,
-        default=_env_int("BEATS", None),
+        default=env_int("BEATS", None),
         help="real beats per part (default: all)",
     )
-    ap.add_argument("--jobs", type=int, default=_env_int("JOBS", 2))
+    ap.add_argument("--jobs", type=int, default=env_int("JOBS", 2))
     ap.add_argument(
         "--random",
         type=int,
@@ -94,8 +90,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "e.g. build/retrain/NAME/test_beats.npz",
     )
     ap.add_argument("--waves", action="store_true", default=os.environ.get("WAVES") == "1")
-    ap.add_argument("--wave-beat", type=int, default=_env_int("WAVE_BEAT", None))
-    ap.add_argument("--lanes", type=int, default=_env_int("LANES", HwConfig().lanes))
+    ap.add_argument("--wave-beat", type=int, default=env_int("WAVE_BEAT", None))
+    ap.add_argument("--lanes", type=int, default=env_int("LANES", HwConfig().lanes))
     ap.add_argument(
         "--limits",
         default="all",
@@ -245,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         vectors, n_real = gather(art, parts, args.beats, args.random, args.vectors)
         if args.vectors is not None or args.beats == 0:
             parts = [str(args.vectors)] if args.vectors is not None else []
-        cfg = HwConfig(lanes=args.lanes)
+        cfg = HwConfig(lanes=args.lanes)  # ValueError names a bad lane count
         design.accelerator_verilog(art.spec, cfg)  # fails early if the RTL generator is missing
         names = [] if args.limits == "none" else [n for n in args.limits.split(",") if n]
         if args.limits == "all":
@@ -253,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         unknown = sorted(set(names) - set(limits.CASES))
         if unknown:
             raise MissingInputError(f"unknown limit cases {unknown}; known: {list(limits.CASES)}")
-    except (MissingInputError, ArtifactError, RuntimeError) as e:
+    except (MissingInputError, ArtifactError, RuntimeError, ValueError) as e:
         print(f"make sim: {e}", file=sys.stderr)
         return 2
     # One golden run: the expectations of every shard, the numpy check and the coverage.

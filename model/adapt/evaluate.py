@@ -285,7 +285,11 @@ def main(argv: list[str] | None = None) -> int:
         ridges=tuple(float(r) for r in a.ridges.split(",")),
     )
     start = time.perf_counter()
-    report = evaluate(records, protocols, a.base, a.db, settings)
+    try:
+        report = evaluate(records, protocols, a.base, a.db, settings)
+    except AdaptError as e:
+        print(f"adapt.evaluate: error: {e}", file=sys.stderr)
+        return 2
     report["seconds"] = round(time.perf_counter() - start, 1)
     report["command"] = " ".join(["python -m model.adapt.evaluate", *(argv or sys.argv[1:])])
     write_atomic(a.out, json.dumps(report, indent=1) + "\n")

@@ -10,6 +10,8 @@ A newcomer reads this folder to learn what the chip does:
 - `golden`    the integer SNN (IF and sum-then-fire layers, decision), bit-exact
 - `ports`     the accelerator's port and result-word layout
 - `image`     the 32-bit weight image streamed through the load port
+- `qrs`       the integer QRS detector of the streaming front end
+- `spi`       the register map of the SPI peripheral shell
 
 The arithmetic is written once, in `docs/arithmetic.md` and in these docstrings; the RTL and the
 C reference follow it.

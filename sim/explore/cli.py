@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hw.tools import env_int
 from sim.explore import grid, pareto
 from sim.explore.artifacts import REPO, load_trained, point_artifact
 from sim.explore.cache import Store, code_version
@@ -42,8 +43,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--T", type=_ints)
     p.add_argument("--bits", type=_ints)
     p.add_argument("--lanes", type=_ints)
-    p.add_argument("--beats", type=int, default=int(env.get("BEATS") or 100))
-    p.add_argument("--jobs", type=int, default=int(env.get("JOBS") or 2))
+    p.add_argument("--beats", type=int, default=env_int("BEATS", 100))
+    p.add_argument("--jobs", type=int, default=env_int("JOBS", 2))
     p.add_argument("--tech", default=env.get("TECH") or "22nm")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="T 2,4 at 8 bits, 8 lanes; 30 beats")

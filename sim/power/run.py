@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -26,13 +27,14 @@ from pathlib import Path
 import numpy as np
 
 from hw.config import HwConfig
+from hw.tools import env_int
 from model.contract import golden
 from model.contract.artifact import Artifact, load_artifact
 from sim.power.accel import check_against_golden, harness_for, run_beats
 from sim.power.energy import Energy, energy, subtract
 from sim.power.netlist import Netlist, load_verilog
 from sim.power.saif import read_saif
-from sim.power.tech import Technology, available, load_technology
+from sim.power.tech import TechError, Technology, available, load_technology
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"
@@ -48,9 +50,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m sim.power", description=__doc__.split("\n")[0])
     p.add_argument("--tech", default=env.get("TECH") or "22nm", help=f"one of {available()}")
     p.add_argument("--model", default=env.get("MODEL") or str(DEFAULT_MODEL))
-    p.add_argument("--beats", type=int, default=int(env.get("BEATS") or 1000))
-    p.add_argument("--jobs", type=int, default=int(env.get("JOBS") or 2))
-    p.add_argument("--lanes", type=int, default=int(env.get("LANES") or HwConfig().lanes))
+    p.add_argument("--beats", type=int, default=env_int("BEATS", 1000))
+    p.add_argument("--jobs", type=int, default=env_int("JOBS", 2))
+    p.add_argument("--lanes", type=int, default=env_int("LANES", HwConfig().lanes))
     p.add_argument("--part", default="DS2")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -135,7 +137,11 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parse_args(argv)
     t0 = time.time()
-    tech = load_technology(args.tech)
+    try:
+        tech = load_technology(args.tech)
+    except TechError as e:
+        print(f"make power: {e}", file=sys.stderr)
+        return 2
     techs = [args.tech] + [t for t in available() if t != args.tech]
     model = Path(args.model)
     if not model.exists():

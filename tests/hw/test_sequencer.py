@@ -21,7 +21,7 @@ def two_rr_layers():
     return spec
 
 
-def run_fork(b_ready_after: int) -> dict:
+def run_fork(b_ready_after: int, words: int = 2) -> dict:
     spec = two_rr_layers()
     dut = Sequencer(spec, lanes=2)
     rr_layers = [i for i, layer in enumerate(spec.layers) if layer.rr_inputs]
@@ -34,21 +34,22 @@ def run_fork(b_ready_after: int) -> dict:
             ctx.set(ctl.idle, 1)
         await ctx.tick().until(dut.ctl[0].init)  # the init sweep
         await ctx.tick().until(~dut.ctl[0].init)
-        ctx.set(dut.i_rr.valid, 1)
-        ctx.set(dut.i_rr.payload, 5)
         ctx.set(a.ready, 1)
-        for cycle in range(12):
-            ctx.set(b.ready, int(cycle >= b_ready_after))
-            await ctx.delay(1e-9)  # let the combinational outputs settle
-            seen["a_took"] += ctx.get(a.valid) & ctx.get(a.ready)
-            seen["b_took"] += ctx.get(b.valid) & ctx.get(b.ready)
-            seen["b_valid_while_not_ready"] += ctx.get(b.valid) & (1 - ctx.get(b.ready))
-            transfer = ctx.get(dut.i_rr.valid) & ctx.get(dut.i_rr.ready)
-            seen["early"] += transfer and cycle < b_ready_after
-            await ctx.tick()
-            if transfer:
-                ctx.set(dut.i_rr.valid, 0)
-                break
+        for word in range(words):  # the fork must re-arm for every word
+            ctx.set(dut.i_rr.valid, 1)
+            ctx.set(dut.i_rr.payload, 5 + word)
+            for cycle in range(12):
+                ctx.set(b.ready, int(cycle >= b_ready_after))
+                await ctx.delay(1e-9)  # let the combinational outputs settle
+                seen["a_took"] += ctx.get(a.valid) & ctx.get(a.ready)
+                seen["b_took"] += ctx.get(b.valid) & ctx.get(b.ready)
+                seen["b_valid_while_not_ready"] += ctx.get(b.valid) & (1 - ctx.get(b.ready))
+                transfer = ctx.get(dut.i_rr.valid) & ctx.get(dut.i_rr.ready)
+                seen["early"] += transfer and cycle < b_ready_after
+                await ctx.tick()
+                if transfer:
+                    ctx.set(dut.i_rr.valid, 0)
+                    break
 
     sim = Simulator(dut)
     sim.add_clock(1e-6)
@@ -59,11 +60,11 @@ def run_fork(b_ready_after: int) -> dict:
 
 def test_every_rr_layer_takes_the_word_once_even_when_one_is_late():
     seen = run_fork(b_ready_after=4)
-    assert seen["a_took"] == 1 and seen["b_took"] == 1
-    assert seen["b_valid_while_not_ready"] == 4  # valid was offered before ready came
+    assert seen["a_took"] == 2 and seen["b_took"] == 2  # each of the two words, once
+    assert seen["b_valid_while_not_ready"] == 8  # valid was offered before ready came
     assert seen["early"] == 0  # the word is consumed only when the last target took it
 
 
 def test_targets_ready_together_take_the_word_in_one_cycle():
     seen = run_fork(b_ready_after=0)
-    assert seen == {"a_took": 1, "b_took": 1, "b_valid_while_not_ready": 0, "early": 0}
+    assert seen == {"a_took": 2, "b_took": 2, "b_valid_while_not_ready": 0, "early": 0}

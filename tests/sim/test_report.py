@@ -55,6 +55,20 @@ def test_the_repository_docs_are_in_sync_with_their_reports():
     assert report.stale(report.DOCS, report.load_snapshots(), RENDERERS) == []
 
 
+def test_every_section_is_placed_once_in_the_docs():
+    assert report.unplaced(report.DOCS, RENDERERS) == []
+
+
+def test_a_missing_or_misspelt_marker_is_caught(tmp_path):
+    doc = tmp_path / "README.md"
+    doc.write_text(DOC.replace("<!-- /report:acc -->", "<!-- /report:acx -->"))
+    assert report.unplaced((doc,), RENDER) == ["acc"]
+    doc.write_text(DOC + DOC)
+    assert report.unplaced((doc,), RENDER) == ["acc"]
+    doc.write_text(DOC)
+    assert report.unplaced((doc,), RENDER) == []
+
+
 def test_results_table_shows_the_limit_cases_bins_and_mutants():
     from sim.results import results_table
 
