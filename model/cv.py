@@ -31,12 +31,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from data.cache import write_json_atomic
 
 REPO = Path(__file__).resolve().parent.parent
 OFFSET_GRID = np.round(np.arange(-4.0, 4.001, 0.1), 2)
@@ -243,14 +243,6 @@ def table(report: dict) -> str:
     return "\n".join(rows)
 
 
-def write_json(path: Path, obj: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(obj, f, indent=1)
-    Path(tmp).replace(path)
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m model.cv", description=__doc__.splitlines()[0])
     p.add_argument("--name", help="key of this recipe in the report (required to run one)")
@@ -297,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     result = cross_validate(recipe, args.folds)
     report = json.loads(path.read_text()) if path.exists() else {}
     report[args.name] = result
-    write_json(path, report)
+    write_json_atomic(path, report)
     print(line(args.name, result))
     return 0
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +37,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from data.cache import write_atomic
 from model.metrics import classification_metrics
 from model.network import ArchConfig, ConvNet
 from model.splits import Beats, SplitData
@@ -137,16 +137,8 @@ def _copy_state(net: nn.Module) -> dict:
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
-    """torch.save through a temp file and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(state, tmp)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """torch.save through a temp file and an atomic rename (`data.cache.write_atomic`)."""
+    write_atomic(path, lambda f: torch.save(state, f))
 
 
 def load_checkpoint(path: Path, expect: dict) -> dict:

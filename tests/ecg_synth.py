@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 FS = 360
@@ -26,3 +28,43 @@ def synthetic_ecg(bpm: float, seconds: float, seed: int = 0, amplitude: int = 20
 def beats_of(bpm: float, seconds: float) -> np.ndarray:
     """The R peak samples of `synthetic_ecg(bpm, seconds)`."""
     return np.arange(FS, int(seconds * FS), 60 * FS / bpm).round().astype(np.int64)
+
+
+# (QRS amplitude mV, QRS width s, P amplitude mV, previous-RR factor)
+MORPHOLOGY = {
+    "N": (1.0, 0.012, 0.15, 1.0),
+    "S": (1.0, 0.012, -0.15, 0.6),
+    "V": (-1.3, 0.045, 0.0, 0.62),
+    "F": (0.35, 0.028, 0.08, 0.85),
+}
+
+
+def beat_sequence(
+    classes: Sequence[str],
+    fs: int,
+    rng: np.random.Generator,
+    rr: float = 0.8,
+    morphology: dict[str, tuple[float, float, float, float]] = MORPHOLOGY,
+    pause_after: str = "V",
+) -> tuple[np.ndarray, np.ndarray]:
+    """(signal in mV, R sample positions) for a beat sequence at `fs` Hz, 1 s lead-in and
+    lead-out: per beat a Gaussian QRS, P and T wave of its class's `morphology`, the RR scaled
+    by the class's factor and a compensatory pause after a `pause_after` beat."""
+    times, t = [], 1.0
+    for i, cls in enumerate(classes):
+        factor = morphology[cls][3]
+        if i and classes[i - 1] == pause_after and cls == "N":
+            factor = 1.35  # compensatory pause after a PVC
+        t += rr * factor * (1 + 0.03 * rng.standard_normal()) if i else 0.0
+        times.append(t)
+    n = int((times[-1] + 1.0) * fs)
+    x = np.arange(n) / fs
+    sig = 0.05 * np.sin(2 * np.pi * 0.3 * x) + 0.01 * rng.standard_normal(n)
+    for cls, tr in zip(classes, times, strict=True):
+        amp, width, p_amp, _ = morphology[cls]
+        sel = slice(max(0, int((tr - 0.4) * fs)), min(n, int((tr + 0.6) * fs)))
+        u = x[sel] - tr
+        sig[sel] += amp * np.exp(-0.5 * (u / width) ** 2)
+        sig[sel] += p_amp * np.exp(-0.5 * ((u + 0.16) / 0.025) ** 2)
+        sig[sel] += (0.3 if amp > 0 else -0.4) * np.exp(-0.5 * ((u - 0.28) / 0.05) ** 2)
+    return sig, np.rint(np.asarray(times) * fs).astype(np.int64)

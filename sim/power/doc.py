@@ -10,6 +10,21 @@ def _f(x: float, nd: int = 2) -> str:
     return f"{x:,.{nd}f}"
 
 
+def _heartbeat_rows(h25: dict, h37: dict) -> list[str]:
+    """The energy-per-heartbeat table (nJ) at 25 C and over the 37 C leakage range."""
+    return [
+        "",
+        "| | no power gating | power gating between beats |",
+        "|---|---|---|",
+        f"| 25 C | {h25['no_power_gating_uj'] * 1e3:.2f} nJ | "
+        f"{h25['power_gating_uj'] * 1e3:.2f} nJ |",
+        f"| 37 C (x1.5 to x2.3 leakage) | {h37['low']['no_power_gating_uj'] * 1e3:.2f} to "
+        f"{h37['high']['no_power_gating_uj'] * 1e3:.2f} nJ | "
+        f"{h37['low']['power_gating_uj'] * 1e3:.2f} to "
+        f"{h37['high']['power_gating_uj'] * 1e3:.2f} nJ |",
+    ]
+
+
 def markdown(r: dict) -> str:
     n = r["nj_per_inference"]
     lines = [
@@ -116,15 +131,7 @@ def markdown(r: dict) -> str:
             f"the uncalibrated RTL model; leakage {_f(hb['leakage_nw'], 1)} nW from the "
             f"gate-level cell mix, {_f(hb['retained_between_beats_nw'], 1)} nW kept for the "
             f"weights when power-gated):",
-            "",
-            "| | no power gating | power gating between beats |",
-            "|---|---|---|",
-            f"| 25 C | {h25['no_power_gating_uj'] * 1e3:.2f} nJ | "
-            f"{h25['power_gating_uj'] * 1e3:.2f} nJ |",
-            f"| 37 C (x1.5 to x2.3 leakage) | {h37['low']['no_power_gating_uj'] * 1e3:.2f} to "
-            f"{h37['high']['no_power_gating_uj'] * 1e3:.2f} nJ | "
-            f"{h37['low']['power_gating_uj'] * 1e3:.2f} to "
-            f"{h37['high']['power_gating_uj'] * 1e3:.2f} nJ |",
+            *_heartbeat_rows(h25, h37),
         ]
     if k:
         h25, h37 = k["heartbeat_75_bpm_25c"], k["heartbeat_75_bpm_37c"]
@@ -133,15 +140,7 @@ def markdown(r: dict) -> str:
             f"**Energy per heartbeat at 75 bpm** (22 nm calibrated; leakage "
             f"{_f(k['leakage_nw'], 1)} nW, {_f(k['retained_between_beats_nw'], 1)} nW kept "
             f"for the weights when power-gated):",
-            "",
-            "| | no power gating | power gating between beats |",
-            "|---|---|---|",
-            f"| 25 C | {h25['no_power_gating_uj'] * 1e3:.2f} nJ | "
-            f"{h25['power_gating_uj'] * 1e3:.2f} nJ |",
-            f"| 37 C (x1.5 to x2.3 leakage) | {h37['low']['no_power_gating_uj'] * 1e3:.2f} to "
-            f"{h37['high']['no_power_gating_uj'] * 1e3:.2f} nJ | "
-            f"{h37['low']['power_gating_uj'] * 1e3:.2f} to "
-            f"{h37['high']['power_gating_uj'] * 1e3:.2f} nJ |",
+            *_heartbeat_rows(h25, h37),
         ]
     return "\n".join(lines) + "\n"
 

@@ -92,12 +92,9 @@ def _timing(timing, cycles_max: int) -> dict:
     }
 
 
-def _netlist_only(run: GateRun, rtl_body: dict) -> dict:
-    """The netlist without simulation: cells, area, leakage; energy per inference not measured."""
-    lib = load_liberty(run.liberty)
-    leak_nw = sum(run.leakage_nw.values())
-    sram_leak = sum(run.sram.leak_nw(p["width"], p["depth"]) for p in _srams(run))
-    t_inf = rtl_body["cycles_per_inference"]["mean"] / run.clock_hz
+def _netlist(run: GateRun) -> dict:
+    """What the gate-level figures were computed on: library, node, voltage, corner, clock, and
+    the netlist (cells, flip-flops, area, memory plan)."""
     return {
         "liberty": str(run.liberty),
         "library": run.library.name,
@@ -106,6 +103,24 @@ def _netlist_only(run: GateRun, rtl_body: dict) -> dict:
         "voltage_v": run.voltage,
         "corner": run.library.corner,
         "clock_hz": run.clock_hz,
+        "cells": run.cells,
+        "flip_flops": run.flip_flops,
+        "area_um2": run.stat.get("area"),
+        "cells_by_type": run.stat.get("by_type"),
+        "memory_plan": run.plan,
+        "memory_plan_rule": "SRAM macro for >= 128 words, flip-flop register file below "
+        "(sim/power/gate.py SRAM_MIN_DEPTH)",
+    }
+
+
+def _netlist_only(run: GateRun, rtl_body: dict) -> dict:
+    """The netlist without simulation: cells, area, leakage; energy per inference not measured."""
+    lib = load_liberty(run.liberty)
+    leak_nw = sum(run.leakage_nw.values())
+    sram_leak = sum(run.sram.leak_nw(p["width"], p["depth"]) for p in _srams(run))
+    t_inf = rtl_body["cycles_per_inference"]["mean"] / run.clock_hz
+    return {
+        **_netlist(run),
         "simulated": False,
         "beats": 0,
         "mismatches": 0,
@@ -118,13 +133,6 @@ def _netlist_only(run: GateRun, rtl_body: dict) -> dict:
             "nj_per_inference": (leak_nw + sram_leak) * t_inf,
             "flip_flop_equivalents": leak_nw / lib.cells["DFFPOSX1"].leakage,
         },
-        "cells": run.cells,
-        "flip_flops": run.flip_flops,
-        "area_um2": run.stat.get("area"),
-        "cells_by_type": run.stat.get("by_type"),
-        "memory_plan": run.plan,
-        "memory_plan_rule": "SRAM macro for >= 128 words, flip-flop register file below "
-        "(sim/power/gate.py SRAM_MIN_DEPTH)",
         "seconds": run.seconds,
         "note": "netlist, leakage and timing only: GATE_SIM=0 (the Verilator build of the flat "
         "gate-level model is the long step); no dynamic energy, no calibration",
@@ -138,13 +146,7 @@ def _gate_level(run: GateRun, gate: np.ndarray) -> dict:
     sram_leak = sum(run.sram.leak_nw(p["width"], p["depth"]) for p in _srams(run))
     lib = load_liberty(run.liberty)
     return {
-        "liberty": str(run.liberty),
-        "library": run.library.name,
-        "package": run.library.package,
-        "node_nm": run.library.node_nm,
-        "voltage_v": run.voltage,
-        "corner": run.library.corner,
-        "clock_hz": run.clock_hz,
+        **_netlist(run),
         "beats": len(es),
         "mismatches": run.mismatches,
         "nj_per_inference": {
@@ -170,13 +172,6 @@ def _gate_level(run: GateRun, gate: np.ndarray) -> dict:
         },
         "sram_model": run.sram.describe(),
         "cycles_mean": float(run.cycles.mean()),
-        "cells": run.cells,
-        "flip_flops": run.flip_flops,
-        "area_um2": run.stat.get("area"),
-        "cells_by_type": run.stat.get("by_type"),
-        "memory_plan": run.plan,
-        "memory_plan_rule": "SRAM macro for >= 128 words, flip-flop register file below "
-        "(sim/power/gate.py SRAM_MIN_DEPTH)",
         "nets_without_activity_max": int(max(e.nets_without_activity for e in es)),
         "toggles_mean": float(np.mean([e.toggles for e in es])),
         "seconds": run.seconds,

@@ -16,30 +16,16 @@ import wfdb
 
 from model.adapt.run import DEFAULT_BASE
 from model.contract.artifact import load_artifact
+from tests.ecg_synth import MORPHOLOGY, beat_sequence
 
-# (QRS amplitude mV, QRS width s, P amplitude mV, previous-RR factor)
-SHAPES = {"N": (1.0, 0.012, 0.15, 1.0), "X": (-1.3, 0.045, 0.0, 0.62)}
+# the adaptation tests' two kinds: N, and X drawn like a PVC (the test decides its label)
+SHAPES = {"N": MORPHOLOGY["N"], "X": MORPHOLOGY["V"]}
 
 
 def synth(kinds: Sequence[str], fs: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(signal in mV, R samples) of a beat sequence, with 1 s lead-in and lead-out."""
     rng = np.random.default_rng(seed)
-    times, t = [], 1.0
-    for i, kind in enumerate(kinds):
-        factor = 1.35 if i and kinds[i - 1] == "X" and kind == "N" else SHAPES[kind][3]
-        t += 0.8 * factor * (1 + 0.03 * rng.standard_normal()) if i else 0.0
-        times.append(t)
-    n = int((times[-1] + 1.0) * fs)
-    x = np.arange(n) / fs
-    sig = 0.05 * np.sin(2 * np.pi * 0.3 * x) + 0.01 * rng.standard_normal(n)
-    for kind, tr in zip(kinds, times, strict=True):
-        amp, width, p_amp, _ = SHAPES[kind]
-        sel = slice(max(0, int((tr - 0.4) * fs)), min(n, int((tr + 0.6) * fs)))
-        u = x[sel] - tr
-        sig[sel] += amp * np.exp(-0.5 * (u / width) ** 2)
-        sig[sel] += p_amp * np.exp(-0.5 * ((u + 0.16) / 0.025) ** 2)
-        sig[sel] += (0.3 if amp > 0 else -0.4) * np.exp(-0.5 * ((u - 0.28) / 0.05) ** 2)
-    return sig, np.rint(np.asarray(times) * fs).astype(np.int64)
+    return beat_sequence(kinds, fs, rng, morphology=SHAPES, pause_after="X")
 
 
 WriteRecord = Callable[..., Path]

@@ -15,18 +15,9 @@ from hw import fpga
 from hw.config import HwConfig
 from model.random_artifact import random_artifact
 
-# the smallest shape of tests/hw/conftest.py SHAPES: a few hundred LUT4, seconds in nextpnr
-TINY = dict(
-    threshold_range=(1, 8),
-    n_samples=8,
-    convs=((2, 3, 1),),
-    hidden=(),
-    T=1,
-    n_classes=2,
-    rr_features=("prev",),
-    weight_bits=3,
-    input_bits=4,
-)
+from .conftest import SHAPES
+
+TINY = SHAPES["tiny"]  # the smallest shape: a few hundred LUT4, seconds in nextpnr
 
 
 @pytest.fixture(scope="module")

@@ -18,38 +18,9 @@ import numpy as np
 import pytest
 import wfdb
 
+from tests.ecg_synth import beat_sequence
+
 CLASS_SYMBOL = {"N": "N", "S": "A", "V": "V", "F": "F"}
-# (QRS amplitude mV, QRS width s, P amplitude mV, previous-RR factor)
-MORPHOLOGY = {
-    "N": (1.0, 0.012, 0.15, 1.0),
-    "S": (1.0, 0.012, -0.15, 0.6),
-    "V": (-1.3, 0.045, 0.0, 0.62),
-    "F": (0.35, 0.028, 0.08, 0.85),
-}
-
-
-def synth_signal(
-    classes: Sequence[str], fs: int, rng: np.random.Generator, rr: float = 0.8
-) -> tuple[np.ndarray, np.ndarray]:
-    """(signal in mV, R sample positions) for a beat sequence; 1 s lead-in and lead-out."""
-    times, t = [], 1.0
-    for i, cls in enumerate(classes):
-        factor = MORPHOLOGY[cls][3]
-        if i and classes[i - 1] == "V" and cls == "N":
-            factor = 1.35  # compensatory pause after a PVC
-        t += rr * factor * (1 + 0.03 * rng.standard_normal()) if i else 0.0
-        times.append(t)
-    n = int((times[-1] + 1.0) * fs)
-    x = np.arange(n) / fs
-    sig = 0.05 * np.sin(2 * np.pi * 0.3 * x) + 0.01 * rng.standard_normal(n)
-    for cls, tr in zip(classes, times, strict=True):
-        amp, width, p_amp, _ = MORPHOLOGY[cls]
-        sel = slice(max(0, int((tr - 0.4) * fs)), min(n, int((tr + 0.6) * fs)))
-        u = x[sel] - tr
-        sig[sel] += amp * np.exp(-0.5 * (u / width) ** 2)
-        sig[sel] += p_amp * np.exp(-0.5 * ((u + 0.16) / 0.025) ** 2)
-        sig[sel] += (0.3 if amp > 0 else -0.4) * np.exp(-0.5 * ((u - 0.28) / 0.05) ** 2)
-    return sig, np.rint(np.asarray(times) * fs).astype(np.int64)
 
 
 def write_wfdb(
@@ -109,7 +80,7 @@ def write_db(tmp_path: Path) -> WriteDb:
         rng = np.random.default_rng(seed)
         for k in range(n_records):
             classes = list(rng.choice(list(mix), beats, p=list(mix.values())))
-            sig, r = synth_signal(classes, fs, rng)
+            sig, r = beat_sequence(classes, fs, rng)
             symbols = [CLASS_SYMBOL[c] for c in classes]
             write_wfdb(directory, f"r{k:02d}", sig, r, symbols, fs, leads, gain, annotator)
         return directory
@@ -150,7 +121,7 @@ def records():
     """The record writers, for tests that build a special record by hand."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(synth=synth_signal, write=write_wfdb, symbol=CLASS_SYMBOL)
+    return SimpleNamespace(synth=beat_sequence, write=write_wfdb, symbol=CLASS_SYMBOL)
 
 
 @pytest.fixture
