@@ -86,8 +86,8 @@ stream: $(STAMP) ## Detect, classify and annotate one raw record (RECORD=name|pa
 stream-eval: $(STAMP) ## QRS Se/+P on all 48 MIT-BIH records vs open detectors, end-to-end DS2; build/reports/stream.json
 	$(PY) -m sim.stream.evaluate
 
-report: $(STAMP) ## Snapshot build/reports/*.json into docs/reports and regenerate the docs' results sections
-	$(PY) -m sim.report
+report: $(STAMP) ## Regenerate the docs' results sections from docs/reports (TAKE=sim,power: snapshot those build/reports first)
+	$(PY) -m sim.report $(if $(TAKE),--take $(TAKE))
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build sim_build .pytest_cache

@@ -425,6 +425,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     path = Path(args.model) if args.model else DEFAULT_MODEL
+    if args.board not in BOARDS:  # BOARD= from make bypasses argparse's choices
+        print(f"make fpga: unknown BOARD {args.board!r}; one of {sorted(BOARDS)}", file=sys.stderr)
+        return 2
     board = BOARDS[args.board]
     try:
         if not path.exists():

@@ -49,7 +49,9 @@ QUOTED: tuple[str, ...] = (
 def _from(name: str, command: str, render: Callable[[dict], str]) -> Renderer:
     """A renderer of report `name`, or the command that makes it while there is none."""
     return lambda reports: (
-        render(reports[name]) if name in reports else f"Not measured yet: run `{command}`."
+        render(reports[name])
+        if name in reports
+        else f"Not measured yet: run `{command}`, then `make report TAKE={name}`."
     )
 
 
@@ -60,25 +62,22 @@ def _adapt_design(reports: Reports) -> str:
     return adapt.design_table(runs)
 
 
-_ADAPT = "make adapt-eval && make report"
+_ADAPT = "make adapt-eval"
 
 RENDERERS: dict[str, Renderer] = {
     "results": results_table,
     "comparison": comparison,
-    "fpga": _from("fpga", "make fpga && make report", fpga_table),
-    "cv": _from("cv", "python -m model.cv --name NAME && make report", cv.table),
-    "power": _from("power", "make power GATE=1 && make report", power_doc.markdown),
-    "power-findings": _from("power", "make power GATE=1 && make report", power_doc.findings),
+    "fpga": _from("fpga", "make fpga", fpga_table),
+    "cv": _from("cv", "python -m model.cv --name NAME", cv.table),
+    "power": _from("power", "make power GATE=1", power_doc.markdown),
+    "power-findings": _from("power", "make power GATE=1", power_doc.findings),
     "power-intra": _from(
         "power_intra",
         "python -m sim.power --model model/artifacts/intra.json "
-        "--out build/reports/power_intra.json && make report",
+        "--out build/reports/power_intra.json",
         power_doc.intra,
     ),
-    **{
-        key: _from("stream", "make stream-eval && make report", fn)
-        for key, fn in stream_tables.SECTIONS.items()
-    },
+    **{key: _from("stream", "make stream-eval", fn) for key, fn in stream_tables.SECTIONS.items()},
     "adapt": _from("adapt", _ADAPT, adapt.table),
     "adapt-records": _from("adapt", _ADAPT, adapt.records_table),
     "adapt-targets": _from("adapt", _ADAPT, adapt.targets_table),

@@ -231,6 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.pop("WAVES", None)  # cocotb's runner would apply it to builds without traces
     try:
+        if args.jobs < 1 or (args.beats is not None and args.beats < 0) or args.random < 0:
+            raise ValueError(
+                f"JOBS must be >= 1 and BEATS, --random >= 0, not {args.jobs}, {args.beats}, "
+                f"{args.random}"
+            )
         if not args.model.exists():
             raise MissingInputError(
                 f"no model at {args.model}; train one with `make train` or pass "

@@ -294,6 +294,8 @@ def load_artifact(path: str | Path) -> Artifact:
         body = json.loads(path.read_text())
     except FileNotFoundError:
         raise ArtifactError(f"{path}: no such artifact (train one with `make train`)") from None
+    except IsADirectoryError:
+        raise ArtifactError(f"{path}: a directory, not an artifact file") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ArtifactError(
             f"{path}: not a valid artifact (truncated or corrupt JSON: {e})"

@@ -29,7 +29,7 @@ import numpy as np
 from hw.config import HwConfig
 from hw.tools import env_int
 from model.contract import golden
-from model.contract.artifact import Artifact, load_artifact
+from model.contract.artifact import Artifact, ArtifactError, load_artifact
 from sim.power.accel import check_against_golden, harness_for, run_beats
 from sim.power.energy import Energy, energy, subtract
 from sim.power.netlist import Netlist, load_verilog
@@ -148,8 +148,14 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(
             f"make power: no model at {model}; train one with `make train` or pass MODEL=path"
         )
-    artifact = load_artifact(model)
-    config = HwConfig(lanes=args.lanes)
+    try:
+        artifact = load_artifact(model)
+        config = HwConfig(lanes=args.lanes)
+        if args.beats < 1 or args.jobs < 1:
+            raise ValueError(f"BEATS and JOBS must be >= 1, not {args.beats} and {args.jobs}")
+    except (ArtifactError, ValueError) as e:
+        print(f"make power: {e}", file=sys.stderr)
+        return 2
     ds = load_dataset(progress=False).part(args.part)
     idx = stratified(ds.label, args.beats, np.random.default_rng(args.seed))
     x, rr = preprocess(artifact.spec.preprocess, ds.window[idx], ds.rr[idx])

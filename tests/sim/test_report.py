@@ -42,13 +42,24 @@ def test_an_unknown_section_is_an_error_naming_it():
         report.render("<!-- report:nope -->\nx\n<!-- /report:nope -->\n", {}, "README.md", RENDER)
 
 
-def test_snapshot_copies_only_the_quoted_reports_that_exist(tmp_path):
-    build, out = tmp_path / "build", tmp_path / "snap"
-    build.mkdir()
-    (build / "train.json").write_text(json.dumps({"accuracy": 0.9}))
-    (build / "other.json").write_text("{}")
-    assert report.snapshot(("train", "sim"), build, out) == ["train"]
-    assert report.load_snapshots(out) == {"train": {"accuracy": 0.9}}
+def test_take_reads_only_quoted_reports_of_a_shipped_model(tmp_path):
+    shipped = report.ROOT / "model" / "artifacts" / "inter.json"
+    (tmp_path / "sim.json").write_text(json.dumps({"model": str(shipped), "mismatches": 0}))
+    assert report.take(("sim",), tmp_path, ("sim",)) == {
+        "sim": {"model": str(shipped), "mismatches": 0}
+    }
+    (tmp_path / "sim.json").write_text(json.dumps({"model": "/tmp/adapted.json"}))
+    with pytest.raises(report.ReportError, match="not of a shipped model"):
+        report.take(("sim",), tmp_path, ("sim",))
+    with pytest.raises(report.ReportError, match="no such report"):
+        report.take(("other",), tmp_path, ("sim",))
+    with pytest.raises(report.ReportError, match="run the command that writes it"):
+        report.take(("power",), tmp_path, ("sim", "power"))
+
+
+def test_a_report_a_renderer_cannot_read_is_an_error_naming_the_section():
+    with pytest.raises(report.ReportError, match="section 'acc' cannot be rendered"):
+        report.render(DOC, {"train": {"no_accuracy": 1}}, "README.md", RENDER)
 
 
 def test_the_repository_docs_are_in_sync_with_their_reports():
