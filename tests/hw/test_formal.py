@@ -1,8 +1,8 @@
-"""Formal properties of the arithmetic blocks (`sim/formal.py`, Yosys SMT-BMC + Yices): one
-parameter set of each property proved, and each check shown able to fail: on a block with the
-bug it is meant to exclude (the shift decoder without its top bit, the membrane register one
-bit short) or against a reference with the opposite rule (`>` instead of `>=`, ties to the
-highest index)."""
+"""Formal properties (`sim/formal.py`, Yosys SMT-BMC + Yices): one parameter set of each
+property proved, and each check shown able to fail: on a block with the bug it is meant to
+exclude (the shift decoder without its top bit, the membrane register one bit short, the event
+queue one entry short) or against a reference with the opposite rule (`>` instead of `>=`, ties
+to the highest index)."""
 
 from __future__ import annotations
 
@@ -19,10 +19,20 @@ def _first(name: str) -> formal.Proof:
 
 
 @pytest.mark.parametrize(
-    "name", ["fire_if", "fire_ssf", "shift_decoder", "vw_no_overflow", "tie_break"]
+    "name",
+    ["fire_if", "fire_ssf", "shift_decoder", "vw_no_overflow", "tie_break", "queue_no_overflow"],
 )
 def test_property_is_proved(name, tmp_path):
     proved, tail = formal.run(_first(name), tmp_path)
+    assert proved, tail
+
+
+def test_queue_proof_covers_the_two_cycle_scan(tmp_path):
+    """The shape on which a queue one entry short really overflows (below) is proved safe at the
+    depth the generator picks, by induction."""
+    (proof,) = [p for p in formal.queue_proofs(None) if p.params["shape"] == "d2"]
+    assert proof.induction and proof.params["scans"] == [2]
+    proved, tail = formal.run(proof, tmp_path)
     assert proved, tail
 
 
@@ -57,4 +67,23 @@ NEGATIVE = {
 def test_a_violated_property_is_reported(name, tmp_path):
     depth = 8 if name == "ties-to-highest" else 1
     proved, tail = formal.run(formal.Proof(name, {}, NEGATIVE[name], depth), tmp_path)
+    assert not proved and "FAILED" in tail, tail
+
+
+def test_a_queue_one_entry_short_overflows(tmp_path):
+    """Negative, on a real trace: with the queue one entry shallower than the generator makes it,
+    BMC from reset over a whole inference of the ROM model whose neurons all spike finds the
+    design's own overflow assertion (`hw/event_queue.py`) failing, with no lemma involved."""
+    bmc = formal.refutations()[0]
+    assert not bmc.induction and bmc.params["lemmas"] is False
+    proved, tail = formal.run(bmc, tmp_path)
+    assert not proved and "hw/event_queue.py" in formal.failure(tail), tail
+
+
+def test_the_queue_proof_fails_on_a_short_queue(tmp_path):
+    """Negative: the induction proof of a shape with a 3-cycle scan does not go through on a
+    queue one entry short (its lemma L4 fails), so it cannot pass whatever the depth."""
+    proof = formal.refutations()[1]
+    assert proof.induction and proof.params["scans"][0] == 3
+    proved, tail = formal.run(proof, tmp_path)
     assert not proved and "FAILED" in tail, tail
