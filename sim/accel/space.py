@@ -3,6 +3,12 @@ IF prefix + ssf suffix), RR features with and without a layer that takes them, m
 or below the range analysis (saturating), and a hardware configuration (lanes 1..16, ROM or
 load port). Every point is a valid artifact: the range analysis still proves `acc` and `const`
 fit, exactly as for a trained model.
+
+`points` draws one point per lane count 1..16 from a fixed seed; `check_point` runs one on the
+Amaranth simulation of the RTL (simulation assertions on: the event queue never overflows)
+against the golden model, value for value, and the cycle model, cycle for cycle. `make sim`
+runs every point (`sim/run.py`, `--space`) and counts each lane count as a coverage bin;
+`tests/hw/test_space.py` runs them too.
 """
 
 from __future__ import annotations
@@ -12,11 +18,18 @@ import dataclasses
 import numpy as np
 
 from hw.config import HwConfig
+from hw.cycles import inference_cycles
+from hw.top import Accelerator
 from model.contract.artifact import Artifact, derive_widths
+from model.contract.image import weight_image
 from model.contract.spec import RR_FEATURES, signed_range
 from model.random_artifact import random_artifact
+from sim.accel.coverage import LANES, measure_run
+from sim.accel.vectors import Vectors
+from sim.pysim import simulate
 
-MAX_LANES = 16
+MAX_LANES = max(LANES)
+SEED = 14
 
 
 def random_point(rng: np.random.Generator, lanes: int | None = None) -> tuple[Artifact, HwConfig]:
@@ -71,3 +84,58 @@ def random_point(rng: np.random.Generator, lanes: int | None = None) -> tuple[Ar
     out.validate()
     lanes = int(rng.integers(1, MAX_LANES + 1)) if lanes is None else lanes
     return out, HwConfig(lanes=lanes, rom=bool(rng.random() < 0.3))
+
+
+def points(seed: int = SEED) -> list[tuple[Artifact, HwConfig]]:
+    """One random point per lane count 1..MAX_LANES, drawn in that order from one seeded
+    stream (the same points on every run)."""
+    rng = np.random.default_rng(seed)
+    return [random_point(rng, lanes) for lanes in range(1, MAX_LANES + 1)]
+
+
+def describe(art: Artifact, config: HwConfig) -> dict:
+    """What a point is: lanes, memory, neuron modes, T, RR features and RR layers."""
+    return {
+        "lanes": config.lanes,
+        "memory": "rom" if config.rom else "load port",
+        "neurons": "+".join(dict.fromkeys(la.neuron for la in art.spec.layers)),
+        "T": art.spec.T,
+        "rr_features": art.spec.n_rr,
+        "rr_layers": sum(la.rr_inputs > 0 for la in art.spec.layers),
+    }
+
+
+def check_point(art: Artifact, config: HwConfig, vectors: Vectors) -> dict:
+    """Run `vectors` on the Amaranth simulation of `Accelerator(art.spec, config, checks=True)`
+    (loading the weight image through the load port unless ROM) and compare each class and
+    output value with the golden model and each cycle count with `hw.cycles.inference_cycles`.
+
+    Returns `describe(...)` plus `vectors`, `mismatches` (class or values), `cycle_mismatches`,
+    `first_mismatch` (a message, or None) and `coverage` (`measure_run`, with `lanes`). A
+    simulation assertion (e.g. an event queue overflow) raises."""
+    cov, gold = measure_run(art, vectors.x, vectors.rr)
+    cov["lanes"] = config.lanes
+    dut = Accelerator(art.spec, config, artifact=art, checks=True)
+    image = None if config.rom else weight_image(art)
+    got = simulate(dut, list(zip(vectors.x, vectors.rr, strict=True)), image)
+    model = inference_cycles(art, HwConfig(lanes=config.lanes), vectors.x[:, None, :], vectors.rr)
+    first, bad, slow = None, 0, 0
+    for k, (cls, values, cycles) in enumerate(got):
+        want = (int(gold.cls[k]), gold.values[k].tolist())
+        if (cls, values) != want:
+            bad += 1
+            first = first or (
+                f"{vectors.record[k]} (vector {k}): got class {cls} values {values}, "
+                f"expected {want[0]} {want[1]}"
+            )
+        if cycles != int(model[k]):
+            slow += 1
+            first = first or f"{vectors.record[k]} (vector {k}): {cycles} cycles, model {model[k]}"
+    return {
+        **describe(art, config),
+        "vectors": len(got),
+        "mismatches": bad,
+        "cycle_mismatches": slow,
+        "first_mismatch": first,
+        "coverage": cov,
+    }

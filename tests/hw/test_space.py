@@ -1,32 +1,22 @@
 """Constrained-random over the artifact space (`sim/accel/space.py`) on the Amaranth simulation
 of the RTL: one random artifact per lane count 1..16 (shapes, widths, T, IF / ssf / IF + ssf,
 RR features with and without an RR layer, saturating membranes, ROM or load port), each bit for
-bit against the golden model and cycle for cycle against the cycle model. The bins of the draw
-(every lane count, both memories, every neuron mode, RR with and without a layer) are asserted,
-so a change to the generator cannot quietly narrow what it covers."""
+bit against the golden model and cycle for cycle against the cycle model, with the simulation
+assertions on. The bins of the draw (every lane count, both memories, every neuron mode, RR with
+and without a layer) are asserted, so a change to the generator cannot quietly narrow what it
+covers; and the coverage model's lane bins are shown to name a missing lane count."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from hw.config import HwConfig
-from hw.cycles import inference_cycles
-from hw.top import Accelerator
-from model.contract import golden
-from model.contract.image import weight_image
+from sim.accel import coverage
 from sim.accel.limits import limit_vectors
-from sim.accel.space import MAX_LANES, random_point
-from sim.pysim import simulate
+from sim.accel.space import MAX_LANES, check_point, points
 
-SEED = 14
 # all minimum / RR 0, all maximum / RR max, alternating, one uniform random
 PICK = [0, 3, 6, 10]
-
-
-def points() -> list:
-    rng = np.random.default_rng(SEED)
-    return [random_point(rng, lanes) for lanes in range(1, MAX_LANES + 1)]
 
 
 def test_the_draw_covers_the_space():
@@ -43,12 +33,20 @@ def test_the_draw_covers_the_space():
 @pytest.mark.parametrize("lanes", range(1, MAX_LANES + 1))
 def test_random_point_bit_exact(lanes):
     art, config = points()[lanes - 1]
-    v = limit_vectors(art.spec, 1)[np.array(PICK)]
-    x, rr = v.x[:, None, :], v.rr
-    dut = Accelerator(art.spec, config, artifact=art)
-    got = simulate(dut, list(zip(v.x, rr, strict=True)), None if config.rom else weight_image(art))
-    want = golden.run(art, x, rr)
-    assert [g[0] for g in got] == want.cls.tolist()
-    assert [g[1] for g in got] == want.values.tolist()
-    model = inference_cycles(art, HwConfig(lanes=lanes), x, rr)
-    assert [g[2] for g in got] == model.tolist()
+    r = check_point(art, config, limit_vectors(art.spec, 1)[np.array(PICK)])
+    assert r["vectors"] == len(PICK) and r["lanes"] == lanes
+    assert r["mismatches"] == 0 and r["cycle_mismatches"] == 0, r["first_mismatch"]
+
+
+def test_a_lane_count_without_a_run_is_an_empty_bin():
+    """Every lane count 1..16 is a bin; the points fill them all, and without the 7-lane point
+    `lanes=7` is named empty (golden model only: no simulation needed)."""
+    runs = []
+    for art, config in points():
+        v = limit_vectors(art.spec, 0)[:1]
+        runs.append({**coverage.measure(art, v.x, v.rr), "lanes": config.lanes})
+    lane_bins = [f"lanes={n}" for n in range(1, MAX_LANES + 1)]
+    assert set(lane_bins) <= set(coverage.bins(runs))
+    assert not set(lane_bins) & set(coverage.empty_bins(coverage.bins(runs)))
+    without_7 = coverage.bins([r for r in runs if r["lanes"] != 7])
+    assert [b for b in coverage.empty_bins(without_7) if b.startswith("lanes=")] == ["lanes=7"]

@@ -43,6 +43,8 @@ def test_small_run_writes_the_report(
         "40",
         "--jobs",
         "2",
+        "--space-vectors",
+        "1",
         "--report",
         str(report),
     ]
@@ -57,7 +59,11 @@ def test_small_run_writes_the_report(
     # The directed limit cases ran on their own builds, exactly, and filled every bin.
     assert [x["case"] for x in r["limits"]] == list(limits.CASES)
     assert all(x["mismatches"] == 0 and not x["failures"] for x in r["limits"])
+    # One random point per lane count 1..16 on the Amaranth simulator, exactly.
+    assert [x["lanes"] for x in r["space"]] == list(range(1, 17))
+    assert all(x["mismatches"] == x["cycle_mismatches"] == 0 for x in r["space"])
     assert r["coverage"]["empty_bins"] == [] and all(r["coverage"]["bins"].values())
+    assert {f"lanes={n}" for n in range(1, 17)} <= set(r["coverage"]["bins"])
     assert f"{len(r['coverage']['bins'])} of {len(r['coverage']['bins'])} bins hit" in out
 
 
@@ -68,12 +74,26 @@ def test_an_empty_coverage_bin_fails_the_run(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Without the T = 1024 and the T = 1 cases, their bins stay empty: exit 1, named."""
+    """Without the T = 1024 and the T = 1 cases, and with random points on 1 and 16 lanes only,
+    those bins stay empty: exit 1, named (the lane counts no run used among them)."""
     model = model_artifact.save(tmp_path / "model.json")
-    argv = ["--model", str(model), "--beats", "5", "--random", "20", "--limits", "if,ssf"]
+    argv = ["--model", str(model), "--beats", "5", "--random", "20", "--limits", "if,ssf",
+            "--space", "1,16", "--space-vectors", "1"]  # fmt: skip
     assert sim.run.main([*argv, "--report", str(tmp_path / "sim.json")]) == 1
     err = capsys.readouterr().err
     assert "coverage bins never hit: " in err and "T=1024" in err and "T=1," in err
+    empty = json.loads((tmp_path / "sim.json").read_text())["coverage"]["empty_bins"]
+    # model: 8 lanes; limit cases if, ssf: 3 and 2 lanes; random points: 1 and 16
+    lanes = {b for b in empty if b.startswith("lanes=")}
+    assert lanes == {f"lanes={n}" for n in (4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15)}
+    assert "lanes=15" in err
+
+
+def test_bad_space_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    for bad in ("0", "17", "x"):
+        assert sim.run.main(["--space", bad, "--report", str(tmp_path / "s.json")]) == 2
+        assert "--space takes all, none or lane counts in 1..16" in capsys.readouterr().err
+    assert not (tmp_path / "s.json").exists()
 
 
 def test_missing_model_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -110,6 +130,8 @@ def test_mismatch_fails_with_the_first_beat(
         "--random",
         "30",
         "--limits",
+        "none",
+        "--space",
         "none",
         "--report",
         str(tmp_path / "sim.json"),
@@ -162,7 +184,8 @@ def test_vectors_and_random_only_run_without_mitdb(
     model = model_artifact.save(tmp_path / "model.json")
     beats = _test_beats(model_artifact, tmp_path / "test_beats.npz")
     report = tmp_path / "sim.json"
-    common = ["--model", str(model), "--random", "20", "--jobs", "1", "--report", str(report)]
+    common = ["--model", str(model), "--random", "20", "--jobs", "1", "--report", str(report),
+              "--limits", "none", "--space", "none"]  # fmt: skip
     assert sim.run.main([*common, "--vectors", str(beats)]) == 0, capsys.readouterr().err
     r = json.loads(report.read_text())
     assert (r["beats"], r["random_vectors"], r["mismatches"]) == (6, 20, 0)

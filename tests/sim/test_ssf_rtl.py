@@ -50,6 +50,8 @@ def test_ssf_artifact_is_bit_exact_on_the_rtl(
         "1",
         "--limits",
         "none",
+        "--space",
+        "none",
     ]
     assert sim.run.main([*argv, "--report", str(report), "--work", str(tmp_path / "w")]) == 0
     r = json.loads(report.read_text())
