@@ -77,7 +77,7 @@ from model.random_artifact import dense_layer, random_artifact
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "build" / "reports" / "formal.json"
-SHIPPED = ROOT / "model" / "artifacts" / "inter.json"
+SHIPPED = tuple(ROOT / "model" / "artifacts" / f"{n}.json" for n in ("inter", "intra"))
 WIDE = 64  # reference arithmetic width: no wrap for any width the spec allows
 
 
@@ -379,17 +379,17 @@ def _queue_proof(neurons: str, lanes: int, shape: str = "small", rom: bool = Fal
     )
 
 
-def queue_proofs(shipped: Path | None = SHIPPED) -> list[Proof]:
-    """k-induction of the event queue on small shapes (lanes 1, 2, 3, 8; IF, IF + ssf, ssf;
-    load port and ROM; a 2-cycle scan) and on the shipped model's configuration."""
-    out = [_queue_proof("iii", lanes) for lanes in (1, 2, 3, 8)]
+def queue_proofs(shipped: tuple[Path, ...] = SHIPPED) -> list[Proof]:
+    """Induction proofs of the event queue on small shapes (lanes 1, 2, 3, 8, 16; IF, IF + ssf,
+    ssf; load port and ROM; a 2-cycle scan) and on the shipped models' configurations."""
+    out = [_queue_proof("iii", lanes) for lanes in (1, 2, 3, 8, 16)]
     out += [_queue_proof("iis", 2), _queue_proof("iss", 3), _queue_proof("sss", 2)]
     out += [_queue_proof("iii", 1, rom=True), _queue_proof("ii", 1, "d2")]
-    if shipped is not None and shipped.exists():
-        spec, config = load_artifact(shipped).spec, HwConfig()
+    for path in (p for p in shipped if p.exists()):
+        spec, config = load_artifact(path).spec, HwConfig()
         geos = [LayerGeometry(la, config.lanes) for la in spec.layers]
         params = {
-            "shape": shipped.name,
+            "shape": path.name,
             "neurons": "".join(la.neuron[0] for la in spec.layers),
             "T": spec.T,
             "lanes": config.lanes,
@@ -400,7 +400,7 @@ def queue_proofs(shipped: Path | None = SHIPPED) -> list[Proof]:
             Proof(
                 "queue_no_overflow",
                 params,
-                lambda m: queue_no_overflow(m, spec, config),
+                lambda m, spec=spec, config=config: queue_no_overflow(m, spec, config),
                 induction=True,
             )
         )
@@ -530,6 +530,7 @@ def failure(tail: str) -> str:
     assertion's source location."""
     step = re.findall(r"(?:assertions|induction) in step (\d+)", tail)
     where = re.findall(r"Assert failed in \S+: (\S+)", tail)
+    where = [w.replace(f"{ROOT}{os.sep}", "") for w in where]
     return f"step {step[-1] if step else '?'}: {where[-1] if where else 'an assertion'}"
 
 

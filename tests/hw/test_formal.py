@@ -30,7 +30,7 @@ def test_property_is_proved(name, tmp_path):
 def test_queue_proof_covers_the_two_cycle_scan(tmp_path):
     """The shape on which a queue one entry short really overflows (below) is proved safe at the
     depth the generator picks, by induction."""
-    (proof,) = [p for p in formal.queue_proofs(None) if p.params["shape"] == "d2"]
+    (proof,) = [p for p in formal.queue_proofs(()) if p.params["shape"] == "d2"]
     assert proof.induction and proof.params["scans"] == [2]
     proved, tail = formal.run(proof, tmp_path)
     assert proved, tail
