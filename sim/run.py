@@ -265,14 +265,16 @@ def run_space(lanes: list[int], n_vectors: int) -> list[dict]:
     from sim.accel.space import check_point, points
 
     pts, out = points(), []
+    tty = sys.stdout.isatty()  # a progress line that rewrites itself, or one line per point
+    start = "\r" if tty else ""
     for k, n in enumerate(lanes, 1):
         art, config = pts[n - 1]
         r = check_point(art, config, limits.limit_vectors(art.spec, 2)[:n_vectors])
         out.append(r)
         print(
-            f"\rspace [{k}/{len(lanes)}] lanes {n} ({r['memory']}, {r['neurons']}, T={r['T']}): "
-            f"{r['mismatches'] + r['cycle_mismatches']} mismatches",
-            end="\n" if k == len(lanes) else "",
+            f"{start}space [{k}/{len(lanes)}] lanes {n} ({r['memory']}, "
+            f"{r['neurons']}, T={r['T']}): {r['mismatches'] + r['cycle_mismatches']} mismatches",
+            end="\n" if k == len(lanes) or not tty else "",
             flush=True,
         )
     return out
@@ -371,7 +373,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"limit case {r['case']}: {r['mismatches']} mismatches, first: "
                 f"{r['first_mismatch']}"
             )
+    t_space = time.perf_counter()
     space_runs = run_space(lanes, args.space_vectors)
+    report["space_seconds"] = round(time.perf_counter() - t_space, 2)
     report["space"] = [{k: v for k, v in r.items() if k != "coverage"} for r in space_runs]
     for r in space_runs:
         report["coverage"][f"space:lanes={r['lanes']}"] = r["coverage"]
