@@ -55,7 +55,8 @@ async def _classify(tb: AccelTB, phase: dict, sb: Scoreboard, n: int | None = No
     for item in expectations(data, phase.get("corrupt")):
         sb.expect(item)
     watchdog = phase.get("watchdog_cycles", WATCHDOG_CYCLES)
-    return data, await tb.classify(data["x"], data["rr"], sb, watchdog)
+    player = phase.get("player", True)
+    return data, await tb.classify(data["x"], data["rr"], sb, watchdog, player=player)
 
 
 @cocotb.test()
