@@ -21,8 +21,8 @@ import numpy as np
 from cocotb.triggers import SimTimeoutError, Timer, with_timeout
 
 from model.contract.ports import ResultLayout, unpack_result
+from sim.tb import player as stream_player
 from sim.tb.bench import TB
-from sim.tb import player as hdl_player
 from sim.tb.pauses import pauses
 from sim.tb.scoreboard import Expected, Scoreboard
 from sim.tb.stream import StreamDriver, StreamSink
@@ -57,8 +57,8 @@ class AccelTB(TB):
         self.results = StreamSink(self, "o_result", pauses(out_pauses, seed + 2))
         streams = ["i_sample"] + (["i_rr"] if self.rr is not None else [])
         self.player = (
-            hdl_player.Player(self, streams, "o_result")
-            if hdl_player.available(dut, streams, "o_result")
+            stream_player.Player(self, streams, "o_result")
+            if stream_player.available(dut, streams, "o_result")
             else None
         )
 
@@ -159,7 +159,7 @@ class AccelTB(TB):
 
         try:
             payloads, arrivals, starts = await self.player.run(words, n, watchdog, progress)
-        except hdl_player.Hang as e:
+        except stream_player.HangError as e:
             raise AssertionError(
                 f"{e} beats (busy={self.dut.busy.value}, loaded={self.dut.loaded.value}, "
                 f"i_sample.ready={self.dut.i_sample__ready.value})"

@@ -20,7 +20,7 @@ from sim.tb import hdl_player as hp
 from sim.tb.bench import TB
 
 
-class Hang(Exception):
+class HangError(Exception):
     """No word was recorded for `watchdog` cycles; the message says how far the run got."""
 
 
@@ -53,7 +53,7 @@ class Player:
         cycle its first input word (any stream) was taken, as `StreamDriver.starts`.
 
         Must be called right after a rising edge; returns right after the edge that took the
-        last result. Raises `Hang` when no result comes for `watchdog` cycles; `progress` is
+        last result. Raises `HangError` when no result comes for `watchdog` cycles; `progress` is
         called with the results so far every `watchdog` cycles."""
         tb, dut = self.tb, self.tb.dut
         if n == 0:
@@ -81,7 +81,7 @@ class Player:
             if fired is done_edge or not busy.value:
                 break
             if done == last:
-                raise Hang(f"no result for {watchdog} cycles after {done} of {n}")
+                raise HangError(f"no result for {watchdog} cycles after {done} of {n}")
             last = done
             if progress is not None:
                 progress(done)
