@@ -135,7 +135,7 @@ def build(
     env: tuple[tuple[str, str], ...] = ()
     if hdl_clock_ns:
         # One directory per wrapped source: different designs have different port widths.
-        streams = (*players, "/", *recorders)
+        streams = (*players, "/", *recorders) if players or recorders else ()
         where = build_root / "hdl_clock" / build_key([sources[-1]], top, streams, False)
         wrapper, top = hdl_clock.wrap(
             Path(sources[-1]),
