@@ -105,7 +105,7 @@ def test_wrapper_hands_the_played_handshakes_to_players(tmp_path: Path) -> None:
         "  input clk;\n  input a__valid;\n  output a__ready;\n  input [11:0] a__payload;\n"
         "  output r__valid;\n  input r__ready;\n  output [61:0] r__payload;\nendmodule\n"
     )
-    path, name = hdl_clock.wrap(src, "m", tmp_path, players=["a", "b"], recorders=["r"])
+    path, _ = hdl_clock.wrap(src, "m", tmp_path, players=["a", "b"], recorders=["r"])
     text = path.read_text()
     dut = next(line for line in text.splitlines() if line.strip().startswith("m dut("))
     assert ".a__valid(a__valid_w)" in dut and ".a__payload(a__payload_w)" in dut
