@@ -1,6 +1,6 @@
 """Energy per inference of one artifact from the RTL toggle model (`sim.power`), on given beats.
 
-The same path as `make power`: `sim.power.run.simulate` (the accelerator's Verilog, the SAIF
+The same path as `make power`: `sim.power.rtl.simulate` (the accelerator's Verilog, the SAIF
 harness, one SAIF window per beat, every result checked against the golden model, the energy
 equation) and `sim.power.report.build` for the class-weighted mean, the op-count and QNN
 estimates and the same-basis comparison. Differences: the harness builds and SAIF files live
@@ -50,7 +50,7 @@ def measure_energy(
     from sim.accel.design import accelerator_verilog
     from sim.power import report
     from sim.power.netlist import load_verilog
-    from sim.power.run import simulate
+    from sim.power.rtl import simulate
     from sim.power.tech import available, load_technology
 
     t0 = time.time()

@@ -1,6 +1,6 @@
 """The `gate_level`, `timing` and `calibration` sections of build/reports/power.json (GATE=1).
 
-The gate-level run (`gate_run.py`) and the RTL model (`run.simulate`, 45 nm and 22 nm tables) on
+The gate-level run (`gate_run.py`) and the RTL model (`rtl.simulate`, 45 nm and 22 nm tables) on
 the same beats; the calibration and the 22 nm carry of `calibrate.py`; OpenSTA (`sta.py`).
 """
 
@@ -16,6 +16,7 @@ from sim.power import calibrate
 from sim.power.blocks import BLOCKS
 from sim.power.gate_run import GateRun, run_gate_level
 from sim.power.liberty import load_liberty
+from sim.power.rtl import simulate
 from sim.power.sta import run_sta
 from sim.power.tech import load_technology
 
@@ -30,16 +31,16 @@ def gate_sections(
     jobs: int,
     rtl_body: dict,
     log=print,
-    simulate: bool = True,
+    gate_sim: bool = True,
 ) -> dict:
     """gate_level, timing and calibration for beats x (N, n_samples), rr (N, n_rr); `rtl_body`
     is the 22 nm report of `make power` (population figures over its own beats). Without
-    `simulate`: the netlist, its leakage and its timing only (no calibration)."""
+    `gate_sim`: the netlist, its leakage and its timing only (no calibration)."""
     tech22 = load_technology("22nm")
     run = run_gate_level(
-        artifact, rtl_verilog, x, rr, work, tech22.clock_hz, jobs, log=log, simulate=simulate
+        artifact, rtl_verilog, x, rr, work, tech22.clock_hz, jobs, log=log, simulate=gate_sim
     )
-    if not simulate:
+    if not gate_sim:
         cycles_max = int(rtl_body["cycles_per_inference"]["max"])
         log("  OpenSTA: critical path")
         timing = run_sta(run.netlist_dir / "sta.v", run.liberty, TOP, work / "sta")

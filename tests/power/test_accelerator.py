@@ -22,7 +22,7 @@ def accel_run(tmp_path_factory, mitdb_dataset):
     from model.variants import stand_in
     from sim.accel.design import accelerator_verilog
     from sim.power.accel import harness_for
-    from sim.power.run import simulate
+    from sim.power.rtl import simulate
     from sim.power.sample import stratified
 
     artifact = stand_in(np.random.default_rng(3))
