@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -280,8 +281,15 @@ def run_space(lanes: list[int], n_vectors: int) -> list[dict]:
     return out
 
 
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and of every child it has waited for (the
+    simulator processes): on a shared machine a steadier measure of cost than wall time."""
+    who = (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, who))
+
+
 def main(argv: list[str] | None = None) -> int:
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), cpu_seconds()
     args = parse_args(argv)
     os.environ.pop("WAVES", None)  # cocotb's runner would apply it to builds without traces
     try:
@@ -320,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     cov, gold = measure_run(art, vectors.x, vectors.rr)
     cov["lanes"] = cfg.lanes
     b = design.accelerator_build(art.spec, cfg)
-    t_sim = time.perf_counter()
+    t_sim, cpu_sim = time.perf_counter(), cpu_seconds()
     # A new directory per run, inside --work: concurrent runs (other people, other models) never
     # touch each other's files, and nothing this run did not create is ever deleted.
     args.work.mkdir(parents=True, exist_ok=True)
@@ -329,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         b, art, vectors, args.work, jobs=args.jobs, expected=(gold.cls, gold.values)
     )
     sim_seconds = time.perf_counter() - t_sim
+    sim_cpu_seconds = cpu_seconds() - cpu_sim
     # An independent check of the scoreboard: the golden results compared in numpy.
     bad = np.nonzero((merged.cls != gold.cls) | (merged.values != gold.values).any(axis=1))[0]
     if len(bad) != merged.mismatches:
@@ -362,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         "jobs": args.jobs,
         "sim_seconds": round(sim_seconds, 2),
         "beats_per_second": round(len(vectors) / sim_seconds, 1),
+        "sim_cpu_seconds": round(sim_cpu_seconds, 2),
     }
     limit_runs = run_limit_cases(names, args.work / "limits", args.jobs)
     report["limits"] = [{k: v for k, v in r.items() if k != "coverage"} for r in limit_runs]
@@ -394,6 +404,9 @@ def main(argv: list[str] | None = None) -> int:
             beat = int(bad[0]) if len(bad) else 0
         report["waves"] = str(waves(art, cfg, vectors, beat, args.work / "waves"))
     report["wall_seconds"] = round(time.perf_counter() - t0, 2)
+    report["cpu_seconds"] = round(cpu_seconds() - cpu0, 2)
+    # Other people's jobs on the machine (1-minute load average at the end of the run).
+    report["load_average"] = round(os.getloadavg()[0], 2)
     write_atomic(args.report, json.dumps(report, indent=1) + "\n")
     c = report["cycles_per_inference"]
     print(

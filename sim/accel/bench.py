@@ -5,6 +5,10 @@ Samples and RR words are driven by two independent coroutines, each running thro
 the port contract lets them interleave in any way, and the chip holds `ready` low on a stream
 whose words for the current beat have all arrived. Per beat the bench records the cycles from
 the first input word taken to the result's `valid`.
+
+A classify run without pauses on either side goes through the wrapper's stream players and
+result recorder instead (`sim/tb/player.py`: same words, same handshake timing, same cycles;
+no Python per word), unless the build has none or `player=False`.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import numpy as np
 from cocotb.triggers import SimTimeoutError, Timer, with_timeout
 
 from model.contract.ports import ResultLayout, unpack_result
+from sim.tb import player as stream_player
 from sim.tb.bench import TB
 from sim.tb.pauses import pauses
 from sim.tb.scoreboard import Expected, Scoreboard
@@ -41,6 +46,7 @@ class AccelTB(TB):
     ):
         super().__init__(dut)
         self.layout = layout
+        self.in_pauses, self.out_pauses = in_pauses, out_pauses
         self.samples = StreamDriver(self, "i_sample", pauses(in_pauses, seed))
         self.rr = (
             StreamDriver(self, "i_rr", pauses(in_pauses, seed + 1))
@@ -49,8 +55,15 @@ class AccelTB(TB):
         )
         self.loader = StreamDriver(self, "i_load")
         self.results = StreamSink(self, "o_result", pauses(out_pauses, seed + 2))
+        streams = ["i_sample"] + (["i_rr"] if self.rr is not None else [])
+        self.player = (
+            stream_player.Player(self, streams, "o_result")
+            if stream_player.available(dut, streams, "o_result")
+            else None
+        )
 
     def set_pauses(self, in_pauses: str, out_pauses: str, seed: int) -> None:
+        self.in_pauses, self.out_pauses = in_pauses, out_pauses
         self.samples.pauses = pauses(in_pauses, seed)
         if self.rr is not None:
             self.rr.pauses = pauses(in_pauses, seed + 1)
@@ -78,11 +91,20 @@ class AccelTB(TB):
         return loaded, error
 
     async def classify(
-        self, x: np.ndarray, rr: np.ndarray, sb: Scoreboard, watchdog: int = WATCHDOG_CYCLES
+        self,
+        x: np.ndarray,
+        rr: np.ndarray,
+        sb: Scoreboard,
+        watchdog: int = WATCHDOG_CYCLES,
+        *,
+        player: bool = True,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Stream every beat back to back and receive its result into `sb` (expectations
         must already be queued, in order); no result for `watchdog` cycles is a hang.
-        Returns (cls, values, cycles) per beat."""
+        Returns (cls, values, cycles) per beat. Without pauses the wrapper's players and
+        recorder do the handshakes (unless `player` is False or the build has none)."""
+        if player and self.player is not None and self.in_pauses == self.out_pauses == "none":
+            return await self._classify_played(x, rr, sb, watchdog)
         n = len(x)
         x_words, rr_words = x.tolist(), rr.tolist()
         s0 = len(self.samples.starts)
@@ -120,6 +142,35 @@ class AccelTB(TB):
             for t in tasks:
                 t.cancel()
         return cls, values, cycles
+
+    async def _classify_played(
+        self, x: np.ndarray, rr: np.ndarray, sb: Scoreboard, watchdog: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n = len(x)
+        words = {"i_sample": np.asarray(x)}
+        if self.rr is not None:
+            words["i_rr"] = np.asarray(rr)
+        logged = [0]
+
+        def progress(done: int) -> None:
+            if done // PROGRESS_EVERY > logged[0]:
+                logged[0] = done // PROGRESS_EVERY
+                self.dut._log.info("%d of %d beats", done, n)
+
+        try:
+            payloads, arrivals, starts = await self.player.run(words, n, watchdog, progress)
+        except stream_player.HangError as e:
+            raise AssertionError(
+                f"{e} beats (busy={self.dut.busy.value}, loaded={self.dut.loaded.value}, "
+                f"i_sample.ready={self.dut.i_sample__ready.value})"
+            ) from None
+        cls = np.empty(n, np.int64)
+        values = np.empty((n, self.layout.n_classes), np.int64)
+        for k, word in enumerate(payloads):
+            c, v = unpack_result(self.layout, word)
+            cls[k], values[k] = c, v
+            sb.receive({"cls": c, "values": v})
+        return cls, values, arrivals - starts
 
     async def _watchdog(self, done: list[int], n: int, cycles: int) -> None:
         last = -1

@@ -35,6 +35,7 @@ hardware it ran on) into named bins that must all be non-empty, among them one p
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 
 import numpy as np
@@ -109,10 +110,20 @@ def role(layer) -> str:
     return "rr" if layer.rr_inputs else "hidden"
 
 
+# `make sim` measures its limit cases in parallel threads: without the lock, one thread's
+# golden run would count into (and restore over) another's wrappers.
+_PATCH_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def _instrumented(layers: dict[str, _Layer], T: int) -> Iterator[None]:
     # golden.run looks `if_step` and `ssf_fire` up in its module at call time; wrapping them
     # there measures the real arithmetic without a second copy of the loop that could drift.
+    with _PATCH_LOCK:
+        yield from _patched(layers)
+
+
+def _patched(layers: dict[str, _Layer]) -> Iterator[None]:
     if_step, ssf_fire = golden.if_step, golden.ssf_fire
 
     def counting_if(v, acc, const, layer):

@@ -14,13 +14,16 @@ import json
 from pathlib import Path
 
 from model.contract.artifact import Artifact, ModelSpec
-from model.contract.ports import TOP
+from model.contract.ports import TOP, Port
 from sim.tb import runner
 from sim.tb.bench import PERIOD_NS
 
 ROOT = Path(__file__).resolve().parents[2]
 HW_DIR = ROOT / "hw"
 OUT_ROOT = ROOT / "build" / "sim" / "rtl"
+# Streams with a player or recorder in the wrapper (`sim/tb/hdl_player.py`).
+PLAYERS = (Port.SAMPLE.verilog, Port.RR.verilog)
+RECORDERS = ("o_result",)
 
 
 def design_key(spec: ModelSpec, config: object, artifact: Artifact | None) -> str:
@@ -58,9 +61,19 @@ def accelerator_build(
     waves: bool = False,
 ) -> runner.Build:
     """The Verilator build of this configuration, with the clock inside the simulator
-    (`sim/tb/hdl_clock.py`: the per-cycle cost is what limits beats per second)."""
+    (`sim/tb/hdl_clock.py`: the per-cycle cost is what limits beats per second) and players
+    on the sample and RR streams and a recorder on the result (`sim/tb/hdl_player.py`), so a
+    classify phase without pauses runs without Python in the per-word loop."""
     src = accelerator_verilog(spec, config, artifact)
-    return runner.build([src], TOP, name=name, waves=waves, hdl_clock_ns=PERIOD_NS)
+    return runner.build(
+        [src],
+        TOP,
+        name=name,
+        waves=waves,
+        hdl_clock_ns=PERIOD_NS,
+        players=PLAYERS,
+        recorders=RECORDERS,
+    )
 
 
 def spi_verilog(

@@ -88,13 +88,16 @@ class Job:
         corrupt: int | None = None,
         fail_on_mismatch: bool = True,
         expected: tuple[np.ndarray, np.ndarray] | None = None,
+        player: bool = True,
     ) -> Path:
         """Stream `vectors`, expecting what the golden model computes with `artifact`.
 
         `corrupt=k` deliberately falsifies the expectation of vector k (a negative test);
         `fail_on_mismatch=False` lets the phase finish and report mismatches instead of failing
         the cocotb test (used to check that a mutated artifact is caught). `expected` =
-        (cls, values) of the golden model on `artifact`, when the caller already ran it."""
+        (cls, values) of the golden model on `artifact`, when the caller already ran it.
+        `player=False` drives the words from Python even without pauses (`sim/accel/bench.py`
+        uses the wrapper's stream players otherwise)."""
         spec = artifact.spec
         pre = spec.preprocess
         if expected is None:
@@ -122,6 +125,7 @@ class Job:
                 "corrupt": corrupt,
                 "fail_on_mismatch": fail_on_mismatch,
                 "watchdog_cycles": watchdog_cycles(spec),
+                "player": player,
             }
         )
         return self.dir / f"{name}.out.npz"

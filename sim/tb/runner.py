@@ -123,17 +123,28 @@ def build(
     build_root: Path = BUILD_ROOT,
     all_public: bool = False,
     hdl_clock_ns: int | None = None,
+    players: Sequence[str] = (),
+    recorders: Sequence[str] = (),
 ) -> Build:
     """Verilate and compile `sources` (reusing an identical earlier build). Only the top's
     ports are visible to cocotb unless `all_public`. `waves` builds with `--trace` (VCD: the
     wheel's FST writer needs lz4 headers that these machines do not have). `hdl_clock_ns`
     wraps the last source's `top` in a Verilog clock of that period (`sim/tb/hdl_clock.py`)
-    and builds the wrapper instead."""
+    and builds the wrapper instead, with stream players and recorders for the streams named in
+    `players` and `recorders` (`sim/tb/hdl_player.py`)."""
     env: tuple[tuple[str, str], ...] = ()
     if hdl_clock_ns:
         # One directory per wrapped source: different designs have different port widths.
-        where = build_root / "hdl_clock" / build_key([sources[-1]], top, (), False)
-        wrapper, top = hdl_clock.wrap(Path(sources[-1]), top, where, period_ns=hdl_clock_ns)
+        streams = (*players, "/", *recorders) if players or recorders else ()
+        where = build_root / "hdl_clock" / build_key([sources[-1]], top, streams, False)
+        wrapper, top = hdl_clock.wrap(
+            Path(sources[-1]),
+            top,
+            where,
+            period_ns=hdl_clock_ns,
+            players=players,
+            recorders=recorders,
+        )
         sources = [*sources, wrapper]
         build_args = [*build_args, *hdl_clock.BUILD_ARGS]
         env = ((hdl_clock.ENV, str(hdl_clock_ns)),)

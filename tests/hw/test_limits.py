@@ -89,3 +89,20 @@ def test_cycle_bound_covers_every_case_and_catches_an_underestimate():
     art, _, v = limits.case("t-max")
     cyc = inference_cycles(art, HwConfig(lanes=1), v.x[:6, None, :], v.rr[:6])
     assert cycle_bound(dataclasses.replace(art.spec, T=8), HwConfig(lanes=1)) < cyc.max()
+
+
+def test_coverage_measured_in_parallel_threads_equals_serial():
+    """`make sim` measures its limit cases in threads; the instrumented golden model is shared
+    module state, so each thread must still count only its own run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cases = [limits.case(n) for n in ("if", "ssf", "if", "ssf")]
+
+    def measure(case):
+        art, _, v = case
+        return coverage.measure(art, v.x, v.rr)
+
+    serial = [measure(c) for c in cases]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(measure, cases)) == serial
+    assert golden.if_step.__name__ == "if_step"  # the wrappers are gone afterwards

@@ -21,7 +21,7 @@ from sim.accel import coverage, design, limits
 from sim.accel.job import Job, read_outcome
 from sim.accel.shards import TEST_MODULE
 from sim.accel.vectors import Vectors, random_and_corners, real_beats
-from sim.tb import runner
+from sim.tb import hdl_player, runner
 
 REAL_BEATS = 200  # per part (DS2 and intra_test): a real slice that keeps `make test` short
 RANDOM = 400
@@ -154,6 +154,46 @@ def test_mutated_artifact_is_caught(
     assert got.mismatches > 0, got.report
     first = got.first_mismatch
     assert first.startswith(f"record {beats.record[0]} beat {beats.index[0]}: values: [0]"), first
+
+
+def test_player_equals_python_driver(
+    accel_build: runner.Build, model_artifact: Artifact, beats: Vectors, sim_dir: Path
+) -> None:
+    """The wrapper's stream players and result recorder (`sim/tb/hdl_player.py`, what `make sim`
+    runs) and the Python driver and sink (what the pause tests run) give the same class, values
+    and cycles on the same beats; and the player really played them."""
+    vectors = Vectors.concat([beats[:40], random_and_corners(model_artifact, 40, seed=4)])
+    job = Job(sim_dir, ResultLayout.of(model_artifact.spec))
+    job.load(model_artifact)
+    played = job.classify(model_artifact, vectors, name="played")
+    driven = job.classify(model_artifact, vectors, name="driven", player=False)
+    _assert_passed(_run(accel_build, job, ["run_job"]), 1)
+    a, b = read_outcome(played), read_outcome(driven)
+    assert a.received == b.received == len(vectors) and a.mismatches == b.mismatches == 0
+    np.testing.assert_array_equal(a.cls, b.cls)
+    np.testing.assert_array_equal(a.values, b.values)
+    np.testing.assert_array_equal(a.cycles, b.cycles)
+    # The played run left its files: every sample word, and one result line per beat.
+    run_dir = job.dir / "run"
+    pre = model_artifact.spec.preprocess
+    words = (vectors.x & ((1 << pre.input_bits) - 1)).ravel()
+    width = hdl_player.word_bytes(pre.input_bits)
+    got = np.frombuffer((run_dir / hdl_player.play_file("i_sample")).read_bytes(), np.uint8)
+    assert len(got) == len(words) * width
+    payloads, _ = hdl_player.read_recorded(run_dir / hdl_player.rec_file("o_result"))
+    assert len(payloads) == len(vectors)
+
+
+def test_hang_is_reported_through_player(
+    accel_build: runner.Build, model_artifact: Artifact, sim_dir: Path
+) -> None:
+    """Negative: beats offered to a chip with no model loaded never get a result; the played
+    run reports a hang after the watchdog instead of waiting forever."""
+    job = Job(sim_dir, ResultLayout.of(model_artifact.spec))
+    job.classify(model_artifact, random_and_corners(model_artifact, 2, seed=5)[:2])
+    results = _run(accel_build, job, ["run_job"])
+    assert len(results) == 1 and not results[0].passed
+    assert "no result for" in results[0].message and "of 2 beats" in results[0].message
 
 
 @pytest.mark.parametrize("name", ["if", "ssf"])

@@ -22,6 +22,9 @@ KEYS = {
     "cycles_per_inference",
     "wall_seconds",
     "beats_per_second",
+    "sim_cpu_seconds",
+    "cpu_seconds",
+    "load_average",
 }
 
 
@@ -54,6 +57,8 @@ def test_small_run_writes_the_report(
     assert (r["beats"], r["random_vectors"], r["mismatches"]) == (20, 40, 0)
     c = r["cycles_per_inference"]
     assert 0 < c["mean"] <= c["max"] and c["p50"] <= c["max"]
+    # The simulator processes' CPU is counted (each one's start-up alone takes ~1 s).
+    assert 0.5 < r["sim_cpu_seconds"] <= r["cpu_seconds"]
     out = capsys.readouterr().out
     assert "0 mismatches" in out
     # The directed limit cases ran on their own builds, exactly, and filled every bin.

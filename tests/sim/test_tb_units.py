@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
+import numpy as np
 import pytest
 
+from sim.tb import hdl_clock, hdl_player
 from sim.tb.pauses import PATTERNS, pauses
 from sim.tb.scoreboard import Expected, Scoreboard, diff_fields
 
@@ -69,3 +72,43 @@ def test_pause_patterns_are_seeded_and_non_negative(name: str) -> None:
 def test_unknown_pause_pattern() -> None:
     with pytest.raises(ValueError, match="unknown pause pattern 'often'"):
         pauses("often")
+
+
+@pytest.mark.parametrize(
+    ("width", "words", "data"),
+    [
+        (6, [0, 63], b"\x00\x3f"),
+        (12, [0x123, 0xFFF], b"\x01\x23\x0f\xff"),
+        (62, [(1 << 62) - 1], b"\x3f" + b"\xff" * 7),
+    ],
+)
+def test_player_words_are_big_endian_whole_bytes(
+    tmp_path: Path, width: int, words: list[int], data: bytes
+) -> None:
+    """What Verilog's `$fread` into a `width`-bit reg reads: ceil(width / 8) bytes, MSB first."""
+    hdl_player.write_words(tmp_path / "w.bin", np.array(words, np.uint64), width)
+    assert (tmp_path / "w.bin").read_bytes() == data
+
+
+def test_player_rejects_a_word_wider_than_its_port(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="does not fit the 12-bit port"):
+        hdl_player.write_words(tmp_path / "w.bin", np.array([1 << 12]), 12)
+    assert not (tmp_path / "w.bin").exists()
+
+
+def test_wrapper_hands_the_played_handshakes_to_players(tmp_path: Path) -> None:
+    """Played streams and the recorded one are rewired to the player and recorder nets; a
+    stream the design lacks is skipped; the other ports pass straight through."""
+    src = tmp_path / "m.v"
+    src.write_text(
+        "module m(clk, a__valid, a__ready, a__payload, r__valid, r__ready, r__payload);\n"
+        "  input clk;\n  input a__valid;\n  output a__ready;\n  input [11:0] a__payload;\n"
+        "  output r__valid;\n  input r__ready;\n  output [61:0] r__payload;\nendmodule\n"
+    )
+    path, _ = hdl_clock.wrap(src, "m", tmp_path, players=["a", "b"], recorders=["r"])
+    text = path.read_text()
+    dut = next(line for line in text.splitlines() if line.strip().startswith("m dut("))
+    assert ".a__valid(a__valid_w)" in dut and ".a__payload(a__payload_w)" in dut
+    assert ".r__ready(r__ready_w)" in dut and ".a__ready(a__ready)" in dut
+    assert "play_b_" not in text and "reg [11:0] play_a_payload" in text
+    assert f"wire {hdl_player.BUSY} = play_a_on | rec_r_on;" in text
