@@ -94,7 +94,14 @@ class FlatNetlist:
 
 
 def flatten(gate_json: Path | dict, lib: Library, icg: str = "ICG_POS") -> FlatNetlist:
-    """Flatten a Yosys JSON netlist (`write_json`) against the library's cells."""
+    """Flatten a Yosys JSON netlist (`write_json`) against the library's cells.
+
+    A module port joins a net of the parent to a net of the child. Two cases make that more
+    than a renaming, and both occur in the accelerator: a child that connects two of its ports
+    inside (a feed-through: an output bit that is an input bit) joins two nets of the parent,
+    and a child that ties an output bit to a constant makes the parent's net that constant; a
+    parent may also tie a child's input to a constant. Nets are therefore merged with a
+    union-find after the walk, constants taking part as nets of their own."""
     data = json.loads(Path(gate_json).read_text()) if not isinstance(gate_json, dict) else gate_json
     mods = data["modules"]
     top = next(
@@ -110,10 +117,38 @@ def flatten(gate_json: Path | dict, lib: Library, icg: str = "ICG_POS") -> FlatN
     clock_cells: set[str] = set()
     instances: list[tuple[str, str, dict[str, int | str]]] = []
     counter = [0]
+    parent: dict[int, int] = {}  # union-find over net ids; constants are nets of their own
+    const_node: dict[str, int] = {}
 
     def new() -> int:
         counter[0] += 1
         return counter[0]
+
+    def node(ref: int | str) -> int:
+        if isinstance(ref, int):
+            return ref
+        if ref not in const_node:
+            const_node[ref] = new()
+        return const_node[ref]
+
+    def find(n: int) -> int:
+        while parent.get(n, n) != n:
+            parent[n] = parent.get(parent[n], parent[n])  # path halving
+            n = parent[n]
+        return n
+
+    def union(a: int | str, b: int | str) -> None:
+        ra, rb = find(node(a)), find(node(b))
+        if ra == rb:
+            return
+        ca, cb = const_of.get(ra), const_of.get(rb)
+        if ca in ("0", "1") and cb in ("0", "1"):
+            raise ValueError(f"a net of the netlist is tied to both {ca} and {cb}")
+        if cb in ("0", "1") or (cb is not None and ca is None):
+            ra, rb = rb, ra  # a defined constant (else any constant) stays the root
+        parent[rb] = ra
+
+    const_of: dict[int, str] = {}
 
     def walk(mname: str, path: str, ports: dict[int, int | str], in_icg: bool) -> None:
         mod = mods[mname]
@@ -168,8 +203,13 @@ def flatten(gate_json: Path | dict, lib: Library, icg: str = "ICG_POS") -> FlatN
                 cports: dict[int, int | str] = {}
                 for pin, bits in conns.items():
                     for pb, cb in zip(bits, child["ports"][pin]["bits"], strict=True):
-                        if not isinstance(cb, str):
-                            cports[cb] = r(pb)
+                        ref = r(pb)
+                        if isinstance(cb, str):
+                            union(ref, cb)  # the child ties this port bit to a constant
+                        elif cb in cports:
+                            union(cports[cb], ref)  # a feed-through joins two parent nets
+                        else:
+                            cports[cb] = ref
                 walk(ctype, inst, cports, in_icg or ctype == icg)
             elif ctype == "$mem_v2":
                 p = cell["parameters"]
@@ -193,14 +233,53 @@ def flatten(gate_json: Path | dict, lib: Library, icg: str = "ICG_POS") -> FlatN
             else:
                 raise ValueError(f"{mname}: cell {cname} of unknown type {ctype!r}")
 
+    for ref in ("0", "1", "x", "z"):
+        const_of[node(ref)] = ref
     top_ports: dict[int, int | str] = {}
     walk(top, top, top_ports, False)
+
+    def res(ref: int | str) -> int | str:
+        """A reference after the merges: its net's representative id, or its constant."""
+        if isinstance(ref, str):
+            return ref
+        root = find(ref)
+        return const_of.get(root, root)
+
+    out_driver: dict[int, tuple[str, str, str]] = {}
+    for gid, drv in driver.items():
+        rid = res(gid)
+        if isinstance(rid, str):
+            raise ValueError(f"{drv[0]} pin {drv[2]} drives a net tied to the constant {rid}")
+        if rid in out_driver and out_driver[rid] != drv:
+            raise ValueError(f"net driven by both {out_driver[rid][0]} and {drv[0]}")
+        out_driver[rid] = drv
+    out_loads: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    for gid, lds in loads.items():
+        if isinstance(rid := res(gid), int):
+            out_loads[rid] += lds
+    out_names: dict[int, list[tuple[str, str, int | None]]] = defaultdict(list)
+    for gid, keys in names.items():
+        if isinstance(rid := res(gid), int):
+            out_names[rid] += keys
+    instances = [(p, t, {pin: res(ref) for pin, ref in c.items()}) for p, t, c in instances]
+    for m in srams:
+        m.conns = {pin: [res(ref) for ref in refs] for pin, refs in m.conns.items()}
+        for port in m.ports:
+            port.enables = [e for e in map(res, port.enables) if isinstance(e, int)]
     ports = {}
     for pname, port in mods[top]["ports"].items():
-        bits = [b if isinstance(b, str) else top_ports.get(b, b) for b in port["bits"]]
+        bits = [res(top_ports.get(b, b)) if not isinstance(b, str) else b for b in port["bits"]]
         ports[pname] = (port["direction"], bits)
     return FlatNetlist(
-        top, driver, dict(loads), dict(names), cells, srams, clock_cells, instances, ports
+        top,
+        out_driver,
+        dict(out_loads),
+        dict(out_names),
+        cells,
+        srams,
+        clock_cells,
+        instances,
+        ports,
     )
 
 

@@ -233,6 +233,36 @@ def test_flatten_keeps_constants_on_child_ports(mini):
     assert flat.driver[conns["Y"]][0].endswith("/c1")
 
 
+def test_flatten_merges_nets_a_child_joins(mini):
+    """A child that passes an input straight to an output joins two nets of its parent, and
+    one that ties an output to a constant makes its parent's net that constant; a net tied to
+    both constants is an error."""
+    data = three_cells()
+    mods = data["modules"]
+    mods["wire"] = {  # o = i, and k = 1, inside the child
+        "ports": {
+            "i": {"direction": "input", "bits": [2]},
+            "o": {"direction": "output", "bits": [2]},
+            "k": {"direction": "output", "bits": ["1"]},
+        },
+        "cells": {},
+        "netnames": {"i": {"bits": [2]}},
+    }
+    top = mods["top"]
+    top["cells"]["w"] = {"type": "wire", "connections": {"i": [2], "o": [8], "k": [9]}}
+    top["cells"]["c1"] = {"type": "NAND2", "connections": {"A": [8], "B": [9], "Y": [10]}}
+    flat = flatten(data, mini)
+    conns = flat.conns_of("top/c1")
+    assert conns["A"] == flat.ports["a"][1][0]  # through the feed-through: the input a
+    assert conns["B"] == "1"
+    assert ("top/c1", "NAND2", "A") in flat.loads[flat.ports["a"][1][0]]
+    mods["wire0"] = dict(mods["wire"], ports=dict(mods["wire"]["ports"]))
+    mods["wire0"]["ports"]["k"] = {"direction": "output", "bits": ["0"]}
+    top["cells"]["w0"] = {"type": "wire0", "connections": {"i": [12], "o": [13], "k": [9]}}
+    with pytest.raises(ValueError, match="tied to both"):
+        flatten(data, mini)
+
+
 def test_function_translation_and_models(mini):
     assert function_verilog("(!((S A) + (!S B)))") == "(~ ((S & A) | (~ S & B)))"
     assert function_verilog("(A^B)") == "(A ^ B)"
