@@ -333,3 +333,23 @@ def test_block_of_register_file_instances():
     assert block_of(f"{top}/layer0/fire/_1_", top, b) == "fire_reset"
     assert block_of(f"{top}/layer0/_1_", top, b) == "control"
     assert block_of(f"{top}/_1_", top, b) == "control"
+
+
+def test_opensta_power_parser():
+    """The report_power parser reads the groups and the pseudo-input rows, and refuses a log
+    without them (OpenSTA stopped before reporting)."""
+    from sim.power.sta_power import parse_power
+
+    rows = "".join(
+        f"{g:<20} 1.0e-06 2.0e-07 3.0e-09 1.203e-06 50.0%\n"
+        for g in ("Sequential", "Combinational", "Macro", "Pad", "Total")
+    )
+    text = f"== design\n{rows}== pseudo\n 1.0e-07 0.0 1.0e-09 1.01e-07 pseudo_in0\n"
+    p = parse_power(text)
+    assert p.groups["total"] == (1e-6, 2e-7, 3e-9, 1.203e-6)
+    assert p.cells["sequential"][0] == pytest.approx(0.9e-6)
+    assert p.cells["combinational"] == p.groups["combinational"]
+    with pytest.raises(ValueError, match="report_power"):
+        parse_power("Error: sta.v line 3, unknown cell\n")
+    with pytest.raises(ValueError, match="groups"):
+        parse_power(text.replace("Macro", "Macr0"))
