@@ -21,7 +21,7 @@ from sim.power.gate_run import GateRun, run_gate_level
 from sim.power.liberty import load_liberty
 from sim.power.rtl import simulate
 from sim.power.sta import run_sta
-from sim.power.sta_power import compare, run_power
+from sim.power.sta_power import clock_network, compare, run_power
 from sim.power.tech import load_technology
 
 
@@ -88,7 +88,9 @@ def _opensta_power(run: GateRun, work: Path) -> dict:
     lib = load_liberty(run.liberty)
     power = run_power(run.flat, run.activity, run.liberty, run.clock_hz, work / "sta_power")
     leak = sum(run.leakage_nw.values())
-    return compare(power, run.activity, net_costs(run.flat, lib), leak, run.clock_hz)
+    costs = net_costs(run.flat, lib)
+    clock = clock_network(run.flat, lib)
+    return compare(power, run.activity, costs, leak, run.clock_hz, clock)
 
 
 def _timing(timing, cycles_max: int) -> dict:

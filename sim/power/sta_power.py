@@ -11,15 +11,17 @@ with the clock created as `sta.py` does, at the run's clock frequency, so that
 ``report_power`` (W) x the mean inference time = nJ per inference.
 
 How the activity reaches OpenSTA 2.0.17 (Debian ``opensta``, which has no ``read_saif``): its
-``set_power_activity -pins`` is broken (the Tcl reads an unset variable, and takes input pins
-only), so the script calls ``sta::set_power_pin_activity`` per pin. And its activity
-propagation (``Power::ensureActivities``) overwrites every pin downstream of a non-clock input
-port or undriven net with a probabilistic estimate from the cell functions. The netlist given to
-OpenSTA (`power_netlist`) is therefore ``sta.v`` with every non-clock input port, every
-undriven net (the SRAM macros' read data: the macro is not in ``sta.v``) and every constant
-driven by its own *pseudo-input* flip-flop (Q fed back to D, on the root clock): then nothing
-seeds the propagation and every pin keeps the simulated activity. The pseudo-input flip-flops'
-own power (`report_power -instances`) is subtracted from the Sequential group and the total.
+``set_power_activity`` takes ``-activity`` (the help's ``-activiity`` is refused), and its
+``-pins`` fails ("invalid command name get_pins_error"; past that, its Tcl reads an unset
+variable and takes input pins only), so the script calls ``sta::set_power_pin_activity`` on
+every pin. And its activity propagation (``Power::ensureActivities``) overwrites every pin
+downstream of a non-clock input port or an undriven net with a probabilistic estimate from the
+cell functions. The netlist given to OpenSTA (`power_netlist`) is therefore ``sta.v`` with
+every non-clock input port, every undriven net (the SRAM macros' read data: the macro is not in
+``sta.v``) and every constant driven by its own *pseudo-input* flip-flop (Q fed back to D, on
+the root clock): then nothing seeds the propagation and every pin keeps the simulated
+activity. The pseudo-input flip-flops' own power (`report_power -instances`) is subtracted from
+the Sequential group and the total.
 
 What each tool models (both pre-layout, no wire capacitance: the library has no wire-load
 model; both without the SRAM macros, so the Python figure compared is its cells only):
@@ -35,7 +37,13 @@ model; both without the SRAM macros, so the Python figure compared is its cells 
   the duties) of its inferred sensitizing condition, a probabilistic model of which input
   causes which output toggle; every pin of the clock network toggles twice a period, so clock
   gates count as free running (an upper bound on the gated clocks' power); leakage =
-  ``cell_leakage_power``.
+  ``cell_leakage_power``. Version 2.0.17 also charges rise *plus* fall table energy per
+  transition (upstream OpenSTA averages them since 2020, commit 77d507d "internal power"), so
+  its internal power is about twice the Python figure's on the same activity.
+
+`compare` therefore also gives the Python figure with the clock network free running
+(`clock_network`), and on that common basis the ratios of the switching parts (the same
+1/2 C V^2 on the same activity: ~1 checks the annotation) and of the internal parts (~2).
 """
 
 from __future__ import annotations
@@ -49,6 +57,7 @@ import numpy as np
 
 from sim.power.gate_energy import FlatNetlist, NetCost, window_cycles
 from sim.power.gate_sim import structural_verilog
+from sim.power.liberty import Library
 from sim.power.pdk import sta_binary
 from sim.power.saif import SaifData
 
@@ -255,14 +264,44 @@ def run_power(
     return parse_power(out)
 
 
+def clock_network(flat: FlatNetlist, lib: Library, clock: str = "clk") -> set[int]:
+    """The nets OpenSTA treats as clock network: the clock port's net and every net reached
+    from it forward through combinational cells (clock buffers, the clock gates' inverter and
+    AND), up to the flip-flop and latch clock pins."""
+    by_input: dict[int, list[tuple[str, str]]] = {}
+    for path, ctype, conns in flat.instances:
+        for pin, ref in conns.items():
+            if isinstance(ref, int) and pin in lib.cells[ctype].inputs:
+                by_input.setdefault(ref, []).append((path, ctype))
+    todo = [_port_net(flat, clock)]
+    seen = set(todo)
+    while todo:
+        for path, ctype in by_input.get(todo.pop(), []):
+            if lib.cells[ctype].seq_kind is not None:
+                continue
+            for pin in lib.cells[ctype].outputs:
+                ref = flat.conns_of(path).get(pin)
+                if isinstance(ref, int) and ref not in seen:
+                    seen.add(ref)
+                    todo.append(ref)
+    return seen
+
+
 def python_cells_nj(
-    activity: Activity, costs: dict[int, NetCost], leakage_nw: float, clock_hz: float
+    activity: Activity,
+    costs: dict[int, NetCost],
+    leakage_nw: float,
+    clock_hz: float,
+    free_running: set[int] = frozenset(),
 ) -> dict:
     """The Python Liberty figure of the cells (no SRAM) per window from the summed activity:
-    internal, switching (of which on nets without a driver cell), leakage, total, in nJ."""
+    internal, switching (of which on nets without a driver cell), leakage, total, in nJ. The
+    nets in `free_running` are charged 2 toggles a cycle instead of their simulated ones."""
     internal = switching = undriven = 0.0
     for gid, cost in costs.items():
         tc = float(activity.tc[gid]) if gid < len(activity.tc) else 0.0
+        if gid in free_running:
+            tc = 2.0 * activity.cycles
         internal += tc * (cost.pj - cost.switching_pj)
         switching += tc * cost.switching_pj
         if not cost.driven:
@@ -279,14 +318,22 @@ def python_cells_nj(
 
 
 def compare(
-    sta: StaPower, activity: Activity, costs: dict[int, NetCost], leakage_nw: float, clock_hz: float
+    sta: StaPower,
+    activity: Activity,
+    costs: dict[int, NetCost],
+    leakage_nw: float,
+    clock_hz: float,
+    clock_nets: set[int] = frozenset(),
 ) -> dict:
     """The `gate_level.opensta_power` section of power.json: OpenSTA's groups, its nJ per
     inference (total W x mean inference time), the Python figure of the cells, and the relative
-    difference (OpenSTA - Python) / Python."""
+    difference (OpenSTA - Python) / Python; also against the Python figure with the clock
+    network (`clock_network`) free running as OpenSTA charges it, which leaves the differences
+    of the two energy models (slews, arc attribution) on the same activity."""
     t_inf = activity.cycles / activity.windows / clock_hz
     cells = sta.cells
     py = python_cells_nj(activity, costs, leakage_nw, clock_hz)
+    py_free = python_cells_nj(activity, costs, leakage_nw, clock_hz, clock_nets)
     total = cells["total"][3] * t_inf * 1e9
     keys = ("internal_w", "switching_w", "leakage_w", "total_w")
     return {
@@ -302,9 +349,23 @@ def compare(
         "switching_nj": cells["total"][1] * t_inf * 1e9,
         "leakage_nj": cells["total"][2] * t_inf * 1e9,
         "python_cells": py,
-        "relative_difference": total / py["total_nj"] - 1 if py["total_nj"] else None,
+        "relative_difference": _ratio(total, py["total_nj"]) - 1,
+        "clock_network_nets": len(clock_nets),
+        "python_cells_clock_free_running": py_free,
+        "relative_difference_clock_free_running": _ratio(total, py_free["total_nj"]) - 1,
+        "switching_ratio_clock_free_running": _ratio(
+            cells["total"][1] * t_inf * 1e9,
+            py_free["switching_nj"] - py_free["switching_undriven_nj"],
+        ),
+        "internal_ratio_clock_free_running": _ratio(
+            cells["total"][0] * t_inf * 1e9, py_free["internal_nj"]
+        ),
         "scope": "cells only (the SRAM macros are not in sta.v); pre-layout, no wires; "
         "OpenSTA: table slews and loads, probabilistic arc attribution, clock network at 2 "
         "transitions a period (gated clocks free running); Python: simulated toggles per net, "
         "0.1 ns slew (module docstring of sim/power/sta_power.py)",
     }
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else float("nan")

@@ -139,6 +139,9 @@ def test_gate_report_sections(gate_report):
     assert _finite_positive(o["nj_per_inference"]) and _finite_positive(o["leakage_nj"])
     assert _finite_positive(o["python_cells"]["total_nj"])
     assert math.isfinite(o["relative_difference"])
+    assert o["clock_network_nets"] > 1  # the clock port, its buffers and the clock gates
+    assert math.isfinite(o["relative_difference_clock_free_running"])
+    print("opensta_power:", {k: v for k, v in o.items() if k not in ("scope", "groups_w")})
     assert o["groups_w"]["macro"]["total_w"] == 0  # the SRAM macros are not in sta.v
 
 

@@ -109,7 +109,7 @@ def test_opensta_power(gate_tiny, tmp_path):
 
     from sim.power.gate_energy import gate_energy, leakage_nw, net_costs
     from sim.power.pdk import sta_binary
-    from sim.power.sta_power import compare, run_power, window_activity
+    from sim.power.sta_power import clock_network, compare, run_power, window_activity
 
     try:
         sta_binary()
@@ -123,13 +123,17 @@ def test_opensta_power(gate_tiny, tmp_path):
     clock_hz = 1e6
     e = gate_energy(saif, flat, costs, leak, clock_hz)
     sta = run_power(flat, act, liberty, clock_hz, tmp_path / "p")
-    out = compare(sta, act, costs, sum(leak.values()), clock_hz)
+    clock = clock_network(flat, lib)
+    assert clock == {flat.ports["clk"][1][0]}  # four flip-flops on the clock port, no gate
+    out = compare(sta, act, costs, sum(leak.values()), clock_hz, clock)
     assert out["python_cells"]["total_nj"] == pytest.approx(e.total_nj, rel=1e-9)
     assert out["beats"] == 2 and out["inference_time_s"] == pytest.approx(16 / clock_hz)
     assert out["nj_per_inference"] > 0 and abs(out["relative_difference"]) < 1.0
+    print("tiny:", {k: v for k, v in out.items() if k not in ("scope", "groups_w")})
     seq, comb = out["groups_w"]["sequential"], out["groups_w"]["combinational"]
     assert comb["switching_w"] > 0 and seq["internal_w"] > 0
     assert out["leakage_nj"] == pytest.approx(out["python_cells"]["leakage_nj"], rel=1e-3)
+    assert out["switching_ratio_clock_free_running"] == pytest.approx(1.0, abs=0.05)
 
     comb_net = next(
         g for g, (_, t, _) in flat.driver.items() if lib.cells[t].seq_kind is None and act.tc[g]
