@@ -115,16 +115,22 @@ def flatten(gate_json: Path | dict, lib: Library, icg: str = "ICG_POS") -> FlatN
         counter[0] += 1
         return counter[0]
 
-    def walk(mname: str, path: str, ports: dict[int, int], in_icg: bool) -> None:
+    def walk(mname: str, path: str, ports: dict[int, int | str], in_icg: bool) -> None:
         mod = mods[mname]
-        local: dict[int, int] = ports if path == top else dict(ports)
+        local: dict[int, int | str] = ports if path == top else dict(ports)
 
-        def g(bit) -> int | None:
+        def r(bit) -> int | str:
+            """A bit's net id, or a constant ("0", "1", "x", "z"): a child's port bit tied to
+            a constant in its parent stays that constant."""
             if isinstance(bit, str):
-                return None  # a constant
+                return bit
             if bit not in local:
                 local[bit] = new()
             return local[bit]
+
+        def g(bit) -> int | None:
+            ref = r(bit)
+            return ref if isinstance(ref, int) else None
 
         scope = f"{SIM_ROOT}/{path}"
         for nname, net in mod.get("netnames", {}).items():
@@ -146,9 +152,7 @@ def flatten(gate_json: Path | dict, lib: Library, icg: str = "ICG_POS") -> FlatN
             if ctype in lib.cells:
                 lc = lib.cells[ctype]
                 cells.append((inst, ctype))
-                instances.append(
-                    (inst, ctype, {pin: _id(g(bits[0]), bits[0]) for pin, bits in conns.items()})
-                )
+                instances.append((inst, ctype, {pin: r(bits[0]) for pin, bits in conns.items()}))
                 if in_icg:
                     clock_cells.add(inst)
                 for pin, bits in conns.items():
@@ -161,12 +165,11 @@ def flatten(gate_json: Path | dict, lib: Library, icg: str = "ICG_POS") -> FlatN
                         loads[gid].append((inst, ctype, pin))
             elif ctype in mods:
                 child = mods[ctype]
-                cports: dict[int, int] = {}
+                cports: dict[int, int | str] = {}
                 for pin, bits in conns.items():
                     for pb, cb in zip(bits, child["ports"][pin]["bits"], strict=True):
-                        gid = g(pb)
-                        if gid is not None and not isinstance(cb, str):
-                            cports[cb] = gid
+                        if not isinstance(cb, str):
+                            cports[cb] = r(pb)
                 walk(ctype, inst, cports, in_icg or ctype == icg)
             elif ctype == "$mem_v2":
                 p = cell["parameters"]
@@ -185,12 +188,12 @@ def flatten(gate_json: Path | dict, lib: Library, icg: str = "ICG_POS") -> FlatN
                 for k in range(n_wr):
                     bits = wr_en[k * width : (k + 1) * width]
                     ports.append(SramPort("write", [x for x in bits if x is not None]))
-                full = {pin: [_id(g(b), b) for b in bits] for pin, bits in conns.items()}
+                full = {pin: [r(b) for b in bits] for pin, bits in conns.items()}
                 srams.append(Sram(inst.lstrip("/"), width, depth, ports, full, dict(p)))
             else:
                 raise ValueError(f"{mname}: cell {cname} of unknown type {ctype!r}")
 
-    top_ports: dict[int, int] = {}
+    top_ports: dict[int, int | str] = {}
     walk(top, top, top_ports, False)
     ports = {}
     for pname, port in mods[top]["ports"].items():
@@ -199,10 +202,6 @@ def flatten(gate_json: Path | dict, lib: Library, icg: str = "ICG_POS") -> FlatN
     return FlatNetlist(
         top, driver, dict(loads), dict(names), cells, srams, clock_cells, instances, ports
     )
-
-
-def _id(gid: int | None, bit) -> int | str:
-    return bit if gid is None else gid
 
 
 @dataclass

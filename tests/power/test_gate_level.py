@@ -211,6 +211,28 @@ def test_flatten_rejects_unknown_cells(mini):
         flatten(data, mini)
 
 
+def test_flatten_keeps_constants_on_child_ports(mini):
+    """A child's input tied to a constant in its parent (Yosys keeps e.g. a lane mask of all
+    ones as a port) is that constant inside the child, not a new undriven net (which a
+    simulator reads as 0: the bug that once made the whole accelerator's gate level wrong)."""
+    data = three_cells()
+    mods = data["modules"]
+    mods["child"] = {
+        "ports": {
+            "m": {"direction": "input", "bits": [2, 3]},
+            "o": {"direction": "output", "bits": [4]},
+        },
+        "cells": {"c1": {"type": "NAND2", "connections": {"A": [2], "B": [3], "Y": [4]}}},
+        "netnames": {"m": {"bits": [2, 3]}, "o": {"bits": [4]}},
+    }
+    mods["top"]["cells"]["k"] = {"type": "child", "connections": {"m": ["1", 2], "o": [8]}}
+    flat = flatten(data, mini)
+    (conns,) = [c for path, _, c in flat.instances if path.endswith("/c1")]
+    assert conns["A"] == "1"  # the constant, through the port
+    assert isinstance(conns["B"], int) and conns["B"] == flat.ports["a"][1][0]
+    assert flat.driver[conns["Y"]][0].endswith("/c1")
+
+
 def test_function_translation_and_models(mini):
     assert function_verilog("(!((S A) + (!S B)))") == "(~ ((S & A) | (~ S & B)))"
     assert function_verilog("(A^B)") == "(A ^ B)"
