@@ -347,7 +347,7 @@ def summary(body: dict) -> str:
 
 def _opensta_power_line(g: dict) -> list[str]:
     o = g.get("opensta_power")
-    if not o:
+    if not o or o["relative_difference"] is None:
         return []
     return [
         f"  OpenSTA report_power, same activity, cells only: {o['nj_per_inference']:.2f} "

@@ -384,8 +384,10 @@ def test_opensta_power_inputs_by_hand(mini):
     running on request. A wrong expectation of the activity fails."""
     from sim.power.sta_power import (
         PSEUDO,
+        StaPower,
         activity_lines,
         clock_network,
+        compare,
         power_netlist,
         python_cells_nj,
         window_activity,
@@ -425,3 +427,16 @@ def test_opensta_power_inputs_by_hand(mini):
     free = python_cells_nj(two, costs, 0.0, 1e6, {clk, n1})
     extra = (2 * 20 - two.tc[n1]) * costs[n1].pj
     assert free["total_nj"] == pytest.approx(py["total_nj"] + extra / 2 / 1000)
+
+    # OpenSTA's W x the mean window (10 cycles at 1 MHz), the pseudo-inputs taken out
+    row = (1e-6, 1e-7, 1e-9, 1.101e-6)
+    sta = StaPower(
+        dict.fromkeys(("sequential", "combinational", "macro", "pad", "total"), row),
+        (1e-7, 0.0, 0.0, 1e-7),
+        "",
+    )
+    out = compare(sta, two, costs, 0.0, 1e6, {clk})
+    assert out["nj_per_inference"] == pytest.approx(1.001e-6 * 1e-5 * 1e9)
+    assert out["relative_difference"] == pytest.approx(out["nj_per_inference"] / py["total_nj"] - 1)
+    idle = dataclasses.replace(two, tc=0 * two.tc)
+    assert compare(sta, idle, costs, 0.0, 1e6)["relative_difference"] is None  # nothing to compare
