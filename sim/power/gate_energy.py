@@ -313,10 +313,14 @@ def block_of(path: str, top: str, blocks: BlockMap) -> str:
 
 @dataclass(frozen=True)
 class NetCost:
-    """Energy per toggle of one net (pJ), and the block it is charged to."""
+    """Energy per toggle of one net (pJ), and the block it is charged to; `switching_pj` is
+    its 1/2 C V^2 part (the rest is the cells' internal energy); `driven`: by a library cell
+    (not a port, an SRAM macro or nothing)."""
 
     pj: float
     block: str
+    switching_pj: float = 0.0
+    driven: bool = True
 
 
 def net_costs(flat: FlatNetlist, lib: Library, slew: float = SLEW_NS) -> dict[int, NetCost]:
@@ -329,7 +333,7 @@ def net_costs(flat: FlatNetlist, lib: Library, slew: float = SLEW_NS) -> dict[in
     for gid in set(flat.driver) | set(flat.loads):
         lds = flat.loads.get(gid, [])
         c = sum(lib.cells[t].pins[p].capacitance for _, t, p in lds)
-        pj = 0.5 * c * cap_pf * v2
+        switching = pj = 0.5 * c * cap_pf * v2
         pj += sum(lib.cells[t].input_energy(p, slew) for _, t, p in lds) * unit
         drv = flat.driver.get(gid)
         clock = any(lib.cells[t].pins[p].clock for _, t, p in lds)
@@ -341,7 +345,7 @@ def net_costs(flat: FlatNetlist, lib: Library, slew: float = SLEW_NS) -> dict[in
             block = "clock" if clock else blocks.block(drv[0].split("/", 1)[-1])
         else:
             block = "clock" if clock else "io"
-        out[gid] = NetCost(pj, block)
+        out[gid] = NetCost(pj, block, switching, bool(drv and drv[1] in lib.cells))
     return out
 
 

@@ -1,7 +1,9 @@
 """The `gate_level`, `timing` and `calibration` sections of build/reports/power.json (GATE=1).
 
 The gate-level run (`gate_run.py`) and the RTL model (`rtl.simulate`, 45 nm and 22 nm tables) on
-the same beats; the calibration and the 22 nm carry of `calibrate.py`; OpenSTA (`sta.py`).
+the same beats; the calibration and the 22 nm carry of `calibrate.py`; OpenSTA (`sta.py`), and
+its `report_power` with the simulated activity as a second opinion on the energy
+(`sta_power.py`, `gate_level.opensta_power`).
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from model.contract.artifact import Artifact
 from model.contract.ports import TOP
 from sim.power import calibrate
 from sim.power.blocks import BLOCKS
+from sim.power.gate_energy import net_costs
 from sim.power.gate_run import GateRun, run_gate_level
 from sim.power.liberty import load_liberty
 from sim.power.rtl import simulate
 from sim.power.sta import run_sta
+from sim.power.sta_power import clock_network, compare, run_power
 from sim.power.tech import load_technology
 
 
@@ -61,8 +65,9 @@ def gate_sections(
     log("  OpenSTA: critical path")
     timing = run_sta(run.netlist_dir / "sta.v", run.liberty, TOP, work / "sta")
     cycles_max = int(rtl_body["cycles_per_inference"]["max"])
+    log("  OpenSTA: report_power with the simulated activity")
     out = {
-        "gate_level": _gate_level(run, gate),
+        "gate_level": {**_gate_level(run, gate), "opensta_power": _opensta_power(run, work)},
         "timing": _timing(timing, cycles_max),
         "calibration": {
             "factors": factors,
@@ -76,6 +81,16 @@ def gate_sections(
     }
     out["calibrated_22nm"] = _carry_to_22nm(run, factors, error, rtl_body, tech22)
     return out
+
+
+def _opensta_power(run: GateRun, work: Path) -> dict:
+    """OpenSTA's report_power on the same beats' activity, beside the Python figure."""
+    lib = load_liberty(run.liberty)
+    power = run_power(run.flat, run.activity, run.liberty, run.clock_hz, work / "sta_power")
+    leak = sum(run.leakage_nw.values())
+    costs = net_costs(run.flat, lib)
+    clock = clock_network(run.flat, lib)
+    return compare(power, run.activity, costs, leak, run.clock_hz, clock)
 
 
 def _timing(timing, cycles_max: int) -> dict:

@@ -7,7 +7,8 @@ real beats, its energy from the Liberty tables, and its timing from OpenSTA.
    same command script, one SAIF window per beat, every result checked against the golden model.
 3. Per beat, `gate_energy.gate_energy` on its SAIF (cells from the Liberty, SRAM macros from
    `sram.py`); per block as in `blocks.py`.
-4. `sta.run_sta`: OpenSTA's critical path on the same netlist.
+4. `sta.run_sta`: OpenSTA's critical path on the same netlist; the per-net activity summed over
+   the beats (`sta_power.window_activity`) for OpenSTA's `report_power` (`sta_power.py`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from sim.power.netlist import load_verilog
 from sim.power.pdk import OSU018, CellLibrary
 from sim.power.saif import read_saif
 from sim.power.sram import SramModel
+from sim.power.sta_power import Activity, window_activity
 from sim.power.tech import load_technology
 
 CHUNK = 8
@@ -64,6 +66,8 @@ class GateRun:
     cells: int
     seconds: float
     netlist_dir: Path
+    flat: FlatNetlist
+    activity: Activity | None  # per-net toggles and time at 1, summed over the beats
 
 
 def gate_harness(flat_v: Path, build: Path, top: str = TOP) -> Path:
@@ -100,12 +104,14 @@ def _init(gate_json: str, liberty: str, clock_hz: float, sram: SramModel) -> Non
     )
 
 
-def _energy_of(path: str) -> GateEnergy:
+def _energy_of(path: str) -> tuple[GateEnergy, Activity]:
+    """Worker: one beat's energy and per-net activity; its SAIF files are deleted."""
     saif = subtract(read_saif(path), read_saif(f"{path}.init", active_only=True))
     Path(path).unlink()
     Path(f"{path}.init").unlink()
     w = _worker
-    return gate_energy(saif, w["flat"], w["costs"], w["leak"], w["clk"], w["sram"])
+    energy = gate_energy(saif, w["flat"], w["costs"], w["leak"], w["clk"], w["sram"])
+    return energy, window_activity(saif, w["flat"])
 
 
 def run_gate_level(
@@ -135,6 +141,7 @@ def run_gate_level(
             path.write_text(text)
     sram = SramModel.at(load_technology("45nm"), library.node_nm, lib.voltage)
     energies: list[GateEnergy] = []
+    activity: Activity | None = None
     bad = 0
     if simulate:
         log(f"  gate-level netlist ready ({time.time() - t0:.0f} s); building its simulator")
@@ -147,7 +154,9 @@ def run_gate_level(
             sl = slice(start, start + CHUNK)
             runs = run_beats(exe, artifact, x[sl], rr[sl], work / "saif", jobs)
             bad += check_against_golden(artifact, x[sl], rr[sl], runs)
-            energies += list(pool.map(_energy_of, [str(r.saif) for r in runs]))
+            for energy, act in pool.map(_energy_of, [str(r.saif) for r in runs]):
+                energies.append(energy)
+                activity = act if activity is None else activity + act
             log(f"  gate level: {min(start + CHUNK, len(x))}/{len(x)} beats")
     top = g.stat["modules"].get(f"\\{TOP}") or next(iter(g.stat["modules"].values()))
     by_type: dict[str, int] = {}
@@ -171,4 +180,6 @@ def run_gate_level(
         cells=len(flat.cells),
         seconds=time.time() - t0,
         netlist_dir=work / "synth",
+        flat=flat,
+        activity=activity,
     )

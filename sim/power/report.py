@@ -334,6 +334,7 @@ def summary(body: dict) -> str:
             + ", ".join(f"{b} {v:.1f}" for b, v in g["per_block_nj"].items()),
             f"  OpenSTA: critical path {t['critical_path_ns']:.2f} ns, fmax "
             f"{t['fmax_mhz']:.1f} MHz, margin at 200 bpm x{t['real_time_margin_at_200_bpm']:.0f}",
+            *_opensta_power_line(g),
             f"  calibration: held-out total error {c['held_out']['total_error']:+.1%}, "
             f"within 15 %: {c['held_out']['within_15_percent']}",
             f"  calibrated 22 nm: {k['nj_per_inference']:.2f} nJ/inference "
@@ -342,3 +343,15 @@ def summary(body: dict) -> str:
             f"{k['heartbeat_75_bpm_25c']['power_gating_uj']:.4f} uJ",
         ]
     return "\n".join(lines)
+
+
+def _opensta_power_line(g: dict) -> list[str]:
+    o = g.get("opensta_power")
+    if not o or o["relative_difference"] is None:
+        return []
+    return [
+        f"  OpenSTA report_power, same activity, cells only: {o['nj_per_inference']:.2f} "
+        f"nJ/inference vs Python {o['python_cells']['total_nj']:.2f} nJ "
+        f"({o['relative_difference']:+.1%}; with the clock network free running as OpenSTA "
+        f"charges it: {o['relative_difference_clock_free_running']:+.1%})"
+    ]

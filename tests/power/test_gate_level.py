@@ -385,3 +385,88 @@ def test_block_of_register_file_instances():
     assert block_of(f"{top}/layer0/fire/_1_", top, b) == "fire_reset"
     assert block_of(f"{top}/layer0/_1_", top, b) == "control"
     assert block_of(f"{top}/_1_", top, b) == "control"
+
+
+def test_opensta_power_parser():
+    """The report_power parser reads the groups and the pseudo-input rows, and refuses a log
+    without them (OpenSTA stopped before reporting)."""
+    from sim.power.sta_power import parse_power
+
+    rows = "".join(
+        f"{g:<20} 1.0e-06 2.0e-07 3.0e-09 1.203e-06 50.0%\n"
+        for g in ("Sequential", "Combinational", "Macro", "Pad", "Total")
+    )
+    text = f"== design\n{rows}== pseudo\n 1.0e-07 0.0 1.0e-09 1.01e-07 pseudo_in0\n"
+    p = parse_power(text)
+    assert p.groups["total"] == (1e-6, 2e-7, 3e-9, 1.203e-6)
+    assert p.cells["sequential"][0] == pytest.approx(0.9e-6)
+    assert p.cells["combinational"] == p.groups["combinational"]
+    with pytest.raises(ValueError, match="report_power"):
+        parse_power("Error: sta.v line 3, unknown cell\n")
+    with pytest.raises(ValueError, match="groups"):
+        parse_power(text.replace("Macro", "Macr0"))
+
+
+def test_opensta_power_inputs_by_hand(mini):
+    """The three-cell netlist for OpenSTA: the input ports' nets (a, b) and a constant pin get
+    pseudo-input flip-flops, the clock stays a port; the activity lines are TC / cycles and
+    T1 / window time summed over windows; the Python split charges the clock network free
+    running on request. A wrong expectation of the activity fails."""
+    from sim.power.sta_power import (
+        PSEUDO,
+        StaPower,
+        activity_lines,
+        clock_network,
+        compare,
+        power_netlist,
+        python_cells_nj,
+        window_activity,
+    )
+
+    data = three_cells()
+    data["modules"]["top"]["cells"]["u4"] = {
+        "type": "NAND2",
+        "connections": {"A": [6], "B": ["1"], "Y": [8]},
+    }
+    flat = flatten(data, mini)
+    a, clk = flat.net_of("TOP/top", "a", None), flat.net_of("TOP/top", "clk", None)
+    n1 = flat.net_of("TOP/top", "n", 0)
+    text, pseudo = power_netlist(flat)
+    assert f"assign n{clk} = clk;" in text and f"assign n{a} = a;" not in text
+    assert f"{PSEUDO}0 (.CLK(n{clk}), .D(n{a}), .Q(n{a}));" in text
+    assert ".B(const1)" in text and "1'b1" not in text and "wire const1;" in text
+    assert sorted(pseudo) == sorted([a, flat.net_of("TOP/top", "b", None), -2])
+    assert clock_network(flat, mini) == {clk}
+
+    cycles = 10
+    saif = _saif({("clk", None): 2 * cycles, ("n", 0): 3, ("a", None): 4}, cycles)
+    saif.nets[("TOP/top", "a")].t1[None] = 10
+    act = window_activity(saif, flat)
+    two = act + window_activity(_saif({("clk", None): 2 * cycles, ("n", 0): 1}, cycles), flat)
+    assert (two.cycles, two.duration, two.windows) == (20, 80, 2)
+    lines = dict(ln.split(" ", 1) for ln in activity_lines(flat, two, pseudo).splitlines())
+    assert lines[f"n{n1}"] == "0.2 0" and lines[f"n{a}"] == "0.2 0.125"
+    assert lines[f"n{clk}"] == "2 0.5" and lines["const1"] == "0 1"
+    assert lines[f"n{n1}"] != "0.15 0"
+
+    costs = net_costs(flat, mini)
+    py = python_cells_nj(two, costs, 0.0, 1e6)
+    assert py["total_nj"] == pytest.approx(
+        sum(two.tc[g] * c.pj for g, c in costs.items()) / 2 / 1000
+    )
+    free = python_cells_nj(two, costs, 0.0, 1e6, {clk, n1})
+    extra = (2 * 20 - two.tc[n1]) * costs[n1].pj
+    assert free["total_nj"] == pytest.approx(py["total_nj"] + extra / 2 / 1000)
+
+    # OpenSTA's W x the mean window (10 cycles at 1 MHz), the pseudo-inputs taken out
+    row = (1e-6, 1e-7, 1e-9, 1.101e-6)
+    sta = StaPower(
+        dict.fromkeys(("sequential", "combinational", "macro", "pad", "total"), row),
+        (1e-7, 0.0, 0.0, 1e-7),
+        "",
+    )
+    out = compare(sta, two, costs, 0.0, 1e6, {clk})
+    assert out["nj_per_inference"] == pytest.approx(1.001e-6 * 1e-5 * 1e9)
+    assert out["relative_difference"] == pytest.approx(out["nj_per_inference"] / py["total_nj"] - 1)
+    idle = dataclasses.replace(two, tc=0 * two.tc)
+    assert compare(sta, idle, costs, 0.0, 1e6)["relative_difference"] is None  # nothing to compare

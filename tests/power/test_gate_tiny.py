@@ -94,3 +94,60 @@ def test_gate_level_timing(gate_tiny):
     _, liberty, g, _, _, root = gate_tiny
     t = run_sta(g.sta, liberty, TINY_TOP, root / "sta")
     assert 0.1 < t.critical_path_ns < 20  # a 4-bit counter and a 4-word ROM at 180 nm
+
+
+def _saif_window(exe, tmp_path, stim: str):
+    saif = tmp_path / "w.saif"
+    run_harness(exe, f"set rst 1\nstep 2\nset rst 0\nsaif_open {saif}\n{stim}saif_close\n")
+    return subtract(read_saif(saif), read_saif(f"{saif}.init"))
+
+
+def test_opensta_power(gate_tiny, tmp_path):
+    """OpenSTA report_power with the simulated activity: its groups parse, its figure is within
+    a factor of two of the Python Liberty figure of the same window (which the summed activity
+    reproduces exactly), a hand-raised activity on one combinational net raises the switching
+    power, and zero activity leaves only leakage and the clock (negative test)."""
+    import dataclasses
+
+    from sim.power.gate_energy import gate_energy, leakage_nw, net_costs
+    from sim.power.pdk import sta_binary
+    from sim.power.sta_power import clock_network, compare, run_power, window_activity
+
+    try:
+        sta_binary()
+    except FileNotFoundError as e:
+        pytest.skip(str(e))
+    lib, liberty, _, flat, exe, _ = gate_tiny
+    costs, leak = net_costs(flat, lib), leakage_nw(flat, lib)
+    saif = _saif_window(exe, tmp_path, "set en 1\nstep 12\nset en 0\nstep 4\n")
+    act = window_activity(saif, flat)
+    act = act + act  # two windows: the sum divides back to one
+    clock_hz = 1e6
+    e = gate_energy(saif, flat, costs, leak, clock_hz)
+    sta = run_power(flat, act, liberty, clock_hz, tmp_path / "p")
+    clock = clock_network(flat, lib)
+    assert clock == {flat.ports["clk"][1][0]}  # four flip-flops on the clock port, no gate
+    out = compare(sta, act, costs, sum(leak.values()), clock_hz, clock)
+    assert out["python_cells"]["total_nj"] == pytest.approx(e.total_nj, rel=1e-9)
+    assert out["beats"] == 2 and out["inference_time_s"] == pytest.approx(16 / clock_hz)
+    assert out["nj_per_inference"] > 0 and abs(out["relative_difference"]) < 1.0
+    print("tiny:", {k: v for k, v in out.items() if k not in ("scope", "groups_w")})
+    seq, comb = out["groups_w"]["sequential"], out["groups_w"]["combinational"]
+    assert comb["switching_w"] > 0 and seq["internal_w"] > 0
+    assert out["leakage_nj"] == pytest.approx(out["python_cells"]["leakage_nj"], rel=1e-3)
+    assert out["switching_ratio_clock_free_running"] == pytest.approx(1.0, abs=0.05)
+
+    comb_net = next(
+        g for g, (_, t, _) in flat.driver.items() if lib.cells[t].seq_kind is None and act.tc[g]
+    )
+    tc = act.tc.copy()
+    tc[comb_net] += 4 * act.cycles
+    hot = run_power(flat, dataclasses.replace(act, tc=tc), liberty, clock_hz, tmp_path / "h")
+    assert hot.cells["combinational"][1] > sta.cells["combinational"][1]
+
+    zero = dataclasses.replace(act, tc=0 * act.tc)
+    idle = run_power(flat, zero, liberty, clock_hz, tmp_path / "z").cells
+    assert idle["combinational"][0] == idle["combinational"][1] == 0
+    assert idle["sequential"][1] == 0 and idle["sequential"][0] > 0  # the clock pins only
+    assert idle["total"][3] == pytest.approx(idle["sequential"][0] + idle["total"][2], rel=1e-6)
+    assert idle["total"][3] < sta.cells["total"][3]
