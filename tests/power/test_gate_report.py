@@ -95,14 +95,6 @@ def test_rtl_matches_golden(gate_report):
     assert out["gate_level"]["beats"] == N_BEATS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gate-level mismatch (issue 16), after main's constant-port fix (d9cb65e): "
-    "the flat gate-level model loads the weights (loaded=1, load_error=0) but its results "
-    "differ from golden, which the RTL equals, on every beat; after a fresh reset and load, "
-    "four different beats all give values [95, -81, 68, -102]; also on n_samples=4, one conv "
-    "(1, 3, 1), hidden (2,), 7,377 cells",
-)
 def test_gate_level_matches_golden(gate_report):
     _, out, _ = gate_report
     assert out["gate_level"]["mismatches"] == 0
