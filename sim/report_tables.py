@@ -13,6 +13,7 @@ from model.adapt import evaluate as adapt
 from sim.power import doc as power_doc
 from sim.results import Reports, comparison, fpga_table, results_table
 from sim.stream import tables as stream_tables
+from sim.verification_doc import results as verification_results
 
 Renderer = Callable[[Reports], str]
 
@@ -32,6 +33,7 @@ QUOTED: tuple[str, ...] = (
     "train_intra",
     "sim",
     "mutate",
+    "formal",
     "verilog",
     "firmware",
     "cv",
@@ -66,6 +68,7 @@ _ADAPT = "make adapt-eval"
 
 RENDERERS: dict[str, Renderer] = {
     "results": results_table,
+    "verification": verification_results,
     "comparison": comparison,
     "fpga": _from("fpga", "make fpga", fpga_table),
     "cv": _from("cv", "python -m model.cv --name NAME", cv.table),

@@ -84,6 +84,17 @@ def held_out_error(
     }
 
 
+def calibrated_nj(
+    factors: dict[str, float], breakdown_nj: dict[str, float], leakage_nw: float, t_inf_s: float
+) -> tuple[float, float]:
+    """(dynamic, total) nJ per inference at 22 nm: the RTL model's 22 nm per-block energies
+    `breakdown_nj` times the calibration factors k_b (module docstring), plus the calibrated
+    leakage `leakage_nw` over the inference time. Any model on the same hardware shape may be
+    carried with the factors of one gate-level run (the README's intra-patient figure is)."""
+    dyn = sum(factors[b] * breakdown_nj[b] for b in BLOCKS)
+    return dyn, dyn + leakage_nw * t_inf_s
+
+
 def heartbeat_uj(e_dyn_nj: float, p_leak_nw: float, p_keep_nw: float, t_inf_s: float) -> dict:
     """Energy per heartbeat at 75 bpm, in uJ, with and without power gating between beats."""
     idle = BEAT_S_75_BPM - t_inf_s

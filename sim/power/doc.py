@@ -156,38 +156,78 @@ def intra(r: dict) -> str:
 
 
 def findings(r: dict) -> str:
-    """What the figures say, with every number taken from the report."""
+    """What the figures say, with every number taken from the report (calibrated when the
+    gate-level simulation ran, else the netlist-only heartbeat)."""
     n, same = r["nj_per_inference"]["mean"], r["snn_vs_dense_qnn"]["snn_same_basis_nj"]
     dense, zs, ops = r["dense_qnn_estimate_nj"], r["zero_skip_qnn"]["total_nj"], r["op_count"]
-    g, hb = r["gate_level"], r["heartbeat_22nm"]
-    leak_uw, dyn = hb["leakage_nw"] / 1000, hb["dynamic_nj"]
+    g, k = r["gate_level"], r.get("calibrated_22nm")
+    if k:
+        leak_nw, dyn = k["leakage_nw"], k["dynamic_nj"]
+        h25 = k["heartbeat_75_bpm_25c"]
+        shares = {b: v / g["nj_per_inference"]["mean"] for b, v in g["per_block_nj"].items()}
+        top2 = sorted(shares, key=shares.get, reverse=True)[:2]
+        sparrow = (
+            f"our **{_f(k['nj_per_inference'])} nJ** (inter; band {_f(k['band_nj'][0])} to "
+            f"{_f(k['band_nj'][1])}) is the gate-level run on the characterised 180 nm library "
+            f"({_f(g['nj_per_inference']['mean'])} nJ, {g['beats']} beats, bit-exact), carried "
+            "to 22 nm by C V^2 with C ~ L (the band's high end: C ~ L^0.5); the uncalibrated RTL "
+            f"model said {_f(n)} nJ, x{k['nj_per_inference'] / n:.1f} too low. Both are "
+            "pre-silicon figures for computing one beat (memories, logic, clock, leakage while "
+            "computing), SparrowSNN's is measured silicon; energy between beats is not in "
+            "either."
+        )
+        clock = (
+            f"- **Where the gate-level energy goes**: {top2[0]} {shares[top2[0]]:.0%} and "
+            f"{top2[1]} {shares[top2[1]]:.0%} of the 180 nm total. The clock is the clock "
+            f"tree, the {g['flip_flops']:,} flip-flops' CLK pins and the clock gates "
+            "(one per register-file word, a latch + AND from the library, toggling every "
+            "cycle): the next energy step is a coarser clock gate per register file, or "
+            "smaller memories as SRAM macros (`gate.SRAM_MIN_DEPTH`), not the arithmetic."
+        )
+        o = g.get("opensta_power")
+        if o:
+            clock += (
+                f" OpenSTA's report_power on the same activity (cells only) gives "
+                f"{_f(o['nj_per_inference'])} nJ against our {_f(o['python_cells']['total_nj'])} "
+                f"nJ ({o['relative_difference']:+.0%}); most of the gap is that it clocks every "
+                "clock-network pin every period (gated or not) and that this OpenSTA "
+                "(2.0.17) charges rise + fall internal energy per transition "
+                "(`sim/power/sta_power.py`)."
+            )
+    else:
+        hb = r["heartbeat_22nm"]
+        leak_nw, dyn, h25 = hb["leakage_nw"], hb["dynamic_nj"], hb["at_25c"]
+        sparrow = (
+            f"our {_f(n)} nJ (inter) is a pre-silicon estimate from RTL toggles with constants "
+            "scaled to an assumed 22 nm point at 4 MHz (section 2); the calibration to the "
+            "characterised library (section 4) has not run on this report (`GATE_SIM=0`): read "
+            "the figure as uncertain by about x0.5 to x2."
+        )
+        clock = (
+            f"- **Register files and flip-flops**: with memories below 128 words as register "
+            f"files the netlist has {g['flip_flops']:,} flip-flops; clock gating keeps an "
+            "unwritten word's flip-flops from toggling, but their leakage is there all the time."
+        )
     order = "below" if same < dense else "above"
     return "\n".join(
         [
-            f"- **Against SparrowSNN** (31.39 nJ per inference, 22 nm silicon): our {_f(n)} nJ "
-            "(inter) is a pre-silicon estimate from RTL toggles with constants scaled to an "
-            "assumed 22 nm point at 4 MHz (section 2), memories, logic, clock and leakage while "
-            "computing included, energy between beats not. The calibration to the characterised "
-            "library (section 4) is built but has not run on the accelerator (section 3); until "
-            "it has, read the figure as uncertain by about x0.5 to x2.",
-            f"- **Against the QNN baselines, on the same basis** (MACs and memory accesses only): "
-            f"the SNN's {_f(same)} nJ is {order} the dense QNN ({_f(dense)} nJ, every weight read "
-            f"once, no zero skipped) and above the zero-skipping QNN ({_f(zs)} nJ, which reads the "
-            "fan-out weights of each non-zero activation once). Sum-then-fire is itself a "
-            "zero-skipping small-activation network; what it still pays for is the membrane "
-            "scans. The arithmetic is small: op count "
+            f"- **Against SparrowSNN** (31.39 nJ per inference, 22 nm silicon): {sparrow}",
+            f"- **Against the QNN baselines, on the same basis** (MACs and memory accesses only, "
+            f"RTL model): the SNN's {_f(same)} nJ is {order} the dense QNN ({_f(dense)} nJ, every "
+            f"weight read once, no zero skipped) and above the zero-skipping QNN ({_f(zs)} nJ, "
+            "which reads the fan-out weights of each non-zero activation once). Sum-then-fire is "
+            "itself a zero-skipping small-activation network; what it still pays for is the "
+            "membrane scans. The arithmetic is small: op count "
             f"{_f(r['op_count_estimate_nj'], 3)} nJ, of which {_f(ops['input_layer_nj'], 3)} nJ "
             "are the first layer's MACs.",
-            f"- **Register files and flip-flops**: with memories below 128 words as register "
-            f"files the netlist has {g['flip_flops']:,} flip-flops; clock gating keeps an "
-            "unwritten word's flip-flops from toggling, but their leakage is there all the time.",
+            clock,
             f"- **Leakage dominates the heartbeat**: {g['leakage']['flip_flop_equivalents']:,.0f} "
-            f"flip-flop equivalents at the 22 nm file's assumed leakage give {leak_uw:.1f} uW: "
-            f"{hb['at_25c']['no_power_gating_uj']:.2f} uJ per heartbeat at 75 bpm without power "
-            f"gating against {_f(dyn)} nJ of computation, {hb['at_25c']['power_gating_uj']:.2f} uJ "
-            "with logic and membranes switched off between beats (weights kept). The leakage "
-            "constant is an assumption (0.01-1 nW per flip-flop for low-leakage 22 nm "
-            "libraries); that power gating matters more than any per-inference saving holds "
-            "across that span.",
+            f"flip-flop equivalents at the 22 nm file's assumed leakage give "
+            f"{leak_nw / 1000:.1f} uW: {h25['no_power_gating_uj']:.2f} uJ per heartbeat at 75 bpm "
+            f"without power gating against {_f(dyn)} nJ of computation, "
+            f"{h25['power_gating_uj']:.2f} uJ with logic and membranes switched off between beats "
+            "(weights kept). The leakage constant is an assumption (0.01-1 nW per flip-flop for "
+            "low-leakage 22 nm libraries); that power gating matters more than any per-inference "
+            "saving holds across that span.",
         ]
     )

@@ -228,13 +228,12 @@ def _heartbeat(run: GateRun, dyn_nj: float, rtl_body: dict, tech22) -> dict:
 
 
 def _carry_to_22nm(run: GateRun, factors: dict, error: dict, rtl_body: dict, tech22) -> dict:
-    dyn = sum(factors[b] * rtl_body["breakdown_nj"][b] for b in BLOCKS)
     p_leak, p_keep = _leakage_22nm(run, tech22)
     t_inf = rtl_body["inference_time_us"] * 1e-6
-    leak_nj = p_leak * t_inf
+    dyn, total = calibrate.calibrated_nj(factors, rtl_body["breakdown_nj"], p_leak, t_inf)
+    leak_nj = total - dyn
     err = abs(error["total_error"])
     wires = calibrate.SCALE_22_FROM_180_WIRES / calibrate.SCALE_22_FROM_180
-    total = dyn + leak_nj
     return {
         "nj_per_inference": total,
         "dynamic_nj": dyn,

@@ -46,3 +46,12 @@ def test_heartbeat_energy():
     hot = calibrate.heartbeat_37c(10.0, 100.0, 20.0, 1e-3)
     assert hot["low"]["no_power_gating_uj"] < hot["high"]["no_power_gating_uj"]
     assert hot["low"]["no_power_gating_uj"] > h["no_power_gating_uj"]
+
+
+def test_calibrated_nj_by_hand():
+    factors = dict.fromkeys(BLOCKS, 0.0) | {"clock": 2.0, "accumulate": 0.5}
+    breakdown = dict.fromkeys(BLOCKS, 1.0) | {"clock": 3.0, "accumulate": 4.0}
+    dyn, total = calibrate.calibrated_nj(factors, breakdown, leakage_nw=1000.0, t_inf_s=1e-3)
+    assert dyn == pytest.approx(2 * 3 + 0.5 * 4)
+    assert total == pytest.approx(dyn + 1.0)  # 1000 nW for 1 ms = 1 nJ
+    assert total != pytest.approx(dyn + 1000.0)
