@@ -71,7 +71,7 @@ def results(reports: Reports) -> str:
     if f:
         proved = sum(r["proved"] for r in f["results"])
         refuted = sum(not r["proved"] for r in f["refutations"])
-        queue = sum(r["name"].startswith("queue") for r in f["results"])
+        queue = sum(r["property"].startswith("queue") for r in f["results"])
         rows.append(
             f"| `python -m sim.formal` ({f['solver']}) | {len(f['results'])} properties "
             f"({queue} of the event queue), {len(f['refutations'])} checks that must fail | "

@@ -85,15 +85,21 @@ def run_sta(netlist: Path, liberty: Path, top: str, workdir: Path) -> Timing:
             lib=liberty.resolve(), netlist=netlist.resolve(), top=top, period=PERIOD_NS
         )
     )
+    return parse_report(run_script(script, workdir / "sta.log"), PERIOD_NS)
+
+
+def run_script(script: Path, log: Path, timeout: int = 3600) -> str:
+    """Run OpenSTA on a Tcl `script` (in its directory); its output, also written to `log`.
+    Raises RuntimeError with the output's tail if OpenSTA fails."""
     r = subprocess.run(
         [str(sta_binary()), "-no_init", "-no_splash", "-exit", str(script.resolve())],
         capture_output=True,
         text=True,
-        cwd=workdir,
-        timeout=1800,
+        cwd=script.parent,
+        timeout=timeout,
     )
     text = r.stdout + r.stderr
-    (workdir / "sta.log").write_text(text)
+    log.write_text(text)
     if r.returncode:
-        raise RuntimeError(f"OpenSTA failed ({r.returncode}):\n{text[-3000:]}")
-    return parse_report(text, PERIOD_NS)
+        raise RuntimeError(f"OpenSTA ({script.name}) failed ({r.returncode}):\n{text[-3000:]}")
+    return text

@@ -49,7 +49,6 @@ model; both without the SRAM macros, so the Python figure compared is its cells 
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,8 +57,8 @@ import numpy as np
 from sim.power.gate_energy import FlatNetlist, NetCost, window_cycles
 from sim.power.gate_sim import structural_verilog
 from sim.power.liberty import Library
-from sim.power.pdk import sta_binary
 from sim.power.saif import SaifData
+from sim.power.sta import run_script
 
 PSEUDO = "pseudo_in"
 PSEUDO_FF = "DFFPOSX1"
@@ -250,18 +249,7 @@ def run_power(
             pseudo=PSEUDO,
         )
     )
-    r = subprocess.run(
-        [str(sta_binary()), "-no_init", "-no_splash", "-exit", str(script.resolve())],
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-        timeout=3600,
-    )
-    out = r.stdout + r.stderr
-    (workdir / "power.log").write_text(out)
-    if r.returncode:
-        raise RuntimeError(f"OpenSTA report_power failed ({r.returncode}):\n{out[-3000:]}")
-    return parse_power(out)
+    return parse_power(run_script(script, workdir / "power.log"))
 
 
 def clock_network(flat: FlatNetlist, lib: Library, clock: str = "clk") -> set[int]:
