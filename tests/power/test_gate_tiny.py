@@ -15,8 +15,9 @@ from .conftest import TINY_TOP
 
 pytestmark = pytest.mark.slow  # Yosys and two Verilator builds: about two minutes
 
-# A reset while `en` is low must still clear the counter (a clock gate built from `en` must not
-# block it: Yosys' clockgate leaves flip-flops whose reset overrides their enable ungated).
+# A reset in the middle, while `en` is low, must still clear the counter at gate level as in the
+# RTL. (Yosys' clockgate leaves a flip-flop whose reset overrides its enable ungated, so a clock
+# gate cannot block such a reset; this counter is not gated at all.)
 STIMULUS = "set en 1\nstep 5\nset en 0\nset rst 1\nstep 1\nset rst 0\nstep 2\nset en 1\nstep 4\n"
 
 
