@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # Optional knobs, passed through to the tools as environment variables.
-export MODEL BEATS JOBS SPLIT WAVES TECH DB VECTORS RECORD GATE GATE_BEATS GATE_SIM BOARD
+export MODEL BEATS JOBS SPLIT WAVES TECH DB VECTORS RECORD GATE GATE_BEATS GATE_SIM SRAM_MIN_DEPTH BOARD
 
 .PHONY: help setup test lint data train verilog fpga sim mutate power power-gate tech firmware retrain adapt adapt-eval explore report stream stream-eval clean
 
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## Create .venv and install the pinned dependencies (every target does this first)
 
-test: $(STAMP) ## Run the whole test suite (what CI runs)
+test: $(STAMP) ## Run the whole test suite (CI runs `make lint tech test`; without `make tech` the gate-level tests skip)
 	$(PY) -m pytest -n 2 tests
 
 lint: $(STAMP) ## Lint and format-check with ruff
@@ -46,7 +46,7 @@ sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=pat
 mutate: $(STAMP) ## Plant each one-line bug of tests/mutants.toml in a copy of hw/; every one must be killed (build/reports/mutate.json)
 	$(PY) -m sim.mutate
 
-power: $(STAMP) $(if $(GATE),tech) ## Energy per inference from RTL toggles on DS2 beats (TECH, MODEL, BEATS; GATE=1: also gate level on osu018 + OpenSTA, GATE_BEATS=20, GATE_SIM=0: netlist + STA only)
+power: $(STAMP) $(if $(filter-out 0,$(GATE)),tech) ## Energy per inference from RTL toggles on DS2 beats (TECH, MODEL, BEATS; GATE=1: also gate level on osu018 + OpenSTA, GATE_BEATS=20, GATE_SIM=0: netlist + STA only, SRAM_MIN_DEPTH=128: memory plan)
 	$(PY) -m sim.power
 
 power-gate: ## Same as make power GATE=1
@@ -55,6 +55,7 @@ power-gate: ## Same as make power GATE=1
 TECH_LIB := build/tech/osu018/osu018_stdcells.lib
 tech: $(TECH_LIB) ## Cell library (Debian qflow-tech-osu018, 180 nm) into build/tech and OpenSTA (Debian opensta)
 	@command -v sta >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -q opensta >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q opensta >/dev/null; }; else echo "make tech: OpenSTA is missing; run: sudo apt-get install -y opensta"; exit 2; fi; }
+	@command -v sta >/dev/null || { echo "make tech: the opensta package is installed but its sta is not on PATH ($$PATH)"; exit 2; }
 
 $(TECH_LIB):
 	@mkdir -p build/tech/deb

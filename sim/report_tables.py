@@ -40,6 +40,7 @@ QUOTED: tuple[str, ...] = (
     "fpga",
     "power",
     "power_intra",
+    "power_sram16",
     "stream",
     "adapt",
     "adapt_ds2_first",
@@ -74,6 +75,7 @@ RENDERERS: dict[str, Renderer] = {
     "cv": _from("cv", "python -m model.cv --name NAME", cv.table),
     "power": _from("power", "make power GATE=1", power_doc.markdown),
     "power-findings": _from("power", "make power GATE=1", power_doc.findings),
+    "power-plans": power_doc.memory_plans,
     "power-intra": _from(
         "power_intra",
         "python -m sim.power --model model/artifacts/intra.json "

@@ -9,8 +9,13 @@ Calibration (per block b, dynamic energy only; leakage is handled apart):
 
 fit and held-out beats alternate through the class-stratified sample. At 22 nm the calibrated
 figure is sum_b k_b * RTL_22(b): only the ratios k_b travel, the 22 nm constants stay those of
-`tech/22nm.toml`. Because both RTL points are the 45 nm table scaled by C V^2, this equals
-gate_180 * (22/180) * (0.8/1.8)^2; the band states that C ~ L is an assumption: with C ~ L^0.5
+`tech/22nm.toml`. The RTL_22 energies are those of `make power`'s own (class-weighted, larger)
+sample, so the carry also re-weights the gate-level sample (class-balanced, unweighted) to DS2's
+class mix. Because both RTL points are the 45 nm table scaled by C V^2, on the same beats this
+would equal gate_180 * (22/180) * (0.8/1.8)^2. The held-out error checks the factors on other
+beats of the same design; it is not the uncertainty of the carry to 22 nm (factors fitted on 4
+and on 20 beats differed by 10-17 % per block). The band states that C ~ L is an assumption:
+with C ~ L^0.5
 (wires and fixed parasitics that do not shrink with the gate) the 180 -> 22 nm factor is
 (22/180)^0.5 * (0.8/1.8)^2, x2.9 higher, and the held-out error widens both ends.
 
@@ -93,6 +98,13 @@ def calibrated_nj(
     carried with the factors of one gate-level run (the README's intra-patient figure is)."""
     dyn = sum(factors[b] * breakdown_nj[b] for b in BLOCKS)
     return dyn, dyn + leakage_nw * t_inf_s
+
+
+def band_nj(dyn_nj: float, leak_nj: float, error: float) -> tuple[float, float]:
+    """The calibrated figure's band (module docstring): low, the held-out error `error`
+    (relative, either sign) below; high, the same above and C ~ L^0.5 instead of C ~ L."""
+    err, wires = abs(error), SCALE_22_FROM_180_WIRES / SCALE_22_FROM_180
+    return dyn_nj * (1 - err) + leak_nj, dyn_nj * (1 + err) * wires + leak_nj
 
 
 def heartbeat_uj(e_dyn_nj: float, p_leak_nw: float, p_keep_nw: float, t_inf_s: float) -> dict:

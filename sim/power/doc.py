@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.power.report import SPARROW_NJ
+
 
 def _f(x: float, nd: int = 2) -> str:
     return f"{x:,.{nd}f}"
@@ -91,7 +93,8 @@ def markdown(r: dict) -> str:
         lines += [
             "",
             f"**Gate level** ({g['library']}, {g['node_nm']:g} nm, {g['voltage_v']:g} V, "
-            f"{g['corner']}; {g['beats']} beats, {g['mismatches']} mismatches with the golden "
+            f"{g['corner']}; {g['beats']} class-balanced DS2 beats, unweighted mean, "
+            f"{g['mismatches']} mismatches with the golden "
             f"model; {g['cells']:,} cells of which {g['flip_flops']:,} flip-flops, "
             f"{g['area_um2'] / 1e6:.2f} mm2 of cells; {g['seconds']:.0f} s):",
             "",
@@ -155,6 +158,15 @@ def intra(r: dict) -> str:
     )
 
 
+def _against_band(band: list[float], other: float) -> str:
+    lo, hi = band
+    if hi < other:
+        return "SparrowSNN's figure is above our whole band."
+    if lo > other:
+        return "SparrowSNN's figure is below our whole band."
+    return "SparrowSNN's figure lies inside our band: we are below it only if C scales with L."
+
+
 def findings(r: dict) -> str:
     """What the figures say, with every number taken from the report (calibrated when the
     gate-level simulation ran, else the netlist-only heartbeat)."""
@@ -171,10 +183,10 @@ def findings(r: dict) -> str:
             f"{_f(k['band_nj'][1])}) is the gate-level run on the characterised 180 nm library "
             f"({_f(g['nj_per_inference']['mean'])} nJ, {g['beats']} beats, bit-exact), carried "
             "to 22 nm by C V^2 with C ~ L (the band's high end: C ~ L^0.5); the uncalibrated RTL "
-            f"model said {_f(n)} nJ, x{k['nj_per_inference'] / n:.1f} too low. Both are "
-            "pre-silicon figures for computing one beat (memories, logic, clock, leakage while "
-            "computing), SparrowSNN's is measured silicon; energy between beats is not in "
-            "either."
+            f"model said {_f(n)} nJ, x{k['nj_per_inference'] / n:.1f} too low. Ours, "
+            "calibrated or not, are pre-silicon figures for computing one beat (memories, "
+            "logic, clock, leakage while computing); SparrowSNN's is measured silicon. Energy "
+            f"between beats is in neither. {_against_band(k['band_nj'], SPARROW_NJ)}"
         )
         clock = (
             f"- **Where the gate-level energy goes**: {top2[0]} {shares[top2[0]]:.0%} and "
@@ -182,17 +194,21 @@ def findings(r: dict) -> str:
             f"tree, the {g['flip_flops']:,} flip-flops' CLK pins and the clock gates "
             "(one per register-file word, a latch + AND from the library, toggling every "
             "cycle): the next energy step is a coarser clock gate per register file, or "
-            "smaller memories as SRAM macros (`gate.SRAM_MIN_DEPTH`), not the arithmetic."
+            "smaller memories as SRAM macros (`SRAM_MIN_DEPTH`; the memory-plan table above "
+            "measures it, on a modelled SRAM), not the arithmetic."
         )
         o = g.get("opensta_power")
         if o:
             clock += (
                 f" OpenSTA's report_power on the same activity (cells only) gives "
                 f"{_f(o['nj_per_inference'])} nJ against our {_f(o['python_cells']['total_nj'])} "
-                f"nJ ({o['relative_difference']:+.0%}); most of the gap is that it clocks every "
-                "clock-network pin every period (gated or not) and that this OpenSTA "
-                "(2.0.17) charges rise + fall internal energy per transition "
-                "(`sim/power/sta_power.py`)."
+                f"nJ ({o['relative_difference']:+.0%}). OpenSTA clocks every clock-network pin "
+                "every period, gated or not; with the clock network free running in ours too, "
+                f"ours is {_f(o['python_cells_clock_free_running']['total_nj'])} nJ "
+                f"({o['relative_difference_clock_free_running']:+.0%}): switching agrees (ratio "
+                f"{o['switching_ratio_clock_free_running']:.3f}), internal energy is "
+                f"x{o['internal_ratio_clock_free_running']:.2f}, as this OpenSTA (2.0.17) "
+                "charges rise plus fall table energy per transition (`sim/power/sta_power.py`)."
             )
     else:
         hb = r["heartbeat_22nm"]
@@ -231,3 +247,31 @@ def findings(r: dict) -> str:
             "saving holds across that span.",
         ]
     )
+
+
+def memory_plans(reports: dict) -> str:
+    """The gate-level run under each memory plan measured (`power`: the default plan;
+    `power_sram<N>`: `make power GATE=1 SRAM_MIN_DEPTH=N`), side by side."""
+    runs = {
+        name: r
+        for name, r in sorted(reports.items())
+        if name == "power" or name.startswith("power_sram")
+        if r.get("gate_level", {}).get("simulated", True) and "calibrated_22nm" in r
+    }
+    if not runs:
+        return "Not measured yet: run `make power GATE=1`, then `make report TAKE=power`."
+    lines = [
+        "| memory plan | cells | flip-flops | SRAM macros | 180 nm total, nJ | of which clock | "
+        "of which SRAM (model) | calibrated 22 nm, nJ | beats, mismatches |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in runs.values():
+        g, k = r["gate_level"], r["calibrated_22nm"]
+        srams = [v for v in g["memory_plan"].values() if v["kind"] == "sram"]
+        total = g["nj_per_inference"]["mean"]
+        lines.append(
+            f"| {g['memory_plan_rule'].split(' (')[0]} | {g['cells']:,} | {g['flip_flops']:,} | "
+            f"{len(srams)} | {_f(total)} | {_f(g['per_block_nj']['clock'])} | {_f(g['sram_nj'])} "
+            f"| {_f(k['nj_per_inference'])} | {g['beats']}, {g['mismatches']} |"
+        )
+    return "\n".join(lines) + "\n"

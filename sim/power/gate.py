@@ -135,11 +135,18 @@ class GateNetlist:
 
 
 def synthesize(
-    verilog: Path, top: str, liberty: Path, rtl: Netlist, workdir: Path, log=print
+    verilog: Path,
+    top: str,
+    liberty: Path,
+    rtl: Netlist,
+    workdir: Path,
+    log=print,
+    sram_min_depth: int = SRAM_MIN_DEPTH,
 ) -> GateNetlist:
-    """Map `verilog` onto `liberty` (module docstring); reuses `workdir` if it is up to date."""
+    """Map `verilog` onto `liberty` (module docstring) with the memory plan of
+    `sram_min_depth`; reuses `workdir` if it is up to date."""
     workdir.mkdir(parents=True, exist_ok=True)
-    plan = memory_plan(rtl)
+    plan = memory_plan(rtl, sram_min_depth)
     script = yosys_script(verilog.name, top, liberty.name, plan)
     key = workdir / "inputs.txt"
     stamp = f"{verilog.read_text()}\n{script}\n{liberty.stat().st_size}"

@@ -16,6 +16,7 @@ from model.contract.artifact import Artifact
 from model.contract.ports import TOP
 from sim.power import calibrate
 from sim.power.blocks import BLOCKS
+from sim.power.gate import SRAM_MIN_DEPTH
 from sim.power.gate_energy import net_costs
 from sim.power.gate_run import GateRun, run_gate_level
 from sim.power.liberty import load_liberty
@@ -36,13 +37,23 @@ def gate_sections(
     rtl_body: dict,
     log=print,
     gate_sim: bool = True,
+    sram_min_depth: int = SRAM_MIN_DEPTH,
 ) -> dict:
     """gate_level, timing and calibration for beats x (N, n_samples), rr (N, n_rr); `rtl_body`
     is the 22 nm report of `make power` (population figures over its own beats). Without
     `gate_sim`: the netlist, its leakage and its timing only (no calibration)."""
     tech22 = load_technology("22nm")
     run = run_gate_level(
-        artifact, rtl_verilog, x, rr, work, tech22.clock_hz, jobs, log=log, simulate=gate_sim
+        artifact,
+        rtl_verilog,
+        x,
+        rr,
+        work,
+        tech22.clock_hz,
+        jobs,
+        log=log,
+        simulate=gate_sim,
+        sram_min_depth=sram_min_depth,
     )
     if not gate_sim:
         cycles_max = int(rtl_body["cycles_per_inference"]["max"])
@@ -124,8 +135,8 @@ def _netlist(run: GateRun) -> dict:
         "area_um2": run.stat.get("area"),
         "cells_by_type": run.stat.get("by_type"),
         "memory_plan": run.plan,
-        "memory_plan_rule": "SRAM macro for >= 128 words, flip-flop register file below "
-        "(sim/power/gate.py SRAM_MIN_DEPTH)",
+        "memory_plan_rule": f"SRAM macro for >= {run.sram_min_depth} words, flip-flop register "
+        "file below (SRAM_MIN_DEPTH; sim/power/gate.py)",
     }
 
 
@@ -238,7 +249,7 @@ def _carry_to_22nm(run: GateRun, factors: dict, error: dict, rtl_body: dict, tec
         "nj_per_inference": total,
         "dynamic_nj": dyn,
         "per_block_nj": {b: factors[b] * rtl_body["breakdown_nj"][b] for b in BLOCKS},
-        "band_nj": [dyn * (1 - err) + leak_nj, dyn * (1 + err) * wires + leak_nj],
+        "band_nj": list(calibrate.band_nj(dyn, leak_nj, err)),
         "band_basis": "low: held-out calibration error; high: the same plus C ~ L^0.5 instead "
         f"of C ~ L for 180 -> 22 nm (x{wires:.2f})",
         "uncalibrated_rtl_nj": rtl_body["nj_per_inference"]["mean"],

@@ -25,7 +25,7 @@ from model.contract.artifact import Artifact
 from model.contract.ports import TOP
 from sim.power.accel import check_against_golden, run_beats
 from sim.power.energy import subtract
-from sim.power.gate import synthesize
+from sim.power.gate import SRAM_MIN_DEPTH, synthesize
 from sim.power.gate_energy import (
     FlatNetlist,
     GateEnergy,
@@ -68,6 +68,7 @@ class GateRun:
     netlist_dir: Path
     flat: FlatNetlist
     activity: Activity | None  # per-net toggles and time at 1, summed over the beats
+    sram_min_depth: int  # the memory plan's threshold (`gate.memory_plan`)
 
 
 def gate_harness(flat_v: Path, build: Path, top: str = TOP) -> Path:
@@ -125,15 +126,18 @@ def run_gate_level(
     library: CellLibrary = OSU018,
     log=print,
     simulate: bool = True,
+    sram_min_depth: int = SRAM_MIN_DEPTH,
 ) -> GateRun:
     """Synthesize, simulate `x` (N, n_samples) / `rr` beats gate by gate, and apply the energy.
-    With `simulate` False only the netlist is built (cells, leakage, the STA netlist): the
-    Verilator build of the full accelerator's flat model (~100 MB of C++) takes over an hour of
-    CPU on a loaded 2-core machine."""
+    With `simulate` False only the netlist is built (cells, leakage, the STA netlist), without
+    the Verilator build of the flat model (3-5 minutes for the full accelerator on 2 cores).
+    `sram_min_depth` is the memory plan's threshold (`gate.memory_plan`)."""
     t0 = time.time()
     liberty = library.liberty()
     lib = load_liberty(liberty)
-    g = synthesize(rtl_verilog, TOP, liberty, load_verilog(rtl_verilog), work / "synth", log)
+    g = synthesize(
+        rtl_verilog, TOP, liberty, load_verilog(rtl_verilog), work / "synth", log, sram_min_depth
+    )
     flat, sim_text = gate_flat(g.json, lib)
     flat_v = work / "synth" / "flat.v"
     for path, text in ((flat_v, sim_text), (g.sta, structural_verilog(flat))):
@@ -182,4 +186,5 @@ def run_gate_level(
         netlist_dir=work / "synth",
         flat=flat,
         activity=activity,
+        sram_min_depth=sram_min_depth,
     )

@@ -224,25 +224,31 @@ def _sram(k: int, mem, ref) -> list[str]:
     p = {key: int(v, 2) if set(v) <= {"0", "1"} else v for key, v in mem.params.items()}
     if p["RD_PORTS"] != 1 or p["WR_PORTS"] > 1 or not p["RD_CLK_ENABLE"]:
         raise ValueError(f"{mem.path}: only one synchronous read and one write port are modelled")
-    if p.get("RD_TRANSPARENCY_MASK", 0) or any(
-        r != "0" for r in mem.conns.get("RD_SRST", []) + mem.conns.get("RD_ARST", [])
-    ):
-        raise ValueError(f"{mem.path}: transparent or resettable read ports are not modelled")
+    if any(r != "0" for r in mem.conns.get("RD_SRST", []) + mem.conns.get("RD_ARST", [])):
+        raise ValueError(f"{mem.path}: resettable read ports are not modelled")
     c = mem.conns
     w, d = mem.width, mem.depth
+    raddr = _bus(c["RD_ADDR"], ref)
+    read = f"m{k}[{raddr}]"
     out = [
         f"  reg [{w - 1}:0] m{k} [0:{d - 1}];",
         f"  reg [{w - 1}:0] q{k};",
         f"  always @(posedge {ref(c['RD_CLK'][0])}) begin",
-        f"    if ({ref(c['RD_EN'][0])}) q{k} <= m{k}[{_bus(c['RD_ADDR'], ref)}];",
     ]
     if p["WR_PORTS"]:
         we = _bus(c["WR_EN"], ref)
         addr = _bus(c["WR_ADDR"], ref)
         data = _bus(c["WR_DATA"], ref)
-        out.append(f"    m{k}[{addr}] <= (m{k}[{addr}] & ~{we}) | ({data} & {we});")
         if c["WR_CLK"][0] != c["RD_CLK"][0]:
             raise ValueError(f"{mem.path}: read and write ports on different clocks")
+        if p.get("RD_TRANSPARENCY_MASK", 0):
+            # A transparent read port returns the word being written in the same cycle: a
+            # compiled SRAM does not, so a real design adds this bypass in logic beside it.
+            read = f"(({addr} == {raddr}) ? (({read} & ~{we}) | ({data} & {we})) : {read})"
+        out.append(f"    if ({ref(c['RD_EN'][0])}) q{k} <= {read};")
+        out.append(f"    m{k}[{addr}] <= (m{k}[{addr}] & ~{we}) | ({data} & {we});")
+    else:
+        out.append(f"    if ({ref(c['RD_EN'][0])}) q{k} <= {read};")
     out.append("  end")
     out += [
         f"  always @* {ref(r)} = q{k}[{i}];"

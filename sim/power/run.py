@@ -30,6 +30,7 @@ from hw.tools import env_int
 from model.contract import golden
 from model.contract.artifact import ArtifactError, load_artifact
 from sim.power.accel import harness_for
+from sim.power.gate import SRAM_MIN_DEPTH
 from sim.power.netlist import Netlist, load_verilog
 from sim.power.rtl import simulate
 from sim.power.tech import TechError, Technology, available, load_technology
@@ -54,10 +55,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--gate",
         action="store_true",
-        default=bool(env.get("GATE")),
+        default=env.get("GATE", "").strip() not in ("", "0"),
         help="also synthesize onto osu018 (180 nm), simulate gate by gate, OpenSTA, calibrate",
     )
-    p.add_argument("--gate-beats", type=int, default=int(env.get("GATE_BEATS") or 20))
+    p.add_argument("--gate-beats", type=int, default=env_int("GATE_BEATS", 20))
+    p.add_argument(
+        "--sram-min-depth",
+        type=int,
+        default=env_int("SRAM_MIN_DEPTH", SRAM_MIN_DEPTH),
+        help="GATE=1 memory plan: memories of at least this many words are SRAM macros, smaller "
+        f"ones flip-flop register files (default {SRAM_MIN_DEPTH})",
+    )
     p.add_argument(
         "--no-gate-sim",
         dest="gate_sim",
@@ -70,6 +78,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     from data.dataset import load_dataset
+    from data.errors import DataError
     from model.contract.frontend import preprocess
     from sim.accel.design import accelerator_verilog
     from sim.power import report
@@ -93,10 +102,24 @@ def main(argv: list[str] | None = None) -> int:
         config = HwConfig(lanes=args.lanes)
         if args.beats < 1 or args.jobs < 1:
             raise ValueError(f"BEATS and JOBS must be >= 1, not {args.beats} and {args.jobs}")
-    except (ArtifactError, ValueError) as e:
+        if args.gate:
+            if args.gate_beats < 2 or args.sram_min_depth < 1:
+                raise ValueError(
+                    f"GATE_BEATS must be >= 2 (even beats fit the calibration, odd beats check "
+                    f"it) and SRAM_MIN_DEPTH >= 1, not {args.gate_beats} and {args.sram_min_depth}"
+                )
+            if args.tech != "22nm":
+                raise ValueError(
+                    f"GATE=1 calibrates the 22 nm model: use TECH=22nm, not {args.tech}"
+                )
+            from sim.power.pdk import OSU018, sta_binary
+
+            OSU018.liberty()  # fail now, not after the RTL run and the gate-level build
+            sta_binary()
+        ds = load_dataset(progress=False).part(args.part)
+    except (ArtifactError, ValueError, FileNotFoundError, DataError) as e:
         print(f"make power: {e}", file=sys.stderr)
         return 2
-    ds = load_dataset(progress=False).part(args.part)
     idx = stratified(ds.label, args.beats, np.random.default_rng(args.seed))
     x, rr = preprocess(artifact.spec.preprocess, ds.window[idx], ds.rr[idx])
     x = x[:, 0, :]
@@ -138,18 +161,35 @@ def main(argv: list[str] | None = None) -> int:
         body = report.build(data)
         gidx = stratified(ds.label, args.gate_beats, np.random.default_rng(args.seed + 1))
         gx, grr = preprocess(artifact.spec.preprocess, ds.window[gidx], ds.rr[gidx])
-        print(f"make power GATE=1: {len(gidx)} {args.part} beats at gate level on osu018")
+        names = _class_names()
+        per_class = {c: int((ds.label[gidx] == k).sum()) for k, c in enumerate(names)}
+        if args.gate_sim:
+            print(
+                f"make power GATE=1: {len(gidx)} {args.part} beats at gate level on osu018 "
+                f"({', '.join(f'{c} {n}' for c, n in per_class.items())})"
+            )
+            if min(per_class.values()) == 0:
+                print(f"  note: GATE_BEATS={len(gidx)} leaves a class out of the gate-level sample")
+        else:
+            print("make power GATE=1 GATE_SIM=0: the netlist on osu018, its leakage and OpenSTA")
+        # one build per memory plan, so that switching plans does not rebuild the default one
+        gate_dir = (
+            "gate" if args.sram_min_depth == SRAM_MIN_DEPTH else f"gate-sram{args.sram_min_depth}"
+        )
         extra = gate_sections(
             artifact,
             verilog,
             exe,
             gx[:, 0, :],
             grr,
-            BUILD / "gate",
+            BUILD / gate_dir,
             args.jobs,
             body,
             gate_sim=args.gate_sim,
+            sram_min_depth=args.sram_min_depth,
         )
+        if args.gate_sim:
+            extra["gate_level"]["beats_per_class"] = per_class
         bad += extra["gate_level"]["mismatches"]
     out = report.write(data, args.out, extra)
     print(report.summary(out))

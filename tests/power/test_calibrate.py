@@ -55,3 +55,12 @@ def test_calibrated_nj_by_hand():
     assert dyn == pytest.approx(2 * 3 + 0.5 * 4)
     assert total == pytest.approx(dyn + 1.0)  # 1000 nW for 1 ms = 1 nJ
     assert total != pytest.approx(dyn + 1000.0)
+
+
+def test_band_by_hand():
+    wires = calibrate.SCALE_22_FROM_180_WIRES / calibrate.SCALE_22_FROM_180
+    lo, hi = calibrate.band_nj(10.0, 1.0, -0.1)  # the error's sign does not matter
+    assert lo == pytest.approx(10.0 * 0.9 + 1.0)
+    assert hi == pytest.approx(10.0 * 1.1 * wires + 1.0)
+    assert calibrate.band_nj(10.0, 1.0, 0.1) == (lo, hi)
+    assert lo < 11.0 < hi

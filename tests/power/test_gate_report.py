@@ -7,6 +7,7 @@ sections must be there with finite, positive figures and no mismatch."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -33,8 +34,10 @@ def _beats(artifact, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     return x, rr
 
 
-@pytest.fixture(scope="module")
-def gate_report(tmp_path_factory):
+# The default memory plan (register files below 128 words), and one where every memory of two
+# words or more is an SRAM macro (the flat model's macro with its transparent-read bypass).
+@pytest.fixture(scope="module", params=[128, 2], ids=["plan128", "plan2"])
+def gate_report(tmp_path_factory, request):
     from hw.config import HwConfig
     from model.contract import golden
     from sim.accel.design import accelerator_verilog
@@ -80,7 +83,18 @@ def gate_report(tmp_path_factory):
         rr=rr,
     )
     body = report.build(data)
-    out = gate_sections(artifact, verilog, exe, x, rr, root / "gate", 2, body, gate_sim=True)
+    out = gate_sections(
+        artifact,
+        verilog,
+        exe,
+        x,
+        rr,
+        root / "gate",
+        2,
+        body,
+        gate_sim=True,
+        sram_min_depth=request.param,
+    )
     return bad, out, report.summary({**body, **out})
 
 
@@ -144,3 +158,13 @@ def test_finite_positive_rejects():
     """The check above can fail: zero, negative, NaN, infinity and non-numbers are refused."""
     for bad in (0, -1.0, float("nan"), float("inf"), None, "1"):
         assert not _finite_positive(bad)
+
+
+def test_memory_plan_follows_its_threshold(gate_report):
+    _, out, _ = gate_report
+    g = out["gate_level"]
+    n = int(re.search(r">= (\d+) words", g["memory_plan_rule"]).group(1))
+    plan = g["memory_plan"].values()
+    assert all((m["kind"] == "sram") == (m["depth"] >= n) for m in plan)
+    if n == 2:  # the plan where the small, transparent-read memories are macros too
+        assert sum(m["kind"] == "sram" for m in plan) >= 3
