@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sim.power.calibrate import band_nj, calibrated_nj
+from sim.power.doc import against_band
+from sim.power.report import SPARROW_NJ
 
 Reports = dict[str, dict]
 
@@ -241,7 +243,7 @@ def comparison(reports: Reports) -> str:
     e_intra = power_intra["nj_per_inference"]["mean"]
     basis = (
         "ours is a pre-silicon RTL-toggle estimate at an assumed 22 nm point, not calibrated to a "
-        "gate-level run"
+        "gate-level run."
     )
     k = power.get("calibrated_22nm")
     inter_band = ""
@@ -257,15 +259,15 @@ def comparison(reports: Reports) -> str:
             f"ours (band {lo:.1f} to {hi:.1f} nJ) is pre-silicon: the RTL toggle model calibrated "
             "per block to a bit-exact gate-level run on a characterised 180 nm library, carried "
             "to 22 nm by C V^2 with C ~ L (the band's high end: C ~ L^0.5); the intra model runs "
-            "on the same hardware, with the same factors. It is below SparrowSNN only if C "
-            "scales with L"
+            f"on the same hardware, with the same factors. {against_band((lo, hi), SPARROW_NJ)}"
         )
     s, v = inter["per_class"]["S"], inter["per_class"]["V"]
     return (
         f"Against the numbers to beat (`../shared/REFERENCES.md`). Intra-patient: "
         f"{pct(intra['accuracy'])} at {e_intra:.2f} nJ per inference, against SparrowSNN's "
         f"98.29 % at 31.39 nJ (22 nm silicon, leakage included); {basis} "
-        f"(`docs/power.md`). Inter-patient (DS2, never used for a choice): {pct(inter['accuracy'])}"
+        "See `docs/power.md`. Inter-patient (DS2, never used for a choice): "
+        f"{pct(inter['accuracy'])}"
         f", S Se {100 * s['se']:.1f} % at +P {100 * s['ppv']:.1f} % (published 76-91 % at "
         f"31-53 %), V Se {100 * v['se']:.1f} % at +P {100 * v['ppv']:.1f} % (published 77-94 % "
         f"at 73-93 %), at {e_inter:.2f} nJ{inter_band}. The DS1 cross-validation, the honest "

@@ -158,7 +158,8 @@ def intra(r: dict) -> str:
     )
 
 
-def _against_band(band: list[float], other: float) -> str:
+def against_band(band: list[float] | tuple[float, float], other: float) -> str:
+    """Where SparrowSNN's figure `other` falls against our band (low, high), in one sentence."""
     lo, hi = band
     if hi < other:
         return "SparrowSNN's figure is above our whole band."
@@ -186,7 +187,7 @@ def findings(r: dict) -> str:
             f"model said {_f(n)} nJ, x{k['nj_per_inference'] / n:.1f} too low. Ours, "
             "calibrated or not, are pre-silicon figures for computing one beat (memories, "
             "logic, clock, leakage while computing); SparrowSNN's is measured silicon. Energy "
-            f"between beats is in neither. {_against_band(k['band_nj'], SPARROW_NJ)}"
+            f"between beats is in neither. {against_band(k['band_nj'], SPARROW_NJ)}"
         )
         clock = (
             f"- **Where the gate-level energy goes**: {top2[0]} {shares[top2[0]]:.0%} and "
