@@ -118,7 +118,8 @@ def flatten(gate_json: Path | dict, lib: Library, icg: str = "ICG_POS") -> FlatN
     instances: list[tuple[str, str, dict[str, int | str]]] = []
     counter = [0]
     parent: dict[int, int] = {}  # union-find over net ids; constants are nets of their own
-    const_node: dict[str, int] = {}
+    const_node: dict[str, int] = {}  # constant -> its node; const_of: node -> constant
+    const_of: dict[int, str] = {}
 
     def new() -> int:
         counter[0] += 1
@@ -147,8 +148,6 @@ def flatten(gate_json: Path | dict, lib: Library, icg: str = "ICG_POS") -> FlatN
         if cb in ("0", "1") or (cb is not None and ca is None):
             ra, rb = rb, ra  # a defined constant (else any constant) stays the root
         parent[rb] = ra
-
-    const_of: dict[int, str] = {}
 
     def walk(mname: str, path: str, ports: dict[int, int | str], in_icg: bool) -> None:
         mod = mods[mname]
