@@ -44,6 +44,7 @@ from sim.power.blocks import BLOCKS
 S_180_FROM_45 = (180 / 45) * (1.8 / 0.9) ** 2
 SCALE_22_FROM_180 = (22 / 180) * (0.8 / 1.8) ** 2
 SCALE_22_FROM_180_WIRES = (22 / 180) ** 0.5 * (0.8 / 1.8) ** 2
+WIRES_FACTOR = SCALE_22_FROM_180_WIRES / SCALE_22_FROM_180  # the band's high end over C ~ L
 BEAT_S_75_BPM = 60 / 75
 TEMP_37C = (2 ** (12 / 20), 2 ** (12 / 10))  # leakage x at 37 C vs 25 C: (low, high)
 WEIGHT_BLOCKS = ("weight_memory",)
@@ -103,8 +104,8 @@ def calibrated_nj(
 def band_nj(dyn_nj: float, leak_nj: float, error: float) -> tuple[float, float]:
     """The calibrated figure's band (module docstring): low, the held-out error `error`
     (relative, either sign) below; high, the same above and C ~ L^0.5 instead of C ~ L."""
-    err, wires = abs(error), SCALE_22_FROM_180_WIRES / SCALE_22_FROM_180
-    return dyn_nj * (1 - err) + leak_nj, dyn_nj * (1 + err) * wires + leak_nj
+    err = abs(error)
+    return dyn_nj * (1 - err) + leak_nj, dyn_nj * (1 + err) * WIRES_FACTOR + leak_nj
 
 
 def heartbeat_uj(e_dyn_nj: float, p_leak_nw: float, p_keep_nw: float, t_inf_s: float) -> dict:

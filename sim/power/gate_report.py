@@ -243,15 +243,13 @@ def _carry_to_22nm(run: GateRun, factors: dict, error: dict, rtl_body: dict, tec
     t_inf = rtl_body["inference_time_us"] * 1e-6
     dyn, total = calibrate.calibrated_nj(factors, rtl_body["breakdown_nj"], p_leak, t_inf)
     leak_nj = total - dyn
-    err = abs(error["total_error"])
-    wires = calibrate.SCALE_22_FROM_180_WIRES / calibrate.SCALE_22_FROM_180
     return {
         "nj_per_inference": total,
         "dynamic_nj": dyn,
         "per_block_nj": {b: factors[b] * rtl_body["breakdown_nj"][b] for b in BLOCKS},
-        "band_nj": list(calibrate.band_nj(dyn, leak_nj, err)),
+        "band_nj": list(calibrate.band_nj(dyn, leak_nj, error["total_error"])),
         "band_basis": "low: held-out calibration error; high: the same plus C ~ L^0.5 instead "
-        f"of C ~ L for 180 -> 22 nm (x{wires:.2f})",
+        f"of C ~ L for 180 -> 22 nm (x{calibrate.WIRES_FACTOR:.2f})",
         "uncalibrated_rtl_nj": rtl_body["nj_per_inference"]["mean"],
         "leakage_nw": p_leak,
         "leakage_nj": leak_nj,
