@@ -8,9 +8,8 @@ it. The tool
 
 1. refuses (exit 2, naming every stale entry) when a snippet no longer occurs exactly once, so
    a refactored `hw/` cannot silently turn the list into no-ops;
-2. copies the tree (`hw/`, `model/`, `sim/`, `firmware/`, `data/`, `tests/`, `pyproject.toml`)
-   into a temporary directory and runs the union of the selections there unmutated: they must
-   pass, or a "kill" would mean nothing;
+2. copies the tree (every package, `tests/`, `pyproject.toml`) into a temporary directory and
+   runs the union of the selections there unmutated: they must pass, or a "kill" would mean nothing;
 3. for each mutant, a fresh copy with the one line changed, its selection run with
    `PYTHONPATH` pointing at the copy (ahead of the editable install): *killed* when a test
    fails, *timeout* (also killed: a hang is caught) when it runs longer than
@@ -42,7 +41,8 @@ from data.cache import write_atomic
 ROOT = Path(__file__).resolve().parents[1]
 MUTANTS = ROOT / "tests" / "mutants.toml"
 REPORT = ROOT / "build" / "reports" / "mutate.json"
-COPY = ("hw", "model", "sim", "firmware", "data", "tests", "pyproject.toml")
+# Every package of the project (a folder with an `__init__.py`), the tests and the settings.
+COPY = (*sorted(p.parent.name for p in ROOT.glob("*/__init__.py")), "tests", "pyproject.toml")
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "artifacts_cache")
 
 

@@ -46,8 +46,9 @@ from pathlib import Path
 import numpy as np
 
 from data.cache import write_atomic
+from flow.design import accelerator_verilog
+from flow.tools import env_int
 from hw.config import HwConfig
-from hw.tools import env_int
 from model.contract.artifact import Artifact, ArtifactError, load_artifact
 from model.contract.ports import ResultLayout
 from sim.accel import design, limits
@@ -314,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.vectors is not None or args.beats == 0:
             parts = [str(args.vectors)] if args.vectors is not None else []
         cfg = HwConfig(lanes=args.lanes)  # ValueError names a bad lane count
-        design.accelerator_verilog(art.spec, cfg)  # fails early if the RTL generator is missing
+        accelerator_verilog(art.spec, cfg)  # fails early if the RTL generator is missing
         names = [] if args.limits == "none" else [n for n in args.limits.split(",") if n]
         if args.limits == "all":
             names = list(limits.CASES)

@@ -1,4 +1,5 @@
-"""The house rule, from the imports: data -> model.contract -> model -> {hw, firmware} -> sim.
+"""The house rule, from the imports: data -> model.contract -> model -> {hw, firmware} -> flow
+-> {sim, power} -> {explore, stream} -> report.
 
 A module may import only from its own layer or a layer below it (`hw` and `firmware` are siblings
 and may not import each other), the contract imports no torch, Amaranth or cocotb, and the
@@ -13,10 +14,33 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("data", "model", "hw", "firmware", "sim")
+PACKAGES = (
+    "data",
+    "model",
+    "hw",
+    "firmware",
+    "flow",
+    "sim",
+    "power",
+    "explore",
+    "stream",
+    "report",
+)
 # (prefix, rank); the longest matching prefix wins. Equal ranks of different prefixes are
 # siblings and may not import each other.
-LAYERS = (("data", 0), ("model.contract", 1), ("model", 2), ("hw", 3), ("firmware", 3), ("sim", 4))
+LAYERS = (
+    ("data", 0),
+    ("model.contract", 1),
+    ("model", 2),
+    ("hw", 3),  # the gateware generator
+    ("firmware", 3),
+    ("flow", 4),  # implementation: Verilog, FPGA, ASIC synthesis and timing
+    ("sim", 5),  # RTL verification
+    ("power", 5),  # energy from simulated activity
+    ("explore", 6),
+    ("stream", 6),
+    ("report", 7),  # the docs' generated sections
+)
 CONTRACT_FORBIDDEN = ("torch", "amaranth", "cocotb")
 
 
@@ -132,6 +156,15 @@ def test_the_repository_keeps_the_import_rule():
     assert violations(REPO) == []
 
 
+def test_every_top_level_package_has_a_rank():
+    """A new top-level package outside the rule would escape every check above."""
+    tops = {p.parent.name for p in REPO.glob("*/__init__.py")} | {
+        p.parent.name for p in REPO.glob("*/__main__.py")
+    }
+    assert tops - {"tests"} == set(PACKAGES)
+    assert all(layer(pkg) is not None for pkg in PACKAGES)
+
+
 def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         path = tmp_path / name
@@ -153,8 +186,26 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
             "import cycle: model.a -> model.b",
         ),
         ({"data/x.py": "from model.contract import spec\n", "model/contract/spec.py": ""}, "data"),
+        ({"hw/top.py": "from flow.verilog import emit\n", "flow/verilog.py": ""}, "(flow)"),
+        ({"sim/run.py": "from power import rtl\n", "power/rtl.py": ""}, "(power)"),
+        ({"power/run.py": "from sim.accel import job\n", "sim/accel/job.py": ""}, "(sim)"),
+        ({"flow/fpga.py": "from sim.tb import runner\n", "sim/tb/runner.py": ""}, "(sim)"),
+        ({"stream/core.py": "from explore import grid\n", "explore/grid.py": ""}, "(explore)"),
+        ({"explore/cli.py": "from report import tables\n", "report/tables.py": ""}, "(report)"),
     ],
-    ids=["upward", "torch-in-contract", "sibling", "cycle", "data-up"],
+    ids=[
+        "upward",
+        "torch-in-contract",
+        "sibling",
+        "cycle",
+        "data-up",
+        "gateware-imports-flow",
+        "verification-imports-power",
+        "power-imports-verification",
+        "flow-imports-verification",
+        "stream-imports-explore",
+        "explore-imports-report",
+    ],
 )
 def test_the_checker_fails_on_a_broken_rule(tmp_path, files, expect):
     found = violations(_tree(tmp_path, files))

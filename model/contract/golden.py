@@ -48,6 +48,7 @@ because every partial sum is an integer bounded by the range analysis (<= 32 bit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,11 +118,38 @@ def ssf_fire(
     """Sum-then-fire: V = sat(v_init + W @ c_in + T*C); c = clip(V // threshold, 0, T).
 
     Returns (V, counts); a non-firing layer returns zero counts."""
-    acc = 0 if counts_in is None else _matmul(counts_in, matrix_t)
+    return ssf_fire_acc(ssf_acc(counts_in, matrix_t), const, layer, T)
+
+
+def ssf_acc(counts_in: np.ndarray | None, matrix_t: np.ndarray) -> np.ndarray | int:
+    """acc = W @ c_in, exact (0 for a layer without spike input)."""
+    return 0 if counts_in is None else _matmul(counts_in, matrix_t)
+
+
+def ssf_fire_acc(
+    acc: np.ndarray | int, const: np.ndarray, layer: LayerSpec, T: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """`ssf_fire` from its accumulated spike current `acc`."""
     v = saturate(layer.v_init + acc + T * const, *layer.membrane_range)
     if not layer.fires:
         return v, np.zeros(v.shape, dtype=np.int64)
     return v, saturate(v // layer.threshold, 0, T)
+
+
+@dataclass(frozen=True)
+class Update:
+    """One membrane update as `run` computed it, given to an observer (`run(observe=...)`):
+    ``v_new = sat(v + acc + steps * const)``, then the fire. `v` is the membrane before the
+    update (IF) or `v_init` (ssf); `steps` is 1 for an IF step and T for the one ssf fire; `out`
+    is the step's spikes (IF) or the counts (ssf); `v_new` is after the reset (IF)."""
+
+    layer: LayerSpec
+    v: np.ndarray | int
+    acc: np.ndarray | int
+    const: np.ndarray
+    steps: int
+    v_new: np.ndarray
+    out: np.ndarray
 
 
 def decide(values: np.ndarray) -> np.ndarray:
@@ -145,15 +173,23 @@ class GoldenResult:
 CHUNK = 4096  # beats per pass when nothing is recorded: bounds memory on long test sets
 
 
-def run(artifact: Artifact, x: np.ndarray, rr: np.ndarray, record: bool = False) -> GoldenResult:
+def run(
+    artifact: Artifact,
+    x: np.ndarray,
+    rr: np.ndarray,
+    record: bool = False,
+    observe: Callable[[Update], None] | None = None,
+) -> GoldenResult:
     """Run the integer SNN on chip inputs x (N, 1, n_samples) and rr (N, n_rr).
 
     `record` keeps the per-step spike arrays in `trace` (then all beats run in one pass);
-    otherwise the beats run in chunks of `CHUNK`. Raises ValueError on inputs outside the
-    spec's shapes or ranges."""
+    otherwise the beats run in chunks of `CHUNK`. `observe`, if given, sees every membrane
+    update (`Update`): a coverage model measures the real arithmetic through it, without a
+    second copy of the loop. Raises ValueError on inputs outside the spec's shapes or ranges."""
     if not record and len(x) > CHUNK:
         parts = [
-            run(artifact, x[i : i + CHUNK], rr[i : i + CHUNK]) for i in range(0, len(x), CHUNK)
+            run(artifact, x[i : i + CHUNK], rr[i : i + CHUNK], observe=observe)
+            for i in range(0, len(x), CHUNK)
         ]
         return GoldenResult(
             *(
@@ -189,7 +225,10 @@ def run(artifact: Artifact, x: np.ndarray, rr: np.ndarray, record: bool = False)
             else:
                 acc = _matmul(s_prev, mats[i])
                 synops += s_prev.astype(np.int64) @ fanout[i]
-            v[i], s = if_step(v[i], acc, consts[i], layer)
+            v_new, s = if_step(v[i], acc, consts[i], layer)
+            if observe is not None:
+                observe(Update(layer, v[i], acc, consts[i], 1, v_new, s))
+            v[i] = v_new
             spikes[:, i] += s.sum(axis=1)
             s_prev = s
             step.append(s)
@@ -204,7 +243,10 @@ def run(artifact: Artifact, x: np.ndarray, rr: np.ndarray, record: bool = False)
             synops += (counts > 0).astype(np.int64) @ fanout[i]
             if i == len(layers) - 1:
                 last_in = counts
-        v[i], counts = ssf_fire(counts, mats[i], consts[i], layers[i], spec.T)
+        acc = ssf_acc(counts, mats[i])
+        v[i], counts = ssf_fire_acc(acc, consts[i], layers[i], spec.T)
+        if observe is not None:
+            observe(Update(layers[i], layers[i].v_init, acc, consts[i], spec.T, v[i], counts))
         spikes[:, i] = counts.sum(axis=1)
     values = v[-1]
     return GoldenResult(

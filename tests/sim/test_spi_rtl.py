@@ -16,8 +16,8 @@ import pytest
 
 from firmware.build import build_library
 from firmware.generate import generate
+from flow.fpga import BOARDS
 from hw.config import HwConfig
-from hw.fpga import BOARDS
 from model.contract import golden
 from model.contract.artifact import Artifact
 from model.contract.ports import ResultLayout, pack_result

@@ -112,3 +112,30 @@ def test_wrapper_hands_the_played_handshakes_to_players(tmp_path: Path) -> None:
     assert ".r__ready(r__ready_w)" in dut and ".a__ready(a__ready)" in dut
     assert "play_b_" not in text and "reg [11:0] play_a_payload" in text
     assert f"wire {hdl_player.BUSY} = play_a_on | rec_r_on;" in text
+
+
+def test_builds_never_change_the_process_environment(monkeypatch) -> None:
+    """Builds run from threads: the key and each build's environment are computed without
+    touching `os.environ` (the cocotb runner copies it), and the build's own settings win over
+    a MAKEFLAGS inherited from an outer make."""
+    import os
+
+    from sim.tb import runner
+
+    monkeypatch.setenv("MAKEFLAGS", "-j2")
+    before = dict(os.environ)
+    env = runner.build_env()
+    key = runner.build_key([Path(hdl_clock.__file__)], "top", ["-O3"], False)
+    assert dict(os.environ) == before
+    assert env["MAKEFLAGS"] == f"-j2 {runner.MAKE_VARS}"
+    assert "-DVL_TIME_CONTEXT" not in env["CXXFLAGS"].split()
+    monkeypatch.setenv("MAKEFLAGS", "-j1 --jobserver-auth=fifo:/tmp/x")
+    assert runner.build_key([Path(hdl_clock.__file__)], "top", ["-O3"], False) == key
+
+    r = runner._verilator(env)
+    r.env = {}
+    r._set_env_common()
+    assert r.env["MAKEFLAGS"] == env["MAKEFLAGS"] and r.env["CXXFLAGS"] == env["CXXFLAGS"]
+    assert r.env["PATH"].startswith(env["PATH"])
+    assert dict(os.environ) == {**before, "MAKEFLAGS": "-j1 --jobserver-auth=fifo:/tmp/x"}
+

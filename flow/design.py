@@ -1,0 +1,67 @@
+"""Verilog of the accelerator and of its SPI shell for one configuration, cached by content.
+
+The Verilog comes from the emitter `make verilog` runs (`flow.verilog.emit`) on
+`hw.top.Accelerator`; the module is `model.contract.ports.TOP`. The cache key covers what
+defines the Verilog and nothing else: the spec's hardware configuration, the `HwConfig`, the
+artifact's checksum (only for ROM builds, whose weights are in the Verilog), the gateware
+generator's source (`hw/*.py`) and the emitter's. Editing the RTL regenerates it; editing a
+flow that only reads it (FPGA, ASIC, power) does not; a second artifact of the same
+configuration reuses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from model.contract.artifact import Artifact, ModelSpec
+from model.contract.ports import TOP
+
+ROOT = Path(__file__).resolve().parents[1]
+GENERATOR = (*sorted((ROOT / "hw").glob("*.py")), ROOT / "flow" / "verilog.py")
+OUT_ROOT = ROOT / "build" / "rtl"
+
+
+def design_key(spec: ModelSpec, config: object, artifact: Artifact | None) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps(spec.hardware_config(), sort_keys=True).encode())
+    h.update(repr(config).encode())
+    if artifact is not None and getattr(config, "rom", False):
+        h.update(artifact.checksum().encode())
+    for src in GENERATOR:
+        h.update(src.name.encode() + src.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def accelerator_verilog(
+    spec: ModelSpec, config: object, artifact: Artifact | None = None, out_root: Path = OUT_ROOT
+) -> Path:
+    """Path of `<TOP>.v` for this configuration, generating it if it is not cached."""
+    from flow.verilog import emit
+    from hw.top import Accelerator  # Amaranth loads only when a design is generated
+
+    out_dir = out_root / design_key(spec, config, artifact)
+    out = out_dir / f"{TOP}.v"
+    if not out.exists():
+        # emit() writes each file atomically, so concurrent workers at worst write it twice.
+        emit(Accelerator(spec, config, artifact), out_dir)
+    return out
+
+
+def spi_verilog(
+    spec: ModelSpec, config: object, artifact: Artifact | None = None, out_root: Path = OUT_ROOT
+) -> Path:
+    """Path of the SPI shell's Verilog (`hw.spi.SpiShell`, module `hw.spi.SPI_TOP`: the module
+    `make fpga` places and routes), generated if it is not cached."""
+    from amaranth.back import verilog
+
+    from data.cache import write_atomic
+    from hw.spi import SPI_TOP, SpiShell
+
+    out = out_root / f"spi-{design_key(spec, config, artifact)}" / f"{SPI_TOP}.v"
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shell = SpiShell(spec, config, artifact)
+        write_atomic(out, verilog.convert(shell, name=SPI_TOP, emit_src=False))
+    return out

@@ -1,0 +1,2 @@
+"""The docs' generated sections: one home per measured figure, rendered from the report
+snapshots."""

@@ -1,0 +1,20 @@
+"""Fixtures for the implementation-flow tests (`tests/artifacts.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from model.contract.artifact import Artifact
+from tests.artifacts import make_artifact, ssf_artifact
+
+
+@pytest.fixture
+def artifact_factory() -> Callable[..., Artifact]:
+    return make_artifact
+
+
+@pytest.fixture
+def ssf_factory() -> Callable[..., Artifact]:
+    return ssf_artifact
