@@ -138,4 +138,3 @@ def test_builds_never_change_the_process_environment(monkeypatch) -> None:
     assert r.env["MAKEFLAGS"] == env["MAKEFLAGS"] and r.env["CXXFLAGS"] == env["CXXFLAGS"]
     assert r.env["PATH"].startswith(env["PATH"])
     assert dict(os.environ) == {**before, "MAKEFLAGS": "-j1 --jobserver-auth=fifo:/tmp/x"}
-
