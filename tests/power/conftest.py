@@ -17,7 +17,8 @@ def tiny_v(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_harness(tiny_v, tmp_path_factory) -> Path:
+def tiny_harness(tiny_v) -> Path:
     from power.harness import build_harness
+    from power.run import BUILD
 
-    return build_harness(tiny_v, TINY_TOP, tmp_path_factory.mktemp("tiny_build"))
+    return build_harness(tiny_v, TINY_TOP, BUILD / "harness" / "tiny")  # cached by content

@@ -23,13 +23,14 @@ def accel_run(tmp_path_factory, mitdb_dataset):
     from model.variants import stand_in
     from power.accel import harness_for
     from power.rtl import simulate
+    from power.run import BUILD
     from power.sample import stratified
 
     artifact = stand_in(np.random.default_rng(3))
     config = HwConfig(lanes=4)
     root = tmp_path_factory.mktemp("accel")
-    verilog = accelerator_verilog(artifact.spec, config, out_root=root / "rtl")
-    exe = harness_for(verilog, root / "harness")
+    verilog = accelerator_verilog(artifact.spec, config)  # both cached by content
+    exe = harness_for(verilog, BUILD / "harness")
     ds = mitdb_dataset.part("DS2")
     idx = stratified(ds.label, N_BEATS, np.random.default_rng(0))
     x, rr = preprocess(artifact.spec.preprocess, ds.window[idx], ds.rr[idx])

@@ -47,6 +47,7 @@ def gate_report(tmp_path_factory, request):
     from power.accel import harness_for
     from power.gate_report import gate_sections
     from power.rtl import simulate
+    from power.run import BUILD
     from power.tech import load_technology
 
     try:
@@ -57,8 +58,8 @@ def gate_report(tmp_path_factory, request):
     artifact = _tiny_artifact()
     config = HwConfig(lanes=2)
     root = tmp_path_factory.mktemp("gate_report")
-    verilog = accelerator_verilog(artifact.spec, config, out_root=root / "rtl")
-    exe = harness_for(verilog, root / "harness")
+    verilog = accelerator_verilog(artifact.spec, config)  # both cached by content
+    exe = harness_for(verilog, BUILD / "harness")
     x, rr = _beats(artifact, N_BEATS, np.random.default_rng(5))
     techs = ["22nm", "45nm"]
     energies, cycles, bad = simulate(exe, verilog, artifact, x, rr, techs, 2, root / "saif")

@@ -127,7 +127,7 @@ def test_builds_never_change_the_process_environment(monkeypatch) -> None:
     env = runner.build_env()
     key = runner.build_key([Path(hdl_clock.__file__)], "top", ["-O3"], False)
     assert dict(os.environ) == before
-    assert env["MAKEFLAGS"] == f"-j2 {runner.MAKE_VARS}"
+    assert env["MAKEFLAGS"] == f"-j2 {runner.PCH_FIX} {runner.MAKE_VARS}"
     assert "-DVL_TIME_CONTEXT" not in env["CXXFLAGS"].split()
     monkeypatch.setenv("MAKEFLAGS", "-j1 --jobserver-auth=fifo:/tmp/x")
     assert runner.build_key([Path(hdl_clock.__file__)], "top", ["-O3"], False) == key
