@@ -1,5 +1,5 @@
 """The house rule, from the imports: data -> model.contract -> model -> {hw, firmware} -> flow
--> {sim, power} -> {explore, stream} -> report.
+-> {sim, power} -> {explore, stream} -> report -> ecg_snn.
 
 A module may import only from its own layer or a layer below it (`hw` and `firmware` are siblings
 and may not import each other), the contract imports no torch, Amaranth or cocotb, and the
@@ -25,6 +25,7 @@ PACKAGES = (
     "explore",
     "stream",
     "report",
+    "ecg_snn",
 )
 # (prefix, rank); the longest matching prefix wins. Equal ranks of different prefixes are
 # siblings and may not import each other.
@@ -40,6 +41,7 @@ LAYERS = (
     ("explore", 6),
     ("stream", 6),
     ("report", 7),  # the docs' generated sections
+    ("ecg_snn", 8),  # the front door: Python API and the `ecg-snn` command
 )
 CONTRACT_FORBIDDEN = ("torch", "amaranth", "cocotb")
 

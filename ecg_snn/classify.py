@@ -1,0 +1,145 @@
+"""Raw ECG in, R peaks and classes out, at the signal's own rate.
+
+`classify` takes a NumPy array in physical units (or ADC units with their gain); the record is
+brought to the front end's rate and gain inside (`data.resample`), the integer QRS detector,
+front end and classifier run as on the chip (`stream.core.run_stream`), and the R peaks come back
+as sample indices of the signal you passed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from data.records import Record
+from ecg_snn.chip import load_model
+from stream.core import Stream, load_record, run_stream
+
+UNITS_PER_MV = {"V": 1e-3, "mV": 1.0, "uV": 1e3}
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Every detected beat. `sample` (N,) R peaks in samples of the input at `fs`; `symbol`
+    (N,) the AAMI class letter (`N`, `S`, `V`, `F`, ...; `?` for a beat the classifier could not
+    see: the first and last beat, which have no RR, and beats next to a gap); `cls` (N,) the
+    class index or -1; `x`, `rr` the chip inputs of the classified beats (`classified` marks
+    them), for `Chip.predict`."""
+
+    sample: np.ndarray
+    symbol: np.ndarray
+    cls: np.ndarray
+    classified: np.ndarray
+    x: np.ndarray
+    rr: np.ndarray
+    fs: float
+    classes: tuple[str, ...]
+
+    def counts(self) -> dict[str, int]:
+        """Beats per class letter."""
+        letters, n = np.unique(self.symbol, return_counts=True)
+        return {str(k): int(v) for k, v in zip(letters, n, strict=True)}
+
+
+def classify(
+    signal: np.ndarray,
+    fs: float,
+    units: str = "mV",
+    *,
+    gain: float | None = None,
+    lead: int = 0,
+    model: str | Path | None = None,
+) -> Classification:
+    """Detect and classify every beat of `signal`.
+
+    `signal`: (n,) one lead, or (n, leads) with `lead` the column to use. `units`: "mV", "uV",
+    "V", or "adu" (ADC units, then `gain` = ADC units per mV, as WFDB's adc_gain). `fs`: the
+    rate in Hz, any rate (resampled inside). `model`: an artifact path, default the shipped
+    inter-patient model. Raises ValueError on a signal it cannot use."""
+    x = np.asarray(signal)
+    if x.ndim == 2:
+        if not 0 <= lead < x.shape[1]:
+            raise ValueError(f"lead {lead} is not a column of a signal with {x.shape[1]} leads")
+        x = x[:, lead]
+    if x.ndim != 1 or not len(x):
+        raise ValueError(f"signal must be (n,) or (n, leads) with n > 0, not {np.shape(signal)}")
+    if not np.issubdtype(x.dtype, np.number):
+        raise ValueError(f"signal must be numeric, not {x.dtype}")
+    if not np.isfinite(fs) or fs <= 0:
+        raise ValueError(f"fs must be a positive rate in Hz, not {fs!r}")
+    artifact = load_model(model)
+    adu, adc_gain = _to_adu(x, units, gain, artifact.spec.preprocess.gain)
+    valid = np.isfinite(x)
+    record = Record("signal", float(fs), f"lead {lead}", adu, adc_gain, *_no_annotations())
+    stream = run_stream(artifact, record, None if valid.all() else valid)
+    return _result(stream, fs, artifact.spec.classes)
+
+
+def classify_record(
+    record: str | Path, lead: str = "MLII", *, model: str | Path | None = None
+) -> Classification:
+    """`classify` on a WFDB record (`path/to/rec` without extension, or an MIT-BIH name)."""
+    rec, valid = load_record(str(record), lead=lead)
+    artifact = load_model(model)
+    return _result(run_stream(artifact, rec, valid), rec.fs, artifact.spec.classes)
+
+
+def _to_adu(x: np.ndarray, units: str, gain: float | None, default_gain: float):
+    """Integer ADC samples and their gain (ADC units per mV); non-finite samples become 0 (and
+    are marked invalid by the caller)."""
+    finite = np.where(np.isfinite(x), x, 0)
+    if units == "adu":
+        if gain is None or gain <= 0:
+            raise ValueError('units="adu" needs gain (ADC units per mV, WFDB adc_gain) > 0')
+        return np.rint(finite).astype(np.int32), float(gain)
+    if units not in UNITS_PER_MV:
+        raise ValueError(f"units must be one of {[*UNITS_PER_MV, 'adu']}, not {units!r}")
+    mv = finite / UNITS_PER_MV[units]
+    return np.rint(mv * default_gain).astype(np.int32), float(default_gain)
+
+
+def _no_annotations() -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros(0, np.int64), np.zeros(0, str)
+
+
+def _result(stream: Stream, fs: float, classes: tuple[str, ...]) -> Classification:
+    """The stream's beats with their R peaks mapped back to the input's rate."""
+    scale = float(fs) / stream.record.fs
+    sample = np.rint(stream.sample * scale).astype(np.int64)
+    return Classification(
+        sample=sample,
+        symbol=stream.symbol,
+        cls=stream.cls,
+        classified=stream.classified,
+        x=stream.x,
+        rr=stream.rr,
+        fs=float(fs),
+        classes=tuple(classes),
+    )
+
+
+def plot(signal: np.ndarray, beats: Classification, path: str | Path | None = None, ax=None):
+    """The signal with each beat's class letter at its R peak (matplotlib); saved as PNG when
+    `path` is given. Returns the axes."""
+    import matplotlib
+
+    if path is not None:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    y = np.asarray(signal, dtype=float)
+    y = y if y.ndim == 1 else y[:, 0]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(12, 3))
+    t = np.arange(len(y)) / beats.fs
+    ax.plot(t, y, lw=0.6, color="0.3")
+    inside = (beats.sample >= 0) & (beats.sample < len(y))
+    for s, letter in zip(beats.sample[inside], beats.symbol[inside], strict=True):
+        ax.annotate(letter, (s / beats.fs, y[s]), ha="center", va="bottom",
+                    color="tab:red" if letter not in ("N", "?") else "tab:blue")  # fmt: skip
+    ax.set_xlabel("s")
+    if path is not None:
+        ax.figure.savefig(path, dpi=120, bbox_inches="tight")
+    return ax

@@ -1,0 +1,62 @@
+"""`ecg-snn`: one command for the whole flow; each subcommand is a make target's tool.
+
+    ecg-snn classify RECORD [--lead II]    raw ECG in, classes out (= make stream)
+    ecg-snn sim [...]                      bit-exact RTL vs golden (= make sim)
+    ecg-snn <command> --help               the options of one command
+
+The subcommands hand their arguments to the same entry points the Makefile runs, so
+`ecg-snn power --beats 100` and `make power BEATS=100` do the same thing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+# subcommand -> (module:function taking argv, what it does)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "data": ("data.__main__:main", "build the MIT-BIH beat dataset (make data)"),
+    "train": ("model.pipeline:cli", "train, convert, quantize, evaluate (make train)"),
+    "cv": ("model.cv:main", "by-patient cross-validation over DS1"),
+    "retrain": ("model.retrain.cli:main", "retrain on your own WFDB recordings (make retrain)"),
+    "adapt": ("model.adapt.cli:main", "personalise to one patient (make adapt)"),
+    "adapt-eval": ("model.adapt.evaluate:main", "adaptation over DS2 (make adapt-eval)"),
+    "classify": ("stream.__main__:main", "detect and classify one raw record (make stream)"),
+    "stream-eval": ("stream.evaluate:main", "QRS and end-to-end scores (make stream-eval)"),
+    "verilog": ("flow.verilog:main", "emit, lint and synthesise the Verilog (make verilog)"),
+    "fpga": ("flow.fpga:main", "place and route on the FPGA (make fpga)"),
+    "sim": ("sim.run:main", "bit-exact RTL vs golden on real beats (make sim)"),
+    "mutate": ("sim.mutate:main", "planted bugs must be caught (make mutate)"),
+    "power": ("power.run:main", "energy per inference and heartbeat (make power)"),
+    "firmware": ("firmware.build:main", "C reference, driver, weight image (make firmware)"),
+    "explore": ("explore.cli:main", "the design-space sweep (make explore)"),
+    "report": ("report.render:main", "regenerate the docs' results (make report)"),
+}
+
+
+def usage() -> str:
+    width = max(map(len, COMMANDS))
+    lines = [f"  {name:<{width}}  {what}" for name, (_, what) in COMMANDS.items()]
+    return "usage: ecg-snn COMMAND [options]\n\ncommands:\n" + "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(usage(), end="")
+        return 0
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        print(f"ecg-snn: unknown command {name!r}; `ecg-snn --help` lists them", file=sys.stderr)
+        return 2
+    module, func = COMMANDS[name][0].split(":")
+    entry = getattr(importlib.import_module(module), func)
+    try:
+        return int(entry(rest) or 0)
+    except KeyboardInterrupt:
+        print(f"ecg-snn {name}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

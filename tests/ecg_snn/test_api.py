@@ -1,0 +1,96 @@
+"""The Python API: raw ECG in physical units at the signal's own rate, R peaks and classes out;
+the chip object's engines agree; bad input is a one-line ValueError."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import wfdb
+
+import ecg_snn
+from stream.core import load_record, run_stream
+
+SECONDS = 120
+
+
+@pytest.fixture(scope="module")
+def record_208(mitdb_dir):
+    rec = wfdb.rdrecord(str(mitdb_dir / "208"), sampto=360 * SECONDS, channels=[0])
+    return rec.p_signal[:, 0], rec.fs
+
+
+def test_classify_a_mv_array_equals_the_stream_on_the_record(record_208, mitdb_dir):
+    """The same beats and classes as `make stream` on the same stretch of the record: the mV
+    array is turned back into the record's ADC units exactly (200 adu/mV)."""
+    signal, fs = record_208
+    beats = ecg_snn.classify(signal, fs)
+    rec, valid = load_record(str(mitdb_dir / "208"))
+    rec = dataclasses.replace(rec, signal=rec.signal[: 360 * SECONDS])
+    want = run_stream(ecg_snn.chip.load_model(), rec, valid[: 360 * SECONDS])
+    assert np.array_equal(beats.sample, want.sample)
+    assert np.array_equal(beats.symbol, want.symbol)
+    assert beats.fs == fs and len(beats.sample) > 100
+    assert set(beats.counts()) >= {"N", "V"}  # 208 has many premature ventricular beats
+
+
+def test_units_and_leads_describe_the_same_signal(record_208):
+    signal, fs = record_208
+    mv = ecg_snn.classify(signal, fs)
+    uv = ecg_snn.classify(signal * 1000, fs, units="uV")
+    adu = ecg_snn.classify(np.rint(signal * 200), fs, units="adu", gain=200)
+    two_leads = ecg_snn.classify(np.stack([np.zeros_like(signal), signal], axis=1), fs, lead=1)
+    for other in (uv, adu, two_leads):
+        assert np.array_equal(other.sample, mv.sample)
+        assert np.array_equal(other.symbol, mv.symbol)
+
+
+def test_a_silent_signal_has_no_beats():
+    beats = ecg_snn.classify(np.zeros(360 * 20), 360)
+    assert len(beats.sample) == 0 and beats.counts() == {}
+
+
+def test_the_c_reference_predicts_what_the_golden_model_does(record_208):
+    signal, fs = record_208
+    beats = ecg_snn.classify(signal[: 360 * 30], fs)
+    chip = ecg_snn.Chip.shipped()
+    got = chip.predict(beats.x, beats.rr, engine="c")
+    assert np.array_equal(got, chip.predict(beats.x, beats.rr))
+    assert np.array_equal(got, beats.cls[beats.classified])
+
+
+def test_plot_writes_a_png(record_208, tmp_path):
+    signal, fs = record_208
+    beats = ecg_snn.classify(signal[: 360 * 10], fs)
+    ecg_snn.plot(signal[: 360 * 10], beats, tmp_path / "beats.png")
+    assert (tmp_path / "beats.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(signal=np.zeros((2, 2, 2)), fs=360), r"^signal must be \(n,\) or \(n, leads\)"),
+        (dict(signal=np.zeros(0), fs=360), r"^signal must be \(n,\) or \(n, leads\)"),
+        (dict(signal=np.array(["a"] * 9), fs=360), r"^signal must be numeric, not <U1$"),
+        (dict(signal=np.zeros(99), fs=0), r"^fs must be a positive rate in Hz, not 0$"),
+        (dict(signal=np.zeros(99), fs=float("nan")), r"^fs must be a positive rate in Hz"),
+        (dict(signal=np.zeros(99), fs=360, units="mmHg"), r"^units must be one of"),
+        (dict(signal=np.zeros(99), fs=360, units="adu"), r'^units="adu" needs gain'),
+        (dict(signal=np.zeros((99, 2)), fs=360, lead=2), r"^lead 2 is not a column"),
+    ],
+    ids=["3-d", "empty", "strings", "fs-0", "fs-nan", "units", "adu-no-gain", "lead"],
+)
+def test_bad_input_is_a_one_line_error(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ecg_snn.classify(**kwargs)
+
+
+def test_an_unknown_engine_is_refused():
+    with pytest.raises(ValueError, match=r"^engine must be one of \['golden', 'c', 'rtl'\]"):
+        ecg_snn.Chip.shipped().predict(np.zeros((1, 1, 64)), np.zeros((1, 4)), engine="spice")
+
+
+def test_the_chip_output_folder_is_keyed_by_configuration():
+    a, b = ecg_snn.Chip.shipped(lanes=4), ecg_snn.Chip.shipped(lanes=8)
+    assert a.out != b.out and a.out == ecg_snn.Chip.shipped(lanes=4).out
