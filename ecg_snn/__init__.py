@@ -8,9 +8,34 @@
     >>> chip.predict(beats.x, beats.rr, engine="rtl")          # golden, C or Verilator
 
 The names follow wfdb and neurokit2: a signal and its rate in, sample indices at that rate out.
+
+Every package of the project is a subpackage of this one (`ecg_snn.model`, `ecg_snn.hw`, ...),
+so an installed wheel adds one name to site-packages. The wheel puts them inside this folder; a
+checkout keeps them as the repository's top-level folders, beside it, and `__path__` below
+finds them there.
 """
 
-from ecg_snn.chip import Chip
-from ecg_snn.classify import Classification, classify, classify_record, plot
+from pathlib import Path
 
-__all__ = ["Chip", "Classification", "classify", "classify_record", "plot"]
+_CHECKOUT = Path(__file__).resolve().parents[1]
+if (_CHECKOUT / "pyproject.toml").is_file() and not (Path(__file__).parent / "model").is_dir():
+    __path__.append(str(_CHECKOUT))  # the package's own search path
+
+# The API loads on first use: every tool of the flow imports this package first (it is their
+# namespace), and none of them should pay for the API's imports.
+_API = {
+    "Chip": "ecg_snn.chip",
+    "Classification": "ecg_snn.classifier",
+    "classify": "ecg_snn.classifier",
+    "classify_record": "ecg_snn.classifier",
+    "plot": "ecg_snn.classifier",
+}
+__all__ = list(_API)
+
+
+def __getattr__(name: str):
+    if name not in _API:
+        raise AttributeError(f"module 'ecg_snn' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_API[name]), name)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hw.config import HwConfig
-from model.contract import golden
-from model.contract.artifact import Artifact, load_artifact
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact, load_artifact
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = {"inter": ROOT / "model" / "artifacts" / "inter.json",
@@ -65,8 +65,8 @@ class Chip:
         return self._rtl(x, rr)
 
     def _c(self, x: np.ndarray, rr: np.ndarray) -> np.ndarray:
-        from firmware.build import build_library
-        from firmware.host import HostLib
+        from ecg_snn.firmware.build import build_library
+        from ecg_snn.firmware.host import HostLib
 
         lib = self.out / "c" / "libsnn_host.so"
         if not lib.exists():
@@ -74,9 +74,9 @@ class Chip:
         return HostLib(lib).reference(x, rr)["cls"]
 
     def _rtl(self, x: np.ndarray, rr: np.ndarray) -> np.ndarray:
-        from sim.accel import design
-        from sim.accel.shards import run_sharded
-        from sim.accel.vectors import Vectors
+        from ecg_snn.sim.accel import design
+        from ecg_snn.sim.accel.shards import run_sharded
+        from ecg_snn.sim.accel.vectors import Vectors
 
         n = len(x)
         vectors = Vectors(x[:, 0, :], rr, np.full(n, "api"), np.arange(n, dtype=np.int64))
@@ -93,14 +93,14 @@ class Chip:
 
     def verilog(self, synth: bool = True) -> dict:
         """Emit, lint (and synthesise) the Verilog into `out/verilog`; the report's figures."""
-        from flow.verilog import build
+        from ecg_snn.flow.verilog import build
 
         out = self.out / "verilog"
         return build(self.artifact, self.config, out, out / "verilog.json", synth=synth)
 
     def fpga(self, board: str = "icebreaker") -> dict:
         """Place and route the SPI-shelled chip (`make fpga`) into `out/fpga-<board>`."""
-        from flow.fpga import build
+        from ecg_snn.flow.fpga import build
 
         out = self.out / f"fpga-{board}"
         return build(self.artifact, board, self.config, out, out / "fpga.json")

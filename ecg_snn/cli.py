@@ -15,22 +15,34 @@ import sys
 
 # subcommand -> (module:function taking argv, what it does)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "data": ("data.__main__:main", "build the MIT-BIH beat dataset (make data)"),
-    "train": ("model.pipeline:cli", "train, convert, quantize, evaluate (make train)"),
-    "cv": ("model.cv:main", "by-patient cross-validation over DS1"),
-    "retrain": ("model.retrain.cli:main", "retrain on your own WFDB recordings (make retrain)"),
-    "adapt": ("model.adapt.cli:main", "personalise to one patient (make adapt)"),
-    "adapt-eval": ("model.adapt.evaluate:main", "adaptation over DS2 (make adapt-eval)"),
-    "classify": ("stream.__main__:main", "detect and classify one raw record (make stream)"),
-    "stream-eval": ("stream.evaluate:main", "QRS and end-to-end scores (make stream-eval)"),
-    "verilog": ("flow.verilog:main", "emit, lint and synthesise the Verilog (make verilog)"),
-    "fpga": ("flow.fpga:main", "place and route on the FPGA (make fpga)"),
-    "sim": ("sim.run:main", "bit-exact RTL vs golden on real beats (make sim)"),
-    "mutate": ("sim.mutate:main", "planted bugs must be caught (make mutate)"),
-    "power": ("power.run:main", "energy per inference and heartbeat (make power)"),
-    "firmware": ("firmware.build:main", "C reference, driver, weight image (make firmware)"),
-    "explore": ("explore.cli:main", "the design-space sweep (make explore)"),
-    "report": ("report.render:main", "regenerate the docs' results (make report)"),
+    "data": ("ecg_snn.data.__main__:main", "build the MIT-BIH beat dataset (make data)"),
+    "train": ("ecg_snn.model.pipeline:cli", "train, convert, quantize, evaluate (make train)"),
+    "cv": ("ecg_snn.model.cv:main", "by-patient cross-validation over DS1"),
+    "retrain": (
+        "ecg_snn.model.retrain.cli:main",
+        "retrain on your own WFDB recordings (make retrain)",
+    ),
+    "adapt": ("ecg_snn.model.adapt.cli:main", "personalise to one patient (make adapt)"),
+    "adapt-eval": ("ecg_snn.model.adapt.evaluate:main", "adaptation over DS2 (make adapt-eval)"),
+    "classify": (
+        "ecg_snn.stream.__main__:main",
+        "detect and classify one raw record (make stream)",
+    ),
+    "stream-eval": ("ecg_snn.stream.evaluate:main", "QRS and end-to-end scores (make stream-eval)"),
+    "verilog": (
+        "ecg_snn.flow.verilog:main",
+        "emit, lint and synthesise the Verilog (make verilog)",
+    ),
+    "fpga": ("ecg_snn.flow.fpga:main", "place and route on the FPGA (make fpga)"),
+    "sim": ("ecg_snn.sim.run:main", "bit-exact RTL vs golden on real beats (make sim)"),
+    "mutate": ("ecg_snn.sim.mutate:main", "planted bugs must be caught (make mutate)"),
+    "power": ("ecg_snn.power.run:main", "energy per inference and heartbeat (make power)"),
+    "firmware": (
+        "ecg_snn.firmware.build:main",
+        "C reference, driver, weight image (make firmware)",
+    ),
+    "explore": ("ecg_snn.explore.cli:main", "the design-space sweep (make explore)"),
+    "report": ("ecg_snn.report.render:main", "regenerate the docs' results (make report)"),
 }
 
 

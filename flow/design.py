@@ -15,8 +15,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from model.contract.artifact import Artifact, ModelSpec
-from model.contract.ports import TOP
+from ecg_snn.model.contract.artifact import Artifact, ModelSpec
+from ecg_snn.model.contract.ports import TOP
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = (*sorted((ROOT / "hw").glob("*.py")), ROOT / "flow" / "verilog.py")
@@ -38,8 +38,8 @@ def accelerator_verilog(
     spec: ModelSpec, config: object, artifact: Artifact | None = None, out_root: Path = OUT_ROOT
 ) -> Path:
     """Path of `<TOP>.v` for this configuration, generating it if it is not cached."""
-    from flow.verilog import emit
-    from hw.top import Accelerator  # Amaranth loads only when a design is generated
+    from ecg_snn.flow.verilog import emit
+    from ecg_snn.hw.top import Accelerator  # Amaranth loads only when a design is generated
 
     out_dir = out_root / design_key(spec, config, artifact)
     out = out_dir / f"{TOP}.v"
@@ -56,8 +56,8 @@ def spi_verilog(
     `make fpga` places and routes), generated if it is not cached."""
     from amaranth.back import verilog
 
-    from data.cache import write_atomic
-    from hw.spi import SPI_TOP, SpiShell
+    from ecg_snn.data.cache import write_atomic
+    from ecg_snn.hw.spi import SPI_TOP, SpiShell
 
     out = out_root / f"spi-{design_key(spec, config, artifact)}" / f"{SPI_TOP}.v"
     if not out.exists():

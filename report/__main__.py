@@ -1,7 +1,7 @@
-"""`python -m report` (`make report`): see `report/render.py`."""
+"""`python -m ecg_snn.report` (`make report`): see `report/render.py`."""
 
 import sys
 
-from report.render import main
+from ecg_snn.report.render import main
 
 sys.exit(main())

@@ -44,6 +44,16 @@ LAYERS = (
     ("ecg_snn", 8),  # the front door: Python API and the `ecg-snn` command
 )
 CONTRACT_FORBIDDEN = ("torch", "amaranth", "cocotb")
+NAMESPACE = "ecg_snn"  # every package is imported as a subpackage of it (pyproject.toml)
+
+
+def in_tree(module: str) -> tuple[str, bool]:
+    """An imported name as a path of the tree (`ecg_snn.model.x` -> `model.x`; the front door's
+    own modules keep their name), and whether it named a package outside the namespace."""
+    top, _, rest = module.partition(".")
+    if top == NAMESPACE and rest.split(".")[0] in PACKAGES:
+        return rest, False
+    return module, top in PACKAGES and top != NAMESPACE
 
 
 def layer(module: str) -> tuple[str, int] | None:
@@ -63,27 +73,31 @@ def module_name(root: Path, path: Path) -> str:
     return ".".join(parts)
 
 
-def imports(root: Path, path: Path) -> list[tuple[int, str]]:
-    """(line, absolute module name) of every import in the file, lazy ones included."""
+def imports(root: Path, path: Path) -> list[tuple[int, str, bool]]:
+    """(line, module as a path of the tree, outside the namespace?) of every import in the
+    file, lazy ones included (`in_tree`)."""
     tree = ast.parse(path.read_text(), filename=str(path))
     here = module_name(root, path)
     package = here if path.name == "__init__.py" else here.rpartition(".")[0]
     out = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            out += [(node.lineno, alias.name) for alias in node.names]
+            out += [(node.lineno, *in_tree(alias.name)) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
+            base, bare = in_tree(node.module or "")
+            if not node.level and node.module == NAMESPACE:
+                out += [(node.lineno, *in_tree(f"{NAMESPACE}.{a.name}")) for a in node.names]
+                continue
             if node.level:
                 up = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*up, base] if base else up)
+                base = ".".join([*up, node.module] if node.module else up)
             # `from pkg import mod` imports pkg.mod when that is a module of the project
             for alias in node.names:
                 sub = f"{base}.{alias.name}"
                 is_module = (root / Path(*sub.split("."))).with_suffix(".py").exists() or (
                     root / Path(*sub.split(".")) / "__init__.py"
                 ).exists()
-                out.append((node.lineno, sub if is_module else base))
+                out.append((node.lineno, sub if is_module else base, bare))
     return out
 
 
@@ -98,8 +112,10 @@ def violations(root: Path, packages: tuple[str, ...] = PACKAGES) -> list[str]:
             src = module_name(root, path)
             src_layer = layer(src)
             graph.setdefault(src, set())
-            for line, target in imports(root, path):
+            for line, target, bare in imports(root, path):
                 where = f"{path.relative_to(root)}:{line}"
+                if bare:
+                    found.append(f"{where}: imports {target} outside the {NAMESPACE} namespace")
                 top = target.split(".")[0]
                 if src_layer and src_layer[0] == "model.contract" and top in CONTRACT_FORBIDDEN:
                     found.append(f"{where}: the contract imports {target}")
@@ -180,20 +196,43 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
 @pytest.mark.parametrize(
     ("files", "expect"),
     [
-        ({"model/contract/golden.py": "from sim import run\n", "sim/run.py": ""}, "imports sim"),
-        ({"model/contract/golden.py": "import torch\n"}, "the contract imports torch"),
-        ({"hw/top.py": "from firmware.build import x\n", "firmware/build.py": ""}, "(firmware)"),
         (
-            {"model/a.py": "def f():\n    from model import b\n", "model/b.py": "import model.a\n"},
+            {"model/contract/golden.py": "from ecg_snn.sim import run\n", "sim/run.py": ""},
+            "imports sim",
+        ),
+        ({"model/contract/golden.py": "import torch\n"}, "the contract imports torch"),
+        (
+            {"hw/top.py": "from ecg_snn.firmware.build import x\n", "firmware/build.py": ""},
+            "(firmware)",
+        ),
+        (
+            {
+                "model/a.py": "def f():\n    from ecg_snn.model import b\n",
+                "model/b.py": "import ecg_snn.model.a\n",
+            },
             "import cycle: model.a -> model.b",
         ),
-        ({"data/x.py": "from model.contract import spec\n", "model/contract/spec.py": ""}, "data"),
-        ({"hw/top.py": "from flow.verilog import emit\n", "flow/verilog.py": ""}, "(flow)"),
-        ({"sim/run.py": "from power import rtl\n", "power/rtl.py": ""}, "(power)"),
-        ({"power/run.py": "from sim.accel import job\n", "sim/accel/job.py": ""}, "(sim)"),
-        ({"flow/fpga.py": "from sim.tb import runner\n", "sim/tb/runner.py": ""}, "(sim)"),
-        ({"stream/core.py": "from explore import grid\n", "explore/grid.py": ""}, "(explore)"),
-        ({"explore/cli.py": "from report import tables\n", "report/tables.py": ""}, "(report)"),
+        (
+            {
+                "data/x.py": "from ecg_snn.model.contract import spec\n",
+                "model/contract/spec.py": "",
+            },
+            "data",
+        ),
+        ({"hw/top.py": "from ecg_snn.flow.verilog import emit\n", "flow/verilog.py": ""}, "(flow)"),
+        ({"sim/run.py": "from ecg_snn.power import rtl\n", "power/rtl.py": ""}, "(power)"),
+        ({"power/run.py": "from ecg_snn.sim.accel import job\n", "sim/accel/job.py": ""}, "(sim)"),
+        ({"flow/fpga.py": "from ecg_snn.sim.tb import runner\n", "sim/tb/runner.py": ""}, "(sim)"),
+        (
+            {"stream/core.py": "from ecg_snn.explore import grid\n", "explore/grid.py": ""},
+            "(explore)",
+        ),
+        (
+            {"explore/cli.py": "from ecg_snn.report import tables\n", "report/tables.py": ""},
+            "(report)",
+        ),
+        ({"hw/top.py": "from model.contract import spec\n"}, "outside the ecg_snn namespace"),
+        ({"ecg_snn/cli.py": "import sim.run\n"}, "outside the ecg_snn namespace"),
     ],
     ids=[
         "upward",
@@ -207,6 +246,8 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
         "flow-imports-verification",
         "stream-imports-explore",
         "explore-imports-report",
+        "bare-package",
+        "bare-in-front-door",
     ],
 )
 def test_the_checker_fails_on_a_broken_rule(tmp_path, files, expect):
@@ -216,9 +257,9 @@ def test_the_checker_fails_on_a_broken_rule(tmp_path, files, expect):
 
 def test_the_checker_passes_a_downward_tree(tmp_path):
     files = {
-        "sim/run.py": "from hw import top\nfrom model.contract import golden\n",
-        "hw/top.py": "from model.contract.spec import LayerSpec\nimport amaranth\n",
-        "model/contract/spec.py": "import numpy\nfrom data import cache\n",
+        "sim/run.py": "from ecg_snn.hw import top\nfrom ecg_snn.model.contract import golden\n",
+        "hw/top.py": "from ecg_snn.model.contract.spec import LayerSpec\nimport amaranth\n",
+        "model/contract/spec.py": "import numpy\nfrom ecg_snn.data import cache\n",
         "data/cache.py": "",
     }
     assert violations(_tree(tmp_path, files)) == []

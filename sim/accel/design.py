@@ -6,11 +6,11 @@ adds the clock inside the simulator and the stream players of the benches.
 
 from __future__ import annotations
 
-from flow.design import accelerator_verilog, spi_verilog
-from model.contract.artifact import Artifact, ModelSpec
-from model.contract.ports import TOP, Port
-from sim.tb import runner
-from sim.tb.bench import PERIOD_NS
+from ecg_snn.flow.design import accelerator_verilog, spi_verilog
+from ecg_snn.model.contract.artifact import Artifact, ModelSpec
+from ecg_snn.model.contract.ports import TOP, Port
+from ecg_snn.sim.tb import runner
+from ecg_snn.sim.tb.bench import PERIOD_NS
 
 # Streams with a player or recorder in the wrapper (`sim/tb/hdl_player.py`).
 PLAYERS = (Port.SAMPLE.verilog, Port.RR.verilog)
@@ -43,7 +43,7 @@ def accelerator_build(
 
 def spi_build(spec: ModelSpec, config: object, artifact: Artifact | None = None) -> runner.Build:
     """The Verilator build of the SPI shell around this configuration (Verilog clock)."""
-    from hw.spi import SPI_TOP
+    from ecg_snn.hw.spi import SPI_TOP
 
     src = spi_verilog(spec, config, artifact)
     return runner.build([src], SPI_TOP, name="spi", hdl_clock_ns=PERIOD_NS)

@@ -35,8 +35,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from flow.tools import PCH_FIX, VERILATOR_WAIVERS, locked, verilator_binary, verilator_env
-from sim.tb import hdl_clock
+from ecg_snn.flow.tools import PCH_FIX, VERILATOR_WAIVERS, locked, verilator_binary, verilator_env
+from ecg_snn.sim.tb import hdl_clock
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_ROOT = ROOT / "build" / "sim"

@@ -5,10 +5,10 @@ import hashlib
 import numpy as np
 import pytest
 
-import data.cache
-from data.beats import BeatConfig
-from data.dataset import build_dataset, load_dataset
-from data.errors import DataError
+from ecg_snn.data import cache
+from ecg_snn.data.beats import BeatConfig
+from ecg_snn.data.dataset import build_dataset, load_dataset
+from ecg_snn.data.errors import DataError
 
 R = [200, 500, 800, 1100, 1400, 1700]
 
@@ -85,7 +85,7 @@ def test_crash_while_writing_arrays_leaves_nothing(db, tmp_path, monkeypatch):
         f.write(b"PK\x03\x04 half a zip file")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(data.cache.np, "savez", crash)
+    monkeypatch.setattr(cache.np, "savez", crash)
     with pytest.raises(KeyboardInterrupt):
         build(db, tmp_path / "cache")
     assert cache_files(tmp_path / "cache") == []  # no final file, no temporary left behind
@@ -97,7 +97,7 @@ def test_crash_before_the_manifest_is_never_a_hit(db, tmp_path, monkeypatch):
     def crash(path, obj):
         raise OSError("disk full")
 
-    monkeypatch.setattr(data.cache, "write_json_atomic", crash)
+    monkeypatch.setattr(cache, "write_json_atomic", crash)
     with pytest.raises(OSError, match="disk full"):
         build(db, tmp_path / "cache")
     assert [p.endswith(".npz") for p in cache_files(tmp_path / "cache")] == [True]

@@ -4,15 +4,15 @@ from pathlib import Path
 
 import pytest
 
-import data.locate
-from data.errors import DataError
-from data.locate import find_mitdb
+from ecg_snn.data import locate
+from ecg_snn.data.errors import DataError
+from ecg_snn.data.locate import find_mitdb
 
 
 @pytest.fixture
 def nowhere(tmp_path, monkeypatch):
     monkeypatch.delenv("MITDB_DIR", raising=False)
-    monkeypatch.setattr(data.locate, "candidate_dirs", lambda: [tmp_path / "a", tmp_path / "b"])
+    monkeypatch.setattr(locate, "candidate_dirs", lambda: [tmp_path / "a", tmp_path / "b"])
     return tmp_path
 
 
@@ -49,9 +49,9 @@ def test_download_failure_is_explained(nowhere, monkeypatch):
 
 
 def test_checksums_are_verified_once_per_process(mitdb_dir, monkeypatch):
-    data.locate.verify_checksums(mitdb_dir)
-    monkeypatch.setattr(data.locate, "file_sha256", lambda path: pytest.fail("rehashed"))
-    assert data.locate.verify_checksums(mitdb_dir) is True
+    locate.verify_checksums(mitdb_dir)
+    monkeypatch.setattr(locate, "file_sha256", lambda path: pytest.fail("rehashed"))
+    assert locate.verify_checksums(mitdb_dir) is True
 
 
 def test_failed_download_leaves_nothing_behind(nowhere, monkeypatch):
@@ -66,7 +66,7 @@ def test_failed_download_leaves_nothing_behind(nowhere, monkeypatch):
 
 
 def test_download_is_renamed_into_place_when_complete(nowhere, monkeypatch):
-    from data.splits import ALL_RECORDS
+    from ecg_snn.data.splits import ALL_RECORDS
 
     def complete(db, target):
         for r in ALL_RECORDS:

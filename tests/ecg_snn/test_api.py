@@ -10,7 +10,7 @@ import pytest
 import wfdb
 
 import ecg_snn
-from stream.core import load_record, run_stream
+from ecg_snn.stream.core import load_record, run_stream
 
 SECONDS = 120
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from model.contract.artifact import Artifact
+from ecg_snn.model.contract.artifact import Artifact
 from tests.artifacts import make_artifact, ssf_artifact
 
 

@@ -11,9 +11,9 @@ import re
 import numpy as np
 import pytest
 
-from flow import fpga
-from hw.config import HwConfig
-from model.random_artifact import random_artifact
+from ecg_snn.flow import fpga
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.model.random_artifact import random_artifact
 from tests.artifacts import SHAPES
 
 TINY = SHAPES["tiny"]  # the smallest shape: a few hundred LUT4, seconds in nextpnr

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from model.contract.artifact import Artifact
-from model.variants import relabelled
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.variants import relabelled
 from tests.artifacts import make_artifact, random_beats, ssf_artifact
 
 

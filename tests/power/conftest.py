@@ -18,7 +18,7 @@ def tiny_v(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_harness(tiny_v) -> Path:
-    from power.harness import build_harness
-    from power.run import BUILD
+    from ecg_snn.power.harness import build_harness
+    from ecg_snn.power.run import BUILD
 
     return build_harness(tiny_v, TINY_TOP, BUILD / "harness" / "tiny")  # cached by content

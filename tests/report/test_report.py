@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from report import render as report
-from report.tables import RENDERERS
+from ecg_snn.report import render as report
+from ecg_snn.report.tables import RENDERERS
 
 DOC = """# Results
 
@@ -81,7 +81,7 @@ def test_a_missing_or_misspelt_marker_is_caught(tmp_path):
 
 
 def test_results_table_shows_the_limit_cases_bins_and_mutants():
-    from report.results import results_table
+    from ecg_snn.report.results import results_table
 
     sim = {"mismatches": 0, "beats": 10, "random_vectors": 5,
            "cycles_per_inference": {"mean": 100.0, "max": 120},
@@ -98,7 +98,7 @@ def test_findings_state_only_what_the_figures_support():
     another block leads and the zero-skipping QNN costs more)."""
     import copy
 
-    from report import power as power_doc
+    from ecg_snn.report import power as power_doc
 
     shipped = json.loads((report.ROOT / "docs" / "reports" / "power.json").read_text())
     g = shipped["gate_level"]["per_block_nj"]

@@ -1,4 +1,4 @@
-"""`make sim` (`python -m sim.run`): report, exit status and messages."""
+"""`make sim` (`python -m ecg_snn.sim.run`): report, exit status and messages."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sim.run
-from model.contract.artifact import Artifact
-from sim.accel import limits
-from sim.accel.shards import Merged
-from sim.tb import runner
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.sim import run
+from ecg_snn.sim.accel import limits
+from ecg_snn.sim.accel.shards import Merged
+from ecg_snn.sim.tb import runner
 
 KEYS = {
     "model",
@@ -51,7 +51,7 @@ def test_small_run_writes_the_report(
         "--report",
         str(report),
     ]
-    assert sim.run.main(argv) == 0
+    assert run.main(argv) == 0
     r = json.loads(report.read_text())
     assert set(r) >= KEYS
     assert (r["beats"], r["random_vectors"], r["mismatches"]) == (20, 40, 0)
@@ -84,7 +84,7 @@ def test_an_empty_coverage_bin_fails_the_run(
     model = model_artifact.save(tmp_path / "model.json")
     argv = ["--model", str(model), "--beats", "5", "--random", "20", "--limits", "if,ssf",
             "--space", "1,16", "--space-vectors", "1"]  # fmt: skip
-    assert sim.run.main([*argv, "--report", str(tmp_path / "sim.json")]) == 1
+    assert run.main([*argv, "--report", str(tmp_path / "sim.json")]) == 1
     err = capsys.readouterr().err
     assert "coverage bins never hit: " in err and "T=1024" in err
     empty = json.loads((tmp_path / "sim.json").read_text())["coverage"]["empty_bins"]
@@ -97,13 +97,13 @@ def test_an_empty_coverage_bin_fails_the_run(
 
 def test_bad_space_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     for bad in ("0", "17", "x"):
-        assert sim.run.main(["--space", bad, "--report", str(tmp_path / "s.json")]) == 2
+        assert run.main(["--space", bad, "--report", str(tmp_path / "s.json")]) == 2
         assert "--space takes all, none or lane counts in 1..16" in capsys.readouterr().err
     assert not (tmp_path / "s.json").exists()
 
 
 def test_missing_model_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    assert sim.run.main(["--model", str(tmp_path / "none.json")]) == 2
+    assert run.main(["--model", str(tmp_path / "none.json")]) == 2
     assert "no model at" in capsys.readouterr().err
 
 
@@ -118,7 +118,7 @@ def test_mismatch_fails_with_the_first_beat(
     """The exit path on a mismatch (the detection itself is tested on the DUT elsewhere)."""
 
     def fake(build, artifact, vectors, workdir, **kw) -> Merged:
-        from model.contract import golden
+        from ecg_snn.model.contract import golden
 
         gold = golden.run(artifact, vectors.x[:, None, :], vectors.rr)
         values = gold.values.copy()
@@ -126,7 +126,7 @@ def test_mismatch_fails_with_the_first_beat(
         msg = f"record {vectors.record[3]} beat {vectors.index[3]}: values: [0] ..."
         return Merged(gold.cls, values, np.ones(len(vectors), np.int64), 1, msg, [])
 
-    monkeypatch.setattr(sim.run, "run_sharded", fake)
+    monkeypatch.setattr(run, "run_sharded", fake)
     model = model_artifact.save(tmp_path / "model.json")
     argv = [
         "--model",
@@ -142,7 +142,7 @@ def test_mismatch_fails_with_the_first_beat(
         "--report",
         str(tmp_path / "sim.json"),
     ]
-    assert sim.run.main(argv) == 1
+    assert run.main(argv) == 1
     err = capsys.readouterr().err
     assert "first mismatch: record DS2:" in err and "beat 3: values: [0]" in err
 
@@ -150,11 +150,11 @@ def test_mismatch_fails_with_the_first_beat(
 @pytest.fixture
 def no_mitdb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No MIT-BIH anywhere, and no network: any attempt to read or fetch it fails loudly."""
-    import data.locate
+    from ecg_snn.data import locate
 
     monkeypatch.delenv("MITDB_DIR", raising=False)
     nowhere = tmp_path / "nowhere"
-    monkeypatch.setattr(data.locate, "candidate_dirs", lambda: [nowhere / "mitdb"])
+    monkeypatch.setattr(locate, "candidate_dirs", lambda: [nowhere / "mitdb"])
 
     def offline(*args, **kwargs):
         raise ConnectionError("offline")
@@ -165,7 +165,7 @@ def no_mitdb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _test_beats(artifact: Artifact, path: Path, n: int = 6) -> Path:
     """A retrain's test_beats.npz for `artifact`: chip inputs of beat-like windows."""
-    from model.contract.frontend import preprocess
+    from ecg_snn.model.contract.frontend import preprocess
 
     pre = artifact.spec.preprocess
     t = np.arange(pre.window)
@@ -192,11 +192,11 @@ def test_vectors_and_random_only_run_without_mitdb(
     report = tmp_path / "sim.json"
     common = ["--model", str(model), "--random", "20", "--jobs", "1", "--report", str(report),
               "--limits", "none", "--space", "none"]  # fmt: skip
-    assert sim.run.main([*common, "--vectors", str(beats)]) == 0, capsys.readouterr().err
+    assert run.main([*common, "--vectors", str(beats)]) == 0, capsys.readouterr().err
     r = json.loads(report.read_text())
     assert (r["beats"], r["random_vectors"], r["mismatches"]) == (6, 20, 0)
     assert r["vectors"] == str(beats) and r["parts"] == [str(beats)]
-    assert sim.run.main([*common, "--beats", "0"]) == 0
+    assert run.main([*common, "--beats", "0"]) == 0
     assert json.loads(report.read_text())["beats"] == 0
     assert not no_mitdb.exists()  # nothing downloaded, no empty folder left
 
@@ -220,7 +220,7 @@ def test_bad_vectors_file(
     work = tmp_path / "work"
     argv = ["--model", str(model), "--vectors", str(path), "--work", str(work),
             "--report", str(tmp_path / "sim.json")]  # fmt: skip
-    assert sim.run.main(argv) == 2
+    assert run.main(argv) == 2
     err = capsys.readouterr().err
     assert match in err and "Traceback" not in err
     assert not work.exists() and not (tmp_path / "sim.json").exists()
@@ -231,5 +231,5 @@ def test_out_of_range_vectors_are_refused(model_artifact: Artifact, tmp_path: Pa
     arrays = dict(np.load(path))
     arrays["x"] = arrays["x"] * 0 + model_artifact.spec.preprocess.input_range[1] + 1
     np.savez(path, **arrays)
-    with pytest.raises(sim.run.MissingInputError, match="outside the model's input ranges"):
-        sim.run.load_vectors(path, model_artifact, None)
+    with pytest.raises(run.MissingInputError, match="outside the model's input ranges"):
+        run.load_vectors(path, model_artifact, None)

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sim.run
-from model.contract.artifact import Artifact, derive_widths
-from model.random_artifact import random_artifact
+from ecg_snn.model.contract.artifact import Artifact, derive_widths
+from ecg_snn.model.random_artifact import random_artifact
+from ecg_snn.sim import run
 
 
 def ssf_suffix(artifact: Artifact, first_ssf: int) -> Artifact:
@@ -53,6 +53,6 @@ def test_ssf_artifact_is_bit_exact_on_the_rtl(
         "--space",
         "none",
     ]
-    assert sim.run.main([*argv, "--report", str(report), "--work", str(tmp_path / "w")]) == 0
+    assert run.main([*argv, "--report", str(report), "--work", str(tmp_path / "w")]) == 0
     r = json.loads(report.read_text())
     assert (r["beats"], r["random_vectors"], r["mismatches"]) == (40, 60, 0)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from data.records import Record
 from ecg_snn.chip import load_model
-from stream.core import Stream, load_record, run_stream
+from ecg_snn.data.records import Record
+from ecg_snn.stream.core import Stream, load_record, run_stream
 
 UNITS_PER_MV = {"V": 1e-3, "mV": 1.0, "uV": 1e3}
 
