@@ -16,17 +16,18 @@ import numpy as np
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact, load_artifact
+from ecg_snn.model.shipped import SPLITS, shipped
 
-ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = {"inter": ROOT / "model" / "artifacts" / "inter.json",
-           "intra": ROOT / "model" / "artifacts" / "intra.json"}  # fmt: skip
 ENGINES = ("golden", "c", "rtl")
+# Where outputs go: the checkout in a checkout; the working folder for an installed package.
+_CHECKOUT = Path(__file__).resolve().parents[1]
+WORK = _CHECKOUT if (_CHECKOUT / "pyproject.toml").is_file() else Path.cwd()
 
 
 def load_model(model: str | Path | None = None) -> Artifact:
     """An artifact: a path, a shipped split name ("inter", "intra"), or None for "inter"."""
-    if model is None or str(model) in SHIPPED:
-        return load_artifact(SHIPPED[str(model or "inter")])
+    if model is None or str(model) in SPLITS:
+        return load_artifact(shipped(str(model or "inter")))
     return load_artifact(Path(model))
 
 
@@ -48,7 +49,7 @@ class Chip:
         """This configuration's own output folder under build/chip."""
         rom = "-rom" if self.config.rom else ""
         key = f"{self.artifact.checksum()[:12]}-l{self.config.lanes}{rom}"
-        return ROOT / "build" / "chip" / key
+        return WORK / "build" / "chip" / key
 
     def predict(self, x: np.ndarray, rr: np.ndarray, engine: str = "golden") -> np.ndarray:
         """Class index per beat for chip inputs `x` (N, 1, n_samples) and `rr` (N, n_rr) (as
