@@ -35,10 +35,10 @@ train: $(STAMP) ## Train, convert, quantize and evaluate (SPLIT=inter|intra); wr
 	echo "make train: $$(( $$(date +%s) - start )) s"; exit $$rc
 
 verilog: $(STAMP) ## Emit Verilog, lint and synthesise MODEL (default model; LANES=N, ROM=1) into build/verilog
-	$(PY) -m hw.verilog $(if $(MODEL),--model $(MODEL)) $(if $(LANES),--lanes $(LANES)) $(if $(ROM),--rom)
+	$(PY) -m flow.verilog $(if $(MODEL),--model $(MODEL)) $(if $(LANES),--lanes $(LANES)) $(if $(ROM),--rom)
 
 fpga: $(STAMP) ## Place and route the SPI-shelled accelerator (BOARD=icebreaker|ulx3s, MODEL, LANES): bitstream, build/reports/fpga.json
-	$(PY) -m hw.fpga $(if $(LANES),--lanes $(LANES))
+	$(PY) -m flow.fpga $(if $(LANES),--lanes $(LANES))
 
 sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=path, VECTORS=test_beats.npz, JOBS=N, WAVES=1, SPLIT=intra)
 	$(PY) -m sim.run
@@ -47,7 +47,7 @@ mutate: $(STAMP) ## Plant each one-line bug of tests/mutants.toml in a copy of h
 	$(PY) -m sim.mutate
 
 power: $(STAMP) $(if $(filter-out 0,$(GATE)),tech) ## Energy per inference from RTL toggles on DS2 beats (TECH, MODEL, BEATS; GATE=1: also gate level on osu018 + OpenSTA, GATE_BEATS=20, GATE_SIM=0: netlist + STA only, SRAM_MIN_DEPTH=128: memory plan)
-	$(PY) -m sim.power
+	$(PY) -m power
 
 power-gate: ## Same as make power GATE=1
 	$(MAKE) power GATE=1
@@ -64,7 +64,7 @@ $(TECH_LIB):
 	rm -rf build/tech/osu018 && cp -r build/tech/deb/root/usr/share/qflow/tech/osu018 build/tech/osu018
 
 explore: $(STAMP) ## Sweep neuron mode x T x weight bits x lanes on the RTL (SPLIT, BEATS, JOBS, TECH); build/reports/explore.json
-	$(PY) -m sim.explore
+	$(PY) -m explore
 
 firmware: $(STAMP) ## Build the C reference, driver and weight image for MODEL into build/firmware
 	$(PY) -m firmware.build
@@ -82,13 +82,13 @@ adapt-eval: $(STAMP) ## Adapt on the first minutes of every DS2 record, score th
 
 stream: $(STAMP) ## Detect, classify and annotate one raw record (RECORD=name|path, RTL=1 adds Verilator); WFDB .snn + report
 	@if [ -z "$(RECORD)" ]; then echo "make stream: set RECORD to an MIT-BIH name or a WFDB record path, e.g. make stream RECORD=208"; exit 2; fi
-	$(PY) -m sim.stream "$(RECORD)" $(if $(RTL),--rtl)
+	$(PY) -m stream "$(RECORD)" $(if $(RTL),--rtl)
 
 stream-eval: $(STAMP) ## QRS Se/+P on all 48 MIT-BIH records vs open detectors, end-to-end DS2; build/reports/stream.json
-	$(PY) -m sim.stream.evaluate
+	$(PY) -m stream.evaluate
 
 report: $(STAMP) ## Regenerate the docs' results sections from docs/reports (TAKE=sim,power: snapshot those build/reports first)
-	$(PY) -m sim.report $(if $(TAKE),--take $(TAKE))
+	$(PY) -m report $(if $(TAKE),--take $(TAKE))
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build sim_build .pytest_cache

@@ -47,7 +47,7 @@ import numpy as np
 
 from data.cache import write_atomic
 from hw.config import HwConfig
-from hw.tools import env_int
+from flow.tools import env_int
 from model.contract.artifact import Artifact, ArtifactError, load_artifact
 from model.contract.ports import ResultLayout
 from sim.accel import design, limits

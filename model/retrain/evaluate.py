@@ -10,7 +10,7 @@ Three classifiers on the same test beats (chip inputs from `model.contract.front
 Metrics are `model.metrics.classification_metrics` (accuracy, per-class Se/+P/F1, macro F1, the
 confusion matrix), the shape of ``train.json``. Spikes and synaptic operations per inference come
 from the golden model. Energy is not estimated here (`model/` sits below the energy model in
-`sim/power`); the report prints the `make power MODEL=...` command that measures it on the RTL.
+`power`); the report prints the `make power MODEL=...` command that measures it on the RTL.
 """
 
 from __future__ import annotations

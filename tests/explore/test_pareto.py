@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.explore.measure import break_even
-from sim.explore.pareto import best, pareto_front, plot
+from explore.measure import break_even
+from explore.pareto import best, pareto_front, plot
 
 
 def pt(mode: str, T: int, acc: float, nj: float | None, error: str | None = None) -> dict:

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.explore.cache import Store
-from sim.explore.grid import Point
-from sim.explore.measure import Bench, Sample
-from sim.explore.sweep import run_sweep
+from explore.cache import Store
+from explore.grid import Point
+from explore.measure import Bench, Sample
+from explore.sweep import run_sweep
 from tests.explore.conftest import tiny_artifact, tiny_beats
 
 

@@ -105,9 +105,9 @@ def test_c_front_end_from_c_detections_equals_the_golden_stream(
     default_pre_artifact, lib, mitdb_dir
 ):
     """Samples -> C detector -> C R-peak tracker (RR) -> C front end gives the chip inputs the
-    golden stream (sim/stream/core.py) gives, beat for beat, on ten minutes of a real record."""
+    golden stream (stream/core.py) gives, beat for beat, on ten minutes of a real record."""
     from data.records import read_record
-    from sim.stream.core import run_stream
+    from stream.core import run_stream
 
     record = read_record(mitdb_dir, "208")
     record = dataclasses.replace(record, signal=record.signal[: 10 * 60 * FS])

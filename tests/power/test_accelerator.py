@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from hw.config import HwConfig
-from sim.power.gating import gated_reads, golden_weight_reads
+from power.gating import gated_reads, golden_weight_reads
 
 N_BEATS = 10
 
@@ -21,9 +21,9 @@ def accel_run(tmp_path_factory, mitdb_dataset):
     from model.contract.frontend import preprocess
     from model.variants import stand_in
     from sim.accel.design import accelerator_verilog
-    from sim.power.accel import harness_for
-    from sim.power.rtl import simulate
-    from sim.power.sample import stratified
+    from power.accel import harness_for
+    from power.rtl import simulate
+    from power.sample import stratified
 
     artifact = stand_in(np.random.default_rng(3))
     config = HwConfig(lanes=4)

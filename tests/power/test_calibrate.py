@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.power import calibrate
-from sim.power.blocks import BLOCKS
+from power import calibrate
+from power.blocks import BLOCKS
 
 
 def _arrays():

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import math
 
-from sim.power.energy import energy, subtract
-from sim.power.harness import run_harness
-from sim.power.netlist import load_verilog
-from sim.power.saif import read_saif
-from sim.power.tech import parse_technology
+from power.energy import energy, subtract
+from power.harness import run_harness
+from flow.netlist import load_verilog
+from power.saif import read_saif
+from power.tech import parse_technology
 
 ROUND = {
     "clock_hz": (1e6, "Hz"),

