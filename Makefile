@@ -28,26 +28,26 @@ lint: $(STAMP) ## Lint and format-check with ruff
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 data: $(STAMP) ## Build the cached MIT-BIH beat dataset and build/reports/data.json
-	$(PY) -m data
+	$(PY) -m ecg_snn.data
 
 train: $(STAMP) ## Train, convert, quantize and evaluate (SPLIT=inter|intra); writes the artifact and build/reports/train.json
-	@start=$$(date +%s); $(PY) -m model --split $${SPLIT:-inter}; rc=$$?; \
+	@start=$$(date +%s); $(PY) -m ecg_snn.model --split $${SPLIT:-inter}; rc=$$?; \
 	echo "make train: $$(( $$(date +%s) - start )) s"; exit $$rc
 
 verilog: $(STAMP) ## Emit Verilog, lint and synthesise MODEL (default model; LANES=N, ROM=1) into build/verilog
-	$(PY) -m flow.verilog $(if $(MODEL),--model $(MODEL)) $(if $(LANES),--lanes $(LANES)) $(if $(ROM),--rom)
+	$(PY) -m ecg_snn.flow.verilog $(if $(MODEL),--model $(MODEL)) $(if $(LANES),--lanes $(LANES)) $(if $(ROM),--rom)
 
 fpga: $(STAMP) ## Place and route the SPI-shelled accelerator (BOARD=icebreaker|ulx3s, MODEL, LANES): bitstream, build/reports/fpga.json
-	$(PY) -m flow.fpga $(if $(LANES),--lanes $(LANES))
+	$(PY) -m ecg_snn.flow.fpga $(if $(LANES),--lanes $(LANES))
 
 sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=path, VECTORS=test_beats.npz, JOBS=N, WAVES=1, SPLIT=intra)
-	$(PY) -m sim.run
+	$(PY) -m ecg_snn.sim.run
 
 mutate: $(STAMP) ## Plant each one-line bug of tests/mutants.toml in a copy of hw/; every one must be killed (build/reports/mutate.json)
-	$(PY) -m sim.mutate
+	$(PY) -m ecg_snn.sim.mutate
 
 power: $(STAMP) $(if $(filter-out 0,$(GATE)),tech) ## Energy per inference from RTL toggles on DS2 beats (TECH, MODEL, BEATS; GATE=1: also gate level on osu018 + OpenSTA, GATE_BEATS=20, GATE_SIM=0: netlist + STA only, SRAM_MIN_DEPTH=128: memory plan)
-	$(PY) -m power
+	$(PY) -m ecg_snn.power
 
 power-gate: ## Same as make power GATE=1
 	$(MAKE) power GATE=1
@@ -64,31 +64,31 @@ $(TECH_LIB):
 	rm -rf build/tech/osu018 && cp -r build/tech/deb/root/usr/share/qflow/tech/osu018 build/tech/osu018
 
 explore: $(STAMP) ## Sweep neuron mode x T x weight bits x lanes on the RTL (SPLIT, BEATS, JOBS, TECH); build/reports/explore.json
-	$(PY) -m explore
+	$(PY) -m ecg_snn.explore
 
 firmware: $(STAMP) ## Build the C reference, driver and weight image for MODEL into build/firmware
-	$(PY) -m firmware.build
+	$(PY) -m ecg_snn.firmware.build
 
 retrain: $(STAMP) ## Retrain on your own WFDB recordings (DB=path, ARGS="--lead II ..."): new artifact, weight image, report
-	@if [ -z "$(DB)" ]; then echo "make retrain: set DB to the folder of your WFDB recordings, e.g. make retrain DB=~/ecg/mydb ARGS='--lead II' (options: $(PY) -m model.retrain --help)"; exit 2; fi
-	$(PY) -m model.retrain --db "$(DB)" $(ARGS)
+	@if [ -z "$(DB)" ]; then echo "make retrain: set DB to the folder of your WFDB recordings, e.g. make retrain DB=~/ecg/mydb ARGS='--lead II' (options: $(PY) -m ecg_snn.model.retrain --help)"; exit 2; fi
+	$(PY) -m ecg_snn.model.retrain --db "$(DB)" $(ARGS)
 
 adapt: $(STAMP) ## Personalise the chip to one patient (RECORD=name, DB=path or MIT-BIH, MINUTES=5 or BEATS=N): artifact, image, report
-	@if [ -z "$(RECORD)" ]; then echo "make adapt: set RECORD to the record to calibrate on, e.g. make adapt RECORD=208 MINUTES=5 (DB=path for your own WFDB folder; options: $(PY) -m model.adapt --help)"; exit 2; fi
-	$(PY) -m model.adapt --record "$(RECORD)" $(if $(DB),--db "$(DB)") $(if $(BEATS),--beats $(BEATS),--minutes $(or $(MINUTES),5)) $(ARGS)
+	@if [ -z "$(RECORD)" ]; then echo "make adapt: set RECORD to the record to calibrate on, e.g. make adapt RECORD=208 MINUTES=5 (DB=path for your own WFDB folder; options: $(PY) -m ecg_snn.model.adapt --help)"; exit 2; fi
+	$(PY) -m ecg_snn.model.adapt --record "$(RECORD)" $(if $(DB),--db "$(DB)") $(if $(BEATS),--beats $(BEATS),--minutes $(or $(MINUTES),5)) $(ARGS)
 
 adapt-eval: $(STAMP) ## Adapt on the first minutes of every DS2 record, score the rest (5 min, 2 min, 300 beats); build/reports/adapt.json
-	$(PY) -m model.adapt.evaluate $(ARGS)
+	$(PY) -m ecg_snn.model.adapt.evaluate $(ARGS)
 
 stream: $(STAMP) ## Detect, classify and annotate one raw record (RECORD=name|path, RTL=1 adds Verilator); WFDB .snn + report
 	@if [ -z "$(RECORD)" ]; then echo "make stream: set RECORD to an MIT-BIH name or a WFDB record path, e.g. make stream RECORD=208"; exit 2; fi
-	$(PY) -m stream "$(RECORD)" $(if $(RTL),--rtl)
+	$(PY) -m ecg_snn.stream "$(RECORD)" $(if $(RTL),--rtl)
 
 stream-eval: $(STAMP) ## QRS Se/+P on all 48 MIT-BIH records vs open detectors, end-to-end DS2; build/reports/stream.json
-	$(PY) -m stream.evaluate
+	$(PY) -m ecg_snn.stream.evaluate
 
 report: $(STAMP) ## Regenerate the docs' results sections from docs/reports (TAKE=sim,power: snapshot those build/reports first)
-	$(PY) -m report $(if $(TAKE),--take $(TAKE))
+	$(PY) -m ecg_snn.report $(if $(TAKE),--take $(TAKE))
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build sim_build .pytest_cache

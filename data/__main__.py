@@ -1,4 +1,4 @@
-"""``python -m data``: build (or load) the MIT-BIH beat dataset and write its report.
+"""``python -m ecg_snn.data``: build (or load) the MIT-BIH beat dataset and write its report.
 
 Without ``--dir`` the database is MIT-BIH (`data.locate.find_mitdb`) and all 48 records must be
 there (the error lists the missing ones). ``--dir`` builds any WFDB database's beats; if it holds
@@ -13,15 +13,15 @@ import sys
 import time
 from pathlib import Path
 
-from data.dataset import DEFAULT_CACHE_DIR, build_dataset
-from data.errors import DataError
-from data.report import DEFAULT_REPORT, make_report, summary, write_report
-from data.splits import ALL_RECORDS
+from ecg_snn.data.dataset import DEFAULT_CACHE_DIR, build_dataset
+from ecg_snn.data.errors import DataError
+from ecg_snn.data.report import DEFAULT_REPORT, make_report, summary, write_report
+from ecg_snn.data.splits import ALL_RECORDS
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code (DataError -> 1 with its message)."""
-    parser = argparse.ArgumentParser(prog="python -m data", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ecg_snn.data", description=__doc__)
     parser.add_argument("--dir", type=Path, default=None, help="database (default: MIT-BIH)")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT)

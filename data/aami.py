@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from data.errors import DataError
+from ecg_snn.data.errors import DataError
 
 CLASSES: tuple[str, ...] = ("N", "S", "V", "F", "Q")
 CLASS_INDEX: dict[str, int] = {c: i for i, c in enumerate(CLASSES)}

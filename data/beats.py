@@ -33,10 +33,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from data.aami import Kind, classify, load_mapping
-from data.errors import DataError
-from data.records import MIN_FS, Record
-from data.resample import resample_record
+from ecg_snn.data.aami import Kind, classify, load_mapping
+from ecg_snn.data.errors import DataError
+from ecg_snn.data.records import MIN_FS, Record
+from ecg_snn.data.resample import resample_record
 
 DROP_REASONS: tuple[str, ...] = (
     "unknown_symbol",

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from data.errors import DataError
-from data.records import FALLBACK_LEADS, Record, read_record
+from ecg_snn.data.errors import DataError
+from ecg_snn.data.records import FALLBACK_LEADS, Record, read_record
 
 
 def list_records(directory: Path | str) -> list[str]:

@@ -23,12 +23,12 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from data import cache
-from data.aami import class_counts, classify, load_mapping
-from data.beats import DEFAULT_CONFIG, BeatConfig, extract_beats
-from data.database import list_records
-from data.errors import DataError
-from data.locate import (
+from ecg_snn.data import cache
+from ecg_snn.data.aami import class_counts, classify, load_mapping
+from ecg_snn.data.beats import DEFAULT_CONFIG, BeatConfig, extract_beats
+from ecg_snn.data.database import list_records
+from ecg_snn.data.errors import DataError
+from ecg_snn.data.locate import (
     REPO,
     check_complete,
     file_sha256,
@@ -36,8 +36,8 @@ from data.locate import (
     read_sums,
     verify_checksums,
 )
-from data.records import read_record, record_files
-from data.splits import DS1, DS2, intra_split
+from ecg_snn.data.records import read_record, record_files
+from ecg_snn.data.splits import DS1, DS2, intra_split
 
 SCHEMA_VERSION = 2  # bump whenever the arrays or their meaning change
 DEFAULT_CACHE_DIR = REPO / "build" / "cache"

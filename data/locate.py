@@ -26,7 +26,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from data.errors import DataError
+from ecg_snn.data.errors import DataError
 
 REPO = Path(__file__).resolve().parent.parent
 MARKER = "100.hea"  # present in every copy of MIT-BIH
@@ -89,7 +89,7 @@ def _download(target: Path) -> Path:
 
 def missing_records(directory: Path | str) -> list[str]:
     """The MIT-BIH records (`data.splits.ALL_RECORDS`) without a .hea, .dat or .atr file."""
-    from data.splits import ALL_RECORDS
+    from ecg_snn.data.splits import ALL_RECORDS
 
     directory = Path(directory)
     return [

@@ -42,7 +42,7 @@ import numpy as np
 import wfdb
 from wfdb.io._signal import INVALID_SAMPLE_VALUE
 
-from data.errors import DataError
+from ecg_snn.data.errors import DataError
 
 MIN_FS = 100  # Hz; below this a QRS complex (~80-100 ms) spans too few samples to classify
 

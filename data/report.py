@@ -11,13 +11,13 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from data.aami import CLASSES, class_counts
-from data.beats import DROP_REASONS
-from data.cache import write_json_atomic
-from data.dataset import PARTS, BeatDataset
-from data.errors import DataError
-from data.locate import REPO
-from data.splits import DS1, DS2
+from ecg_snn.data.aami import CLASSES, class_counts
+from ecg_snn.data.beats import DROP_REASONS
+from ecg_snn.data.cache import write_json_atomic
+from ecg_snn.data.dataset import PARTS, BeatDataset
+from ecg_snn.data.errors import DataError
+from ecg_snn.data.locate import REPO
+from ecg_snn.data.splits import DS1, DS2
 
 DEFAULT_REPORT = REPO / "build" / "reports" / "data.json"
 

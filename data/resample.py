@@ -27,8 +27,8 @@ from fractions import Fraction
 import numpy as np
 from scipy.signal import resample_poly
 
-from data.errors import DataError
-from data.records import Record, rate
+from ecg_snn.data.errors import DataError
+from ecg_snn.data.records import Record, rate
 
 MAX_FACTOR = 10_000  # largest resampling denominator (filter length grows with it)
 

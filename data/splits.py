@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from data.errors import DataError
+from ecg_snn.data.errors import DataError
 
 DS1: tuple[str, ...] = (
     "101", "106", "108", "109", "112", "114", "115", "116", "118", "119", "122",

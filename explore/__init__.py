@@ -1,6 +1,6 @@
 """Design-space exploration: neuron mode x T x weight bits x lanes, measured.
 
-`python -m explore` (`make explore`) re-quantizes the *same* trained network (the SNN
+`python -m ecg_snn.explore` (`make explore`) re-quantizes the *same* trained network (the SNN
 checkpoints `build/checkpoints/<split>_snn.pt`, via `model.quantize.quantize_neurons`; no retraining
 per point) at every point of the grid and measures it:
 

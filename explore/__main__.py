@@ -1,7 +1,7 @@
-"""`python -m explore`: see `explore.cli`."""
+"""`python -m ecg_snn.explore`: see `explore.cli`."""
 
 import sys
 
-from explore.cli import main
+from ecg_snn.explore.cli import main
 
 sys.exit(main())

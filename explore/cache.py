@@ -12,8 +12,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from data.cache import write_atomic
-from model.contract.artifact import Artifact
+from ecg_snn.data.cache import write_atomic
+from ecg_snn.model.contract.artifact import Artifact
 
 REPO = Path(__file__).resolve().parents[2]
 CODE = (

@@ -1,6 +1,6 @@
 """`make explore`: sweep neuron mode x T x weight bits x lanes, measured on the RTL.
 
-    python -m explore [--split inter|intra|both] [--modes if,ssf] [--T 2,4,8]
+    python -m ecg_snn.explore [--split inter|intra|both] [--modes if,ssf] [--T 2,4,8]
                           [--bits 8] [--lanes 8] [--beats N] [--jobs 2] [--tech 22nm] [--quick]
 
 Without --T/--bits/--lanes the default grid (`explore.grid.default_grid`) runs; with any of
@@ -19,12 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from flow.tools import env_int
-from explore import grid, pareto
-from explore.artifacts import REPO, load_trained, point_artifact
-from explore.cache import Store, code_version
-from explore.measure import Bench, Sample
-from explore.sweep import run_sweep, write_report
+from ecg_snn.flow.tools import env_int
+from ecg_snn.explore import grid, pareto
+from ecg_snn.explore.artifacts import REPO, load_trained, point_artifact
+from ecg_snn.explore.cache import Store, code_version
+from ecg_snn.explore.measure import Bench, Sample
+from ecg_snn.explore.sweep import run_sweep, write_report
 
 BUILD = REPO / "build" / "explore"
 REPORTS = REPO / "build" / "reports"
@@ -36,7 +36,7 @@ def _ints(text: str) -> tuple[int, ...]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     env = os.environ
-    p = argparse.ArgumentParser(prog="python -m explore", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m ecg_snn.explore", description=__doc__.split("\n")[0])
     split = env.get("SPLIT") or "both"
     p.add_argument("--split", choices=("inter", "intra", "both"), default=split)
     p.add_argument("--modes", default="if,ssf")
@@ -68,8 +68,8 @@ def grid_of(args: argparse.Namespace) -> list[grid.Point]:
 
 def real_bench(splits: tuple[str, ...], beats: int, seed: int, tech: str) -> Bench:
     """Test sets of every split; a class-stratified sample of the hardware split's test set."""
-    from model.splits import load_split
-    from power.sample import stratified, weights
+    from ecg_snn.model.splits import load_split
+    from ecg_snn.power.sample import stratified, weights
 
     tests = {}
     for split in splits:

@@ -18,16 +18,16 @@ from pathlib import Path
 
 import numpy as np
 
-from hw.config import HwConfig
-from model.contract import golden
-from model.contract.artifact import Artifact
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact
 
 CHUNK = 32  # beats simulated before their SAIF files are read and deleted
 
 
 def _harness(verilog: Path, root: Path) -> Path:
     """The SAIF harness of this Verilog, built once (a lock serialises concurrent builds)."""
-    from power.accel import harness_for
+    from ecg_snn.power.accel import harness_for
 
     root.mkdir(parents=True, exist_ok=True)
     with (root / f"{verilog.parent.name}.lock").open("w") as lock:
@@ -47,11 +47,11 @@ def measure_energy(
 ) -> dict:
     """nJ per inference (class-weighted mean over the beats; x (N, 1, L), rr (N, n_rr)), the
     dense-QNN estimate, the same-basis SNN figure, RTL cycles, and per-beat (spikes, nJ)."""
-    from sim.accel.design import accelerator_verilog
-    from power import report
-    from flow.netlist import load_verilog
-    from power.rtl import simulate
-    from power.tech import available, load_technology
+    from ecg_snn.sim.accel.design import accelerator_verilog
+    from ecg_snn.power import report
+    from ecg_snn.flow.netlist import load_verilog
+    from ecg_snn.power.rtl import simulate
+    from ecg_snn.power.tech import available, load_technology
 
     t0 = time.time()
     config = HwConfig(lanes=lanes)

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from model.contract import golden
-from model.contract.artifact import Artifact
-from model.report import evaluate_artifact
-from model.splits import Beats
-from explore.grid import Point
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.report import evaluate_artifact
+from ecg_snn.model.splits import Beats
+from ecg_snn.explore.grid import Point
 
 SynthFn = Callable[[Artifact, int, Path], dict]
 EnergyFn = Callable[..., dict]
@@ -82,8 +82,8 @@ def accuracy(artifact: Artifact, beats: Beats) -> tuple[float, golden.GoldenResu
 
 def measure(point: Point, artifacts: dict[str, Artifact], bench: Bench) -> dict:
     """The measurements of one point (raises on any failure; the sweep records it)."""
-    from hw.config import HwConfig
-    from hw.cycles import inference_cycles
+    from ecg_snn.hw.config import HwConfig
+    from ecg_snn.hw.cycles import inference_cycles
 
     out: dict = {}
     hw_art = artifacts[bench.hw_split]
@@ -101,11 +101,11 @@ def measure(point: Point, artifacts: dict[str, Artifact], bench: Bench) -> dict:
     out["cycles"] = {"mean": float(s.weights @ cyc), "max": int(cyc.max())}
     synth = bench.synthesize
     if synth is None:
-        from explore.synth import synthesize as synth
+        from ecg_snn.explore.synth import synthesize as synth
     out |= synth(hw_art, point.lanes, bench.synth_dir)
     energy = bench.energy
     if energy is None:
-        from explore.energy import measure_energy as energy
+        from ecg_snn.explore.energy import measure_energy as energy
     work = bench.work_dir
     e = energy(hw_art, point.lanes, s.x, s.rr, s.labels, s.weights, bench.tech, work)
     per_beat = e.pop("per_beat", None)

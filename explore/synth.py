@@ -13,9 +13,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from hw.config import HwConfig
-from model.contract.artifact import Artifact
-from explore.cache import Store, code_version, digest
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.explore.cache import Store, code_version, digest
 
 KEYS = ("cells", "flip_flops", "memory_bits", "weight_memory_bytes")
 
@@ -33,7 +33,7 @@ def hardware_key(artifact: Artifact, lanes: int) -> str:
 
 def synthesize(artifact: Artifact, lanes: int, cache_dir: Path) -> dict:
     """{cells, flip_flops, memory_bits, weight_memory_bytes, hardware_key}, cached."""
-    from flow.verilog import build
+    from ecg_snn.flow.verilog import build
 
     store = Store(cache_dir)
     key = hardware_key(artifact, lanes)

@@ -1,7 +1,7 @@
 """Compile the firmware for the host: the warning-clean check, `size` figures and the ctypes
 library the tests drive.
 
-    python -m firmware.build [--model PATH] [--out build/firmware]     (what `make firmware` runs)
+    python -m ecg_snn.firmware.build [--model PATH] [--out build/firmware]     (what `make firmware` runs)
 
 steps: generate the headers and image for the artifact (`firmware/generate.py`) into
 `<out>/gen`; compile each firmware source to `<out>/obj/*.o` with `CFLAGS` (what `size` reads:
@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from data.cache import write_atomic
-from firmware.generate import FirmwareError, generate
-from model.contract.artifact import Artifact, ArtifactError, load_artifact
+from ecg_snn.data.cache import write_atomic
+from ecg_snn.firmware.generate import FirmwareError, generate
+from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 
 ROOT = Path(__file__).resolve().parent
 REPO = ROOT.parent
@@ -133,7 +133,7 @@ def section_sizes(objects: list[Path]) -> dict[str, int]:
 
 def time_per_beat(lib_path: Path, x: np.ndarray, rr: np.ndarray, repeats: int = 5) -> float:
     """Best-of-`repeats` host time of the C reference per beat, in microseconds."""
-    from firmware.host import HostLib
+    from ecg_snn.firmware.host import HostLib
 
     lib = HostLib(lib_path)
     best = float("inf")
@@ -149,10 +149,10 @@ def _bench_inputs(
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Real beats through the Python front end when `real` and the dataset is at hand (spike
     activity, and so the time, depends on the input), else uniform random chip inputs."""
-    from data.dataset import load_dataset
-    from data.errors import DataError
-    from data.locate import find_mitdb
-    from model.contract.frontend import preprocess, uniform_inputs
+    from ecg_snn.data.dataset import load_dataset
+    from ecg_snn.data.errors import DataError
+    from ecg_snn.data.locate import find_mitdb
+    from ecg_snn.model.contract.frontend import preprocess, uniform_inputs
 
     pre = artifact.spec.preprocess
     try:
@@ -209,7 +209,7 @@ def build_all(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m firmware.build", description=__doc__.split("\n")[0]
+        prog="python -m ecg_snn.firmware.build", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--model", default=os.environ.get("MODEL") or str(DEFAULT_MODEL))
     parser.add_argument("--out", default=str(DEFAULT_OUT))

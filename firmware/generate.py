@@ -1,6 +1,6 @@
 """Artifact -> firmware sources: the C view of one model, generated, never hand-edited.
 
-    python -m firmware.generate --model model/artifacts/inter.json --out build/firmware/gen
+    python -m ecg_snn.firmware.generate --model model/artifacts/inter.json --out build/firmware/gen
 
 writes four files into `--out` (each atomically, byte-for-byte deterministic for one artifact):
 
@@ -26,14 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
-from data.cache import write_atomic
-from firmware import cemit
-from model.contract import qrs
-from model.contract.artifact import SCHEMA_VERSION, Artifact, ArtifactError, load_artifact
-from model.contract.image import HEADER_WORDS, MAGIC, payload_words, weight_image
-from model.contract.ports import Port, ResultLayout, Status
-from model.contract.spec import DECISIONS, RR_FEATURES, LayerSpec
-from model.contract.spi import SCK_DIVIDER_MIN, SpiCommand, SpiError, SpiStatus, result_bytes
+from ecg_snn.data.cache import write_atomic
+from ecg_snn.firmware import cemit
+from ecg_snn.model.contract import qrs
+from ecg_snn.model.contract.artifact import SCHEMA_VERSION, Artifact, ArtifactError, load_artifact
+from ecg_snn.model.contract.image import HEADER_WORDS, MAGIC, payload_words, weight_image
+from ecg_snn.model.contract.ports import Port, ResultLayout, Status
+from ecg_snn.model.contract.spec import DECISIONS, RR_FEATURES, LayerSpec
+from ecg_snn.model.contract.spi import SCK_DIVIDER_MIN, SpiCommand, SpiError, SpiStatus, result_bytes
 
 FILES = ("snn_config.h", "snn_model.h", "snn_image.h", "snn_weights.bin")
 MAX_DIM = 0xFFFF  # descriptor fields are uint16_t
@@ -269,7 +269,7 @@ def generate(artifact: Artifact, out: str | Path, hardware_id: int | None = None
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m firmware.generate", description=__doc__.split("\n")[0]
+        prog="python -m ecg_snn.firmware.generate", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--model", required=True, help="artifact JSON (model/contract/artifact.py)")
     parser.add_argument("--out", required=True, help="output directory")

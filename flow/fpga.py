@@ -1,6 +1,6 @@
 """`make fpga`: the SPI-shelled accelerator placed and routed on a wearable-class FPGA.
 
-    python -m flow.fpga [--board icebreaker|ulx3s] [--model PATH] [--lanes N] [--rom]
+    python -m ecg_snn.flow.fpga [--board icebreaker|ulx3s] [--model PATH] [--lanes N] [--rom]
                       [--out build/fpga/<board>] [--report build/reports/fpga.json] [--beats N]
 
 1. `hw.spi.SpiShell` (the accelerator behind its SPI register map; the module the cocotb tests
@@ -40,12 +40,12 @@ from amaranth.build import Pins, Resource, Subsignal
 from amaranth.hdl import Elaboratable, Module
 from amaranth.lib import io
 
-from data.cache import write_atomic
-from hw.config import HwConfig
-from hw.spi import SpiShell
-from flow.tools import env_int
-from model.contract.artifact import Artifact, ArtifactError, load_artifact
-from model.contract.spi import SCK_DIVIDER_MIN
+from ecg_snn.data.cache import write_atomic
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.hw.spi import SpiShell
+from ecg_snn.flow.tools import env_int
+from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
+from ecg_snn.model.contract.spi import SCK_DIVIDER_MIN
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"
@@ -265,9 +265,9 @@ def ds2_cycles(artifact: Artifact, config: HwConfig, limit: int = DS2_BEATS) -> 
     """Cycles per inference (first input word to result) over `limit` DS2 beats spread evenly
     over the part (every record represented; all of them if `limit` >= the part), by the cycle
     model `hw.cycles.inference_cycles` (checked cycle for cycle against the RTL)."""
-    from data.dataset import load_dataset
-    from hw.cycles import inference_cycles
-    from model.contract.frontend import preprocess
+    from ecg_snn.data.dataset import load_dataset
+    from ecg_snn.hw.cycles import inference_cycles
+    from ecg_snn.model.contract.frontend import preprocess
 
     pre = artifact.spec.preprocess
     ds = load_dataset(config=pre.beat_config(), progress=False).part("DS2")
@@ -363,7 +363,7 @@ def build(
         "tools": tool_versions(board),
     }
     if beats:
-        from data.errors import DataError
+        from ecg_snn.data.errors import DataError
 
         try:
             cyc = ds2_cycles(artifact, config, beats)
@@ -404,7 +404,7 @@ def tool_versions(board: Board) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m flow.fpga", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m ecg_snn.flow.fpga", description=__doc__.split("\n")[0])
     ap.add_argument("--board", default=os.environ.get("BOARD") or "icebreaker", choices=BOARDS)
     ap.add_argument("--model", default=os.environ.get("MODEL") or None)
     ap.add_argument("--lanes", type=int, default=None, help="default: the board's (BOARDS)")

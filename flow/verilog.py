@@ -1,6 +1,6 @@
 """`make verilog`: emit the accelerator's Verilog, lint it, synthesise it, write a report.
 
-    python -m flow.verilog [--model PATH] [--lanes N] [--rom] [--out DIR] [--report FILE]
+    python -m ecg_snn.flow.verilog [--model PATH] [--lanes N] [--rom] [--out DIR] [--report FILE]
 
 1. Verilog of `Accelerator(spec, HwConfig(lanes, rom), artifact)` (module
 `model.contract.ports.TOP`)
@@ -30,12 +30,12 @@ from pathlib import Path
 import numpy as np
 from amaranth.back import verilog
 
-from data.cache import write_atomic
-from hw.config import HwConfig
-from flow.tools import VERILATOR_WAIVERS, verilator_env, verilator_root, yosys
-from hw.top import Accelerator
-from model.contract.artifact import Artifact, ArtifactError, load_artifact
-from model.contract.ports import TOP
+from ecg_snn.data.cache import write_atomic
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.flow.tools import VERILATOR_WAIVERS, verilator_env, verilator_root, yosys
+from ecg_snn.hw.top import Accelerator
+from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
+from ecg_snn.model.contract.ports import TOP
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"
@@ -64,7 +64,7 @@ def emit(dut: Accelerator, out: Path) -> list[Path]:
 
 def rom_files(dut: Accelerator, out: Path) -> list[Path]:
     """One `$readmemh` file per baked-in memory: one word per line, lane 0 in the low bits."""
-    from hw.layer import memory_rows
+    from ecg_snn.hw.layer import memory_rows
 
     files = []
     for i, geo in enumerate(dut.geometries):
@@ -147,7 +147,7 @@ def synthesize(vfile: Path, workdir: Path) -> dict:
 def memory_bits(dut: Accelerator) -> int:
     """Bits in every memory of the design: weights, RR weights, biases, membranes, input
     current, spike counts (ssf) and the event queue (the `$mem_v2` macros Yosys keeps)."""
-    from hw.synapse import entry_layout
+    from ecg_snn.hw.synapse import entry_layout
 
     lanes = dut.config.lanes
     total = 0
@@ -216,12 +216,12 @@ def build(
     }
     if synth:
         result.update(synthesize(vfile, out / "synth"))
-    from hw.cycles import cycle_report
+    from ecg_snn.hw.cycles import cycle_report
 
     result["cycles"] = cycle_report(artifact, config, np.random.default_rng(0))
     if real_beats:
-        from data.errors import DataError
-        from hw.cycles import real_beat_report
+        from ecg_snn.data.errors import DataError
+        from ecg_snn.hw.cycles import real_beat_report
 
         try:
             result["cycles_real_beats"] = real_beat_report(artifact, config)
@@ -233,7 +233,7 @@ def build(
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m flow.verilog", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m ecg_snn.flow.verilog", description=__doc__.split("\n")[0])
     ap.add_argument("--model", default=os.environ.get("MODEL") or None)
     ap.add_argument("--lanes", type=int, default=HwConfig().lanes)
     ap.add_argument("--rom", action="store_true")

@@ -16,7 +16,7 @@ from amaranth.hdl import signed
 from amaranth.lib import enum, wiring
 from amaranth.lib.wiring import In, Out
 
-from model.contract.ports import BUS_BITS
+from ecg_snn.model.contract.ports import BUS_BITS
 
 
 class LoadField(enum.Enum, shape=3):

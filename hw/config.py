@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from model.contract.spec import LayerSpec, ceil_div, index_bits
+from ecg_snn.model.contract.spec import LayerSpec, ceil_div, index_bits
 
 MAX_LANES = 64
 

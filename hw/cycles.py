@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from hw.config import HwConfig, LayerGeometry, conv_fanout
-from model.contract import golden
-from model.contract.artifact import Artifact
-from model.contract.frontend import uniform_inputs
+from ecg_snn.hw.config import HwConfig, LayerGeometry, conv_fanout
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.frontend import uniform_inputs
 
 
 def fanout_ops(geo: LayerGeometry) -> np.ndarray:
@@ -212,9 +212,9 @@ def real_beat_report(artifact: Artifact, config: HwConfig, n: int = 1000, seed: 
     dataset, through the integer front end `model.contract.frontend`). Raises
     `data.errors.DataError`
     when the dataset is not available."""
-    from data.dataset import load_dataset
-    from data.errors import DataError
-    from model.contract.frontend import preprocess
+    from ecg_snn.data.dataset import load_dataset
+    from ecg_snn.data.errors import DataError
+    from ecg_snn.model.contract.frontend import preprocess
 
     ds = load_dataset(progress=False)
     window = artifact.spec.preprocess.window

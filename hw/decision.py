@@ -18,9 +18,9 @@ from amaranth.hdl import Cat, Elaboratable, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.config import Checked
-from model.contract.ports import ResultLayout
-from model.contract.spec import ceil_div
+from ecg_snn.hw.config import Checked
+from ecg_snn.model.contract.ports import ResultLayout
+from ecg_snn.model.contract.spec import ceil_div
 
 
 def values_layout(lanes: int, value_bits: int) -> data.StructLayout:

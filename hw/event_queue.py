@@ -10,7 +10,7 @@ Because layers run one after another (a layer's scan fills the queue, the next l
 completely before it fires), one queue serves every layer; its depth is the largest fire scan,
 so a scan, which starts on an empty queue and pushes at most one entry per neuron group, can
 never find it full, whatever the consumer does. Proved by induction on the whole accelerator
-(`python -m sim.formal`, `queue_no_overflow`); one entry less overflows on a 2-cycle scan
+(`python -m ecg_snn.sim.formal`, `queue_no_overflow`); one entry less overflows on a 2-cycle scan
 (`i.ready` looks at the memory's count only, and the first entry leaves the memory for the
 output register one cycle after it was written).
 
@@ -25,8 +25,8 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from hw.config import Checked
-from model.contract.spec import index_bits
+from ecg_snn.hw.config import Checked
+from ecg_snn.model.contract.spec import index_bits
 
 
 class EventQueue(Checked, wiring.Component):

@@ -47,12 +47,12 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from hw.buses import LayerControl, LoadBus, LoadField
-from hw.config import LayerGeometry
-from hw.decision import values_layout
-from hw.neuron import FireUnit, ShiftDecoder
-from hw.synapse import SynapseUnit
-from model.contract.spec import count_bits, index_bits
+from ecg_snn.hw.buses import LayerControl, LoadBus, LoadField
+from ecg_snn.hw.config import LayerGeometry
+from ecg_snn.hw.decision import values_layout
+from ecg_snn.hw.neuron import FireUnit, ShiftDecoder
+from ecg_snn.hw.synapse import SynapseUnit
+from ecg_snn.model.contract.spec import count_bits, index_bits
 
 
 def memory_rows(geo: LayerGeometry, matrix: np.ndarray) -> list[list[int]]:

@@ -30,12 +30,12 @@ from amaranth.hdl import Elaboratable, Module, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.buses import LoadBus, LoadField
-from hw.config import LayerGeometry
-from model.contract import image as loadmap
-from model.contract.artifact import ModelSpec
-from model.contract.ports import BUS_BITS
-from model.contract.spec import index_bits
+from ecg_snn.hw.buses import LoadBus, LoadField
+from ecg_snn.hw.config import LayerGeometry
+from ecg_snn.model.contract import image as loadmap
+from ecg_snn.model.contract.artifact import ModelSpec
+from ecg_snn.model.contract.ports import BUS_BITS
+from ecg_snn.model.contract.spec import index_bits
 
 
 class Loader(wiring.Component):

@@ -36,8 +36,8 @@ from amaranth.hdl import Const, Elaboratable, Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.config import LayerGeometry
-from model.contract.spec import count_bits, index_bits
+from ecg_snn.hw.config import LayerGeometry
+from ecg_snn.model.contract.spec import count_bits, index_bits
 
 
 class ShiftDecoder(wiring.Component):

@@ -35,11 +35,11 @@ from amaranth.hdl import Elaboratable, Module, Signal, signed, unsigned
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.buses import LayerControl
-from hw.config import LayerGeometry
-from hw.synapse import value_layout
-from model.contract.artifact import ModelSpec
-from model.contract.spec import index_bits
+from ecg_snn.hw.buses import LayerControl
+from ecg_snn.hw.config import LayerGeometry
+from ecg_snn.hw.synapse import value_layout
+from ecg_snn.model.contract.artifact import ModelSpec
+from ecg_snn.model.contract.spec import index_bits
 
 
 def value_bits(spec: ModelSpec) -> int:

@@ -25,11 +25,11 @@ from amaranth.lib import enum, wiring
 from amaranth.lib.cdc import FFSynchronizer
 from amaranth.lib.wiring import In, Out
 
-from hw.config import HwConfig
-from hw.top import Accelerator
-from model.contract.artifact import Artifact, ModelSpec
-from model.contract.ports import BUS_BITS, Port
-from model.contract.spi import WORD_BYTES, SpiCommand, SpiError, result_bytes
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.hw.top import Accelerator
+from ecg_snn.model.contract.artifact import Artifact, ModelSpec
+from ecg_snn.model.contract.ports import BUS_BITS, Port
+from ecg_snn.model.contract.spi import WORD_BYTES, SpiCommand, SpiError, result_bytes
 
 SPI_TOP = "snn_spi"
 

@@ -46,8 +46,8 @@ from amaranth.hdl import Elaboratable, Module, Shape, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.config import LayerGeometry, conv_fanout
-from model.contract.spec import index_bits
+from ecg_snn.hw.config import LayerGeometry, conv_fanout
+from ecg_snn.model.contract.spec import index_bits
 
 
 def entry_layout(

@@ -17,16 +17,16 @@ from amaranth.hdl import Elaboratable, Module, signed, unsigned
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.config import Checked, HwConfig, LayerGeometry
-from hw.decision import Decision
-from hw.event_queue import EventQueue
-from hw.layer import LayerUnit
-from hw.loader import Loader
-from hw.sequencer import Sequencer
-from hw.synapse import entry_layout
-from model.contract.artifact import Artifact, ModelSpec
-from model.contract.ports import BUS_BITS, ResultLayout
-from model.contract.spec import SpecError
+from ecg_snn.hw.config import Checked, HwConfig, LayerGeometry
+from ecg_snn.hw.decision import Decision
+from ecg_snn.hw.event_queue import EventQueue
+from ecg_snn.hw.layer import LayerUnit
+from ecg_snn.hw.loader import Loader
+from ecg_snn.hw.sequencer import Sequencer
+from ecg_snn.hw.synapse import entry_layout
+from ecg_snn.model.contract.artifact import Artifact, ModelSpec
+from ecg_snn.model.contract.ports import BUS_BITS, ResultLayout
+from ecg_snn.model.contract.spec import SpecError
 
 
 class Accelerator(Checked, wiring.Component):

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from model.network import ConvNet, check_convertible
+from ecg_snn.model.network import ConvNet, check_convertible
 
 LAMBDA_MODES = ("cq", "max", "percentile")
 

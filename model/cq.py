@@ -10,14 +10,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from model.convert import FloatLayer
+from ecg_snn.model.convert import FloatLayer
 
 
 def cq_predict(layers: list[FloatLayer], T: int, x_f: np.ndarray, rr_f: np.ndarray) -> np.ndarray:
     """Class of the clamp-and-quantize CNN with these float weights (float64):
     a_l = clip(floor(T·z_l + 1/2), 0, T) / T,  z_l = W_l a_{l-1} + b_l (+ W_rr rr_f);
     the output layer's z is the logit. Ties go to the lowest index."""
-    from model.snn_torch import float_layers
+    from ecg_snn.model.snn_torch import float_layers
 
     h = torch.as_tensor(np.asarray(x_f), dtype=torch.float64)
     rr = torch.as_tensor(np.asarray(rr_f), dtype=torch.float64).reshape(len(h), -1)

@@ -19,9 +19,9 @@ integer output layer computes V = W·c + T·b_q with b_q = rnd((b + o)·θ), so 
 plain output bias in the spec and the golden model, RTL and C compute it already (no new rule).
 `fit_offsets` maximises jκ on the OOF logits by coordinate search (o_N = 0).
 
-    python -m model.cv --name base                        # the current recipe
-    python -m model.cv --name rr_out --rr-also dense3     # RR also into the output layer
-    python -m model.cv --name cap --patient-cap 0.15 --class-power 0.75
+    python -m ecg_snn.model.cv --name base                        # the current recipe
+    python -m ecg_snn.model.cv --name rr_out --rr-also dense3     # RR also into the output layer
+    python -m ecg_snn.model.cv --name cap --patient-cap 0.15 --class-power 0.75
 
 Results accumulate in build/reports/cv.json (one entry per --name, rewritten atomically).
 """
@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from data.cache import write_json_atomic
+from ecg_snn.data.cache import write_json_atomic
 
 REPO = Path(__file__).resolve().parent.parent
 OFFSET_GRID = np.round(np.arange(-4.0, 4.001, 0.1), 2)
@@ -56,7 +56,7 @@ def make_folds(records: np.ndarray, y: np.ndarray, n_folds: int, classes) -> lis
 
 
 def _objective(y: np.ndarray, pred: np.ndarray, classes) -> float:
-    from model.metrics import classification_metrics
+    from ecg_snn.model.metrics import classification_metrics
 
     return classification_metrics(y, pred, classes)["j_kappa"]
 
@@ -95,7 +95,7 @@ def with_output_offsets(layers, offsets: np.ndarray):
 
 
 def artifact_of(layers, pre, T: int, classes, weight_bits: int, neuron: str):
-    from model.quantize import quantize_neurons
+    from ecg_snn.model.quantize import quantize_neurons
 
     return quantize_neurons(
         layers, pre, T, classes, weight_bits, ssf_from=0 if neuron == "ssf" else None
@@ -104,10 +104,10 @@ def artifact_of(layers, pre, T: int, classes, weight_bits: int, neuron: str):
 
 def run_fold(ds1, val_records, recipe: dict, pre, classes):
     """Train on DS1 minus `val_records`; return (mask, float logits, converted layers)."""
-    from model.convert import convert
-    from model.network import ArchConfig
-    from model.splits import SplitData
-    from model.train import TrainConfig, predict, tensors, train_cnn
+    from ecg_snn.model.convert import convert
+    from ecg_snn.model.network import ArchConfig
+    from ecg_snn.model.splits import SplitData
+    from ecg_snn.model.train import TrainConfig, predict, tensors, train_cnn
 
     mask = np.isin(ds1.record, val_records)
     train, val = ds1.take(~mask), ds1.take(mask)
@@ -136,11 +136,11 @@ TRAIN_KEYS = (
 
 def cross_validate(recipe: dict, n_folds: int = 4, progress: bool = True) -> dict:
     """Pooled OOF metrics of one recipe (see the module docstring)."""
-    from model.contract import golden
-    from model.contract.spec import DEFAULT_PREPROCESS
-    from model.metrics import classification_metrics
-    from model.report import summary
-    from model.splits import load_split
+    from ecg_snn.model.contract import golden
+    from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS
+    from ecg_snn.model.metrics import classification_metrics
+    from ecg_snn.model.report import summary
+    from ecg_snn.model.splits import load_split
 
     start = time.perf_counter()
     pre = DEFAULT_PREPROCESS
@@ -244,7 +244,7 @@ def table(report: dict) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m model.cv", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m ecg_snn.model.cv", description=__doc__.splitlines()[0])
     p.add_argument("--name", help="key of this recipe in the report (required to run one)")
     p.add_argument("--table", action="store_true", help="print the report as a markdown table")
     p.add_argument("--folds", type=int, default=4)
@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.folds < 2:
         parser().error("--folds must be >= 2")
     recipe = {k: v for k, v in vars(args).items() if k not in ("folds", "report")}
-    from model.train import setup_torch
+    from ecg_snn.model.train import setup_torch
 
     setup_torch(args.seed)
     result = cross_validate(recipe, args.folds)

@@ -1,6 +1,6 @@
 """train -> convert -> SNN fine-tune -> quantize -> evaluate -> artifact + report.
 
-`python -m model --split inter|intra` (and `make train`) end here. Steps:
+`python -m ecg_snn.model --split inter|intra` (and `make train`) end here. Steps:
 
 1. `model/splits.py`: chip inputs of the protocol's train / validation / test beats.
 2. `model/train.py`: the CQ CNN with batch-norm (best validation epoch).
@@ -29,12 +29,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from model.contract.spec import DEFAULT_PREPROCESS
-from model.convert import LAMBDA_MODES, convert, layer_lambdas
-from model.metrics import classification_metrics, per_record, s_se_without
-from model.network import ArchConfig
-from model.quantize import quantize_neurons
-from model.report import (
+from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS
+from ecg_snn.model.convert import LAMBDA_MODES, convert, layer_lambdas
+from ecg_snn.model.metrics import classification_metrics, per_record, s_se_without
+from ecg_snn.model.network import ArchConfig
+from ecg_snn.model.quantize import quantize_neurons
+from ecg_snn.model.report import (
     activity,
     check_torch_int,
     evaluate_artifact,
@@ -44,9 +44,9 @@ from model.report import (
     sweep,
     write_report,
 )
-from model.snn_finetune import SNNNet
-from model.splits import Beats, SplitData, load_split
-from model.train import TrainConfig, predict, tensors, train_cnn
+from ecg_snn.model.snn_finetune import SNNNet
+from ecg_snn.model.splits import Beats, SplitData, load_split
+from ecg_snn.model.train import TrainConfig, predict, tensors, train_cnn
 
 REPO = Path(__file__).resolve().parent.parent
 BEAT_FIELDS = ("x", "rr", "y", "record")
@@ -56,7 +56,7 @@ DEFAULTS = {
     # one, exactly the protocol the folds validated: selecting an epoch on 4 patients is noisy),
     # α = 0.5 and dropout 0.3 from earlier runs; intra on its beat-split validation (α = 0;
     # act_l1 0.2 halves the spikes at −0.01 pp validation accuracy).
-    # Model v2 (issue 13, `python -m model.cv`, build/reports/cv.json): inter all sum-then-fire
+    # Model v2 (issue 13, `python -m ecg_snn.model.cv`, build/reports/cv.json): inter all sum-then-fire
     # at T = 4, RR also into the output layer with the S row tied to N and rr_gain 16, output
     # offsets fitted on the pooled out-of-fold logits, trained on all 22 DS1 records, seeds 1
     # and 2 for mean ± sd; intra on the same hardware configuration (ssf, T = 4, RR into dense3)
@@ -342,7 +342,7 @@ def seed_summary(reports: list[dict]) -> dict:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m model", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m ecg_snn.model", description=__doc__.splitlines()[0])
     p.add_argument("--split", choices=("inter", "intra"), default="inter")
     p.add_argument("--out", help="artifact path (default model/artifacts/<split>.json)")
     p.add_argument("--report-dir", default=str(REPO / "build" / "reports"))

@@ -28,9 +28,9 @@ import math
 
 import numpy as np
 
-from model.contract.artifact import Artifact, ModelSpec, derive_widths
-from model.contract.spec import MAX_STATE_BITS, LayerSpec, Preprocess, signed_bits_for
-from model.convert import FloatLayer
+from ecg_snn.model.contract.artifact import Artifact, ModelSpec, derive_widths
+from ecg_snn.model.contract.spec import MAX_STATE_BITS, LayerSpec, Preprocess, signed_bits_for
+from ecg_snn.model.convert import FloatLayer
 
 MIN_WEIGHT_BITS, MAX_WEIGHT_BITS = 2, 16
 

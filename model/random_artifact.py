@@ -10,8 +10,8 @@ import dataclasses
 
 import numpy as np
 
-from model.contract.artifact import Artifact, ModelSpec, derive_widths
-from model.contract.spec import LayerSpec, Preprocess
+from ecg_snn.model.contract.artifact import Artifact, ModelSpec, derive_widths
+from ecg_snn.model.contract.spec import LayerSpec, Preprocess
 
 
 def dense_layer(**fields: object) -> LayerSpec:

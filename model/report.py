@@ -23,17 +23,17 @@ from pathlib import Path
 
 import numpy as np
 
-from data.cache import write_atomic
-from model.contract import golden
-from model.contract.artifact import Artifact
-from model.contract.spec import Preprocess
-from model.convert import FloatLayer
-from model.cq import cq_predict
-from model.metrics import classification_metrics
-from model.quantize import QuantizeError, quantize_neurons
-from model.snn_torch import run_float
-from model.snn_torch_ssf import run_int_mixed
-from model.splits import Beats
+from ecg_snn.data.cache import write_atomic
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.spec import Preprocess
+from ecg_snn.model.convert import FloatLayer
+from ecg_snn.model.cq import cq_predict
+from ecg_snn.model.metrics import classification_metrics
+from ecg_snn.model.quantize import QuantizeError, quantize_neurons
+from ecg_snn.model.snn_torch import run_float
+from ecg_snn.model.snn_torch_ssf import run_int_mixed
+from ecg_snn.model.splits import Beats
 
 SWEEP_T = (1, 2, 4, 6, 8, 12, 16)
 SWEEP_BITS = (6, 7, 8, 9, 10)

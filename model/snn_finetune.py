@@ -32,10 +32,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
-from model.contract.artifact import Artifact
-from model.contract.spec import Preprocess
-from model.convert import FloatLayer
-from model.quantize import layer_threshold
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.spec import Preprocess
+from ecg_snn.model.convert import FloatLayer
+from ecg_snn.model.quantize import layer_threshold
 
 
 def _round_ste(u: torch.Tensor) -> torch.Tensor:

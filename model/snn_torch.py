@@ -23,8 +23,8 @@ import numpy as np
 import torch
 from torch.nn import functional as F  # noqa: N812
 
-from model.contract.artifact import Artifact
-from model.convert import FloatLayer
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.convert import FloatLayer
 
 
 @dataclass

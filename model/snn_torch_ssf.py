@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from model.contract.artifact import Artifact
-from model.snn_torch import SimLayer, SimResult, _current, int_layers
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.snn_torch import SimLayer, SimResult, _current, int_layers
 
 
 def _const(layer: SimLayer, x: torch.Tensor, rr: torch.Tensor) -> torch.Tensor:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.contract.frontend import preprocess
-from model.contract.spec import DEFAULT_PREPROCESS, Preprocess
+from ecg_snn.model.contract.frontend import preprocess
+from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS, Preprocess
 
 CLASSES = {"inter": ("N", "S", "V", "F"), "intra": ("N", "S", "V", "F", "Q")}
 TEST_PART = {"inter": ("DS1", "DS2"), "intra": ("intra_train", "intra_test")}
@@ -98,7 +98,7 @@ def load_split(
     split: str, pre: Preprocess | None = None, val_by: str | None = None, seed: int = 0
 ) -> SplitData:
     """The beats of one protocol from the cached MIT-BIH dataset (`data.dataset.load_dataset`)."""
-    from data.dataset import load_dataset  # data/ pulls wfdb; import only when needed
+    from ecg_snn.data.dataset import load_dataset  # data/ pulls wfdb; import only when needed
 
     if split not in CLASSES:
         raise ValueError(f"split must be one of {tuple(CLASSES)}, not {split!r}")

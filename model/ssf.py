@@ -1,4 +1,4 @@
-"""`python -m model.ssf`: sum-then-fire (ssf) artifacts from a trained IF network, and a report.
+"""`python -m ecg_snn.model.ssf`: sum-then-fire (ssf) artifacts from a trained IF network, and a report.
 
 The conversion itself is `model.quantize.quantize_neurons`; the CQ CNN it equals is
 `model.cq.cq_predict`; the fine-tuned float layers come from `model.snn_finetune
@@ -22,7 +22,7 @@ The ssf layer computes, on the counts c_in ∈ 0..T of the layer before it (docs
 and since V / θ = T · (W · a_in + b) + 1/2 up to the rounding of W_q, with a_in = c_in / T,
 c / T is exactly the clamp-and-quantize activation clip(floor(T·z + 1/2), 0, T) / T of the CNN.
 
-    python -m model.ssf --split intra [--ssf-from dense2] [--T 8] [--out build/ssf/intra_ssf.json]
+    python -m ecg_snn.model.ssf --split intra [--ssf-from dense2] [--T 8] [--out build/ssf/intra_ssf.json]
 
 reads the fine-tuned float weights from the pipeline's SNN checkpoint
 (`build/checkpoints/<split>_snn.pt`) and the shapes and preprocessing from the shipped IF artifact,
@@ -39,11 +39,11 @@ from pathlib import Path
 
 import numpy as np
 
-from model.contract.artifact import Artifact, ModelSpec
-from model.contract.spec import NEURONS
-from model.cq import cq_predict
-from model.quantize import quantize, quantize_neurons
-from model.snn_finetune import float_layers_from_checkpoint
+from ecg_snn.model.contract.artifact import Artifact, ModelSpec
+from ecg_snn.model.contract.spec import NEURONS
+from ecg_snn.model.cq import cq_predict
+from ecg_snn.model.quantize import quantize, quantize_neurons
+from ecg_snn.model.snn_finetune import float_layers_from_checkpoint
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -54,7 +54,7 @@ def _modes(spec: ModelSpec) -> str:
 
 def evaluate(artifact: Artifact, x: np.ndarray, rr: np.ndarray, y: np.ndarray) -> dict:
     """Accuracy, spikes and synops per inference of an artifact on the golden model."""
-    from model.contract import golden
+    from ecg_snn.model.contract import golden
 
     g = golden.run(artifact, x, rr)
     return {
@@ -68,7 +68,7 @@ def evaluate(artifact: Artifact, x: np.ndarray, rr: np.ndarray, y: np.ndarray) -
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m model.ssf", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m ecg_snn.model.ssf", description=__doc__.splitlines()[0])
     p.add_argument("--split", choices=("inter", "intra"), default="inter")
     p.add_argument("--model", help="the IF artifact (default model/artifacts/<split>.json)")
     p.add_argument("--checkpoint", help="SNN checkpoint (default build/checkpoints/<split>_snn.pt)")
@@ -79,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", help="write the ssf artifact here")
     p.add_argument("--max-beats", type=int, default=0, help="evaluate on at most this many beats")
     args = p.parse_args(argv)
-    from model.contract.artifact import load_artifact
-    from model.splits import load_split
+    from ecg_snn.model.contract.artifact import load_artifact
+    from ecg_snn.model.splits import load_split
 
     if_art = load_artifact(args.model or REPO / "model" / "artifacts" / f"{args.split}.json")
     ckpt = args.checkpoint or REPO / "build" / "checkpoints" / f"{args.split}_snn.pt"

@@ -1,6 +1,6 @@
 """Train the CQ CNN: seeded, deterministic on CPU, checkpointed atomically, resumable.
 
-`python -m model` (`model/pipeline.py`) runs train -> convert -> quantize -> evaluate and writes
+`python -m ecg_snn.model` (`model/pipeline.py`) runs train -> convert -> quantize -> evaluate and writes
 the artifact and `build/reports/train.json`; this module is its training step.
 
 Loss, for a batch of B beats with logits o, labels y and hidden CQ activations a_l::
@@ -37,10 +37,10 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from data.cache import write_atomic
-from model.metrics import classification_metrics
-from model.network import ArchConfig, ConvNet
-from model.splits import Beats, SplitData
+from ecg_snn.data.cache import write_atomic
+from ecg_snn.model.metrics import classification_metrics
+from ecg_snn.model.network import ArchConfig, ConvNet
+from ecg_snn.model.splits import Beats, SplitData
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ import dataclasses
 
 import numpy as np
 
-from model.contract.artifact import Artifact, ArtifactError
-from model.contract.spec import DEFAULT_PREPROCESS, Preprocess, signed_bits_for, signed_range
-from model.random_artifact import random_artifact
+from ecg_snn.model.contract.artifact import Artifact, ArtifactError
+from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS, Preprocess, signed_bits_for, signed_range
+from ecg_snn.model.random_artifact import random_artifact
 
 
 def stand_in(rng: np.random.Generator, pre: Preprocess | None = None, **kw: object) -> Artifact:

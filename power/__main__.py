@@ -1,7 +1,7 @@
-"""`python -m power`: see `power/run.py`."""
+"""`python -m ecg_snn.power`: see `power/run.py`."""
 
 import sys
 
-from power.run import main
+from ecg_snn.power.run import main
 
 sys.exit(main())

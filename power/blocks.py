@@ -5,7 +5,7 @@ queues, control, clock (all flip-flop clocking), io (top-level inputs driven by 
 A rule is a regular expression searched in ``"<instance path below the top>/<net or memory>"``
 (lower-cased); the first rule that matches wins, and anything unmatched is control. The rules
 follow the names the accelerator gives its submodules and signals (STYLE.md: "name submodules
-by role"); `tests/power` pins them on hand-written names, and `python -m power --blocks`
+by role"); `tests/power` pins them on hand-written names, and `python -m ecg_snn.power --blocks`
 lists what each rule matched on the real netlist so a renamed signal shows up at once.
 """
 

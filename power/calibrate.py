@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from power.blocks import BLOCKS
+from ecg_snn.power.blocks import BLOCKS
 
 S_180_FROM_45 = (180 / 45) * (1.8 / 0.9) ** 2
 SCALE_22_FROM_180 = (22 / 180) * (0.8 / 1.8) ** 2

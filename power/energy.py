@@ -28,10 +28,10 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from power.blocks import BLOCKS, BlockMap
-from flow.netlist import Netlist
-from power.saif import NetActivity, SaifData
-from power.tech import Technology
+from ecg_snn.power.blocks import BLOCKS, BlockMap
+from ecg_snn.flow.netlist import Netlist
+from ecg_snn.power.saif import NetActivity, SaifData
+from ecg_snn.power.tech import Technology
 
 SIM_ROOT = "TOP"  # Verilator's wrapper scope; its nets duplicate the top module's ports
 

@@ -34,9 +34,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from hw.config import LayerGeometry
-from model.contract.artifact import Artifact
-from power.tech import Technology
+from ecg_snn.hw.config import LayerGeometry
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.power.tech import Technology
 
 
 def op_count_nj(
@@ -52,7 +52,7 @@ def op_count_nj(
 def input_macs(artifact: Artifact, x: np.ndarray, rr: np.ndarray) -> np.ndarray:
     """MACs of the layers fed by samples and RR features (not spikes), per beat: the fan-out of
     every non-zero input. x (N, n_samples), rr (N, n_rr) -> (N,)."""
-    from model.contract.golden import structural_fanout
+    from ecg_snn.model.contract.golden import structural_fanout
 
     x = np.asarray(x).reshape(len(x), -1)
     out = np.zeros(len(x), dtype=np.int64)
@@ -111,8 +111,8 @@ def zero_skip_qnn_nj(
     """Per-beat energy of the zero-skipping QNN (module docstring, item 3), in nJ, with its parts.
     x (N, n_samples), rr (N, n_rr); activations of layer l > 0 are the golden model's spike
     counts of layer l-1 over the inference."""
-    from hw.cycles import fanout_ops
-    from model.contract import golden
+    from ecg_snn.hw.cycles import fanout_ops
+    from ecg_snn.model.contract import golden
 
     spec = artifact.spec
     k = spec.count_bits  # bits that carry a spike count 0..T
@@ -155,7 +155,7 @@ def zero_skip_qnn_nj(
 def _activation_counts(artifact: Artifact, x: np.ndarray, rr: np.ndarray) -> list[np.ndarray]:
     """Spike counts per neuron over the inference, per layer, (N, n_out) each: summed over the
     recorded steps for IF layers, from `golden.ssf_fire` for a sum-then-fire suffix."""
-    from model.contract import golden
+    from ecg_snn.model.contract import golden
 
     spec = artifact.spec
     res = golden.run(artifact, x[:, None, :], rr, record=True)

@@ -31,9 +31,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from power.blocks import BLOCKS, BlockMap
-from flow.asic.liberty import Library
-from power.saif import SaifData
+from ecg_snn.power.blocks import BLOCKS, BlockMap
+from ecg_snn.flow.asic.liberty import Library
+from ecg_snn.power.saif import SaifData
 
 SLEW_NS = 0.1  # nominal input transition for the table look-ups (osu018 tables: 0.06-1.8 ns)
 SIM_ROOT = "TOP"

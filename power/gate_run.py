@@ -21,12 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from model.contract.artifact import Artifact
-from model.contract.ports import TOP
-from power.accel import check_against_golden, run_beats
-from power.energy import subtract
-from flow.asic.gate import SRAM_MIN_DEPTH, synthesize
-from power.gate_energy import (
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.ports import TOP
+from ecg_snn.power.accel import check_against_golden, run_beats
+from ecg_snn.power.energy import subtract
+from ecg_snn.flow.asic.gate import SRAM_MIN_DEPTH, synthesize
+from ecg_snn.power.gate_energy import (
     FlatNetlist,
     GateEnergy,
     buffer_fanout,
@@ -35,15 +35,15 @@ from power.gate_energy import (
     leakage_nw,
     net_costs,
 )
-from power.gate_sim import flat_verilog, structural_verilog
-from power.harness import build_harness
-from flow.asic.liberty import load_liberty
-from flow.netlist import load_verilog
-from flow.asic.pdk import OSU018, CellLibrary
-from power.saif import read_saif
-from power.sram import SramModel
-from power.sta_power import Activity, window_activity
-from power.tech import load_technology
+from ecg_snn.power.gate_sim import flat_verilog, structural_verilog
+from ecg_snn.power.harness import build_harness
+from ecg_snn.flow.asic.liberty import load_liberty
+from ecg_snn.flow.netlist import load_verilog
+from ecg_snn.flow.asic.pdk import OSU018, CellLibrary
+from ecg_snn.power.saif import read_saif
+from ecg_snn.power.sram import SramModel
+from ecg_snn.power.sta_power import Activity, window_activity
+from ecg_snn.power.tech import load_technology
 
 CHUNK = 8
 _worker: dict = {}

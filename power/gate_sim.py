@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 
-from flow.asic.gate import function_verilog
-from power.gate_energy import FlatNetlist
-from flow.asic.liberty import Library
+from ecg_snn.flow.asic.gate import function_verilog
+from ecg_snn.power.gate_energy import FlatNetlist
+from ecg_snn.flow.asic.liberty import Library
 
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 

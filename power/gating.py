@@ -29,10 +29,10 @@ import re
 
 import numpy as np
 
-from model.contract.artifact import ModelSpec
-from power.blocks import BlockMap
-from power.energy import Energy, MemoryAccess
-from power.tech import Technology
+from ecg_snn.model.contract.artifact import ModelSpec
+from ecg_snn.power.blocks import BlockMap
+from ecg_snn.power.energy import Energy, MemoryAccess
+from ecg_snn.power.tech import Technology
 
 _NAME = re.compile(r"/layer(\d+)/(weight|rr_weight|bias|vw|cin)(\$\d+)?$")
 
@@ -88,9 +88,9 @@ def golden_weight_reads(artifact, lanes: int, x: np.ndarray, rr: np.ndarray) -> 
 
     Shape (N, layers). Compared with `gated_reads` of the SAIF, this cross-checks the
     access-pattern model against what the RTL did."""
-    from hw.config import LayerGeometry
-    from hw.cycles import fanout_ops
-    from model.contract import golden
+    from ecg_snn.hw.config import LayerGeometry
+    from ecg_snn.hw.cycles import fanout_ops
+    from ecg_snn.model.contract import golden
 
     spec = artifact.spec
     geos = [LayerGeometry(layer, lanes) for layer in spec.layers]

@@ -32,7 +32,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from flow.tools import VERILATOR_WAIVERS, verilator_env, verilator_root
+from ecg_snn.flow.tools import VERILATOR_WAIVERS, verilator_env, verilator_root
 
 CYCLE_TIME = 4  # SAIF time units per clock cycle
 

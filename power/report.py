@@ -16,21 +16,21 @@ from pathlib import Path
 
 import numpy as np
 
-from data.cache import write_atomic
-from hw.config import HwConfig
-from model.contract.artifact import Artifact
-from power.blocks import BLOCKS, BlockMap
-from power.energy import Energy
-from power.estimates import (
+from ecg_snn.data.cache import write_atomic
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.power.blocks import BLOCKS, BlockMap
+from ecg_snn.power.energy import Energy
+from ecg_snn.power.estimates import (
     dense_qnn_nj,
     input_mac_pj,
     input_macs,
     op_count_nj,
     zero_skip_qnn_nj,
 )
-from power.gating import memory_access_nj, saved_nj
-from flow.netlist import Netlist
-from power.tech import Technology
+from ecg_snn.power.gating import memory_access_nj, saved_nj
+from ecg_snn.flow.netlist import Netlist
+from ecg_snn.power.tech import Technology
 
 BEATS_PER_SECOND_75_BPM = 75 / 60
 SPARROW_NJ = 31.39

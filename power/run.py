@@ -1,6 +1,6 @@
 """`make power`: energy per inference of the accelerator on real heartbeats.
 
-    python -m power [--tech 22nm|45nm|FILE] [--model PATH] [--beats N] [--jobs N]
+    python -m ecg_snn.power [--tech 22nm|45nm|FILE] [--model PATH] [--beats N] [--jobs N]
                         [--lanes N] [--out build/reports/power.json]
 
 Environment (the Makefile's knobs): TECH, MODEL, BEATS, JOBS.
@@ -25,15 +25,15 @@ from pathlib import Path
 
 import numpy as np
 
-from hw.config import HwConfig
-from flow.tools import env_int
-from model.contract import golden
-from model.contract.artifact import ArtifactError, load_artifact
-from power.accel import harness_for
-from flow.asic.gate import SRAM_MIN_DEPTH
-from flow.netlist import Netlist, load_verilog
-from power.rtl import simulate
-from power.tech import TechError, Technology, available, load_technology
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.flow.tools import env_int
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import ArtifactError, load_artifact
+from ecg_snn.power.accel import harness_for
+from ecg_snn.flow.asic.gate import SRAM_MIN_DEPTH
+from ecg_snn.flow.netlist import Netlist, load_verilog
+from ecg_snn.power.rtl import simulate
+from ecg_snn.power.tech import TechError, Technology, available, load_technology
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"
@@ -43,7 +43,7 @@ DEFAULT_OUT = ROOT / "build" / "reports" / "power.json"
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     env = os.environ
-    p = argparse.ArgumentParser(prog="python -m power", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m ecg_snn.power", description=__doc__.split("\n")[0])
     p.add_argument("--tech", default=env.get("TECH") or "22nm", help=f"one of {available()}")
     p.add_argument("--model", default=env.get("MODEL") or str(DEFAULT_MODEL))
     p.add_argument("--beats", type=int, default=env_int("BEATS", 1000))
@@ -77,12 +77,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from data.dataset import load_dataset
-    from data.errors import DataError
-    from model.contract.frontend import preprocess
-    from sim.accel.design import accelerator_verilog
-    from power import report
-    from power.sample import stratified, weights
+    from ecg_snn.data.dataset import load_dataset
+    from ecg_snn.data.errors import DataError
+    from ecg_snn.model.contract.frontend import preprocess
+    from ecg_snn.sim.accel.design import accelerator_verilog
+    from ecg_snn.power import report
+    from ecg_snn.power.sample import stratified, weights
 
     args = parse_args(argv)
     t0 = time.time()
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise ValueError(
                     f"GATE=1 calibrates the 22 nm model: use TECH=22nm, not {args.tech}"
                 )
-            from flow.asic.pdk import OSU018, sta_binary
+            from ecg_snn.flow.asic.pdk import OSU018, sta_binary
 
             OSU018.liberty()  # fail now, not after the RTL run and the gate-level build
             sta_binary()
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     extra = {}
     if args.gate:
-        from power.gate_report import gate_sections
+        from ecg_snn.power.gate_report import gate_sections
 
         body = report.build(data)
         gidx = stratified(ds.label, args.gate_beats, np.random.default_rng(args.seed + 1))
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _class_names() -> tuple[str, ...]:
-    from data.aami import CLASSES
+    from ecg_snn.data.aami import CLASSES
 
     return CLASSES
 

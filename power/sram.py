@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from power.tech import Technology
+from ecg_snn.power.tech import Technology
 
 DESELECT_FRACTION = 0.02
 

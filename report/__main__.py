@@ -1,8 +1,8 @@
 """One home per measured figure: the docs' results sections are generated from the reports.
 
-    python -m report                  # rewrite the docs from the committed snapshots
-    python -m report --take sim,power # first snapshot these build/reports/*.json
-    python -m report --check          # exit 1 if a generated section differs from its snapshot
+    python -m ecg_snn.report                  # rewrite the docs from the committed snapshots
+    python -m ecg_snn.report --take sim,power # first snapshot these build/reports/*.json
+    python -m ecg_snn.report --check          # exit 1 if a generated section differs from its snapshot
 
 Every command of the flow writes its figures to `build/reports/<name>.json`. `--take` (`make
 report TAKE=sim,power`) copies the named ones into `docs/reports/<name>.json` (committed: the
@@ -29,8 +29,8 @@ import re
 import sys
 from pathlib import Path
 
-from data.cache import write_atomic
-from report.tables import QUOTED, RENDERERS, Renderer, Reports
+from ecg_snn.data.cache import write_atomic
+from ecg_snn.report.tables import QUOTED, RENDERERS, Renderer, Reports
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "reports"
@@ -121,7 +121,7 @@ def take(names: tuple[str, ...], build: Path = BUILD, quoted: tuple[str, ...] = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m report", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m ecg_snn.report", description=__doc__.splitlines()[0])
     p.add_argument("--check", action="store_true", help="only check that the docs are in sync")
     p.add_argument("--take", default="", help="comma-separated reports to snapshot first")
     args = p.parse_args(argv)

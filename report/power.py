@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from power.report import SPARROW_NJ
+from ecg_snn.power.report import SPARROW_NJ
 
 
 def _f(x: float, nd: int = 2) -> str:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from power.calibrate import band_nj, calibrated_nj
-from report.power import against_band
-from power.report import SPARROW_NJ
+from ecg_snn.power.calibrate import band_nj, calibrated_nj
+from ecg_snn.report.power import against_band
+from ecg_snn.power.report import SPARROW_NJ
 
 Reports = dict[str, dict]
 
@@ -185,7 +185,7 @@ ROWS: tuple[tuple[str, str, Callable[[dict], str], str], ...] = (
         "inter-patient, DS1 by-patient cross-validation (the selection set)",
         "cv",
         _cv,
-        "python -m model.cv",
+        "python -m ecg_snn.model.cv",
     ),
     ("activity per inference, inter model (DS2)", "train_inter", _spikes, "make train"),
     ("RTL vs golden model (Verilator)", "sim", _sim, "make sim"),
@@ -197,7 +197,7 @@ ROWS: tuple[tuple[str, str, Callable[[dict], str], str], ...] = (
         "energy per inference, intra model, same beats",
         "power_intra",
         _power_intra,
-        "python -m power --model model/artifacts/intra.json",
+        "python -m ecg_snn.power --model model/artifacts/intra.json",
     ),
     ("gate level, osu018 180 nm (OpenSTA)", "power", _gate, "make power GATE=1"),
     (

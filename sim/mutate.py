@@ -1,6 +1,6 @@
 """`make mutate`: plant one-line bugs in `hw/` one at a time and check the tests catch each.
 
-    python -m sim.mutate [--only ID,ID] [--list] [--timeout-factor F] [--report FILE]
+    python -m ecg_snn.sim.mutate [--only ID,ID] [--list] [--timeout-factor F] [--report FILE]
 
 The mutants are listed in `tests/mutants.toml`: an id, a file under `hw/`, an exact snippet
 that must occur exactly once in it, its replacement and the pytest selection that should kill
@@ -37,7 +37,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from data.cache import write_atomic
+from ecg_snn.data.cache import write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 MUTANTS = ROOT / "tests" / "mutants.toml"
@@ -142,7 +142,7 @@ def check_copy_imports_itself(tree: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m sim.mutate", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m ecg_snn.sim.mutate", description=__doc__.split("\n")[0])
     ap.add_argument("--mutants", type=Path, default=MUTANTS)
     ap.add_argument("--only", default="", help="comma-separated mutant ids")
     ap.add_argument("--list", action="store_true", help="list the mutants and exit")

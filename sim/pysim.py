@@ -50,7 +50,7 @@ def simulate(
     from the cycle after the first accepted input word to `o_result.valid`."""
     from amaranth.sim import Simulator
 
-    from model.contract.ports import unpack_result
+    from ecg_snn.model.contract.ports import unpack_result
 
     out: list[tuple[int, list[int], int]] = []
     loaded = {"done": image is None}
@@ -90,7 +90,7 @@ class SpiMaster:
     """
 
     def __init__(self, ctx: Any, dut: Any, half: int | None = None) -> None:
-        from model.contract.spi import SCK_DIVIDER_MIN
+        from ecg_snn.model.contract.spi import SCK_DIVIDER_MIN
 
         self.ctx, self.dut = ctx, dut
         self.half = SCK_DIVIDER_MIN // 2 if half is None else half

@@ -1,6 +1,6 @@
 """`make sim`: is this RTL exactly the model? Bit-exact RTL vs golden on real heartbeats.
 
-    python -m sim.run [--model PATH] [--beats N] [--jobs N] [--random N] [--parts DS2,...]
+    python -m ecg_snn.sim.run [--model PATH] [--beats N] [--jobs N] [--random N] [--parts DS2,...]
                       [--vectors FILE.npz] [--waves] [--wave-beat K] [--report FILE]
 
 Environment (what `make sim` passes): MODEL, BEATS, JOBS, WAVES, LANES, SPLIT (`intra` runs the
@@ -45,17 +45,17 @@ from pathlib import Path
 
 import numpy as np
 
-from data.cache import write_atomic
-from hw.config import HwConfig
-from flow.tools import env_int
-from model.contract.artifact import Artifact, ArtifactError, load_artifact
-from model.contract.ports import ResultLayout
-from sim.accel import design, limits
-from sim.accel.coverage import bins, empty_bins, measure_run
-from sim.accel.job import Job
-from sim.accel.shards import TEST_MODULE, run_sharded
-from sim.accel.vectors import Vectors, random_and_corners, real_beats
-from sim.tb import runner
+from ecg_snn.data.cache import write_atomic
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.flow.tools import env_int
+from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
+from ecg_snn.model.contract.ports import ResultLayout
+from ecg_snn.sim.accel import design, limits
+from ecg_snn.sim.accel.coverage import bins, empty_bins, measure_run
+from ecg_snn.sim.accel.job import Job
+from ecg_snn.sim.accel.shards import TEST_MODULE, run_sharded
+from ecg_snn.sim.accel.vectors import Vectors, random_and_corners, real_beats
+from ecg_snn.sim.tb import runner
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "model" / "artifacts"
@@ -70,7 +70,7 @@ class MissingInputError(Exception):
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m sim.run", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m ecg_snn.sim.run", description=__doc__.split("\n")[0])
     split = os.environ.get("SPLIT", "inter")  # picks the default model and the beats
     default_model = ARTIFACTS / ("intra.json" if split == "intra" else "inter.json")
     ap.add_argument("--model", type=Path, default=Path(os.environ.get("MODEL") or default_model))
@@ -173,7 +173,7 @@ def gather(
 ) -> tuple[Vectors, int]:
     """Real beats of every part (or of `vectors`), then the random and corner vectors; and the
     real count. `beats` 0 takes no real beat (and needs no MIT-BIH)."""
-    from data.errors import DataError
+    from ecg_snn.data.errors import DataError
 
     pre = artifact.spec.preprocess
     real = []
@@ -247,7 +247,7 @@ def run_limit_cases(names: list[str], work: Path, jobs: int) -> list[dict]:
 
 def space_lanes(arg: str) -> list[int]:
     """The lane counts of `--space`: all, none or a comma-separated list within 1..16."""
-    from sim.accel.space import MAX_LANES
+    from ecg_snn.sim.accel.space import MAX_LANES
 
     if arg in ("all", "none"):
         return list(range(1, MAX_LANES + 1)) if arg == "all" else []
@@ -263,7 +263,7 @@ def space_lanes(arg: str) -> list[int]:
 def run_space(lanes: list[int], n_vectors: int) -> list[dict]:
     """The constrained-random point of each lane count (`sim.accel.space.check_point`) on
     `n_vectors` vectors, with a progress line per point."""
-    from sim.accel.space import check_point, points
+    from ecg_snn.sim.accel.space import check_point, points
 
     pts, out = points(), []
     tty = sys.stdout.isatty()  # a progress line that rewrites itself, or one line per point

@@ -1,6 +1,6 @@
 """`make stream RECORD=<name|path>`: raw ECG in, classes out, on one record.
 
-    python -m stream RECORD [--model PATH] [--lead MLII] [--rtl] [--jobs N]
+    python -m ecg_snn.stream RECORD [--model PATH] [--lead MLII] [--rtl] [--jobs N]
                          [--out build/stream] [--report FILE]
 
 RECORD is an MIT-BIH record name (`208`) or a WFDB record path without extension
@@ -31,14 +31,14 @@ from pathlib import Path
 import numpy as np
 import wfdb
 
-from data.beats import extract_beats
-from data.cache import write_atomic
-from data.errors import DataError
-from model.contract import golden
-from model.contract.artifact import Artifact, ArtifactError, load_artifact
-from model.contract.qrs import QrsError
-from stream import score
-from stream.core import Stream, load_record, run_stream
+from ecg_snn.data.beats import extract_beats
+from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.errors import DataError
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
+from ecg_snn.model.contract.qrs import QrsError
+from ecg_snn.stream import score
+from ecg_snn.stream.core import Stream, load_record, run_stream
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"
@@ -48,7 +48,7 @@ EXTENSION = "snn"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m stream", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m ecg_snn.stream", description=__doc__.split("\n")[0])
     ap.add_argument("record", help="MIT-BIH record name (e.g. 208) or WFDB record path")
     ap.add_argument("--model", type=Path, default=Path(os.environ.get("MODEL") or DEFAULT_MODEL))
     ap.add_argument("--lead", default="MLII", help="lead to use (default MLII, with fallbacks)")
@@ -82,10 +82,10 @@ def write_annotations(stream: Stream, out: Path) -> Path:
 
 def rtl_classes(artifact: Artifact, stream: Stream, jobs: int, work: Path) -> dict:
     """The accelerator on Verilator for the classified beats; compared with the golden model."""
-    from hw.config import HwConfig
-    from sim.accel import design
-    from sim.accel.shards import run_sharded
-    from sim.accel.vectors import Vectors
+    from ecg_snn.hw.config import HwConfig
+    from ecg_snn.sim.accel import design
+    from ecg_snn.sim.accel.shards import run_sharded
+    from ecg_snn.sim.accel.vectors import Vectors
 
     n = len(stream.x)
     vectors = Vectors(
@@ -139,8 +139,8 @@ def reference_scores(artifact: Artifact, stream: Stream) -> dict | None:
     )
     out["end_to_end"] = score.end_to_end_metrics(m, artifact.spec.classes)
     if test.any():
-        from model.contract.frontend import preprocess
-        from model.metrics import classification_metrics
+        from ecg_snn.model.contract.frontend import preprocess
+        from ecg_snn.model.metrics import classification_metrics
 
         x, rr = preprocess(artifact.spec.preprocess, beats.window[test], beats.rr[test])
         pred = golden.run(artifact, x, rr).cls

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from data.beats import rr_features
-from data.errors import DataError
-from data.locate import find_mitdb
-from data.records import Record, read_lead
-from data.resample import resample_record
-from model.contract import golden, qrs
-from model.contract.artifact import Artifact
-from model.contract.frontend import preprocess
+from ecg_snn.data.beats import rr_features
+from ecg_snn.data.errors import DataError
+from ecg_snn.data.locate import find_mitdb
+from ecg_snn.data.records import Record, read_lead
+from ecg_snn.data.resample import resample_record
+from ecg_snn.model.contract import golden, qrs
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.frontend import preprocess
 
 UNCLASSIFIED = "?"  # WFDB's "beat not classified" label
 

@@ -1,6 +1,6 @@
 """`make stream-eval`: the detector and the streaming classifier, scored as EC57 does.
 
-    python -m stream.evaluate [--model PATH] [--records 100,101,...] [--report FILE]
+    python -m ecg_snn.stream.evaluate [--model PATH] [--records 100,101,...] [--report FILE]
                                   [--markdown]
 
 1. QRS detection on every MIT-BIH record (lead MLII, or V5 where there is none): our integer
@@ -32,18 +32,18 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from data.beats import extract_beats
-from data.cache import write_atomic
-from data.locate import find_mitdb
-from data.records import read_record
-from data.splits import ALL_RECORDS, DS1, DS2
-from model.contract import golden, qrs
-from model.contract.artifact import load_artifact
-from model.contract.frontend import preprocess
-from model.metrics import classification_metrics
-from stream import score
-from stream.core import run_stream
-from stream.tables import RULES, markdown, pct
+from ecg_snn.data.beats import extract_beats
+from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.locate import find_mitdb
+from ecg_snn.data.records import read_record
+from ecg_snn.data.splits import ALL_RECORDS, DS1, DS2
+from ecg_snn.model.contract import golden, qrs
+from ecg_snn.model.contract.artifact import load_artifact
+from ecg_snn.model.contract.frontend import preprocess
+from ecg_snn.model.metrics import classification_metrics
+from ecg_snn.stream import score
+from ecg_snn.stream.core import run_stream
+from ecg_snn.stream.tables import RULES, markdown, pct
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"
@@ -84,8 +84,8 @@ def cached(name: str, key: str, record: str, run) -> np.ndarray:
 
 def c_detector():
     """The host library of the C firmware (built into build/stream/fw) for the C detector."""
-    from firmware.build import build_library
-    from firmware.host import HostLib
+    from ecg_snn.firmware.build import build_library
+    from ecg_snn.firmware.host import HostLib
 
     return HostLib(build_library(load_artifact(DEFAULT_MODEL), ROOT / "build" / "stream" / "fw"))
 
@@ -224,7 +224,7 @@ def end_to_end(model: Path, part: str, progress: bool) -> dict:
 
 
 def code_size() -> dict:
-    from firmware.build import MCU_PROXY, can_compile_32bit, compile_object, section_sizes
+    from ecg_snn.firmware.build import MCU_PROXY, can_compile_32bit, compile_object, section_sizes
 
     out_dir = ROOT / "build" / "stream" / "fw"
     src = ROOT / "firmware" / "src" / "snn_qrs.c"
@@ -257,7 +257,7 @@ def evaluate(model: Path, records, progress: bool = True) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
-        prog="python -m stream.evaluate", description=__doc__.split("\n")[0]
+        prog="python -m ecg_snn.stream.evaluate", description=__doc__.split("\n")[0]
     )
     ap.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     ap.add_argument("--records", default=",".join(ALL_RECORDS))

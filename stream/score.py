@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 from wfdb.processing import compare_annotations
 
-from data.aami import Kind, classify, load_mapping
-from model.metrics import classification_metrics
+from ecg_snn.data.aami import Kind, classify, load_mapping
+from ecg_snn.model.metrics import classification_metrics
 
 WINDOW_S = 0.150  # EC57's match window
 EC57_START_S = 300  # EC57: the first 5 minutes are not scored

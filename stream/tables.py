@@ -1,6 +1,6 @@
 """The tables of docs/stream.md, rendered from a `build/reports/stream.json` report (pure
 functions of the report dict: `report/tables.py` fills the docs' marked sections with them,
-`python -m stream.evaluate --markdown` prints them)."""
+`python -m ecg_snn.stream.evaluate --markdown` prints them)."""
 
 from __future__ import annotations
 

@@ -10,8 +10,8 @@ import pytest
 @pytest.fixture(scope="session")
 def mitdb_dir() -> Path:
     """The local MIT-BIH copy (never downloaded by tests): fail on CI, skip elsewhere."""
-    from data.errors import DataError
-    from data.locate import find_mitdb
+    from ecg_snn.data.errors import DataError
+    from ecg_snn.data.locate import find_mitdb
 
     try:
         return find_mitdb(download=False)
@@ -24,6 +24,6 @@ def mitdb_dir() -> Path:
 @pytest.fixture(scope="session")
 def mitdb_dataset(mitdb_dir):
     """The default MIT-BIH beat dataset, cached in build/cache (built once, then loaded)."""
-    from data.dataset import build_dataset
+    from ecg_snn.data.dataset import build_dataset
 
     return build_dataset(mitdb_dir, progress=False)

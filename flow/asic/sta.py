@@ -21,7 +21,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from flow.asic.pdk import sta_binary
+from ecg_snn.flow.asic.pdk import sta_binary
 
 PERIOD_NS = 100.0  # the constraint; the result does not depend on it while slack is positive
 

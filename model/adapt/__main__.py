@@ -1,5 +1,5 @@
-"""`python -m model.adapt --record NAME ...`: see `model.adapt.cli`."""
+"""`python -m ecg_snn.model.adapt --record NAME ...`: see `model.adapt.cli`."""
 
-from model.adapt.cli import main
+from ecg_snn.model.adapt.cli import main
 
 raise SystemExit(main())

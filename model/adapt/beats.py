@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from data.aami import CLASSES
-from data.beats import extract_beats
-from data.records import FALLBACK_LEADS, read_record
-from model.adapt.errors import AdaptError
-from model.contract.frontend import preprocess
-from model.contract.spec import Preprocess
-from model.retrain.discovery import FLAT_MV, check_headers
+from ecg_snn.data.aami import CLASSES
+from ecg_snn.data.beats import extract_beats
+from ecg_snn.data.records import FALLBACK_LEADS, read_record
+from ecg_snn.model.adapt.errors import AdaptError
+from ecg_snn.model.contract.frontend import preprocess
+from ecg_snn.model.contract.spec import Preprocess
+from ecg_snn.model.retrain.discovery import FLAT_MV, check_headers
 
 
 @dataclass(frozen=True)

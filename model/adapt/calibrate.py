@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.adapt.errors import AdaptError
-from model.adapt.finetune import finetune_candidate, unavailable
-from model.adapt.fit import (
+from ecg_snn.model.adapt.errors import AdaptError
+from ecg_snn.model.adapt.finetune import finetune_candidate, unavailable
+from ecg_snn.model.adapt.fit import (
     ALPHA,
     MODES,
     apply_change,
@@ -37,9 +37,9 @@ from model.adapt.fit import (
     fit_change,
     output_inputs,
 )
-from model.contract import golden
-from model.contract.artifact import Artifact
-from model.splits import Beats
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.splits import Beats
 
 RIDGES = (1.0, 0.1, 0.01, 0.001)
 

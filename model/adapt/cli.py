@@ -12,12 +12,12 @@ import shlex
 import sys
 from pathlib import Path
 
-from data.errors import DataError
-from model.adapt.calibrate import RIDGES, Settings
-from model.adapt.errors import AdaptError
-from model.adapt.fit import MODES
-from model.adapt.run import DEFAULT_BASE, REPO, Options, adapt
-from model.contract.artifact import ArtifactError
+from ecg_snn.data.errors import DataError
+from ecg_snn.model.adapt.calibrate import RIDGES, Settings
+from ecg_snn.model.adapt.errors import AdaptError
+from ecg_snn.model.adapt.fit import MODES
+from ecg_snn.model.adapt.run import DEFAULT_BASE, REPO, Options, adapt
+from ecg_snn.model.contract.artifact import ArtifactError
 
 EPILOG = """\
 outputs (NAME defaults to RECORD_5min or RECORD_300beats):
@@ -27,7 +27,7 @@ outputs (NAME defaults to RECORD_5min or RECORD_300beats):
   build/reports/adapt/NAME/report.md     what changed, the held-back check, base vs adapted
   build/reports/adapt/NAME/report.json   on the rest of the record, verify/load commands
 example:
-  python -m model.adapt --record 208 --minutes 5          # MIT-BIH record 208
+  python -m ecg_snn.model.adapt --record 208 --minutes 5          # MIT-BIH record 208
   make adapt DB=~/ecg/holter RECORD=p17 MINUTES=2
 guide: docs/adapt.md
 """
@@ -35,7 +35,7 @@ guide: docs/adapt.md
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m model.adapt",
+        prog="python -m ecg_snn.model.adapt",
         description="Personalise the chip to one patient: calibrate the output layer of the "
         "shipped model on the labelled first minutes of the patient's record, write the new "
         "artifact and weight image for the same silicon, and a report.",
@@ -119,7 +119,7 @@ def options(argv: list[str]) -> Options:
         settings=settings,
         out=a.out,
         reports=a.reports,
-        command="python -m model.adapt " + shlex.join(argv),
+        command="python -m ecg_snn.model.adapt " + shlex.join(argv),
     )
 
 

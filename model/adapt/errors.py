@@ -2,4 +2,4 @@
 
 
 class AdaptError(ValueError):
-    """Bad input to `python -m model.adapt`; the message names the problem and the remedy."""
+    """Bad input to `python -m ecg_snn.model.adapt`; the message names the problem and the remedy."""

@@ -1,7 +1,7 @@
 """The per-patient evaluation: adapt on each record's first minutes, score the rest.
 
-    python -m model.adapt.evaluate                  # DS2, 5 min / 2 min / 300 beats
-    python -m model.adapt.evaluate --records ds1 --modes bias --out build/reports/adapt_ds1.json
+    python -m ecg_snn.model.adapt.evaluate                  # DS2, 5 min / 2 min / 300 beats
+    python -m ecg_snn.model.adapt.evaluate --records ds1 --modes bias --out build/reports/adapt_ds1.json
 
 For every record and every protocol (`PROTOCOLS`: the first 5 minutes, the first 2 minutes, the
 first 300 beats labelled) the base artifact is calibrated on the labelled beats
@@ -30,15 +30,15 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from data.cache import write_atomic
-from data.splits import DS1, DS2
-from model.adapt.beats import read_patient
-from model.adapt.calibrate import RIDGES, Settings, calibrate
-from model.adapt.errors import AdaptError
-from model.adapt.fit import MODES
-from model.adapt.run import DEFAULT_BASE, REPO, database, scores
-from model.contract import golden
-from model.contract.artifact import load_artifact
+from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.splits import DS1, DS2
+from ecg_snn.model.adapt.beats import read_patient
+from ecg_snn.model.adapt.calibrate import RIDGES, Settings, calibrate
+from ecg_snn.model.adapt.errors import AdaptError
+from ecg_snn.model.adapt.fit import MODES
+from ecg_snn.model.adapt.run import DEFAULT_BASE, REPO, database, scores
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import load_artifact
 
 PROTOCOLS: dict[str, dict] = {
     "5min": {"minutes": 5.0, "beats": None},
@@ -139,7 +139,7 @@ def evaluate(
 def table(report: dict) -> str:
     """The Markdown table of `docs/adapt.md` (pooled over the records, per protocol)."""
     base = Path(report["base_artifact"])
-    command = report.get("command", "python -m model.adapt.evaluate").strip()
+    command = report.get("command", "python -m ecg_snn.model.adapt.evaluate").strip()
     lines = [
         f"Base `{base.relative_to(REPO) if base.is_relative_to(REPO) else base}` (sha256 "
         f"{report['base_sha256'][:12]}..., hardware id {report['hardware_id']}), "
@@ -261,7 +261,7 @@ def targets_table(report: dict, proto: str = "5min") -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m model.adapt.evaluate", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m ecg_snn.model.adapt.evaluate", description=__doc__)
     p.add_argument("--records", default="ds2", help="ds2 (default), ds1 or comma-separated names")
     p.add_argument("--protocols", default=",".join(PROTOCOLS), help="5min,2min,300beats")
     p.add_argument("--base", type=Path, default=DEFAULT_BASE)
@@ -291,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"adapt.evaluate: error: {e}", file=sys.stderr)
         return 2
     report["seconds"] = round(time.perf_counter() - start, 1)
-    report["command"] = " ".join(["python -m model.adapt.evaluate", *(argv or sys.argv[1:])])
+    report["command"] = " ".join(["python -m ecg_snn.model.adapt.evaluate", *(argv or sys.argv[1:])])
     write_atomic(a.out, json.dumps(report, indent=1) + "\n")
     print(table(report))
     print(f"wrote {a.out} in {report['seconds']} s")

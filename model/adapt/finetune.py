@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.contract.artifact import Artifact
-from model.splits import Beats, SplitData
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.splits import Beats, SplitData
 
 EPOCHS = 3
 
 
 def unavailable(base: Artifact) -> str | None:
     """Why the fine-tuner cannot model `base` (e.g. sum-then-fire layers), or None."""
-    from model.retrain.errors import RetrainError
-    from model.retrain.finetune import arch_from_spec
+    from ecg_snn.model.retrain.errors import RetrainError
+    from ecg_snn.model.retrain.finetune import arch_from_spec
 
     try:
         arch_from_spec(base.spec)
@@ -36,9 +36,9 @@ def finetune_candidate(
     """The fine-tuned artifact in `base`'s hardware configuration."""
     import torch
 
-    from model.retrain.finetune import SNN_LR, Recipe, finetune_base
-    from model.retrain.fit import fit_to_base
-    from model.train import TrainConfig
+    from ecg_snn.model.retrain.finetune import SNN_LR, Recipe, finetune_base
+    from ecg_snn.model.retrain.fit import fit_to_base
+    from ecg_snn.model.train import TrainConfig
 
     torch.set_num_threads(1)
     data = SplitData("adapt", base.spec.classes, fit, held, held, ("held back",))

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize, minimize_scalar
 
-from model.contract import golden
-from model.contract.artifact import Artifact, ArtifactError
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact, ArtifactError
 
 LINEAR_MODES = ("bias", "last")
 MODES = (*LINEAR_MODES, "finetune")  # every candidate kind, cheapest first (all by default)

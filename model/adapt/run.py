@@ -22,14 +22,14 @@ from typing import Any
 
 import numpy as np
 
-from data.cache import write_atomic
-from model.adapt.beats import RecordBeats, read_patient
-from model.adapt.calibrate import Settings, calibrate
-from model.adapt.errors import AdaptError
-from model.contract import golden
-from model.contract.artifact import Artifact, load_artifact
-from model.contract.image import parse_image, weight_image
-from model.metrics import classification_metrics
+from ecg_snn.data.cache import write_atomic
+from ecg_snn.model.adapt.beats import RecordBeats, read_patient
+from ecg_snn.model.adapt.calibrate import Settings, calibrate
+from ecg_snn.model.adapt.errors import AdaptError
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact, load_artifact
+from ecg_snn.model.contract.image import parse_image, weight_image
+from ecg_snn.model.metrics import classification_metrics
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_BASE = REPO / "model" / "artifacts" / "inter.json"
@@ -62,7 +62,7 @@ class Options:
 def database(db: Path | None) -> Path:
     if db is not None:
         return Path(db)
-    from data.locate import find_mitdb
+    from ecg_snn.data.locate import find_mitdb
 
     return find_mitdb()
 
@@ -237,7 +237,7 @@ def markdown(report: dict, classes: tuple[str, ...]) -> str:
         "",
         "```sh",
         f"make sim MODEL={art}        # bit-exact RTL vs golden model",
-        f"python -m firmware.generate --model {art} --out build/firmware/{report['name']} \\",
+        f"python -m ecg_snn.firmware.generate --model {art} --out build/firmware/{report['name']} \\",
         f"    --hardware-id {report['hardware_id']}",
         "```",
         "",

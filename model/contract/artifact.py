@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from data import cache
-from model.contract.spec import (
+from ecg_snn.data import cache
+from ecg_snn.model.contract.spec import (
     DECISIONS,
     LayerSpec,
     Preprocess,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.contract.spec import Preprocess, saturate
+from ecg_snn.model.contract.spec import Preprocess, saturate
 
 
 def preprocess_samples(pre: Preprocess, windows: np.ndarray) -> np.ndarray:

@@ -52,8 +52,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.contract.artifact import Artifact
-from model.contract.spec import LayerSpec, saturate
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.spec import LayerSpec, saturate
 
 
 def connection_matrix(layer: LayerSpec, weight: np.ndarray) -> np.ndarray:

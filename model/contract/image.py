@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.contract.artifact import Artifact, ArtifactError, ModelSpec
+from ecg_snn.model.contract.artifact import Artifact, ArtifactError, ModelSpec
 
 MAGIC = 0x534E4E31
 HEADER_WORDS = 3

@@ -28,8 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum, IntFlag
 
-from model.contract.artifact import ModelSpec
-from model.contract.spec import ceil_div, index_bits
+from ecg_snn.model.contract.artifact import ModelSpec
+from ecg_snn.model.contract.spec import ceil_div, index_bits
 
 TOP = "snn_accelerator"
 BUS_BITS = 32  # the load-port word, and the word of the driver's bus (result words, HAL calls)

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from enum import IntEnum, IntFlag
 
-from model.contract.ports import BUS_BITS, Port, ResultLayout
+from ecg_snn.model.contract.ports import BUS_BITS, Port, ResultLayout
 
 SCK_DIVIDER_MIN = 10  # f_clk / f_sck: 2-flop synchronisers (+-1 cycle), edge detect, MISO register
 WORD_BYTES = BUS_BITS // 8

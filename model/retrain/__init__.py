@@ -1,6 +1,6 @@
 """Retrain the SNN on an engineer's own WFDB recordings for the *same* chip.
 
-`python -m model.retrain --db DIR` (or `make retrain DB=DIR`) reads the recordings at any
+`python -m ecg_snn.model.retrain --db DIR` (or `make retrain DB=DIR`) reads the recordings at any
 sampling rate, cuts beats the way the firmware does, splits by patient, fine-tunes the shipped
 model (or trains from scratch), converts and quantizes it into the base artifact's hardware
 configuration (same shapes and widths: no new RTL), and writes the new artifact, its weight

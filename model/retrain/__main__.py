@@ -1,5 +1,5 @@
-"""`python -m model.retrain --db DIR ...`: see `model.retrain.cli`."""
+"""`python -m ecg_snn.model.retrain --db DIR ...`: see `model.retrain.cli`."""
 
-from model.retrain.cli import main
+from ecg_snn.model.retrain.cli import main
 
 raise SystemExit(main())

@@ -12,11 +12,11 @@ import shlex
 import sys
 from pathlib import Path
 
-from data.errors import DataError
-from model.contract.artifact import ArtifactError
-from model.retrain.errors import RetrainError
-from model.retrain.pipeline import DEFAULT_BASE, REPO, Options, retrain
-from model.train import CheckpointError
+from ecg_snn.data.errors import DataError
+from ecg_snn.model.contract.artifact import ArtifactError
+from ecg_snn.model.retrain.errors import RetrainError
+from ecg_snn.model.retrain.pipeline import DEFAULT_BASE, REPO, Options, retrain
+from ecg_snn.model.train import CheckpointError
 
 EPILOG = """\
 outputs (NAME defaults to the database folder's name):
@@ -26,7 +26,7 @@ outputs (NAME defaults to the database folder's name):
   build/reports/retrain/NAME/report.json  verify/load commands (report.json: `artifact`,
                                           `snn_int` as in train.json), confusion PNGs
 example:
-  python -m model.retrain --db ~/ecg/holter250 --lead II --name holter
+  python -m ecg_snn.model.retrain --db ~/ecg/holter250 --lead II --name holter
   make retrain DB=~/ecg/holter250 ARGS="--lead II --name holter"
 guide: docs/retrain.md
 """
@@ -34,7 +34,7 @@ guide: docs/retrain.md
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m model.retrain",
+        prog="python -m ecg_snn.model.retrain",
         description="Retrain the ECG SNN on your own WFDB recordings (any sampling rate, your "
         "leads and beat annotations) for the same chip: fine-tune the shipped model, quantize "
         "into its hardware configuration, write the new artifact, its weight image and a report.",
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         resume=args.resume, min_train_beats=args.min_train_beats,
         min_test_beats=args.min_test_beats, strict=args.strict, out=args.out,
         reports=args.reports, progress=not args.no_progress,
-        command="python -m model.retrain " + shlex.join(argv),
+        command="python -m ecg_snn.model.retrain " + shlex.join(argv),
     )  # fmt: skip
     if args.epochs is not None and args.epochs < 0:
         return _fail("--epochs must be >= 0")

@@ -46,11 +46,11 @@ import numpy as np
 import wfdb
 from tqdm import tqdm
 
-from data.aami import CLASSES, class_counts, classify, load_mapping
-from data.beats import DROP_REASONS, extract_beats
-from data.database import list_records
-from data.errors import DataError
-from data.records import (
+from ecg_snn.data.aami import CLASSES, class_counts, classify, load_mapping
+from ecg_snn.data.beats import DROP_REASONS, extract_beats
+from ecg_snn.data.database import list_records
+from ecg_snn.data.errors import DataError
+from ecg_snn.data.records import (
     FALLBACK_LEADS,
     MIN_FS,
     check_samples,
@@ -64,9 +64,9 @@ from data.records import (
     signal_label,
     signal_names,
 )
-from model.contract.frontend import preprocess_samples
-from model.contract.spec import Preprocess
-from model.retrain.gaps import beats_around_gaps, bridge_gaps
+from ecg_snn.model.contract.frontend import preprocess_samples
+from ecg_snn.model.contract.spec import Preprocess
+from ecg_snn.model.retrain.gaps import beats_around_gaps, bridge_gaps
 
 EXTRA_DROP_REASONS: tuple[str, ...] = ("nan_window", "class_not_in_model", "flat_window")
 ALL_DROP_REASONS: tuple[str, ...] = (*DROP_REASONS, *EXTRA_DROP_REASONS)

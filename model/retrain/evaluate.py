@@ -21,12 +21,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from model.contract import golden
-from model.contract.artifact import Artifact
-from model.contract.frontend import preprocess
-from model.metrics import classification_metrics
-from model.report import activity
-from model.train import predict
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.frontend import preprocess
+from ecg_snn.model.metrics import classification_metrics
+from ecg_snn.model.report import activity
+from ecg_snn.model.train import predict
 
 
 def chip_inputs(artifact: Artifact, window: np.ndarray, rr: np.ndarray) -> tuple:
@@ -70,7 +70,7 @@ def confusion_png(metrics: dict, classes: tuple[str, ...], title: str, path: Pat
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from data.cache import write_atomic
+    from ecg_snn.data.cache import write_atomic
 
     m = np.asarray(metrics["confusion"])
     fig, ax = plt.subplots(figsize=(4.2, 3.8), dpi=100)

@@ -28,14 +28,14 @@ from pathlib import Path
 
 from torch import nn
 
-from model.contract.artifact import Artifact, ModelSpec
-from model.convert import FloatLayer, convert, layer_lambdas
-from model.network import ArchConfig, LayerCfg, UnsupportedLayerError
-from model.quantize import dequantize
-from model.retrain.errors import RetrainError
-from model.snn_finetune import SNNNet
-from model.splits import SplitData
-from model.train import TrainConfig, tensors, train_cnn
+from ecg_snn.model.contract.artifact import Artifact, ModelSpec
+from ecg_snn.model.convert import FloatLayer, convert, layer_lambdas
+from ecg_snn.model.network import ArchConfig, LayerCfg, UnsupportedLayerError
+from ecg_snn.model.quantize import dequantize
+from ecg_snn.model.retrain.errors import RetrainError
+from ecg_snn.model.snn_finetune import SNNNet
+from ecg_snn.model.splits import SplitData
+from ecg_snn.model.train import TrainConfig, tensors, train_cnn
 
 SNN_LR = 1e-3  # fine-tuning the shipped SNN on new data (few beats: a larger step than below)
 PIPELINE_SNN_LR = 3e-4  # model/pipeline.py's SNN fine-tuning rate after CNN training
@@ -153,7 +153,7 @@ class Recipe:
     @classmethod
     def of(cls, base: Artifact) -> Recipe:
         """The recipe of `base` (see the class docstring)."""
-        from model.pipeline import DEFAULTS
+        from ecg_snn.model.pipeline import DEFAULTS
 
         meta = base.meta or {}
         known = {f.name for f in dataclasses.fields(TrainConfig)}

@@ -28,11 +28,11 @@ import math
 
 import numpy as np
 
-from model.contract.artifact import Artifact, ModelSpec, acc_bounds, const_bounds, derive_widths
-from model.contract.spec import LayerSpec, signed_bits_for
-from model.convert import FloatLayer
-from model.quantize import input_scales, layer_threshold, rnd
-from model.retrain.errors import RetrainError
+from ecg_snn.model.contract.artifact import Artifact, ModelSpec, acc_bounds, const_bounds, derive_widths
+from ecg_snn.model.contract.spec import LayerSpec, signed_bits_for
+from ecg_snn.model.convert import FloatLayer
+from ecg_snn.model.quantize import input_scales, layer_threshold, rnd
+from ecg_snn.model.retrain.errors import RetrainError
 
 
 def layer_tensors(layer: FloatLayer, pre, theta: int) -> dict[str, np.ndarray]:

@@ -16,8 +16,8 @@ import dataclasses
 
 import numpy as np
 
-from data.beats import BeatConfig, Beats, extract_beats
-from data.records import Record, check_samples
+from ecg_snn.data.beats import BeatConfig, Beats, extract_beats
+from ecg_snn.data.records import Record, check_samples
 
 MARGIN_S = 0.1  # seconds kept clear of an invalid sample on each side of a beat window
 

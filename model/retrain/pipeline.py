@@ -1,6 +1,6 @@
 """The retraining run, stage by stage: read -> split -> train -> convert -> fit -> score -> write.
 
-`retrain(options)` is what `python -m model.retrain` calls. Outputs (all written through a
+`retrain(options)` is what `python -m ecg_snn.model.retrain` calls. Outputs (all written through a
 temporary file and an atomic rename, and only after every figure is computed, so an interrupted
 run leaves the previous outputs or none, never half a file)::
 
@@ -24,15 +24,15 @@ from typing import Any
 
 import numpy as np
 
-from data.cache import write_atomic
-from model.contract.artifact import Artifact, load_artifact
-from model.contract.frontend import preprocess
-from model.contract.image import parse_image, weight_image
-from model.report import evaluate_artifact
-from model.retrain import evaluate as ev
-from model.retrain.discovery import BeatTable, read_beats
-from model.retrain.errors import RetrainError
-from model.retrain.finetune import (
+from ecg_snn.data.cache import write_atomic
+from ecg_snn.model.contract.artifact import Artifact, load_artifact
+from ecg_snn.model.contract.frontend import preprocess
+from ecg_snn.model.contract.image import parse_image, weight_image
+from ecg_snn.model.report import evaluate_artifact
+from ecg_snn.model.retrain import evaluate as ev
+from ecg_snn.model.retrain.discovery import BeatTable, read_beats
+from ecg_snn.model.retrain.errors import RetrainError
+from ecg_snn.model.retrain.finetune import (
     SNN_LR,
     Recipe,
     arch_from_spec,
@@ -40,17 +40,17 @@ from model.retrain.finetune import (
     float_twin,
     train_from_scratch,
 )
-from model.retrain.fit import fit_to_base
-from model.retrain.report import write_report
-from model.retrain.split import (
+from ecg_snn.model.retrain.fit import fit_to_base
+from ecg_snn.model.retrain.report import write_report
+from ecg_snn.model.retrain.split import (
     Split,
     check_counts,
     patient_split,
     read_patient_map,
     read_split_file,
 )
-from model.splits import Beats, SplitData
-from model.train import TrainConfig
+from ecg_snn.model.splits import Beats, SplitData
+from ecg_snn.model.train import TrainConfig
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_BASE = REPO / "model" / "artifacts" / "inter.json"

@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from data.cache import write_atomic, write_json_atomic
-from model.retrain.evaluate import confusion_png
+from ecg_snn.data.cache import write_atomic, write_json_atomic
+from ecg_snn.model.retrain.evaluate import confusion_png
 
 MODELS = (
     ("cnn_float", "float CNN (retrained)"),
@@ -154,7 +154,7 @@ def markdown(report: dict[str, Any], classes: tuple[str, ...]) -> str:
         "# on your own test beats and random/corner vectors (no MIT-BIH needed)",
         f"make sim MODEL={report['artifact']} VECTORS={report['test_beats']}",
         "# C headers and the weight image for the firmware",
-        f"python -m firmware.generate --model {report['artifact']} "
+        f"python -m ecg_snn.firmware.generate --model {report['artifact']} "
         f"--out build/firmware/{report['name']} --hardware-id {report['hardware_id']}",
         "# or load the image directly through the load port / driver:",
         f"#   {report['weight_image']}",

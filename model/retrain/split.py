@@ -33,8 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from model.retrain.discovery import BeatTable
-from model.retrain.errors import RetrainError
+from ecg_snn.model.retrain.discovery import BeatTable
+from ecg_snn.model.retrain.errors import RetrainError
 
 DRAWS = 2000
 SETS = ("train", "val", "test")

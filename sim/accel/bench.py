@@ -20,12 +20,12 @@ import cocotb
 import numpy as np
 from cocotb.triggers import SimTimeoutError, Timer, with_timeout
 
-from model.contract.ports import ResultLayout, unpack_result
-from sim.tb import player as stream_player
-from sim.tb.bench import TB
-from sim.tb.pauses import pauses
-from sim.tb.scoreboard import Expected, Scoreboard
-from sim.tb.stream import StreamDriver, StreamSink
+from ecg_snn.model.contract.ports import ResultLayout, unpack_result
+from ecg_snn.sim.tb import player as stream_player
+from ecg_snn.sim.tb.bench import TB
+from ecg_snn.sim.tb.pauses import pauses
+from ecg_snn.sim.tb.scoreboard import Expected, Scoreboard
+from ecg_snn.sim.tb.stream import StreamDriver, StreamSink
 
 # A beat that makes no progress for this many cycles is a hang, not a slow inference (a job's
 # classify phase gives its own, from the cycle bound of its spec: `job.watchdog_cycles`).

@@ -46,7 +46,7 @@ from typing import Any
 from cocotb.task import bridge, resume
 from cocotb.triggers import ClockCycles, First, RisingEdge
 
-from model.contract.ports import BUS_BITS, Port, Status
+from ecg_snn.model.contract.ports import BUS_BITS, Port, Status
 
 SAMPLE, RR, LOAD = Port.SAMPLE, Port.RR, Port.LOAD  # snn_port_t
 BUSY, LOADED, LOAD_ERROR = Status.BUSY, Status.LOADED, Status.LOAD_ERROR  # SNN_STATUS_*

@@ -20,10 +20,10 @@ from typing import Any
 import cocotb
 import numpy as np
 
-from model.contract.ports import ResultLayout
-from sim.accel.bench import WATCHDOG_CYCLES, AccelTB, expectations
-from sim.accel.job import ENV
-from sim.tb.scoreboard import Scoreboard
+from ecg_snn.model.contract.ports import ResultLayout
+from ecg_snn.sim.accel.bench import WATCHDOG_CYCLES, AccelTB, expectations
+from ecg_snn.sim.accel.job import ENV
+from ecg_snn.sim.tb.scoreboard import Scoreboard
 
 # (loaded, load_error) after an image, by expected outcome.
 LOAD_FLAGS = {"ok": (True, False), "error": (False, True), "incomplete": (False, False)}

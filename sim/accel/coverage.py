@@ -40,10 +40,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from hw.config import LayerGeometry
-from model.contract import golden
-from model.contract.artifact import Artifact
-from model.contract.spec import count_bits, signed_bits_for
+from ecg_snn.hw.config import LayerGeometry
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.spec import count_bits, signed_bits_for
 
 REGISTERS = ("acc", "const", "cin", "vw", "membrane")
 LANES = tuple(range(1, 17))  # every lane count a run set must exercise (issue 14: 1..16)

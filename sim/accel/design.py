@@ -13,10 +13,10 @@ import hashlib
 import json
 from pathlib import Path
 
-from model.contract.artifact import Artifact, ModelSpec
-from model.contract.ports import TOP, Port
-from sim.tb import runner
-from sim.tb.bench import PERIOD_NS
+from ecg_snn.model.contract.artifact import Artifact, ModelSpec
+from ecg_snn.model.contract.ports import TOP, Port
+from ecg_snn.sim.tb import runner
+from ecg_snn.sim.tb.bench import PERIOD_NS
 
 ROOT = Path(__file__).resolve().parents[2]
 HW_DIR = ROOT / "hw"
@@ -41,8 +41,8 @@ def accelerator_verilog(
     spec: ModelSpec, config: object, artifact: Artifact | None = None, out_root: Path = OUT_ROOT
 ) -> Path:
     """Path of `<TOP>.v` for this configuration, generating it if it is not cached."""
-    from hw.top import Accelerator  # Amaranth loads only when a design is generated
-    from flow.verilog import emit
+    from ecg_snn.hw.top import Accelerator  # Amaranth loads only when a design is generated
+    from ecg_snn.flow.verilog import emit
 
     out_dir = out_root / design_key(spec, config, artifact)
     out = out_dir / f"{TOP}.v"
@@ -83,8 +83,8 @@ def spi_verilog(
     `make fpga` places and routes), generated if it is not cached."""
     from amaranth.back import verilog
 
-    from data.cache import write_atomic
-    from hw.spi import SPI_TOP, SpiShell
+    from ecg_snn.data.cache import write_atomic
+    from ecg_snn.hw.spi import SPI_TOP, SpiShell
 
     out = out_root / f"spi-{design_key(spec, config, artifact)}" / f"{SPI_TOP}.v"
     if not out.exists():
@@ -96,7 +96,7 @@ def spi_verilog(
 
 def spi_build(spec: ModelSpec, config: object, artifact: Artifact | None = None) -> runner.Build:
     """The Verilator build of the SPI shell around this configuration (Verilog clock)."""
-    from hw.spi import SPI_TOP
+    from ecg_snn.hw.spi import SPI_TOP
 
     src = spi_verilog(spec, config, artifact)
     return runner.build([src], SPI_TOP, name="spi", hdl_clock_ns=PERIOD_NS)

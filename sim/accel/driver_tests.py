@@ -29,10 +29,10 @@ import cocotb
 import numpy as np
 from cocotb.triggers import ReadOnly, RisingEdge
 
-from firmware.host import HostLib
-from sim.accel.cocotb_hal import LOAD, RR, SAMPLE, RtlHal
-from sim.tb.bench import TB
-from sim.tb.stream import StreamDriver
+from ecg_snn.firmware.host import HostLib
+from ecg_snn.sim.accel.cocotb_hal import LOAD, RR, SAMPLE, RtlHal
+from ecg_snn.sim.tb.bench import TB
+from ecg_snn.sim.tb.stream import StreamDriver
 
 ENV = "SIM_DRIVER_JOB"
 FLAG_SETTLE_CYCLES = 8

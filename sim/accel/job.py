@@ -24,14 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
-from data.cache import write_atomic
-from hw.config import HwConfig
-from hw.cycles import cycle_bound
-from model.contract import golden
-from model.contract.artifact import Artifact
-from model.contract.image import weight_image
-from model.contract.ports import ResultLayout
-from sim.accel.vectors import Vectors
+from ecg_snn.data.cache import write_atomic
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.hw.cycles import cycle_bound
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.image import weight_image
+from ecg_snn.model.contract.ports import ResultLayout
+from ecg_snn.sim.accel.vectors import Vectors
 
 ENV = "SIM_JOB"
 

@@ -36,10 +36,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hw.config import HwConfig
-from model.contract.artifact import Artifact, ModelSpec, derive_widths
-from model.contract.spec import LayerSpec, Preprocess, signed_bits_for, signed_range
-from sim.accel.vectors import Vectors
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.model.contract.artifact import Artifact, ModelSpec, derive_widths
+from ecg_snn.model.contract.spec import LayerSpec, Preprocess, signed_bits_for, signed_range
+from ecg_snn.sim.accel.vectors import Vectors
 
 # A tiny front end: 8 samples of 4 bits, two 4-bit RR features.
 INPUT_BITS, RR_BITS, N_SAMPLES = 4, 4, 8

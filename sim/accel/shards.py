@@ -14,13 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from model.contract.artifact import Artifact
-from model.contract.ports import ResultLayout
-from sim.accel.job import Job, Outcome, read_outcome
-from sim.accel.vectors import Vectors
-from sim.tb import runner
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.ports import ResultLayout
+from ecg_snn.sim.accel.job import Job, Outcome, read_outcome
+from ecg_snn.sim.accel.vectors import Vectors
+from ecg_snn.sim.tb import runner
 
-TEST_MODULE = "sim.accel.cocotb_tests"
+TEST_MODULE = "ecg_snn.sim.accel.cocotb_tests"
 
 
 @dataclass

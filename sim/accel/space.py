@@ -17,16 +17,16 @@ import dataclasses
 
 import numpy as np
 
-from hw.config import HwConfig
-from hw.cycles import inference_cycles
-from hw.top import Accelerator
-from model.contract.artifact import Artifact, derive_widths
-from model.contract.image import weight_image
-from model.contract.spec import RR_FEATURES, signed_range
-from model.random_artifact import random_artifact
-from sim.accel.coverage import LANES, measure_run
-from sim.accel.vectors import Vectors
-from sim.pysim import simulate
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.hw.cycles import inference_cycles
+from ecg_snn.hw.top import Accelerator
+from ecg_snn.model.contract.artifact import Artifact, derive_widths
+from ecg_snn.model.contract.image import weight_image
+from ecg_snn.model.contract.spec import RR_FEATURES, signed_range
+from ecg_snn.model.random_artifact import random_artifact
+from ecg_snn.sim.accel.coverage import LANES, measure_run
+from ecg_snn.sim.accel.vectors import Vectors
+from ecg_snn.sim.pysim import simulate
 
 MAX_LANES = max(LANES)
 SEED = 14

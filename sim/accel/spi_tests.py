@@ -28,9 +28,9 @@ import numpy as np
 from cocotb.task import bridge, resume
 from cocotb.triggers import Timer
 
-from firmware.host import HostLib
-from model.contract.spi import SCK_DIVIDER_MIN, SpiCommand, SpiStatus
-from sim.tb.bench import TB
+from ecg_snn.firmware.host import HostLib
+from ecg_snn.model.contract.spi import SCK_DIVIDER_MIN, SpiCommand, SpiStatus
+from ecg_snn.sim.tb.bench import TB
 
 ENV = "SIM_SPI_JOB"
 

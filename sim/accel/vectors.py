@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.contract.artifact import Artifact
-from model.contract.frontend import preprocess
-from model.contract.spec import Preprocess
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.frontend import preprocess
+from ecg_snn.model.contract.spec import Preprocess
 
 DEFAULT_PART = "DS2"
 
@@ -55,7 +55,7 @@ def real_beats(pre: Preprocess, part: str = DEFAULT_PART, limit: int | None = No
     """Beats of a dataset part (``DS2``, ``intra_test``, ...) through the integer front end.
 
     `limit` takes the first beats in dataset order (records in order, beats in time)."""
-    from data.dataset import load_dataset
+    from ecg_snn.data.dataset import load_dataset
 
     # cut as this artifact's front end cuts them (window, RR averaging): the beats the chip sees
     ds = load_dataset(config=pre.beat_config(), progress=False).part(part)

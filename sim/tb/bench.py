@@ -23,7 +23,7 @@ from cocotb.clock import Clock
 from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 
-from sim.tb import hdl_clock
+from ecg_snn.sim.tb import hdl_clock
 
 PERIOD_NS = 10
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.tb import hdl_player
+from ecg_snn.sim.tb import hdl_player
 
 ENV = "SIM_HDL_CLOCK_NS"
 BUILD_ARGS = ("--timing",)

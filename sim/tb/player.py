@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 from cocotb.triggers import FallingEdge, First, Timer
 
-from sim.tb import hdl_player as hp
-from sim.tb.bench import TB
+from ecg_snn.sim.tb import hdl_player as hp
+from ecg_snn.sim.tb.bench import TB
 
 
 class HangError(Exception):

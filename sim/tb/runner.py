@@ -32,8 +32,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from flow.tools import VERILATOR_WAIVERS, use_verilator
-from sim.tb import hdl_clock
+from ecg_snn.flow.tools import VERILATOR_WAIVERS, use_verilator
+from ecg_snn.sim.tb import hdl_clock
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_ROOT = ROOT / "build" / "sim"

@@ -14,10 +14,10 @@ from typing import Any
 
 import cocotb
 
-from sim.tb.bench import TB
-from sim.tb.pauses import pauses
-from sim.tb.scoreboard import Expected, Scoreboard
-from sim.tb.stream import StreamDriver, StreamSink
+from ecg_snn.sim.tb.bench import TB
+from ecg_snn.sim.tb.pauses import pauses
+from ecg_snn.sim.tb.scoreboard import Expected, Scoreboard
+from ecg_snn.sim.tb.stream import StreamDriver, StreamSink
 
 N_WORDS = int(os.environ.get("SIM_SELFTEST_WORDS", "400"))
 BEAT = 8  # words per transaction, like a (tiny) beat

@@ -14,8 +14,8 @@ from typing import Any
 
 from cocotb.triggers import RisingEdge
 
-from sim.tb.bench import TB
-from sim.tb.pauses import pauses as make_pauses
+from ecg_snn.sim.tb.bench import TB
+from ecg_snn.sim.tb.pauses import pauses as make_pauses
 
 
 def _ports(dut: Any, name: str) -> tuple[Any, Any, Any]:

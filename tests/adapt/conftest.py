@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import wfdb
 
-from model.adapt.run import DEFAULT_BASE
-from model.contract.artifact import load_artifact
+from ecg_snn.model.adapt.run import DEFAULT_BASE
+from ecg_snn.model.contract.artifact import load_artifact
 from tests.ecg_synth import MORPHOLOGY, beat_sequence
 
 # the adaptation tests' two kinds: N, and X drawn like a PVC (the test decides its label)
@@ -64,8 +64,8 @@ SYMBOL = {"N": "N", "S": "A", "V": "V", "F": "F"}
 def relabel_as(base):
     """Rewrite a record's annotations with what an artifact answers (default: the shipped
     model), so that model is right on every beat whatever it makes of the synthetic shapes."""
-    from model.adapt.beats import read_patient
-    from model.contract import golden
+    from ecg_snn.model.adapt.beats import read_patient
+    from ecg_snn.model.contract import golden
 
     def relabel(directory: Path, name: str = "p1", artifact=None) -> Path:
         artifact = artifact or base

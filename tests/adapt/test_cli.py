@@ -1,4 +1,4 @@
-"""`python -m model.adapt` on small synthetic records: adapts, keeps the base when adaptation
+"""`python -m ecg_snn.model.adapt` on small synthetic records: adapts, keeps the base when adaptation
 does not help, refuses bad input with a clear error and writes nothing then."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.adapt.cli import main
-from model.contract.artifact import load_artifact
-from model.contract.image import parse_image, weight_image
+from ecg_snn.model.adapt.cli import main
+from ecg_snn.model.contract.artifact import load_artifact
+from ecg_snn.model.contract.image import parse_image, weight_image
 
 
 @pytest.fixture
@@ -157,9 +157,9 @@ def test_a_sum_then_fire_base_adapts_without_the_fine_tuner(write_record, run, t
     says why it was skipped."""
     import dataclasses
 
-    from model.contract.artifact import Artifact
-    from model.contract.spec import Preprocess
-    from model.random_artifact import random_artifact
+    from ecg_snn.model.contract.artifact import Artifact
+    from ecg_snn.model.contract.spec import Preprocess
+    from ecg_snn.model.random_artifact import random_artifact
 
     pre = Preprocess()
     art = random_artifact(np.random.default_rng(2), n_samples=pre.n_samples, neuron="ssf",

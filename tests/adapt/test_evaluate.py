@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.adapt.evaluate import evaluate, records_table, table, targets_table
-from model.adapt.run import DEFAULT_BASE
+from ecg_snn.model.adapt.evaluate import evaluate, records_table, table, targets_table
+from ecg_snn.model.adapt.run import DEFAULT_BASE
 
 
 def test_evaluate_pools_the_remaining_beats_of_every_record(write_record, relabel_as):

@@ -9,13 +9,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from model.adapt.calibrate import holdout_mask
-from model.adapt.fit import apply_change, changed_integers, output_inputs
-from model.contract import golden
-from model.contract.artifact import Artifact
-from model.contract.frontend import uniform_inputs
-from model.metrics import classification_metrics
-from model.random_artifact import random_artifact
+from ecg_snn.model.adapt.calibrate import holdout_mask
+from ecg_snn.model.adapt.fit import apply_change, changed_integers, output_inputs
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.frontend import uniform_inputs
+from ecg_snn.model.metrics import classification_metrics
+from ecg_snn.model.random_artifact import random_artifact
 
 
 def with_rr_into_output(art: Artifact, rng: np.random.Generator) -> Artifact:
@@ -57,7 +57,7 @@ def test_output_values_are_affine_in_the_counts_into_the_output_layer(neuron, rr
 
 
 def test_an_integer_change_moves_the_outputs_by_exactly_its_effect(base, write_record):
-    from model.adapt.beats import read_patient
+    from ecg_snn.model.adapt.beats import read_patient
 
     db = write_record()
     beats = read_patient(db, "p1", base.spec.preprocess, base.spec.classes, minutes=1)

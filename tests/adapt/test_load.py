@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from firmware.build import build_library
-from firmware.host import HostLib
-from model.adapt.cli import main
-from model.contract import golden
-from model.contract.artifact import load_artifact
+from ecg_snn.firmware.build import build_library
+from ecg_snn.firmware.host import HostLib
+from ecg_snn.model.adapt.cli import main
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import load_artifact
 
 OK = 0
 

@@ -11,19 +11,19 @@ import json
 import numpy as np
 import pytest
 
-from model.adapt.cli import main
-from model.contract.artifact import load_artifact
+from ecg_snn.model.adapt.cli import main
+from ecg_snn.model.contract.artifact import load_artifact
 
 
 @pytest.mark.slow
 def test_adapted_artifact_is_bit_exact_on_rtl(write_record, tmp_path):
-    from hw.config import HwConfig
-    from model.contract import golden
-    from model.contract.ports import TOP
-    from sim.accel import design
-    from sim.accel.shards import run_sharded
-    from sim.accel.vectors import Vectors
-    from sim.tb import runner
+    from ecg_snn.hw.config import HwConfig
+    from ecg_snn.model.contract import golden
+    from ecg_snn.model.contract.ports import TOP
+    from ecg_snn.sim.accel import design
+    from ecg_snn.sim.accel.shards import run_sharded
+    from ecg_snn.sim.accel.vectors import Vectors
+    from ecg_snn.sim.tb import runner
 
     db = write_record(x_symbol="F")
     reports = tmp_path / "reports"

@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from model.contract.artifact import SCHEMA_VERSION, ArtifactError, load_artifact
-from model.random_artifact import random_artifact
+from ecg_snn.model.contract.artifact import SCHEMA_VERSION, ArtifactError, load_artifact
+from ecg_snn.model.random_artifact import random_artifact
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from model.contract import golden
-from model.contract.artifact import Artifact, ModelSpec
-from model.contract.frontend import preprocess_rr, preprocess_samples
-from model.contract.spec import LayerSpec, Preprocess
-from model.random_artifact import dense_layer
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact, ModelSpec
+from ecg_snn.model.contract.frontend import preprocess_rr, preprocess_samples
+from ecg_snn.model.contract.spec import LayerSpec, Preprocess
+from ecg_snn.model.random_artifact import dense_layer
 
 
 def layer(**kw) -> LayerSpec:
@@ -163,7 +163,7 @@ def test_ssf_fire_sums_counts_then_fires_clipped_floor():
 def test_ssf_input_layer_counts_equal_if_counts_for_constant_current():
     """With v_init in [0, threshold) and no saturation, an IF neuron driven by a constant current
     C fires clip((v_init + T*C) // threshold, 0, T) times: exactly what ssf computes at once."""
-    from model.random_artifact import random_artifact
+    from ecg_snn.model.random_artifact import random_artifact
 
     x = np.random.default_rng(6).integers(-128, 128, (500, 1, 16))
     rr = np.random.default_rng(7).integers(0, 1024, (500, 2))
@@ -180,8 +180,8 @@ def test_ssf_input_layer_counts_equal_if_counts_for_constant_current():
 def test_ssf_layer_may_not_feed_an_if_layer():
     import dataclasses
 
-    from model.contract.artifact import ArtifactError
-    from model.random_artifact import random_artifact
+    from ecg_snn.model.contract.artifact import ArtifactError
+    from ecg_snn.model.random_artifact import random_artifact
 
     art = random_artifact(np.random.default_rng(5))
     first = dataclasses.replace(art.spec.layers[0], neuron="ssf", threshold=1 << 12)

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from model.contract.artifact import ArtifactError
-from model.contract.image import MAGIC, parse_image, sections, weight_image
-from model.random_artifact import random_artifact
+from ecg_snn.model.contract.artifact import ArtifactError
+from ecg_snn.model.contract.image import MAGIC, parse_image, sections, weight_image
+from ecg_snn.model.random_artifact import random_artifact
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.contract import qrs
+from ecg_snn.model.contract import qrs
 
 
 def impulse_filters():

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from data.aami import CLASSES, DEFAULT_MAPPING, Kind, class_counts, classify, load_mapping
-from data.errors import DataError
+from ecg_snn.data.aami import CLASSES, DEFAULT_MAPPING, Kind, class_counts, classify, load_mapping
+from ecg_snn.data.errors import DataError
 
 
 def test_default_mapping_is_the_aami_table():

@@ -6,12 +6,12 @@ import shutil
 import numpy as np
 import pytest
 
-from data.beats import extract_beats
-from data.database import list_records, read_database
-from data.dataset import build_dataset
-from data.errors import DataError
-from data.locate import verify_checksums
-from data.records import read_record
+from ecg_snn.data.beats import extract_beats
+from ecg_snn.data.database import list_records, read_database
+from ecg_snn.data.dataset import build_dataset
+from ecg_snn.data.errors import DataError
+from ecg_snn.data.locate import verify_checksums
+from ecg_snn.data.records import read_record
 
 R = [200, 500, 800, 1100, 1400, 1700]
 

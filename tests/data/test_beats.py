@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from data.beats import DROP_REASONS, BeatConfig, extract_beats, rr_features
-from data.errors import DataError
-from data.records import Record
+from ecg_snn.data.beats import DROP_REASONS, BeatConfig, extract_beats, rr_features
+from ecg_snn.data.errors import DataError
+from ecg_snn.data.records import Record
 
 N_SAMPLES = 2000
 

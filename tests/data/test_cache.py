@@ -5,10 +5,10 @@ import hashlib
 import numpy as np
 import pytest
 
-import data.cache
-from data.beats import BeatConfig
-from data.dataset import build_dataset, load_dataset
-from data.errors import DataError
+from ecg_snn.data import cache
+from ecg_snn.data.beats import BeatConfig
+from ecg_snn.data.dataset import build_dataset, load_dataset
+from ecg_snn.data.errors import DataError
 
 R = [200, 500, 800, 1100, 1400, 1700]
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-import data.locate
-from data.errors import DataError
-from data.locate import find_mitdb
+from ecg_snn.data import locate
+from ecg_snn.data.errors import DataError
+from ecg_snn.data.locate import find_mitdb
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def test_failed_download_leaves_nothing_behind(nowhere, monkeypatch):
 
 
 def test_download_is_renamed_into_place_when_complete(nowhere, monkeypatch):
-    from data.splits import ALL_RECORDS
+    from ecg_snn.data.splits import ALL_RECORDS
 
     def complete(db, target):
         for r in ALL_RECORDS:

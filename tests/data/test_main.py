@@ -1,10 +1,10 @@
-"""``python -m data``: the report, and a clean exit on bad input."""
+"""``python -m ecg_snn.data``: the report, and a clean exit on bad input."""
 
 import json
 
 import numpy as np
 
-from data.__main__ import main
+from ecg_snn.data.__main__ import main
 
 
 def test_report_for_mitdb(mitdb_dir, mitdb_dataset, tmp_path, capsys):

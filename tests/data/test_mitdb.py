@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import wfdb
 
-from data.aami import class_counts
-from data.beats import DROP_REASONS
-from data.records import read_record
-from data.report import make_report
-from data.splits import DS1, DS2, PACED
+from ecg_snn.data.aami import class_counts
+from ecg_snn.data.beats import DROP_REASONS
+from ecg_snn.data.records import read_record
+from ecg_snn.data.report import make_report
+from ecg_snn.data.splits import DS1, DS2, PACED
 
 PUBLISHED = {
     "DS1": {"N": 45866, "S": 944, "V": 3788, "F": 415, "Q": 8},

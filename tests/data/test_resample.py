@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from data.records import Record
-from data.resample import resample_record
+from ecg_snn.data.records import Record
+from ecg_snn.data.resample import resample_record
 
 
 def synthetic(fs: int, gain: float, baseline: int = 0) -> tuple[Record, np.ndarray]:

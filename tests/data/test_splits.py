@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from data.errors import DataError
-from data.splits import ALL_RECORDS, DS1, DS2, PACED, intra_split
+from ecg_snn.data.errors import DataError
+from ecg_snn.data.splits import ALL_RECORDS, DS1, DS2, PACED, intra_split
 
 
 def test_de_chazal_lists():

@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 import wfdb
 
-from data.__main__ import main as data_main
-from data.beats import BeatConfig, extract_beats
-from data.database import list_records
-from data.dataset import build_dataset
-from data.errors import DataError
-from data.records import read_record
-from data.resample import resample_ratio
+from ecg_snn.data.__main__ import main as data_main
+from ecg_snn.data.beats import BeatConfig, extract_beats
+from ecg_snn.data.database import list_records
+from ecg_snn.data.dataset import build_dataset
+from ecg_snn.data.errors import DataError
+from ecg_snn.data.records import read_record
+from ecg_snn.data.resample import resample_ratio
 
 PEAK_MV = 1.0
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from explore.cache import Store, code_version, point_key
-from explore.grid import Point, default_grid
+from ecg_snn.explore.cache import Store, code_version, point_key
+from ecg_snn.explore.grid import Point, default_grid
 from tests.explore.conftest import tiny_artifact
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from explore.measure import break_even
-from explore.pareto import best, pareto_front, plot
+from ecg_snn.explore.measure import break_even
+from ecg_snn.explore.pareto import best, pareto_front, plot
 
 
 def pt(mode: str, T: int, acc: float, nj: float | None, error: str | None = None) -> dict:

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explore.cache import Store
-from explore.grid import Point
-from explore.measure import Bench, Sample
-from explore.sweep import run_sweep
+from ecg_snn.explore.cache import Store
+from ecg_snn.explore.grid import Point
+from ecg_snn.explore.measure import Bench, Sample
+from ecg_snn.explore.sweep import run_sweep
 from tests.explore.conftest import tiny_artifact, tiny_beats
 
 

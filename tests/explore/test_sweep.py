@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from explore.cache import Store
-from explore.grid import Point, full_grid
-from explore.sweep import FIELDS
-from explore.sweep import run_sweep as _run
+from ecg_snn.explore.cache import Store
+from ecg_snn.explore.grid import Point, full_grid
+from ecg_snn.explore.sweep import FIELDS
+from ecg_snn.explore.sweep import run_sweep as _run
 from tests.explore.conftest import Calls, make_bench, tiny_artifact
 
 POINTS = full_grid(("if", "ssf"), (2, 4), (6,), (8,))

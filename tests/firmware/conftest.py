@@ -9,12 +9,12 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from firmware.build import build_library
-from firmware.host import HostLib
-from model.contract.artifact import Artifact, ModelSpec
-from model.contract.spec import Preprocess
-from model.random_artifact import random_artifact
-from model.variants import narrowest, relabelled, tied
+from ecg_snn.firmware.build import build_library
+from ecg_snn.firmware.host import HostLib
+from ecg_snn.model.contract.artifact import Artifact, ModelSpec
+from ecg_snn.model.contract.spec import Preprocess
+from ecg_snn.model.random_artifact import random_artifact
+from ecg_snn.model.variants import narrowest, relabelled, tied
 
 
 def _variants() -> dict[str, Callable[[], Artifact]]:

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from firmware import build
-from firmware.build import CFLAGS, BuildError, build_all, compile_object
-from firmware.generate import count_neurons, generate
+from ecg_snn.firmware import build
+from ecg_snn.firmware.build import CFLAGS, BuildError, build_all, compile_object
+from ecg_snn.firmware.generate import count_neurons, generate
 
 
 def test_the_flags_are_strict_c99():

@@ -7,12 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from firmware.generate import render
-from firmware.host import DriverError
-from model.contract import golden
-from model.contract.image import weight_image
-from model.contract.ports import ResultLayout, pack_result
-from model.random_artifact import random_artifact
+from ecg_snn.firmware.generate import render
+from ecg_snn.firmware.host import DriverError
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.image import weight_image
+from ecg_snn.model.contract.ports import ResultLayout, pack_result
+from ecg_snn.model.random_artifact import random_artifact
 
 # snn_status_t, as firmware/include/snn_types.h
 OK, ARG, RANGE, MAGIC, HARDWARE_ID, LENGTH, CHECKSUM, REJECTED, NOT_LOADED, BUSY, TIMEOUT = range(

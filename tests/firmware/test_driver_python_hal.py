@@ -11,10 +11,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from model.contract import golden
-from model.contract.artifact import Artifact, ArtifactError, ModelSpec
-from model.contract.image import HEADER_WORDS, parse_image, payload_words, weight_image
-from model.contract.ports import ResultLayout, pack_result
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact, ArtifactError, ModelSpec
+from ecg_snn.model.contract.image import HEADER_WORDS, parse_image, payload_words, weight_image
+from ecg_snn.model.contract.ports import ResultLayout, pack_result
 
 SAMPLE, RR, LOAD = 0, 1, 2
 BUSY, LOADED, LOAD_ERROR = 1, 2, 4

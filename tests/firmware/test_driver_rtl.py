@@ -19,23 +19,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from firmware.build import build_library
-from firmware.generate import config_header, generate
-from hw.config import HwConfig
-from model.contract import golden
-from model.contract.artifact import Artifact, load_artifact
-from model.contract.image import HEADER_WORDS, weight_image
-from model.contract.ports import Port, ResultLayout, pack_result
-from model.contract.spec import signed_range
-from model.variants import perturbed, stand_in
-from sim.accel import design
-from sim.accel.cocotb_hal import BUSY, LOAD_ERROR, LOADED
-from sim.accel.vectors import Vectors, random_and_corners, random_vectors, real_beats
-from sim.tb import runner
+from ecg_snn.firmware.build import build_library
+from ecg_snn.firmware.generate import config_header, generate
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact, load_artifact
+from ecg_snn.model.contract.image import HEADER_WORDS, weight_image
+from ecg_snn.model.contract.ports import Port, ResultLayout, pack_result
+from ecg_snn.model.contract.spec import signed_range
+from ecg_snn.model.variants import perturbed, stand_in
+from ecg_snn.sim.accel import design
+from ecg_snn.sim.accel.cocotb_hal import BUSY, LOAD_ERROR, LOADED
+from ecg_snn.sim.accel.vectors import Vectors, random_and_corners, random_vectors, real_beats
+from ecg_snn.sim.tb import runner
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAINED = [ROOT / "model" / "artifacts" / n for n in ("intra.json", "inter.json")]
-TEST_MODULE = "sim.accel.driver_tests"
+TEST_MODULE = "ecg_snn.sim.accel.driver_tests"
 REAL_A, REAL_B = 32, 16  # real beats per model, spread over the test part's records
 OTHER_A, OTHER_B = 32, 8  # corner and random vectors per model
 POLL_CYCLES = 64

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from data.beats import rr_features
-from model.contract.frontend import preprocess
+from ecg_snn.data.beats import rr_features
+from ecg_snn.model.contract.frontend import preprocess
 
 
 def random_windows(window: int, n: int, seed: int) -> np.ndarray:

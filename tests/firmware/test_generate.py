@@ -10,10 +10,10 @@ import re
 import numpy as np
 import pytest
 
-from firmware import cemit
-from firmware.generate import FILES, FirmwareError, check_expressible, generate, main, render
-from model.contract.artifact import Artifact
-from model.contract.image import weight_image
+from ecg_snn.firmware import cemit
+from ecg_snn.firmware.generate import FILES, FirmwareError, check_expressible, generate, main, render
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.image import weight_image
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from model.contract import qrs
+from ecg_snn.model.contract import qrs
 from tests.ecg_synth import beats_of, synthetic_ecg
 
 FS = qrs.FS
@@ -33,7 +33,7 @@ def lib(default_pre_artifact, host_lib):
 
 @pytest.mark.parametrize("record", ["100", "208"])
 def test_c_equals_golden_on_real_records(record, lib, mitdb_dir):
-    from data.records import read_record
+    from ecg_snn.data.records import read_record
 
     signal = read_record(mitdb_dir, record).signal
     g = assert_same(lib, signal[: 10 * 60 * FS])
@@ -106,8 +106,8 @@ def test_c_front_end_from_c_detections_equals_the_golden_stream(
 ):
     """Samples -> C detector -> C R-peak tracker (RR) -> C front end gives the chip inputs the
     golden stream (stream/core.py) gives, beat for beat, on ten minutes of a real record."""
-    from data.records import read_record
-    from stream.core import run_stream
+    from ecg_snn.data.records import read_record
+    from ecg_snn.stream.core import run_stream
 
     record = read_record(mitdb_dir, "208")
     record = dataclasses.replace(record, signal=record.signal[: 10 * 60 * FS])

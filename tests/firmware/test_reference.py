@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from data.dataset import load_dataset
-from firmware.host import DriverError
-from model.contract import golden
-from model.contract.artifact import load_artifact
-from model.contract.frontend import preprocess
-from model.contract.spec import signed_range
+from ecg_snn.data.dataset import load_dataset
+from ecg_snn.firmware.host import DriverError
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import load_artifact
+from ecg_snn.model.contract.frontend import preprocess
+from ecg_snn.model.contract.spec import signed_range
 
 TRAINED = Path(__file__).resolve().parents[2] / "model" / "artifacts" / "inter.json"
 
@@ -101,7 +101,7 @@ def test_reference_matches_golden_on_real_beats(host_lib, mitdb_dir, default_pre
 def test_reference_matches_golden_on_the_limit_artifacts(host_lib, name):
     """The directed limit artifacts (`sim/accel/limits.py`): every membrane saturating at both
     ends, registers at their last bit, ties, T = 1 and T = 1024: the C reference is exact."""
-    from sim.accel import limits
+    from ecg_snn.sim.accel import limits
 
     artifact, _, v = limits.case(name)
     x = v.x[:, None, :]

@@ -14,13 +14,13 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from firmware.generate import model_header
-from model.contract import golden
-from model.contract.artifact import Artifact, derive_widths
-from model.contract.image import weight_image
-from model.contract.spec import signed_range
-from model.random_artifact import random_artifact
-from model.variants import narrowest, tied
+from ecg_snn.firmware.generate import model_header
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact, derive_widths
+from ecg_snn.model.contract.image import weight_image
+from ecg_snn.model.contract.spec import signed_range
+from ecg_snn.model.random_artifact import random_artifact
+from ecg_snn.model.variants import narrowest, tied
 
 from .conftest import chip_inputs
 from .test_reference import assert_same

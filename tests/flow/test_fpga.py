@@ -11,9 +11,9 @@ import re
 import numpy as np
 import pytest
 
-from hw import fpga
-from hw.config import HwConfig
-from model.random_artifact import random_artifact
+from ecg_snn.hw import fpga
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.model.random_artifact import random_artifact
 
 from .conftest import SHAPES
 

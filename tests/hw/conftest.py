@@ -8,10 +8,10 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from model.contract.artifact import Artifact
-from model.contract.spec import Preprocess
-from model.random_artifact import random_artifact
-from model.variants import relabelled
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.spec import Preprocess
+from ecg_snn.model.random_artifact import random_artifact
+from ecg_snn.model.variants import relabelled
 
 # Shapes and widths the generator must handle (thresholds low enough that every layer spikes).
 SHAPES: dict[str, dict] = {
@@ -112,7 +112,7 @@ def ssf_artifact(name: str, seed: int = 0, n_ssf: int | None = None) -> Artifact
     """A random artifact of shape `name` whose last `n_ssf` layers are sum-then-fire (all of
     them when None): power-of-two thresholds (the largest power of two not above the drawn
     one), `v_init = threshold / 2`, widths re-derived (an ssf acc spans T steps)."""
-    from model.contract.artifact import derive_widths
+    from ecg_snn.model.contract.artifact import derive_widths
 
     kwargs = dict(DEFAULT_SHAPE) if name == "default" else dict(SHAPES[name])
     if n_ssf is None:

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hw.config import HwConfig, LayerGeometry
-from hw.cycles import inference_cycles
-from hw.top import Accelerator
-from model.contract import golden
-from model.contract.image import weight_image
-from sim.pysim import simulate
+from ecg_snn.hw.config import HwConfig, LayerGeometry
+from ecg_snn.hw.cycles import inference_cycles
+from ecg_snn.hw.top import Accelerator
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.image import weight_image
+from ecg_snn.sim.pysim import simulate
 
 CASES = [
     ("small", 4, False),
@@ -84,10 +84,10 @@ def test_real_beats(split):
     path = Path(__file__).resolve().parents[2] / "model" / "artifacts" / f"{split}.json"
     if not path.exists():
         pytest.skip(f"no trained artifact (model/artifacts/{split}.json) yet")
-    from data.dataset import load_dataset
-    from data.errors import DataError
-    from model.contract.artifact import load_artifact
-    from model.contract.frontend import preprocess
+    from ecg_snn.data.dataset import load_dataset
+    from ecg_snn.data.errors import DataError
+    from ecg_snn.model.contract.artifact import load_artifact
+    from ecg_snn.model.contract.frontend import preprocess
 
     artifact = load_artifact(path)
     try:

@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from hw.config import LayerGeometry, conv_fanout
-from hw.decision import Decision
-from hw.event_queue import EventQueue
-from hw.neuron import FireUnit
-from model.contract import golden
-from model.contract.ports import ResultLayout, unpack_result
-from model.contract.spec import LayerSpec, signed_range
-from model.random_artifact import dense_layer
-from sim.pysim import stream_get, stream_put
+from ecg_snn.hw.config import LayerGeometry, conv_fanout
+from ecg_snn.hw.decision import Decision
+from ecg_snn.hw.event_queue import EventQueue
+from ecg_snn.hw.neuron import FireUnit
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.ports import ResultLayout, unpack_result
+from ecg_snn.model.contract.spec import LayerSpec, signed_range
+from ecg_snn.model.random_artifact import dense_layer
+from ecg_snn.sim.pysim import stream_get, stream_put
 
 
 def run(dut, *benches):

@@ -9,13 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hw.config import HwConfig
-from hw.cycles import inference_cycles
-from hw.top import Accelerator
-from model.contract import golden
-from model.contract.image import weight_image
-from sim.accel import coverage, limits
-from sim.pysim import simulate
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.hw.cycles import inference_cycles
+from ecg_snn.hw.top import Accelerator
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.image import weight_image
+from ecg_snn.sim.accel import coverage, limits
+from ecg_snn.sim.pysim import simulate
 
 # T = 1024 costs ~5k cycles per beat in the Python simulator: its directed vectors only.
 VECTORS = {"t-max": 6}
@@ -79,7 +79,7 @@ def test_cycle_bound_covers_every_case_and_catches_an_underestimate():
     below the T = 1024 case's cycles."""
     import dataclasses
 
-    from hw.cycles import cycle_bound
+    from ecg_snn.hw.cycles import cycle_bound
 
     for name in limits.CASES:
         art, config, v = limits.case(name)

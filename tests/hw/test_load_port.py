@@ -8,12 +8,12 @@ import pytest
 from amaranth.hdl import ClockDomain, Module
 from amaranth.sim import Simulator
 
-from hw.config import HwConfig
-from hw.top import Accelerator
-from model.contract import golden
-from model.contract.image import MAGIC, weight_image
-from model.contract.ports import unpack_result
-from sim.pysim import feed_beat, load_image, stream_get, stream_put
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.hw.top import Accelerator
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.image import MAGIC, weight_image
+from ecg_snn.model.contract.ports import unpack_result
+from ecg_snn.sim.pysim import feed_beat, load_image, stream_get, stream_put
 
 
 def harness(dut: Accelerator) -> tuple[Module, ClockDomain]:

@@ -6,11 +6,11 @@ import dataclasses
 
 import pytest
 
-from hw.config import HwConfig
-from hw.decision import Decision
-from hw.event_queue import EventQueue
-from hw.top import Accelerator
-from model.contract.ports import ResultLayout
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.hw.decision import Decision
+from ecg_snn.hw.event_queue import EventQueue
+from ecg_snn.hw.top import Accelerator
+from ecg_snn.model.contract.ports import ResultLayout
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ import dataclasses
 import numpy as np
 from amaranth.sim import Simulator
 
-from hw.sequencer import Sequencer
-from model.random_artifact import random_artifact
+from ecg_snn.hw.sequencer import Sequencer
+from ecg_snn.model.random_artifact import random_artifact
 
 
 def two_rr_layers():

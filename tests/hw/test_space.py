@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.accel import coverage
-from sim.accel.limits import limit_vectors
-from sim.accel.space import MAX_LANES, check_point, points
+from ecg_snn.sim.accel import coverage
+from ecg_snn.sim.accel.limits import limit_vectors
+from ecg_snn.sim.accel.space import MAX_LANES, check_point, points
 
 # all minimum / RR 0, all maximum / RR max, alternating, one uniform random
 PICK = [0, 3, 6, 10]

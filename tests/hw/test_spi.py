@@ -9,12 +9,12 @@ import pytest
 from amaranth.hdl import ClockDomain, Module
 from amaranth.sim import Simulator
 
-from hw.config import HwConfig
-from hw.spi import SpiShell
-from model.contract import golden
-from model.contract.image import weight_image
-from model.contract.ports import Port, ResultLayout, pack_result
-from model.contract.spi import (
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.hw.spi import SpiShell
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.image import weight_image
+from ecg_snn.model.contract.ports import Port, ResultLayout, pack_result
+from ecg_snn.model.contract.spi import (
     SpiCommand,
     SpiError,
     SpiStatus,
@@ -22,7 +22,7 @@ from model.contract.spi import (
     result_bytes,
     write_command,
 )
-from sim.pysim import SpiMaster
+from ecg_snn.sim.pysim import SpiMaster
 
 IDLE = SpiStatus.SAMPLE_FREE | SpiStatus.RR_FREE | SpiStatus.LOAD_FREE
 

@@ -12,20 +12,20 @@ import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from hw import verilog
-from hw.config import HwConfig, LayerGeometry
-from hw.cycles import inference_cycles
-from hw.layer import LayerUnit
-from hw.neuron import FireUnit
-from hw.synapse import entry_layout, value_layout
-from hw.top import Accelerator
-from model.contract import golden
-from model.contract.artifact import Artifact
-from model.contract.image import weight_image
-from model.contract.ports import unpack_result
-from model.contract.spec import LayerSpec, count_bits, signed_range
-from model.random_artifact import dense_layer
-from sim.pysim import feed_beat, load_image, simulate, stream_get, stream_put
+from ecg_snn.hw import verilog
+from ecg_snn.hw.config import HwConfig, LayerGeometry
+from ecg_snn.hw.cycles import inference_cycles
+from ecg_snn.hw.layer import LayerUnit
+from ecg_snn.hw.neuron import FireUnit
+from ecg_snn.hw.synapse import entry_layout, value_layout
+from ecg_snn.hw.top import Accelerator
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.image import weight_image
+from ecg_snn.model.contract.ports import unpack_result
+from ecg_snn.model.contract.spec import LayerSpec, count_bits, signed_range
+from ecg_snn.model.random_artifact import dense_layer
+from ecg_snn.sim.pysim import feed_beat, load_image, simulate, stream_get, stream_put
 
 
 def ssf_layer(fires: bool, threshold: int, membrane_bits: int = 10, **kw) -> LayerSpec:

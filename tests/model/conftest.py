@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from model.contract.spec import DEFAULT_PREPROCESS
-from model.convert import convert
-from model.network import ArchConfig, ConvNet
+from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS
+from ecg_snn.model.convert import convert
+from ecg_snn.model.network import ArchConfig, ConvNet
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def float_layers():
 @pytest.fixture(scope="session")
 def real_beats(mitdb_dataset):
     """500 real DS2 beats of every class as chip inputs (model preprocessing)."""
-    from model.splits import to_beats
+    from ecg_snn.model.splits import to_beats
 
     beats = to_beats(mitdb_dataset.part("DS2"), DEFAULT_PREPROCESS, 4)
     rng = np.random.default_rng(0)

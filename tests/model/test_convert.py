@@ -5,8 +5,8 @@ import pytest
 import torch
 from torch import nn
 
-from model.convert import convert, fold_bn, layer_lambdas
-from model.network import ArchConfig, ConvNet, LayerCfg, UnsupportedLayerError, check_convertible
+from ecg_snn.model.convert import convert, fold_bn, layer_lambdas
+from ecg_snn.model.network import ArchConfig, ConvNet, LayerCfg, UnsupportedLayerError, check_convertible
 
 
 def random_bn(channels: int, seed: int, eps: float = 1e-3) -> nn.BatchNorm1d:
@@ -114,8 +114,8 @@ def test_training_only_dropout_is_convertible_and_inert_at_inference():
 
 
 def test_train_refuses_an_unsupported_layer_before_touching_data():
-    from model.contract.spec import Preprocess
-    from model.train import TrainConfig, train_cnn
+    from ecg_snn.model.contract.spec import Preprocess
+    from ecg_snn.model.train import TrainConfig, train_cnn
 
     arch = ArchConfig(layers=(LayerCfg("conv0", "conv1d", 4, 7, 2), LayerCfg("gap", "avgpool", 4),
                               LayerCfg("out", "dense", 0)))  # fmt: skip

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from model.contract import golden
-from model.contract.spec import LayerSpec
-from model.network import CQAct
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.spec import LayerSpec
+from ecg_snn.model.network import CQAct
 
 
 def if_count(current: int, threshold: int, T: int, v_init: int) -> int:

@@ -7,16 +7,16 @@ import numpy as np
 import pytest
 import torch
 
-from model.contract import golden
-from model.contract.spec import DEFAULT_PREPROCESS
-from model.convert import convert
-from model.cq import cq_predict
-from model.cv import fit_offsets, make_folds, with_output_offsets
-from model.metrics import classification_metrics, per_record, s_se_without
-from model.network import ArchConfig, ConvNet, UnsupportedLayerError
-from model.quantize import quantize_neurons
-from model.snn_torch_ssf import run_int_mixed
-from model.train import sample_weights
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS
+from ecg_snn.model.convert import convert
+from ecg_snn.model.cq import cq_predict
+from ecg_snn.model.cv import fit_offsets, make_folds, with_output_offsets
+from ecg_snn.model.metrics import classification_metrics, per_record, s_se_without
+from ecg_snn.model.network import ArchConfig, ConvNet, UnsupportedLayerError
+from ecg_snn.model.quantize import quantize_neurons
+from ecg_snn.model.snn_torch_ssf import run_int_mixed
+from ecg_snn.model.train import sample_weights
 
 CLASSES = ("N", "S", "V", "F")
 
@@ -155,7 +155,7 @@ def test_tied_s_row_makes_s_minus_n_a_function_of_rr_only():
 
 
 def test_cv_cli_refuses_bad_input_before_any_work(tmp_path, capsys):
-    from model.cv import main
+    from ecg_snn.model.cv import main
 
     for argv, msg in (
         (["--folds", "1", "--name", "x"], "--folds must be >= 2"),

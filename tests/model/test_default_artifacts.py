@@ -6,18 +6,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.contract import golden
-from model.contract.artifact import SCHEMA_VERSION, ArtifactError, load_artifact
-from model.metrics import classification_metrics
-from model.splits import CLASSES, TEST_PART, to_beats
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import SCHEMA_VERSION, ArtifactError, load_artifact
+from ecg_snn.model.metrics import classification_metrics
+from ecg_snn.model.splits import CLASSES, TEST_PART, to_beats
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "model" / "artifacts"
 
 
 def dataset_for(pre, mitdb_dir):
     """The beats cut as the artifact's preprocessing says (window, RR averaging)."""
-    from data.beats import BeatConfig
-    from data.dataset import load_dataset
+    from ecg_snn.data.beats import BeatConfig
+    from ecg_snn.data.dataset import load_dataset
 
     config = BeatConfig(
         before=pre.before, after=pre.after, fs=pre.fs, gain=pre.gain,
@@ -75,7 +75,7 @@ def test_widths_beyond_the_spec_are_rejected(inter_copy):
     body = json.loads(inter_copy.read_text())
     body["spec"]["layers"][1]["membrane_bits"] = 40
     body.pop("sha256")
-    from model.contract.artifact import _digest
+    from ecg_snn.model.contract.artifact import _digest
 
     body["sha256"] = _digest(body)
     inter_copy.write_text(json.dumps(body))

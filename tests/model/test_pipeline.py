@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from model.contract.artifact import load_artifact
-from model.pipeline import cli
-from model.train import CheckpointError, load_checkpoint
+from ecg_snn.model.contract.artifact import load_artifact
+from ecg_snn.model.pipeline import cli
+from ecg_snn.model.train import CheckpointError, load_checkpoint
 
 
 @pytest.fixture(scope="module")

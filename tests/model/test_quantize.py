@@ -5,9 +5,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from model.contract.artifact import derive_widths
-from model.contract.spec import DEFAULT_PREPROCESS, signed_range
-from model.quantize import QuantizeError, layer_threshold, quantize, rnd
+from ecg_snn.model.contract.artifact import derive_widths
+from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS, signed_range
+from ecg_snn.model.quantize import QuantizeError, layer_threshold, quantize, rnd
 
 CLASSES = ("N", "S", "V", "F")
 

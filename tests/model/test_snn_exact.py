@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from model.contract import golden
-from model.contract.spec import DEFAULT_PREPROCESS
-from model.quantize import quantize
-from model.random_artifact import random_artifact
-from model.snn_finetune import SNNNet
-from model.snn_torch import run_float, run_int
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS
+from ecg_snn.model.quantize import quantize
+from ecg_snn.model.random_artifact import random_artifact
+from ecg_snn.model.snn_finetune import SNNNet
+from ecg_snn.model.snn_torch import run_float, run_int
 
 
 def assert_same(artifact, x, rr):

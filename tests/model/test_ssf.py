@@ -11,14 +11,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.contract import golden
-from model.contract.spec import DEFAULT_PREPROCESS
-from model.convert import convert
-from model.cq import cq_predict
-from model.quantize import dequantize, pow2_floor, quantize, quantize_neurons
-from model.random_artifact import random_artifact
-from model.snn_torch import run_int
-from model.snn_torch_ssf import run_int_mixed
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS
+from ecg_snn.model.convert import convert
+from ecg_snn.model.cq import cq_predict
+from ecg_snn.model.quantize import dequantize, pow2_floor, quantize, quantize_neurons
+from ecg_snn.model.random_artifact import random_artifact
+from ecg_snn.model.snn_torch import run_int
+from ecg_snn.model.snn_torch_ssf import run_int_mixed
 
 CLASSES = ("N", "S", "V", "F")
 
@@ -85,8 +85,8 @@ def test_a_trained_network_gives_an_ssf_artifact_that_is_its_cq_cnn(mitdb_datase
     every one of 3,000 real DS2 beats, the torch integer path equals golden, and only weight
     rounding separates it from the float-weight CQ CNN (>= 98 % agreement on this briefly
     trained network; 99.3-99.8 % measured on the shipped, fully trained ones)."""
-    from model.splits import SplitData, to_beats
-    from model.train import TrainConfig, train_cnn
+    from ecg_snn.model.splits import SplitData, to_beats
+    from ecg_snn.model.train import TrainConfig, train_cnn
 
     pre = DEFAULT_PREPROCESS
     rng = np.random.default_rng(0)

@@ -52,6 +52,6 @@ def tiny_v(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_harness(tiny_v, tmp_path_factory) -> Path:
-    from power.harness import build_harness
+    from ecg_snn.power.harness import build_harness
 
     return build_harness(tiny_v, TINY_TOP, tmp_path_factory.mktemp("tiny_build"))

@@ -10,20 +10,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hw.config import HwConfig
-from power.gating import gated_reads, golden_weight_reads
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.power.gating import gated_reads, golden_weight_reads
 
 N_BEATS = 10
 
 
 @pytest.fixture(scope="module")
 def accel_run(tmp_path_factory, mitdb_dataset):
-    from model.contract.frontend import preprocess
-    from model.variants import stand_in
-    from sim.accel.design import accelerator_verilog
-    from power.accel import harness_for
-    from power.rtl import simulate
-    from power.sample import stratified
+    from ecg_snn.model.contract.frontend import preprocess
+    from ecg_snn.model.variants import stand_in
+    from ecg_snn.sim.accel.design import accelerator_verilog
+    from ecg_snn.power.accel import harness_for
+    from ecg_snn.power.rtl import simulate
+    from ecg_snn.power.sample import stratified
 
     artifact = stand_in(np.random.default_rng(3))
     config = HwConfig(lanes=4)
@@ -86,7 +86,7 @@ def test_energy_grows_with_spikes(accel_run):
     golden model's synaptic events beat by beat. (This stand-in spikes little, so datapath
     switching blurs the ranking of the *total* across beats of similar activity; on the
     default model `make power` reports the total's correlation with spikes.)"""
-    from model.contract import golden
+    from ecg_snn.model.contract import golden
 
     artifact, _, x, rr, energies, _, _ = accel_run
     real = slice(0, len(energies) - 1)  # the last vector is the silent input
@@ -110,7 +110,7 @@ def test_silent_input(accel_run):
 def test_cycles_are_the_one_definition(accel_run):
     """`make power` counts an inference's cycles as `make sim` and `hw/cycles.py` do: from the
     first input word taken to the result, beat for beat equal to the cycle model."""
-    from hw.cycles import inference_cycles
+    from ecg_snn.hw.cycles import inference_cycles
 
     artifact, config, x, rr, _, cycles, _ = accel_run
     assert cycles.tolist() == inference_cycles(artifact, config, x[:, None, :], rr).tolist()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from power import calibrate
-from power.blocks import BLOCKS
+from ecg_snn.power import calibrate
+from ecg_snn.power.blocks import BLOCKS
 
 
 def _arrays():

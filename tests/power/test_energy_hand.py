@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import math
 
-from power.energy import energy, subtract
-from power.harness import run_harness
-from flow.netlist import load_verilog
-from power.saif import read_saif
-from power.tech import parse_technology
+from ecg_snn.power.energy import energy, subtract
+from ecg_snn.power.harness import run_harness
+from ecg_snn.flow.netlist import load_verilog
+from ecg_snn.power.saif import read_saif
+from ecg_snn.power.tech import parse_technology
 
 ROUND = {
     "clock_hz": (1e6, "Hz"),

@@ -8,11 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from model.contract.spec import count_bits
-from model.random_artifact import random_artifact
-from power.estimates import dense_qnn_nj, op_count_nj
-from power.sample import stratified, weights
-from power.tech import load_technology
+from ecg_snn.model.contract.spec import count_bits
+from ecg_snn.model.random_artifact import random_artifact
+from ecg_snn.power.estimates import dense_qnn_nj, op_count_nj
+from ecg_snn.power.sample import stratified, weights
+from ecg_snn.power.tech import load_technology
 
 
 @pytest.mark.parametrize(("T", "bits"), [(1, 1), (3, 2), (4, 3), (7, 3), (8, 4), (15, 4)])
@@ -78,7 +78,7 @@ def _tiny(T=3):
 
 def test_input_layer_macs_by_hand():
     """Kernel 3 over 3 samples, 2 output channels: every sample feeds 2 MACs; zeros none."""
-    from power.estimates import input_macs
+    from ecg_snn.power.estimates import input_macs
 
     a = _tiny()
     x = np.array([[1, 0, 2], [0, 0, 0]])
@@ -91,7 +91,7 @@ def test_op_count_adds_the_input_layer():
 
 def test_zero_skip_qnn_skips_zeros():
     """A silent input reads no input-layer weight and does no input MAC; a non-zero one does."""
-    from power.estimates import zero_skip_qnn_nj
+    from ecg_snn.power.estimates import zero_skip_qnn_nj
 
     a = _tiny()
     tech = load_technology("45nm")
@@ -105,7 +105,7 @@ def test_zero_skip_qnn_skips_zeros():
 def test_zero_skip_qnn_on_a_sum_then_fire_model():
     """An all-ssf model records no time steps: its activations come from ssf_fire; silence
     still reads no input-layer weight."""
-    from power.estimates import zero_skip_qnn_nj
+    from ecg_snn.power.estimates import zero_skip_qnn_nj
 
     rng = np.random.default_rng(2)
     a = random_artifact(rng, T=4, neuron="ssf")

@@ -8,12 +8,12 @@ import dataclasses
 
 import pytest
 
-from flow.asic.gate import cell_models, function_verilog, memory_plan
-from power.gate_energy import flatten, gate_energy, leakage_nw, net_costs
-from flow.asic.liberty import LibertyError, load_liberty, parse_liberty
-from flow.asic.pdk import OSU018
-from power.saif import NetActivity, SaifData
-from flow.asic.sta import parse_report
+from ecg_snn.flow.asic.gate import cell_models, function_verilog, memory_plan
+from ecg_snn.power.gate_energy import flatten, gate_energy, leakage_nw, net_costs
+from ecg_snn.flow.asic.liberty import LibertyError, load_liberty, parse_liberty
+from ecg_snn.flow.asic.pdk import OSU018
+from ecg_snn.power.saif import NetActivity, SaifData
+from ecg_snn.flow.asic.sta import parse_report
 
 MINI = r"""
 library(mini) {
@@ -156,7 +156,7 @@ def _saif(toggles: dict[tuple[str, int | None], int], cycles: int) -> SaifData:
 
 
 def test_three_cell_energy_by_hand(mini, monkeypatch):
-    import power.gate_energy as ge
+    import ecg_snn.power.gate_energy as ge
 
     monkeypatch.setattr(ge, "SLEW_NS", 0.5)
     flat = flatten(three_cells(), mini)
@@ -274,7 +274,7 @@ def test_function_translation_and_models(mini):
 
 
 def test_memory_plan_by_depth():
-    from flow.netlist import parse_verilog
+    from ecg_snn.flow.netlist import parse_verilog
 
     v = """
 (* top = 1 *)
@@ -332,7 +332,7 @@ def test_real_library_if_installed():
 def test_fanout_buffering(mini):
     """40 loads on one net become a buffer tree of fan-out <= 16 that still reaches every load;
     a clock net gets clock buffers, charged to the clock."""
-    from power.gate_energy import buffer_fanout
+    from ecg_snn.power.gate_energy import buffer_fanout
 
     lib = dataclasses.replace(
         mini,
@@ -372,8 +372,8 @@ def test_fanout_buffering(mini):
 
 
 def test_block_of_register_file_instances():
-    from power.blocks import BlockMap
-    from power.gate_energy import block_of
+    from ecg_snn.power.blocks import BlockMap
+    from ecg_snn.power.gate_energy import block_of
 
     b = BlockMap()
     top = "snn_accelerator"
@@ -390,7 +390,7 @@ def test_block_of_register_file_instances():
 def test_opensta_power_parser():
     """The report_power parser reads the groups and the pseudo-input rows, and refuses a log
     without them (OpenSTA stopped before reporting)."""
-    from power.sta_power import parse_power
+    from ecg_snn.power.sta_power import parse_power
 
     rows = "".join(
         f"{g:<20} 1.0e-06 2.0e-07 3.0e-09 1.203e-06 50.0%\n"
@@ -412,7 +412,7 @@ def test_opensta_power_inputs_by_hand(mini):
     pseudo-input flip-flops, the clock stays a port; the activity lines are TC / cycles and
     T1 / window time summed over windows; the Python split charges the clock network free
     running on request. A wrong expectation of the activity fails."""
-    from power.sta_power import (
+    from ecg_snn.power.sta_power import (
         PSEUDO,
         StaPower,
         activity_lines,

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from power.energy import subtract
-from power.harness import run_harness
-from power.saif import read_saif
+from ecg_snn.power.energy import subtract
+from ecg_snn.power.harness import run_harness
+from ecg_snn.power.saif import read_saif
 
 from .conftest import TINY_TOP
 
@@ -23,12 +23,12 @@ STIMULUS = "set en 1\nstep 5\nset en 0\nset rst 1\nstep 1\nset rst 0\nstep 2\nse
 
 @pytest.fixture(scope="module")
 def gate_tiny(tiny_v, tmp_path_factory):
-    from flow.asic.gate import synthesize
-    from power.gate_run import gate_flat, gate_harness
-    from power.gate_sim import structural_verilog
-    from flow.asic.liberty import load_liberty
-    from flow.netlist import load_verilog
-    from flow.asic.pdk import OSU018
+    from ecg_snn.flow.asic.gate import synthesize
+    from ecg_snn.power.gate_run import gate_flat, gate_harness
+    from ecg_snn.power.gate_sim import structural_verilog
+    from ecg_snn.flow.asic.liberty import load_liberty
+    from ecg_snn.flow.netlist import load_verilog
+    from ecg_snn.flow.asic.pdk import OSU018
 
     try:
         liberty = OSU018.liberty()
@@ -65,7 +65,7 @@ def test_gate_level_equals_rtl(gate_tiny, tiny_harness):
 
 
 def test_gate_level_energy(gate_tiny, tmp_path):
-    from power.gate_energy import gate_energy, leakage_nw, net_costs
+    from ecg_snn.power.gate_energy import gate_energy, leakage_nw, net_costs
 
     lib, _, _, flat, exe, _ = gate_tiny
     costs = net_costs(flat, lib)
@@ -85,8 +85,8 @@ def test_gate_level_energy(gate_tiny, tmp_path):
 
 
 def test_gate_level_timing(gate_tiny):
-    from flow.asic.pdk import sta_binary
-    from flow.asic.sta import run_sta
+    from ecg_snn.flow.asic.pdk import sta_binary
+    from ecg_snn.flow.asic.sta import run_sta
 
     try:
         sta_binary()
@@ -110,9 +110,9 @@ def test_opensta_power(gate_tiny, tmp_path):
     power, and zero activity leaves only leakage and the clock (negative test)."""
     import dataclasses
 
-    from power.gate_energy import gate_energy, leakage_nw, net_costs
-    from flow.asic.pdk import sta_binary
-    from power.sta_power import clock_network, compare, run_power, window_activity
+    from ecg_snn.power.gate_energy import gate_energy, leakage_nw, net_costs
+    from ecg_snn.flow.asic.pdk import sta_binary
+    from ecg_snn.power.sta_power import clock_network, compare, run_power, window_activity
 
     try:
         sta_binary()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from power import run
+from ecg_snn.power import run
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from power.tech import REQUIRED, TECH_DIR, TechError, load_technology
+from ecg_snn.power.tech import REQUIRED, TECH_DIR, TechError, load_technology
 
 
 def _text(name: str = "22nm") -> str:

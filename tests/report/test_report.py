@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from sim import report
-from report.tables import RENDERERS
+from ecg_snn.sim import report
+from ecg_snn.report.tables import RENDERERS
 
 DOC = """# Results
 
@@ -81,7 +81,7 @@ def test_a_missing_or_misspelt_marker_is_caught(tmp_path):
 
 
 def test_results_table_shows_the_limit_cases_bins_and_mutants():
-    from report.results import results_table
+    from ecg_snn.report.results import results_table
 
     sim = {"mismatches": 0, "beats": 10, "random_vectors": 5,
            "cycles_per_inference": {"mean": 100.0, "max": 120},

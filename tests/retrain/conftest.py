@@ -95,11 +95,11 @@ def base_artifact(tmp_path_factory) -> Path:
 
     import torch
 
-    from model.contract.artifact import ModelSpec
-    from model.contract.spec import Preprocess
-    from model.convert import convert
-    from model.network import ArchConfig, ConvNet
-    from model.quantize import quantize
+    from ecg_snn.model.contract.artifact import ModelSpec
+    from ecg_snn.model.contract.spec import Preprocess
+    from ecg_snn.model.convert import convert
+    from ecg_snn.model.network import ArchConfig, ConvNet
+    from ecg_snn.model.quantize import quantize
 
     torch.manual_seed(0)
     pre = Preprocess()
@@ -126,10 +126,10 @@ def records():
 
 @pytest.fixture
 def run_cli(base_artifact: Path, tmp_path: Path, capsys):
-    """Run `python -m model.retrain` in-process with the test base and tmp outputs.
+    """Run `python -m ecg_snn.model.retrain` in-process with the test base and tmp outputs.
 
     Returns (exit status, stdout, stderr)."""
-    from model.retrain.cli import main
+    from ecg_snn.model.retrain.cli import main
 
     def run(*args: str) -> tuple[int, str, str]:
         argv = [

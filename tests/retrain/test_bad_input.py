@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from data.errors import DataError
-from model.contract.spec import Preprocess
-from model.retrain.discovery import read_beats
+from ecg_snn.data.errors import DataError
+from ecg_snn.model.contract.spec import Preprocess
+from ecg_snn.model.retrain.discovery import read_beats
 
 CLASSES = ("N", "S", "V", "F")
 RATES = [128, 250, 257, 500]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from model.retrain.cli import parser
+from ecg_snn.model.retrain.cli import parser
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from firmware.generate import render
-from model.contract.artifact import load_artifact
-from model.contract.image import parse_image
+from ecg_snn.firmware.generate import render
+from ecg_snn.model.contract.artifact import load_artifact
+from ecg_snn.model.contract.image import parse_image
 
 
 def _check_outputs(report_dir: Path, base_artifact: Path) -> dict:
@@ -28,7 +28,7 @@ def _check_outputs(report_dir: Path, base_artifact: Path) -> dict:
         assert (report_dir / f"confusion_{key}.png").stat().st_size > 1000
     md = (report_dir / "report.md").read_text()
     assert f"make sim MODEL={report['artifact']}" in md
-    assert "python -m firmware.generate --model" in md
+    assert "python -m ecg_snn.firmware.generate --model" in md
     files = render(new, hardware_id=base.spec.hardware_id())  # the firmware accepts it
     assert files["snn_weights.bin"] == Path(report["weight_image"]).read_bytes()
     assert report["activity"]["spikes_per_inference"] > 0
@@ -55,7 +55,7 @@ def test_retrain_250hz(write_db, run_cli, base_artifact, tmp_path):
 def test_interrupted_run_resumes_to_the_same_model(write_db, run_cli, tmp_path, monkeypatch):
     """Ctrl-C after epoch 1 of 2: nothing but the checkpoint is written; --resume finishes with
     the integers an uninterrupted run gives."""
-    import model.train as train
+    import ecg_snn.model.train as train
 
     db = write_db(fs=500, n_records=4, beats=60)
     args = ("--db", str(db), "--epochs", "2", "--min-train-beats", "5")

@@ -5,10 +5,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from model.contract.artifact import load_artifact
-from model.retrain.errors import RetrainError
-from model.retrain.finetune import arch_from_spec, float_layers_from_artifact
-from model.retrain.fit import fit_to_base
+from ecg_snn.model.contract.artifact import load_artifact
+from ecg_snn.model.retrain.errors import RetrainError
+from ecg_snn.model.retrain.finetune import arch_from_spec, float_layers_from_artifact
+from ecg_snn.model.retrain.fit import fit_to_base
 
 
 def test_base_round_trips_through_the_cnn(base_artifact):

@@ -48,11 +48,11 @@ def write_user_db(src: Path, out: Path, names=RECORDS) -> Path:
 
 
 def test_user_layout_gives_the_chip_the_mitdb_inputs(mitdb_dir, tmp_path):
-    from data.beats import extract_beats
-    from data.records import read_record
-    from model.contract.frontend import preprocess
-    from model.contract.spec import Preprocess
-    from model.retrain.discovery import read_beats
+    from ecg_snn.data.beats import extract_beats
+    from ecg_snn.data.records import read_record
+    from ecg_snn.model.contract.frontend import preprocess
+    from ecg_snn.model.contract.spec import Preprocess
+    from ecg_snn.model.retrain.discovery import read_beats
 
     names = ("100", "119", NOISY)  # N, V-rich, and the noisy copy's source
     db = write_user_db(mitdb_dir, tmp_path / "userdb", names)

@@ -11,18 +11,18 @@ import json
 import numpy as np
 import pytest
 
-from model.contract.artifact import load_artifact
+from ecg_snn.model.contract.artifact import load_artifact
 
 
 @pytest.mark.slow
 def test_retrained_artifact_is_bit_exact_on_rtl(write_db, run_cli, tmp_path):
-    from hw.config import HwConfig
-    from model.contract import golden
-    from model.contract.ports import TOP
-    from sim.accel import design
-    from sim.accel.shards import run_sharded
-    from sim.accel.vectors import Vectors
-    from sim.tb import runner
+    from ecg_snn.hw.config import HwConfig
+    from ecg_snn.model.contract import golden
+    from ecg_snn.model.contract.ports import TOP
+    from ecg_snn.sim.accel import design
+    from ecg_snn.sim.accel.shards import run_sharded
+    from ecg_snn.sim.accel.vectors import Vectors
+    from ecg_snn.sim.tb import runner
 
     db = write_db(fs=250, n_records=5, beats=50)
     status, _, err = run_cli("--db", str(db), "--epochs", "1", "--name", "rtl",

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from model.retrain.discovery import BeatTable
-from model.retrain.errors import RetrainError
-from model.retrain.split import check_counts, patient_split, read_split_file
+from ecg_snn.model.retrain.discovery import BeatTable
+from ecg_snn.model.retrain.errors import RetrainError
+from ecg_snn.model.retrain.split import check_counts, patient_split, read_split_file
 
 CLASSES = ("N", "S", "V", "F")
 
@@ -87,7 +87,7 @@ def test_shipped_mitdb_inter_split_is_de_chazal():
     """model/retrain/mitdb_inter.json: DS1 (4 whole validation records) -> DS2."""
     from pathlib import Path
 
-    from data.splits import DS1, DS2
+    from ecg_snn.data.splits import DS1, DS2
 
     path = Path(__file__).resolve().parents[2] / "model" / "retrain" / "mitdb_inter.json"
     split = json.loads(path.read_text())

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import wfdb
 
-from data.errors import DataError
-from model.contract.spec import Preprocess
-from model.retrain.discovery import read_beats
-from model.retrain.errors import RetrainError
-from model.retrain.split import patient_split, read_patient_map, read_split_file
+from ecg_snn.data.errors import DataError
+from ecg_snn.model.contract.spec import Preprocess
+from ecg_snn.model.retrain.discovery import read_beats
+from ecg_snn.model.retrain.errors import RetrainError
+from ecg_snn.model.retrain.split import patient_split, read_patient_map, read_split_file
 
 CLASSES = ("N", "S", "V", "F")
 
@@ -73,7 +73,7 @@ def test_saturation_is_reported(records, tmp_path):
     table = _beats(tmp_path)
     sat = table.summary["saturated_inputs"]
     assert list(sat["records"]) == ["loud"] and sat["records"]["loud"] > 0.1
-    from model.retrain.report import _saturation
+    from ecg_snn.model.retrain.report import _saturation
 
     assert "of the chip's input samples are saturated" in _saturation(sat)[0]
     assert _saturation({**sat, "fraction": 0.0, "records": {}}) == []

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hw.config import HwConfig
-from model.contract.artifact import Artifact, load_artifact
-from model.variants import stand_in
-from sim.accel import design
-from sim.tb import runner
-from sim.tb.demo_design import TOP as DEMO_TOP
-from sim.tb.demo_design import write_verilog
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.model.contract.artifact import Artifact, load_artifact
+from ecg_snn.model.variants import stand_in
+from ecg_snn.sim.accel import design
+from ecg_snn.sim.tb import runner
+from ecg_snn.sim.tb.demo_design import TOP as DEMO_TOP
+from ecg_snn.sim.tb.demo_design import write_verilog
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"

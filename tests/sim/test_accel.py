@@ -10,18 +10,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hw.config import HwConfig
-from hw.cycles import inference_cycles
-from model.contract import golden
-from model.contract.artifact import Artifact
-from model.contract.image import weight_image
-from model.contract.ports import ResultLayout
-from model.variants import perturbed, tied
-from sim.accel import coverage, design, limits
-from sim.accel.job import Job, read_outcome
-from sim.accel.shards import TEST_MODULE
-from sim.accel.vectors import Vectors, random_and_corners, real_beats
-from sim.tb import hdl_player, runner
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.hw.cycles import inference_cycles
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.image import weight_image
+from ecg_snn.model.contract.ports import ResultLayout
+from ecg_snn.model.variants import perturbed, tied
+from ecg_snn.sim.accel import coverage, design, limits
+from ecg_snn.sim.accel.job import Job, read_outcome
+from ecg_snn.sim.accel.shards import TEST_MODULE
+from ecg_snn.sim.accel.vectors import Vectors, random_and_corners, real_beats
+from ecg_snn.sim.tb import hdl_player, runner
 
 REAL_BEATS = 200  # per part (DS2 and intra_test): a real slice that keeps `make test` short
 RANDOM = 400

@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hw.config import HwConfig
-from model.contract.ports import ResultLayout
-from model.random_artifact import random_artifact
-from sim.accel import design
-from sim.accel.job import Job, read_outcome
-from sim.accel.shards import TEST_MODULE
-from sim.accel.vectors import random_and_corners
-from sim.tb import runner
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.model.contract.ports import ResultLayout
+from ecg_snn.model.random_artifact import random_artifact
+from ecg_snn.sim.accel import design
+from ecg_snn.sim.accel.job import Job, read_outcome
+from ecg_snn.sim.accel.shards import TEST_MODULE
+from ecg_snn.sim.accel.vectors import random_and_corners
+from ecg_snn.sim.tb import runner
 
 CASES = {
     # lanes not dividing the channel count, no RR features, a single timestep

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from amaranth.hdl import Module
 
-from hw.config import LayerGeometry
-from hw.neuron import ShiftDecoder
-from sim import formal
+from ecg_snn.hw.config import LayerGeometry
+from ecg_snn.hw.neuron import ShiftDecoder
+from ecg_snn.sim import formal
 
 
 def _first(name: str) -> formal.Proof:

@@ -1,4 +1,4 @@
-"""`make mutate` (`python -m sim.mutate`): the mutant list applies to this tree, a stale entry
+"""`make mutate` (`python -m ecg_snn.sim.mutate`): the mutant list applies to this tree, a stale entry
 is refused, the working tree is never touched, and one mutant really is killed end to end."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim import mutate
+from ecg_snn.sim import mutate
 
 
 def test_every_mutant_applies_exactly_once_to_this_tree():

@@ -1,4 +1,4 @@
-"""`make sim` (`python -m sim.run`): report, exit status and messages."""
+"""`make sim` (`python -m ecg_snn.sim.run`): report, exit status and messages."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sim.run
-from model.contract.artifact import Artifact
-from sim.accel import limits
-from sim.accel.shards import Merged
-from sim.tb import runner
+from ecg_snn.sim import run
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.sim.accel import limits
+from ecg_snn.sim.accel.shards import Merged
+from ecg_snn.sim.tb import runner
 
 KEYS = {
     "model",
@@ -118,7 +118,7 @@ def test_mismatch_fails_with_the_first_beat(
     """The exit path on a mismatch (the detection itself is tested on the DUT elsewhere)."""
 
     def fake(build, artifact, vectors, workdir, **kw) -> Merged:
-        from model.contract import golden
+        from ecg_snn.model.contract import golden
 
         gold = golden.run(artifact, vectors.x[:, None, :], vectors.rr)
         values = gold.values.copy()
@@ -150,7 +150,7 @@ def test_mismatch_fails_with_the_first_beat(
 @pytest.fixture
 def no_mitdb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No MIT-BIH anywhere, and no network: any attempt to read or fetch it fails loudly."""
-    import data.locate
+    from ecg_snn.data import locate
 
     monkeypatch.delenv("MITDB_DIR", raising=False)
     nowhere = tmp_path / "nowhere"
@@ -165,7 +165,7 @@ def no_mitdb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _test_beats(artifact: Artifact, path: Path, n: int = 6) -> Path:
     """A retrain's test_beats.npz for `artifact`: chip inputs of beat-like windows."""
-    from model.contract.frontend import preprocess
+    from ecg_snn.model.contract.frontend import preprocess
 
     pre = artifact.spec.preprocess
     t = np.arange(pre.window)

@@ -14,17 +14,17 @@ import json
 import numpy as np
 import pytest
 
-from firmware.build import build_library
-from firmware.generate import generate
-from hw.config import HwConfig
-from flow.fpga import BOARDS
-from model.contract import golden
-from model.contract.artifact import Artifact
-from model.contract.ports import ResultLayout, pack_result
-from model.variants import perturbed, stand_in
-from sim.accel import design
-from sim.accel.vectors import Vectors, random_vectors, real_beats
-from sim.tb import runner
+from ecg_snn.firmware.build import build_library
+from ecg_snn.firmware.generate import generate
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.flow.fpga import BOARDS
+from ecg_snn.model.contract import golden
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.ports import ResultLayout, pack_result
+from ecg_snn.model.variants import perturbed, stand_in
+from ecg_snn.sim.accel import design
+from ecg_snn.sim.accel.vectors import Vectors, random_vectors, real_beats
+from ecg_snn.sim.tb import runner
 
 REAL, RANDOM = 12, 4  # per model
 CONFIG = HwConfig(lanes=BOARDS["icebreaker"].lanes)
@@ -63,7 +63,7 @@ def run(tmp_path_factory, mitdb_dir, models) -> dict:
     (d / "job.json").write_text(json.dumps(job))
     build = design.spi_build(a.spec, CONFIG)
     results = runner.run(
-        build, "sim.accel.spi_tests", test_dir=d / "run", env={"SIM_SPI_JOB": str(d / "job.json")}
+        build, "ecg_snn.sim.accel.spi_tests", test_dir=d / "run", env={"SIM_SPI_JOB": str(d / "job.json")}
     )
     failed = [f"{r.name}: {r.message}" for r in results if not r.passed]
     assert not failed and len(results) == 1, failed or [r.name for r in results]

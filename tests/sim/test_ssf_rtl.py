@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sim.run
-from model.contract.artifact import Artifact, derive_widths
-from model.random_artifact import random_artifact
+from ecg_snn.sim import run
+from ecg_snn.model.contract.artifact import Artifact, derive_widths
+from ecg_snn.model.random_artifact import random_artifact
 
 
 def ssf_suffix(artifact: Artifact, first_ssf: int) -> Artifact:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.tb import runner
+from ecg_snn.sim.tb import runner
 
 
 def test_tb_selftest(demo_build: runner.Build, sim_dir: Path) -> None:
-    results = runner.run(demo_build, "sim.tb.selftest", test_dir=sim_dir)
+    results = runner.run(demo_build, "ecg_snn.sim.tb.selftest", test_dir=sim_dir)
     failed = [f"{r.name}: {r.message}" for r in results if not r.passed]
     assert len(results) == 3 * 3 + 2, [r.name for r in results]
     assert not failed, "\n".join(failed)

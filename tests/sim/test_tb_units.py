@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.tb import hdl_clock, hdl_player
-from sim.tb.pauses import PATTERNS, pauses
-from sim.tb.scoreboard import Expected, Scoreboard, diff_fields
+from ecg_snn.sim.tb import hdl_clock, hdl_player
+from ecg_snn.sim.tb.pauses import PATTERNS, pauses
+from ecg_snn.sim.tb.scoreboard import Expected, Scoreboard, diff_fields
 
 
 def test_scoreboard_matches_in_order() -> None:

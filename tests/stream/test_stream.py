@@ -1,4 +1,4 @@
-"""`python -m stream` and its scorer: hand-built annotation pairs with known TP/FN/FP, the
+"""`python -m ecg_snn.stream` and its scorer: hand-built annotation pairs with known TP/FN/FP, the
 end-to-end confusion, and the command on small synthetic WFDB records (good and bad)."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import wfdb
 
-from model.contract.artifact import Artifact
-from model.contract.spec import Preprocess
-from model.random_artifact import random_artifact
-from stream import score
-from stream.__main__ import main
+from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.spec import Preprocess
+from ecg_snn.model.random_artifact import random_artifact
+from ecg_snn.stream import score
+from ecg_snn.stream.__main__ import main
 from tests.ecg_synth import beats_of, synthetic_ecg
 
 FS = 360
