@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ecg_snn.explore.grid import Point
 from ecg_snn.model.contract.artifact import Artifact, load_artifact
 from ecg_snn.model.contract.spec import Preprocess
 from ecg_snn.model.convert import FloatLayer
 from ecg_snn.model.quantize import quantize_neurons
 from ecg_snn.model.snn_finetune import float_layers_from_checkpoint
-from ecg_snn.explore.grid import Point
 
 REPO = Path(__file__).resolve().parents[2]
 

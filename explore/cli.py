@@ -19,12 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ecg_snn.flow.tools import env_int
 from ecg_snn.explore import grid, pareto
 from ecg_snn.explore.artifacts import REPO, load_trained, point_artifact
 from ecg_snn.explore.cache import Store, code_version
 from ecg_snn.explore.measure import Bench, Sample
 from ecg_snn.explore.sweep import run_sweep, write_report
+from ecg_snn.flow.tools import env_int
 
 BUILD = REPO / "build" / "explore"
 REPORTS = REPO / "build" / "reports"
@@ -36,7 +36,9 @@ def _ints(text: str) -> tuple[int, ...]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     env = os.environ
-    p = argparse.ArgumentParser(prog="python -m ecg_snn.explore", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m ecg_snn.explore", description=__doc__.split("\n")[0]
+    )
     split = env.get("SPLIT") or "both"
     p.add_argument("--split", choices=("inter", "intra", "both"), default=split)
     p.add_argument("--modes", default="if,ssf")

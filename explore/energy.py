@@ -47,11 +47,11 @@ def measure_energy(
 ) -> dict:
     """nJ per inference (class-weighted mean over the beats; x (N, 1, L), rr (N, n_rr)), the
     dense-QNN estimate, the same-basis SNN figure, RTL cycles, and per-beat (spikes, nJ)."""
-    from ecg_snn.sim.accel.design import accelerator_verilog
-    from ecg_snn.power import report
     from ecg_snn.flow.netlist import load_verilog
+    from ecg_snn.power import report
     from ecg_snn.power.rtl import simulate
     from ecg_snn.power.tech import available, load_technology
+    from ecg_snn.sim.accel.design import accelerator_verilog
 
     t0 = time.time()
     config = HwConfig(lanes=lanes)

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ecg_snn.explore.grid import Point
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.model.report import evaluate_artifact
 from ecg_snn.model.splits import Beats
-from ecg_snn.explore.grid import Point
 
 SynthFn = Callable[[Artifact, int, Path], dict]
 EnergyFn = Callable[..., dict]

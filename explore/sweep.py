@@ -15,11 +15,11 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
 from ecg_snn.data.cache import write_atomic
-from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.explore import pareto
 from ecg_snn.explore.cache import Store, point_key
 from ecg_snn.explore.grid import Point
 from ecg_snn.explore.measure import Bench, measure
+from ecg_snn.model.contract.artifact import Artifact
 
 FIELDS = (
     "accuracy_inter",

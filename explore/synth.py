@@ -13,9 +13,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ecg_snn.explore.cache import Store, code_version, digest
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract.artifact import Artifact
-from ecg_snn.explore.cache import Store, code_version, digest
 
 KEYS = ("cells", "flip_flops", "memory_bits", "weight_memory_bytes")
 

@@ -33,7 +33,13 @@ from ecg_snn.model.contract.artifact import SCHEMA_VERSION, Artifact, ArtifactEr
 from ecg_snn.model.contract.image import HEADER_WORDS, MAGIC, payload_words, weight_image
 from ecg_snn.model.contract.ports import Port, ResultLayout, Status
 from ecg_snn.model.contract.spec import DECISIONS, RR_FEATURES, LayerSpec
-from ecg_snn.model.contract.spi import SCK_DIVIDER_MIN, SpiCommand, SpiError, SpiStatus, result_bytes
+from ecg_snn.model.contract.spi import (
+    SCK_DIVIDER_MIN,
+    SpiCommand,
+    SpiError,
+    SpiStatus,
+    result_bytes,
+)
 
 FILES = ("snn_config.h", "snn_model.h", "snn_image.h", "snn_weights.bin")
 MAX_DIM = 0xFFFF  # descriptor fields are uint16_t

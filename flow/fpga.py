@@ -41,9 +41,9 @@ from amaranth.hdl import Elaboratable, Module
 from amaranth.lib import io
 
 from ecg_snn.data.cache import write_atomic
+from ecg_snn.flow.tools import env_int
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.hw.spi import SpiShell
-from ecg_snn.flow.tools import env_int
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 from ecg_snn.model.contract.spi import SCK_DIVIDER_MIN
 
@@ -404,7 +404,9 @@ def tool_versions(board: Board) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m ecg_snn.flow.fpga", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m ecg_snn.flow.fpga", description=__doc__.split("\n")[0]
+    )
     ap.add_argument("--board", default=os.environ.get("BOARD") or "icebreaker", choices=BOARDS)
     ap.add_argument("--model", default=os.environ.get("MODEL") or None)
     ap.add_argument("--lanes", type=int, default=None, help="default: the board's (BOARDS)")

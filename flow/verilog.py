@@ -31,8 +31,8 @@ import numpy as np
 from amaranth.back import verilog
 
 from ecg_snn.data.cache import write_atomic
-from ecg_snn.hw.config import HwConfig
 from ecg_snn.flow.tools import VERILATOR_WAIVERS, verilator_env, verilator_root, yosys
+from ecg_snn.hw.config import HwConfig
 from ecg_snn.hw.top import Accelerator
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 from ecg_snn.model.contract.ports import TOP
@@ -233,7 +233,9 @@ def build(
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m ecg_snn.flow.verilog", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m ecg_snn.flow.verilog", description=__doc__.split("\n")[0]
+    )
     ap.add_argument("--model", default=os.environ.get("MODEL") or None)
     ap.add_argument("--lanes", type=int, default=HwConfig().lanes)
     ap.add_argument("--rom", action="store_true")

@@ -244,7 +244,9 @@ def table(report: dict) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m ecg_snn.model.cv", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m ecg_snn.model.cv", description=__doc__.splitlines()[0]
+    )
     p.add_argument("--name", help="key of this recipe in the report (required to run one)")
     p.add_argument("--table", action="store_true", help="print the report as a markdown table")
     p.add_argument("--folds", type=int, default=4)

@@ -68,7 +68,9 @@ def evaluate(artifact: Artifact, x: np.ndarray, rr: np.ndarray, y: np.ndarray) -
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m ecg_snn.model.ssf", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m ecg_snn.model.ssf", description=__doc__.splitlines()[0]
+    )
     p.add_argument("--split", choices=("inter", "intra"), default="inter")
     p.add_argument("--model", help="the IF artifact (default model/artifacts/<split>.json)")
     p.add_argument("--checkpoint", help="SNN checkpoint (default build/checkpoints/<split>_snn.pt)")

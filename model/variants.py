@@ -14,7 +14,12 @@ import dataclasses
 import numpy as np
 
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError
-from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS, Preprocess, signed_bits_for, signed_range
+from ecg_snn.model.contract.spec import (
+    DEFAULT_PREPROCESS,
+    Preprocess,
+    signed_bits_for,
+    signed_range,
+)
 from ecg_snn.model.random_artifact import random_artifact
 
 

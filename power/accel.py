@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ecg_snn.flow.netlist import load_verilog
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.model.contract.image import weight_image
 from ecg_snn.model.contract.ports import TOP, ResultLayout, to_unsigned, unpack_result
 from ecg_snn.power.harness import build_harness, run_harness
-from ecg_snn.flow.netlist import load_verilog
 
 
 @dataclass

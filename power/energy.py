@@ -28,8 +28,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ecg_snn.power.blocks import BLOCKS, BlockMap
 from ecg_snn.flow.netlist import Netlist
+from ecg_snn.power.blocks import BLOCKS, BlockMap
 from ecg_snn.power.saif import NetActivity, SaifData
 from ecg_snn.power.tech import Technology
 

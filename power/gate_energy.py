@@ -31,8 +31,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ecg_snn.power.blocks import BLOCKS, BlockMap
 from ecg_snn.flow.asic.liberty import Library
+from ecg_snn.power.blocks import BLOCKS, BlockMap
 from ecg_snn.power.saif import SaifData
 
 SLEW_NS = 0.1  # nominal input transition for the table look-ups (osu018 tables: 0.06-1.8 ns)

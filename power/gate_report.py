@@ -12,16 +12,16 @@ from pathlib import Path
 
 import numpy as np
 
+from ecg_snn.flow.asic.gate import SRAM_MIN_DEPTH
+from ecg_snn.flow.asic.liberty import load_liberty
+from ecg_snn.flow.asic.sta import run_sta
 from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.model.contract.ports import TOP
 from ecg_snn.power import calibrate
 from ecg_snn.power.blocks import BLOCKS
-from ecg_snn.flow.asic.gate import SRAM_MIN_DEPTH
 from ecg_snn.power.gate_energy import net_costs
 from ecg_snn.power.gate_run import GateRun, run_gate_level
-from ecg_snn.flow.asic.liberty import load_liberty
 from ecg_snn.power.rtl import simulate
-from ecg_snn.flow.asic.sta import run_sta
 from ecg_snn.power.sta_power import clock_network, compare, run_power
 from ecg_snn.power.tech import load_technology
 

@@ -21,11 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ecg_snn.flow.asic.gate import SRAM_MIN_DEPTH, synthesize
+from ecg_snn.flow.asic.liberty import load_liberty
+from ecg_snn.flow.asic.pdk import OSU018, CellLibrary
+from ecg_snn.flow.netlist import load_verilog
 from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.model.contract.ports import TOP
 from ecg_snn.power.accel import check_against_golden, run_beats
 from ecg_snn.power.energy import subtract
-from ecg_snn.flow.asic.gate import SRAM_MIN_DEPTH, synthesize
 from ecg_snn.power.gate_energy import (
     FlatNetlist,
     GateEnergy,
@@ -37,9 +40,6 @@ from ecg_snn.power.gate_energy import (
 )
 from ecg_snn.power.gate_sim import flat_verilog, structural_verilog
 from ecg_snn.power.harness import build_harness
-from ecg_snn.flow.asic.liberty import load_liberty
-from ecg_snn.flow.netlist import load_verilog
-from ecg_snn.flow.asic.pdk import OSU018, CellLibrary
 from ecg_snn.power.saif import read_saif
 from ecg_snn.power.sram import SramModel
 from ecg_snn.power.sta_power import Activity, window_activity

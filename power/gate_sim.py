@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 
 from ecg_snn.flow.asic.gate import function_verilog
-from ecg_snn.power.gate_energy import FlatNetlist
 from ecg_snn.flow.asic.liberty import Library
+from ecg_snn.power.gate_energy import FlatNetlist
 
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ecg_snn.data.cache import write_atomic
+from ecg_snn.flow.netlist import Netlist
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.power.blocks import BLOCKS, BlockMap
@@ -29,7 +30,6 @@ from ecg_snn.power.estimates import (
     zero_skip_qnn_nj,
 )
 from ecg_snn.power.gating import memory_access_nj, saved_nj
-from ecg_snn.flow.netlist import Netlist
 from ecg_snn.power.tech import Technology
 
 BEATS_PER_SECOND_75_BPM = 75 / 60

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ecg_snn.flow.netlist import load_verilog
 from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.power.accel import check_against_golden, run_beats
 from ecg_snn.power.energy import Energy, energy, subtract
-from ecg_snn.flow.netlist import load_verilog
 from ecg_snn.power.saif import read_saif
 from ecg_snn.power.tech import load_technology
 

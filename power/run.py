@@ -25,13 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ecg_snn.hw.config import HwConfig
+from ecg_snn.flow.asic.gate import SRAM_MIN_DEPTH
+from ecg_snn.flow.netlist import Netlist, load_verilog
 from ecg_snn.flow.tools import env_int
+from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import ArtifactError, load_artifact
 from ecg_snn.power.accel import harness_for
-from ecg_snn.flow.asic.gate import SRAM_MIN_DEPTH
-from ecg_snn.flow.netlist import Netlist, load_verilog
 from ecg_snn.power.rtl import simulate
 from ecg_snn.power.tech import TechError, Technology, available, load_technology
 
@@ -80,9 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     from ecg_snn.data.dataset import load_dataset
     from ecg_snn.data.errors import DataError
     from ecg_snn.model.contract.frontend import preprocess
-    from ecg_snn.sim.accel.design import accelerator_verilog
     from ecg_snn.power import report
     from ecg_snn.power.sample import stratified, weights
+    from ecg_snn.sim.accel.design import accelerator_verilog
 
     args = parse_args(argv)
     t0 = time.time()

@@ -54,11 +54,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ecg_snn.flow.asic.liberty import Library
+from ecg_snn.flow.asic.sta import run_script
 from ecg_snn.power.gate_energy import FlatNetlist, NetCost, window_cycles
 from ecg_snn.power.gate_sim import structural_verilog
-from ecg_snn.flow.asic.liberty import Library
 from ecg_snn.power.saif import SaifData
-from ecg_snn.flow.asic.sta import run_script
 
 PSEUDO = "pseudo_in"
 PSEUDO_FF = "DFFPOSX1"

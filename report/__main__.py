@@ -121,7 +121,9 @@ def take(names: tuple[str, ...], build: Path = BUILD, quoted: tuple[str, ...] = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m ecg_snn.report", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m ecg_snn.report", description=__doc__.splitlines()[0]
+    )
     p.add_argument("--check", action="store_true", help="only check that the docs are in sync")
     p.add_argument("--take", default="", help="comma-separated reports to snapshot first")
     args = p.parse_args(argv)

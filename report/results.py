@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ecg_snn.power.calibrate import band_nj, calibrated_nj
-from ecg_snn.report.power import against_band
 from ecg_snn.power.report import SPARROW_NJ
+from ecg_snn.report.power import against_band
 
 Reports = dict[str, dict]
 

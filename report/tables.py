@@ -12,8 +12,8 @@ from ecg_snn.model import cv
 from ecg_snn.model.adapt import evaluate as adapt
 from ecg_snn.power import doc as power_doc
 from ecg_snn.report.results import Reports, comparison, fpga_table, results_table
-from ecg_snn.stream import tables as stream_tables
 from ecg_snn.report.verification import results as verification_results
+from ecg_snn.stream import tables as stream_tables
 
 Renderer = Callable[[Reports], str]
 

@@ -78,5 +78,7 @@ def results(reports: Reports) -> str:
             f"{proved} proved; {refuted} of {len(f['refutations'])} refuted as they must be |"
         )
     else:
-        rows.append(f"| `python -m ecg_snn.sim.formal` | | {_missing('python -m ecg_snn.sim.formal', 'formal')} |")
+        rows.append(
+            f"| `python -m ecg_snn.sim.formal` | | {_missing('python -m ecg_snn.sim.formal', 'formal')} |"
+        )
     return "\n".join(rows) + "\n"

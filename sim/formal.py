@@ -349,7 +349,6 @@ class ShortQueue(EventQueue):
 @contextlib.contextmanager
 def short_queue() -> Iterator[None]:
     """Build `hw.top.Accelerator` with `ShortQueue` while the block runs."""
-    from ecg_snn.hw import top
 
     saved, hw.top.EventQueue = hw.top.EventQueue, ShortQueue
     try:
@@ -535,7 +534,9 @@ def failure(tail: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m ecg_snn.sim.formal", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m ecg_snn.sim.formal", description=__doc__.split("\n")[0]
+    )
     ap.add_argument("--report", type=Path, default=REPORT)
     args = ap.parse_args(argv)
     results, refuted = [], []

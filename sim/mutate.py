@@ -142,7 +142,9 @@ def check_copy_imports_itself(tree: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m ecg_snn.sim.mutate", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m ecg_snn.sim.mutate", description=__doc__.split("\n")[0]
+    )
     ap.add_argument("--mutants", type=Path, default=MUTANTS)
     ap.add_argument("--only", default="", help="comma-separated mutant ids")
     ap.add_argument("--list", action="store_true", help="list the mutants and exit")

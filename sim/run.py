@@ -46,8 +46,8 @@ from pathlib import Path
 import numpy as np
 
 from ecg_snn.data.cache import write_atomic
-from ecg_snn.hw.config import HwConfig
 from ecg_snn.flow.tools import env_int
+from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 from ecg_snn.model.contract.ports import ResultLayout
 from ecg_snn.sim.accel import design, limits
@@ -70,7 +70,9 @@ class MissingInputError(Exception):
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m ecg_snn.sim.run", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m ecg_snn.sim.run", description=__doc__.split("\n")[0]
+    )
     split = os.environ.get("SPLIT", "inter")  # picks the default model and the beats
     default_model = ARTIFACTS / ("intra.json" if split == "intra" else "inter.json")
     ap.add_argument("--model", type=Path, default=Path(os.environ.get("MODEL") or default_model))

@@ -48,7 +48,9 @@ EXTENSION = "snn"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m ecg_snn.stream", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m ecg_snn.stream", description=__doc__.split("\n")[0]
+    )
     ap.add_argument("record", help="MIT-BIH record name (e.g. 208) or WFDB record path")
     ap.add_argument("--model", type=Path, default=Path(os.environ.get("MODEL") or DEFAULT_MODEL))
     ap.add_argument("--lead", default="MLII", help="lead to use (default MLII, with fallbacks)")

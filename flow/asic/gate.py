@@ -32,9 +32,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from ecg_snn.flow.tools import yosys
 from ecg_snn.flow.asic.liberty import Library
 from ecg_snn.flow.netlist import Netlist
+from ecg_snn.flow.tools import yosys
 
 SRAM_MIN_DEPTH = 128  # words; below this a memory is a flip-flop register file
 CLOCK_GATE_MIN = 4  # flip-flops sharing an enable before a clock gate pays for itself

@@ -291,7 +291,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"adapt.evaluate: error: {e}", file=sys.stderr)
         return 2
     report["seconds"] = round(time.perf_counter() - start, 1)
-    report["command"] = " ".join(["python -m ecg_snn.model.adapt.evaluate", *(argv or sys.argv[1:])])
+    report["command"] = " ".join(
+        ["python -m ecg_snn.model.adapt.evaluate", *(argv or sys.argv[1:])]
+    )
     write_atomic(a.out, json.dumps(report, indent=1) + "\n")
     print(table(report))
     print(f"wrote {a.out} in {report['seconds']} s")

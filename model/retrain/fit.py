@@ -28,7 +28,13 @@ import math
 
 import numpy as np
 
-from ecg_snn.model.contract.artifact import Artifact, ModelSpec, acc_bounds, const_bounds, derive_widths
+from ecg_snn.model.contract.artifact import (
+    Artifact,
+    ModelSpec,
+    acc_bounds,
+    const_bounds,
+    derive_widths,
+)
 from ecg_snn.model.contract.spec import LayerSpec, signed_bits_for
 from ecg_snn.model.convert import FloatLayer
 from ecg_snn.model.quantize import input_scales, layer_threshold, rnd

@@ -41,8 +41,8 @@ def accelerator_verilog(
     spec: ModelSpec, config: object, artifact: Artifact | None = None, out_root: Path = OUT_ROOT
 ) -> Path:
     """Path of `<TOP>.v` for this configuration, generating it if it is not cached."""
-    from ecg_snn.hw.top import Accelerator  # Amaranth loads only when a design is generated
     from ecg_snn.flow.verilog import emit
+    from ecg_snn.hw.top import Accelerator  # Amaranth loads only when a design is generated
 
     out_dir = out_root / design_key(spec, config, artifact)
     out = out_dir / f"{TOP}.v"

@@ -5,7 +5,6 @@ import hashlib
 import numpy as np
 import pytest
 
-from ecg_snn.data import cache
 from ecg_snn.data.beats import BeatConfig
 from ecg_snn.data.dataset import build_dataset, load_dataset
 from ecg_snn.data.errors import DataError

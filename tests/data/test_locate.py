@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 
-from ecg_snn.data import locate
 from ecg_snn.data.errors import DataError
 from ecg_snn.data.locate import find_mitdb
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ecg_snn.explore.grid import Point
+from ecg_snn.explore.measure import Bench, Sample
 from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.model.random_artifact import random_artifact
 from ecg_snn.model.splits import Beats
-from ecg_snn.explore.grid import Point
-from ecg_snn.explore.measure import Bench, Sample
 
 
 def tiny_artifact(point: Point) -> Artifact:

@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 
 from ecg_snn.firmware import cemit
-from ecg_snn.firmware.generate import FILES, FirmwareError, check_expressible, generate, main, render
+from ecg_snn.firmware.generate import (
+    FILES,
+    FirmwareError,
+    check_expressible,
+    generate,
+    main,
+    render,
+)
 from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.model.contract.image import weight_image
 

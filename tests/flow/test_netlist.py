@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ecg_snn.power.blocks import BlockMap
 from ecg_snn.flow.netlist import parse_verilog
+from ecg_snn.power.blocks import BlockMap
 
 from .conftest import TINY_TOP, tiny_verilog
 

@@ -81,8 +81,8 @@ def test_every_memory_read_port_is_gated_by_a_net(
     Verilog, which `flow/netlist.py` reads as the port's access count; the transparent
     vw/cin ports keep their write bypass, and their data registers are the macros' outputs,
     not flip-flops."""
-    from ecg_snn.hw.top import Accelerator
     from ecg_snn.flow.netlist import load_verilog
+    from ecg_snn.hw.top import Accelerator
 
     artifact = artifact_factory("default") if kind == "if" else ssf_factory("default", 0, 2)
     paths = verilog.emit(

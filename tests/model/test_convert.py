@@ -6,7 +6,13 @@ import torch
 from torch import nn
 
 from ecg_snn.model.convert import convert, fold_bn, layer_lambdas
-from ecg_snn.model.network import ArchConfig, ConvNet, LayerCfg, UnsupportedLayerError, check_convertible
+from ecg_snn.model.network import (
+    ArchConfig,
+    ConvNet,
+    LayerCfg,
+    UnsupportedLayerError,
+    check_convertible,
+)
 
 
 def random_bn(channels: int, seed: int, eps: float = 1e-3) -> nn.BatchNorm1d:

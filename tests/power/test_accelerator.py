@@ -20,10 +20,10 @@ N_BEATS = 10
 def accel_run(tmp_path_factory, mitdb_dataset):
     from ecg_snn.model.contract.frontend import preprocess
     from ecg_snn.model.variants import stand_in
-    from ecg_snn.sim.accel.design import accelerator_verilog
     from ecg_snn.power.accel import harness_for
     from ecg_snn.power.rtl import simulate
     from ecg_snn.power.sample import stratified
+    from ecg_snn.sim.accel.design import accelerator_verilog
 
     artifact = stand_in(np.random.default_rng(3))
     config = HwConfig(lanes=4)

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import math
 
+from ecg_snn.flow.netlist import load_verilog
 from ecg_snn.power.energy import energy, subtract
 from ecg_snn.power.harness import run_harness
-from ecg_snn.flow.netlist import load_verilog
 from ecg_snn.power.saif import read_saif
 from ecg_snn.power.tech import parse_technology
 

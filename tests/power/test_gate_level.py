@@ -9,11 +9,11 @@ import dataclasses
 import pytest
 
 from ecg_snn.flow.asic.gate import cell_models, function_verilog, memory_plan
-from ecg_snn.power.gate_energy import flatten, gate_energy, leakage_nw, net_costs
 from ecg_snn.flow.asic.liberty import LibertyError, load_liberty, parse_liberty
 from ecg_snn.flow.asic.pdk import OSU018
-from ecg_snn.power.saif import NetActivity, SaifData
 from ecg_snn.flow.asic.sta import parse_report
+from ecg_snn.power.gate_energy import flatten, gate_energy, leakage_nw, net_costs
+from ecg_snn.power.saif import NetActivity, SaifData
 
 MINI = r"""
 library(mini) {

@@ -38,16 +38,16 @@ def _beats(artifact, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.n
 # words or more is an SRAM macro (the flat model's macro with its transparent-read bypass).
 @pytest.fixture(scope="module", params=[128, 2], ids=["plan128", "plan2"])
 def gate_report(tmp_path_factory, request):
+    from ecg_snn.flow.asic.pdk import OSU018, sta_binary
+    from ecg_snn.flow.netlist import load_verilog
     from ecg_snn.hw.config import HwConfig
     from ecg_snn.model.contract import golden
-    from ecg_snn.sim.accel.design import accelerator_verilog
     from ecg_snn.power import report
     from ecg_snn.power.accel import harness_for
     from ecg_snn.power.gate_report import gate_sections
-    from ecg_snn.flow.netlist import load_verilog
-    from ecg_snn.flow.asic.pdk import OSU018, sta_binary
     from ecg_snn.power.rtl import simulate
     from ecg_snn.power.tech import load_technology
+    from ecg_snn.sim.accel.design import accelerator_verilog
 
     try:
         OSU018.liberty()

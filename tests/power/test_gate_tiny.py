@@ -24,11 +24,11 @@ STIMULUS = "set en 1\nstep 5\nset en 0\nset rst 1\nstep 1\nset rst 0\nstep 2\nse
 @pytest.fixture(scope="module")
 def gate_tiny(tiny_v, tmp_path_factory):
     from ecg_snn.flow.asic.gate import synthesize
+    from ecg_snn.flow.asic.liberty import load_liberty
+    from ecg_snn.flow.asic.pdk import OSU018
+    from ecg_snn.flow.netlist import load_verilog
     from ecg_snn.power.gate_run import gate_flat, gate_harness
     from ecg_snn.power.gate_sim import structural_verilog
-    from ecg_snn.flow.asic.liberty import load_liberty
-    from ecg_snn.flow.netlist import load_verilog
-    from ecg_snn.flow.asic.pdk import OSU018
 
     try:
         liberty = OSU018.liberty()
@@ -110,8 +110,8 @@ def test_opensta_power(gate_tiny, tmp_path):
     power, and zero activity leaves only leakage and the clock (negative test)."""
     import dataclasses
 
-    from ecg_snn.power.gate_energy import gate_energy, leakage_nw, net_costs
     from ecg_snn.flow.asic.pdk import sta_binary
+    from ecg_snn.power.gate_energy import gate_energy, leakage_nw, net_costs
     from ecg_snn.power.sta_power import clock_network, compare, run_power, window_activity
 
     try:

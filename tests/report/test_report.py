@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from ecg_snn.sim import report
 from ecg_snn.report.tables import RENDERERS
+from ecg_snn.sim import report
 
 DOC = """# Results
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ecg_snn.sim import run
 from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.sim.accel import limits
 from ecg_snn.sim.accel.shards import Merged
@@ -150,7 +149,6 @@ def test_mismatch_fails_with_the_first_beat(
 @pytest.fixture
 def no_mitdb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No MIT-BIH anywhere, and no network: any attempt to read or fetch it fails loudly."""
-    from ecg_snn.data import locate
 
     monkeypatch.delenv("MITDB_DIR", raising=False)
     nowhere = tmp_path / "nowhere"

@@ -16,8 +16,8 @@ import pytest
 
 from ecg_snn.firmware.build import build_library
 from ecg_snn.firmware.generate import generate
-from ecg_snn.hw.config import HwConfig
 from ecg_snn.flow.fpga import BOARDS
+from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.model.contract.ports import ResultLayout, pack_result
@@ -63,7 +63,10 @@ def run(tmp_path_factory, mitdb_dir, models) -> dict:
     (d / "job.json").write_text(json.dumps(job))
     build = design.spi_build(a.spec, CONFIG)
     results = runner.run(
-        build, "ecg_snn.sim.accel.spi_tests", test_dir=d / "run", env={"SIM_SPI_JOB": str(d / "job.json")}
+        build,
+        "ecg_snn.sim.accel.spi_tests",
+        test_dir=d / "run",
+        env={"SIM_SPI_JOB": str(d / "job.json")},
     )
     failed = [f"{r.name}: {r.message}" for r in results if not r.passed]
     assert not failed and len(results) == 1, failed or [r.name for r in results]

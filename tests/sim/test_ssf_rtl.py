@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ecg_snn.sim import run
 from ecg_snn.model.contract.artifact import Artifact, derive_widths
 from ecg_snn.model.random_artifact import random_artifact
 
