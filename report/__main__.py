@@ -23,6 +23,11 @@ renders, so a figure cannot drift from its report.
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # through data.cli, which imports this module itself: a Ctrl-C
+    from ecg_snn.data.cli import run  # during the (seconds-long) imports below is caught too
+
+    run("report:main", "make report")
+
 import argparse
 import json
 import re
@@ -30,6 +35,7 @@ import sys
 from pathlib import Path
 
 from ecg_snn.data.cache import write_atomic
+from ecg_snn.model.contract.artifact import load_artifact
 from ecg_snn.report.tables import QUOTED, RENDERERS, Renderer, Reports
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,6 +109,7 @@ def take(names: tuple[str, ...], build: Path = BUILD, quoted: tuple[str, ...] = 
     (when it names its model) a run of a shipped model. Raises ReportError saying which."""
     out: Reports = {}
     shipped = (ROOT / "model" / "artifacts").resolve()
+    shipped_sha = {load_artifact(p).checksum() for p in shipped.glob("*.json")}
     for name in names:
         if name not in quoted:
             raise ReportError(f"--take {name}: the docs quote no such report; quoted: {quoted}")
@@ -111,7 +118,13 @@ def take(names: tuple[str, ...], build: Path = BUILD, quoted: tuple[str, ...] = 
             raise ReportError(f"--take {name}: no {path}; run the command that writes it first")
         report = json.loads(path.read_text())
         model = report.get("model") if isinstance(report, dict) else None
-        if isinstance(model, str) and Path(model).resolve().parent != shipped:
+        sha = report.get("model_sha256") if isinstance(report, dict) else None
+        if sha is not None and sha not in shipped_sha:  # by content: a path can be reused
+            raise ReportError(
+                f"--take {name}: {path} is a run of {model} (sha256 {str(sha)[:12]}), not of the "
+                f"shipped models' current content; rerun it before taking it"
+            )
+        if isinstance(model, str) and (ROOT / model).resolve().parent != shipped:
             raise ReportError(
                 f"--take {name}: {path} is a run of {model}, not of a shipped model "
                 f"(model/artifacts/*.json); the docs quote the shipped models only"
@@ -153,7 +166,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make report: {e}", file=sys.stderr)
         return 2
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
