@@ -1,17 +1,92 @@
-# ECG SNN co-design flow. `make help` lists the targets.
+# ECG SNN co-design flow. `make help` lists the targets and the variables each one takes.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-# Optional knobs, passed through to the tools as environment variables.
-export MODEL BEATS JOBS SPLIT WAVES TECH DB VECTORS RECORD GATE GATE_BEATS GATE_SIM SRAM_MIN_DEPTH BOARD
+# Knobs the tools read from the environment (a variable given on the make command line is in
+# the environment of every recipe anyway; this also passes the ones set with `export`).
+export MODEL BEATS JOBS SPLIT WAVES WAVE_BEAT LANES TECH DB VECTORS RECORD GATE GATE_BEATS GATE_SIM SRAM_MIN_DEPTH BOARD
 
-.PHONY: help setup test test-fast lint data train verilog fpga sim mutate power power-gate tech firmware retrain adapt adapt-eval explore report stream stream-eval clean
+# ---- One vocabulary of variables --------------------------------------------------------------
+# DOC_X says what X means (the same thing in every target); VARS_<target> lists the variables a
+# target takes. A variable on the command line that none of the requested targets takes is an
+# error (a typo or a knob of another target would otherwise be silently ignored).
+DOC_ARGS           := more options for the Python command of the target (its --help lists them)
+DOC_SPLIT          := inter (DS1 -> DS2, default) or intra: which model, test beats and report
+DOC_MODEL          := an artifact to use instead of the shipped model/artifacts/SPLIT.json
+DOC_BEATS          := how many real test beats the target runs (sim: all, power 1000, fpga 5000, explore 100)
+DOC_JOBS           := parallel worker processes (default 2)
+DOC_LANES          := synapse lanes of the accelerator (default: the hardware default, fpga: the board)
+DOC_ROM            := 1: weights baked into the design (no load port), 0: off (default)
+DOC_RANDOM         := random and corner vectors after the real beats (default 20000)
+DOC_LIMITS         := directed limit cases: all (default), none, or a comma list
+DOC_SPACE          := lane counts of the constrained-random points: all (default), none, or a comma list
+DOC_WAVES          := 1: also trace one beat into a VCD (WAVE_BEAT=K picks it)
+DOC_WAVE_BEAT      := the beat WAVES=1 traces (default: the first mismatch, else 0)
+DOC_VECTORS        := an .npz of chip inputs (the test_beats.npz of a retrain) instead of MIT-BIH beats
+DOC_TECH           := energy model technology: 22nm (default) or 45nm
+DOC_GATE           := 1: also gate level on osu018 with OpenSTA (make tech first)
+DOC_GATE_BEATS     := gate-level beats (default 20)
+DOC_GATE_SIM       := 0: gate-level netlist and STA only, no simulation
+DOC_SRAM_MIN_DEPTH := memory plan: memories from this depth become SRAM macros (default 128)
+DOC_BOARD          := icebreaker (default) or ulx3s
+DOC_DB             := a folder of your WFDB recordings
+DOC_LEAD           := the ECG lead by name or index (default MLII, then fallbacks)
+DOC_RECORD         := a record: an MIT-BIH name (208) or a WFDB record path
+DOC_MINUTES        := calibration length in minutes (default 5)
+DOC_CAL_BEATS      := calibration length in beats (instead of MINUTES)
+DOC_RTL            := 1: also run the beats on the Verilator RTL
+DOC_TAKE           := reports to snapshot into docs/reports first (comma list, e.g. sim,power)
+DOC_KEEP           := content-keyed builds to keep per kind (default 1, the newest)
 
-help: ## List the targets with one line each
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+VARS_data        := LEAD ARGS
+VARS_test        := ARGS JOBS
+VARS_test-fast   := ARGS JOBS
+VARS_train       := SPLIT ARGS
+VARS_ship        := SPLIT ARGS
+VARS_verilog     := MODEL LANES ROM ARGS
+VARS_fpga        := BOARD MODEL LANES ROM BEATS ARGS
+VARS_sim         := SPLIT MODEL BEATS JOBS LANES RANDOM LIMITS SPACE WAVES WAVE_BEAT VECTORS ARGS
+VARS_mutate      := ARGS
+VARS_power       := MODEL TECH BEATS JOBS LANES GATE GATE_BEATS GATE_SIM SRAM_MIN_DEPTH ARGS
+VARS_power-gate  := $(filter-out GATE,$(VARS_power))
+VARS_explore     := SPLIT BEATS JOBS TECH ARGS
+VARS_firmware    := MODEL ARGS
+VARS_retrain     := DB LEAD ARGS
+VARS_adapt       := RECORD DB LEAD MINUTES CAL_BEATS ARGS
+VARS_adapt-eval  := ARGS
+VARS_stream      := RECORD MODEL LEAD RTL JOBS ARGS
+VARS_stream-eval := MODEL ARGS
+VARS_report      := TAKE ARGS
+VARS_clean-cache := KEEP ARGS
+KNOBS := ARGS SPLIT MODEL BEATS JOBS LANES ROM RANDOM LIMITS SPACE WAVES WAVE_BEAT VECTORS TECH GATE \
+         GATE_BEATS GATE_SIM SRAM_MIN_DEPTH BOARD DB LEAD RECORD MINUTES CAL_BEATS RTL TAKE KEEP
+empty :=
+space := $(empty) $(empty)
+comma := ,
+
+GOALS := $(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))
+GIVEN := $(strip $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(v))))
+TAKEN := $(sort $(foreach g,$(GOALS),$(VARS_$(g))))
+UNUSED := $(filter-out $(TAKEN),$(GIVEN))
+ifneq ($(UNUSED),)
+$(error make $(GOALS): $(UNUSED) $(if $(filter $(KNOBS),$(UNUSED)),not taken by this target,unknown variable); it takes: $(or $(TAKEN),no variables) (make help))
+endif
+# flags are 0 or 1; a split is one of the splits (explore also sweeps both)
+$(foreach v,ROM RTL WAVES GATE GATE_SIM,$(if $(filter-out 0 1,$($(v))),$(error $(v)=$($(v)): expected 0 or 1)))
+$(if $(filter-out inter intra $(if $(filter explore,$(GOALS)),both),$(SPLIT)),$(error SPLIT=$(SPLIT): expected inter or intra$(if $(filter explore,$(GOALS)), or both)))
+on = $(filter 1,$(1))
+
+.PHONY: help setup test test-fast lint data train ship verilog fpga sim mutate power power-gate tech firmware retrain adapt adapt-eval explore report stream stream-eval clean clean-cache
+
+help: ## List the targets, the variables each one takes, and what every variable means
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' -v takes='$(foreach g,$(patsubst VARS_%,%,$(filter VARS_%,$(.VARIABLES))),$(g)=$(subst $(space),$(comma),$(strip $(VARS_$(g)))))' \
+	  'BEGIN { n = split(takes, t, " "); for (i = 1; i <= n; i++) { split(t[i], kv, "="); v[kv[1]] = kv[2] } } \
+	   { printf "  make %-11s %s\n", $$1, $$2; if (v[$$1] != "") { gsub(",", " ", v[$$1]); printf "  %-16s [%s]\n", "", v[$$1] } }'
+	@echo "Variables (make TARGET NAME=value; a variable the target does not take is an error):"
+	@$(foreach k,$(KNOBS),printf '  %-15s %s\n' '$(k)' '$(DOC_$(k))';)
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -22,35 +97,38 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) ## Create .venv and install the pinned dependencies (every target does this first)
 
 test: $(STAMP) ## Run the whole test suite (CI runs `make lint tech test`; without `make tech` the gate-level tests skip)
-	$(PY) -m pytest -n 2 tests
+	$(PY) -m pytest -n $(or $(JOBS),2) $(ARGS) tests
 
 test-fast: $(STAMP) ## The tests not marked slow (no long Verilator runs over many beats)
-	$(PY) -m pytest -n 2 -m "not slow" tests
+	$(PY) -m pytest -n $(or $(JOBS),2) -m "not slow" $(ARGS) tests
 
 lint: $(STAMP) ## Lint and format-check with ruff
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 data: $(STAMP) ## Build the cached MIT-BIH beat dataset and build/reports/data.json
-	$(PY) -m ecg_snn.data
+	$(PY) -m ecg_snn.data $(if $(LEAD),--lead $(LEAD)) $(ARGS)
 
-train: $(STAMP) ## Train, convert, quantize and evaluate (SPLIT=inter|intra); writes the artifact and build/reports/train.json
-	@start=$$(date +%s); $(PY) -m ecg_snn.model --split $${SPLIT:-inter}; rc=$$?; \
-	echo "make train: $$(( $$(date +%s) - start )) s"; exit $$rc
+train: $(STAMP) ## Train, convert, quantize and evaluate: build/artifacts/SPLIT.json and build/reports/train.json (the shipped model is never touched: make ship)
+	@start=$$(date +%s); $(PY) -m ecg_snn.model --split $(or $(SPLIT),inter) $(ARGS); rc=$$?; \
+	[ $$rc = 130 ] || echo "make train: $$(( $$(date +%s) - start )) s"; exit $$rc
 
-verilog: $(STAMP) ## Emit Verilog, lint and synthesise MODEL (default model; LANES=N, ROM=1) into build/verilog
-	$(PY) -m ecg_snn.flow.verilog $(if $(MODEL),--model $(MODEL)) $(if $(LANES),--lanes $(LANES)) $(if $(ROM),--rom)
+ship: $(STAMP) ## Check build/artifacts/SPLIT.json (loads, validates, golden reproduces its accuracy), then replace the shipped model/artifacts/SPLIT.json
+	$(PY) -m ecg_snn.model.ship --split $(or $(SPLIT),inter) $(ARGS)
 
-fpga: $(STAMP) ## Place and route the SPI-shelled accelerator (BOARD=icebreaker|ulx3s, MODEL, LANES): bitstream, build/reports/fpga.json
-	$(PY) -m ecg_snn.flow.fpga $(if $(LANES),--lanes $(LANES))
+verilog: $(STAMP) ## Emit Verilog, lint and synthesise into build/verilog (build/verilog-<config> for other lanes, ROM or model)
+	$(PY) -m ecg_snn.flow.verilog $(if $(MODEL),--model $(MODEL)) $(if $(LANES),--lanes $(LANES)) $(if $(call on,$(ROM)),--rom) $(ARGS)
 
-sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=path, VECTORS=test_beats.npz, JOBS=N, WAVES=1, SPLIT=intra)
-	$(PY) -m ecg_snn.sim.run
+fpga: $(STAMP) ## Place and route the SPI-shelled accelerator: bitstream, build/reports/fpga.json
+	$(PY) -m ecg_snn.flow.fpga $(if $(LANES),--lanes $(LANES)) $(if $(call on,$(ROM)),--rom) $(ARGS)
+
+sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats; build/reports/sim.json (other configurations: sim-<config>.json)
+	$(PY) -m ecg_snn.sim.run $(if $(RANDOM),--random $(RANDOM)) $(if $(LIMITS),--limits $(LIMITS)) $(if $(SPACE),--space $(SPACE)) $(ARGS)
 
 mutate: $(STAMP) ## Plant each one-line bug of tests/mutants.toml in a copy of hw/; every one must be killed (build/reports/mutate.json)
-	$(PY) -m ecg_snn.sim.mutate
+	$(PY) -m ecg_snn.sim.mutate $(ARGS)
 
-power: $(STAMP) $(if $(filter-out 0,$(GATE)),tech) ## Energy per inference from RTL toggles on DS2 beats (TECH, MODEL, BEATS; GATE=1: also gate level on osu018 + OpenSTA, GATE_BEATS=20, GATE_SIM=0: netlist + STA only, SRAM_MIN_DEPTH=128: memory plan)
-	$(PY) -m ecg_snn.power
+power: $(STAMP) $(if $(call on,$(GATE)),tech) ## Energy per inference from RTL toggles on DS2 beats (GATE=1: also gate level on osu018 + OpenSTA)
+	$(PY) -m ecg_snn.power $(ARGS)
 
 power-gate: ## Same as make power GATE=1
 	$(MAKE) power GATE=1
@@ -66,32 +144,36 @@ $(TECH_LIB):
 	dpkg -x build/tech/deb/qflow-tech-osu018_*.deb build/tech/deb/root
 	rm -rf build/tech/osu018 && cp -r build/tech/deb/root/usr/share/qflow/tech/osu018 build/tech/osu018
 
-explore: $(STAMP) ## Sweep neuron mode x T x weight bits x lanes on the RTL (SPLIT, BEATS, JOBS, TECH); build/reports/explore.json
-	$(PY) -m ecg_snn.explore
+explore: $(STAMP) ## Sweep neuron mode x T x weight bits x lanes on the RTL; build/reports/explore.json (needs make train first)
+	$(PY) -m ecg_snn.explore $(ARGS)
 
 firmware: $(STAMP) ## Build the C reference, driver and weight image for MODEL into build/firmware
-	$(PY) -m ecg_snn.firmware.build
+	$(PY) -m ecg_snn.firmware.build $(ARGS)
 
-retrain: $(STAMP) ## Retrain on your own WFDB recordings (DB=path, ARGS="--lead II ..."): new artifact, weight image, report
-	@if [ -z "$(DB)" ]; then echo "make retrain: set DB to the folder of your WFDB recordings, e.g. make retrain DB=~/ecg/mydb ARGS='--lead II' (options: $(PY) -m ecg_snn.model.retrain --help)"; exit 2; fi
-	$(PY) -m ecg_snn.model.retrain --db "$(DB)" $(ARGS)
+retrain: $(STAMP) ## Retrain on your own WFDB recordings (DB=path, LEAD=II): new artifact, weight image, report
+	@if [ -z "$(DB)" ]; then echo "make retrain: set DB to the folder of your WFDB recordings, e.g. make retrain DB=~/ecg/mydb LEAD=II (options: $(PY) -m ecg_snn.model.retrain --help)"; exit 2; fi
+	$(PY) -m ecg_snn.model.retrain --db "$(DB)" $(if $(LEAD),--lead $(LEAD)) $(ARGS)
 
-adapt: $(STAMP) ## Personalise the chip to one patient (RECORD=name, DB=path or MIT-BIH, MINUTES=5 or BEATS=N): artifact, image, report
+adapt: $(STAMP) ## Personalise the chip to one patient (RECORD=name; MINUTES=5 or CAL_BEATS=N of calibration): artifact, image, report
 	@if [ -z "$(RECORD)" ]; then echo "make adapt: set RECORD to the record to calibrate on, e.g. make adapt RECORD=208 MINUTES=5 (DB=path for your own WFDB folder; options: $(PY) -m ecg_snn.model.adapt --help)"; exit 2; fi
-	$(PY) -m ecg_snn.model.adapt --record "$(RECORD)" $(if $(DB),--db "$(DB)") $(if $(BEATS),--beats $(BEATS),--minutes $(or $(MINUTES),5)) $(ARGS)
+	@if [ -n "$(MINUTES)" ] && [ -n "$(CAL_BEATS)" ]; then echo "make adapt: give MINUTES or CAL_BEATS, not both"; exit 2; fi
+	$(PY) -m ecg_snn.model.adapt --record "$(RECORD)" $(if $(DB),--db "$(DB)") $(if $(LEAD),--lead $(LEAD)) $(if $(CAL_BEATS),--beats $(CAL_BEATS),--minutes $(or $(MINUTES),5)) $(ARGS)
 
 adapt-eval: $(STAMP) ## Adapt on the first minutes of every DS2 record, score the rest (5 min, 2 min, 300 beats); build/reports/adapt.json
 	$(PY) -m ecg_snn.model.adapt.evaluate $(ARGS)
 
 stream: $(STAMP) ## Detect, classify and annotate one raw record (RECORD=name|path, RTL=1 adds Verilator); WFDB .snn + report
 	@if [ -z "$(RECORD)" ]; then echo "make stream: set RECORD to an MIT-BIH name or a WFDB record path, e.g. make stream RECORD=208"; exit 2; fi
-	$(PY) -m ecg_snn.stream "$(RECORD)" $(if $(RTL),--rtl)
+	$(PY) -m ecg_snn.stream "$(RECORD)" $(if $(LEAD),--lead $(LEAD)) $(if $(call on,$(RTL)),--rtl) $(ARGS)
 
 stream-eval: $(STAMP) ## QRS Se/+P on all 48 MIT-BIH records vs open detectors, end-to-end DS2; build/reports/stream.json
-	$(PY) -m ecg_snn.stream.evaluate
+	$(PY) -m ecg_snn.stream.evaluate $(if $(MODEL),--model $(MODEL)) $(ARGS)
 
 report: $(STAMP) ## Regenerate the docs' results sections from docs/reports (TAKE=sim,power: snapshot those build/reports first)
-	$(PY) -m ecg_snn.report $(if $(TAKE),--take $(TAKE))
+	$(PY) -m ecg_snn.report $(if $(TAKE),--take $(TAKE)) $(ARGS)
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build sim_build .pytest_cache
+
+clean-cache: $(STAMP) ## Prune build/: content-keyed Verilator, RTL and synthesis builds but the newest KEEP of each kind, old sim runs, stale temporaries
+	$(PY) -m ecg_snn.sim.prune $(if $(KEEP),--keep $(KEEP)) $(ARGS)

@@ -8,6 +8,11 @@ incomplete (the report's ``warnings``).
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # through data.cli, which imports this module itself: a Ctrl-C
+    from ecg_snn.data.cli import run  # during the (seconds-long) imports below is caught too
+
+    run("ecg_snn.data.__main__:main", "make data")
+
 import argparse
 import sys
 import time
@@ -68,7 +73,3 @@ def _warnings(records: list[str]) -> list[str]:
         f"({', '.join(missing[:12])}{', ...' if len(missing) > 12 else ''}): DS1 and DS2 are "
         "incomplete and the counts will not match the published ones"
     ]
-
-
-if __name__ == "__main__":
-    sys.exit(main())

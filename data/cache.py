@@ -22,7 +22,8 @@ import numpy as np
 def write_atomic(path: str | Path, content: str | bytes | Callable[[IO[bytes]], None]) -> Path:
     """Create `path` with `content` (text, bytes, or a `write(file)` callback) on a temporary
     sibling, then rename it into place: the one atomic-write mechanism of the flow, so a crash
-    never leaves a half-written file. Returns `path`."""
+    never leaves a half-written file. The file gets the mode a plain `open()` would give it
+    (0666 minus the umask, e.g. 0644), not mkstemp's private 0600. Returns `path`."""
     path = Path(path)
     if isinstance(content, str | bytes):
         data = content.encode() if isinstance(content, str) else content
@@ -31,6 +32,7 @@ def write_atomic(path: str | Path, content: str | bytes | Callable[[IO[bytes]], 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes 0600; a file gets what open() gives
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
@@ -40,6 +42,13 @@ def write_atomic(path: str | Path, content: str | bytes | Callable[[IO[bytes]], 
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def current_umask() -> int:
+    """The process's umask (reading it means setting it; it is put straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:

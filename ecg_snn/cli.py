@@ -13,6 +13,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from ecg_snn.data.cli import run
+
 # subcommand -> (module:function taking argv, what it does)
 COMMANDS: dict[str, tuple[str, str]] = {
     "data": ("ecg_snn.data.__main__:main", "build the MIT-BIH beat dataset (make data)"),
@@ -53,6 +55,7 @@ def usage() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand and exit with its code (Ctrl-C: one line, 130; `data.cli.run`)."""
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(usage(), end="")
@@ -62,13 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ecg-snn: unknown command {name!r}; `ecg-snn --help` lists them", file=sys.stderr)
         return 2
     module, func = COMMANDS[name][0].split(":")
-    entry = getattr(importlib.import_module(module), func)
-    try:
-        return int(entry(rest) or 0)
-    except KeyboardInterrupt:
-        print(f"ecg-snn {name}: interrupted", file=sys.stderr)
-        return 130
 
+    def command() -> int | None:  # imported inside `run`: Ctrl-C while importing is caught too
+        return getattr(importlib.import_module(module), func)(rest)
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+    run(command, f"ecg-snn {name}")  # exits: the command's code, or one line and 130

@@ -1,7 +1,6 @@
 """`python -m ecg_snn.explore`: see `explore.cli`."""
 
-import sys
+from ecg_snn.data.cli import run
 
-from ecg_snn.explore.cli import main
-
-sys.exit(main())
+# the command is imported inside `run`: a Ctrl-C during the import is caught too
+run("ecg_snn.explore.cli:main", "make explore")

@@ -22,6 +22,10 @@ from ecg_snn.model.snn_finetune import float_layers_from_checkpoint
 REPO = Path(__file__).resolve().parents[1]
 
 
+class MissingTrainedError(FileNotFoundError):
+    """The fine-tuned checkpoint of a split is not there; the message names the make target."""
+
+
 @dataclass
 class Trained:
     """A trained network of one split: its float layers and what the artifact needs besides."""
@@ -37,6 +41,11 @@ def load_trained(split: str, root: Path = REPO) -> Trained:
     """The fine-tuned float network of `split` (inter | intra)."""
     model = root / "model" / "artifacts" / f"{split}.json"
     ckpt = root / "build" / "checkpoints" / f"{split}_snn.pt"
+    if not ckpt.is_file():  # a fresh clone ships the artifacts, not the float networks
+        raise MissingTrainedError(
+            f"no trained {split} network at {ckpt.relative_to(root)} (explore re-quantizes the "
+            f"float network, which a clone does not ship); run `make train SPLIT={split}` first"
+        )
     shipped = load_artifact(model)
     layers = float_layers_from_checkpoint(shipped, ckpt)
     spec = shipped.spec

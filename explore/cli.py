@@ -14,13 +14,14 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 from ecg_snn.explore import grid, pareto
-from ecg_snn.explore.artifacts import REPO, load_trained, point_artifact
+from ecg_snn.explore.artifacts import REPO, MissingTrainedError, load_trained, point_artifact
 from ecg_snn.explore.cache import Store, code_version
 from ecg_snn.explore.measure import Bench, Sample
 from ecg_snn.explore.sweep import run_sweep, write_report
@@ -90,7 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     splits = ("inter", "intra") if args.split == "both" else (args.split,)
     points = grid_of(args)
     t0 = time.time()
-    trained = {s: load_trained(s) for s in splits}
+    try:
+        trained = {s: load_trained(s) for s in splits}
+    except MissingTrainedError as e:
+        print(f"make explore: {e}", file=sys.stderr)
+        return 2
     if args.jobs > 1:  # one BLAS thread per worker: the points are the parallelism
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(var, "1")

@@ -13,6 +13,11 @@ beat; write `build/reports/firmware.json`. No CMake: a handful of gcc calls.
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # through data.cli, which imports this module itself: a Ctrl-C
+    from ecg_snn.data.cli import run  # during the (seconds-long) imports below is caught too
+
+    run("ecg_snn.firmware.build:main", "make firmware")
+
 import argparse
 import json
 import os
@@ -25,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.paths import repo_path
 from ecg_snn.firmware.generate import FirmwareError, generate
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 
@@ -185,7 +191,7 @@ def build_all(
         proxy_objects = build_objects(out, MCU_PROXY, "obj32")
         proxy = {part: section_sizes(objs) for part, objs in proxy_objects.items()}
     report = {
-        "model": model_path,
+        "model": repo_path(model_path) if model_path else model_path,
         "artifact_sha256": artifact.checksum(),
         "hardware_id": f"{artifact.spec.hardware_id():#010x}",
         "compiler": _run([CC, "--version"]).splitlines()[0],
@@ -229,7 +235,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(json.dumps(report["bytes"]), f"{report['time_per_beat_us']} us/beat", f"-> {REPORT}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -20,6 +20,11 @@ field and why), and, given `--hardware-id`, an artifact made for another hardwar
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # through data.cli, which imports this module itself: a Ctrl-C
+    from ecg_snn.data.cli import run  # during the (seconds-long) imports below is caught too
+
+    run("ecg_snn.firmware.generate:main", "python -m ecg_snn.firmware.generate")
+
 import argparse
 import sys
 from pathlib import Path
@@ -293,7 +298,3 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:
         print(path)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

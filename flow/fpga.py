@@ -25,6 +25,11 @@ tail of the tool's log) exits 1; nothing is written to the report on failure.
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # through data.cli, which imports this module itself: a Ctrl-C
+    from ecg_snn.data.cli import run  # during the (seconds-long) imports below is caught too
+
+    run("ecg_snn.flow.fpga:main", "make fpga")
+
 import argparse
 import json
 import os
@@ -41,6 +46,7 @@ from amaranth.hdl import Elaboratable, Module
 from amaranth.lib import io
 
 from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.tools import env_int
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.hw.spi import SpiShell
@@ -341,7 +347,8 @@ def build(
     result: dict = {
         "board": board_name,
         "device": f"{platform.device}-{platform.package}",
-        "model": model_path,
+        "model": model_path and repo_path(model_path),
+        "model_sha256": artifact.checksum(),
         "hardware": config.as_dict(),
         "hardware_id": f"{artifact.spec.hardware_id():#010x}",
         "utilisation": pnr["utilisation"],
@@ -417,7 +424,8 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=None,
         help="default: build/reports/fpga.json (iCEBreaker), "
-        "build/reports/fpga_<board>.json (other boards)",
+        "build/reports/fpga_<board>.json (other boards); -<config> added for other lanes, ROM, "
+        "beats or model",
     )
     ap.add_argument(
         "--beats",
@@ -439,11 +447,22 @@ def main(argv: list[str] | None = None) -> int:
     except (ArtifactError, ValueError) as e:
         print(f"make fpga: {e}", file=sys.stderr)
         return 2
-    out = args.out or ROOT / "build" / "fpga" / args.board
+    # outputs keyed by configuration: other lanes, ROM, beats or model never overwrite the
+    # board's default build and report (`data.paths.config_key`)
+    key = config_key(
+        {
+            "lanes": None if config.lanes == board.lanes else config.lanes,
+            "rom": config.rom,
+            "beats": None if args.beats == DS2_BEATS else args.beats,
+            "model": None if path.resolve() == DEFAULT_MODEL.resolve() else artifact.checksum()[:8],
+        }
+    )
+    out = args.out or keyed(ROOT / "build" / "fpga" / args.board, key)
     reports = ROOT / "build" / "reports"
     if args.report is None:
-        args.report = reports / (
-            "fpga.json" if args.board == "icebreaker" else f"fpga_{args.board}.json"
+        args.report = keyed(
+            reports / ("fpga.json" if args.board == "icebreaker" else f"fpga_{args.board}.json"),
+            key,
         )
     print(f"make fpga: {args.board} ({config.lanes} lanes{', ROM' if config.rom else ''}) -> {out}")
     try:
@@ -474,7 +493,3 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(f"  bitstream {r['bitstream']}; report {args.report}")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

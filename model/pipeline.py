@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ecg_snn.data.paths import repo_path
 from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS
 from ecg_snn.model.convert import LAMBDA_MODES, convert, layer_lambdas
 from ecg_snn.model.metrics import classification_metrics, per_record, s_se_without
@@ -299,8 +300,9 @@ def run(args: argparse.Namespace, seeds: list[dict] | None = None) -> dict:
     if seeds is not None:
         report["seeds"] = seed_summary([*seeds, report])
         artifact.meta["seeds"] = {k: report["seeds"][k] for k in ("seeds", "mean", "sd")}
-    out = artifact.save(args.out or REPO / "model" / "artifacts" / f"{args.split}.json")
-    report["artifact"] = str(out)
+    out = artifact.save(args.out or REPO / "build" / "artifacts" / f"{args.split}.json")
+    report["artifact"] = repo_path(out)
+    report["artifact_sha256"] = artifact.checksum()
     report["total_seconds"] = time.perf_counter() - start
     reports = Path(args.report_dir)
     write_report(reports / "train.json", report)
@@ -345,7 +347,11 @@ def seed_summary(reports: list[dict]) -> dict:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ecg_snn.model", description=__doc__.splitlines()[0])
     p.add_argument("--split", choices=("inter", "intra"), default="inter")
-    p.add_argument("--out", help="artifact path (default model/artifacts/<split>.json)")
+    p.add_argument(
+        "--out",
+        help="artifact path (default build/artifacts/<split>.json; `make ship` replaces the "
+        "shipped model/artifacts/<split>.json with it after checking it)",
+    )
     p.add_argument("--report-dir", default=str(REPO / "build" / "reports"))
     p.add_argument("--checkpoint-dir", default=str(REPO / "build" / "checkpoints"))
     p.add_argument("--resume", action="store_true", help="continue from the checkpoints")
@@ -417,4 +423,9 @@ def cli(argv: list[str] | None = None) -> int:
     )
     print(f"artifact {report['artifact']}; train {report['train_seconds']:.0f} s, "
           f"total {report['total_seconds']:.0f} s")  # fmt: skip
+    if args.out is None:
+        print(
+            f"not shipped: model/artifacts/{args.split}.json is unchanged; `make ship "
+            f"SPLIT={args.split}` checks the new artifact and replaces it"
+        )
     return 0

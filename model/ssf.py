@@ -34,9 +34,13 @@ the accuracy, spikes and synops of both on the test split. The default IF path i
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # through data.cli, which imports this module itself: a Ctrl-C
+    from ecg_snn.data.cli import run  # during the (seconds-long) imports below is caught too
+
+    run("ecg_snn.model.ssf:main", "python -m ecg_snn.model.ssf")
+
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -116,7 +120,3 @@ def main(argv: list[str] | None = None) -> int:
         report["artifact"] = str(art.save(args.out))
     print(json.dumps(report, indent=1))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

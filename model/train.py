@@ -27,6 +27,12 @@ for a choice.
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # a library module: say which command trains instead of exiting 0
+    raise SystemExit(
+        "python -m ecg_snn.model.train: the training step, not a command; run "
+        "`python -m ecg_snn.model --split inter|intra ...` (what `make train` runs)"
+    )
+
 import dataclasses
 import io
 import os

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.paths import repo_path
 from ecg_snn.flow.netlist import Netlist
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract.artifact import Artifact
@@ -203,7 +204,8 @@ def build(d: Inputs) -> dict:
     main.update(
         {
             "beats": len(total),
-            "model": d.model,
+            "model": repo_path(d.model),
+            "model_sha256": d.artifact.checksum(),
             "hardware": d.config.as_dict(),
             "flip_flops": d.netlist.ff_bits(),
             "memory_bits": sum(m.bits for m in d.netlist.memories().values()),

@@ -12,7 +12,8 @@ Environment (the Makefile's knobs): TECH, MODEL, BEATS, JOBS.
 3. Per beat, the energy equation (`power/energy.py`) on its SAIF; per beat from the golden
    model, spikes and synaptic operations for the op-count comparison (`power/estimates.py`).
 4. A silent input (all samples and RR features zero) through the same path.
-5. `power/report.py` writes build/reports/power.json and the figures.
+5. `power/report.py` writes build/reports/power.json (the default run; any other
+   configuration power-<config>.json, `report_path`) and the figures.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ecg_snn.data.paths import config_key, keyed
 from ecg_snn.flow.asic.gate import SRAM_MIN_DEPTH
 from ecg_snn.flow.netlist import Netlist, load_verilog
 from ecg_snn.flow.tools import env_int
@@ -51,7 +53,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--lanes", type=int, default=env_int("LANES", HwConfig().lanes))
     p.add_argument("--part", default="DS2")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="default build/reports/power.json for the default run of the shipped inter model, "
+        "build/reports/power-<config>.json for any other (`report_path`)",
+    )
     p.add_argument(
         "--gate",
         action="store_true",
@@ -74,6 +81,30 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="GATE=1 without the gate-level simulation: netlist, leakage and OpenSTA only",
     )
     return p.parse_args(argv)
+
+
+def report_path(args: argparse.Namespace, artifact) -> Path:
+    """`DEFAULT_OUT` for the default run (the shipped inter model, 1000 DS2 beats, seed 0, the
+    default lanes, 22 nm; with or without GATE=1, whose report is a superset), else a file keyed
+    by what differs (`data.paths.config_key`): a quick BEATS=20 run never replaces it."""
+    model = Path(args.model).resolve()
+    if model == DEFAULT_MODEL.resolve():
+        name = None
+    elif model.parent == DEFAULT_MODEL.parent.resolve():
+        name = model.stem  # the other shipped model: power-modelintra.json
+    else:
+        name = artifact.checksum()[:8]
+    key = config_key(
+        {
+            "model": name,
+            "beats": None if args.beats == 1000 else args.beats,
+            "part": None if args.part == "DS2" else args.part,
+            "seed": None if args.seed == 0 else args.seed,
+            "lanes": None if args.lanes == HwConfig().lanes else args.lanes,
+            "tech": None if args.tech == "22nm" else args.tech,
+        }
+    )
+    return keyed(DEFAULT_OUT, key)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     try:
         artifact = load_artifact(model)
+        args.out = args.out or report_path(args, artifact)
         config = HwConfig(lanes=args.lanes)
         if args.beats < 1 or args.jobs < 1:
             raise ValueError(f"BEATS and JOBS must be >= 1, not {args.beats} and {args.jobs}")

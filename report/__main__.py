@@ -1,7 +1,6 @@
 """`python -m ecg_snn.report` (`make report`): see `report/render.py`."""
 
-import sys
+from ecg_snn.data.cli import run
 
-from ecg_snn.report.render import main
-
-sys.exit(main())
+# the command is imported inside `run`: a Ctrl-C during the import is caught too
+run("ecg_snn.report.render:main", "make report")

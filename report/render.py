@@ -31,6 +31,7 @@ import sys
 from pathlib import Path
 
 from ecg_snn.data.cache import write_atomic
+from ecg_snn.model.contract.artifact import load_artifact
 from ecg_snn.report.tables import QUOTED, RENDERERS, Renderer, Reports
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,6 +105,7 @@ def take(names: tuple[str, ...], build: Path = BUILD, quoted: tuple[str, ...] = 
     (when it names its model) a run of a shipped model. Raises ReportError saying which."""
     out: Reports = {}
     shipped = (ROOT / "model" / "artifacts").resolve()
+    shipped_sha = {load_artifact(p).checksum() for p in shipped.glob("*.json")}
     for name in names:
         if name not in quoted:
             raise ReportError(f"--take {name}: the docs quote no such report; quoted: {quoted}")
@@ -112,7 +114,13 @@ def take(names: tuple[str, ...], build: Path = BUILD, quoted: tuple[str, ...] = 
             raise ReportError(f"--take {name}: no {path}; run the command that writes it first")
         report = json.loads(path.read_text())
         model = report.get("model") if isinstance(report, dict) else None
-        if isinstance(model, str) and Path(model).resolve().parent != shipped:
+        sha = report.get("model_sha256") if isinstance(report, dict) else None
+        if sha is not None and sha not in shipped_sha:  # by content: a path can be reused
+            raise ReportError(
+                f"--take {name}: {path} is a run of {model} (sha256 {str(sha)[:12]}), not of the "
+                f"shipped models' current content; rerun it before taking it"
+            )
+        if isinstance(model, str) and (ROOT / model).resolve().parent != shipped:
             raise ReportError(
                 f"--take {name}: {path} is a run of {model}, not of a shipped model "
                 f"(model/artifacts/*.json); the docs quote the shipped models only"

@@ -23,6 +23,11 @@ mutant survived or errored.
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # through data.cli, which imports this module itself: a Ctrl-C
+    from ecg_snn.data.cli import run  # during the (seconds-long) imports below is caught too
+
+    run("ecg_snn.sim.mutate:main", "make mutate")
+
 import argparse
 import json
 import os
@@ -210,7 +215,3 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)  # fmt: skip
         return 1
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

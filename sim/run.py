@@ -18,11 +18,12 @@ corner vectors only, also without MIT-BIH).
 3. JOBS simulator processes, each loading the weight image through the load port and
    classifying its slice; every beat's class and output values are compared exactly with the
    golden model.
-4. A summary, `build/reports/sim.json` (atomic) and per-vector results in
-   `build/sim/run/run-<random>/results.npz` (named in the report; the shard job files are kept only
-   when something failed). Exit status 1 on any mismatch (the message names the first
-   mismatching beat's record, index and differing values), 2 when the model, the data or the
-   RTL is missing.
+4. A summary, `build/reports/sim.json` (atomic; the full DS2 run of a shipped model only,
+   every other configuration writes `build/reports/sim-<config>.json`, `report_path`) and
+   per-vector results in `build/sim/run/run-<random>/results.npz` (named in the report; the
+   shard job files are kept only when something failed). Exit status 1 on any mismatch (the
+   message names the first mismatching beat's record, index and differing values), 2 when the
+   model, the data or the RTL is missing.
 5. The directed limit cases (`sim/accel/limits.py`, each on its own Verilator build) and one
    constrained-random point per lane count 1..16 (`sim/accel/space.py`, `--space`) on the
    Amaranth simulation of the RTL, each against golden; every coverage bin, one per lane count
@@ -32,6 +33,11 @@ corner vectors only, also without MIT-BIH).
 """
 
 from __future__ import annotations
+
+if __name__ == "__main__":  # through data.cli, which imports this module itself: a Ctrl-C
+    from ecg_snn.data.cli import run  # during the (seconds-long) imports below is caught too
+
+    run("ecg_snn.sim.run:main", "make sim")
 
 import argparse
 import json
@@ -46,6 +52,8 @@ from pathlib import Path
 import numpy as np
 
 from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.cli import discard_on_interrupt
+from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.design import accelerator_verilog
 from ecg_snn.flow.tools import env_int
 from ecg_snn.hw.config import HwConfig
@@ -120,7 +128,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="vectors per random point: the first N of 10 directed limit inputs and uniform "
         "random ones (default %(default)s)",
     )
-    ap.add_argument("--report", type=Path, default=REPORT)
+    ap.add_argument(
+        "--report",
+        type=Path,
+        help="default build/reports/sim.json for the full run of the shipped model, "
+        "build/reports/sim-<config>.json for any other configuration (`report_path`)",
+    )
     ap.add_argument(
         "--work",
         type=Path,
@@ -128,6 +141,34 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="each run makes its own new directory in here (default build/sim/run)",
     )
     return ap.parse_args(argv)
+
+
+def report_path(args: argparse.Namespace, art: Artifact) -> Path:
+    """Where this configuration's report goes: `REPORT` only for the full run (every real beat
+    of the default part, the default random, limit and space sets, the default lanes) of the
+    shipped model; any other configuration gets its own file keyed by what differs
+    (`data.paths.config_key`), so a quick ``--beats 1`` never overwrites the full run's report."""
+    shipped = args.model.resolve().parent == ARTIFACTS.resolve()
+    key = config_key(
+        {
+            "model": None if shipped else art.checksum()[:8],
+            "parts": None if args.parts == "DS2" else args.parts,  # SPLIT=intra: its own file
+            "vectors": None if args.vectors is None else file_key(args.vectors),
+            "beats": args.beats,
+            "random": None if args.random == DEFAULT_RANDOM else args.random,
+            "limits": None if args.limits == "all" else args.limits,
+            "space": None if args.space == "all" else args.space,
+            "lanes": None if args.lanes == HwConfig().lanes else args.lanes,
+        }
+    )
+    return keyed(REPORT, key)
+
+
+def file_key(path: Path) -> str:
+    """A short content key of a vectors file (its name alone could be reused by another run)."""
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:8]
 
 
 def load_vectors(path: Path, artifact: Artifact, limit: int | None) -> Vectors:
@@ -312,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"MODEL=path/to/artifact.json"
             )
         art = load_artifact(args.model)
+        args.report = args.report or report_path(args, art)
         parts = [p for p in args.parts.split(",") if p]
         vectors, n_real = gather(art, parts, args.beats, args.random, args.vectors)
         if args.vectors is not None or args.beats == 0:
@@ -335,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     # A new directory per run, inside --work: concurrent runs (other people, other models) never
     # touch each other's files, and nothing this run did not create is ever deleted.
     args.work.mkdir(parents=True, exist_ok=True)
-    args.work = Path(tempfile.mkdtemp(prefix="run-", dir=args.work)).resolve()
+    args.work = discard_on_interrupt(Path(tempfile.mkdtemp(prefix="run-", dir=args.work)).resolve())
     merged = run_sharded(
         b, art, vectors, args.work, jobs=args.jobs, expected=(gold.cls, gold.values)
     )
@@ -357,10 +399,11 @@ def main(argv: list[str] | None = None) -> int:
         cycles=merged.cycles,
     )
     report = {
-        "model": str(args.model),
+        "model": repo_path(args.model),
+        "model_sha256": art.checksum(),
         "hardware": cfg.as_dict(),
         "parts": parts,
-        "vectors": None if args.vectors is None else str(args.vectors),
+        "vectors": None if args.vectors is None else repo_path(args.vectors),
         "beats": n_real,
         "random_vectors": len(vectors) - n_real,
         "mismatches": merged.mismatches,
@@ -370,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
         "cycles_random": stats(merged.cycles[n_real:]),
         # Which corners the vectors reached (`sim/accel/coverage.py`, from the golden model).
         "coverage": {"model": cov},
-        "results": str(args.work / "results.npz"),
+        "results": repo_path(args.work / "results.npz"),
         "jobs": args.jobs,
         "sim_seconds": round(sim_seconds, 2),
         "beats_per_second": round(len(vectors) / sim_seconds, 1),
@@ -405,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
         beat = args.wave_beat
         if beat is None:
             beat = int(bad[0]) if len(bad) else 0
-        report["waves"] = str(waves(art, cfg, vectors, beat, args.work / "waves"))
+        report["waves"] = repo_path(waves(art, cfg, vectors, beat, args.work / "waves"))
     report["wall_seconds"] = round(time.perf_counter() - t0, 2)
     report["cpu_seconds"] = round(cpu_seconds() - cpu0, 2)
     # Other people's jobs on the machine (1-minute load average at the end of the run).
@@ -416,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
         f"sim: {n_real} beats ({','.join(parts) or 'none'}) + {report['random_vectors']} "
         f"random/corner vectors, {merged.mismatches} mismatches; cycles/inference mean {c['mean']} "
         f"p50 {c['p50']} max {c['max']}; {report['beats_per_second']} vectors/s on "
-        f"{args.jobs} jobs, {report['wall_seconds']} s; report: {args.report}"
+        f"{args.jobs} jobs, {report['wall_seconds']} s; report: {repo_path(args.report)}"
     )
     if limit_runs:
         print(
@@ -459,7 +502,3 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

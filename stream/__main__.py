@@ -19,6 +19,11 @@ too short, no valid sample), 1 when the RTL differs from the golden model.
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # through data.cli, which imports this module itself: a Ctrl-C
+    from ecg_snn.data.cli import run  # during the (seconds-long) imports below is caught too
+
+    run("ecg_snn.stream.__main__:main", "make stream")
+
 import argparse
 import json
 import os
@@ -34,6 +39,7 @@ import wfdb
 from ecg_snn.data.beats import extract_beats
 from ecg_snn.data.cache import write_atomic
 from ecg_snn.data.errors import DataError
+from ecg_snn.data.paths import repo_path
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 from ecg_snn.model.contract.qrs import QrsError
@@ -159,7 +165,7 @@ def report_of(artifact: Artifact, model: Path, stream: Stream) -> dict:
     return {
         "record": stream.record.name,
         "lead": stream.record.lead,
-        "model": str(model),
+        "model": repo_path(model),
         "artifact_sha256": artifact.checksum(),
         "fs": stream.record.fs,
         "seconds_of_signal": round(stream.duration, 1),
@@ -213,7 +219,3 @@ def main(argv: list[str] | None = None) -> int:
             print(f"make stream: FAILED: the RTL differs: {rtl['first_mismatch']}", file=sys.stderr)
             return 1
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -22,6 +22,11 @@ version); ours are always recomputed.
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # through data.cli, which imports this module itself: a Ctrl-C
+    from ecg_snn.data.cli import run  # during the (seconds-long) imports below is caught too
+
+    run("ecg_snn.stream.evaluate:main", "make stream-eval")
+
 import argparse
 import json
 import sys
@@ -35,6 +40,7 @@ from tqdm import tqdm
 from ecg_snn.data.beats import extract_beats
 from ecg_snn.data.cache import write_atomic
 from ecg_snn.data.locate import find_mitdb
+from ecg_snn.data.paths import repo_path
 from ecg_snn.data.records import read_record
 from ecg_snn.data.splits import ALL_RECORDS, DS1, DS2
 from ecg_snn.model.contract import golden, qrs
@@ -212,7 +218,7 @@ def end_to_end(model: Path, part: str, progress: bool) -> dict:
     annotated = classification_metrics(np.concatenate(labels), np.concatenate(preds), classes)
     return {
         "part": part,
-        "model": str(model),
+        "model": repo_path(model),
         "artifact_sha256": artifact.checksum(),
         "detected_beats": score.end_to_end_metrics(m, classes),
         "annotated_beats": annotated,
@@ -267,6 +273,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     if args.markdown:
+        if not args.report.is_file():
+            print(
+                f"make stream-eval: no report at {repo_path(args.report)}; run `make stream-eval` "
+                "first, or --report docs/reports/stream.json for the committed one",
+                file=sys.stderr,
+            )
+            return 2
         print(markdown(json.loads(args.report.read_text())), end="")
         return 0
     records = [r for r in args.records.split(",") if r]
@@ -280,7 +293,3 @@ def main(argv: list[str] | None = None) -> int:
         f"{pct(detected)} % vs annotated {pct(annotated)} %; report: {args.report}"
     )
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -32,13 +32,12 @@ from ecg_snn.model.adapt.fit import (
     ALPHA,
     MODES,
     apply_change,
-    changed_integers,
     class_weights,
     fit_change,
     output_inputs,
 )
 from ecg_snn.model.contract import golden
-from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.artifact import Artifact, changed_integers
 from ecg_snn.model.splits import Beats
 
 RIDGES = (1.0, 0.1, 0.01, 0.001)

@@ -123,6 +123,28 @@ def options(argv: list[str]) -> Options:
     )
 
 
+def worse_warning(rest: dict) -> str | None:
+    """The warning line when the adapted model scores below the base on the rest of the record
+    (accuracy, or the sensitivity of a class present there), else None. The held-back check of
+    `calibrate` guards the choice on the labelled minutes only; the rest can still disagree."""
+    if not rest["beats"]:
+        return None
+    base, new = rest["base"], rest["adapted"]
+    drops = [
+        f"{c} Se {100 * base['per_class'][c]['se']:.1f} -> {100 * m['se']:.1f} %"
+        for c, m in new["per_class"].items()
+        if m["se"] < base["per_class"][c]["se"]  # a class absent from the rest: equal, 0 and 0
+    ]
+    if new["accuracy"] >= base["accuracy"] and not drops:
+        return None
+    return (
+        f"adapt: warning: the adapted model is worse than the base on the rest of the record "
+        f"(accuracy {base['accuracy']:.2%} -> {new['accuracy']:.2%}"
+        + (f"; {', '.join(drops)}" if drops else "")
+        + "); keep the base model, or label more minutes (MINUTES=, CAL_BEATS=)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
@@ -143,4 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         b, a = rest["base"]["accuracy"], rest["adapted"]["accuracy"]
         print(f"  rest of the record ({rest['beats']} beats): accuracy {b:.2%} -> {a:.2%}")
     print(f"  report {report['report']}")
+    warning = worse_warning(rest)
+    if warning:
+        print(warning, file=sys.stderr)
     return 0

@@ -20,6 +20,11 @@ class, the integers changed, whether the base was kept, the seconds, and both ac
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # through data.cli, which imports this module itself: a Ctrl-C
+    from ecg_snn.data.cli import run  # during the (seconds-long) imports below is caught too
+
+    run("ecg_snn.model.adapt.evaluate:main", "make adapt-eval")
+
 import argparse
 import dataclasses
 import json
@@ -32,6 +37,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.paths import repo_path
 from ecg_snn.data.splits import DS1, DS2
 from ecg_snn.model.adapt.beats import read_patient
 from ecg_snn.model.adapt.calibrate import RIDGES, Settings, calibrate
@@ -62,7 +68,7 @@ def evaluate(
     classes = base.spec.classes
     db = database(db)
     out = {
-        "base_artifact": str(base_path),
+        "base_artifact": repo_path(base_path),
         "base_sha256": base.checksum(),
         "hardware_id": f"{base.spec.hardware_id():#010x}",
         "database": str(db),
@@ -299,7 +305,3 @@ def main(argv: list[str] | None = None) -> int:
     print(table(report))
     print(f"wrote {a.out} in {report['seconds']} s")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -166,17 +166,3 @@ def apply_change(base: Artifact, change: np.ndarray) -> Artifact:
         except ArtifactError:
             change = change / 2
     return Artifact(spec=base.spec, tensors=dict(base.tensors), meta=dict(base.meta))
-
-
-def changed_integers(a: Artifact, b: Artifact) -> dict[str, int]:
-    """Loadable integers that differ, per tensor (thresholds and v_init included)."""
-    out = {
-        k: int(np.count_nonzero(a.tensors[k] != b.tensors[k]))
-        for k in sorted(a.tensors)
-        if np.count_nonzero(a.tensors[k] != b.tensors[k])
-    }
-    for la, lb in zip(a.spec.layers, b.spec.layers, strict=True):
-        for field in ("threshold", "v_init"):
-            if getattr(la, field) != getattr(lb, field):
-                out[f"{la.name}.{field}"] = 1
-    return out

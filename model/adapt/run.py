@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.paths import repo_path
 from ecg_snn.model.adapt.beats import RecordBeats, read_patient
 from ecg_snn.model.adapt.calibrate import Settings, calibrate
 from ecg_snn.model.adapt.errors import AdaptError
@@ -112,7 +113,7 @@ def adapt(opts: Options) -> dict[str, Any]:
     artifact.meta = {
         **{k: v for k, v in base.meta.items() if k in ("commit", "origin", "split")},
         "adapted_by": "model.adapt",
-        "base": str(opts.base),
+        "base": repo_path(opts.base),
         "base_sha256": base.checksum(),
         "record": f"{db}/{opts.record}",
         "labelled": f"{opts.beats} beats" if opts.beats is not None else f"{opts.minutes:g} min",
@@ -132,16 +133,18 @@ def adapt(opts: Options) -> dict[str, Any]:
         "duration_minutes": round(beats.duration_s / 60, 2),
         "labelled": {"minutes": opts.minutes if opts.beats is None else None, "beats": opts.beats},
         "dropped": beats.dropped,
-        "base_artifact": str(opts.base),
-        "artifact": str(paths["artifact"]),
-        "weight_image": str(paths["image"]),
-        "rest_beats": str(rest_path),
+        "base_artifact": repo_path(opts.base),
+        "base_sha256": base.checksum(),
+        "artifact": repo_path(paths["artifact"]),
+        "artifact_sha256": artifact.checksum(),
+        "weight_image": repo_path(paths["image"]),
+        "rest_beats": repo_path(rest_path),
         "hardware_id": f"{artifact.spec.hardware_id():#010x}",
         "same_hardware_as_base": True,
         "calibration": cal.summary,
         "rest": rest,
         "command": opts.command,
-        "report": str(reports / "report.md"),
+        "report": repo_path(reports / "report.md"),
     }
     report["seconds"] = round(time.perf_counter() - start, 2)
     write_atomic(reports / "report.json", json.dumps(report, indent=1) + "\n")

@@ -287,6 +287,21 @@ def _digest(body: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def changed_integers(a: Artifact, b: Artifact) -> dict[str, int]:
+    """Loadable integers that differ between two artifacts of the same spec shape, per tensor
+    (thresholds and v_init included; a tensor or field that is the same is left out)."""
+    out = {
+        k: int(np.count_nonzero(a.tensors[k] != b.tensors[k]))
+        for k in sorted(a.tensors)
+        if np.count_nonzero(a.tensors[k] != b.tensors[k])
+    }
+    for la, lb in zip(a.spec.layers, b.spec.layers, strict=True):
+        for name in ("threshold", "v_init"):
+            if getattr(la, name) != getattr(lb, name):
+                out[f"{la.name}.{name}"] = 1
+    return out
+
+
 def load_artifact(path: str | Path) -> Artifact:
     """Read, verify and validate an artifact; every failure is an `ArtifactError`."""
     path = Path(path)

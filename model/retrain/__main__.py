@@ -1,5 +1,6 @@
 """`python -m ecg_snn.model.retrain --db DIR ...`: see `model.retrain.cli`."""
 
-from ecg_snn.model.retrain.cli import main
+from ecg_snn.data.cli import run
 
-raise SystemExit(main())
+# the command is imported inside `run`: a Ctrl-C during the import is caught too
+run("ecg_snn.model.retrain.cli:main", "make retrain")

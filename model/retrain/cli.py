@@ -16,6 +16,7 @@ from ecg_snn.data.errors import DataError
 from ecg_snn.model.contract.artifact import ArtifactError
 from ecg_snn.model.retrain.errors import RetrainError
 from ecg_snn.model.retrain.pipeline import DEFAULT_BASE, REPO, Options, retrain
+from ecg_snn.model.retrain.report import unchanged_reason
 from ecg_snn.model.train import CheckpointError
 
 EPILOG = """\
@@ -228,6 +229,16 @@ def main(argv: list[str] | None = None) -> int:
         )
     for warning in report["split"]["warnings"]:
         print(f"retrain: warning: {warning}", file=sys.stderr)
+    t = report["training"]
+    why = unchanged_reason(t)
+    if why:
+        print(
+            f"retrain: 0 of {t['integers_total']:,} integers changed, the artifact is the "
+            f"shipped model: {why}",
+            file=sys.stderr,
+        )
+    else:
+        print(f"retrain: {t['integers_changed']:,} of {t['integers_total']:,} integers changed")
     print(f"artifact     {report['artifact']}")
     print(f"weight image {report['weight_image']}")
     print(f"report       {Path(opts.reports) / report['name'] / 'report.md'}")

@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from ecg_snn.data.cache import write_atomic
-from ecg_snn.model.contract.artifact import Artifact, load_artifact
+from ecg_snn.data.paths import repo_path
+from ecg_snn.model.contract.artifact import Artifact, changed_integers, load_artifact
 from ecg_snn.model.contract.frontend import preprocess
 from ecg_snn.model.contract.image import parse_image, weight_image
 from ecg_snn.model.report import evaluate_artifact
@@ -166,6 +167,12 @@ def _keep_better(
     return artifact
 
 
+def count_integers(art: Artifact) -> int:
+    """The loadable integers of an artifact: every tensor entry, plus a threshold and a v_init
+    per layer (what `changed_integers` compares)."""
+    return int(sum(v.size for v in art.tensors.values())) + 2 * len(art.spec.layers)
+
+
 def batch_size(n_train: int, cap: int = 256) -> int:
     """`cap` beats per step (the base's recipe) for large databases; at least 8 steps per epoch
     for small ones, so a few hundred beats still get trained (never below 32)."""
@@ -206,12 +213,16 @@ def retrain(opts: Options) -> dict[str, Any]:
     meta = {
         "origin": "model.retrain",
         "name": name,
-        "base": str(opts.base),
+        "base": repo_path(opts.base),
         "base_sha256": base.checksum(),
-        "database": str(opts.db),
+        "database": repo_path(opts.db),
     }
     artifact, notes = fit_to_base(snn.to_float_layers(), base.spec, meta)
     artifact = _keep_better(artifact, base, data.val, training)
+    changed = changed_integers(artifact, base)
+    training["integers_changed"] = int(sum(changed.values()))
+    training["integers_total"] = count_integers(base)
+    training["changed_per_tensor"] = changed
     test = masks["test"]
     twin = float_twin(snn)
     results = ev.evaluate(twin, artifact, base, table.window[test], table.rr[test], table.y[test])
@@ -221,10 +232,12 @@ def retrain(opts: Options) -> dict[str, Any]:
     paths["test_beats"] = _write_test_beats(work / "test_beats.npz", data.test)
     report = {
         "name": name,
-        "artifact": str(paths["artifact"]),
-        "weight_image": str(paths["image"]),
-        "test_beats": str(paths["test_beats"]),
-        "base_artifact": str(opts.base),
+        "artifact": repo_path(paths["artifact"]),
+        "artifact_sha256": artifact.checksum(),
+        "weight_image": repo_path(paths["image"]),
+        "test_beats": repo_path(paths["test_beats"]),
+        "base_artifact": repo_path(opts.base),
+        "base_sha256": base.checksum(),
         "hardware_id": f"{artifact.spec.hardware_id():#010x}",
         "same_hardware_as_base": True,
         "command": opts.command,

@@ -75,6 +75,8 @@ def markdown(report: dict[str, Any], classes: tuple[str, ...]) -> str:
         f"{report['base_snn_int']['macro_f1']:.3f}) for the shipped model: "
         f"{100 * gain:+.2f} pp accuracy, {f1_gain:+.3f} macro F1.",
         "",
+        _changed(report["training"]),
+        "",
         "## Data",
         "",
         f"- Database `{d['database']}`, annotator `{d['annotator']}`, "
@@ -218,6 +220,35 @@ def _energy(report: dict[str, Any]) -> str:
     return (
         "Energy per inference is measured on the RTL, not estimated here: "
         f"`make power MODEL={report['artifact']}`."
+    )
+
+
+def unchanged_reason(training: dict[str, Any]) -> str | None:
+    """Why the new artifact holds exactly the base's integers (None when some changed): the
+    report and the command say so instead of calling an unchanged model retrained."""
+    if training["integers_changed"]:
+        return None
+    if training["kept_base"]:
+        val = training["val_macro_f1"]
+        return (
+            f"the shipped weights were kept: the fine-tuned model's validation macro F1 "
+            f"{val['retrained']:.3f} is below the shipped model's {val['base']:.3f}"
+        )
+    return (
+        "fine-tuning moved no weight across a quantization step (the float weights round back "
+        "to the shipped integers): too few epochs or beats, or too small a learning rate "
+        "(--epochs, --lr)"
+    )
+
+
+def _changed(t: dict[str, Any]) -> str:
+    """How many of the chip's integers retraining changed; plainly, why none when none did."""
+    n, total = t["integers_changed"], t["integers_total"]
+    if n:
+        return f"Retraining changed {n:,} of the {total:,} integers the chip loads."
+    return (
+        f"**Retraining changed 0 of the {total:,} integers the chip loads: the new artifact is "
+        f"the shipped model.** Why: {unchanged_reason(t)}."
     )
 
 

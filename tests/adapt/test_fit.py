@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from ecg_snn.model.adapt.calibrate import holdout_mask
-from ecg_snn.model.adapt.fit import apply_change, changed_integers, output_inputs
+from ecg_snn.model.adapt.fit import apply_change, output_inputs
 from ecg_snn.model.contract import golden
-from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.artifact import Artifact, changed_integers
 from ecg_snn.model.contract.frontend import uniform_inputs
 from ecg_snn.model.metrics import classification_metrics
 from ecg_snn.model.random_artifact import random_artifact

@@ -46,8 +46,10 @@ def test_ctrl_c_is_one_line_and_exit_130(monkeypatch, capsys):
 
     monkeypatch.setitem(cli.COMMANDS, "boom", ("ecg_snn.cli:usage", "test"))
     monkeypatch.setattr(cli, "usage", interrupted)
-    assert cli.main(["boom"]) == 130
-    assert capsys.readouterr().err == "ecg-snn boom: interrupted\n"
+    with pytest.raises(SystemExit) as e:
+        cli.main(["boom"])
+    assert e.value.code == 130
+    assert capsys.readouterr().err == "ecg-snn boom: interrupted (Ctrl-C)\n"
 
 
 @pytest.mark.parametrize("argv", [["sim", "--lanes", "x"], ["power", "--beats", "x"]])

@@ -160,11 +160,14 @@ def test_cv_cli_refuses_bad_input_before_any_work(tmp_path, capsys):
     for argv, msg in (
         (["--folds", "1", "--name", "x"], "--folds must be >= 2"),
         ([], "--name is required"),
-        (["--table", "--report", str(tmp_path / "none.json")], "does not exist"),
     ):
         with pytest.raises(SystemExit) as e:
             main(argv)
         assert e.value.code == 2 and msg in capsys.readouterr().err
+    # a missing report: one line naming what to run first (no usage text)
+    assert main(["--table", "--report", str(tmp_path / "none.json")]) == 2
+    err = capsys.readouterr().err
+    assert "no report at" in err and "run a recipe first" in err and err.count("\n") == 1
     report = tmp_path / "cv.json"
     m = {
         "accuracy": 0.9, "j_kappa": 0.5,

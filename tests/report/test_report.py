@@ -57,6 +57,21 @@ def test_take_reads_only_quoted_reports_of_a_shipped_model(tmp_path):
         report.take(("power",), tmp_path, ("sim", "power"))
 
 
+def test_take_checks_a_shipped_model_by_content(tmp_path):
+    """Reports name the model repo-relative with its sha256: a report of an earlier model at the
+    same path (a different sha256) is not taken."""
+    from ecg_snn.model.contract.artifact import load_artifact
+
+    shipped = report.ROOT / "model" / "artifacts" / "inter.json"
+    sha = load_artifact(shipped).checksum()
+    body = {"model": "model/artifacts/inter.json", "model_sha256": sha}
+    (tmp_path / "sim.json").write_text(json.dumps(body))
+    assert report.take(("sim",), tmp_path, ("sim",))["sim"] == body
+    (tmp_path / "sim.json").write_text(json.dumps({**body, "model_sha256": "0" * 64}))
+    with pytest.raises(report.ReportError, match="not of the shipped models' current content"):
+        report.take(("sim",), tmp_path, ("sim",))
+
+
 def test_a_report_a_renderer_cannot_read_is_an_error_naming_the_section():
     with pytest.raises(report.ReportError, match="section 'acc' cannot be rendered"):
         report.render(DOC, {"train": {"no_accuracy": 1}}, "README.md", RENDER)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ecg_snn.firmware.generate import render
-from ecg_snn.model.contract.artifact import load_artifact
+from ecg_snn.model.contract.artifact import changed_integers, load_artifact
 from ecg_snn.model.contract.image import parse_image
 
 
@@ -35,6 +35,10 @@ def _check_outputs(report_dir: Path, base_artifact: Path) -> dict:
     assert f"make power MODEL={report['artifact']}" in md
     beats = np.load(report["test_beats"])
     assert len(beats["x"]) == report["n_test_beats"] == len(beats["rr"])
+    # the number of integers changed is the real difference, and the report states it
+    n = sum(changed_integers(new, base).values())
+    assert report["training"]["integers_changed"] == n
+    assert f"changed {n:,} of the {report['training']['integers_total']:,} integers" in md
     return report
 
 
@@ -115,6 +119,50 @@ def test_fine_tune_a_shipped_model(write_db, run_cli, tmp_path, shipped):
     report = _check_outputs(tmp_path / "reports" / "ft", shipped)
     val = report["training"]["val_macro_f1"]
     assert val["retrained"] >= val["base"] or report["training"]["kept_base"]
+
+
+def test_a_retrain_that_changes_no_integer_says_so(
+    write_db, run_cli, base_artifact, tmp_path, monkeypatch
+):
+    """A fine-tuning whose weights round back to the base's integers (forced here: the
+    quantization step returns the base's integers) is reported as 0 integers changed, plainly,
+    by the command and the report, instead of being called retrained."""
+    from ecg_snn.model.retrain import pipeline
+
+    base = load_artifact(base_artifact)
+    fit = pipeline.fit_to_base
+
+    def rounds_back(layers, spec, meta):
+        artifact, notes = fit(layers, spec, meta)
+        artifact.spec, artifact.tensors = base.spec, dict(base.tensors)
+        return artifact, notes
+
+    monkeypatch.setattr(pipeline, "fit_to_base", rounds_back)
+    db = write_db(fs=360, n_records=5, beats=50)
+    status, _, err = run_cli(
+        "--db", str(db), "--epochs", "1", "--name", "none",
+        "--min-train-beats", "0", "--min-test-beats", "0",
+    )  # fmt: skip
+    assert status == 0, err
+    report = _check_outputs(tmp_path / "reports" / "none", base_artifact)
+    t = report["training"]
+    assert t["integers_changed"] == 0 and t["integers_total"] > 1000
+    assert f"retrain: 0 of {t['integers_total']:,} integers changed" in err
+    assert "fine-tuning moved no weight across a quantization step" in err
+    md = (tmp_path / "reports" / "none" / "report.md").read_text()
+    assert "**Retraining changed 0 of the" in md and "the new artifact is the shipped model" in md
+
+
+def test_the_reason_for_zero_changed_integers():
+    from ecg_snn.model.retrain.report import unchanged_reason
+
+    val = {"retrained": 0.41, "base": 0.52}
+    kept = {"integers_changed": 0, "kept_base": True, "val_macro_f1": val}
+    assert "the shipped weights were kept" in unchanged_reason(kept)
+    assert "0.410 is below the shipped model's 0.520" in unchanged_reason(kept)
+    rounded = {"integers_changed": 0, "kept_base": False, "val_macro_f1": val}
+    assert "moved no weight" in unchanged_reason(rounded)
+    assert unchanged_reason({"integers_changed": 5, "kept_base": False}) is None
 
 
 @pytest.mark.slow

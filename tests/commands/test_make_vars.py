@@ -1,0 +1,98 @@
+"""Make variables: one vocabulary, documented in `make help`, forwarded, and checked (an
+unknown or unused variable on the command line is a one-line error, not silence)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+MAKEFILE = (REPO / "Makefile").read_text()
+PY_TARGETS = sorted(  # every target whose recipe runs a Python command
+    t
+    for t, body in re.findall(r"^([a-z-]+):.*\n((?:\t.*\n)+)", MAKEFILE, re.M)
+    if "$(PY) -m" in body
+)
+
+
+def make(*args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    return subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=REPO, capture_output=True, text=True, check=False, env=env,
+    )  # fmt: skip
+
+
+def test_every_python_target_is_found():
+    assert {"train", "ship", "sim", "verilog", "fpga", "power", "explore", "stream"} <= set(
+        PY_TARGETS
+    )
+
+
+@pytest.mark.parametrize("target", PY_TARGETS)
+def test_args_reach_every_python_command(target):
+    """`make -n` prints the commands: ARGS is on the Python command line of every target."""
+    r = make("-n", target, "ARGS=--zz-forwarded", *(["DB=d"] if target == "retrain" else []),
+             *(["RECORD=208"] if target in ("adapt", "stream") else []))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert any("-m " in line and "--zz-forwarded" in line for line in r.stdout.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["train", "FOO=1"], "make train: FOO unknown variable; it takes: ARGS SPLIT"),
+        (["train", "MODEL=x.json"], "make train: MODEL not taken by this target"),
+        (["verilog", "BEATS=3"], "make verilog: BEATS not taken by this target"),
+        (["adapt", "RECORD=208", "BEATS=300"], "BEATS not taken by this target"),
+        (["verilog", "ROM=yes"], "ROM=yes: expected 0 or 1"),
+        (["sim", "SPLIT=both"], "SPLIT=both: expected inter or intra"),
+        (["help", "LANES=4"], "make help: LANES not taken by this target"),
+    ],
+    ids=["unknown", "unused", "other-target", "adapt-beats", "flag", "split", "help"],
+)
+def test_a_variable_the_target_does_not_take_is_a_one_line_error(args, message):
+    r = make("-n", *args)
+    assert r.returncode == 2
+    assert message in r.stderr and r.stderr.count("\n") == 1 and r.stdout == ""
+
+
+def test_the_variables_of_several_targets_add_up():
+    r = make("-n", "train", "verilog", "SPLIT=intra", "LANES=4")
+    assert r.returncode == 0, r.stderr
+    assert "--split intra" in r.stdout and "--lanes 4" in r.stdout
+
+
+def test_quick_sim_knobs_are_make_variables():
+    r = make("-n", "sim", "RANDOM=0", "LIMITS=none", "SPACE=none", "BEATS=5")
+    assert r.returncode == 0, r.stderr
+    assert "-m ecg_snn.sim.run --random 0 --limits none --space none" in r.stdout
+
+
+def test_flags_are_off_at_0():
+    assert "--rom" not in make("-n", "verilog", "ROM=0").stdout
+    assert "--rom" in make("-n", "verilog", "ROM=1").stdout
+
+
+def test_lead_is_one_variable_for_every_target_that_reads_a_record():
+    for target, extra in (("data", []), ("retrain", ["DB=d"]), ("adapt", ["RECORD=1"]),
+                          ("stream", ["RECORD=1"])):  # fmt: skip
+        assert "--lead II" in make("-n", target, "LEAD=II", *extra).stdout, target
+
+
+def test_calibration_length_is_minutes_or_cal_beats():
+    r = make("-n", "adapt", "RECORD=208", "CAL_BEATS=300")
+    assert "--beats 300" in r.stdout and "--minutes" not in r.stdout
+
+
+def test_help_documents_every_variable_and_what_each_target_takes():
+    out = make("help").stdout
+    lines = re.findall(r"^VARS_[a-z-]+\s*:=\s*(.*)$", MAKEFILE, re.M)
+    taken = {v for line in lines for v in re.findall(r"\b[A-Z][A-Z_]+\b", line)} - {"VARS"}
+    documented = set(re.findall(r"^  ([A-Z_]+) {2,}\S", out, re.M))
+    assert len(taken) > 20 and taken <= documented, taken - documented
+    assert re.search(r"make sim .*\n\s+\[SPLIT MODEL BEATS JOBS LANES RANDOM LIMITS SPACE", out)
