@@ -69,20 +69,20 @@ explore: $(STAMP) ## Sweep neuron mode x T x weight bits x lanes on the RTL (SPL
 firmware: $(STAMP) ## Build the C reference, driver and weight image for MODEL into build/firmware
 	$(PY) -m ecg_snn.firmware.build
 
-retrain: $(STAMP) ## Retrain on your own WFDB recordings (DB=path, ARGS="--lead II ..."): new artifact, weight image, report
+retrain: $(STAMP) ## Retrain on your own WFDB recordings (DB=path, LEAD=name|index, ARGS="..."): new artifact, weight image, report
 	@if [ -z "$(DB)" ]; then echo "make retrain: set DB to the folder of your WFDB recordings, e.g. make retrain DB=~/ecg/mydb ARGS='--lead II' (options: $(PY) -m ecg_snn.model.retrain --help)"; exit 2; fi
-	$(PY) -m ecg_snn.model.retrain --db "$(DB)" $(ARGS)
+	$(PY) -m ecg_snn.model.retrain --db "$(DB)" $(if $(LEAD),--lead "$(LEAD)") $(ARGS)
 
-adapt: $(STAMP) ## Personalise the chip to one patient (RECORD=name, DB=path or MIT-BIH, MINUTES=5 or BEATS=N): artifact, image, report
+adapt: $(STAMP) ## Personalise the chip to one patient (RECORD=name, DB=path or MIT-BIH, LEAD=name|index, MINUTES=5 or BEATS=N): artifact, image, report
 	@if [ -z "$(RECORD)" ]; then echo "make adapt: set RECORD to the record to calibrate on, e.g. make adapt RECORD=208 MINUTES=5 (DB=path for your own WFDB folder; options: $(PY) -m ecg_snn.model.adapt --help)"; exit 2; fi
-	$(PY) -m ecg_snn.model.adapt --record "$(RECORD)" $(if $(DB),--db "$(DB)") $(if $(BEATS),--beats $(BEATS),--minutes $(or $(MINUTES),5)) $(ARGS)
+	$(PY) -m ecg_snn.model.adapt --record "$(RECORD)" $(if $(DB),--db "$(DB)") $(if $(BEATS),--beats $(BEATS),--minutes $(or $(MINUTES),5)) $(if $(LEAD),--lead "$(LEAD)") $(ARGS)
 
 adapt-eval: $(STAMP) ## Adapt on the first minutes of every DS2 record, score the rest (5 min, 2 min, 300 beats); build/reports/adapt.json
 	$(PY) -m ecg_snn.model.adapt.evaluate $(ARGS)
 
-stream: $(STAMP) ## Detect, classify and annotate one raw record (RECORD=name|path, RTL=1 adds Verilator); WFDB .snn + report
-	@if [ -z "$(RECORD)" ]; then echo "make stream: set RECORD to an MIT-BIH name or a WFDB record path, e.g. make stream RECORD=208"; exit 2; fi
-	$(PY) -m ecg_snn.stream "$(RECORD)" $(if $(RTL),--rtl)
+stream: $(STAMP) ## Detect, classify and annotate one raw record (RECORD=name|path, LEAD=name|index, RTL=1 adds Verilator, ARGS); WFDB .snn + report
+	@if [ -z "$(RECORD)" ]; then echo "make stream: set RECORD to an MIT-BIH name or a WFDB record path, e.g. make stream RECORD=208 (LEAD=II to choose a lead)"; exit 2; fi
+	$(PY) -m ecg_snn.stream "$(RECORD)" $(if $(LEAD),--lead "$(LEAD)") $(if $(RTL),--rtl) $(ARGS)
 
 stream-eval: $(STAMP) ## QRS Se/+P on all 48 MIT-BIH records vs open detectors, end-to-end DS2; build/reports/stream.json
 	$(PY) -m ecg_snn.stream.evaluate
