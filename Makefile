@@ -106,7 +106,7 @@ lint: $(STAMP) ## Lint and format-check with ruff
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 data: $(STAMP) ## Build the cached MIT-BIH beat dataset and build/reports/data.json
-	$(PY) -m ecg_snn.data $(if $(LEAD),--lead $(LEAD)) $(ARGS)
+	$(PY) -m ecg_snn.data $(if $(LEAD),--lead "$(LEAD)") $(ARGS)
 
 train: $(STAMP) ## Train, convert, quantize and evaluate: build/artifacts/SPLIT.json and build/reports/train.json (the shipped model is never touched: make ship)
 	@start=$$(date +%s); $(PY) -m ecg_snn.model --split $(or $(SPLIT),inter) $(ARGS); rc=$$?; \
@@ -152,19 +152,19 @@ firmware: $(STAMP) ## Build the C reference, driver and weight image for MODEL i
 
 retrain: $(STAMP) ## Retrain on your own WFDB recordings (DB=path, LEAD=II): new artifact, weight image, report
 	@if [ -z "$(DB)" ]; then echo "make retrain: set DB to the folder of your WFDB recordings, e.g. make retrain DB=~/ecg/mydb LEAD=II (options: $(PY) -m ecg_snn.model.retrain --help)"; exit 2; fi
-	$(PY) -m ecg_snn.model.retrain --db "$(DB)" $(if $(LEAD),--lead $(LEAD)) $(ARGS)
+	$(PY) -m ecg_snn.model.retrain --db "$(DB)" $(if $(LEAD),--lead "$(LEAD)") $(ARGS)
 
 adapt: $(STAMP) ## Personalise the chip to one patient (RECORD=name; MINUTES=5 or CAL_BEATS=N of calibration): artifact, image, report
 	@if [ -z "$(RECORD)" ]; then echo "make adapt: set RECORD to the record to calibrate on, e.g. make adapt RECORD=208 MINUTES=5 (DB=path for your own WFDB folder; options: $(PY) -m ecg_snn.model.adapt --help)"; exit 2; fi
 	@if [ -n "$(MINUTES)" ] && [ -n "$(CAL_BEATS)" ]; then echo "make adapt: give MINUTES or CAL_BEATS, not both"; exit 2; fi
-	$(PY) -m ecg_snn.model.adapt --record "$(RECORD)" $(if $(DB),--db "$(DB)") $(if $(LEAD),--lead $(LEAD)) $(if $(CAL_BEATS),--beats $(CAL_BEATS),--minutes $(or $(MINUTES),5)) $(ARGS)
+	$(PY) -m ecg_snn.model.adapt --record "$(RECORD)" $(if $(DB),--db "$(DB)") $(if $(LEAD),--lead "$(LEAD)") $(if $(CAL_BEATS),--beats $(CAL_BEATS),--minutes $(or $(MINUTES),5)) $(ARGS)
 
 adapt-eval: $(STAMP) ## Adapt on the first minutes of every DS2 record, score the rest (5 min, 2 min, 300 beats); build/reports/adapt.json
 	$(PY) -m ecg_snn.model.adapt.evaluate $(ARGS)
 
 stream: $(STAMP) ## Detect, classify and annotate one raw record (RECORD=name|path, RTL=1 adds Verilator); WFDB .snn + report
-	@if [ -z "$(RECORD)" ]; then echo "make stream: set RECORD to an MIT-BIH name or a WFDB record path, e.g. make stream RECORD=208"; exit 2; fi
-	$(PY) -m ecg_snn.stream "$(RECORD)" $(if $(LEAD),--lead $(LEAD)) $(if $(call on,$(RTL)),--rtl) $(ARGS)
+	@if [ -z "$(RECORD)" ]; then echo "make stream: set RECORD to an MIT-BIH name or a WFDB record path, e.g. make stream RECORD=208 (LEAD=II to choose a lead)"; exit 2; fi
+	$(PY) -m ecg_snn.stream "$(RECORD)" $(if $(LEAD),--lead "$(LEAD)") $(if $(call on,$(RTL)),--rtl) $(ARGS)
 
 stream-eval: $(STAMP) ## QRS Se/+P on all 48 MIT-BIH records vs open detectors, end-to-end DS2; build/reports/stream.json
 	$(PY) -m ecg_snn.stream.evaluate $(if $(MODEL),--model $(MODEL)) $(ARGS)

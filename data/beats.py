@@ -129,7 +129,8 @@ def extract_beats(
     dropped["outside_signal"] = int(np.count_nonzero(is_beat & ~inside))
     beat = is_beat & inside
     r, symbol, kind, label = sample[beat], symbol[beat], kind[beat], label[beat]
-    first = np.concatenate([[True], np.diff(r) > 0])  # sorted: equal neighbours are duplicates
+    first = np.ones(len(r), bool)  # sorted: equal neighbours are duplicates
+    first[1:] = np.diff(r) > 0
     dropped["duplicate"] = int(np.count_nonzero(~first))
     r, symbol, kind, label = r[first], symbol[first], kind[first], label[first]
     rr = rr_features(r, config.local_rr_beats)

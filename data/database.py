@@ -21,13 +21,16 @@ from ecg_snn.data.records import FALLBACK_LEADS, Record, read_record
 
 
 def list_records(directory: Path | str) -> list[str]:
-    """Record names of a database: the ``RECORDS`` file if present, else every ``*.hea``."""
+    """Record names of a database: the ``RECORDS`` file if present and not blank, else every
+    ``*.hea``."""
     directory = Path(directory)
     if not directory.is_dir():
         raise DataError(f"database directory {directory} does not exist")
-    names = _listed(directory, "") if (directory / "RECORDS").is_file() else _headers(directory)
+    listed = _listed(directory, "") if (directory / "RECORDS").is_file() else []
+    names = listed or _headers(directory)  # a blank RECORDS file lists nothing: use the .hea
     if not names:
-        raise DataError(f"{directory} holds no WFDB records (no RECORDS file and no .hea files)")
+        blank = " (its RECORDS file lists none)" if (directory / "RECORDS").is_file() else ""
+        raise DataError(f"{directory} holds no WFDB records{blank}: no .hea files either")
     return names
 
 

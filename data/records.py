@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -53,6 +54,14 @@ FALLBACK_LEADS: tuple[str, ...] = ("MLII", "II", "ML2", "V5", "V4", "V6", "V3", 
 
 # Physical units of an ECG lead, as written in WFDB headers (any case), in units per mV.
 UNITS_PER_MV: dict[str, float] = {"nv": 1e6, "uv": 1e3, "µv": 1e3, "μv": 1e3, "mv": 1.0, "v": 1e-3}
+
+# WFDB's default gain for an uncalibrated signal (gain 0 or absent in the header): wfdb reads it
+# as this many ADC units per physical unit, and so do we, but say so (`Record.gain_assumed`).
+DEFAULT_GAIN = 200.0
+
+# A WFDB record name: ASCII letters, digits, `_` and `-` (wfdb silently drops other characters
+# and then looks for another record's files). Folders in front of it are paths, not checked.
+RECORD_NAME = re.compile(r"[-A-Za-z0-9_]+")
 
 # Multi-segment records are read physically and stored at this many ADC units per mV (1 µV).
 MULTI_SEGMENT_GAIN = 1000.0
@@ -77,6 +86,8 @@ class Record:
     and `ann_symbol` (str) are all annotations of the annotator, beats and non-beats alike, in
     file order; `ann_fs` is the rate the annotation file counted in before rescaling. `units` is
     the header's unit of the lead (`adc_gain` is already converted to ADC units per mV).
+    `gain_assumed` is True when the header gives gain 0 or none (WFDB: uncalibrated) and
+    `DEFAULT_GAIN` per unit was assumed; callers report it.
     """
 
     name: str
@@ -89,6 +100,7 @@ class Record:
     baseline: int = 0
     units: str = "mV"
     ann_fs: float | None = None
+    gain_assumed: bool = False
 
 
 def rate(fs: float) -> Fraction:
@@ -102,14 +114,25 @@ def plain_rate(fs: float) -> float | int:
     return int(r) if r.denominator == 1 else float(r)
 
 
-def rescale_samples(sample: np.ndarray, fs_from: float, fs_to: float) -> np.ndarray:
+def rescale_samples(
+    sample: np.ndarray, fs_from: float, fs_to: float, n_to: int | None = None
+) -> np.ndarray:
     """Sample numbers at `fs_from` as the nearest sample numbers at `fs_to` (halves round up),
-    in exact integer arithmetic: ``round(sample * fs_to / fs_from)``."""
+    in exact integer arithmetic: ``round(sample * fs_to / fs_from)``.
+
+    With `n_to` (the signal's length at `fs_to`), what lies outside the signal is decided
+    first, at the exact time ``sample / fs_from``: those annotations become -1 (before) or
+    `n_to` (at or past the end), the others are clipped to ``n_to - 1``; so an annotation one
+    sample past the end never becomes a last beat when its image rounds down."""
+    sample = np.asarray(sample, np.int64)
     ratio = rate(fs_to) / rate(fs_from)
-    if ratio == 1:
-        return np.asarray(sample, np.int64)
     num, den = ratio.numerator, ratio.denominator
-    return (2 * np.asarray(sample, np.int64) * num + den) // (2 * den)
+    out = sample if ratio == 1 else (2 * sample * num + den) // (2 * den)
+    if n_to is None:
+        return out
+    past = sample * num >= n_to * den  # sample / fs_from >= n_to / fs_to, exactly
+    out = np.where(sample < 0, -1, np.minimum(out, n_to - 1))
+    return np.where(past, n_to, out).astype(np.int64)
 
 
 def signal_label(names: Sequence[str | None], index: int) -> str:
@@ -138,6 +161,11 @@ def pick_lead(
 def read_header(directory: Path | str, name: str) -> wfdb.Record | wfdb.MultiRecord:
     """The record's header (a `wfdb.MultiRecord` for a multi-segment record)."""
     base = Path(directory) / name
+    if not RECORD_NAME.fullmatch(base.name):
+        raise DataError(
+            f"{base.name!r} is not a valid WFDB record name (ASCII letters, digits, _ and - "
+            "only; wfdb would drop the other characters): rename the record's files and header"
+        )
     hea = base.with_name(base.name + ".hea")
     if not hea.is_file():
         raise DataError(f"header file {hea} is missing: restore it or check the record name")
@@ -229,8 +257,8 @@ def read_lead(
         listed = [signal_label(names, i) for i in range(len(names))]
         raise DataError(
             f"record {name} has no lead {lead!r} nor any fallback {tuple(fallback_leads)}; "
-            f"its leads are {listed}: choose one of them (--lead, "
-            "lead=: a name, or an index such as 0)"
+            f"its leads are {listed}: choose one of them (--lead, lead=: a name, or an index "
+            "such as 0; LEAD= with make)"
         )
     chosen = signal_label(names, where)
     check_fs(name, lead_fs(header, where, signals))  # before reading any sample
@@ -245,7 +273,7 @@ def read_lead(
     from_fs = ann_fs if ann_fs else float(header.fs)  # WFDB counts in frames by default
     record = dataclasses.replace(
         record,
-        ann_sample=rescale_samples(ann_sample, from_fs, record.fs),
+        ann_sample=rescale_samples(ann_sample, from_fs, record.fs, len(record.signal)),
         ann_symbol=ann_symbol,
         ann_fs=plain_rate(from_fs),
     )
@@ -271,8 +299,14 @@ def read_record(
 def _read_single_segment(base: Path, name: str, header, where: int, chosen: str):
     _check_signal_files(base.parent, name, header)
     try:
-        rec = wfdb.rdrecord(str(base), physical=False, channels=[where], smooth_frames=False)
-        signal = np.asarray(rec.e_d_signal[0], dtype=np.int64)
+        if all((k or 1) == 1 for k in header.samps_per_frame or [1]):
+            # one sample per frame: the default read (wfdb 4.3.1's smooth_frames=False path
+            # fails on format 61, the big-endian 16-bit format, where the default one works)
+            rec = wfdb.rdrecord(str(base), physical=False, channels=[where])
+            signal = np.asarray(rec.d_signal[:, 0], dtype=np.int64)
+        else:
+            rec = wfdb.rdrecord(str(base), physical=False, channels=[where], smooth_frames=False)
+            signal = np.asarray(rec.e_d_signal[0], dtype=np.int64)
     except Exception as e:  # wfdb reports corrupt files with assorted numpy/IO errors
         raise DataError(
             f"cannot read the signals of record {name} in {base.parent} "
@@ -291,8 +325,28 @@ def _read_single_segment(base: Path, name: str, header, where: int, chosen: str)
         ann_symbol=np.zeros(0, "<U1"),
         baseline=int(header.baseline[where]),
         units=str(header.units[where]),
+        gain_assumed=gain_is_default(base, where),
     )
     return record, bad
+
+
+def gain_is_default(base: Path, where: int) -> bool:
+    """True when signal `where` of the header at `base` gives gain 0 or no gain (WFDB's
+    "uncalibrated", which wfdb silently reads as `DEFAULT_GAIN`): the header text itself."""
+    hea = base.with_name(base.name + ".hea")
+    lines = [
+        line.split()
+        for line in hea.read_text(errors="replace").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    fields = lines[1 + where] if len(lines) > 1 + where else []
+    if len(fields) < 3:
+        return True
+    gain = re.match(r"[-+0-9.eE]+", fields[2])
+    try:
+        return gain is None or float(gain.group()) == 0
+    except ValueError:
+        return True
 
 
 def _read_multi_segment(base: Path, name: str, header, where: int, chosen: str):

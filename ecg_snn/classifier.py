@@ -73,8 +73,7 @@ def classify(
     adu, adc_gain = _to_adu(x, units, gain, artifact.spec.preprocess.gain)
     valid = np.isfinite(x)
     record = Record("signal", float(fs), f"lead {lead}", adu, adc_gain, *_no_annotations())
-    stream = run_stream(artifact, record, None if valid.all() else valid)
-    return _result(stream, fs, artifact.spec.classes)
+    return _result(run_stream(artifact, record, valid), artifact.spec.classes)
 
 
 def classify_record(
@@ -83,7 +82,7 @@ def classify_record(
     """`classify` on a WFDB record (`path/to/rec` without extension, or an MIT-BIH name)."""
     rec, valid = load_record(str(record), lead=lead)
     artifact = load_model(model)
-    return _result(run_stream(artifact, rec, valid), rec.fs, artifact.spec.classes)
+    return _result(run_stream(artifact, rec, valid), artifact.spec.classes)
 
 
 def _to_adu(x: np.ndarray, units: str, gain: float | None, default_gain: float):
@@ -104,18 +103,16 @@ def _no_annotations() -> tuple[np.ndarray, np.ndarray]:
     return np.zeros(0, np.int64), np.zeros(0, str)
 
 
-def _result(stream: Stream, fs: float, classes: tuple[str, ...]) -> Classification:
-    """The stream's beats with their R peaks mapped back to the input's rate."""
-    scale = float(fs) / stream.record.fs
-    sample = np.rint(stream.sample * scale).astype(np.int64)
+def _result(stream: Stream, classes: tuple[str, ...]) -> Classification:
+    """The stream's beats, their R peaks at the input's own rate."""
     return Classification(
-        sample=sample,
+        sample=stream.source_sample,
         symbol=stream.symbol,
         cls=stream.cls,
         classified=stream.classified,
         x=stream.x,
         rr=stream.rr,
-        fs=float(fs),
+        fs=float(stream.source.fs),
         classes=tuple(classes),
     )
 

@@ -132,10 +132,15 @@ class HostLib:
         return out
 
     def qrs(
-        self, samples: np.ndarray, valid: np.ndarray | None = None, trace: bool = False
+        self,
+        samples: np.ndarray,
+        valid: np.ndarray | None = None,
+        trace: bool = False,
+        start: int = 0,
     ) -> dict[str, np.ndarray]:
         """The C QRS detector (`snn_qrs.c`) on one lead of samples (N,): per beat `sample`
-        (fiducial), `peak`, `decided`, `searchback`; with `trace`, also per-sample `b` and `i`."""
+        (fiducial), `peak`, `decided` (index of the sample fed), `searchback`; with `trace`, also
+        per-sample `b` and `i`. `start`: the sample counter's first value (it wraps at 2^32)."""
         x = _c(samples, "int32")
         n = len(x)
         ok = np.ones(n, np.uint8) if valid is None else _c(np.asarray(valid, bool), "uint8")
@@ -157,6 +162,7 @@ class HostLib:
             *(_ptr(out[k]) for k in out),
             _ptr(b) if trace else None,
             _ptr(i) if trace else None,
+            ctypes.c_uint32(start),
         )
         if found > cap:
             raise DriverError(0, f"{found} beats exceed the {cap} the buffers hold")

@@ -1,7 +1,7 @@
 """`make stream RECORD=<name|path>`: raw ECG in, classes out, on one record.
 
-    python -m ecg_snn.stream RECORD [--model PATH] [--lead MLII] [--rtl] [--jobs N]
-                         [--out build/stream] [--report FILE]
+    python -m ecg_snn.stream RECORD [--model PATH] [--lead MLII] [--annotator atr] [--rtl]
+                         [--jobs N] [--out build/stream] [--report FILE]
 
 RECORD is an MIT-BIH record name (`208`) or a WFDB record path without extension
 (`~/ecg/mydb/rec1`). Runs the integer QRS detector, the front end and the golden SNN
@@ -12,9 +12,13 @@ Writes `<out>/<record>.snn`, a WFDB annotation file of every detected beat with 
 letter (`?` for the first and last beat, which have no RR; open it with the record in any WFDB
 viewer, e.g. `wfdb.rdann(path, "snn")`), and a JSON report (default
 `build/reports/stream_<record>.json`): detections, classes, host time per stage and x real time,
-and, when the record has reference annotations (`.atr`), QRS Se/+P (EC57) and the end-to-end
-confusion (`stream/score.py`). Exit status 2 on bad input (missing record, wrong rate,
-too short, no valid sample), 1 when the RTL differs from the golden model.
+and, when the record has reference beats (`.atr`, or `--annotator`), QRS Se/+P (EC57 from 5:00,
+"n/a" for a record shorter than that, and over the whole record) and the end-to-end confusion
+(`stream/score.py`). The `.snn` counts samples at the record's own rate (its header's `fs`;
+the detector runs at 360 Hz on a resampled copy), and the report names that rate (`snn_fs`).
+A header gain of 0 (WFDB: uncalibrated) is read as 200 ADC units per mV, and the output says so.
+Exit status 2 on bad input (missing record, too short, no valid sample, a lead the record lacks),
+1 when the RTL differs from the golden model.
 """
 
 from __future__ import annotations
@@ -36,10 +40,11 @@ from pathlib import Path
 import numpy as np
 import wfdb
 
-from ecg_snn.data.beats import extract_beats
 from ecg_snn.data.cache import write_atomic
 from ecg_snn.data.errors import DataError
+from ecg_snn.data.gaps import beats_around_gaps
 from ecg_snn.data.paths import repo_path
+from ecg_snn.data.records import plain_rate
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 from ecg_snn.model.contract.qrs import QrsError
@@ -60,6 +65,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("record", help="MIT-BIH record name (e.g. 208) or WFDB record path")
     ap.add_argument("--model", type=Path, default=Path(os.environ.get("MODEL") or DEFAULT_MODEL))
     ap.add_argument("--lead", default="MLII", help="lead to use (default MLII, with fallbacks)")
+    ap.add_argument(
+        "--annotator", default="atr", help="reference beat annotations to score against (atr)"
+    )
     ap.add_argument("--rtl", action="store_true", help="also classify on the RTL (Verilator)")
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS") or 2))
     ap.add_argument("--out", type=Path, default=OUT, help="annotation folder (build/stream)")
@@ -68,17 +76,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def write_annotations(stream: Stream, out: Path) -> Path:
-    """`<out>/<record>.snn` through a temporary folder and a rename (never half written)."""
+    """`<out>/<record>.snn` at the record's own rate (`Stream.source_sample`, `fs` of the
+    record), through a temporary folder and a rename (never half written)."""
     out.mkdir(parents=True, exist_ok=True)
-    name = stream.record.name
+    name = Path(stream.source.name).name
     with tempfile.TemporaryDirectory(dir=out) as tmp:
         if len(stream.sample):
             wfdb.wrann(
                 name,
                 EXTENSION,
-                stream.sample,
+                stream.source_sample,
                 symbol=list(stream.symbol),
-                fs=stream.record.fs,
+                fs=stream.source.fs,
                 write_dir=tmp,
             )
         else:  # wrann refuses an empty annotation set; an empty file is a valid "no beats"
@@ -120,26 +129,24 @@ def rtl_classes(artifact: Artifact, stream: Stream, jobs: int, work: Path) -> di
 
 
 def reference_scores(artifact: Artifact, stream: Stream) -> dict | None:
-    """QRS Se/+P and the end-to-end confusion against the record's reference annotations."""
+    """QRS Se/+P and the end-to-end confusion against the record's reference beats inside the
+    signal (none: None). EC57 scores from 5:00 on: None for a shorter record."""
     rec = stream.record
-    if not len(rec.ann_sample):
-        return None
     fs = rec.fs
-    ref = score.reference_beats(rec.ann_sample, rec.ann_symbol)
+    ref = score.reference_beats(rec.ann_sample, rec.ann_symbol, len(rec.signal))
+    if not len(ref):
+        return None
     det = stream.sample
+    long_enough = stream.duration > score.EC57_START_S
+    ec57 = score.match(
+        score.scored(ref, fs, score.EC57_START_S), score.scored(det, fs, score.EC57_START_S), fs
+    )
     out = {
-        "qrs_ec57": {
-            k: v
-            for k, v in score.match(
-                score.scored(ref, fs, score.EC57_START_S),
-                score.scored(det, fs, 0 + score.EC57_START_S),
-                fs,
-            ).items()
-            if k != "pairs"
-        },
+        "qrs_ec57": {k: v for k, v in ec57.items() if k != "pairs"} if long_enough else None,
         "qrs_whole": {k: v for k, v in score.match(ref, det, fs).items() if k != "pairs"},
     }
-    beats, _ = extract_beats(rec, artifact.spec.preprocess.beat_config())
+    config = artifact.spec.preprocess.beat_config()
+    beats, _ = beats_around_gaps(stream.source, ~stream.source_valid, config)
     n_cls = len(artifact.spec.classes)
     test = beats.label < n_cls  # the classifier's test set (Q dropped when the model has no Q)
     m = score.classes_end_to_end(
@@ -162,12 +169,18 @@ def report_of(artifact: Artifact, model: Path, stream: Stream) -> dict:
     classes = artifact.spec.classes
     host = sum(stream.seconds.values())
     counts = {c: int(np.count_nonzero(stream.symbol == c)) for c in (*classes, "?")}
+    src = stream.source
     return {
         "record": stream.record.name,
         "lead": stream.record.lead,
         "model": repo_path(model),
         "artifact_sha256": artifact.checksum(),
-        "fs": stream.record.fs,
+        "fs": plain_rate(src.fs),
+        "snn_fs": plain_rate(src.fs),  # the rate the .snn sample numbers count in
+        "detector_fs": stream.record.fs,
+        "adc_gain_per_mv": src.adc_gain,
+        "gain_assumed": src.gain_assumed,
+        "invalid_samples": int(np.count_nonzero(~stream.source_valid)),
         "seconds_of_signal": round(stream.duration, 1),
         "detections": len(stream.sample),
         "searchbacks": int(stream.detections.searchback.sum()),
@@ -184,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.model.exists():
             raise ArtifactError(f"no model at {args.model}; run `make train` or pass --model")
         artifact = load_artifact(args.model)
-        record, valid = load_record(args.record, args.lead)
+        record, valid = load_record(args.record, args.lead, args.annotator)
         stream = run_stream(artifact, record, valid)
     except (DataError, QrsError, ArtifactError) as e:
         print(f"make stream: {e}", file=sys.stderr)
@@ -202,12 +215,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     ref = report["reference"]
     if ref:
-        q, e = ref["qrs_ec57"], ref["end_to_end"]
+        q, w, e = ref["qrs_ec57"], ref["qrs_whole"], ref["end_to_end"]
+        ec57 = (
+            f"Se {100 * q['se']:.2f} % +P {100 * q['ppv']:.2f} % (EC57, from 5:00)"
+            if q
+            else "EC57: n/a (shorter than 5:00)"
+        )
         line += (
-            f"; QRS Se {100 * q['se']:.2f} % +P {100 * q['ppv']:.2f} % (EC57, from 5:00); "
+            f"; QRS {ec57}; whole record Se {100 * w['se']:.2f} % +P {100 * w['ppv']:.2f} %; "
             f"end-to-end accuracy {100 * e['accuracy']:.2f} %"
         )
     print(line)
+    if record.gain_assumed:
+        print(
+            f"make stream: note: the header gives lead {record.lead} no gain (0: uncalibrated); "
+            f"{record.adc_gain:g} ADC units per mV was assumed (WFDB's default): if the "
+            "recording used another gain, fix the header's gain field",
+            file=sys.stderr,
+        )
     print(f"annotations: {ann} ; report: {path}")
     rtl = report.get("rtl")
     if rtl:

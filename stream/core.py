@@ -1,14 +1,17 @@
 """Raw ECG in, class out: detector -> front end -> classifier on one record.
 
-1. The record's lead (`data.records.read_record`) at the front end's rate and gain
-   (`data.resample.resample_record`; MIT-BIH passes bit-identical).
+1. The record's lead (`data.records.read_lead`) at the front end's rate and gain, with the gap
+   rule of `data.gaps`: each run of valid samples resampled on its own, the invalid-sample mask
+   carried to 360 Hz (`data.resample.resample_lead`; MIT-BIH passes bit-identical).
 2. The integer QRS detector (`model/contract/qrs.py`) finds the beats: fiducial R positions.
 3. RR intervals from the detections alone (`data.beats.rr_features`, the rule the training data
    used): beat i needs beat i+1 for `next`, so it is classified once the next beat is detected.
-   The first and last detection (no RR) and beats whose window leaves the record or holds an
-   invalid sample (a lead-off gap) are written unclassified (`?`).
+   The first and last detection (no RR) and beats whose window leaves the record or comes
+   within `data.gaps.MARGIN_S` of an invalid sample (a lead-off gap) are written unclassified.
 4. The integer front end (`model/contract/frontend.py`) and the golden SNN
    (`model/contract/golden.py`) classify each beat.
+5. The detections are also given at the record's own rate (`source_sample`, nearest sample:
+   ``round(sample * fs / 360)``), where the `.snn` annotation file counts them.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ import numpy as np
 
 from ecg_snn.data.beats import rr_features
 from ecg_snn.data.errors import DataError
+from ecg_snn.data.gaps import check_usable, near_gaps, windows_touching
 from ecg_snn.data.locate import find_mitdb
-from ecg_snn.data.records import Record, read_lead
-from ecg_snn.data.resample import resample_record
+from ecg_snn.data.records import Record, read_lead, rescale_samples
+from ecg_snn.data.resample import resample_lead
 from ecg_snn.model.contract import golden, qrs
 from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.model.contract.frontend import preprocess
@@ -36,9 +40,15 @@ class Stream:
     """Every detected beat of one record. `sample` (N,) fiducial R positions at `fs`;
     `cls` (N,) class index or -1 when unclassified; `symbol` (N,) the class letter or `?`;
     `x`, `rr` the chip inputs of the classified beats (`classified` (N,) bool marks them);
-    `seconds` the host time per stage."""
+    `seconds` the host time per stage. `record` is the lead at the detector's rate, `valid`
+    (its length) its valid samples; `source` the record as read, `source_valid` its valid
+    samples, `source_sample` (N,) the detections at its rate (`source.fs`)."""
 
     record: Record
+    source: Record
+    valid: np.ndarray
+    source_valid: np.ndarray
+    source_sample: np.ndarray
     detections: qrs.Detections
     sample: np.ndarray
     cls: np.ndarray
@@ -54,10 +64,13 @@ class Stream:
         return len(self.record.signal) / self.record.fs
 
 
-def load_record(which: str, lead: str = "MLII") -> tuple[Record, np.ndarray]:
+def load_record(
+    which: str, lead: str = "MLII", annotator: str = "atr"
+) -> tuple[Record, np.ndarray]:
     """A record by MIT-BIH name (`100`) or WFDB path (`path/to/rec`, without extension), with
-    its reference beats (`.atr`) when it has them, else none (a raw recording); and the mask
-    (N,) of its valid samples (invalid ones, e.g. a lead-off gap, stay in the signal)."""
+    its reference beats (`.<annotator>`, default `.atr`) when it has them, else none (a raw
+    recording); and the mask (N,) of its valid samples (invalid ones, e.g. a lead-off gap, stay
+    in the signal)."""
     path = Path(which)
     if path.parent != Path() or path.with_suffix(".hea").exists():
         directory, name = path.parent, path.name
@@ -66,23 +79,22 @@ def load_record(which: str, lead: str = "MLII") -> tuple[Record, np.ndarray]:
             directory, name = find_mitdb(download=False), which
         except DataError as e:
             raise DataError(f"record {which!r}: {e}") from e
-    annotator = "atr" if (Path(directory) / f"{name}.atr").exists() else None
-    record, bad = read_lead(directory, name, lead=lead, annotator=annotator)
+    has = (Path(directory) / f"{name}.{annotator}").exists()
+    record, bad = read_lead(directory, name, lead=lead, annotator=annotator if has else None)
+    check_usable(record, bad)
     return record, ~bad
 
 
 def cut(
     record: Record, sample: np.ndarray, artifact: Artifact, valid: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Windows (M, window) and RR (M, 3) of the beats that have both and whose window holds
-    only valid samples; and which beats (N,) those are."""
+    """Windows (M, window) and RR (M, 3) of the beats that have both and whose window stays
+    `data.gaps.MARGIN_S` clear of invalid samples; and which beats (N,) those are."""
     pre = artifact.spec.preprocess
     rr = rr_features(sample, pre.local_rr_beats)
     keep = (rr[:, 0] >= 0) & (rr[:, 1] >= 0)
     keep &= (sample - pre.before >= 0) & (sample + pre.after <= len(record.signal))
-    invalid = np.concatenate([[0], np.cumsum(~valid)])  # invalid samples before each index
-    lo, hi = np.clip(sample - pre.before, 0, len(valid)), np.clip(sample + pre.after, 0, len(valid))
-    keep &= invalid[hi] == invalid[lo]
+    keep &= ~windows_touching(sample, pre.before, pre.after, near_gaps(~valid, record.fs))
     offsets = np.arange(-pre.before, pre.after)
     windows = record.signal[sample[keep, None] + offsets[None, :]].astype(np.int64)
     return windows.reshape(-1, pre.window), rr[keep], keep
@@ -90,19 +102,16 @@ def cut(
 
 def run_stream(artifact: Artifact, record: Record, valid: np.ndarray | None = None) -> Stream:
     """Detect, cut, preprocess and classify every beat of `record` (see module docstring);
-    `valid` (N,) marks usable samples (default all). Raises `qrs.QrsError` for a record the
-    detector cannot run on, `DataError` for invalid samples in a record that needs resampling."""
+    `valid` (N,) marks usable samples (default all), at the record's rate. Raises
+    `qrs.QrsError` for a record the detector cannot run on, `DataError` for a bad mask."""
     pre = artifact.spec.preprocess
+    source = record
     valid = np.ones(len(record.signal), bool) if valid is None else np.asarray(valid, bool)
+    source_valid = valid
     seconds = {}
     t = time.perf_counter()
-    resampled = resample_record(record, pre.fs, pre.gain)
-    if resampled is not record and not valid.all():
-        raise DataError(
-            f"record {record.name} has {int((~valid).sum())} invalid samples and needs "
-            f"resampling to {pre.fs} Hz: the resampler cannot carry a gap; cut the gap out"
-        )
-    record = resampled
+    record, bad = resample_lead(record, ~valid, pre.fs, pre.gain)  # the gap rule, data.gaps
+    valid = ~bad
     seconds["resample"] = time.perf_counter() - t
     t = time.perf_counter()
     det = qrs.detect(record.signal, record.fs, valid)
@@ -117,8 +126,13 @@ def run_stream(artifact: Artifact, record: Record, valid: np.ndarray | None = No
         cls[keep] = golden.run(artifact, x, rr).cls
     seconds["classify"] = time.perf_counter() - t
     names = np.array([*artifact.spec.classes, UNCLASSIFIED])
+    n_source = len(source.signal)
     return Stream(
         record=record,
+        source=source,
+        valid=valid,
+        source_valid=source_valid,
+        source_sample=rescale_samples(det.sample, record.fs, source.fs, n_source),
         detections=det,
         sample=det.sample,
         cls=cls,

@@ -36,12 +36,15 @@ def window_samples(fs: int) -> int:
     return round(WINDOW_S * fs)
 
 
-def reference_beats(sample: np.ndarray, symbol: np.ndarray) -> np.ndarray:
+def reference_beats(sample: np.ndarray, symbol: np.ndarray, n: int | None = None) -> np.ndarray:
     """Positions of the annotations that are QRS complexes (every WFDB beat label, classed or
-    not; `data.aami`), sorted."""
+    not; `data.aami`), sorted; with `n` (the signal's length) only those inside ``[0, n)``."""
     kind, _ = classify(np.asarray(symbol), load_mapping(None))
     beat = (kind == Kind.BEAT) | (kind == Kind.UNMAPPED_BEAT)
-    return np.sort(np.asarray(sample)[beat])
+    sample = np.asarray(sample)
+    if n is not None:
+        beat &= (sample >= 0) & (sample < n)
+    return np.sort(sample[beat])
 
 
 def flutter_mask(positions: np.ndarray, ann_sample: np.ndarray, ann_symbol: np.ndarray):

@@ -89,17 +89,17 @@ void snn_host_rr_track(uint32_t n, const uint32_t *r, int64_t *out)
     }
 }
 
-/* The QRS detector on n samples (valid: 0 for an invalid sample). Writes up to max_beats beats
- * (fiducial, integration peak, sample decided at, search-back flag) and, when the trace pointers
- * are not NULL, b[n] and i[n] per sample. Returns the number of beats found (all of them, even
- * past max_beats). */
+/* The QRS detector on n samples (valid: 0 for an invalid sample), its sample counter starting at
+ * `start`. Writes up to max_beats beats (fiducial, integration peak, index of the sample decided
+ * at, search-back flag) and, when the trace pointers are not NULL, b[n] and i[n] per sample.
+ * Returns the number of beats found (all of them, even past max_beats). */
 uint32_t snn_host_qrs(uint32_t n, const int32_t *samples, const uint8_t *valid, uint32_t max_beats,
                       uint32_t *fiducial, uint32_t *peak, uint32_t *decided, uint8_t *searchback,
-                      int32_t *b_trace, uint32_t *i_trace)
+                      int32_t *b_trace, uint32_t *i_trace, uint32_t start)
 {
     snn_qrs_t det;
     uint32_t k, found = 0;
-    snn_qrs_init(&det);
+    snn_qrs_init_at(&det, start);
     for (k = 0; k < n; k++) {
         snn_qrs_beat_t beat;
         if (snn_qrs_step(&det, samples[k], valid[k], &beat)) {

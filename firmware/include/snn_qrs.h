@@ -23,12 +23,16 @@ typedef struct {
 } snn_qrs_peak_t;
 
 typedef struct {
-    uint32_t n;                       /* samples seen (wraps after 138 days at 360 Hz) */
+    uint32_t n;                       /* the sample counter: wraps at 2^32 (138 days at 360 Hz);
+                                         decisions read differences of it only (qrs.py) */
+    uint32_t age;                     /* samples seen, saturating: learning and the start edge */
     int32_t x, x0;                    /* the held input, the first valid sample */
     uint8_t started;                  /* a valid sample has been seen */
     int32_t u[SNN_QRS_LP_LEN];        /* low pass: x - x0, then two moving sums */
     int32_t a[SNN_QRS_LP_LEN];
     int32_t a_sum, l_sum;
+    uint8_t lp_at;                    /* ring slots of the non-power-of-two rings: they do not */
+    uint8_t mwi_at;                   /* follow n, whose wrap is not a multiple of their length */
     int32_t l[SNN_QRS_HP_LEN];        /* high pass: the low-pass output and its moving sum */
     int64_t hp_sum;
     int32_t b[SNN_QRS_B_RING];        /* band-pass history, read by the derivative and decisions */
@@ -43,13 +47,24 @@ typedef struct {
     uint32_t rr[SNN_QRS_RR_RING];     /* the last RR intervals, their ring slot, the miss limit */
     uint32_t rr_at, miss;
     snn_qrs_peak_t sb;                /* the search-back candidate (value 0: none) */
+    snn_qrs_peak_t learned[SNN_QRS_LEARN_PEAKS]; /* candidates confirmed while learning */
+    uint8_t n_learned;
+    uint32_t quiet, quiet_max;        /* re-learning: samples without a QRS, max and sum of i */
+    uint64_t quiet_sum;
+    snn_qrs_beat_t out[SNN_QRS_OUT_RING]; /* accepted beats, one leaves per sample */
+    uint8_t out_head, out_count;
 } snn_qrs_t;
 
 void snn_qrs_init(snn_qrs_t *det);
 
+/* As snn_qrs_init, with the sample counter starting at `start` (positions are reported modulo
+ * 2^32 from it; the detector decides the same at any start: tests/firmware/test_qrs.py). */
+void snn_qrs_init_at(snn_qrs_t *det, uint32_t start);
+
 /* Feed one ADC sample (`valid` 0 for a lead-off or otherwise invalid sample: the previous one is
  * held). Returns 1 and fills *beat when a QRS is decided at this sample, else 0. A beat is decided
- * SNN_QRS_REFRACTORY samples after its integration peak (or later, by search-back). */
+ * SNN_QRS_REFRACTORY samples after its integration peak (or later, by search-back; the beats of
+ * the 2 s learning period leave one per sample from its end on). */
 int snn_qrs_step(snn_qrs_t *det, int32_t sample, int valid, snn_qrs_beat_t *beat);
 
 /* The band-pass b[n] and integrator i[n] of the sample just fed (for tests and plots). */

@@ -6,6 +6,13 @@
 #include "snn_int.h"
 
 #define B_MASK (SNN_QRS_B_RING - 1u)
+#define OUT_MASK (SNN_QRS_OUT_RING - 1u)
+
+/* The rings indexed by the sample counter must divide its 2^32 wrap (the others keep a slot). */
+#if (SNN_QRS_HP_LEN & (SNN_QRS_HP_LEN - 1)) || (SNN_QRS_B_RING & (SNN_QRS_B_RING - 1)) \
+    || (SNN_QRS_OUT_RING & (SNN_QRS_OUT_RING - 1)) || SNN_QRS_OUT_RING <= SNN_QRS_LEARN_PEAKS
+#error "SNN_QRS_HP_LEN, B_RING and OUT_RING must be powers of two, OUT_RING > LEARN_PEAKS"
+#endif
 #define INPUT_MAX (((int32_t)1 << (SNN_QRS_INPUT_BITS - 1)) - 1)
 
 static uint32_t miss_limit(const snn_qrs_t *det)
@@ -22,7 +29,7 @@ static void thresholds(snn_qrs_t *det)
     det->thr2 = snn_floor_shr(det->thr1, 1);
 }
 
-void snn_qrs_init(snn_qrs_t *det)
+void snn_qrs_init_at(snn_qrs_t *det, uint32_t start)
 {
     uint32_t k;
     /* every field zero, then the few that are not */
@@ -32,6 +39,21 @@ void snn_qrs_init(snn_qrs_t *det)
     for (k = 0; k < SNN_QRS_RR_RING; k++)
         det->rr[k] = SNN_QRS_RR_INIT;
     det->miss = miss_limit(det);
+    det->n = start;
+    det->last = start; /* golden: last = 0 (no QRS yet), relative to the start */
+}
+
+void snn_qrs_init(snn_qrs_t *det)
+{
+    snn_qrs_init_at(det, 0);
+}
+
+/* c(v): what enters the running levels, clipped to twice the signal level (qrs.py). */
+static int64_t clipped(const snn_qrs_t *det, int64_t v)
+{
+    if (det->spki > 0 && v > 2 * det->spki)
+        return 2 * det->spki;
+    return v;
 }
 
 static int32_t b_at(const snn_qrs_t *det, uint32_t k)
@@ -45,11 +67,13 @@ static uint32_t abs32(int64_t v)
 }
 
 /* Slope max |b[k] - b[k-1]| and fiducial (first argmax |b[k]|, minus the band-pass lag) over
- * k in [p - W, p]; b before the start reads 0 (the ring starts zeroed; p >= LEARN - R > W). */
+ * k in [p - W, p], at the confirmation n = p + R; b before the start reads 0 (the ring starts
+ * zeroed, and for p <= W the slots of k < 0 are not yet written at n < B_RING). A fiducial
+ * before the start is the start (golden: max(0, f)), found from the saturating age. */
 static void window_features(const snn_qrs_t *det, uint32_t p, snn_qrs_peak_t *out)
 {
     uint32_t k, slope = 0, best = 0, at = p - SNN_QRS_MWI_LEN;
-    int64_t fid;
+    int64_t since_start; /* samples from the start to the fiducial (negative: before it) */
     for (k = p - SNN_QRS_MWI_LEN; k != p + 1; k++) {
         uint32_t s = abs32((int64_t)b_at(det, k) - b_at(det, k - 1));
         uint32_t m = abs32(b_at(det, k));
@@ -60,13 +84,17 @@ static void window_features(const snn_qrs_t *det, uint32_t p, snn_qrs_peak_t *ou
             at = k;
         }
     }
-    fid = (int64_t)at - SNN_QRS_B_DELAY + SNN_QRS_FIDUCIAL_SHIFT;
+    since_start = (int64_t)det->age - (uint32_t)(det->n - at) - SNN_QRS_B_DELAY
+                  + SNN_QRS_FIDUCIAL_SHIFT;
     out->slope = slope;
-    out->fiducial = fid < 0 ? 0 : (uint32_t)fid;
+    out->fiducial = since_start < 0 ? det->n - det->age
+                                    : at - SNN_QRS_B_DELAY + SNN_QRS_FIDUCIAL_SHIFT;
 }
 
-static void accept(snn_qrs_t *det, const snn_qrs_peak_t *pk, int searchback, snn_qrs_beat_t *beat)
+/* A QRS: RR ring, last QRS, and the beat into the output queue. */
+static void accept(snn_qrs_t *det, const snn_qrs_peak_t *pk, int searchback)
 {
+    snn_qrs_beat_t *beat = &det->out[(det->out_head + det->out_count) & OUT_MASK];
     if (det->has_last) {
         det->rr[det->rr_at] = pk->peak - det->last;
         det->rr_at = (det->rr_at + 1) % SNN_QRS_RR_RING;
@@ -79,37 +107,48 @@ static void accept(snn_qrs_t *det, const snn_qrs_peak_t *pk, int searchback, snn
     beat->sample = pk->fiducial;
     beat->peak = pk->peak;
     beat->searchback = (uint8_t)searchback;
+    det->out_count++; /* never full: only the learning back-search queues more than one */
 }
 
-/* Step 3 for a confirmed candidate: QRS (returns 1), T wave or noise. */
-static int classify(snn_qrs_t *det, snn_qrs_beat_t *beat)
+/* Step 3 for a confirmed peak (slope and fiducial filled): QRS (returns 1), T wave or noise. */
+static int classify(snn_qrs_t *det, const snn_qrs_peak_t *pk)
 {
-    snn_qrs_peak_t pk;
-    int64_t v = det->cand_value;
+    int64_t v = pk->value;
     int t_wave, qrs = 0;
-    pk.value = det->cand_value;
-    pk.peak = det->cand_peak;
-    pk.held_at = det->n;
-    window_features(det, pk.peak, &pk);
-    t_wave = det->has_last && pk.peak - det->last < SNN_QRS_T_WAVE &&
-             2 * (uint64_t)pk.slope < det->last_slope;
+    t_wave = det->has_last && pk->peak - det->last < SNN_QRS_T_WAVE &&
+             2 * (uint64_t)pk->slope < det->last_slope;
     if (v > det->thr1 && !t_wave) {
-        det->spki += snn_floor_shr(v - det->spki, 3);
-        accept(det, &pk, 0, beat);
+        det->spki += snn_floor_shr(clipped(det, v) - det->spki, 3);
+        accept(det, pk, 0);
         qrs = 1;
     } else {
-        det->npki += snn_floor_shr(v - det->npki, 3);
-        if (v > det->thr2 && pk.value > det->sb.value)
-            det->sb = pk;
+        det->npki += snn_floor_shr(clipped(det, v) - det->npki, 3);
+        if (!t_wave && v > det->thr2 && pk->value > det->sb.value)
+            det->sb = *pk;
     }
     thresholds(det);
     return qrs;
 }
 
+/* Step 3: the candidate R samples old, with its slope and fiducial; classified after learning,
+ * kept for the learning back-search (step 3b) during it. */
+static int confirm(snn_qrs_t *det)
+{
+    snn_qrs_peak_t pk;
+    pk.value = det->cand_value;
+    pk.peak = det->cand_peak;
+    pk.held_at = det->n;
+    window_features(det, pk.peak, &pk);
+    if (det->age >= SNN_QRS_LEARN)
+        return classify(det, &pk);
+    det->learned[det->n_learned++] = pk; /* at most LEARN_PEAKS: candidates are > R apart */
+    return 0;
+}
+
 /* The filters of one sample (module docstring of qrs.py): updates the rings, returns i[n]. */
 static void filter(snn_qrs_t *det, int32_t sample, int valid)
 {
-    const uint32_t n = det->n;
+    const uint32_t n = det->n; /* only the power-of-two rings follow it */
     int32_t u, a, l, d;
     int64_t hp;
     uint32_t q, slot;
@@ -121,7 +160,8 @@ static void filter(snn_qrs_t *det, int32_t sample, int valid)
         }
     }
     u = det->started ? det->x - det->x0 : 0;
-    slot = n % SNN_QRS_LP_LEN; /* a[n] = a[n-1] + u[n] - u[n-10], then l alike */
+    slot = det->lp_at; /* a[n] = a[n-1] + u[n] - u[n-10], then l alike */
+    det->lp_at = (uint8_t)(slot + 1 == SNN_QRS_LP_LEN ? 0 : slot + 1);
     a = det->a_sum + u - det->u[slot];
     det->u[slot] = u;
     det->a_sum = a;
@@ -138,7 +178,8 @@ static void filter(snn_qrs_t *det, int32_t sample, int valid)
                                - 2 * (int64_t)b_at(det, n - 4),
                            -32768, 32767);
     q = (uint32_t)((int64_t)d * d) >> SNN_QRS_SQ_SHIFT;
-    slot = n % SNN_QRS_MWI_LEN;
+    slot = det->mwi_at;
+    det->mwi_at = (uint8_t)(slot + 1 == SNN_QRS_MWI_LEN ? 0 : slot + 1);
     det->i2 = det->i1;
     det->i1 = det->i_sum;
     det->i_sum = det->i_sum + q - det->q[slot];
@@ -147,41 +188,70 @@ static void filter(snn_qrs_t *det, int32_t sample, int valid)
 
 int snn_qrs_step(snn_qrs_t *det, int32_t sample, int valid, snn_qrs_beat_t *beat)
 {
-    const uint32_t n = det->n;
+    const uint32_t n = det->n, age = det->age;
+    uint32_t k;
     int found = 0;
     filter(det, sample, valid);
     /* 1. learning */
-    if (n < SNN_QRS_LEARN) {
+    if (age < SNN_QRS_LEARN) {
         if (det->i_sum > det->learn_max)
             det->learn_max = det->i_sum;
         det->learn_sum += det->i_sum;
-        if (n == SNN_QRS_LEARN - 1) {
+        if (age == SNN_QRS_LEARN - 1) {
             det->spki = det->learn_max >> 1;
             det->npki = (int64_t)(det->learn_sum / SNN_QRS_LEARN) >> 1;
             thresholds(det);
         }
     }
     /* 2. a local maximum of i at n-1 that beats the candidate */
-    if (n >= 2 && det->i1 > det->i2 && det->i1 >= det->i_sum && det->i1 > det->cand_value) {
+    if (age >= 2 && det->i1 > det->i2 && det->i1 >= det->i_sum && det->i1 > det->cand_value) {
         det->cand_value = det->i1;
         det->cand_peak = n - 1;
     }
     /* 3. confirm a candidate R samples old */
     if (det->cand_value > 0 && n - det->cand_peak >= SNN_QRS_REFRACTORY) {
-        if (n >= SNN_QRS_LEARN)
-            found = classify(det, beat);
+        found = confirm(det);
         det->cand_value = 0;
     }
+    /* 3b. learning back-search: the candidates of the first 2 s, with the learned thresholds */
+    if (age == SNN_QRS_LEARN - 1)
+        for (k = 0; k < det->n_learned; k++)
+            found |= classify(det, &det->learned[k]);
     /* 4. search back when no QRS for the miss limit */
-    if (!found && n >= SNN_QRS_LEARN && det->sb.value > 0 && n - det->last > det->miss) {
+    if (!found && age >= SNN_QRS_LEARN && det->sb.value > 0 && n - det->last > det->miss) {
         snn_qrs_peak_t pk = det->sb;
-        det->spki += snn_floor_shr((int64_t)pk.value - det->spki, 2);
-        accept(det, &pk, 1, beat);
+        det->spki += snn_floor_shr(clipped(det, pk.value) - det->spki, 2);
+        accept(det, &pk, 1);
         thresholds(det);
         found = 1;
     }
+    /* 4b. learn again after RELEARN samples without a QRS (counted from after learning) */
+    if (found) {
+        det->quiet = 0;
+        det->quiet_max = 0;
+        det->quiet_sum = 0;
+    } else if (age >= SNN_QRS_LEARN) {
+        if (det->i_sum > det->quiet_max)
+            det->quiet_max = det->i_sum;
+        det->quiet_sum += det->i_sum;
+        if (++det->quiet == SNN_QRS_RELEARN) {
+            det->spki = det->quiet_max >> 1;
+            det->npki = (int64_t)(det->quiet_sum / SNN_QRS_RELEARN) >> 1;
+            thresholds(det);
+            det->quiet = 0;
+            det->quiet_max = 0;
+            det->quiet_sum = 0;
+        }
+    }
     det->n = n + 1;
-    return found;
+    if (age != UINT32_MAX)
+        det->age = age + 1;
+    if (det->out_count == 0)
+        return 0;
+    *beat = det->out[det->out_head];
+    det->out_head = (uint8_t)((det->out_head + 1) & OUT_MASK);
+    det->out_count--;
+    return 1;
 }
 
 int32_t snn_qrs_bandpass(const snn_qrs_t *det)

@@ -1,8 +1,10 @@
 """Read one patient's record and cut it into labelled calibration beats and the rest.
 
 The record is read the way the retraining reads a database (`model.retrain.discovery`:
-`check_headers` for the lead and the rate, `data.records.read_record`, `data.beats.extract_beats`
-with the base artifact's `Preprocess.beat_config`, classes the model has no output for dropped),
+`check_headers` for the lead and the rate, `data.records.read_lead` and the gap rule of
+`data.gaps`: a lead-off gap drops only the beats near it, not the record;
+`data.beats.extract_beats` with the base artifact's `Preprocess.beat_config`, classes the model
+has no output for dropped),
 so every beat is exactly what the chip's firmware front end would hand the chip. The labelled
 part is the beats whose R peak lies in the first `minutes` of the record, or the first `beats`
 kept beats; everything after it is the rest (what the evaluation scores).
@@ -20,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from ecg_snn.data.aami import CLASSES
-from ecg_snn.data.beats import extract_beats
-from ecg_snn.data.records import FALLBACK_LEADS, read_record
+from ecg_snn.data.gaps import beats_around_gaps
+from ecg_snn.data.records import FALLBACK_LEADS, read_lead
 from ecg_snn.model.adapt.errors import AdaptError
 from ecg_snn.model.contract.frontend import preprocess
 from ecg_snn.model.contract.spec import Preprocess
@@ -34,7 +36,8 @@ class RecordBeats:
 
     x (N, 1, n_samples) and rr (N, n_rr) int64 chip inputs (`model.contract.frontend`),
     y (N,) int64 index into the model's classes, seconds (N,) float R-peak time from the start
-    of the record; `labelled` (N,) bool marks the calibration beats.
+    of the record; `labelled` (N,) bool marks the calibration beats. `gain_assumed`: the
+    header gives gain 0 (uncalibrated) and 200 ADC units per mV was assumed.
     """
 
     name: str
@@ -47,6 +50,7 @@ class RecordBeats:
     seconds: np.ndarray
     labelled: np.ndarray
     dropped: dict
+    gain_assumed: bool = False
 
     def part(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return self.x[mask], self.rr[mask], self.y[mask]
@@ -76,7 +80,8 @@ def read_patient(
     skipped = check_headers(directory, [name], lead, annotator)
     if name in skipped:
         raise AdaptError(f"record {name}: {skipped[name]}")
-    rec = read_record(directory, name, lead or "MLII", () if lead else FALLBACK_LEADS, annotator)
+    fallback = () if lead else FALLBACK_LEADS
+    rec, bad = read_lead(directory, name, lead or "MLII", fallback, annotator)
     if rec.fs != pre.fs and not resample:
         raise AdaptError(
             f"record {name} is sampled at {rec.fs} Hz but the chip's front end takes {pre.fs} Hz "
@@ -93,7 +98,7 @@ def read_patient(
             f"labelled minutes requested: pass --minutes below {duration / 60:.2f} or --beats"
         )
     config = pre.beat_config()
-    cut, dropped = extract_beats(rec, config)
+    cut, dropped = beats_around_gaps(rec, bad, config)
     model_index = np.array([classes.index(c) if c in classes else -1 for c in CLASSES])
     y = model_index[cut.label.astype(np.int64)]
     flat = np.ptp(cut.window, axis=1) < FLAT_MV * pre.gain
@@ -125,4 +130,5 @@ def read_patient(
         seconds=seconds,
         labelled=labelled,
         dropped=dropped,
+        gain_assumed=rec.gain_assumed,
     )

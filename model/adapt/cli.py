@@ -158,6 +158,12 @@ def main(argv: list[str] | None = None) -> int:
         if cal["kept_base"]
         else f"{cal['integers_changed']} integers changed ({cal['chosen']['mode']})"
     )
+    if report["gain_assumed"]:
+        print(
+            f"adapt: warning: record {report['record']} gives lead gain 0 (uncalibrated); 200 "
+            "ADC units per mV was assumed (WFDB's default): fix the header if it used another",
+            file=sys.stderr,
+        )
     print(f"adapt: {report['record']}: {what}")
     print(f"  artifact {report['artifact']}, image {report['weight_image']}")
     rest = report["rest"]

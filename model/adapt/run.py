@@ -130,6 +130,7 @@ def adapt(opts: Options) -> dict[str, Any]:
         "database": str(db),
         "lead": beats.lead,
         "fs": beats.fs,
+        "gain_assumed": beats.gain_assumed,  # header gain 0: 200 ADC units per mV assumed
         "duration_minutes": round(beats.duration_s / 60, 2),
         "labelled": {"minutes": opts.minutes if opts.beats is None else None, "beats": opts.beats},
         "dropped": beats.dropped,

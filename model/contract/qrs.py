@@ -29,18 +29,36 @@ thresholds THR1, THR2, the last QRS (position, slope), the search-back candidate
                  NPKI = (sum(i[0..L)) // L) >> 1,  thresholds from them (step 5)
     2. peak:     if i[n-1] > i[n-2] and i[n-1] >= i[n] and i[n-1] > cv:  (cv, cp) = (i[n-1], n-1)
     3. confirm:  if cv > 0 and n - cp >= R (R = 200 ms = 72, the refractory period: two
-                 candidates are always more than R apart): classify (cv, cp) if n >= L, then cv = 0
+                 candidates are always more than R apart): classify (cv, cp) if n >= L, else
+                 keep it (with its slope and fiducial) for step 3b; then cv = 0
+    3b. learning back-search: at n = L-1, after step 3, classify the kept candidates in order
+                 (at most LEARN_PEAKS = L // R + 1 of them), so the beats of the first 2 s are
+                 not lost
     4. search-back: if n >= L and a search-back candidate is held and n - last > M:
-                 accept it as QRS with SPKI += (v - SPKI) >> 2 (Pan-Tompkins' 0.25 weight)
+                 accept it as QRS with SPKI += (c(v) - SPKI) >> 2 (Pan-Tompkins' 0.25 weight)
+    4b. re-learning: if n >= L and no QRS was accepted in the last Q = 5 s = 1800 samples
+                 (counted from the later of L, the last sample a QRS was accepted at + 1 and
+                 the last re-learning + 1, here called s: n = s + Q - 1), learn again over
+                 them: SPKI = max(i[s..n]) >> 1, NPKI = (sum(i[s..n]) // Q) >> 1 (ours: an
+                 artifact during learning, or a lead whose amplitude fell, no longer keeps the
+                 thresholds out of reach; 5 s was chosen on DS1, where 3 s cost false detections)
     5. THR1 = NPKI + ((SPKI - NPKI) >> 2),  THR2 = THR1 >> 1
 
 Classifying a confirmed peak (v, p), with its slope s = max |b[k] - b[k-1]| and fiducial f over
 k in [p - W, p] (W = 54, the integration window)::
 
     T wave:  a previous QRS exists, p - last < 360 ms (130) and 2 s < last slope  -> noise
-    QRS:     v > THR1 (not a T wave): SPKI += (v - SPKI) >> 3, beat at f
-    noise:   otherwise NPKI += (v - NPKI) >> 3; if v > THR2 and v > the held search-back
-             candidate, hold (v, p, s, f) as the search-back candidate
+    QRS:     v > THR1 (not a T wave): SPKI += (c(v) - SPKI) >> 3, beat at f
+    noise:   otherwise NPKI += (c(v) - NPKI) >> 3; if not a T wave, v > THR2 and v > the
+             held search-back candidate, hold (v, p, s, f) as the search-back candidate (a
+             T wave held would bypass the T-wave test through the search-back, as Pan-Tompkins
+             apply the test to every detection; chosen on DS1: 51 fewer false detections, 7
+             more misses)
+
+    c(v) = min(v, SPKI << 1) if SPKI > 0 else v: what enters the running levels is clipped to
+    twice the signal level (ours), so one artifact (an electrode pop 10x the R wave, whose
+    integrated peak is 100x a QRS) moves SPKI by at most 1/8 instead of blinding the detector
+    for the rest of the record; the comparisons with THR1/THR2 use v itself.
     on a QRS: RR = p - last (if a previous QRS), kept in a ring of 8 (initially 8 x 360);
              M = (sum(ring) >> 3) * 166 // 100  (Pan-Tompkins' 166 % of RR AVERAGE);
              last = p; the search-back candidate is dropped.
@@ -49,6 +67,17 @@ Initially last = 0 with no previous QRS. The fiducial (the R peak the beat windo
 is where the band-passed signal is largest in magnitude, moved back by its lag::
 
     f = max(0, argmax_{k in [p-W, p]} |b[k]| - B_DELAY + FIDUCIAL_SHIFT)      (first maximum)
+
+Beats leave the detector one per sample (an output queue of `OUT_RING`): a beat accepted at
+sample t is *decided* at max(t, the previous beat's decision + 1); only the learning
+back-search accepts several at one sample.
+
+The sample counter. Sample numbers are unbounded here; the C detector counts them in a
+`COUNTER_BITS`-bit unsigned integer that wraps (after 138 days at 360 Hz). Every rule above
+reads only differences of sample numbers less than 2^31 apart and, for steps 1, 3 and 3b and
+the max(0, ...) of f, the number of samples since the start (kept saturating, never wrapping),
+so the detector is the same at any start count: C started at counter value s reports positions
+(sample, peak) ``(golden + s) mod 2^COUNTER_BITS`` (`Detections.on_counter`).
 
 Its median offset to the reference R peaks of DS1 is 0 samples, so FIDUCIAL_SHIFT = 0; a second
 search in the raw signal was tried and dropped (`docs/stream.md`). Every beat is decided at
@@ -82,6 +111,10 @@ RR_RING = 8  # RR intervals averaged (Pan-Tompkins' RR AVERAGE1)
 RR_INIT = 360  # samples (1 s, ours): the RR ring's initial value
 MISS_PERCENT = 166  # search back when no QRS for 166 % of the RR average
 B_DELAY = (LP_LEN - 1) + HP_TAP  # samples the band-pass output b lags the input
+RELEARN = 1800  # samples (5 s) without a QRS before the thresholds are learnt again (step 4b)
+LEARN_PEAKS = LEARN // REFRACTORY + 1  # candidates confirmed during learning, at most
+OUT_RING = 16  # the output queue (a power of two >= LEARN_PEAKS + 1: C indexes by a mask)
+COUNTER_BITS = 32  # the C detector's sample counter wraps at 2^32 (module docstring)
 FIDUCIAL_SHIFT = 0  # samples: the median offset to the DS1 reference R peaks (docs/stream.md)
 MIN_SAMPLES = LEARN + 2 * FS  # the learning period and two seconds to detect in
 # History of b a decision at p + R reads (b[p-W-1 .. p]); a power of two so C indexes by a mask.
@@ -92,7 +125,8 @@ def c_constants() -> dict[str, int]:
     """The constants as `firmware/generate.py` emits them into snn_config.h (SNN_QRS_*)."""
     names = ("FS", "INPUT_BITS", "LP_LEN", "HP_LEN", "HP_TAP", "HP_SHIFT", "SQ_SHIFT")
     names += ("MWI_LEN", "LEARN", "REFRACTORY", "T_WAVE", "RR_RING", "RR_INIT", "MISS_PERCENT")
-    names += ("B_DELAY", "FIDUCIAL_SHIFT", "MIN_SAMPLES", "B_RING")
+    names += ("B_DELAY", "FIDUCIAL_SHIFT", "MIN_SAMPLES", "B_RING", "LEARN_PEAKS", "OUT_RING")
+    names += ("RELEARN",)
     return {name: globals()[name] for name in names}
 
 
@@ -113,6 +147,18 @@ class Detections:
 
     def __len__(self) -> int:
         return len(self.sample)
+
+    def on_counter(self, start: int) -> Detections:
+        """The positions a detector whose sample counter started at `start` reports:
+        ``(sample + start) mod 2^COUNTER_BITS`` (and peak alike; `decided` stays the index
+        of the sample fed)."""
+        wrap = (1 << COUNTER_BITS) - 1
+        return Detections(
+            sample=(self.sample + start) & wrap,
+            peak=(self.peak + start) & wrap,
+            decided=self.decided,
+            searchback=self.searchback,
+        )
 
 
 def _moving_sum(v: np.ndarray, n: int) -> np.ndarray:
@@ -204,7 +250,14 @@ class _State:
         self.ring_at = 0
         self.miss = self.miss_limit()
         self.sb = None  # (v, p, slope, fiducial, time held)
+        self.learned: list[tuple[int, int, int, int]] = []  # step 3: (v, p, slope, fiducial)
         self.beats: list[tuple[int, int, int, bool]] = []
+        self.quiet_from = LEARN  # step 4b's s
+        self.i = i
+
+    def clipped(self, v: int) -> int:
+        """c(v): what enters the running levels (module docstring)."""
+        return min(v, self.spki << 1) if self.spki > 0 else v
 
     def thresholds(self) -> None:
         self.thr1 = self.npki + ((self.spki - self.npki) >> 2)
@@ -219,18 +272,18 @@ class _State:
             self.ring_at = (self.ring_at + 1) % RR_RING
             self.miss = self.miss_limit()
         self.last, self.has_last, self.last_slope = p, True, slope
+        self.quiet_from = t + 1
         self.sb = None
         self.beats.append((max(fid, 0), p, t, searchback))
 
-    def confirm(self, v: int, p: int, b: np.ndarray, t: int) -> None:
-        slope, fid = _window_features(b, p)
+    def confirm(self, v: int, p: int, slope: int, fid: int, t: int) -> None:
         t_wave = self.has_last and p - self.last < T_WAVE and 2 * slope < self.last_slope
         if v > self.thr1 and not t_wave:
-            self.spki += (v - self.spki) >> 3
+            self.spki += (self.clipped(v) - self.spki) >> 3
             self.qrs(p, slope, fid, t, False)
         else:
-            self.npki += (v - self.npki) >> 3
-            if v > self.thr2 and (self.sb is None or v > self.sb[0]):
+            self.npki += (self.clipped(v) - self.npki) >> 3
+            if not t_wave and v > self.thr2 and (self.sb is None or v > self.sb[0]):
                 self.sb = (v, p, slope, fid, t)
         self.thresholds()
 
@@ -239,9 +292,17 @@ class _State:
             return np.inf
         return max(self.sb[4], self.last + self.miss + 1, LEARN)
 
+    def relearn(self, t: int) -> None:
+        """Step 4b at sample t = quiet_from + RELEARN - 1."""
+        seg = self.i[self.quiet_from : t + 1]
+        self.spki = int(seg.max()) >> 1
+        self.npki = (int(seg.sum()) // RELEARN) >> 1
+        self.thresholds()
+        self.quiet_from = t + 1
+
     def searchback(self, t: int) -> None:
         v, p, slope, fid, _ = self.sb
-        self.spki += (v - self.spki) >> 2
+        self.spki += (self.clipped(v) - self.spki) >> 2
         self.qrs(p, slope, fid, t, True)
         self.thresholds()
 
@@ -250,7 +311,8 @@ def decide(i: np.ndarray, b: np.ndarray) -> Detections:
     """The decision rules (module docstring) on integration output `i` and band-pass `b`.
 
     Equivalent to running steps 1-5 at every sample, but driven by events: the local maxima of
-    `i` (step 2), the confirmations (step 3) and the search-backs (step 4), in sample order."""
+    `i` (step 2), the confirmations (step 3), the learning back-search (3b), the search-backs
+    (step 4) and the re-learnings (4b), in sample order."""
     i = np.asarray(i, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
     n_total = len(i)
@@ -258,22 +320,35 @@ def decide(i: np.ndarray, b: np.ndarray) -> Detections:
     m = np.arange(1, n_total - 1)
     local = m[(i[1:-1] > i[:-2]) & (i[1:-1] >= i[2:])] if n_total > 2 else m
     cv, cp = 0, 0
+    replay = [LEARN - 1]  # step 3b's sample, until it has run
 
     def advance(until: int) -> None:
-        """Run steps 3 and 4 for every sample before `until`."""
+        """Run steps 3, 3b, 4 and 4b for every sample before `until` (in that order at a
+        sample)."""
         nonlocal cv
         while True:
             t_conf = cp + REFRACTORY if cv > 0 else np.inf
+            t_replay = replay[0] if replay else np.inf
             t_sb = st.searchback_time()
-            t = min(t_conf, t_sb)
+            t_relearn = st.quiet_from + RELEARN - 1
+            t = min(t_conf, t_replay, t_sb, t_relearn)
             if t >= until:
                 return
-            if t_conf <= t_sb:
+            if t_conf == t:
+                slope, fid = _window_features(b, cp)
                 if t_conf >= LEARN:
-                    st.confirm(cv, cp, b, int(t_conf))
+                    st.confirm(cv, cp, slope, fid, int(t_conf))
+                else:
+                    st.learned.append((cv, cp, slope, fid))
                 cv = 0
-            else:
+            elif t_replay == t:
+                for v, p, slope, fid in st.learned:
+                    st.confirm(v, p, slope, fid, int(t))
+                replay.clear()
+            elif t_sb == t:
                 st.searchback(int(t_sb))
+            else:
+                st.relearn(int(t))
 
     for peak in local:
         t = int(peak) + 1  # step 2 at sample t looks at i[t-1]
@@ -282,9 +357,12 @@ def decide(i: np.ndarray, b: np.ndarray) -> Detections:
             cv, cp = int(i[peak]), int(peak)
     advance(n_total)
     rows = np.array(st.beats, dtype=np.int64).reshape(-1, 4)
+    decided = rows[:, 2].copy()
+    for k in range(1, len(decided)):  # the output queue: one beat per sample
+        decided[k] = max(decided[k], decided[k - 1] + 1)
     return Detections(
         sample=rows[:, 0],
         peak=rows[:, 1],
-        decided=rows[:, 2],
+        decided=decided,
         searchback=rows[:, 3].astype(bool),
     )

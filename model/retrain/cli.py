@@ -224,7 +224,17 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"retrain: warning: {100 * sat['fraction']:.1f} % of the chip's input samples are "
             f"saturated (records above {100 * sat['warn_above']:.0f} %: "
-            f"{', '.join(sat['records']) or 'none'}); check the gain and units in the headers",
+            f"{', '.join(sat['records']) or 'none'}): noise or artifacts in those records "
+            "(baseline swings, electrode pops), or a wrong gain; check the gain and units in "
+            "the headers if clean beats saturate too",
+            file=sys.stderr,
+        )
+    assumed = report["data"]["gain_assumed"]
+    if assumed:
+        print(
+            f"retrain: warning: {len(assumed)} record(s) give lead gain 0 (uncalibrated: "
+            f"{', '.join(assumed[:5])}); 200 ADC units per mV was assumed (WFDB's default); "
+            "fix the gain field of their headers if the recordings used another",
             file=sys.stderr,
         )
     for warning in report["split"]["warnings"]:

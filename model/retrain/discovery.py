@@ -17,11 +17,11 @@ Stages, each with a clear outcome:
    the report; ``strict=True`` makes it an error instead. No usable record left is an error,
    and so is no beat left (the error counts the drops per reason and names the likely cause). A
    lead with invalid (NaN) stretches is kept: only the beats near a gap are dropped
-   (`model.retrain.gaps`).
+   (`data.gaps`).
 4. *Drop* beats, each counted under one reason: the reasons of `data.beats.DROP_REASONS`
    (unknown symbol, annotation outside the signal, duplicate annotation, unmapped beat symbol,
    no RR, window leaves the record), plus ``nan_window`` (the window is near invalid samples,
-   `model.retrain.gaps`), ``class_not_in_model`` (an AAMI class the base model has no output
+   `data.gaps`), ``class_not_in_model`` (an AAMI class the base model has no output
    for, e.g. Q for the 4-class inter-patient model) and ``flat_window`` (the window's range is below
    `FLAT_MV`, a lead-off or clipped stretch).
 5. *Describe* what the report needs: per record the lead's and the annotations' rates, units,
@@ -47,13 +47,13 @@ import wfdb
 from tqdm import tqdm
 
 from ecg_snn.data.aami import CLASSES, class_counts, classify, load_mapping
-from ecg_snn.data.beats import DROP_REASONS, extract_beats
+from ecg_snn.data.beats import DROP_REASONS
 from ecg_snn.data.database import list_records
 from ecg_snn.data.errors import DataError
+from ecg_snn.data.gaps import beats_around_gaps
 from ecg_snn.data.records import (
     FALLBACK_LEADS,
     MIN_FS,
-    check_samples,
     gain_per_mv,
     lead_fs,
     pick_lead,
@@ -66,7 +66,6 @@ from ecg_snn.data.records import (
 )
 from ecg_snn.model.contract.frontend import preprocess_samples
 from ecg_snn.model.contract.spec import Preprocess
-from ecg_snn.model.retrain.gaps import beats_around_gaps, bridge_gaps
 
 EXTRA_DROP_REASONS: tuple[str, ...] = ("nan_window", "class_not_in_model", "flat_window")
 ALL_DROP_REASONS: tuple[str, ...] = (*DROP_REASONS, *EXTRA_DROP_REASONS)
@@ -146,10 +145,10 @@ def check_headers(
         labels = {n: [signal_label(v, i) for i in range(len(v))] for n, v in usable.items()}
         listing = "; ".join(f"{n}: {', '.join(labels[n]) or 'none'}" for n in missing)
         common = set.intersection(*(set(v) for v in labels.values()))
-        want = f"lead {lead!r}" if lead else f"any of the leads {', '.join(FALLBACK_LEADS)}"
+        want = f"no lead {lead!r}" if lead else f"none of the leads {', '.join(FALLBACK_LEADS)}"
         hint = f"every record has {', '.join(sorted(common))}" if common else "no lead is common"
         raise DataError(
-            f"{len(missing)} record(s) have no {want}. Leads available: {listing}. "
+            f"{len(missing)} record(s) have {want}. Leads available: {listing}. "
             f"Pass --lead with one of them, by name or by index ({hint})"
         )
     for name, v in usable.items():
@@ -231,13 +230,7 @@ def read_beats(
         fallback = () if lead else FALLBACK_LEADS
         try:
             rec, bad = read_lead(directory, name, lead or "MLII", fallback, annotator)
-            if bad.any():  # keep the record, drop only the beats near its gaps
-                rec = bridge_gaps(rec, bad)
-                beats, dropped = beats_around_gaps(rec, bad, config, label_map)
-            else:
-                check_samples(rec, bad)
-                beats, dropped = extract_beats(rec, config, label_map)
-                dropped["nan_window"] = 0
+            beats, dropped = beats_around_gaps(rec, bad, config, label_map)  # data.gaps
         except DataError as e:
             if strict:
                 raise
@@ -264,6 +257,7 @@ def read_beats(
             "fs": plain_rate(rec.fs),
             "annotation_fs": rec.ann_fs,
             "units": rec.units,
+            "gain_assumed": rec.gain_assumed,
             "lead": rec.lead,
             "seconds": round(len(rec.signal) / rec.fs, 1),
             "annotated": class_counts(ann_label),
@@ -411,6 +405,8 @@ def summarise(
         "sampling_rates_hz": sorted({d["fs"] for d in per_record.values()}),
         "annotation_rates_hz": sorted({d["annotation_fs"] for d in per_record.values()}),
         "units": sorted({d["units"] for d in per_record.values()}),
+        # headers with gain 0 (WFDB: uncalibrated), read as 200 ADC units per unit
+        "gain_assumed": sorted(r for r, d in per_record.items() if d["gain_assumed"]),
         "leads": {r: d["lead"] for r, d in per_record.items()},
         "hours": round(sum(d["seconds"] for d in per_record.values()) / 3600, 3),
         "beats_kept": table.counts(),

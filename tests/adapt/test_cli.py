@@ -176,3 +176,13 @@ def test_a_sum_then_fire_base_adapts_without_the_fine_tuner(write_record, run, t
     assert {"bias", "last"} <= tried  # the output layer adapts whatever the neuron mode
     assert tried | set(cal["modes_skipped"]) == {"bias", "last", "finetune"}  # all accounted
     assert load_artifact(report["artifact"]).spec.hardware_id() == art.spec.hardware_id()
+
+
+def test_gain_zero_is_said_in_the_output_and_the_report(write_record, run):
+    db = write_record()
+    hea = db / "p1.hea"
+    hea.write_text(hea.read_text().replace("200.0(0)/mV", "0(0)/mV").replace("200(0)/mV", "0/mV"))
+    status, _, err, report = run("--db", str(db), "--record", "p1", "--minutes", "1")
+    assert status == 0, err
+    assert report["gain_assumed"] is True
+    assert "gives lead gain 0 (uncalibrated); 200 ADC units per mV was assumed" in err

@@ -94,3 +94,29 @@ def test_an_unknown_engine_is_refused():
 def test_the_chip_output_folder_is_keyed_by_configuration():
     a, b = ecg_snn.Chip.shipped(lanes=4), ecg_snn.Chip.shipped(lanes=8)
     assert a.out != b.out and a.out == ecg_snn.Chip.shipped(lanes=4).out
+
+
+@pytest.mark.parametrize("fs", [128, 250, 1000])
+def test_any_rate_gives_peaks_at_that_rate(record_208, mitdb_dir, fs):
+    """The same record resampled to `fs`: every reference beat is found within 150 ms, at the
+    array's own rate, and no detection lies outside the array."""
+    from scipy.signal import resample_poly
+
+    signal, _ = record_208
+    x = resample_poly(signal, fs, 360)
+    beats = ecg_snn.classify(x, fs)
+    ann = wfdb.rdann(str(mitdb_dir / "208"), "atr", sampto=360 * SECONDS)
+    ref = np.rint(ann.sample[np.isin(ann.symbol, list("NLRejAaJSVEFQ/f"))] * fs / 360)
+    nearest = np.abs(beats.sample[None, :] - ref[:, None]).min(axis=1)
+    assert beats.fs == fs and (nearest <= 0.15 * fs).mean() > 0.99
+    assert beats.sample.min() >= 0 and beats.sample.max() < len(x)
+
+
+def test_nan_samples_are_a_gap(record_208):
+    """NaN marks invalid samples (a lead-off stretch): no beat is classified next to it."""
+    signal, fs = record_208
+    x = signal.copy()
+    x[20_000:22_000] = np.nan
+    beats = ecg_snn.classify(x, fs)
+    inside = (beats.sample > 20_000) & (beats.sample < 22_000)
+    assert not inside.any() and len(beats.sample) > 100
