@@ -33,6 +33,7 @@ from ecg_snn.data.cache import write_atomic
 from ecg_snn.data.paths import repo_path
 from ecg_snn.firmware.generate import FirmwareError, generate
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
+from ecg_snn.model.shipped import shipped
 
 ROOT = Path(__file__).resolve().parent
 REPO = ROOT.parent
@@ -50,7 +51,7 @@ HOST = ("host/fake_accel.c", "host/snn_host.c")
 # A stand-in for a 32-bit microcontroller build: 32-bit code, no C library (the firmware only
 # uses the freestanding <stdint.h> and <stddef.h>; 64-bit division comes from libgcc), -Os.
 MCU_PROXY = ("-m32", "-ffreestanding", "-Os")
-DEFAULT_MODEL = REPO / "model" / "artifacts" / "inter.json"
+DEFAULT_MODEL = shipped("inter")
 DEFAULT_OUT = REPO / "build" / "firmware"
 REPORT = REPO / "build" / "reports" / "firmware.json"
 

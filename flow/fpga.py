@@ -52,9 +52,10 @@ from ecg_snn.hw.config import HwConfig
 from ecg_snn.hw.spi import SpiShell
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 from ecg_snn.model.contract.spi import SCK_DIVIDER_MIN
+from ecg_snn.model.shipped import shipped
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"
+DEFAULT_MODEL = shipped("inter")
 NAME = "snn_fpga"
 BEAT_PERIOD_200BPM_S = 60 / 200
 DS2_BEATS = 5000  # beats for the cycle figures: the cycle model costs ~ms per beat in Python

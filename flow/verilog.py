@@ -46,9 +46,10 @@ from ecg_snn.hw.config import HwConfig
 from ecg_snn.hw.top import Accelerator
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 from ecg_snn.model.contract.ports import TOP
+from ecg_snn.model.shipped import shipped
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"
+DEFAULT_MODEL = shipped("inter")
 
 
 def default_model() -> Path:

@@ -35,6 +35,7 @@ from ecg_snn.data.paths import REPO, repo_path
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 from ecg_snn.model.metrics import classification_metrics
+from ecg_snn.model.shipped import shipped
 from ecg_snn.model.splits import CLASSES, TEST_PART
 
 
@@ -45,11 +46,6 @@ class ShipError(Exception):
 def built(split: str) -> Path:
     """Where `make train` writes the new artifact of `split`."""
     return REPO / "build" / "artifacts" / f"{split}.json"
-
-
-def shipped(split: str) -> Path:
-    """The committed artifact of `split` that the consumers read by default."""
-    return REPO / "model" / "artifacts" / f"{split}.json"
 
 
 def check_identity(art: Artifact, split: str, force: bool) -> None:

@@ -49,6 +49,7 @@ from ecg_snn.model.contract.artifact import Artifact, ModelSpec
 from ecg_snn.model.contract.spec import NEURONS
 from ecg_snn.model.cq import cq_predict
 from ecg_snn.model.quantize import quantize, quantize_neurons
+from ecg_snn.model.shipped import shipped
 from ecg_snn.model.snn_finetune import float_layers_from_checkpoint
 
 REPO = Path(__file__).resolve().parent.parent
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     from ecg_snn.model.contract.artifact import load_artifact
     from ecg_snn.model.splits import load_split
 
-    if_art = load_artifact(args.model or REPO / "model" / "artifacts" / f"{args.split}.json")
+    if_art = load_artifact(args.model or shipped(args.split))
     ckpt = args.checkpoint or REPO / "build" / "checkpoints" / f"{args.split}_snn.pt"
     layers = float_layers_from_checkpoint(if_art, ckpt)
     spec = if_art.spec

@@ -33,12 +33,13 @@ from ecg_snn.flow.tools import env_int
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import ArtifactError, load_artifact
+from ecg_snn.model.shipped import shipped
 from ecg_snn.power.accel import harness_for
 from ecg_snn.power.rtl import simulate
 from ecg_snn.power.tech import TechError, Technology, available, load_technology
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_MODEL = ROOT / "model" / "artifacts" / "inter.json"
+DEFAULT_MODEL = shipped("inter")
 BUILD = ROOT / "build" / "power"
 DEFAULT_OUT = ROOT / "build" / "reports" / "power.json"
 

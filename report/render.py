@@ -32,6 +32,7 @@ from pathlib import Path
 
 from ecg_snn.data.cache import write_atomic
 from ecg_snn.model.contract.artifact import load_artifact
+from ecg_snn.model.shipped import ARTIFACTS
 from ecg_snn.report.tables import QUOTED, RENDERERS, Renderer, Reports
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,7 +105,7 @@ def take(names: tuple[str, ...], build: Path = BUILD, quoted: tuple[str, ...] = 
     """The named `build/reports/<name>.json`, read and checked: quoted by the docs, present, and
     (when it names its model) a run of a shipped model. Raises ReportError saying which."""
     out: Reports = {}
-    shipped = (ROOT / "model" / "artifacts").resolve()
+    shipped = ARTIFACTS.resolve()
     shipped_sha = {load_artifact(p).checksum() for p in shipped.glob("*.json")}
     for name in names:
         if name not in quoted:

@@ -59,6 +59,7 @@ from ecg_snn.flow.tools import env_int
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 from ecg_snn.model.contract.ports import ResultLayout
+from ecg_snn.model.shipped import ARTIFACTS
 from ecg_snn.sim.accel import design, limits
 from ecg_snn.sim.accel.coverage import bins, empty_bins, measure_run
 from ecg_snn.sim.accel.job import Job
@@ -67,7 +68,6 @@ from ecg_snn.sim.accel.vectors import Vectors, random_and_corners, real_beats
 from ecg_snn.sim.tb import runner
 
 ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "model" / "artifacts"
 REPORT = ROOT / "build" / "reports" / "sim.json"
 WORK = ROOT / "build" / "sim" / "run"
 DEFAULT_RANDOM = 20_000

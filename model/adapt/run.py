@@ -31,9 +31,10 @@ from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact, load_artifact
 from ecg_snn.model.contract.image import parse_image, weight_image
 from ecg_snn.model.metrics import classification_metrics
+from ecg_snn.model.shipped import shipped
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_BASE = REPO / "model" / "artifacts" / "inter.json"
+DEFAULT_BASE = shipped("inter")
 
 
 @dataclass(frozen=True)

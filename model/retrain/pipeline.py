@@ -50,11 +50,12 @@ from ecg_snn.model.retrain.split import (
     read_patient_map,
     read_split_file,
 )
+from ecg_snn.model.shipped import shipped
 from ecg_snn.model.splits import Beats, SplitData
 from ecg_snn.model.train import TrainConfig
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_BASE = REPO / "model" / "artifacts" / "inter.json"
+DEFAULT_BASE = shipped("inter")
 FINETUNE_EPOCHS = 5
 
 

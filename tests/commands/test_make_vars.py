@@ -81,7 +81,7 @@ def test_flags_are_off_at_0():
 def test_lead_is_one_variable_for_every_target_that_reads_a_record():
     for target, extra in (("data", []), ("retrain", ["DB=d"]), ("adapt", ["RECORD=1"]),
                           ("stream", ["RECORD=1"])):  # fmt: skip
-        assert "--lead II" in make("-n", target, "LEAD=II", *extra).stdout, target
+        assert '--lead "II"' in make("-n", target, "LEAD=II", *extra).stdout, target
 
 
 def test_calibration_length_is_minutes_or_cal_beats():
