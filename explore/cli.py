@@ -25,7 +25,7 @@ from ecg_snn.explore.artifacts import REPO, MissingTrainedError, load_trained, p
 from ecg_snn.explore.cache import Store, code_version
 from ecg_snn.explore.measure import Bench, Sample
 from ecg_snn.explore.sweep import run_sweep, write_report
-from ecg_snn.flow.tools import env_int
+from ecg_snn.flow.tools import env_default
 
 BUILD = REPO / "build" / "explore"
 REPORTS = REPO / "build" / "reports"
@@ -46,8 +46,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--T", type=_ints)
     p.add_argument("--bits", type=_ints)
     p.add_argument("--lanes", type=_ints)
-    p.add_argument("--beats", type=int, default=env_int("BEATS", 100))
-    p.add_argument("--jobs", type=int, default=env_int("JOBS", 2))
+    p.add_argument("--beats", type=int, default=env_default("BEATS", 100))
+    p.add_argument("--jobs", type=int, default=env_default("JOBS", 2))
     p.add_argument("--tech", default=env.get("TECH") or "22nm")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="T 2,4 at 8 bits, 8 lanes; 30 beats")

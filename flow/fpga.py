@@ -47,7 +47,7 @@ from amaranth.lib import io
 
 from ecg_snn.data.cache import write_atomic
 from ecg_snn.data.paths import config_key, keyed, repo_path
-from ecg_snn.flow.tools import env_int
+from ecg_snn.flow.tools import env_default
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.hw.spi import SpiShell
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
@@ -431,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--beats",
         type=int,
-        default=env_int("BEATS", DS2_BEATS),
+        default=env_default("BEATS", DS2_BEATS),
         help="DS2 beats for the cycle figures (0: skip them)",
     )
     args = ap.parse_args(argv)

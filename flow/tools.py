@@ -102,13 +102,9 @@ def yosys() -> list[str]:
     return [exe]
 
 
-def env_int(name: str, default: int | None) -> int | None:
-    """The integer a make knob passes as environment variable `name` (`make sim BEATS=200`), or
-    `default` when unset; a non-integer ends the command with a one-line error naming it."""
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise SystemExit(f"{name}={value!r}: expected an integer, e.g. {name}=2") from None
+def env_default(name: str, default: int | None) -> str | int | None:
+    """The default of an option that a make knob also sets, as environment variable `name`
+    (`make sim BEATS=200`): its text when set, else `default`. Give it to an argparse option with
+    a `type`: argparse converts a string default like a command-line value, so a bad value is the
+    command's usual one-line usage error (exit 2), never an exception from here."""
+    return os.environ.get(name, "").strip() or default

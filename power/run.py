@@ -29,7 +29,7 @@ import numpy as np
 from ecg_snn.data.paths import config_key, keyed
 from ecg_snn.flow.asic.gate import SRAM_MIN_DEPTH
 from ecg_snn.flow.netlist import Netlist, load_verilog
-from ecg_snn.flow.tools import env_int
+from ecg_snn.flow.tools import env_default
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import ArtifactError, load_artifact
@@ -49,9 +49,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m ecg_snn.power", description=__doc__.split("\n")[0])
     p.add_argument("--tech", default=env.get("TECH") or "22nm", help=f"one of {available()}")
     p.add_argument("--model", default=env.get("MODEL") or str(DEFAULT_MODEL))
-    p.add_argument("--beats", type=int, default=env_int("BEATS", 1000))
-    p.add_argument("--jobs", type=int, default=env_int("JOBS", 2))
-    p.add_argument("--lanes", type=int, default=env_int("LANES", HwConfig().lanes))
+    p.add_argument("--beats", type=int, default=env_default("BEATS", 1000))
+    p.add_argument("--jobs", type=int, default=env_default("JOBS", 2))
+    p.add_argument("--lanes", type=int, default=env_default("LANES", HwConfig().lanes))
     p.add_argument("--part", default="DS2")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
@@ -66,11 +66,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=env.get("GATE", "").strip() not in ("", "0"),
         help="also synthesize onto osu018 (180 nm), simulate gate by gate, OpenSTA, calibrate",
     )
-    p.add_argument("--gate-beats", type=int, default=env_int("GATE_BEATS", 20))
+    p.add_argument("--gate-beats", type=int, default=env_default("GATE_BEATS", 20))
     p.add_argument(
         "--sram-min-depth",
         type=int,
-        default=env_int("SRAM_MIN_DEPTH", SRAM_MIN_DEPTH),
+        default=env_default("SRAM_MIN_DEPTH", SRAM_MIN_DEPTH),
         help="GATE=1 memory plan: memories of at least this many words are SRAM macros, smaller "
         f"ones flip-flop register files (default {SRAM_MIN_DEPTH})",
     )
@@ -125,12 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     techs = [args.tech] + [t for t in available() if t != args.tech]
     model = Path(args.model)
-    if not model.exists():
-        raise SystemExit(
-            f"make power: no model at {model}; train one with `make train` or pass MODEL=path"
-        )
     try:
-        artifact = load_artifact(model)
+        artifact = load_artifact(model)  # ArtifactError names a missing file: one line, exit 2
         args.out = args.out or report_path(args, artifact)
         config = HwConfig(lanes=args.lanes)
         if args.beats < 1 or args.jobs < 1:

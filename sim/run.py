@@ -55,7 +55,7 @@ from ecg_snn.data.cache import write_atomic
 from ecg_snn.data.cli import discard_on_interrupt
 from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.design import accelerator_verilog
-from ecg_snn.flow.tools import env_int
+from ecg_snn.flow.tools import env_default
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 from ecg_snn.model.contract.ports import ResultLayout
@@ -88,10 +88,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument(
         "--beats",
         type=int,
-        default=env_int("BEATS", None),
+        default=env_default("BEATS", None),
         help="real beats per part (default: all)",
     )
-    ap.add_argument("--jobs", type=int, default=env_int("JOBS", 2))
+    ap.add_argument("--jobs", type=int, default=env_default("JOBS", 2))
     ap.add_argument(
         "--random",
         type=int,
@@ -107,8 +107,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "e.g. build/retrain/NAME/test_beats.npz",
     )
     ap.add_argument("--waves", action="store_true", default=os.environ.get("WAVES") == "1")
-    ap.add_argument("--wave-beat", type=int, default=env_int("WAVE_BEAT", None))
-    ap.add_argument("--lanes", type=int, default=env_int("LANES", HwConfig().lanes))
+    ap.add_argument("--wave-beat", type=int, default=env_default("WAVE_BEAT", None))
+    ap.add_argument("--lanes", type=int, default=env_default("LANES", HwConfig().lanes))
     ap.add_argument(
         "--limits",
         default="all",

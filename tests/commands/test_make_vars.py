@@ -96,3 +96,15 @@ def test_help_documents_every_variable_and_what_each_target_takes():
     documented = set(re.findall(r"^  ([A-Z_]+) {2,}\S", out, re.M))
     assert len(taken) > 20 and taken <= documented, taken - documented
     assert re.search(r"make sim .*\n\s+\[SPLIT MODEL BEATS JOBS LANES RANDOM LIMITS SPACE", out)
+
+
+@pytest.mark.parametrize("module", ["ecg_snn.sim.run", "ecg_snn.power.run"])
+def test_a_bad_knob_in_the_environment_is_a_usage_error(module, monkeypatch, capsys):
+    """BEATS=x reaches the command as an option default; argparse refuses it in one line."""
+    import importlib
+
+    monkeypatch.setenv("BEATS", "x")
+    with pytest.raises(SystemExit) as e:
+        importlib.import_module(module).parse_args([])
+    assert e.value.code == 2
+    assert "argument --beats: invalid int value: 'x'" in capsys.readouterr().err
