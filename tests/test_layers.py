@@ -119,6 +119,8 @@ def violations(root: Path, packages: tuple[str, ...] = PACKAGES) -> list[str]:
                 top = target.split(".")[0]
                 if src_layer and src_layer[0] == "model.contract" and top in CONTRACT_FORBIDDEN:
                     found.append(f"{where}: the contract imports {target}")
+                if top == "torch" and src.split(".")[0] != "model":
+                    found.append(f"{where}: torch outside model/ ({src})")
                 dst_layer = layer(target)
                 if src_layer is None or dst_layer is None:
                     continue
@@ -201,6 +203,7 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
             "imports sim",
         ),
         ({"model/contract/golden.py": "import torch\n"}, "the contract imports torch"),
+        ({"power/run.py": "import torch\n"}, "torch outside model/"),
         (
             {"hw/top.py": "from ecg_snn.firmware.build import x\n", "firmware/build.py": ""},
             "(firmware)",
@@ -237,6 +240,7 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
     ids=[
         "upward",
         "torch-in-contract",
+        "torch-in-power",
         "sibling",
         "cycle",
         "data-up",
