@@ -42,7 +42,7 @@ CFLAGS = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2")
 # The firmware proper, as it would go onto a microcontroller (`size` reports on these).
 FIRMWARE = {
     "reference": ("src/snn_ref.c",),
-    "frontend": ("src/snn_frontend.c",),
+    "frontend": ("src/snn_frontend.c", "src/snn_patient.c"),
     "qrs": ("src/snn_qrs.c",),
     "driver": ("src/snn_driver.c", "src/snn_status.c"),
     "hal_spi": ("src/snn_hal_spi.c",),  # the HAL for the accelerator behind its SPI shell
@@ -160,7 +160,7 @@ def _bench_inputs(
     from ecg_snn.data.dataset import load_dataset
     from ecg_snn.data.errors import DataError
     from ecg_snn.data.locate import find_mitdb
-    from ecg_snn.model.contract.frontend import preprocess, uniform_inputs
+    from ecg_snn.model.contract.frontend import preprocess_stream, uniform_inputs
 
     pre = artifact.spec.preprocess
     try:
@@ -171,7 +171,7 @@ def _bench_inputs(
     except DataError:  # no MIT-BIH here (or a window it cannot cut): random inputs, reported
         x, rr = uniform_inputs(pre, n, np.random.default_rng(0))
         return x, rr, f"{n} uniform random inputs (no MIT-BIH beats)"
-    x, rr = preprocess(pre, ds.window[:n], ds.rr[:n])
+    x, rr = preprocess_stream(pre, ds.window[:n], ds.rr[:n], ds.record[:n])  # records in order
     return x, rr, f"{len(x)} MIT-BIH beats"
 
 

@@ -33,11 +33,11 @@ import numpy as np
 
 from ecg_snn.data.cache import write_atomic
 from ecg_snn.firmware import cemit
-from ecg_snn.model.contract import qrs
+from ecg_snn.model.contract import patient, qrs
 from ecg_snn.model.contract.artifact import SCHEMA_VERSION, Artifact, ArtifactError, load_artifact
 from ecg_snn.model.contract.image import HEADER_WORDS, MAGIC, payload_words, weight_image
 from ecg_snn.model.contract.ports import Port, ResultLayout, Status
-from ecg_snn.model.contract.spec import DECISIONS, RR_FEATURES, LayerSpec
+from ecg_snn.model.contract.spec import ALL_FEATURES, DECISIONS, LayerSpec
 from ecg_snn.model.contract.spi import (
     SCK_DIVIDER_MIN,
     SpiCommand,
@@ -129,6 +129,23 @@ def count_neurons(spec) -> int:
     return max(lay.n_out for lay in layers[max(0, n_if - 1) :])
 
 
+def patient_constants(pre) -> list[tuple[str, int]]:
+    """The rules of model/contract/patient.py as C constants (QRS slice clipped like Python's)."""
+    c = pre.before // pre.downsample
+    return [
+        ("SNN_PAT_TEMPLATE_SHIFT", patient.TEMPLATE_SHIFT),
+        ("SNN_PAT_DISTANCE_SHIFT", patient.DISTANCE_SHIFT),
+        ("SNN_PAT_IRREG_SHIFT", patient.IRREG_SHIFT),
+        ("SNN_PAT_IRREG_BEATS", patient.IRREG_BEATS),
+        ("SNN_PAT_GAP", f"{patient.GAP_SECONDS * pre.fs}u"),
+        ("SNN_PAT_QRS_LO", max(c - patient.QRS_BEFORE, 0)),
+        ("SNN_PAT_QRS_HI", min(c + patient.QRS_AFTER, pre.n_samples)),
+        ("SNN_PAT_WARMUP", patient.WARMUP),
+        ("SNN_PAT_ACCEPT_MAX", patient.ACCEPT_MAX),
+        ("SNN_PAT_MAX_REJECTS", patient.MAX_REJECTS),
+    ]
+
+
 def config_header(artifact: Artifact) -> str:
     spec, pre = artifact.spec, artifact.spec.preprocess
     layout = ResultLayout.of(spec)
@@ -166,6 +183,7 @@ def config_header(artifact: Artifact) -> str:
         ("SNN_PRE_RR_SHIFT", pre.rr_shift),
         ("SNN_PRE_LOCAL_RR_BEATS", pre.local_rr_beats),
         ("SNN_PRE_RR_FEATURES", f"{{ {feature_codes} }}"),
+        *patient_constants(pre),
         *((f"SNN_QRS_{k}", v if v >= 0 else f"({v})") for k, v in qrs.c_constants().items()),
         ("SNN_IMAGE_MAGIC", f"{MAGIC:#010x}u"),
         ("SNN_IMAGE_HEADER_WORDS", HEADER_WORDS),
@@ -190,12 +208,12 @@ def config_header(artifact: Artifact) -> str:
         pairs.append((f"SNN_L{i}_NEURON", NEURON_CODES[layer.neuron]))
     classes = ", ".join(cemit.c_string(c) for c in spec.classes)
     codes = "\n".join(
-        f"#define SNN_RR_{name.upper():<11} {i}" for i, name in enumerate(RR_FEATURES)
+        f"#define SNN_RR_{name.upper():<11} {i}" for i, name in enumerate(ALL_FEATURES)
     )
     return (
         cemit.banner("Hardware configuration of the ECG SNN accelerator.", artifact.checksum())
         + "#ifndef SNN_CONFIG_H\n#define SNN_CONFIG_H\n\n"
-        + "/* RR feature codes, in model.contract.spec.RR_FEATURES order */\n"
+        + "/* RR feature codes, in model.contract.spec.ALL_FEATURES order */\n"
         + codes
         + "\n\n"
         + cemit.defines(pairs)

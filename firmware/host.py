@@ -124,6 +124,26 @@ class HostLib:
             np.int64
         )
 
+    def stream(
+        self, windows: np.ndarray, rr3: np.ndarray, record: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The stateful C front end (samples, patient and RR features) on beats in time order
+        within each record (a new `record` name resets the patient state; None: one patient)."""
+        n = len(windows)
+        w = _c(np.asarray(windows).reshape(n, self.info["window"]), "int32")
+        r = _c(np.asarray(rr3).reshape(n, 3), "uint32")
+        rec = np.zeros(n, np.int64) if record is None else np.asarray(record)
+        new = _c(np.concatenate([[True], rec[1:] != rec[:-1]])[:n], "uint8")
+        x = np.zeros((n, self.info["n_samples"]), np.int16)
+        rr = np.zeros(max(1, n * self.info["n_rr"]), np.uint16)
+        self._check(
+            self._lib.snn_host_stream_batch(
+                ctypes.c_uint32(n), _ptr(w), _ptr(r), _ptr(new), _ptr(x), _ptr(rr)
+            )
+        )
+        rr = rr[: n * self.info["n_rr"]].reshape(n, -1).astype(np.int64)
+        return x[:, None, :].astype(np.int64), rr
+
     def rr_track(self, r: np.ndarray) -> np.ndarray:
         """Push R positions one by one; row i: (prev, next, local) of the beat before peak i."""
         r = _c(r, "uint32")

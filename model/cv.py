@@ -22,6 +22,8 @@ plain output bias in the spec and the golden model, RTL and C compute it already
     python -m ecg_snn.model.cv --name base                        # the current recipe
     python -m ecg_snn.model.cv --name rr_out --rr-also dense3     # RR also into the output layer
     python -m ecg_snn.model.cv --name cap --patient-cap 0.15 --class-power 0.75
+    python -m ecg_snn.model.cv --name v3 --rr-features prev_ratio next_ratio prev local \
+        tmpl_dist irreg
 
 Results accumulate in build/reports/cv.json (one entry per --name, rewritten atomically).
 """
@@ -36,6 +38,7 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
 import argparse
 import dataclasses
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -151,6 +154,9 @@ def cross_validate(recipe: dict, n_folds: int = 4, progress: bool = True) -> dic
 
     start = time.perf_counter()
     pre = DEFAULT_PREPROCESS
+    if recipe.get("rr_features"):  # another front end (e.g. the patient features of v3)
+        pre = dataclasses.replace(pre, rr_features=tuple(recipe["rr_features"]))
+    pre.validate()
     data = load_split("inter", pre)
     ds1 = data.train.take(np.arange(len(data.train)))
     for name in ("x", "rr", "y", "record"):
@@ -250,12 +256,53 @@ def table(report: dict) -> str:
     return "\n".join(rows)
 
 
+def seed_group(name: str) -> str:
+    """The recipe a run belongs to: its name without a `_s<seed>` suffix."""
+    return re.sub(r"_s\d+$", "", name)
+
+
+def seed_table(report: dict) -> str:
+    """Mean ± sd over the seeds of each recipe (runs grouped by `seed_group`), plain argmax
+    (int) and with nested offsets (int + off): jκ, accuracy, S and V Se / +P, and the S offset."""
+
+    def ms(values, scale=1.0, digits=1):
+        v = scale * np.asarray(values, dtype=np.float64)
+        return f"{v.mean():.{digits}f} ± {v.std(ddof=1) if len(v) > 1 else 0:.{digits}f}"
+
+    groups: dict[str, list[dict]] = {}
+    for name, r in report.items():
+        groups.setdefault(seed_group(name), []).append(r)
+    rows = [
+        "| recipe | seeds | int jκ | int acc | int S Se / +P | int V Se / +P | + off jκ "
+        "| + off acc | + off S Se / +P | + off V Se / +P | S offset |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, runs in groups.items():
+        cells = [name, str(len(runs))]
+        for view in ("int", "int_offsets_nested"):
+            m = [r[view] for r in runs]
+            pc = [x["per_class"] for x in m]
+            cells += [
+                ms([x["j_kappa"] for x in m], digits=3),
+                ms([x["accuracy"] for x in m], 100),
+                f"{ms([c['S']['se'] for c in pc], 100)} / {ms([c['S']['ppv'] for c in pc], 100)}",
+                f"{ms([c['V']['se'] for c in pc], 100)} / {ms([c['V']['ppv'] for c in pc], 100)}",
+            ]
+        cells.append(ms([r["offsets"][1] for r in runs]))
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m ecg_snn.model.cv", description=__doc__.splitlines()[0]
     )
     p.add_argument("--name", help="key of this recipe in the report (required to run one)")
     p.add_argument("--table", action="store_true", help="print the report as a markdown table")
+    p.add_argument(
+        "--seeds", action="store_true", help="print mean ± sd over seeds (names ending _s<k>)"
+    )
+    p.add_argument("--merge", nargs="+", help="merge these cv reports into --report, then exit")
     p.add_argument("--folds", type=int, default=4)
     p.add_argument("--T", type=int, default=4)
     p.add_argument("--neuron", choices=("if", "ssf"), default="ssf")
@@ -275,6 +322,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--f-label", choices=("F", "N", "V"), default="F", help="train F beats as")
     p.add_argument("--f-policy", choices=("fit", "never"), default="fit", help="F offset")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--rr-features", nargs="*", default=None,
+        help="the RR inputs (default: the shipped front end's), e.g. add tmpl_dist tmpl_qrs irreg",
+    )  # fmt: skip
     p.add_argument("--report", default=str(REPO / "build" / "reports" / "cv.json"))
     return p
 
@@ -282,7 +333,13 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     path = Path(args.report)
-    if args.table:
+    if args.merge:
+        report = json.loads(path.read_text()) if path.exists() else {}
+        for other in args.merge:
+            report.update(json.loads(Path(other).read_text()))
+        write_json_atomic(path, report)
+        return 0
+    if args.table or args.seeds:
         if not path.is_file():
             print(
                 f"python -m ecg_snn.model.cv: no report at {repo_path(path)}; run a recipe "
@@ -291,13 +348,21 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
-        print(table(json.loads(path.read_text())))
+        report = json.loads(path.read_text())
+        print(seed_table(report) if args.seeds else table(report))
         return 0
     if not args.name:
         parser().error("--name is required to run a recipe")
     if args.folds < 2:
         parser().error("--folds must be >= 2")
-    recipe = {k: v for k, v in vars(args).items() if k not in ("folds", "report")}
+    if args.rr_features:
+        from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS, SpecError
+
+        try:
+            dataclasses.replace(DEFAULT_PREPROCESS, rr_features=tuple(args.rr_features)).validate()
+        except SpecError as e:
+            parser().error(str(e))
+    recipe = {k: v for k, v in vars(args).items() if k not in ("folds", "report", "merge", "seeds")}
     from ecg_snn.model.train import setup_torch
 
     setup_torch(args.seed)

@@ -81,6 +81,7 @@ def per_record(
         n_s, n_v = int((yt == s).sum()), int((yt == v).sum())
         out[str(r)] = {
             "n": int(m.sum()),
+            "accuracy": _ratio((yt == yp).sum(), m.sum()),
             "n_s": n_s,
             "s_se": _ratio(((yt == s) & (yp == s)).sum(), n_s) if n_s else None,
             "false_s": int(((yt != s) & (yp == s)).sum()),
@@ -89,6 +90,30 @@ def per_record(
             "false_v": int(((yt != v) & (yp == v)).sum()),
         }
     return out
+
+
+AF_RECORDS = ("201", "202", "203", "210", "219", "221", "222")  # atrial fibrillation / flutter
+
+
+def record_table(records: dict, names=AF_RECORDS) -> str:
+    """Markdown rows of `per_record` output for `names` (default the AF records of MIT-BIH)."""
+
+    def pct(v):
+        return "–" if v is None else f"{100 * v:.1f}"
+
+    rows = [
+        "| record | beats | accuracy | S | S Se | false S | V | V Se | false V |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name in names:
+        if name not in records:
+            continue
+        r = records[name]
+        rows.append(
+            f"| {name} | {r['n']} | {pct(r.get('accuracy'))} | {r['n_s']} | {pct(r['s_se'])} "
+            f"| {r['false_s']} | {r['n_v']} | {pct(r['v_se'])} | {r['false_v']} |"
+        )
+    return "\n".join(rows)
 
 
 def s_se_without(

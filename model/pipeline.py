@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from ecg_snn.data.paths import repo_path
-from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS
+from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS, SpecError
 from ecg_snn.model.convert import LAMBDA_MODES, convert, layer_lambdas
 from ecg_snn.model.metrics import classification_metrics, per_record, s_se_without
 from ecg_snn.model.network import ArchConfig
@@ -148,6 +148,9 @@ def run(args: argparse.Namespace, seeds: list[dict] | None = None) -> dict:
     the same recipe at other seeds, summarised into report["seeds"] with this one."""
     start = time.perf_counter()
     pre = DEFAULT_PREPROCESS
+    if getattr(args, "rr_features", None):  # another front end, e.g. v3's patient features
+        pre = dataclasses.replace(pre, rr_features=tuple(args.rr_features))
+        pre.validate()
     defaults = DEFAULTS[args.split]
 
     def opt(name):
@@ -362,6 +365,14 @@ def parser() -> argparse.ArgumentParser:
         "--tie-s-to-n", dest="tie_out", action="store_const", const=((1, 0),),
         help="the S output row shares N's hidden weights (S vs N by RR only)",
     )  # fmt: skip
+    p.add_argument(
+        "--untie", dest="tie_out", action="store_const", const=(),
+        help="no tied output rows (S free of N's weights)",
+    )  # fmt: skip
+    p.add_argument(
+        "--rr-features", nargs="+",
+        help="the RR inputs (default the shipped front end's; v3 adds tmpl_dist tmpl_qrs irreg)",
+    )  # fmt: skip
     p.add_argument("--rr-gain", type=float, help="RR weight reparametrisation (training)")
     p.add_argument("--patient-cap", type=float, help="max loss share of one record (0 = off)")
     p.add_argument("--f-label", choices=("F", "N", "V"), help="train F beats as this class")
@@ -400,6 +411,11 @@ def cli(argv: list[str] | None = None) -> int:
             raise SystemExit(
                 f"make train: --{name.replace('_', '-')} must be in {lo}..{hi}, not {value}"
             )
+    if args.rr_features:  # a bad feature name is a one-line error before any work
+        try:
+            dataclasses.replace(DEFAULT_PREPROCESS, rr_features=tuple(args.rr_features)).validate()
+        except SpecError as e:
+            raise SystemExit(f"make train: {e}") from None
     extra = DEFAULTS[args.split]["seeds"] if args.seeds is None else args.seeds
     others = []
     for seed in [s for s in extra if s != args.seed]:

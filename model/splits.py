@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ecg_snn.model.contract.frontend import preprocess
+from ecg_snn.model.contract.frontend import preprocess_stream
 from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS, Preprocess
 
 CLASSES = {"inter": ("N", "S", "V", "F"), "intra": ("N", "S", "V", "F", "Q")}
@@ -59,8 +59,10 @@ class SplitData:
 
 def to_beats(part, pre: Preprocess, n_classes: int) -> Beats:
     """A `data.dataset.BeatDataset` part -> `Beats`, dropping labels >= n_classes (Q for inter)."""
+    # the patient features run over every beat the front end sees (Q included), then Q drops
+    x, rr = preprocess_stream(pre, np.asarray(part.window), np.asarray(part.rr), part.record)
     keep = np.asarray(part.label) < n_classes
-    x, rr = preprocess(pre, np.asarray(part.window)[keep], np.asarray(part.rr)[keep])
+    x, rr = x[keep], rr[keep]
     return Beats(
         x, rr, np.asarray(part.label)[keep].astype(np.int64), np.asarray(part.record)[keep]
     )

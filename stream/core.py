@@ -30,7 +30,7 @@ from ecg_snn.data.records import Record, read_lead, rescale_samples
 from ecg_snn.data.resample import resample_lead
 from ecg_snn.model.contract import golden, qrs
 from ecg_snn.model.contract.artifact import Artifact
-from ecg_snn.model.contract.frontend import preprocess
+from ecg_snn.model.contract.frontend import preprocess_stream
 
 UNCLASSIFIED = "?"  # WFDB's "beat not classified" label
 
@@ -118,7 +118,7 @@ def run_stream(artifact: Artifact, record: Record, valid: np.ndarray | None = No
     seconds["detect"] = time.perf_counter() - t
     t = time.perf_counter()
     windows, rr3, keep = cut(record, det.sample, artifact, valid)
-    x, rr = preprocess(pre, windows, rr3)
+    x, rr = preprocess_stream(pre, windows, rr3)  # one record = one patient, in time order
     seconds["frontend"] = time.perf_counter() - t
     t = time.perf_counter()
     cls = np.full(len(det), -1, np.int64)

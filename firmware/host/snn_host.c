@@ -9,6 +9,7 @@
 #include "snn_frontend.h"
 #include "snn_hal_spi.h"
 #include "snn_image.h"
+#include "snn_patient.h"
 #include "snn_qrs.h"
 #include "snn_ref.h"
 
@@ -63,6 +64,33 @@ int snn_host_frontend_batch(uint32_t n, const int32_t *windows, const uint32_t *
                                                x + (size_t)b * SNN_N_SAMPLES);
         if (st == SNN_OK)
             st = snn_frontend_rr(t[0], t[1], t[2], rr + (size_t)b * SNN_N_RR);
+        if (st != SNN_OK)
+            return (int)st;
+    }
+    return SNN_OK;
+}
+
+/* The stateful front end on n beats in time order: new_patient[b] != 0 resets the patient state
+ * before beat b (a new record); then samples, patient features and RR features as the firmware
+ * computes them per beat. */
+int snn_host_stream_batch(uint32_t n, const int32_t *windows, const uint32_t *rr3,
+                          const uint8_t *new_patient, int16_t *x, uint16_t *rr)
+{
+    static snn_patient_t patient; /* static: the template is too large for some host stacks */
+    uint32_t b;
+    snn_patient_init(&patient);
+    for (b = 0; b < n; b++) {
+        const uint32_t *t = rr3 + (size_t)b * 3;
+        int16_t *xb = x + (size_t)b * SNN_N_SAMPLES;
+        uint16_t features[3];
+        snn_status_t st;
+        if (new_patient[b])
+            snn_patient_init(&patient);
+        st = snn_frontend_samples(windows + (size_t)b * SNN_PRE_WINDOW, xb);
+        if (st == SNN_OK)
+            st = snn_patient_step(&patient, xb, t[0], t[2], features);
+        if (st == SNN_OK)
+            st = snn_frontend_rr_patient(t[0], t[1], t[2], features, rr + (size_t)b * SNN_N_RR);
         if (st != SNN_OK)
             return (int)st;
     }

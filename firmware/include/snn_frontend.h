@@ -19,6 +19,12 @@ snn_status_t snn_frontend_samples(const int32_t *window, int16_t *x);
  *   prev, next, local = value >> rr_shift */
 snn_status_t snn_frontend_rr(uint32_t prev, uint32_t next, uint32_t local, uint16_t *rr);
 
+/* The same with the beat's patient features (snn_patient_step: tmpl_dist, tmpl_qrs, irreg) in
+ * their places. snn_frontend_rr is this with patient = NULL: SNN_ERR_ARG if the artifact names a
+ * patient feature. */
+snn_status_t snn_frontend_rr_patient(uint32_t prev, uint32_t next, uint32_t local,
+                                     const uint16_t *patient, uint16_t *rr);
+
 /* R-peak bookkeeping: the last SNN_PRE_LOCAL_RR_BEATS + 2 R positions, enough for the previous,
  * next and local RR of the beat before the newest peak. Positions are sample counters that may
  * wrap modulo 2^32 (differences are taken in unsigned arithmetic). */

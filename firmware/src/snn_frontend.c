@@ -36,6 +36,12 @@ snn_status_t snn_frontend_samples(const int32_t *window, int16_t *x)
 
 snn_status_t snn_frontend_rr(uint32_t prev, uint32_t next, uint32_t local, uint16_t *rr)
 {
+    return snn_frontend_rr_patient(prev, next, local, NULL, rr);
+}
+
+snn_status_t snn_frontend_rr_patient(uint32_t prev, uint32_t next, uint32_t local,
+                                     const uint16_t *patient, uint16_t *rr)
+{
     const uint32_t n_rr = SNN_N_RR;
     int64_t denominator = local > 0 ? (int64_t)local : 1;
     uint32_t j;
@@ -52,7 +58,12 @@ snn_status_t snn_frontend_rr(uint32_t prev, uint32_t next, uint32_t local, uint1
             break;
         case SNN_RR_PREV: v = (int64_t)(prev >> SNN_PRE_RR_SHIFT); break;
         case SNN_RR_NEXT: v = (int64_t)(next >> SNN_PRE_RR_SHIFT); break;
-        default: v = (int64_t)(local >> SNN_PRE_RR_SHIFT); break;
+        case SNN_RR_LOCAL: v = (int64_t)(local >> SNN_PRE_RR_SHIFT); break;
+        default: /* a patient feature (snn_patient.h): codes follow the RR ones in order */
+            if (patient == NULL)
+                return SNN_ERR_ARG;
+            v = patient[s_features[j] - SNN_RR_TMPL_DIST];
+            break;
         }
         rr[j] = (uint16_t)snn_clamp(v, 0, SNN_RR_MAX);
     }

@@ -7,6 +7,7 @@ A newcomer reads this folder to learn what the chip does:
 - `spec`      the hardware configuration: `Preprocess` (front end), `LayerSpec`, fixed-point helpers
 - `artifact`  `ModelSpec` + integer tensors, the versioned file format, range analysis
 - `frontend`  raw beat -> chip input words (samples and RR features), bit-exact
+- `patient`   the stateful patient-relative features (running template, RR irregularity)
 - `golden`    the integer SNN (IF and sum-then-fire layers, decision), bit-exact
 - `ports`     the accelerator's port and result-word layout
 - `image`     the 32-bit weight image streamed through the load port

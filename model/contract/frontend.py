@@ -16,12 +16,19 @@ RR features, from `rr = (prev, next, local)` in samples at `fs` (local = the mea
     prev_ratio = (prev << ratio_shift) // max(local, 1)
     next_ratio = (next << ratio_shift) // max(local, 1)
     prev, next, local = value >> rr_shift
+
+The patient-relative features (`tmpl_dist`, `tmpl_qrs`, `irreg`) need the patient's earlier
+beats: `preprocess_stream` computes them (`model/contract/patient.py`); `preprocess_rr` refuses
+a preprocessing that names them.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
+from ecg_snn.model.contract.patient import PATIENT_FEATURES, patient_features
 from ecg_snn.model.contract.spec import Preprocess, saturate
 
 
@@ -43,6 +50,9 @@ def preprocess_rr(pre: Preprocess, rr: np.ndarray) -> np.ndarray:
         raise ValueError(f"expected RR intervals of shape (N, 3), got {rr.shape}")
     if (rr < 0).any():
         raise ValueError("RR intervals must be non-negative")
+    stateful = [f for f in pre.rr_features if f in PATIENT_FEATURES]
+    if stateful:
+        raise ValueError(f"{stateful} need the patient's earlier beats: use preprocess_stream")
     prev, nxt, local = rr[:, 0], rr[:, 1], rr[:, 2]
     denominator = np.maximum(local, 1)
     features = {
@@ -62,6 +72,25 @@ def preprocess(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Both halves of the front end: (samples (N, 1, L), RR features (N, n_rr))."""
     return preprocess_samples(pre, windows), preprocess_rr(pre, rr)
+
+
+def preprocess_stream(
+    pre: Preprocess, windows: np.ndarray, rr: np.ndarray, record: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """`preprocess` for beats in time order within each record (`record` names the patient of
+    each beat; None: one patient), with the patient-relative features of `model.contract.patient`
+    in their places among `pre.rr_features`."""
+    x = preprocess_samples(pre, windows)
+    plain = tuple(f for f in pre.rr_features if f not in PATIENT_FEATURES)
+    base = preprocess_rr(dataclasses.replace(pre, rr_features=plain), rr)
+    if len(plain) == pre.n_rr:
+        return x, base
+    patient = patient_features(pre, x, rr, record)
+    cols = [
+        base[:, plain.index(f)] if f in plain else patient[:, PATIENT_FEATURES.index(f)]
+        for f in pre.rr_features
+    ]
+    return x, np.stack(cols, axis=1).astype(np.int64)
 
 
 def uniform_inputs(

@@ -21,7 +21,11 @@ import numpy as np
 
 LAYER_KINDS = ("conv1d", "dense")
 SOURCES = ("input", "spikes")
-RR_FEATURES = ("prev_ratio", "next_ratio", "prev", "next", "local")
+RR_FEATURES = ("prev_ratio", "next_ratio", "prev", "next", "local")  # this beat's (frontend.py)
+# patient-relative, stateful over the patient's beats (model/contract/patient.py); they enter the
+# chip on the RR inputs like the features above
+PATIENT_FEATURES = ("tmpl_dist", "tmpl_qrs", "irreg")
+ALL_FEATURES = RR_FEATURES + PATIENT_FEATURES
 DECISIONS = ("argmax_lowest_index",)
 NEURONS = ("if", "ssf")  # integrate-and-fire per step | sum-then-fire once
 
@@ -157,9 +161,9 @@ class Preprocess:
             raise SpecError(f"preprocess: input_bits must be in 2..{MAX_INPUT_BITS}")
         if not 1 <= self.rr_bits <= MAX_INPUT_BITS - 1:
             raise SpecError(f"preprocess: rr_bits must be in 1..{MAX_INPUT_BITS - 1}")
-        unknown = [f for f in self.rr_features if f not in RR_FEATURES]
+        unknown = [f for f in self.rr_features if f not in ALL_FEATURES]
         if unknown:
-            raise SpecError(f"preprocess: unknown RR features {unknown}; known: {RR_FEATURES}")
+            raise SpecError(f"preprocess: unknown RR features {unknown}; known: {ALL_FEATURES}")
         if min(self.input_shift, self.ratio_shift, self.rr_shift) < 0 or self.local_rr_beats < 1:
             raise SpecError("preprocess: shifts must be >= 0 and local_rr_beats >= 1")
 

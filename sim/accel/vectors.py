@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ecg_snn.model.contract.artifact import Artifact
-from ecg_snn.model.contract.frontend import preprocess
+from ecg_snn.model.contract.frontend import preprocess_stream
 from ecg_snn.model.contract.spec import Preprocess
 
 DEFAULT_PART = "DS2"
@@ -60,7 +60,8 @@ def real_beats(pre: Preprocess, part: str = DEFAULT_PART, limit: int | None = No
     # cut as this artifact's front end cuts them (window, RR averaging): the beats the chip sees
     ds = load_dataset(config=pre.beat_config(), progress=False).part(part)
     n = len(ds) if limit is None else min(limit, len(ds))
-    x, rr = preprocess(pre, ds.window[:n], ds.rr[:n])
+    # in record and time order, so the patient features (if the artifact has them) are causal
+    x, rr = preprocess_stream(pre, ds.window[:n], ds.rr[:n], ds.record[:n])
     v = _vectors(x[:, 0, :], rr, ds.record[:n])
     v.record = np.char.add(f"{part}:", v.record.astype(str))
     return v

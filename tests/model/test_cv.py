@@ -12,7 +12,7 @@ from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS
 from ecg_snn.model.convert import convert
 from ecg_snn.model.cq import cq_predict
 from ecg_snn.model.cv import fit_offsets, make_folds, with_output_offsets
-from ecg_snn.model.metrics import classification_metrics, per_record, s_se_without
+from ecg_snn.model.metrics import classification_metrics, per_record, record_table, s_se_without
 from ecg_snn.model.network import ArchConfig, ConvNet, UnsupportedLayerError
 from ecg_snn.model.quantize import quantize_neurons
 from ecg_snn.model.snn_torch_ssf import run_int_mixed
@@ -48,11 +48,15 @@ def test_per_record_and_s_se_without():
     rec = np.array(["a", "a", "a", "a", "b", "b"])
     t = per_record(y, p, rec, CLASSES)
     assert t["a"] == {
-        "n": 4, "n_s": 2, "s_se": 0.5, "false_s": 1, "n_v": 1, "v_se": 1.0, "false_v": 0,
+        "n": 4, "accuracy": 0.5, "n_s": 2, "s_se": 0.5, "false_s": 1, "n_v": 1, "v_se": 1.0,
+        "false_v": 0,
     }  # fmt: skip
     assert t["b"]["v_se"] is None and t["b"]["false_v"] == 1 and t["b"]["s_se"] == 1.0
     assert s_se_without(y, p, rec, CLASSES, "b") == 0.5
     assert s_se_without(y, p, rec, CLASSES, "a") == 1.0
+    rows = record_table(t, ("b", "missing", "a")).splitlines()
+    assert rows[2] == "| b | 2 | 50.0 | 1 | 100.0 | 0 | 0 | – | 1 |"
+    assert rows[3] == "| a | 4 | 50.0 | 2 | 50.0 | 1 | 1 | 100.0 | 0 |" and len(rows) == 4
 
 
 def test_patient_cap_gives_one_record_at_most_its_share():
@@ -160,6 +164,7 @@ def test_cv_cli_refuses_bad_input_before_any_work(tmp_path, capsys):
     for argv, msg in (
         (["--folds", "1", "--name", "x"], "--folds must be >= 2"),
         ([], "--name is required"),
+        (["--name", "x", "--rr-features", "prev", "tmpl_nope"], "unknown RR features"),
     ):
         with pytest.raises(SystemExit) as e:
             main(argv)
@@ -177,3 +182,31 @@ def test_cv_cli_refuses_bad_input_before_any_work(tmp_path, capsys):
     report.write_text(__import__("json").dumps({"r1": entry}))
     assert main(["--table", "--report", str(report)]) == 0
     assert "| r1 | 90.00 | 0.500 | 50.0 / 25.0 |" in capsys.readouterr().out
+
+
+def test_seed_table_is_mean_and_sample_sd_over_the_seeds_of_a_recipe(tmp_path, capsys):
+    import json
+
+    from ecg_snn.model.cv import main, seed_group
+
+    assert seed_group("v3_s12") == "v3" and seed_group("tie_g16") == "tie_g16"
+    assert seed_group("s2_x") == "s2_x"
+
+    def entry(jk, s_se, s_off):
+        m = {
+            "accuracy": 0.9, "j_kappa": jk,
+            "per_class": {"S": {"se": s_se, "ppv": 0.5}, "V": {"se": 0.8, "ppv": 0.9}},
+        }  # fmt: skip
+        return {"int": m, "int_offsets_nested": m, "offsets": [0.0, s_off, 0.0, -4.0]}
+
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps({"v3": entry(0.6, 0.5, 1.0), "v3_s1": entry(0.8, 0.7, 3.0)}))
+    b.write_text(json.dumps({"v3_s2": entry(0.7, 0.6, 2.0), "other": entry(0.1, 0.1, 0.0)}))
+    merged = tmp_path / "cv.json"
+    assert main(["--merge", str(a), str(b), "--report", str(merged)]) == 0
+    assert main(["--seeds", "--report", str(merged)]) == 0
+    out = capsys.readouterr().out
+    # jκ 0.6, 0.8, 0.7: mean 0.700, sample sd 0.100; S Se 50, 70, 60 %: 60.0 ± 10.0
+    assert "| v3 | 3 | 0.700 ± 0.100 | 90.0 ± 0.0 | 60.0 ± 10.0 / 50.0 ± 0.0 |" in out
+    assert "| 2.0 ± 1.0 |" in out  # the S offsets 1, 3, 2
+    assert "| other | 1 | 0.100 ± 0.000 |" in out

@@ -59,3 +59,26 @@ def test_checkpoint_of_another_configuration_is_refused(tiny_run):
     root, _ = tiny_run
     with pytest.raises(CheckpointError, match="another configuration"):
         load_checkpoint(root / "ckpt" / "inter_cnn.pt", {"train": "other"})
+
+
+def test_v3_front_end_untied_tiny_run(tmp_path, mitdb_dataset):
+    """--rr-features with the patient features and --untie reach the artifact and the report."""
+    features = ["prev_ratio", "next_ratio", "prev", "local", "tmpl_dist", "tmpl_qrs", "irreg"]
+    args = [
+        "--split", "inter", "--max-beats", "300", "--epochs", "1", "--ft-epochs", "1",
+        "--seeds", "--untie", "--rr-features", *features, "--no-sweeps", "--quiet",
+        "--out", str(tmp_path / "m.json"), "--report-dir", str(tmp_path / "reports"),
+        "--checkpoint-dir", str(tmp_path / "ckpt"),
+    ]  # fmt: skip
+    assert cli(args) == 0
+    report = json.loads((tmp_path / "reports" / "train.json").read_text())
+    assert report["tie_out"] == [] and report["torch_int_matches_golden"] is True
+    art = load_artifact(tmp_path / "m.json")
+    assert list(art.spec.preprocess.rr_features) == features
+    assert all(lay.rr_inputs in (0, len(features)) for lay in art.spec.layers)
+
+
+def test_unknown_rr_feature_is_a_one_line_error_before_any_work(tmp_path):
+    with pytest.raises(SystemExit, match="make train: preprocess: unknown RR features"):
+        cli(["--rr-features", "prev_ratio", "tmpl_nope", "--out", str(tmp_path / "m.json")])
+    assert not (tmp_path / "m.json").exists()

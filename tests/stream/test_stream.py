@@ -377,3 +377,30 @@ def test_stream_says_when_the_gain_was_assumed(tmp_path, model_path, capsys):
     assert "no gain (0: uncalibrated); 200 ADC units per mV was assumed" in capsys.readouterr().err
     write_any(tmp_path, "g200", 250, 30)  # a calibrated header: nothing assumed
     assert stream_cli(tmp_path, "g200", model_path)[1]["gain_assumed"] is False
+
+
+def test_stream_with_patient_features_matches_the_contract_in_time_order(tmp_path):
+    """An artifact with the v3 patient features streams a record as one patient: its chip
+    inputs are `preprocess_stream` of the cut beats in time order."""
+    from ecg_snn.data.records import read_record
+    from ecg_snn.model.contract import golden
+    from ecg_snn.model.contract.frontend import preprocess_stream
+    from ecg_snn.stream.core import cut, run_stream
+
+    features = ("prev_ratio", "local", "tmpl_dist", "tmpl_qrs", "irreg")
+    pre = Preprocess(rr_features=features)
+    base = random_artifact(
+        np.random.default_rng(13), n_samples=pre.n_samples, convs=((4, 7, 2),), hidden=(8,),
+        n_classes=4, rr_features=features, T=4, input_bits=pre.input_bits,
+    )  # fmt: skip
+    art = Artifact(spec=dataclasses.replace(base.spec, preprocess=pre), tensors=base.tensors)
+    art.validate()
+    write_record(tmp_path, "rec", 40)
+    record = read_record(tmp_path, "rec")
+    stream = run_stream(art, record)
+    valid = np.ones(len(record.signal), bool)
+    windows, rr3, keep = cut(record, stream.sample, art, valid)
+    x, rr = preprocess_stream(pre, windows, rr3)
+    np.testing.assert_array_equal(stream.rr, rr)
+    np.testing.assert_array_equal(stream.cls[keep], golden.run(art, x, rr).cls)
+    assert (rr[0, 2:] == 0).all() and rr[1:, 2].any()  # an empty template first, then distances
