@@ -192,6 +192,30 @@ class HostLib:
             result["b"], result["i"] = b[:n].astype(np.int64), i[:n].astype(np.int64)
         return result
 
+    def qrs_decide(self, i: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+        """The C detector's decision alone (`snn_qrs_step_filtered`) on given integrator `i`
+        and band-pass `b` (N,), as `model.contract.qrs.decide`: per beat `sample`, `peak`,
+        `decided`, `searchback`."""
+        i = _c(i, "uint32")
+        b = _c(b, "int32")
+        n = len(i)
+        cap = n // 64 + 2  # beats are more than the 200 ms refractory period apart
+        out = {
+            "sample": np.zeros(cap, np.uint32),
+            "peak": np.zeros(cap, np.uint32),
+            "decided": np.zeros(cap, np.uint32),
+            "searchback": np.zeros(cap, np.uint8),
+        }
+        self._lib.snn_host_qrs_decide.restype = ctypes.c_uint32
+        found = self._lib.snn_host_qrs_decide(
+            ctypes.c_uint32(n), _ptr(b), _ptr(i), ctypes.c_uint32(cap), *(_ptr(out[k]) for k in out)
+        )
+        if found > cap:
+            raise DriverError(0, f"{found} beats exceed the {cap} the buffers hold")
+        result = {k: v[:found].astype(np.int64) for k, v in out.items()}
+        result["searchback"] = result["searchback"].astype(bool)
+        return result
+
     def qrs_state_bytes(self) -> int:
         self._lib.snn_host_qrs_state_bytes.restype = ctypes.c_uint32
         return int(self._lib.snn_host_qrs_state_bytes())

@@ -33,8 +33,9 @@ class EventQueue(Checked, wiring.Component):
     """FIFO of `depth` entries of `shape`.
 
     Parameters: `shape` (any shape-castable, e.g. a `data.Struct`), `depth` >= 1, `checks`
-    (simulation builds: assert that no entry is ever offered while the queue is full, the
-    invariant the accelerator relies on; adds an `Assert`, so leave it off for Verilog).
+    (simulation builds: assert, on each clock edge, that no entry is offered while the queue is
+    full, the invariant the accelerator relies on; adds an `Assert`, so leave it off for
+    Verilog).
     """
 
     @classmethod
@@ -94,5 +95,8 @@ class EventQueue(Checked, wiring.Component):
             m.d.sync += self.o.valid.eq(0)
         m.d.sync += count.eq(count + push - pop)
         if self._checks:
-            m.d.comb += Assert(~self.i.valid | self.i.ready, "event queue overflow")
+            # On the clock edge, where the queue samples `i`: a comb assertion also fires on a
+            # delta-cycle value of `i.valid` before `count` has settled (a one-entry queue
+            # aborted legal runs), whereas this one sees what the register would take.
+            m.d.sync += Assert(~self.i.valid | self.i.ready, "event queue overflow")
         return m

@@ -23,7 +23,8 @@ Overlapping layer l's scan with layer l+1's integration is exact: they touch dif
 memories, and layer l+1 fires only after every spike of layer l at this step is integrated.
 
 Contract: `i_sample`/`i_rr` are ready only while a model is loaded, the membranes are
-initialised, no image is being loaded or offered (`load_pending`, so the two never race) and the
+initialised, no image is being loaded, no image is offered before the beat's first word
+(`load_pending`, so the two never race; an image offered after it waits for the result) and the
 beat still lacks words; sample words have priority over RR words. `busy` is high from the first
 accepted input word until the result is taken; `load_allow` (the load port's ready) is `~busy`
 in state IDLE. Cycle cost: `hw/cycles.py` and `hw/README.md`.
@@ -123,7 +124,10 @@ class Sequencer(wiring.Component):
 
         # Input side: active in IDLE (first word) and INPUT.
         accepting = Signal()
-        ok = accepting & self.loaded & clean & ~self.load_active & ~self.load_pending
+        # An offered image holds back a new beat (the two never race), not the rest of a begun
+        # one: that would wait for the load, which waits for the result (a deadlock); the load
+        # is deferred until the result is taken instead (`load_allow`).
+        ok = accepting & self.loaded & clean & ~self.load_active & (busy | ~self.load_pending)
         s_go = ok & (ns < n_samples)
         x = self.i_sample.payload
         value0 = getattr(self, "value0", None)

@@ -20,7 +20,7 @@ cycle semantics in the Amaranth simulator and Verilator), at the price of `f_sck
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Elaboratable, Module, ResetInserter, Signal
+from amaranth.hdl import Cat, Const, Elaboratable, Module, Mux, ResetInserter, Signal
 from amaranth.lib import enum, wiring
 from amaranth.lib.cdc import FFSynchronizer
 from amaranth.lib.wiring import In, Out
@@ -130,6 +130,7 @@ class SpiShell(wiring.Component):
         port = Signal(2)
         word = Signal(BUS_BITS)
         word_bytes = Signal(range(WORD_BYTES))
+        wrote = Signal()  # this WRITE transaction has completed a word
         read_bytes = Signal(range(out_bits // 8 + 1))
         is_result = Signal()  # the READ is a READ_RESULT
         take = Signal()  # ... and had a valid result to take
@@ -140,7 +141,7 @@ class SpiShell(wiring.Component):
         with m.If(cs_fall):
             m.d.sync += [tx.eq(status), snap.eq(status), bits.eq(0), first.eq(1)]
             m.d.sync += [mode.eq(Mode.IGNORE), word_bytes.eq(0), read_bytes.eq(0), out.eq(0)]
-            m.d.sync += [is_result.eq(0), take.eq(0)]
+            m.d.sync += [is_result.eq(0), take.eq(0), wrote.eq(0)]
         with m.If(rise):
             m.d.sync += [rx.eq(byte), bits.eq(bits + 1)]
         with m.If(fall):
@@ -150,6 +151,7 @@ class SpiShell(wiring.Component):
                 m.d.sync += tx.eq(tx << 1)
 
         set_error = Signal(len(SpiError))
+        read_errors = Signal()  # READ_ERRORS decoded: the flags it sends out are cleared
         with m.If(done & first):
             m.d.sync += first.eq(0)
             with m.Switch(byte):
@@ -171,11 +173,14 @@ class SpiShell(wiring.Component):
                     m.d.sync += [mode.eq(Mode.READ), out.eq(self.spec.hardware_id())]
                 with m.Case(SpiCommand.READ_ERRORS):
                     m.d.sync += [mode.eq(Mode.READ), out.eq(errors)]
+                    m.d.comb += read_errors.eq(1)
                 with m.Default():
                     m.d.comb += set_error.eq(SpiError.COMMAND)
         with m.Elif(done & (mode == Mode.WRITE)):
             assembled = Cat(word[8:], byte)  # little-endian: the first byte ends up lowest
             m.d.sync += [word.eq(assembled), word_bytes.eq(word_bytes + 1)]
+            with m.If(word_bytes == WORD_BYTES - 1):
+                m.d.sync += wrote.eq(1)
             with m.If(word_bytes == WORD_BYTES - 1), m.Switch(port):
                 for p in ports:
                     with m.Case(p):
@@ -184,21 +189,29 @@ class SpiShell(wiring.Component):
                         with m.Else():
                             m.d.comb += set_error.eq(SpiError.OVERRUN)
         with m.Elif(done & (mode == Mode.READ)):
-            m.d.sync += [out.eq(out >> 8), read_bytes.eq(read_bytes + 1)]
+            m.d.sync += out.eq(out >> 8)
+            # saturates: a longer read than `out` holds must not wrap the count back below
+            # the result length (a wrapped count flagged FRAME on a complete read)
+            with m.If(read_bytes != out_bits // 8):
+                m.d.sync += read_bytes.eq(read_bytes + 1)
             with m.If(is_result & take & (read_bytes == self.result_bytes - 1)):
                 # The last result byte is on its way out: take the result.
                 m.d.comb += accel.o_result.ready.eq(1)
                 m.d.sync += take.eq(0)
 
         with m.If(cs_rise):
-            cut_word = (mode == Mode.WRITE) & (word_bytes != 0)
+            # a WRITE must carry whole words, at least one: a chip select that rises after the
+            # command byte alone is a cut transaction too (a glitch there would otherwise make
+            # the word's first byte the command of a new transaction, unseen)
+            cut_word = (mode == Mode.WRITE) & ((word_bytes != 0) | ~wrote)
             cut_result = is_result & (read_bytes < self.result_bytes)
             with m.If((bits != 0) | cut_word | cut_result):
                 m.d.comb += set_error.eq(SpiError.FRAME)
 
         with m.If(reset_pulse):
-            m.d.sync += [reset_pulse.eq(0), errors.eq(0)]
+            m.d.sync += reset_pulse.eq(0)
             m.d.sync += [full[p].eq(0) for p in ports]
-        with m.Else():
-            m.d.sync += errors.eq(errors | set_error)
+        # Sticky until read: RESET keeps them, so an error whose transaction went on to reset
+        # the chip (a cut transaction whose next byte reads as RESET) is still reported.
+        m.d.sync += errors.eq(Mux(read_errors, 0, errors) | set_error)
         return m

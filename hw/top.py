@@ -42,6 +42,7 @@ class Accelerator(Checked, wiring.Component):
         config: HwConfig | None = None,
         artifact: Artifact | None = None,
         checks: bool = False,
+        queue: type[EventQueue] = EventQueue,
     ) -> None:
         config = HwConfig() if config is None else config
         if not isinstance(spec, ModelSpec):
@@ -63,9 +64,11 @@ class Accelerator(Checked, wiring.Component):
         config: HwConfig | None = None,
         artifact: Artifact | None = None,
         checks: bool = False,
+        queue: type[EventQueue] = EventQueue,
     ) -> None:
         config = HwConfig() if config is None else config
         self._checks = checks
+        self._queue = queue  # the event queue's class (formal checks build broken ones)
         self.spec, self.config, self.artifact = spec, config, artifact
         lanes = config.lanes
         self.geometries = [LayerGeometry(layer, lanes) for layer in spec.layers]
@@ -117,7 +120,7 @@ class Accelerator(Checked, wiring.Component):
         n_if = self.spec.n_if
         m.submodules.sequencer = seq = Sequencer(self.spec, lanes)
         queue_depth = max((g.depth for g in firing), default=1)
-        m.submodules.queue = queue = EventQueue(entry, queue_depth, checks=self._checks)
+        m.submodules.queue = queue = self._queue(entry, queue_depth, checks=self._checks)
         m.submodules.decision = dec = Decision(self.result_layout, lanes)
         layers = []
         for i, g in enumerate(geos):

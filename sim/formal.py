@@ -25,15 +25,18 @@ Properties (parameters: `PARAMS` below):
 - `vw_no_overflow`: the IF synapse adder never wraps: with V in the membrane range and a
   partial acc a with a and a + w in the acc range, `v_data = V + a` plus a weight w gives
   exactly V + a + w in `vw_bits`;
-- `tie_break`: whenever the decision unit's result is valid, its class holds the largest value
-  and every lower class index holds a strictly smaller one (lowest index wins a tie);
+- `tie_break`: the decision unit's result rises the cycle after the last group, carries
+  exactly the values the unit was given, and names their lowest-index maximum (the harness
+  records the inputs and computes the argmax itself), over two whole inferences;
 - `queue_no_overflow`: no spike entry is ever offered to a full event queue (the assertion of
   `EventQueue(checks=True)`), in the whole `Accelerator` with every input port and the reset
   free; the argument is stated as lemmas L1-L4 (`queue_no_overflow`) that make it inductive.
 
 Refutations (`refutations()`, each must fail): a queue one entry shorter than the generator's
 overflows on a reachable trace (BMC from reset, no lemmas) when a layer's fire scan is 2 cycles
-long, and the induction proof fails on a short queue.
+long, and the induction proof fails on a short queue; and every property fails on blocks
+broken by one line (`BROKEN`: constant outputs, frozen or unrewound counters, off-by-one
+compares), built in memory by `mutant`.
 
 Not proved here: the `cin` adder and the ssf count multiply (their operands are registered
 inside the synapse unit, so a harness cannot constrain them from the ports; the limit artifacts
@@ -48,8 +51,8 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
     run("ecg_snn.sim.formal:main", "python -m ecg_snn.sim.formal")
 
 import argparse
-import contextlib
 import dataclasses
+import inspect
 import json
 import os
 import re
@@ -57,7 +60,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,8 +111,8 @@ def _convert(build: Callable[[Module], list]) -> str:
     return rtlil.convert(m, name="top", ports=_free(*free))
 
 
-def fire_if(m: Module, geo: LayerGeometry, strict: bool = False) -> list:
-    m.submodules.dut = dut = FireUnit(geo)
+def fire_if(m: Module, geo: LayerGeometry, strict: bool = False, unit: type = FireUnit) -> list:
+    m.submodules.dut = dut = unit(geo)
     mb = geo.layer.membrane_bits
     m.d.comb += Assume((dut.threshold >= 1) & (dut.threshold <= signed_range(mb)[1]))
     for j in range(geo.lanes):
@@ -124,8 +127,8 @@ def fire_if(m: Module, geo: LayerGeometry, strict: bool = False) -> list:
     return [dut.vw, dut.bias, dut.cin, dut.threshold, dut.lane_mask]
 
 
-def fire_ssf(m: Module, geo: LayerGeometry, T: int) -> list:
-    m.submodules.dut = dut = FireUnit(geo, T)
+def fire_ssf(m: Module, geo: LayerGeometry, T: int, unit: type = FireUnit) -> list:
+    m.submodules.dut = dut = unit(geo, T)
     mb = geo.layer.membrane_bits
     m.d.comb += Assume(dut.shift <= mb - 2)
     for j in range(geo.lanes):
@@ -153,11 +156,13 @@ def shift_decoder(m: Module, mb: int, decoder: type = ShiftDecoder) -> list:
     return [k]
 
 
-def vw_no_overflow(m: Module, geo: LayerGeometry, prev: LayerGeometry) -> list:
+def vw_no_overflow(
+    m: Module, geo: LayerGeometry, prev: LayerGeometry, unit: type = SynapseUnit
+) -> list:
     layer = geo.layer
     entry = entry_layout(geo.lanes, max(prev.groups, 1), max(prev.positions, 1))
     value = value_layout(8, 8)
-    m.submodules.dut = dut = SynapseUnit(geo, prev, entry, value)
+    m.submodules.dut = dut = unit(geo, prev, entry, value)
     mlo, mhi = layer.membrane_range
     alo, ahi = layer.acc_range
     free = [dut.w_data]
@@ -175,31 +180,47 @@ def vw_no_overflow(m: Module, geo: LayerGeometry, prev: LayerGeometry) -> list:
     return free
 
 
-def tie_break(m: Module, n: int, lanes: int, bits: int, lowest: bool = True) -> list:
+def tie_break(
+    m: Module, n: int, lanes: int, bits: int, lowest: bool = True, unit: type = Decision
+) -> list:
+    """The decision unit against an argmax of its own inputs: the harness records each class's
+    value as the unit takes it (one group per transfer, `last` on the final one: the assumed
+    input contract) and asserts that the unit's result rises the cycle after `last`, carries
+    exactly the recorded values, and names the lowest-index maximum of them (`lowest=False`:
+    the highest, a reference that must fail). The result is taken at any time (`o.ready` free),
+    so a BMC of `tie_break_depth` steps covers two whole inferences."""
     lay = ResultLayout(n_classes=n, cls_bits=max(1, (n - 1).bit_length()), value_bits=bits)
-    m.submodules.dut = dut = Decision(lay, lanes)
-    m.d.comb += dut.o.ready.eq(0)  # hold the first result
-    # The input contract: one transfer per channel group, `last` on the final one.
+    m.submodules.dut = dut = unit(lay, lanes)
     groups = -(-n // lanes)
     sent = Signal(range(groups + 1))
-    with m.If(dut.i.valid & dut.i.ready):
+    took = dut.i.valid & dut.i.ready
+    seen = [Signal(signed(bits), name=f"seen{k}") for k in range(n)]
+    ended = Signal()  # the last group was taken in the previous cycle
+    m.d.sync += ended.eq(took & dut.i.payload.last)
+    with m.If(took):
         m.d.sync += sent.eq(Mux(dut.i.payload.last, 0, sent + 1))
-    m.d.comb += Assume(~dut.i.valid | (dut.i.payload.last == (sent == groups - 1)))
-    word = dut.o.payload
-    cls = word[: lay.cls_bits]
-    vals = [
-        word[lay.cls_bits + k * bits : lay.cls_bits + (k + 1) * bits].as_signed() for k in range(n)
-    ]
-    with m.If(dut.o.valid):
-        m.d.comb += Assert(cls < n)
         for k in range(n):
-            with m.If(cls == k):
-                for i in range(n):
-                    if (i < k) == lowest and i != k:  # the side of k that must lose strictly
-                        m.d.comb += Assert(vals[i] < vals[k])
-                    elif i != k:
-                        m.d.comb += Assert(vals[i] <= vals[k])
-    return [dut.i.valid, dut.i.payload]
+            with m.If(sent == k // lanes):
+                m.d.sync += seen[k].eq(dut.i.payload.values[k % lanes])
+    m.d.comb += Assume(~dut.i.valid | (dut.i.payload.last == (sent == groups - 1)))
+    best, best_k = seen[0], Const(0, lay.cls_bits)
+    for k in range(1, n):  # the reference argmax: a chain over the recorded values
+        take = (seen[k] > best) if lowest else (seen[k] >= best)
+        best, best_k = Mux(take, seen[k], best), Mux(take, k, best_k)
+    word = dut.o.payload
+    m.d.comb += Assert(~ended | dut.o.valid, "the result rises the cycle after the last group")
+    with m.If(dut.o.valid):
+        m.d.comb += Assert(word[: lay.cls_bits] == best_k, "the class is the argmax")
+        for k in range(n):
+            at = lay.cls_bits + k * bits
+            m.d.comb += Assert(word[at : at + bits].as_signed() == seen[k], f"value {k} as taken")
+    return [dut.i.valid, dut.i.payload, dut.o.ready]
+
+
+def tie_break_depth(n: int, lanes: int) -> int:
+    """BMC steps for two whole inferences of `n` classes on `lanes` lanes (a group per cycle,
+    then the result) and a margin: a group counter that is not rewound shows in the second."""
+    return 2 * (-(-n // lanes) + 1) + 2
 
 
 def _parts(frag: Fragment, cls: type) -> list[tuple[Fragment, object, str]]:
@@ -229,6 +250,7 @@ def queue_no_overflow(
     config: HwConfig,
     artifact: Artifact | None = None,
     lemmas: bool = True,
+    queue: type[EventQueue] = EventQueue,
 ) -> list:
     """The whole accelerator (`Accelerator(checks=True)`, whose event queue asserts
     `~i.valid | i.ready`: no entry is offered to a full queue). Every input port is free (any
@@ -240,6 +262,8 @@ def queue_no_overflow(
     (`scan`, address `sa`, write-back stage `f_valid` in `hw/layer.py`), the entries the running
     scan can still push are `rem_i = f_valid_i + (scan_i ? d_i - sa_i : 0)`, and:
 
+    - L0: the queue's `count + o.valid` equals the entries it took minus those it gave (counted
+      by the harness from its stream transfers);
     - L1: `scan_i -> sa_i < d_i`;
     - L2: layer i scans only while the sequencer routes the queue to layer i+1 (so at most one
       scan pushes at a time);
@@ -253,10 +277,10 @@ def queue_no_overflow(
     an empty queue, and each cycle's push (at most one) is paid by rem_i's decrement, whatever
     the consumer does. Without `lemmas` only the design's own assertion is checked (bounded
     checks from reset)."""
-    acc = Accelerator(spec, config, artifact=artifact, checks=True)
+    acc = Accelerator(spec, config, artifact=artifact, checks=True, queue=queue)
     frag = Fragment.get(acc, None)
     m.submodules.dut = frag
-    ((q_frag, queue, _),) = _parts(frag, EventQueue)
+    ((q_frag, queue, _),) = _parts(frag, queue)
     ((_, seq, _),) = _parts(frag, Sequencer)
     if lemmas:
         units = {name: sub for sub, _, name in _parts(frag, LayerUnit)}
@@ -275,6 +299,15 @@ def queue_no_overflow(
                 ),
             ]
             rem_sum = rem_sum + rem
+        # L0: the queue's own count agrees with the transfers it made (the harness counts
+        # them), so a queue whose bookkeeping is broken cannot hide behind its `ready`
+        occ = Signal(range(queue.depth + 2), name="occupancy")
+        took = queue.i.valid & queue.i.ready
+        gave = queue.o.valid & queue.o.ready
+        m.d.sync += occ.eq(occ + took - gave)
+        m.d.comb += Assert(
+            occ == _local(q_frag, "count") + queue.o.valid, "L0: the count tracks the transfers"
+        )
         m.d.comb += [
             Assert(seq.routing | queue.empty, "L3: the queue is empty while nothing is routed"),
             # entries in memory + the output register, computed wide (`level` is only wide
@@ -351,19 +384,13 @@ class ShortQueue(EventQueue):
         super().__init__(shape, depth - 1, checks)
 
 
-@contextlib.contextmanager
-def short_queue() -> Iterator[None]:
-    """Build `hw.top.Accelerator` with `ShortQueue` while the block runs."""
-    from ecg_snn.hw import top
-
-    saved, top.EventQueue = top.EventQueue, ShortQueue
-    try:
-        yield
-    finally:
-        top.EventQueue = saved
-
-
-def _queue_proof(neurons: str, lanes: int, shape: str = "small", rom: bool = False) -> Proof:
+def _queue_proof(
+    neurons: str,
+    lanes: int,
+    shape: str = "small",
+    rom: bool = False,
+    queue: type[EventQueue] = EventQueue,
+) -> Proof:
     art = queue_artifact(neurons, shape)
     config = HwConfig(lanes=lanes, rom=rom)
     geos = [LayerGeometry(la, lanes) for la in art.spec.layers]
@@ -378,7 +405,7 @@ def _queue_proof(neurons: str, lanes: int, shape: str = "small", rom: bool = Fal
     return Proof(
         "queue_no_overflow",
         params,
-        lambda m: queue_no_overflow(m, art.spec, config, art if rom else None),
+        lambda m: queue_no_overflow(m, art.spec, config, art if rom else None, queue=queue),
         depth=1,
         induction=True,
     )
@@ -412,22 +439,32 @@ def queue_proofs(shipped: tuple[Path, ...] = SHIPPED) -> list[Proof]:
     return out
 
 
+def mutant(cls: type, find: str, replace: str) -> type:
+    """`cls` rebuilt from its module's source with `find` (which must occur exactly once)
+    replaced: a broken block for a check that must fail, as `make mutate` plants one, but in
+    memory (the tree is not touched)."""
+    module = sys.modules[cls.__module__]
+    source = inspect.getsource(module)
+    if source.count(find) != 1:
+        raise LookupError(f"{find!r} occurs {source.count(find)} times in {module.__file__}")
+    ns = {"__name__": f"{module.__name__}_mutant", "__file__": module.__file__}
+    exec(compile(source.replace(find, replace), module.__file__, "exec"), ns)
+    return ns[cls.__name__]
+
+
 def refutations() -> list[Proof]:
     """Checks that must fail, so a pass above means something: the 2-cycle scan on a queue one
     entry short, by BMC from reset over a whole inference of the ROM model whose neurons all
-    spike (no lemmas: the design's own overflow assertion fails on a reachable trace); and the
-    proof of a larger shape on a queue one entry short (its lemma L4 no longer holds)."""
+    spike (no lemmas: the design's own overflow assertion fails on a reachable trace); the
+    proof of a larger shape on a queue one entry short (its lemma L4 no longer holds); then
+    `must_fail()`, every property on broken blocks."""
 
     def d2_short(m: Module) -> list:
-        with short_queue():
-            return queue_no_overflow(m, d2.spec, cfg, d2, lemmas=False)
+        return queue_no_overflow(m, d2.spec, cfg, d2, lemmas=False, queue=ShortQueue)
 
     d2, cfg = queue_artifact("ii", "d2"), HwConfig(lanes=1, rom=True)
     small = _queue_proof("iii", 2)
-
-    def small_short(m: Module) -> list:
-        with short_queue():
-            return small.build(m)
+    small_short = _queue_proof("iii", 2, queue=ShortQueue).build
 
     return [
         Proof(
@@ -437,7 +474,146 @@ def refutations() -> list[Proof]:
             depth=inference_depth(d2.spec, cfg),
         ),
         Proof("queue_one_short", {**small.params, "lemmas": True}, small_short, induction=True),
+        *must_fail(),
     ]
+
+
+# Broken blocks, one line each (class, find, replace), per property: constant outputs, frozen
+# or unrewound counters, off-by-one compares and widths. Each property must fail on each. Not
+# listed because equivalent in context: the queue's full compare `count <= depth` (the proof
+# shows the queue is never full, so the compare never decides); its off-by-one depth is
+# `ShortQueue` above.
+BROKEN = {
+    "fire_if": {
+        "spike-constant-0": (FireUnit, "self.spikes[j].eq(spike),", "self.spikes[j].eq(0),"),
+        "compare-off-by-one": (
+            FireUnit,
+            "spike.eq((v_sat >= self.threshold) & self.lane_mask[j]),",
+            "spike.eq((v_sat >= self.threshold + 1) & self.lane_mask[j]),",
+        ),
+        "no-reset-by-subtraction": (
+            FireUnit,
+            "self.v_new[j].eq(Mux(spike, v_sat - self.threshold, v_sat)),",
+            "self.v_new[j].eq(v_sat),",
+        ),
+    },
+    "fire_ssf": {
+        "count-constant-0": (FireUnit, "m.d.comb += cnt.eq(q[:cb])", "m.d.comb += cnt.eq(0)"),
+        "clip-off-by-one": (FireUnit, "m.d.comb += cnt.eq(T)", "m.d.comb += cnt.eq(T - 1)"),
+        "shift-off-by-one": (
+            FireUnit,
+            "m.d.comb += q.eq(v_sat >> self.shift)",
+            "m.d.comb += q.eq(v_sat >> (self.shift + 1))",
+        ),
+    },
+    "shift_decoder": {
+        "constant-0": (
+            ShiftDecoder,
+            "m.d.comb += self.shift.eq(b)",
+            "m.d.comb += self.shift.eq(0)",
+        ),
+        "top-bit-missing": (
+            ShiftDecoder,
+            "for b in range(self._mb - 1):",
+            "for b in range(self._mb - 2):",
+        ),
+    },
+    "vw_no_overflow": {
+        "weight-dropped": (
+            SynapseUnit,
+            "m.d.comb += self.v_wdata[j].eq(self.v_data[j] + self.w_data[j])\n",
+            "m.d.comb += self.v_wdata[j].eq(self.v_data[j])\n",
+        ),
+    },
+    "tie_break": {
+        "class-constant-0": (Decision, "Cat(best_idx, *[", "Cat(best_idx & 0, *["),
+        "output-constant-0": (
+            Decision,
+            "m.d.comb += self.o.payload.eq(Cat(best_idx, *[v.as_unsigned() for v in vals]))",
+            "m.d.comb += self.o.payload.eq(0)",
+        ),
+        "group-counter-frozen": (Decision, "m.d.sync += g.eq(g + 1)", "m.d.sync += g.eq(g)"),
+        "group-counter-not-rewound": (
+            Decision,
+            "m.d.sync += [g.eq(0), self.o.valid.eq(1)]",
+            "m.d.sync += [self.o.valid.eq(1)]",
+        ),
+        "ties-to-highest": (
+            Decision,
+            "(self.i.payload.values[j] > cand_val)",
+            "(self.i.payload.values[j] >= cand_val)",
+        ),
+        "padding-lane-counted": (
+            Decision,
+            "real = (g * lanes + j) < n",
+            "real = (g * lanes + j) <= n",
+        ),
+        "result-never-valid": (
+            Decision,
+            "m.d.sync += [g.eq(0), self.o.valid.eq(1)]",
+            "m.d.sync += [g.eq(0)]",
+        ),
+    },
+    "queue_no_overflow": {
+        "count-frozen": (
+            EventQueue,
+            "m.d.sync += count.eq(count + push - pop)",
+            "m.d.sync += count.eq(count)",
+        ),
+        "count-never-decrements": (
+            EventQueue,
+            "m.d.sync += count.eq(count + push - pop)",
+            "m.d.sync += count.eq(count + push)",
+        ),
+    },
+}
+
+
+def _broken_proof(prop: str, variant: str, proof: Proof) -> Proof:
+    """`proof` (the first parameter set of `prop`) on the block broken as `BROKEN` says."""
+    cls, find, replace = BROKEN[prop][variant]
+    broken = mutant(cls, find, replace)
+    p = proof.params
+    if prop == "fire_if":
+        geo = LayerGeometry(_layer(membrane_bits=p["membrane_bits"]), p["lanes"])
+        build = lambda m: fire_if(m, geo, unit=broken)  # noqa: E731
+    elif prop == "fire_ssf":
+        geo = LayerGeometry(_layer(membrane_bits=p["membrane_bits"], neuron="ssf"), p["lanes"])
+        build = lambda m: fire_ssf(m, geo, p["T"], unit=broken)  # noqa: E731
+    elif prop == "shift_decoder":
+        build = lambda m: shift_decoder(m, p["membrane_bits"], broken)  # noqa: E731
+    elif prop == "vw_no_overflow":
+        layer = _layer(membrane_bits=p["membrane_bits"], acc_bits=p["acc_bits"])
+        geo, prev = LayerGeometry(layer, p["lanes"]), LayerGeometry(_layer(), p["lanes"])
+        build = lambda m: vw_no_overflow(m, geo, prev, unit=broken)  # noqa: E731
+    elif prop == "tie_break":
+        n, lanes = p["classes"], p["lanes"]
+        build = lambda m: tie_break(m, n, lanes, p["value_bits"], unit=broken)  # noqa: E731
+    else:  # a queue proof of `_queue_proof`'s small shapes, with the broken queue
+        rom = p["memory"] == "rom"
+        build = _queue_proof(p["neurons"], p["lanes"], p["shape"], rom, queue=broken).build
+
+    return dataclasses.replace(
+        proof, name=f"{prop}/{variant}", params={**p, "broken": variant}, build=build
+    )
+
+
+def must_fail() -> list[Proof]:
+    """Every property on each of its broken blocks (`BROKEN`), with the parameters of a proved
+    instance: all must be refuted. The tie-break property uses its 4-class, 3-lane instance
+    (two groups, one padding lane); the queue its small 2-lane shape; the shift decoder its
+    6-bit one (at 2 bits there is no top bit to drop)."""
+    chosen = {}
+    for proof in proofs():
+        params = proof.params
+        if proof.name == "tie_break" and (params["classes"], params["lanes"]) != (4, 3):
+            continue
+        if proof.name == "queue_no_overflow" and params.get("lanes") != 2:
+            continue
+        if proof.name == "shift_decoder" and params["membrane_bits"] < 6:
+            continue
+        chosen.setdefault(proof.name, proof)
+    return [_broken_proof(prop, v, chosen[prop]) for prop in BROKEN for v in BROKEN[prop]]
 
 
 def proofs() -> list[Proof]:
@@ -485,7 +661,7 @@ def proofs() -> list[Proof]:
                 "tie_break",
                 {"classes": n, "lanes": lanes, "value_bits": 4},
                 lambda m, n=n, lanes=lanes: tie_break(m, n, lanes, 4),
-                depth=8,
+                depth=tie_break_depth(n, lanes),
             )
         )
     return out + queue_proofs()
@@ -520,7 +696,7 @@ def run(proof: Proof, work: Path) -> tuple[bool, str]:
         p = subprocess.run(
             [*base, *extra, smt2.name], env=env, capture_output=True, text=True, cwd=work
         )
-        tail = "\n".join(p.stdout.strip().splitlines()[-4:])
+        tail = "\n".join(p.stdout.strip().splitlines()[-8:])
         if "PASSED" not in p.stdout and "FAILED" not in p.stdout:
             raise RuntimeError(
                 f"yosys-smtbmc gave no verdict on {proof.name}: {p.stdout}{p.stderr}"

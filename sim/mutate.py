@@ -1,15 +1,19 @@
-"""`make mutate`: plant one-line bugs in `hw/` one at a time and check the tests catch each.
+"""`make mutate`: plant one-line bugs one at a time and check the tests catch each: in `hw/`, and at
+the chip's boundaries (the SPI shell, the load port, the hardware id, the QRS detector in the
+contract and in C, the benches' players and recorder, the C driver).
 
     python -m ecg_snn.sim.mutate [--only ID,ID] [--list] [--timeout-factor F] [--report FILE]
 
-The mutants are listed in `tests/mutants.toml`: an id, a file under `hw/`, an exact snippet
+The mutants are listed in `tests/mutants.toml`: an id, a file of the tree, an exact snippet
 that must occur exactly once in it, its replacement and the pytest selection that should kill
 it. The tool
 
 1. refuses (exit 2, naming every stale entry) when a snippet no longer occurs exactly once, so
    a refactored `hw/` cannot silently turn the list into no-ops;
-2. copies the tree (every package, `tests/`, `pyproject.toml`) into a temporary directory and
-   runs the union of the selections there unmutated: they must pass, or a "kill" would mean nothing;
+2. copies the tree (every package, `tests/`, `pyproject.toml`) into a temporary directory
+   (sharing `build/cache`, with `MITDB_DIR` set to this tree's MIT-BIH) and runs the union of
+   the selections there unmutated: they must pass, none may skip (a skipped test kills
+   nothing), or a "kill" would mean nothing;
 3. for each mutant, a fresh copy with the one line changed, its selection run with
    `PYTHONPATH` pointing at the copy (ahead of the editable install): *killed* when a test
    fails, *timeout* (also killed: a hang is caught) when it runs longer than
@@ -29,6 +33,7 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
     run("ecg_snn.sim.mutate:main", "make mutate")
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -107,7 +112,26 @@ def copy_tree(dest: Path, root: Path = ROOT) -> Path:
             shutil.copytree(src, dest / name, ignore=IGNORE, symlinks=True)
         elif src.exists():
             shutil.copy2(src, dest / name)
+    # The beat dataset cache (built from MIT-BIH, which no mutant touches; written atomically):
+    # shared, so a selection on real beats does not rebuild it for every mutant.
+    cache = root / "build" / "cache"
+    if cache.is_dir():
+        (dest / "build").mkdir(exist_ok=True)
+        (dest / "build" / "cache").symlink_to(cache, target_is_directory=True)
     return dest
+
+
+def data_env(env: dict[str, str]) -> dict[str, str]:
+    """`env` with `MITDB_DIR` pointing at the MIT-BIH copy this tree finds: the copy lives
+    elsewhere, where the relative default (`../shared/data/mitdb`) finds nothing, and a test
+    that skips for want of data would let its mutant survive."""
+    from ecg_snn.data.errors import DataError
+    from ecg_snn.data.locate import find_mitdb
+
+    if "MITDB_DIR" not in env:
+        with contextlib.suppress(DataError):
+            env["MITDB_DIR"] = str(find_mitdb(download=False))
+    return env
 
 
 def apply(m: Mutant, tree: Path) -> None:
@@ -121,7 +145,7 @@ def apply(m: Mutant, tree: Path) -> None:
 def run_tests(tree: Path, tests: list[str], timeout: float | None) -> tuple[str, float, str]:
     """Run the pytest selection in `tree`: (passed | failed | timeout | error, seconds, the
     first failure line)."""
-    env = dict(os.environ, PYTHONPATH=str(tree), OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    env = data_env(dict(os.environ, PYTHONPATH=str(tree), OMP_NUM_THREADS="1", MKL_NUM_THREADS="1"))
     cmd = [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-q",
            "-x", "--no-header", *tests]  # fmt: skip
     t0 = time.perf_counter()
@@ -133,6 +157,10 @@ def run_tests(tree: Path, tests: list[str], timeout: float | None) -> tuple[str,
     out = p.stdout + p.stderr
     failed = [ln for ln in out.splitlines() if ln.startswith(("FAILED", "ERROR"))]
     status = {0: "passed", 1: "failed"}.get(p.returncode, "error")
+    if status == "passed" and re.search(r"\d+ skipped", out):
+        # a skipped test kills nothing: the selection must run in full
+        status, first = "error", "tests skipped: " + out.strip().splitlines()[-1]
+        return status, secs, first
     first = failed[0] if failed else ("" if status == "passed" else out.strip()[-400:])
     return status, secs, first
 

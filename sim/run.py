@@ -259,6 +259,25 @@ def waves(art: Artifact, cfg: HwConfig, vectors: Vectors, beat: int, work: Path)
     return out
 
 
+def cycle_check(
+    art: Artifact, config: HwConfig, vectors: Vectors, cycles: np.ndarray
+) -> tuple[int, str | None]:
+    """The simulator's cycles per inference against the cycle model (`hw.cycles`, replayed
+    from the golden spike trace): (mismatches, the first one). Every Verilator run of `make
+    sim` is checked, so the cycles-per-inference figure cannot drift from the model unseen."""
+    from ecg_snn.hw.cycles import inference_cycles
+
+    model = inference_cycles(art, HwConfig(lanes=config.lanes), vectors.x[:, None, :], vectors.rr)
+    bad = np.nonzero(np.asarray(cycles) != model)[0]
+    if not len(bad):
+        return 0, None
+    k = int(bad[0])
+    return len(bad), (
+        f"record {vectors.record[k]} beat {vectors.index[k]} (vector {k}): "
+        f"{int(cycles[k])} cycles, the cycle model says {int(model[k])}"
+    )
+
+
 def run_limit_cases(names: list[str], work: Path, jobs: int) -> list[dict]:
     """The directed limit cases (`sim/accel/limits.py`), each on its own Verilator build of its
     own hardware configuration, `jobs` cases at a time: per case its coverage (golden model),
@@ -274,6 +293,7 @@ def run_limit_cases(names: list[str], work: Path, jobs: int) -> list[dict]:
             b, art, vectors, work / name, jobs=1, expected=exp, load=not config.rom
         )
         bad = (merged.cls != gold.cls) | (merged.values != gold.values).any(axis=1)
+        slow, first_slow = cycle_check(art, config, vectors, merged.cycles)
         return {
             "case": name,
             "hardware": config.as_dict(),
@@ -281,6 +301,8 @@ def run_limit_cases(names: list[str], work: Path, jobs: int) -> list[dict]:
             "vectors": len(vectors),
             "mismatches": int(bad.sum()),
             "first_mismatch": merged.first_mismatch or None,
+            "cycle_mismatches": slow,
+            "first_cycle_mismatch": first_slow,
             "failures": merged.failures,
             "coverage": {**cov, "lanes": config.lanes},
         }
@@ -389,6 +411,9 @@ def main(argv: list[str] | None = None) -> int:
         merged.failures.append(
             f"the scoreboards counted {merged.mismatches} mismatches, numpy finds {len(bad)}"
         )
+    slow, first_slow = cycle_check(art, cfg, vectors, merged.cycles)
+    if slow:
+        merged.failures.append(f"{slow} cycle mismatches, first: {first_slow}")
     args.work.mkdir(parents=True, exist_ok=True)
     np.savez(
         args.work / "results.npz",
@@ -408,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
         "random_vectors": len(vectors) - n_real,
         "mismatches": merged.mismatches,
         "first_mismatch": merged.first_mismatch or None,
+        "cycle_mismatches": slow,
         "failures": merged.failures,
         "cycles_per_inference": stats(merged.cycles[:n_real]),
         "cycles_random": stats(merged.cycles[n_real:]),
@@ -428,6 +454,11 @@ def main(argv: list[str] | None = None) -> int:
             merged.failures.append(
                 f"limit case {r['case']}: {r['mismatches']} mismatches, first: "
                 f"{r['first_mismatch']}"
+            )
+        if r["cycle_mismatches"]:
+            merged.failures.append(
+                f"limit case {r['case']}: {r['cycle_mismatches']} cycle mismatches, first: "
+                f"{r['first_cycle_mismatch']}"
             )
     t_space = time.perf_counter()
     space_runs = run_space(lanes, args.space_vectors)

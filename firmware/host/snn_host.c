@@ -147,6 +147,30 @@ uint32_t snn_host_qrs(uint32_t n, const int32_t *samples, const uint8_t *valid, 
     return found;
 }
 
+/* The QRS decision alone on given filter outputs b[n], i[n] (snn_qrs_step_filtered): the rule
+ * tests' hand-built signals. Outputs and return value as snn_host_qrs. */
+uint32_t snn_host_qrs_decide(uint32_t n, const int32_t *b, const uint32_t *i, uint32_t max_beats,
+                             uint32_t *fiducial, uint32_t *peak, uint32_t *decided,
+                             uint8_t *searchback)
+{
+    snn_qrs_t det;
+    uint32_t k, found = 0;
+    snn_qrs_init(&det);
+    for (k = 0; k < n; k++) {
+        snn_qrs_beat_t beat;
+        if (snn_qrs_step_filtered(&det, b[k], i[k], &beat)) {
+            if (found < max_beats) {
+                fiducial[found] = beat.sample;
+                peak[found] = beat.peak;
+                decided[found] = k;
+                searchback[found] = beat.searchback;
+            }
+            found++;
+        }
+    }
+    return found;
+}
+
 /* Bytes of detector state, for the cost report. */
 uint32_t snn_host_qrs_state_bytes(void)
 {

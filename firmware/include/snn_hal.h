@@ -21,6 +21,11 @@
  * load_error) are generated into snn_config.h from model/contract/ports.py (Port, Status). */
 typedef uint32_t snn_port_t;
 
+/* A status bit of the HAL, not of the accelerator's ports: the link to the accelerator (e.g. the
+ * SPI shell) flagged a malformed, cut or overrun transfer since the last reset(). The driver
+ * then drops the beat (reset) and returns SNN_ERR_LINK; reset() must clear the flag. */
+#define SNN_HAL_LINK_ERROR 0x80000000u
+
 typedef struct {
     void *ctx; /* passed back to every function: register base, simulator handle, ... */
     /* Offer `word` (already masked to the port's width) on `port`: return 1 if it was
@@ -29,9 +34,11 @@ typedef struct {
     /* If o_result is valid, accept it (assert ready for the transfer), store its payload as
      * SNN_RESULT_WORDS words, least significant first, and return 1; else return 0. */
     int (*get_result)(void *ctx, uint32_t *words);
-    /* The SNN_STATUS_* bits, read now. */
+    /* The SNN_STATUS_* bits, read now, plus SNN_HAL_LINK_ERROR when the link itself reports
+     * an error (a HAL without such a link never sets it). */
     uint32_t (*status)(void *ctx);
-    /* Pulse the synchronous reset: clears inference state, keeps the loaded model. */
+    /* Pulse the synchronous reset: clears inference state and the link's error flags, keeps the
+     * loaded model. */
     void (*reset)(void *ctx);
 } snn_hal_t;
 

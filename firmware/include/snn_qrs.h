@@ -67,6 +67,10 @@ void snn_qrs_init_at(snn_qrs_t *det, uint32_t start);
  * the 2 s learning period leave one per sample from its end on). */
 int snn_qrs_step(snn_qrs_t *det, int32_t sample, int valid, snn_qrs_beat_t *beat);
 
+/* The decision alone (steps 1-4) on given filter outputs b[n] and i[n] instead of a sample: what
+ * model/contract/qrs.py `decide` runs, so the rule tests can feed both hand-built signals. */
+int snn_qrs_step_filtered(snn_qrs_t *det, int32_t b, uint32_t i, snn_qrs_beat_t *beat);
+
 /* The band-pass b[n] and integrator i[n] of the sample just fed (for tests and plots). */
 int32_t snn_qrs_bandpass(const snn_qrs_t *det);
 uint32_t snn_qrs_integrated(const snn_qrs_t *det);

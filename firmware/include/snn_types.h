@@ -23,7 +23,10 @@ typedef enum {
     SNN_ERR_NOT_LOADED,    /* no valid model in the accelerator */
     SNN_ERR_BUSY,          /* the accelerator is mid-inference or holds an unread result */
     SNN_ERR_TIMEOUT,       /* the accelerator did not answer within the poll budget */
-    SNN_ERR_NO_RR          /* not enough R peaks yet to compute the RR features */
+    SNN_ERR_NO_RR,         /* not enough R peaks yet to compute the RR features */
+    SNN_ERR_LINK           /* the link to the accelerator reported an error (SPI: a cut
+                            * transaction, overrun or unknown command), or the chip held more
+                            * words than were sent: the beat was dropped (reset), no result */
 } snn_status_t;
 
 const char *snn_strerror(snn_status_t status);

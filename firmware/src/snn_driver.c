@@ -78,6 +78,8 @@ snn_status_t snn_check_image_le(const uint8_t *bytes, uint32_t n_bytes)
     return st != SNN_OK ? st : check(&img);
 }
 
+static snn_status_t give_up(snn_dev_t *dev, snn_status_t why);
+
 /* Offer a word until the port takes it, at most poll_budget + 1 times. */
 static snn_status_t put(snn_dev_t *dev, snn_port_t port, uint32_t word)
 {
@@ -105,6 +107,7 @@ static snn_status_t load(snn_dev_t *dev, const image_t *img)
         return st;
     if (dev->hal->status(dev->hal->ctx) & SNN_STATUS_BUSY)
         return SNN_ERR_BUSY; /* the load port only listens while idle */
+    /* (a link error flagged before now is cleared by the reset below) */
     /* An image cut off on the wire leaves the loader mid-image, and this image's first words
      * would complete that one. A reset restarts the loader; it keeps the loaded model and,
      * the chip being idle, drops nothing. */
@@ -118,6 +121,8 @@ static snn_status_t load(snn_dev_t *dev, const image_t *img)
      * `load_error` once it has checked the last one (model/contract/ports.py). */
     for (polls = 0; polls <= dev->poll_budget; polls++) {
         uint32_t s = dev->hal->status(dev->hal->ctx);
+        if (s & SNN_HAL_LINK_ERROR)
+            return give_up(dev, SNN_ERR_LINK); /* a word of the image may be lost or doubled */
         if (s & SNN_STATUS_LOAD_ERROR)
             return SNN_ERR_LOAD_REJECTED;
         if (s & SNN_STATUS_LOADED)
@@ -157,6 +162,8 @@ snn_status_t snn_submit(snn_dev_t *dev, const int16_t *x, const uint16_t *rr)
     if (!usable(dev) || x == NULL || (n_rr > 0 && rr == NULL))
         return SNN_ERR_ARG;
     s = dev->hal->status(dev->hal->ctx);
+    if (s & SNN_HAL_LINK_ERROR)
+        return give_up(dev, SNN_ERR_LINK); /* flagged since the last call: start clean */
     if (!(s & SNN_STATUS_LOADED))
         return SNN_ERR_NOT_LOADED;
     if (s & SNN_STATUS_BUSY)
@@ -183,6 +190,9 @@ snn_status_t snn_submit(snn_dev_t *dev, const int16_t *x, const uint16_t *rr)
         if (st != SNN_OK)
             return give_up(dev, st);
     }
+    /* a transfer the link flagged (cut, overrun) means the chip did not get this beat as sent */
+    if (dev->hal->status(dev->hal->ctx) & SNN_HAL_LINK_ERROR)
+        return give_up(dev, SNN_ERR_LINK);
     return SNN_OK;
 }
 
@@ -218,6 +228,12 @@ snn_status_t snn_wait_result(snn_dev_t *dev, snn_result_t *result)
         return SNN_ERR_ARG;
     for (polls = 0; polls <= dev->poll_budget; polls++) {
         if (dev->hal->get_result(dev->hal->ctx, words)) {
+            /* The result is trusted only if the link flagged nothing and the chip is idle now:
+             * busy after its result means it holds words beyond the beat (a word the link
+             * delivered twice), so this result was computed on shifted input. */
+            uint32_t s = dev->hal->status(dev->hal->ctx);
+            if (s & (SNN_HAL_LINK_ERROR | SNN_STATUS_BUSY))
+                return give_up(dev, SNN_ERR_LINK);
             snn_decode_result(words, result);
             return SNN_OK;
         }

@@ -42,20 +42,34 @@ static int spi_get_result(void *ctx, uint32_t *words)
     return 1;
 }
 
+/* The input word buffers a beat goes through: a word still in one is input the core has not
+ * taken yet, so the chip is not idle. */
+#define BEAT_FREE (SNN_SPI_STATUS_SAMPLE_FREE | (SNN_N_RR > 0 ? SNN_SPI_STATUS_RR_FREE : 0u))
+
 static uint32_t spi_status(void *ctx)
 {
     const snn_spi_bus_t *bus = (const snn_spi_bus_t *)ctx;
     uint8_t tx[1] = { SNN_SPI_CMD_STATUS }, rx[1];
+    uint32_t s;
     if (transfer(bus, tx, rx, 1) != 0)
-        return 0;
-    return rx[0] & (SNN_STATUS_BUSY | SNN_STATUS_LOADED | SNN_STATUS_LOAD_ERROR);
+        return SNN_HAL_LINK_ERROR;
+    s = rx[0] & (SNN_STATUS_BUSY | SNN_STATUS_LOADED | SNN_STATUS_LOAD_ERROR);
+    if ((rx[0] & BEAT_FREE) != BEAT_FREE)
+        s |= SNN_STATUS_BUSY;
+    if (rx[0] & SNN_SPI_STATUS_SPI_ERROR)
+        s |= SNN_HAL_LINK_ERROR;
+    return s;
 }
 
+static uint32_t read_bytes(const snn_spi_bus_t *bus, uint8_t cmd, uint32_t n, uint32_t failed);
+
+/* RESET keeps the shell's sticky error flags (model/contract/spi.py): read them clear too. */
 static void spi_reset(void *ctx)
 {
     const snn_spi_bus_t *bus = (const snn_spi_bus_t *)ctx;
     uint8_t tx[1] = { SNN_SPI_CMD_RESET }, rx[1];
     (void)transfer(bus, tx, rx, 1);
+    (void)read_bytes(bus, SNN_SPI_CMD_READ_ERRORS, 1, 0xffu);
 }
 
 void snn_hal_spi_init(snn_hal_t *hal, const snn_spi_bus_t *bus)

@@ -186,12 +186,12 @@ static void filter(snn_qrs_t *det, int32_t sample, int valid)
     det->q[slot] = q;
 }
 
-int snn_qrs_step(snn_qrs_t *det, int32_t sample, int valid, snn_qrs_beat_t *beat)
+/* Steps 1-4 on the filter outputs of sample n (det->b, det->i_sum, det->i1, det->i2). */
+static int decide(snn_qrs_t *det, snn_qrs_beat_t *beat)
 {
     const uint32_t n = det->n, age = det->age;
     uint32_t k;
     int found = 0;
-    filter(det, sample, valid);
     /* 1. learning */
     if (age < SNN_QRS_LEARN) {
         if (det->i_sum > det->learn_max)
@@ -252,6 +252,21 @@ int snn_qrs_step(snn_qrs_t *det, int32_t sample, int valid, snn_qrs_beat_t *beat
     det->out_head = (uint8_t)((det->out_head + 1) & OUT_MASK);
     det->out_count--;
     return 1;
+}
+
+int snn_qrs_step(snn_qrs_t *det, int32_t sample, int valid, snn_qrs_beat_t *beat)
+{
+    filter(det, sample, valid);
+    return decide(det, beat);
+}
+
+int snn_qrs_step_filtered(snn_qrs_t *det, int32_t b, uint32_t i, snn_qrs_beat_t *beat)
+{
+    det->b[det->n & B_MASK] = b;
+    det->i2 = det->i1;
+    det->i1 = det->i_sum;
+    det->i_sum = i;
+    return decide(det, beat);
 }
 
 int32_t snn_qrs_bandpass(const snn_qrs_t *det)

@@ -17,6 +17,8 @@ const char *snn_strerror(snn_status_t status)
     case SNN_ERR_BUSY: return "accelerator busy (inference running or result unread)";
     case SNN_ERR_TIMEOUT: return "accelerator did not answer within the poll budget";
     case SNN_ERR_NO_RR: return "not enough R peaks for the RR features yet";
+    case SNN_ERR_LINK:
+        return "link error to the accelerator (a transfer was cut, repeated or lost): beat dropped";
     }
     return "unknown status";
 }

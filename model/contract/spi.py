@@ -17,10 +17,11 @@ transaction also reads the status::
                                            little-endian); the result is taken when its last
                                            byte has been shifted out
     RESET         0x30                     pulses the accelerator's synchronous reset (the
-                                           model stays loaded), empties the word buffers,
-                                           clears the error flags
+                                           model stays loaded), empties the word buffers;
+                                           the error flags stay
     READ_ID       0x40                     4 bytes out: the hardware id (`hardware_id()`)
-    READ_ERRORS   0x50                     1 byte out: the sticky `SpiError` flags
+    READ_ERRORS   0x50                     1 byte out: the sticky `SpiError` flags, which it
+                                           clears (read to clear)
 
 Flow control: one 32-bit buffer per input port. A WRITE whose port buffer was full when `cs_n`
 fell (its FREE bit in that transaction's status byte is 0) is refused: its data bytes are
@@ -29,9 +30,12 @@ buffer is still full is dropped and sets OVERRUN. READ_RESULT with no result val
 fell (RESULT bit 0) shifts out zeros and takes nothing.
 
 A malformed transaction sets a sticky flag in READ_ERRORS and SPI_ERROR in every status byte
-until RESET: `cs_n` rising inside a byte or inside a word (FRAME: the partial word is dropped),
-or before the last byte of a READ_RESULT (FRAME: the result stays for the next read), an unknown
-command byte (COMMAND: the rest of the transaction is ignored), an overrun (OVERRUN).
+until READ_ERRORS reads it (RESET does not clear it: a cut transaction whose next byte happens
+to read as RESET is still reported): `cs_n` rising inside a byte or inside a word (FRAME: the
+partial word is dropped), after a taken WRITE's command byte with no word (FRAME), or before
+the last byte of a READ_RESULT (FRAME: the result stays for the next read), an unknown command
+byte (COMMAND: the rest of the transaction is ignored), an overrun (OVERRUN). Reading past the
+end of a READ_RESULT, READ_ID or READ_ERRORS shifts out zeros and is no error.
 """
 
 from __future__ import annotations
@@ -69,7 +73,7 @@ class SpiStatus(IntFlag):
 
 
 class SpiError(IntFlag):
-    """The READ_ERRORS byte (`SNN_SPI_ERROR_*`), sticky until RESET."""
+    """The READ_ERRORS byte (`SNN_SPI_ERROR_*`), sticky until READ_ERRORS reads it."""
 
     FRAME = 0x01
     OVERRUN = 0x02

@@ -1,8 +1,10 @@
-"""Constrained-random points of the artifact space: shapes, widths, T, neuron modes (IF, ssf,
-IF prefix + ssf suffix), RR features with and without a layer that takes them, membranes at
-or below the range analysis (saturating), and a hardware configuration (lanes 1..16, ROM or
-load port). Every point is a valid artifact: the range analysis still proves `acc` and `const`
-fit, exactly as for a trained model.
+"""Constrained-random points of the artifact space: shapes, widths, T, neuron modes (IF, ssf, IF
+prefix + ssf suffix), RR features with and without a layer that takes them, membranes at or
+below the range analysis (saturating), and a hardware configuration (lanes 1..16, ROM or load
+port); constrained so that some layer of every point has two or more channel groups, and a
+quarter of the points has a one-entry event queue (every fire scan one word). Every point is a
+valid artifact: the range analysis still proves `acc` and `const` fit, exactly as for a trained
+model.
 
 `points` draws one point per lane count 1..16 from a fixed seed; `check_point` runs one on the
 Amaranth simulation of the RTL (simulation assertions on: the event queue never overflows)
@@ -17,7 +19,7 @@ import dataclasses
 
 import numpy as np
 
-from ecg_snn.hw.config import HwConfig
+from ecg_snn.hw.config import HwConfig, LayerGeometry
 from ecg_snn.hw.cycles import inference_cycles
 from ecg_snn.hw.top import Accelerator
 from ecg_snn.model.contract.artifact import Artifact, derive_widths
@@ -32,17 +34,46 @@ MAX_LANES = max(LANES)
 SEED = 14
 
 
-def random_point(rng: np.random.Generator, lanes: int | None = None) -> tuple[Artifact, HwConfig]:
-    """One random (artifact, configuration); `lanes` fixes the lane count (else 1..16)."""
-    n_conv = int(rng.integers(1, 3))
+ONE_DEEP = 0.25  # share of points whose every fire scan is one word: a one-entry event queue
+MIN_GROUPS = 2  # some layer of every point has at least this many channel groups
+MAX_DRAWS = 100
+
+
+def queue_depth(art: Artifact, lanes: int) -> int:
+    """The event queue depth `hw.top.Accelerator` builds: the longest fire scan."""
+    firing = art.spec.layers[:-1]
+    return max((LayerGeometry(la, lanes).depth for la in firing), default=1)
+
+
+def max_groups(art: Artifact, lanes: int) -> int:
+    """The most channel groups (ceil(channels / lanes)) of any layer."""
+    return max(LayerGeometry(la, lanes).groups for la in art.spec.layers)
+
+
+def _shape(rng: np.random.Generator, lanes: int, one_deep: bool) -> dict:
+    """Layer shapes. `one_deep`: every firing layer is one neuron group at one position (convs
+    cover their whole input, at most `lanes` channels; hidden layers at most `lanes` wide), so
+    every fire scan is one word and the event queue one entry deep; the output layer is free."""
     n_samples = int(rng.integers(10, 24))
     convs, length = [], n_samples
-    for _ in range(n_conv):
-        k = int(rng.integers(1, min(6, length) + 1))
-        s = int(rng.integers(1, 4))
-        convs.append((int(rng.integers(1, 7)), k, s))
-        length = (length - k) // s + 1
-    hidden = tuple(int(rng.integers(2, 12)) for _ in range(int(rng.integers(0, 3))))
+    for k in range(int(rng.integers(1, 3))):
+        if one_deep:
+            convs.append((int(rng.integers(1, lanes + 1)), length if k == 0 else 1, 1))
+            length = 1
+            continue
+        kernel = int(rng.integers(1, min(6, length) + 1))
+        stride = int(rng.integers(1, 4))
+        convs.append((int(rng.integers(1, 7)), kernel, stride))
+        length = (length - kernel) // stride + 1
+    widest = lanes + 1 if one_deep else max(12, 2 * lanes + 1)
+    hidden = tuple(int(rng.integers(1 if one_deep else 2, widest)) for _ in range(rng.integers(3)))
+    n_classes = int(rng.integers(2, 2 * lanes + 1 if one_deep else 6))
+    return dict(n_samples=n_samples, convs=tuple(convs), hidden=hidden, n_classes=max(n_classes, 2))
+
+
+def _draw(rng: np.random.Generator, lanes: int, one_deep: bool) -> Artifact:
+    """One random artifact of the point's shape kind (see `random_point`)."""
+    shape = _shape(rng, lanes, one_deep)
     n_rr = int(rng.integers(0, 4))
     rr_features = tuple(rng.choice(RR_FEATURES, n_rr, replace=False).tolist())
     T = int(rng.choice([1, 2, 3, 5, 8, 16]))
@@ -50,10 +81,7 @@ def random_point(rng: np.random.Generator, lanes: int | None = None) -> tuple[Ar
     mode = str(rng.choice(["if", "ssf", "mixed"]))
     art = random_artifact(
         rng,
-        n_samples=n_samples,
-        convs=tuple(convs),
-        hidden=hidden,
-        n_classes=int(rng.integers(2, 6)),
+        **shape,
         rr_features=rr_features,
         T=T,
         weight_bits=wb,
@@ -82,8 +110,22 @@ def random_point(rng: np.random.Generator, lanes: int | None = None) -> tuple[Ar
         dataclasses.replace(spec, layers=tuple(layers)), tensors, {"origin": "sim.accel.space"}
     )
     out.validate()
+    return out
+
+
+def random_point(rng: np.random.Generator, lanes: int | None = None) -> tuple[Artifact, HwConfig]:
+    """One random (artifact, configuration); `lanes` fixes the lane count (else 1..16).
+
+    Constraints (drawn again until they hold): some layer has at least `MIN_GROUPS` channel
+    groups, so multi-group addressing runs at every lane count; a share `ONE_DEEP` of the
+    points has only one-word fire scans, so the event queue is one entry deep."""
     lanes = int(rng.integers(1, MAX_LANES + 1)) if lanes is None else lanes
-    return out, HwConfig(lanes=lanes, rom=bool(rng.random() < 0.3))
+    one_deep = bool(rng.random() < ONE_DEEP)
+    for _ in range(MAX_DRAWS):
+        art = _draw(rng, lanes, one_deep)
+        if max_groups(art, lanes) >= MIN_GROUPS and (queue_depth(art, lanes) == 1) >= one_deep:
+            return art, HwConfig(lanes=lanes, rom=bool(rng.random() < 0.3))
+    raise RuntimeError(f"no point with {MIN_GROUPS} channel groups in {MAX_DRAWS} draws")
 
 
 def points(seed: int = SEED) -> list[tuple[Artifact, HwConfig]]:

@@ -50,6 +50,8 @@ class SpiBus:
         self.bytes = 0
         self.results: list[int] = []  # every result payload a READ_RESULT brought back
         self.errors: list[BaseException] = []
+        self.glitch: tuple[int, int] | None = None  # (after byte, status bits it needs)
+        self.glitched = 0
         self._blocking = resume(self._transfer)
 
     def transfer(self, tx: bytes) -> bytes | None:
@@ -68,7 +70,9 @@ class SpiBus:
         dut.cs_n.value = 0
         await half
         rx = bytearray()
-        for byte in tx:
+        for k, byte in enumerate(tx):
+            if self.glitch and k == self.glitch[0] and (rx[0] & self.glitch[1]) == self.glitch[1]:
+                await self._cs_glitch()
             value = 0
             for bit in range(7, -1, -1):
                 dut.mosi.value = (byte >> bit) & 1
@@ -86,6 +90,56 @@ class SpiBus:
         if tx[0] == SpiCommand.READ_RESULT and rx[0] & SpiStatus.RESULT:
             self.results.append(int.from_bytes(rx[1:], "little"))
         return bytes(rx)
+
+    async def _cs_glitch(self) -> None:
+        """`cs_n` high for two half periods between two bytes, then low again: the shell sees
+        the transaction end there and a new one begin."""
+        self.dut.cs_n.value = 1
+        await self.half
+        await self.half
+        self.dut.cs_n.value = 0
+        await self.half
+        self.glitched += 1
+        self.glitch = None
+
+
+class FaultySpiBus(SpiBus):
+    """`SpiBus` with one planned fault, armed by `arm(kind, nth)`:
+
+    - "repeat": the `nth` WRITE to i_sample goes through but the board function reports it
+      failed, so the HAL sends the word again (the chip gets it twice);
+    - "glitch": `cs_n` glitches right after the command byte of the `nth` WRITE to i_sample
+      (the word's first byte then reads as a command: 0x30, RESET, for a sample of 48);
+    - "cut_read": `cs_n` glitches after two data bytes of the first READ_RESULT that has a
+      result (the HAL gets a partial result followed by a new transaction's bytes)."""
+
+    def __init__(self, tb: TB) -> None:
+        super().__init__(tb)
+        self.plan: list | None = None
+        self.fired: list[str] = []
+
+    def arm(self, kind: str, nth: int = 0) -> None:
+        self.plan = [kind, nth]
+
+    def transfer(self, tx: bytes) -> bytes | None:
+        kind = self.plan[0] if self.plan else None
+        write = tx[0] == SpiCommand.WRITE  # | Port.SAMPLE (0)
+        due = kind in ("repeat", "glitch") and write and self.plan[1] == 0
+        if kind in ("repeat", "glitch") and write and not due:
+            self.plan[1] -= 1
+        if due and kind == "glitch":
+            self.glitch = (1, 0)
+        if kind == "cut_read" and tx[0] == SpiCommand.READ_RESULT:
+            self.glitch = (3, int(SpiStatus.RESULT))
+        n_glitched = self.glitched
+        rx = super().transfer(tx)
+        if self.glitched > n_glitched or (due and kind == "repeat"):
+            self.fired.append(kind)
+            self.plan, self.glitch = None, None
+            if kind == "repeat":
+                return None  # the word went through; the board says it did not
+        self.glitch = None
+        return rx
 
 
 def _vectors(path: str) -> tuple[np.ndarray, np.ndarray]:
@@ -136,3 +190,39 @@ async def driver_over_spi(dut: Any) -> None:
     out.mkdir(parents=True, exist_ok=True)
     np.savez(out / "driver_over_spi.npz", **arrays)
     (out / "driver_over_spi.json").write_text(json.dumps(facts, indent=1) + "\n")
+
+
+@cocotb.test()
+async def driver_over_faulty_spi(dut: Any) -> None:
+    """For each fault of `FaultySpiBus`, one beat through it (its statuses recorded: the driver
+    must not report a result), then the next beat clean (its result recorded: the driver must
+    have recovered the chip)."""
+    job = json.loads(Path(os.environ[ENV]).read_text())
+    tb = TB(dut)
+    await tb.reset()
+    lib = HostLib(job["lib"])
+    bus = FaultySpiBus(tb)
+    lib.use_spi(bus.transfer, job["poll_budget"])
+    facts: dict[str, Any] = {"load": await bridge(lib.load_builtin)()}
+    x, rr = _vectors(job["vectors_a"])
+    for k, kind in enumerate(FAULTS):
+        beat = x[2 * k].copy()
+        beat[FAULT_AT] = 48  # its first byte is 0x30, RESET
+        bus.arm(kind, FAULT_AT)
+        st = await bridge(lib.submit)(beat, rr[2 * k])
+        facts[f"{kind}_submit"] = st
+        facts[f"{kind}_wait"] = await bridge(lib.wait)() if st == 0 else None
+        got = await bridge(lib.driver)(x[2 * k + 1][None], rr[2 * k + 1][None])
+        facts[f"{kind}_next_cls"] = int(got["cls"][0])
+        facts[f"{kind}_next_values"] = got["values"][0].tolist()
+    facts["fired"] = bus.fired
+    facts["errors_at_end"] = await bridge(lib.spi_errors)()
+    if bus.errors:
+        raise RuntimeError("an SPI transfer failed") from bus.errors[0]
+    out = Path(job["out"])
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "driver_over_faulty_spi.json").write_text(json.dumps(facts, indent=1) + "\n")
+
+
+FAULTS = ("repeat", "glitch", "cut_read")
+FAULT_AT = 5  # the sample word the WRITE faults hit

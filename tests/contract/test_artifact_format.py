@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from ecg_snn.model.contract.artifact import SCHEMA_VERSION, ArtifactError, load_artifact
+from ecg_snn.model.contract.spec import LayerSpec, Preprocess
 from ecg_snn.model.random_artifact import random_artifact
 
 
@@ -104,3 +105,50 @@ def test_save_is_atomic_and_refuses_an_invalid_artifact(artifact, tmp_path):
     with pytest.raises(ArtifactError, match="shape"):
         artifact.save(tmp_path / "m.json")
     assert list(tmp_path.iterdir()) == []
+
+
+def _changed(value: object, field: str) -> object:
+    """Another value of the same kind (the id is computed on it, not validated)."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float):
+        return value + 1
+    if isinstance(value, tuple):
+        return value[:-1] if value else ("prev",)
+    return {
+        "neuron": {"if": "ssf", "ssf": "if"},
+        "kind": {"dense": "conv1d", "conv1d": "dense"},
+    }.get(field, {}).get(value, f"{value}x")
+
+
+LAYER_FIELDS = [f.name for f in dataclasses.fields(LayerSpec)]
+PRE_FIELDS = [f.name for f in dataclasses.fields(Preprocess)]
+
+
+@pytest.mark.parametrize("field", LAYER_FIELDS, ids=LAYER_FIELDS)
+def test_hardware_id_covers_every_layer_field_but_the_loadable_ones(artifact, field):
+    """One artifact per field: any layer field but threshold and v_init (loaded as data) fixes
+    the RTL, so changing it must change the id the loader and driver check (a neuron mode
+    left out would let an IF chip load an ssf model)."""
+    spec = artifact.spec
+    for i, layer in enumerate(spec.layers):
+        other = dataclasses.replace(layer, **{field: _changed(getattr(layer, field), field)})
+        layers = (*spec.layers[:i], other, *spec.layers[i + 1 :])
+        same = dataclasses.replace(spec, layers=layers).hardware_id() == spec.hardware_id()
+        assert same == (field in ("threshold", "v_init")), f"layer {i}: {field}"
+
+
+@pytest.mark.parametrize("field", [*PRE_FIELDS, "T", "classes", "decision"])
+def test_hardware_id_covers_the_front_end_and_the_model_fields(artifact, field):
+    spec = artifact.spec
+    if field in PRE_FIELDS:
+        pre = spec.preprocess
+        changed = dataclasses.replace(
+            spec,
+            preprocess=dataclasses.replace(pre, **{field: _changed(getattr(pre, field), field)}),
+        )
+    elif field == "classes":
+        changed = dataclasses.replace(spec, classes=(*spec.classes, "Z"))
+    else:
+        changed = dataclasses.replace(spec, **{field: _changed(getattr(spec, field), field)})
+    assert changed.hardware_id() != spec.hardware_id()

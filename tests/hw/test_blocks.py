@@ -84,6 +84,23 @@ def test_event_queue_overflow_check_fires_when_a_full_queue_is_offered_an_entry(
         run(dut, bench)
 
 
+def test_event_queue_check_looks_at_the_clock_edge_not_at_a_settling_value():
+    """An entry offered to a full queue and withdrawn before the clock edge is no overflow: the
+    assertion samples `i` where the queue does (a combinational one fired on such a transient,
+    aborting every checked run of a legal model with a one-entry queue)."""
+    dut = EventQueue(8, 1, checks=True)
+
+    async def bench(ctx):
+        ctx.set(dut.i.valid, 1)
+        await ctx.tick()  # one entry in: full
+        ctx.set(dut.i.valid, 1)  # offered while full ...
+        ctx.set(dut.i.valid, 0)  # ... and withdrawn before the edge
+        await ctx.tick()
+        assert ctx.get(dut.level) == 1
+
+    run(dut, bench)
+
+
 def fire_layer(fires: bool, membrane_bits: int = 8, threshold: int = 50) -> LayerSpec:
     return dense_layer(
         in_channels=3,

@@ -138,3 +138,104 @@ def test_reset_mid_inference(artifact_factory, beats_factory, rng, rom):
     sim.run()
     assert [g[0] for g in got] == want.cls[1:].tolist()
     assert [g[1] for g in got] == want.values[1:].tolist()
+
+
+def test_an_image_for_the_other_neuron_mode_is_refused(artifact_factory):
+    """The same shapes and widths in sum-then-fire mode are other silicon: the image's hardware
+    id differs and the loader refuses it (load_error, nothing loaded); the chip's own loads."""
+    import dataclasses
+
+    from ecg_snn.model.contract.artifact import Artifact, derive_widths
+
+    a = artifact_factory("small", seed=3)
+    layers = []
+    for la in a.spec.layers:
+        th = 1 << (la.threshold.bit_length() - 1)
+        la = dataclasses.replace(la, neuron="ssf", threshold=th, v_init=th // 2)
+        layers.append(
+            dataclasses.replace(la, **derive_widths(la, a.spec.preprocess, a.spec.T, a.tensors))
+        )
+    ssf = Artifact(dataclasses.replace(a.spec, layers=tuple(layers)), a.tensors)
+    ssf.validate()
+    assert ssf.spec.hardware_id() != a.spec.hardware_id()
+    dut = Accelerator(a.spec, HwConfig(lanes=4))
+    seen = []
+
+    async def tb(ctx):
+        seen.append(await load_image(ctx, dut, weight_image(ssf)))
+        seen.append(await load_image(ctx, dut, weight_image(a)))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(tb)
+    sim.run()
+    assert seen == [(0, 1), (1, 0)]
+
+
+def test_the_load_port_is_closed_from_the_first_input_word_to_the_result(
+    artifact_factory, beats_factory, rng
+):
+    """A load word offered after a beat's first word is deferred: not taken while the inference
+    runs (the weights it reads cannot change under it), `loaded` stays, and the beat completes
+    (its words are not held back behind the image, which would wait for the result forever)."""
+    a = artifact_factory("small", seed=3)
+    x, rr = beats_factory(a, rng, 3)
+    want = golden.run(a, x, rr)
+    dut = Accelerator(a.spec, HwConfig(lanes=4), checks=True)
+    seen = {"open": []}
+
+    async def tb(ctx):
+        image = weight_image(a)
+        assert await load_image(ctx, dut, image) == (1, 0)
+        await stream_put(ctx, dut.i_sample, int(x[2, 0, 0]))  # the beat has begun
+        ctx.set(dut.i_load.payload, int(image[0]))
+        ctx.set(dut.i_load.valid, 1)  # offered all through the inference
+        for v in x[2, 0, 1:]:
+            await stream_put(ctx, dut.i_sample, int(v))
+        for v in rr[2]:
+            await stream_put(ctx, dut.i_rr, int(v))
+        while not ctx.get(dut.o_result.valid):
+            seen["open"].append(ctx.get(dut.i_load.ready))
+            await ctx.tick()
+        seen["loaded"] = ctx.get(dut.loaded)
+        seen["result"] = unpack_result(dut.result_layout, await stream_get(ctx, dut.o_result))
+        ctx.set(dut.i_load.valid, 0)
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(tb)
+    sim.run_until(20e-3)  # bounded: an image offered mid-beat used to deadlock the chip
+    assert "result" in seen, "no result: the beat stalled behind the offered image"
+    assert len(seen["open"]) > 10 and not any(seen["open"])
+    assert seen["loaded"] == 1
+    assert seen["result"] == (int(want.cls[2]), want.values[2].tolist())
+
+
+def test_a_reload_reinitialises_the_membranes_before_the_next_beat(
+    artifact_factory, sibling_factory, beats_factory, rng
+):
+    """Model A loaded (its initial membranes written by the init sweep), then model B, whose
+    v_init differ, with no beat between: the first beat must run on B's initial membranes."""
+    a = artifact_factory("small", seed=3)
+    b = sibling_factory(a, seed=4)
+    assert [la.v_init for la in a.spec.layers] != [la.v_init for la in b.spec.layers]
+    x, rr = beats_factory(a, rng, 3)
+    want = golden.run(b, x, rr)
+    dut = Accelerator(a.spec, HwConfig(lanes=4), checks=True)
+    got = []
+
+    async def tb(ctx):
+        assert await load_image(ctx, dut, weight_image(a)) == (1, 0)
+        for _ in range(200):  # A's init sweep is over
+            await ctx.tick()
+        assert await load_image(ctx, dut, weight_image(b)) == (1, 0)
+        for n in range(3):
+            await feed_beat(ctx, dut, x[n, 0], rr[n])
+            got.append(unpack_result(dut.result_layout, await stream_get(ctx, dut.o_result)))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(tb)
+    sim.run()
+    assert [g[0] for g in got] == want.cls.tolist()
+    assert [g[1] for g in got] == want.values.tolist()

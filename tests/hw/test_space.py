@@ -4,16 +4,19 @@ RR features with and without an RR layer, saturating membranes, ROM or load port
 bit against the golden model and cycle for cycle against the cycle model, with the simulation
 assertions on. The bins of the draw (every lane count, both memories, every neuron mode, RR with
 and without a layer) are asserted, so a change to the generator cannot quietly narrow what it
-covers; and the coverage model's lane bins are shown to name a missing lane count."""
+covers; some layer of every point has two or more channel groups and several points have a
+one-entry event queue (checked runs of those aborted on a settling glitch while the queue's
+assertion was combinational); and the coverage model's lane bins are shown to name a missing
+lane count."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from ecg_snn.sim.accel import coverage
+from ecg_snn.sim.accel import coverage, space
 from ecg_snn.sim.accel.limits import limit_vectors
-from ecg_snn.sim.accel.space import MAX_LANES, check_point, points
+from ecg_snn.sim.accel.space import MAX_LANES, check_point, max_groups, points, queue_depth
 
 # all minimum / RR 0, all maximum / RR max, alternating, one uniform random
 PICK = [0, 3, 6, 10]
@@ -28,6 +31,23 @@ def test_the_draw_covers_the_space():
     rr = {(a.spec.n_rr > 0, any(la.rr_inputs for la in a.spec.layers)) for a, _ in pts}
     assert rr == {(False, False), (True, False), (True, True)}
     assert {1, 16} <= {a.spec.T for a, _ in pts}
+    # multi-group addressing at every lane count, and one-entry event queues (every fire scan
+    # one word: the queue is full as soon as it holds an entry) beside deeper ones
+    assert all(max_groups(a, c.lanes) >= 2 for a, c in pts)
+    depths = [queue_depth(a, c.lanes) for a, c in pts]
+    assert depths.count(1) >= 2 and max(depths) > 1
+
+
+def test_constraints_are_redrawn_until_they_hold():
+    """The unconstrained draw breaks them: at 16 lanes most shapes have one channel group
+    everywhere (the constraint is not vacuous), yet every constrained point has two or more."""
+    rng = np.random.default_rng(0)
+    free = [space._draw(rng, 16, False) for _ in range(20)]
+    assert sum(max_groups(a, 16) < 2 for a in free) >= 5
+    rng = np.random.default_rng(0)
+    assert all(max_groups(space.random_point(rng, 16)[0], 16) >= 2 for _ in range(20))
+    deep = [space._draw(rng, 4, True) for _ in range(10)]
+    assert all(queue_depth(a, 4) == 1 for a in deep)
 
 
 @pytest.mark.parametrize("lanes", range(1, MAX_LANES + 1))

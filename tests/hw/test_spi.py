@@ -82,13 +82,24 @@ def run(shell: SpiShell, bench) -> None:
     sim.run()
 
 
+# A tiny model whose class follows the samples (35 % / 65 % over random beats with the RR fixed):
+# seed 5 answered class 1 to every beat, so these tests could not see a corrupted sample word.
+TINY_SEED = 15
+
+
+def test_the_tiny_model_answers_follow_the_samples(artifact_factory, depends_on_samples):
+    assert depends_on_samples(artifact_factory("tiny", seed=TINY_SEED))
+    assert not depends_on_samples(artifact_factory("tiny", seed=5))  # the check can fail
+
+
 @pytest.fixture
 def setup(artifact_factory, beats_factory, rng):
-    a = artifact_factory("tiny", seed=5)
+    a = artifact_factory("tiny", seed=TINY_SEED)
     x, rr = beats_factory(a, rng, 3)
     g = golden.run(a, x, rr)
     layout = ResultLayout.of(a.spec)
     want = [pack_result(layout, int(c), v.tolist()) for c, v in zip(g.cls, g.values, strict=True)]
+    assert len(set(g.cls.tolist())) == 2 and len(set(want)) == len(want)  # beats told apart
     return a, x, rr, want
 
 
@@ -153,8 +164,8 @@ def test_malformed_transactions_set_clear_flags(setup):
         await host.reset()
         seen["after_reset"] = await host.status()
         await host.write(Port.SAMPLE, [1, 2])  # a burst into a port that never drains
-        seen["overrun"] = await host.errors()
         seen["overrun_status"] = await host.status()
+        seen["overrun"] = await host.errors()  # read to clear
         await host.reset()
         await spi.transfer([0x77])  # no such command
         seen["command"] = await host.errors()
@@ -175,9 +186,12 @@ def test_malformed_transactions_set_clear_flags(setup):
             await host.put(Port.RR, int(v))
         while not await host.status() & SpiStatus.RESULT:
             pass
-        await spi.transfer([SpiCommand.READ_RESULT, 0])
+        n_result = result_bytes(shell.accel.result_layout)  # cut before the very last byte:
+        await spi.transfer([SpiCommand.READ_RESULT] + [0] * (n_result - 1))
         seen["cut_read"] = await host.errors()
-        seen["still_there"] = await host.result()
+        seen["cut_read_status"] = await host.status()  # the result is only taken by the last
+        if seen["cut_read_status"] & SpiStatus.RESULT:
+            seen["still_there"] = await host.result()
         # a reset in the middle of a beat drops it; the model stays loaded
         await host.reset()
         for v in x[1, 0, :3]:
@@ -199,10 +213,132 @@ def test_malformed_transactions_set_clear_flags(setup):
     assert seen["cut_word_status"] & SpiStatus.SAMPLE_FREE
     assert seen["clean"] == (IDLE, 0)
     assert seen["cut_read"] == SpiError.FRAME
-    assert seen["still_there"] == want[0]
+    assert seen["cut_read_status"] & SpiStatus.RESULT and seen["still_there"] == want[0]
     assert seen["mid_beat"] & SpiStatus.BUSY
     assert seen["after_mid_reset"] == IDLE | SpiStatus.LOADED
     assert seen["next"] == want[2]
+
+
+def test_errors_survive_reset_and_are_cleared_by_their_read(setup):
+    """A transaction cut inside a word whose next byte reads as RESET (0x30: a chip-select
+    glitch in a sample word) resets the chip, but its FRAME flag stays for the host to see."""
+    a, *_ = setup
+    shell = make_shell(a)
+    seen = {}
+
+    async def bench(ctx):
+        spi = SpiMaster(ctx, shell)
+        host = Host(spi, result_bytes(shell.accel.result_layout))
+        await host.write(Port.LOAD, weight_image(a))
+        await host.put(Port.SAMPLE, 5)  # a beat under way
+        seen["busy"] = await host.status()
+        await spi.transfer([write_command(Port.SAMPLE), 0x12])  # cs_n glitch in the word
+        await spi.transfer([SpiCommand.RESET, 0x00])  # ... and its next byte is 0x30
+        seen["after"] = await host.status()
+        seen["errors"] = await host.errors()
+        seen["cleared"] = (await host.status(), await host.errors())
+
+    run(shell, bench)
+    assert seen["busy"] & SpiStatus.BUSY
+    assert seen["after"] == IDLE | SpiStatus.LOADED | SpiStatus.SPI_ERROR  # reset, flag kept
+    assert seen["errors"] == SpiError.FRAME
+    assert seen["cleared"] == (IDLE | SpiStatus.LOADED, 0)
+
+
+def test_a_write_cut_after_its_command_byte_is_a_frame_error(setup):
+    """cs_n rising right after a taken WRITE's command byte: FRAME (a glitch there would make
+    the word's first byte the command of a new transaction); a refused WRITE has nothing to
+    cut."""
+    a, *_ = setup
+    shell = make_shell(a)
+    seen = {}
+
+    async def bench(ctx):
+        spi = SpiMaster(ctx, shell)
+        host = Host(spi, result_bytes(shell.accel.result_layout))
+        await spi.transfer([write_command(Port.SAMPLE)])
+        seen["cut"] = await host.errors()
+        await host.write(Port.SAMPLE, [1])  # not loaded: stays in the buffer, which is full
+        await spi.transfer([write_command(Port.SAMPLE)])  # refused: no data expected
+        seen["refused"] = await host.errors()
+
+    run(shell, bench)
+    assert seen["cut"] == SpiError.FRAME
+    assert seen["refused"] == 0
+
+
+def test_a_read_longer_than_the_result_is_no_error_and_takes_it_once(setup):
+    """Reading on past the last result byte (beyond the shell's byte counter range) shifts out
+    zeros: no FRAME (a wrapped counter flagged one), and the result is taken exactly once."""
+    a, x, rr, want = setup
+    shell = make_shell(a)
+    n = result_bytes(shell.accel.result_layout)
+    bits = a.spec.preprocess.input_bits
+    seen = {}
+
+    async def bench(ctx):
+        spi = SpiMaster(ctx, shell)
+        host = Host(spi, n)
+        await host.write(Port.LOAD, weight_image(a))
+        for v in x[0, 0]:
+            await host.put(Port.SAMPLE, int(v) & ((1 << bits) - 1))
+        for v in rr[0]:
+            await host.put(Port.RR, int(v))
+        while not await host.status() & SpiStatus.RESULT:
+            pass
+        rx = await spi.transfer([SpiCommand.READ_RESULT] + [0] * (4 * max(n, 4) + 3))
+        seen["rx"] = rx
+        seen["status"], seen["errors"] = await host.status(), await host.errors()
+        rx = await spi.transfer([SpiCommand.READ_ID] + [0] * 40)
+        seen["id_rx"], seen["id_errors"] = rx, await host.errors()
+
+    run(shell, bench)
+    rx = seen["rx"]
+    assert int.from_bytes(rx[1 : 1 + n], "little") == want[0] and not any(rx[1 + n :])
+    assert seen["errors"] == 0 and not seen["status"] & SpiStatus.RESULT
+    assert int.from_bytes(seen["id_rx"][1:5], "little") == a.spec.hardware_id()
+    assert not any(seen["id_rx"][5:]) and seen["id_errors"] == 0
+
+
+def test_sck_edges_while_chip_select_is_high_are_ignored(setup):
+    """The bus is shared: clock edges meant for another device (cs_n high) must not reach the
+    shell, whatever the last transaction was (a WRITE here, whose word would complete)."""
+    a, *_ = setup
+    shell = make_shell(a)
+    seen = {}
+
+    async def bench(ctx):
+        spi = SpiMaster(ctx, shell)
+        host = Host(spi, result_bytes(shell.accel.result_layout))
+        await host.write(Port.SAMPLE, [1])  # not loaded: the word stays, the buffer is full
+        ctx.set(shell.mosi, 1)
+        for _ in range(4 * 8):  # a whole word's clock edges to another device
+            await spi._wait(spi.half)
+            ctx.set(shell.sck, 1)
+            await spi._wait(spi.half)
+            ctx.set(shell.sck, 0)
+        seen["status"], seen["errors"] = await host.status(), await host.errors()
+
+    run(shell, bench)
+    assert seen["errors"] == 0 and not seen["status"] & SpiStatus.SPI_ERROR
+
+
+def test_a_write_reads_its_own_ports_free_bit(setup):
+    """A WRITE to i_rr is refused when the RR buffer was full, even with the sample buffer free
+    (it looks at its own port's FREE bit): no word enters, no OVERRUN."""
+    a, *_ = setup
+    shell = make_shell(a)
+    seen = {}
+
+    async def bench(ctx):
+        host = Host(SpiMaster(ctx, shell), result_bytes(shell.accel.result_layout))
+        await host.write(Port.RR, [1])  # not loaded: the RR buffer stays full
+        seen["refused"] = await host.write(Port.RR, [2])
+        seen["errors"] = await host.errors()
+
+    run(shell, bench)
+    assert seen["refused"] & SpiStatus.SAMPLE_FREE and not seen["refused"] & SpiStatus.RR_FREE
+    assert seen["errors"] == 0
 
 
 def test_rom_and_no_rr_ports_refuse_writes(artifact_factory):

@@ -1,8 +1,9 @@
 """Formal properties (`sim/formal.py`, Yosys SMT-BMC + Yices): one parameter set of each
 property proved, and each check shown able to fail: on a block with the bug it is meant to
 exclude (the shift decoder without its top bit, the membrane register one bit short, the event
-queue one entry short) or against a reference with the opposite rule (`>` instead of `>=`, ties
-to the highest index)."""
+queue one entry short), against a reference with the opposite rule (`>` instead of `>=`, ties
+to the highest index), and every property on each of its broken blocks (`formal.BROKEN`:
+constant outputs, frozen counters, off-by-one compares)."""
 
 from __future__ import annotations
 
@@ -87,3 +88,25 @@ def test_the_queue_proof_fails_on_a_short_queue(tmp_path):
     assert proof.induction and proof.params["scans"][0] == 3
     proved, tail = formal.run(proof, tmp_path)
     assert not proved and "FAILED" in tail, tail
+
+
+MUST_FAIL = formal.must_fail()
+
+
+@pytest.mark.parametrize("proof", MUST_FAIL, ids=[p.name for p in MUST_FAIL])
+def test_every_property_fails_on_its_broken_blocks(proof, tmp_path):
+    proved, tail = formal.run(proof, tmp_path)
+    assert not proved and "FAILED" in tail, f"{proof.name} holds on a broken block:\n{tail}"
+
+
+def test_every_property_has_broken_blocks():
+    named = {p.name for p in formal.proofs()}
+    assert named == set(formal.BROKEN)
+    assert all(len(v) >= 1 for v in formal.BROKEN.values())
+
+
+def test_a_mutant_snippet_that_does_not_apply_is_refused():
+    from ecg_snn.hw.decision import Decision
+
+    with pytest.raises(LookupError, match="occurs 0 times"):
+        formal.mutant(Decision, "no such line", "x")

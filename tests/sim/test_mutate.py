@@ -17,8 +17,16 @@ def test_every_mutant_applies_exactly_once_to_this_tree():
     listed = mutate.MUTANTS.read_text().count("[[mutant]]")
     assert len(mutants) == listed >= 23  # every listed mutant loads; none was dropped
     assert len({m.id for m in mutants}) == len(mutants)
-    # hw/, and the widths hw/ reads from the contract (the golden model needs none of them)
-    assert all(m.file.startswith(("hw/", "model/contract/spec.py")) and m.tests for m in mutants)
+    # hw/ and the widths it reads from the contract; the chip's boundaries: the SPI shell, the
+    # load port, the hardware id, the QRS detector (contract and C), the benches, the driver
+    roots = ("hw/", "model/contract/spec.py", "model/contract/qrs.py", "firmware/src/", "sim/tb/")
+    assert all(m.file.startswith(roots) and m.tests for m in mutants)
+    files = {m.file for m in mutants}
+    assert {"hw/spi.py", "hw/top.py", "hw/sequencer.py", "model/contract/spec.py"} <= files
+    assert {"model/contract/qrs.py", "firmware/src/snn_qrs.c", "sim/tb/hdl_player.py"} <= files
+    assert {"firmware/src/snn_driver.c", "firmware/src/snn_hal_spi.c"} <= files
+    # killed by the default test set: every selection names tests `make test` runs
+    assert all(t.startswith("tests/") for m in mutants for t in m.tests)
 
 
 def _toml(tmp_path: Path, find: str, file: str = "hw/neuron.py") -> Path:

@@ -64,6 +64,8 @@ def test_small_run_writes_the_report(
     # The directed limit cases ran on their own builds, exactly, and filled every bin.
     assert [x["case"] for x in r["limits"]] == list(limits.CASES)
     assert all(x["mismatches"] == 0 and not x["failures"] for x in r["limits"])
+    # ... and every Verilator run's cycles equal the cycle model's, not only the random points'
+    assert r["cycle_mismatches"] == 0 and all(x["cycle_mismatches"] == 0 for x in r["limits"])
     # One random point per lane count 1..16 on the Amaranth simulator, exactly.
     assert [x["lanes"] for x in r["space"]] == list(range(1, 17))
     assert all(x["mismatches"] == x["cycle_mismatches"] == 0 for x in r["space"])
@@ -145,6 +147,37 @@ def test_mismatch_fails_with_the_first_beat(
     assert run.main(argv) == 1
     err = capsys.readouterr().err
     assert "first mismatch: record DS2:" in err and "beat 3: values: [0]" in err
+
+
+def test_a_cycle_count_off_the_model_fails_the_run(
+    model_artifact: Artifact,
+    mitdb_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Right classes and values, one beat a cycle slower than the cycle model: the Verilator
+    run fails and names the beat (a bench or RTL change that moved the cycles-per-inference
+    figure cannot pass)."""
+    from ecg_snn.hw.config import HwConfig
+    from ecg_snn.hw.cycles import inference_cycles
+
+    def fake(build, artifact, vectors, workdir, **kw) -> Merged:
+        from ecg_snn.model.contract import golden
+
+        gold = golden.run(artifact, vectors.x[:, None, :], vectors.rr)
+        cycles = inference_cycles(artifact, HwConfig(), vectors.x[:, None, :], vectors.rr)
+        cycles[2] += 1
+        return Merged(gold.cls, gold.values, cycles, 0, "", [])
+
+    monkeypatch.setattr(run, "run_sharded", fake)
+    model = model_artifact.save(tmp_path / "model.json")
+    argv = ["--model", str(model), "--beats", "5", "--random", "30", "--limits", "none"]
+    argv += ["--space", "none", "--report", str(tmp_path / "sim.json")]
+    assert run.main(argv) == 1
+    err = capsys.readouterr().err
+    assert "1 cycle mismatches, first: record DS2:" in err and "(vector 2)" in err
+    assert json.loads((tmp_path / "sim.json").read_text())["cycle_mismatches"] == 1
 
 
 @pytest.fixture

@@ -2,7 +2,10 @@
 the same firmware driver, the SPI HAL (`firmware/src/snn_hal_spi.c`) bit-banged by cocotb on
 `cs_n/sck/mosi/miso` of `hw.spi.SpiShell` (the module `make fpga` places and routes, at the
 lane count of the iCE40 build), real DS2 beats, then a weight-image reload of another model of
-the same hardware configuration; every result equals golden bit for bit.
+the same hardware configuration; every result equals golden bit for bit. Then the same driver
+over a faulty bus (`FaultySpiBus`): a word delivered twice, a chip-select glitch after a WRITE's
+command byte whose next byte reads as RESET, a result read cut by a glitch; the driver must
+return SNN_ERR_LINK, never a result, and the next beat must equal golden.
 
 A small random stand-in with the project's front end keeps the image (one SPI transaction per
 word) and the Verilator build short; `make fpga` runs the default model's figures."""
@@ -69,11 +72,12 @@ def run(tmp_path_factory, mitdb_dir, models) -> dict:
         env={"SIM_SPI_JOB": str(d / "job.json")},
     )
     failed = [f"{r.name}: {r.message}" for r in results if not r.passed]
-    assert not failed and len(results) == 1, failed or [r.name for r in results]
+    assert not failed and len(results) == 2, failed or [r.name for r in results]
     out = json.loads((d / "out" / "driver_over_spi.json").read_text())
     with np.load(d / "out" / "driver_over_spi.npz") as f:
         out |= {k: f[k] for k in f.files}
-    return {"facts": out, "vectors": vectors}
+    faulty = json.loads((d / "out" / "driver_over_faulty_spi.json").read_text())
+    return {"facts": out, "faulty": faulty, "vectors": vectors}
 
 
 def _assert_golden(model: Artifact, v: Vectors, got: dict, tag: str) -> None:
@@ -101,3 +105,36 @@ def test_the_comparison_tells_the_two_models_apart(run, models):
     a, _ = models
     with pytest.raises(AssertionError, match=r"b: (class|values|payload)"):
         _assert_golden(a, run["vectors"]["b"], run["facts"], "b")
+
+
+def _link_code() -> int:
+    """SNN_ERR_LINK's value: its place in snn_status_t (firmware/include/snn_types.h)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "firmware/include/snn_types.h").read_text()
+    names = re.findall(r"\bSNN_(OK|ERR_\w+)", text[text.index("SNN_OK = 0") :].split("}")[0])
+    return names.index("ERR_LINK")
+
+
+@pytest.mark.parametrize(
+    ("kind", "submit", "wait"),
+    [("repeat", 0, "link"), ("glitch", "link", None), ("cut_read", 0, "link")],
+    ids=["word-delivered-twice", "cs-glitch-then-reset-byte", "result-read-cut"],
+)
+def test_driver_reports_each_link_fault_and_recovers(run, models, kind, submit, wait):
+    """The fault fired; the driver reported SNN_ERR_LINK (a word delivered twice: at the result,
+    as the chip still holds a word after it; the glitch: at the end of the beat, as the shell
+    kept its FRAME through the RESET the next byte made; the cut read: at the result), never
+    SNN_OK with a result; and the next beat, clean, equals golden."""
+    a, _ = models
+    f, link = run["faulty"], _link_code()
+    assert f["load"] == 0 and kind in f["fired"]
+    want = {"link": link, 0: 0, None: None}
+    assert (f[f"{kind}_submit"], f[f"{kind}_wait"]) == (want[submit], want[wait])
+    v = run["vectors"]["a"]
+    k = 2 * ("repeat", "glitch", "cut_read").index(kind) + 1
+    g = golden.run(a, v.x[k : k + 1, None, :], v.rr[k : k + 1])
+    assert f[f"{kind}_next_cls"] == int(g.cls[0])
+    assert f[f"{kind}_next_values"] == g.values[0].tolist()
+    assert f["errors_at_end"] == 0
