@@ -34,19 +34,19 @@ train: $(STAMP) ## Train, convert, quantize and evaluate (SPLIT=inter|intra); wr
 	@start=$$(date +%s); $(PY) -m ecg_snn.model --split $${SPLIT:-inter}; rc=$$?; \
 	echo "make train: $$(( $$(date +%s) - start )) s"; exit $$rc
 
-verilog: $(STAMP) ## Emit Verilog, lint and synthesise MODEL (default model; LANES=N, ROM=1) into build/verilog
-	$(PY) -m ecg_snn.flow.verilog $(if $(MODEL),--model $(MODEL)) $(if $(LANES),--lanes $(LANES)) $(if $(ROM),--rom)
+verilog: $(STAMP) ## Emit Verilog, lint and synthesise MODEL (default model; LANES=N; weights as ROM, ROM=0: the loadable build) into build/verilog
+	$(PY) -m ecg_snn.flow.verilog $(if $(MODEL),--model $(MODEL)) $(if $(LANES),--lanes $(LANES))
 
 fpga: $(STAMP) ## Place and route the SPI-shelled accelerator (BOARD=icebreaker|ulx3s, MODEL, LANES): bitstream, build/reports/fpga.json
 	$(PY) -m ecg_snn.flow.fpga $(if $(LANES),--lanes $(LANES))
 
-sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=path, VECTORS=test_beats.npz, JOBS=N, WAVES=1, SPLIT=intra)
+sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (BEATS=N, MODEL=path, VECTORS=test_beats.npz, JOBS=N, WAVES=1, SPLIT=intra, LANES=N, ROM=1: weights as ROM)
 	$(PY) -m ecg_snn.sim.run
 
 mutate: $(STAMP) ## Plant each one-line bug of tests/mutants.toml in a copy of hw/; every one must be killed (build/reports/mutate.json)
 	$(PY) -m ecg_snn.sim.mutate
 
-power: $(STAMP) $(if $(filter-out 0,$(GATE)),tech) ## Energy per inference from RTL toggles on DS2 beats (TECH, MODEL, BEATS; GATE=1: also gate level on osu018 + OpenSTA, GATE_BEATS=20, GATE_SIM=0: netlist + STA only, SRAM_MIN_DEPTH=128: memory plan)
+power: $(STAMP) $(if $(filter-out 0,$(GATE)),tech) ## Energy per inference from RTL toggles on DS2 beats (TECH, MODEL, BEATS, LANES; weights as ROM, ROM=0: the loadable build; GATE=1: also gate level on osu018 + OpenSTA, GATE_BEATS=20, GATE_SIM=0: netlist + STA only, SRAM_MIN_DEPTH=128: memory plan)
 	$(PY) -m ecg_snn.power
 
 power-gate: ## Same as make power GATE=1

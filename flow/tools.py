@@ -30,8 +30,6 @@ VERILATOR_WAIVERS = {
     # Amaranth writes the top and all its submodules (`snn_accelerator.layer0`, ...) into the
     # one file named after the top.
     "DECLFILENAME": "one file holds the top and its submodules",
-    # A single-word memory has a zero-width address, which Amaranth emits as `[-1:0]`.
-    "ASCRANGE": "zero-width address of single-word memories",
     # Amaranth emits `always @*` blocks that only assign constants (tied-off outputs).
     "ALWNEVER": "always blocks of constant assignments for tied-off outputs",
     # Struct views of one signal read and write its slices in one combinational block, which

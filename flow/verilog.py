@@ -1,6 +1,9 @@
 """`make verilog`: emit the accelerator's Verilog, lint it, synthesise it, write a report.
 
-    python -m ecg_snn.flow.verilog [--model PATH] [--lanes N] [--rom] [--out DIR] [--report FILE]
+    python -m ecg_snn.flow.verilog [--model PATH] [--lanes N] [--rom | --no-rom] [--out DIR] [--report FILE]
+
+ROM is the default (environment `ROM`, as `make verilog ROM=0` passes it: 0 selects the loadable
+build): a fixed-model chip stores no weights in flip-flops (`docs/power.md`, the memory plan).
 
 1. Verilog of `Accelerator(spec, HwConfig(lanes, rom), artifact)` (module
 `model.contract.ports.TOP`)
@@ -155,7 +158,8 @@ def memory_bits(dut: Accelerator) -> int:
         layer = g.layer
         total += (g.weight_depth + g.rr_depth) * lanes * layer.weight_bits
         total += g.groups * lanes * layer.bias_bits
-        total += g.depth * lanes * g.vw_bits
+        if g.has_vw:
+            total += g.depth * lanes * g.vw_bits
         if g.has_cin:
             total += g.depth * lanes * g.cin_bits
     n_if = dut.spec.n_if
@@ -238,7 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--model", default=os.environ.get("MODEL") or None)
     ap.add_argument("--lanes", type=int, default=HwConfig().lanes)
-    ap.add_argument("--rom", action="store_true")
+    ap.add_argument(
+        "--rom",
+        action=argparse.BooleanOptionalAction,
+        default=os.environ.get("ROM", "1").strip() not in ("", "0"),
+        help="weights as logic ROM, the fixed-model chip (default; ROM=0 or --no-rom: the "
+        "loadable build with its load port)",
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "verilog")
     ap.add_argument("--report", type=Path, default=ROOT / "build" / "reports" / "verilog.json")
     ap.add_argument("--no-synth", action="store_true", help="skip Yosys (quick lint only)")
