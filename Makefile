@@ -19,7 +19,7 @@ DOC_MODEL          := an artifact to use instead of the shipped model/artifacts/
 DOC_BEATS          := how many real test beats the target runs (sim: all, power 1000, fpga 5000, explore 100)
 DOC_JOBS           := parallel worker processes (default 2)
 DOC_LANES          := synapse lanes of the accelerator (default: the hardware default, fpga: the board)
-DOC_ROM            := 1: weights baked into the design (no load port), 0: off (default)
+DOC_ROM            := 1: weights baked into the design, no load port (default of verilog, power); 0: the loadable build (default of sim, fpga)
 DOC_RANDOM         := random and corner vectors after the real beats (default 20000)
 DOC_LIMITS         := directed limit cases: all (default), none, or a comma list
 DOC_SPACE          := lane counts of the constrained-random points: all (default), none, or a comma list
@@ -48,9 +48,9 @@ VARS_train       := SPLIT ARGS
 VARS_ship        := SPLIT ARGS
 VARS_verilog     := MODEL LANES ROM ARGS
 VARS_fpga        := BOARD MODEL LANES ROM BEATS ARGS
-VARS_sim         := SPLIT MODEL BEATS JOBS LANES RANDOM LIMITS SPACE WAVES WAVE_BEAT VECTORS ARGS
+VARS_sim         := SPLIT MODEL BEATS JOBS LANES ROM RANDOM LIMITS SPACE WAVES WAVE_BEAT VECTORS ARGS
 VARS_mutate      := ARGS
-VARS_power       := MODEL TECH BEATS JOBS LANES GATE GATE_BEATS GATE_SIM SRAM_MIN_DEPTH ARGS
+VARS_power       := MODEL TECH BEATS JOBS LANES ROM GATE GATE_BEATS GATE_SIM SRAM_MIN_DEPTH ARGS
 VARS_power-gate  := $(filter-out GATE,$(VARS_power))
 VARS_explore     := SPLIT BEATS JOBS TECH ARGS
 VARS_firmware    := MODEL ARGS
@@ -115,19 +115,19 @@ train: $(STAMP) ## Train, convert, quantize and evaluate: build/artifacts/SPLIT.
 ship: $(STAMP) ## Check build/artifacts/SPLIT.json (loads, validates, golden reproduces its accuracy), then replace the shipped model/artifacts/SPLIT.json
 	$(PY) -m ecg_snn.model.ship --split $(or $(SPLIT),inter) $(ARGS)
 
-verilog: $(STAMP) ## Emit Verilog, lint and synthesise into build/verilog (build/verilog-<config> for other lanes, ROM or model)
+verilog: $(STAMP) ## Emit Verilog, lint and synthesise into build/verilog (weights as ROM; ROM=0: the loadable build; build/verilog-<config> for other lanes, ROM or model)
 	$(PY) -m ecg_snn.flow.verilog $(if $(MODEL),--model $(MODEL)) $(if $(LANES),--lanes $(LANES)) $(if $(call on,$(ROM)),--rom) $(ARGS)
 
 fpga: $(STAMP) ## Place and route the SPI-shelled accelerator: bitstream, build/reports/fpga.json
 	$(PY) -m ecg_snn.flow.fpga $(if $(LANES),--lanes $(LANES)) $(if $(call on,$(ROM)),--rom) $(ARGS)
 
-sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats; build/reports/sim.json (other configurations: sim-<config>.json)
+sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (the loadable build; ROM=1: weights as ROM); build/reports/sim.json (other configurations: sim-<config>.json)
 	$(PY) -m ecg_snn.sim.run $(if $(RANDOM),--random $(RANDOM)) $(if $(LIMITS),--limits $(LIMITS)) $(if $(SPACE),--space $(SPACE)) $(ARGS)
 
 mutate: $(STAMP) ## Plant each one-line bug of tests/mutants.toml in a copy of hw/; every one must be killed (build/reports/mutate.json)
 	$(PY) -m ecg_snn.sim.mutate $(ARGS)
 
-power: $(STAMP) $(if $(call on,$(GATE)),tech) ## Energy per inference from RTL toggles on DS2 beats (GATE=1: also gate level on osu018 + OpenSTA)
+power: $(STAMP) $(if $(call on,$(GATE)),tech) ## Energy per inference from RTL toggles on DS2 beats (weights as ROM; ROM=0: the loadable build; GATE=1: also gate level on osu018 + OpenSTA)
 	$(PY) -m ecg_snn.power $(ARGS)
 
 power-gate: ## Same as make power GATE=1

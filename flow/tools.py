@@ -34,8 +34,6 @@ VERILATOR_WAIVERS = {
     # Amaranth writes the top and all its submodules (`snn_accelerator.layer0`, ...) into the
     # one file named after the top.
     "DECLFILENAME": "one file holds the top and its submodules",
-    # A single-word memory has a zero-width address, which Amaranth emits as `[-1:0]`.
-    "ASCRANGE": "zero-width address of single-word memories",
     # Amaranth emits `always @*` blocks that only assign constants (tied-off outputs).
     "ALWNEVER": "always blocks of constant assignments for tied-off outputs",
     # Struct views of one signal read and write its slices in one combinational block, which
@@ -108,3 +106,10 @@ def env_default(name: str, default: int | None) -> str | int | None:
     a `type`: argparse converts a string default like a command-line value, so a bad value is the
     command's usual one-line usage error (exit 2), never an exception from here."""
     return os.environ.get(name, "").strip() or default
+
+
+def env_flag(name: str, default: bool) -> bool:
+    """A 0/1 make knob (`make sim ROM=0`) as the default of a boolean option: `default` when
+    unset, False for "0", True otherwise (the Makefile refuses values other than 0 and 1)."""
+    value = os.environ.get(name, "").strip()
+    return default if not value else value != "0"

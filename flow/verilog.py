@@ -1,6 +1,10 @@
 """`make verilog`: emit the accelerator's Verilog, lint it, synthesise it, write a report.
 
-    python -m ecg_snn.flow.verilog [--model PATH] [--lanes N] [--rom] [--out DIR] [--report FILE]
+    python -m ecg_snn.flow.verilog [--model PATH] [--lanes N] [--rom | --no-rom] [--out DIR]
+                                   [--report FILE]
+
+ROM is the default (environment `ROM`, as `make verilog ROM=0` passes it: 0 selects the loadable
+build): a fixed-model chip stores no weights in flip-flops (`docs/power.md`, the memory plan).
 
 1. Verilog of `Accelerator(spec, HwConfig(lanes, rom), artifact)` (module
 `model.contract.ports.TOP`)
@@ -41,7 +45,13 @@ from amaranth.back import verilog
 from ecg_snn.data.cache import write_atomic
 from ecg_snn.data.cli import discard_on_interrupt
 from ecg_snn.data.paths import config_key, keyed, repo_path
-from ecg_snn.flow.tools import VERILATOR_WAIVERS, verilator_env, verilator_root, yosys
+from ecg_snn.flow.tools import (
+    VERILATOR_WAIVERS,
+    env_flag,
+    verilator_env,
+    verilator_root,
+    yosys,
+)
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.hw.top import Accelerator
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
@@ -166,7 +176,8 @@ def memory_bits(dut: Accelerator) -> int:
         layer = g.layer
         total += (g.weight_depth + g.rr_depth) * lanes * layer.weight_bits
         total += g.groups * lanes * layer.bias_bits
-        total += g.depth * lanes * g.vw_bits
+        if g.has_vw:
+            total += g.depth * lanes * g.vw_bits
         if g.has_cin:
             total += g.depth * lanes * g.cin_bits
     n_if = dut.spec.n_if
@@ -279,7 +290,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--model", default=os.environ.get("MODEL") or None)
     ap.add_argument("--lanes", type=int, default=HwConfig().lanes)
-    ap.add_argument("--rom", action="store_true")
+    ap.add_argument(
+        "--rom",
+        action=argparse.BooleanOptionalAction,
+        default=env_flag("ROM", True),
+        help="weights as logic ROM, the fixed-model chip (default; ROM=0 or --no-rom: the "
+        "loadable build with its load port)",
+    )
     ap.add_argument(
         "--out", type=Path, help="default build/verilog, build/verilog-<config> for other configs"
     )
@@ -300,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     key = config_key(
         {
             "lanes": args.lanes if args.lanes != HwConfig().lanes else None,
-            "rom": args.rom,
+            "loadable": not args.rom,
             "model": None if path.resolve() == DEFAULT_MODEL.resolve() else artifact.checksum()[:8],
         }
     )

@@ -35,8 +35,9 @@ class LoadBus(wiring.Signature):
 
     Members (loader side): `en` (write this cycle), `field` (`LoadField`), `addr` (the word of the
     target memory, `LayerGeometry.load_addr_bits` wide), `lane` (the one lane written), `data`
-    (the sign-extended image word). Scalars (threshold, v_init) ignore `addr` and `lane`. No
-    handshake: the layer takes a write in the cycle `en` is high.
+    (the sign-extended image word), `por` (the power-on reset: the layer clears its loaded
+    scalars, which the soft reset keeps). Scalars (threshold, v_init) ignore `addr` and `lane`.
+    No handshake: the layer takes a write in the cycle `en` is high.
     """
 
     def __init__(self, addr_bits: int, lane_bits: int) -> None:
@@ -47,6 +48,7 @@ class LoadBus(wiring.Signature):
                 "addr": Out(addr_bits),
                 "lane": Out(lane_bits),
                 "data": Out(signed(BUS_BITS)),
+                "por": Out(1),
             }
         )
 

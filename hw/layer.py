@@ -3,9 +3,13 @@
 Memories (`LayerGeometry` gives depths and address layouts; every word is `lanes` values):
 
     weight, rr_weight, bias   loadable (load port, one lane per write) or ROM (`HwConfig.rom`)
-    vw                        V + acc of the running step, `vw_bits` wide (cannot overflow)
+    vw                        V + acc of the running step, `vw_bits` wide (cannot overflow);
+                              none in an ssf input layer (its one scan reads `v_init`)
     cin                       constant input current without bias (input layer and RR layers)
-    threshold, v_init         registers, `reset_less` so a synchronous reset keeps the model
+    threshold, v_init         registers kept by the soft reset and cleared by the power-on
+                              reset (`ld.por`); constants with ROM
+
+A memory of one word is registers with the same ports (`hw/word.py`): no zero-width address.
 
 Every read port is enabled only in the cycle before its data is used (synchronous read; the
 data holds while `en` is low): weight/rr_weight for an active synapse operation, vw/cin for
@@ -33,9 +37,10 @@ Sum-then-fire (`docs/arithmetic.md`, "Sum-then-fire layers"):
 - An ssf layer runs one fire scan per inference (`hw/neuron.py`): `vw` holds `v_init + acc`,
   the fire unit computes `V = sat(vw + T*(bias + cin))` and `count = clip(V >> k, 0, T)` and
   the layer pushes `(g, p, count != 0, counts)`; an ssf output layer streams `V` to the
-  decision unit. `k` is a `reset_less` register written when the threshold is loaded: a priority
-  encoder (`hw.neuron.ShiftDecoder`) takes the highest set bit of the loaded value (the spec
-  guarantees a power of two, so this is exactly log2(threshold)); with `rom` it is a constant.
+  decision unit. `k` is a register (kept by the soft reset, cleared by `ld.por`) written when
+  the threshold is loaded: a priority encoder (`hw.neuron.ShiftDecoder`) takes the highest set
+  bit of the loaded value (the loader refuses anything but a power of two, so this is exactly
+  log2(threshold)); with `rom` it is a constant.
   An ssf layer keeps no threshold register.
 """
 
@@ -52,6 +57,7 @@ from ecg_snn.hw.config import LayerGeometry
 from ecg_snn.hw.decision import values_layout
 from ecg_snn.hw.neuron import FireUnit, ShiftDecoder
 from ecg_snn.hw.synapse import SynapseUnit
+from ecg_snn.hw.word import WordMemory
 from ecg_snn.model.contract.spec import count_bits, index_bits
 
 
@@ -134,8 +140,9 @@ class LayerUnit(wiring.Component):
         rom = self._tensors is not None
         wshape = data.ArrayLayout(signed(layer.weight_bits), lanes)
 
-        def memory(name: str, shape: object, n: int, init: list) -> Memory:
-            mem = Memory(shape=shape, depth=n, init=init)
+        def memory(name: str, shape: object, n: int, init: list) -> Memory | WordMemory:
+            # One word: registers, not a memory with a zero-width address (`hw/word.py`).
+            mem = WordMemory(shape, init) if n == 1 else Memory(shape=shape, depth=n, init=init)
             m.submodules[name] = mem
             return mem
 
@@ -164,7 +171,7 @@ class LayerUnit(wiring.Component):
             v_init = Const(int(self._tensors["v_init"]), signed(mb))
         else:
             if self._ssf:  # the shift k, log2 of the loaded power-of-two threshold
-                shift = Signal(kbits, reset_less=True)
+                shift = Signal(kbits, reset_less=True)  # no soft reset; `ld.por` clears it
             else:
                 threshold = Signal(signed(mb), reset_less=True)
             v_init = Signal(signed(mb), reset_less=True)
@@ -191,6 +198,8 @@ class LayerUnit(wiring.Component):
                     m.d.sync += threshold.eq(self.ld.data)
             with m.If(self.ld.en & (self.ld.field == LoadField.V_INIT)):
                 m.d.sync += v_init.eq(self.ld.data)
+            with m.If(self.ld.por):  # defined after power-up; the soft reset keeps them
+                m.d.sync += [v_init.eq(0), (shift if self._ssf else threshold).eq(0)]
         # Read ports are enabled only in the cycle before their data is used (synchronous
         # read: `en` in cycle n gives `data` in n+1, which holds while `en` is low), each
         # enable a named net: the power model counts its high cycles as reads.
@@ -213,11 +222,14 @@ class LayerUnit(wiring.Component):
             ]
         b_rd = b_mem.read_port()
 
-        # Inference state.
+        # Inference state. An ssf input layer has no vw (`LayerGeometry.has_vw`): its fire
+        # scan reads the constant v_init instead.
         vshape = data.ArrayLayout(signed(geo.vw_bits), lanes)
-        v_mem = memory("vw", vshape, depth, [])
-        v_wr = v_mem.write_port()
-        v_rd = v_mem.read_port(transparent_for=(v_wr,))
+        v_wr = v_rd = None
+        if geo.has_vw:
+            v_mem = memory("vw", vshape, depth, [])
+            v_wr = v_mem.write_port()
+            v_rd = v_mem.read_port(transparent_for=(v_wr,))
         cshape = data.ArrayLayout(signed(geo.cin_bits), lanes)
         c_wr = c_rd = None
         if geo.has_cin:
@@ -225,7 +237,11 @@ class LayerUnit(wiring.Component):
             c_wr = c_mem.write_port()
             c_rd = c_mem.read_port(transparent_for=(c_wr,))
             m.d.comb += [syn.c_data.eq(c_rd.data), fire.cin.eq(c_rd.data)]
-        m.d.comb += [syn.v_data.eq(v_rd.data), fire.vw.eq(v_rd.data), fire.bias.eq(b_rd.data)]
+        if v_rd is not None:
+            m.d.comb += [syn.v_data.eq(v_rd.data), fire.vw.eq(v_rd.data)]
+        else:
+            m.d.comb += [fire.vw[j].eq(v_init) for j in range(lanes)]
+        m.d.comb += fire.bias.eq(b_rd.data)
         if self._ssf:
             m.d.comb += fire.shift.eq(shift)
         else:
@@ -248,20 +264,21 @@ class LayerUnit(wiring.Component):
                 m.d.sync += [sp.eq(0), sg.eq(sg + 1)]
             with m.If(sa == depth - 1):
                 m.d.sync += scan.eq(0)
-        m.d.sync += [f_valid.eq(scan), f_addr.eq(sa), f_g.eq(sg), f_p.eq(sp)]
+        m.d.sync += f_valid.eq(scan)
+        with m.If(scan):  # read only with f_valid: loaded only while scanning (clock-gated)
+            m.d.sync += [f_addr.eq(sa), f_g.eq(sg), f_p.eq(sp)]
         m.d.comb += self.ctl.fire_busy.eq(scan | f_valid)
         # The scan reads vw, cin, bias (and count) for the fire stage; otherwise the synapse
         # reads vw (spike events) or cin (value events) for its read-modify-write.
-        v_rd_en = Signal()
+        if v_rd is not None:
+            v_rd_en = Signal()
+            m.d.comb += [
+                v_rd_en.eq(scan | syn.v_ren),
+                v_rd.en.eq(v_rd_en),
+                v_rd.addr.eq(Mux(scan, sa, syn.t_addr)),
+            ]
         b_rd_en = Signal()
-        m.d.comb += [
-            v_rd_en.eq(scan | syn.v_ren),
-            v_rd.en.eq(v_rd_en),
-            v_rd.addr.eq(Mux(scan, sa, syn.t_addr)),
-            b_rd_en.eq(scan),
-            b_rd.en.eq(b_rd_en),
-            b_rd.addr.eq(sg),
-        ]
+        m.d.comb += [b_rd_en.eq(scan), b_rd.en.eq(b_rd_en), b_rd.addr.eq(sg)]
         if c_rd is not None:
             c_rd_en = Signal()
             m.d.comb += [
@@ -315,16 +332,21 @@ class LayerUnit(wiring.Component):
 
         # Write-port arbitration: the sequencer runs init, integrate and fire one at a time.
         in_range = self.ctl.init_addr < depth
-        with m.If(self.ctl.init & in_range):
-            m.d.comb += [v_wr.addr.eq(self.ctl.init_addr), v_wr.en.eq(1)]
-            for j in range(lanes):
-                m.d.comb += v_wr.data[j].eq(v_init)
-        with m.Elif(f_valid):
-            m.d.comb += [v_wr.addr.eq(f_addr), v_wr.en.eq(1)]
-            for j in range(lanes):
-                m.d.comb += v_wr.data[j].eq(fire.v_new[j])
-        with m.Else():
-            m.d.comb += [v_wr.addr.eq(syn.wr_addr), v_wr.en.eq(syn.v_we), v_wr.data.eq(syn.v_wdata)]
+        if v_wr is not None:
+            with m.If(self.ctl.init & in_range):
+                m.d.comb += [v_wr.addr.eq(self.ctl.init_addr), v_wr.en.eq(1)]
+                for j in range(lanes):
+                    m.d.comb += v_wr.data[j].eq(v_init)
+            with m.Elif(f_valid):
+                m.d.comb += [v_wr.addr.eq(f_addr), v_wr.en.eq(1)]
+                for j in range(lanes):
+                    m.d.comb += v_wr.data[j].eq(fire.v_new[j])
+            with m.Else():
+                m.d.comb += [
+                    v_wr.addr.eq(syn.wr_addr),
+                    v_wr.en.eq(syn.v_we),
+                    v_wr.data.eq(syn.v_wdata),
+                ]
         if cnt_wr is not None:
             with m.If(self.ctl.init & in_range):
                 m.d.comb += [cnt_wr.addr.eq(self.ctl.init_addr), cnt_wr.en.eq(1), cnt_wr.data.eq(0)]

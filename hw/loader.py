@@ -17,9 +17,16 @@ accepted, on layer i's `LoadBus` `ld{i}` (`hw/buses.py`; one layer's `en` at a t
 
 `loaded` drops with the first word of any image and rises only after a correct checksum, so a
 rejected or interrupted image leaves the chip flagged as not loaded (the memories may be half
-written). `loaded` and `load_error` are `reset_less`: a synchronous reset keeps the model. `word`
-strobes on every accepted word (the sequencer re-initialises the membranes after a load, since
-`v_init` may have changed).
+written). An ssf layer's threshold must be a power of two 2**k with k <= membrane_bits - 2 (the
+fire unit divides by a shift); any other value is refused like a bad checksum (`load_error`, back
+to MAGIC), instead of silently acting as its highest power of two. `word` strobes on every
+accepted word (the sequencer re-initialises the membranes after a load, since `v_init` may have
+changed).
+
+Two reset levels (`hw/README.md`, "Reset levels and retained state"): the soft reset (the sync
+domain's `rst`) keeps the model, so `loaded` and `load_error` have no domain reset; the power-on
+reset `por` clears them (and, on the `LoadBus`, every layer's threshold, shift and v_init), so
+the chip never powers up flagged as loaded over undefined weights.
 """
 
 from __future__ import annotations
@@ -42,10 +49,12 @@ class Loader(wiring.Component):
     """The load-port parser (module docstring).
 
     Ports: `i` (the image words, a `BUS_BITS` stream; `ready = allow`), `allow` (from the
-    sequencer: no inference in flight), `loaded` / `load_error` (status, `reset_less`), `active`
-    (inside an image), `word` (a word was accepted this cycle), `ld0..ld{L-1}` (`LoadBus` per
-    layer, also as the list `ld`). Latency: a payload word reaches its layer in the cycle it is
-    accepted. Parameters: `spec` (the hardware configuration), `lanes`."""
+    sequencer: no inference in flight), `por` (power-on reset: clears the status and, through
+    `ld*.por`, the layers' loaded scalars), `loaded` / `load_error` (status, kept by the soft
+    reset, cleared by `por`), `active` (inside an image), `word` (a word was accepted this
+    cycle), `ld0..ld{L-1}` (`LoadBus` per layer, also as the list `ld`). Latency: a payload
+    word reaches its layer in the cycle it is accepted. Parameters: `spec` (the hardware
+    configuration), `lanes`."""
 
     def __init__(self, spec: ModelSpec, lanes: int) -> None:
         self._spec, self._lanes = spec, lanes
@@ -55,6 +64,7 @@ class Loader(wiring.Component):
         members = {
             "i": In(stream.Signature(BUS_BITS)),
             "allow": In(1),
+            "por": In(1),
             "loaded": Out(1),
             "load_error": Out(1),
             "active": Out(1),
@@ -74,6 +84,7 @@ class Loader(wiring.Component):
         spec, lanes, n = self._spec, self._lanes, self._n
         layer_index = {layer.name: i for i, layer in enumerate(spec.layers)}
         secs = self._sections
+        # Retained across the soft reset (no domain reset); `por` clears them below.
         loaded = Signal(reset_less=True)
         error = Signal(reset_less=True)
         m.d.comb += [self.loaded.eq(loaded), self.load_error.eq(error)]
@@ -89,8 +100,10 @@ class Loader(wiring.Component):
         en = Signal()
         left = Signal(range(n + 1))
 
+        word = self.i.payload
         row_len = Signal.like(col)
         rows = Signal.like(col)
+        bad_shift = Signal()  # the word is an ssf threshold that is not a legal power of two
         with m.Switch(sec):
             for k, s in enumerate(secs):
                 with m.Case(k):
@@ -100,12 +113,14 @@ class Loader(wiring.Component):
                         target.eq(layer_index[s.layer]),
                         field.eq(LoadField[s.field.upper()]),
                     ]
-
-        word = self.i.payload
+                    layer = spec.layers[layer_index[s.layer]]
+                    if s.field == "threshold" and layer.neuron == "ssf":
+                        m.d.comb += bad_shift.eq(~ssf_threshold_ok(word, layer.membrane_bits))
         take = self.i.valid & self.i.ready
         m.d.comb += [self.i.ready.eq(self.allow), self.word.eq(take)]
         for i, bus in enumerate(self.ld):
             m.d.comb += [
+                bus.por.eq(self.por),
                 bus.en.eq(en & (target == i)),
                 bus.field.eq(field),
                 bus.addr.eq(base + col),
@@ -147,6 +162,9 @@ class Loader(wiring.Component):
                             m.d.sync += [sec.eq(sec + 1), row.eq(0), lane.eq(0), base.eq(0)]
                     with m.If(left == 1):
                         m.next = "CHECK"
+                    with m.If(bad_shift):  # refused at once: the image cannot load
+                        m.d.sync += error.eq(1)
+                        m.next = "MAGIC"
             with m.State("CHECK"):
                 m.d.comb += self.active.eq(1)
                 with m.If(take):
@@ -155,4 +173,13 @@ class Loader(wiring.Component):
                     with m.Else():
                         m.d.sync += error.eq(1)
                     m.next = "MAGIC"
+        with m.If(self.por):  # the last assignment wins over the FSM's
+            m.d.sync += [loaded.eq(0), error.eq(0)]
         return m
+
+
+def ssf_threshold_ok(word: object, membrane_bits: int) -> object:
+    """A legal ssf threshold (`ShiftDecoder`): 2**k with 0 <= k <= membrane_bits - 2, i.e. one
+    set bit, below 2**(membrane_bits-1). `word` is the raw 32-bit image word."""
+    w = word.as_unsigned()
+    return (w != 0) & ((w & (w - 1)) == 0) & (w < (1 << (membrane_bits - 1)))

@@ -108,7 +108,7 @@ class Sequencer(wiring.Component):
         clean = Signal()  # the membranes hold v_init and cin is zero
         busy = Signal()
         ns = Signal(range(n_samples + 1))
-        nr = Signal(range(n_rr + 1))
+        nr = Signal(range(max(2, n_rr + 1)))  # one bit without RR features: no [-1:0] net
         t = Signal(range(T))
         init = Signal()
         init_addr = Signal(self.init_bits)

@@ -2,8 +2,10 @@
 
 The register map and the transaction format are `model/contract/spi.py` (one source for the RTL,
 the C SPI HAL and the testbenches). Ports of the Verilog module `SPI_TOP`: `clk`, `rst`
-(synchronous, clears everything but the loaded model), `sck`, `cs_n`, `mosi` (in), `miso`,
-`irq` (out: a result is waiting, for a microcontroller's interrupt line).
+(synchronous; the chip's power-on reset: it drives the core's `por`, so it also clears the
+loaded model, as an FPGA platform's power-on reset does; the RESET command is the soft reset,
+which keeps the model), `sck`, `cs_n`, `mosi` (in), `miso`, `irq` (out: a result is waiting,
+for a microcontroller's interrupt line).
 
     cs_n, sck, mosi ─► 2-flop synchronisers ─► edge detect ─► rx byte ─► command / data decode
                                                                       │
@@ -20,7 +22,7 @@ cycle semantics in the Amaranth simulator and Verilator), at the price of `f_sck
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Elaboratable, Module, Mux, ResetInserter, Signal
+from amaranth.hdl import Cat, Const, Elaboratable, Module, Mux, ResetInserter, ResetSignal, Signal
 from amaranth.lib import enum, wiring
 from amaranth.lib.cdc import FFSynchronizer
 from amaranth.lib.wiring import In, Out
@@ -83,6 +85,7 @@ class SpiShell(wiring.Component):
         accel = self.accel
         reset_pulse = Signal()  # the RESET command: a one-cycle synchronous reset of the core
         m.submodules.accel = ResetInserter(reset_pulse)(accel)
+        m.d.comb += accel.por.eq(ResetSignal())  # the chip's reset pin is its power-on reset
         m.d.comb += self.irq.eq(accel.o_result.valid)
 
         # -- SPI pins into the clock domain ------------------------------------------------

@@ -251,14 +251,17 @@ class SynapseUnit(wiring.Component):
         op_value = Signal(signed(self._value_bits))
         op_t = Signal(tbits)
         op_count = Signal(cb)
-        m.d.sync += [
-            op_valid.eq(active),
-            op_count.eq(count),
-            op_val.eq(is_val),
-            op_rr.eq(is_rr),
-            op_value.eq(value),
-            op_t.eq(t_addr),
-        ]
+        m.d.sync += op_valid.eq(active)
+        # The operands are read only with op_valid: they load only for an active operation, so
+        # an idle synapse neither clocks nor toggles them (clock gating, operand isolation).
+        with m.If(active):
+            m.d.sync += [
+                op_count.eq(count),
+                op_val.eq(is_val),
+                op_rr.eq(is_rr),
+                op_value.eq(value),
+                op_t.eq(t_addr),
+            ]
         m.d.comb += self.wr_addr.eq(op_t)
         if prev is not None:  # the input layer has no spike input: no membrane adders
             m.d.comb += self.v_we.eq(op_valid & ~op_val)

@@ -9,15 +9,30 @@ Wiring: the sequencer feeds input-current events to the layers that have a `cin`
 init / integrate / fire; the firing layer's spike entries go into the one shared event queue,
 whose output the sequencer routes to the layer being integrated; the output layer's last-step
 membranes go to the decision unit, whose registered result is `o_result`.
+
+Two reset levels (`hw/README.md`, "Reset levels and retained state"): `rst` (the sync domain's
+reset) is the soft reset and keeps the loaded model; `por`, the power-on reset, is a second
+synchronous reset of every register (`ResetInserter`) and also clears the loaded model's status
+and scalars, which have no domain reset. Hold `por` high for at least one clock edge after power
+is up; nothing the chip reads afterwards depends on a power-up value.
 """
 
 from __future__ import annotations
 
-from amaranth.hdl import Elaboratable, Module, signed, unsigned
+from amaranth.hdl import (
+    Assert,
+    Cat,
+    Elaboratable,
+    Module,
+    ResetInserter,
+    Value,
+    signed,
+    unsigned,
+)
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from ecg_snn.hw.config import Checked, HwConfig, LayerGeometry
+from ecg_snn.hw.config import Checked, HwConfig, LayerGeometry, retained_state
 from ecg_snn.hw.decision import Decision
 from ecg_snn.hw.event_queue import EventQueue
 from ecg_snn.hw.layer import LayerUnit
@@ -78,6 +93,7 @@ class Accelerator(Checked, wiring.Component):
             "i_sample": In(stream.Signature(signed(pre.input_bits))),
             "o_result": Out(stream.Signature(self.result_layout.width)),
             "i_load": In(stream.Signature(BUS_BITS)),
+            "por": In(1),
             "busy": Out(1),
             "done": Out(1),
             "loaded": Out(1),
@@ -95,6 +111,10 @@ class Accelerator(Checked, wiring.Component):
 
     def weight_memory_bytes(self) -> int:
         return sum(g.weight_bytes() for g in self.geometries)
+
+    def retained_state(self) -> dict[str, int]:
+        """`hw.config.retained_state` of this design."""
+        return retained_state(self.spec, self.config)
 
     def _rom_tensors(self, i: int) -> dict | None:
         if not self.config.rom:
@@ -146,6 +166,9 @@ class Accelerator(Checked, wiring.Component):
                 wiring.connect(m, getattr(seq, f"value{i}"), unit.i_value)
 
         # Spikes: only the layer being scanned has a valid entry, so an OR-mux suffices.
+        if self._checks:
+            valids = Cat(unit.o_spike.valid for unit in layers[:-1])
+            m.d.comb += Assert(onehot0(valids), "two layers push spike entries in one cycle")
         for unit in layers[:-1]:
             with m.If(unit.o_spike.valid):
                 m.d.comb += [queue.i.valid.eq(1), queue.i.payload.eq(unit.o_spike.payload)]
@@ -178,6 +201,7 @@ class Accelerator(Checked, wiring.Component):
             m.submodules.loader = loader = Loader(self.spec, lanes)
             wiring.connect(m, wiring.flipped(self.i_load), loader.i)
             m.d.comb += [
+                loader.por.eq(self.por),
                 loader.allow.eq(seq.load_allow),
                 seq.loaded.eq(loader.loaded),
                 seq.load_active.eq(loader.active),
@@ -188,4 +212,10 @@ class Accelerator(Checked, wiring.Component):
             ]
             for bus, unit in zip(loader.ld, layers, strict=True):
                 wiring.connect(m, bus, unit.ld)
-        return m
+        # The power-on reset also resets every register the soft reset does.
+        return ResetInserter({"sync": self.por})(m)
+
+
+def onehot0(bits: Value) -> Value:
+    """1 when at most one bit of `bits` is set: clearing the lowest set bit leaves zero."""
+    return (bits & (bits - 1)) == 0

@@ -54,10 +54,16 @@ def harness_for(verilog: Path, build_root: Path) -> Path:
     )
 
 
-def script(artifact: Artifact, x: np.ndarray, rr: np.ndarray, saifs: list[Path]) -> str:
+def script(
+    artifact: Artifact, x: np.ndarray, rr: np.ndarray, saifs: list[Path], load: bool = True
+) -> str:
+    """The harness commands: the power-on reset (`por`, which also resets what `rst` does),
+    the weight image through `i_load` unless the weights are ROM (`load` False), then one SAIF
+    window per beat."""
     pre = artifact.spec.preprocess
-    lines = ["set rst 1", "step 2", "set rst 0"]
-    lines += [f"put i_load {int(w)}" for w in weight_image(artifact)]
+    lines = ["set por 1", "step 2", "set por 0"]
+    if load:
+        lines += [f"put i_load {int(w)}" for w in weight_image(artifact)]
     lines.append("step 2")
     for xi, ri, path in zip(x, rr, saifs, strict=True):
         lines.append(f"saif_open {path}")
@@ -70,16 +76,23 @@ def script(artifact: Artifact, x: np.ndarray, rr: np.ndarray, saifs: list[Path])
 
 
 def run_beats(
-    exe: Path, artifact: Artifact, x: np.ndarray, rr: np.ndarray, out_dir: Path, jobs: int = 2
+    exe: Path,
+    artifact: Artifact,
+    x: np.ndarray,
+    rr: np.ndarray,
+    out_dir: Path,
+    jobs: int = 2,
+    load: bool = True,
 ) -> list[BeatRun]:
-    """Simulate every beat (x: (N, n_samples), rr: (N, n_rr)) in `jobs` harness processes."""
+    """Simulate every beat (x: (N, n_samples), rr: (N, n_rr)) in `jobs` harness processes;
+    `load` False for a ROM build (no weight image)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     n = len(x)
     saifs = [out_dir / f"beat{i:05d}.saif" for i in range(n)]
     shards = [s for s in np.array_split(np.arange(n), max(1, min(jobs, n))) if len(s)]
 
     def one(idx: np.ndarray) -> list[str]:
-        text = script(artifact, x[idx], rr[idx], [saifs[i] for i in idx])
+        text = script(artifact, x[idx], rr[idx], [saifs[i] for i in idx], load)
         return run_harness(exe, text, timeout=3600)
 
     with ThreadPoolExecutor(len(shards)) as pool:

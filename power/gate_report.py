@@ -38,10 +38,12 @@ def gate_sections(
     log=print,
     gate_sim: bool = True,
     sram_min_depth: int = SRAM_MIN_DEPTH,
+    load: bool = True,
 ) -> dict:
     """gate_level, timing and calibration for beats x (N, n_samples), rr (N, n_rr); `rtl_body`
     is the 22 nm report of `make power` (population figures over its own beats). Without
-    `gate_sim`: the netlist, its leakage and its timing only (no calibration)."""
+    `gate_sim`: the netlist, its leakage and its timing only (no calibration). `load` False:
+    a ROM build (no weight image)."""
     tech22 = load_technology("22nm")
     run = run_gate_level(
         artifact,
@@ -54,6 +56,7 @@ def gate_sections(
         log=log,
         simulate=gate_sim,
         sram_min_depth=sram_min_depth,
+        load=load,
     )
     if not gate_sim:
         cycles_max = int(rtl_body["cycles_per_inference"]["max"])
@@ -65,7 +68,16 @@ def gate_sections(
             "heartbeat_22nm": _heartbeat(run, rtl_body["dynamic_nj"], rtl_body, tech22),
         }
     rtl, _, bad_rtl = simulate(
-        rtl_exe, rtl_verilog, artifact, x, rr, ["45nm", "22nm"], jobs, work / "saif_rtl", log=log
+        rtl_exe,
+        rtl_verilog,
+        artifact,
+        x,
+        rr,
+        ["45nm", "22nm"],
+        jobs,
+        work / "saif_rtl",
+        log=log,
+        load=load,
     )
     gate = np.array([[e.dynamic_nj[b] for b in BLOCKS] for e in run.energies])
     rtl45 = np.array([[e[0].dynamic_nj[b] for b in BLOCKS] for e in rtl])
@@ -211,12 +223,16 @@ def _srams(run: GateRun) -> list[dict]:
 
 def _leakage_22nm(run: GateRun, tech22) -> tuple[float, float]:
     """(P_leak, P_kept for the weights) at 22 nm in nW: the gate-level cell mix in flip-flop
-    equivalents x the 22 nm file's leakage per flip-flop, plus the SRAM bits."""
+    equivalents x the 22 nm file's leakage per flip-flop, plus the SRAM bits. With ROM weights
+    (a "rom" memory in the plan) nothing needs to be kept between beats (`hw/README.md`,
+    retained state): P_kept = 0."""
     lib = load_liberty(run.liberty)
     ff_leak = lib.cells["DFFPOSX1"].leakage
     ffeq = {b: v / ff_leak for b, v in run.leakage_nw.items()}
     sram = sum(p["width"] * p["depth"] for p in _srams(run)) * tech22.c("mem_bit_leak_nw")
     p_leak = sum(ffeq.values()) * tech22.c("ff_leak_nw") + sram
+    if any(p["kind"] == "rom" for p in run.plan.values()):
+        return p_leak, 0.0
     p_keep = ffeq.get("weight_memory", 0.0) * tech22.c("ff_leak_nw") + sram
     return p_leak, p_keep
 

@@ -123,11 +123,13 @@ def run_gate_level(
     log=print,
     simulate: bool = True,
     sram_min_depth: int = SRAM_MIN_DEPTH,
+    load: bool = True,
 ) -> GateRun:
     """Synthesize, simulate `x` (N, n_samples) / `rr` beats gate by gate, and apply the energy.
     With `simulate` False only the netlist is built (cells, leakage, the STA netlist), without
     the Verilator build of the flat model (3-5 minutes for the full accelerator on 2 cores).
-    `sram_min_depth` is the memory plan's threshold (`gate.memory_plan`)."""
+    `sram_min_depth` is the memory plan's threshold (`gate.memory_plan`); `load` False for a ROM
+    build (no weight image)."""
     t0 = time.time()
     liberty = library.liberty()
     lib = load_liberty(liberty)
@@ -152,7 +154,7 @@ def run_gate_level(
     ) as pool:
         for start in range(0, len(x) if simulate else 0, CHUNK):
             sl = slice(start, start + CHUNK)
-            runs = run_beats(exe, artifact, x[sl], rr[sl], work / "saif", jobs)
+            runs = run_beats(exe, artifact, x[sl], rr[sl], work / "saif", jobs, load)
             bad += check_against_golden(artifact, x[sl], rr[sl], runs)
             for energy, act in pool.map(_energy_of, [str(r.saif) for r in runs]):
                 energies.append(energy)

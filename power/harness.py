@@ -183,10 +183,17 @@ def _verilate(
         )
 
 
-def run_harness(exe: Path, script: str, cwd: Path | None = None, timeout: float = 600) -> list[str]:
-    """Run the harness on a command script; return its output lines."""
+def run_harness(
+    exe: Path,
+    script: str,
+    cwd: Path | None = None,
+    timeout: float = 600,
+    args: tuple[str, ...] = (),
+) -> list[str]:
+    """Run the harness on a command script; return its output lines. `args` go to Verilator's
+    runtime (e.g. ``+verilator+seed+3 +verilator+rand+reset+2`` for random power-up values)."""
     out = subprocess.run(
-        [str(exe)], input=script, capture_output=True, text=True, cwd=cwd, timeout=timeout
+        [str(exe), *args], input=script, capture_output=True, text=True, cwd=cwd, timeout=timeout
     )
     if out.returncode:
         raise RuntimeError(

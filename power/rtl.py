@@ -45,12 +45,14 @@ def simulate(
     work: Path,
     log=print,
     chunk: int = CHUNK,
+    load: bool = True,
 ) -> tuple[list[list[Energy]], np.ndarray, int]:
     """Energies (per beat, per technology), RTL cycles per beat, and golden mismatches.
 
     The one SAIF loop of the flow (`make power` and `make explore` both use it): `chunk` beats
     are simulated in `jobs` harness processes, checked against the golden model, and their SAIF
-    files read (in `jobs` worker processes, or in this one for jobs=1) and deleted."""
+    files read (in `jobs` worker processes, or in this one for jobs=1) and deleted. `load`
+    False: a ROM build, no weight image."""
     energies: list[list[Energy]] = []
     cycles: list[int] = []
     bad = 0
@@ -64,7 +66,7 @@ def simulate(
     try:
         for start in range(0, len(x), chunk):
             sl = slice(start, start + chunk)
-            runs = run_beats(exe, artifact, x[sl], rr[sl], work, jobs)
+            runs = run_beats(exe, artifact, x[sl], rr[sl], work, jobs, load)
             bad += check_against_golden(artifact, x[sl], rr[sl], runs)
             part = list(apply(_energy_of, [str(r.saif) for r in runs]))
             energies += part

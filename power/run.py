@@ -1,9 +1,10 @@
 """`make power`: energy per inference of the accelerator on real heartbeats.
 
     python -m ecg_snn.power [--tech 22nm|45nm|FILE] [--model PATH] [--beats N] [--jobs N]
-                        [--lanes N] [--out build/reports/power.json]
+                        [--lanes N] [--rom | --no-rom] [--out build/reports/power.json]
 
-Environment (the Makefile's knobs): TECH, MODEL, BEATS, JOBS.
+Environment (the Makefile's knobs): TECH, MODEL, BEATS, JOBS, LANES, ROM (default 1: the weights
+as logic ROM, the chip of a fixed model; ROM=0 the loadable build).
 
 1. A class-stratified sample of DS2 beats (`power/sample.py`), through the integer front end.
 2. The accelerator's Verilog (the one `make sim` verifies), a SAIF harness around it
@@ -29,7 +30,7 @@ import numpy as np
 from ecg_snn.data.paths import config_key, keyed
 from ecg_snn.flow.asic.gate import SRAM_MIN_DEPTH
 from ecg_snn.flow.netlist import Netlist, load_verilog
-from ecg_snn.flow.tools import env_default
+from ecg_snn.flow.tools import env_default, env_flag
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import ArtifactError, load_artifact
@@ -52,6 +53,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--beats", type=int, default=env_default("BEATS", 1000))
     p.add_argument("--jobs", type=int, default=env_default("JOBS", 2))
     p.add_argument("--lanes", type=int, default=env_default("LANES", HwConfig().lanes))
+    p.add_argument(
+        "--rom",
+        action=argparse.BooleanOptionalAction,
+        default=env_flag("ROM", True),
+        help="weights as logic ROM, the fixed-model chip (default; ROM=0 or --no-rom: the "
+        "loadable build with its load port)",
+    )
     p.add_argument("--part", default="DS2")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
@@ -102,6 +110,7 @@ def report_path(args: argparse.Namespace, artifact) -> Path:
             "part": None if args.part == "DS2" else args.part,
             "seed": None if args.seed == 0 else args.seed,
             "lanes": None if args.lanes == HwConfig().lanes else args.lanes,
+            "loadable": not args.rom,
             "tech": None if args.tech == "22nm" else args.tech,
         }
     )
@@ -128,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         artifact = load_artifact(model)  # ArtifactError names a missing file: one line, exit 2
         args.out = args.out or report_path(args, artifact)
-        config = HwConfig(lanes=args.lanes)
+        config = HwConfig(lanes=args.lanes, rom=args.rom)
         if args.beats < 1 or args.jobs < 1:
             raise ValueError(f"BEATS and JOBS must be >= 1, not {args.beats} and {args.jobs}")
         if args.gate:
@@ -153,15 +162,18 @@ def main(argv: list[str] | None = None) -> int:
     x, rr = preprocess(artifact.spec.preprocess, ds.window[idx], ds.rr[idx])
     x = x[:, 0, :]
     print(f"make power: {len(idx)} {args.part} beats, {tech.name}, model {model}")
-    verilog = accelerator_verilog(artifact.spec, config)
+    verilog = accelerator_verilog(artifact.spec, config, artifact)
+    load = not config.rom  # a ROM build has its weights in the Verilog: no weight image
     exe = harness_for(verilog, BUILD / "harness")
     print(f"  harness ready ({time.time() - t0:.0f} s)")
     work = BUILD / "saif"
-    energies, cycles, bad = simulate(exe, verilog, artifact, x, rr, techs, args.jobs, work)
+    energies, cycles, bad = simulate(
+        exe, verilog, artifact, x, rr, techs, args.jobs, work, load=load
+    )
     silent_x = np.zeros((1, x.shape[1]), np.int64)
     silent_rr = np.zeros((1, rr.shape[1]), np.int64)
     silent, _, bad_silent = simulate(
-        exe, verilog, artifact, silent_x, silent_rr, techs, 1, work, log=lambda *_: None
+        exe, verilog, artifact, silent_x, silent_rr, techs, 1, work, log=lambda *_: None, load=load
     )
     ref = golden.run(artifact, x[:, None, :], rr)
     data = report.Inputs(
@@ -183,7 +195,10 @@ def main(argv: list[str] | None = None) -> int:
         x=x,
         rr=rr,
     )
-    extra = {}
+    from ecg_snn.hw.config import retained_state
+
+    # what a power-gated sleep between beats must keep (nothing with ROM weights)
+    extra = {"retained_state_bits": retained_state(artifact.spec, config)}
     if args.gate:
         from ecg_snn.power.gate_report import gate_sections
 
@@ -204,8 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         # one build per memory plan, so that switching plans does not rebuild the default one
         gate_dir = (
             "gate" if args.sram_min_depth == SRAM_MIN_DEPTH else f"gate-sram{args.sram_min_depth}"
-        )
-        extra = gate_sections(
+        ) + ("-rom" if config.rom else "")
+        extra |= gate_sections(
             artifact,
             verilog,
             exe,
@@ -216,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             body,
             gate_sim=args.gate_sim,
             sram_min_depth=args.sram_min_depth,
+            load=load,
         )
         if args.gate_sim:
             extra["gate_level"]["beats_per_class"] = per_class

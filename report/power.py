@@ -263,8 +263,9 @@ def findings(r: dict) -> str:
 
 
 def memory_plans(reports: dict) -> str:
-    """The gate-level run under each memory plan measured (`power`: the default plan;
-    `power_sram<N>`: `make power GATE=1 SRAM_MIN_DEPTH=N`), side by side."""
+    """The gate-level run under each memory plan and weight storage measured (`power`: the
+    default build; `power_sram<N>...`: `make power GATE=1 SRAM_MIN_DEPTH=N [ROM=0]`), side by
+    side."""
     runs = {
         name: r
         for name, r in sorted(reports.items())
@@ -274,17 +275,19 @@ def memory_plans(reports: dict) -> str:
     if not runs:
         return "Not measured yet: run `make power GATE=1`, then `make report TAKE=power`."
     lines = [
-        "| memory plan | cells | flip-flops | SRAM macros | 180 nm total, nJ | of which clock | "
-        "of which SRAM (model) | calibrated 22 nm, nJ | beats, mismatches |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| weights | memory plan | cells | flip-flops | area, mm2 | SRAM macros | 180 nm total, nJ "
+        "| of which clock | of which SRAM (model) | calibrated 22 nm, nJ | beats, mismatches |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs.values():
         g, k = r["gate_level"], r["calibrated_22nm"]
         srams = [v for v in g["memory_plan"].values() if v["kind"] == "sram"]
         total = g["nj_per_inference"]["mean"]
+        weights = "ROM (logic)" if r.get("hardware", {}).get("rom") else "loadable"
         lines.append(
-            f"| {g['memory_plan_rule'].split(' (')[0]} | {g['cells']:,} | {g['flip_flops']:,} | "
-            f"{len(srams)} | {_f(total)} | {_f(g['per_block_nj']['clock'])} | {_f(g['sram_nj'])} "
+            f"| {weights} | {g['memory_plan_rule'].split(' (')[0]} | {g['cells']:,} | "
+            f"{g['flip_flops']:,} | {g['area_um2'] / 1e6:.2f} | {len(srams)} | {_f(total)} | "
+            f"{_f(g['per_block_nj']['clock'])} | {_f(g['sram_nj'])} "
             f"| {_f(k['nj_per_inference'])} | {g['beats']}, {g['mismatches']} |"
         )
     return "\n".join(lines) + "\n"

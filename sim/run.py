@@ -3,12 +3,13 @@
     python -m ecg_snn.sim.run [--model PATH] [--beats N] [--jobs N] [--random N] [--parts DS2,...]
                       [--vectors FILE.npz] [--waves] [--wave-beat K] [--report FILE]
 
-Environment (what `make sim` passes): MODEL, BEATS, JOBS, WAVES, LANES, SPLIT (`intra` runs the
-intra-patient test beats instead of DS2), WAVE_BEAT, VECTORS (a retrain's ``test_beats.npz``:
-its beats instead of MIT-BIH's, so no MIT-BIH copy is needed; ``BEATS=0`` runs the random and
-corner vectors only, also without MIT-BIH).
+Environment (what `make sim` passes): MODEL, BEATS, JOBS, WAVES, LANES, ROM (1: the ROM build,
+no weight load), SPLIT (`intra` runs the intra-patient test beats instead of DS2), WAVE_BEAT,
+VECTORS (a retrain's ``test_beats.npz``: its beats instead of MIT-BIH's, so no MIT-BIH copy is
+needed; ``BEATS=0`` runs the random and corner vectors only, also without MIT-BIH).
 
-1. Verilog of the model's hardware configuration (`HwConfig()` defaults, load port present)
+1. Verilog of the model's hardware configuration (`HwConfig(lanes, rom)`; by default the load port
+   is present)
    through the hw emitter, verilated once into `build/sim/` (reused while RTL and spec are
    unchanged).
 2. Vectors: the real beats of the chosen part(s) through the integer front end (or the chip
@@ -55,7 +56,7 @@ from ecg_snn.data.cache import write_atomic
 from ecg_snn.data.cli import discard_on_interrupt
 from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.design import accelerator_verilog
-from ecg_snn.flow.tools import env_default
+from ecg_snn.flow.tools import env_default, env_flag
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 from ecg_snn.model.contract.ports import ResultLayout
@@ -110,6 +111,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--wave-beat", type=int, default=env_default("WAVE_BEAT", None))
     ap.add_argument("--lanes", type=int, default=env_default("LANES", HwConfig().lanes))
     ap.add_argument(
+        "--rom",
+        action=argparse.BooleanOptionalAction,
+        default=env_flag("ROM", False),
+        help="the ROM build (weights in the Verilog, no load port; default: the loadable build)",
+    )
+    ap.add_argument(
         "--limits",
         default="all",
         help="directed limit cases to run after the model, comma-separated, or none "
@@ -159,6 +166,7 @@ def report_path(args: argparse.Namespace, art: Artifact) -> Path:
             "limits": None if args.limits == "all" else args.limits,
             "space": None if args.space == "all" else args.space,
             "lanes": None if args.lanes == HwConfig().lanes else args.lanes,
+            "rom": args.rom,
         }
     )
     return keyed(REPORT, key)
@@ -247,9 +255,10 @@ def stats(cycles: np.ndarray) -> dict:
 
 def waves(art: Artifact, cfg: HwConfig, vectors: Vectors, beat: int, work: Path) -> Path:
     """Re-run one vector on a traced build; return the VCD file."""
-    b = design.accelerator_build(art.spec, cfg, name="accel-waves", waves=True)
+    b = design.accelerator_build(art.spec, cfg, art, name="accel-waves", waves=True)
     job = Job(work, ResultLayout.of(art.spec))
-    job.load(art)
+    if not cfg.rom:
+        job.load(art)
     job.classify(art, vectors[beat : beat + 1], fail_on_mismatch=False)
     runner.run(b, TEST_MODULE, test_dir=work / "sim", env=job.env(), tests=["run_job"], waves=True)
     rec, idx = str(vectors.record[beat]).replace(":", "-").replace("/", "-"), vectors.index[beat]
@@ -380,8 +389,8 @@ def main(argv: list[str] | None = None) -> int:
         vectors, n_real = gather(art, parts, args.beats, args.random, args.vectors)
         if args.vectors is not None or args.beats == 0:
             parts = [str(args.vectors)] if args.vectors is not None else []
-        cfg = HwConfig(lanes=args.lanes)  # ValueError names a bad lane count
-        accelerator_verilog(art.spec, cfg)  # fails early if the RTL generator is missing
+        cfg = HwConfig(lanes=args.lanes, rom=args.rom)  # ValueError names a bad lane count
+        accelerator_verilog(art.spec, cfg, art)  # fails early if the RTL generator is missing
         names = [] if args.limits == "none" else [n for n in args.limits.split(",") if n]
         if args.limits == "all":
             names = list(limits.CASES)
@@ -394,14 +403,20 @@ def main(argv: list[str] | None = None) -> int:
     # One golden run: the expectations of every shard, the numpy check and the coverage.
     cov, gold = measure_run(art, vectors.x, vectors.rr)
     cov["lanes"] = cfg.lanes
-    b = design.accelerator_build(art.spec, cfg)
+    b = design.accelerator_build(art.spec, cfg, art)
     t_sim, cpu_sim = time.perf_counter(), cpu_seconds()
     # A new directory per run, inside --work: concurrent runs (other people, other models) never
     # touch each other's files, and nothing this run did not create is ever deleted.
     args.work.mkdir(parents=True, exist_ok=True)
     args.work = discard_on_interrupt(Path(tempfile.mkdtemp(prefix="run-", dir=args.work)).resolve())
     merged = run_sharded(
-        b, art, vectors, args.work, jobs=args.jobs, expected=(gold.cls, gold.values)
+        b,
+        art,
+        vectors,
+        args.work,
+        jobs=args.jobs,
+        expected=(gold.cls, gold.values),
+        load=not cfg.rom,
     )
     sim_seconds = time.perf_counter() - t_sim
     sim_cpu_seconds = cpu_seconds() - cpu_sim

@@ -7,9 +7,11 @@
    macro (an SRAM from a memory compiler; its energy is a per-access model, `sram.py`); every
    smaller one becomes a flip-flop register file (``memory_map``), moved first into its own
    submodule named after the memory (``submod``), so its cells are attributed to it;
-3. ``techmap``; ``clockgate``: every bank of >= `CLOCK_GATE_MIN` flip-flops with a common enable
-   gets an integrated clock gate (latch + AND, `ICG_VERILOG`, the structure of a library ICG),
-   as ASIC flows insert them; register-file words are then clocked only when written;
+3. ``techmap``; synchronous resets to logic (``dfflegalize`` to enable flip-flops, the reset
+   ORed into the enable), then ``clockgate``: every bank of >= `CLOCK_GATE_MIN` flip-flops with
+   a common enable, with or without a reset, gets an integrated clock gate (latch + AND,
+   `ICG_VERILOG`, the structure of a library ICG), as ASIC flows insert them; register-file
+   words are then clocked only when written;
 4. ``dfflegalize`` to plain rising-edge flip-flops (synchronous reset and enable become logic),
    ``dfflibmap -liberty`` and ``abc -D -liberty`` onto the library (tri-state, latch and
    clock-buffer cells are kept out of ABC's choice; the delay target makes ABC buffer the
@@ -58,7 +60,8 @@ endmodule
 
 @dataclass(frozen=True)
 class MemoryPlan:
-    """Memory -> "sram" or "register_file", keyed by 'module/memory' of the RTL netlist."""
+    """Memory -> "sram", "register_file" or "rom" (logic), keyed by 'module/memory' of the RTL
+    netlist."""
 
     kinds: dict[str, str]
     depths: dict[str, int]
@@ -72,12 +75,16 @@ class MemoryPlan:
 
 
 def memory_plan(rtl: Netlist, sram_min_depth: int = SRAM_MIN_DEPTH) -> MemoryPlan:
-    """SRAM for memories of >= `sram_min_depth` words, flip-flop register files below."""
+    """SRAM for memories of >= `sram_min_depth` words, flip-flop register files below; a memory
+    without a write port (a ROM build's weights) is "rom": logic, mapped like a register file."""
     kinds, depths, widths = {}, {}, {}
     for mod in rtl.modules.values():
         for name, mem in mod.memories.items():
             key = f"{mod.name}/{name}"
-            kinds[key] = "sram" if mem.depth >= sram_min_depth else "register_file"
+            if not any(port.kind == "write" for port in mem.ports):
+                kinds[key] = "rom"  # weights baked in: logic, whatever the depth
+            else:
+                kinds[key] = "sram" if mem.depth >= sram_min_depth else "register_file"
             depths[key], widths[key] = mem.depth, mem.width
     return MemoryPlan(kinds, depths, widths)
 
@@ -98,7 +105,7 @@ def yosys_script(vname: str, top: str, lib: str, plan: MemoryPlan) -> str:
     if srams:
         lines.append("setattr -set sram 1 " + " ".join(srams))
     for key, kind in sorted(plan.kinds.items()):
-        if kind == "register_file":
+        if kind in ("register_file", "rom"):
             lines.append(f'setattr -set submod "{_submod_name(key.split("/", 1)[1])}" {key}')
     excluded = " ".join(f"-dont_use {c}" for c in EXCLUDED)
     lines += [
@@ -107,6 +114,10 @@ def yosys_script(vname: str, top: str, lib: str, plan: MemoryPlan) -> str:
         "opt -full",
         "techmap",
         "opt -fast",
+        # Synchronous resets become logic first (D = R ? init : D, EN = EN | R), so the banks
+        # with a reset are clock-gated too: `clockgate` skips flip-flops with a reset.
+        "dfflegalize -cell $_DFFE_PP_ 01 t:$_SDFFE_* t:$_SDFFCE_*",
+        "opt_merge",  # one EN | R net per bank, not one per flip-flop, for clockgate to share
         f"clockgate -pos {ICG_CELL} CE:CLK:GCLK -min_net_size {CLOCK_GATE_MIN}",
         "dfflegalize -cell $_DFF_P_ 01",
         f"dfflibmap -liberty {lib}",

@@ -4,9 +4,14 @@ testbenches and the firmware driver all read it from here.
 Ports of the generated top level (Verilog names; streams follow Amaranth's `lib.stream` rules:
 a transfer happens on a cycle where `valid & ready`, `valid` never waits for `ready`)::
 
-    clk, rst                      clock; synchronous reset: clears every piece of inference state
-                                  (membranes, queues, sequencer, input buffer, pending result) but
-                                  not the loaded model (weights, biases, thresholds stay loaded)
+    clk, rst                      clock; synchronous soft reset: clears every piece of inference
+                                  state (membranes, queues, sequencer, input buffer, pending
+                                  result) but not the loaded model (weights, biases, thresholds
+                                  stay loaded)
+    por                           power-on reset (synchronous, active high, >= 1 clock edge once
+                                  power is up): everything `rst` clears plus the loaded model's
+                                  status and scalars (`loaded` = 0, `load_error` = 0, thresholds,
+                                  shifts, v_init = 0); afterwards no state depends on power-up
     i_sample__{valid,ready,payload}   n_samples signed input_bits words per beat, in order
     i_rr__{valid,ready,payload}       n_rr unsigned rr_bits words per beat (absent if n_rr == 0)
     o_result__{valid,ready,payload}   one word per inference, see `pack_result`

@@ -104,3 +104,47 @@ def test_every_memory_read_port_is_gated_by_a_net(
     assert "if (v_wr__en && v_rd__addr == v_wr__addr)" in text
     for mod in nl.modules.values():
         assert not mod.registers & mod.memory_regs, mod.name
+
+
+@pytest.mark.parametrize("rom", [False, True], ids=["load", "rom"])
+def test_no_zero_width_net(ssf_factory, tmp_path, rom):
+    """One-word memories (dense3's vw/cin and bias at 8 lanes) are registers: the Verilog has
+    no `[-1:0]` net and lints clean although ASCRANGE is no longer waived."""
+    from ecg_snn.flow.tools import VERILATOR_WAIVERS
+    from ecg_snn.hw.top import Accelerator
+
+    assert "ASCRANGE" not in VERILATOR_WAIVERS
+    artifact = ssf_factory("default", 0)
+    config = HwConfig(lanes=8, rom=rom)
+    dut = Accelerator(artifact.spec, config, artifact if rom else None)
+    assert min(g.groups * g.positions for g in dut.geometries) == 1  # a one-word memory exists
+    src = verilog.emit(dut, tmp_path)[0]
+    assert "[-1:0]" not in src.read_text()
+    result = verilog.lint(src)
+    assert result["warnings"] == [] and result["errors"] == []
+
+
+def test_a_one_word_lib_memory_would_need_the_waiver(tmp_path):
+    """Negative: a `lib.memory.Memory` of depth 1 emits a zero-width address that the lint,
+    without the ASCRANGE waiver, reports."""
+    from amaranth.back import verilog as amaranth_verilog
+    from amaranth.hdl import Module
+    from amaranth.lib import memory, wiring
+    from amaranth.lib.wiring import In, Out
+
+    class OneWord(wiring.Component):
+        def __init__(self):
+            super().__init__({"a": In(2), "en": In(1), "d": In(8), "q": Out(8)})
+
+        def elaborate(self, platform):
+            m = Module()
+            m.submodules.mem = mem = memory.Memory(shape=8, depth=1, init=[])
+            wr, rd = mem.write_port(), mem.read_port()
+            m.d.comb += [wr.data.eq(self.d), wr.en.eq(self.en), self.q.eq(rd.data)]
+            m.d.comb += [wr.addr.eq(self.a), rd.addr.eq(self.a), rd.en.eq(self.en)]
+            return m
+
+    src = tmp_path / "snn_accelerator.v"
+    src.write_text(amaranth_verilog.convert(OneWord(), name="snn_accelerator"))
+    assert "[-1:0]" in src.read_text()
+    assert any("ASCRANGE" in w for w in verilog.lint(src)["warnings"])

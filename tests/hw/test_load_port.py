@@ -239,3 +239,50 @@ def test_a_reload_reinitialises_the_membranes_before_the_next_beat(
     sim.run()
     assert [g[0] for g in got] == want.cls.tolist()
     assert [g[1] for g in got] == want.values.tolist()
+
+
+def _with_threshold(image: np.ndarray, spec, layer: str, value: int) -> np.ndarray:
+    """`image` with `layer`'s threshold word set to `value` and the checksum fixed, so only
+    the threshold itself can make the loader refuse it."""
+    from ecg_snn.model.contract.image import HEADER_WORDS, sections
+
+    sec = next(s for s in sections(spec) if s.layer == layer and s.field == "threshold")
+    img = image.astype(np.int64).copy()
+    img[HEADER_WORDS + sec.offset] = value
+    img[-1] = int(img[HEADER_WORDS:-1].sum()) & 0xFFFFFFFF
+    return img
+
+
+def test_non_power_of_two_ssf_threshold_is_refused(ssf_factory, beats_factory, rng):
+    """An ssf threshold that is not 2**k (k <= membrane_bits - 2) is refused with
+    `load_error` (it would otherwise act as its highest power of two); a legal power of two
+    (the positive control) loads, and the model still classifies exactly afterwards."""
+    a = ssf_factory("small", seed=3, n_ssf=2)
+    layer = next(la for la in a.spec.layers if la.neuron == "ssf")
+    mb, th = layer.membrane_bits, layer.threshold
+    image = weight_image(a)
+    cases = {
+        "three times": (_with_threshold(image, a.spec, layer.name, 3 * th), (0, 1)),
+        "plus one": (_with_threshold(image, a.spec, layer.name, th + 1), (0, 1)),
+        "zero": (_with_threshold(image, a.spec, layer.name, 0), (0, 1)),
+        "too large": (_with_threshold(image, a.spec, layer.name, 1 << (mb - 1)), (0, 1)),
+        "legal 2**k": (_with_threshold(image, a.spec, layer.name, 1 << (mb - 2)), (1, 0)),
+        "the model": (image, (1, 0)),
+    }
+    x, rr = beats_factory(a, rng, 1)
+    want = golden.run(a, x, rr)
+    dut = Accelerator(a.spec, HwConfig(lanes=3), checks=True)
+    got = {}
+
+    async def tb(ctx):
+        for name, (img, _) in cases.items():
+            got[name] = await load_image(ctx, dut, img)
+        await feed_beat(ctx, dut, x[0, 0], rr[0])
+        got["result"] = unpack_result(dut.result_layout, await stream_get(ctx, dut.o_result))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(tb)
+    sim.run()
+    assert {k: got[k] for k in cases} == {k: v for k, (_, v) in cases.items()}
+    assert got["result"] == (int(want.cls[0]), [int(v) for v in want.values[0]])

@@ -278,14 +278,21 @@ def test_memory_plan_by_depth():
 
     v = """
 (* top = 1 *)
-module t(clk, a, d);
-  input clk; input [9:0] a; output [7:0] d;
+module t(clk, a, s, d, q);
+  input clk; input [8:0] a; input [3:0] s; input [7:0] d; output reg [7:0] q;
   reg [7:0] small [15:0];
   reg [7:0] big [511:0];
+  reg [7:0] table_ [511:0];
+  always @(posedge clk) begin
+    small[s] <= d;
+    big[a] <= d;
+    q <= table_[a];
+  end
 endmodule
 """
     plan = memory_plan(parse_verilog(v))
-    assert plan.kinds == {"t/small": "register_file", "t/big": "sram"}
+    # a memory without a write port (a ROM build's weights) is logic, whatever its depth
+    assert plan.kinds == {"t/small": "register_file", "t/big": "sram", "t/table_": "rom"}
     assert memory_plan(parse_verilog(v), sram_min_depth=8).kinds["t/small"] == "sram"
 
 
