@@ -59,6 +59,10 @@ def classify(
     rate in Hz, any rate (resampled inside). `model`: an artifact path, default the shipped
     inter-patient model. Raises ValueError on a signal it cannot use."""
     x = np.asarray(signal)
+    if x.ndim == 2 and x.shape[0] < x.shape[1] and x.shape[0] <= 16:
+        raise ValueError(
+            f"signal of shape {x.shape} looks like (leads, n): pass signal.T, shape (n, leads)"
+        )
     if x.ndim == 2:
         if not 0 <= lead < x.shape[1]:
             raise ValueError(f"lead {lead} is not a column of a signal with {x.shape[1]} leads")
@@ -67,7 +71,7 @@ def classify(
         raise ValueError(f"signal must be (n,) or (n, leads) with n > 0, not {np.shape(signal)}")
     if not np.issubdtype(x.dtype, np.number):
         raise ValueError(f"signal must be numeric, not {x.dtype}")
-    if not np.isfinite(fs) or fs <= 0:
+    if not isinstance(fs, int | float | np.number) or not np.isfinite(fs) or fs <= 0:
         raise ValueError(f"fs must be a positive rate in Hz, not {fs!r}")
     artifact = load_model(model)
     adu, adc_gain = _to_adu(x, units, gain, artifact.spec.preprocess.gain)
@@ -77,9 +81,11 @@ def classify(
 
 
 def classify_record(
-    record: str | Path, lead: str = "MLII", *, model: str | Path | None = None
+    record: str | Path, lead: str | None = None, *, model: str | Path | None = None
 ) -> Classification:
-    """`classify` on a WFDB record (`path/to/rec` without extension, or an MIT-BIH name)."""
+    """`classify` on a WFDB record (`path/to/rec` without extension, or an MIT-BIH name);
+    `lead` by name or index (default: MLII or the usual fallbacks; a named lead the record
+    lacks is a `DataError`)."""
     rec, valid = load_record(str(record), lead=lead)
     artifact = load_model(model)
     return _result(run_stream(artifact, rec, valid), artifact.spec.classes)

@@ -155,10 +155,12 @@ def main(argv: list[str] | None = None) -> int:
         for name, report in taken.items():  # only once every doc rendered
             write_atomic(SNAPSHOTS / f"{name}.json", json.dumps(report, indent=2) + "\n")
             print(f"snapshot {name} -> {SNAPSHOTS.relative_to(ROOT)}/{name}.json")
-        for path, new in docs.items():
-            if new != path.read_text():
-                write_atomic(path, new)
-                print(f"rewrote {path.relative_to(ROOT)}")
+        changed = [path for path, new in docs.items() if new != path.read_text()]
+        for path in changed:
+            write_atomic(path, docs[path])
+            print(f"rewrote {path.relative_to(ROOT)}")
+        n = (len(docs), len(reports), len(changed))
+        print("make report: {} docs from {} snapshots, {} rewritten".format(*n))
     except ReportError as e:
         print(f"make report: {e}", file=sys.stderr)
         return 2

@@ -64,7 +64,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("record", help="MIT-BIH record name (e.g. 208) or WFDB record path")
     ap.add_argument("--model", type=Path, default=Path(os.environ.get("MODEL") or DEFAULT_MODEL))
-    ap.add_argument("--lead", default="MLII", help="lead to use (default MLII, with fallbacks)")
+    ap.add_argument(
+        "--lead",
+        default=None,
+        help="lead by name or index (default: MLII, else the first of II, ML2, V5, ... present; "
+        "a lead given here is used or refused, never replaced)",
+    )
     ap.add_argument(
         "--annotator", default="atr", help="reference beat annotations to score against (atr)"
     )

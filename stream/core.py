@@ -26,7 +26,7 @@ from ecg_snn.data.beats import rr_features
 from ecg_snn.data.errors import DataError
 from ecg_snn.data.gaps import check_usable, near_gaps, windows_touching
 from ecg_snn.data.locate import find_mitdb
-from ecg_snn.data.records import Record, read_lead, rescale_samples
+from ecg_snn.data.records import FALLBACK_LEADS, Record, read_lead, rescale_samples
 from ecg_snn.data.resample import resample_lead
 from ecg_snn.model.contract import golden, qrs
 from ecg_snn.model.contract.artifact import Artifact
@@ -65,12 +65,13 @@ class Stream:
 
 
 def load_record(
-    which: str, lead: str = "MLII", annotator: str = "atr"
+    which: str, lead: str | None = None, annotator: str = "atr"
 ) -> tuple[Record, np.ndarray]:
     """A record by MIT-BIH name (`100`) or WFDB path (`path/to/rec`, without extension), with
     its reference beats (`.<annotator>`, default `.atr`) when it has them, else none (a raw
     recording); and the mask (N,) of its valid samples (invalid ones, e.g. a lead-off gap, stay
-    in the signal)."""
+    in the signal). `lead` None: MLII, else the first of `FALLBACK_LEADS` the record has; a
+    lead asked for by name or index is that lead or a `DataError`, never another one."""
     path = Path(which)
     if path.parent != Path() or path.with_suffix(".hea").exists():
         directory, name = path.parent, path.name
@@ -80,7 +81,8 @@ def load_record(
         except DataError as e:
             raise DataError(f"record {which!r}: {e}") from e
     has = (Path(directory) / f"{name}.{annotator}").exists()
-    record, bad = read_lead(directory, name, lead=lead, annotator=annotator if has else None)
+    fallback = FALLBACK_LEADS if lead is None else ()
+    record, bad = read_lead(directory, name, lead or "MLII", fallback, (has and annotator) or None)
     check_usable(record, bad)
     return record, ~bad
 
@@ -95,6 +97,12 @@ def cut(
     keep = (rr[:, 0] >= 0) & (rr[:, 1] >= 0)
     keep &= (sample - pre.before >= 0) & (sample + pre.after <= len(record.signal))
     keep &= ~windows_touching(sample, pre.before, pre.after, near_gaps(~valid, record.fs))
+    # The RR features of a beat whose previous or next interval spans a gap measure the gap,
+    # not the rhythm (beats lost in it make the intervals look long or premature): unclassified.
+    invalid = np.concatenate([[0], np.cumsum(~valid)])  # invalid samples before each index
+    prev_r = np.concatenate([[0], sample[:-1]])
+    next_r = np.concatenate([sample[1:], [len(valid) - 1]])
+    keep &= invalid[next_r + 1] == invalid[prev_r]
     offsets = np.arange(-pre.before, pre.after)
     windows = record.signal[sample[keep, None] + offsets[None, :]].astype(np.int64)
     return windows.reshape(-1, pre.window), rr[keep], keep

@@ -43,7 +43,7 @@ from ecg_snn.model.adapt.beats import read_patient
 from ecg_snn.model.adapt.calibrate import RIDGES, Settings, calibrate
 from ecg_snn.model.adapt.errors import AdaptError
 from ecg_snn.model.adapt.fit import MODES
-from ecg_snn.model.adapt.run import DEFAULT_BASE, REPO, database, scores
+from ecg_snn.model.adapt.run import DEFAULT_BASE, REPO, scores
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import load_artifact
 
@@ -66,7 +66,10 @@ def evaluate(
     settings = settings or Settings()
     base = load_artifact(base_path)
     classes = base.spec.classes
-    db = database(db)
+    if db is None:
+        from ecg_snn.data.locate import find_mitdb
+
+        db = find_mitdb()
     out = {
         "base_artifact": repo_path(base_path),
         "base_sha256": base.checksum(),

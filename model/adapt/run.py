@@ -61,12 +61,17 @@ class Options:
         return re.sub(r"[^A-Za-z0-9_.-]+", "_", self.name or f"{self.record}_{amount}")
 
 
-def database(db: Path | None) -> Path:
+def locate(db: Path | None, record: str) -> tuple[Path, str]:
+    """(folder, record name): `record` in `db`; without `db`, a record path (`path/to/rec`, as
+    `make stream` takes it) or else an MIT-BIH name."""
     if db is not None:
-        return Path(db)
+        return Path(db), record
+    path = Path(record)
+    if path.parent != Path() or path.with_suffix(".hea").is_file():
+        return path.parent, path.name
     from ecg_snn.data.locate import find_mitdb
 
-    return find_mitdb()
+    return find_mitdb(), record
 
 
 def scores(y: np.ndarray, pred: np.ndarray, classes: tuple[str, ...]) -> dict[str, Any]:
@@ -95,10 +100,10 @@ def adapt(opts: Options) -> dict[str, Any]:
     """Run every stage and write the outputs; return the report (see the module docstring)."""
     start = time.perf_counter()
     base = load_artifact(opts.base)
-    db = database(opts.db)
+    db, record = locate(opts.db, opts.record)
     beats = read_patient(
         db,
-        opts.record,
+        record,
         base.spec.preprocess,
         base.spec.classes,
         minutes=opts.minutes if opts.beats is None else None,
@@ -116,7 +121,7 @@ def adapt(opts: Options) -> dict[str, Any]:
         "adapted_by": "model.adapt",
         "base": repo_path(opts.base),
         "base_sha256": base.checksum(),
-        "record": f"{db}/{opts.record}",
+        "record": f"{db}/{record}",
         "labelled": f"{opts.beats} beats" if opts.beats is not None else f"{opts.minutes:g} min",
         "kept_base": cal.summary["kept_base"],
         "integers_changed": cal.summary["integers_changed"],
@@ -127,7 +132,7 @@ def adapt(opts: Options) -> dict[str, Any]:
     rest_path = write_atomic(work / "rest_beats.npz", lambda f: np.savez_compressed(f, **arrays))
     report = {
         "name": name,
-        "record": opts.record,
+        "record": record,
         "database": str(db),
         "lead": beats.lead,
         "fs": beats.fs,

@@ -186,3 +186,12 @@ def test_gain_zero_is_said_in_the_output_and_the_report(write_record, run):
     assert status == 0, err
     assert report["gain_assumed"] is True
     assert "gives lead gain 0 (uncalibrated); 200 ADC units per mV was assumed" in err
+
+
+def test_a_record_path_without_db_is_read_like_make_stream_reads_it(write_record, run):
+    """RECORD=/path/to/rec (no DB) names the record's folder and name, as `make stream` takes
+    it: the same adaptation as --db folder --record name, not a traceback."""
+    db = write_record(x_symbol="F")
+    status, _, err, report = run("--record", str(db / "p1"), "--minutes", "1", "--modes", "bias")
+    assert status == 0, err
+    assert report["record"] == "p1" and report["database"] == str(db)

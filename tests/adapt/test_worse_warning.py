@@ -47,6 +47,7 @@ def test_main_prints_the_warning_on_stderr(monkeypatch, capsys):
     y = [0] * 8 + [2] * 4
     report = {
         "record": "p1",
+        "gain_assumed": False,
         "calibration": {"kept_base": False, "integers_changed": 9, "chosen": {"mode": "bias"}},
         "artifact": "a.json",
         "weight_image": "a.bin",

@@ -120,3 +120,21 @@ def test_nan_samples_are_a_gap(record_208):
     beats = ecg_snn.classify(x, fs)
     inside = (beats.sample > 20_000) & (beats.sample < 22_000)
     assert not inside.any() and len(beats.sample) > 100
+
+
+def test_beats_whose_rr_interval_spans_a_gap_are_not_classified(mitdb_dir):
+    """A 1.4 s dropout in a stretch of record 100: the beats next to it would see an RR
+    interval that measures the gap (premature or long), so they are `?`, not S."""
+    rec = wfdb.rdrecord(str(mitdb_dir / "100"), sampto=360 * 60, channels=[0])
+    x = rec.p_signal[:, 0].copy()
+    clean = ecg_snn.classify(x, 360)
+    x[7200:7700] = np.nan
+    gapped = ecg_snn.classify(x, 360)
+    assert gapped.counts().get("S", 0) <= clean.counts().get("S", 0)
+    around = np.abs(gapped.sample - 7450) < 360 * 1.5
+    assert set(gapped.symbol[around]) <= {"?"}
+
+
+def test_a_two_dimensional_signal_of_leads_by_samples_is_refused():
+    with pytest.raises(ValueError, match=r"looks like \(leads, n\): pass signal\.T"):
+        ecg_snn.classify(np.zeros((2, 3000)), 250)

@@ -404,3 +404,18 @@ def test_stream_with_patient_features_matches_the_contract_in_time_order(tmp_pat
     np.testing.assert_array_equal(stream.rr, rr)
     np.testing.assert_array_equal(stream.cls[keep], golden.run(art, x, rr).cls)
     assert (rr[0, 2:] == 0).all() and rr[1:, 2].any()  # an empty template first, then distances
+
+
+def test_a_lead_asked_for_is_used_or_refused_never_replaced(tmp_path, model_path, capsys):
+    """`--lead V9` on a record with MLII and V1 is a one-line error naming the leads; with no
+    --lead the default MLII is used."""
+    x, _ = ecg_at(360, 20)
+    wfdb.wrsamp("two", fs=360, units=["mV", "mV"], sig_name=["MLII", "V1"],
+                d_signal=np.stack([x, x], axis=1).astype(np.int32), fmt=["16", "16"],
+                adc_gain=[200, 200], baseline=[0, 0], write_dir=str(tmp_path))  # fmt: skip
+    rc, _ = stream_cli(tmp_path, "two", model_path, "--lead", "V9")
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "has no lead 'V9'" in err and "MLII" in err and "V1" in err
+    rc, report = stream_cli(tmp_path, "two", model_path)
+    assert rc == 0 and report["lead"] == "MLII"
