@@ -1,14 +1,19 @@
 """Each rule of the integer QRS detector (model/contract/qrs.py) pinned by a hand-computed case,
-and its bad-input errors. The decision tests feed `decide` hand-built integration signals: bumps
-[v/2, v, v/2] at chosen samples, so every level, threshold and time below is worked out by hand
-in the comments."""
+and its bad-input errors. The decision tests feed hand-built integration signals (bumps
+[v/2, v, v/2] at chosen samples) to the golden `decide` AND to the C detector's decision
+(`snn_qrs_step_filtered` in firmware/src/snn_qrs.c), so every level, threshold and time below is
+worked out by hand in the comments and checked on both: a rule changed in both, or one real
+records never exercise, fails here."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from ecg_snn.firmware.build import build_library
+from ecg_snn.firmware.host import HostLib
 from ecg_snn.model.contract import qrs
+from ecg_snn.model.random_artifact import random_artifact
 
 
 def impulse_filters():
@@ -60,11 +65,29 @@ def test_derivative_saturates_to_16_bits():
     assert d.max() == 32767 and (d <= 32767).all() and (d >= -32768).all()
 
 
+@pytest.fixture(scope="module")
+def clib(tmp_path_factory) -> HostLib:
+    """The firmware host library (the detector's constants come from the contract, not from the
+    artifact, so any artifact builds it)."""
+    art = random_artifact(np.random.default_rng(1))
+    return HostLib(build_library(art, tmp_path_factory.mktemp("qrs-rules")))
+
+
 def bumps(n: int, *peaks: tuple[int, int]) -> np.ndarray:
     i = np.zeros(n, np.int64)
     for p, v in peaks:
         i[p - 1 : p + 2] = (v // 2, v, v // 2)
     return i
+
+
+def both(clib: HostLib, i: np.ndarray, b: np.ndarray | None = None) -> qrs.Detections:
+    """The golden decision on (i, b), checked equal to the C decision on the same signals."""
+    b = np.zeros(len(i), np.int64) if b is None else b
+    g = qrs.decide(i, b)
+    c = clib.qrs_decide(i, b)
+    for key in ("sample", "peak", "decided", "searchback"):
+        np.testing.assert_array_equal(c[key], getattr(g, key), err_msg=f"C != golden: {key}")
+    return g
 
 
 # Learning bump at 300, v = 2000: SPKI = 2000 >> 1 = 1000; sum = 4000, NPKI = (4000 // 720) >> 1
@@ -76,42 +99,87 @@ LEARN_BUMP = (300, 2000)
 LEARNED = (205, 300, qrs.LEARN - 1)  # the learning bump's beat: fiducial, peak, decided
 
 
-def test_learning_back_search_keeps_the_first_beat_and_a_peak_above_thr1_is_a_qrs():
+class OneSampleLate:
+    """A C detector fed every signal one sample late: the wrong twin `both` must reject."""
+
+    def __init__(self, clib: HostLib):
+        self.clib = clib
+
+    def qrs_decide(self, i: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+        return self.clib.qrs_decide(np.concatenate([[0], i[:-1]]), np.concatenate([[0], b[:-1]]))
+
+
+def test_golden_against_c_can_fail(clib):
+    """The C-vs-golden check is not vacuous: a C run one sample late disagrees, and `both`
+    says so (golden peaks 300 and 1000, the late C 301 and 1001)."""
+    i = bumps(3000, LEARN_BUMP, (1000, 1000))
+    late = OneSampleLate(clib).qrs_decide(i, np.zeros(3000, np.int64))
+    assert late["peak"].tolist() == [301, 1001]
+    with pytest.raises(AssertionError, match="C != golden"):
+        both(OneSampleLate(clib), i)
+
+
+def test_learning_back_search_keeps_the_first_beat_and_a_peak_above_thr1_is_a_qrs(clib):
     b = np.zeros(3000, np.int64)
     b[980] = 50  # largest |b| in [1000 - 54, 1000]: fiducial 980 - 41
-    det = qrs.decide(bumps(3000, LEARN_BUMP, (1000, 1000)), b)
+    det = both(clib, bumps(3000, LEARN_BUMP, (1000, 1000)), b)
     np.testing.assert_array_equal(det.peak, [LEARNED[1], 1000])
     np.testing.assert_array_equal(det.sample, [LEARNED[0], 980 - qrs.B_DELAY])
     np.testing.assert_array_equal(det.decided, [LEARNED[2], 1000 + qrs.REFRACTORY])
     assert not det.searchback.any()
 
 
-def test_learning_back_search_classifies_every_learning_peak_in_order():
+def test_learning_back_search_classifies_every_learning_peak_in_order(clib):
     # bumps at 100 (v 2000), 400 (v 600), 500 (v 100): SPKI 1000, NPKI = (5400 // 720) >> 1 = 3,
     # THR1 = 3 + (997 >> 2) = 252. At 719 the first is a QRS (SPKI 1125, THR1 = 3 + (1122 >> 2)
     # = 283), the second too (600 > 283, 300 samples later: no T wave; SPKI = 1125 + (-525 >> 3)
     # = 1059, THR1 = 3 + (1056 >> 2) = 267, THR2 = 133), the third is noise below THR2, never a
     # beat. They leave one per sample: decided 719 and 720.
-    det = qrs.decide(bumps(3000, (100, 2000), (400, 600), (500, 100)), np.zeros(3000, np.int64))
+    det = both(clib, bumps(3000, (100, 2000), (400, 600), (500, 100)), np.zeros(3000, np.int64))
     np.testing.assert_array_equal(det.peak, [100, 400])
     np.testing.assert_array_equal(det.decided, [719, 720])
     # the 100 fiducial, 100 - 54 - 41 = 5, and a bump at 60 whose fiducial would be before the
     # start: max(0, 60 - 95) = 0
-    det = qrs.decide(bumps(3000, (60, 2000)), np.zeros(3000, np.int64))
+    det = both(clib, bumps(3000, (60, 2000)), np.zeros(3000, np.int64))
     np.testing.assert_array_equal(det.sample, [0])
 
 
-def test_a_peak_below_thr1_is_noise_held_for_search_back():
-    det = qrs.decide(bumps(3000, LEARN_BUMP, (1000, 250)), np.zeros(3000, np.int64))
+def test_a_peak_below_thr1_is_noise_held_for_search_back(clib):
+    det = both(clib, bumps(3000, LEARN_BUMP, (1000, 250)), np.zeros(3000, np.int64))
     # 250 < THR1 282: noise (NPKI = 2 + (248 >> 3) = 33, THR1 = 33 + (1092 >> 2) = 306, THR2 =
     # 153), held as 250 > 153; 1000 - 300 > 597, so the search-back takes it at its confirmation
     np.testing.assert_array_equal(det.decided, [LEARNED[2], 1072])
     np.testing.assert_array_equal(det.searchback, [False, True])
-    det = qrs.decide(bumps(3000, LEARN_BUMP, (1000, 120)), np.zeros(3000, np.int64))
+    det = both(clib, bumps(3000, LEARN_BUMP, (1000, 120)), np.zeros(3000, np.int64))
     np.testing.assert_array_equal(det.peak, [LEARNED[1]])  # 120 < THR2 141: never a beat
 
 
-def test_search_back_accepts_the_largest_noise_peak_after_166_percent_of_rr():
+@pytest.mark.parametrize(
+    ("v", "searchback"), [(282, True), (283, False)], ids=["at-thr1-noise", "above-thr1-qrs"]
+)
+def test_thr1_compare_is_strict(clib, v, searchback):
+    # After learning THR1 = 282, THR2 = 141, last = 300. v = THR1 = 282 at 1000 (700 after the
+    # last QRS: no T wave) is noise, as the QRS rule is v > THR1; 282 > THR2 holds it, and
+    # 1000 - 300 > 597 already, so the search-back takes it at its confirmation: max(1072,
+    # 300 + 597 + 1 = 898) = 1072. v = 283 is a QRS, decided at the same sample.
+    det = both(clib, bumps(3000, LEARN_BUMP, (1000, v)))
+    np.testing.assert_array_equal(det.peak, [LEARNED[1], 1000])
+    np.testing.assert_array_equal(det.decided, [LEARNED[2], 1072])
+    np.testing.assert_array_equal(det.searchback, [False, searchback])
+
+
+@pytest.mark.parametrize(("v", "peaks"), [(141, [300]), (142, [300, 1000])], ids=["at", "above"])
+def test_thr2_compare_is_strict_for_holding_a_noise_peak(clib, v, peaks):
+    # A noise peak (v < THR1 282) at 1000 is held for the search-back only if v > THR2 = 141:
+    # 141 is never a beat; 142 is held and searched back at its confirmation, 1072 (as above).
+    # (No re-learning in 2000 samples: it is due at 720 + 1800 - 1 = 2519.)
+    det = both(clib, bumps(2000, LEARN_BUMP, (1000, v)))
+    np.testing.assert_array_equal(det.peak, peaks)
+    np.testing.assert_array_equal(det.decided, [LEARNED[2], 1072][: len(peaks)])
+    np.testing.assert_array_equal(det.searchback, [False, True][: len(peaks)])
+
+
+def test_search_back_accepts_the_largest_noise_peak_after_166_percent_of_rr(clib):
     n = 4000
     # QRS at 1000: SPKI = 1125 + (-125 >> 3) = 1109, THR1 = 2 + (1107 >> 2) = 278; RR 700 makes
     # the miss limit ((700 + 7 * 360) >> 3) * 166 // 100 = 667. Noise at 1500, v = 200: NPKI =
@@ -123,44 +191,134 @@ def test_search_back_accepts_the_largest_noise_peak_after_166_percent_of_rr():
     # 1772): NPKI = 45 + (105 >> 3) = 58, THR1 = 58 + (823 >> 2) = 263, THR2 = 131 < 150: held,
     # searched back at 1500 + 697 + 1 = 2198.
     peaks = (1000, 1000), (1500, 200), (1560, 180), (1700, 150)
-    det = qrs.decide(bumps(n, LEARN_BUMP, *peaks), np.zeros(n))
+    det = both(clib, bumps(n, LEARN_BUMP, *peaks), np.zeros(n))
     np.testing.assert_array_equal(det.peak, [300, 1000, 1500, 1700])
     np.testing.assert_array_equal(det.decided, [LEARNED[2], 1072, 1668, 2198])
     np.testing.assert_array_equal(det.searchback, [False, False, True, True])
 
 
-def test_search_back_waits_for_the_miss_limit():
+def test_search_back_waits_for_the_miss_limit(clib):
     n = 4000
     # a held noise peak at 1200, then a QRS at 1400 confirmed at 1472, before 1668: the QRS
     # drops the held peak
-    det = qrs.decide(bumps(n, LEARN_BUMP, (1000, 1000), (1200, 200), (1400, 1000)), np.zeros(n))
+    det = both(clib, bumps(n, LEARN_BUMP, (1000, 1000), (1200, 200), (1400, 1000)), np.zeros(n))
     np.testing.assert_array_equal(det.peak, [300, 1000, 1400])
     assert not det.searchback.any()
 
 
-def test_refractory_a_larger_peak_within_200_ms_replaces_the_candidate():
+@pytest.mark.parametrize(
+    ("second", "taken"), [(200, 1200), (201, 1300)], ids=["tie-keeps-first", "larger-replaces"]
+)
+def test_search_back_tie_keeps_the_first_held_peak(clib, second, taken):
+    # QRS at 1000: SPKI 1109, THR1 278, THR2 139, RR 700, miss limit 667 (as above). Noise 200
+    # at 1200 (no T wave: 200 >= 130): NPKI = 2 + (198 >> 3) = 26, THR1 = 26 + (1083 >> 2) =
+    # 296, THR2 = 148; 200 > 139: held. Noise at 1300 (v < 296): NPKI = 26 + ((v - 26) >> 3) =
+    # 47 for both v; v > THR2 148, but it replaces the held peak only if v > 200, strictly: a
+    # tie keeps 1200, 201 takes its place. The search-back at 1000 + 667 + 1 = 1668 accepts the
+    # held one (and drops nothing else: the other was confirmed at 1372 and not held).
+    det = both(clib, bumps(3000, LEARN_BUMP, (1000, 1000), (1200, 200), (1300, second)))
+    np.testing.assert_array_equal(det.peak, [300, 1000, taken])
+    np.testing.assert_array_equal(det.decided, [LEARNED[2], 1072, 1668])
+    np.testing.assert_array_equal(det.searchback, [False, False, True])
+
+
+def test_refractory_a_larger_peak_within_200_ms_replaces_the_candidate(clib):
     n = 3000
-    det = qrs.decide(bumps(n, LEARN_BUMP, (1000, 1000), (1050, 1200)), np.zeros(n))
+    det = both(clib, bumps(n, LEARN_BUMP, (1000, 1000), (1050, 1200)), np.zeros(n))
     np.testing.assert_array_equal(det.peak, [300, 1050])  # one beat, at the larger peak
-    det = qrs.decide(bumps(n, LEARN_BUMP, (1000, 1000), (1050, 900)), np.zeros(n))
+    det = both(clib, bumps(n, LEARN_BUMP, (1000, 1000), (1050, 900)), np.zeros(n))
     np.testing.assert_array_equal(det.peak, [300, 1000])  # a smaller one is absorbed
-    det = qrs.decide(bumps(n, LEARN_BUMP, (1000, 1000), (1073, 900)), np.zeros(n))
+    det = both(clib, bumps(n, LEARN_BUMP, (1000, 1000), (1073, 900)), np.zeros(n))
     np.testing.assert_array_equal(det.peak, [300, 1000, 1073])  # after 72 samples: a new one
 
 
-def test_what_enters_the_levels_is_clipped_to_twice_spki():
+@pytest.mark.parametrize(
+    ("second", "peaks", "decided"),
+    [
+        ((1050, 1000), [300, 1000], [719, 1072]),
+        ((1071, 1200), [300, 1071], [719, 1143]),
+        ((1072, 900), [300, 1000, 1072], [719, 1072, 1144]),
+    ],
+    ids=["equal-keeps-first", "larger-at-71", "smaller-at-72"],
+)
+def test_refractory_boundaries(clib, second, peaks, decided):
+    # The candidate at 1000 is confirmed at sample 1072 (n - 1000 >= 72, not > 72). An equal
+    # peak inside the window does not replace it (v > candidate, strict). A larger one at 1071
+    # is seen at sample 1072 (step 2 reads i[n-1]) before the confirmation (step 3) and replaces
+    # it: confirmed at 1071 + 72 = 1143. A peak at 1072 is seen at 1073, after the
+    # confirmation: a new candidate, confirmed at 1144; 900 > THR1 278 and, 72 < 130 samples
+    # after the QRS, its slope 0 is not below half the last slope 0: no T wave, a QRS. (Were
+    # the first confirmed one sample late, at 1073, the peak at 1072 would be absorbed.)
+    det = both(clib, bumps(3000, LEARN_BUMP, (1000, 1000), second))
+    np.testing.assert_array_equal(det.peak, peaks)
+    np.testing.assert_array_equal(det.decided, decided)
+
+
+def test_a_plateau_peaks_at_its_first_sample(clib):
+    # i = [.., 500, 1000, 1000, 500, ..]: the local maximum rule i[n-1] > i[n-2] and
+    # i[n-1] >= i[n] marks 1000 (rises into it, not above the next) and not 1001
+    i = bumps(3000, LEARN_BUMP)
+    i[999:1003] = (500, 1000, 1000, 500)
+    det = both(clib, i)
+    np.testing.assert_array_equal(det.peak, [300, 1000])
+    np.testing.assert_array_equal(det.decided, [LEARNED[2], 1072])
+
+
+@pytest.mark.parametrize(
+    ("spike_at", "peaks"),
+    [(719, [300, 719]), (720, [300, 720, 1120])],
+    ids=["last-learning-sample", "first-after"],
+)
+def test_learning_period_is_two_seconds(clib, spike_at, peaks):
+    # Absolute samples, not qrs.LEARN: the length itself is the rule, L = 2 s = 720 samples.
+    # A one-sample spike of 3000 at L - 1 = 719 is inside the learning window: SPKI = 3000 >> 1
+    # = 1500, NPKI = ((1000 + 2000 + 1000 + 3000) // 720) >> 1 = 4, THR1 = 4 + (1496 >> 2) =
+    # 378. At 719 the back-search takes the bump at 300 (2000 > 378): SPKI = 1500 + (500 >> 3)
+    # = 1562, THR1 = 4 + (1558 >> 2) = 393, THR2 = 196. The spike, confirmed at 791, is a QRS
+    # (419 after 300): SPKI = 1562 + ((3000 - 1562) >> 3) = 1741, THR1 = 4 + (1737 >> 2) = 438,
+    # so a probe of 400 at 1119 is noise (held, 400 > 219, but the record ends at 1309, before
+    # its search-back at 719 + ((419 + 7 * 360) >> 3) * 166 // 100 + 1 = 1329).
+    # A spike at L = 720 is outside: THR1 282 after the back-search (SPKI 1125); the spike is a
+    # QRS, SPKI = 1125 + ((min(3000, 2250) - 1125) >> 3) = 1265, THR1 = 2 + (1263 >> 2) = 317,
+    # and the probe of 400 at 1120 is a QRS.
+    i = bumps(spike_at + 590, LEARN_BUMP, (spike_at + 400, 400))
+    i[spike_at] = 3000
+    det = both(clib, i)
+    np.testing.assert_array_equal(det.peak, peaks)
+    assert not det.searchback.any()
+
+
+@pytest.mark.parametrize(
+    ("b_at", "fiducial"),
+    [
+        ({970: -60, 980: 60}, 970),  # |b| ties: the first maximum, of magnitude (sign ignored)
+        ({930: 90, 960: 50, 1001: 90}, 960),  # 930 < p - W = 946 and 1001 > p: outside
+        ({946: 50, 960: 49}, 946),  # p - W is inside
+    ],
+    ids=["first-of-magnitude-tie", "outside-the-window", "window-start"],
+)
+def test_fiducial_is_the_first_largest_band_pass_magnitude_in_the_window(clib, b_at, fiducial):
+    # the QRS at 1000: fiducial = the first argmax of |b[k]| over k in [1000 - 54, 1000], - 41
+    b = np.zeros(3000, np.int64)
+    for k, v in b_at.items():
+        b[k] = v
+    det = both(clib, bumps(3000, LEARN_BUMP, (1000, 1000)), b)
+    np.testing.assert_array_equal(det.sample, [LEARNED[0], fiducial - qrs.B_DELAY])
+
+
+def test_what_enters_the_levels_is_clipped_to_twice_spki(clib):
     n = 6000
     # After the QRS at 1000 (SPKI 1109, THR1 278) an artifact at 1500 with v = 100000: a QRS,
     # but SPKI = 1109 + ((2218 - 1109) >> 3) = 1247 (unclipped it would be 13467 and THR1 ~3400,
     # above every later beat). THR1 = 2 + (1245 >> 2) = 313: the beats at 2000, 2500 (v 1000)
     # are found.
     peaks = (1000, 1000), (1500, 100_000), (2000, 1000), (2500, 1000)
-    det = qrs.decide(bumps(n, LEARN_BUMP, *peaks), np.zeros(n))
+    det = both(clib, bumps(n, LEARN_BUMP, *peaks), np.zeros(n))
     np.testing.assert_array_equal(det.peak, [300, 1000, 1500, 2000, 2500])
     assert not det.searchback.any()
 
 
-def test_five_seconds_without_a_qrs_learn_the_thresholds_again():
+def test_five_seconds_without_a_qrs_learn_the_thresholds_again(clib):
     n = 3500
     # an artifact in the learning period, v = 100000: SPKI 50000, NPKI (200000 // 720) >> 1 =
     # 138, THR1 = 138 + (49862 >> 2) = 12603; it is a QRS at 719 (accepted there: 4b counts from
@@ -168,28 +326,42 @@ def test_five_seconds_without_a_qrs_learn_the_thresholds_again():
     # 1 = 2519: SPKI = max(i[720..2519]) >> 1 = 500, NPKI = (6 bumps x 2000 // 1800) >> 1 = 3,
     # THR1 = 3 + (497 >> 2) = 127: the bump at 2500 (confirmed at 2572) and the next are QRS.
     peaks = [(p, 1000) for p in range(1000, n - 100, 300)]
-    det = qrs.decide(bumps(n, (300, 100_000), *peaks), np.zeros(n, np.int64))
+    det = both(clib, bumps(n, (300, 100_000), *peaks), np.zeros(n, np.int64))
     np.testing.assert_array_equal(det.peak, [300, 2500, 2800, 3100])
     np.testing.assert_array_equal(det.decided, [719, 2572, 2872, 3172])
     assert qrs.RELEARN == 1800
 
 
-def t_wave_case(gap: int, slope: int) -> qrs.Detections:
+def t_wave_case(clib: HostLib, gap: int, slope: int) -> qrs.Detections:
     """The learning bump, a QRS at 1000 with slope 100 (a step of |b| 100), then a peak above
-    THR1 `gap` samples later whose slope is `slope`, then a QRS at 1400 (before the search-back
-    limit 1668, so a T wave, which is noise and held, is dropped)."""
+    THR1 `gap` samples later whose slope is |slope| (a step down when negative), then a QRS at
+    1400 (its slope |300 + slope - 100 - slope| = 200; no search-back can intervene: a T wave is
+    noise and never held)."""
     n = 3000
     b = np.zeros(n, np.int64)
     b[990:] = 100  # |b[990] - b[989]| = 100 inside [1000 - 54, 1000]
     b[1000 + gap - 10 :] = 100 + slope
     b[1390:] = 300 + slope  # a steep QRS
-    return qrs.decide(bumps(n, LEARN_BUMP, (1000, 1000), (1000 + gap, 1000), (1400, 1000)), b)
+    return both(clib, bumps(n, LEARN_BUMP, (1000, 1000), (1000 + gap, 1000), (1400, 1000)), b)
 
 
-def test_t_wave_within_360_ms_with_less_than_half_the_slope_is_noise():
-    np.testing.assert_array_equal(t_wave_case(120, 49).peak, [300, 1000, 1400])  # 2 * 49 < 100
-    np.testing.assert_array_equal(t_wave_case(120, 50).peak, [300, 1000, 1120, 1400])  # QRS
-    np.testing.assert_array_equal(t_wave_case(130, 10).peak, [300, 1000, 1130, 1400])  # 360 ms
+@pytest.mark.parametrize(
+    ("gap", "slope", "peaks"),
+    [
+        (120, 49, [300, 1000, 1400]),  # 2 * 49 < 100: T wave, noise
+        (120, 50, [300, 1000, 1120, 1400]),  # 2 * 50 = 100 is not below 100: a QRS
+        (120, -50, [300, 1000, 1120, 1400]),  # the slope is a magnitude: a fall counts as much
+        (129, 10, [300, 1000, 1400]),  # 129 < 130 (360 ms): inside the window
+        (130, 10, [300, 1000, 1130, 1400]),  # at 360 ms: outside
+    ],
+    ids=["below-half", "half", "falling", "at-129", "at-130"],
+)
+def test_t_wave_within_360_ms_with_less_than_half_the_slope_is_noise(clib, gap, slope, peaks):
+    # The QRS at 1000 has slope 100 (the learning bump's slope 0 makes it no T wave). The peak
+    # at 1000 + gap (v 1000 > THR1 278) has slope |slope| from the step at 1000 + gap - 10,
+    # inside its window [1000 + gap - 54, 1000 + gap]: a T wave iff gap < 130 and 2 |slope| <
+    # 100, strictly.
+    np.testing.assert_array_equal(t_wave_case(clib, gap, slope).peak, peaks)
 
 
 @pytest.mark.parametrize(
@@ -207,16 +379,16 @@ def test_bad_input_is_a_clear_error(samples, fs, valid, message):
         qrs.detect(samples, fs, valid)
 
 
-def test_a_t_wave_is_not_held_for_search_back():
+def test_a_t_wave_is_not_held_for_search_back(clib):
     n = 3000
     b = np.zeros(n, np.int64)
     b[990:] = 100  # the QRS at 1000: slope 100
     b[1110:] = 149  # the peak at 1120: slope 49, 2 * 49 < 100 within 130 samples: a T wave
-    det = qrs.decide(bumps(n, LEARN_BUMP, (1000, 1000), (1120, 1000)), b)
+    det = both(clib, bumps(n, LEARN_BUMP, (1000, 1000), (1120, 1000)), b)
     # not held: no search-back at 1000 + 667 + 1 = 1668 takes it
     np.testing.assert_array_equal(det.peak, [300, 1000])
     # a noise peak past the T-wave window (1140, v 200 between THR2 139 and THR1 278) is held
     # and searched back at 1668: the search-back itself still works
-    det = qrs.decide(bumps(n, LEARN_BUMP, (1000, 1000), (1140, 200)), b)
+    det = both(clib, bumps(n, LEARN_BUMP, (1000, 1000), (1140, 200)), b)
     np.testing.assert_array_equal(det.peak, [300, 1000, 1140])
     np.testing.assert_array_equal(det.decided, [LEARNED[2], 1072, 1668])
