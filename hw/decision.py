@@ -51,9 +51,11 @@ class Decision(Checked, wiring.Component):
         n, vb = lay.n_classes, lay.value_bits
         groups = ceil_div(n, lanes)
         g = Signal(range(max(2, groups)))
-        vals = [Signal(signed(vb), name=f"v{k}") for k in range(n)]
-        best_val = Signal(signed(vb))
-        best_idx = Signal(lay.cls_bits)
+        # No reset: `vals` are read only with o.valid, `best_*` only for g != 0 (each pass starts
+        # at g = 0 and overwrites them), and the ASIC flow clock-gates enable-only registers.
+        vals = [Signal(signed(vb), name=f"v{k}", reset_less=True) for k in range(n)]
+        best_val = Signal(signed(vb), reset_less=True)
+        best_idx = Signal(lay.cls_bits, reset_less=True)
 
         # Lowest-index maximum within the group: a chain of strict compares.
         cand_val, cand_idx, cand_ok = best_val, best_idx, g != 0

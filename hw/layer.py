@@ -253,9 +253,10 @@ class LayerUnit(wiring.Component):
         sg = Signal(index_bits(G))
         sp = Signal(index_bits(P))
         f_valid = Signal()  # one name per line: a tuple assignment leaves nets unnamed
-        f_addr = Signal(index_bits(depth))
-        f_g = Signal(index_bits(G))
-        f_p = Signal(index_bits(P))
+        # read only with f_valid: no reset, so the ASIC flow clock-gates them
+        f_addr = Signal(index_bits(depth), reset_less=True)
+        f_g = Signal(index_bits(G), reset_less=True)
+        f_p = Signal(index_bits(P), reset_less=True)
         with m.If(self.ctl.fire_start):
             m.d.sync += [scan.eq(1), sa.eq(0), sg.eq(0), sp.eq(0)]
         with m.Elif(scan):

@@ -247,10 +247,13 @@ class SynapseUnit(wiring.Component):
         ]
 
         # Stage 3: the memories answer; add and write back.
-        op_valid, op_val, op_rr = Signal(), Signal(), Signal()
-        op_value = Signal(signed(self._value_bits))
-        op_t = Signal(tbits)
-        op_count = Signal(cb)
+        # The operands have no reset: they are read only with op_valid, and a register with a
+        # synchronous reset is not clock-gated by the ASIC flow (`flow/asic/gate.py`).
+        op_valid = Signal()
+        op_val, op_rr = Signal(reset_less=True), Signal(reset_less=True)
+        op_value = Signal(signed(self._value_bits), reset_less=True)
+        op_t = Signal(tbits, reset_less=True)
+        op_count = Signal(cb, reset_less=True)
         m.d.sync += op_valid.eq(active)
         # The operands are read only with op_valid: they load only for an active operation, so
         # an idle synapse neither clocks nor toggles them (clock gating, operand isolation).

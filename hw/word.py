@@ -89,7 +89,17 @@ class WordMemory(Elaboratable):
                 with m.If(w.en[j if len(w.en) > 1 else 0]):
                     m.d.comb += new[j].eq(w.data[j])
                     m.d.sync += regs[j].eq(w.data[j])
+        whole = [w for w in self._writes if len(w.en) == 1]
         for r in self._reads:
-            with m.If(r.en):
-                m.d.sync += r.data.eq(new if r.transparent_for else word)
+            if r.transparent_for and len(whole) == len(self._writes) == 1:
+                # A whole-word write bypasses straight from its data. (Reading `new` instead
+                # would share the lane registers' write mux, and a register whose D mux fans out
+                # is not seen as an enable flip-flop, so synthesis would not clock-gate it.)
+                with m.If(r.en & whole[0].en):
+                    m.d.sync += r.data.eq(whole[0].data)
+                with m.Elif(r.en):
+                    m.d.sync += r.data.eq(word)
+            else:
+                with m.If(r.en):
+                    m.d.sync += r.data.eq(new if r.transparent_for else word)
         return m

@@ -7,11 +7,12 @@
    macro (an SRAM from a memory compiler; its energy is a per-access model, `sram.py`); every
    smaller one becomes a flip-flop register file (``memory_map``), moved first into its own
    submodule named after the memory (``submod``), so its cells are attributed to it;
-3. ``techmap``; synchronous resets to logic (``dfflegalize`` to enable flip-flops, the reset
-   ORed into the enable), then ``clockgate``: every bank of >= `CLOCK_GATE_MIN` flip-flops with
-   a common enable, with or without a reset, gets an integrated clock gate (latch + AND,
-   `ICG_VERILOG`, the structure of a library ICG), as ASIC flows insert them; register-file
-   words are then clocked only when written;
+3. ``techmap``; ``clockgate``: every bank of >= `CLOCK_GATE_MIN` flip-flops with a common enable
+   gets an integrated clock gate (latch + AND, `ICG_VERILOG`, the structure of a library ICG),
+   as ASIC flows insert them; register-file words are then clocked only when written. A
+   flip-flop with a synchronous reset is not gated (Yosys folds the enable into D when it
+   legalizes the reset), so the generator leaves datapath registers that are read only with a
+   valid without a reset;
 4. ``dfflegalize`` to plain rising-edge flip-flops (synchronous reset and enable become logic),
    ``dfflibmap -liberty`` and ``abc -D -liberty`` onto the library (tri-state, latch and
    clock-buffer cells are kept out of ABC's choice; the delay target makes ABC buffer the
@@ -114,10 +115,6 @@ def yosys_script(vname: str, top: str, lib: str, plan: MemoryPlan) -> str:
         "opt -full",
         "techmap",
         "opt -fast",
-        # Synchronous resets become logic first (D = R ? init : D, EN = EN | R), so the banks
-        # with a reset are clock-gated too: `clockgate` skips flip-flops with a reset.
-        "dfflegalize -cell $_DFFE_PP_ 01 t:$_SDFFE_* t:$_SDFFCE_*",
-        "opt_merge",  # one EN | R net per bank, not one per flip-flop, for clockgate to share
         f"clockgate -pos {ICG_CELL} CE:CLK:GCLK -min_net_size {CLOCK_GATE_MIN}",
         "dfflegalize -cell $_DFF_P_ 01",
         f"dfflibmap -liberty {lib}",

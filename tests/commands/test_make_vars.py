@@ -95,7 +95,7 @@ def test_help_documents_every_variable_and_what_each_target_takes():
     taken = {v for line in lines for v in re.findall(r"\b[A-Z][A-Z_]+\b", line)} - {"VARS"}
     documented = set(re.findall(r"^  ([A-Z_]+) {2,}\S", out, re.M))
     assert len(taken) > 20 and taken <= documented, taken - documented
-    assert re.search(r"make sim .*\n\s+\[SPLIT MODEL BEATS JOBS LANES RANDOM LIMITS SPACE", out)
+    assert re.search(r"make sim .*\n\s+\[SPLIT MODEL BEATS JOBS LANES ROM RANDOM LIMITS SPACE", out)
 
 
 @pytest.mark.parametrize("module", ["ecg_snn.sim.run", "ecg_snn.power.run"])

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from ecg_snn.hw import verilog
+from ecg_snn.flow import verilog
 from ecg_snn.hw.config import HwConfig
 
 
@@ -81,7 +81,7 @@ def test_other_configurations_get_their_own_outputs(monkeypatch, tmp_path, artif
 
 
 def test_fpga_outputs_are_keyed_by_configuration(monkeypatch, tmp_path):
-    from ecg_snn.hw import fpga
+    from ecg_snn.flow import fpga
 
     seen = []
 

@@ -165,7 +165,10 @@ def test_memory_plan_follows_its_threshold(gate_report):
     _, out, _ = gate_report
     g = out["gate_level"]
     n = int(re.search(r">= (\d+) words", g["memory_plan_rule"]).group(1))
-    plan = g["memory_plan"].values()
-    assert all((m["kind"] == "sram") == (m["depth"] >= n) for m in plan)
+    plan = g["memory_plan"]
+    # a memory never written (weights of a ROM build, a constant) is logic, whatever its depth
+    ram = {k: m for k, m in plan.items() if m["kind"] != "rom"}
+    off = {k: m for k, m in ram.items() if (m["kind"] == "sram") != (m["depth"] >= n)}
+    assert ram and not off, off
     if n == 2:  # the plan where the small, transparent-read memories are macros too
-        assert sum(m["kind"] == "sram" for m in plan) >= 3
+        assert sum(m["kind"] == "sram" for m in plan.values()) >= 3
