@@ -109,7 +109,7 @@ class Sequencer(wiring.Component):
         busy = Signal()
         ns = Signal(range(n_samples + 1))
         nr = Signal(range(max(2, n_rr + 1)))  # one bit without RR features: no [-1:0] net
-        t = Signal(range(T))
+        t = Signal(range(max(2, T)))  # one bit at T = 1: no [-1:0] net
         init = Signal()
         init_addr = Signal(self.init_bits)
         fire_start = Signal(L)

@@ -74,9 +74,9 @@ def test_other_configurations_get_their_own_outputs(monkeypatch, tmp_path, artif
 
     monkeypatch.setattr(verilog, "build", fake_build)
     model = artifact_factory("small").save(tmp_path / "m.json")
-    assert verilog.main(["--model", str(model), "--lanes", "3", "--rom"]) == 0
-    key = seen["out"].name
-    assert key.startswith("verilog-lanes3-rom-model") and seen["report"].name == f"{key}.json"
+    assert verilog.main(["--model", str(model), "--lanes", "3", "--no-rom"]) == 0
+    key = seen["out"].name  # ROM is the default build: the loadable one is keyed
+    assert key.startswith("verilog-lanes3-loadable-model") and seen["report"].name == f"{key}.json"
     assert seen["out"].parent == verilog.ROOT / "build"
 
 
