@@ -7,6 +7,7 @@ environment is process-global.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import fcntl
 import os
@@ -113,3 +114,16 @@ def env_flag(name: str, default: bool) -> bool:
     unset, False for "0", True otherwise (the Makefile refuses values other than 0 and 1)."""
     value = os.environ.get(name, "").strip()
     return default if not value else value != "0"
+
+
+def add_rom_option(parser: argparse.ArgumentParser, default: bool) -> None:
+    """`--rom/--no-rom` (make knob `ROM`): weights as logic ROM, the fixed-model chip, or the
+    loadable build with its load port; `default` is the command's own."""
+    which = "ROM" if default else "the loadable build"
+    parser.add_argument(
+        "--rom",
+        action=argparse.BooleanOptionalAction,
+        default=env_flag("ROM", default),
+        help=f"weights as logic ROM, no load port (--no-rom, ROM=0: the loadable build); "
+        f"default: {which}",
+    )

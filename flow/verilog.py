@@ -47,7 +47,7 @@ from ecg_snn.data.cli import discard_on_interrupt
 from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.tools import (
     VERILATOR_WAIVERS,
-    env_flag,
+    add_rom_option,
     verilator_env,
     verilator_root,
     yosys,
@@ -290,13 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--model", default=os.environ.get("MODEL") or None)
     ap.add_argument("--lanes", type=int, default=HwConfig().lanes)
-    ap.add_argument(
-        "--rom",
-        action=argparse.BooleanOptionalAction,
-        default=env_flag("ROM", True),
-        help="weights as logic ROM, the fixed-model chip (default; ROM=0 or --no-rom: the "
-        "loadable build with its load port)",
-    )
+    add_rom_option(ap, True)
     ap.add_argument(
         "--out", type=Path, help="default build/verilog, build/verilog-<config> for other configs"
     )

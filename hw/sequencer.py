@@ -152,28 +152,32 @@ class Sequencer(wiring.Component):
             targets = [getattr(self, f"value{i}") for i, g in enumerate(geos) if g.layer.rr_inputs]
             with m.If(r_go & (r == 0)):
                 m.d.comb += [self.i_rr.ready.eq(1), r_take.eq(self.i_rr.valid)]
-            with m.Elif(r_go):
-                # Broadcast (a stream fork): every RR layer takes the word once. A target's
-                # `valid` never looks at any `ready`; `taken` remembers the targets that took
-                # the word already, and the word is consumed when the last one takes it.
-                taken = Signal(len(targets))
-                took = Signal(len(targets))
-                for k, tgt in enumerate(targets):
+            if not targets:  # no layer takes the RR words: each is consumed at once
+                with m.Elif(r_go):
+                    m.d.comb += [self.i_rr.ready.eq(1), r_take.eq(self.i_rr.valid)]
+            else:
+                with m.Elif(r_go):
+                    # Broadcast (a stream fork): every RR layer takes the word once. A target's
+                    # `valid` never looks at any `ready`; `taken` remembers the targets that took
+                    # the word already, and the word is consumed when the last one takes it.
+                    taken = Signal(len(targets))
+                    took = Signal(len(targets))
+                    for k, tgt in enumerate(targets):
+                        m.d.comb += [
+                            tgt.valid.eq(self.i_rr.valid & ~taken[k]),
+                            tgt.payload.rr.eq(1),
+                            tgt.payload.index.eq(nr),
+                            tgt.payload.value.eq(r),
+                            took[k].eq(taken[k] | tgt.ready),
+                        ]
                     m.d.comb += [
-                        tgt.valid.eq(self.i_rr.valid & ~taken[k]),
-                        tgt.payload.rr.eq(1),
-                        tgt.payload.index.eq(nr),
-                        tgt.payload.value.eq(r),
-                        took[k].eq(taken[k] | tgt.ready),
+                        self.i_rr.ready.eq(took.all()),
+                        r_take.eq(self.i_rr.valid & took.all()),
                     ]
-                m.d.comb += [
-                    self.i_rr.ready.eq(took.all()),
-                    r_take.eq(self.i_rr.valid & took.all()),
-                ]
-                with m.If(r_take):
-                    m.d.sync += taken.eq(0)
-                with m.Elif(self.i_rr.valid):
-                    m.d.sync += taken.eq(took)
+                    with m.If(r_take):
+                        m.d.sync += taken.eq(0)
+                    with m.Elif(self.i_rr.valid):
+                        m.d.sync += taken.eq(took)
             with m.If(r_take):
                 m.d.sync += nr.eq(nr + 1)
         first = (s_take | r_take) & ~busy

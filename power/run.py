@@ -30,7 +30,7 @@ import numpy as np
 from ecg_snn.data.paths import config_key, keyed
 from ecg_snn.flow.asic.gate import SRAM_MIN_DEPTH
 from ecg_snn.flow.netlist import Netlist, load_verilog
-from ecg_snn.flow.tools import env_default, env_flag
+from ecg_snn.flow.tools import add_rom_option, env_default
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import ArtifactError, load_artifact
@@ -53,13 +53,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--beats", type=int, default=env_default("BEATS", 1000))
     p.add_argument("--jobs", type=int, default=env_default("JOBS", 2))
     p.add_argument("--lanes", type=int, default=env_default("LANES", HwConfig().lanes))
-    p.add_argument(
-        "--rom",
-        action=argparse.BooleanOptionalAction,
-        default=env_flag("ROM", True),
-        help="weights as logic ROM, the fixed-model chip (default; ROM=0 or --no-rom: the "
-        "loadable build with its load port)",
-    )
+    add_rom_option(p, True)
     p.add_argument("--part", default="DS2")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(

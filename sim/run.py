@@ -56,7 +56,7 @@ from ecg_snn.data.cache import write_atomic
 from ecg_snn.data.cli import discard_on_interrupt
 from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.design import accelerator_verilog
-from ecg_snn.flow.tools import env_default, env_flag
+from ecg_snn.flow.tools import add_rom_option, env_default
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 from ecg_snn.model.contract.ports import ResultLayout
@@ -110,12 +110,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--waves", action="store_true", default=os.environ.get("WAVES") == "1")
     ap.add_argument("--wave-beat", type=int, default=env_default("WAVE_BEAT", None))
     ap.add_argument("--lanes", type=int, default=env_default("LANES", HwConfig().lanes))
-    ap.add_argument(
-        "--rom",
-        action=argparse.BooleanOptionalAction,
-        default=env_flag("ROM", False),
-        help="the ROM build (weights in the Verilog, no load port; default: the loadable build)",
-    )
+    add_rom_option(ap, False)
     ap.add_argument(
         "--limits",
         default="all",
