@@ -16,6 +16,8 @@ def test_every_mutant_applies_exactly_once_to_this_tree():
     mutants = mutate.load()
     listed = mutate.MUTANTS.read_text().count("[[mutant]]")
     assert len(mutants) == listed >= 23  # every listed mutant loads; none was dropped
+    named = {t.split("::")[0] for m in mutants for t in m.tests}
+    assert [t for t in sorted(named) if not (mutate.ROOT / t).exists()] == []  # tests moved?
     assert len({m.id for m in mutants}) == len(mutants)
     # hw/ and the widths it reads from the contract; the chip's boundaries: the SPI shell, the
     # load port, the hardware id, the QRS detector (contract and C), the benches, the driver
