@@ -189,7 +189,7 @@ ROWS: tuple[tuple[str, str, Callable[[dict], str], str], ...] = (
     ),
     ("activity per inference, inter model (DS2)", "train_inter", _spikes, "make train"),
     ("RTL vs golden model (Verilator)", "sim", _sim, "make sim"),
-    ("one-line bugs planted in hw/ caught by the tests", "mutate", _mutate, "make mutate"),
+    ("planted one-line bugs caught (RTL, QRS, driver, benches)", "mutate", _mutate, "make mutate"),
     ("area (Yosys, generic cells)", "verilog", _verilog, "make verilog"),
     ("C reference and driver", "firmware", _firmware, "make firmware"),
     ("energy per inference, 22 nm, RTL toggle model", "power", _power, "make power"),
