@@ -17,9 +17,13 @@ finds them there.
 
 from pathlib import Path
 
-_CHECKOUT = Path(__file__).resolve().parents[1]
-if (_CHECKOUT / "pyproject.toml").is_file() and not (Path(__file__).parent / "model").is_dir():
-    __path__.append(str(_CHECKOUT))  # the package's own search path
+# The repository root when running from a checkout (where outputs such as build/ go), else
+# None: an installed wheel holds its subpackages in this folder.
+_root = Path(__file__).resolve().parents[1]
+_installed = (Path(__file__).parent / "model").is_dir()
+CHECKOUT: Path | None = None if _installed or not (_root / "pyproject.toml").is_file() else _root
+if CHECKOUT is not None:
+    __path__.append(str(CHECKOUT))  # the package's own search path
 
 # The API loads on first use: every tool of the flow imports this package first (it is their
 # namespace), and none of them should pay for the API's imports.

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ecg_snn import CHECKOUT
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact, load_artifact
@@ -20,8 +21,7 @@ from ecg_snn.model.shipped import SPLITS, shipped
 
 ENGINES = ("golden", "c", "rtl")
 # Where outputs go: the checkout in a checkout; the working folder for an installed package.
-_CHECKOUT = Path(__file__).resolve().parents[1]
-WORK = _CHECKOUT if (_CHECKOUT / "pyproject.toml").is_file() else Path.cwd()
+WORK = CHECKOUT or Path.cwd()
 
 
 def load_model(model: str | Path | None = None) -> Artifact:

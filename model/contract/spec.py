@@ -135,9 +135,8 @@ class Preprocess:
     def beat_config(self):  # -> data.beats.BeatConfig
         """The data pipeline's cut for this front end (window, rate, gain, RR averaging), so the
         beats a model is trained and tested on are what the firmware computes."""
-        from ecg_snn.data.beats import (
-            BeatConfig,
-        )  # data is upstream of model; spec stays import-light
+        # data is upstream of model; a lazy import keeps spec import-light
+        from ecg_snn.data.beats import BeatConfig
 
         return BeatConfig(
             before=self.before,
