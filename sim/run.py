@@ -48,6 +48,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -358,188 +359,231 @@ def cpu_seconds() -> float:
     return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, who))
 
 
-def main(argv: list[str] | None = None) -> int:
-    t0, cpu0 = time.perf_counter(), cpu_seconds()
-    args = parse_args(argv)
-    os.environ.pop("WAVES", None)  # cocotb's runner would apply it to builds without traces
-    try:
-        if args.jobs < 1 or (args.beats is not None and args.beats < 0) or args.random < 0:
-            raise ValueError(
-                f"JOBS must be >= 1 and BEATS, --random >= 0, not {args.jobs}, {args.beats}, "
-                f"{args.random}"
-            )
-        if not 1 <= args.space_vectors <= SPACE_VECTORS:
-            raise ValueError(
-                f"--space-vectors must be in 1..{SPACE_VECTORS}, not {args.space_vectors}"
-            )
-        lanes = space_lanes(args.space)
-        if not args.model.exists():
-            raise MissingInputError(
-                f"no model at {args.model}; train one with `make train` or pass "
-                f"MODEL=path/to/artifact.json"
-            )
-        art = load_artifact(args.model)
-        args.report = args.report or report_path(args, art)
-        parts = [p for p in args.parts.split(",") if p]
-        vectors, n_real = gather(art, parts, args.beats, args.random, args.vectors)
-        if args.vectors is not None or args.beats == 0:
-            parts = [str(args.vectors)] if args.vectors is not None else []
-        cfg = HwConfig(lanes=args.lanes, rom=args.rom)  # ValueError names a bad lane count
-        accelerator_verilog(art.spec, cfg, art)  # fails early if the RTL generator is missing
-        names = [] if args.limits == "none" else [n for n in args.limits.split(",") if n]
-        if args.limits == "all":
-            names = list(limits.CASES)
-        unknown = sorted(set(names) - set(limits.CASES))
-        if unknown:
-            raise MissingInputError(f"unknown limit cases {unknown}; known: {list(limits.CASES)}")
-    except (MissingInputError, ArtifactError, RuntimeError, ValueError) as e:
-        print(f"make sim: {e}", file=sys.stderr)
-        return 2
+@dataclass
+class Plan:
+    """What one `make sim` run checks, validated before any simulator starts."""
+
+    art: Artifact
+    cfg: HwConfig
+    vectors: Vectors
+    n_real: int  # the first n_real vectors are real beats, the rest random and corner vectors
+    parts: list[str]
+    limit_cases: list[str]
+    lanes: list[int]  # one constrained-random point per lane count
+
+
+def plan(args: argparse.Namespace) -> Plan:
+    """Check the arguments, load the model and gather the vectors; raise a one-line error
+    (MissingInputError, ArtifactError, RuntimeError, ValueError) on anything wrong."""
+    if args.jobs < 1 or (args.beats is not None and args.beats < 0) or args.random < 0:
+        raise ValueError(
+            f"JOBS must be >= 1 and BEATS, --random >= 0, not {args.jobs}, {args.beats}, "
+            f"{args.random}"
+        )
+    if not 1 <= args.space_vectors <= SPACE_VECTORS:
+        raise ValueError(f"--space-vectors must be in 1..{SPACE_VECTORS}, not {args.space_vectors}")
+    lanes = space_lanes(args.space)
+    if not args.model.exists():
+        raise MissingInputError(
+            f"no model at {args.model}; train one with `make train` or pass "
+            f"MODEL=path/to/artifact.json"
+        )
+    art = load_artifact(args.model)
+    parts = [p for p in args.parts.split(",") if p]
+    vectors, n_real = gather(art, parts, args.beats, args.random, args.vectors)
+    if args.vectors is not None or args.beats == 0:
+        parts = [str(args.vectors)] if args.vectors is not None else []
+    cfg = HwConfig(lanes=args.lanes, rom=args.rom)  # ValueError names a bad lane count
+    accelerator_verilog(art.spec, cfg, art)  # fails early if the RTL generator is missing
+    names = [] if args.limits == "none" else [n for n in args.limits.split(",") if n]
+    if args.limits == "all":
+        names = list(limits.CASES)
+    unknown = sorted(set(names) - set(limits.CASES))
+    if unknown:
+        raise MissingInputError(f"unknown limit cases {unknown}; known: {list(limits.CASES)}")
+    return Plan(art, cfg, vectors, n_real, parts, names, lanes)
+
+
+def check_model(p: Plan, args: argparse.Namespace) -> tuple[dict, list[str], np.ndarray]:
+    """Step 1-3: the model's vectors on the Verilator build against one golden run. Returns the
+    report's entries, the failures and the indices numpy finds mismatching."""
     # One golden run: the expectations of every shard, the numpy check and the coverage.
-    cov, gold = measure_run(art, vectors.x, vectors.rr)
-    cov["lanes"] = cfg.lanes
-    b = design.accelerator_build(art.spec, cfg, art)
+    cov, gold = measure_run(p.art, p.vectors.x, p.vectors.rr)
+    cov["lanes"] = p.cfg.lanes
+    b = design.accelerator_build(p.art.spec, p.cfg, p.art)
     t_sim, cpu_sim = time.perf_counter(), cpu_seconds()
-    # A new directory per run, inside --work: concurrent runs (other people, other models) never
-    # touch each other's files, and nothing this run did not create is ever deleted.
-    args.work.mkdir(parents=True, exist_ok=True)
-    args.work = discard_on_interrupt(Path(tempfile.mkdtemp(prefix="run-", dir=args.work)).resolve())
     merged = run_sharded(
         b,
-        art,
-        vectors,
+        p.art,
+        p.vectors,
         args.work,
         jobs=args.jobs,
         expected=(gold.cls, gold.values),
-        load=not cfg.rom,
+        load=not p.cfg.rom,
     )
     sim_seconds = time.perf_counter() - t_sim
-    sim_cpu_seconds = cpu_seconds() - cpu_sim
     # An independent check of the scoreboard: the golden results compared in numpy.
     bad = np.nonzero((merged.cls != gold.cls) | (merged.values != gold.values).any(axis=1))[0]
     if len(bad) != merged.mismatches:
         merged.failures.append(
             f"the scoreboards counted {merged.mismatches} mismatches, numpy finds {len(bad)}"
         )
-    slow, first_slow = cycle_check(art, cfg, vectors, merged.cycles)
+    slow, first_slow = cycle_check(p.art, p.cfg, p.vectors, merged.cycles)
     if slow:
         merged.failures.append(f"{slow} cycle mismatches, first: {first_slow}")
     args.work.mkdir(parents=True, exist_ok=True)
     np.savez(
         args.work / "results.npz",
-        record=vectors.record,
-        index=vectors.index,
+        record=p.vectors.record,
+        index=p.vectors.index,
         cls=merged.cls,
         values=merged.values,
         cycles=merged.cycles,
     )
     report = {
         "model": repo_path(args.model),
-        "model_sha256": art.checksum(),
-        "hardware": cfg.as_dict(),
-        "parts": parts,
+        "model_sha256": p.art.checksum(),
+        "hardware": p.cfg.as_dict(),
+        "parts": p.parts,
         "vectors": None if args.vectors is None else repo_path(args.vectors),
-        "beats": n_real,
-        "random_vectors": len(vectors) - n_real,
+        "beats": p.n_real,
+        "random_vectors": len(p.vectors) - p.n_real,
         "mismatches": merged.mismatches,
         "first_mismatch": merged.first_mismatch or None,
         "cycle_mismatches": slow,
-        "failures": merged.failures,
-        "cycles_per_inference": stats(merged.cycles[:n_real]),
-        "cycles_random": stats(merged.cycles[n_real:]),
+        "cycles_per_inference": stats(merged.cycles[: p.n_real]),
+        "cycles_random": stats(merged.cycles[p.n_real :]),
         # Which corners the vectors reached (`sim/accel/coverage.py`, from the golden model).
         "coverage": {"model": cov},
         "results": repo_path(args.work / "results.npz"),
         "jobs": args.jobs,
         "sim_seconds": round(sim_seconds, 2),
-        "beats_per_second": round(len(vectors) / sim_seconds, 1),
-        "sim_cpu_seconds": round(sim_cpu_seconds, 2),
+        "beats_per_second": round(len(p.vectors) / sim_seconds, 1),
+        "sim_cpu_seconds": round(cpu_seconds() - cpu_sim, 2),
     }
-    limit_runs = run_limit_cases(names, args.work / "limits", args.jobs)
-    report["limits"] = [{k: v for k, v in r.items() if k != "coverage"} for r in limit_runs]
-    for r in limit_runs:
-        report["coverage"][f"limit:{r['case']}"] = r["coverage"]
-        merged.failures += [f"limit case {r['case']}: {f}" for f in r["failures"]]
+    if merged.mismatches:
+        merged.failures.insert(
+            0, f"RTL differs from the golden model; first mismatch: {merged.first_mismatch}"
+        )
+    return report, merged.failures, bad
+
+
+def check_limits(names: list[str], work: Path, jobs: int) -> tuple[list[dict], list[str]]:
+    """Step 5a: the directed limit cases, each on its own build; their runs and failures."""
+    runs = run_limit_cases(names, work, jobs)
+    failures = []
+    for r in runs:
+        failures += [f"limit case {r['case']}: {f}" for f in r["failures"]]
         if r["mismatches"]:
-            merged.failures.append(
+            failures.append(
                 f"limit case {r['case']}: {r['mismatches']} mismatches, first: "
                 f"{r['first_mismatch']}"
             )
         if r["cycle_mismatches"]:
-            merged.failures.append(
+            failures.append(
                 f"limit case {r['case']}: {r['cycle_mismatches']} cycle mismatches, first: "
                 f"{r['first_cycle_mismatch']}"
             )
+    return runs, failures
+
+
+def check_space(lanes: list[int], n_vectors: int) -> tuple[list[dict], list[str]]:
+    """Step 5b: one constrained-random point per lane count; their runs and failures."""
+    runs = run_space(lanes, n_vectors)
+    failures = [
+        f"random point lanes={r['lanes']}: {r['mismatches']} mismatches, "
+        f"{r['cycle_mismatches']} cycle mismatches, first: {r['first_mismatch']}"
+        for r in runs
+        if r["mismatches"] or r["cycle_mismatches"]
+    ]
+    return runs, failures
+
+
+def add_runs(report: dict, key: str, runs: list[dict], label) -> None:
+    """File the runs under `key` and their coverage under `label(run)`."""
+    report[key] = [{k: v for k, v in r.items() if k != "coverage"} for r in runs]
+    for r in runs:
+        report["coverage"][label(r)] = r["coverage"]
+
+
+def summary(report: dict, args: argparse.Namespace) -> list[str]:
+    """The lines `make sim` prints on success or failure."""
+    c = report["cycles_per_inference"]
+    lines = [
+        f"sim: {report['beats']} beats ({','.join(report['parts']) or 'none'}) + "
+        f"{report['random_vectors']} random/corner vectors, {report['mismatches']} mismatches; "
+        f"cycles/inference mean {c['mean']} p50 {c['p50']} max {c['max']}; "
+        f"{report['beats_per_second']} vectors/s on {args.jobs} jobs, "
+        f"{report['wall_seconds']} s; report: {repo_path(args.report)}"
+    ]
+    if report["limits"]:
+        lines.append(
+            f"limit cases: {', '.join(r['case'] for r in report['limits'])}: "
+            f"{sum(r['vectors'] for r in report['limits'])} vectors, "
+            f"{sum(r['mismatches'] for r in report['limits'])} mismatches"
+        )
+    if report["space"]:
+        lines.append(
+            f"random points (Amaranth simulator), lanes {args.space}: "
+            f"{sum(r['vectors'] for r in report['space'])} vectors, "
+            f"{sum(r['mismatches'] + r['cycle_mismatches'] for r in report['space'])} mismatches"
+        )
+    hit, empty = report["coverage"]["bins"], report["coverage"]["empty_bins"]
+    lines.append(
+        f"coverage: {len(hit) - len(empty)} of {len(hit)} bins hit"
+        + (f"; EMPTY: {', '.join(empty)}" if empty else "")
+    )
+    if "waves" in report:
+        lines.append(f"waves: {report['waves']}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    t0, cpu0 = time.perf_counter(), cpu_seconds()
+    args = parse_args(argv)
+    os.environ.pop("WAVES", None)  # cocotb's runner would apply it to builds without traces
+    try:
+        p = plan(args)
+    except (MissingInputError, ArtifactError, RuntimeError, ValueError) as e:
+        print(f"make sim: {e}", file=sys.stderr)
+        return 2
+    args.report = args.report or report_path(args, p.art)
+    # A new directory per run, inside --work: concurrent runs (other people, other models) never
+    # touch each other's files, and nothing this run did not create is ever deleted.
+    args.work.mkdir(parents=True, exist_ok=True)
+    args.work = discard_on_interrupt(Path(tempfile.mkdtemp(prefix="run-", dir=args.work)).resolve())
+    report, failures, bad = check_model(p, args)
+    limit_runs, limit_failures = check_limits(p.limit_cases, args.work / "limits", args.jobs)
+    add_runs(report, "limits", limit_runs, lambda r: f"limit:{r['case']}")
     t_space = time.perf_counter()
-    space_runs = run_space(lanes, args.space_vectors)
+    space_runs, space_failures = check_space(p.lanes, args.space_vectors)
     report["space_seconds"] = round(time.perf_counter() - t_space, 2)
-    report["space"] = [{k: v for k, v in r.items() if k != "coverage"} for r in space_runs]
-    for r in space_runs:
-        report["coverage"][f"space:lanes={r['lanes']}"] = r["coverage"]
-        if r["mismatches"] or r["cycle_mismatches"]:
-            merged.failures.append(
-                f"random point lanes={r['lanes']}: {r['mismatches']} mismatches, "
-                f"{r['cycle_mismatches']} cycle mismatches, first: {r['first_mismatch']}"
-            )
-    runs = [cov, *(r["coverage"] for r in limit_runs), *(r["coverage"] for r in space_runs)]
-    hit = bins(runs)
-    report["coverage"]["bins"] = hit
-    report["coverage"]["empty_bins"] = empty_bins(hit)
+    add_runs(report, "space", space_runs, lambda r: f"space:lanes={r['lanes']}")
+    failures += limit_failures + space_failures
+    runs = [report["coverage"]["model"], *(r["coverage"] for r in limit_runs + space_runs)]
+    report["coverage"]["bins"] = hit = bins(runs)
+    report["coverage"]["empty_bins"] = empty = empty_bins(hit)
+    if empty and (p.limit_cases or p.lanes):  # with --limits none --space none: reported only
+        failures.append(
+            f"coverage bins never hit: {', '.join(empty)} (the vectors, limit cases and random "
+            f"points do not reach these corners; run all of them: --limits all --space all)"
+        )
+    report["failures"] = failures
     if args.waves:
         beat = args.wave_beat
         if beat is None:
             beat = int(bad[0]) if len(bad) else 0
-        report["waves"] = repo_path(waves(art, cfg, vectors, beat, args.work / "waves"))
+        report["waves"] = repo_path(waves(p.art, p.cfg, p.vectors, beat, args.work / "waves"))
     report["wall_seconds"] = round(time.perf_counter() - t0, 2)
     report["cpu_seconds"] = round(cpu_seconds() - cpu0, 2)
     # Other people's jobs on the machine (1-minute load average at the end of the run).
     report["load_average"] = round(os.getloadavg()[0], 2)
     write_atomic(args.report, json.dumps(report, indent=1) + "\n")
-    c = report["cycles_per_inference"]
-    print(
-        f"sim: {n_real} beats ({','.join(parts) or 'none'}) + {report['random_vectors']} "
-        f"random/corner vectors, {merged.mismatches} mismatches; cycles/inference mean {c['mean']} "
-        f"p50 {c['p50']} max {c['max']}; {report['beats_per_second']} vectors/s on "
-        f"{args.jobs} jobs, {report['wall_seconds']} s; report: {repo_path(args.report)}"
-    )
-    if limit_runs:
-        print(
-            f"limit cases: {', '.join(r['case'] for r in limit_runs)}: "
-            f"{sum(r['vectors'] for r in limit_runs)} vectors, "
-            f"{sum(r['mismatches'] for r in limit_runs)} mismatches"
-        )
-    if space_runs:
-        print(
-            f"random points (Amaranth simulator), lanes {args.space}: "
-            f"{sum(r['vectors'] for r in space_runs)} vectors, "
-            f"{sum(r['mismatches'] + r['cycle_mismatches'] for r in space_runs)} mismatches"
-        )
-    empty = report["coverage"]["empty_bins"]
-    print(
-        f"coverage: {len(hit) - len(empty)} of {len(hit)} bins hit"
-        + (f"; EMPTY: {', '.join(empty)}" if empty else "")
-    )
-    if "waves" in report:
-        print(f"waves: {report['waves']}")
-    if not (merged.mismatches or merged.failures):
+    print("\n".join(summary(report, args)))
+    if not failures:
         for shard in args.work.glob("shard*"):
             shutil.rmtree(shard)  # tens of MB of stimulus; nothing to debug
-    for failure in merged.failures:
-        print(f"make sim: {failure}", file=sys.stderr)
-    if empty and (names or lanes):  # with --limits none --space none: reported only
-        print(
-            f"make sim: FAILED: coverage bins never hit: {', '.join(empty)} (the vectors, limit "
-            f"cases and random points do not reach these corners; run all of them: "
-            f"--limits all --space all)",
-            file=sys.stderr,
-        )
-        if not (merged.mismatches or merged.failures):
-            return 1
-    if merged.mismatches or merged.failures:
-        first = merged.first_mismatch or (merged.failures[0] if merged.failures else "")
-        print(
-            f"make sim: FAILED: RTL differs from the golden model; first mismatch: {first}",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+        return 0
+    for failure in failures:
+        print(f"make sim: FAILED: {failure}", file=sys.stderr)
+    return 1
