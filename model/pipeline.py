@@ -46,11 +46,15 @@ from ecg_snn.model.report import (
     write_report,
 )
 from ecg_snn.model.snn_finetune import SNNNet
-from ecg_snn.model.splits import Beats, SplitData, load_split
+from ecg_snn.model.splits import CLASSES, TEST_PART, Beats, SplitData, load_split
 from ecg_snn.model.train import TrainConfig, predict, tensors, train_cnn
 
 REPO = Path(__file__).resolve().parent.parent
 BEAT_FIELDS = ("x", "rr", "y", "record")
+BATCH = 512
+CALIBRATION_BEATS = 20_000  # training beats whose activations set the CN scales λ
+FINETUNE_LR = 3e-4  # the SNN fine-tune moves the converted weights gently: 1/10 of the CNN rate
+S_RICH_RECORD = "232"  # 75 % of DS2's S beats: S Se is also reported without it
 DEFAULTS = {
     # chosen on validation data only (docs/model.md): inter on a 4-fold cross-validation by
     # patient over DS1 (local RR over 128 beats, augmentation, act_l1 0.5, 20 epochs and the last
@@ -143,111 +147,150 @@ def layer_summary(layer) -> dict:
     }
 
 
-def run(args: argparse.Namespace, seeds: list[dict] | None = None) -> dict:
-    """The whole flow; returns the report dict (also written to disk). `seeds`: the reports of
-    the same recipe at other seeds, summarised into report["seeds"] with this one."""
-    start = time.perf_counter()
+def resolve(args: argparse.Namespace) -> argparse.Namespace:
+    """A copy of `args` with every option left unset (None) taken from the split's DEFAULTS."""
+    o = argparse.Namespace(**vars(args))
+    for name, value in DEFAULTS[args.split].items():
+        if getattr(o, name, None) is None:
+            setattr(o, name, value)
+    return o
+
+
+def front_end(o: argparse.Namespace):
+    """The preprocessing spec: the shipped front end, or another RR/patient feature list."""
     pre = DEFAULT_PREPROCESS
-    if getattr(args, "rr_features", None):  # another front end, e.g. v3's patient features
-        pre = dataclasses.replace(pre, rr_features=tuple(args.rr_features))
+    if o.rr_features:  # another front end, e.g. v3's patient features
+        pre = dataclasses.replace(pre, rr_features=tuple(o.rr_features))
         pre.validate()
-    defaults = DEFAULTS[args.split]
+    return pre
 
-    def opt(name):
-        value = getattr(args, name)
-        return defaults[name] if value is None else value
 
-    T, neuron, f_label = opt("T"), opt("neuron"), opt("f_label")
-    data = load_split(args.split, pre)
-    if args.max_beats:
-        data = subsample(data, args.max_beats)
-    test_y = data.test.y
-    if defaults["train_all"]:  # train on every DS1 record; the validation set only monitors
+def training_data(o: argparse.Namespace, pre) -> SplitData:
+    """The protocol's beats: subsampled for smoke runs, train+val merged when the split trains on
+    every DS1 record, and F relabelled in the training parts (never in the test part)."""
+    data = load_split(o.split, pre)
+    if o.max_beats:
+        data = subsample(data, o.max_beats)
+    if o.train_all:  # train on every DS1 record; the validation set only monitors
         both = (data.train, data.val)
         data = dataclasses.replace(
             data,
             train=Beats(*(np.concatenate([getattr(b, k) for b in both]) for k in BEAT_FIELDS)),
         )
-    if f_label != "F":  # train (not test) F beats as another class; the F output goes unused
-        f, to = data.classes.index("F"), data.classes.index(f_label)
+    if o.f_label != "F":  # train (not test) F beats as another class; the F output goes unused
+        f, to = data.classes.index("F"), data.classes.index(o.f_label)
         for part in (data.train, data.val):
             part.y = np.where(part.y == f, to, part.y)
-    offsets = np.zeros(len(data.classes)) if opt("offsets") is None else np.array(opt("offsets"))
-    if offsets.shape != (len(data.classes),):
-        raise SystemExit(f"--offsets needs {len(data.classes)} values ({data.classes})")
+    return data
+
+
+@dataclasses.dataclass
+class Trained:
+    """The float models of one recipe, before quantization."""
+
+    cfg: TrainConfig
+    arch: ArchConfig
+    snn: SNNNet
+    layers: list  # the fine-tuned SNN's float layers, output offsets in the last bias
+    lambdas: list
+    history: list
+    ft_history: list
+    cnn_before_finetune: dict  # the CNN's test metrics (with the offsets), before conversion
+
+
+def train_and_convert(o: argparse.Namespace, data: SplitData, pre, offsets) -> Trained:
+    """Steps 2-4: train the CNN, convert it (CMB, CN with λ, TRE), fine-tune the SNN, add the
+    decision offsets as a plain output bias (model/cv.py)."""
     cfg = TrainConfig(
-        T=T,
-        patient_cap=opt("patient_cap"),
-        epochs=args.epochs if args.epochs is not None else defaults["epochs"],
-        batch=512,
-        class_power=args.class_power if args.class_power is not None else defaults["class_power"],
-        act_l1=args.act_l1 if args.act_l1 is not None else defaults["act_l1"],
-        seed=args.seed,
-        select=args.select or defaults["select"],
-        shift=args.shift if args.shift is not None else defaults["shift"],
-        noise=args.noise if args.noise is not None else defaults["noise"],
-        wander=args.wander if args.wander is not None else defaults["wander"],
+        T=o.T,
+        patient_cap=o.patient_cap,
+        epochs=o.epochs,
+        batch=BATCH,
+        class_power=o.class_power,
+        act_l1=o.act_l1,
+        seed=o.seed,
+        select=o.select,
+        shift=o.shift,
+        noise=o.noise,
+        wander=o.wander,
     )
-    ckpt = Path(args.checkpoint_dir)
-    progress = not args.quiet
     arch = ArchConfig(
         n_classes=len(data.classes),
         n_rr=len(pre.rr_features),
-        dropout=args.dropout if args.dropout is not None else defaults["dropout"],
-        morph_drop=args.morph_drop if args.morph_drop is not None else defaults["morph_drop"],
-        rr_also=tuple(opt("rr_also")),
-        tie_out=tuple(tuple(t) for t in opt("tie_out")),
-        rr_gain=opt("rr_gain"),
+        dropout=o.dropout,
+        morph_drop=o.morph_drop,
+        rr_also=tuple(o.rr_also),
+        tie_out=tuple(tuple(t) for t in o.tie_out),
+        rr_gain=o.rr_gain,
     )
+    ckpt, progress = Path(o.checkpoint_dir), not o.quiet
     net, history = train_cnn(
-        data, pre, cfg, arch=arch, checkpoint=ckpt / f"{args.split}_cnn.pt", resume=args.resume,
+        data, pre, cfg, arch=arch, checkpoint=ckpt / f"{o.split}_cnn.pt", resume=o.resume,
         progress=progress,
     )  # fmt: skip
     x_tr, rr_tr, _ = tensors(data.train, pre)
-    lambdas = layer_lambdas(net, x_tr[:20000], rr_tr[:20000], args.lambda_mode)
-    layers = convert(net, lambdas, args.eta)
+    n = CALIBRATION_BEATS
+    lambdas = layer_lambdas(net, x_tr[:n], rr_tr[:n], o.lambda_mode)
     x_te, rr_te, _ = tensors(data.test, pre)
     cnn_bn = classification_metrics(
-        test_y, (predict(net, x_te, rr_te) + offsets).argmax(1), data.classes
+        data.test.y, (predict(net, x_te, rr_te) + offsets).argmax(1), data.classes
     )
-    ft_epochs = args.ft_epochs if args.ft_epochs is not None else defaults["ft_epochs"]
-    snn = SNNNet(layers, pre, cfg.T, args.weight_bits, neuron=neuron, out_rows=arch.out_rows)
+    snn = SNNNet(
+        convert(net, lambdas, o.eta), pre, cfg.T, o.weight_bits, neuron=o.neuron,
+        out_rows=arch.out_rows,
+    )  # fmt: skip
     ft_history = []
-    if ft_epochs:
-        ft_cfg = dataclasses.replace(cfg, epochs=ft_epochs, lr=3e-4, augment=True)
+    if o.ft_epochs:
+        ft_cfg = dataclasses.replace(cfg, epochs=o.ft_epochs, lr=FINETUNE_LR, augment=True)
         snn, ft_history = train_cnn(
-            data, pre, ft_cfg, checkpoint=ckpt / f"{args.split}_snn.pt", resume=args.resume,
+            data, pre, ft_cfg, checkpoint=ckpt / f"{o.split}_snn.pt", resume=o.resume,
             progress=progress, net=snn,
         )  # fmt: skip
-    with torch.no_grad():  # the decision offsets: a plain output bias (model/cv.py)
+    with torch.no_grad():
         snn.biases[-1] += torch.as_tensor(offsets, dtype=torch.float32)
     layers = snn.to_float_layers()
+    return Trained(cfg, arch, snn, layers, lambdas, history, ft_history, cnn_bn)
+
+
+def run(args: argparse.Namespace, seeds: list[dict] | None = None) -> dict:
+    """The whole flow; returns the report dict (also written to disk). `seeds`: the reports of
+    the same recipe at other seeds, summarised into report["seeds"] with this one."""
+    start = time.perf_counter()
+    o = resolve(args)
+    pre = front_end(o)
+    data = training_data(o, pre)
+    offsets = np.zeros(len(data.classes)) if o.offsets is None else np.array(o.offsets)
+    if offsets.shape != (len(data.classes),):
+        raise ValueError(f"--offsets needs {len(data.classes)} values ({data.classes})")
+    t = train_and_convert(o, data, pre, offsets)
     train_seconds = time.perf_counter() - start
-    snn.mode, snn.weight_bits = "cq", None
-    cnn = classification_metrics(test_y, predict(snn, x_te, rr_te).argmax(1), data.classes)
-    snn_float = float_metrics(layers, pre, data.test, data.classes, cfg.T, neuron)
+    test_y = data.test.y
+    t.snn.mode, t.snn.weight_bits = "cq", None
+    x_te, rr_te, _ = tensors(data.test, pre)
+    cnn = classification_metrics(test_y, predict(t.snn, x_te, rr_te).argmax(1), data.classes)
+    snn_float = float_metrics(t.layers, pre, data.test, data.classes, o.T, o.neuron)
     artifact = quantize_neurons(
-        layers, pre, cfg.T, data.classes, args.weight_bits, 0 if neuron == "ssf" else None
+        t.layers, pre, o.T, data.classes, o.weight_bits, 0 if o.neuron == "ssf" else None
     )
     snn_int, result = evaluate_artifact(artifact, data.test, data.classes)
     report = {
-        "split": args.split,
-        "test_part": {"inter": "DS2", "intra": "intra_test"}[args.split],
+        "split": o.split,
+        "test_part": TEST_PART[o.split][1],
         "classes": list(data.classes),
-        "T": cfg.T,
-        "neuron": neuron,
-        "rr_layers": list(arch.rr_layers),
-        "tie_out": [list(t) for t in arch.tie_out],
-        "rr_gain": arch.rr_gain,
-        "f_label": f_label,
+        "T": o.T,
+        "neuron": o.neuron,
+        "rr_layers": list(t.arch.rr_layers),
+        "tie_out": [list(x) for x in t.arch.tie_out],
+        "rr_gain": t.arch.rr_gain,
+        "f_label": o.f_label,
         "output_offsets": offsets.tolist(),
-        "seed": args.seed,
-        "weight_bits": args.weight_bits,
-        "eta": args.eta,
-        "lambda_mode": args.lambda_mode,
-        "lambdas": lambdas,
+        "seed": o.seed,
+        "weight_bits": o.weight_bits,
+        "eta": o.eta,
+        "lambda_mode": o.lambda_mode,
+        "lambdas": t.lambdas,
         "cnn_float": summary(cnn),
-        "cnn_float_before_snn_finetune": summary(cnn_bn),
+        "cnn_float_before_snn_finetune": summary(t.cnn_before_finetune),
         "snn_float": summary(snn_float),
         "snn_int": summary(snn_int),
         "conversion_loss_pp": 100 * (cnn["accuracy"] - snn_int["accuracy"]),
@@ -257,7 +300,9 @@ def run(args: argparse.Namespace, seeds: list[dict] | None = None) -> dict:
         "per_record": per_record(test_y, result.cls, data.test.record, data.classes),
         "s_se": {
             "all": snn_int["per_class"]["S"]["se"],
-            "without_232": s_se_without(test_y, result.cls, data.test.record, data.classes, "232"),
+            f"without_{S_RICH_RECORD}": s_se_without(
+                test_y, result.cls, data.test.record, data.classes, S_RICH_RECORD
+            ),
         },
         "f_convention": "strict: an F beat called V is an error (no AAMI exemption)",
         **activity(result, artifact),
@@ -265,54 +310,49 @@ def run(args: argparse.Namespace, seeds: list[dict] | None = None) -> dict:
         "n_weights": int(sum(v.size for v in artifact.tensors.values())),
         "val_records": list(data.val_records),
         "n_beats": {"train": len(data.train), "val": len(data.val), "test": len(data.test)},
-        "train_config": dataclasses.asdict(cfg),
-        "dropout": arch.dropout,
-        "morph_drop": arch.morph_drop,
-        "snn_finetune_epochs": ft_epochs,
-        "history": history,
-        "snn_finetune_history": ft_history,
+        "train_config": dataclasses.asdict(t.cfg),
+        "dropout": o.dropout,
+        "morph_drop": o.morph_drop,
+        "snn_finetune_epochs": o.ft_epochs,
+        "history": t.history,
+        "snn_finetune_history": t.ft_history,
         "torch_int_matches_golden": check_torch_int(artifact, data.test),
         "layers": [layer_summary(lay) for lay in artifact.spec.layers],
         "commit": _git_commit(),
     }
-    if not args.no_sweeps:
+    if not o.no_sweeps:
         report["sweep"] = sweep(
-            layers, pre, data.test, data.classes, cfg.T, args.weight_bits, neuron
+            t.layers, pre, data.test, data.classes, o.T, o.weight_bits, o.neuron
         )
-    artifact.meta = {
-        "split": args.split,
-        "test_part": report["test_part"],
-        "max_beats": args.max_beats,
-        "metrics": {k: summary(report[k]) for k in ("cnn_float", "snn_float", "snn_int")},
-        "conversion_loss_pp": report["conversion_loss_pp"],
-        "spikes_per_inference": report["spikes_per_inference"],
-        "synops_per_inference": report["synops_per_inference"],
-        "spike_rate": report["spike_rate"],
-        "train_config": report["train_config"],
-        "dropout": arch.dropout,
-        "morph_drop": arch.morph_drop,
-        "rr_layers": list(arch.rr_layers),
-        "f_label": f_label,
-        "output_offsets": offsets.tolist(),
-        "snn_finetune_epochs": ft_epochs,
-        "eta": args.eta,
-        "lambda_mode": args.lambda_mode,
-        "commit": report["commit"],
-        "origin": "model.train",
-    }
+    artifact.meta = artifact_meta(report, o)
     if seeds is not None:
         report["seeds"] = seed_summary([*seeds, report])
         artifact.meta["seeds"] = {k: report["seeds"][k] for k in ("seeds", "mean", "sd")}
-    out = artifact.save(args.out or REPO / "build" / "artifacts" / f"{args.split}.json")
+    out = artifact.save(o.out or REPO / "build" / "artifacts" / f"{o.split}.json")
     report["artifact"] = repo_path(out)
     report["artifact_sha256"] = artifact.checksum()
     report["total_seconds"] = time.perf_counter() - start
-    reports = Path(args.report_dir)
+    reports = Path(o.report_dir)
     write_report(reports / "train.json", report)
-    write_report(reports / f"train_{args.split}.json", report)
-    if not args.no_sweeps:
-        report["plots"] = [str(p) for p in plot_all(report, reports, args.split)]
+    write_report(reports / f"train_{o.split}.json", report)
+    if not o.no_sweeps:
+        report["plots"] = [str(p) for p in plot_all(report, reports, o.split)]
     return report
+
+
+def artifact_meta(report: dict, o: argparse.Namespace) -> dict:
+    """What the artifact carries about its training: metrics, recipe and provenance."""
+    keys = ("conversion_loss_pp", "spikes_per_inference", "synops_per_inference", "spike_rate")
+    keys += ("train_config", "dropout", "morph_drop", "rr_layers", "f_label", "output_offsets")
+    keys += ("snn_finetune_epochs", "eta", "lambda_mode", "commit")
+    return {
+        "split": o.split,
+        "test_part": report["test_part"],
+        "max_beats": o.max_beats,
+        "metrics": {k: summary(report[k]) for k in ("cnn_float", "snn_float", "snn_int")},
+        **{k: report[k] for k in keys},
+        "origin": "model.train",
+    }
 
 
 def _flat(report: dict) -> dict[str, float]:
@@ -416,6 +456,9 @@ def cli(argv: list[str] | None = None) -> int:
             dataclasses.replace(DEFAULT_PREPROCESS, rr_features=tuple(args.rr_features)).validate()
         except SpecError as e:
             raise SystemExit(f"make train: {e}") from None
+    classes = CLASSES[args.split]
+    if args.offsets is not None and len(args.offsets) != len(classes):
+        raise SystemExit(f"make train: --offsets needs {len(classes)} values ({' '.join(classes)})")
     extra = DEFAULTS[args.split]["seeds"] if args.seeds is None else args.seeds
     others = []
     for seed in [s for s in extra if s != args.seed]:
@@ -427,6 +470,11 @@ def cli(argv: list[str] | None = None) -> int:
         print(f"seed {seed} (for mean ± sd) ...", flush=True)
         others.append(run(one))
     report = run(args, others)
+    return announce(args, report)
+
+
+def announce(args: argparse.Namespace, report: dict) -> int:
+    """Print the run's summary lines and where the artifact went."""
     i = report["snn_int"]
     print(
         f"{args.split}: CNN {100 * report['cnn_float']['accuracy']:.2f} %, SNN float "
