@@ -21,7 +21,7 @@ Contract: `run` exits with the code the command returns (None -> 0; a `SystemExi
 through unchanged). A `KeyboardInterrupt` (Ctrl-C, or SIGINT from a parent) prints exactly one
 line, ``<name>: interrupted (Ctrl-C)``, on stderr and exits with 130 = 128 + SIGINT, the code a
 shell reports for a process killed by Ctrl-C, without a traceback. Nothing is half-written
-because every output file of the flow goes through `data.cache.write_atomic` (temporary
+because every output file of the flow goes through `data.files.write_atomic` (temporary
 sibling, then rename; the temporary file is removed when the interrupt unwinds through it),
 and a folder a command fills file by file is registered with `discard_on_interrupt` and
 removed: an interrupted command leaves each output either complete or absent.

@@ -13,9 +13,9 @@ from typing import Any
 
 from ecg_snn.data.aami import CLASSES, class_counts
 from ecg_snn.data.beats import DROP_REASONS
-from ecg_snn.data.cache import write_json_atomic
 from ecg_snn.data.dataset import PARTS, BeatDataset
 from ecg_snn.data.errors import DataError
+from ecg_snn.data.files import write_json_atomic
 from ecg_snn.data.locate import REPO
 from ecg_snn.data.splits import DS1, DS2
 

@@ -12,7 +12,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.files import write_atomic
 from ecg_snn.model.contract.artifact import Artifact
 
 REPO = Path(__file__).resolve().parents[1]

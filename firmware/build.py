@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import repo_path
 from ecg_snn.firmware.generate import FirmwareError, generate
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.files import write_atomic
 from ecg_snn.firmware import cemit
 from ecg_snn.model.contract import patient, qrs
 from ecg_snn.model.contract.artifact import SCHEMA_VERSION, Artifact, ArtifactError, load_artifact

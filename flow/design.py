@@ -56,7 +56,7 @@ def spi_verilog(
     `make fpga` places and routes), generated if it is not cached."""
     from amaranth.back import verilog
 
-    from ecg_snn.data.cache import write_atomic
+    from ecg_snn.data.files import write_atomic
     from ecg_snn.hw.spi import SPI_TOP, SpiShell
 
     out = out_root / f"spi-{design_key(spec, config, artifact)}" / f"{SPI_TOP}.v"

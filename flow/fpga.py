@@ -45,7 +45,7 @@ from amaranth.build import Pins, Resource, Subsignal
 from amaranth.hdl import Elaboratable, Module
 from amaranth.lib import io
 
-from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.tools import env_default
 from ecg_snn.hw.config import HwConfig

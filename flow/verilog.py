@@ -42,8 +42,8 @@ from pathlib import Path
 import numpy as np
 from amaranth.back import verilog
 
-from ecg_snn.data.cache import write_atomic
 from ecg_snn.data.cli import discard_on_interrupt
+from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.tools import (
     VERILATOR_WAIVERS,

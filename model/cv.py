@@ -45,7 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ecg_snn.data.cache import write_json_atomic
+from ecg_snn.data.files import write_json_atomic
 from ecg_snn.data.paths import repo_path
 
 REPO = Path(__file__).resolve().parent.parent

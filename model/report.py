@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.files import write_atomic
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.model.contract.spec import Preprocess

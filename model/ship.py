@@ -14,7 +14,7 @@ and it happens only after every check passes:
    are the ones that were scored). This re-reads the test split's score the training run
    already measured; it chooses nothing, so it is no new look at DS2 (docs/model.md).
 
-Then the file is copied byte for byte (atomically: `data.cache.write_atomic`) and one line says
+Then the file is copied byte for byte (atomically: `data.files.write_atomic`) and one line says
 what was replaced, with both accuracies. Exit 0 when shipped (or already identical), 1 when a
 check fails (the shipped file is untouched), 2 when there is no new artifact.
 """
@@ -30,7 +30,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import REPO, repo_path
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact

@@ -44,7 +44,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.files import write_atomic
 from ecg_snn.model.metrics import classification_metrics
 from ecg_snn.model.network import ArchConfig, ConvNet
 from ecg_snn.model.splits import Beats, SplitData
@@ -144,7 +144,7 @@ def _copy_state(net: nn.Module) -> dict:
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
-    """torch.save through a temp file and an atomic rename (`data.cache.write_atomic`)."""
+    """torch.save through a temp file and an atomic rename (`data.files.write_atomic`)."""
     write_atomic(path, lambda f: torch.save(state, f))
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.files import write_atomic
 from ecg_snn.flow.netlist import load_verilog
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract import golden

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import repo_path
 from ecg_snn.flow.netlist import Netlist
 from ecg_snn.hw.config import HwConfig

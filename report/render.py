@@ -30,7 +30,7 @@ import re
 import sys
 from pathlib import Path
 
-from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.files import write_atomic
 from ecg_snn.model.contract.artifact import load_artifact
 from ecg_snn.model.shipped import ARTIFACTS
 from ecg_snn.report.tables import QUOTED, RENDERERS, Renderer, Reports

@@ -68,7 +68,7 @@ import numpy as np
 from amaranth.back import rtlil
 from amaranth.hdl import Assert, Assume, Const, Fragment, Module, Mux, Signal, signed
 
-from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.files import write_atomic
 from ecg_snn.hw.config import HwConfig, LayerGeometry
 from ecg_snn.hw.cycles import cycle_bound
 from ecg_snn.hw.decision import Decision

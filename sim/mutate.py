@@ -46,7 +46,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.files import write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 MUTANTS = ROOT / "tests" / "mutants.toml"

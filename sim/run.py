@@ -53,8 +53,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ecg_snn.data.cache import write_atomic
 from ecg_snn.data.cli import discard_on_interrupt
+from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.design import accelerator_verilog
 from ecg_snn.flow.tools import add_rom_option, env_default

@@ -40,8 +40,8 @@ from pathlib import Path
 import numpy as np
 import wfdb
 
-from ecg_snn.data.cache import write_atomic
 from ecg_snn.data.errors import DataError
+from ecg_snn.data.files import write_atomic
 from ecg_snn.data.gaps import beats_around_gaps
 from ecg_snn.data.paths import repo_path
 from ecg_snn.data.records import plain_rate

@@ -38,7 +38,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ecg_snn.data.beats import extract_beats
-from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.files import write_atomic
 from ecg_snn.data.locate import find_mitdb
 from ecg_snn.data.paths import repo_path
 from ecg_snn.data.records import read_record

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import repo_path
 from ecg_snn.data.splits import DS1, DS2
 from ecg_snn.model.adapt.beats import read_patient

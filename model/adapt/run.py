@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import repo_path
 from ecg_snn.model.adapt.beats import RecordBeats, read_patient
 from ecg_snn.model.adapt.calibrate import Settings, calibrate

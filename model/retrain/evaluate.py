@@ -70,7 +70,7 @@ def confusion_png(metrics: dict, classes: tuple[str, ...], title: str, path: Pat
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ecg_snn.data.cache import write_atomic
+    from ecg_snn.data.files import write_atomic
 
     m = np.asarray(metrics["confusion"])
     fig, ax = plt.subplots(figsize=(4.2, 3.8), dpi=100)

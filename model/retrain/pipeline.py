@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import repo_path
 from ecg_snn.model.contract.artifact import Artifact, changed_integers, load_artifact
 from ecg_snn.model.contract.frontend import preprocess

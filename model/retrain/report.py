@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ecg_snn.data.cache import write_atomic, write_json_atomic
+from ecg_snn.data.files import write_atomic, write_json_atomic
 from ecg_snn.model.retrain.evaluate import confusion_png
 
 MODELS = (

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.files import write_atomic
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.hw.cycles import cycle_bound
 from ecg_snn.model.contract import golden

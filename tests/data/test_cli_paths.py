@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ecg_snn.data.cache import write_atomic
 from ecg_snn.data.cli import INTERRUPTED, discard_on_interrupt, interrupted_line, run
+from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import REPO, config_key, keyed, repo_path
 
 
