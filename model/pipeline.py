@@ -32,6 +32,7 @@ import torch
 from ecg_snn.data.paths import repo_path
 from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS, SpecError
 from ecg_snn.model.convert import LAMBDA_MODES, convert, layer_lambdas
+from ecg_snn.model.looks import log_look
 from ecg_snn.model.metrics import classification_metrics, per_record, s_se_without
 from ecg_snn.model.network import ArchConfig
 from ecg_snn.model.quantize import quantize_neurons
@@ -487,6 +488,15 @@ def announce(args: argparse.Namespace, report: dict) -> int:
     )
     print(f"artifact {report['artifact']}; train {report['train_seconds']:.0f} s, "
           f"total {report['total_seconds']:.0f} s")  # fmt: skip
+    if report["test_part"] == "DS2":
+        seeds = report.get("seeds", {}).get("seeds", [args.seed])
+        print(log_look(
+            "make train", f"DS2 classes of the trained model (seeds {', '.join(map(str, seeds))})",
+            f"accuracy {100 * i['accuracy']:.2f} %, jκ {report['j_kappa']:.3f}; " + ", ".join(
+                f"{k} Se/+P {100 * v['se']:.1f}/{100 * v['ppv']:.1f}"
+                for k, v in i["per_class"].items()
+            ), report["artifact_sha256"],
+        ))  # fmt: skip
     if args.out is None:
         print(
             f"not shipped: model/artifacts/{args.split}.json is unchanged; `make ship "

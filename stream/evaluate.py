@@ -46,6 +46,7 @@ from ecg_snn.data.splits import ALL_RECORDS, DS1, DS2
 from ecg_snn.model.contract import golden, qrs
 from ecg_snn.model.contract.artifact import load_artifact
 from ecg_snn.model.contract.frontend import preprocess
+from ecg_snn.model.looks import log_look
 from ecg_snn.model.metrics import classification_metrics
 from ecg_snn.stream import score
 from ecg_snn.stream.core import run_stream
@@ -292,4 +293,11 @@ def main(argv: list[str] | None = None) -> int:
         f"QRS (EC57): Se {pct(o['se'])} % +P {pct(o['ppv'])} %; DS2 accuracy detected "
         f"{pct(detected)} % vs annotated {pct(annotated)} %; report: {args.report}"
     )
+    if set(records) & set(DS2):
+        print(log_look(
+            "make stream-eval", "QRS Se/+P on the listed records; DS2 classes end to end",
+            f"QRS Se {pct(o['se'])} % +P {pct(o['ppv'])} %; DS2 accuracy detected "
+            f"{pct(detected)} % vs annotated {pct(annotated)} %",
+            load_artifact(args.model).checksum(),
+        ))  # fmt: skip
     return 0

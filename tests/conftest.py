@@ -27,3 +27,16 @@ def mitdb_dataset(mitdb_dir):
     from ecg_snn.data.dataset import build_dataset
 
     return build_dataset(mitdb_dir, progress=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ds2_look_log(tmp_path_factory):
+    """The tests' DS2 looks go to a copy of the log, never into the repository's docs/model.md;
+    the commands the tests start inherit the variable."""
+    from ecg_snn.model import looks
+
+    log = tmp_path_factory.mktemp("looks") / "model.md"
+    log.write_text(f"{looks.BEGIN}\n{looks.HEADER}\n{looks.END}\n")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DS2_LOOK_LOG", str(log))
+        yield log

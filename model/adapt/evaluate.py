@@ -46,6 +46,7 @@ from ecg_snn.model.adapt.fit import MODES
 from ecg_snn.model.adapt.run import DEFAULT_BASE, REPO, scores
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import load_artifact
+from ecg_snn.model.looks import log_look
 
 PROTOCOLS: dict[str, dict] = {
     "5min": {"minutes": 5.0, "beats": None},
@@ -307,4 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     write_atomic(a.out, json.dumps(report, indent=1) + "\n")
     print(table(report))
     print(f"wrote {a.out} in {report['seconds']} s")
+    if set(records) & set(DS2):
+        print(log_look(
+            "make adapt-eval", f"adapted models on {len(set(records) & set(DS2))} DS2 records",
+            f"report {repo_path(a.out)}", load_artifact(a.base).checksum(),
+        ))  # fmt: skip
     return 0

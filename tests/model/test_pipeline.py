@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from ecg_snn.model.contract.artifact import load_artifact
+from ecg_snn.model.looks import rows
 from ecg_snn.model.pipeline import cli
 from ecg_snn.model.train import CheckpointError, load_checkpoint
 
@@ -82,3 +83,10 @@ def test_unknown_rr_feature_is_a_one_line_error_before_any_work(tmp_path):
     with pytest.raises(SystemExit, match="make train: preprocess: unknown RR features"):
         cli(["--rr-features", "prev_ratio", "tmpl_nope", "--out", str(tmp_path / "m.json")])
     assert not (tmp_path / "m.json").exists()
+
+
+def test_a_ds2_run_logs_its_look(tiny_run, ds2_look_log):
+    root, _ = tiny_run
+    report = json.loads((root / "reports" / "train.json").read_text())
+    logged = [r for r in rows(ds2_look_log.read_text()) if "make train" in r]
+    assert logged and report["artifact_sha256"][:12] in logged[0]

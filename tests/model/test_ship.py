@@ -65,6 +65,7 @@ def test_ship_checks_then_replaces_in_one_line(tiny, tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and out.startswith("make ship: shipped:")
     assert "reproduced by the golden model" in out and "the replaced one" in out
+    assert "DS2 look" in out
     assert target.read_bytes() == new.read_bytes()
 
 
