@@ -130,7 +130,8 @@ def ship(split: str, new: Path, to: Path, force: bool = False) -> str:
         )  # fmt: skip
     body = new.read_bytes()
     if to.is_file() and to.read_bytes() == body:
-        return f"{repo_path(to)} is already this artifact (sha256 {art.checksum()[:12]}); unchanged{look}"
+        sha = art.checksum()[:12]
+        return f"{repo_path(to)} is already this artifact (sha256 {sha}); unchanged{look}"
     before = previous(to, art)
     write_atomic(to, body)
     return (
