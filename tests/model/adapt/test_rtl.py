@@ -1,7 +1,7 @@
 """Done-when, RTL half: an adapted artifact runs bit-exactly on the accelerator's RTL.
 
 Slow (a Verilator build of the default accelerator, then a cocotb run): `pytest -m slow
-tests/adapt/test_rtl.py`. The adapted weight image goes in through the load port and the
+tests/model/adapt/test_rtl.py`. The adapted weight image goes in through the load port and the
 vectors are the record's beats after the labelled minute (`rest_beats.npz`), exactly what
 `make sim MODEL=...` does with MIT-BIH beats.
 """

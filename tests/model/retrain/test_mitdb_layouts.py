@@ -7,7 +7,7 @@ and a noise-added copy of one record. Read through the retraining, every beat mu
 chip bit for bit as it does from the original records, and the copy must be linked to its
 source. Run as a script it writes such a database (docs/retrain.md, "Measured"):
 
-    .venv/bin/python tests/retrain/test_mitdb_layouts.py ../shared/data/mitdb /tmp/userdb
+    .venv/bin/python tests/model/retrain/test_mitdb_layouts.py ../shared/data/mitdb /tmp/userdb
 """
 
 from __future__ import annotations

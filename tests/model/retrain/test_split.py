@@ -89,7 +89,7 @@ def test_shipped_mitdb_inter_split_is_de_chazal():
 
     from ecg_snn.data.splits import DS1, DS2
 
-    path = Path(__file__).resolve().parents[2] / "model" / "retrain" / "mitdb_inter.json"
+    path = Path(__file__).resolve().parents[3] / "model" / "retrain" / "mitdb_inter.json"
     split = json.loads(path.read_text())
     assert sorted(split["train"] + split["val"]) == sorted(DS1)
     assert split["test"] == list(DS2) and len(split["val"]) == 4

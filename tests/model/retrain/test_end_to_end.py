@@ -104,7 +104,7 @@ def test_split_file_at_128hz(write_db, run_cli, base_artifact, tmp_path):
     assert set(report["data"]["leads"].values()) == {"II"}
 
 
-SHIPPED = sorted((Path(__file__).resolve().parents[2] / "model" / "artifacts").glob("*.json"))
+SHIPPED = sorted((Path(__file__).resolve().parents[3] / "model" / "artifacts").glob("*.json"))
 
 
 @pytest.mark.parametrize("shipped", SHIPPED, ids=[p.stem for p in SHIPPED])
@@ -181,7 +181,7 @@ def test_mitdb_from_scratch_gives_a_model_for_the_same_chip(mitdb_dir, run_cli, 
     (about 2 min on 2 cores): a working model for the same silicon. Not the shipped integers:
     retrain does not carry the v2 recipe's tied S row, RR gain and output offsets
     (docs/retrain.md)."""
-    repo = Path(__file__).resolve().parents[2]
+    repo = Path(__file__).resolve().parents[3]
     shipped = repo / "model" / "artifacts" / "inter.json"
     status, _, err = run_cli(
         "--db", str(mitdb_dir), "--base", str(shipped), "--from-scratch", "--name", "mit",

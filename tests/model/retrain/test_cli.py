@@ -7,7 +7,7 @@ import pytest
 
 from ecg_snn.model.retrain.cli import parser
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_help_explains_every_option():

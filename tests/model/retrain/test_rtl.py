@@ -1,7 +1,7 @@
 """Done-when, RTL half: the retrained artifact runs bit-exactly on the accelerator's RTL.
 
 Slow (a Verilator build of the accelerator for the test's hardware configuration, then a
-cocotb run): `pytest -m slow tests/retrain/test_rtl.py`. The vectors are the retrained model's
+cocotb run): `pytest -m slow tests/model/retrain/test_rtl.py`. The vectors are the retrained model's
 own test beats (`test_beats.npz`), loaded through the load port as its weight image, exactly
 what `make sim MODEL=...` does with MIT-BIH beats.
 """
