@@ -190,7 +190,8 @@ def test_retained_state_list():
     """The retained state (`Accelerator.retained_state`): nothing with ROM weights; with the
     load port, every loaded memory bit plus the status and the loaded scalars (the default
     model: 4 ssf layers, shifts of 5+4+4+4 bits, v_init of 23+13+16+15 bits)."""
-    from ecg_snn.hw.config import LayerGeometry, retained_state
+    from ecg_snn.hw.config import LayerGeometry
+    from ecg_snn.hw.memories import retained_state
 
     artifact = load_artifact(MODEL)
     assert retained_state(artifact.spec, HwConfig(rom=True)) == {}
