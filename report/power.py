@@ -291,3 +291,94 @@ def memory_plans(reports: dict) -> str:
             f"| {_f(k['nj_per_inference'])} | {g['beats']}, {g['mismatches']} |"
         )
     return "\n".join(lines) + "\n"
+
+
+_STANDBY = {
+    "clock_running": "clock running, powered",
+    "clock_stopped": "clock stopped, powered (leakage)",
+    "power_gated": "power-gated (nothing retained with ROM weights)",
+}
+
+
+def heartbeat(r: dict) -> str:
+    """The energy-per-heartbeat section at the measured node (`power/heartbeat.py`): the
+    measured windows, the budget under each standby choice, and only the conclusions these
+    figures support (each claim is rendered from the numbers it states)."""
+    b = r["budget_75_bpm"]
+    w = r["windows"]
+    rows = [("wake (power-on reset)", r["wake"])] + [
+        (name, w[name]) for name in ("transfer", "compute", "read")
+    ]
+    lines = [
+        f"Measured at gate level on {r['node']}: the SPI shell (`{r['top']}`, {r['cells']:,} "
+        f"cells, {r['flip_flops']:,} flip-flops) with the ROM accelerator inside, {r['beats']} DS2 "
+        f"beats sent as the C driver sends them ({r['words_per_beat']} words, one "
+        f"{r['bytes_per_word_transaction']}-byte WRITE each, SCK {r['sck_hz'] / 1e3:.0f} kHz at a "
+        f"{r['clock_hz'] / 1e6:.0f} MHz clock), results read back over MISO: {r['mismatches']} "
+        f"mismatches with the golden model. `{r['command']}`.",
+        "",
+        "| window (mean per beat) | cycles | core, nJ | shell, nJ | total, nJ |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, x in rows:
+        core = x["core"]["dynamic_nj"] + x["core"]["leakage_nj"]
+        shell = x["shell"]["dynamic_nj"] + x["shell"]["leakage_nj"]
+        lines.append(
+            f"| {name} | {x['cycles']:,.0f} | {_f(core)} | {_f(shell)} | {_f(x['total_nj'])} |"
+        )
+    idle = r["idle"]
+    per = {p: idle[p]["dynamic_nj"] / idle["cycles"] for p in ("core", "shell")}
+    lines += [
+        f"| idle, per cycle (clock running, dynamic) | 1 | {_f(per['core'], 4)} | "
+        f"{_f(per['shell'], 4)} | {_f(b['idle_nj_per_cycle'], 4)} |",
+        "",
+        f"Active: {b['active_cycles']:,} cycles ({b['active_s'] * 1e3:.2f} ms), "
+        f"{_f(b['active_nj'])} nJ. Leakage (library figures, 25 C): "
+        f"{_f(b['leakage_nw'] / 1e3)} uW. "
+        f"Standby between beats: {b['standby_s']:.4f} s at 75 bpm.",
+        "",
+        "| between beats | standby, nJ | uJ per heartbeat | average power, uW | "
+        f"<= {b['target_uj']} uJ |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for k, label in _STANDBY.items():
+        lines.append(
+            f"| {label} | {_f(b['standby_nj'][k])} | {b['uj_per_heartbeat'][k]:,.3f} | "
+            f"{b['average_power_uw'][k]:,.3f} | {'yes' if b['meets_target'][k] else 'no'} |"
+        )
+    lines += ["", *_heartbeat_findings(r)]
+    return "\n".join(lines)
+
+
+def _heartbeat_findings(r: dict) -> list[str]:
+    """Claims, each rendered from the figures it rests on."""
+    b, w = r["budget_75_bpm"], r["windows"]
+    meets = [k for k, ok in b["meets_target"].items() if ok]
+    out = []
+    if meets:
+        out.append(
+            f"- Meets the {b['target_uj']} uJ target: {', '.join(_STANDBY[k] for k in meets)}; "
+            f"not: {', '.join(_STANDBY[k] for k in _STANDBY if k not in meets) or 'none'}."
+        )
+    else:
+        short = min(b["uj_per_heartbeat"].values())
+        out.append(
+            f"- No standby choice meets the {b['target_uj']} uJ target: the best is "
+            f"{short:.3f} uJ ({short / b['target_uj']:.2f} x the target)."
+        )
+    running, stopped = b["standby_nj"]["clock_running"], b["standby_nj"]["clock_stopped"]
+    out.append(
+        f"- Between beats, a running clock costs {running / max(stopped, 1e-12):,.0f} x the "
+        f"leakage of a stopped one ({_f(running / 1e3)} against {_f(stopped / 1e3)} uJ per beat)."
+    )
+    share = w["transfer"]["total_nj"] / b["active_nj"]
+    core = w["transfer"]["core"]["dynamic_nj"]
+    out.append(
+        f"- Receiving the beat is {share:.0%} of the active energy "
+        f"({_f(w['transfer']['total_nj'])} nJ over {w['transfer']['cycles']:,.0f} cycles), of "
+        f"which the core's clocking and input integration is {_f(core)} nJ; the core's measured "
+        f"idle clocking over those cycles is {_f(b['core_idle_during_transfer_nj'])} nJ, the "
+        "most that stopping its clock while the words arrive can save (an estimate from the "
+        "idle window, not a measured gated design)."
+    )
+    return out

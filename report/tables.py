@@ -41,6 +41,7 @@ QUOTED: tuple[str, ...] = (
     "power",
     "power_intra",
     "power_sram16",
+    "heartbeat",
     "stream",
     "adapt",
     "adapt_ds2_first",
@@ -76,6 +77,7 @@ RENDERERS: dict[str, Renderer] = {
     "power": _from("power", "make power GATE=1", power_doc.markdown),
     "power-findings": _from("power", "make power GATE=1", power_doc.findings),
     "power-plans": power_doc.memory_plans,
+    "power-heartbeat": _from("heartbeat", "python -m ecg_snn.power.heartbeat", power_doc.heartbeat),
     "power-intra": _from(
         "power_intra",
         "python -m ecg_snn.power --model model/artifacts/intra.json "

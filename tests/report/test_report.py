@@ -127,3 +127,39 @@ def test_findings_state_only_what_the_figures_support():
     text = power_doc.findings(other)
     assert "the energy lever is clocking" not in text
     assert "below the zero-skipping QNN" in text
+
+
+def _heartbeat_report(active_nj: float) -> dict:
+    """A heartbeat report (`power/heartbeat.py` layout) whose active energy is `active_nj`."""
+    from ecg_snn.power import heartbeat as hb
+
+    def window(cycles, nj):
+        part = {"dynamic_nj": nj / 2, "leakage_nj": 0.0}
+        return {"cycles": cycles, "total_nj": nj, "core": part, "shell": part}
+
+    windows = {
+        "transfer": window(800, active_nj * 0.6),
+        "compute": window(100, active_nj * 0.3),
+        "read": window(98, active_nj * 0.1),
+    }
+    wake, idle = window(2, 0.0), window(10, 5.0)
+    return {
+        "node": "osu018", "top": "snn_spi", "cells": 10, "flip_flops": 2, "beats": 2,
+        "words_per_beat": 68, "bytes_per_word_transaction": 5, "sck_hz": 4e5, "clock_hz": 4e6,
+        "mismatches": 0, "command": "python -m ecg_snn.power.heartbeat", "wake": wake,
+        "windows": windows, "idle": idle,
+        "budget_75_bpm": hb.budget(windows, wake, idle, 5000.0, 4e6),
+    }  # fmt: skip
+
+
+def test_heartbeat_claims_follow_the_figures():
+    """The target claim is rendered from the budget: met when power-gated at 300 nJ active,
+    met by nothing at 900 nJ (the negative case)."""
+    from ecg_snn.report import power as power_doc
+
+    text = power_doc.heartbeat(_heartbeat_report(300.0))
+    assert "Meets the 0.5 uJ target: power-gated" in text
+    assert "No standby choice meets" not in text
+    text = power_doc.heartbeat(_heartbeat_report(900.0))
+    assert "No standby choice meets the 0.5 uJ target: the best is 0.900 uJ" in text
+    assert "Meets the" not in text
