@@ -25,6 +25,7 @@ from amaranth.hdl import (
     Elaboratable,
     Module,
     ResetInserter,
+    Signal,
     Value,
     signed,
     unsigned,
@@ -103,6 +104,10 @@ class Accelerator(Checked, wiring.Component):
         if spec.n_rr:
             members["i_rr"] = In(stream.Signature(unsigned(pre.rr_bits)))
         super().__init__(members)
+        # Not a port (the ports are exactly the contract's): high when no register of the core
+        # can change until an input word, an image word or the result's acceptance arrives,
+        # so a wrapper may stop the core's clock (`hw/spi.py`, `work_clock`).
+        self.quiet = Signal()
 
     def entry_count_bits(self) -> int:
         """Bits of each lane's spike count in a queue entry: ceil(log2(T+1)) when an ssf layer
@@ -192,6 +197,8 @@ class Accelerator(Checked, wiring.Component):
             seq.result_taken.eq(self.o_result.valid & self.o_result.ready),
             self.busy.eq(seq.busy),
             self.done.eq(seq.done),
+            # in RESULT only once the decision unit holds the result (it finishes there)
+            self.quiet.eq(seq.waiting & (~seq.result_enable | dec.o.valid)),
         ]
 
         if self.config.rom:

@@ -1,9 +1,11 @@
 """Energy per heartbeat at the measured node (180 nm): the chip as a wearable uses it, through its
 SPI shell, gate by gate on osu018.
 
-    python -m ecg_snn.power.heartbeat [--model PATH] [--beats N] [--out FILE]
+    python -m ecg_snn.power.heartbeat [--model PATH] [--beats N] [--work-clock] [--out FILE]
 
-The SPI shell with the ROM accelerator inside (`hw.spi.SpiShell`, module `snn_spi`) is mapped
+The SPI shell with the ROM accelerator inside (`hw.spi.SpiShell`, module `snn_spi`; its core
+clocked on every cycle, or with `--work-clock` only while it has work:
+`build/reports/heartbeat_work.json`) is mapped
 onto the library exactly as `make power GATE=1` maps the accelerator (`flow/asic/gate.py`, the
 memory plan from the inventory `hw/memories.py`), simulated gate by gate in the SAIF harness
 (`power/harness.py`), and every window's energy is taken from the Liberty tables
@@ -222,10 +224,13 @@ def budget(windows: dict, wake: dict, idle: dict, p_leak_nw: float, clock_hz: fl
     }
 
 
-def send_beats(exe: Path, artifact, x: np.ndarray, rr: np.ndarray, saif_dir: Path) -> tuple:
+def send_beats(
+    exe: Path, artifact, x: np.ndarray, rr: np.ndarray, saif_dir: Path, args: tuple = ()
+) -> tuple:
     """Run `script` for beats x (N, n_samples), rr (N, n_rr) on the harness `exe` of the SPI
-    shell (RTL or gate level), SAIF windows into `saif_dir`; returns the harness's output lines
-    and the number of beats whose result, read back over MISO, differs from the golden model."""
+    shell (RTL or gate level), SAIF windows into `saif_dir`, `args` to Verilator's runtime
+    (random power-up values); returns the harness's output lines and the number of beats whose
+    result, read back over MISO, differs from the golden model."""
     from ecg_snn.model.contract import golden
     from ecg_snn.model.contract.ports import ResultLayout, to_unsigned, unpack_result
     from ecg_snn.model.contract.spi import result_bytes
@@ -236,7 +241,7 @@ def send_beats(exe: Path, artifact, x: np.ndarray, rr: np.ndarray, saif_dir: Pat
     n_result = result_bytes(layout)
     words = np.array([[to_unsigned(int(v), spec.preprocess.input_bits) for v in r] for r in x])
     saif_dir.mkdir(parents=True, exist_ok=True)
-    lines = run_harness(exe, script(words, rr, n_result), cwd=saif_dir, timeout=7200)
+    lines = run_harness(exe, script(words, rr, n_result), cwd=saif_dir, timeout=7200, args=args)
     ref = golden.run(artifact, x[:, None, :], rr)
     got = [
         unpack_result(layout, int.from_bytes(b, "little")) for b in read_results(lines, n_result)
@@ -251,8 +256,12 @@ def send_beats(exe: Path, artifact, x: np.ndarray, rr: np.ndarray, saif_dir: Pat
     return lines, bad
 
 
-def measure(artifact, x: np.ndarray, rr: np.ndarray, work: Path, log=print) -> dict:
-    """The whole measurement (module docstring) on beats x (N, n_samples), rr (N, n_rr)."""
+def measure(
+    artifact, x: np.ndarray, rr: np.ndarray, work: Path, work_clock: bool = True, log=print
+) -> dict:
+    """The whole measurement (module docstring) on beats x (N, n_samples), rr (N, n_rr), of
+    the shell with the core clocked only while it has work (`work_clock`, `hw/spi.py`) or on
+    every cycle."""
     from ecg_snn.flow.asic.gate import synthesize
     from ecg_snn.flow.asic.liberty import load_liberty
     from ecg_snn.flow.asic.pdk import OSU018
@@ -268,7 +277,7 @@ def measure(artifact, x: np.ndarray, rr: np.ndarray, work: Path, log=print) -> d
     spec = artifact.spec
     config = HwConfig(rom=True)
     clock_hz = load_technology("22nm").clock_hz  # the chip's clock, the same as `make power`
-    verilog = spi_verilog(spec, config, artifact)
+    verilog = spi_verilog(spec, config, artifact, work_clock=work_clock)
     liberty = OSU018.liberty()
     lib = load_liberty(liberty)
     mems = inventory(spec, config, artifact)
@@ -298,6 +307,8 @@ def measure(artifact, x: np.ndarray, rr: np.ndarray, work: Path, log=print) -> d
     return {
         "node": "osu018 180 nm, 1.8 V, typical, 25 C (library figures, pre-layout)",
         "top": SPI_TOP,
+        "design": "work_clock" if work_clock else "free_running",
+        "clock_gates": sum(1 for _, t in flat.cells if t == "LATCH"),
         "clock_hz": clock_hz,
         "sck_hz": clock_hz / SCK_DIVIDER_MIN,
         "beats": len(x),
@@ -317,6 +328,66 @@ def measure(artifact, x: np.ndarray, rr: np.ndarray, work: Path, log=print) -> d
     }
 
 
+def core_enable(artifact, x: np.ndarray, rr: np.ndarray, work: Path) -> dict:
+    """The work-clocked shell (`hw/spi.py`, `work_clock`) at RTL on the same beats and script:
+    per window, its cycles and the cycles with the core's clock enable `core_en` high (from
+    the SAIF's time at 1), and the mismatches with the golden model."""
+    from ecg_snn.flow.design import spi_verilog
+    from ecg_snn.hw.config import HwConfig
+    from ecg_snn.hw.spi import SPI_TOP
+    from ecg_snn.power.energy import SIM_ROOT, subtract
+    from ecg_snn.power.gate_energy import window_cycles
+    from ecg_snn.power.harness import build_harness
+    from ecg_snn.power.saif import read_saif
+
+    v = spi_verilog(artifact.spec, HwConfig(rom=True), artifact, work_clock=True)
+    exe = build_harness(v, SPI_TOP, work / "harness")
+    _, bad = send_beats(exe, artifact, x, rr, work / "saif")
+
+    def window(name: str) -> dict:
+        path = work / "saif" / f"{name}.saif"
+        saif = subtract(read_saif(path), read_saif(f"{path}.init", active_only=True))
+        cycles, period = window_cycles(saif, SPI_TOP)
+        t1 = saif.nets[(f"{SIM_ROOT}/{SPI_TOP}", "core_en")].t1
+        return {"cycles": cycles, "core_enabled": sum(t1.values()) / period}
+
+    per = {w: [window(f"beat{k}_{w}") for k in range(len(x))] for w in WINDOWS[1:]}
+    out = {
+        w: {k: float(np.mean([r[k] for r in rows])) for k in ("cycles", "core_enabled")}
+        for w, rows in per.items()
+    }
+    return {"mismatches": bad, "windows": out, "idle": window("idle")}
+
+
+def work_clock_estimate(r: dict, rtl: dict) -> dict:
+    """What work-driven clocking would save per beat, estimated from two measurements: the
+    cycles with the core's clock enable low (RTL of the work-clocked shell, exact) times the
+    core's dynamic energy per idle cycle (gate level, the free-running idle window of `r`;
+    `rtl` is `core_enable`'s report). An upper bound: the clock gates themselves still toggle,
+    and a bank whose flip-flops have a synchronous reset is not gated by `clockgate` unless the
+    flow folds the reset in."""
+    idle = r["idle"]["core"]["dynamic_nj"] / r["idle"]["cycles"]
+    w = rtl["windows"]
+    off = {k: v["cycles"] - v["core_enabled"] for k, v in w.items()}
+    saved_active = idle * sum(off.values())
+    return {
+        "core_idle_nj_per_cycle": idle,
+        "core_clock_off_cycles": off,
+        "saved_active_nj_at_most": saved_active,
+        "core_idle_clocking_between_beats_nj_per_s": idle * r["clock_hz"],
+    }
+
+
+def _git_head(root: Path) -> str | None:
+    """The commit the measurement ran on (None outside a git checkout)."""
+    import subprocess
+
+    r = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=False
+    )
+    return r.stdout.strip() or None
+
+
 def main(argv: list[str] | None = None) -> int:
     from ecg_snn.data.cache import write_atomic
     from ecg_snn.data.dataset import load_dataset
@@ -331,8 +402,24 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m ecg_snn.power.heartbeat")
     ap.add_argument("--model", default=str(shipped("inter")))
     ap.add_argument("--beats", type=int, default=2, help="DS2 beats sent over SPI (default 2)")
-    ap.add_argument("--out", type=Path, default=root / "build" / "reports" / "heartbeat.json")
+    ap.add_argument(
+        "--work-clock",
+        action="store_true",
+        help="measure the shell whose core is clocked only while it has work (hw/spi.py) at "
+        "gate level (default: the core clocked on every cycle)",
+    )
+    ap.add_argument(
+        "--rtl-work-clock",
+        action="store_true",
+        help="only the work-clocked shell at RTL: the cycles its core is clocked per window "
+        "(build/reports/heartbeat_rtl_work.json; seconds, no gate level)",
+    )
+    ap.add_argument("--out", type=Path, help="default build/reports/heartbeat[_work].json")
     args = ap.parse_args(argv)
+    name = "heartbeat_work" if args.work_clock else "heartbeat"
+    if args.rtl_work_clock:
+        name = "heartbeat_rtl_work"
+    args.out = args.out or root / "build" / "reports" / f"{name}.json"
     try:
         if args.beats < 1:
             raise ValueError(f"--beats must be >= 1, not {args.beats}")
@@ -343,12 +430,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     idx = stratified(ds.label, args.beats, np.random.default_rng(2))
     x, rr = preprocess(artifact.spec.preprocess, ds.window[idx], ds.rr[idx])
-    r = measure(artifact, x[:, 0, :], rr, root / "build" / "power" / "heartbeat")
+    work = root / "build" / "power" / ("heartbeat-work" if args.work_clock else "heartbeat")
+    if args.rtl_work_clock:
+        r = {"beats": len(x), **core_enable(artifact, x[:, 0, :], rr, work / "rtl-work")}
+    else:
+        r = measure(artifact, x[:, 0, :], rr, work, work_clock=args.work_clock)
     r["model"] = repo_path(args.model)
+    r["commit"] = _git_head(root)
     r["model_sha256"] = artifact.checksum()
-    r["command"] = f"python -m ecg_snn.power.heartbeat --beats {args.beats}"
+    flag = " --work-clock" if args.work_clock else ""
+    flag += " --rtl-work-clock" if args.rtl_work_clock else ""
+    r["command"] = f"python -m ecg_snn.power.heartbeat --beats {args.beats}{flag}"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(args.out, json.dumps(r, indent=1, sort_keys=True) + "\n")
+    if args.rtl_work_clock:
+        print(f"work-clocked shell at RTL ({r['mismatches']} mismatches): {r['windows']}")
+        return 1 if r["mismatches"] else 0
     b = r["budget_75_bpm"]
     print(
         f"heartbeat (180 nm, {r['beats']} beats, {r['mismatches']} mismatches): active "

@@ -300,6 +300,118 @@ _STANDBY = {
 }
 
 
+_DESIGNS = {
+    "free_running": "core clocked on every cycle",
+    "work_clock": "core clocked only while it has work (`work_clock`)",
+}
+
+
+def heartbeats(reports: dict) -> str:
+    """The heartbeat section: the measured chip (`heartbeat`, its core clocked on every cycle);
+    with `heartbeat_rtl_work`, what work-driven clocking would save (estimate); with
+    `heartbeat_work` (the work-clocked chip at gate level), the two side by side."""
+    if "heartbeat" not in reports:
+        return (
+            "Not measured yet: run `python -m ecg_snn.power.heartbeat`, then "
+            "`make report TAKE=heartbeat`."
+        )
+    r = reports["heartbeat"]
+    text = heartbeat(r)
+    if "heartbeat_rtl_work" in reports:
+        text += "\n\n" + work_clock_section(r, reports["heartbeat_rtl_work"])
+    if "heartbeat_work" in reports:
+        text += "\n\n" + compare_heartbeats(r, reports["heartbeat_work"])
+    return text
+
+
+def work_clock_section(r: dict, rtl: dict) -> str:
+    """The work-clocked shell's core-clock cycles (RTL, exact) against the free-running
+    chip's measured idle cycle: the saving per beat, an estimate, and the heartbeat it gives."""
+    from ecg_snn.power.heartbeat import work_clock_estimate
+
+    e = work_clock_estimate(r, rtl)
+    b = r["budget_75_bpm"]
+    w = rtl["windows"]
+    lines = [
+        f"**Work-driven clocking** (`hw/spi.py`, `work_clock`; `{rtl['command']}`: the "
+        f"work-clocked shell at RTL on the same beats, {rtl['mismatches']} mismatches): cycles "
+        "per beat with the core's clock enable high:",
+        "",
+        "| window | cycles | core clocked | core clock off |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, x in w.items():
+        lines.append(
+            f"| {name} | {x['cycles']:,.0f} | {x['core_enabled']:,.0f} | "
+            f"{e['core_clock_off_cycles'][name]:,.0f} |"
+        )
+    idle = rtl["idle"]
+    after = b["active_nj"] - e["saved_active_nj_at_most"]
+    lines += [
+        f"| idle ({idle['cycles']:,} cycles) | {idle['cycles']:,} | {idle['core_enabled']:,.0f} "
+        f"| {idle['cycles'] - idle['core_enabled']:,.0f} |",
+        "",
+        f"At the measured {_f(e['core_idle_nj_per_cycle'], 4)} nJ per idle core cycle (gate "
+        f"level, above), stopping the core's clock in those cycles saves at most "
+        f"{_f(e['saved_active_nj_at_most'])} nJ of the {_f(b['active_nj'])} nJ active energy "
+        f"per beat ({e['saved_active_nj_at_most'] / b['active_nj']:.0%}), leaving "
+        f"{_f(after)} nJ: with power gating between beats "
+        f"{after / 1000:.3f} uJ per heartbeat"
+        + (
+            f", within the {b['target_uj']} uJ target."
+            if after / 1000 <= b["target_uj"]
+            else f", still above the {b['target_uj']} uJ target."
+        )
+        + " An estimate, not a gate-level measurement of the work-clocked chip: its clock gates "
+        "still toggle, and flip-flop banks with a synchronous reset are not gated by Yosys "
+        "`clockgate`.",
+    ]
+    return "\n".join(lines)
+
+
+def compare_heartbeats(before: dict, after: dict) -> str:
+    """Before / after table of two heartbeat reports (each with its command)."""
+    rows = [
+        ("clock gates (latch + AND)", lambda r: f"{r.get('clock_gates', 0):,}"),
+        ("cells", lambda r: f"{r['cells']:,}"),
+        ("active energy per beat, nJ", lambda r: _f(r["budget_75_bpm"]["active_nj"])),
+        (
+            "transfer window, core, nJ",
+            lambda r: _f(
+                r["windows"]["transfer"]["core"]["dynamic_nj"]
+                + r["windows"]["transfer"]["core"]["leakage_nj"]
+            ),
+        ),
+        ("compute window, nJ", lambda r: _f(r["windows"]["compute"]["total_nj"])),
+        ("idle cycle, nJ", lambda r: _f(r["budget_75_bpm"]["idle_nj_per_cycle"], 4)),
+        ("leakage, uW", lambda r: _f(r["budget_75_bpm"]["leakage_nw"] / 1e3)),
+    ]
+    rows += [
+        (
+            f"uJ per heartbeat, {_STANDBY[k]}",
+            lambda r, k=k: f"{r['budget_75_bpm']['uj_per_heartbeat'][k]:,.3f}",
+        )
+        for k in _STANDBY
+    ]
+    lines = [
+        "| 180 nm, per beat at 75 bpm | "
+        + " | ".join(_DESIGNS.get(r.get("design", "free_running"), "?") for r in (before, after))
+        + " |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {name} | {fn(before)} | {fn(after)} |" for name, fn in rows]
+    lines += [
+        "",
+        f"Before: `{before['command']}`{_commit(before)}; after: `{after['command']}`"
+        f"{_commit(after)}.",
+    ]
+    return "\n".join(lines)
+
+
+def _commit(r: dict) -> str:
+    return f" (commit {r['commit'][:7]})" if r.get("commit") else ""
+
+
 def heartbeat(r: dict) -> str:
     """The energy-per-heartbeat section at the measured node (`power/heartbeat.py`): the
     measured windows, the budget under each standby choice, and only the conclusions these
@@ -310,7 +422,8 @@ def heartbeat(r: dict) -> str:
         (name, w[name]) for name in ("transfer", "compute", "read")
     ]
     lines = [
-        f"Measured at gate level on {r['node']}: the SPI shell (`{r['top']}`, {r['cells']:,} "
+        f"Measured at gate level on {r['node']}: the SPI shell (`{r['top']}`, "
+        f"{_DESIGNS.get(r.get('design', 'free_running'))}, {r['cells']:,} "
         f"cells, {r['flip_flops']:,} flip-flops) with the ROM accelerator inside, {r['beats']} DS2 "
         f"beats sent as the C driver sends them ({r['words_per_beat']} words, one "
         f"{r['bytes_per_word_transaction']}-byte WRITE each, SCK {r['sck_hz'] / 1e3:.0f} kHz at a "

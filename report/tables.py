@@ -42,6 +42,8 @@ QUOTED: tuple[str, ...] = (
     "power_intra",
     "power_sram16",
     "heartbeat",
+    "heartbeat_work",
+    "heartbeat_rtl_work",
     "stream",
     "adapt",
     "adapt_ds2_first",

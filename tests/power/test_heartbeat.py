@@ -12,9 +12,10 @@ from ecg_snn.power import heartbeat as hb
 from tests.artifacts import make_artifact, random_beats
 
 
-@pytest.fixture(scope="module")
-def shell(tmp_path_factory):
-    """A small ROM artifact's SPI shell under the SAIF harness (RTL)."""
+@pytest.fixture(scope="module", params=[False, True], ids=["free-running", "work-clock"])
+def shell(request, tmp_path_factory):
+    """A small ROM artifact's SPI shell under the SAIF harness (RTL), with the core clocked on
+    every cycle or only while it has work (`hw/spi.py`)."""
     from ecg_snn.flow.design import spi_verilog
     from ecg_snn.hw.spi import SPI_TOP
     from ecg_snn.power.harness import build_harness
@@ -22,8 +23,14 @@ def shell(tmp_path_factory):
 
     artifact = make_artifact("small")
     root = tmp_path_factory.mktemp("shell")
-    v = spi_verilog(artifact.spec, HwConfig(lanes=2, rom=True), artifact, out_root=root)
-    return artifact, build_harness(v, SPI_TOP, BUILD / "harness" / "spi-small")  # content-keyed
+    config = HwConfig(lanes=2, rom=True)
+    v = spi_verilog(artifact.spec, config, artifact, out_root=root, work_clock=request.param)
+    tag = "spi-small-work" if request.param else "spi-small"
+    return artifact, build_harness(v, SPI_TOP, BUILD / "harness" / tag)  # content-keyed
+
+
+# compute windows (last word -> irq) of the three beats, the same for both designs
+COMPUTE_CYCLES = [254, 325, 444]
 
 
 def test_beats_over_spi_equal_golden(shell, tmp_path):
@@ -42,6 +49,8 @@ def test_beats_over_spi_equal_golden(shell, tmp_path):
     assert marks[-1] - marks[-2] == hb.IDLE_CYCLES
     for w in ("wake", "beat0_transfer", "beat2_read", "idle"):
         assert (tmp_path / f"{w}.saif").exists()
+    # cycle-exact: both designs give these marks (the compute windows of the three beats)
+    assert np.diff(marks).tolist()[1::3] == COMPUTE_CYCLES
 
 
 def test_a_wrong_result_is_counted(shell, tmp_path, monkeypatch):

@@ -163,3 +163,44 @@ def test_heartbeat_claims_follow_the_figures():
     text = power_doc.heartbeat(_heartbeat_report(900.0))
     assert "No standby choice meets the 0.5 uJ target: the best is 0.900 uJ" in text
     assert "Meets the" not in text
+
+
+def test_heartbeat_section_sets_the_designs_side_by_side():
+    """With the free-running design measured too, the section compares the two; without a
+    heartbeat report it names the command."""
+    from ecg_snn.report import power as power_doc
+
+    free = {**_heartbeat_report(900.0), "design": "free_running"}
+    work = {**_heartbeat_report(300.0), "design": "work_clock", "commit": "abcdef123"}
+    text = power_doc.heartbeats({"heartbeat": free, "heartbeat_work": work})
+    assert "| 180 nm, per beat at 75 bpm | core clocked on every cycle | core clocked only" in text
+    assert "| active energy per beat, nJ | 900.00 | 300.00 |" in text
+    assert "(commit abcdef1)" in text
+    assert "Not measured yet" in power_doc.heartbeats({})
+
+
+def test_work_clock_estimate_follows_the_figures():
+    """The work-clock estimate: off cycles (RTL) x the measured idle core cycle; the target
+    claim flips with the figures."""
+    from ecg_snn.report import power as power_doc
+
+    r = _heartbeat_report(900.0)  # idle core: 2.5 nJ over 10 cycles = 0.25 nJ per cycle
+    rtl = {
+        "command": "python -m ecg_snn.power.heartbeat --rtl-work-clock", "mismatches": 0,
+        "windows": {
+            "transfer": {"cycles": 800, "core_enabled": 40},
+            "compute": {"cycles": 100, "core_enabled": 100},
+            "read": {"cycles": 98, "core_enabled": 2},
+        },
+        "idle": {"cycles": 10, "core_enabled": 0},
+    }  # fmt: skip
+    text = power_doc.heartbeats({"heartbeat": r, "heartbeat_rtl_work": rtl})
+    # (760 + 0 + 96) x 0.25 = 214 nJ saved of 900
+    assert "saves at most 214.00 nJ of the 900.00 nJ" in text
+    assert "still above the 0.5 uJ target" in text
+    rtl["windows"]["transfer"]["core_enabled"] = 0  # 954 off cycles: 238.5 saved, 661.5 left
+    assert "still above" in power_doc.heartbeats({"heartbeat": r, "heartbeat_rtl_work": rtl})
+    r = _heartbeat_report(600.0)
+    assert "within the 0.5 uJ target" in power_doc.heartbeats(
+        {"heartbeat": r, "heartbeat_rtl_work": rtl}
+    )
