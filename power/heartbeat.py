@@ -378,6 +378,138 @@ def work_clock_estimate(r: dict, rtl: dict) -> dict:
     }
 
 
+def idle_clock_tree(flat, lib, clock: str = "clk") -> dict[int, str]:
+    """The nets that toggle in a cycle where nothing happens, each with the part it serves:
+    the clock port's net and every net reached from it forward through combinational cells
+    (clock buffers, each clock gate's inverter) up to the flip-flop and latch clock pins,
+    stopping at the clock gates' AND (its latch holds the enable low, so the gated clock behind
+    it stays still). A net is "core" when every clock pin it reaches is in the accelerator
+    core (`accel/`), "shell" when none is, else "shared" (the trunk)."""
+    from ecg_snn.power.sta_power import _port_net
+
+    by_input: dict[int, list[tuple[str, str]]] = {}
+    for path, ctype, conns in flat.instances:
+        for pin, ref in conns.items():
+            if isinstance(ref, int) and pin in lib.cells[ctype].inputs:
+                by_input.setdefault(ref, []).append((path, ctype))
+    leaves: dict[int, set[bool]] = {}
+
+    def walk(net: int) -> set[bool]:  # iterative post-order: the tree is deep
+        stack = [(net, False)]
+        while stack:
+            n, done = stack.pop()
+            if n in leaves and not done:
+                continue
+            kids, ends = [], set()
+            for path, ctype in by_input.get(n, []):
+                cell = lib.cells[ctype]
+                if cell.seq_kind is not None or (
+                    path in flat.clock_cells and ctype.startswith("AND")
+                ):
+                    ends.add("/accel/" in f"/{path}/")
+                    continue
+                for pin in cell.outputs:
+                    ref = flat.conns_of(path).get(pin)
+                    if isinstance(ref, int):
+                        kids.append(ref)
+            if done:
+                leaves[n] = ends.union(*(leaves.get(k, set()) for k in kids))
+            else:
+                leaves[n] = set()  # visiting: a loop through a cycle adds nothing
+                stack.append((n, True))
+                stack += [(k, False) for k in kids if k not in leaves]
+        return leaves[net]
+
+    walk(_port_net(flat, clock))
+    names = {frozenset({True}): "core", frozenset({False}): "shell"}
+    return {n: names.get(frozenset(v), "shared") for n, v in leaves.items()}
+
+
+def idle_clock_nets(flat, lib, clock: str = "clk") -> set[int]:
+    """The nets of `idle_clock_tree`."""
+    return set(idle_clock_tree(flat, lib, clock))
+
+
+def static_idle(gate_json: Path) -> dict:
+    """The energy of one idle cycle from the mapped netlist alone, in nJ, per part of the clock
+    tree (`idle_clock_tree`: core, shell, shared trunk): every such net toggles twice, at the
+    Liberty cost of `net_costs` (driver, pins, 1/2 C V^2). Exact for a cycle whose only
+    activity is the clock with every clock gate closed (`tests/power/test_gate_tiny.py`); the
+    leakage (library, cells under `accel/` or not) and the flip-flop counts come with it."""
+    from ecg_snn.flow.asic.liberty import load_liberty
+    from ecg_snn.flow.asic.pdk import OSU018
+    from ecg_snn.power.gate_energy import buffer_fanout, flatten, net_costs
+
+    lib = load_liberty(OSU018.liberty())
+    flat = flatten(gate_json, lib)  # as `gate_run.gate_flat`, without the simulation model
+    buffer_fanout(flat, lib)
+    costs = net_costs(flat, lib)
+    tree = idle_clock_tree(flat, lib)
+    out: dict = {p: {"idle_nj_per_cycle": 0.0} for p in ("core", "shell", "shared")}
+    for gid, part in tree.items():
+        if gid in costs:
+            out[part]["idle_nj_per_cycle"] += 2 * costs[gid].pj / 1000
+    scale = lib.leakage_unit_w / 1e-9
+    leak = {"core": 0.0, "shell": 0.0}
+    for path, ctype in flat.cells:
+        leak["core" if "/accel/" in f"/{path}/" else "shell"] += lib.cells[ctype].leakage * scale
+    out["leakage_nw"] = leak
+    ffs = [p for p, t in flat.cells if lib.cells[t].seq_kind == "ff"]
+    out["flip_flops"] = {
+        "core": sum(1 for p in ffs if "/accel/" in f"/{p}/"),
+        "shell": sum(1 for p in ffs if "/accel/" not in f"/{p}/"),
+    }
+    out["clock_gates"] = sum(1 for _, t in flat.cells if t == "LATCH")
+    out["cells"] = len(flat.cells)
+    out["idle_clock_nets"] = len(tree)
+    return out
+
+
+def bounds(static: dict, rtl: dict, inference: dict, clock_hz: float) -> dict:
+    """Energy per heartbeat at 75 bpm from what is measured when the full gate-level run is not
+    (`report.power.heartbeats` renders it): the inference at gate level (`make power GATE=1`,
+    the accelerator alone: `inference` = {"nj", "cycles"}), the chip's idle cycle per part of
+    its clock tree and its leakage (`static_idle`), the cycles per window at RTL
+    (`core_enable`). Per beat, A = 2 (wake) + transfer + compute + read cycles, of which the
+    core works C_inf; e = e_core + e_shell + e_shared per idle cycle:
+
+        clock enables only (today):  E >= E_inf + e * (A - C_inf) + P_leak * A / f
+        root gate on the core:       E >= E_inf + (e_shell + e_shared) * (A - C_inf)
+                                          + P_leak * A / f
+
+    The core's clock enable (`work_clock`) stops its banks, not its clock tree: its idle cycle
+    is the free-running one's (every clock gate closed), so only a clock gate at the root of the
+    core's tree, opened by the same enable, removes e_core (`root_gate`). Plus the standby of
+    `budget` (clock running / stopped / power-gated). Lower bounds: the shell's data toggles
+    and its clocking during the C_inf cycles are not in them."""
+    w = rtl["windows"]
+    a = 2 + sum(v["cycles"] for v in w.values())
+    e = {p: static[p]["idle_nj_per_cycle"] for p in ("core", "shell", "shared")}
+    p_leak = sum(static["leakage_nw"].values())
+    leak = p_leak * a / clock_hz
+    idle = a - inference["cycles"]
+    active = {
+        "clock_enables": inference["nj"] + sum(e.values()) * idle + leak,
+        "root_gate": inference["nj"] + (e["shell"] + e["shared"]) * idle + leak,
+    }
+    standby_s = BEAT_S_75_BPM - a / clock_hz
+    standby = {
+        "clock_running": (sum(e.values()) * clock_hz + p_leak) * standby_s,
+        "clock_stopped": p_leak * standby_s,
+        "power_gated": 0.0,
+    }
+    return {
+        "active_cycles": a,
+        "idle_nj_per_cycle": e,
+        "active_nj_at_least": active,
+        "standby_nj": standby,
+        "uj_per_heartbeat_at_least": {
+            d: {k: (x + v) / 1000 for k, v in standby.items()} for d, x in active.items()
+        },
+        "target_uj": TARGET_UJ,
+    }
+
+
 def _git_head(root: Path) -> str | None:
     """The commit the measurement ran on (None outside a git checkout)."""
     import subprocess
@@ -414,11 +546,20 @@ def main(argv: list[str] | None = None) -> int:
         help="only the work-clocked shell at RTL: the cycles its core is clocked per window "
         "(build/reports/heartbeat_rtl_work.json; seconds, no gate level)",
     )
+    ap.add_argument(
+        "--static-idle",
+        type=Path,
+        metavar="GATE_JSON",
+        help="only the idle cycle and leakage of a mapped netlist (the gate.json of this "
+        "command's synthesis): build/reports/heartbeat_static.json",
+    )
     ap.add_argument("--out", type=Path, help="default build/reports/heartbeat[_work].json")
     args = ap.parse_args(argv)
     name = "heartbeat_work" if args.work_clock else "heartbeat"
     if args.rtl_work_clock:
         name = "heartbeat_rtl_work"
+    if args.static_idle:
+        name = "heartbeat_static"
     args.out = args.out or root / "build" / "reports" / f"{name}.json"
     try:
         if args.beats < 1:
@@ -431,7 +572,10 @@ def main(argv: list[str] | None = None) -> int:
     idx = stratified(ds.label, args.beats, np.random.default_rng(2))
     x, rr = preprocess(artifact.spec.preprocess, ds.window[idx], ds.rr[idx])
     work = root / "build" / "power" / ("heartbeat-work" if args.work_clock else "heartbeat")
-    if args.rtl_work_clock:
+    if args.static_idle:
+        r = static_idle(args.static_idle)
+        r["netlist"] = repo_path(args.static_idle)
+    elif args.rtl_work_clock:
         r = {"beats": len(x), **core_enable(artifact, x[:, 0, :], rr, work / "rtl-work")}
     else:
         r = measure(artifact, x[:, 0, :], rr, work, work_clock=args.work_clock)
@@ -440,9 +584,13 @@ def main(argv: list[str] | None = None) -> int:
     r["model_sha256"] = artifact.checksum()
     flag = " --work-clock" if args.work_clock else ""
     flag += " --rtl-work-clock" if args.rtl_work_clock else ""
+    flag += f" --static-idle {repo_path(args.static_idle)}" if args.static_idle else ""
     r["command"] = f"python -m ecg_snn.power.heartbeat --beats {args.beats}{flag}"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(args.out, json.dumps(r, indent=1, sort_keys=True) + "\n")
+    if args.static_idle:
+        print(f"idle cycle (nJ): {[(p, r[p]) for p in ('core', 'shell', 'shared')]}")
+        return 0
     if args.rtl_work_clock:
         print(f"work-clocked shell at RTL ({r['mismatches']} mismatches): {r['windows']}")
         return 1 if r["mismatches"] else 0

@@ -44,6 +44,7 @@ QUOTED: tuple[str, ...] = (
     "heartbeat",
     "heartbeat_work",
     "heartbeat_rtl_work",
+    "heartbeat_static",
     "stream",
     "adapt",
     "adapt_ds2_first",

@@ -102,3 +102,27 @@ def test_budget_by_hand():
         "clock_stopped": False,
         "power_gated": True,
     }
+
+
+def test_bounds_by_hand():
+    """Inference 400 nJ over 500 cycles; idle cycle core 0.1, shell 0.01, shared 0.02 nJ;
+    leakage 4,000 nW; windows 2 + 900 + 60 + 38 = 1,000 cycles at 4 MHz (250 us, 1 nJ of
+    leakage): clock enables 400 + 0.13 * 500 + 1 = 466 nJ, root gate 400 + 0.03 * 500 + 1 =
+    416 nJ; standby stopped 4000 * 0.79975 = 3,199 nJ, running (0.13 * 4e6 + 4000) * 0.79975
+    = 419,069 nJ."""
+    static = {
+        "core": {"idle_nj_per_cycle": 0.1},
+        "shell": {"idle_nj_per_cycle": 0.01},
+        "shared": {"idle_nj_per_cycle": 0.02},
+        "leakage_nw": {"core": 3000.0, "shell": 1000.0},
+    }
+    rtl = {
+        "windows": {"transfer": {"cycles": 900}, "compute": {"cycles": 60}, "read": {"cycles": 38}}
+    }
+    b = hb.bounds(static, rtl, {"nj": 400.0, "cycles": 500}, 4e6)
+    assert b["active_cycles"] == 1000
+    assert b["active_nj_at_least"] == pytest.approx({"clock_enables": 466.0, "root_gate": 416.0})
+    u = b["uj_per_heartbeat_at_least"]
+    assert u["root_gate"]["power_gated"] == pytest.approx(0.416)
+    assert u["clock_enables"]["clock_stopped"] == pytest.approx(0.466 + 3.199)
+    assert u["clock_enables"]["clock_running"] == pytest.approx(0.466 + 419.069)
