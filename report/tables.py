@@ -80,7 +80,7 @@ RENDERERS: dict[str, Renderer] = {
     "power": _from("power", "make power GATE=1", power_doc.markdown),
     "power-findings": _from("power", "make power GATE=1", power_doc.findings),
     "power-plans": power_doc.memory_plans,
-    "power-heartbeat": _from("heartbeat", "python -m ecg_snn.power.heartbeat", power_doc.heartbeat),
+    "power-heartbeat": power_doc.heartbeats,
     "power-intra": _from(
         "power_intra",
         "python -m ecg_snn.power --model model/artifacts/intra.json "
