@@ -20,8 +20,10 @@ between beats, the core holds every register. `Accelerator.quiet` is high only w
 register can change before an input word, an image word or the result's acceptance arrives,
 and each of those raises `core_en` in its own cycle, so the core sees the same sequence of
 edges that do anything: the design is cycle-exact with and without it (`tests/hw/test_spi.py`,
-`tests/power/test_heartbeat.py`). Synthesis turns the enable into clock gates
-(`flow/asic/gate.py`); an FPGA keeps it off (`make fpga`: no clock gating on the iCE40 fabric).
+`tests/power/test_heartbeat.py`). Synthesis turns the enable into clock gates on the banks
+Yosys `clockgate` takes (`flow/asic/gate.py`: not those with a synchronous reset); the core's
+clock tree up to them keeps toggling, which only a clock gate at its root would stop
+(`docs/power.md`, the heartbeat). An FPGA keeps it off (`make fpga`).
 
 Why oversampling and not an SCK clock domain: one clock domain for the whole design (no CDC
 between the shift registers and the accelerator, one clock constraint for nextpnr, the same
