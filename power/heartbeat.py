@@ -359,22 +359,17 @@ def core_enable(artifact, x: np.ndarray, rr: np.ndarray, work: Path) -> dict:
     return {"mismatches": bad, "windows": out, "idle": window("idle")}
 
 
-def work_clock_estimate(r: dict, rtl: dict) -> dict:
-    """What work-driven clocking would save per beat, estimated from two measurements: the
-    cycles with the core's clock enable low (RTL of the work-clocked shell, exact) times the
-    core's dynamic energy per idle cycle (gate level, the free-running idle window of `r`;
-    `rtl` is `core_enable`'s report). An upper bound: the clock gates themselves still toggle,
-    and a bank whose flip-flops have a synchronous reset is not gated by `clockgate` unless the
-    flow folds the reset in."""
-    idle = r["idle"]["core"]["dynamic_nj"] / r["idle"]["cycles"]
+def work_clock_estimate(core_idle_nj: float, rtl: dict) -> dict:
+    """What stopping the core's clock while it waits would save per beat: the cycles with the
+    core's clock enable low (`rtl`, `core_enable`'s report of the work-clocked shell: exact)
+    times the core's energy per idle cycle `core_idle_nj` (gate level: its clock tree,
+    `static_idle`, or the idle window of a full run)."""
     w = rtl["windows"]
     off = {k: v["cycles"] - v["core_enabled"] for k, v in w.items()}
-    saved_active = idle * sum(off.values())
     return {
-        "core_idle_nj_per_cycle": idle,
+        "core_idle_nj_per_cycle": core_idle_nj,
         "core_clock_off_cycles": off,
-        "saved_active_nj_at_most": saved_active,
-        "core_idle_clocking_between_beats_nj_per_s": idle * r["clock_hz"],
+        "saved_active_nj_at_most": core_idle_nj * sum(off.values()),
     }
 
 
