@@ -50,18 +50,24 @@ def accelerator_verilog(
 
 
 def spi_verilog(
-    spec: ModelSpec, config: object, artifact: Artifact | None = None, out_root: Path = OUT_ROOT
+    spec: ModelSpec,
+    config: object,
+    artifact: Artifact | None = None,
+    out_root: Path = OUT_ROOT,
+    work_clock: bool = False,
 ) -> Path:
     """Path of the SPI shell's Verilog (`hw.spi.SpiShell`, module `hw.spi.SPI_TOP`: the module
-    `make fpga` places and routes), generated if it is not cached."""
+    `make fpga` places and routes; `work_clock`: the core clocked only while it has work),
+    generated if it is not cached."""
     from amaranth.back import verilog
 
     from ecg_snn.data.files import write_atomic
     from ecg_snn.hw.spi import SPI_TOP, SpiShell
 
-    out = out_root / f"spi-{design_key(spec, config, artifact)}" / f"{SPI_TOP}.v"
+    tag = "spi-work" if work_clock else "spi"
+    out = out_root / f"{tag}-{design_key(spec, config, artifact)}" / f"{SPI_TOP}.v"
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
-        shell = SpiShell(spec, config, artifact)
+        shell = SpiShell(spec, config, artifact, work_clock=work_clock)
         write_atomic(out, verilog.convert(shell, name=SPI_TOP, emit_src=False))
     return out

@@ -32,7 +32,7 @@ _DECL = re.compile(
 )
 _ASSIGN = re.compile(rf"^\s*assign\s+({_ID})\s*=\s*(.*?);\s*$", re.S)
 _ALIAS_RHS = re.compile(rf"^(?:{_ID}\s*(?:\[\d+(?::\d+)?\])?|\d+'[hdbo][0-9a-fA-F_xz]+)$")
-_NB = re.compile(rf"({_ID})\s*((?:\[[^\]]*\]\s*)*)<=\s*([^;]*);")
+_NB = re.compile(rf"({_ID})\s*((?:\[(?:[^\[\]]|\[[^\]]*\])*\]\s*)*)<=\s*([^;]*);")
 _IF = re.compile(r"if\s*\((.*?)\)\s*(?:begin)?\s*$")
 _INST = re.compile(rf"^\s*({_ID})\s+({_ID})\s*\((.*)\);", re.S)
 _CONN = re.compile(rf"\.({_ID})\s*\(\s*([^()]*?)\s*\)")

@@ -84,24 +84,14 @@ def emit(dut: Accelerator, out: Path) -> list[Path]:
 
 
 def rom_files(dut: Accelerator, out: Path) -> list[Path]:
-    """One `$readmemh` file per baked-in memory: one word per line, lane 0 in the low bits."""
-    from ecg_snn.hw.layer import memory_rows
-
+    """One `$readmemh` file per baked-in memory of the inventory (`Accelerator.memories`):
+    one word per line, lane 0 in the low bits."""
     files = []
-    for i, geo in enumerate(dut.geometries):
-        layer = geo.layer
-        tensors = {"weight": dut.artifact.weight(layer), "bias": dut.artifact.bias(layer)}
-        if layer.rr_inputs:
-            tensors["rr_weight"] = dut.artifact.rr_weight(layer)
-        for name, tensor in tensors.items():
-            bits = layer.bias_bits if name == "bias" else layer.weight_bits
-            lines = []
-            for row in memory_rows(geo, tensor):
-                word = 0
-                for j, v in enumerate(row):
-                    word |= (v & ((1 << bits) - 1)) << (j * bits)
-                lines.append(f"{word:0{-(-bits * geo.lanes // 4)}x}")
-            files.append(write_atomic(out / f"layer{i}_{name}.hex", "\n".join(lines) + "\n"))
+    for mem in dut.memories():
+        if mem.rom:
+            lines = [f"{w:0{-(-mem.width // 4)}x}" for w in mem.words()]
+            name = f"{mem.scope}_{mem.name}.hex"
+            files.append(write_atomic(out / name, "\n".join(lines) + "\n"))
     return files
 
 
@@ -166,33 +156,9 @@ def synthesize(vfile: Path, workdir: Path) -> dict:
 
 
 def memory_bits(dut: Accelerator) -> int:
-    """Bits in every memory of the design: weights, RR weights, biases, membranes, input
-    current, spike counts (ssf) and the event queue (the `$mem_v2` macros Yosys keeps)."""
-    from ecg_snn.hw.synapse import entry_layout
-
-    lanes = dut.config.lanes
-    total = 0
-    for g in dut.geometries:
-        layer = g.layer
-        total += (g.weight_depth + g.rr_depth) * lanes * layer.weight_bits
-        total += g.groups * lanes * layer.bias_bits
-        if g.has_vw:
-            total += g.depth * lanes * g.vw_bits
-        if g.has_cin:
-            total += g.depth * lanes * g.cin_bits
-    n_if = dut.spec.n_if
-    if 0 < n_if < len(dut.geometries):  # the last IF layer's spike counts (ssf suffix)
-        g = dut.geometries[n_if - 1]
-        total += g.depth * lanes * dut.spec.count_bits
-    firing = dut.geometries[:-1]
-    entry = entry_layout(
-        lanes,
-        max(g.groups for g in firing),
-        max(g.positions for g in firing),
-        dut.entry_count_bits(),
-    )
-    total += max(g.depth for g in firing) * entry.size
-    return total
+    """Bits in every memory of the design's inventory (`Accelerator.memories`): weights, RR
+    weights, biases, membranes, input current, spike counts (ssf) and the event queue."""
+    return sum(m.bits for m in dut.memories())
 
 
 def build(
@@ -239,6 +205,7 @@ def build(
         "lint_waivers": VERILATOR_WAIVERS,
         "weight_memory_bytes": dut.weight_memory_bytes(),
         "memory_bits": memory_bits(dut),
+        "memories": [m.as_dict() for m in dut.memories()],
     }
     if synth:
         result.update(synthesize(vfile, stage / "synth"))

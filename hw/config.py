@@ -164,29 +164,3 @@ class Checked:
     @classmethod
     def check(cls, *args: object, **kwargs: object) -> None:
         raise NotImplementedError
-
-
-def retained_state(spec: object, config: HwConfig) -> dict[str, int]:
-    """Bits that must keep their value across the soft reset, or across a power-gated sleep
-    between beats if the chip is not to be reloaded after each wake-up (`hw/README.md`, "Reset
-    levels and retained state"), by name: the loaded memories, the status and the loaded
-    scalars (per IF layer the threshold, per ssf layer the shift k, per layer v_init). Empty with
-    ROM weights: everything else is rebuilt every inference. `spec` is a `ModelSpec`."""
-    if config.rom:
-        return {}
-    lanes = config.lanes
-    out = {}
-    for layer in spec.layers:
-        g = LayerGeometry(layer, lanes)
-        name, mb = layer.name, layer.membrane_bits
-        out[f"{name}.weight"] = g.weight_depth * lanes * layer.weight_bits
-        if layer.rr_inputs:
-            out[f"{name}.rr_weight"] = g.rr_depth * lanes * layer.weight_bits
-        out[f"{name}.bias"] = g.groups * lanes * layer.bias_bits
-        if layer.neuron == "ssf":
-            out[f"{name}.shift"] = index_bits(mb)
-        else:
-            out[f"{name}.threshold"] = mb
-        out[f"{name}.v_init"] = mb
-    out["loader.loaded"] = out["loader.load_error"] = 1
-    return out

@@ -46,8 +46,7 @@ Sum-then-fire (`docs/arithmetic.md`, "Sum-then-fire layers"):
 
 from __future__ import annotations
 
-import numpy as np
-from amaranth.hdl import Const, Elaboratable, Module, Mux, Signal, signed
+from amaranth.hdl import Const, Elaboratable, Module, Mux, Shape, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -55,27 +54,11 @@ from amaranth.lib.wiring import In, Out
 from ecg_snn.hw.buses import LayerControl, LoadBus, LoadField
 from ecg_snn.hw.config import LayerGeometry
 from ecg_snn.hw.decision import values_layout
+from ecg_snn.hw.memories import MemoryInfo, layer_memories
 from ecg_snn.hw.neuron import FireUnit, ShiftDecoder
 from ecg_snn.hw.synapse import SynapseUnit
 from ecg_snn.hw.word import WordMemory
 from ecg_snn.model.contract.spec import count_bits, index_bits
-
-
-def memory_rows(geo: LayerGeometry, matrix: np.ndarray) -> list[list[int]]:
-    """A (out_channels, row_len) matrix as memory words: address g*row_len + r holds
-    matrix[g*lanes + j, r] in lane j (zero in padding lanes)."""
-    matrix = np.asarray(matrix, dtype=np.int64).reshape(geo.layer.out_channels, -1)
-    row_len = matrix.shape[1]
-    rows = []
-    for g in range(geo.groups):
-        for r in range(row_len):
-            rows.append(
-                [
-                    int(matrix[o, r]) if (o := g * geo.lanes + j) < geo.layer.out_channels else 0
-                    for j in range(geo.lanes)
-                ]
-            )
-    return rows
 
 
 class LayerUnit(wiring.Component):
@@ -106,6 +89,7 @@ class LayerUnit(wiring.Component):
         tensors: dict | None = None,
         T: int = 1,
         counts_out: bool = False,
+        index: int = 0,
     ) -> None:
         self._geo, self._prev = geo, prev
         self._entry, self._value = entry, value
@@ -114,6 +98,11 @@ class LayerUnit(wiring.Component):
         self._ssf = geo.layer.neuron == "ssf"
         if counts_out and (self._ssf or not geo.layer.fires or "counts" not in entry.members):
             raise ValueError("only a firing IF layer with count entries can feed an ssf layer")
+        # what this layer builds, from the one inventory (`hw/memories.py`)
+        self._scope = f"layer{index}"
+        self.memories: dict[str, MemoryInfo] = {
+            info.name: info for info in layer_memories(index, geo, tensors, T, counts_out)
+        }
         layer, lanes = geo.layer, geo.lanes
         members = {"ctl": In(LayerControl(init_bits))}
         if prev is not None:
@@ -128,11 +117,6 @@ class LayerUnit(wiring.Component):
             members["ld"] = In(LoadBus(geo.load_addr_bits, index_bits(lanes)))
         super().__init__(members)
 
-    def _rom(self, key: str) -> list[list[int]]:
-        if self._tensors is None:
-            return []
-        return memory_rows(self._geo, self._tensors[key])
-
     def elaborate(self, platform: object) -> Elaboratable:
         m = Module()
         geo, layer, lanes = self._geo, self._geo.layer, self._geo.lanes
@@ -140,10 +124,21 @@ class LayerUnit(wiring.Component):
         rom = self._tensors is not None
         wshape = data.ArrayLayout(signed(layer.weight_bits), lanes)
 
-        def memory(name: str, shape: object, n: int, init: list) -> Memory | WordMemory:
+        built: list[str] = []
+
+        def memory(name: str, shape: data.ArrayLayout) -> Memory | WordMemory:
+            """The inventory's memory `name` (depth, contents), with words of `shape`."""
+            info = self.memories.get(name)
+            if info is None:
+                raise RuntimeError(f"{self._scope}/{name} is built but not in the memory inventory")
+            if Shape.cast(shape.elem_shape).width != info.lane_bits or shape.length != info.lanes:
+                raise RuntimeError(f"{info.path}: word {shape!r} differs from the inventory")
+            init = [list(r) for r in info.rows]
+            n = info.depth
             # One word: registers, not a memory with a zero-width address (`hw/word.py`).
             mem = WordMemory(shape, init) if n == 1 else Memory(shape=shape, depth=n, init=init)
             m.submodules[name] = mem
+            built.append(name)
             return mem
 
         m.submodules.synapse = syn = SynapseUnit(geo, self._prev, self._entry, self._value)
@@ -155,13 +150,11 @@ class LayerUnit(wiring.Component):
         m.d.comb += self.ctl.idle.eq(syn.idle)
 
         # Loadable values.
-        w_mem = memory("weight", wshape, geo.weight_depth, self._rom("weight"))
-        b_mem = memory(
-            "bias", data.ArrayLayout(signed(layer.bias_bits), lanes), G, self._rom("bias")
-        )
+        w_mem = memory("weight", wshape)
+        b_mem = memory("bias", data.ArrayLayout(signed(layer.bias_bits), lanes))
         rr_mem = None
         if layer.rr_inputs:
-            rr_mem = memory("rr_weight", wshape, geo.rr_depth, self._rom("rr_weight"))
+            rr_mem = memory("rr_weight", wshape)
         mb = layer.membrane_bits
         kbits = index_bits(mb)
         if rom:
@@ -227,13 +220,13 @@ class LayerUnit(wiring.Component):
         vshape = data.ArrayLayout(signed(geo.vw_bits), lanes)
         v_wr = v_rd = None
         if geo.has_vw:
-            v_mem = memory("vw", vshape, depth, [])
+            v_mem = memory("vw", vshape)
             v_wr = v_mem.write_port()
             v_rd = v_mem.read_port(transparent_for=(v_wr,))
         cshape = data.ArrayLayout(signed(geo.cin_bits), lanes)
         c_wr = c_rd = None
         if geo.has_cin:
-            c_mem = memory("cin", cshape, depth, [])
+            c_mem = memory("cin", cshape)
             c_wr = c_mem.write_port()
             c_rd = c_mem.read_port(transparent_for=(c_wr,))
             m.d.comb += [syn.c_data.eq(c_rd.data), fire.cin.eq(c_rd.data)]
@@ -294,7 +287,7 @@ class LayerUnit(wiring.Component):
         if self._counts_out:
             # Spike counts over the T steps; pushed as (address, count) in the last step.
             cb = count_bits(self._T)
-            cnt_mem = memory("count", data.ArrayLayout(cb, lanes), depth, [])
+            cnt_mem = memory("count", data.ArrayLayout(cb, lanes))
             cnt_wr = cnt_mem.write_port()
             cnt_rd = cnt_mem.read_port()
             cnt_rd_en = Signal()
@@ -362,4 +355,8 @@ class LayerUnit(wiring.Component):
                     c_wr.en.eq(syn.c_we),
                     c_wr.data.eq(syn.c_wdata),
                 ]
+        if sorted(built) != sorted(self.memories):  # the inventory is what was built, no more
+            raise RuntimeError(
+                f"layer memories {sorted(built)} != inventory {sorted(self.memories)}"
+            )
         return m

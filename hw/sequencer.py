@@ -27,7 +27,10 @@ initialised, no image is being loaded, no image is offered before the beat's fir
 (`load_pending`, so the two never race; an image offered after it waits for the result) and the
 beat still lacks words; sample words have priority over RR words. `busy` is high from the first
 accepted input word until the result is taken; `load_allow` (the load port's ready) is `~busy`
-in state IDLE. Cycle cost: `hw/cycles.py` and `hw/README.md`.
+in state IDLE. `waiting` is high when nothing in the schedule can change until an input word,
+an image word or the result's acceptance arrives: IDLE with the membranes initialised, INPUT with
+words still missing and every input layer idle, RESULT (the core's clock may stop then,
+`hw/spi.py`). Cycle cost: `hw/cycles.py` and `hw/README.md`.
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ class Sequencer(wiring.Component):
             "result_enable": Out(1),
             "busy": Out(1),
             "done": Out(1),
+            "waiting": Out(1),
         }
         if spec.n_rr:
             members["i_rr"] = In(stream.Signature(unsigned(pre.rr_bits)))
@@ -192,6 +196,13 @@ class Sequencer(wiring.Component):
         with m.If(self.load_word):
             m.d.sync += clean.eq(0)
 
+        # Waiting for the outside: no input or image word offered, and a state that holds.
+        offered = self.i_sample.valid | self.load_pending | self.load_active
+        if n_rr:
+            offered = offered | self.i_rr.valid
+        holds = Signal()
+        m.d.comb += self.waiting.eq(holds & ~offered)
+
         def start(i: int) -> None:
             # Start layer i's fire scan in the cycle of the state change: no idle cycle.
             m.d.comb += fire_start[i].eq(1)
@@ -199,7 +210,7 @@ class Sequencer(wiring.Component):
 
         with m.FSM(name="seq"):
             with m.State("IDLE"):
-                m.d.comb += [accepting.eq(1), self.load_allow.eq(~busy)]
+                m.d.comb += [accepting.eq(1), self.load_allow.eq(~busy), holds.eq(clean)]
                 with m.If(first):
                     m.d.sync += busy.eq(1)
                     m.next = "INPUT"
@@ -213,7 +224,8 @@ class Sequencer(wiring.Component):
                     m.d.sync += clean.eq(1)
                     m.next = "IDLE"
             with m.State("INPUT"):
-                m.d.comb += accepting.eq(1)
+                words_missing = (ns != n_samples) | (nr != n_rr)
+                m.d.comb += [accepting.eq(1), holds.eq(all_idle & words_missing)]
                 with m.If((ns == n_samples) & (nr == n_rr) & all_idle):
                     m.d.sync += [t.eq(0), clean.eq(0)]
                     start(0)
@@ -248,7 +260,7 @@ class Sequencer(wiring.Component):
             with m.State("RESULT"):
                 # The decision unit may hold its result a cycle before this state: the result
                 # port opens only here, so `done` and the acceptance coincide.
-                m.d.comb += self.result_enable.eq(1)
+                m.d.comb += [self.result_enable.eq(1), holds.eq(~self.result_taken)]
                 with m.If(self.result_taken):
                     m.d.comb += self.done.eq(1)
                     m.d.sync += [busy.eq(0), ns.eq(0), nr.eq(0)]

@@ -13,6 +13,18 @@ for a microcontroller's interrupt line).
      word buffers (sample, rr, load): 32 bits + full flag each ─► the accelerator's input streams
      o_result ◄── taken after the last READ_RESULT byte
 
+Work-driven clocking (`work_clock=True`, the ASIC build of `power/heartbeat.py`): the core's
+sync domain gets a clock enable, `core_en = ~accel.quiet | RESET | rst`, so between the words
+of a beat (415 cycles per 5-byte WRITE at the fastest SCK), while a result waits to be read and
+between beats, the core holds every register. `Accelerator.quiet` is high only when no core
+register can change before an input word, an image word or the result's acceptance arrives,
+and each of those raises `core_en` in its own cycle, so the core sees the same sequence of
+edges that do anything: the design is cycle-exact with and without it (`tests/hw/test_spi.py`,
+`tests/power/test_heartbeat.py`). Synthesis turns the enable into clock gates on the banks
+Yosys `clockgate` takes (`flow/asic/gate.py`: not those with a synchronous reset); the core's
+clock tree up to them keeps toggling, which only a clock gate at its root would stop
+(`docs/power.md`, the heartbeat). An FPGA keeps it off (`make fpga`).
+
 Why oversampling and not an SCK clock domain: one clock domain for the whole design (no CDC
 between the shift registers and the accelerator, one clock constraint for nextpnr, the same
 cycle semantics in the Amaranth simulator and Verilator), at the price of `f_sck <= f_clk / 10`
@@ -22,7 +34,17 @@ cycle semantics in the Amaranth simulator and Verilator), at the price of `f_sck
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Elaboratable, Module, Mux, ResetInserter, ResetSignal, Signal
+from amaranth.hdl import (
+    Cat,
+    Const,
+    Elaboratable,
+    EnableInserter,
+    Module,
+    Mux,
+    ResetInserter,
+    ResetSignal,
+    Signal,
+)
 from amaranth.lib import enum, wiring
 from amaranth.lib.cdc import FFSynchronizer
 from amaranth.lib.wiring import In, Out
@@ -45,8 +67,9 @@ class Mode(enum.Enum, shape=2):
 
 
 class SpiShell(wiring.Component):
-    """Parameters: as `hw.top.Accelerator` (`spec`, `config`, `artifact`, `checks`).
-    Errors: those of `Accelerator` (it is built first)."""
+    """Parameters: as `hw.top.Accelerator` (`spec`, `config`, `artifact`, `checks`), and
+    `work_clock`: the core is clocked only while it has work (module docstring, "Work-driven
+    clocking"). Errors: those of `Accelerator` (it is built first)."""
 
     def __init__(
         self,
@@ -54,8 +77,11 @@ class SpiShell(wiring.Component):
         config: HwConfig | None = None,
         artifact: Artifact | None = None,
         checks: bool = False,
+        work_clock: bool = False,
     ) -> None:
         self.accel = Accelerator(spec, config, artifact, checks)
+        self.work_clock = work_clock
+        self.core_en = Signal()  # the core's clock enable (1 on every cycle without work_clock)
         self.spec = spec
         self.config = self.accel.config
         self.result_bytes = result_bytes(self.accel.result_layout)
@@ -84,7 +110,15 @@ class SpiShell(wiring.Component):
         m = Module()
         accel = self.accel
         reset_pulse = Signal()  # the RESET command: a one-cycle synchronous reset of the core
-        m.submodules.accel = ResetInserter(reset_pulse)(accel)
+        core = ResetInserter(reset_pulse)(accel)
+        if self.work_clock:
+            # Clock the core only while it has work: a word offered, a result taken, a reset,
+            # or a schedule that moves by itself (`Accelerator.quiet` low).
+            core = EnableInserter(self.core_en)(core)
+            m.d.comb += self.core_en.eq(~accel.quiet | reset_pulse | ResetSignal())
+        else:
+            m.d.comb += self.core_en.eq(1)
+        m.submodules.accel = core
         m.d.comb += accel.por.eq(ResetSignal())  # the chip's reset pin is its power-on reset
         m.d.comb += self.irq.eq(accel.o_result.valid)
 

@@ -25,6 +25,7 @@ from amaranth.hdl import (
     Elaboratable,
     Module,
     ResetInserter,
+    Signal,
     Value,
     signed,
     unsigned,
@@ -32,11 +33,12 @@ from amaranth.hdl import (
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from ecg_snn.hw.config import Checked, HwConfig, LayerGeometry, retained_state
+from ecg_snn.hw.config import Checked, HwConfig, LayerGeometry
 from ecg_snn.hw.decision import Decision
 from ecg_snn.hw.event_queue import EventQueue
 from ecg_snn.hw.layer import LayerUnit
 from ecg_snn.hw.loader import Loader
+from ecg_snn.hw.memories import MemoryInfo, inventory, retained_state, rom_tensors
 from ecg_snn.hw.sequencer import Sequencer
 from ecg_snn.hw.synapse import entry_layout
 from ecg_snn.model.contract.artifact import Artifact, ModelSpec
@@ -102,6 +104,10 @@ class Accelerator(Checked, wiring.Component):
         if spec.n_rr:
             members["i_rr"] = In(stream.Signature(unsigned(pre.rr_bits)))
         super().__init__(members)
+        # Not a port (the ports are exactly the contract's): high when no register of the core
+        # can change until an input word, an image word or the result's acceptance arrives,
+        # so a wrapper may stop the core's clock (`hw/spi.py`, `work_clock`).
+        self.quiet = Signal()
 
     def entry_count_bits(self) -> int:
         """Bits of each lane's spike count in a queue entry: ceil(log2(T+1)) when an ssf layer
@@ -112,20 +118,18 @@ class Accelerator(Checked, wiring.Component):
     def weight_memory_bytes(self) -> int:
         return sum(g.weight_bytes() for g in self.geometries)
 
+    def memories(self) -> list[MemoryInfo]:
+        """Every memory of this design (`hw/memories.py`): what `elaborate` builds, and what
+        the area report, the ROM files, the gate-level memory plan and the retained-state list
+        read."""
+        return inventory(self.spec, self.config, self.artifact)
+
     def retained_state(self) -> dict[str, int]:
-        """`hw.config.retained_state` of this design."""
+        """`hw.memories.retained_state` of this design."""
         return retained_state(self.spec, self.config)
 
     def _rom_tensors(self, i: int) -> dict | None:
-        if not self.config.rom:
-            return None
-        layer = self.spec.layers[i]
-        a = self.artifact
-        t = {"weight": a.weight(layer), "bias": a.bias(layer)}
-        if layer.rr_inputs:
-            t["rr_weight"] = a.rr_weight(layer)
-        t["threshold"], t["v_init"] = a.spec.layers[i].threshold, a.spec.layers[i].v_init
-        return t
+        return rom_tensors(self.artifact, i) if self.config.rom else None
 
     def elaborate(self, platform: object) -> Elaboratable:
         m = Module()
@@ -153,6 +157,7 @@ class Accelerator(Checked, wiring.Component):
                 self._rom_tensors(i),
                 T=self.spec.T,
                 counts_out=i == n_if - 1 and i < len(geos) - 1,
+                index=i,
             )
             m.submodules[f"layer{i}"] = unit
             layers.append(unit)
@@ -192,6 +197,8 @@ class Accelerator(Checked, wiring.Component):
             seq.result_taken.eq(self.o_result.valid & self.o_result.ready),
             self.busy.eq(seq.busy),
             self.done.eq(seq.done),
+            # in RESULT only once the decision unit holds the result (it finishes there)
+            self.quiet.eq(seq.waiting & (~seq.result_enable | dec.o.valid)),
         ]
 
         if self.config.rom:

@@ -39,11 +39,12 @@ def gate_sections(
     gate_sim: bool = True,
     sram_min_depth: int = SRAM_MIN_DEPTH,
     load: bool = True,
+    memories: list | None = None,
 ) -> dict:
     """gate_level, timing and calibration for beats x (N, n_samples), rr (N, n_rr); `rtl_body`
     is the 22 nm report of `make power` (population figures over its own beats). Without
     `gate_sim`: the netlist, its leakage and its timing only (no calibration). `load` False:
-    a ROM build (no weight image)."""
+    a ROM build (no weight image); `memories` the design's inventory (`hw/memories.py`)."""
     tech22 = load_technology("22nm")
     run = run_gate_level(
         artifact,
@@ -57,6 +58,7 @@ def gate_sections(
         simulate=gate_sim,
         sram_min_depth=sram_min_depth,
         load=load,
+        memories=memories,
     )
     if not gate_sim:
         cycles_max = int(rtl_body["cycles_per_inference"]["max"])

@@ -124,17 +124,26 @@ def run_gate_level(
     simulate: bool = True,
     sram_min_depth: int = SRAM_MIN_DEPTH,
     load: bool = True,
+    memories: list | None = None,
 ) -> GateRun:
     """Synthesize, simulate `x` (N, n_samples) / `rr` beats gate by gate, and apply the energy.
     With `simulate` False only the netlist is built (cells, leakage, the STA netlist), without
     the Verilator build of the flat model (3-5 minutes for the full accelerator on 2 cores).
     `sram_min_depth` is the memory plan's threshold (`gate.memory_plan`); `load` False for a ROM
-    build (no weight image)."""
+    build (no weight image); `memories` the design's inventory (`Accelerator.memories()`),
+    which decides the memory plan's ROMs and must list every memory of the Verilog."""
     t0 = time.time()
     liberty = library.liberty()
     lib = load_liberty(liberty)
     g = synthesize(
-        rtl_verilog, TOP, liberty, load_verilog(rtl_verilog), work / "synth", log, sram_min_depth
+        rtl_verilog,
+        TOP,
+        liberty,
+        load_verilog(rtl_verilog),
+        work / "synth",
+        log,
+        sram_min_depth,
+        memories,
     )
     flat, sim_text = gate_flat(g.json, lib)
     flat_v = work / "synth" / "flat.v"

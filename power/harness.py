@@ -12,6 +12,7 @@ Commands (one per line; values decimal or 0x-hex)::
     put STREAM VALUE        STREAM__valid=1, STREAM__payload=VALUE until a cycle with ready,
                             then valid=0 (Amaranth lib.stream: transfer on valid & ready)
     get STREAM              STREAM__ready=1 until a cycle with valid; prints 'got <hex> <cycle>'
+    wait PORT               clock cycles until output PORT is non-zero (e.g. an interrupt line)
     saif_open FILE          start a new SAIF file (toggle counts restart at zero), after writing
                             FILE.init, the baseline taken at the same instant (see energy.py)
     saif_close              write and close it
@@ -283,6 +284,12 @@ int main(int argc, char** argv) {
                 if (w > MAX_WAIT) { std::cerr << "get " << a << ": no valid\n"; return 3; }
             }
             need(a + "__ready", 0);
+        } else if (cmd == "wait") {
+            uint64_t w = 0;
+            while (std::stoull(get_port(a), nullptr, 16) == 0) {
+                tick();
+                if (++w > MAX_WAIT) { std::cerr << "wait " << a << ": never high\n"; return 3; }
+            }
         } else if (cmd == "saif_open") {
             // FILE.init: the same instant, no time elapsed; its toggles are the bits that are
             // 1 when tracing starts, which Verilator counts once (energy.subtract removes them).

@@ -189,10 +189,14 @@ def main(argv: list[str] | None = None) -> int:
         x=x,
         rr=rr,
     )
-    from ecg_snn.hw.config import retained_state
+    from ecg_snn.hw.memories import inventory, retained_state
 
-    # what a power-gated sleep between beats must keep (nothing with ROM weights)
-    extra = {"retained_state_bits": retained_state(artifact.spec, config)}
+    # what a power-gated sleep between beats must keep (nothing with ROM weights), and every
+    # memory of the design with its clocking (`hw/memories.py`)
+    extra = {
+        "retained_state_bits": retained_state(artifact.spec, config),
+        "memories": [m.as_dict() for m in inventory(artifact.spec, config, artifact)],
+    }
     if args.gate:
         from ecg_snn.power.gate_report import gate_sections
 
@@ -226,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
             gate_sim=args.gate_sim,
             sram_min_depth=args.sram_min_depth,
             load=load,
+            memories=inventory(artifact.spec, config, artifact),
         )
         if args.gate_sim:
             extra["gate_level"]["beats_per_class"] = per_class

@@ -291,3 +291,296 @@ def memory_plans(reports: dict) -> str:
             f"| {_f(k['nj_per_inference'])} | {g['beats']}, {g['mismatches']} |"
         )
     return "\n".join(lines) + "\n"
+
+
+_STANDBY = {
+    "clock_running": "clock running, powered",
+    "clock_stopped": "clock stopped, powered (leakage)",
+    "power_gated": "power-gated (nothing retained with ROM weights)",
+}
+
+
+_DESIGNS = {
+    "free_running": "core clocked on every cycle",
+    "work_clock": "core clocked only while it has work (`work_clock`)",
+}
+
+
+def heartbeats(reports: dict) -> str:
+    """The heartbeat section: the measured chip (`heartbeat`, its core clocked on every cycle);
+    with `heartbeat_rtl_work`, what work-driven clocking would save (estimate); with
+    `heartbeat_work` (the work-clocked chip at gate level), the two side by side."""
+    if "heartbeat" not in reports:
+        need = ("heartbeat_static", "heartbeat_rtl_work", "power")
+        if all(k in reports for k in need):
+            return bounds_section(*(reports[k] for k in need))
+        return (
+            "Not measured yet: run `python -m ecg_snn.power.heartbeat`, then "
+            "`make report TAKE=heartbeat`."
+        )
+    r = reports["heartbeat"]
+    text = heartbeat(r)
+    if "heartbeat_rtl_work" in reports:
+        static = reports.get("heartbeat_static")
+        text += "\n\n" + work_clock_section(r, reports["heartbeat_rtl_work"], static)
+    if "heartbeat_work" in reports:
+        text += "\n\n" + compare_heartbeats(r, reports["heartbeat_work"])
+    return text
+
+
+_BOUND_DESIGNS = {
+    "clock_enables": "core clock enables only (free running, or `work_clock` today)",
+    "root_gate": "`work_clock` driving a clock gate at the root of the core's tree",
+}
+
+
+def bounds_section(static: dict, rtl: dict, power: dict) -> str:
+    """The heartbeat from the parts measured so far (`power.heartbeat.bounds`): lower bounds,
+    and only the conclusions they support."""
+    from ecg_snn.power.heartbeat import bounds
+
+    g = power["gate_level"]
+    inference = {"nj": g["nj_per_inference"]["mean"], "cycles": g["cycles_mean"]}
+    b = bounds(static, rtl, inference, g["clock_hz"])
+    w, e = rtl["windows"], b["idle_nj_per_cycle"]
+    leak = sum(static["leakage_nw"].values())
+    lines = [
+        "The full gate-level run of the SPI chip (`python -m ecg_snn.power.heartbeat`) has not "
+        "been taken yet. From the parts measured so far: the inference at gate level "
+        f"({_f(inference['nj'])} nJ over {inference['cycles']:,.0f} cycles, the accelerator "
+        "alone, section 6); the SPI chip's mapped netlist "
+        f"({static['cells']:,} cells, {static['flip_flops']['core']:,} + "
+        f"{static['flip_flops']['shell']:,} flip-flops in core + shell, "
+        f"{static['clock_gates']:,} clock gates; `{static['command']}`): an idle cycle (only "
+        "the clock toggles, every clock gate closed; Liberty energies) costs "
+        f"{_f(sum(e.values()), 4)} nJ, of which {_f(e['core'], 4)} in the core's own clock "
+        f"tree, {_f(e['shell'], 4)} in the shell's and {_f(e['shared'], 4)} in the shared "
+        f"trunk; leakage {_f(leak / 1e3)} uW (library, 25 C). Cycles per beat at RTL "
+        f"(`{rtl['command']}`, {rtl['mismatches']} mismatches): "
+        + ", ".join(f"{k} {v['cycles']:,.0f}" for k, v in w.items())
+        + f" ({b['active_cycles']:,.0f} active cycles with the 2-cycle wake).",
+        "",
+        "| uJ per heartbeat at 75 bpm, at least | clock running | clock stopped | power-gated |",
+        "|---|---:|---:|---:|",
+    ]
+    for d, label in _BOUND_DESIGNS.items():
+        u = b["uj_per_heartbeat_at_least"][d]
+        lines.append(
+            f"| {label} | {u['clock_running']:,.3f} | {u['clock_stopped']:,.3f} | "
+            f"{u['power_gated']:,.3f} |"
+        )
+    best = min(min(u.values()) for u in b["uj_per_heartbeat_at_least"].values())
+    inf_uj = inference["nj"] / 1000
+    lines += [
+        "",
+        "Lower bounds: the shell's data toggles while it shifts the words in, and its clocking "
+        "during the inference's own cycles, are not counted.",
+    ]
+    if best > b["target_uj"]:
+        lines.append(
+            f"- No design and standby choice meets the {b['target_uj']} uJ target: the best "
+            f"bound is {best:.3f} uJ"
+            + (f"; the inference alone is {inf_uj:.3f} uJ." if inf_uj > b["target_uj"] else ".")
+        )
+    u = b["uj_per_heartbeat_at_least"]["clock_enables"]
+    lines.append(
+        f"- Between beats, a running clock costs at least {u['clock_running']:,.1f} uJ per "
+        f"heartbeat, a stopped one {u['clock_stopped']:,.2f} uJ (leakage): the clock must stop "
+        "between beats, and only power gating removes the leakage."
+    )
+    saved = b["active_nj_at_least"]["clock_enables"] - b["active_nj_at_least"]["root_gate"]
+    lines.append(
+        f"- While a beat arrives the core idles for {b['active_cycles'] - inference['cycles']:,.0f}"
+        f" cycles; a clock gate at the root of its tree, opened by `work_clock`'s enable, would "
+        f"save {_f(saved)} nJ per beat ({_f(e['core'], 4)} nJ per idle cycle). The enable alone "
+        "stops the core's banks, not its clock tree."
+    )
+    return "\n".join(lines)
+
+
+def work_clock_section(r: dict, rtl: dict, static: dict | None = None) -> str:
+    """The work-clocked shell's core-clock cycles (RTL, exact) against the free-running
+    chip's measured idle cycle: the saving per beat, an estimate, and the heartbeat it gives.
+    The core's idle cycle is its clock tree's (`static`, split by the clock pins each net
+    reaches) when given, else the idle window's cells under `accel/`."""
+    from ecg_snn.power.heartbeat import work_clock_estimate
+
+    if static is not None:
+        core_idle = static["core"]["idle_nj_per_cycle"]
+        basis = "its clock tree up to the closed clock gates, from the netlist"
+    else:
+        core_idle = r["idle"]["core"]["dynamic_nj"] / r["idle"]["cycles"]
+        basis = "the idle window's cells under `accel/`"
+    e = work_clock_estimate(core_idle, rtl)
+    b = r["budget_75_bpm"]
+    w = rtl["windows"]
+    lines = [
+        f"**Work-driven clocking** (`hw/spi.py`, `work_clock`; `{rtl['command']}`: the "
+        f"work-clocked shell at RTL on the same beats, {rtl['mismatches']} mismatches): cycles "
+        "per beat with the core's clock enable high:",
+        "",
+        "| window | cycles | core clocked | core clock off |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, x in w.items():
+        lines.append(
+            f"| {name} | {x['cycles']:,.0f} | {x['core_enabled']:,.0f} | "
+            f"{e['core_clock_off_cycles'][name]:,.0f} |"
+        )
+    idle = rtl["idle"]
+    after = b["active_nj"] - e["saved_active_nj_at_most"]
+    lines += [
+        f"| idle ({idle['cycles']:,} cycles) | {idle['cycles']:,} | {idle['core_enabled']:,.0f} "
+        f"| {idle['cycles'] - idle['core_enabled']:,.0f} |",
+        "",
+        f"At {_f(e['core_idle_nj_per_cycle'], 4)} nJ per idle core cycle (gate level: {basis}), "
+        "stopping the core's clock in those cycles saves at most "
+        f"{_f(e['saved_active_nj_at_most'])} nJ of the {_f(b['active_nj'])} nJ active energy "
+        f"per beat ({e['saved_active_nj_at_most'] / b['active_nj']:.0%}), leaving "
+        f"{_f(after)} nJ: with power gating between beats "
+        f"{after / 1000:.3f} uJ per heartbeat"
+        + (
+            f", within the {b['target_uj']} uJ target."
+            if after / 1000 <= b["target_uj"]
+            else f", still above the {b['target_uj']} uJ target."
+        )
+        + " An estimate, not a gate-level measurement of a work-clocked chip: the enable alone "
+        "stops the core's banks, not its clock tree; the saving needs a clock gate at the root "
+        "of that tree (not built).",
+    ]
+    if static is not None:
+        total = sum(static[p]["idle_nj_per_cycle"] for p in ("core", "shell", "shared"))
+        sim = b["idle_nj_per_cycle"]
+        lines.append(
+            f"Check: the idle cycle from the netlist alone is {_f(total, 4)} nJ, the simulated "
+            f"idle window {_f(sim, 4)} nJ ({total / sim - 1:+.1%})."
+        )
+    return "\n".join(lines)
+
+
+def compare_heartbeats(before: dict, after: dict) -> str:
+    """Before / after table of two heartbeat reports (each with its command)."""
+    rows = [
+        ("clock gates (latch + AND)", lambda r: f"{r.get('clock_gates', 0):,}"),
+        ("cells", lambda r: f"{r['cells']:,}"),
+        ("active energy per beat, nJ", lambda r: _f(r["budget_75_bpm"]["active_nj"])),
+        (
+            "transfer window, core, nJ",
+            lambda r: _f(
+                r["windows"]["transfer"]["core"]["dynamic_nj"]
+                + r["windows"]["transfer"]["core"]["leakage_nj"]
+            ),
+        ),
+        ("compute window, nJ", lambda r: _f(r["windows"]["compute"]["total_nj"])),
+        ("idle cycle, nJ", lambda r: _f(r["budget_75_bpm"]["idle_nj_per_cycle"], 4)),
+        ("leakage, uW", lambda r: _f(r["budget_75_bpm"]["leakage_nw"] / 1e3)),
+    ]
+    rows += [
+        (
+            f"uJ per heartbeat, {_STANDBY[k]}",
+            lambda r, k=k: f"{r['budget_75_bpm']['uj_per_heartbeat'][k]:,.3f}",
+        )
+        for k in _STANDBY
+    ]
+    lines = [
+        "| 180 nm, per beat at 75 bpm | "
+        + " | ".join(_DESIGNS.get(r.get("design", "free_running"), "?") for r in (before, after))
+        + " |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {name} | {fn(before)} | {fn(after)} |" for name, fn in rows]
+    lines += [
+        "",
+        f"Before: `{before['command']}`{_commit(before)}; after: `{after['command']}`"
+        f"{_commit(after)}.",
+    ]
+    return "\n".join(lines)
+
+
+def _commit(r: dict) -> str:
+    return f" (commit {r['commit'][:7]})" if r.get("commit") else ""
+
+
+def heartbeat(r: dict) -> str:
+    """The energy-per-heartbeat section at the measured node (`power/heartbeat.py`): the
+    measured windows, the budget under each standby choice, and only the conclusions these
+    figures support (each claim is rendered from the numbers it states)."""
+    b = r["budget_75_bpm"]
+    w = r["windows"]
+    rows = [("wake (power-on reset)", r["wake"])] + [
+        (name, w[name]) for name in ("transfer", "compute", "read")
+    ]
+    lines = [
+        f"Measured at gate level on {r['node']}: the SPI shell (`{r['top']}`, "
+        f"{_DESIGNS.get(r.get('design', 'free_running'))}, {r['cells']:,} "
+        f"cells, {r['flip_flops']:,} flip-flops) with the ROM accelerator inside, {r['beats']} DS2 "
+        f"beats sent as the C driver sends them ({r['words_per_beat']} words, one "
+        f"{r['bytes_per_word_transaction']}-byte WRITE each, SCK {r['sck_hz'] / 1e3:.0f} kHz at a "
+        f"{r['clock_hz'] / 1e6:.0f} MHz clock), results read back over MISO: {r['mismatches']} "
+        f"mismatches with the golden model. `{r['command']}`.",
+        "",
+        "| window (mean per beat) | cycles | core, nJ | shell, nJ | total, nJ |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, x in rows:
+        core = x["core"]["dynamic_nj"] + x["core"]["leakage_nj"]
+        shell = x["shell"]["dynamic_nj"] + x["shell"]["leakage_nj"]
+        lines.append(
+            f"| {name} | {x['cycles']:,.0f} | {_f(core)} | {_f(shell)} | {_f(x['total_nj'])} |"
+        )
+    idle = r["idle"]
+    per = {p: idle[p]["dynamic_nj"] / idle["cycles"] for p in ("core", "shell")}
+    lines += [
+        f"| idle, per cycle (clock running, dynamic) | 1 | {_f(per['core'], 4)} | "
+        f"{_f(per['shell'], 4)} | {_f(b['idle_nj_per_cycle'], 4)} |",
+        "",
+        f"Active: {b['active_cycles']:,} cycles ({b['active_s'] * 1e3:.2f} ms), "
+        f"{_f(b['active_nj'])} nJ. Leakage (library figures, 25 C): "
+        f"{_f(b['leakage_nw'] / 1e3)} uW. "
+        f"Standby between beats: {b['standby_s']:.4f} s at 75 bpm.",
+        "",
+        "| between beats | standby, nJ | uJ per heartbeat | average power, uW | "
+        f"<= {b['target_uj']} uJ |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for k, label in _STANDBY.items():
+        lines.append(
+            f"| {label} | {_f(b['standby_nj'][k])} | {b['uj_per_heartbeat'][k]:,.3f} | "
+            f"{b['average_power_uw'][k]:,.3f} | {'yes' if b['meets_target'][k] else 'no'} |"
+        )
+    lines += ["", *_heartbeat_findings(r)]
+    return "\n".join(lines)
+
+
+def _heartbeat_findings(r: dict) -> list[str]:
+    """Claims, each rendered from the figures it rests on."""
+    b, w = r["budget_75_bpm"], r["windows"]
+    meets = [k for k, ok in b["meets_target"].items() if ok]
+    out = []
+    if meets:
+        out.append(
+            f"- Meets the {b['target_uj']} uJ target: {', '.join(_STANDBY[k] for k in meets)}; "
+            f"not: {', '.join(_STANDBY[k] for k in _STANDBY if k not in meets) or 'none'}."
+        )
+    else:
+        short = min(b["uj_per_heartbeat"].values())
+        out.append(
+            f"- No standby choice meets the {b['target_uj']} uJ target: the best is "
+            f"{short:.3f} uJ ({short / b['target_uj']:.2f} x the target)."
+        )
+    running, stopped = b["standby_nj"]["clock_running"], b["standby_nj"]["clock_stopped"]
+    out.append(
+        f"- Between beats, a running clock costs {running / max(stopped, 1e-12):,.0f} x the "
+        f"leakage of a stopped one ({_f(running / 1e3)} against {_f(stopped / 1e3)} uJ per beat)."
+    )
+    share = w["transfer"]["total_nj"] / b["active_nj"]
+    core = w["transfer"]["core"]["dynamic_nj"]
+    out.append(
+        f"- Receiving the beat is {share:.0%} of the active energy "
+        f"({_f(w['transfer']['total_nj'])} nJ over {w['transfer']['cycles']:,.0f} cycles), of "
+        f"which the core's clocking and input integration is {_f(core)} nJ; the core's measured "
+        f"idle clocking over those cycles is {_f(b['core_idle_during_transfer_nj'])} nJ, the "
+        "most that stopping its clock while the words arrive can save (an estimate from the "
+        "idle window, not a measured gated design)."
+    )
+    return out

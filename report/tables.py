@@ -42,6 +42,10 @@ QUOTED: tuple[str, ...] = (
     "power",
     "power_intra",
     "power_sram16",
+    "heartbeat",
+    "heartbeat_work",
+    "heartbeat_rtl_work",
+    "heartbeat_static",
     "stream",
     "noise",
     "adapt",
@@ -78,6 +82,7 @@ RENDERERS: dict[str, Renderer] = {
     "power": _from("power", "make power GATE=1", power_doc.markdown),
     "power-findings": _from("power", "make power GATE=1", power_doc.findings),
     "power-plans": power_doc.memory_plans,
+    "power-heartbeat": power_doc.heartbeats,
     "power-intra": _from(
         "power_intra",
         "python -m ecg_snn.power --model model/artifacts/intra.json "

@@ -32,6 +32,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,18 +76,39 @@ class MemoryPlan:
         }
 
 
-def memory_plan(rtl: Netlist, sram_min_depth: int = SRAM_MIN_DEPTH) -> MemoryPlan:
-    """SRAM for memories of >= `sram_min_depth` words, flip-flop register files below; a memory
-    without a write port (a ROM build's weights) is "rom": logic, mapped like a register file."""
+def memory_plan(
+    rtl: Netlist, sram_min_depth: int = SRAM_MIN_DEPTH, memories: Sequence | None = None
+) -> MemoryPlan:
+    """SRAM for memories of >= `sram_min_depth` words, flip-flop register files below; a ROM
+    (weights baked in) is "rom": logic, mapped like a register file, whatever its depth.
+
+    `memories` is the design's inventory (`Accelerator.memories()`, `hw/memories.py`): it says
+    which memory is a ROM, and a memory of the Verilog that it does not list (or a listed one
+    of more than one word that the Verilog lacks) is an error, so no memory escapes the plan.
+    Without it (a hand-made test design) a memory without a write port is a ROM."""
+    listed = {m.path: m for m in memories} if memories is not None else None
     kinds, depths, widths = {}, {}, {}
     for mod in rtl.modules.values():
         for name, mem in mod.memories.items():
             key = f"{mod.name}/{name}"
-            if not any(port.kind == "write" for port in mem.ports):
-                kinds[key] = "rom"  # weights baked in: logic, whatever the depth
+            if listed is None:
+                rom = not any(port.kind == "write" for port in mem.ports)
             else:
-                kinds[key] = "sram" if mem.depth >= sram_min_depth else "register_file"
+                path = f"{mod.name.rsplit('.', 1)[-1]}/{_submod_name(name)}"
+                info = listed.pop(path, None)
+                if info is None or (info.depth, info.width) != (mem.depth, mem.width):
+                    raise ValueError(
+                        f"memory {key} ({mem.depth} x {mem.width}) is not in the "
+                        "design's memory inventory"
+                    )
+                rom = info.rom
+            kinds[key] = (
+                "rom" if rom else "sram" if mem.depth >= sram_min_depth else "register_file"
+            )
             depths[key], widths[key] = mem.depth, mem.width
+    missing = sorted(p for p, m in (listed or {}).items() if m.depth > 1)
+    if missing:
+        raise ValueError(f"inventory memories missing from the Verilog: {', '.join(missing)}")
     return MemoryPlan(kinds, depths, widths)
 
 
@@ -150,11 +172,13 @@ def synthesize(
     workdir: Path,
     log=print,
     sram_min_depth: int = SRAM_MIN_DEPTH,
+    memories: Sequence | None = None,
 ) -> GateNetlist:
     """Map `verilog` onto `liberty` (module docstring) with the memory plan of
-    `sram_min_depth`; reuses `workdir` if it is up to date."""
+    `sram_min_depth` and the design's memory inventory `memories` (`memory_plan`); reuses
+    `workdir` if it is up to date."""
     workdir.mkdir(parents=True, exist_ok=True)
-    plan = memory_plan(rtl, sram_min_depth)
+    plan = memory_plan(rtl, sram_min_depth, memories)
     script = yosys_script(verilog.name, top, liberty.name, plan)
     key = workdir / "inputs.txt"
     stamp = f"{verilog.read_text()}\n{script}\n{liberty.stat().st_size}"

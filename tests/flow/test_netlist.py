@@ -61,6 +61,21 @@ def test_write_ports_and_expression_enable():
         parse_verilog(WRITE)
 
 
+def test_a_sliced_address_write_is_a_write_port():
+    """A two-word memory's address is a net bit (`mem[a[0]][7:0] <= ...`, Amaranth's byte-lane
+    write to a loadable bias): still a write port. It was missed once, and the loadable
+    biases then counted as ROMs (no writes, `gate.memory_plan` kind rom)."""
+    text = (
+        WRITE.replace("vmem[3'h0][15:8]", "\\vmem$2 [we[0]][15:8]")
+        .replace("    if (we[0] & d[0])\n      vmem[3'h1] <= d;\n", "")
+        .replace("reg [15:0] vmem [7:0]", "reg [15:0] \\vmem$2  [1:0]")
+    )
+    mem = parse_verilog(text).memories()["m/vmem$2"]
+    assert [(p.kind, p.enable, p.bits) for p in mem.ports] == [("write", ("we", 1), 8)]
+    broken = text.replace("[we[0]][15:8]", "[we[0][15:8]")  # not a write: the parser says so
+    assert parse_verilog(broken).memories()["m/vmem$2"].ports == []
+
+
 def test_unknown_top_is_an_error():
     with pytest.raises(ValueError, match="top module 'x' not in the Verilog"):
         parse_verilog(tiny_verilog(), top="x")

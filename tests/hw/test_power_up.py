@@ -186,11 +186,52 @@ def test_without_power_on_reset_the_status_is_undefined(harnesses):
     assert any(s != (0, 0) for s in status), status
 
 
+@pytest.fixture(scope="module")
+def shell_harness(tmp_path_factory) -> Path:
+    """The chip a power switch would cut: the SPI shell with the work-clocked ROM core
+    (`hw/spi.py`), initialisers stripped, random initial values."""
+    from amaranth.back import verilog
+
+    from ecg_snn.hw.spi import SPI_TOP, SpiShell
+    from ecg_snn.power.harness import build_harness
+
+    artifact = load_artifact(MODEL)
+    d = tmp_path_factory.mktemp("powerup_shell")
+    shell = SpiShell(artifact.spec, HwConfig(rom=True), artifact, work_clock=True)
+    text = verilog.convert(shell, name=SPI_TOP, emit_src=False)
+    (d / f"{SPI_TOP}.v").write_text(power_up_verilog(text))
+    return build_harness(
+        d / f"{SPI_TOP}.v",
+        SPI_TOP,
+        d / "build",
+        extra_args=("--x-initial", "unique", "--x-assign", "unique"),
+        cxx_opt="-O1",
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS[:3])
+def test_power_gated_chip_is_defined_after_each_wake_up(shell_harness, beats, seed, tmp_path):
+    """Power gating between beats (ROM, nothing retained): from random power-up values, the
+    reset pin alone (2 cycles, `power/heartbeat.py`'s wake window) and then beats sent over SPI
+    as the C driver sends them give results equal to the golden model, shell and
+    work-clocked core alike."""
+    from ecg_snn.power.heartbeat import send_beats
+
+    artifact, x, rr = beats
+    k = SEEDS.index(seed)
+    x, rr = x[k * 2 : k * 2 + 2], rr[k * 2 : k * 2 + 2]
+    args = (f"+verilator+seed+{seed}", "+verilator+rand+reset+2")
+    _, bad = send_beats(shell_harness, artifact, x, rr, tmp_path, args=args)
+    assert bad == 0
+
+
 def test_retained_state_list():
     """The retained state (`Accelerator.retained_state`): nothing with ROM weights; with the
     load port, every loaded memory bit plus the status and the loaded scalars (the default
     model: 4 ssf layers, shifts of 5+4+4+4 bits, v_init of 23+13+16+15 bits)."""
-    from ecg_snn.hw.config import LayerGeometry, retained_state
+    from ecg_snn.hw.config import LayerGeometry
+    from ecg_snn.hw.memories import retained_state
 
     artifact = load_artifact(MODEL)
     assert retained_state(artifact.spec, HwConfig(rom=True)) == {}

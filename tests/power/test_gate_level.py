@@ -294,6 +294,21 @@ endmodule
     # a memory without a write port (a ROM build's weights) is logic, whatever its depth
     assert plan.kinds == {"t/small": "register_file", "t/big": "sram", "t/table_": "rom"}
     assert memory_plan(parse_verilog(v), sram_min_depth=8).kinds["t/small"] == "sram"
+    # with the design's inventory, the inventory says what is a ROM, and must list everything
+    from ecg_snn.hw.memories import MemoryInfo
+
+    def info(name, depth, rom=False):
+        rows = tuple((0,) for _ in range(depth)) if rom else ()
+        return MemoryInfo("t", name, depth, 1, 8, rom, "none" if rom else "write", False, rows)
+
+    listed = [info("small", 16), info("big", 512), info("table_", 512, rom=True)]
+    assert memory_plan(parse_verilog(v), memories=listed).kinds == plan.kinds
+    with pytest.raises(
+        ValueError, match=r"memory t/big .* is not in the design's memory inventory"
+    ):
+        memory_plan(parse_verilog(v), memories=[listed[0], listed[2]])
+    with pytest.raises(ValueError, match="inventory memories missing from the Verilog: t/extra"):
+        memory_plan(parse_verilog(v), memories=[*listed, info("extra", 4)])
 
 
 STA_OUT = """

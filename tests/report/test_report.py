@@ -127,3 +127,115 @@ def test_findings_state_only_what_the_figures_support():
     text = power_doc.findings(other)
     assert "the energy lever is clocking" not in text
     assert "below the zero-skipping QNN" in text
+
+
+def _heartbeat_report(active_nj: float) -> dict:
+    """A heartbeat report (`power/heartbeat.py` layout) whose active energy is `active_nj`."""
+    from ecg_snn.power import heartbeat as hb
+
+    def window(cycles, nj):
+        part = {"dynamic_nj": nj / 2, "leakage_nj": 0.0}
+        return {"cycles": cycles, "total_nj": nj, "core": part, "shell": part}
+
+    windows = {
+        "transfer": window(800, active_nj * 0.6),
+        "compute": window(100, active_nj * 0.3),
+        "read": window(98, active_nj * 0.1),
+    }
+    wake, idle = window(2, 0.0), window(10, 5.0)
+    return {
+        "node": "osu018", "top": "snn_spi", "cells": 10, "flip_flops": 2, "beats": 2,
+        "words_per_beat": 68, "bytes_per_word_transaction": 5, "sck_hz": 4e5, "clock_hz": 4e6,
+        "mismatches": 0, "command": "python -m ecg_snn.power.heartbeat", "wake": wake,
+        "windows": windows, "idle": idle,
+        "budget_75_bpm": hb.budget(windows, wake, idle, 5000.0, 4e6),
+    }  # fmt: skip
+
+
+def test_heartbeat_claims_follow_the_figures():
+    """The target claim is rendered from the budget: met when power-gated at 300 nJ active,
+    met by nothing at 900 nJ (the negative case)."""
+    from ecg_snn.report import power as power_doc
+
+    text = power_doc.heartbeat(_heartbeat_report(300.0))
+    assert "Meets the 0.5 uJ target: power-gated" in text
+    assert "No standby choice meets" not in text
+    text = power_doc.heartbeat(_heartbeat_report(900.0))
+    assert "No standby choice meets the 0.5 uJ target: the best is 0.900 uJ" in text
+    assert "Meets the" not in text
+
+
+def test_heartbeat_section_sets_the_designs_side_by_side():
+    """With the free-running design measured too, the section compares the two; without a
+    heartbeat report it names the command."""
+    from ecg_snn.report import power as power_doc
+
+    free = {**_heartbeat_report(900.0), "design": "free_running"}
+    work = {**_heartbeat_report(300.0), "design": "work_clock", "commit": "abcdef123"}
+    text = power_doc.heartbeats({"heartbeat": free, "heartbeat_work": work})
+    assert "| 180 nm, per beat at 75 bpm | core clocked on every cycle | core clocked only" in text
+    assert "| active energy per beat, nJ | 900.00 | 300.00 |" in text
+    assert "(commit abcdef1)" in text
+    assert "Not measured yet" in power_doc.heartbeats({})
+
+
+def test_work_clock_estimate_follows_the_figures():
+    """The work-clock estimate: off cycles (RTL) x the measured idle core cycle; the target
+    claim flips with the figures."""
+    from ecg_snn.report import power as power_doc
+
+    r = _heartbeat_report(900.0)  # idle core: 2.5 nJ over 10 cycles = 0.25 nJ per cycle
+    rtl = {
+        "command": "python -m ecg_snn.power.heartbeat --rtl-work-clock", "mismatches": 0,
+        "windows": {
+            "transfer": {"cycles": 800, "core_enabled": 40},
+            "compute": {"cycles": 100, "core_enabled": 100},
+            "read": {"cycles": 98, "core_enabled": 2},
+        },
+        "idle": {"cycles": 10, "core_enabled": 0},
+    }  # fmt: skip
+    text = power_doc.heartbeats({"heartbeat": r, "heartbeat_rtl_work": rtl})
+    # (760 + 0 + 96) x 0.25 = 214 nJ saved of 900
+    assert "saves at most 214.00 nJ of the 900.00 nJ" in text
+    assert "still above the 0.5 uJ target" in text
+    rtl["windows"]["transfer"]["core_enabled"] = 0  # 954 off cycles: 238.5 saved, 661.5 left
+    assert "still above" in power_doc.heartbeats({"heartbeat": r, "heartbeat_rtl_work": rtl})
+    r = _heartbeat_report(600.0)
+    assert "within the 0.5 uJ target" in power_doc.heartbeats(
+        {"heartbeat": r, "heartbeat_rtl_work": rtl}
+    )
+
+
+def test_heartbeat_bounds_claims_follow_the_figures():
+    """Before the full run: the bounds section says the target is missed only when even the
+    best bound misses it (negative case: a cheap inference)."""
+    from ecg_snn.report import power as power_doc
+
+    static = {
+        "cells": 100, "flip_flops": {"core": 10, "shell": 5}, "clock_gates": 2,
+        "command": "python -m ecg_snn.power.heartbeat --static-idle x",
+        "core": {"idle_nj_per_cycle": 0.1}, "shell": {"idle_nj_per_cycle": 0.01},
+        "shared": {"idle_nj_per_cycle": 0.02}, "leakage_nw": {"core": 3000.0, "shell": 1000.0},
+    }  # fmt: skip
+    rtl = {
+        "command": "python -m ecg_snn.power.heartbeat --rtl-work-clock", "mismatches": 0,
+        "windows": {
+            "transfer": {"cycles": 900, "core_enabled": 40},
+            "compute": {"cycles": 60, "core_enabled": 60},
+            "read": {"cycles": 38, "core_enabled": 2},
+        },
+        "idle": {"cycles": 10, "core_enabled": 0},
+    }  # fmt: skip
+
+    def power(nj):
+        return {
+            "gate_level": {"nj_per_inference": {"mean": nj}, "cycles_mean": 500, "clock_hz": 4e6}
+        }
+
+    reports = {"heartbeat_static": static, "heartbeat_rtl_work": rtl, "power": power(600.0)}
+    text = power_doc.heartbeats(reports)
+    assert "No design and standby choice meets the 0.5 uJ target" in text
+    assert "the inference alone is 0.600 uJ" in text
+    assert "would save 50.00 nJ per beat" in text  # 0.1 nJ x (2 + 998 - 500) idle cycles
+    reports["power"] = power(100.0)
+    assert "No design and standby choice meets" not in power_doc.heartbeats(reports)

@@ -1,0 +1,162 @@
+"""The memory inventory (`hw/memories.py`, `Accelerator.memories`): it is what the generator
+builds (checked against the emitted Verilog), what the area report and the ROM files read, and a
+generator that builds something else refuses to elaborate."""
+
+from __future__ import annotations
+
+import gc
+import re
+import warnings
+
+import pytest
+from amaranth.hdl import Fragment, UnusedElaboratable
+
+from ecg_snn.flow import verilog
+from ecg_snn.flow.netlist import load_verilog
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.hw.memories import MemoryInfo, inventory, retained_state
+from ecg_snn.hw.top import Accelerator
+
+CASES = [
+    ("if", HwConfig(lanes=8)),
+    ("if", HwConfig(lanes=2, rom=True)),
+    ("ssf", HwConfig(lanes=3)),
+    ("ssf", HwConfig(lanes=8, rom=True)),
+]
+IDS = [f"{k}-lanes{c.lanes}{'-rom' if c.rom else ''}" for k, c in CASES]
+
+
+def _artifact(kind, artifact_factory, ssf_factory):
+    # the mixed ssf shape has a counts_out layer (`count`) and one-word memories at 8 lanes
+    return artifact_factory("default") if kind == "if" else ssf_factory("default", 0, 2)
+
+
+@pytest.mark.parametrize(("kind", "config"), CASES, ids=IDS)
+def test_inventory_is_what_the_verilog_holds(artifact_factory, ssf_factory, tmp_path, kind, config):
+    """Every memory of the emitted Verilog is in the inventory with its depth and width, and
+    every inventory memory of more than one word is in the Verilog (one-word memories are
+    registers, `hw/word.py`); ROMs are exactly the memories without a write port."""
+    artifact = _artifact(kind, artifact_factory, ssf_factory)
+    dut = Accelerator(artifact.spec, config, artifact if config.rom else None)
+    mems = dut.memories()
+    src = next(p for p in verilog.emit(dut, tmp_path) if p.suffix == ".v")
+    found = {}
+    for key, mem in load_verilog(src).memories().items():
+        scope, name = key.split("/")[-2:]
+        found[f"{scope}/{name.split('$')[0]}"] = mem
+    listed = {m.path: m for m in mems if m.depth > 1}
+    assert set(found) == set(listed)
+    for path, mem in found.items():
+        info = listed[path]
+        assert (mem.depth, mem.width) == (info.depth, info.width), path
+        has_write = any(p.kind == "write" for p in mem.ports)
+        assert has_write != info.rom, path
+    assert {m.clock_gate for m in mems if m.rom} <= {"none"}
+    assert all(m.retained == (m.clock_gate == "load") for m in mems)
+
+
+@pytest.mark.parametrize(("kind", "config"), CASES, ids=IDS)
+def test_area_report_and_rom_files_read_the_inventory(
+    artifact_factory, ssf_factory, tmp_path, kind, config
+):
+    """`memory_bits` is the inventory's sum, and each ROM file `emit` writes holds the
+    inventory's words."""
+    artifact = _artifact(kind, artifact_factory, ssf_factory)
+    dut = Accelerator(artifact.spec, config, artifact if config.rom else None)
+    mems = dut.memories()
+    assert verilog.memory_bits(dut) == sum(m.bits for m in mems)
+    files = [p for p in verilog.emit(dut, tmp_path) if p.suffix == ".hex"]
+    roms = [m for m in mems if m.rom]
+    assert len(files) == len(roms)
+    for f, m in zip(files, roms, strict=True):
+        assert f.name == f"{m.scope}_{m.name}.hex"
+        assert [int(w, 16) for w in f.read_text().split()] == m.words()
+
+
+def test_rom_words_pack_lanes_in_twos_complement():
+    """words(): lane 0 in the low bits, each lane two's complement in `lane_bits`."""
+    m = MemoryInfo("layer0", "weight", 2, 2, 4, True, "none", False, ((1, -1), (-8, 7)))
+    assert m.words() == [0xF1, 0x78]
+    assert m.width == 8 and m.bits == 16
+
+
+def test_memory_info_refuses_inconsistent_entries():
+    with pytest.raises(ValueError, match="clock_gate must be one of"):
+        MemoryInfo("layer0", "vw", 2, 1, 4, False, "word", False)
+    with pytest.raises(ValueError, match="a ROM has contents and a RAM none"):
+        MemoryInfo("layer0", "weight", 2, 1, 4, True, "none", False)
+    with pytest.raises(ValueError, match="1 rows for depth 2"):
+        MemoryInfo("layer0", "weight", 2, 1, 4, True, "none", False, ((1,),))
+
+
+def _patched_inventory(monkeypatch, change):
+    """LayerUnit's inventory with `change` applied to layer 1's list (what a generator edit
+    that forgot the inventory looks like)."""
+    from ecg_snn.hw import layer
+
+    real = layer.layer_memories
+
+    def patched(index, *args, **kwargs):
+        out = real(index, *args, **kwargs)
+        return change(out) if index == 1 else out
+
+    monkeypatch.setattr(layer, "layer_memories", patched)
+
+
+def _refused(spec, match: str) -> None:
+    """Elaborating Accelerator(spec) raises RuntimeError matching `match`. The half-built
+    design's elaboratables are collected here with Amaranth's never-used warning off."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnusedElaboratable)
+        try:
+            Fragment.get(Accelerator(spec, HwConfig(lanes=2)), None)
+        except RuntimeError as e:
+            message = str(e)
+        else:
+            message = None
+        gc.collect()
+    assert message is not None and re.search(match, message), message
+
+
+def test_a_memory_missing_from_the_inventory_refuses(artifact_factory, monkeypatch):
+    """The negative test: a memory the layer builds that the inventory lacks (a memory added
+    to the generator only) stops elaboration."""
+    artifact = artifact_factory("default")
+    _patched_inventory(monkeypatch, lambda mems: [m for m in mems if m.name != "vw"])
+    _refused(artifact.spec, "layer1/vw is built but not in the memory inventory")
+
+
+def test_an_inventory_memory_never_built_refuses(artifact_factory, monkeypatch):
+    """An inventory entry the layer never builds (still counted by the reports) is refused."""
+    artifact = artifact_factory("default")
+    ghost = MemoryInfo("layer1", "ghost", 4, 2, 3, False, "write", False)
+    _patched_inventory(monkeypatch, lambda mems: [*mems, ghost])
+    _refused(artifact.spec, "ghost")
+
+
+def test_a_word_of_another_width_refuses(artifact_factory, monkeypatch):
+    """The inventory's word width is the one built."""
+    import dataclasses
+
+    artifact = artifact_factory("default")
+    _patched_inventory(
+        monkeypatch,
+        lambda mems: [
+            dataclasses.replace(m, lane_bits=m.lane_bits + 1) if m.name == "vw" else m for m in mems
+        ],
+    )
+    _refused(artifact.spec, "layer1/vw: word .* differs from the inventory")
+
+
+def test_retained_state_is_the_retained_memories(artifact_factory):
+    """The retained list takes its memories from the inventory: every loadable weight, RR
+    weight and bias bit, nothing with ROM."""
+    artifact = artifact_factory("default")
+    config = HwConfig(lanes=3)
+    kept = retained_state(artifact.spec, config)
+    mems = [m for m in inventory(artifact.spec, config) if m.retained]
+    assert {m.name for m in mems} >= {"weight", "bias"}
+    assert sum(kept[f"{artifact.spec.layers[int(m.scope[5:])].name}.{m.name}"] for m in mems) == (
+        sum(m.bits for m in mems)
+    )
+    assert retained_state(artifact.spec, HwConfig(lanes=3, rom=True)) == {}
