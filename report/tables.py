@@ -47,6 +47,9 @@ QUOTED: tuple[str, ...] = (
     "adapt_ds2_v1",
     *ADAPT_DESIGN,
 )
+# Snapshots the docs quote as history on an earlier default model (their model checksum is the
+# one they state, not the current model's: `report/provenance.py`).
+EARLIER_MODEL: tuple[str, ...] = ("adapt_ds2_first", "adapt_ds2_v1", *ADAPT_DESIGN)
 
 
 def _from(name: str, command: str, render: Callable[[dict], str]) -> Renderer:
