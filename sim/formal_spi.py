@@ -191,8 +191,13 @@ BROKEN = {
             "with m.If(snap[4 + p]):",
             "with m.If(status[4 + p]):",
         ),
-        # an SCK edge in the cycle cs_n falls completes the cut transaction's byte
-        "edge-in-the-cs-fall-cycle": ("shell", "selected = ~cs_n & ~cs_d", "selected = ~cs_n"),
+        # an SCK edge in the cycle cs_n falls completes the cut transaction's byte (the line
+        # as it was; not the `selected` line, which a mutant of tests/mutants.toml changes)
+        "edge-in-the-cs-fall-cycle": (
+            "shell",
+            "rise, fall = sck & ~sck_d & selected, ~sck & sck_d & selected",
+            "rise, fall = sck & ~sck_d & ~cs_n, ~sck & sck_d & ~cs_n",
+        ),
     },
     "spi_buffer_kept": {
         "word-written-into-a-full-buffer": ("shell", "with m.If(free[p]):", "with m.If(1):"),
