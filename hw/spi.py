@@ -129,7 +129,14 @@ class SpiShell(wiring.Component):
         m.submodules.sync_mosi = FFSynchronizer(self.mosi, mosi)
         sck_d, cs_d = Signal(), Signal(init=1)
         m.d.sync += [sck_d.eq(sck), cs_d.eq(cs_n)]
-        rise, fall = sck & ~sck_d & ~cs_n, ~sck & sck_d & ~cs_n
+        # An SCK edge counts only while chip select has been low for a cycle already: the bus is
+        # shared (edges for another device are ignored), and an edge in the very cycle cs_n
+        # falls (a glitch, no setup time) must not complete a byte of the cut transaction
+        # before it, against the new transaction's status snapshot (a WRITE decoded against
+        # the wrong FREE bits: found by `sim/formal_spi.py`); the new transaction then counts
+        # a bit short and ends as FRAME.
+        selected = ~cs_n & ~cs_d
+        rise, fall = sck & ~sck_d & selected, ~sck & sck_d & selected
         cs_fall, cs_rise = ~cs_n & cs_d, cs_n & ~cs_d
 
         # -- word buffers in front of the accelerator's input streams -----------------------

@@ -19,7 +19,10 @@ from the snapshots:
 A section whose report has not been run says so and names the command. Everything is rendered in
 memory first: a report that a renderer cannot read is a one-line error and nothing is written.
 `--check` (and the test that calls it) fails when a section differs from what its snapshot
-renders, so a figure cannot drift from its report.
+renders, so a figure cannot drift from its report, and refuses a snapshot that does not carry the
+repo-relative path and content checksum of the report it was taken from (and, for a run of a
+model, the model and its checksum) or whose figures no longer match them
+(`report/provenance.py`): a figure typed into a snapshot cannot reach a generated section.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ from pathlib import Path
 from ecg_snn.data.files import write_atomic
 from ecg_snn.model.contract.artifact import load_artifact
 from ecg_snn.model.shipped import ARTIFACTS
-from ecg_snn.report.tables import QUOTED, RENDERERS, Renderer, Reports
+from ecg_snn.report import provenance
+from ecg_snn.report.tables import EARLIER_MODEL, QUOTED, RENDERERS, Renderer, Reports
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "reports"
@@ -46,14 +50,37 @@ class ReportError(RuntimeError):
     """A docs section that cannot be generated (unknown section name, unreadable report)."""
 
 
-def load_snapshots(directory: Path = SNAPSHOTS) -> Reports:
+def read_snapshots(directory: Path = SNAPSHOTS) -> Reports:
+    """Every snapshot as written, its `_source` block included."""
     out: Reports = {}
     for path in sorted(directory.glob("*.json")):
         try:
             out[path.stem] = json.loads(path.read_text())
         except json.JSONDecodeError as e:
             raise ReportError(f"{path}: not valid JSON ({e}); re-run `make report`") from None
+        if not isinstance(out[path.stem], dict):
+            raise ReportError(f"{path}: not a JSON object; re-take it with `make report`")
     return out
+
+
+def load_snapshots(directory: Path = SNAPSHOTS) -> Reports:
+    """The snapshots' reports, as the renderers read them (without their `_source` block)."""
+    return {
+        name: {k: v for k, v in r.items() if k != provenance.KEY}
+        for name, r in read_snapshots(directory).items()
+    }
+
+
+def unsourced(
+    directory: Path | None = None, root: Path = ROOT, earlier_model: tuple[str, ...] = EARLIER_MODEL
+) -> list[str]:
+    """Why each snapshot that may not feed a generated section may not (`report/provenance.py`);
+    `directory` defaults to `SNAPSHOTS`."""
+    return [
+        p
+        for name, snap in read_snapshots(directory or SNAPSHOTS).items()
+        for p in provenance.problems(name, snap, root, earlier_model)
+    ]
 
 
 def render(
@@ -139,8 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     try:
         taken = take(tuple(n for n in args.take.split(",") if n))
-        reports = {**load_snapshots(), **taken}
+        reports = {**load_snapshots(SNAPSHOTS), **taken}
         if args.check:
+            refused = unsourced()
+            if refused:
+                print("snapshots refused (no or wrong source):\n  " + "\n  ".join(refused))
+                return 1
             out = stale(DOCS, reports)
             if out:
                 print("out of sync with docs/reports (run `make report`): " + ", ".join(out))
@@ -153,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         docs = {p: render(p.read_text(), reports, str(p)) for p in DOCS if p.exists()}
         for name, report in taken.items():  # only once every doc rendered
-            write_atomic(SNAPSHOTS / f"{name}.json", json.dumps(report, indent=2) + "\n")
+            stamped = provenance.stamp(report, BUILD / f"{name}.json", ROOT)
+            write_atomic(SNAPSHOTS / f"{name}.json", json.dumps(stamped, indent=2) + "\n")
             print(f"snapshot {name} -> {SNAPSHOTS.relative_to(ROOT)}/{name}.json")
         changed = [path for path, new in docs.items() if new != path.read_text()]
         for path in changed:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from ecg_snn.model import cv
 from ecg_snn.model.adapt import evaluate as adapt
 from ecg_snn.report import power as power_doc
+from ecg_snn.report import verification
 from ecg_snn.report.results import Reports, comparison, fpga_table, results_table
 from ecg_snn.report.verification import results as verification_results
 from ecg_snn.stream import noise
@@ -53,6 +54,9 @@ QUOTED: tuple[str, ...] = (
     "adapt_ds2_v1",
     *ADAPT_DESIGN,
 )
+# Snapshots the docs quote as history on an earlier default model (their model checksum is the
+# one they state, not the current model's: `report/provenance.py`).
+EARLIER_MODEL: tuple[str, ...] = ("adapt_ds2_first", "adapt_ds2_v1", *ADAPT_DESIGN)
 
 
 def _from(name: str, command: str, render: Callable[[dict], str]) -> Renderer:
@@ -76,6 +80,8 @@ _ADAPT = "make adapt-eval"
 RENDERERS: dict[str, Renderer] = {
     "results": results_table,
     "verification": verification_results,
+    "mutants": _from("mutate", "make mutate", verification.mutate_table),
+    "formal": _from("formal", "python -m ecg_snn.sim.formal", verification.formal_tables),
     "comparison": comparison,
     "fpga": _from("fpga", "make fpga", fpga_table),
     "cv": _from("cv", "python -m ecg_snn.model.cv --name NAME", cv.table),

@@ -81,3 +81,84 @@ def results(reports: Reports) -> str:
         command = "python -m ecg_snn.sim.formal"
         rows.append(f"| `{command}` | | {_missing(command, 'formal')} |")
     return "\n".join(rows) + "\n"
+
+
+def _killed_by(r: dict) -> str:
+    """The first failing test of a mutant's run (its pytest id), or its selection."""
+    first = r.get("first_failure", "")
+    if first.startswith(("FAILED tests/", "ERROR tests/")):
+        return f"`{first.split()[1].split('::')[-1]}`"
+    if r["status"] == "timeout":
+        return "a timeout (a hang)"
+    return ", ".join(f"`{t.split('/')[-1]}`" for t in r["tests"]) + " (a cocotb test in it fails)"
+
+
+def mutate_table(m: dict) -> str:
+    """The kill rate and one row per mutant of `make mutate`'s report."""
+    rows = [
+        f"Kill rate: **{m['killed']} of {m['mutants']}** (`make mutate`, "
+        f"{m['wall_seconds']:.0f} s wall on the shared machine; the unmutated selections took "
+        f"{m['unmutated_seconds']:.0f} s)."
+        + (f" Survived: {', '.join(m['survived'])}." if m["survived"] else "")
+        + (f" Errors: {', '.join(m['errors'])}." if m["errors"] else ""),
+        "",
+        "| Mutant | File | Bug | Killed by (first failing test) |",
+        "|---|---|---|---|",
+    ]
+    for r in m["results"]:
+        verdict = (
+            f"{r['status']}: {_killed_by(r)}"
+            if r["status"] in ("killed", "timeout")
+            else (f"**{r['status']}**")
+        )
+        rows.append(f"| `{r['id']}` | `{r['file']}` | {r['why']} | {verdict} |")
+    return "\n".join(rows) + "\n"
+
+
+def _params(p: dict) -> str:
+    """A proof's parameters as the tables show them (a queue shape as `shape: neurons, ...`)."""
+    p = dict(p)
+    broken = p.pop("broken", None)
+    if "shape" in p:
+        head = f"{p.pop('shape')}: {p.pop('neurons', '')}"
+        rest = [
+            f"T={p.pop('T')}" if "T" in p else "",
+            f"lanes={p.pop('lanes')}" if "lanes" in p else "",
+        ]
+        rest += [str(p.pop("memory", ""))]
+        if "scans" in p:
+            rest.append(f"scans {p.pop('scans')}")
+        rest += [f"{k}={v}" for k, v in p.items()]
+        text = ", ".join([head, *(r for r in rest if r)])
+    else:
+        text = ", ".join(f"{k}={v}" for k, v in p.items())
+    return text + (f"; broken: {broken}" if broken else "")
+
+
+def formal_tables(f: dict) -> str:
+    """The summary, the proved properties and the checks that must fail of the formal report."""
+    proved = sum(r["proved"] for r in f["results"])
+    refuted = sum(not r["proved"] for r in f["refutations"])
+    seconds = sum(r["seconds"] for r in f["results"] + f["refutations"])
+    rows = [
+        f"`python -m ecg_snn.sim.formal` (`build/reports/formal.json`, {seconds:.0f} s of solver "
+        f"time on the shared machine): **{proved} of {len(f['results'])} proved**, {refuted} of "
+        f"{len(f['refutations'])} checks that must fail refuted.",
+        "",
+        "| Property | Parameters | Method | Result |",
+        "|---|---|---|---|",
+    ]
+    for r in f["results"]:
+        result = "proved" if r["proved"] else "**FAILED**"
+        rows.append(f"| `{r['property']}` | {_params(r['params'])} | {r['method']} | {result} |")
+    rows += [
+        "",
+        "Checks that must fail (so that a pass above means something):",
+        "",
+        "| Check | Parameters | Method | Result |",
+        "|---|---|---|---|",
+    ]
+    for r in f["refutations"]:
+        result = f"violated at {r['failed_at']}" if not r["proved"] else "**NOT violated**"
+        rows.append(f"| `{r['property']}` | {_params(r['params'])} | {r['method']} | {result} |")
+    return "\n".join(rows) + "\n"

@@ -38,6 +38,10 @@ long, and the induction proof fails on a short queue; and every property fails o
 broken by one line (`BROKEN`: constant outputs, frozen or unrewound counters, off-by-one
 compares), built in memory by `mutant`.
 
+The SPI shell and the load port behind it: `sim/formal_spi.py` (a WRITE needs its own FREE
+bit, a full buffer keeps its word, SCK is gated by chip select, no load word during an
+inference, a reload re-initialises before the next input word), with its must-fail variants.
+
 Not proved here: the `cin` adder and the ssf count multiply (their operands are registered
 inside the synapse unit, so a harness cannot constrain them from the ports; the limit artifacts
 fill `cin` to its last bit and kill its one-bit-short mutant instead).
@@ -439,16 +443,21 @@ def queue_proofs(shipped: tuple[Path, ...] = SHIPPED) -> list[Proof]:
     return out
 
 
-def mutant(cls: type, find: str, replace: str) -> type:
+def mutant(cls: type, find: str | None, replace: str | None, **names: object) -> type:
     """`cls` rebuilt from its module's source with `find` (which must occur exactly once)
     replaced: a broken block for a check that must fail, as `make mutate` plants one, but in
-    memory (the tree is not touched)."""
+    memory (the tree is not touched). `names` replace globals of the rebuilt module (a block
+    built around a broken one: `mutant(Accelerator, None, None, Loader=broken_loader)`);
+    `find=None` changes no line."""
     module = sys.modules[cls.__module__]
     source = inspect.getsource(module)
-    if source.count(find) != 1:
-        raise LookupError(f"{find!r} occurs {source.count(find)} times in {module.__file__}")
+    if find is not None:
+        if source.count(find) != 1:
+            raise LookupError(f"{find!r} occurs {source.count(find)} times in {module.__file__}")
+        source = source.replace(find, replace)
     ns = {"__name__": f"{module.__name__}_mutant", "__file__": module.__file__}
-    exec(compile(source.replace(find, replace), module.__file__, "exec"), ns)
+    exec(compile(source, module.__file__, "exec"), ns)
+    ns.update(names)
     return ns[cls.__name__]
 
 
@@ -613,7 +622,10 @@ def must_fail() -> list[Proof]:
         if proof.name == "shift_decoder" and params["membrane_bits"] < 6:
             continue
         chosen.setdefault(proof.name, proof)
-    return [_broken_proof(prop, v, chosen[prop]) for prop in BROKEN for v in BROKEN[prop]]
+    from ecg_snn.sim import formal_spi  # it builds on this module
+
+    out = [_broken_proof(prop, v, chosen[prop]) for prop in BROKEN for v in BROKEN[prop]]
+    return out + formal_spi.must_fail()
 
 
 def proofs() -> list[Proof]:
@@ -664,7 +676,9 @@ def proofs() -> list[Proof]:
                 depth=tie_break_depth(n, lanes),
             )
         )
-    return out + queue_proofs()
+    from ecg_snn.sim import formal_spi  # it builds on this module
+
+    return out + queue_proofs() + formal_spi.proofs()
 
 
 def run(proof: Proof, work: Path) -> tuple[bool, str]:

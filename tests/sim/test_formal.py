@@ -12,7 +12,7 @@ from amaranth.hdl import Module
 
 from ecg_snn.hw.config import LayerGeometry
 from ecg_snn.hw.neuron import ShiftDecoder
-from ecg_snn.sim import formal
+from ecg_snn.sim import formal, formal_spi
 
 
 def _first(name: str) -> formal.Proof:
@@ -21,7 +21,15 @@ def _first(name: str) -> formal.Proof:
 
 @pytest.mark.parametrize(
     "name",
-    ["fire_if", "fire_ssf", "shift_decoder", "vw_no_overflow", "tie_break", "queue_no_overflow"],
+    [
+        "fire_if",
+        "fire_ssf",
+        "shift_decoder",
+        "vw_no_overflow",
+        "tie_break",
+        "queue_no_overflow",
+        *formal_spi.PROPERTIES,
+    ],
 )
 def test_property_is_proved(name, tmp_path):
     proved, tail = formal.run(_first(name), tmp_path)
@@ -101,8 +109,18 @@ def test_every_property_fails_on_its_broken_blocks(proof, tmp_path):
 
 def test_every_property_has_broken_blocks():
     named = {p.name for p in formal.proofs()}
-    assert named == set(formal.BROKEN)
+    assert named == set(formal.BROKEN) | set(formal_spi.BROKEN)
+    assert set(formal_spi.BROKEN) == set(formal_spi.PROPERTIES)
+    assert all(len(v) >= 2 for v in formal_spi.BROKEN.values())
     assert all(len(v) >= 1 for v in formal.BROKEN.values())
+
+
+def test_an_spi_property_the_shell_breaks_is_named_in_its_failure(tmp_path):
+    """Negative, read closely: the shell whose WRITE looks at the sample FREE bit for every port
+    fails the WRITE property at its own assertion (not at some other one)."""
+    (proof,) = [p for p in formal.must_fail() if p.name.endswith("sample-free-bit-for-every-port")]
+    proved, tail = formal.run(proof, tmp_path)
+    assert not proved and "sim/formal_spi.py" in formal.failure(tail), tail
 
 
 def test_a_mutant_snippet_that_does_not_apply_is_refused():
