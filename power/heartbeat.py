@@ -516,7 +516,7 @@ def _git_head(root: Path) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ecg_snn.data.cache import write_atomic
+    from ecg_snn.data.files import write_atomic
     from ecg_snn.data.dataset import load_dataset
     from ecg_snn.data.errors import DataError
     from ecg_snn.data.paths import repo_path
