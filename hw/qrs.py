@@ -556,3 +556,10 @@ class QrsDetector(wiring.Component):
                     m.d.sync += [out_head.eq(out_head + 1), out_count.eq(out_count - 1)]
                     m.next = "IDLE"
         return m
+
+
+def memory_bits() -> int:
+    """Bits in the block's memories: the filter rings, the learned candidates, the output
+    queue (the `$mem_v2` macros Yosys keeps)."""
+    rings = c.LP_LEN * (W.u + W.a) + c.HP_LEN * W.l + c.MWI_LEN * W.q + c.B_RING * W.b
+    return rings + c.LEARN_PEAKS * PEAK.size + c.OUT_RING * BEAT_EVENT.size
