@@ -18,7 +18,8 @@ Schedule of one sample (cycles; the clock only needs to outrun 360 Hz):
 
     IDLE (take) -> F1 low pass, high-pass sum -> F2 band pass b, derivative d -> F3 square,
     integrate -> LEARN (step 1; at n = L-1 a 40-cycle division) -> CAND (steps 2, 3)
-    [-> SCAN: 56 reads of the b ring for slope and fiducial -> CONF -> CLASSIFY]
+    [-> SCAN: 56 reads of the b ring for slope and fiducial -> CONF -> CLASSIFY
+    [-> REGULAR after a QRS: 8 cycles, the rhythm's regularity for THR1]]
     -> REPLAY (step 3b, at n = L-1: CLASSIFY each learned candidate) -> SB (step 4; after a
     QRS, the miss limit is recomputed first: a 40-cycle division) -> QUIET (step 4b; a
     division when re-learning) -> END [-> OUT: one beat]
@@ -211,6 +212,11 @@ class QrsDetector(wiring.Component):
         rr_sum = Signal(W.rr_sum, init=c.RR_INIT * c.RR_RING)
         miss = Signal(W.rr_sum, init=_miss(c.RR_INIT * c.RR_RING))
         miss_dirty = Signal()
+        measured = Signal(range(c.RR_RING + 1))  # RR intervals measured, up to 8
+        irregular = Signal()  # THR1 halved (contract step 5)
+        reg_k = Signal(range(c.RR_RING))
+        reg_bad = Signal()
+        reg_ret_sb = Signal()  # REGULAR returns to QUIET (after a search-back), else REPLAY*
         sb = Signal(PEAK)  # the search-back candidate (value 0: none)
         n_learned = Signal(range(c.LEARN_PEAKS + 1))
         replay_k = Signal(range(c.LEARN_PEAKS + 1))
@@ -237,9 +243,11 @@ class QrsDetector(wiring.Component):
         # ---- combinational helpers ----------------------------------------------------------
         thr1 = Signal(signed(W.level))
         thr2 = Signal(signed(W.level))
+        t_level = Signal(signed(W.level))
         m.d.comb += [
-            thr1.eq(npki + ((spki - npki) >> 2)),  # >> on signed: floor, as the contract
-            thr2.eq(thr1 >> 1),
+            t_level.eq(npki + ((spki - npki) >> 2)),  # >> on signed: floor, as the contract
+            thr1.eq(Mux(irregular, t_level >> 1, t_level)),
+            thr2.eq(t_level >> 1),
         ]
 
         def clipped(v):
@@ -259,7 +267,8 @@ class QrsDetector(wiring.Component):
 
         def accept(p, searchback: int) -> None:
             """The contract's `qrs()` for peak view `p`: RR ring, last QRS, the beat queued;
-            the miss limit is recomputed when step 4 next needs it (`miss_dirty`)."""
+            the miss limit is recomputed when step 4 next needs it (`miss_dirty`), the
+            rhythm's regularity in the REGULAR state that must follow."""
             with m.If(has_last):
                 diff = (p.peak - last)[: W.counter]
                 m.d.sync += [
@@ -267,6 +276,7 @@ class QrsDetector(wiring.Component):
                     rr_sum.eq(rr_sum + diff - rr[rr_at]),
                     rr_at.eq(Mux(rr_at == c.RR_RING - 1, 0, rr_at + 1)),
                     miss_dirty.eq(1),
+                    measured.eq(Mux(measured == c.RR_RING, measured, measured + 1)),
                 ]
             m.d.sync += [
                 last.eq(p.peak),
@@ -478,17 +488,37 @@ class QrsDetector(wiring.Component):
                     & ((pk.peak - last)[: W.counter] < c.T_WAVE)
                     & ((pk.slope << 1) < last_slope)
                 )
-                with m.If((pk.value > thr1) & ~t_wave):
-                    m.d.sync += spki.eq(spki + ((clipped(pk.value) - spki) >> 3))
-                    accept(pk, 0)
-                with m.Else():
-                    m.d.sync += npki.eq(npki + ((clipped(pk.value) - npki) >> 3))
-                    with m.If(~t_wave & (pk.value > thr2) & (pk.value > sb.value)):
-                        m.d.sync += sb.eq(pk)
                 with m.If(in_replay):
                     m.next = "REPLAY_NEXT"
                 with m.Else():
                     m.next = "REPLAY"
+                with m.If((pk.value > thr1) & ~t_wave):
+                    m.d.sync += spki.eq(spki + ((clipped(pk.value) - spki) >> 3))
+                    accept(pk, 0)
+                    m.d.sync += reg_ret_sb.eq(0)
+                    m.next = "REGULAR"
+                with m.Else():
+                    m.d.sync += npki.eq(npki + ((clipped(pk.value) - npki) >> 3))
+                    with m.If(~t_wave & (pk.value > thr2) & (pk.value > sb.value)):
+                        m.d.sync += sb.eq(pk)
+
+            with m.State("REGULAR"):  # after a QRS: is every RR within 92-116 % of the mean?
+                avg = rr_sum >> 3
+                r100 = rr[reg_k] * 100
+                bad = (r100 < avg * c.RR_LOW_PERCENT) | (r100 > avg * c.RR_HIGH_PERCENT)
+                m.d.sync += [reg_k.eq(reg_k + 1), reg_bad.eq(reg_bad | bad)]
+                with m.If(reg_k == c.RR_RING - 1):
+                    m.d.sync += [
+                        irregular.eq((measured == c.RR_RING) & (reg_bad | bad)),
+                        reg_k.eq(0),
+                        reg_bad.eq(0),
+                    ]
+                    with m.If(reg_ret_sb):
+                        m.next = "QUIET"
+                    with m.Elif(in_replay):
+                        m.next = "REPLAY_NEXT"
+                    with m.Else():
+                        m.next = "REPLAY"
 
             with m.State("REPLAY"):  # step 3b: at n = L-1, the candidates of the first 2 s
                 m.next = "SB"
@@ -517,6 +547,8 @@ class QrsDetector(wiring.Component):
                     with m.Elif((n - last)[: W.counter] > miss):
                         m.d.sync += spki.eq(spki + ((clipped(sb.value) - spki) >> 2))
                         accept(sb, 1)
+                        m.d.sync += reg_ret_sb.eq(1)
+                        m.next = "REGULAR"
 
             with m.State("MISS_SET"):
                 m.d.sync += [miss.eq(div_q), miss_dirty.eq(0)]

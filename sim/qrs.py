@@ -41,8 +41,8 @@ ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "build" / "reports" / "qrs.json"
 PERIOD_NS = 10
 # The noisy records of the issue (105: noise, 108: large P waves, 203: ventricular runs and
-# noise) and a clean one, five minutes each from the start.
-DEFAULT_CASES = ("100:0:300", "105:0:300", "108:0:300", "203:0:300")
+# noise), a clean one, and 222 (its first search-back at 4:04), five minutes each from the start.
+DEFAULT_CASES = ("100:0:300", "105:0:300", "108:0:300", "203:0:300", "222:0:300")
 ENV_CASES = "SIM_QRS_CASES"  # the .npz the cocotb test reads
 ENV_OUT = "SIM_QRS_OUT"  # the .npz it writes
 WATCHDOG = 500_000  # cycles without a recorded beat: about 40 s of ECG at ~11 cycles a sample

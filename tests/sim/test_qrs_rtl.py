@@ -22,14 +22,15 @@ def qrs_build():
 
 @pytest.fixture(scope="module")
 def cases(mitdb_dir) -> list[bench.Case]:
-    """Three minutes each of a clean record and the three noisy ones, and 203 again with an 8 s
-    lead-off gap (invalid samples, held) from 60 s on."""
+    """Three minutes each of a clean record and the three noisy ones, 203 again with an 8 s
+    lead-off gap (invalid samples, held) from 60 s on, and five minutes of 222 (a search-back
+    at 4:04)."""
     out = [bench.load_case(f"{r}:0:180") for r in ("100", "105", "108", "203")]
     gap = out[-1]
     valid = gap.valid.copy()
     valid[60 * FS : 68 * FS] = False
     samples = np.where(valid, gap.samples, -32768)  # what must never reach the filters
-    return [*out, bench.Case("203 gap", samples, valid)]
+    return [*out, bench.Case("203 gap", samples, valid), bench.load_case("222:0:300")]
 
 
 @pytest.fixture(scope="module")
