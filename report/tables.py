@@ -13,6 +13,7 @@ from ecg_snn.model.adapt import evaluate as adapt
 from ecg_snn.report import power as power_doc
 from ecg_snn.report.results import Reports, comparison, fpga_table, results_table
 from ecg_snn.report.verification import results as verification_results
+from ecg_snn.sim import qrs as qrs_block
 from ecg_snn.stream import tables as stream_tables
 
 Renderer = Callable[[Reports], str]
@@ -42,6 +43,7 @@ QUOTED: tuple[str, ...] = (
     "power_intra",
     "power_sram16",
     "stream",
+    "qrs",
     "adapt",
     "adapt_ds2_first",
     "adapt_ds2_v1",
@@ -83,6 +85,7 @@ RENDERERS: dict[str, Renderer] = {
         power_doc.intra,
     ),
     **{key: _from("stream", "make stream-eval", fn) for key, fn in stream_tables.SECTIONS.items()},
+    "qrs-block": _from("qrs", "make qrs", qrs_block.table),
     "adapt": _from("adapt", _ADAPT, adapt.table),
     "adapt-records": _from("adapt", _ADAPT, adapt.records_table),
     "adapt-targets": _from("adapt", _ADAPT, adapt.targets_table),

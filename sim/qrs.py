@@ -234,6 +234,27 @@ if os.environ.get(ENV_CASES):  # imported by cocotb inside the simulator
 # ---- make qrs ---------------------------------------------------------------------------------
 
 
+def table(r: dict) -> str:
+    """The hw/README.md section `qrs-block` from a `make qrs` report."""
+    cost = (
+        "| cells | flip-flops | memory bits | cycles per sample, mean / max "
+        "| clock for 360 Hz (max) |\n|---:|---:|---:|---:|---:|\n"
+        f"| {r.get('cells', 0):,} | {r.get('flip_flops', 0):,} | {r['memory_bits']:,} "
+        f"| {r['cycles_per_sample_mean']:.1f} / {r['cycles_per_sample_max']} "
+        f"| {r['min_clock_hz'] / 1000:.1f} kHz |\n"
+    )
+    rows = "".join(
+        f"| {c['case']} | {c['samples']:,} | {c['beats']:,} | {c['mismatches']} "
+        f"| {c['cycles_per_sample_mean']:.2f} / {c['cycles_per_sample_max']} |\n"
+        for c in r["cases"]
+    )
+    cases = (
+        "| record:start_s:seconds | samples | beats (golden) | mismatches | cycles per sample "
+        "mean / max |\n|---|---:|---:|---:|---:|\n" + rows
+    )
+    return f"{cost}\n{cases}"
+
+
 def evaluate(specs: list[str], synth: bool, work: Path) -> dict:
     from ecg_snn.flow.qrs import build
 
