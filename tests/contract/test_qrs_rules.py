@@ -397,14 +397,16 @@ def test_a_t_wave_is_not_held_for_search_back(clib):
 @pytest.mark.parametrize(
     ("ring", "irregular"),
     [
-        # avg = (700 + 92) >> 3 = 99: 92 * 99 = 9108 <= 9200 = 100 * 92, 100 * 100 <= 116 * 99
-        ([100] * 7 + [92], False),
-        # avg = 790 >> 3 = 98: 92 * 98 = 9016 > 9000 = 100 * 90, below the low limit
-        ([100] * 7 + [90], True),
-        # avg = 816 >> 3 = 102: 100 * 116 = 11600 <= 116 * 102 = 11832; 92 * 102 <= 10000
-        ([100] * 7 + [116], False),
-        # avg = (700 + 120) >> 3 = 102: 100 * 120 = 12000 > 11832, above the high limit
-        ([100] * 7 + [120], True),
+        # avg = (714 + 92) >> 3 = 100: 92 * 100 = 9200 = 100 * 92, exactly at the low limit;
+        # 100 * 102 <= 116 * 100
+        ([102] * 7 + [92], False),
+        # avg = (714 + 91) >> 3 = 100: 9100 < 9200, below the low limit
+        ([102] * 7 + [91], True),
+        # avg = (686 + 116) >> 3 = 100: 100 * 116 = 11600 = 116 * 100, exactly at the high
+        # limit; 100 * 98 >= 92 * 100
+        ([98] * 7 + [116], False),
+        # avg = (686 + 117) >> 3 = 100: 11700 > 11600, above the high limit
+        ([98] * 7 + [117], True),
     ],
     ids=["at-low", "below-low", "at-high", "above-high"],
 )
