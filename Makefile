@@ -170,7 +170,7 @@ stream: $(STAMP) ## Detect, classify and annotate one raw record (RECORD=name|pa
 stream-eval: $(STAMP) ## QRS Se/+P on all 48 MIT-BIH records vs open detectors, end-to-end DS2; build/reports/stream.json
 	$(PY) -m ecg_snn.stream.evaluate $(if $(MODEL),--model $(MODEL)) $(ARGS)
 
-qrs: $(STAMP) ## The QRS detector block (hw/qrs.py): Verilog, lint, Yosys, bit-exact vs golden on Verilator over 5 min of 100, 105, 108, 203; build/reports/qrs.json
+qrs: $(STAMP) ## The QRS detector block (hw/qrs.py): Verilog, lint, Yosys, bit-exact vs golden on Verilator over 5 min of 100, 105, 108, 203, 222; build/reports/qrs.json
 	$(PY) -m ecg_snn.sim.qrs $(ARGS)
 
 report: $(STAMP) ## Regenerate the docs' results sections from docs/reports (TAKE=sim,power: snapshot those build/reports first)
