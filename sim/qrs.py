@@ -1,12 +1,13 @@
 """The QRS detector block on Verilator: raw MIT-BIH samples through `hw/qrs.py`, every beat
 compared with the golden detector (`model/contract/qrs.py`); `make qrs` (build/reports/qrs.json).
 
-    python -m ecg_snn.sim.qrs [--records 100:0:300,105:0:300,...] [--no-synth]
+    python -m ecg_snn.sim.qrs [--records 100:0:300,105:0:300,...|all] [--no-synth]
 
 Each case is `record:start_s:seconds` of the record's detector lead (MLII; V5 for 102 and
 104), fed from its first sample (`start_s` 0: the detector starts with the record, as the
-contract does) or from `start_s` on. The samples play from a file inside the simulator (the
-wrapper's stream player, `sim/tb/hdl_player.py`: no Python per sample); the beats are recorded
+contract does) or from `start_s` on; `all` is every one of the 48 records whole. The samples
+play from a file inside the simulator (the wrapper's stream player, `sim/tb/hdl_player.py`: no
+Python per sample); the beats are recorded
 with their arrival cycle, and the player logs the cycle each sample was taken, so a beat's
 decision sample is the last sample taken before it: `decided` is checked too.
 
@@ -43,6 +44,7 @@ PERIOD_NS = 10
 # The noisy records of the issue (105: noise, 108: large P waves, 203: ventricular runs and
 # noise), a clean one, and 222 (its first search-back at 4:04), five minutes each from the start.
 DEFAULT_CASES = ("100:0:300", "105:0:300", "108:0:300", "203:0:300", "222:0:300")
+WHOLE_S = 1900  # seconds: longer than every MIT-BIH record (30:06), so a case is the whole record
 ENV_CASES = "SIM_QRS_CASES"  # the .npz the cocotb test reads
 ENV_OUT = "SIM_QRS_OUT"  # the .npz it writes
 WATCHDOG = 500_000  # cycles without a recorded beat: about 40 s of ECG at ~11 cycles a sample
@@ -296,10 +298,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m ecg_snn.sim.qrs", description=__doc__.split("\n")[0]
     )
-    ap.add_argument("--records", default=",".join(DEFAULT_CASES), help="record:start_s:seconds,...")
+    ap.add_argument(
+        "--records", default=",".join(DEFAULT_CASES), help="record:start_s:seconds,... or all"
+    )
     ap.add_argument("--no-synth", action="store_true", help="skip Yosys")
     ap.add_argument("--report", type=Path, default=REPORT)
     args = ap.parse_args(argv)
+    if args.records == "all":
+        from ecg_snn.data.splits import ALL_RECORDS
+
+        args.records = ",".join(f"{r}:0:{WHOLE_S}" for r in ALL_RECORDS)
     specs = [s for s in args.records.split(",") if s]
     report = evaluate(specs, not args.no_synth, ROOT / "build" / "qrs" / "sim")
     report["verilog"] = repo_path(report["verilog"])
