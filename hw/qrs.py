@@ -24,9 +24,10 @@ Schedule of one sample (cycles; the clock only needs to outrun 360 Hz):
     QRS, the miss limit is recomputed first: a 40-cycle division) -> QUIET (step 4b; a
     division when re-learning) -> END [-> OUT: one beat]
 
-A typical sample takes 10 cycles (11 when a beat leaves); one with a confirmed candidate about
-70, one with a search-back test after a new QRS at most 110 (measured on Verilator over 432,000
-MIT-BIH samples: mean 10.4, max 110; `make qrs` reports them).
+A typical sample takes 10 cycles (11 when a beat leaves, 8 more after a QRS); one with a
+confirmed candidate about 70, one that also needs the miss limit's division about 110
+(measured on Verilator over the 48 MIT-BIH records whole, 31.2 million samples: mean 10.4,
+max 119).
 
 Arithmetic: every width is derived from the contract's constants (`QrsWidths`) so that no sum
 can overflow; the filters are the running-sum form of the C twin (exact in these widths). The
