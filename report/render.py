@@ -50,6 +50,27 @@ class ReportError(RuntimeError):
     """A docs section that cannot be generated (unknown section name, unreadable report)."""
 
 
+def unportable_models(report: object, where: str = "") -> list[str]:
+    """Every `model` entry of a report (at any depth) that would not read the same in another
+    clone: an absolute path, or no sha256 beside it (`model_sha256` or `artifact_sha256`), as
+    `data/paths.py` asks of every report. One line per entry, naming where it is."""
+    out: list[str] = []
+    if isinstance(report, dict):
+        model = report.get("model")
+        if isinstance(model, str):
+            at = f"{where}.model" if where else "model"
+            if Path(model).is_absolute():
+                out.append(f"{at}: absolute path {model}")
+            if not any(k in report for k in ("model_sha256", "artifact_sha256")):
+                out.append(f"{at}: no sha256 beside it")
+        for key, value in report.items():
+            out += unportable_models(value, f"{where}.{key}" if where else key)
+    elif isinstance(report, list):
+        for k, value in enumerate(report):
+            out += unportable_models(value, f"{where}[{k}]")
+    return out
+
+
 def read_snapshots(directory: Path = SNAPSHOTS) -> Reports:
     """Every snapshot as written, its `_source` block included."""
     out: Reports = {}

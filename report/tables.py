@@ -14,6 +14,7 @@ from ecg_snn.report import power as power_doc
 from ecg_snn.report import verification
 from ecg_snn.report.results import Reports, comparison, fpga_table, results_table
 from ecg_snn.report.verification import results as verification_results
+from ecg_snn.sim import qrs as qrs_block
 from ecg_snn.stream import noise
 from ecg_snn.stream import tables as stream_tables
 
@@ -49,6 +50,7 @@ QUOTED: tuple[str, ...] = (
     "heartbeat_static",
     "stream",
     "noise",
+    "qrs",
     "adapt",
     "adapt_ds2_first",
     "adapt_ds2_v1",
@@ -97,6 +99,7 @@ RENDERERS: dict[str, Renderer] = {
     ),
     **{key: _from("stream", "make stream-eval", fn) for key, fn in stream_tables.SECTIONS.items()},
     "stream-noise": _from("noise", "make stream-noise", noise.table),
+    "qrs-block": _from("qrs", "make qrs", qrs_block.table),
     "adapt": _from("adapt", _ADAPT, adapt.table),
     "adapt-records": _from("adapt", _ADAPT, adapt.records_table),
     "adapt-targets": _from("adapt", _ADAPT, adapt.targets_table),

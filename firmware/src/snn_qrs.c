@@ -23,10 +23,30 @@ static uint32_t miss_limit(const snn_qrs_t *det)
     return (sum >> 3) * SNN_QRS_MISS_PERCENT / 100u; /* unsigned: floor */
 }
 
+/* Step 5: THR1 halved while the rhythm is irregular (Pan-Tompkins). */
 static void thresholds(snn_qrs_t *det)
 {
-    det->thr1 = det->npki + snn_floor_shr(det->spki - det->npki, 2);
-    det->thr2 = snn_floor_shr(det->thr1, 1);
+    int64_t t = det->npki + snn_floor_shr(det->spki - det->npki, 2);
+    det->thr1 = det->irregular ? snn_floor_shr(t, 1) : t;
+    det->thr2 = snn_floor_shr(t, 1);
+}
+
+/* Eight measured RR intervals, not all within 92-116 % of their mean (qrs.py). */
+static uint8_t irregular(const snn_qrs_t *det)
+{
+    uint32_t k, sum = 0;
+    uint64_t avg;
+    if (det->measured < SNN_QRS_RR_RING)
+        return 0;
+    for (k = 0; k < SNN_QRS_RR_RING; k++)
+        sum += det->rr[k];
+    avg = sum >> 3;
+    for (k = 0; k < SNN_QRS_RR_RING; k++) {
+        uint64_t r = 100u * (uint64_t)det->rr[k];
+        if (r < SNN_QRS_RR_LOW_PERCENT * avg || r > SNN_QRS_RR_HIGH_PERCENT * avg)
+            return 1;
+    }
+    return 0;
 }
 
 void snn_qrs_init_at(snn_qrs_t *det, uint32_t start)
@@ -99,6 +119,9 @@ static void accept(snn_qrs_t *det, const snn_qrs_peak_t *pk, int searchback)
         det->rr[det->rr_at] = pk->peak - det->last;
         det->rr_at = (det->rr_at + 1) % SNN_QRS_RR_RING;
         det->miss = miss_limit(det);
+        if (det->measured < SNN_QRS_RR_RING)
+            det->measured++;
+        det->irregular = irregular(det);
     }
     det->last = pk->peak;
     det->last_slope = pk->slope;

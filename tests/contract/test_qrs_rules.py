@@ -392,3 +392,48 @@ def test_a_t_wave_is_not_held_for_search_back(clib):
     det = both(clib, bumps(n, LEARN_BUMP, (1000, 1000), (1140, 200)), b)
     np.testing.assert_array_equal(det.peak, [300, 1000, 1140])
     np.testing.assert_array_equal(det.decided, [LEARNED[2], 1072, 1668])
+
+
+@pytest.mark.parametrize(
+    ("ring", "irregular"),
+    [
+        # avg = (714 + 92) >> 3 = 100: 92 * 100 = 9200 = 100 * 92, exactly at the low limit;
+        # 100 * 102 <= 116 * 100
+        ([102] * 7 + [92], False),
+        # avg = (714 + 91) >> 3 = 100: 9100 < 9200, below the low limit
+        ([102] * 7 + [91], True),
+        # avg = (686 + 116) >> 3 = 100: 100 * 116 = 11600 = 116 * 100, exactly at the high
+        # limit; 100 * 98 >= 92 * 100
+        ([98] * 7 + [116], False),
+        # avg = (686 + 117) >> 3 = 100: 11700 > 11600, above the high limit
+        ([98] * 7 + [117], True),
+    ],
+    ids=["at-low", "below-low", "at-high", "above-high"],
+)
+def test_irregular_rhythm_limits_92_and_116_percent_of_the_mean(ring, irregular):
+    st = qrs._State(np.zeros(qrs.LEARN, np.int64))
+    st.ring, st.measured = list(ring), qrs.RR_RING
+    assert st.is_irregular() is irregular
+    st.measured = qrs.RR_RING - 1  # fewer than 8 measured intervals: regular by definition
+    assert st.is_irregular() is False
+
+
+@pytest.mark.parametrize(("rr", "found"), [((300, 300), False), ((240, 360), True)])
+def test_an_irregular_rhythm_halves_thr1(clib, rr, found):
+    # QRS bumps (v 1000) after the learning bump: at 1000, then every rr[0], rr[1], rr[0], ...
+    # (mean 300). After 8 intervals of that pattern the ring is all 300 (regular: THR1 = T) or
+    # alternates 240 / 360 (240 < 92 % of 300: irregular, THR1 = T >> 1). The levels are the
+    # same in both (every QRS is 1000, nothing else was seen): SPKI has fallen from 1125 to
+    # ~1000 and NPKI is 2, so T ~ 2 + (998 >> 2) = 251 and THR2 = T >> 1 ~ 125. A peak of 200,
+    # 150 samples after the 11th QRS (no T wave: b = 0, slope 0), is then noise when regular
+    # (200 < T; held, but the next QRS comes before the miss limit, ~498, and drops it) and a
+    # QRS when irregular (200 > T >> 1).
+    qrs_at = [1000]
+    for k in range(12):
+        qrs_at.append(qrs_at[-1] + rr[k % 2])
+    small = qrs_at[10] + 150
+    n = qrs_at[-1] + 400
+    det = both(clib, bumps(n, LEARN_BUMP, *[(p, 1000) for p in qrs_at], (small, 200)))
+    assert set(qrs_at) <= set(det.peak.tolist())
+    assert (small in det.peak.tolist()) is found
+    assert not det.searchback.any()

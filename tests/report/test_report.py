@@ -239,3 +239,20 @@ def test_heartbeat_bounds_claims_follow_the_figures():
     assert "would save 50.00 nJ per beat" in text  # 0.1 nJ x (2 + 998 - 500) idle cycles
     reports["power"] = power(100.0)
     assert "No design and standby choice meets" not in power_doc.heartbeats(reports)
+def test_the_stream_snapshot_names_its_model_repo_relative_with_a_checksum():
+    """docs/reports/stream.json (both end-to-end parts) reads the same in every clone."""
+    stream = report.load_snapshots()["stream"]
+    assert report.unportable_models(stream) == []
+    assert stream["end_to_end"]["model"] == "model/artifacts/inter.json"
+
+
+def test_an_absolute_or_unchecked_model_path_is_caught_at_any_depth():
+    sha = {"artifact_sha256": "0" * 64}
+    assert report.unportable_models({"a": [{"model": "model/artifacts/inter.json", **sha}]}) == []
+    bad = {"end_to_end": {"model": "/work/x/model/artifacts/inter.json", **sha}}
+    assert report.unportable_models(bad) == [
+        "end_to_end.model: absolute path /work/x/model/artifacts/inter.json"
+    ]
+    assert report.unportable_models({"runs": [{"model": "model/artifacts/inter.json"}]}) == [
+        "runs[0].model: no sha256 beside it"
+    ]
