@@ -19,6 +19,10 @@ from ecg_snn.data.cli import run
 COMMANDS: dict[str, tuple[str, str]] = {
     "data": ("ecg_snn.data.__main__:main", "build the MIT-BIH beat dataset (make data)"),
     "train": ("ecg_snn.model.pipeline:cli", "train, convert, quantize, evaluate (make train)"),
+    "evaluate": (
+        "ecg_snn.model.evaluate:main",
+        "score an artifact on a split or your WFDB folder (make evaluate)",
+    ),
     "cv": ("ecg_snn.model.cv:main", "by-patient cross-validation over DS1"),
     "retrain": (
         "ecg_snn.model.retrain.cli:main",

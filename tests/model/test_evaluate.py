@@ -1,0 +1,175 @@
+"""`make evaluate`: the field's scores (scikit-learn), the outputs, the look log, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ecg_snn.model import evaluate as ev
+from ecg_snn.model.metrics import classification_metrics
+from ecg_snn.model.shipped import shipped
+from ecg_snn.model.splits import Beats
+from tests.ecg_synth import beat_sequence
+from tests.retrain.conftest import CLASS_SYMBOL, write_wfdb
+
+CLASSES = ("N", "S", "V", "F")
+LOG_TEXT = f"# model\n\nbefore\n\n{ev.LOG_BEGIN}\n| # | when |\n|---|---|\n{ev.LOG_END}\n\nafter\n"
+
+
+def test_scores_by_hand():
+    """6 beats: true N N N S S V, predicted N N S S N V (4 right).
+    S: Se 1/2, +P 1/2; V: Se 1, +P 1. p_o = 4/6; p_e = (3*3 + 2*2 + 1*1) / 36 = 14/36;
+    kappa = (24 - 14) / (36 - 14) = 10/22; jkappa = kappa/2 + (1/2 + 1 + 1/2 + 1)/8."""
+    s = ev.scores(np.array([0, 0, 0, 1, 1, 2]), np.array([0, 0, 1, 1, 0, 2]), CLASSES)
+    assert s["accuracy"] == pytest.approx(4 / 6)
+    assert s["per_class"]["S"]["se"] == pytest.approx(0.5)
+    assert s["per_class"]["S"]["ppv"] == pytest.approx(0.5)
+    assert s["per_class"]["V"] == {"se": 1.0, "ppv": 1.0, "f1": 1.0, "n": 1}
+    assert s["per_class"]["F"] == {"se": 0.0, "ppv": 0.0, "f1": 0.0, "n": 0}  # zero_division=0
+    assert s["kappa"] == pytest.approx(10 / 22)
+    assert s["j_kappa"] == pytest.approx(5 / 22 + 3 / 8)
+    assert s["confusion"][0] == [2, 1, 0, 0] and s["confusion"][1] == [1, 1, 0, 0]
+
+
+def test_scores_agree_with_the_training_metrics():
+    """sklearn's figures and `model.metrics` (what train.json reports) are the same numbers."""
+    rng = np.random.default_rng(3)
+    y, pred = rng.integers(0, 4, 500), rng.integers(0, 4, 500)
+    s, m = ev.scores(y, pred, CLASSES), classification_metrics(y, pred, CLASSES)
+    assert s["confusion"] == m["confusion"]
+    for key in ("accuracy", "kappa", "j_kappa"):
+        assert s[key] == pytest.approx(m[key])
+    for c in CLASSES:
+        assert s["per_class"][c]["se"] == pytest.approx(m["per_class"][c]["se"])
+        assert s["per_class"][c]["ppv"] == pytest.approx(m["per_class"][c]["ppv"])
+
+
+def test_one_class_everywhere_has_kappa_zero_not_nan():
+    s = ev.scores(np.zeros(5, int), np.zeros(5, int), CLASSES)
+    assert s["accuracy"] == 1.0 and s["kappa"] == 0.0
+
+
+def test_the_look_log_gains_one_numbered_row_per_look(tmp_path):
+    log = tmp_path / "model.md"
+    log.write_text(LOG_TEXT)
+    report = {
+        "date": "2026-12-06 17:00 UTC",
+        "command": "python -m ecg_snn.model.evaluate --split inter",
+        "model": "model/artifacts/inter.json",
+        "model_sha256": "ab" * 32,
+        "part": "DS2",
+        "scores": ev.scores(np.array([0, 1, 2]), np.array([0, 1, 1]), CLASSES),
+    }
+    assert ev.log_look(report, log) == 1
+    assert ev.log_look(report, log) == 2
+    text = log.read_text()
+    rows = [line for line in text.splitlines() if line.startswith(("| 1 |", "| 2 |"))]
+    assert len(rows) == 2 and "DS2, 3 beats" in rows[0] and "66.67 %" in rows[0]
+    assert text.startswith("# model\n\nbefore\n") and text.endswith(f"{ev.LOG_END}\n\nafter\n")
+
+
+def test_a_log_without_markers_is_refused_and_left_alone(tmp_path):
+    log = tmp_path / "model.md"
+    log.write_text("# no look log here\n")
+    with pytest.raises(ev.EvaluateError, match="has no look log"):
+        ev.log_look({"scores": {}}, log)
+    assert log.read_text() == "# no look log here\n"
+
+
+def write_small_db(directory: Path, n_records: int = 3, beats: int = 40) -> Path:
+    """A WFDB database of synthetic N, S, V, F beats at 250 Hz (`tests.ecg_synth`)."""
+    rng = np.random.default_rng(0)
+    for k in range(n_records):
+        classes = list(rng.choice(list(CLASSES), beats, p=[0.55, 0.15, 0.2, 0.1]))
+        sig, r = beat_sequence(classes, 250, rng)
+        write_wfdb(directory, f"p{k}", sig, r, [CLASS_SYMBOL[c] for c in classes], 250)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def small_db(tmp_path_factory) -> Path:
+    return write_small_db(tmp_path_factory.mktemp("db") / "mydb")
+
+
+def test_a_wfdb_database_is_scored_and_not_logged(small_db, tmp_path):
+    log = tmp_path / "model.md"
+    log.write_text(LOG_TEXT)
+    r = ev.evaluate(db=small_db, out=tmp_path / "out", log=log)
+    assert r["look"] is None and r["part"] is None and log.read_text() == LOG_TEXT
+    s = r["scores"]
+    assert s["n"] == sum(c["n"] for c in s["per_class"].values()) == np.sum(s["confusion"])
+    assert 100 < s["n"] <= 3 * 40 and set(r["per_record"]) == {"p0", "p1", "p2"}
+    files = {p.name for p in (tmp_path / "out").iterdir()}
+    assert files == {"evaluate.json", "evaluate.md", "confusion.png", "per_record.png"}
+    on_disk = json.loads((tmp_path / "out" / "evaluate.json").read_text())
+    assert on_disk["model_sha256"] == r["model_sha256"] and on_disk["scores"] == s
+    assert "| p1 |" in (tmp_path / "out" / "evaluate.md").read_text()
+
+
+def fake_part(monkeypatch, small_db):
+    """MIT-BIH parts replaced by the small database's beats (no MIT-BIH needed)."""
+    from ecg_snn.model.contract.artifact import load_artifact
+
+    beats = ev.database_beats(load_artifact(shipped("inter")), small_db, None, "atr")
+    seen = []
+
+    def mitbih_beats(artifact, split, part):
+        seen.append(part)
+        return Beats(beats.x, beats.rr, beats.y, beats.record)
+
+    monkeypatch.setattr(ev, "mitbih_beats", mitbih_beats)
+    return seen
+
+
+def test_scoring_the_test_part_logs_a_look_and_ds1_does_not(monkeypatch, small_db, tmp_path):
+    seen = fake_part(monkeypatch, small_db)
+    log = tmp_path / "model.md"
+    log.write_text(LOG_TEXT)
+    ev.evaluate(part="DS1", out=tmp_path / "ds1", log=log)
+    assert log.read_text() == LOG_TEXT
+    r = ev.evaluate(out=tmp_path / "ds2", log=log)  # the default part of inter: DS2
+    assert seen == ["DS1", "DS2"]
+    assert r["look"] == {"log": str(log), "number": 1}
+    assert "| 1 |" in log.read_text() and "DS2" in log.read_text()
+
+
+def test_main_prints_the_figures_and_the_look(monkeypatch, small_db, tmp_path, capsys):
+    fake_part(monkeypatch, small_db)
+    log = tmp_path / "model.md"
+    log.write_text(LOG_TEXT)
+    monkeypatch.setattr(ev, "LOG", log)
+    assert ev.main(["--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    assert "jκ" in out and "logged as look 1" in out
+    assert "--split inter" in log.read_text()  # the full command, not only what argv held
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--db", "no/such/folder"], "--db no/such/folder: not a folder"),
+        (["--lead", "II"], "--lead (LEAD=) chooses the lead of --db"),
+        (["--model", "no_such.json"], "no_such.json"),
+        (["--part", "DS1", "--db", "."], "a MIT-BIH part or a database"),
+    ],
+    ids=["no-db", "lead-without-db", "no-model", "part-and-db"],
+)
+def test_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert ev.main([*argv, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("evaluate: error: ") and message in err and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_database_without_beats_of_the_models_classes_is_one_line(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    sig, r = beat_sequence(["N"] * 30, 250, rng)
+    write_wfdb(tmp_path / "qdb", "q0", sig, r, ["Q"] * 30, 250)  # Q: no output in inter
+    assert ev.main(["--db", str(tmp_path / "qdb"), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.split("\n")  # the records' progress bar, then the error
+    assert err[-2].startswith("evaluate: error: ") and "class_not_in_model 28" in err[-2]
+    assert not err[-1] and not any(line.startswith("Traceback") for line in err)
