@@ -32,6 +32,7 @@ standard library.
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import shutil
 import sys
@@ -71,6 +72,16 @@ def _resolve(target: str | Callable[[], int | None]) -> Callable[[], int | None]
         return target
     module, _, attr = target.partition(":")
     return getattr(importlib.import_module(module), attr or "main")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with the flow's one-line errors. A bad option or value (``--beats x``, or
+    ``BEATS=x`` reaching an option default through the environment) prints
+    ``<prog>: error: <argparse's message> (--help lists the options)`` on stderr and exits 2,
+    like every other error of the flow, instead of argparse's whole usage block first."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (--help lists the options)\n")
 
 
 def run(target: str | Callable[[], int | None], name: str) -> NoReturn:

@@ -30,7 +30,6 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
 
     run("ecg_snn.flow.fpga:main", "make fpga")
 
-import argparse
 import json
 import os
 import re
@@ -46,6 +45,7 @@ from amaranth.hdl import Elaboratable, Module
 from amaranth.lib import io
 
 from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.cli import Parser
 from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.tools import env_default
 from ecg_snn.hw.config import HwConfig
@@ -412,9 +412,7 @@ def tool_versions(board: Board) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="python -m ecg_snn.flow.fpga", description=__doc__.split("\n")[0]
-    )
+    ap = Parser(prog="python -m ecg_snn.flow.fpga", description=__doc__.split("\n")[0])
     ap.add_argument("--board", default=os.environ.get("BOARD") or "icebreaker", choices=BOARDS)
     ap.add_argument("--model", default=os.environ.get("MODEL") or None)
     ap.add_argument("--lanes", type=int, default=None, help="default: the board's (BOARDS)")
