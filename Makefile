@@ -49,6 +49,7 @@ VARS_ship        := SPLIT ARGS
 VARS_evaluate    := SPLIT MODEL DB LEAD ARGS
 VARS_verilog     := MODEL LANES ROM ARGS
 VARS_fpga        := BOARD MODEL LANES ROM BEATS ARGS
+VARS_program     := BOARD ARGS
 VARS_sim         := SPLIT MODEL BEATS JOBS LANES ROM RANDOM LIMITS SPACE WAVES WAVE_BEAT VECTORS ARGS
 VARS_mutate      := ARGS
 VARS_power       := MODEL TECH BEATS JOBS LANES ROM GATE GATE_BEATS GATE_SIM SRAM_MIN_DEPTH ARGS
@@ -92,7 +93,7 @@ shell_word = $(if $(or $(word 2,$(1)),$(findstring ~,$(1))),'$(1)',$(1))
 ENVS := $(strip $(foreach v,$(filter $(TAKEN),$(ENV_KNOBS)),$(if $(filter command environment,$(origin $(v))),$(v)=$(call shell_word,$($(v))))))
 ENVS := $(if $(ENVS),$(ENVS) )
 
-.PHONY: help setup test test-fast lint data train ship evaluate verilog fpga sim mutate power power-gate tech firmware retrain adapt adapt-eval explore report stream stream-eval clean clean-cache
+.PHONY: help setup test test-fast lint data train ship evaluate verilog fpga program sim mutate power power-gate tech firmware retrain adapt adapt-eval explore report stream stream-eval clean clean-cache
 
 help: ## List the targets, the variables each one takes, and what every variable means
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' -v takes='$(foreach g,$(patsubst VARS_%,%,$(filter VARS_%,$(.VARIABLES))),$(g)=$(subst $(space),$(comma),$(strip $(VARS_$(g)))))' \
@@ -142,6 +143,9 @@ verilog: $(STAMP) ## Emit Verilog, lint and synthesise into build/verilog (weigh
 
 fpga: $(STAMP) ## Place and route the SPI-shelled accelerator: bitstream, build/reports/fpga.json
 	$(ENVS)$(PY) -m ecg_snn.flow.fpga $(if $(LANES),--lanes $(LANES)) $(if $(call on,$(ROM)),--rom) $(ARGS)
+
+program: $(STAMP) ## Load build/fpga/BOARD's bitstream into the board on USB (iceprog / openFPGALoader from Debian, installed when missing; ARGS=--flash: keep it at power-off); wiring: docs/board.md
+	$(ENVS)$(PY) -m ecg_snn.flow.program $(ARGS)
 
 sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (the loadable build; ROM=1: weights as ROM); build/reports/sim.json (other configurations: sim-<config>.json)
 	$(ENVS)$(PY) -m ecg_snn.sim.run $(if $(RANDOM),--random $(RANDOM)) $(if $(LIMITS),--limits $(LIMITS)) $(if $(SPACE),--space $(SPACE)) $(ARGS)

@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "emit, lint and synthesise the Verilog (make verilog)",
     ),
     "fpga": ("ecg_snn.flow.fpga:main", "place and route on the FPGA (make fpga)"),
+    "program": ("ecg_snn.flow.program:main", "load the bitstream into the board (make program)"),
     "sim": ("ecg_snn.sim.run:main", "bit-exact RTL vs golden on real beats (make sim)"),
     "mutate": ("ecg_snn.sim.mutate:main", "planted bugs must be caught (make mutate)"),
     "power": ("ecg_snn.power.run:main", "energy per inference and heartbeat (make power)"),
