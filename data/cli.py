@@ -33,10 +33,13 @@ standard library.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import shutil
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -82,6 +85,26 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (--help lists the options)\n")
+
+
+@contextlib.contextmanager
+def heartbeat(what: str, every: float = 10.0, out=None) -> Iterator[None]:
+    """While the block runs, print ``<what>: still running (N s)`` every `every` seconds, so a
+    long quiet step (place and route, synthesis) never looks hung."""
+    out = out or sys.stdout
+    done, start = threading.Event(), time.monotonic()
+
+    def beat() -> None:
+        while not done.wait(every):
+            print(f"{what}: still running ({time.monotonic() - start:.0f} s)", file=out, flush=True)
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def run(target: str | Callable[[], int | None], name: str) -> NoReturn:

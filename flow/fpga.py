@@ -45,7 +45,7 @@ from amaranth.hdl import ClockDomain, ClockSignal, Elaboratable, Module, ResetSi
 from amaranth.lib import io
 
 from ecg_snn.data.cache import write_atomic
-from ecg_snn.data.cli import Parser
+from ecg_snn.data.cli import Parser, heartbeat
 from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.tools import env_default
 from ecg_snn.hw.config import HwConfig
@@ -347,7 +347,8 @@ def build(
         )
         reused = up_to_date(plan, out)
         if not reused:
-            plan.execute_local(str(out))
+            with heartbeat(f"make fpga: {board_name}: synthesis, place and route"):
+                plan.execute_local(str(out))
     except Exception as e:  # the build script's failure: show the tool's log
         logs = sorted(out.glob(f"{NAME}.*"), key=lambda p: p.stat().st_mtime)
         tail = ""

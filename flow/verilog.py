@@ -30,6 +30,7 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
 
     run("ecg_snn.flow.verilog:main", "make verilog")
 
+import contextlib
 import json
 import os
 import re
@@ -44,7 +45,7 @@ import numpy as np
 from amaranth.back import verilog
 
 from ecg_snn.data.cache import write_atomic
-from ecg_snn.data.cli import Parser, discard_on_interrupt
+from ecg_snn.data.cli import Parser, discard_on_interrupt, heartbeat
 from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.tools import (
     VERILATOR_WAIVERS,
@@ -205,10 +206,13 @@ def build(
     synth: bool = True,
     real_beats: bool = False,
     model_path: str | None = None,
-    progress: Callable[[str], None] = lambda line: None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict:
-    """Emit, lint, synthesise and publish one configuration (module docstring); `progress`
-    hears one line as each step starts (the steps take seconds to tens of seconds)."""
+    """Emit, lint, synthesise and publish one configuration (module docstring); `progress`,
+    if given, hears one line as each step starts (the steps take seconds to tens of seconds),
+    and synthesis adds a line every 10 s (`data.cli.heartbeat`)."""
+    quiet = progress is None
+    progress = progress or (lambda line: None)
     progress("elaborating the accelerator and emitting Verilog (Amaranth)")
     dut = Accelerator(artifact.spec, config, artifact=artifact)
     stage = out.parent / f".{out.name}.partial"  # built whole here, then swapped in (`publish`)
@@ -248,7 +252,9 @@ def build(
     }
     if synth:
         progress("Yosys synthesis (generic cells)")
-        result.update(synthesize(vfile, stage / "synth"))
+        beat = contextlib.nullcontext() if quiet else heartbeat("make verilog: Yosys synthesis")
+        with beat:
+            result.update(synthesize(vfile, stage / "synth"))
     from ecg_snn.hw.cycles import cycle_report
 
     progress("cycle estimates on random inputs" + (" and real beats" if real_beats else ""))
