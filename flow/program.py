@@ -122,7 +122,7 @@ def program(
     prog = PROGRAMMERS[board]
     path = bitstream(board, path)
     cmd = command(board, ensure_tool(prog, install), path, flash)
-    print(f"make program: {board}: {' '.join(cmd)}", flush=True)
+    print(f"make program: {board}: {' '.join([*cmd[:-1], repo_path(path)])}", flush=True)
     lines = _run(cmd)
     if lines is None:
         return cmd

@@ -173,3 +173,11 @@ def test_a_database_without_beats_of_the_models_classes_is_one_line(tmp_path, ca
     err = capsys.readouterr().err.split("\n")  # the records' progress bar, then the error
     assert err[-2].startswith("evaluate: error: ") and "class_not_in_model 28" in err[-2]
     assert not err[-1] and not any(line.startswith("Traceback") for line in err)
+
+
+def test_the_front_door_names_it():
+    import ecg_snn
+    from ecg_snn import cli
+
+    assert ecg_snn.evaluate is ev.evaluate and "evaluate" in ecg_snn.__all__
+    assert cli.COMMANDS["evaluate"][0] == "ecg_snn.model.evaluate:main"
