@@ -142,3 +142,13 @@ def test_the_echoed_command_carries_the_knobs_it_reads_from_the_environment():
     assert "BEATS=7 .venv/bin/python -m ecg_snn.power" in r.stdout
     train = make("-n", "train", "SPLIT=intra").stdout.splitlines()
     assert train[0] == "SPLIT=intra .venv/bin/python -m ecg_snn.model --split intra "
+
+
+def test_make_setup_is_never_silent_for_long():
+    """pip runs without --quiet (its Collecting / Installing lines are shown) beside a line
+    every 10 s, and a failed install shows the log's tail and exits with pip's code."""
+    recipe = make("-n", "setup", "-B").stdout
+    assert "pip install" in recipe and "--quiet" not in recipe
+    assert "while sleep 10" in recipe and "still working" in recipe
+    assert 'grep --line-buffered -E "^(Collecting|Installing|Successfully|ERROR)"' in recipe
+    assert "exit $rc" in recipe and "tail -n 20 .venv/pip.log" in recipe
