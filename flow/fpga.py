@@ -179,20 +179,26 @@ class BoardTop(Elaboratable):
 
     @staticmethod
     def _power_on_reset(m: Module, platform) -> None:
-        """`sync` on the board oscillator, in reset until a counter in a reset-less `por`
-        domain (zero after configuration) reaches `POR_CYCLES`."""
+        """`sync` on the board oscillator with `power_on_reset`."""
         clk = platform.request(platform.default_clk, dir="-")
         m.submodules.clk_buf = clk_buf = io.Buffer("i", clk)
-        m.domains.por = ClockDomain("por", reset_less=True)
-        m.domains.sync = ClockDomain("sync")
-        timer = Signal(range(POR_CYCLES + 1))
-        with m.If(timer != POR_CYCLES):
-            m.d.por += timer.eq(timer + 1)
-        m.d.comb += [
-            ClockSignal("por").eq(clk_buf.i),
-            ClockSignal("sync").eq(clk_buf.i),
-            ResetSignal("sync").eq(timer != POR_CYCLES),
-        ]
+        power_on_reset(m, clk_buf.i)
+
+
+def power_on_reset(m: Module, clk: Signal) -> Signal:
+    """Domains `sync` and a reset-less `por` on `clk`; `sync` is in reset until a counter in
+    `por` (zero after configuration) has counted `POR_CYCLES` edges. Returns the reset."""
+    m.domains.por = ClockDomain("por", reset_less=True)
+    m.domains.sync = ClockDomain("sync")
+    timer = Signal(range(POR_CYCLES + 1))
+    with m.If(timer != POR_CYCLES):
+        m.d.por += timer.eq(timer + 1)
+    m.d.comb += [
+        ClockSignal("por").eq(clk),
+        ClockSignal("sync").eq(clk),
+        ResetSignal("sync").eq(timer != POR_CYCLES),
+    ]
+    return ResetSignal("sync")
 
 
 def tool_env(board: Board) -> dict[str, str]:

@@ -102,3 +102,32 @@ def test_the_ecp5_board_top_gives_the_shell_a_reset(own_reset):
     rtlil = plan.files["t.il"]
     rtlil = rtlil if isinstance(rtlil, str) else rtlil.decode()
     assert "por" in rtlil and "clk25" in rtlil  # the counter's domain, on the board oscillator
+
+
+def test_the_power_on_reset_holds_sync_for_por_cycles_then_releases_it():
+    """Simulated: `sync` is in reset for exactly POR_CYCLES clock edges after configuration (a
+    `sync` counter stays 0), then out of it for good (the counter counts every edge)."""
+    from amaranth.hdl import Module, ResetSignal, Signal
+    from amaranth.sim import Simulator
+
+    m = Module()
+    clk, count, in_reset = Signal(), Signal(8), Signal()
+    fpga.power_on_reset(m, clk)
+    m.d.sync += count.eq(count + 1)
+    m.d.comb += in_reset.eq(ResetSignal("sync"))
+    seen = []
+
+    async def bench(ctx):
+        for _ in range(fpga.POR_CYCLES + 12):
+            seen.append((ctx.get(in_reset), ctx.get(count)))
+            ctx.set(clk, 1)
+            await ctx.delay(1e-9)
+            ctx.set(clk, 0)
+            await ctx.delay(1e-9)
+
+    sim = Simulator(m)
+    sim.add_testbench(bench)
+    sim.run()
+    n = fpga.POR_CYCLES
+    assert seen[:n] == [(1, 0)] * n
+    assert seen[n:] == [(0, k) for k in range(12)]
