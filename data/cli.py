@@ -36,6 +36,7 @@ import argparse
 import contextlib
 import importlib
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -107,14 +108,44 @@ def heartbeat(what: str, every: float = 10.0, out=None) -> Iterator[None]:
         thread.join()
 
 
+class _Sigint:
+    """Ctrl-C as Python's default handler treats it (raise KeyboardInterrupt), remembered: a
+    SIGINT that lands inside a C extension's import can come out as another exception (numpy
+    turns one inside its `datetime` capsule import into an ImportError), and `run` must still
+    call that an interrupt."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def __call__(self, signum, frame) -> None:
+        self.seen = True
+        raise KeyboardInterrupt
+
+
 def run(target: str | Callable[[], int | None], name: str) -> NoReturn:
-    """Run a command's entry point and exit (module docstring: codes and the Ctrl-C line)."""
+    """Run a command's entry point and exit (module docstring: codes and the Ctrl-C line).
+    Any exception after a SIGINT arrived counts as the interrupt (`_Sigint`)."""
     _DISCARD.clear()
+    sigint = _Sigint()
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, sigint) if main_thread else None
     try:
         code = _resolve(target)()
     except KeyboardInterrupt:
-        _discard()
-        sys.stdout.flush()
-        print(interrupted_line(name), file=sys.stderr, flush=True)
-        code = INTERRUPTED
+        code = _interrupted(name)
+    except Exception:
+        if not sigint.seen:
+            raise
+        code = _interrupted(name)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
     raise SystemExit(code)
+
+
+def _interrupted(name: str) -> int:
+    """Remove what the command was creating, print the one line; the exit code."""
+    _discard()
+    sys.stdout.flush()
+    print(interrupted_line(name), file=sys.stderr, flush=True)
+    return INTERRUPTED
