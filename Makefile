@@ -46,8 +46,10 @@ VARS_test        := ARGS JOBS
 VARS_test-fast   := ARGS JOBS
 VARS_train       := SPLIT ARGS
 VARS_ship        := SPLIT ARGS
+VARS_evaluate    := SPLIT MODEL DB LEAD ARGS
 VARS_verilog     := MODEL LANES ROM ARGS
 VARS_fpga        := BOARD MODEL LANES ROM BEATS ARGS
+VARS_program     := BOARD ARGS
 VARS_sim         := SPLIT MODEL BEATS JOBS LANES ROM RANDOM LIMITS SPACE WAVES WAVE_BEAT VECTORS ARGS
 VARS_mutate      := ARGS
 VARS_power       := MODEL TECH BEATS JOBS LANES ROM GATE GATE_BEATS GATE_SIM SRAM_MIN_DEPTH ARGS
@@ -79,9 +81,21 @@ endif
 # flags are 0 or 1; a split is one of the splits (explore also sweeps both)
 $(foreach v,ROM RTL WAVES GATE GATE_SIM,$(if $(filter-out 0 1,$($(v))),$(error $(v)=$($(v)): expected 0 or 1)))
 $(if $(filter-out inter intra $(if $(filter explore,$(GOALS)),both),$(SPLIT)),$(error SPLIT=$(SPLIT): expected inter or intra$(if $(filter explore,$(GOALS)), or both)))
+# counts are whole numbers (MINUTES may have a decimal point): one line here, not a Python usage
+digitless = $(strip $(subst 0,,$(subst 1,,$(subst 2,,$(subst 3,,$(subst 4,,$(subst 5,,$(subst 6,,$(subst 7,,$(subst 8,,$(subst 9,,$(1))))))))))))
+$(foreach v,BEATS JOBS LANES RANDOM WAVE_BEAT GATE_BEATS SRAM_MIN_DEPTH CAL_BEATS KEEP,$(if $(or $(word 2,$($(v))),$(call digitless,$($(v)))),$(error $(v)=$($(v)): expected a whole number, e.g. $(v)=100)))
+$(if $(or $(word 2,$(MINUTES)),$(call digitless,$(subst .,,$(MINUTES)))),$(error MINUTES=$(MINUTES): expected a number of minutes, e.g. MINUTES=5))
 on = $(filter 1,$(1))
+# The knobs the tools read from the environment, spelled out in front of each command make
+# echoes, so the echoed line is the full command that repeats the run (copied into a shell
+# without make, it does the same thing): those given on the command line or exported.
+ENV_KNOBS := MODEL BEATS JOBS SPLIT WAVES WAVE_BEAT LANES ROM TECH VECTORS GATE GATE_BEATS \
+             GATE_SIM SRAM_MIN_DEPTH BOARD
+shell_word = $(if $(or $(word 2,$(1)),$(findstring ~,$(1))),'$(1)',$(1))
+ENVS := $(strip $(foreach v,$(filter $(TAKEN),$(ENV_KNOBS)),$(if $(filter command environment,$(origin $(v))),$(v)=$(call shell_word,$($(v))))))
+ENVS := $(if $(ENVS),$(ENVS) )
 
-.PHONY: help setup test test-fast lint data train ship verilog fpga sim mutate power power-gate tech firmware retrain adapt adapt-eval explore report stream stream-eval stream-noise qrs clean clean-cache
+.PHONY: help setup test test-fast lint data train ship evaluate verilog fpga program sim mutate power power-gate tech firmware retrain adapt adapt-eval explore report stream stream-eval stream-noise qrs clean clean-cache
 
 help: ## List the targets, the variables each one takes, and what every variable means
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' -v takes='$(foreach g,$(patsubst VARS_%,%,$(filter VARS_%,$(.VARIABLES))),$(g)=$(subst $(space),$(comma),$(strip $(VARS_$(g)))))' \
@@ -92,8 +106,13 @@ help: ## List the targets, the variables each one takes, and what every variable
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e . --config-settings editable_mode=compat 2>&1 | grep -v "is ignored: it is neither" || true
-	$(PY) -c "import amaranth, cocotb, torch, wfdb" # fail here, not later, if the install broke
+	@echo "make setup: installing the pinned dependencies into $(VENV) (about 2 min: a line per package, and one every 10 s while pip works; full log $(VENV)/pip.log)"
+	@start=$$(date +%s); ( while sleep 10; do echo "make setup: pip is still working ($$(( $$(date +%s) - start )) s)"; done ) & ticker=$$!; \
+	$(VENV)/bin/pip install --disable-pip-version-check --progress-bar off -e . --config-settings editable_mode=compat > $(VENV)/pip.log 2>&1 & pip=$$!; \
+	tail -n +1 -f --pid=$$pip $(VENV)/pip.log | grep --line-buffered -E "^(Collecting|Installing|Successfully|ERROR)" | sed -u -e "s/^/  pip: /" -e "s/^\(.\{110\}\).*/\1 .../"; \
+	wait $$pip; rc=$$?; kill $$ticker; \
+	if [ $$rc != 0 ]; then tail -n 20 $(VENV)/pip.log; echo "make setup: pip failed (exit $$rc); the full log is $(VENV)/pip.log"; exit $$rc; fi
+	$(PY) -c "import amaranth, cocotb, sklearn, torch, wfdb" # fail here, not later, if the install broke
 	touch $(STAMP)
 
 setup: $(STAMP) ## Create .venv and install the pinned dependencies (every target does this first)
@@ -108,29 +127,36 @@ lint: $(STAMP) ## Lint and format-check with ruff
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 data: $(STAMP) ## Build the cached MIT-BIH beat dataset and build/reports/data.json
-	$(PY) -m ecg_snn.data $(if $(LEAD),--lead "$(LEAD)") $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.data $(if $(LEAD),--lead "$(LEAD)") $(ARGS)
 
 train: $(STAMP) ## Train, convert, quantize and evaluate: build/artifacts/SPLIT.json and build/reports/train.json (the shipped model is never touched: make ship)
-	@start=$$(date +%s); $(PY) -m ecg_snn.model --split $(or $(SPLIT),inter) $(ARGS); rc=$$?; \
+	$(info $(ENVS)$(PY) -m ecg_snn.model --split $(or $(SPLIT),inter) $(ARGS))
+	@start=$$(date +%s); $(ENVS)$(PY) -m ecg_snn.model --split $(or $(SPLIT),inter) $(ARGS); rc=$$?; \
 	[ $$rc = 130 ] || echo "make train: $$(( $$(date +%s) - start )) s"; exit $$rc
 
 ship: $(STAMP) ## Check build/artifacts/SPLIT.json (loads, validates, golden reproduces its accuracy), then replace the shipped model/artifacts/SPLIT.json
-	$(PY) -m ecg_snn.model.ship --split $(or $(SPLIT),inter) $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.model.ship --split $(or $(SPLIT),inter) $(ARGS)
+
+evaluate: $(STAMP) ## Score an artifact as it is on the split's test part (SPLIT, MODEL) or your WFDB folder (DB, LEAD): Se/+P/jκ, confusion and per-record tables and PNGs; a test-part look is logged in docs/model.md
+	$(ENVS)$(PY) -m ecg_snn.model.evaluate $(if $(DB),--db "$(DB)") $(if $(LEAD),--lead "$(LEAD)") $(ARGS)
 
 verilog: $(STAMP) ## Emit Verilog, lint and synthesise into build/verilog (weights as ROM; ROM=0: the loadable build; build/verilog-<config> for other lanes, ROM or model)
-	$(PY) -m ecg_snn.flow.verilog $(if $(MODEL),--model $(MODEL)) $(if $(LANES),--lanes $(LANES)) $(if $(call on,$(ROM)),--rom) $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.flow.verilog $(if $(MODEL),--model $(MODEL)) $(if $(LANES),--lanes $(LANES)) $(if $(call on,$(ROM)),--rom) $(ARGS)
 
 fpga: $(STAMP) ## Place and route the SPI-shelled accelerator: bitstream, build/reports/fpga.json
-	$(PY) -m ecg_snn.flow.fpga $(if $(LANES),--lanes $(LANES)) $(if $(call on,$(ROM)),--rom) $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.flow.fpga $(if $(LANES),--lanes $(LANES)) $(if $(call on,$(ROM)),--rom) $(ARGS)
+
+program: $(STAMP) ## Load build/fpga/BOARD's bitstream into the board on USB (iceprog / openFPGALoader from Debian, installed when missing; ARGS=--flash: keep it at power-off); wiring: docs/board.md
+	$(ENVS)$(PY) -m ecg_snn.flow.program $(ARGS)
 
 sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (the loadable build; ROM=1: weights as ROM); build/reports/sim.json (other configurations: sim-<config>.json)
-	$(PY) -m ecg_snn.sim.run $(if $(RANDOM),--random $(RANDOM)) $(if $(LIMITS),--limits $(LIMITS)) $(if $(SPACE),--space $(SPACE)) $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.sim.run $(if $(RANDOM),--random $(RANDOM)) $(if $(LIMITS),--limits $(LIMITS)) $(if $(SPACE),--space $(SPACE)) $(ARGS)
 
 mutate: $(STAMP) ## Plant each one-line bug of tests/mutants.toml in a copy of hw/; every one must be killed (build/reports/mutate.json)
-	$(PY) -m ecg_snn.sim.mutate $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.sim.mutate $(ARGS)
 
 power: $(STAMP) $(if $(call on,$(GATE)),tech) ## Energy per inference from RTL toggles on DS2 beats (weights as ROM; ROM=0: the loadable build; GATE=1: also gate level on osu018 + OpenSTA)
-	$(PY) -m ecg_snn.power $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.power $(ARGS)
 
 power-gate: ## Same as make power GATE=1
 	$(MAKE) power GATE=1
@@ -147,41 +173,41 @@ $(TECH_LIB):
 	rm -rf build/tech/osu018 && cp -r build/tech/deb/root/usr/share/qflow/tech/osu018 build/tech/osu018
 
 explore: $(STAMP) ## Sweep neuron mode x T x weight bits x lanes on the RTL; build/reports/explore.json (needs make train first)
-	$(PY) -m ecg_snn.explore $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.explore $(ARGS)
 
 firmware: $(STAMP) ## Build the C reference, driver and weight image for MODEL into build/firmware
-	$(PY) -m ecg_snn.firmware.build $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.firmware.build $(ARGS)
 
 retrain: $(STAMP) ## Retrain on your own WFDB recordings (DB=path, LEAD=II): new artifact, weight image, report
 	@if [ -z "$(DB)" ]; then echo "make retrain: set DB to the folder of your WFDB recordings, e.g. make retrain DB=~/ecg/mydb LEAD=II (options: $(PY) -m ecg_snn.model.retrain --help)"; exit 2; fi
-	$(PY) -m ecg_snn.model.retrain --db "$(DB)" $(if $(LEAD),--lead "$(LEAD)") $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.model.retrain --db "$(DB)" $(if $(LEAD),--lead "$(LEAD)") $(ARGS)
 
 adapt: $(STAMP) ## Personalise the chip to one patient (RECORD=name; MINUTES=5 or CAL_BEATS=N of calibration): artifact, image, report
 	@if [ -z "$(RECORD)" ]; then echo "make adapt: set RECORD to the record to calibrate on, e.g. make adapt RECORD=208 MINUTES=5 (DB=path for your own WFDB folder; options: $(PY) -m ecg_snn.model.adapt --help)"; exit 2; fi
 	@if [ -n "$(MINUTES)" ] && [ -n "$(CAL_BEATS)" ]; then echo "make adapt: give MINUTES or CAL_BEATS, not both"; exit 2; fi
-	$(PY) -m ecg_snn.model.adapt --record "$(RECORD)" $(if $(DB),--db "$(DB)") $(if $(LEAD),--lead "$(LEAD)") $(if $(CAL_BEATS),--beats $(CAL_BEATS),--minutes $(or $(MINUTES),5)) $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.model.adapt --record "$(RECORD)" $(if $(DB),--db "$(DB)") $(if $(LEAD),--lead "$(LEAD)") $(if $(CAL_BEATS),--beats $(CAL_BEATS),--minutes $(or $(MINUTES),5)) $(ARGS)
 
 adapt-eval: $(STAMP) ## Adapt on the first minutes of every DS2 record, score the rest (5 min, 2 min, 300 beats); build/reports/adapt.json
-	$(PY) -m ecg_snn.model.adapt.evaluate $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.model.adapt.evaluate $(ARGS)
 
 stream: $(STAMP) ## Detect, classify and annotate one raw record (RECORD=name|path, RTL=1 adds Verilator); WFDB .snn + report
 	@if [ -z "$(RECORD)" ]; then echo "make stream: set RECORD to an MIT-BIH name or a WFDB record path, e.g. make stream RECORD=208 (LEAD=II to choose a lead)"; exit 2; fi
-	$(PY) -m ecg_snn.stream "$(RECORD)" $(if $(LEAD),--lead "$(LEAD)") $(if $(call on,$(RTL)),--rtl) $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.stream "$(RECORD)" $(if $(LEAD),--lead "$(LEAD)") $(if $(call on,$(RTL)),--rtl) $(ARGS)
 
 stream-eval: $(STAMP) ## QRS Se/+P on all 48 MIT-BIH records vs open detectors, end-to-end DS2; build/reports/stream.json
-	$(PY) -m ecg_snn.stream.evaluate $(if $(MODEL),--model $(MODEL)) $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.stream.evaluate $(if $(MODEL),--model $(MODEL)) $(ARGS)
 
 stream-noise: $(STAMP) ## QRS Se/+P of ours vs XQRS under synthetic em/ma/bw noise at 24..-6 dB (NSTDB recipe, records 118, 119); build/reports/noise.json
-	$(PY) -m ecg_snn.stream.noise $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.stream.noise $(ARGS)
 
 qrs: $(STAMP) ## The QRS detector block (hw/qrs.py): Verilog, lint, Yosys, bit-exact vs golden on Verilator over 5 min of 100, 105, 108, 203, 222; build/reports/qrs.json
-	$(PY) -m ecg_snn.sim.qrs $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.sim.qrs $(ARGS)
 
 report: $(STAMP) ## Regenerate the docs' results sections from docs/reports (TAKE=sim,power: snapshot those build/reports first)
-	$(PY) -m ecg_snn.report $(if $(TAKE),--take $(TAKE)) $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.report $(if $(TAKE),--take $(TAKE)) $(ARGS)
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build sim_build .pytest_cache
 
 clean-cache: $(STAMP) ## Prune build/: content-keyed Verilator, RTL and synthesis builds but the newest KEEP of each kind, old sim runs, stale temporaries
-	$(PY) -m ecg_snn.sim.prune $(if $(KEEP),--keep $(KEEP)) $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.sim.prune $(if $(KEEP),--keep $(KEEP)) $(ARGS)

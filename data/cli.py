@@ -32,10 +32,15 @@ standard library.
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import importlib
 import shutil
+import signal
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -73,14 +78,74 @@ def _resolve(target: str | Callable[[], int | None]) -> Callable[[], int | None]
     return getattr(importlib.import_module(module), attr or "main")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with the flow's one-line errors. A bad option or value (``--beats x``, or
+    ``BEATS=x`` reaching an option default through the environment) prints
+    ``<prog>: error: <argparse's message> (--help lists the options)`` on stderr and exits 2,
+    like every other error of the flow, instead of argparse's whole usage block first."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (--help lists the options)\n")
+
+
+@contextlib.contextmanager
+def heartbeat(what: str, every: float = 10.0, out=None) -> Iterator[None]:
+    """While the block runs, print ``<what>: still running (N s)`` every `every` seconds, so a
+    long quiet step (place and route, synthesis) never looks hung."""
+    out = out or sys.stdout
+    done, start = threading.Event(), time.monotonic()
+
+    def beat() -> None:
+        while not done.wait(every):
+            print(f"{what}: still running ({time.monotonic() - start:.0f} s)", file=out, flush=True)
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+class _Sigint:
+    """Ctrl-C as Python's default handler treats it (raise KeyboardInterrupt), remembered: a
+    SIGINT that lands inside a C extension's import can come out as another exception (numpy
+    turns one inside its `datetime` capsule import into an ImportError), and `run` must still
+    call that an interrupt."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def __call__(self, signum, frame) -> None:
+        self.seen = True
+        raise KeyboardInterrupt
+
+
 def run(target: str | Callable[[], int | None], name: str) -> NoReturn:
-    """Run a command's entry point and exit (module docstring: codes and the Ctrl-C line)."""
+    """Run a command's entry point and exit (module docstring: codes and the Ctrl-C line).
+    Any exception after a SIGINT arrived counts as the interrupt (`_Sigint`)."""
     _DISCARD.clear()
+    sigint = _Sigint()
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, sigint) if main_thread else None
     try:
         code = _resolve(target)()
     except KeyboardInterrupt:
-        _discard()
-        sys.stdout.flush()
-        print(interrupted_line(name), file=sys.stderr, flush=True)
-        code = INTERRUPTED
+        code = _interrupted(name)
+    except Exception:
+        if not sigint.seen:
+            raise
+        code = _interrupted(name)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
     raise SystemExit(code)
+
+
+def _interrupted(name: str) -> int:
+    """Remove what the command was creating, print the one line; the exit code."""
+    _discard()
+    sys.stdout.flush()
+    print(interrupted_line(name), file=sys.stderr, flush=True)
+    return INTERRUPTED

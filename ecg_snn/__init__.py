@@ -6,6 +6,7 @@
     >>> beats = ecg_snn.classify_record("path/to/rec", lead="II")   # a WFDB record
     >>> chip = ecg_snn.Chip.shipped(lanes=8)                   # the chip of the shipped model
     >>> chip.predict(beats.x, beats.rr, engine="rtl")          # golden, C or Verilator
+    >>> ecg_snn.evaluate(db="path/to/wfdb_folder")             # Se/+P/jκ of the shipped model
 
 The names follow wfdb and neurokit2: a signal and its rate in, sample indices at that rate out.
 
@@ -32,6 +33,7 @@ _API = {
     "Classification": "ecg_snn.classifier",
     "classify": "ecg_snn.classifier",
     "classify_record": "ecg_snn.classifier",
+    "evaluate": "ecg_snn.model.evaluate",
     "plot": "ecg_snn.classifier",
 }
 __all__ = list(_API)

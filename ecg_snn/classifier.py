@@ -8,6 +8,7 @@ as sample indices of the signal you passed.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,14 @@ from ecg_snn.data.records import Record
 from ecg_snn.stream.core import Stream, load_record, run_stream
 
 UNITS_PER_MV = {"V": 1e-3, "mV": 1.0, "uV": 1e3}
+# An ECG lead spans about 0.5 to 5 mV between its 0.5th and 99.5th percentiles (QRS peak to
+# trough plus wander); a span outside SPAN_MV, that another unit would bring inside it, is
+# almost surely a unit mix-up (µV passed as mV: 1000x too tall; V as mV: 1000x too small).
+SPAN_MV = (0.2, 20.0)
+
+
+class UnitsWarning(UserWarning):
+    """The signal's amplitude does not look like an ECG in the units given."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,9 @@ def classify(
         raise ValueError(f"fs must be a positive rate in Hz, not {fs!r}")
     artifact = load_model(model)
     adu, adc_gain = _to_adu(x, units, gain, artifact.spec.preprocess.gain)
+    hint = units_hint(x, units, gain)
+    if hint:
+        warnings.warn(hint, UnitsWarning, stacklevel=2)
     valid = np.isfinite(x)
     record = Record("signal", float(fs), f"lead {lead}", adu, adc_gain, *_no_annotations())
     return _result(run_stream(artifact, record, valid), artifact.spec.classes)
@@ -89,6 +101,27 @@ def classify_record(
     rec, valid = load_record(str(record), lead=lead)
     artifact = load_model(model)
     return _result(run_stream(artifact, rec, valid), artifact.spec.classes)
+
+
+def units_hint(x: np.ndarray, units: str, gain: float | None = None) -> str | None:
+    """One line when the signal's span in mV (0.5th to 99.5th percentile of the finite
+    samples, so a few spikes do not count) is outside `SPAN_MV` and reading the same numbers
+    in another unit would put it inside; else None (an ECG-sized or a flat signal)."""
+    finite = x[np.isfinite(x)]
+    if not len(finite):
+        return None
+    lo, hi = np.percentile(finite, [0.5, 99.5])
+    per_mv = gain if units == "adu" else UNITS_PER_MV[units]
+    span = float(hi - lo) / per_mv
+    if span == 0 or SPAN_MV[0] <= span <= SPAN_MV[1]:
+        return None
+    fits = [u for u, k in UNITS_PER_MV.items() if SPAN_MV[0] <= float(hi - lo) / k <= SPAN_MV[1]]
+    if not fits:
+        return None
+    return (
+        f"ecg_snn.classify: the signal spans {span:.3g} mV read as units={units!r}, an ECG "
+        f"about 0.5 to 5 mV; is it in {fits[0]}? (pass units={fits[0]!r})"
+    )
 
 
 def _to_adu(x: np.ndarray, units: str, gain: float | None, default_gain: float):

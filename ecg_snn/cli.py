@@ -19,6 +19,10 @@ from ecg_snn.data.cli import run
 COMMANDS: dict[str, tuple[str, str]] = {
     "data": ("ecg_snn.data.__main__:main", "build the MIT-BIH beat dataset (make data)"),
     "train": ("ecg_snn.model.pipeline:cli", "train, convert, quantize, evaluate (make train)"),
+    "evaluate": (
+        "ecg_snn.model.evaluate:main",
+        "score an artifact on a split or your WFDB folder (make evaluate)",
+    ),
     "cv": ("ecg_snn.model.cv:main", "by-patient cross-validation over DS1"),
     "retrain": (
         "ecg_snn.model.retrain.cli:main",
@@ -36,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "emit, lint and synthesise the Verilog (make verilog)",
     ),
     "fpga": ("ecg_snn.flow.fpga:main", "place and route on the FPGA (make fpga)"),
+    "program": ("ecg_snn.flow.program:main", "load the bitstream into the board (make program)"),
     "sim": ("ecg_snn.sim.run:main", "bit-exact RTL vs golden on real beats (make sim)"),
     "mutate": ("ecg_snn.sim.mutate:main", "planted bugs must be caught (make mutate)"),
     "power": ("ecg_snn.power.run:main", "energy per inference and heartbeat (make power)"),

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ecg_snn.data.cli import Parser
 from ecg_snn.explore import grid, pareto
 from ecg_snn.explore.artifacts import REPO, MissingTrainedError, load_trained, point_artifact
 from ecg_snn.explore.cache import Store, code_version
@@ -37,9 +38,7 @@ def _ints(text: str) -> tuple[int, ...]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     env = os.environ
-    p = argparse.ArgumentParser(
-        prog="python -m ecg_snn.explore", description=__doc__.split("\n")[0]
-    )
+    p = Parser(prog="python -m ecg_snn.explore", description=__doc__.split("\n")[0])
     split = env.get("SPLIT") or "both"
     p.add_argument("--split", choices=("inter", "intra", "both"), default=split)
     p.add_argument("--modes", default="if,ssf")

@@ -30,7 +30,6 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
 
     run("ecg_snn.flow.fpga:main", "make fpga")
 
-import argparse
 import json
 import os
 import re
@@ -42,9 +41,10 @@ from pathlib import Path
 
 import numpy as np
 from amaranth.build import Pins, Resource, Subsignal
-from amaranth.hdl import Elaboratable, Module
+from amaranth.hdl import ClockDomain, ClockSignal, Elaboratable, Module, ResetSignal, Signal
 from amaranth.lib import io
 
+from ecg_snn.data.cli import Parser, heartbeat
 from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.tools import env_default
@@ -80,6 +80,10 @@ class Board:
     tools: dict[str, str]  # the platform's tool name -> the yowasp executable
     nextpnr: str  # the platform's tool name of the placer
     script_after_read: str = ""  # Yosys commands before synthesis
+    # The platform's `sync` domain is reset-less (ECP5: its global set/reset initialises every
+    # flip-flop once at configuration), but the shell's power-on reset is `sync`'s reset:
+    # `BoardTop` then makes `sync` itself, with a power-on reset counter (`POR_CYCLES`).
+    own_reset: bool = False
 
     def platform_class(self):
         import importlib
@@ -120,8 +124,10 @@ BOARDS = {
             "ecppack": "yowasp-ecppack",
         },
         nextpnr="nextpnr-ecp5",
+        own_reset=True,
     ),
 }
+POR_CYCLES = 16  # sync's reset after configuration; the shell needs >= 1 edge (hw/top.py)
 
 
 def spi_resource(board: Board) -> Resource:
@@ -140,14 +146,18 @@ def spi_resource(board: Board) -> Resource:
 
 class BoardTop(Elaboratable):
     """Pins only: the shell's SPI ports to the board's `snn_spi` resource. The clock domain
-    `sync` is the platform's default clock (the board oscillator) with its power-on reset."""
+    `sync` is the platform's default clock (the board oscillator) with its power-on reset;
+    `own_reset` (`Board.own_reset`): made here, reset for `POR_CYCLES` after configuration."""
 
-    def __init__(self, shell: SpiShell) -> None:
+    def __init__(self, shell: SpiShell, own_reset: bool = False) -> None:
         self.shell = shell
+        self.own_reset = own_reset
 
     def elaborate(self, platform) -> Module:
         m = Module()
         m.submodules.shell = shell = self.shell
+        if self.own_reset:
+            self._power_on_reset(m, platform)
         spi = platform.request("snn_spi", 0, dir="-")
         pins = {}
         for name, direction in (
@@ -166,6 +176,29 @@ class BoardTop(Elaboratable):
             pins["irq"].o.eq(shell.irq),
         ]
         return m
+
+    @staticmethod
+    def _power_on_reset(m: Module, platform) -> None:
+        """`sync` on the board oscillator with `power_on_reset`."""
+        clk = platform.request(platform.default_clk, dir="-")
+        m.submodules.clk_buf = clk_buf = io.Buffer("i", clk)
+        power_on_reset(m, clk_buf.i)
+
+
+def power_on_reset(m: Module, clk: Signal) -> Signal:
+    """Domains `sync` and a reset-less `por` on `clk`; `sync` is in reset until a counter in
+    `por` (zero after configuration) has counted `POR_CYCLES` edges. Returns the reset."""
+    m.domains.por = ClockDomain("por", reset_less=True)
+    m.domains.sync = ClockDomain("sync")
+    timer = Signal(range(POR_CYCLES + 1))
+    with m.If(timer != POR_CYCLES):
+        m.d.por += timer.eq(timer + 1)
+    m.d.comb += [
+        ClockSignal("por").eq(clk),
+        ClockSignal("sync").eq(clk),
+        ResetSignal("sync").eq(timer != POR_CYCLES),
+    ]
+    return ResetSignal("sync")
 
 
 def tool_env(board: Board) -> dict[str, str]:
@@ -311,7 +344,7 @@ def build(
     os.environ.update(env)
     try:
         plan = platform.build(
-            BoardTop(shell),
+            BoardTop(shell, board.own_reset),
             name=NAME,
             build_dir=str(out),
             do_build=False,
@@ -320,7 +353,8 @@ def build(
         )
         reused = up_to_date(plan, out)
         if not reused:
-            plan.execute_local(str(out))
+            with heartbeat(f"make fpga: {board_name}: synthesis, place and route"):
+                plan.execute_local(str(out))
     except Exception as e:  # the build script's failure: show the tool's log
         logs = sorted(out.glob(f"{NAME}.*"), key=lambda p: p.stat().st_mtime)
         tail = ""
@@ -412,9 +446,7 @@ def tool_versions(board: Board) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="python -m ecg_snn.flow.fpga", description=__doc__.split("\n")[0]
-    )
+    ap = Parser(prog="python -m ecg_snn.flow.fpga", description=__doc__.split("\n")[0])
     ap.add_argument("--board", default=os.environ.get("BOARD") or "icebreaker", choices=BOARDS)
     ap.add_argument("--model", default=os.environ.get("MODEL") or None)
     ap.add_argument("--lanes", type=int, default=None, help="default: the board's (BOARDS)")

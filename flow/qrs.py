@@ -13,7 +13,7 @@ from pathlib import Path
 
 from amaranth.back import verilog
 
-from ecg_snn.data.cache import write_atomic
+from ecg_snn.data.files import write_atomic
 from ecg_snn.flow.verilog import lint, synthesize
 from ecg_snn.hw.qrs import QrsDetector, memory_bits
 

@@ -30,19 +30,21 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
 
     run("ecg_snn.flow.verilog:main", "make verilog")
 
-import argparse
+import contextlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from amaranth.back import verilog
 
-from ecg_snn.data.cli import discard_on_interrupt
+from ecg_snn.data.cli import Parser, discard_on_interrupt, heartbeat
 from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.tools import (
@@ -170,13 +172,21 @@ def build(
     synth: bool = True,
     real_beats: bool = False,
     model_path: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict:
+    """Emit, lint, synthesise and publish one configuration (module docstring); `progress`,
+    if given, hears one line as each step starts (the steps take seconds to tens of seconds),
+    and synthesis adds a line every 10 s (`data.cli.heartbeat`)."""
+    quiet = progress is None
+    progress = progress or (lambda line: None)
+    progress("elaborating the accelerator and emitting Verilog (Amaranth)")
     dut = Accelerator(artifact.spec, config, artifact=artifact)
     stage = out.parent / f".{out.name}.partial"  # built whole here, then swapped in (`publish`)
     shutil.rmtree(stage, ignore_errors=True)
     discard_on_interrupt(stage)
     files = [out / f.relative_to(stage) for f in emit(dut, stage)]
     vfile = stage / files[0].name
+    progress("Verilator lint (-Wall)")
     lint_result = lint(vfile)
     if lint_result["errors"] or lint_result["warnings"]:
         raise RuntimeError(
@@ -208,9 +218,13 @@ def build(
         "memories": [m.as_dict() for m in dut.memories()],
     }
     if synth:
-        result.update(synthesize(vfile, stage / "synth"))
+        progress("Yosys synthesis (generic cells)")
+        beat = contextlib.nullcontext() if quiet else heartbeat("make verilog: Yosys synthesis")
+        with beat:
+            result.update(synthesize(vfile, stage / "synth"))
     from ecg_snn.hw.cycles import cycle_report
 
+    progress("cycle estimates on random inputs" + (" and real beats" if real_beats else ""))
     result["cycles"] = cycle_report(artifact, config, np.random.default_rng(0))
     if real_beats:
         from ecg_snn.data.errors import DataError
@@ -252,9 +266,7 @@ def publish(stage: Path, out: Path, report: Path | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="python -m ecg_snn.flow.verilog", description=__doc__.split("\n")[0]
-    )
+    ap = Parser(prog="python -m ecg_snn.flow.verilog", description=__doc__.split("\n")[0])
     ap.add_argument("--model", default=os.environ.get("MODEL") or None)
     ap.add_argument("--lanes", type=int, default=HwConfig().lanes)
     add_rom_option(ap, True)
@@ -284,6 +296,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args.out = args.out or keyed(ROOT / "build" / "verilog", key)
     args.report = args.report or keyed(ROOT / "build" / "reports" / "verilog.json", key)
+    start = time.monotonic()
+
+    def progress(line: str) -> None:  # nothing silent for long: one line as each step starts
+        print(f"make verilog: [{time.monotonic() - start:4.0f} s] {line}", flush=True)
+
     r = build(
         artifact,
         config,
@@ -292,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         synth=not args.no_synth,
         real_beats=not args.no_beats,
         model_path=str(path),
+        progress=progress,
     )
     keys = ("cells", "flip_flops", "memory_bits", "weight_memory_bytes", "lint_warnings")
     print(" ".join(f"{k}={r[k]}" for k in keys if k in r))

@@ -516,9 +516,9 @@ def _git_head(root: Path) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ecg_snn.data.files import write_atomic
     from ecg_snn.data.dataset import load_dataset
     from ecg_snn.data.errors import DataError
+    from ecg_snn.data.files import write_atomic
     from ecg_snn.data.paths import repo_path
     from ecg_snn.model.contract.artifact import ArtifactError, load_artifact
     from ecg_snn.model.contract.frontend import preprocess

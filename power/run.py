@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ecg_snn.data.cli import Parser
 from ecg_snn.data.paths import config_key, keyed
 from ecg_snn.flow.asic.gate import SRAM_MIN_DEPTH
 from ecg_snn.flow.netlist import Netlist, load_verilog
@@ -47,7 +48,7 @@ DEFAULT_OUT = ROOT / "build" / "reports" / "power.json"
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     env = os.environ
-    p = argparse.ArgumentParser(prog="python -m ecg_snn.power", description=__doc__.split("\n")[0])
+    p = Parser(prog="python -m ecg_snn.power", description=__doc__.split("\n")[0])
     p.add_argument("--tech", default=env.get("TECH") or "22nm", help=f"one of {available()}")
     p.add_argument("--model", default=env.get("MODEL") or str(DEFAULT_MODEL))
     p.add_argument("--beats", type=int, default=env_default("BEATS", 1000))

@@ -292,7 +292,7 @@ def evaluate(specs: list[str], synth: bool, work: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ecg_snn.data.cache import write_atomic
+    from ecg_snn.data.files import write_atomic
     from ecg_snn.data.paths import repo_path
 
     ap = argparse.ArgumentParser(

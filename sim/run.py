@@ -53,7 +53,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ecg_snn.data.cli import discard_on_interrupt
+from ecg_snn.data.cli import Parser, discard_on_interrupt
 from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.design import accelerator_verilog
@@ -81,9 +81,7 @@ class MissingInputError(Exception):
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(
-        prog="python -m ecg_snn.sim.run", description=__doc__.split("\n")[0]
-    )
+    ap = Parser(prog="python -m ecg_snn.sim.run", description=__doc__.split("\n")[0])
     split = os.environ.get("SPLIT", "inter")  # picks the default model and the beats
     default_model = ARTIFACTS / ("intra.json" if split == "intra" else "inter.json")
     ap.add_argument("--model", type=Path, default=Path(os.environ.get("MODEL") or default_model))

@@ -102,3 +102,30 @@ def test_a_helper_that_swallowed_the_interrupt_would_fail(tmp_path):
     assert proc.stdout.readline() == "ready\n"
     code, _, err = interrupt(proc)
     assert code != 130 and interrupted_line("make train") not in err
+
+
+def test_a_long_quiet_step_has_a_heartbeat():
+    """`data.cli.heartbeat`: a line every `every` seconds while the block runs, none after."""
+    import io
+
+    from ecg_snn.data.cli import heartbeat
+
+    out = io.StringIO()
+    with heartbeat("make fpga: place and route", every=0.05, out=out):
+        time.sleep(0.28)
+    lines = out.getvalue().splitlines()
+    assert len(lines) >= 3 and lines[0].startswith("make fpga: place and route: still running (")
+    n = len(lines)
+    time.sleep(0.15)
+    assert len(out.getvalue().splitlines()) == n  # stopped with the block
+
+
+def test_a_quick_step_has_no_heartbeat():
+    import io
+
+    from ecg_snn.data.cli import heartbeat
+
+    out = io.StringIO()
+    with heartbeat("make verilog: lint", every=5, out=out):
+        pass
+    assert out.getvalue() == ""

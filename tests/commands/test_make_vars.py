@@ -52,8 +52,24 @@ def test_args_reach_every_python_command(target):
         (["verilog", "ROM=yes"], "ROM=yes: expected 0 or 1"),
         (["sim", "SPLIT=both"], "SPLIT=both: expected inter or intra"),
         (["help", "LANES=4"], "make help: LANES not taken by this target"),
+        (["sim", "BEATS=x"], "BEATS=x: expected a whole number"),
+        (["power", "JOBS=2 3"], "JOBS=2 3: expected a whole number"),
+        (["sim", "BEATS=-5"], "BEATS=-5: expected a whole number"),
+        (["adapt", "RECORD=208", "MINUTES=five"], "MINUTES=five: expected a number of minutes"),
     ],
-    ids=["unknown", "unused", "other-target", "adapt-beats", "flag", "split", "help"],
+    ids=[
+        "unknown",
+        "unused",
+        "other-target",
+        "adapt-beats",
+        "flag",
+        "split",
+        "help",
+        "count",
+        "count-two-words",
+        "count-negative",
+        "minutes",
+    ],
 )
 def test_a_variable_the_target_does_not_take_is_a_one_line_error(args, message):
     r = make("-n", *args)
@@ -98,7 +114,7 @@ def test_help_documents_every_variable_and_what_each_target_takes():
     assert re.search(r"make sim .*\n\s+\[SPLIT MODEL BEATS JOBS LANES ROM RANDOM LIMITS SPACE", out)
 
 
-@pytest.mark.parametrize("module", ["ecg_snn.sim.run", "ecg_snn.power.run"])
+@pytest.mark.parametrize("module", ["ecg_snn.sim.run", "ecg_snn.power.run", "ecg_snn.explore.cli"])
 def test_a_bad_knob_in_the_environment_is_a_usage_error(module, monkeypatch, capsys):
     """BEATS=x reaches the command as an option default; argparse refuses it in one line."""
     import importlib
@@ -107,4 +123,32 @@ def test_a_bad_knob_in_the_environment_is_a_usage_error(module, monkeypatch, cap
     with pytest.raises(SystemExit) as e:
         importlib.import_module(module).parse_args([])
     assert e.value.code == 2
-    assert "argument --beats: invalid int value: 'x'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "error: argument --beats: invalid int value: 'x' (--help lists the options)\n" in err
+    assert err.count("\n") == 1 and "usage:" not in err
+
+
+def test_the_echoed_command_carries_the_knobs_it_reads_from_the_environment():
+    """The line make echoes is the full command: pasted into a shell it repeats the run."""
+    r = make("-n", "sim", "BEATS=100", "MODEL=my model.json", "ROM=1")
+    line = next(x for x in r.stdout.splitlines() if "-m ecg_snn.sim.run" in x)
+    assert line.startswith("MODEL='my model.json' BEATS=100 ROM=1 .venv/bin/python -m"), line
+    bare = next(x for x in make("-n", "sim").stdout.splitlines() if "-m ecg_snn.sim.run" in x)
+    assert bare.startswith(".venv/bin/python -m"), bare  # nothing given, nothing prefixed
+    env = dict(os.environ, BEATS="7")  # exported in the shell, not on make's command line
+    env = {k: v for k, v in env.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    r = subprocess.run(["make", "--no-print-directory", "-n", "power"], cwd=REPO, env=env,
+                       capture_output=True, text=True, check=False)  # fmt: skip
+    assert "BEATS=7 .venv/bin/python -m ecg_snn.power" in r.stdout
+    train = make("-n", "train", "SPLIT=intra").stdout.splitlines()
+    assert train[0] == "SPLIT=intra .venv/bin/python -m ecg_snn.model --split intra "
+
+
+def test_make_setup_is_never_silent_for_long():
+    """pip runs without --quiet (its Collecting / Installing lines are shown) beside a line
+    every 10 s, and a failed install shows the log's tail and exits with pip's code."""
+    recipe = make("-n", "setup", "-B").stdout
+    assert "pip install" in recipe and "--quiet" not in recipe
+    assert "while sleep 10" in recipe and "still working" in recipe
+    assert 'grep --line-buffered -E "^(Collecting|Installing|Successfully|ERROR)"' in recipe
+    assert "exit $rc" in recipe and "tail -n 20 .venv/pip.log" in recipe

@@ -69,6 +69,33 @@ def test_run_lets_other_errors_through():
         run(lambda: 1 // 0, "make x")
 
 
+def test_a_ctrl_c_that_a_c_import_turned_into_another_error_is_still_an_interrupt(capsys):
+    """numpy's import turns a SIGINT inside its `datetime` capsule import into an ImportError
+    (about 1 in 8 interrupt times): after a real SIGINT, any exception is the interrupt."""
+    import signal
+
+    def command():
+        try:
+            os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C, through run's handler
+        except KeyboardInterrupt:
+            raise ImportError("PyCapsule_Import could not import module 'datetime'") from None
+
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(SystemExit) as e:
+        run(command, "make sim")
+    assert e.value.code == 130
+    assert capsys.readouterr().err == interrupted_line("make sim") + "\n"
+    assert signal.getsignal(signal.SIGINT) is before  # restored
+
+
+def test_the_same_error_without_a_ctrl_c_shows_its_traceback():
+    def command():
+        raise ImportError("a real missing module")
+
+    with pytest.raises(ImportError, match="a real missing module"):
+        run(command, "make sim")
+
+
 @pytest.mark.parametrize("mask", [0o022, 0o027, 0o077])
 def test_atomic_writer_applies_the_umask(tmp_path, mask):
     old = os.umask(mask)

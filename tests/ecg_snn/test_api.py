@@ -10,6 +10,7 @@ import pytest
 import wfdb
 
 import ecg_snn
+from ecg_snn import classifier
 from ecg_snn.stream.core import load_record, run_stream
 
 SECONDS = 120
@@ -138,3 +139,38 @@ def test_beats_whose_rr_interval_spans_a_gap_are_not_classified(mitdb_dir):
 def test_a_two_dimensional_signal_of_leads_by_samples_is_refused():
     with pytest.raises(ValueError, match=r"looks like \(leads, n\): pass signal\.T"):
         ecg_snn.classify(np.zeros((2, 3000)), 250)
+
+
+def synthetic_mv(seconds: int = 20, fs: int = 250) -> np.ndarray:
+    """A small ECG in mV (1 mV QRS, P and T waves; `tests.ecg_synth`)."""
+    from tests.ecg_synth import beat_sequence
+
+    signal, _ = beat_sequence(["N"] * (seconds - 2), fs, np.random.default_rng(0), rr=0.9)
+    return signal
+
+
+@pytest.mark.parametrize(
+    ("scale", "units", "guess"),
+    [(1000, "mV", "uV"), (1e-3, "mV", "V"), (1e-3, "uV", "V"), (1e6, "mV", "uV")],
+    ids=["uV-as-mV", "V-as-mV", "V-as-uV", "nV-scale"],
+)
+def test_a_signal_in_the_wrong_unit_warns_in_one_line(scale, units, guess):
+    x = synthetic_mv() * scale
+    hint = classifier.units_hint(x, units)
+    if scale == 1e6:  # 1e6 x mV fits no unit: nothing to suggest, no warning
+        assert hint is None
+        return
+    assert hint is not None and "\n" not in hint and f"pass units={guess!r}" in hint
+
+
+def test_the_right_unit_a_flat_signal_and_adc_units_do_not_warn():
+    x = synthetic_mv()
+    assert classifier.units_hint(x, "mV") is None
+    assert classifier.units_hint(x * 1000, "uV") is None
+    assert classifier.units_hint(np.rint(x * 200), "adu", 200) is None
+    assert classifier.units_hint(np.zeros(1000), "mV") is None
+
+
+def test_classify_warns_on_a_uv_array_passed_as_mv():
+    with pytest.warns(classifier.UnitsWarning, match=r"is it in uV\? \(pass units='uV'\)"):
+        ecg_snn.classify(synthetic_mv() * 1000, 250)

@@ -239,6 +239,8 @@ def test_heartbeat_bounds_claims_follow_the_figures():
     assert "would save 50.00 nJ per beat" in text  # 0.1 nJ x (2 + 998 - 500) idle cycles
     reports["power"] = power(100.0)
     assert "No design and standby choice meets" not in power_doc.heartbeats(reports)
+
+
 def test_the_stream_snapshot_names_its_model_repo_relative_with_a_checksum():
     """docs/reports/stream.json (both end-to-end parts) reads the same in every clone."""
     stream = report.load_snapshots()["stream"]
