@@ -28,3 +28,39 @@ def accelerator(
     from ecg_snn.hw.top import Accelerator
 
     return Accelerator(spec, config, artifact, checks)
+
+
+def inference_cycles(artifact: Artifact, config: HwConfig, x: object, rr: object) -> object:
+    """The cycle model of `config.engine` (`hw/cycles.py` or `hw/fused/cycles.py`)."""
+    if config.engine == "fused":
+        from ecg_snn.hw.fused import cycles
+    else:
+        from ecg_snn.hw import cycles
+    return cycles.inference_cycles(artifact, config, x, rr)
+
+
+def cycle_bound(spec: ModelSpec, config: HwConfig) -> int:
+    """An upper bound on any inference's cycles on `config` (bench watchdogs)."""
+    if config.engine == "fused":
+        from ecg_snn.hw.fused import cycles
+    else:
+        from ecg_snn.hw import cycles
+    return cycles.cycle_bound(spec, config)
+
+
+def cycle_report(artifact: Artifact, config: HwConfig, rng: object, n: int = 64) -> dict:
+    """`cycle_report` of `config.engine`: random inputs and a silent one."""
+    if config.engine == "fused":
+        from ecg_snn.hw.fused import cycles
+    else:
+        from ecg_snn.hw import cycles
+    return cycles.cycle_report(artifact, config, rng, n)
+
+
+def real_beat_report(artifact: Artifact, config: HwConfig, n: int = 1000, seed: int = 0) -> dict:
+    """`real_beat_report` of `config.engine`: cycles over real MIT-BIH beats."""
+    if config.engine == "fused":
+        from ecg_snn.hw.fused import cycles
+    else:
+        from ecg_snn.hw import cycles
+    return cycles.real_beat_report(artifact, config, n, seed)

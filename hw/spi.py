@@ -28,7 +28,7 @@ from amaranth.lib.cdc import FFSynchronizer
 from amaranth.lib.wiring import In, Out
 
 from ecg_snn.hw.config import HwConfig
-from ecg_snn.hw.top import Accelerator
+from ecg_snn.hw.engine import accelerator
 from ecg_snn.model.contract.artifact import Artifact, ModelSpec
 from ecg_snn.model.contract.ports import BUS_BITS, Port
 from ecg_snn.model.contract.spi import WORD_BYTES, SpiCommand, SpiError, result_bytes
@@ -55,7 +55,7 @@ class SpiShell(wiring.Component):
         artifact: Artifact | None = None,
         checks: bool = False,
     ) -> None:
-        self.accel = Accelerator(spec, config, artifact, checks)
+        self.accel = accelerator(spec, config, artifact, checks)  # `config.engine` selects
         self.spec = spec
         self.config = self.accel.config
         self.result_bytes = result_bytes(self.accel.result_layout)

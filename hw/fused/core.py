@@ -6,8 +6,8 @@ operation at a time, in this order (the schedule the cycle model `hw/fused/cycle
 
     IN      take samples (priority) and RR words. A sample enters layer 0's line buffer (the
             last K samples); when it completes an output position p of a conv layer 0 the
-            engine runs that position (a dense input layer instead takes a non-zero sample as
-            one event into its accumulators: FEED)
+            engine runs that position (the input layer is a conv: the spec's input is one
+            channel of n_samples, which a dense layer cannot take)
     START   position p of conv layer l, channel group g: acc = v_init + T*bias, pending = the
             non-zero entries of the layer's input window (K x C_in counts, or K samples)
     ISSUE   one MAC per pending entry, lowest first: acc += W[g, c, k] * window[c, k]
@@ -46,12 +46,11 @@ from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.model.contract.spec import index_bits
 
 
-class Source(enum.Enum, shape=2):
-    """What a FEED walks: the counts of a fired group, one input sample, or the RR words."""
+class Source(enum.Enum, shape=1):
+    """What a FEED walks: the counts of a fired group, or the RR words."""
 
     COUNTS = 0
-    SAMPLE = 1
-    RR = 2
+    RR = 1
 
 
 def lowest(m: Module, bits: Signal, name: str) -> Signal:
@@ -147,8 +146,6 @@ class FusedCore(wiring.Component):
 
         # ---- data registers (no reset: each is written before it is read, per inference) ----
         rr_buf = [Signal(pre.rr_bits, reset_less=True, name=f"rr{j}") for j in range(n_rr)]
-        x_ev = Signal(signed(pre.input_bits), reset_less=True)  # dense input layer's event
-        s_idx = Signal(range(max(2, n)), reset_less=True)
         cnt = Signal(data.ArrayLayout(cb, lanes), reset_less=True)  # the fired group's counts
         lb = {}  # line buffers: lb[l][k] is window column k (0 oldest) of conv layer l
         for p in layers:
@@ -364,23 +361,10 @@ class FusedCore(wiring.Component):
                     m.d.sync += r_count.eq(r_count + 1)
                 with m.If(s_take):
                     m.d.sync += s_count.eq(s_count + 1)
-                    x = self.i_sample.payload
-                    if layers[0].conv:
-                        cols = lb[0]
-                        m.d.sync += [cols[k].eq(cols[k + 1]) for k in range(len(cols) - 1)]
-                        m.d.sync += cols[-1].eq(x)
-                        column_arrives(m, 0)
-                    else:
-                        with m.If(x != 0):
-                            m.d.sync += [
-                                x_ev.eq(x),
-                                s_idx.eq(s_count),
-                                ft.eq(0),
-                                gt.eq(0),
-                                src.eq(Source.SAMPLE),
-                                pending.eq(1),
-                            ]
-                            m.next = "FEED"
+                    cols = lb[0]
+                    m.d.sync += [cols[k].eq(cols[k + 1]) for k in range(len(cols) - 1)]
+                    m.d.sync += cols[-1].eq(self.i_sample.payload)
+                    column_arrives(m, 0)
                 with m.Elif(busy & (s_count == n) & (r_count == n_rr)):
                     start_tail(m)
             with m.State("START"):
@@ -481,14 +465,6 @@ class FusedCore(wiring.Component):
                                             addr.eq(gt * n_in + fire_index(p.index - 1)),
                                             op.eq(cnt[bit]),
                                         ]
-                                else:
-                                    with m.Case(Source.SAMPLE):
-                                        m.d.comb += [
-                                            mem_id.eq(mems[(p.index, "weight")]),
-                                            addr.eq(gt * n_in + s_idx),
-                                            op.eq(x_ev),
-                                            scale.eq(1),
-                                        ]
                                 if p.layer.rr_inputs:
                                     with m.Case(Source.RR):
                                         m.d.comb += [
@@ -502,8 +478,6 @@ class FusedCore(wiring.Component):
                 with m.Else(), m.Switch(src):  # drained: the last MAC lands this cycle
                     with m.Case(Source.COUNTS):
                         after_group(m)  # `cur`, `g` still name the fired group
-                    with m.Case(Source.SAMPLE):
-                        m.next = "IN"
                     with m.Case(Source.RR):
                         rr_nz = Cat(r != 0 for r in rr_buf) if n_rr else Const(0, 1)
                         m.d.sync += [cur.eq(n_conv), g.eq(0)]

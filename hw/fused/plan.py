@@ -48,6 +48,10 @@ def check_supported(spec: ModelSpec, config: HwConfig) -> None:
             "supported (use ROM=1 or ENGINE=event)"
         )
     layers = spec.layers
+    if layers[0].kind != "conv1d":
+        raise ValueError(
+            f"the fused engine needs a conv input layer, not {layers[0].name!r} (use ENGINE=event)"
+        )
     seen_dense = False
     for layer in layers:
         if layer.kind == "dense":
