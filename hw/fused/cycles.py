@@ -102,7 +102,7 @@ def cycle_bound(spec, config: HwConfig) -> int:
     layers = plan.layers
     total = spec.preprocess.n_samples + spec.n_rr + 2
     for p in layers:
-        geo, layer = p.geo, p.layer
+        geo = p.geo
         nxt = layers[p.index + 1].geo.groups if p.index + 1 < len(layers) else 0
         fires = geo.positions * geo.groups
         total += fires * (2 + p.window_bits + 1 if p.conv else 1)

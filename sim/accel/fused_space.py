@@ -1,9 +1,9 @@
 """Constrained-random all-sum-then-fire points for the fused engine (`hw/fused/`), checked on
 the Amaranth simulation against the golden model and the fused cycle model.
 
-A point draws the shape (`sim.accel.space._shape`: 1-2 conv layers of random kernel, stride and
-channels, 0-2 hidden dense layers, 2-5 classes), T in {1, 2, 3, 5, 8, 16}, weight bits 2..8, input bits 3..12,
-0-3 RR features, every layer sum-then-fire with widths re-derived by the range analysis, and
+A point draws the shape (`sim.accel.space._shape`: 1-2 conv layers of random kernel, stride
+and channels, 0-2 hidden dense layers, 2-5 classes), T in {1, 2, 3, 5, 8, 16}, weight bits
+2..8, input bits 3..12, 0-3 RR features, every layer sum-then-fire with widths re-derived by the range analysis, and
 for half the layers a membrane narrower than that analysis (the membrane saturates), with a
 lane count 1..16 and the ROM build (the fused engine's only build).
 """
