@@ -56,7 +56,7 @@ from ecg_snn.data.cache import write_atomic
 from ecg_snn.data.cli import discard_on_interrupt
 from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.design import accelerator_verilog
-from ecg_snn.flow.tools import add_rom_option, env_default
+from ecg_snn.flow.tools import add_engine_option, add_rom_option, env_default
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 from ecg_snn.model.contract.ports import ResultLayout
@@ -111,6 +111,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--wave-beat", type=int, default=env_default("WAVE_BEAT", None))
     ap.add_argument("--lanes", type=int, default=env_default("LANES", HwConfig().lanes))
     add_rom_option(ap, False)
+    add_engine_option(ap)
     ap.add_argument(
         "--limits",
         default="all",
@@ -142,7 +143,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=WORK,
         help="each run makes its own new directory in here (default build/sim/run)",
     )
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    # The fused engine's only build is ROM: its default, unless ROM=0 / --no-rom asks for the
+    # loadable one (refused with a one-line error when the configuration is built).
+    given = sys.argv[1:] if argv is None else argv
+    if args.engine == "fused" and not os.environ.get("ROM", "").strip():
+        args.rom = "--no-rom" not in given
+    return args
 
 
 def report_path(args: argparse.Namespace, art: Artifact) -> Path:
@@ -162,6 +169,7 @@ def report_path(args: argparse.Namespace, art: Artifact) -> Path:
             "space": None if args.space == "all" else args.space,
             "lanes": None if args.lanes == HwConfig().lanes else args.lanes,
             "rom": args.rom,
+            "engine": None if args.engine == "event" else args.engine,
         }
     )
     return keyed(REPORT, key)
@@ -269,9 +277,11 @@ def cycle_check(
     """The simulator's cycles per inference against the cycle model (`hw.cycles`, replayed
     from the golden spike trace): (mismatches, the first one). Every Verilator run of `make
     sim` is checked, so the cycles-per-inference figure cannot drift from the model unseen."""
-    from ecg_snn.hw.cycles import inference_cycles
+    from ecg_snn.hw.engine import inference_cycles
 
-    model = inference_cycles(art, HwConfig(lanes=config.lanes), vectors.x[:, None, :], vectors.rr)
+    # the event engine's cycles do not depend on ROM; the fused engine's model takes its config
+    cfg = config if config.engine == "fused" else HwConfig(lanes=config.lanes)
+    model = inference_cycles(art, cfg, vectors.x[:, None, :], vectors.rr)
     bad = np.nonzero(np.asarray(cycles) != model)[0]
     if not len(bad):
         return 0, None
@@ -282,14 +292,33 @@ def cycle_check(
     )
 
 
-def run_limit_cases(names: list[str], work: Path, jobs: int) -> list[dict]:
+def limit_case(name: str, engine: str) -> tuple:
+    """(artifact, config, vectors) of a limit case: `sim/accel/limits.py` for the event
+    engine, `sim.accel.fused_space.limit_cases` for the fused one."""
+    if engine != "fused":
+        return limits.case(name)
+    from ecg_snn.sim.accel.fused_space import limit_cases
+
+    art, config, n_random = limit_cases()[name]
+    return art, config, limits.limit_vectors(art.spec, n_random)
+
+
+def limit_names(engine: str) -> list[str]:
+    if engine != "fused":
+        return list(limits.CASES)
+    from ecg_snn.sim.accel.fused_space import limit_cases
+
+    return list(limit_cases())
+
+
+def run_limit_cases(names: list[str], work: Path, jobs: int, engine: str = "event") -> list[dict]:
     """The directed limit cases (`sim/accel/limits.py`), each on its own Verilator build of its
     own hardware configuration, `jobs` cases at a time: per case its coverage (golden model),
     mismatches and the first one, and the failures of its simulator run."""
     from concurrent.futures import ThreadPoolExecutor
 
     def one(name: str) -> dict:
-        art, config, vectors = limits.case(name)
+        art, config, vectors = limit_case(name, engine)
         cov, gold = measure_run(art, vectors.x, vectors.rr)
         b = design.accelerator_build(art.spec, config, art, name=f"accel-limit-{name}")
         exp = (gold.cls, gold.values)
@@ -330,10 +359,14 @@ def space_lanes(arg: str) -> list[int]:
     return lanes
 
 
-def run_space(lanes: list[int], n_vectors: int) -> list[dict]:
-    """The constrained-random point of each lane count (`sim.accel.space.check_point`) on
-    `n_vectors` vectors, with a progress line per point."""
-    from ecg_snn.sim.accel.space import check_point, points
+def run_space(lanes: list[int], n_vectors: int, engine: str = "event") -> list[dict]:
+    """The constrained-random point of each lane count (`sim.accel.space.check_point`; the
+    all-sum-then-fire points of `sim.accel.fused_space` for the fused engine) on `n_vectors`
+    vectors, with a progress line per point."""
+    if engine == "fused":
+        from ecg_snn.sim.accel.fused_space import check_point, points
+    else:
+        from ecg_snn.sim.accel.space import check_point, points
 
     pts, out = points(), []
     tty = sys.stdout.isatty()  # a progress line that rewrites itself, or one line per point
@@ -384,14 +417,16 @@ def main(argv: list[str] | None = None) -> int:
         vectors, n_real = gather(art, parts, args.beats, args.random, args.vectors)
         if args.vectors is not None or args.beats == 0:
             parts = [str(args.vectors)] if args.vectors is not None else []
-        cfg = HwConfig(lanes=args.lanes, rom=args.rom)  # ValueError names a bad lane count
+        # ValueError names a bad lane count, or what the chosen engine cannot build
+        cfg = HwConfig(lanes=args.lanes, rom=args.rom, engine=args.engine)
         accelerator_verilog(art.spec, cfg, art)  # fails early if the RTL generator is missing
         names = [] if args.limits == "none" else [n for n in args.limits.split(",") if n]
+        known = limit_names(args.engine)
         if args.limits == "all":
-            names = list(limits.CASES)
-        unknown = sorted(set(names) - set(limits.CASES))
+            names = known
+        unknown = sorted(set(names) - set(known))
         if unknown:
-            raise MissingInputError(f"unknown limit cases {unknown}; known: {list(limits.CASES)}")
+            raise MissingInputError(f"unknown limit cases {unknown}; known: {known}")
     except (MissingInputError, ArtifactError, RuntimeError, ValueError) as e:
         print(f"make sim: {e}", file=sys.stderr)
         return 2
@@ -455,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
         "beats_per_second": round(len(vectors) / sim_seconds, 1),
         "sim_cpu_seconds": round(sim_cpu_seconds, 2),
     }
-    limit_runs = run_limit_cases(names, args.work / "limits", args.jobs)
+    limit_runs = run_limit_cases(names, args.work / "limits", args.jobs, args.engine)
     report["limits"] = [{k: v for k, v in r.items() if k != "coverage"} for r in limit_runs]
     for r in limit_runs:
         report["coverage"][f"limit:{r['case']}"] = r["coverage"]
@@ -471,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['first_cycle_mismatch']}"
             )
     t_space = time.perf_counter()
-    space_runs = run_space(lanes, args.space_vectors)
+    space_runs = run_space(lanes, args.space_vectors, args.engine)
     report["space_seconds"] = round(time.perf_counter() - t_space, 2)
     report["space"] = [{k: v for k, v in r.items() if k != "coverage"} for r in space_runs]
     for r in space_runs:

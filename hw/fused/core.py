@@ -110,7 +110,7 @@ class FusedCore(wiring.Component):
                 m.submodules[f"{p.layer.name}_{kind}"] = mem
                 key = (p.index, kind)
                 mems[key] = len(mems)
-                ports[key] = mem.read_port()
+                ports[key] = mem.read_port(domain="comb") if len(rows) > 1 else mem.read_port()
         mem_id = Signal(range(max(2, len(mems))))
         addr_bits = max(index_bits(len(memory_rows(p.geo, art.weight(p.layer)))) for p in layers)
         for p in layers:
@@ -165,15 +165,24 @@ class FusedCore(wiring.Component):
             lb[p.index] = cols
         conv_bits = max([p.acc_bits for p in layers if p.conv], default=1)
         cacc = Signal(data.ArrayLayout(signed(conv_bits), lanes), reset_less=True)
-        dacc = {}  # dacc[(l, g)]: the accumulators of dense layer l, channel group g
+        dacc = {}  # dacc[(l, g)][j]: dense layer l's accumulator of channel g*lanes + j
         for p in layers:
             if not p.conv:
                 for gg in range(p.geo.groups):
-                    dacc[(p.index, gg)] = Signal(
-                        data.ArrayLayout(signed(p.acc_bits), lanes),
-                        reset_less=True,
-                        name=f"acc{p.index}_g{gg}",
-                    )
+                    real = p.layer.out_channels - gg * lanes  # padding lanes hold no register
+                    dacc[(p.index, gg)] = [
+                        Signal(signed(p.acc_bits), reset_less=True, name=f"acc{p.index}_{gg}_{j}")
+                        if j < real
+                        else None
+                        for j in range(lanes)
+                    ]
+
+        def read(reg: list, j: int) -> object:
+            return Const(0, 1) if reg[j] is None else reg[j]
+
+        def write(reg: list, values: list) -> list:
+            return [r.eq(v) for r, v in zip(reg, values, strict=True) if r is not None]
+
         dest_ids = {None: 0} | {key: i + 1 for i, key in enumerate(dacc)}
 
         def init_word(i: int, gg: int) -> list[int]:
@@ -194,10 +203,17 @@ class FusedCore(wiring.Component):
         with m.If(issue):  # loaded only with a new operation: an idle MAC array holds still
             m.d.sync += [mem2.eq(mem_id), op2.eq(op), scale2.eq(scale), dest2.eq(dest)]
         for key, port in ports.items():
-            if hasattr(port.en, "eq") and not isinstance(port, type(None)):
-                en = Signal(name=f"rd_en_{layers[key[0]].layer.name}_{key[1]}")
-                m.d.comb += [en.eq(issue & (mem_id == mems[key])), port.en.eq(en)]
-                m.d.comb += port.addr.eq(addr)
+            # The ROM is read combinationally from its own address register, loaded only when
+            # this ROM is read: its logic toggles only for its own operations, and the ROMs
+            # need no read-data registers (a lanes x weight_bits word each).
+            name = f"{layers[key[0]].layer.name}_{key[1]}"
+            en = Signal(name=f"rd_en_{name}")
+            m.d.comb += en.eq(issue & (mem_id == mems[key]))
+            if isinstance(port.addr, Signal):
+                raddr = Signal(len(port.addr), reset_less=True, name=f"raddr_{name}")
+                with m.If(en):
+                    m.d.sync += raddr.eq(addr)
+                m.d.comb += port.addr.eq(raddr)
 
         m.submodules.mac = mac = MacArray(
             lanes, plan.weight_bits, plan.operand_bits, plan.max_acc_bits, T
@@ -214,9 +230,9 @@ class FusedCore(wiring.Component):
                     m.d.sync += [cacc[j].eq(mac.sum[j]) for j in range(lanes)]
             for key, reg in dacc.items():
                 with m.Case(dest_ids[key]):
-                    m.d.comb += [mac.acc[j].eq(reg[j]) for j in range(lanes)]
+                    m.d.comb += [mac.acc[j].eq(read(reg, j)) for j in range(lanes)]
                     with m.If(v2):
-                        m.d.sync += [reg[j].eq(mac.sum[j]) for j in range(lanes)]
+                        m.d.sync += write(reg, [mac.sum[j] for j in range(lanes)])
 
         # ---- fire ----
         m.submodules.fire = fire = CountFire(plan)
@@ -232,13 +248,13 @@ class FusedCore(wiring.Component):
                             for gg in range(p.geo.groups):
                                 with m.Case(gg):
                                     reg = dacc[(p.index, gg)]
-                                    m.d.comb += [fire.acc[j].eq(reg[j]) for j in range(lanes)]
+                                    m.d.comb += [fire.acc[j].eq(read(reg, j)) for j in range(lanes)]
         out = layers[-1]
         with m.Switch(g):
             for gg in range(out.geo.groups):
                 with m.Case(gg):
                     reg = dacc[(out.index, gg)]
-                    m.d.comb += [osat.acc[j].eq(reg[j]) for j in range(lanes)]
+                    m.d.comb += [osat.acc[j].eq(read(reg, j)) for j in range(lanes)]
         nz = Signal(lanes)  # the fired group's non-zero counts (real channels only)
         with m.Switch(cur):
             for p in layers:
@@ -352,7 +368,7 @@ class FusedCore(wiring.Component):
                     m.d.sync += busy.eq(1)
                     for (i, gg), reg in dacc.items():
                         w = init_word(i, gg)
-                        m.d.sync += [reg[j].eq(w[j]) for j in range(lanes)]
+                        m.d.sync += write(reg, w)
                 with m.If(r_take):
                     with m.Switch(r_count):
                         for j in range(n_rr):
