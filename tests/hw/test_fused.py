@@ -148,3 +148,29 @@ def test_state_is_about_one_kilobit():
     bits = FusedAccelerator(art.spec, FUSED, art).state_bits()
     assert sum(bits.values()) < 1400
     assert FusedAccelerator(art.spec, FUSED, art).retained_state() == {}
+
+
+def test_the_spi_shell_runs_the_fused_engine_unchanged(ssf_factory, beats_factory, rng):
+    """The SPI shell (`hw/spi.py`) around the fused engine, driven as the C HAL drives it: the
+    same register map, no load (ROM), results equal to the golden model's."""
+    from ecg_snn.hw.spi import SpiShell
+    from ecg_snn.model.contract.ports import ResultLayout, pack_result
+    from ecg_snn.model.contract.spi import result_bytes
+    from ecg_snn.sim.pysim import SpiMaster
+    from tests.hw.test_spi import Host, run
+
+    a = ssf_factory("tiny", 15)
+    x, rr = beats_factory(a, rng, 3)
+    g = golden.run(a, x, rr)
+    layout = ResultLayout.of(a.spec)
+    want = [pack_result(layout, int(c), v.tolist()) for c, v in zip(g.cls, g.values, strict=True)]
+    shell = SpiShell(a.spec, HwConfig(lanes=2, rom=True, engine="fused"), a)
+    bits = a.spec.preprocess.input_bits
+    seen = {}
+
+    async def bench(ctx):
+        host = Host(SpiMaster(ctx, shell), result_bytes(shell.accel.result_layout))
+        seen["results"] = [await host.classify(x[n, 0], rr[n], bits) for n in range(len(x))]
+
+    run(shell, bench)
+    assert seen["results"] == want
