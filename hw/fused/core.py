@@ -94,29 +94,26 @@ class FusedCore(wiring.Component):
         n, n_rr = pre.n_samples, pre.n_rr
         max_g = max(p.geo.groups for p in layers)
 
-        # ---- ROMs: one per weight tensor, `memory_rows` layout (address g*row_len + r) ----
-        mems, ports = {}, {}
+        # ---- the weight ROM: every weight tensor, one after the other, each in the
+        # `memory_rows` layout (tensor base + g*row_len + r); one synchronous read port whose
+        # data register is the MAC's weight operand (read only for an operation: `w_rd_en`) ----
+        rows_all, mems = [], {}  # mems[(layer, kind)]: the tensor's base address
         for p in layers:
             tensors = [("weight", art.weight(p.layer))]
             if p.layer.rr_inputs:
                 tensors.append(("rr_weight", art.rr_weight(p.layer)))
             for kind, tensor in tensors:
-                rows = memory_rows(p.geo, tensor)
-                shape = data.ArrayLayout(signed(p.layer.weight_bits), lanes)
-                if len(rows) == 1:
-                    mem = WordMemory(shape, rows)
-                else:
-                    mem = Memory(shape=shape, depth=len(rows), init=rows)
-                m.submodules[f"{p.layer.name}_{kind}"] = mem
-                key = (p.index, kind)
-                mems[key] = len(mems)
-                ports[key] = mem.read_port(domain="comb") if len(rows) > 1 else mem.read_port()
-        mem_id = Signal(range(max(2, len(mems))))
-        addr_bits = max(index_bits(len(memory_rows(p.geo, art.weight(p.layer)))) for p in layers)
-        for p in layers:
-            if p.layer.rr_inputs:
-                addr_bits = max(addr_bits, index_bits(p.geo.rr_depth))
-        addr = Signal(addr_bits)
+                mems[(p.index, kind)] = len(rows_all)
+                rows_all += memory_rows(p.geo, tensor)
+        wshape = data.ArrayLayout(signed(plan.weight_bits), lanes)
+        if len(rows_all) == 1:
+            rom = WordMemory(wshape, rows_all)
+        else:
+            rom = Memory(shape=wshape, depth=len(rows_all), init=rows_all)
+        m.submodules.weights = rom
+        w_rd = rom.read_port()
+        mem_id = Signal(range(len(rows_all)))  # the base of the tensor read this cycle
+        addr = Signal(index_bits(len(rows_all)))  # the offset within it
 
         # ---- schedule registers ----
         busy = Signal()
@@ -195,34 +192,20 @@ class FusedCore(wiring.Component):
         scale = Signal()
         dest = Signal(range(len(dest_ids)))
         v2 = Signal()
-        mem2 = Signal.like(mem_id, reset_less=True)
         op2 = Signal.like(op, reset_less=True)
         scale2 = Signal(reset_less=True)
         dest2 = Signal.like(dest, reset_less=True)
         m.d.sync += v2.eq(issue)
         with m.If(issue):  # loaded only with a new operation: an idle MAC array holds still
-            m.d.sync += [mem2.eq(mem_id), op2.eq(op), scale2.eq(scale), dest2.eq(dest)]
-        for key, port in ports.items():
-            # The ROM is read combinationally from its own address register, loaded only when
-            # this ROM is read: its logic toggles only for its own operations, and the ROMs
-            # need no read-data registers (a lanes x weight_bits word each).
-            name = f"{layers[key[0]].layer.name}_{key[1]}"
-            en = Signal(name=f"rd_en_{name}")
-            m.d.comb += en.eq(issue & (mem_id == mems[key]))
-            if isinstance(port.addr, Signal):
-                raddr = Signal(len(port.addr), reset_less=True, name=f"raddr_{name}")
-                with m.If(en):
-                    m.d.sync += raddr.eq(addr)
-                m.d.comb += port.addr.eq(raddr)
+            m.d.sync += [op2.eq(op), scale2.eq(scale), dest2.eq(dest)]
+        w_rd_en = Signal()
+        m.d.comb += [w_rd_en.eq(issue), w_rd.en.eq(w_rd_en), w_rd.addr.eq(mem_id + addr)]
 
         m.submodules.mac = mac = MacArray(
             lanes, plan.weight_bits, plan.operand_bits, plan.max_acc_bits, T
         )
         m.d.comb += [mac.x.eq(op2), mac.scale.eq(scale2)]
-        with m.Switch(mem2):
-            for key, port in ports.items():
-                with m.Case(mems[key]):
-                    m.d.comb += [mac.w[j].eq(port.data[j]) for j in range(lanes)]
+        m.d.comb += [mac.w[j].eq(w_rd.data[j]) for j in range(lanes)]
         with m.Switch(dest2):
             with m.Case(0):
                 m.d.comb += [mac.acc[j].eq(cacc[j]) for j in range(lanes)]
