@@ -31,7 +31,7 @@ No membrane memory: every value lives only as long as it is needed.
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Module, Signal, signed
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import data, enum, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -181,6 +181,12 @@ class FusedCore(wiring.Component):
             return [r.eq(v) for r, v in zip(reg, values, strict=True) if r is not None]
 
         dest_ids = {None: 0} | {key: i + 1 for i, key in enumerate(dacc)}
+        # `written[d]`: accumulator group d has taken an operation in this inference (position,
+        # for the conv accumulator). Until then it reads as 0 and the first MAC overwrites it;
+        # the start value v_init + T*bias is added at the fire instead. So no accumulator is
+        # ever loaded with a constant: a constant load is a synchronous reset to synthesis, and
+        # the ASIC flow cannot clock-gate a flip-flop with a synchronous reset.
+        written = [Signal(name=f"written{d}") for d in range(len(dest_ids))]
 
         def init_word(i: int, gg: int) -> list[int]:
             vals = init_values(plan, art, i)
@@ -208,36 +214,49 @@ class FusedCore(wiring.Component):
         m.d.comb += [mac.w[j].eq(w_rd.data[j]) for j in range(lanes)]
         with m.Switch(dest2):
             with m.Case(0):
-                m.d.comb += [mac.acc[j].eq(cacc[j]) for j in range(lanes)]
+                m.d.comb += [mac.acc[j].eq(Mux(written[0], cacc[j], 0)) for j in range(lanes)]
                 with m.If(v2):
                     m.d.sync += [cacc[j].eq(mac.sum[j]) for j in range(lanes)]
+                    m.d.sync += written[0].eq(1)
             for key, reg in dacc.items():
-                with m.Case(dest_ids[key]):
-                    m.d.comb += [mac.acc[j].eq(read(reg, j)) for j in range(lanes)]
+                d = dest_ids[key]
+                with m.Case(d):
+                    m.d.comb += [
+                        mac.acc[j].eq(Mux(written[d], read(reg, j), 0)) for j in range(lanes)
+                    ]
                     with m.If(v2):
                         m.d.sync += write(reg, [mac.sum[j] for j in range(lanes)])
+                        m.d.sync += written[d].eq(1)
 
         # ---- fire ----
         m.submodules.fire = fire = CountFire(plan)
         m.submodules.out_sat = osat = OutputSat(plan)
         m.d.comb += fire.layer.eq(cur)
+        # The fired group's A = (written ? acc : 0) + v_init + T*bias, shared by the count fire
+        # and the output saturation.
+        base = Signal(data.ArrayLayout(signed(plan.max_acc_bits), lanes))
+        start = Signal(data.ArrayLayout(signed(plan.max_acc_bits), lanes))
+        a_in = Signal(data.ArrayLayout(signed(plan.max_acc_bits), lanes))
         with m.Switch(cur):
             for p in layers:
-                with m.Case(p.index):
-                    if p.conv:
-                        m.d.comb += [fire.acc[j].eq(cacc[j]) for j in range(lanes)]
-                    else:
-                        with m.Switch(g):
-                            for gg in range(p.geo.groups):
-                                with m.Case(gg):
-                                    reg = dacc[(p.index, gg)]
-                                    m.d.comb += [fire.acc[j].eq(read(reg, j)) for j in range(lanes)]
-        out = layers[-1]
-        with m.Switch(g):
-            for gg in range(out.geo.groups):
-                with m.Case(gg):
-                    reg = dacc[(out.index, gg)]
-                    m.d.comb += [osat.acc[j].eq(read(reg, j)) for j in range(lanes)]
+                with m.Case(p.index), m.Switch(g):
+                    for gg in range(p.geo.groups):
+                        with m.Case(gg):
+                            w = init_word(p.index, gg)
+                            m.d.comb += [start[j].eq(w[j]) for j in range(lanes)]
+                            if p.conv:
+                                m.d.comb += [
+                                    base[j].eq(Mux(written[0], cacc[j], 0)) for j in range(lanes)
+                                ]
+                            else:
+                                reg, d = dacc[(p.index, gg)], dest_ids[(p.index, gg)]
+                                m.d.comb += [
+                                    base[j].eq(Mux(written[d], read(reg, j), 0))
+                                    for j in range(lanes)
+                                ]
+        m.d.comb += [a_in[j].eq(base[j] + start[j]) for j in range(lanes)]
+        m.d.comb += [fire.acc[j].eq(a_in[j]) for j in range(lanes)]
+        m.d.comb += [osat.acc[j].eq(a_in[j]) for j in range(lanes)]
         nz = Signal(lanes)  # the fired group's non-zero counts (real channels only)
         with m.Switch(cur):
             for p in layers:
@@ -349,9 +368,7 @@ class FusedCore(wiring.Component):
                     )
                 with m.If((s_take | r_take) & ~busy):  # the beat's first word
                     m.d.sync += busy.eq(1)
-                    for (i, gg), reg in dacc.items():
-                        w = init_word(i, gg)
-                        m.d.sync += write(reg, w)
+                    m.d.sync += [written[d].eq(0) for d in range(1, len(written))]
                 with m.If(r_take):
                     with m.Switch(r_count):
                         for j in range(n_rr):
@@ -372,18 +389,13 @@ class FusedCore(wiring.Component):
                         if not p.conv:
                             continue
                         with m.Case(p.index):
-                            with m.Switch(g):
-                                for gg in range(p.geo.groups):
-                                    with m.Case(gg):
-                                        w = init_word(p.index, gg)
-                                        m.d.sync += [cacc[j].eq(w[j]) for j in range(lanes)]
                             if layers[p.index + 1].conv:  # a new newest column for layer l+1
                                 cols = lb[p.index + 1]
                                 with m.If(g == 0):
                                     m.d.sync += [
                                         cols[k].eq(cols[k + 1]) for k in range(len(cols) - 1)
                                     ]
-                m.d.sync += pending.eq(win_mask)
+                m.d.sync += [pending.eq(win_mask), written[0].eq(0)]  # a new position
                 m.next = "ISSUE"
                 with m.If(win_mask == 0):
                     m.next = "FIRE"
