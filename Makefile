@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # Knobs the tools read from the environment (a variable given on the make command line is in
 # the environment of every recipe anyway; this also passes the ones set with `export`).
-export MODEL BEATS JOBS SPLIT WAVES WAVE_BEAT LANES TECH DB VECTORS RECORD GATE GATE_BEATS GATE_SIM SRAM_MIN_DEPTH BOARD
+export MODEL BEATS JOBS SPLIT WAVES WAVE_BEAT LANES ENGINE TECH DB VECTORS RECORD GATE GATE_BEATS GATE_SIM SRAM_MIN_DEPTH BOARD
 
 # ---- One vocabulary of variables --------------------------------------------------------------
 # DOC_X says what X means (the same thing in every target); VARS_<target> lists the variables a
@@ -19,6 +19,7 @@ DOC_MODEL          := an artifact to use instead of the shipped model/artifacts/
 DOC_BEATS          := how many real test beats the target runs (sim: all, power 1000, fpga 5000, explore 100)
 DOC_JOBS           := parallel worker processes (default 2)
 DOC_LANES          := synapse lanes of the accelerator (default: the hardware default, fpga: the board)
+DOC_ENGINE         := event (default: the general event-driven engine) or fused (the layer-fused count-domain engine, all-sum-then-fire artifacts, ROM only)
 DOC_ROM            := 1: weights baked into the design, no load port (default of verilog, power); 0: the loadable build (default of sim, fpga)
 DOC_RANDOM         := random and corner vectors after the real beats (default 20000)
 DOC_LIMITS         := directed limit cases: all (default), none, or a comma list
@@ -47,12 +48,12 @@ VARS_test-fast   := ARGS JOBS
 VARS_train       := SPLIT ARGS
 VARS_ship        := SPLIT ARGS
 VARS_evaluate    := SPLIT MODEL DB LEAD ARGS
-VARS_verilog     := MODEL LANES ROM ARGS
-VARS_fpga        := BOARD MODEL LANES ROM BEATS ARGS
+VARS_verilog     := MODEL LANES ENGINE ROM ARGS
+VARS_fpga        := BOARD MODEL LANES ENGINE ROM BEATS ARGS
 VARS_program     := BOARD ARGS
-VARS_sim         := SPLIT MODEL BEATS JOBS LANES ROM RANDOM LIMITS SPACE WAVES WAVE_BEAT VECTORS ARGS
+VARS_sim         := SPLIT MODEL BEATS JOBS LANES ENGINE ROM RANDOM LIMITS SPACE WAVES WAVE_BEAT VECTORS ARGS
 VARS_mutate      := ARGS
-VARS_power       := MODEL TECH BEATS JOBS LANES ROM GATE GATE_BEATS GATE_SIM SRAM_MIN_DEPTH ARGS
+VARS_power       := MODEL TECH BEATS JOBS LANES ENGINE ROM GATE GATE_BEATS GATE_SIM SRAM_MIN_DEPTH ARGS
 VARS_power-gate  := $(filter-out GATE,$(VARS_power))
 VARS_explore     := SPLIT BEATS JOBS TECH ARGS
 VARS_firmware    := MODEL ARGS
@@ -65,7 +66,7 @@ VARS_stream-noise := ARGS
 VARS_qrs         := ARGS
 VARS_report      := TAKE ARGS
 VARS_clean-cache := KEEP ARGS
-KNOBS := ARGS SPLIT MODEL BEATS JOBS LANES ROM RANDOM LIMITS SPACE WAVES WAVE_BEAT VECTORS TECH GATE \
+KNOBS := ARGS SPLIT MODEL BEATS JOBS LANES ENGINE ROM RANDOM LIMITS SPACE WAVES WAVE_BEAT VECTORS TECH GATE \
          GATE_BEATS GATE_SIM SRAM_MIN_DEPTH BOARD DB LEAD RECORD MINUTES CAL_BEATS RTL TAKE KEEP
 empty :=
 space := $(empty) $(empty)
@@ -80,6 +81,7 @@ $(error make $(GOALS): $(UNUSED) $(if $(filter $(KNOBS),$(UNUSED)),not taken by 
 endif
 # flags are 0 or 1; a split is one of the splits (explore also sweeps both)
 $(foreach v,ROM RTL WAVES GATE GATE_SIM,$(if $(filter-out 0 1,$($(v))),$(error $(v)=$($(v)): expected 0 or 1)))
+$(if $(filter-out event fused,$(ENGINE)),$(error ENGINE=$(ENGINE): expected event or fused))
 $(if $(filter-out inter intra $(if $(filter explore,$(GOALS)),both),$(SPLIT)),$(error SPLIT=$(SPLIT): expected inter or intra$(if $(filter explore,$(GOALS)), or both)))
 # counts are whole numbers (MINUTES may have a decimal point): one line here, not a Python usage
 digitless = $(strip $(subst 0,,$(subst 1,,$(subst 2,,$(subst 3,,$(subst 4,,$(subst 5,,$(subst 6,,$(subst 7,,$(subst 8,,$(subst 9,,$(1))))))))))))

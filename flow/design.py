@@ -4,7 +4,8 @@ The Verilog comes from the emitter `make verilog` runs (`flow.verilog.emit`) on
 `hw.top.Accelerator`; the module is `model.contract.ports.TOP`. The cache key covers what
 defines the Verilog and nothing else: the spec's hardware configuration, the `HwConfig`, the
 artifact's checksum (only for ROM builds, whose weights are in the Verilog), the gateware
-generator's source (`hw/*.py`) and the emitter's. Editing the RTL regenerates it; editing a
+generator's source (`hw/*.py`, `hw/fused/*.py`) and the emitter's. The engine
+(`HwConfig.engine`) is part of the configuration's `repr`. Editing the RTL regenerates it; editing a
 flow that only reads it (FPGA, ASIC, power) does not; a second artifact of the same
 configuration reuses it.
 """
@@ -19,7 +20,11 @@ from ecg_snn.model.contract.artifact import Artifact, ModelSpec
 from ecg_snn.model.contract.ports import TOP
 
 ROOT = Path(__file__).resolve().parents[1]
-GENERATOR = (*sorted((ROOT / "hw").glob("*.py")), ROOT / "flow" / "verilog.py")
+GENERATOR = (
+    *sorted((ROOT / "hw").glob("*.py")),
+    *sorted((ROOT / "hw" / "fused").glob("*.py")),
+    ROOT / "flow" / "verilog.py",
+)
 OUT_ROOT = ROOT / "build" / "rtl"
 
 
@@ -39,13 +44,13 @@ def accelerator_verilog(
 ) -> Path:
     """Path of `<TOP>.v` for this configuration, generating it if it is not cached."""
     from ecg_snn.flow.verilog import emit
-    from ecg_snn.hw.top import Accelerator  # Amaranth loads only when a design is generated
+    from ecg_snn.hw.engine import accelerator  # Amaranth loads only when a design is generated
 
     out_dir = out_root / design_key(spec, config, artifact)
     out = out_dir / f"{TOP}.v"
     if not out.exists():
         # emit() writes each file atomically, so concurrent workers at worst write it twice.
-        emit(Accelerator(spec, config, artifact), out_dir)
+        emit(accelerator(spec, config, artifact), out_dir)
     return out
 
 

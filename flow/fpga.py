@@ -47,7 +47,7 @@ from amaranth.lib import io
 from ecg_snn.data.cli import Parser, heartbeat
 from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import config_key, keyed, repo_path
-from ecg_snn.flow.tools import env_default
+from ecg_snn.flow.tools import add_engine_option, env_default
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.hw.spi import SpiShell
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
@@ -306,7 +306,7 @@ def ds2_cycles(artifact: Artifact, config: HwConfig, limit: int = DS2_BEATS) -> 
     over the part (every record represented; all of them if `limit` >= the part), by the cycle
     model `hw.cycles.inference_cycles` (checked cycle for cycle against the RTL)."""
     from ecg_snn.data.dataset import load_dataset
-    from ecg_snn.hw.cycles import inference_cycles
+    from ecg_snn.hw.engine import inference_cycles  # the cycle model of `config.engine`
     from ecg_snn.model.contract.frontend import preprocess
 
     pre = artifact.spec.preprocess
@@ -451,6 +451,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default=os.environ.get("MODEL") or None)
     ap.add_argument("--lanes", type=int, default=None, help="default: the board's (BOARDS)")
     ap.add_argument("--rom", action="store_true", help="weights baked into the bitstream")
+    add_engine_option(ap)
     ap.add_argument("--out", type=Path, default=None, help="default: build/fpga/<board>")
     ap.add_argument(
         "--report",
@@ -476,7 +477,15 @@ def main(argv: list[str] | None = None) -> int:
         if not path.exists():
             raise ArtifactError(f"no model at {path}; train one with `make train` or pass MODEL=")
         artifact = load_artifact(path)
-        config = HwConfig(lanes=board.lanes if args.lanes is None else args.lanes, rom=args.rom)
+        config = HwConfig(
+            lanes=board.lanes if args.lanes is None else args.lanes,
+            rom=args.rom or args.engine == "fused",  # the fused engine's only build is ROM
+            engine=args.engine,
+        )
+        if config.engine == "fused":
+            from ecg_snn.hw.fused.plan import check_supported
+
+            check_supported(artifact.spec, config)  # one line, exit 2
     except (ArtifactError, ValueError) as e:
         print(f"make fpga: {e}", file=sys.stderr)
         return 2
@@ -486,6 +495,7 @@ def main(argv: list[str] | None = None) -> int:
         {
             "lanes": None if config.lanes == board.lanes else config.lanes,
             "rom": config.rom,
+            "engine": None if config.engine == "event" else config.engine,
             "beats": None if args.beats == DS2_BEATS else args.beats,
             "model": None if path.resolve() == DEFAULT_MODEL.resolve() else artifact.checksum()[:8],
         }

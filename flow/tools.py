@@ -127,3 +127,17 @@ def add_rom_option(parser: argparse.ArgumentParser, default: bool) -> None:
         help=f"weights as logic ROM, no load port (--no-rom, ROM=0: the loadable build); "
         f"default: {which}",
     )
+
+
+def add_engine_option(parser: argparse.ArgumentParser) -> None:
+    """`--engine event|fused` (make knob `ENGINE`): which generator builds the chip
+    (`hw.config.HwConfig.engine`, `hw/engine.py`); default the event engine."""
+    from ecg_snn.hw.config import ENGINES
+
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=os.environ.get("ENGINE", "").strip() or ENGINES[0],
+        help="event: the general event-driven engine (default); fused: the streaming "
+        "layer-fused count-domain engine for all-sum-then-fire artifacts (weights as ROM)",
+    )

@@ -49,12 +49,14 @@ from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.tools import (
     VERILATOR_WAIVERS,
+    add_engine_option,
     add_rom_option,
     verilator_env,
     verilator_root,
     yosys,
 )
 from ecg_snn.hw.config import HwConfig
+from ecg_snn.hw.engine import accelerator
 from ecg_snn.hw.top import Accelerator
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 from ecg_snn.model.contract.ports import TOP
@@ -180,7 +182,7 @@ def build(
     quiet = progress is None
     progress = progress or (lambda line: None)
     progress("elaborating the accelerator and emitting Verilog (Amaranth)")
-    dut = Accelerator(artifact.spec, config, artifact=artifact)
+    dut = accelerator(artifact.spec, config, artifact=artifact)
     stage = out.parent / f".{out.name}.partial"  # built whole here, then swapped in (`publish`)
     shutil.rmtree(stage, ignore_errors=True)
     discard_on_interrupt(stage)
@@ -217,18 +219,20 @@ def build(
         "memory_bits": memory_bits(dut),
         "memories": [m.as_dict() for m in dut.memories()],
     }
+    if config.engine == "fused":
+        result["state_bits"] = dut.state_bits()
     if synth:
         progress("Yosys synthesis (generic cells)")
         beat = contextlib.nullcontext() if quiet else heartbeat("make verilog: Yosys synthesis")
         with beat:
             result.update(synthesize(vfile, stage / "synth"))
-    from ecg_snn.hw.cycles import cycle_report
+    from ecg_snn.hw.engine import cycle_report
 
     progress("cycle estimates on random inputs" + (" and real beats" if real_beats else ""))
     result["cycles"] = cycle_report(artifact, config, np.random.default_rng(0))
     if real_beats:
         from ecg_snn.data.errors import DataError
-        from ecg_snn.hw.cycles import real_beat_report
+        from ecg_snn.hw.engine import real_beat_report
 
         try:
             result["cycles_real_beats"] = real_beat_report(artifact, config)
@@ -270,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default=os.environ.get("MODEL") or None)
     ap.add_argument("--lanes", type=int, default=HwConfig().lanes)
     add_rom_option(ap, True)
+    add_engine_option(ap)
     ap.add_argument(
         "--out", type=Path, help="default build/verilog, build/verilog-<config> for other configs"
     )
@@ -282,7 +287,11 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(args.model) if args.model else default_model()
     try:
         artifact = load_artifact(path)
-        config = HwConfig(lanes=args.lanes, rom=args.rom)
+        config = HwConfig(lanes=args.lanes, rom=args.rom, engine=args.engine)
+        if args.engine == "fused":
+            from ecg_snn.hw.fused.plan import check_supported
+
+            check_supported(artifact.spec, config)
     except (ArtifactError, ValueError) as e:
         print(f"make verilog: {e}", file=sys.stderr)
         return 2
@@ -291,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         {
             "lanes": args.lanes if args.lanes != HwConfig().lanes else None,
             "loadable": not args.rom,
+            "engine": None if args.engine == "event" else args.engine,
             "model": None if path.resolve() == DEFAULT_MODEL.resolve() else artifact.checksum()[:8],
         }
     )

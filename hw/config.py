@@ -7,6 +7,10 @@ The artifact fixes shapes, widths and T; `HwConfig` adds what the artifact does 
   fire-scan and fan-out cycles by `lanes`.
 - `rom`: bake the weights, biases, thresholds and initial membranes in as memory init / constants
   and tie the load port off (FPGA, minimum area).
+- `engine`: which generator builds the chip: `"event"` (`hw/top.py`, the general event-driven
+  engine with membrane memories, any IF / sum-then-fire artifact) or `"fused"` (`hw/fused/`, the
+  streaming layer-fused count-domain engine for all-sum-then-fire artifacts). Part of `repr`,
+  hence of the Verilog cache key (`flow/design.py`).
 
 `LayerGeometry` is the one place where memory depths, address layouts and internal widths are
 derived from a `LayerSpec`; every block reads it instead of re-deriving a width.
@@ -19,12 +23,14 @@ from dataclasses import dataclass
 from ecg_snn.model.contract.spec import LayerSpec, ceil_div, index_bits
 
 MAX_LANES = 64
+ENGINES = ("event", "fused")
 
 
 @dataclass(frozen=True)
 class HwConfig:
     lanes: int = 8
     rom: bool = False
+    engine: str = "event"
 
     def __post_init__(self) -> None:
         if not isinstance(self.lanes, int) or isinstance(self.lanes, bool):
@@ -33,9 +39,13 @@ class HwConfig:
             raise ValueError(f"lanes must be in 1..{MAX_LANES}, not {self.lanes}")
         if not isinstance(self.rom, bool):
             raise ValueError(f"rom must be a bool, not {self.rom!r}")
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
 
     def as_dict(self) -> dict:
-        return {"lanes": self.lanes, "rom": self.rom}
+        # the default engine is left out, so reports and keys of the event engine are unchanged
+        d = {"lanes": self.lanes, "rom": self.rom}
+        return d if self.engine == "event" else {**d, "engine": self.engine}
 
 
 @dataclass(frozen=True)

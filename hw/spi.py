@@ -50,7 +50,7 @@ from amaranth.lib.cdc import FFSynchronizer
 from amaranth.lib.wiring import In, Out
 
 from ecg_snn.hw.config import HwConfig
-from ecg_snn.hw.top import Accelerator
+from ecg_snn.hw.engine import accelerator
 from ecg_snn.model.contract.artifact import Artifact, ModelSpec
 from ecg_snn.model.contract.ports import BUS_BITS, Port
 from ecg_snn.model.contract.spi import WORD_BYTES, SpiCommand, SpiError, result_bytes
@@ -69,7 +69,9 @@ class Mode(enum.Enum, shape=2):
 class SpiShell(wiring.Component):
     """Parameters: as `hw.top.Accelerator` (`spec`, `config`, `artifact`, `checks`), and
     `work_clock`: the core is clocked only while it has work (module docstring, "Work-driven
-    clocking"). Errors: those of `Accelerator` (it is built first)."""
+    clocking"; the event engine only: the fused engine has no `quiet` signal yet). Errors:
+    those of the engine's accelerator (it is built first); `ValueError` for `work_clock` with
+    the fused engine."""
 
     def __init__(
         self,
@@ -79,7 +81,9 @@ class SpiShell(wiring.Component):
         checks: bool = False,
         work_clock: bool = False,
     ) -> None:
-        self.accel = Accelerator(spec, config, artifact, checks)
+        self.accel = accelerator(spec, config, artifact, checks)  # `config.engine` selects
+        if work_clock and self.accel.config.engine == "fused":
+            raise ValueError("work_clock needs the event engine (the fused engine has no quiet)")
         self.work_clock = work_clock
         self.core_en = Signal()  # the core's clock enable (1 on every cycle without work_clock)
         self.spec = spec

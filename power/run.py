@@ -31,7 +31,7 @@ from ecg_snn.data.cli import Parser
 from ecg_snn.data.paths import config_key, keyed
 from ecg_snn.flow.asic.gate import SRAM_MIN_DEPTH
 from ecg_snn.flow.netlist import Netlist, load_verilog
-from ecg_snn.flow.tools import add_rom_option, env_default
+from ecg_snn.flow.tools import add_engine_option, add_rom_option, env_default
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import ArtifactError, load_artifact
@@ -55,6 +55,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--jobs", type=int, default=env_default("JOBS", 2))
     p.add_argument("--lanes", type=int, default=env_default("LANES", HwConfig().lanes))
     add_rom_option(p, True)
+    add_engine_option(p)
     p.add_argument("--part", default="DS2")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
@@ -106,6 +107,7 @@ def report_path(args: argparse.Namespace, artifact) -> Path:
             "seed": None if args.seed == 0 else args.seed,
             "lanes": None if args.lanes == HwConfig().lanes else args.lanes,
             "loadable": not args.rom,
+            "engine": None if args.engine == "event" else args.engine,
             "tech": None if args.tech == "22nm" else args.tech,
         }
     )
@@ -132,7 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         artifact = load_artifact(model)  # ArtifactError names a missing file: one line, exit 2
         args.out = args.out or report_path(args, artifact)
-        config = HwConfig(lanes=args.lanes, rom=args.rom)
+        config = HwConfig(lanes=args.lanes, rom=args.rom, engine=args.engine)
+        if config.engine == "fused":
+            from ecg_snn.hw.fused.plan import check_supported
+
+            check_supported(artifact.spec, config)  # one line, exit 2
         if args.beats < 1 or args.jobs < 1:
             raise ValueError(f"BEATS and JOBS must be >= 1, not {args.beats} and {args.jobs}")
         if args.gate:
@@ -217,8 +223,10 @@ def main(argv: list[str] | None = None) -> int:
             print("make power GATE=1 GATE_SIM=0: the netlist on osu018, its leakage and OpenSTA")
         # one build per memory plan, so that switching plans does not rebuild the default one
         gate_dir = (
-            "gate" if args.sram_min_depth == SRAM_MIN_DEPTH else f"gate-sram{args.sram_min_depth}"
-        ) + ("-rom" if config.rom else "")
+            ("gate" if args.sram_min_depth == SRAM_MIN_DEPTH else f"gate-sram{args.sram_min_depth}")
+            + ("-rom" if config.rom else "")
+            + ("-fused" if config.engine == "fused" else "")
+        )
         extra |= gate_sections(
             artifact,
             verilog,

@@ -57,7 +57,7 @@ from ecg_snn.data.cli import Parser, discard_on_interrupt
 from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.design import accelerator_verilog
-from ecg_snn.flow.tools import add_rom_option, env_default
+from ecg_snn.flow.tools import add_engine_option, add_rom_option, env_default
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 from ecg_snn.model.contract.ports import ResultLayout
@@ -110,6 +110,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--wave-beat", type=int, default=env_default("WAVE_BEAT", None))
     ap.add_argument("--lanes", type=int, default=env_default("LANES", HwConfig().lanes))
     add_rom_option(ap, False)
+    add_engine_option(ap)
     ap.add_argument(
         "--limits",
         default="all",
@@ -141,7 +142,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=WORK,
         help="each run makes its own new directory in here (default build/sim/run)",
     )
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    # The fused engine's only build is ROM: its default, unless ROM=0 / --no-rom asks for the
+    # loadable one (refused with a one-line error when the configuration is built).
+    given = sys.argv[1:] if argv is None else argv
+    if args.engine == "fused" and not os.environ.get("ROM", "").strip():
+        args.rom = "--no-rom" not in given
+    return args
 
 
 def report_path(args: argparse.Namespace, art: Artifact) -> Path:
@@ -161,6 +168,7 @@ def report_path(args: argparse.Namespace, art: Artifact) -> Path:
             "space": None if args.space == "all" else args.space,
             "lanes": None if args.lanes == HwConfig().lanes else args.lanes,
             "rom": args.rom,
+            "engine": None if args.engine == "event" else args.engine,
         }
     )
     return keyed(REPORT, key)
@@ -268,9 +276,11 @@ def cycle_check(
     """The simulator's cycles per inference against the cycle model (`hw.cycles`, replayed
     from the golden spike trace): (mismatches, the first one). Every Verilator run of `make
     sim` is checked, so the cycles-per-inference figure cannot drift from the model unseen."""
-    from ecg_snn.hw.cycles import inference_cycles
+    from ecg_snn.hw.engine import inference_cycles
 
-    model = inference_cycles(art, HwConfig(lanes=config.lanes), vectors.x[:, None, :], vectors.rr)
+    # the event engine's cycles do not depend on ROM; the fused engine's model takes its config
+    cfg = config if config.engine == "fused" else HwConfig(lanes=config.lanes)
+    model = inference_cycles(art, cfg, vectors.x[:, None, :], vectors.rr)
     bad = np.nonzero(np.asarray(cycles) != model)[0]
     if not len(bad):
         return 0, None
@@ -281,14 +291,33 @@ def cycle_check(
     )
 
 
-def run_limit_cases(names: list[str], work: Path, jobs: int) -> list[dict]:
+def limit_case(name: str, engine: str) -> tuple:
+    """(artifact, config, vectors) of a limit case: `sim/accel/limits.py` for the event
+    engine, `sim.accel.fused_space.limit_cases` for the fused one."""
+    if engine != "fused":
+        return limits.case(name)
+    from ecg_snn.sim.accel.fused_space import limit_cases
+
+    art, config, n_random = limit_cases()[name]
+    return art, config, limits.limit_vectors(art.spec, n_random)
+
+
+def limit_names(engine: str) -> list[str]:
+    if engine != "fused":
+        return list(limits.CASES)
+    from ecg_snn.sim.accel.fused_space import limit_cases
+
+    return list(limit_cases())
+
+
+def run_limit_cases(names: list[str], work: Path, jobs: int, engine: str = "event") -> list[dict]:
     """The directed limit cases (`sim/accel/limits.py`), each on its own Verilator build of its
     own hardware configuration, `jobs` cases at a time: per case its coverage (golden model),
     mismatches and the first one, and the failures of its simulator run."""
     from concurrent.futures import ThreadPoolExecutor
 
     def one(name: str) -> dict:
-        art, config, vectors = limits.case(name)
+        art, config, vectors = limit_case(name, engine)
         cov, gold = measure_run(art, vectors.x, vectors.rr)
         b = design.accelerator_build(art.spec, config, art, name=f"accel-limit-{name}")
         exp = (gold.cls, gold.values)
@@ -329,10 +358,14 @@ def space_lanes(arg: str) -> list[int]:
     return lanes
 
 
-def run_space(lanes: list[int], n_vectors: int) -> list[dict]:
-    """The constrained-random point of each lane count (`sim.accel.space.check_point`) on
-    `n_vectors` vectors, with a progress line per point."""
-    from ecg_snn.sim.accel.space import check_point, points
+def run_space(lanes: list[int], n_vectors: int, engine: str = "event") -> list[dict]:
+    """The constrained-random point of each lane count (`sim.accel.space.check_point`; the
+    all-sum-then-fire points of `sim.accel.fused_space` for the fused engine) on `n_vectors`
+    vectors, with a progress line per point."""
+    if engine == "fused":
+        from ecg_snn.sim.accel.fused_space import check_point, points
+    else:
+        from ecg_snn.sim.accel.space import check_point, points
 
     pts, out = points(), []
     tty = sys.stdout.isatty()  # a progress line that rewrites itself, or one line per point
@@ -391,14 +424,16 @@ def plan(args: argparse.Namespace) -> Plan:
     vectors, n_real = gather(art, parts, args.beats, args.random, args.vectors)
     if args.vectors is not None or args.beats == 0:
         parts = [str(args.vectors)] if args.vectors is not None else []
-    cfg = HwConfig(lanes=args.lanes, rom=args.rom)  # ValueError names a bad lane count
+    # ValueError names a bad lane count, or what the chosen engine cannot build
+    cfg = HwConfig(lanes=args.lanes, rom=args.rom, engine=args.engine)
     accelerator_verilog(art.spec, cfg, art)  # fails early if the RTL generator is missing
     names = [] if args.limits == "none" else [n for n in args.limits.split(",") if n]
+    known = limit_names(args.engine)
     if args.limits == "all":
-        names = list(limits.CASES)
-    unknown = sorted(set(names) - set(limits.CASES))
+        names = known
+    unknown = sorted(set(names) - set(known))
     if unknown:
-        raise MissingInputError(f"unknown limit cases {unknown}; known: {list(limits.CASES)}")
+        raise MissingInputError(f"unknown limit cases {unknown}; known: {known}")
     return Plan(art, cfg, vectors, n_real, parts, names, lanes)
 
 
@@ -466,9 +501,11 @@ def check_model(p: Plan, args: argparse.Namespace) -> tuple[dict, list[str], np.
     return report, merged.failures, bad
 
 
-def check_limits(names: list[str], work: Path, jobs: int) -> tuple[list[dict], list[str]]:
+def check_limits(
+    names: list[str], work: Path, jobs: int, engine: str
+) -> tuple[list[dict], list[str]]:
     """Step 5a: the directed limit cases, each on its own build; their runs and failures."""
-    runs = run_limit_cases(names, work, jobs)
+    runs = run_limit_cases(names, work, jobs, engine)
     failures = []
     for r in runs:
         failures += [f"limit case {r['case']}: {f}" for f in r["failures"]]
@@ -485,9 +522,9 @@ def check_limits(names: list[str], work: Path, jobs: int) -> tuple[list[dict], l
     return runs, failures
 
 
-def check_space(lanes: list[int], n_vectors: int) -> tuple[list[dict], list[str]]:
+def check_space(lanes: list[int], n_vectors: int, engine: str) -> tuple[list[dict], list[str]]:
     """Step 5b: one constrained-random point per lane count; their runs and failures."""
-    runs = run_space(lanes, n_vectors)
+    runs = run_space(lanes, n_vectors, engine)
     failures = [
         f"random point lanes={r['lanes']}: {r['mismatches']} mismatches, "
         f"{r['cycle_mismatches']} cycle mismatches, first: {r['first_mismatch']}"
@@ -551,10 +588,12 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     args.work = discard_on_interrupt(Path(tempfile.mkdtemp(prefix="run-", dir=args.work)).resolve())
     report, failures, bad = check_model(p, args)
-    limit_runs, limit_failures = check_limits(p.limit_cases, args.work / "limits", args.jobs)
+    limit_runs, limit_failures = check_limits(
+        p.limit_cases, args.work / "limits", args.jobs, p.cfg.engine
+    )
     add_runs(report, "limits", limit_runs, lambda r: f"limit:{r['case']}")
     t_space = time.perf_counter()
-    space_runs, space_failures = check_space(p.lanes, args.space_vectors)
+    space_runs, space_failures = check_space(p.lanes, args.space_vectors, p.cfg.engine)
     report["space_seconds"] = round(time.perf_counter() - t_space, 2)
     add_runs(report, "space", space_runs, lambda r: f"space:lanes={r['lanes']}")
     failures += limit_failures + space_failures

@@ -1,0 +1,139 @@
+"""Top level of the fused engine: the same ports as `hw.top.Accelerator` (module
+`model.contract.ports.TOP`, the contract of `model/contract/ports.py`), so the SPI shell, the C
+driver and the benches run it unchanged.
+
+Submodules by role: `core` (`hw/fused/core.py`: ROMs, line buffers, accumulators, MAC array,
+fire stage, schedule) and `decision` (`hw/decision.py`, shared with the event engine: argmax,
+lowest index on ties, result packing). Weights are ROM (`HwConfig(rom=True)`): the load port is
+tied off (never ready), `loaded` is 1 and `load_error` 0. `por`, the power-on reset, resets
+every register the soft reset `rst` does (`ResetInserter`); with ROM weights nothing has to be
+retained (`retained_state` is empty), so the whole engine can be power-gated between beats.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Module, ResetInserter, signed, unsigned
+from amaranth.lib import stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from ecg_snn.hw.config import Checked, HwConfig, LayerGeometry
+from ecg_snn.hw.decision import Decision
+from ecg_snn.hw.fused.core import FusedCore, weight_rom
+from ecg_snn.hw.fused.plan import FusedPlan, check_supported
+from ecg_snn.hw.memories import MemoryInfo
+from ecg_snn.model.contract.artifact import Artifact, ModelSpec
+from ecg_snn.model.contract.ports import BUS_BITS, ResultLayout
+from ecg_snn.model.contract.spec import SpecError
+
+
+class FusedAccelerator(Checked, wiring.Component):
+    """Parameters: `spec`, `config` (`HwConfig(engine="fused", rom=True)`), `artifact`
+    (required: its integers are the ROM contents), `checks` (accepted for the event engine's
+    signature; the fused engine has no simulation-only assertion). Errors: one-line
+    `TypeError` / `ValueError` naming the cause (an IF layer, a loadable build, a shape it does
+    not run)."""
+
+    @classmethod
+    def check(
+        cls,
+        spec: ModelSpec,
+        config: HwConfig | None = None,
+        artifact: Artifact | None = None,
+        checks: bool = False,
+    ) -> None:
+        if not isinstance(spec, ModelSpec):
+            raise TypeError(f"spec must be a ModelSpec, not {type(spec).__name__}")
+        if not isinstance(config, HwConfig):
+            raise TypeError(f"config must be a HwConfig, not {type(config).__name__}")
+        try:
+            spec.validate()
+        except SpecError as e:
+            raise ValueError(f"invalid spec: {e}") from None
+        check_supported(spec, config)
+        if artifact is None:
+            raise ValueError("the fused engine bakes the weights in: pass artifact=")
+        if artifact.spec.hardware_config() != spec.hardware_config():
+            raise ValueError("the artifact was made for a different hardware configuration")
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        config: HwConfig | None = None,
+        artifact: Artifact | None = None,
+        checks: bool = False,
+    ) -> None:
+        self.spec, self.config, self.artifact = spec, config, artifact
+        self.plan = FusedPlan.of(artifact.spec, config)
+        self.geometries = [LayerGeometry(layer, config.lanes) for layer in spec.layers]
+        self.result_layout = ResultLayout.of(spec)
+        pre = spec.preprocess
+        members = {
+            "i_sample": In(stream.Signature(signed(pre.input_bits))),
+            "o_result": Out(stream.Signature(self.result_layout.width)),
+            "i_load": In(stream.Signature(BUS_BITS)),
+            "por": In(1),
+            "busy": Out(1),
+            "done": Out(1),
+            "loaded": Out(1),
+            "load_error": Out(1),
+        }
+        if spec.n_rr:
+            members["i_rr"] = In(stream.Signature(unsigned(pre.rr_bits)))
+        super().__init__(members)
+
+    def weight_memory_bytes(self) -> int:
+        return sum(g.weight_bytes() for g in self.geometries)
+
+    def memories(self) -> list[MemoryInfo]:
+        """The design's one memory (`hw/memories.py`): the weight ROM `core/weights`, every
+        weight tensor one after the other (`core.weight_rom`); biases are constants."""
+        rows, _ = weight_rom(self.plan, self.artifact)
+        bits = self.plan.weight_bits
+        rows_t = tuple(tuple(r) for r in rows)
+        return [
+            MemoryInfo(
+                "core", "weights", len(rows), self.plan.lanes, bits, True, "none", False, rows_t
+            )
+        ]
+
+    def retained_state(self) -> dict[str, int]:
+        """Nothing: ROM weights, constant thresholds; all state is rebuilt per inference."""
+        return {}
+
+    def state_bits(self) -> dict[str, int]:
+        """Bits of inference state by block (registers; the weights are ROM logic)."""
+        plan, pre = self.plan, self.spec.preprocess
+        cb, lanes = plan.count_bits, plan.lanes
+        out = {"rr_buffer": pre.n_rr * pre.rr_bits}
+        conv = [p for p in plan.layers if p.conv]
+        for p in conv:
+            elem = pre.input_bits if p.index == 0 else cb * p.layer.in_channels
+            out[f"{p.layer.name}.line_buffer"] = p.layer.kernel * elem
+        if conv:
+            out["conv_acc"] = lanes * max(p.acc_bits for p in conv)
+        for p in plan.layers:
+            if not p.conv:
+                out[f"{p.layer.name}.acc"] = p.geo.groups * lanes * p.acc_bits
+        out["counts"] = lanes * cb
+        return out
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        m.submodules.core = core = FusedCore(self.plan, self.artifact)
+        m.submodules.decision = dec = Decision(self.result_layout, self.config.lanes)
+        wiring.connect(m, wiring.flipped(self.i_sample), core.i_sample)
+        if self.spec.n_rr:
+            wiring.connect(m, wiring.flipped(self.i_rr), core.i_rr)
+        wiring.connect(m, core.o_values, dec.i)
+        m.d.comb += [
+            self.o_result.payload.eq(dec.o.payload),
+            self.o_result.valid.eq(dec.o.valid & core.result_enable),
+            dec.o.ready.eq(self.o_result.ready & core.result_enable),
+            core.result_taken.eq(self.o_result.valid & self.o_result.ready),
+            self.busy.eq(core.busy),
+            self.done.eq(core.done),
+            self.loaded.eq(1),
+            self.load_error.eq(0),
+            self.i_load.ready.eq(0),
+        ]
+        return ResetInserter({"sync": self.por})(m)
