@@ -160,3 +160,30 @@ def test_retained_state_is_the_retained_memories(artifact_factory):
         sum(m.bits for m in mems)
     )
     assert retained_state(artifact.spec, HwConfig(lanes=3, rom=True)) == {}
+
+
+@pytest.mark.parametrize("lanes", [1, 8])
+def test_fused_inventory_is_its_one_weight_rom(ssf_factory, tmp_path, lanes):
+    """The fused engine (`hw/fused/`) holds one memory, its weight ROM: the inventory names it
+    with the Verilog's depth and width, `memory_bits` and the ROM file read it, nothing is
+    retained."""
+    from ecg_snn.hw.engine import accelerator
+
+    artifact = ssf_factory("default", 0)
+    dut = accelerator(artifact.spec, HwConfig(lanes=lanes, rom=True, engine="fused"), artifact)
+    (mem,) = dut.memories()
+    assert (mem.path, mem.rom, mem.clock_gate, mem.retained) == (
+        "core/weights",
+        True,
+        "none",
+        False,
+    )
+    files = verilog.emit(dut, tmp_path)
+    src = next(p for p in files if p.suffix == ".v")
+    (found,) = load_verilog(src).memories().values()
+    assert (found.depth, found.width) == (mem.depth, mem.width)
+    assert not any(p.kind == "write" for p in found.ports)
+    assert verilog.memory_bits(dut) == mem.bits
+    (hexfile,) = [p for p in files if p.suffix == ".hex"]
+    assert [int(w, 16) for w in hexfile.read_text().split()] == mem.words()
+    assert dut.retained_state() == {}
