@@ -216,7 +216,7 @@ def real_beat_report(artifact: Artifact, config: HwConfig, n: int = 1000, seed: 
     from ecg_snn.data.errors import DataError
     from ecg_snn.model.contract.frontend import preprocess_beats
 
-    ds = load_dataset(progress=False)
+    ds = load_dataset(config=artifact.spec.preprocess.beat_config(), progress=False)
     window = artifact.spec.preprocess.window
     if ds.window.shape[1] != window:
         raise DataError(

@@ -148,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
 
             OSU018.liberty()  # fail now, not after the RTL run and the gate-level build
             sta_binary()
-        ds = load_dataset(progress=False)
+        # cut as the artifact's front end cuts them (window, RR averaging: local_rr_beats), so
+        # the RR and patient features are the chip's, not those of the dataset's default cut
+        ds = load_dataset(config=artifact.spec.preprocess.beat_config(), progress=False)
         in_part = ds.part_mask(args.part)
     except (ArtifactError, ValueError, FileNotFoundError, DataError) as e:
         print(f"make power: {e}", file=sys.stderr)
