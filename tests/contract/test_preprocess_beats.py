@@ -133,3 +133,13 @@ def test_a_gap_resets_the_patient_in_the_middle_of_a_record():
     assert f[:, IRREG].tolist() == [21, 0, 63]
     # beat 2 meets an empty template (0); beat 3 equals the template beat 2 made
     assert f[:, DIST].tolist() == [0, 0, 0]
+
+
+def test_no_beats_give_no_inputs():
+    """A record with no beat (a silent signal) gives empty inputs of the right shapes."""
+    w, rr = np.zeros((0, 8), np.int64), np.zeros((0, 3), np.int64)
+    for x, f in (preprocess_stream(PRE, w, rr), preprocess_beats(PRE, w, rr)):
+        assert x.shape == (0, 1, 8) and f.shape == (0, 4)
+    w, rr, rec = stream(records=1, n=3)
+    x, f = preprocess_beats(PRE, w, rr, rec, np.zeros(3, bool))
+    assert x.shape == (0, 1, 8) and f.shape == (0, 4)
