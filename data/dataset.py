@@ -84,8 +84,8 @@ class BeatDataset:
         arrays = {name: getattr(self, name)[selection] for name in _ARRAYS}
         return self._with(arrays, set(arrays["record"].tolist()))
 
-    def part(self, name: str) -> BeatDataset:
-        """One of `PARTS`.
+    def part_mask(self, name: str) -> np.ndarray:
+        """The boolean mask of one of `PARTS` over this dataset's beats.
 
         ``DS1``/``DS2``: the de Chazal records present (paced records are in neither).
         ``intra_train``/``intra_test``: `intra_split` of all beats of this dataset (seed 0).
@@ -99,14 +99,19 @@ class BeatDataset:
                     f"this dataset has none of the {name} records; it holds "
                     f"{self.records[:5]}... (DS1/DS2 exist for MIT-BIH only)"
                 )
-            arrays = {a: getattr(self, a)[np.isin(self.record, present)] for a in _ARRAYS}
-            return self._with(arrays, set(present))
+            return np.isin(self.record, present)
         if name in ("intra_train", "intra_test"):
             train, test = intra_split(self.label, seed=0)
-            mask = train if name == "intra_train" else test
-            arrays = {a: getattr(self, a)[mask] for a in _ARRAYS}
-            return self._with(arrays, set(self.records))
+            return train if name == "intra_train" else test
         raise DataError(f"unknown dataset part {name!r}; choose one of {PARTS}")
+
+    def part(self, name: str) -> BeatDataset:
+        """The beats of one of `PARTS` (`part_mask`); metadata of their records (all records
+        for the intra parts, which take beats of every record)."""
+        mask = self.part_mask(name)
+        arrays = {a: getattr(self, a)[mask] for a in _ARRAYS}
+        wanted = {"DS1": DS1, "DS2": DS2}.get(name, self.records)
+        return self._with(arrays, {r for r in self.records if r in wanted})
 
     def _with(self, arrays: dict[str, np.ndarray], records: set[str]) -> BeatDataset:
         def keep(d: dict) -> dict:

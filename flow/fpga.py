@@ -307,12 +307,12 @@ def ds2_cycles(artifact: Artifact, config: HwConfig, limit: int = DS2_BEATS) -> 
     model `hw.cycles.inference_cycles` (checked cycle for cycle against the RTL)."""
     from ecg_snn.data.dataset import load_dataset
     from ecg_snn.hw.engine import inference_cycles  # the cycle model of `config.engine`
-    from ecg_snn.model.contract.frontend import preprocess
+    from ecg_snn.model.contract.frontend import preprocess_beats
 
     pre = artifact.spec.preprocess
     ds = load_dataset(config=pre.beat_config(), progress=False).part("DS2")
     idx = np.unique(np.linspace(0, len(ds) - 1, min(limit, len(ds))).round().astype(np.int64))
-    x, rr = preprocess(pre, ds.window[idx], ds.rr[idx])
+    x, rr = preprocess_beats(pre, ds.window, ds.rr, ds.record, idx)  # records in time order
     c = inference_cycles(artifact, config, x, rr)
     return {
         "of_ds2_beats": len(ds),

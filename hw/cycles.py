@@ -214,9 +214,9 @@ def real_beat_report(artifact: Artifact, config: HwConfig, n: int = 1000, seed: 
     when the dataset is not available."""
     from ecg_snn.data.dataset import load_dataset
     from ecg_snn.data.errors import DataError
-    from ecg_snn.model.contract.frontend import preprocess
+    from ecg_snn.model.contract.frontend import preprocess_beats
 
-    ds = load_dataset(progress=False)
+    ds = load_dataset(config=artifact.spec.preprocess.beat_config(), progress=False)
     window = artifact.spec.preprocess.window
     if ds.window.shape[1] != window:
         raise DataError(
@@ -226,7 +226,7 @@ def real_beat_report(artifact: Artifact, config: HwConfig, n: int = 1000, seed: 
     idx = np.sort(
         np.random.default_rng(seed).choice(len(ds.window), min(n, len(ds.window)), replace=False)
     )
-    x, rr = preprocess(artifact.spec.preprocess, ds.window[idx], ds.rr[idx])
+    x, rr = preprocess_beats(artifact.spec.preprocess, ds.window, ds.rr, ds.record, idx)
     c = inference_cycles(artifact, config, x, rr)
     return {
         "inputs": f"{len(idx)} real MIT-BIH beats (seed {seed})",

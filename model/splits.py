@@ -8,7 +8,9 @@
   tests on the same patients, so a patient-held-out validation would select for the wrong thing.
   (``val_by="patient"`` is available for both; it is the default for ``inter`` only.)
 
-Inputs are `model.contract.frontend.preprocess` integers; `scaled` gives the floats the CNN sees:
+Inputs are `model.contract.frontend.preprocess_beats` integers (the patient features run over
+every beat of a record in time order, whichever part a beat falls in: the intra parts take
+beats of the same records); `scaled` gives the floats the CNN sees:
 x_f = x / 2**(input_bits-1), rr_f = rr / 2**rr_bits.
 """
 
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ecg_snn.model.contract.frontend import preprocess_stream
+from ecg_snn.model.contract.frontend import preprocess_beats
 from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS, Preprocess
 
 CLASSES = {"inter": ("N", "S", "V", "F"), "intra": ("N", "S", "V", "F", "Q")}
@@ -57,15 +59,15 @@ class SplitData:
     val_records: tuple[str, ...]
 
 
-def to_beats(part, pre: Preprocess, n_classes: int) -> Beats:
-    """A `data.dataset.BeatDataset` part -> `Beats`, dropping labels >= n_classes (Q for inter)."""
-    # the patient features run over every beat the front end sees (Q included), then Q drops
-    x, rr = preprocess_stream(pre, np.asarray(part.window), np.asarray(part.rr), part.record)
-    keep = np.asarray(part.label) < n_classes
-    x, rr = x[keep], rr[keep]
-    return Beats(
-        x, rr, np.asarray(part.label)[keep].astype(np.int64), np.asarray(part.record)[keep]
-    )
+def to_beats(ds, pre: Preprocess, n_classes: int, select: np.ndarray | None = None) -> Beats:
+    """The beats of a `data.dataset.BeatDataset` chosen by the boolean mask `select` (None:
+    all) -> `Beats`, dropping labels >= n_classes (Q for inter). The patient features see every
+    beat of `ds` before the chosen one in its record (Q included, as the device does)."""
+    sel = np.arange(len(ds)) if select is None else np.flatnonzero(select)
+    x, rr = preprocess_beats(pre, np.asarray(ds.window), np.asarray(ds.rr), ds.record, sel)
+    label = np.asarray(ds.label)[sel]
+    keep = label < n_classes
+    return Beats(x[keep], rr[keep], label[keep].astype(np.int64), np.asarray(ds.record)[sel][keep])
 
 
 def patient_validation(
@@ -111,8 +113,8 @@ def load_split(
     # model is trained and tested on is what the firmware front end computes for this artifact
     ds = load_dataset(config=pre.beat_config(), progress=False)
     train_part, test_part = TEST_PART[split]
-    train = to_beats(ds.part(train_part), pre, len(classes))
-    test = to_beats(ds.part(test_part), pre, len(classes))
+    train = to_beats(ds, pre, len(classes), ds.part_mask(train_part))
+    test = to_beats(ds, pre, len(classes), ds.part_mask(test_part))
     if val_by == "patient":
         mask = patient_validation(train, len(classes), seed=seed)
     elif val_by == "beat":

@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     from ecg_snn.data.dataset import load_dataset
     from ecg_snn.data.errors import DataError
     from ecg_snn.flow.design import accelerator_verilog
-    from ecg_snn.model.contract.frontend import preprocess
+    from ecg_snn.model.contract.frontend import preprocess_beats
     from ecg_snn.power import report
     from ecg_snn.power.sample import stratified, weights
 
@@ -155,12 +155,20 @@ def main(argv: list[str] | None = None) -> int:
 
             OSU018.liberty()  # fail now, not after the RTL run and the gate-level build
             sta_binary()
-        ds = load_dataset(progress=False).part(args.part)
+        # cut as the artifact's front end cuts them (window, RR averaging: local_rr_beats), so
+        # the RR and patient features are the chip's, not those of the dataset's default cut
+        ds = load_dataset(config=artifact.spec.preprocess.beat_config(), progress=False)
+        in_part = ds.part_mask(args.part)
     except (ArtifactError, ValueError, FileNotFoundError, DataError) as e:
         print(f"make power: {e}", file=sys.stderr)
         return 2
-    idx = stratified(ds.label, args.beats, np.random.default_rng(args.seed))
-    x, rr = preprocess(artifact.spec.preprocess, ds.window[idx], ds.rr[idx])
+    # the sample is drawn from the part; the inputs of a beat (patient features included) are
+    # those the device has after every earlier beat of its record
+    part = np.flatnonzero(in_part)
+    labels = ds.label[part]
+    idx = part[stratified(labels, args.beats, np.random.default_rng(args.seed))]
+    pre = artifact.spec.preprocess
+    x, rr = preprocess_beats(pre, ds.window, ds.rr, ds.record, idx)
     x = x[:, 0, :]
     print(f"make power: {len(idx)} {args.part} beats, {tech.name}, model {model}")
     verilog = accelerator_verilog(artifact.spec, config, artifact)
@@ -185,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         techs=[load_technology(t) for t in techs],
         labels=ds.label[idx],
         class_names=_class_names(),
-        weights=weights(ds.label[idx], ds.label),
+        weights=weights(ds.label[idx], labels),
         energies=energies,
         silent=silent[0],
         cycles=cycles,
@@ -208,8 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         from ecg_snn.power.gate_report import gate_sections
 
         body = report.build(data)
-        gidx = stratified(ds.label, args.gate_beats, np.random.default_rng(args.seed + 1))
-        gx, grr = preprocess(artifact.spec.preprocess, ds.window[gidx], ds.rr[gidx])
+        gidx = part[stratified(labels, args.gate_beats, np.random.default_rng(args.seed + 1))]
+        gx, grr = preprocess_beats(pre, ds.window, ds.rr, ds.record, gidx)
         names = _class_names()
         per_class = {c: int((ds.label[gidx] == k).sum()) for k, c in enumerate(names)}
         if args.gate_sim:

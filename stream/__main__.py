@@ -159,10 +159,11 @@ def reference_scores(artifact: Artifact, stream: Stream) -> dict | None:
     )
     out["end_to_end"] = score.end_to_end_metrics(m, artifact.spec.classes)
     if test.any():
-        from ecg_snn.model.contract.frontend import preprocess
+        from ecg_snn.model.contract.frontend import preprocess_beats
         from ecg_snn.model.metrics import classification_metrics
 
-        x, rr = preprocess(artifact.spec.preprocess, beats.window[test], beats.rr[test])
+        pre = artifact.spec.preprocess  # one record, one patient: features over every beat
+        x, rr = preprocess_beats(pre, beats.window, beats.rr, None, test)
         pred = golden.run(artifact, x, rr).cls
         out["annotated_beats"] = classification_metrics(
             beats.label[test], pred, artifact.spec.classes

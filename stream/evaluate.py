@@ -45,7 +45,7 @@ from ecg_snn.data.records import read_record
 from ecg_snn.data.splits import ALL_RECORDS, DS1, DS2
 from ecg_snn.model.contract import golden, qrs
 from ecg_snn.model.contract.artifact import load_artifact
-from ecg_snn.model.contract.frontend import preprocess
+from ecg_snn.model.contract.frontend import preprocess_beats
 from ecg_snn.model.looks import log_look
 from ecg_snn.model.metrics import classification_metrics
 from ecg_snn.stream import score
@@ -208,7 +208,8 @@ def end_to_end(model: Path, part: str, progress: bool) -> dict:
         m += score.classes_end_to_end(
             ref, beats.sample[test], beats.label[test], stream.sample, stream.cls, rec.fs, n_cls
         )
-        x, rr = preprocess(artifact.spec.preprocess, beats.window[test], beats.rr[test])
+        # one record, one patient: the patient features see every beat, Q included
+        x, rr = preprocess_beats(artifact.spec.preprocess, beats.window, beats.rr, None, test)
         pred = golden.run(artifact, x, rr).cls
         labels.append(beats.label[test])
         preds.append(pred)

@@ -25,7 +25,7 @@ from ecg_snn.data.aami import CLASSES
 from ecg_snn.data.gaps import beats_around_gaps
 from ecg_snn.data.records import FALLBACK_LEADS, read_lead
 from ecg_snn.model.adapt.errors import AdaptError
-from ecg_snn.model.contract.frontend import preprocess
+from ecg_snn.model.contract.frontend import preprocess_beats
 from ecg_snn.model.contract.spec import Preprocess
 from ecg_snn.model.retrain.discovery import FLAT_MV, check_headers
 
@@ -108,7 +108,9 @@ def read_patient(
         "class_not_in_model": int(np.count_nonzero(y < 0)),
         "flat_window": int(np.count_nonzero((y >= 0) & flat)),
     }
-    x, rr = preprocess(pre, cut.window[keep], cut.rr[keep])
+    # the patient features run over every cut beat in time order (the device's front end sees
+    # the beats the model cannot classify too), then the usable ones are kept
+    x, rr = preprocess_beats(pre, cut.window, cut.rr, None, keep)
     seconds = cut.sample[keep] / config.fs
     if beats is not None:
         if beats < 1 or keep.sum() <= beats:

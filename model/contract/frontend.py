@@ -19,7 +19,10 @@ RR features, from `rr = (prev, next, local)` in samples at `fs` (local = the mea
 
 The patient-relative features (`tmpl_dist`, `tmpl_qrs`, `irreg`) need the patient's earlier
 beats: `preprocess_stream` computes them (`model/contract/patient.py`); `preprocess_rr` refuses
-a preprocessing that names them.
+a preprocessing that names them. `preprocess_beats` is the one entry point for a consumer that
+holds whole records but wants some of their beats (a sample for power, a test mask, a
+labelled prefix): it runs the patient state over every earlier beat of those records, so a
+beat's inputs do not depend on which other beats were chosen.
 """
 
 from __future__ import annotations
@@ -91,6 +94,60 @@ def preprocess_stream(
         for f in pre.rr_features
     ]
     return x, np.stack(cols, axis=1).astype(np.int64)
+
+
+def _selection(select: np.ndarray | None, n: int) -> np.ndarray:
+    """An index array (in the caller's order) from None (all), a boolean mask or indices."""
+    if select is None:
+        return np.arange(n)
+    sel = np.asarray(select)
+    if sel.dtype == bool:
+        if sel.shape != (n,):
+            raise ValueError(f"a boolean selection needs {n} entries, got shape {sel.shape}")
+        return np.flatnonzero(sel)
+    sel = sel.astype(np.int64).reshape(-1)
+    if len(sel) and (sel.min() < 0 or sel.max() >= n):
+        raise ValueError(
+            f"selected beat indices must lie in [0, {n}), not {sel.min()}..{sel.max()}"
+        )
+    return sel
+
+
+def preprocess_beats(
+    pre: Preprocess,
+    windows: np.ndarray,
+    rr: np.ndarray,
+    record: np.ndarray | None = None,
+    select: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Chip inputs (x (M, 1, L), rr (M, n_rr)) of the `select`ed beats (indices or a mask;
+    None: all) of records held whole: `record` names each beat's patient (None: one patient),
+    and a patient's beats are in time order (they need not be adjacent).
+
+    Beat j's patient features are those of `preprocess_stream` over *every* beat of its record
+    up to j, whichever beats are selected: the state the device's front end has when j arrives.
+    Only the beats up to the last selected one of each record are run (the state is causal).
+    A preprocessing without patient features is per beat: only the selected beats are run."""
+    windows, rr = np.asarray(windows), np.asarray(rr)
+    sel = _selection(select, len(windows))
+    if not any(f in PATIENT_FEATURES for f in pre.rr_features):
+        return preprocess(pre, windows[sel], rr[sel])
+    record = np.zeros(len(windows), np.int64) if record is None else np.asarray(record)
+    if record.shape != (len(windows),):
+        raise ValueError(f"record needs one name per beat ({len(windows)}), got {record.shape}")
+    names, code = np.unique(record, return_inverse=True)
+    last = np.full(len(names), -1)
+    np.maximum.at(last, code[sel], sel)  # each record runs up to its last selected beat
+    x = np.zeros((len(sel), 1, pre.n_samples), np.int64)
+    feats = np.zeros((len(sel), pre.n_rr), np.int64)
+    upto = np.arange(len(windows))
+    for k in np.unique(code[sel]):  # one patient at a time: its beats in their order
+        run = np.flatnonzero((code == k) & (upto <= last[k]))
+        xk, fk = preprocess_stream(pre, windows[run], rr[run])
+        hit = code[sel] == k
+        at = np.searchsorted(run, sel[hit])
+        x[hit], feats[hit] = xk[at], fk[at]
+    return x, feats
 
 
 def uniform_inputs(

@@ -134,7 +134,7 @@ def patient_features(
 
     x (N, 1, n_samples) chip samples, rr (N, 3) [prev, next, local] in samples; `record` names
     each beat's patient (a new name is a new patient: the state resets). None: one patient."""
-    x = np.asarray(x, dtype=np.int64).reshape(len(x), -1)
+    x = np.asarray(x, dtype=np.int64).reshape(len(x), pre.n_samples)  # also for no beats
     rr = np.asarray(rr, dtype=np.int64)
     record = np.zeros(len(x), np.int64) if record is None else np.asarray(record)
     out = np.zeros((len(x), len(PATIENT_FEATURES)), dtype=np.int64)

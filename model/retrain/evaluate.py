@@ -23,29 +23,32 @@ import torch
 
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact
-from ecg_snn.model.contract.frontend import preprocess
+from ecg_snn.model.contract.frontend import preprocess_beats
 from ecg_snn.model.metrics import classification_metrics
 from ecg_snn.model.report import activity
 from ecg_snn.model.train import predict
 
 
-def chip_inputs(artifact: Artifact, window: np.ndarray, rr: np.ndarray) -> tuple:
-    """(x, rr) integer chip inputs of raw beat windows and RR intervals."""
-    return preprocess(artifact.spec.preprocess, window, rr)
+def chip_inputs(
+    artifact: Artifact, window: np.ndarray, rr: np.ndarray, record: np.ndarray, select: np.ndarray
+) -> tuple:
+    """(x, rr) integer chip inputs of the `select`ed beats of whole records (raw windows and
+    RR intervals in record then time order; the patient features see every earlier beat)."""
+    return preprocess_beats(artifact.spec.preprocess, window, rr, record, select)
 
 
 def evaluate(
     net: torch.nn.Module,
     artifact: Artifact,
     base: Artifact,
-    window: np.ndarray,
-    rr_raw: np.ndarray,
+    x: np.ndarray,
+    rr: np.ndarray,
     y: np.ndarray,
 ) -> dict[str, Any]:
-    """All figures of the report's results section for the test beats."""
+    """All figures of the report's results section for the test beats (chip inputs x, rr:
+    `chip_inputs`; the base and the new artifact share the front end, `fit_to_base`)."""
     classes = artifact.spec.classes
     pre = artifact.spec.preprocess
-    x, rr = chip_inputs(artifact, window, rr_raw)
     x_f = torch.from_numpy(x.astype(np.float32) / pre.input_scale)
     rr_f = torch.from_numpy(rr.astype(np.float32) / pre.rr_scale)
     cnn = predict(net, x_f, rr_f).argmax(1)

@@ -27,7 +27,6 @@ import numpy as np
 from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import repo_path
 from ecg_snn.model.contract.artifact import Artifact, changed_integers, load_artifact
-from ecg_snn.model.contract.frontend import preprocess
 from ecg_snn.model.contract.image import parse_image, weight_image
 from ecg_snn.model.report import evaluate_artifact
 from ecg_snn.model.retrain import evaluate as ev
@@ -92,7 +91,7 @@ class Options:
 
 
 def _beats(table: BeatTable, mask: np.ndarray, artifact: Artifact) -> Beats:
-    x, rr = preprocess(artifact.spec.preprocess, table.window[mask], table.rr[mask])
+    x, rr = ev.chip_inputs(artifact, table.window, table.rr, table.record, mask)
     return Beats(x, rr, table.y[mask], table.record[mask])
 
 
@@ -224,9 +223,8 @@ def retrain(opts: Options) -> dict[str, Any]:
     training["integers_changed"] = int(sum(changed.values()))
     training["integers_total"] = count_integers(base)
     training["changed_per_tensor"] = changed
-    test = masks["test"]
     twin = float_twin(snn)
-    results = ev.evaluate(twin, artifact, base, table.window[test], table.rr[test], table.y[test])
+    results = ev.evaluate(twin, artifact, base, data.test.x, data.test.rr, data.test.y)
     artifact.meta["snn_int_accuracy"] = results["snn_int"]["accuracy"]
     artifact.meta["test_records"] = list(split.test)
     paths = _write_outputs(artifact, base, work / f"{name}.json", work / f"{name}.bin")

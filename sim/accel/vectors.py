@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ecg_snn.model.contract.artifact import Artifact
-from ecg_snn.model.contract.frontend import preprocess_stream
+from ecg_snn.model.contract.frontend import preprocess_beats
 from ecg_snn.model.contract.spec import Preprocess
 
 DEFAULT_PART = "DS2"
@@ -58,11 +58,13 @@ def real_beats(pre: Preprocess, part: str = DEFAULT_PART, limit: int | None = No
     from ecg_snn.data.dataset import load_dataset
 
     # cut as this artifact's front end cuts them (window, RR averaging): the beats the chip sees
-    ds = load_dataset(config=pre.beat_config(), progress=False).part(part)
-    n = len(ds) if limit is None else min(limit, len(ds))
-    # in record and time order, so the patient features (if the artifact has them) are causal
-    x, rr = preprocess_stream(pre, ds.window[:n], ds.rr[:n], ds.record[:n])
-    v = _vectors(x[:, 0, :], rr, ds.record[:n])
+    ds = load_dataset(config=pre.beat_config(), progress=False)
+    sel = np.flatnonzero(ds.part_mask(part))
+    sel = sel if limit is None else sel[:limit]
+    # the patient features (if the artifact has them) run over every beat of the records in
+    # time order, also over the beats of another part (the intra parts share records)
+    x, rr = preprocess_beats(pre, ds.window, ds.rr, ds.record, sel)
+    v = _vectors(x[:, 0, :], rr, ds.record[sel])
     v.record = np.char.add(f"{part}:", v.record.astype(str))
     return v
 

@@ -12,8 +12,8 @@ from ecg_snn.data.dataset import load_dataset
 from ecg_snn.firmware.host import DriverError
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import load_artifact
-from ecg_snn.model.contract.frontend import preprocess
-from ecg_snn.model.contract.spec import signed_range
+from ecg_snn.model.contract.frontend import preprocess, preprocess_stream
+from ecg_snn.model.contract.spec import PATIENT_FEATURES, signed_range
 
 TRAINED = Path(__file__).resolve().parents[2] / "model" / "artifacts" / "inter.json"
 
@@ -85,11 +85,19 @@ def test_reference_matches_golden_on_real_beats(host_lib, mitdb_dir, default_pre
     pre = artifact.spec.preprocess
     # the beats as this artifact's front end cuts them (window, RR averaging)
     ds = load_dataset(mitdb_dir, config=pre.beat_config(), progress=False)
-    pick = np.random.default_rng(0).choice(len(ds), 5000, replace=False)
-    windows, rr3 = ds.window[pick], ds.rr[pick]
     lib = host_lib(artifact)
-    x_c, rr_c = lib.frontend(windows, rr3)
-    x, rr = preprocess(pre, windows, rr3)
+    if any(f in PATIENT_FEATURES for f in pre.rr_features):
+        # the patient features (model v3) need each record's beats in time order: the first
+        # 5000 beats (two whole records and the start of a third) through the stateful C path
+        pick = np.arange(5000)
+        windows, rr3, record = ds.window[pick], ds.rr[pick], ds.record[pick]
+        x_c, rr_c = lib.stream(windows, rr3, record)
+        x, rr = preprocess_stream(pre, windows, rr3, record)
+    else:
+        pick = np.random.default_rng(0).choice(len(ds), 5000, replace=False)
+        windows, rr3 = ds.window[pick], ds.rr[pick]
+        x_c, rr_c = lib.frontend(windows, rr3)
+        x, rr = preprocess(pre, windows, rr3)
     np.testing.assert_array_equal(x_c, x)
     np.testing.assert_array_equal(rr_c, rr)
     g = golden.run(artifact, x, rr)

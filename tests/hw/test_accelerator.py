@@ -87,15 +87,17 @@ def test_real_beats(split):
     from ecg_snn.data.dataset import load_dataset
     from ecg_snn.data.errors import DataError
     from ecg_snn.model.contract.artifact import load_artifact
-    from ecg_snn.model.contract.frontend import preprocess
+    from ecg_snn.model.contract.frontend import preprocess_beats
 
     artifact = load_artifact(path)
+    pre = artifact.spec.preprocess
     try:
-        ds = load_dataset(progress=False)
+        ds = load_dataset(config=pre.beat_config(), progress=False)
     except DataError as e:
         pytest.skip(f"dataset not available: {e}")
     idx = np.linspace(0, len(ds.window) - 1, 4).astype(int)
-    x, rr = preprocess(artifact.spec.preprocess, ds.window[idx], ds.rr[idx])
+    # the patient features (model v3) see every earlier beat of the beat's record
+    x, rr = preprocess_beats(pre, ds.window, ds.rr, ds.record, idx)
     cycles = check(artifact, HwConfig(lanes=8), x, rr)
     assert cycles.tolist() == inference_cycles(artifact, HwConfig(lanes=8), x, rr).tolist()
     print(f"\nreal beats, {split} model, 8 lanes: cycles {cycles.tolist()}")

@@ -38,6 +38,21 @@ def test_tiny_run_writes_artifact_and_report(tiny_run):
     assert art.spec.T == 4 and art.meta["split"] == "inter"
 
 
+def test_make_train_defaults_are_the_shipped_inter_recipe(tiny_run):
+    """`make train` (no options) trains the shipped model's front end and head: v3's seven RR
+    inputs, the S row untied, no output offsets."""
+    from ecg_snn.model.shipped import shipped
+
+    root, _ = tiny_run
+    art, ship = load_artifact(root / "m.json"), load_artifact(shipped("inter"))
+    report = json.loads((root / "reports" / "train.json").read_text())
+    assert art.spec.preprocess == ship.spec.preprocess
+    # the same layers and RR inputs (widths come from each run's range analysis)
+    shape = [(lay.name, lay.kind, lay.rr_inputs, lay.neuron) for lay in art.spec.layers]
+    assert shape == [(lay.name, lay.kind, lay.rr_inputs, lay.neuron) for lay in ship.spec.layers]
+    assert report["tie_out"] == [] and art.meta["output_offsets"] == [0.0] * 4
+
+
 def test_resume_from_checkpoint_gives_the_same_model(tiny_run):
     root, args = tiny_run
     first = load_artifact(root / "m.json")

@@ -35,3 +35,25 @@ def test_a_missing_opensta_is_found_before_the_run(capsys, monkeypatch, tmp_path
 def test_gate_knob(value, on, monkeypatch):
     monkeypatch.setenv("GATE", value)
     assert run.parse_args([]).gate is on
+
+
+def test_beats_are_cut_as_the_artifacts_front_end_cuts_them(capsys, monkeypatch):
+    """The RR averaging (local_rr_beats 128 of the shipped model, not the dataset default 10)
+    decides the RR and patient features: the dataset is loaded with the artifact's cut."""
+    from ecg_snn.data import dataset
+    from ecg_snn.data.beats import DEFAULT_CONFIG
+    from ecg_snn.data.errors import DataError
+    from ecg_snn.model.contract.artifact import load_artifact
+    from ecg_snn.model.shipped import shipped
+
+    seen = []
+
+    def fake_load(*args, config=DEFAULT_CONFIG, **kw):
+        seen.append(config)
+        raise DataError("no data in this test")
+
+    monkeypatch.delenv("GATE", raising=False)
+    monkeypatch.setattr(dataset, "load_dataset", fake_load)
+    assert run.main([]) == 2 and "no data in this test" in capsys.readouterr().err
+    want = load_artifact(shipped("inter")).spec.preprocess.beat_config()
+    assert seen == [want] and want.local_rr_beats != DEFAULT_CONFIG.local_rr_beats

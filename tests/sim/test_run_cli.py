@@ -198,15 +198,15 @@ def no_mitdb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _test_beats(artifact: Artifact, path: Path, n: int = 6) -> Path:
     """A retrain's test_beats.npz for `artifact`: chip inputs of beat-like windows."""
-    from ecg_snn.model.contract.frontend import preprocess
+    from ecg_snn.model.contract.frontend import preprocess_beats
 
     pre = artifact.spec.preprocess
     t = np.arange(pre.window)
     windows = np.array([(200 + 40 * k) * np.exp(-0.5 * ((t - pre.before) / 4) ** 2)
                         for k in range(n)]).astype(np.int64)  # fmt: skip
     rr = np.tile([[300, 310, 305]], (n, 1))
-    x, feats = preprocess(pre, windows, rr)
     record = np.array([f"p/r{k}" for k in range(n)])
+    x, feats = preprocess_beats(pre, windows, rr, record)  # one beat per record
     np.savez_compressed(path, x=x.astype(np.int32), rr=feats.astype(np.int32),
                         y=np.zeros(n, np.int32), record=record)  # fmt: skip
     return path
