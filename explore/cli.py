@@ -38,6 +38,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--beats", type=int, help="DS1 beats for energy (default: the preset's)")
     p.add_argument("--minutes", type=float, help="time budget of the search stage (default: none)")
     p.add_argument("--out", type=Path, default=REPORTS / "explore.json")
+    p.add_argument(
+        "--rebuild", action="store_true",
+        help="write the report again from the recorded trials and the cache; run nothing",
+    )  # fmt: skip
     args = p.parse_args(argv)
     for name in ("samples", "workers", "epochs", "beats"):
         v = getattr(args, name)
@@ -46,8 +50,50 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _outputs(args, body: dict) -> dict:
+    """Plot and write the report (both atomically)."""
+    from ecg_snn.explore import pareto, report
+
+    fig = pareto.plot(*report.flat_points(body), args.out.parent / f"{args.out.stem}_pareto.png")
+    body["figure"] = str(fig.relative_to(REPO)) if fig.is_relative_to(REPO) else str(fig)
+    report.write(args.out, body)
+    print(
+        f"explore: {body['measured']} points measured, {body['failed']} failed, "
+        f"{len(body.get('unfinished', []))} stopped unfinished, front {len(body['front'])}, "
+        f"rule's pick {body['rule_pick']}"
+    )
+    print(f"report: {args.out}; figure: {fig}")
+    return body
+
+
+def rebuild(args, preset) -> int:
+    """The report again from the trials Tune recorded and the cache, without running any."""
+    import json
+
+    from ecg_snn.explore import report, search
+
+    old = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    results, unfinished = [], []
+    names = [f"{preset.name}-explore"] + (["seeds"] if preset.front_seeds > 1 else [])
+    for name in names:
+        runs = search.runs_from_ray(name)
+        r, u = search.results_of(_settings_for_store(), runs)
+        results, unfinished = results + r, unfinished + u
+    keep = ("preset", "settings", "calibration_factors", "ray", "workers", "wall_seconds", "method")
+    meta = {k: old[k] for k in keep if k in old} | {"unfinished": unfinished, "rebuilt": True}
+    _outputs(args, report.build(results, meta))
+    return 0
+
+
+def _settings_for_store():
+    """Only the store's directory matters when reading finished trials back."""
+    from ecg_snn.explore.trial import Settings
+
+    return Settings(0, 0, 0, "", "")
+
+
 def main(argv: list[str] | None = None) -> int:
-    from ecg_snn.explore import pareto, report, search
+    from ecg_snn.explore import report, search
     from ecg_snn.explore.cache import code_version, digest
     from ecg_snn.explore.hardware import calibration_factors
     from ecg_snn.explore.space import Point
@@ -62,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         epochs=args.epochs or preset.epochs,
         beats=args.beats or preset.beats,
     )
+    if args.rebuild:
+        return rebuild(args, preset)
     try:
         OSU018.liberty()
         factors = calibration_factors()
@@ -81,34 +129,29 @@ def main(argv: list[str] | None = None) -> int:
     )
     budget = None if args.minutes is None else 60 * args.minutes
     runs = search.explore_stage(preset, settings, args.workers, budget)
-    results = search.results_of(settings, runs)
+    results, unfinished = search.results_of(settings, runs)
     t1 = search.wall(t0)
+    from ecg_snn.explore import pareto
+
     ok = [r for r in results if pareto.measured(r)]
     flat = [pareto.flat(r) for r in ok]
     on_front = [Point.from_dict(ok[i]["point"]) for i in pareto.front(flat)]
     if preset.front_seeds > 1:
         print(f"explore: {len(on_front)} points on the front; seeds 1..{preset.front_seeds - 1}")
         more = search.seeds_stage(on_front, range(1, preset.front_seeds), settings, args.workers)
-        results += search.results_of(settings, more)
+        extra, stopped = search.results_of(settings, more)
+        results, unfinished = results + extra, unfinished + stopped
     meta = {
         "preset": preset.name,
         "settings": dataclasses.asdict(settings) | {"samples": preset.samples},
         "calibration_factors": factors,
         "ray": where,
         "workers": args.workers,
+        "unfinished": unfinished,
         "wall_seconds": {"explore": t1, "total": search.wall(t0)},
         "method": "each point trained on DS1 by-patient folds (model.cv machinery), scored by "
         "the pooled OOF predictions of its integer model (golden); hardware of fold 0's "
         "artifact on DS1 beats of fold 0's held-out patients; DS2 never read",
     }
-    body = report.build(results, meta)
-    fig = pareto.plot(*report.flat_points(body), args.out.parent / f"{args.out.stem}_pareto.png")
-    body["figure"] = str(fig.relative_to(REPO)) if fig.is_relative_to(REPO) else str(fig)
-    report.write(args.out, body)
-    print(
-        f"explore: {body['measured']} points measured, {body['failed']} failed, front "
-        f"{len(body['front'])}, rule's pick {body['rule_pick']}; "
-        f"{body['wall_seconds']['total']:.0f} s"
-    )
-    print(f"report: {args.out}; figure: {fig}")
+    body = _outputs(args, report.build(results, meta))
     return 1 if body["failed"] else 0

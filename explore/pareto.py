@@ -60,7 +60,7 @@ def plot(points: list[dict], front_idx: list[int], default: int | None, path: Pa
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7.5, 5))
+    fig, ax = plt.subplots(figsize=(9, 5))
     amax = max((p["area_mm2"] for p in points), default=1.0)
     cmap = plt.get_cmap("viridis")
     Ts = sorted({p["T"] for p in points})
@@ -84,17 +84,23 @@ def plot(points: list[dict], front_idx: list[int], default: int | None, path: Pa
         f = [points[i] for i in front_idx]
         ax.plot([p[E] for p in f], [p[JK] for p in f], "k--", lw=0.8, label="Pareto front")
         for p in f:
-            if "jk_sd" in p:
+            if p.get("jk_sd"):
                 ax.errorbar(p[E], p[JK], yerr=p["jk_sd"], color="k", lw=0.8, capsize=2)
+            ax.annotate(
+                p["label"].replace("_", " "), (p[E], p[JK]), fontsize=5, xytext=(4, -8),
+                textcoords="offset points",
+            )  # fmt: skip
     if default is not None:
         d = points[default]
         ax.scatter([d[E]], [d[JK]], s=400, facecolors="none", edgecolors="red", linewidths=1.5,
                    label="today's default (v2: c8-16 k7-5 d32 T4 w8 ssf l8)")  # fmt: skip
-    ax.set_xscale("log")
     ax.set_xlabel("µJ per heartbeat at 75 bpm, 180 nm (osu018 leakage + calibrated RTL toggles)")
     ax.set_ylabel("CV jκ (DS1 by patient, pooled OOF, integer model)")
     ax.set_title("Co-design search: marker area ∝ chip area", fontsize=10)
-    ax.legend(fontsize=6, ncol=2, loc="lower right")
+    leg = ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), markerscale=0.6)
+    for handle in leg.legend_handles:  # legend markers of one size: size is the chip's area
+        if hasattr(handle, "set_sizes"):
+            handle.set_sizes([30])
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.stem + ".tmp.png")

@@ -49,5 +49,5 @@ class Preset:
 
 PRESETS = {
     "smoke": Preset("smoke", None, SMOKE_POINTS, len(SMOKE_POINTS), 1, 2, 4, 1),
-    "full": Preset("full", FULL_SPACE, (DEFAULT,), 48, 3, 4, 12, 3),
+    "full": Preset("full", FULL_SPACE, (DEFAULT,), 48, 2, 4, 12, 3),
 }

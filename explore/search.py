@@ -48,6 +48,9 @@ def _trainable(config: dict, settings: Settings) -> None:
 def start_ray(workers: int, log: Callable[[str], None] = print) -> str:
     """`ray.init()`: local with `workers` CPUs, or the cluster at RAY_ADDRESS. Returns where."""
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage report leaves the machine
+    # Ray lowers its workers' priority by 15 on top of the command's own; the user sets that
+    # (`nice -n 10 make explore`), so the workers keep it instead of starving at nice 19
+    os.environ.setdefault("RAY_worker_niceness", "0")
     import ray
 
     address = os.environ.get("RAY_ADDRESS") or None
@@ -181,24 +184,51 @@ def seeds_stage(points: list[Point], seeds: range, settings: Settings, workers: 
     return _tune(space, None, 1, settings, workers, "seeds", len(trials))
 
 
+def runs_from_ray(name: str) -> list[tuple[dict, dict | None, str | None]]:
+    """The trials Tune recorded under build/explore/ray/<name> (every run of that name), one per
+    (point, seed): a finished one when there is one. For rebuilding a report without Ray."""
+    import json
+
+    best: dict[tuple, tuple[dict, dict | None, str | None]] = {}
+    for d in sorted((BUILD / "ray" / name).glob("_trainable_*")):
+        try:
+            params = json.loads((d / "params.json").read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            continue
+        config = params.get("trial", params)
+        lines = (
+            (d / "result.json").read_text().splitlines() if (d / "result.json").is_file() else []
+        )
+        metrics = json.loads(lines[-1]) if lines else None
+        err_file = d / "error.txt"
+        error = err_file.read_text().strip().splitlines()[-1][:300] if err_file.is_file() else None
+        ident = (Point.from_dict(config).label, int(config.get("seed", 0)))
+        if ident not in best or (metrics and not best[ident][1]):
+            best[ident] = (config, metrics, None if metrics else error)
+    return list(best.values())
+
+
 def wall(t0: float) -> float:
     return round(time.time() - t0, 1)
 
 
-def results_of(settings: Settings, runs: list) -> list[dict]:
-    """The stored result of every finished trial, and an error record for every failed one."""
+def results_of(settings: Settings, runs: list) -> tuple[list[dict], list[str]]:
+    """The stored result of every finished trial and an error record for every failed one; and
+    the labels of the trials that were stopped unfinished (time budget, Ctrl-C), not failures."""
     from ecg_snn.explore.cache import Store
 
     store = Store(Path(settings.store))
-    out = []
+    out, unfinished = [], []
     for config, metrics, error in runs:
         hit = store.get(metrics["key"]) if metrics and "key" in metrics else None
         if hit is not None:
             out.append(hit | {"error": None})
+        elif error is None:
+            unfinished.append(Point.from_dict(config).label)
         else:
             p = Point.from_dict(config)
             out.append(
                 {"point": p.as_dict(), "label": p.label, "seed": int(config.get("seed", 0)),
-                 "cv": None, "hw": None, "error": error or "no result"}
+                 "cv": None, "hw": None, "error": error}
             )  # fmt: skip
-    return out
+    return out, unfinished
