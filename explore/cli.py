@@ -38,6 +38,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--beats", type=int, help="DS1 beats for energy (default: the preset's)")
     p.add_argument("--minutes", type=float, help="time budget of the search stage (default: none)")
     p.add_argument("--out", type=Path, default=REPORTS / "explore.json")
+    p.add_argument("--markdown", action="store_true", help="with --rebuild: print the tables")
     p.add_argument(
         "--rebuild", action="store_true",
         help="write the report again from the recorded trials and the cache; run nothing",
@@ -81,7 +82,9 @@ def rebuild(args, preset) -> int:
         results, unfinished = results + r, unfinished + u
     keep = ("preset", "settings", "calibration_factors", "ray", "workers", "wall_seconds", "method")
     meta = {k: old[k] for k in keep if k in old} | {"unfinished": unfinished, "rebuilt": True}
-    _outputs(args, report.build(results, meta))
+    body = _outputs(args, report.build(results, meta))
+    if args.markdown:
+        print(report.markdown(body))
     return 0
 
 

@@ -94,3 +94,61 @@ def flat_points(body: dict) -> tuple[list[dict], list[int], int | None]:
 
 def write(path: Path, body: dict) -> Path:
     return write_atomic(path, json.dumps(body, indent=1, default=float) + "\n")
+
+
+def _f(v, digits=3) -> str:
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def markdown(body: dict) -> str:
+    """The tables docs/explore.md quotes: the front, who dominates the default, and the SNN vs
+    QNN-like answer (best point per neuron x T, with spike rate and the dynamic share)."""
+    pts = [e for e in body["points"] if e.get("index") is not None]
+    rows = [
+        "| point | CV jκ (seed 0) | jκ mean ± sd (seeds) | µJ / beat | gated µJ | mm² | cycles "
+        "| spike rate | S Se / +P | V Se / +P |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    by_label = {e["label"]: e for e in pts}
+    for f in body["front"]:
+        e = by_label[f["label"]]
+        pc = e["cv"]["per_class"]
+        rows.append(
+            f"| {f['label']} | {_f(f['cv_jk'])} | {_f(e['jk_mean'])} ± {_f(e['jk_sd'])} "
+            f"({len(e['jk_seeds'])}) | {_f(e['hw']['uj_per_heartbeat'], 2)} "
+            f"| {_f(e['hw']['uj_per_heartbeat_gated'], 2)} | {_f(e['hw']['area_um2'] / 1e6, 2)} "
+            f"| {e['hw']['cycles']['mean']:.0f} | {_f(e['cv']['spike_rate'])} "
+            f"| {100 * pc['S']['se']:.1f} / {100 * pc['S']['ppv']:.1f} "
+            f"| {100 * pc['V']['se']:.1f} / {100 * pc['V']['ppv']:.1f} |"
+        )
+    out = ["Front (CV jκ up, µJ per heartbeat down):", "", *rows, ""]
+    d = by_label.get(body.get("default") or "")
+    if d is not None:
+        out += [
+            f"Today's default {d['label']}: CV jκ {_f(d['cv']['j_kappa'])} (seeds "
+            f"{_f(d['jk_mean'])} ± {_f(d['jk_sd'])}), {_f(d['hw']['uj_per_heartbeat'], 2)} µJ "
+            f"per heartbeat, {_f(d['hw']['area_um2'] / 1e6, 2)} mm²; dominated by "
+            f"{len(body['dominating_default'])} points.",
+            "",
+        ]
+    groups: dict[tuple, list[dict]] = {}
+    for e in pts:
+        groups.setdefault((e["point"]["neuron"], e["point"]["T"]), []).append(e)
+    out += [
+        "| neuron | T | points | best CV jκ | its µJ / beat | least µJ / beat | mean spike rate "
+        "| mean dynamic share of the heartbeat |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for (neuron, T), es in sorted(groups.items()):
+        best = max(es, key=lambda e: e["cv"]["j_kappa"])
+        least = min(e["hw"]["uj_per_heartbeat"] for e in es)
+        rate = float(np.mean([e["cv"]["spike_rate"] for e in es]))
+        dyn = float(
+            np.mean([e["hw"]["dynamic_nj_180nm"] / 1000 / e["hw"]["uj_per_heartbeat"] for e in es])
+        )
+        out.append(
+            f"| {neuron} | {T} | {len(es)} | {_f(best['cv']['j_kappa'])} "
+            f"| {_f(best['hw']['uj_per_heartbeat'], 2)} | {_f(least, 2)} | {_f(rate)} "
+            f"| {100 * dyn:.0f} % |"
+        )
+    return "\n".join(out) + "\n"
