@@ -95,11 +95,31 @@ def _settings_for_store():
     return Settings(0, 0, 0, "", "")
 
 
+def _stages(preset, settings, args) -> tuple[list[dict], list[str], float]:
+    """Stage 1, then the seeds of its front (`explore.search`); results, unfinished, seconds."""
+    from ecg_snn.explore import pareto, search
+    from ecg_snn.explore.space import Point
+
+    t0 = time.time()
+    budget = None if args.minutes is None else 60 * args.minutes
+    runs = search.explore_stage(preset, settings, args.workers, budget)
+    results, unfinished = search.results_of(settings, runs)
+    t1 = search.wall(t0)
+    ok = [r for r in results if pareto.measured(r)]
+    flat = [pareto.flat(r) for r in ok]
+    on_front = [Point.from_dict(ok[i]["point"]) for i in pareto.front(flat)]
+    if preset.front_seeds > 1:
+        print(f"explore: {len(on_front)} points on the front; seeds 1..{preset.front_seeds - 1}")
+        more = search.seeds_stage(on_front, range(1, preset.front_seeds), settings, args.workers)
+        extra, stopped = search.results_of(settings, more)
+        results, unfinished = results + extra, unfinished + stopped
+    return results, unfinished, t1
+
+
 def main(argv: list[str] | None = None) -> int:
     from ecg_snn.explore import report, search
     from ecg_snn.explore.cache import code_version, digest
     from ecg_snn.explore.hardware import calibration_factors
-    from ecg_snn.explore.space import Point
     from ecg_snn.explore.trial import Settings
     from ecg_snn.flow.asic.pdk import OSU018
 
@@ -130,20 +150,12 @@ def main(argv: list[str] | None = None) -> int:
         f"explore: preset {preset.name}: {preset.samples} points, {preset.folds} folds x "
         f"{preset.epochs} epochs, energy on {preset.beats} DS1 beats, {args.workers} workers"
     )
-    budget = None if args.minutes is None else 60 * args.minutes
-    runs = search.explore_stage(preset, settings, args.workers, budget)
-    results, unfinished = search.results_of(settings, runs)
-    t1 = search.wall(t0)
-    from ecg_snn.explore import pareto
+    try:
+        results, unfinished, t1 = _stages(preset, settings, args)
+    finally:  # the local instance stops with the command (a cluster keeps running)
+        import ray
 
-    ok = [r for r in results if pareto.measured(r)]
-    flat = [pareto.flat(r) for r in ok]
-    on_front = [Point.from_dict(ok[i]["point"]) for i in pareto.front(flat)]
-    if preset.front_seeds > 1:
-        print(f"explore: {len(on_front)} points on the front; seeds 1..{preset.front_seeds - 1}")
-        more = search.seeds_stage(on_front, range(1, preset.front_seeds), settings, args.workers)
-        extra, stopped = search.results_of(settings, more)
-        results, unfinished = results + extra, unfinished + stopped
+        ray.shutdown()
     meta = {
         "preset": preset.name,
         "settings": dataclasses.asdict(settings) | {"samples": preset.samples},
