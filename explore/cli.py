@@ -38,7 +38,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--beats", type=int, help="DS1 beats for energy (default: the preset's)")
     p.add_argument("--minutes", type=float, help="time budget of the search stage (default: none)")
     p.add_argument("--out", type=Path, default=REPORTS / "explore.json")
-    p.add_argument("--markdown", action="store_true", help="with --rebuild: print the tables")
+    p.add_argument("--markdown", action="store_true", help="also print the docs' tables")
+    p.add_argument(
+        "--seeds-only", action="store_true",
+        help="skip the search stage: take its recorded trials, run (or read) the seeds stage",
+    )  # fmt: skip
     p.add_argument(
         "--rebuild", action="store_true",
         help="write the report again from the recorded trials and the cache; run nothing",
@@ -98,19 +102,25 @@ def _settings_for_store():
 def _stages(preset, settings, args) -> tuple[list[dict], list[str], float]:
     """Stage 1, then the seeds of its front (`explore.search`); results, unfinished, seconds."""
     from ecg_snn.explore import pareto, search
-    from ecg_snn.explore.space import Point
+    from ecg_snn.explore.space import DEFAULT, Point
 
     t0 = time.time()
     budget = None if args.minutes is None else 60 * args.minutes
-    runs = search.explore_stage(preset, settings, args.workers, budget)
+    if args.seeds_only:  # stage 1 as Tune recorded it (its trials are cached)
+        runs = search.runs_from_ray(f"{preset.name}-explore")
+    else:
+        runs = search.explore_stage(preset, settings, args.workers, budget)
     results, unfinished = search.results_of(settings, runs)
     t1 = search.wall(t0)
     ok = [r for r in results if pareto.measured(r)]
     flat = [pareto.flat(r) for r in ok]
-    on_front = [Point.from_dict(ok[i]["point"]) for i in pareto.front(flat)]
+    again = [Point.from_dict(ok[i]["point"]) for i in pareto.front(flat)]
+    if any(r["label"] == DEFAULT.label for r in ok) and DEFAULT not in again:
+        again.append(DEFAULT)  # the default's spread too: "dominates the default" needs both
     if preset.front_seeds > 1:
-        print(f"explore: {len(on_front)} points on the front; seeds 1..{preset.front_seeds - 1}")
-        more = search.seeds_stage(on_front, range(1, preset.front_seeds), settings, args.workers)
+        seeds = range(1, preset.front_seeds)
+        print(f"explore: {len(again)} points (the front, the default); seeds {list(seeds)}")
+        more = search.seeds_stage(again, seeds, settings, args.workers)
         extra, stopped = search.results_of(settings, more)
         results, unfinished = results + extra, unfinished + stopped
     return results, unfinished, t1
@@ -169,4 +179,6 @@ def main(argv: list[str] | None = None) -> int:
         "artifact on DS1 beats of fold 0's held-out patients; DS2 never read",
     }
     body = _outputs(args, report.build(results, meta))
+    if args.markdown:
+        print(report.markdown(body))
     return 1 if body["failed"] else 0
