@@ -16,8 +16,9 @@ export MODEL BEATS JOBS SPLIT WAVES WAVE_BEAT LANES ENGINE TECH DB VECTORS RECOR
 DOC_ARGS           := more options for the Python command of the target (its --help lists them)
 DOC_SPLIT          := inter (DS1 -> DS2, default) or intra: which model, test beats and report
 DOC_MODEL          := an artifact to use instead of the shipped model/artifacts/SPLIT.json
-DOC_BEATS          := how many real test beats the target runs (sim: all, power 1000, fpga 5000, explore 100)
-DOC_JOBS           := parallel worker processes (default 2)
+DOC_BEATS          := how many real test beats the target runs (sim: all, power 1000, fpga 5000)
+DOC_JOBS           := parallel worker processes (default 2; explore: trials at a time)
+DOC_EXPLORE        := the co-design search: full (default: Optuna on Ray Tune, >= 40 points) or smoke (3 tiny points)
 DOC_LANES          := synapse lanes of the accelerator (default: the hardware default, fpga: the board)
 DOC_ENGINE         := event (default: the general event-driven engine) or fused (the layer-fused count-domain engine, all-sum-then-fire artifacts, ROM only)
 DOC_ROM            := 1: weights baked into the design, no load port (default of verilog, power); 0: the loadable build (default of sim, fpga)
@@ -55,7 +56,7 @@ VARS_sim         := SPLIT MODEL BEATS JOBS LANES ENGINE ROM RANDOM LIMITS SPACE 
 VARS_mutate      := ARGS
 VARS_power       := MODEL TECH BEATS JOBS LANES ENGINE ROM GATE GATE_BEATS GATE_SIM SRAM_MIN_DEPTH ARGS
 VARS_power-gate  := $(filter-out GATE,$(VARS_power))
-VARS_explore     := SPLIT BEATS JOBS TECH ARGS
+VARS_explore     := EXPLORE JOBS ARGS
 VARS_firmware    := MODEL ARGS
 VARS_retrain     := DB LEAD ARGS
 VARS_adapt       := RECORD DB LEAD MINUTES CAL_BEATS ARGS
@@ -66,7 +67,7 @@ VARS_stream-noise := ARGS
 VARS_qrs         := ARGS
 VARS_report      := TAKE ARGS
 VARS_clean-cache := KEEP ARGS
-KNOBS := ARGS SPLIT MODEL BEATS JOBS LANES ENGINE ROM RANDOM LIMITS SPACE WAVES WAVE_BEAT VECTORS TECH GATE \
+KNOBS := ARGS EXPLORE SPLIT MODEL BEATS JOBS LANES ENGINE ROM RANDOM LIMITS SPACE WAVES WAVE_BEAT VECTORS TECH GATE \
          GATE_BEATS GATE_SIM SRAM_MIN_DEPTH BOARD DB LEAD RECORD MINUTES CAL_BEATS RTL TAKE KEEP
 empty :=
 space := $(empty) $(empty)
@@ -79,10 +80,11 @@ UNUSED := $(filter-out $(TAKEN),$(GIVEN))
 ifneq ($(UNUSED),)
 $(error make $(GOALS): $(UNUSED) $(if $(filter $(KNOBS),$(UNUSED)),not taken by this target,unknown variable); it takes: $(or $(TAKEN),no variables) (make help))
 endif
-# flags are 0 or 1; a split is one of the splits (explore also sweeps both)
+# flags are 0 or 1; a split is one of the splits
 $(foreach v,ROM RTL WAVES GATE GATE_SIM,$(if $(filter-out 0 1,$($(v))),$(error $(v)=$($(v)): expected 0 or 1)))
 $(if $(filter-out event fused,$(ENGINE)),$(error ENGINE=$(ENGINE): expected event or fused))
-$(if $(filter-out inter intra $(if $(filter explore,$(GOALS)),both),$(SPLIT)),$(error SPLIT=$(SPLIT): expected inter or intra$(if $(filter explore,$(GOALS)), or both)))
+$(if $(filter-out inter intra,$(SPLIT)),$(error SPLIT=$(SPLIT): expected inter or intra))
+$(if $(filter-out smoke full,$(EXPLORE)),$(error EXPLORE=$(EXPLORE): expected smoke or full))
 # counts are whole numbers (MINUTES may have a decimal point): one line here, not a Python usage
 digitless = $(strip $(subst 0,,$(subst 1,,$(subst 2,,$(subst 3,,$(subst 4,,$(subst 5,,$(subst 6,,$(subst 7,,$(subst 8,,$(subst 9,,$(1))))))))))))
 $(foreach v,BEATS JOBS LANES RANDOM WAVE_BEAT GATE_BEATS SRAM_MIN_DEPTH CAL_BEATS KEEP,$(if $(or $(word 2,$($(v))),$(call digitless,$($(v)))),$(error $(v)=$($(v)): expected a whole number, e.g. $(v)=100)))
@@ -174,8 +176,8 @@ $(TECH_LIB):
 	dpkg -x build/tech/deb/qflow-tech-osu018_*.deb build/tech/deb/root
 	rm -rf build/tech/osu018 && cp -r build/tech/deb/root/usr/share/qflow/tech/osu018 build/tech/osu018
 
-explore: $(STAMP) ## Sweep neuron mode x T x weight bits x lanes on the RTL; build/reports/explore.json (needs make train first)
-	$(ENVS)$(PY) -m ecg_snn.explore $(ARGS)
+explore: $(STAMP) tech ## Co-design search on Ray Tune: every point trained and scored by DS1 CV, measured on the RTL and osu018; build/reports/explore.json (RAY_ADDRESS: a cluster)
+	$(ENVS)$(PY) -m ecg_snn.explore $(if $(EXPLORE),--preset $(EXPLORE)) $(ARGS)
 
 firmware: $(STAMP) ## Build the C reference, driver and weight image for MODEL into build/firmware
 	$(ENVS)$(PY) -m ecg_snn.firmware.build $(ARGS)

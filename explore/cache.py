@@ -1,59 +1,95 @@
 """What a point's result depends on, hashed, and a directory of results keyed by that hash.
 
-A point is skipped on a re-run when its key is already stored. The key covers the artifacts
-(their checksums: weights, thresholds, widths, T, mode), the hardware configuration (lanes),
-the technology, the beat sample (size and seed) and the code version: the source of everything
-that turns an artifact into a measurement (`CODE`), so an RTL or energy-model change re-measures.
+A result is reused when its key is stored. The key covers the point, the seed, the search
+settings (epochs, folds, beats), the calibration factors and the source of the code that turns a
+point into figures: the modules the measuring entry points import, followed through `ecg_snn.*`
+imports (`code_files`), plus the technology tables. So editing the RTL generator (`hw/layer.py`)
+or the trainer re-measures, while editing a module that path never imports (the FPGA flow,
+`hw/spi.py`, the stream application) does not.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 from pathlib import Path
 
 from ecg_snn.data.files import write_atomic
-from ecg_snn.model.contract.artifact import Artifact
 
 REPO = Path(__file__).resolve().parents[1]
-CODE = (
-    "hw/*.py",
-    "flow/verilog.py",
-    "flow/netlist.py",
-    "flow/asic/*.py",
-    "model/contract/golden.py",
-    "model/contract/frontend.py",
-    "power/*.py",
-    "explore/measure.py",
-    "explore/energy.py",
-    "explore/synth.py",
+ENTRY_POINTS = (
+    "ecg_snn.explore.evaluate",
+    "ecg_snn.explore.hardware",
+    "ecg_snn.explore.energy",
+    "ecg_snn.hw.top",
+    "ecg_snn.flow.design",
+    "ecg_snn.power.gate_run",
+    "ecg_snn.model.cv",
+    "ecg_snn.model.train",
+    "ecg_snn.model.network",
+    "ecg_snn.model.convert",
+    "ecg_snn.model.quantize",
 )
+DATA_FILES = ("power/tech/*.toml",)
 
 
-def code_version(root: Path = REPO, patterns: tuple[str, ...] = CODE) -> str:
-    """A hash of the measuring code's source."""
+def module_file(name: str, root: Path = REPO) -> Path | None:
+    """The source of `ecg_snn.<pkg>.<mod>` in this checkout (None: not ours)."""
+    parts = name.split(".")
+    if parts[0] != "ecg_snn" or len(parts) < 2:
+        return None
+    base = root.joinpath(*parts[1:])
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module an `import` or `from ... import` of `path` names (functions' bodies too)."""
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            out.add(node.module)
+            out |= {f"{node.module}.{a.name}" for a in node.names}  # `from pkg import module`
+    return out
+
+
+def code_files(entry_points: tuple[str, ...] = ENTRY_POINTS, root: Path = REPO) -> list[Path]:
+    """The source files reachable from `entry_points` through `ecg_snn.*` imports, sorted."""
+    seen: set[Path] = set()
+    todo = [p for p in (module_file(m, root) for m in entry_points) if p is not None]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for name in _imports(path):
+            f = module_file(name, root)
+            if f is not None and f not in seen:
+                todo.append(f)
+    return sorted(seen)
+
+
+def code_version(
+    root: Path = REPO,
+    entry_points: tuple[str, ...] = ENTRY_POINTS,
+    data: tuple[str, ...] = DATA_FILES,
+) -> str:
+    """A hash of the measuring code's source and its data tables."""
     h = hashlib.sha256()
-    for pattern in patterns:
-        for src in sorted(root.glob(pattern)):
-            h.update(str(src.relative_to(root)).encode() + b"\0" + src.read_bytes())
+    files = code_files(entry_points, root) + sorted(f for p in data for f in root.glob(p))
+    for src in files:
+        h.update(str(src.relative_to(root)).encode() + b"\0" + src.read_bytes())
     return h.hexdigest()[:16]
 
 
 def digest(obj: object) -> str:
     """A short stable hash of a JSON-able object."""
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:20]
-
-
-def point_key(point: dict, artifacts: dict[str, Artifact], settings: dict, code: str) -> str:
-    """The key of one point: `settings` holds the technology and the beat sample."""
-    return digest(
-        {
-            "point": point,
-            "artifacts": {s: a.checksum() for s, a in sorted(artifacts.items())},
-            "settings": settings,
-            "code": code,
-        }
-    )
 
 
 class Store:

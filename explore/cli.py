@@ -1,135 +1,183 @@
-"""`make explore`: sweep neuron mode x T x weight bits x lanes, measured on the RTL.
+"""`make explore`: the co-design search on Ray Tune; build/reports/explore.json and its plot.
 
-    python -m ecg_snn.explore [--split inter|intra|both] [--modes if,ssf] [--T 2,4,8]
-                          [--bits 8] [--lanes 8] [--beats N] [--jobs 2] [--tech 22nm] [--quick]
+    python -m ecg_snn.explore [--preset smoke|full] [--samples N] [--workers N] [--epochs N]
+                              [--beats N] [--out build/reports/explore.json]
 
-Without --T/--bits/--lanes the default grid (`explore.grid.default_grid`) runs; with any of
-them, the cartesian product (unset axes take the defaults 2,4,8 / 8 / 8). Writes
-build/reports/explore.json and build/reports/explore_pareto.png; per-point results are cached
-in build/explore/points, synthesis in build/explore/synth (a re-run skips what it has).
+Every point is trained and scored by DS1 by-patient cross-validation (DS2 is never read) and
+measured on the RTL and the osu018 netlist (`explore.trial`); Ray Tune drives the trials
+(`explore.search`: local by default, the cluster at RAY_ADDRESS). A re-run reuses every finished
+trial (build/explore/points), so it resumes an interrupted search. The method, the rule that
+picks the default and the figures are in docs/explore.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
+import dataclasses
 import os
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 from ecg_snn.data.cli import Parser
-from ecg_snn.explore import grid, pareto
-from ecg_snn.explore.artifacts import REPO, MissingTrainedError, load_trained, point_artifact
-from ecg_snn.explore.cache import Store, code_version
-from ecg_snn.explore.measure import Bench, Sample
-from ecg_snn.explore.sweep import run_sweep, write_report
-from ecg_snn.flow.tools import env_default
+from ecg_snn.explore.presets import PRESETS
 
-BUILD = REPO / "build" / "explore"
+REPO = Path(__file__).resolve().parents[1]
 REPORTS = REPO / "build" / "reports"
-
-
-def _ints(text: str) -> tuple[int, ...]:
-    return tuple(int(v) for v in text.split(",") if v)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     env = os.environ
     p = Parser(prog="python -m ecg_snn.explore", description=__doc__.split("\n")[0])
-    split = env.get("SPLIT") or "both"
-    p.add_argument("--split", choices=("inter", "intra", "both"), default=split)
-    p.add_argument("--modes", default="if,ssf")
-    p.add_argument("--T", type=_ints)
-    p.add_argument("--bits", type=_ints)
-    p.add_argument("--lanes", type=_ints)
-    p.add_argument("--beats", type=int, default=env_default("BEATS", 100))
-    p.add_argument("--jobs", type=int, default=env_default("JOBS", 2))
-    p.add_argument("--tech", default=env.get("TECH") or "22nm")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--quick", action="store_true", help="T 2,4 at 8 bits, 8 lanes; 30 beats")
+    p.add_argument("--preset", choices=sorted(PRESETS), default=env.get("EXPLORE") or "full")
+    p.add_argument("--samples", type=int, help="trials of the search (default: the preset's)")
+    p.add_argument("--workers", type=int, default=int(env.get("JOBS") or 2),
+                   help="trials at a time (local Ray CPUs; default JOBS or 2)")  # fmt: skip
+    p.add_argument("--epochs", type=int, help="epochs per fold (default: the preset's)")
+    p.add_argument("--beats", type=int, help="DS1 beats for energy (default: the preset's)")
+    p.add_argument("--minutes", type=float, help="time budget of the search stage (default: none)")
     p.add_argument("--out", type=Path, default=REPORTS / "explore.json")
-    return p.parse_args(argv)
+    p.add_argument("--markdown", action="store_true", help="also print the docs' tables")
+    p.add_argument(
+        "--seeds-only", action="store_true",
+        help="skip the search stage: take its recorded trials, run (or read) the seeds stage",
+    )  # fmt: skip
+    p.add_argument(
+        "--rebuild", action="store_true",
+        help="write the report again from the recorded trials and the cache; run nothing",
+    )  # fmt: skip
+    args = p.parse_args(argv)
+    for name in ("samples", "workers", "epochs", "beats"):
+        v = getattr(args, name)
+        if v is not None and v < 1:
+            p.error(f"--{name} must be >= 1, not {v}")
+    return args
 
 
-def grid_of(args: argparse.Namespace) -> list[grid.Point]:
-    modes = tuple(m for m in args.modes.split(",") if m)
-    if args.quick:
-        return grid.full_grid(modes, (2, 4), (grid.DEFAULT_BITS,), (grid.DEFAULT_LANES,))
-    if args.T is None and args.bits is None and args.lanes is None:
-        return grid.default_grid(modes)
-    return grid.full_grid(
-        modes,
-        args.T or grid.DEFAULT_T,
-        args.bits or (grid.DEFAULT_BITS,),
-        args.lanes or (grid.DEFAULT_LANES,),
+def _outputs(args, body: dict) -> dict:
+    """Plot and write the report (both atomically)."""
+    from ecg_snn.explore import pareto, report
+
+    fig = pareto.plot(*report.flat_points(body), args.out.parent / f"{args.out.stem}_pareto.png")
+    body["figure"] = str(fig.relative_to(REPO)) if fig.is_relative_to(REPO) else str(fig)
+    report.write(args.out, body)
+    print(
+        f"explore: {body['measured']} points measured, {body['failed']} failed, "
+        f"{len(body.get('unfinished', []))} stopped unfinished, front {len(body['front'])}, "
+        f"rule's pick {body['rule_pick']}"
     )
+    print(f"report: {args.out}; figure: {fig}")
+    return body
 
 
-def real_bench(splits: tuple[str, ...], beats: int, seed: int, tech: str) -> Bench:
-    """Test sets of every split; a class-stratified sample of the hardware split's test set."""
-    from ecg_snn.model.splits import load_split
-    from ecg_snn.power.sample import stratified, weights
+def rebuild(args, preset) -> int:
+    """The report again from the trials Tune recorded and the cache, without running any."""
+    import json
 
-    tests = {}
-    for split in splits:
-        tests[split] = load_split(split, load_trained(split).preprocess).test
-    hw = splits[0]
-    t = tests[hw]
-    idx = stratified(t.y, beats, np.random.default_rng(seed))
-    sample = Sample(t.x[idx], t.rr[idx], t.y[idx], weights(t.y[idx], t.y))
-    return Bench(tests, hw, sample, tech, BUILD / "synth", BUILD / "work")
+    from ecg_snn.explore import report, search
+
+    old = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    results, unfinished = [], []
+    names = [f"{preset.name}-explore"] + (["seeds"] if preset.front_seeds > 1 else [])
+    for name in names:
+        runs = search.runs_from_ray(name)
+        r, u = search.results_of(_settings_for_store(), runs)
+        results, unfinished = results + r, unfinished + u
+    keep = ("preset", "settings", "calibration_factors", "ray", "workers", "wall_seconds", "method")
+    meta = {k: old[k] for k in keep if k in old} | {"unfinished": unfinished, "rebuilt": True}
+    body = _outputs(args, report.build(results, meta))
+    if args.markdown:
+        print(report.markdown(body))
+    return 0
+
+
+def _settings_for_store():
+    """Only the store's directory matters when reading finished trials back."""
+    from ecg_snn.explore.trial import Settings
+
+    return Settings(0, 0, 0, "", "")
+
+
+def _stages(preset, settings, args) -> tuple[list[dict], list[str], float]:
+    """Stage 1, then the seeds of its front (`explore.search`); results, unfinished, seconds."""
+    from ecg_snn.explore import pareto, search
+    from ecg_snn.explore.space import DEFAULT, Point
+
+    t0 = time.time()
+    budget = None if args.minutes is None else 60 * args.minutes
+    if args.seeds_only:  # stage 1 as Tune recorded it (its trials are cached)
+        runs = search.runs_from_ray(f"{preset.name}-explore")
+    else:
+        runs = search.explore_stage(preset, settings, args.workers, budget)
+    results, unfinished = search.results_of(settings, runs)
+    t1 = search.wall(t0)
+    ok = [r for r in results if pareto.measured(r)]
+    flat = [pareto.flat(r) for r in ok]
+    again = [Point.from_dict(ok[i]["point"]) for i in pareto.front(flat)]
+    if any(r["label"] == DEFAULT.label for r in ok) and DEFAULT not in again:
+        again.append(DEFAULT)  # the default's spread too: "dominates the default" needs both
+    if preset.front_seeds > 1:
+        seeds = range(1, preset.front_seeds)
+        print(f"explore: {len(again)} points (the front, the default); seeds {list(seeds)}")
+        more = search.seeds_stage(again, seeds, settings, args.workers)
+        extra, stopped = search.results_of(settings, more)
+        results, unfinished = results + extra, unfinished + stopped
+    return results, unfinished, t1
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ecg_snn.explore import report, search
+    from ecg_snn.explore.cache import code_version, digest
+    from ecg_snn.explore.hardware import calibration_factors
+    from ecg_snn.explore.trial import Settings
+    from ecg_snn.flow.asic.pdk import OSU018
+
     args = parse_args(argv)
-    if args.quick:
-        args.beats = min(args.beats, 30)
-    splits = ("inter", "intra") if args.split == "both" else (args.split,)
-    points = grid_of(args)
-    t0 = time.time()
+    preset = PRESETS[args.preset]
+    preset = dataclasses.replace(
+        preset,
+        samples=args.samples or preset.samples,
+        epochs=args.epochs or preset.epochs,
+        beats=args.beats or preset.beats,
+    )
+    if args.rebuild:
+        return rebuild(args, preset)
     try:
-        trained = {s: load_trained(s) for s in splits}
-    except MissingTrainedError as e:
+        OSU018.liberty()
+        factors = calibration_factors()
+    except (FileNotFoundError, RuntimeError) as e:
         print(f"make explore: {e}", file=sys.stderr)
         return 2
-    if args.jobs > 1:  # one BLAS thread per worker: the points are the parallelism
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(var, "1")
-    settings = {"tech": args.tech, "beats": args.beats, "seed": args.seed, "splits": splits}
+    settings = Settings(preset.epochs, preset.folds, preset.beats, code_version(), digest(factors))
+    t0 = time.time()
+    try:
+        where = search.start_ray(args.workers)
+    except search.SearchError as e:
+        print(f"make explore: {e}", file=sys.stderr)
+        return 2
+    print(
+        f"explore: preset {preset.name}: {preset.samples} points, {preset.folds} folds x "
+        f"{preset.epochs} epochs, energy on {preset.beats} DS1 beats, {args.workers} workers"
+    )
+    try:
+        results, unfinished, t1 = _stages(preset, settings, args)
+    finally:  # the local instance stops with the command (a cluster keeps running)
+        import ray
+
+        ray.shutdown()
     meta = {
-        "method": (
-            "every point re-quantizes the same trained network (model.quantize.quantize_neurons of "
-            "the fine-tuned SNN checkpoints "
-            + ", ".join(t.source for t in trained.values())
-            + "); no retraining per point. Accuracy: golden model on the whole test sets "
-            "(inter: DS2, intra: intra_test). Hardware (cycles, synthesis, energy) of the "
-            f"{splits[0]} artifact; energy on {args.beats} class-stratified test beats, "
-            "class-weighted mean."
-        ),
+        "preset": preset.name,
+        "settings": dataclasses.asdict(settings) | {"samples": preset.samples},
+        "calibration_factors": factors,
+        "ray": where,
+        "workers": args.workers,
+        "unfinished": unfinished,
+        "wall_seconds": {"explore": t1, "total": search.wall(t0)},
+        "method": "each point trained on DS1 by-patient folds (model.cv machinery), scored by "
+        "the pooled OOF predictions of its integer model (golden); hardware of fold 0's "
+        "artifact on DS1 beats of fold 0's held-out patients; DS2 never read",
     }
-    report = run_sweep(
-        points,
-        lambda p: {s: point_artifact(trained[s], p) for s in splits},
-        functools.partial(real_bench, splits, args.beats, args.seed, args.tech),
-        settings,
-        code_version(),
-        Store(BUILD / "points"),
-        args.out,
-        jobs=args.jobs,
-        meta=meta,
-        current_code=code_version,
-    )
-    fig = pareto.plot(report["points"], args.out.parent / f"{args.out.stem}_pareto.png")
-    report = write_report(
-        args.out,
-        report["points"],
-        {k: v for k, v in report.items() if k not in ("points", "best")}
-        | {"figures": [str(fig.relative_to(REPO)) if fig.is_relative_to(REPO) else str(fig)]},
-    )
-    failed = [p for p in report["points"] if p["error"]]
-    print(f"explore: {len(points)} points, {len(failed)} failed, {time.time() - t0:.0f} s")
-    print(f"report: {args.out}; figure: {fig}")
-    return 1 if failed else 0
+    body = _outputs(args, report.build(results, meta))
+    if args.markdown:
+        print(report.markdown(body))
+    return 1 if body["failed"] else 0

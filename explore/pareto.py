@@ -1,123 +1,110 @@
-"""The Pareto front (higher accuracy, lower energy), the best points, and the plot."""
+"""The Pareto front of the search (CV jκ up, µJ per heartbeat down), the rule, and the plot.
+
+Dominance: a dominates b when jκ_a >= jκ_b and E_a <= E_b with one of them strict. The front is
+the set of measured points no other measured point dominates, sorted by energy.
+
+The rule that picks the default from the front (docs/explore.md): among the front points whose
+CV jκ is within one standard deviation of the front's best (the seeds' sd of that best point;
+differences below it are not resolved by the cross-validation), the one with the least energy per
+heartbeat; ties by area, then cycles.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-MARKERS = {"if": "o", "ssf": "s"}
+JK, E = "cv_jk", "uj_per_heartbeat"
 
 
-def accuracy_key(points: list[dict]) -> str:
-    """accuracy_inter when measured, else accuracy_intra."""
-    keys = ("accuracy_inter", "accuracy_intra")
-    return next((k for k in keys if any(p.get(k) is not None for p in points)), keys[0])
+def measured(r: dict) -> bool:
+    """A seed-0 result with both objectives."""
+    return not r.get("error") and r.get("cv") is not None and r.get("hw") is not None
 
 
-def _ok(p: dict, acc: str) -> bool:
-    return not p.get("error") and p.get(acc) is not None and p.get("nj_per_inference") is not None
-
-
-def pareto_front(points: list[dict], acc: str = "accuracy_inter") -> list[int]:
-    """Indices of the points no other point beats on both (>= accuracy and <= nJ, one strictly),
-    sorted by energy. Failed or unmeasured points are ignored."""
-    ok = [i for i, p in enumerate(points) if _ok(p, acc)]
-    front = []
-    for i in ok:
-        a, e = points[i][acc], points[i]["nj_per_inference"]
-        dominated = any(
-            points[j][acc] >= a
-            and points[j]["nj_per_inference"] <= e
-            and (points[j][acc] > a or points[j]["nj_per_inference"] < e)
-            for j in ok
-        )
-        if not dominated:
-            front.append(i)
-    return sorted(front, key=lambda i: points[i]["nj_per_inference"])
-
-
-def _brief(p: dict) -> dict:
-    keys = ("mode", "T", "weight_bits", "lanes", "accuracy_inter", "accuracy_intra")
-    return {k: p.get(k) for k in keys} | {"nj_per_inference": p.get("nj_per_inference")}
-
-
-def best(points: list[dict], target_nj: float = 10.0) -> dict:
-    """The front, the best accuracy per nJ, the most accurate point, the most accurate within
-    `target_nj`, and the most accurate point of each mode."""
-    acc = accuracy_key(points)
-    ok = [p for p in points if _ok(p, acc)]
-    if not ok:
-        return {"criterion": acc, "pareto_front": []}
-    within = [p for p in ok if p["nj_per_inference"] <= target_nj]
-    modes = sorted({p["mode"] for p in ok})
+def flat(r: dict) -> dict:
+    """The figures the front and the plot read, from one result."""
+    hw, cv = r["hw"], r["cv"]
     return {
-        "criterion": f"{acc} vs nj_per_inference",
-        "pareto_front": [_brief(points[i]) for i in pareto_front(points, acc)],
-        "accuracy_per_nj": _brief(max(ok, key=lambda p: p[acc] / p["nj_per_inference"])),
-        "most_accurate": _brief(max(ok, key=lambda p: (p[acc], -p["nj_per_inference"]))),
-        f"most_accurate_within_{target_nj:g}_nj": (
-            _brief(max(within, key=lambda p: p[acc])) if within else None
-        ),
-        "per_mode": {
-            m: _brief(max((p for p in ok if p["mode"] == m), key=lambda p: p[acc])) for m in modes
-        },
+        JK: cv["j_kappa"],
+        E: hw["uj_per_heartbeat"],
+        "area_mm2": hw["area_um2"] / 1e6,
+        "cycles": hw["cycles"]["mean"],
     }
 
 
-def plot(points: list[dict], path: Path) -> Path:
-    """Accuracy vs nJ per inference, one marker per mode, T annotated, the front as a line, and
-    each point's dense-QNN estimate as a faint x at the same accuracy."""
+def dominates(a: dict, b: dict) -> bool:
+    return a[JK] >= b[JK] and a[E] <= b[E] and (a[JK] > b[JK] or a[E] < b[E])
+
+
+def front(points: list[dict]) -> list[int]:
+    """Indices of the non-dominated points of `points` (flat dicts), sorted by energy."""
+    idx = [i for i, p in enumerate(points) if not any(dominates(q, p) for q in points)]
+    return sorted(idx, key=lambda i: points[i][E])
+
+
+def pick(points: list[dict], front_idx: list[int], sd_of: dict[int, float]) -> int | None:
+    """The rule (module docstring). `sd_of[i]`: the seeds' sd of point i's jκ (0 if one seed)."""
+    if not front_idx:
+        return None
+    best = max(front_idx, key=lambda i: points[i][JK])
+    floor = points[best][JK] - sd_of.get(best, 0.0)
+    near = [i for i in front_idx if points[i][JK] >= floor]
+    return min(near, key=lambda i: (points[i][E], points[i]["area_mm2"], points[i]["cycles"]))
+
+
+def plot(points: list[dict], front_idx: list[int], default: int | None, path: Path) -> Path:
+    """CV jκ against µJ per heartbeat; marker area ∝ chip area; shape by neuron, colour by T;
+    the front as a line; today's default ringed."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    acc = accuracy_key(points)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for mode, marker in MARKERS.items():
-        ps = [p for p in points if p["mode"] == mode and _ok(p, acc)]
-        if not ps:
-            continue
-        ax.scatter(
-            [p["nj_per_inference"] for p in ps],
-            [100 * p[acc] for p in ps],
-            marker=marker,
-            s=40,
-            label=f"{mode} (RTL toggle model)",
-        )
-        for p in ps:
-            ax.annotate(
-                f"T{p['T']} w{p['weight_bits']} l{p['lanes']}",
-                (p["nj_per_inference"], 100 * p[acc]),
-                fontsize=6,
-                xytext=(3, 3),
-                textcoords="offset points",
+    fig, ax = plt.subplots(figsize=(9, 5))
+    amax = max((p["area_mm2"] for p in points), default=1.0)
+    cmap = plt.get_cmap("viridis")
+    Ts = sorted({p["T"] for p in points})
+    for neuron, marker in (("if", "o"), ("ssf", "s")):
+        for t in Ts:
+            ps = [p for p in points if p["neuron"] == neuron and p["T"] == t]
+            if not ps:
+                continue
+            ax.scatter(
+                [p[E] for p in ps],
+                [p[JK] for p in ps],
+                s=[20 + 300 * p["area_mm2"] / amax for p in ps],
+                marker=marker,
+                color=cmap(Ts.index(t) / max(1, len(Ts) - 1)),
+                alpha=0.7,
+                edgecolors="k",
+                linewidths=0.4,
+                label=f"{neuron}, T={t}" + (" (QNN-like)" if t == 1 else ""),
             )
-    qnn = [p for p in points if _ok(p, acc) and p.get("dense_qnn_nj") is not None]
-    if qnn:
-        ax.scatter(
-            [p["dense_qnn_nj"] for p in qnn],
-            [100 * p[acc] for p in qnn],
-            marker="x",
-            color="grey",
-            alpha=0.5,
-            label="dense QNN estimate (same accuracy)",
-        )
-    front = [points[i] for i in pareto_front(points, acc)]
-    if front:
-        ax.plot(
-            [p["nj_per_inference"] for p in front],
-            [100 * p[acc] for p in front],
-            "k--",
-            lw=0.8,
-            label="Pareto front (SNN)",
-        )
-    ax.set_xscale("log")
-    ax.set_xlabel("nJ per inference")
-    ax.set_ylabel(f"{acc.replace('_', ' ')} (%)")
-    ax.set_title("Design space: accuracy vs energy per inference", fontsize=10)
-    ax.legend(fontsize=7)
+    if front_idx:
+        f = [points[i] for i in front_idx]
+        ax.plot([p[E] for p in f], [p[JK] for p in f], "k--", lw=0.8, label="Pareto front")
+        for p in f:
+            if p.get("jk_sd"):
+                ax.errorbar(p[E], p[JK], yerr=p["jk_sd"], color="k", lw=0.8, capsize=2)
+            ax.annotate(
+                p["label"].replace("_", " "), (p[E], p[JK]), fontsize=5, xytext=(4, -8),
+                textcoords="offset points",
+            )  # fmt: skip
+    if default is not None:
+        d = points[default]
+        ax.scatter([d[E]], [d[JK]], s=400, facecolors="none", edgecolors="red", linewidths=1.5,
+                   label="today's default (v2: c8-16 k7-5 d32 T4 w8 ssf l8)")  # fmt: skip
+    ax.set_xlabel("µJ per heartbeat at 75 bpm, 180 nm (osu018 leakage + calibrated RTL toggles)")
+    ax.set_ylabel("CV jκ (DS1 by patient, pooled OOF, integer model)")
+    ax.set_title("Co-design search: marker area ∝ chip area", fontsize=10)
+    leg = ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), markerscale=0.6)
+    for handle in leg.legend_handles:  # legend markers of one size: size is the chip's area
+        if hasattr(handle, "set_sizes"):
+            handle.set_sizes([30])
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    tmp = path.with_name(path.stem + ".tmp.png")
+    fig.savefig(tmp, dpi=120)
     plt.close(fig)
+    tmp.replace(path)
     return path

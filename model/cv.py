@@ -115,7 +115,7 @@ def artifact_of(layers, pre, T: int, classes, weight_bits: int, neuron: str):
 def run_fold(ds1, val_records, recipe: dict, pre, classes):
     """Train on DS1 minus `val_records`; return (mask, float logits, converted layers)."""
     from ecg_snn.model.convert import convert
-    from ecg_snn.model.network import ArchConfig
+    from ecg_snn.model.network import ArchConfig, LayerCfg
     from ecg_snn.model.splits import SplitData
     from ecg_snn.model.train import TrainConfig, predict, tensors, train_cnn
 
@@ -133,6 +133,12 @@ def run_fold(ds1, val_records, recipe: dict, pre, classes):
         rr_also=tuple(recipe["rr_also"]),
         tie_out=((1, 0),) if recipe.get("tie_s_to_n") else (),
         rr_gain=recipe.get("rr_gain", 1.0),
+        # another architecture (the co-design search's points): LayerCfg fields per layer
+        **(
+            {"layers": tuple(LayerCfg(*lay) for lay in recipe["layers"])}
+            if "layers" in recipe
+            else {}
+        ),
     )
     net, _ = train_cnn(data, pre, cfg, arch=arch, progress=False)
     x, rr, _ = tensors(val, pre)

@@ -37,9 +37,10 @@ class BeatRun:
     values: list[int]
 
 
-def harness_for(verilog: Path, build_root: Path) -> Path:
+def harness_for(verilog: Path, build_root: Path, cxx_opt: str | None = None) -> Path:
     """Build (or reuse) the SAIF harness for this Verilog file. Nets the energy model ignores
-    (aliases) are not traced (`Netlist.untraced_lines`), which halves the SAIF files."""
+    (aliases) are not traced (`Netlist.untraced_lines`), which halves the SAIF files. `cxx_opt`:
+    the model's C++ optimisation flag (`harness.build_harness`)."""
     build = build_root / verilog.parent.name
     build.mkdir(parents=True, exist_ok=True)
     vlt = build / "untraced.vlt"
@@ -50,7 +51,12 @@ def harness_for(verilog: Path, build_root: Path) -> Path:
     if not vlt.exists() or vlt.read_text() != text:  # a reused build keeps its file untouched
         write_atomic(vlt, text)
     return build_harness(
-        verilog, TOP, build, extra_args=(str(vlt.resolve()),), jobs=max(1, os.cpu_count() or 1)
+        verilog,
+        TOP,
+        build,
+        extra_args=(str(vlt.resolve()),),
+        jobs=max(1, os.cpu_count() or 1),
+        cxx_opt=cxx_opt,
     )
 
 

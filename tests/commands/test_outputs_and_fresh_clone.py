@@ -45,14 +45,18 @@ def test_a_given_report_path_is_kept(tmp_path):
     assert args.report == tmp_path / "r.json"
 
 
-def test_explore_on_a_fresh_clone_names_the_target_to_run_first(tmp_path, monkeypatch, capsys):
-    from ecg_snn.explore import artifacts, cli
+def test_explore_without_the_cell_library_names_the_target_to_run_first(monkeypatch, capsys):
+    """The search trains what it needs (no checkpoint), but the 180 nm area needs `make tech`."""
+    from ecg_snn.explore import cli
+    from ecg_snn.flow.asic import pdk
 
-    monkeypatch.setattr(cli, "load_trained", lambda s: artifacts.load_trained(s, root=tmp_path))
-    assert cli.main(["--split", "intra"]) == 2
+    def missing(self):
+        raise FileNotFoundError(f"no {self.liberty_name}; run `make tech`")
+
+    monkeypatch.setattr(pdk.CellLibrary, "liberty", missing)
+    assert cli.main(["--preset", "smoke"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1
-    assert "build/checkpoints/intra_snn.pt" in err and "run `make train SPLIT=intra` first" in err
+    assert err.count("\n") == 1 and "run `make tech`" in err
 
 
 @pytest.mark.parametrize(

@@ -1,80 +1,36 @@
-"""Tiny random artifacts and beats, and a Bench whose synthesis and energy are mocked."""
+"""Small DS1-shaped data, and stand-ins for the slow stages (training, RTL, synthesis)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pytest
 
-from ecg_snn.explore.grid import Point
-from ecg_snn.explore.measure import Bench, Sample
-from ecg_snn.model.contract.artifact import Artifact
-from ecg_snn.model.random_artifact import random_artifact
-from ecg_snn.model.splits import Beats
+from ecg_snn.data.beats import DEFAULT_CONFIG
+from ecg_snn.data.dataset import BeatDataset
+from ecg_snn.data.splits import DS1
 
 
-def tiny_artifact(point: Point) -> Artifact:
-    return random_artifact(
-        np.random.default_rng(point.T * 100 + point.weight_bits),
-        T=point.T,
-        weight_bits=point.weight_bits,
-        neuron=point.mode,
-    )
-
-
-def tiny_beats(artifact: Artifact, n: int = 24, seed: int = 1) -> Beats:
-    pre = artifact.spec.preprocess
+def tiny_dataset(
+    records: tuple[str, ...] = DS1[:8], per_record: int = 40, cfg=DEFAULT_CONFIG, seed: int = 0
+) -> BeatDataset:
+    """A `BeatDataset` of random windows: every record holds beats of every class (N S V F)."""
     rng = np.random.default_rng(seed)
-    half = 1 << (pre.input_bits - 1)
-    x = rng.integers(-half, half, (n, 1, pre.n_samples))
-    rr = rng.integers(0, 1 << pre.rr_bits, (n, artifact.spec.n_rr))
-    y = rng.integers(0, len(artifact.spec.classes), n)
-    return Beats(x, rr, y, np.array(["r"] * n))
-
-
-class Calls:
-    """Counts the mocked slow stages; `fail` makes energy raise for these (mode, T)."""
-
-    def __init__(self) -> None:
-        self.synth = 0
-        self.energy = 0
-        self.fail: set[tuple[str, int]] = set()
-
-    def synthesize(self, artifact: Artifact, lanes: int, cache_dir: Path) -> dict:
-        self.synth += 1
-        return {"cells": 1000 * lanes, "flip_flops": 10 * lanes, "memory_bits": 99}
-
-    def energy_fn(self, artifact, lanes, x, rr, labels, weights, tech, work) -> dict:
-        self.energy += 1
-        key = (artifact.spec.layers[0].neuron, artifact.spec.T)
-        if key in self.fail:
-            raise RuntimeError(f"mock failure at {key}")
-        nj = 1.0 + artifact.spec.T * (2.0 if key[0] == "if" else 1.0)
-        spikes = np.arange(len(x)) + 1
-        return {
-            "nj_per_inference": nj,
-            "dense_qnn_nj": 3.0,
-            "per_beat": {"spikes": spikes.tolist(), "nj": (0.5 + 0.1 * spikes).tolist()},
-        }
-
-
-def make_bench(calls: Calls, tmp: Path) -> Bench:
-    art = tiny_artifact(Point("if", 4, 6, 8))
-    beats = tiny_beats(art)
-    sample = Sample(beats.x[:8], beats.rr[:8], beats.y[:8], np.full(8, 1 / 8))
-    return Bench(
-        {"inter": beats, "intra": tiny_beats(art, seed=2)},
-        "inter",
-        sample,
-        "22nm",
-        tmp / "synth",
-        tmp / "work",
-        synthesize=calls.synthesize,
-        energy=calls.energy_fn,
+    n = per_record * len(records)
+    width = cfg.before + cfg.after
+    label = np.tile(np.array([0, 0, 0, 0, 0, 1, 2, 3] * (per_record // 8), np.int8), len(records))
+    # class-dependent shapes, so a network can learn something in one epoch
+    window = (
+        rng.normal(0, 40, (n, width))
+        + 300.0 * label[:, None].astype(float) * np.hanning(width)[None, :]
     )
-
-
-@pytest.fixture
-def calls() -> Calls:
-    return Calls()
+    rr = np.stack([rng.integers(250, 350, n)] * 3, 1)
+    rr[label == 1, 0] -= 120  # premature S beats
+    return BeatDataset(
+        window=(1024 + window).astype(np.int32),
+        rr=rr.astype(np.int32),
+        label=label,
+        symbol=np.array(list("NAVF"))[label],
+        record=np.repeat(np.array(records), per_record),
+        sample=np.tile(np.arange(per_record) * 300 + 300, len(records)).astype(np.int64),
+        leads=dict.fromkeys(records, "MLII"),
+        config=cfg,
+    )

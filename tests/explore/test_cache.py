@@ -1,32 +1,42 @@
-"""The point key and the store."""
+"""The trial key follows the code a point's figures come from, and nothing else."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ecg_snn.explore.cache import Store, code_version, point_key
-from ecg_snn.explore.grid import Point, default_grid
-from tests.explore.conftest import tiny_artifact
+from ecg_snn.explore.cache import REPO, Store, code_files, code_version
 
 
-def test_key_covers_artifact_settings_and_code() -> None:
-    p = Point("if", 4, 6, 8)
-    a, b = tiny_artifact(p), tiny_artifact(Point("if", 2, 6, 8))
-    base = point_key(p.as_dict(), {"inter": a}, {"beats": 8}, "v1")
-    assert base == point_key(p.as_dict(), {"inter": a}, {"beats": 8}, "v1")
-    assert base != point_key(p.as_dict(), {"inter": b}, {"beats": 8}, "v1")
-    assert base != point_key(p.as_dict(), {"inter": a}, {"beats": 9}, "v1")
-    assert base != point_key(p.as_dict(), {"inter": a}, {"beats": 8}, "v2")
-    lanes16 = Point("if", 4, 6, 16).as_dict()
-    assert base != point_key(lanes16, {"inter": a}, {"beats": 8}, "v1")
+def _tree(root: Path) -> None:
+    """ecg_snn.a.top -> ecg_snn.b.used (inside a function too); ecg_snn.c.other: unreachable."""
+    for pkg in ("a", "b", "c"):
+        (root / pkg).mkdir()
+        (root / pkg / "__init__.py").write_text("")
+    (root / "a" / "top.py").write_text("def f():\n    from ecg_snn.b import used\n")
+    (root / "b" / "used.py").write_text("import numpy\nX = 1\n")
+    (root / "c" / "other.py").write_text("Y = 1\n")
 
 
-def test_code_version_follows_the_source(tmp_path: Path) -> None:
-    (tmp_path / "m.py").write_text("x = 1\n")
-    v1 = code_version(tmp_path, ("*.py",))
-    assert v1 == code_version(tmp_path, ("*.py",))
-    (tmp_path / "m.py").write_text("x = 2\n")
-    assert code_version(tmp_path, ("*.py",)) != v1
+def test_the_version_follows_imported_code_only(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    entry = ("ecg_snn.a.top",)
+    names = {p.relative_to(tmp_path).as_posix() for p in code_files(entry, tmp_path)}
+    assert names == {"a/top.py", "b/__init__.py", "b/used.py"}
+    v1 = code_version(tmp_path, entry, ())
+    (tmp_path / "c" / "other.py").write_text("Y = 2\n")
+    assert code_version(tmp_path, entry, ()) == v1  # not imported: same key
+    (tmp_path / "b" / "used.py").write_text("import numpy\nX = 2\n")
+    assert code_version(tmp_path, entry, ()) != v1  # imported through a function body
+
+
+def test_the_real_measuring_path() -> None:
+    files = {p.relative_to(REPO).as_posix() for p in code_files()}
+    # what turns a point into figures: the trainer, the RTL generator, the energy model
+    assert {"model/train.py", "model/cv.py", "hw/layer.py", "power/energy.py"} <= files
+    assert {"flow/asic/gate.py", "model/contract/golden.py", "explore/space.py"} <= files
+    # what it never runs: another flow, the application, the search's own driver
+    assert not files & {"flow/fpga.py", "explore/search.py", "explore/presets.py"}
+    assert not any(f.startswith(("stream/", "report/", "sim/", "firmware/")) for f in files)
 
 
 def test_store_roundtrip(tmp_path: Path) -> None:
@@ -36,10 +46,3 @@ def test_store_roundtrip(tmp_path: Path) -> None:
     assert s.get("k") == {"a": 1}
     s.path("bad").write_text("{")  # a torn file is a miss, not a crash
     assert s.get("bad") is None
-
-
-def test_default_grid() -> None:
-    g = default_grid()
-    assert len(g) == len(set(g)) == 12
-    assert {p.mode for p in g} == {"if", "ssf"} and {p.T for p in g} == {2, 4, 8}
-    assert {p.weight_bits for p in g} == {6, 8, 10} and {p.lanes for p in g} == {8, 16}

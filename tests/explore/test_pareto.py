@@ -1,61 +1,35 @@
-"""The Pareto front, the best points, the break-even fit and the plot."""
+"""Dominance, the front and the rule that picks the default, on hand-computed points."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
-
-from ecg_snn.explore.measure import break_even
-from ecg_snn.explore.pareto import best, pareto_front, plot
+from ecg_snn.explore.pareto import dominates, front, pick
 
 
-def pt(mode: str, T: int, acc: float, nj: float | None, error: str | None = None) -> dict:
-    return {
-        "mode": mode,
-        "T": T,
-        "weight_bits": 8,
-        "lanes": 8,
-        "accuracy_inter": acc,
-        "accuracy_intra": acc,
-        "nj_per_inference": nj,
-        "dense_qnn_nj": 2.0,
-        "error": error,
-    }
+def pt(jk: float, e: float, area: float = 1.0, cycles: float = 100.0) -> dict:
+    return {"cv_jk": jk, "uj_per_heartbeat": e, "area_mm2": area, "cycles": cycles}
 
 
-POINTS = [
-    pt("if", 2, 0.80, 10.0),  # 0 dominated by 2
-    pt("if", 8, 0.90, 50.0),  # 1 front (most accurate)
-    pt("ssf", 2, 0.85, 5.0),  # 2 front
-    pt("ssf", 4, 0.88, 6.0),  # 3 front
-    pt("ssf", 8, 0.88, 7.0),  # 4 dominated by 3 (same accuracy, more energy)
-    pt("ssf", 16, 0.99, None, error="boom"),  # 5 failed: ignored
-]
+def test_dominance_needs_one_strict() -> None:
+    assert dominates(pt(0.5, 1.0), pt(0.4, 1.0))
+    assert dominates(pt(0.5, 1.0), pt(0.5, 2.0))
+    assert not dominates(pt(0.5, 1.0), pt(0.5, 1.0))  # equal: neither
+    assert not dominates(pt(0.6, 2.0), pt(0.5, 1.0))  # a trade-off: neither
+    assert not dominates(pt(0.5, 1.0), pt(0.6, 2.0))
 
 
-def test_front() -> None:
-    assert pareto_front(POINTS) == [2, 3, 1]
+def test_the_front() -> None:
+    ps = [pt(0.40, 1.0), pt(0.50, 2.0), pt(0.45, 3.0), pt(0.60, 5.0), pt(0.30, 1.5)]
+    # 2 is dominated by 1 (better jκ, less energy), 4 by 0
+    assert front(ps) == [0, 1, 3]
+    assert front([]) == []
 
 
-def test_best() -> None:
-    b = best(POINTS, target_nj=10)
-    assert [(p["mode"], p["T"]) for p in b["pareto_front"]] == [("ssf", 2), ("ssf", 4), ("if", 8)]
-    assert (b["most_accurate"]["mode"], b["most_accurate"]["T"]) == ("if", 8)
-    assert b["most_accurate_within_10_nj"]["T"] == 4
-    assert b["accuracy_per_nj"]["T"] == 2 and b["accuracy_per_nj"]["mode"] == "ssf"
-    assert b["per_mode"]["if"]["T"] == 8
-    assert best([pt("if", 2, 0.5, None, "x")])["pareto_front"] == []
-
-
-def test_break_even() -> None:
-    spikes = np.arange(10.0)
-    r = break_even(spikes, 1.0 + 0.5 * spikes, qnn_nj=3.0, slots=100)
-    assert np.isclose(r["spikes"], 4.0) and np.isclose(r["spike_rate"], 0.04)
-    never = break_even(spikes, 4.0 + 0.5 * spikes, qnn_nj=3.0, slots=100)
-    assert never["spike_rate"] is None and np.isclose(never["intercept_nj"], 4.0)
-
-
-def test_plot(tmp_path: Path) -> None:
-    path = plot(POINTS, tmp_path / "p.png")
-    assert path.read_bytes()[:4] == b"\x89PNG"
+def test_the_rule_takes_the_cheapest_point_within_one_sd_of_the_best() -> None:
+    ps = [pt(0.40, 1.0), pt(0.55, 2.0), pt(0.60, 5.0)]
+    f = front(ps)
+    assert pick(ps, f, {2: 0.01}) == 2  # 0.55 is not within 0.01 of 0.60: the best point
+    assert pick(ps, f, {2: 0.05}) == 1  # within one sd: the cheaper one
+    assert pick(ps, f, {2: 0.25}) == 0
+    tie = [pt(0.5, 1.0, area=2.0), pt(0.5, 1.0, area=1.0)]
+    assert pick(tie, [0, 1], {}) == 1  # equal energy: the smaller chip
+    assert pick(ps, [], {}) is None

@@ -1,0 +1,154 @@
+"""build/reports/explore.json from the trial results: points, seeds, front, default, rule's pick.
+
+Each point entry is its seed-0 result (CV and hardware) plus, for the points that were re-run
+with more seeds, `jk_seeds` and the mean ± sd (sample sd, ddof 1) of jκ over all its seeds.
+`dominating_default`: the points whose seed-0 figures dominate the default's (jκ >= and µJ <=,
+one strict); `robust` marks those whose mean jκ over seeds is still >= the default's mean.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ecg_snn.data.files import write_atomic
+from ecg_snn.explore import pareto
+from ecg_snn.explore.space import DEFAULT, Point
+
+
+def _mean_sd(values: list[float]) -> tuple[float, float]:
+    v = np.asarray(values, float)
+    return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
+
+
+def build(results: list[dict], meta: dict) -> dict:
+    """The report body (module docstring)."""
+    base = [r for r in results if r["seed"] == 0 and (r.get("hw") is not None or r.get("error"))]
+    extra: dict[str, list[tuple[int, float]]] = {}
+    for r in results:
+        if r.get("cv") is not None:
+            extra.setdefault(r["label"], []).append((r["seed"], r["cv"]["j_kappa"]))
+    points, entries = [], []
+    for r in base:
+        e = {k: r.get(k) for k in ("label", "point", "seed", "cv", "hw", "error", "seconds", "key")}
+        if pareto.measured(r):
+            seeds = sorted(set(extra.get(r["label"], [])))
+            jks = [jk for _, jk in seeds]
+            m, sd = _mean_sd(jks)
+            e |= {"jk_seeds": {str(s): jk for s, jk in seeds}, "jk_mean": m, "jk_sd": sd}
+            f = pareto.flat(r) | r["point"] | {"label": r["label"], "jk_sd": sd, "jk_mean": m}
+            points.append(f)
+            e["index"] = len(points) - 1
+        entries.append(e)
+    idx = pareto.front(points)
+    labels = [p["label"] for p in points]
+    default = labels.index(DEFAULT.label) if DEFAULT.label in labels else None
+    sd_of = {i: points[i]["jk_sd"] for i in idx}
+    pick = pareto.pick(points, idx, sd_of)
+    dom = []
+    if default is not None:
+        d = points[default]
+        dom = [
+            {"label": p["label"], "cv_jk": p[pareto.JK], "uj_per_heartbeat": p[pareto.E],
+             "jk_mean": p["jk_mean"], "jk_sd": p["jk_sd"],
+             "robust": p["jk_mean"] >= d["jk_mean"]}
+            for p in points if pareto.dominates(p, d)
+        ]  # fmt: skip
+    return {
+        "points": entries,
+        "front": [
+            {
+                "label": points[i]["label"],
+                "cv_jk": points[i][pareto.JK],
+                "jk_mean": points[i]["jk_mean"],
+                "jk_sd": points[i]["jk_sd"],
+                "uj_per_heartbeat": points[i][pareto.E],
+                "area_mm2": points[i]["area_mm2"],
+                "cycles": points[i]["cycles"],
+                "point": Point.from_dict(points[i]).as_dict(),
+            }
+            for i in idx
+        ],
+        "default": None if default is None else points[default]["label"],
+        "dominating_default": dom,
+        "rule_pick": None if pick is None else points[pick]["label"],
+        "rule": pareto.__doc__.split("The rule that picks")[1].strip(),
+        "measured": len(points),
+        "failed": sum(1 for e in entries if e["error"]),
+    } | meta
+
+
+def flat_points(body: dict) -> tuple[list[dict], list[int], int | None]:
+    """The measured points as the plot reads them, the front's indices and the default's."""
+    pts = []
+    for e in body["points"]:
+        if e.get("index") is not None:
+            pts.append(pareto.flat(e) | e["point"] | {"label": e["label"], "jk_sd": e["jk_sd"]})
+    labels = [p["label"] for p in pts]
+    idx = [labels.index(f["label"]) for f in body["front"]]
+    default = labels.index(body["default"]) if body.get("default") in labels else None
+    return pts, idx, default
+
+
+def write(path: Path, body: dict) -> Path:
+    return write_atomic(path, json.dumps(body, indent=1, default=float) + "\n")
+
+
+def _f(v, digits=3) -> str:
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def markdown(body: dict) -> str:
+    """The tables docs/explore.md quotes: the front, who dominates the default, and the SNN vs
+    QNN-like answer (best point per neuron x T, with spike rate and the dynamic share)."""
+    pts = [e for e in body["points"] if e.get("index") is not None]
+    rows = [
+        "| point | CV jκ (seed 0) | jκ mean ± sd (seeds) | µJ / beat | gated µJ | mm² | cycles "
+        "| spike rate | S Se / +P | V Se / +P |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    by_label = {e["label"]: e for e in pts}
+    for f in body["front"]:
+        e = by_label[f["label"]]
+        pc = e["cv"]["per_class"]
+        rows.append(
+            f"| {f['label']} | {_f(f['cv_jk'])} | {_f(e['jk_mean'])} ± {_f(e['jk_sd'])} "
+            f"({len(e['jk_seeds'])}) | {_f(e['hw']['uj_per_heartbeat'], 2)} "
+            f"| {_f(e['hw']['uj_per_heartbeat_gated'], 2)} | {_f(e['hw']['area_um2'] / 1e6, 2)} "
+            f"| {e['hw']['cycles']['mean']:.0f} | {_f(e['cv']['spike_rate'])} "
+            f"| {100 * pc['S']['se']:.1f} / {100 * pc['S']['ppv']:.1f} "
+            f"| {100 * pc['V']['se']:.1f} / {100 * pc['V']['ppv']:.1f} |"
+        )
+    out = ["Front (CV jκ up, µJ per heartbeat down):", "", *rows, ""]
+    d = by_label.get(body.get("default") or "")
+    if d is not None:
+        out += [
+            f"Today's default {d['label']}: CV jκ {_f(d['cv']['j_kappa'])} (seeds "
+            f"{_f(d['jk_mean'])} ± {_f(d['jk_sd'])}), {_f(d['hw']['uj_per_heartbeat'], 2)} µJ "
+            f"per heartbeat, {_f(d['hw']['area_um2'] / 1e6, 2)} mm²; dominated by "
+            f"{len(body['dominating_default'])} points.",
+            "",
+        ]
+    groups: dict[tuple, list[dict]] = {}
+    for e in pts:
+        groups.setdefault((e["point"]["neuron"], e["point"]["T"]), []).append(e)
+    out += [
+        "| neuron | T | points | best CV jκ | its µJ / beat | least µJ / beat | mean spike rate "
+        "| mean dynamic share of the heartbeat |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for (neuron, T), es in sorted(groups.items()):
+        best = max(es, key=lambda e: e["cv"]["j_kappa"])
+        least = min(e["hw"]["uj_per_heartbeat"] for e in es)
+        rate = float(np.mean([e["cv"]["spike_rate"] for e in es]))
+        dyn = float(
+            np.mean([e["hw"]["dynamic_nj_180nm"] / 1000 / e["hw"]["uj_per_heartbeat"] for e in es])
+        )
+        out.append(
+            f"| {neuron} | {T} | {len(es)} | {_f(best['cv']['j_kappa'])} "
+            f"| {_f(best['hw']['uj_per_heartbeat'], 2)} | {_f(least, 2)} | {_f(rate)} "
+            f"| {100 * dyn:.0f} % |"
+        )
+    return "\n".join(out) + "\n"

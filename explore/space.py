@@ -1,0 +1,106 @@
+"""The points of the co-design search: architecture x T x weight bits x neuron x lanes x front end.
+
+A `Point` is everything that defines one candidate chip before training: the CNN's shape (two
+strided conv1d layers, channels `c0`, `c1` and kernels `k0`, `k1`, stride 2 each; one hidden
+dense layer of `dense` neurons; the output layer of 4 classes), the number of timesteps `T`,
+the weight width `weight_bits`, the neuron of every layer (`if`: integrate-and-fire every
+timestep; `ssf`: sum-then-fire) and the accelerator's synapse `lanes`, plus the front end
+(`v2`: the four RR features of the shipped model, S tied to N; `v3`: with the three patient
+features, untied, docs/model.md "Model v3"). T = 1 is the QNN-like corner: one binary
+activation per neuron and inference, nothing temporal left.
+
+`DEFAULT` is today's shipped model (`model/artifacts/inter.json`: 8/16 channels, kernels 7/5,
+dense 32, ssf, T = 4, 8-bit weights, the v2 front end) on the default hardware (8 lanes). Every
+training setting besides the point is the recipe of `recipe()`; the searches are in `presets`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+NEURONS = ("if", "ssf")
+FRONT_ENDS = ("v2", "v3")
+STRIDE = 2  # both conv layers: the shipped network's down-sampling, kept fixed
+V3_FEATURES = ("prev_ratio", "next_ratio", "prev", "local", "tmpl_dist", "tmpl_qrs", "irreg")
+
+
+class PointError(ValueError):
+    """A point that no network or accelerator can have (the message names the field)."""
+
+
+@dataclass(frozen=True, order=True)
+class Point:
+    """One design point (module docstring). Frozen and ordered: it is a dictionary key."""
+
+    c0: int = 8
+    c1: int = 16
+    k0: int = 7
+    k1: int = 5
+    dense: int = 32
+    T: int = 4
+    weight_bits: int = 8
+    neuron: str = "ssf"
+    lanes: int = 8
+    frontend: str = "v2"
+
+    def __post_init__(self) -> None:
+        if self.neuron not in NEURONS:
+            raise PointError(f"neuron must be one of {NEURONS}, not {self.neuron!r}")
+        if self.frontend not in FRONT_ENDS:
+            raise PointError(f"frontend must be one of {FRONT_ENDS}, not {self.frontend!r}")
+        for name in ("c0", "c1", "k0", "k1", "dense", "T", "lanes"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise PointError(f"{name} must be a positive integer, not {getattr(self, name)!r}")
+        if not 2 <= self.weight_bits <= 16:
+            raise PointError(f"weight_bits must be in 2..16, not {self.weight_bits}")
+
+    @property
+    def label(self) -> str:
+        return (
+            f"c{self.c0}-{self.c1}_k{self.k0}-{self.k1}_d{self.dense}_T{self.T}_w{self.weight_bits}"
+            f"_{self.neuron}_l{self.lanes}_{self.frontend}"
+        )
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Point:
+        """The point of a dict holding (at least) every field; other keys are ignored."""
+        names = [f.name for f in fields(cls)]
+        missing = [n for n in names if n not in d]
+        if missing:
+            raise PointError(f"a point needs {missing}")
+        return cls(**{n: d[n] for n in names})
+
+    def layers(self) -> list[list]:
+        """`model.network.LayerCfg` fields per layer (output width 0: set from the classes)."""
+        return [
+            ["conv0", "conv1d", self.c0, self.k0, STRIDE],
+            ["conv1", "conv1d", self.c1, self.k1, STRIDE],
+            ["dense2", "dense", self.dense, 1, 1],
+            ["dense3", "dense", 0, 1, 1],
+        ]
+
+
+DEFAULT = Point()
+
+
+def recipe(point: Point, epochs: int, seed: int) -> dict:
+    """The `model.cv` recipe of a point: the shipped v2 training recipe (docs/model.md: act_l1
+    0.5, dropout 0.3, α 0.5, shift 2, noise 0.01, wander 0.05, RR also into the output layer
+    with rr_gain 16, F kept as a class, last epoch), S tied to N for the v2 front end and untied
+    with the v3 features (the v3 recipe), at the point's shape, T, weights and neuron."""
+    from ecg_snn.model.cv import parser
+
+    args = ["--name", point.label, "--rr-gain", "16", "--rr-also", "dense3"]
+    args += ["--T", str(point.T), "--neuron", point.neuron, "--weight-bits", str(point.weight_bits)]
+    args += ["--epochs", str(epochs), "--seed", str(seed)]
+    if point.frontend == "v2":
+        args.append("--tie-s-to-n")
+    else:
+        args += ["--rr-features", *V3_FEATURES]
+    r = vars(parser().parse_args(args))
+    for k in ("folds", "report", "merge", "seeds", "table"):
+        r.pop(k, None)
+    return r | {"layers": point.layers()}

@@ -1,0 +1,91 @@
+"""The 180 nm figures: the carry from 45 nm, the heartbeat, and the RTL checks that stop a point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ecg_snn.explore.hardware import (
+    Sample,
+    calibration_factors,
+    dynamic_180nm_nj,
+    heartbeat,
+    measure_hardware,
+)
+from ecg_snn.hw.config import HwConfig
+from ecg_snn.hw.cycles import inference_cycles
+from ecg_snn.model.random_artifact import random_artifact
+from ecg_snn.power.blocks import BLOCKS
+
+
+def test_the_carry_to_180nm_is_16x_and_the_factors_weight_each_block() -> None:
+    e45 = {"accumulate": 1.0, "control": 0.5}
+    ones = dynamic_180nm_nj(e45, {})
+    assert ones["uncalibrated_nj"] == pytest.approx(24.0) == ones["calibrated_nj"]
+    k = dynamic_180nm_nj(e45, {"accumulate": 2.0, "control": 10.0})
+    assert k["calibrated_nj"] == pytest.approx(16 * (2.0 * 1.0 + 10.0 * 0.5))
+
+
+def test_the_committed_calibration_covers_every_block() -> None:
+    f = calibration_factors()
+    assert set(BLOCKS) <= set(f) and all(v > 0 for v in f.values())
+
+
+def test_heartbeat_at_75_bpm() -> None:
+    # 100 nJ dynamic, 1000 nW leakage, 200 nW kept, 1 ms inference; a beat lasts 0.8 s
+    b = heartbeat(100.0, 1000.0, 200.0, 1e-3)
+    assert b["no_power_gating_uj"] == pytest.approx((100 + 1000 * 0.8) / 1000)
+    assert b["power_gating_uj"] == pytest.approx((100 + 1000 * 1e-3 + 200 * 0.799) / 1000)
+
+
+def _setup(n: int = 3):
+    art = random_artifact(np.random.default_rng(5), T=2, weight_bits=6, neuron="ssf")
+    pre = art.spec.preprocess
+    rng = np.random.default_rng(1)
+    half = 1 << (pre.input_bits - 1)
+    x = rng.integers(-half, half, (n, 1, pre.n_samples))
+    rr = rng.integers(0, 1 << pre.rr_bits, (n, art.spec.n_rr))
+    return art, Sample(x, rr, np.zeros(n, np.int64), np.full(n, 1 / n))
+
+
+def _netlist(artifact, lanes, work: Path) -> dict:
+    return {"cells": 10, "flip_flops": 2, "area_um2": 2e6, "sram_bits": 0,
+            "leakage_nw": 1000.0, "weights_leakage_nw": 100.0}  # fmt: skip
+
+
+def _energy(cycles_offset: int = 0, mismatches: int = 0):
+    def energy(artifact, lanes, x, rr, labels, weights, tech, work) -> dict:
+        assert tech == "45nm"  # the table the 180 nm carry starts from
+        cyc = inference_cycles(artifact, HwConfig(lanes=lanes), x, rr) + cycles_offset
+        return {"breakdown_nj": {"accumulate": 1.0}, "dense_qnn_nj": 3.0,
+                "rtl_golden_mismatches": mismatches,
+                "per_beat": {"cycles": cyc.tolist()}}  # fmt: skip
+
+    return energy
+
+
+def test_figures_of_a_point(tmp_path: Path) -> None:
+    art, s = _setup()
+    f = {"accumulate": 2.0}
+    h = measure_hardware(art, 4, s, tmp_path, _energy(), _netlist, f)
+    cyc = inference_cycles(art, HwConfig(lanes=4), s.x, s.rr)
+    assert h["cycles"] == {"mean": pytest.approx(cyc.mean()), "max": int(cyc.max())}
+    assert h["dynamic_nj_180nm"] == pytest.approx(32.0)
+    t = cyc.mean() / 4e6
+    assert h["uj_per_heartbeat"] == pytest.approx((32.0 + 1000 * 0.8) / 1000)
+    assert h["uj_per_heartbeat_gated"] == pytest.approx((32 + 1000 * t + 100 * (0.8 - t)) / 1000)
+    assert h["area_um2"] == 2e6
+
+
+def test_rtl_cycles_that_disagree_with_the_model_stop_the_point(tmp_path: Path) -> None:
+    art, s = _setup()
+    with pytest.raises(RuntimeError, match="cycle model and the RTL disagree"):
+        measure_hardware(art, 4, s, tmp_path, _energy(cycles_offset=1), _netlist, {})
+
+
+def test_an_rtl_result_that_differs_from_golden_stops_the_point(tmp_path: Path) -> None:
+    art, s = _setup()
+    with pytest.raises(RuntimeError, match="differ between RTL and golden"):
+        measure_hardware(art, 4, s, tmp_path, _energy(mismatches=1), _netlist, {})

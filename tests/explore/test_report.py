@@ -1,0 +1,118 @@
+"""explore.json from trial results: seeds pooled, the default found, who dominates it, the plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ecg_snn.explore import pareto, report
+from ecg_snn.explore.space import DEFAULT, Point
+
+
+def result(point: Point, seed: int, jk: float, uj: float | None) -> dict:
+    hw = None if uj is None else {"uj_per_heartbeat": uj, "area_um2": 2e6, "cycles": {"mean": 400}}
+    return {"point": point.as_dict(), "label": point.label, "seed": seed,
+            "cv": {"j_kappa": jk, "spike_rate": 0.1}, "hw": hw, "error": None}  # fmt: skip
+
+
+CHEAP = Point(c0=4, T=2)
+GOOD = Point(c1=24, dense=48)
+
+
+def results() -> list[dict]:
+    return [
+        result(DEFAULT, 0, 0.40, 5.0),
+        result(CHEAP, 0, 0.42, 3.0),  # dominates the default on seed 0
+        result(GOOD, 0, 0.50, 8.0),
+        result(Point(T=8), 0, 0.30, 9.0),  # dominated
+        result(CHEAP, 1, 0.36, None),
+        result(CHEAP, 2, 0.36, None),
+        result(DEFAULT, 1, 0.42, None),
+        result(DEFAULT, 2, 0.41, None),
+        {
+            "point": Point(T=1).as_dict(),
+            "label": Point(T=1).label,
+            "seed": 0,
+            "cv": None,
+            "hw": None,
+            "error": "QuantizeError: ...",
+        },
+    ]
+
+
+def test_the_report() -> None:
+    body = report.build(results(), {"preset": "test"})
+    assert body["measured"] == 4 and body["failed"] == 1 and body["preset"] == "test"
+    assert [f["label"] for f in body["front"]] == [CHEAP.label, GOOD.label]
+    assert body["default"] == DEFAULT.label
+    (dom,) = body["dominating_default"]
+    assert dom["label"] == CHEAP.label
+    assert dom["jk_mean"] == pytest.approx(0.38)  # (0.42 + 0.36 + 0.36) / 3
+    assert not dom["robust"]  # its mean is below the default's 0.41
+    cheap = next(e for e in body["points"] if e["label"] == CHEAP.label)
+    assert cheap["jk_seeds"] == {"0": 0.42, "1": 0.36, "2": 0.36}
+    assert cheap["jk_sd"] == pytest.approx(0.034641, abs=1e-6)
+    # the rule: GOOD is the best (sd 0: one seed); CHEAP is not within 0 of it
+    assert body["rule_pick"] == GOOD.label
+
+
+def test_the_plot(tmp_path: Path) -> None:
+    body = report.build(results(), {})
+    pts, idx, default = report.flat_points(body)
+    assert [pts[i]["label"] for i in idx] == [CHEAP.label, GOOD.label]
+    assert pts[default]["label"] == DEFAULT.label
+    out = pareto.plot(pts, idx, default, tmp_path / "p.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 10_000
+    assert not list(tmp_path.glob("*.tmp.png"))
+
+
+def test_the_markdown_tables() -> None:
+    body = report.build(results(), {})
+    for e in body["points"]:  # the per-class figures the front table quotes
+        if e["cv"] is not None:
+            e["cv"] |= {"per_class": {c: {"se": 0.5, "ppv": 0.25} for c in "NSVF"}}
+            e["hw"] |= {"uj_per_heartbeat_gated": 1.0, "dynamic_nj_180nm": 500.0}
+    md = report.markdown(body)
+    front_rows = [ln for ln in md.splitlines() if ln.startswith(f"| {CHEAP.label}")]
+    assert len(front_rows) == 1 and "0.380 ± 0.035 (3)" in front_rows[0]
+    assert "dominated by 1 points" in md
+    # the neuron x T table: ssf T = 4 holds the default and GOOD; 500 nJ of 5 µJ is 10 %
+    (row,) = [ln for ln in md.splitlines() if ln.startswith("| ssf | 4 |")]
+    assert row.split(" | ")[2:5] == ["2", "0.500", "8.00"]
+
+
+def test_a_report_rebuilt_from_the_recorded_trials(tmp_path: Path, monkeypatch) -> None:
+    import json
+
+    from ecg_snn.explore import search
+    from ecg_snn.explore.trial import Settings
+
+    monkeypatch.setattr(search, "BUILD", tmp_path)
+    store = tmp_path / "points"
+    store.mkdir()
+    (store / "k1.json").write_text(json.dumps(result(CHEAP, 0, 0.42, 3.0) | {"key": "k1"}))
+
+    def trial(name: str, point: Point, metrics: dict | None, error: str | None) -> None:
+        d = tmp_path / "ray" / "x" / f"_trainable_{name}"
+        d.mkdir(parents=True)
+        (d / "params.json").write_text(json.dumps({"trial": point.as_dict()}))
+        if metrics is not None:
+            (d / "result.json").write_text(json.dumps({"x": 0}) + "\n" + json.dumps(metrics))
+        if error is not None:
+            (d / "error.txt").write_text("Traceback ...\nQuantizeError: too wide")
+
+    trial("a", CHEAP, None, None)  # an earlier, interrupted run of the same point
+    trial("b", CHEAP, {"key": "k1"}, None)
+    trial("c", GOOD, None, "x")
+    trial("d", DEFAULT, None, None)  # stopped by the time budget
+    runs = search.runs_from_ray("x")
+    assert len(runs) == 3
+    results_, unfinished = search.results_of(Settings(0, 0, 0, "", "", str(store)), runs)
+    assert unfinished == [DEFAULT.label]
+    ok = [r for r in results_ if r["error"] is None]
+    bad = [r for r in results_ if r["error"]]
+    assert [r["label"] for r in ok] == [CHEAP.label] and ok[0]["cv"]["j_kappa"] == 0.42
+    assert [r["label"] for r in bad] == [GOOD.label] and bad[0][
+        "error"
+    ] == "QuantizeError: too wide"

@@ -1,0 +1,74 @@
+"""The points: validation, the default is the shipped model, the recipe follows the point."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecg_snn.explore.presets import FULL_SPACE, PRESETS, SMOKE_POINTS
+from ecg_snn.explore.space import DEFAULT, V3_FEATURES, Point, PointError, recipe
+from ecg_snn.model.contract.artifact import load_artifact
+from ecg_snn.model.network import ArchConfig, LayerCfg
+from ecg_snn.model.shipped import ARTIFACTS
+
+
+def test_the_default_point_is_the_shipped_model() -> None:
+    spec = load_artifact(ARTIFACTS / "inter.json").spec
+    convs = [lay for lay in spec.layers if lay.kind == "conv1d"]
+    dense = [lay for lay in spec.layers if lay.kind == "dense"]
+    assert [c.out_channels for c in convs] == [DEFAULT.c0, DEFAULT.c1]
+    assert [c.kernel for c in convs] == [DEFAULT.k0, DEFAULT.k1]
+    assert dense[0].out_channels == DEFAULT.dense and spec.T == DEFAULT.T
+    assert {lay.neuron for lay in spec.layers} == {DEFAULT.neuron}
+    assert {lay.weight_bits for lay in spec.layers} == {DEFAULT.weight_bits}
+    assert len(spec.preprocess.rr_features) == 4 and DEFAULT.frontend == "v2"
+    assert DEFAULT.lanes == 8  # HwConfig's default
+
+
+def test_the_recipe_is_the_shipped_one_at_the_point() -> None:
+    r = recipe(DEFAULT, epochs=3, seed=2)
+    assert (r["T"], r["neuron"], r["weight_bits"], r["epochs"], r["seed"]) == (4, "ssf", 8, 3, 2)
+    assert r["tie_s_to_n"] and r["rr_gain"] == 16 and r["rr_also"] == ["dense3"]
+    assert (r["act_l1"], r["dropout"], r["class_power"]) == (0.5, 0.3, 0.5)
+    assert not r["rr_features"]  # the shipped front end
+    v3 = recipe(Point(frontend="v3", neuron="if", T=1), 3, 0)
+    assert not v3["tie_s_to_n"] and tuple(v3["rr_features"]) == V3_FEATURES
+    assert (v3["neuron"], v3["T"]) == ("if", 1)
+
+
+def test_the_layers_build_the_network_of_the_point() -> None:
+    p = Point(c0=4, c1=24, k0=9, k1=3, dense=48)
+    arch = ArchConfig(layers=tuple(LayerCfg(*lay) for lay in p.layers()))
+    shapes = arch.shapes()
+    assert [s[2] for s in shapes] == [4, 24, 48, 4]
+    assert shapes[0][3] == (64 - 9) // 2 + 1 and shapes[1][3] == (shapes[0][3] - 3) // 2 + 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [("neuron", "lif", "neuron must be one of"), ("frontend", "v9", "frontend must be one of"),
+     ("c0", 0, "c0 must be a positive integer"), ("weight_bits", 1, "weight_bits must be in")],
+)  # fmt: skip
+def test_a_bad_point_is_refused(field, value, message) -> None:
+    with pytest.raises(PointError, match=message):
+        Point(**{field: value})
+
+
+def test_a_point_roundtrips_and_labels_are_unique() -> None:
+    p = Point(c0=12, T=8, neuron="if", lanes=16, frontend="v3")
+    assert Point.from_dict(p.as_dict() | {"seed": 3}) == p
+    with pytest.raises(PointError, match="needs"):
+        Point.from_dict({"c0": 4})
+    labels = {q.label for q in (*SMOKE_POINTS, DEFAULT, p)}
+    assert len(labels) == len(SMOKE_POINTS) + 2
+
+
+def test_the_presets() -> None:
+    full = PRESETS["full"]
+    assert full.points[0] == DEFAULT and full.samples >= 40 and full.front_seeds >= 3
+    assert full.folds == 4  # the DS1 folds of docs/model.md
+    assert {1, 2, 4, 8} <= set(FULL_SPACE["T"]) and set(FULL_SPACE["neuron"]) == {"if", "ssf"}
+    for name, values in FULL_SPACE.items():  # every choice makes a valid point
+        for v in values:
+            Point(**{name: v})
+    smoke = PRESETS["smoke"]
+    assert smoke.space is None and len(smoke.points) <= 3 and smoke.epochs == 1
