@@ -205,32 +205,3 @@ def cycle_report(
         "silent": int(silent[0]),
         "clock_hz_200bpm_max": float(c.max() * 200 / 60),
     }
-
-
-def real_beat_report(artifact: Artifact, config: HwConfig, n: int = 1000, seed: int = 0) -> dict:
-    """Mean and max over `n` real MIT-BIH beats (drawn evenly with a fixed seed from the cached
-    dataset, through the integer front end `model.contract.frontend`). Raises
-    `data.errors.DataError`
-    when the dataset is not available."""
-    from ecg_snn.data.dataset import load_dataset
-    from ecg_snn.data.errors import DataError
-    from ecg_snn.model.contract.frontend import preprocess_beats
-
-    ds = load_dataset(config=artifact.spec.preprocess.beat_config(), progress=False)
-    window = artifact.spec.preprocess.window
-    if ds.window.shape[1] != window:
-        raise DataError(
-            f"the artifact's front end takes {window}-sample windows, the dataset has "
-            f"{ds.window.shape[1]}"
-        )
-    idx = np.sort(
-        np.random.default_rng(seed).choice(len(ds.window), min(n, len(ds.window)), replace=False)
-    )
-    x, rr = preprocess_beats(artifact.spec.preprocess, ds.window, ds.rr, ds.record, idx)
-    c = inference_cycles(artifact, config, x, rr)
-    return {
-        "inputs": f"{len(idx)} real MIT-BIH beats (seed {seed})",
-        "mean": float(c.mean()),
-        "max": int(c.max()),
-        "clock_hz_200bpm_max": float(c.max() * 200 / 60),
-    }

@@ -9,6 +9,10 @@ either through `accelerator(...)`.
 
 from __future__ import annotations
 
+from types import ModuleType
+
+import numpy as np
+
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract.artifact import Artifact, ModelSpec
 
@@ -30,37 +34,54 @@ def accelerator(
     return Accelerator(spec, config, artifact, checks)
 
 
-def inference_cycles(artifact: Artifact, config: HwConfig, x: object, rr: object) -> object:
-    """The cycle model of `config.engine` (`hw/cycles.py` or `hw/fused/cycles.py`)."""
+def _cycles(config: HwConfig) -> ModuleType:
+    """The cycle-model module of `config.engine` (`hw/cycles.py` or `hw/fused/cycles.py`)."""
     if config.engine == "fused":
         from ecg_snn.hw.fused import cycles
     else:
         from ecg_snn.hw import cycles
-    return cycles.inference_cycles(artifact, config, x, rr)
+    return cycles
+
+
+def inference_cycles(artifact: Artifact, config: HwConfig, x: object, rr: object) -> object:
+    """The cycle model of `config.engine`: cycles per inference of each (x, rr)."""
+    return _cycles(config).inference_cycles(artifact, config, x, rr)
 
 
 def cycle_bound(spec: ModelSpec, config: HwConfig) -> int:
     """An upper bound on any inference's cycles on `config` (bench watchdogs)."""
-    if config.engine == "fused":
-        from ecg_snn.hw.fused import cycles
-    else:
-        from ecg_snn.hw import cycles
-    return cycles.cycle_bound(spec, config)
+    return _cycles(config).cycle_bound(spec, config)
 
 
 def cycle_report(artifact: Artifact, config: HwConfig, rng: object, n: int = 64) -> dict:
     """`cycle_report` of `config.engine`: random inputs and a silent one."""
-    if config.engine == "fused":
-        from ecg_snn.hw.fused import cycles
-    else:
-        from ecg_snn.hw import cycles
-    return cycles.cycle_report(artifact, config, rng, n)
+    return _cycles(config).cycle_report(artifact, config, rng, n)
 
 
 def real_beat_report(artifact: Artifact, config: HwConfig, n: int = 1000, seed: int = 0) -> dict:
-    """`real_beat_report` of `config.engine`: cycles over real MIT-BIH beats."""
-    if config.engine == "fused":
-        from ecg_snn.hw.fused import cycles
-    else:
-        from ecg_snn.hw import cycles
-    return cycles.real_beat_report(artifact, config, n, seed)
+    """Cycles per inference of `config.engine`, mean and max over `n` real MIT-BIH beats (drawn
+    evenly with a fixed seed from the dataset cut as the artifact's front end cuts it; each
+    beat's inputs, patient features included, are those the device has after every earlier beat
+    of its record: `preprocess_beats`). Raises `data.errors.DataError` without the dataset."""
+    from ecg_snn.data.dataset import load_dataset
+    from ecg_snn.data.errors import DataError
+    from ecg_snn.model.contract.frontend import preprocess_beats
+
+    pre = artifact.spec.preprocess
+    ds = load_dataset(config=pre.beat_config(), progress=False)
+    if ds.window.shape[1] != pre.window:
+        raise DataError(
+            f"the artifact's front end takes {pre.window}-sample windows, the dataset has "
+            f"{ds.window.shape[1]}"
+        )
+    idx = np.sort(
+        np.random.default_rng(seed).choice(len(ds.window), min(n, len(ds.window)), replace=False)
+    )
+    x, rr = preprocess_beats(pre, ds.window, ds.rr, ds.record, idx)
+    c = inference_cycles(artifact, config, x, rr)
+    return {
+        "inputs": f"{len(idx)} real MIT-BIH beats (seed {seed})",
+        "mean": float(c.mean()),
+        "max": int(c.max()),
+        "clock_hz_200bpm_max": float(c.max() * 200 / 60),
+    }

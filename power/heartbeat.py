@@ -521,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
     from ecg_snn.data.files import write_atomic
     from ecg_snn.data.paths import repo_path
     from ecg_snn.model.contract.artifact import ArtifactError, load_artifact
-    from ecg_snn.model.contract.frontend import preprocess
+    from ecg_snn.model.contract.frontend import preprocess_beats
     from ecg_snn.model.shipped import shipped
     from ecg_snn.power.sample import stratified
 
@@ -560,12 +560,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.beats < 1:
             raise ValueError(f"--beats must be >= 1, not {args.beats}")
         artifact = load_artifact(Path(args.model))
-        ds = load_dataset(progress=False).part("DS2")
+        pre = artifact.spec.preprocess
+        ds = load_dataset(config=pre.beat_config(), progress=False)  # the chip's cut (make power)
     except (ArtifactError, ValueError, DataError) as e:
         print(f"heartbeat: {e}", file=sys.stderr)
         return 2
-    idx = stratified(ds.label, args.beats, np.random.default_rng(2))
-    x, rr = preprocess(artifact.spec.preprocess, ds.window[idx], ds.rr[idx])
+    # DS2 beats; each one's inputs (patient features too) are the device's after every earlier
+    # beat of its record
+    part = np.flatnonzero(ds.part_mask("DS2"))
+    idx = part[stratified(ds.label[part], args.beats, np.random.default_rng(2))]
+    x, rr = preprocess_beats(pre, ds.window, ds.rr, ds.record, idx)
     work = root / "build" / "power" / ("heartbeat-work" if args.work_clock else "heartbeat")
     if args.static_idle:
         r = static_idle(args.static_idle)

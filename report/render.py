@@ -149,16 +149,26 @@ def unplaced(docs: tuple[Path, ...], renderers: dict[str, Renderer] = RENDERERS)
     return sorted(name for name, n in counts.items() if n != 1)
 
 
+def sources(names: tuple[str, ...], build: Path = BUILD) -> dict[str, Path]:
+    """Where each snapshot to take is read from: `name` is `build/reports/<name>.json`, and
+    `name=path` names the report file itself (a command whose output path is keyed by its
+    configuration, e.g. `sim_fused=build/reports/sim-rom-enginefused.json`)."""
+    out = {}
+    for item in names:
+        name, _, path = item.partition("=")
+        out[name] = Path(path) if path else build / f"{name}.json"
+    return out
+
+
 def take(names: tuple[str, ...], build: Path = BUILD, quoted: tuple[str, ...] = QUOTED) -> Reports:
-    """The named `build/reports/<name>.json`, read and checked: quoted by the docs, present, and
+    """The reports of `names` (`sources`), read and checked: quoted by the docs, present, and
     (when it names its model) a run of a shipped model. Raises ReportError saying which."""
     out: Reports = {}
     shipped = ARTIFACTS.resolve()
     shipped_sha = {load_artifact(p).checksum() for p in shipped.glob("*.json")}
-    for name in names:
+    for name, path in sources(names, build).items():
         if name not in quoted:
             raise ReportError(f"--take {name}: the docs quote no such report; quoted: {quoted}")
-        path = build / f"{name}.json"
         if not path.exists():
             raise ReportError(f"--take {name}: no {path}; run the command that writes it first")
         report = json.loads(path.read_text())
@@ -183,10 +193,19 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m ecg_snn.report", description=__doc__.splitlines()[0]
     )
     p.add_argument("--check", action="store_true", help="only check that the docs are in sync")
-    p.add_argument("--take", default="", help="comma-separated reports to snapshot first")
+    p.add_argument(
+        "--take",
+        default="",
+        help="comma-separated reports to snapshot first: NAME (build/reports/NAME.json) or "
+        "NAME=PATH",
+    )
     args = p.parse_args(argv)
     try:
-        taken = take(tuple(n for n in args.take.split(",") if n))
+        names = tuple(n for n in args.take.split(",") if n)
+        outside = [str(p) for p in sources(names).values() if not p.resolve().is_relative_to(ROOT)]
+        if outside:  # a snapshot names its source repo-relative
+            raise ReportError(f"--take: {', '.join(outside)} outside the repository")
+        taken = take(names)
         reports = {**load_snapshots(SNAPSHOTS), **taken}
         if args.check:
             refused = unsourced()
@@ -205,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         docs = {p: render(p.read_text(), reports, str(p)) for p in DOCS if p.exists()}
         for name, report in taken.items():  # only once every doc rendered
-            stamped = provenance.stamp(report, BUILD / f"{name}.json", ROOT)
+            stamped = provenance.stamp(report, sources(names)[name], ROOT)
             write_atomic(SNAPSHOTS / f"{name}.json", json.dumps(stamped, indent=2) + "\n")
             print(f"snapshot {name} -> {SNAPSHOTS.relative_to(ROOT)}/{name}.json")
         changed = [path for path, new in docs.items() if new != path.read_text()]

@@ -127,30 +127,3 @@ def cycle_report(
         "silent": int(silent[0]),
         "clock_hz_200bpm_max": float(c.max() * 200 / 60),
     }
-
-
-def real_beat_report(artifact: Artifact, config: HwConfig, n: int = 1000, seed: int = 0) -> dict:
-    """`hw.cycles.real_beat_report` with this engine's cycle model: mean and max over `n` real
-    MIT-BIH beats (fixed seed). Raises `data.errors.DataError` without the dataset."""
-    from ecg_snn.data.dataset import load_dataset
-    from ecg_snn.data.errors import DataError
-    from ecg_snn.model.contract.frontend import preprocess
-
-    ds = load_dataset(progress=False)
-    window = artifact.spec.preprocess.window
-    if ds.window.shape[1] != window:
-        raise DataError(
-            f"the artifact's front end takes {window}-sample windows, the dataset has "
-            f"{ds.window.shape[1]}"
-        )
-    idx = np.sort(
-        np.random.default_rng(seed).choice(len(ds.window), min(n, len(ds.window)), replace=False)
-    )
-    x, rr = preprocess(artifact.spec.preprocess, ds.window[idx], ds.rr[idx])
-    c = inference_cycles(artifact, config, x, rr)
-    return {
-        "inputs": f"{len(idx)} real MIT-BIH beats (seed {seed})",
-        "mean": float(c.mean()),
-        "max": int(c.max()),
-        "clock_hz_200bpm_max": float(c.max() * 200 / 60),
-    }

@@ -276,3 +276,19 @@ def test_cv_row_quotes_the_shipped_recipe_over_its_seeds_as_mean_and_sample_sd()
     assert "accuracy 90.0 ± 0.0 %" in text and "S Se 40.0 ± 20.0 / +P 50.0 ± 0.0" in text
     old = {"tie_g16": {"int_offsets_nested": run(0.57, 0.5)["int"]}}
     assert _cv(old).startswith("recipe `tie_g16`, pooled out-of-fold, nested offsets")
+
+
+def test_take_reads_a_named_path(tmp_path):
+    """`name=path` takes the report from `path` (a keyed output file); a path outside the
+    repository is refused with one line before anything is written."""
+    shipped = report.ROOT / "model" / "artifacts" / "inter.json"
+    keyed = tmp_path / "sim-rom-enginefused.json"
+    keyed.write_text(json.dumps({"model": str(shipped), "mismatches": 0}))
+    assert report.sources(("sim", f"sim_fused={keyed}"), tmp_path) == {
+        "sim": tmp_path / "sim.json",
+        "sim_fused": keyed,
+    }
+    assert report.take((f"sim_fused={keyed}",), tmp_path, ("sim_fused",)) == {
+        "sim_fused": {"model": str(shipped), "mismatches": 0}
+    }
+    assert report.main(["--take", f"sim={keyed}"]) == 2
