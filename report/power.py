@@ -262,10 +262,10 @@ def findings(r: dict) -> str:
     )
 
 
-def memory_plans(reports: dict) -> str:
+def memory_plans(reports: dict, earlier: tuple[str, ...] = ()) -> str:
     """The gate-level run under each memory plan and weight storage measured (`power`: the
     default build; `power_sram<N>...`: `make power GATE=1 SRAM_MIN_DEPTH=N [ROM=0]`), side by
-    side."""
+    side; the runs named in `earlier` are marked as runs of the earlier model v2."""
     runs = {
         name: r
         for name, r in sorted(reports.items())
@@ -279,11 +279,13 @@ def memory_plans(reports: dict) -> str:
         "| of which clock | of which SRAM (model) | calibrated 22 nm, nJ | beats, mismatches |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in runs.values():
+    for name, r in runs.items():
         g, k = r["gate_level"], r["calibrated_22nm"]
         srams = [v for v in g["memory_plan"].values() if v["kind"] == "sram"]
         total = g["nj_per_inference"]["mean"]
         weights = "ROM (logic)" if r.get("hardware", {}).get("rom") else "loadable"
+        if name in earlier:
+            weights += " (model v2 run)"
         lines.append(
             f"| {weights} | {g['memory_plan_rule'].split(' (')[0]} | {g['cells']:,} | "
             f"{g['flip_flops']:,} | {g['area_um2'] / 1e6:.2f} | {len(srams)} | {_f(total)} | "

@@ -42,7 +42,12 @@ from ecg_snn.report.tables import EARLIER_MODEL, QUOTED, RENDERERS, Renderer, Re
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "reports"
 SNAPSHOTS = ROOT / "docs" / "reports"
-DOCS = (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "hw" / "README.md")
+DOCS = (
+    ROOT / "README.md",
+    *sorted((ROOT / "docs").glob("*.md")),
+    ROOT / "hw" / "README.md",
+    ROOT / "hw" / "fused" / "README.md",
+)
 SECTION = re.compile(r"(<!-- report:([\w-]+) -->\n)(.*?)(<!-- /report:\2 -->)", re.S)
 
 

@@ -236,7 +236,8 @@ ROWS: tuple[tuple[str, str, Callable[[dict], str], str], ...] = (
         "make power GATE=1",
     ),
     (
-        "the same, memories of >= 16 words as SRAM macros (modelled, `docs/power.md`)",
+        "the same, memories of >= 16 words as SRAM macros (modelled, `docs/power.md`; a run of "
+        "model v2)",
         "power_sram16",
         _calibrated,
         "make power GATE=1 SRAM_MIN_DEPTH=16",
