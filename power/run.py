@@ -204,13 +204,15 @@ def main(argv: list[str] | None = None) -> int:
         x=x,
         rr=rr,
     )
-    from ecg_snn.hw.memories import inventory, retained_state
+    from ecg_snn.hw.engine import accelerator
 
     # what a power-gated sleep between beats must keep (nothing with ROM weights), and every
-    # memory of the design with its clocking (`hw/memories.py`)
+    # memory of the design with its clocking (`hw/memories.py`), of the engine measured
+    dut = accelerator(artifact.spec, config, artifact)
+    memories = dut.memories()
     extra = {
-        "retained_state_bits": retained_state(artifact.spec, config),
-        "memories": [m.as_dict() for m in inventory(artifact.spec, config, artifact)],
+        "retained_state_bits": dut.retained_state(),
+        "memories": [m.as_dict() for m in memories],
     }
     if args.gate:
         from ecg_snn.power.gate_report import gate_sections
@@ -247,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
             gate_sim=args.gate_sim,
             sram_min_depth=args.sram_min_depth,
             load=load,
-            memories=inventory(artifact.spec, config, artifact),
+            memories=memories,
         )
         if args.gate_sim:
             extra["gate_level"]["beats_per_class"] = per_class
