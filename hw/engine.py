@@ -34,6 +34,26 @@ def accelerator(
     return Accelerator(spec, config, artifact, checks)
 
 
+def memories(spec: ModelSpec, config: HwConfig, artifact: Artifact | None = None) -> list:
+    """The memory inventory of `config.engine`'s design (`hw/memories.py`), without building
+    the component (a component built and never elaborated is an Amaranth warning)."""
+    if config.engine == "fused":
+        from ecg_snn.hw.fused.top import inventory
+    else:
+        from ecg_snn.hw.memories import inventory
+    return inventory(spec, config, artifact)
+
+
+def retained_state(spec: ModelSpec, config: HwConfig) -> dict[str, int]:
+    """Bits a power-gated sleep must keep, by name (`hw.memories.retained_state`); the fused
+    engine keeps nothing."""
+    if config.engine == "fused":
+        return {}
+    from ecg_snn.hw.memories import retained_state as event_retained
+
+    return event_retained(spec, config)
+
+
 def _cycles(config: HwConfig) -> ModuleType:
     """The cycle-model module of `config.engine` (`hw/cycles.py` or `hw/fused/cycles.py`)."""
     if config.engine == "fused":

@@ -20,7 +20,7 @@ from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import repo_path
 from ecg_snn.flow.netlist import Netlist
 from ecg_snn.hw.config import HwConfig
-from ecg_snn.hw.engine import accelerator
+from ecg_snn.hw.engine import memories
 from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.power.blocks import BLOCKS, BlockMap
 from ecg_snn.power.energy import Energy
@@ -209,9 +209,7 @@ def build(d: Inputs) -> dict:
             "model_sha256": d.artifact.checksum(),
             "hardware": d.config.as_dict(),
             "flip_flops": d.netlist.ff_bits(),
-            "memory_bits": sum(
-                m.bits for m in accelerator(d.artifact.spec, d.config, d.artifact).memories()
-            ),
+            "memory_bits": sum(m.bits for m in memories(d.artifact.spec, d.config, d.artifact)),
             "cycles_per_inference": {
                 "mean": float(d.weights @ d.cycles),
                 "max": int(d.cycles.max()),

@@ -204,14 +204,13 @@ def main(argv: list[str] | None = None) -> int:
         x=x,
         rr=rr,
     )
-    from ecg_snn.hw.engine import accelerator
+    from ecg_snn.hw import engine
 
     # what a power-gated sleep between beats must keep (nothing with ROM weights), and every
     # memory of the design with its clocking (`hw/memories.py`), of the engine measured
-    dut = accelerator(artifact.spec, config, artifact)
-    memories = dut.memories()
+    memories = engine.memories(artifact.spec, config, artifact)
     extra = {
-        "retained_state_bits": dut.retained_state(),
+        "retained_state_bits": engine.retained_state(artifact.spec, config),
         "memories": [m.as_dict() for m in memories],
     }
     if args.gate:

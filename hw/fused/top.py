@@ -26,6 +26,18 @@ from ecg_snn.model.contract.ports import BUS_BITS, ResultLayout
 from ecg_snn.model.contract.spec import SpecError
 
 
+def inventory(spec: ModelSpec, config: HwConfig, artifact: Artifact) -> list[MemoryInfo]:
+    """The engine's one memory (`hw/memories.py`): the weight ROM `core/weights`, every weight
+    tensor one after the other (`core.weight_rom`); biases are constants, nothing is retained."""
+    plan = FusedPlan.of(artifact.spec, config)
+    rows = tuple(tuple(r) for r in weight_rom(plan, artifact)[0])
+    return [
+        MemoryInfo(
+            "core", "weights", len(rows), plan.lanes, plan.weight_bits, True, "none", False, rows
+        )
+    ]
+
+
 class FusedAccelerator(Checked, wiring.Component):
     """Parameters: `spec`, `config` (`HwConfig(engine="fused", rom=True)`), `artifact`
     (required: its integers are the ROM contents), `checks` (accepted for the event engine's
@@ -85,16 +97,8 @@ class FusedAccelerator(Checked, wiring.Component):
         return sum(g.weight_bytes() for g in self.geometries)
 
     def memories(self) -> list[MemoryInfo]:
-        """The design's one memory (`hw/memories.py`): the weight ROM `core/weights`, every
-        weight tensor one after the other (`core.weight_rom`); biases are constants."""
-        rows, _ = weight_rom(self.plan, self.artifact)
-        bits = self.plan.weight_bits
-        rows_t = tuple(tuple(r) for r in rows)
-        return [
-            MemoryInfo(
-                "core", "weights", len(rows), self.plan.lanes, bits, True, "none", False, rows_t
-            )
-        ]
+        """The design's memories (`inventory`)."""
+        return inventory(self.spec, self.config, self.artifact)
 
     def retained_state(self) -> dict[str, int]:
         """Nothing: ROM weights, constant thresholds; all state is rebuilt per inference."""

@@ -187,3 +187,26 @@ def test_fused_inventory_is_its_one_weight_rom(ssf_factory, tmp_path, lanes):
     (hexfile,) = [p for p in files if p.suffix == ".hex"]
     assert [int(w, 16) for w in hexfile.read_text().split()] == mem.words()
     assert dut.retained_state() == {}
+
+
+@pytest.mark.parametrize("engine", ["event", "fused"])
+def test_each_engines_inventory_passes_the_gate_level_memory_plan(ssf_factory, tmp_path, engine):
+    """The gate-level flow (`flow/asic/gate.memory_plan`) accepts the Verilog of either engine
+    with the inventory of that engine (`make power ENGINE=fused GATE=1` once refused the fused
+    weight ROM, given the event engine's list); the other engine's list is refused."""
+    from ecg_snn.flow.asic.gate import memory_plan
+    from ecg_snn.hw.engine import accelerator, memories
+
+    artifact = ssf_factory("default", 0)
+    configs = {e: HwConfig(lanes=8, rom=True, engine=e) for e in ("event", "fused")}
+    dut = accelerator(artifact.spec, configs[engine], artifact)
+    src = next(p for p in verilog.emit(dut, tmp_path) if p.suffix == ".v")
+    plan = memory_plan(
+        load_verilog(src), memories=memories(artifact.spec, configs[engine], artifact)
+    )
+    assert set(plan.kinds.values()) <= {"rom", "register_file", "sram"}
+    assert memories(artifact.spec, configs[engine], artifact) == dut.memories()
+    other = "fused" if engine == "event" else "event"
+    wrong = memories(artifact.spec, configs[other], artifact)
+    with pytest.raises(ValueError, match=r"memory inventory|missing from the Verilog"):
+        memory_plan(load_verilog(src), memories=wrong)
