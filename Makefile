@@ -94,7 +94,7 @@ on = $(filter 1,$(1))
 # echoes, so the echoed line is the full command that repeats the run (copied into a shell
 # without make, it does the same thing): those given on the command line or exported.
 ENV_KNOBS := MODEL BEATS JOBS SPLIT WAVES WAVE_BEAT LANES ROM TECH VECTORS GATE GATE_BEATS \
-             GATE_SIM SRAM_MIN_DEPTH BOARD
+             GATE_SIM SRAM_MIN_DEPTH BOARD ENGINE
 shell_word = $(if $(or $(word 2,$(1)),$(findstring ~,$(1))),'$(1)',$(1))
 ENVS := $(strip $(foreach v,$(filter $(TAKEN),$(ENV_KNOBS)),$(if $(filter command environment,$(origin $(v))),$(v)=$(call shell_word,$($(v))))))
 ENVS := $(if $(ENVS),$(ENVS) )
@@ -145,7 +145,7 @@ evaluate: $(STAMP) ## Score an artifact as it is on the split's test part (SPLIT
 	$(ENVS)$(PY) -m ecg_snn.model.evaluate $(if $(DB),--db "$(DB)") $(if $(LEAD),--lead "$(LEAD)") $(ARGS)
 
 verilog: $(STAMP) ## Emit Verilog, lint and synthesise into build/verilog (weights as ROM; ROM=0: the loadable build; build/verilog-<config> for other lanes, ROM or model)
-	$(ENVS)$(PY) -m ecg_snn.flow.verilog $(if $(MODEL),--model $(MODEL)) $(if $(LANES),--lanes $(LANES)) $(if $(call on,$(ROM)),--rom) $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.flow.verilog $(if $(MODEL),--model "$(MODEL)") $(if $(LANES),--lanes $(LANES)) $(if $(call on,$(ROM)),--rom) $(ARGS)
 
 fpga: $(STAMP) ## Place and route the SPI-shelled accelerator: bitstream, build/reports/fpga.json
 	$(ENVS)$(PY) -m ecg_snn.flow.fpga $(if $(LANES),--lanes $(LANES)) $(if $(call on,$(ROM)),--rom) $(ARGS)
@@ -199,7 +199,7 @@ stream: $(STAMP) ## Detect, classify and annotate one raw record (RECORD=name|pa
 	$(ENVS)$(PY) -m ecg_snn.stream "$(RECORD)" $(if $(LEAD),--lead "$(LEAD)") $(if $(call on,$(RTL)),--rtl) $(ARGS)
 
 stream-eval: $(STAMP) ## QRS Se/+P on all 48 MIT-BIH records vs open detectors, end-to-end DS2; build/reports/stream.json
-	$(ENVS)$(PY) -m ecg_snn.stream.evaluate $(if $(MODEL),--model $(MODEL)) $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.stream.evaluate $(if $(MODEL),--model "$(MODEL)") $(ARGS)
 
 stream-noise: $(STAMP) ## QRS Se/+P of ours vs XQRS under synthetic em/ma/bw noise at 24..-6 dB (NSTDB recipe, records 118, 119); build/reports/noise.json
 	$(ENVS)$(PY) -m ecg_snn.stream.noise $(ARGS)

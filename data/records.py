@@ -103,6 +103,40 @@ class Record:
     gain_assumed: bool = False
 
 
+# An ECG lead spans about 0.5 to 5 mV between its 0.5th and 99.5th percentiles (QRS peak to
+# trough plus wander); a span outside SPAN_MV that a factor of 1000 would bring inside it is
+# almost surely a unit mix-up (µV read as mV: 1000x too tall; V as mV: 1000x too small).
+SPAN_MV = (0.2, 20.0)
+
+
+def span(values: np.ndarray) -> float | None:
+    """The 0.5th-to-99.5th percentile span of the finite `values` (so a few spikes do not
+    count); None when there are none."""
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return None
+    lo, hi = np.percentile(finite, [0.5, 99.5])
+    return float(hi - lo)
+
+
+def amplitude_hint(record: Record) -> str | None:
+    """One line when the record's span in mV, by its header's gain, is off by a unit (outside
+    `SPAN_MV`, and 1000x more or less would be inside); else None."""
+    s = span(record.signal.astype(np.float64))
+    if not s:
+        return None
+    mv = s / record.adc_gain
+    if SPAN_MV[0] <= mv <= SPAN_MV[1]:
+        return None
+    if not any(SPAN_MV[0] <= mv * k <= SPAN_MV[1] for k in (1e3, 1e-3)):
+        return None
+    return (
+        f"record {record.name} lead {record.lead} spans {mv:.3g} mV by its header's gain "
+        f"({record.adc_gain:g} ADC units per {record.units}), an ECG about 0.5 to 5 mV: is the "
+        "header's gain or unit field right?"
+    )
+
+
 def rate(fs: float) -> Fraction:
     """A sampling rate as an exact fraction (to 1/`RATE_DENOMINATOR` Hz)."""
     return Fraction(fs).limit_denominator(RATE_DENOMINATOR)

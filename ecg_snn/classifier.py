@@ -15,14 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from ecg_snn.chip import load_model
-from ecg_snn.data.records import Record
+from ecg_snn.data.records import SPAN_MV, Record, amplitude_hint, span
 from ecg_snn.stream.core import Stream, load_record, run_stream
 
 UNITS_PER_MV = {"V": 1e-3, "mV": 1.0, "uV": 1e3}
-# An ECG lead spans about 0.5 to 5 mV between its 0.5th and 99.5th percentiles (QRS peak to
-# trough plus wander); a span outside SPAN_MV, that another unit would bring inside it, is
-# almost surely a unit mix-up (µV passed as mV: 1000x too tall; V as mV: 1000x too small).
-SPAN_MV = (0.2, 20.0)
 
 
 class UnitsWarning(UserWarning):
@@ -99,6 +95,9 @@ def classify_record(
     `lead` by name or index (default: MLII or the usual fallbacks; a named lead the record
     lacks is a `DataError`)."""
     rec, valid = load_record(str(record), lead=lead)
+    hint = amplitude_hint(rec)
+    if hint:
+        warnings.warn(f"ecg_snn.classify_record: {hint}", UnitsWarning, stacklevel=2)
     artifact = load_model(model)
     return _result(run_stream(artifact, rec, valid), artifact.spec.classes)
 
@@ -107,19 +106,18 @@ def units_hint(x: np.ndarray, units: str, gain: float | None = None) -> str | No
     """One line when the signal's span in mV (0.5th to 99.5th percentile of the finite
     samples, so a few spikes do not count) is outside `SPAN_MV` and reading the same numbers
     in another unit would put it inside; else None (an ECG-sized or a flat signal)."""
-    finite = x[np.isfinite(x)]
-    if not len(finite):
+    raw = span(np.asarray(x, dtype=np.float64))
+    if raw is None:
         return None
-    lo, hi = np.percentile(finite, [0.5, 99.5])
     per_mv = gain if units == "adu" else UNITS_PER_MV[units]
-    span = float(hi - lo) / per_mv
-    if span == 0 or SPAN_MV[0] <= span <= SPAN_MV[1]:
+    mv = raw / per_mv
+    if mv == 0 or SPAN_MV[0] <= mv <= SPAN_MV[1]:
         return None
-    fits = [u for u, k in UNITS_PER_MV.items() if SPAN_MV[0] <= float(hi - lo) / k <= SPAN_MV[1]]
+    fits = [u for u, k in UNITS_PER_MV.items() if SPAN_MV[0] <= raw / k <= SPAN_MV[1]]
     if not fits:
         return None
     return (
-        f"ecg_snn.classify: the signal spans {span:.3g} mV read as units={units!r}, an ECG "
+        f"ecg_snn.classify: the signal spans {mv:.3g} mV read as units={units!r}, an ECG "
         f"about 0.5 to 5 mV; is it in {fits[0]}? (pass units={fits[0]!r})"
     )
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ecg_snn.data.cli import Parser
 from ecg_snn.explore.presets import PRESETS
+from ecg_snn.flow.tools import env_default
 
 REPO = Path(__file__).resolve().parents[1]
 REPORTS = REPO / "build" / "reports"
@@ -31,7 +32,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = Parser(prog="python -m ecg_snn.explore", description=__doc__.split("\n")[0])
     p.add_argument("--preset", choices=sorted(PRESETS), default=env.get("EXPLORE") or "full")
     p.add_argument("--samples", type=int, help="trials of the search (default: the preset's)")
-    p.add_argument("--workers", type=int, default=int(env.get("JOBS") or 2),
+    p.add_argument("--workers", type=int, default=env_default("JOBS", 2),
                    help="trials at a time (local Ray CPUs; default JOBS or 2)")  # fmt: skip
     p.add_argument("--epochs", type=int, help="epochs per fold (default: the preset's)")
     p.add_argument("--beats", type=int, help="DS1 beats for energy (default: the preset's)")

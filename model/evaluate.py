@@ -133,6 +133,14 @@ def database_beats(
     return Beats(x, rr, table.y, table.record)
 
 
+def test_records_part(records: np.ndarray) -> str | None:
+    """ "DS2" when a database holds records named as DS2's (MIT-BIH itself, or a copy): scoring it
+    is a look at the test set, logged as one; None for any other database."""
+    from ecg_snn.data.splits import DS2
+
+    return "DS2" if set(map(str, records)) & set(DS2) else None
+
+
 def classify(artifact: Artifact, beats: Beats) -> np.ndarray:
     """The golden model's class of every beat (chunked, a progress line per ~10,000 beats)."""
     step = 10_000
@@ -280,12 +288,16 @@ def evaluate(
         raise EvaluateError("give a MIT-BIH part or a database (--db), not both")
     if part is not None and part not in PARTS:
         raise EvaluateError(f"part must be one of {list(PARTS)}, not {part!r}")
+    if part is not None and part not in TEST_PART[split]:  # another split's part holds test beats
+        raise EvaluateError(
+            f"part {part} is not a part of the {split} split; its parts: {list(TEST_PART[split])}"
+        )
     path = Path(model) if model else shipped(split)
     artifact = load_artifact(path)
     classes = tuple(artifact.spec.classes)
     if db is not None:
         beats = database_beats(artifact, Path(db), lead, annotator, mapping)
-        source, part = str(db), None
+        source, part = str(db), test_records_part(beats.record)
         name = f"db-{Path(db).resolve().name}"
     else:
         part = part or TEST_PART[split][1]

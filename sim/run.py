@@ -53,7 +53,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ecg_snn.data.cli import Parser, discard_on_interrupt
+from ecg_snn.data.cli import Parser, discard_on_interrupt, heartbeat
 from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.design import accelerator_verilog
@@ -426,6 +426,7 @@ def plan(args: argparse.Namespace) -> Plan:
         parts = [str(args.vectors)] if args.vectors is not None else []
     # ValueError names a bad lane count, or what the chosen engine cannot build
     cfg = HwConfig(lanes=args.lanes, rom=args.rom, engine=args.engine)
+    print(f"make sim: {len(vectors):,} vectors; the {cfg.engine} engine's Verilog", flush=True)
     accelerator_verilog(art.spec, cfg, art)  # fails early if the RTL generator is missing
     names = [] if args.limits == "none" else [n for n in args.limits.split(",") if n]
     known = limit_names(args.engine)
@@ -441,9 +442,13 @@ def check_model(p: Plan, args: argparse.Namespace) -> tuple[dict, list[str], np.
     """Step 1-3: the model's vectors on the Verilator build against one golden run. Returns the
     report's entries, the failures and the indices numpy finds mismatching."""
     # One golden run: the expectations of every shard, the numpy check and the coverage.
+    print(f"make sim: golden model on {len(p.vectors):,} vectors", flush=True)
     cov, gold = measure_run(p.art, p.vectors.x, p.vectors.rr)
     cov["lanes"] = p.cfg.lanes
-    b = design.accelerator_build(p.art.spec, p.cfg, p.art)
+    print("make sim: the Verilator model (built once per design, then cached)", flush=True)
+    with heartbeat("make sim: Verilator build"):
+        b = design.accelerator_build(p.art.spec, p.cfg, p.art)
+    print(f"make sim: simulating on {args.jobs} jobs", flush=True)
     t_sim, cpu_sim = time.perf_counter(), cpu_seconds()
     merged = run_sharded(
         b,

@@ -44,10 +44,12 @@ from ecg_snn.data.errors import DataError
 from ecg_snn.data.files import write_atomic
 from ecg_snn.data.gaps import beats_around_gaps
 from ecg_snn.data.paths import repo_path
-from ecg_snn.data.records import plain_rate
+from ecg_snn.data.records import amplitude_hint, plain_rate
+from ecg_snn.data.splits import DS2
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 from ecg_snn.model.contract.qrs import QrsError
+from ecg_snn.model.looks import log_look
 from ecg_snn.stream import score
 from ecg_snn.stream.core import Stream, load_record, run_stream
 
@@ -231,7 +233,21 @@ def main(argv: list[str] | None = None) -> int:
             f"; QRS {ec57}; whole record Se {100 * w['se']:.2f} % +P {100 * w['ppv']:.2f} %; "
             f"end-to-end accuracy {100 * e['accuracy']:.2f} %"
         )
+        if stream.record.name in DS2:  # scored against a test record's labels: a look
+            figures = (
+                f"QRS whole record Se {100 * w['se']:.2f} %, accuracy {100 * e['accuracy']:.2f} %"
+            )
+            look = log_look(
+                f"make stream RECORD={args.record}",
+                f"record {stream.record.name} (a DS2 record): QRS and classes end to end",
+                figures,
+                artifact.checksum(),
+            )
+            line += f"\n{look}"
     print(line)
+    hint = amplitude_hint(record)
+    if hint:
+        print(f"make stream: warning: {hint}", file=sys.stderr)
     if record.gain_assumed:
         print(
             f"make stream: note: the header gives lead {record.lead} no gain (0: uncalibrated); "

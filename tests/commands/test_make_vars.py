@@ -111,20 +111,29 @@ def test_help_documents_every_variable_and_what_each_target_takes():
     taken = {v for line in lines for v in re.findall(r"\b[A-Z][A-Z_]+\b", line)} - {"VARS"}
     documented = set(re.findall(r"^  ([A-Z_]+) {2,}\S", out, re.M))
     assert len(taken) > 20 and taken <= documented, taken - documented
-    assert re.search(r"make sim .*\n\s+\[SPLIT MODEL BEATS JOBS LANES ROM RANDOM LIMITS SPACE", out)
+    sim_vars = r"\[SPLIT MODEL BEATS JOBS LANES ENGINE ROM RANDOM LIMITS SPACE"
+    assert re.search(r"make sim .*\n\s+" + sim_vars, out)
 
 
-@pytest.mark.parametrize("module", ["ecg_snn.sim.run", "ecg_snn.power.run", "ecg_snn.explore.cli"])
-def test_a_bad_knob_in_the_environment_is_a_usage_error(module, monkeypatch, capsys):
-    """BEATS=x reaches the command as an option default; argparse refuses it in one line."""
+@pytest.mark.parametrize(
+    ("module", "knob", "option"),
+    [
+        ("ecg_snn.sim.run", "BEATS", "--beats"),
+        ("ecg_snn.power.run", "BEATS", "--beats"),
+        ("ecg_snn.explore.cli", "JOBS", "--workers"),
+    ],
+)
+def test_a_bad_knob_in_the_environment_is_a_usage_error(module, knob, option, monkeypatch, capsys):
+    """BEATS=x (JOBS=x) reaches the command as an option default; argparse refuses it in one
+    line."""
     import importlib
 
-    monkeypatch.setenv("BEATS", "x")
+    monkeypatch.setenv(knob, "x")
     with pytest.raises(SystemExit) as e:
         importlib.import_module(module).parse_args([])
     assert e.value.code == 2
     err = capsys.readouterr().err
-    assert "error: argument --beats: invalid int value: 'x' (--help lists the options)\n" in err
+    assert f"error: argument {option}: invalid int value: 'x' (--help lists the options)\n" in err
     assert err.count("\n") == 1 and "usage:" not in err
 
 

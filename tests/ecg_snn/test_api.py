@@ -174,3 +174,27 @@ def test_the_right_unit_a_flat_signal_and_adc_units_do_not_warn():
 def test_classify_warns_on_a_uv_array_passed_as_mv():
     with pytest.warns(classifier.UnitsWarning, match=r"is it in uV\? \(pass units='uV'\)"):
         ecg_snn.classify(synthetic_mv() * 1000, 250)
+
+
+def test_a_record_whose_header_gain_is_off_by_a_unit_warns(tmp_path, capsys):
+    """A WFDB record whose samples are µV under a header that says mV: `classify_record` warns
+    (UnitsWarning) and `make stream` prints one warning line; the right gain warns in neither."""
+    from ecg_snn.stream.__main__ import main as stream_main
+
+    x = synthetic_mv(30)
+    for name, gain in (("wrong", 1.0), ("right", 200.0)):  # ADC units per mV in the header
+        adu = np.rint(x * (1000 if name == "wrong" else 200)).astype(np.int32)
+        wfdb.wrsamp(name, fs=250, units=["mV"], sig_name=["MLII"], d_signal=adu[:, None],
+                    fmt=["16"], adc_gain=[gain], baseline=[0], write_dir=str(tmp_path))  # fmt: skip
+    with pytest.warns(classifier.UnitsWarning, match="is the header's gain or unit field right"):
+        ecg_snn.classify_record(tmp_path / "wrong")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", classifier.UnitsWarning)
+        ecg_snn.classify_record(tmp_path / "right")
+    out = tmp_path / "out"
+    argv = [str(tmp_path / "wrong"), "--out", str(out), "--report", str(tmp_path / "r.json")]
+    assert stream_main(argv) == 0
+    err = capsys.readouterr().err
+    assert err.count("make stream: warning: record wrong lead MLII spans") == 1

@@ -151,3 +151,24 @@ def test_the_front_door_names_it():
 
     assert ecg_snn.evaluate is ev.evaluate and "evaluate" in ecg_snn.__all__
     assert cli.COMMANDS["evaluate"][0] == "ecg_snn.model.evaluate:main"
+
+
+def test_a_part_of_another_split_is_refused(tmp_path, capsys):
+    """DS1 holds intra_test beats: scoring it for the intra split would be an unlogged look."""
+    assert ev.main(["--split", "intra", "--part", "DS1", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "part DS1 is not a part of the intra split" in err and err.count("\n") == 1
+
+
+def test_a_database_of_ds2_records_is_a_logged_look(tmp_path):
+    """A folder holding a record named as a DS2 record (MIT-BIH or a copy of it) is the test
+    set: its score is logged; the same beats under another name are not."""
+    rng = np.random.default_rng(2)
+    classes = list(rng.choice(list(CLASSES), 40, p=[0.55, 0.15, 0.2, 0.1]))
+    sig, r = beat_sequence(classes, 250, rng)
+    write_wfdb(tmp_path / "copy", "100", sig, r, [CLASS_SYMBOL[c] for c in classes], 250)
+    before = looks.rows(looks.log_path().read_text())
+    rep = ev.evaluate(db=tmp_path / "copy", out=tmp_path / "o")
+    after = looks.rows(looks.log_path().read_text())
+    assert rep["part"] == "DS2" and len(after) == len(before) + 1 and rep["look"]
+    assert ev.test_records_part(np.array(["p0", "p1"])) is None

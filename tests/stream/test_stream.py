@@ -419,3 +419,19 @@ def test_a_lead_asked_for_is_used_or_refused_never_replaced(tmp_path, model_path
     assert "has no lead 'V9'" in err and "MLII" in err and "V1" in err
     rc, report = stream_cli(tmp_path, "two", model_path)
     assert rc == 0 and report["lead"] == "MLII"
+
+
+def test_stream_scoring_a_ds2_record_logs_a_look(tmp_path, model_path, capsys):
+    """A record named as a DS2 record, scored against its labels, is a look at the test set:
+    one row in the look log; the same record under another name adds none."""
+    from ecg_snn.model import looks
+
+    write_any(tmp_path, "100", 250, 60)
+    write_any(tmp_path, "other", 250, 60)
+    before = len(looks.rows(looks.log_path().read_text()))
+    rc, _ = stream_cli(tmp_path, "other", model_path)
+    assert rc == 0 and len(looks.rows(looks.log_path().read_text())) == before
+    rc, _ = stream_cli(tmp_path, "100", model_path)
+    rows = looks.rows(looks.log_path().read_text())
+    assert rc == 0 and len(rows) == before + 1 and "record 100 (a DS2 record)" in rows[-1]
+    assert "DS2 look" in capsys.readouterr().out
