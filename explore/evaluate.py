@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ecg_snn.explore.ds1 import check_ds1, load_ds1
-from ecg_snn.explore.space import V3_FEATURES, Point, recipe
+from ecg_snn.explore.space import Point, recipe
 from ecg_snn.model.contract.artifact import Artifact
-from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS, Preprocess
+from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS, V3_FEATURES, Preprocess
 from ecg_snn.model.splits import Beats
 
 CLASS_FIELDS = ("N", "S", "V", "F")

@@ -9,8 +9,9 @@ timestep; `ssf`: sum-then-fire) and the accelerator's synapse `lanes`, plus the 
 features, untied, docs/model.md "Model v3"). T = 1 is the QNN-like corner: one binary
 activation per neuron and inference, nothing temporal left.
 
-`DEFAULT` is today's shipped model (`model/artifacts/inter.json`: 8/16 channels, kernels 7/5,
-dense 32, ssf, T = 4, 8-bit weights, the v2 front end) on the default hardware (8 lanes). Every
+`DEFAULT` is today's shipped model (`model/artifacts/inter.json`, model v3: 8/16 channels,
+kernels 7/5, dense 32, ssf, T = 4, 8-bit weights, the v3 front end) on the default hardware
+(8 lanes). Every
 training setting besides the point is the recipe of `recipe()`; the searches are in `presets`.
 """
 
@@ -18,10 +19,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from ecg_snn.model.contract.spec import V3_FEATURES
+
 NEURONS = ("if", "ssf")
 FRONT_ENDS = ("v2", "v3")
 STRIDE = 2  # both conv layers: the shipped network's down-sampling, kept fixed
-V3_FEATURES = ("prev_ratio", "next_ratio", "prev", "local", "tmpl_dist", "tmpl_qrs", "irreg")
 
 
 class PointError(ValueError):
@@ -41,7 +43,7 @@ class Point:
     weight_bits: int = 8
     neuron: str = "ssf"
     lanes: int = 8
-    frontend: str = "v2"
+    frontend: str = "v3"
 
     def __post_init__(self) -> None:
         if self.neuron not in NEURONS:
@@ -87,7 +89,7 @@ DEFAULT = Point()
 
 
 def recipe(point: Point, epochs: int, seed: int) -> dict:
-    """The `model.cv` recipe of a point: the shipped v2 training recipe (docs/model.md: act_l1
+    """The `model.cv` recipe of a point: the shipped training recipe (docs/model.md: act_l1
     0.5, dropout 0.3, α 0.5, shift 2, noise 0.01, wander 0.05, RR also into the output layer
     with rr_gain 16, F kept as a class, last epoch), S tied to N for the v2 front end and untied
     with the v3 features (the v3 recipe), at the point's shape, T, weights and neuron."""

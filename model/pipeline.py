@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from ecg_snn.data.paths import repo_path
-from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS, PATIENT_FEATURES, SpecError
+from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS, V3_FEATURES, SpecError
 from ecg_snn.model.convert import LAMBDA_MODES, convert, layer_lambdas
 from ecg_snn.model.looks import log_look
 from ecg_snn.model.metrics import classification_metrics, per_record, s_se_without
@@ -56,8 +56,6 @@ BATCH = 512
 CALIBRATION_BEATS = 20_000  # training beats whose activations set the CN scales λ
 FINETUNE_LR = 3e-4  # the SNN fine-tune moves the converted weights gently: 1/10 of the CNN rate
 S_RICH_RECORD = "232"  # 75 % of DS2's S beats: S Se is also reported without it
-# model v3's chip inputs beside the samples: the four RR features and the patient features
-V3_FEATURES = ("prev_ratio", "next_ratio", "prev", "local", *PATIENT_FEATURES)
 DEFAULTS = {
     # chosen on validation data only (docs/model.md): inter on a 4-fold cross-validation by
     # patient over DS1 (local RR over 128 beats, augmentation, act_l1 0.5, 20 epochs and the last

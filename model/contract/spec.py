@@ -26,6 +26,8 @@ RR_FEATURES = ("prev_ratio", "next_ratio", "prev", "next", "local")  # this beat
 # chip on the RR inputs like the features above
 PATIENT_FEATURES = ("tmpl_dist", "tmpl_qrs", "irreg")
 ALL_FEATURES = RR_FEATURES + PATIENT_FEATURES
+# model v3's chip inputs beside the samples: four RR features and the patient features
+V3_FEATURES = ("prev_ratio", "next_ratio", "prev", "local", *PATIENT_FEATURES)
 DECISIONS = ("argmax_lowest_index",)
 NEURONS = ("if", "ssf")  # integrate-and-fire per step | sum-then-fire once
 

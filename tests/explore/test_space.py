@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ecg_snn.explore.presets import FULL_SPACE, PRESETS, SMOKE_POINTS
-from ecg_snn.explore.space import DEFAULT, V3_FEATURES, Point, PointError, recipe
+from ecg_snn.explore.space import DEFAULT, Point, PointError, recipe
 from ecg_snn.model.contract.artifact import load_artifact
+from ecg_snn.model.contract.spec import V3_FEATURES
 from ecg_snn.model.network import ArchConfig, LayerCfg
 from ecg_snn.model.shipped import ARTIFACTS
 
@@ -20,19 +21,19 @@ def test_the_default_point_is_the_shipped_model() -> None:
     assert dense[0].out_channels == DEFAULT.dense and spec.T == DEFAULT.T
     assert {lay.neuron for lay in spec.layers} == {DEFAULT.neuron}
     assert {lay.weight_bits for lay in spec.layers} == {DEFAULT.weight_bits}
-    assert len(spec.preprocess.rr_features) == 4 and DEFAULT.frontend == "v2"
+    assert tuple(spec.preprocess.rr_features) == V3_FEATURES and DEFAULT.frontend == "v3"
     assert DEFAULT.lanes == 8  # HwConfig's default
 
 
 def test_the_recipe_is_the_shipped_one_at_the_point() -> None:
     r = recipe(DEFAULT, epochs=3, seed=2)
     assert (r["T"], r["neuron"], r["weight_bits"], r["epochs"], r["seed"]) == (4, "ssf", 8, 3, 2)
-    assert r["tie_s_to_n"] and r["rr_gain"] == 16 and r["rr_also"] == ["dense3"]
+    assert not r["tie_s_to_n"] and r["rr_gain"] == 16 and r["rr_also"] == ["dense3"]
     assert (r["act_l1"], r["dropout"], r["class_power"]) == (0.5, 0.3, 0.5)
-    assert not r["rr_features"]  # the shipped front end
-    v3 = recipe(Point(frontend="v3", neuron="if", T=1), 3, 0)
-    assert not v3["tie_s_to_n"] and tuple(v3["rr_features"]) == V3_FEATURES
-    assert (v3["neuron"], v3["T"]) == ("if", 1)
+    assert tuple(r["rr_features"]) == V3_FEATURES  # the shipped front end
+    v2 = recipe(Point(frontend="v2", neuron="if", T=1), 3, 0)
+    assert v2["tie_s_to_n"] and not v2["rr_features"]
+    assert (v2["neuron"], v2["T"]) == ("if", 1)
 
 
 def test_the_layers_build_the_network_of_the_point() -> None:
