@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ecg_snn.chip import load_model
-from ecg_snn.data.records import SPAN_MV, Record, amplitude_hint, span
+from ecg_snn.data.records import MIN_FS, SPAN_MV, Record, amplitude_hint, span
 from ecg_snn.stream.core import Stream, load_record, run_stream
 
 UNITS_PER_MV = {"V": 1e-3, "mV": 1.0, "uV": 1e3}
@@ -78,6 +78,8 @@ def classify(
         raise ValueError(f"signal must be numeric, not {x.dtype}")
     if not isinstance(fs, int | float | np.number) or not np.isfinite(fs) or fs <= 0:
         raise ValueError(f"fs must be a positive rate in Hz, not {fs!r}")
+    if fs < MIN_FS:
+        raise ValueError(f"fs is {fs} Hz; at least {MIN_FS} Hz (a QRS spans too few samples below)")
     artifact = load_model(model)
     adu, adc_gain = _to_adu(x, units, gain, artifact.spec.preprocess.gain)
     hint = units_hint(x, units, gain)

@@ -202,7 +202,13 @@ def run(
         )
     spec = artifact.spec
     x = np.asarray(x, dtype=np.int64)
-    rr = np.asarray(rr, dtype=np.int64).reshape(len(x), spec.n_rr)
+    rr = np.asarray(rr, dtype=np.int64)
+    if rr.size != len(x) * spec.n_rr:  # one row of the model's RR inputs per beat
+        raise ValueError(
+            f"rr must be (N, {spec.n_rr}) for this model's RR inputs "
+            f"{list(spec.preprocess.rr_features)}, not {rr.shape} for {len(x)} beats"
+        )
+    rr = rr.reshape(len(x), spec.n_rr)
     _check_input_range(artifact, x, rr)
     n = len(x)
     layers = spec.layers

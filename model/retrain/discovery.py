@@ -182,7 +182,7 @@ def _no_annotations(directory: Path, names: list[str], annotator: str, skip: dic
             f"pass --annotator one of {', '.join(found)}"
         )
     raise DataError(
-        f"no annotation files in {directory}: retraining needs reference beat annotations "
+        f"no annotation files in {directory}: reference beat annotations are needed "
         f"(WFDB annotation files such as {names[0]}.atr, written with wfdb.wrann)"
     )
 

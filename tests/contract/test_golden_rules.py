@@ -193,3 +193,17 @@ def test_ssf_layer_may_not_feed_an_if_layer():
 def test_ssf_threshold_must_be_a_power_of_two():
     with pytest.raises(ValueError, match="power-of-two threshold"):
         layer(neuron="ssf", threshold=6, membrane_bits=8).validate()
+
+
+def test_rr_inputs_of_the_wrong_width_are_a_one_line_error():
+    """The shipped model takes 7 RR inputs: 4 columns are refused naming the model's features
+    (not numpy's reshape message)."""
+    from ecg_snn.model.contract.artifact import load_artifact
+    from ecg_snn.model.shipped import shipped
+
+    art = load_artifact(shipped("inter"))
+    x = np.zeros((1, 1, art.spec.preprocess.n_samples), np.int64)
+    with pytest.raises(ValueError, match=r"rr must be \(N, 7\) for this model's RR inputs") as e:
+        golden.run(art, x, np.zeros((1, 4), np.int64))
+    assert "\n" not in str(e.value) and "tmpl_dist" in str(e.value)
+    assert golden.run(art, x, np.zeros((1, 7), np.int64)).cls.shape == (1,)

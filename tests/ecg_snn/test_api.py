@@ -79,8 +79,9 @@ def test_plot_writes_a_png(record_208, tmp_path):
         (dict(signal=np.zeros(99), fs=360, units="mmHg"), r"^units must be one of"),
         (dict(signal=np.zeros(99), fs=360, units="adu"), r'^units="adu" needs gain'),
         (dict(signal=np.zeros((99, 2)), fs=360, lead=2), r"^lead 2 is not a column"),
+        (dict(signal=np.zeros(99), fs=50), r"^fs is 50 Hz; at least 100 Hz"),
     ],
-    ids=["3-d", "empty", "strings", "fs-0", "fs-nan", "units", "adu-no-gain", "lead"],
+    ids=["3-d", "empty", "strings", "fs-0", "fs-nan", "units", "adu-no-gain", "lead", "fs-50"],
 )
 def test_bad_input_is_a_one_line_error(kwargs, message):
     with pytest.raises(ValueError, match=message):
