@@ -19,6 +19,10 @@ TARGETS = (
 )
 
 
+def _n(v: float) -> str:
+    return f"{v:,}" if isinstance(v, int) else f"{v:,.2f}"
+
+
 def _hw(r: dict) -> str:
     h = r["hardware"]
     return f"{h['lanes']} lanes, {'ROM' if h['rom'] else 'load port'}"
@@ -67,7 +71,7 @@ def table(reports: Reports) -> str:
         lines.append(f"| {what} | {cols['event'][i]} | {cols['fused'][i]} | `{command}` |")
     g = reports["power_fused"]["gate_level"]
     met = [
-        f"{label} {f(g):,.2f} {'≤' if f(g) <= limit else '>'} {limit:,}"
+        f"{label} {_n(f(g))} {'≤' if f(g) <= limit else '>'} {_n(limit)}"
         for label, f, limit in TARGETS
     ]
     ok = all(f(g) <= limit for _, f, limit in TARGETS)
