@@ -257,30 +257,36 @@ def send_beats(
 
 
 def measure(
-    artifact, x: np.ndarray, rr: np.ndarray, work: Path, work_clock: bool = True, log=print
+    artifact,
+    x: np.ndarray,
+    rr: np.ndarray,
+    work: Path,
+    work_clock: bool = True,
+    log=print,
+    engine: str = "event",
 ) -> dict:
     """The whole measurement (module docstring) on beats x (N, n_samples), rr (N, n_rr), of
-    the shell with the core clocked only while it has work (`work_clock`, `hw/spi.py`) or on
-    every cycle."""
+    the shell around `engine`'s ROM build with the core clocked only while it has work
+    (`work_clock`, `hw/spi.py`; the event engine only) or on every cycle."""
     from ecg_snn.flow.asic.gate import synthesize
     from ecg_snn.flow.asic.liberty import load_liberty
     from ecg_snn.flow.asic.pdk import OSU018
     from ecg_snn.flow.design import spi_verilog
     from ecg_snn.flow.netlist import load_verilog
     from ecg_snn.hw.config import HwConfig
-    from ecg_snn.hw.memories import inventory
+    from ecg_snn.hw.engine import memories
     from ecg_snn.hw.spi import SPI_TOP
     from ecg_snn.power.gate_run import gate_flat, gate_harness
     from ecg_snn.power.tech import load_technology
 
     t0 = time.time()
     spec = artifact.spec
-    config = HwConfig(rom=True)
+    config = HwConfig(rom=True, engine=engine)
     clock_hz = load_technology("22nm").clock_hz  # the chip's clock, the same as `make power`
     verilog = spi_verilog(spec, config, artifact, work_clock=work_clock)
     liberty = OSU018.liberty()
     lib = load_liberty(liberty)
-    mems = inventory(spec, config, artifact)
+    mems = memories(spec, config, artifact)
     g = synthesize(verilog, SPI_TOP, liberty, load_verilog(verilog), work / "synth", log, 128, mems)
     flat, text = gate_flat(g.json, lib)
     flat_v = work / "synth" / "flat.v"
@@ -308,6 +314,7 @@ def measure(
         "node": "osu018 180 nm, 1.8 V, typical, 25 C (library figures, pre-layout)",
         "top": SPI_TOP,
         "design": "work_clock" if work_clock else "free_running",
+        "engine": engine,
         "clock_gates": sum(1 for _, t in flat.cells if t == "LATCH"),
         "clock_hz": clock_hz,
         "sck_hz": clock_hz / SCK_DIVIDER_MIN,
@@ -520,6 +527,7 @@ def main(argv: list[str] | None = None) -> int:
     from ecg_snn.data.errors import DataError
     from ecg_snn.data.files import write_atomic
     from ecg_snn.data.paths import repo_path
+    from ecg_snn.flow.tools import add_engine_option
     from ecg_snn.model.contract.artifact import ArtifactError, load_artifact
     from ecg_snn.model.contract.frontend import preprocess_beats
     from ecg_snn.model.shipped import shipped
@@ -548,9 +556,13 @@ def main(argv: list[str] | None = None) -> int:
         help="only the idle cycle and leakage of a mapped netlist (the gate.json of this "
         "command's synthesis): build/reports/heartbeat_static.json",
     )
-    ap.add_argument("--out", type=Path, help="default build/reports/heartbeat[_work].json")
+    add_engine_option(ap)
+    ap.add_argument("--out", type=Path, help="default build/reports/heartbeat[_work|_fused].json")
     args = ap.parse_args(argv)
-    name = "heartbeat_work" if args.work_clock else "heartbeat"
+    fused = args.engine == "fused"
+    if fused and (args.work_clock or args.rtl_work_clock or args.static_idle):
+        ap.error("the fused engine has no work clock: --engine fused takes the full run only")
+    name = "heartbeat_work" if args.work_clock else "heartbeat_fused" if fused else "heartbeat"
     if args.rtl_work_clock:
         name = "heartbeat_rtl_work"
     if args.static_idle:
@@ -570,20 +582,21 @@ def main(argv: list[str] | None = None) -> int:
     part = np.flatnonzero(ds.part_mask("DS2"))
     idx = part[stratified(ds.label[part], args.beats, np.random.default_rng(2))]
     x, rr = preprocess_beats(pre, ds.window, ds.rr, ds.record, idx)
-    work = root / "build" / "power" / ("heartbeat-work" if args.work_clock else "heartbeat")
+    work = root / "build" / "power" / name.replace("_", "-")
     if args.static_idle:
         r = static_idle(args.static_idle)
         r["netlist"] = repo_path(args.static_idle)
     elif args.rtl_work_clock:
         r = {"beats": len(x), **core_enable(artifact, x[:, 0, :], rr, work / "rtl-work")}
     else:
-        r = measure(artifact, x[:, 0, :], rr, work, work_clock=args.work_clock)
+        r = measure(artifact, x[:, 0, :], rr, work, args.work_clock, engine=args.engine)
     r["model"] = repo_path(args.model)
     r["commit"] = _git_head(root)
     r["model_sha256"] = artifact.checksum()
     flag = " --work-clock" if args.work_clock else ""
     flag += " --rtl-work-clock" if args.rtl_work_clock else ""
     flag += f" --static-idle {repo_path(args.static_idle)}" if args.static_idle else ""
+    flag += " --engine fused" if fused else ""
     r["command"] = f"python -m ecg_snn.power.heartbeat --beats {args.beats}{flag}"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(args.out, json.dumps(r, indent=1, sort_keys=True) + "\n")

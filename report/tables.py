@@ -49,6 +49,7 @@ QUOTED: tuple[str, ...] = (
     "verilog_fused",
     "power_fused",
     "heartbeat",
+    "heartbeat_fused",
     "heartbeat_work",
     "heartbeat_rtl_work",
     "heartbeat_static",
@@ -97,6 +98,9 @@ RENDERERS: dict[str, Renderer] = {
     "power-findings": _from("power", "make power GATE=1", power_doc.findings),
     "power-plans": lambda reports: power_doc.memory_plans(reports, V2_RUNS),
     "engines": engines.table,
+    "fused-heartbeat": _from(
+        "heartbeat_fused", "python -m ecg_snn.power.heartbeat --engine fused", power_doc.heartbeat
+    ),
     "power-heartbeat": power_doc.heartbeats,
     "power-intra": _from(
         "power_intra",
