@@ -126,3 +126,15 @@ def test_bounds_by_hand():
     assert u["root_gate"]["power_gated"] == pytest.approx(0.416)
     assert u["clock_enables"]["clock_stopped"] == pytest.approx(0.466 + 3.199)
     assert u["clock_enables"]["clock_running"] == pytest.approx(0.466 + 419.069)
+
+
+@pytest.mark.parametrize("flag", ["--work-clock", "--rtl-work-clock"])
+def test_the_fused_engine_has_no_work_clock_run(flag, capsys):
+    """The fused engine has no `quiet` signal to gate its core's clock: a work-clock run of it
+    is a one-line usage error, before anything is built."""
+    from ecg_snn.power.heartbeat import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["--engine", "fused", flag])
+    assert e.value.code == 2
+    assert "the fused engine has no work clock" in capsys.readouterr().err
