@@ -6,17 +6,21 @@ interface as `Out(...)`) and connected with `wiring.connect`:
     Loader   --LoadBus-------> LayerUnit      one per layer (`Loader.ld[i]`, `LayerUnit.ld`)
     Sequencer--LayerControl--> LayerUnit      one per layer (`Sequencer.ctl[i]`, `LayerUnit.ctl`)
 
+and the accelerator's own ports (`accelerator_ports`), the contract of `model/contract/ports.py`
+that every engine (`hw/engine.py`) presents.
+
 The streams between blocks (events, values, results) are `amaranth.lib.stream` signatures and are
 declared where they are produced (`hw/synapse.py` `entry_layout` / `value_layout`).
 """
 
 from __future__ import annotations
 
-from amaranth.hdl import signed
-from amaranth.lib import enum, wiring
+from amaranth.hdl import signed, unsigned
+from amaranth.lib import enum, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from ecg_snn.model.contract.ports import BUS_BITS
+from ecg_snn.model.contract.artifact import ModelSpec
+from ecg_snn.model.contract.ports import BUS_BITS, ResultLayout
 
 
 class LoadField(enum.Enum, shape=3):
@@ -75,3 +79,22 @@ class LayerControl(wiring.Signature):
                 "idle": In(1),
             }
         )
+
+
+def accelerator_ports(spec: ModelSpec, result: ResultLayout) -> dict:
+    """The members of an accelerator component (`model/contract/ports.py`): the sample, RR (if
+    the model has RR inputs), load and result streams, the power-on reset and the status."""
+    pre = spec.preprocess
+    members = {
+        "i_sample": In(stream.Signature(signed(pre.input_bits))),
+        "o_result": Out(stream.Signature(result.width)),
+        "i_load": In(stream.Signature(BUS_BITS)),
+        "por": In(1),
+        "busy": Out(1),
+        "done": Out(1),
+        "loaded": Out(1),
+        "load_error": Out(1),
+    }
+    if spec.n_rr:
+        members["i_rr"] = In(stream.Signature(unsigned(pre.rr_bits)))
+    return members

@@ -27,12 +27,10 @@ from amaranth.hdl import (
     ResetInserter,
     Signal,
     Value,
-    signed,
-    unsigned,
 )
-from amaranth.lib import stream, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib import wiring
 
+from ecg_snn.hw.buses import accelerator_ports
 from ecg_snn.hw.config import Checked, HwConfig, LayerGeometry
 from ecg_snn.hw.decision import Decision
 from ecg_snn.hw.event_queue import EventQueue
@@ -42,7 +40,7 @@ from ecg_snn.hw.memories import MemoryInfo, inventory, retained_state, rom_tenso
 from ecg_snn.hw.sequencer import Sequencer
 from ecg_snn.hw.synapse import entry_layout
 from ecg_snn.model.contract.artifact import Artifact, ModelSpec
-from ecg_snn.model.contract.ports import BUS_BITS, ResultLayout
+from ecg_snn.model.contract.ports import ResultLayout
 from ecg_snn.model.contract.spec import SpecError
 
 
@@ -90,20 +88,7 @@ class Accelerator(Checked, wiring.Component):
         lanes = config.lanes
         self.geometries = [LayerGeometry(layer, lanes) for layer in spec.layers]
         self.result_layout = ResultLayout.of(spec)
-        pre = spec.preprocess
-        members = {
-            "i_sample": In(stream.Signature(signed(pre.input_bits))),
-            "o_result": Out(stream.Signature(self.result_layout.width)),
-            "i_load": In(stream.Signature(BUS_BITS)),
-            "por": In(1),
-            "busy": Out(1),
-            "done": Out(1),
-            "loaded": Out(1),
-            "load_error": Out(1),
-        }
-        if spec.n_rr:
-            members["i_rr"] = In(stream.Signature(unsigned(pre.rr_bits)))
-        super().__init__(members)
+        super().__init__(accelerator_ports(spec, self.result_layout))
         # Not a port (the ports are exactly the contract's): high when no register of the core
         # can change until an input word, an image word or the result's acceptance arrives,
         # so a wrapper may stop the core's clock (`hw/spi.py`, `work_clock`).

@@ -12,17 +12,17 @@ retained (`retained_state` is empty), so the whole engine can be power-gated bet
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, ResetInserter, signed, unsigned
-from amaranth.lib import stream, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.hdl import Module, ResetInserter
+from amaranth.lib import wiring
 
+from ecg_snn.hw.buses import accelerator_ports
 from ecg_snn.hw.config import Checked, HwConfig, LayerGeometry
 from ecg_snn.hw.decision import Decision
 from ecg_snn.hw.fused.core import FusedCore, weight_rom
 from ecg_snn.hw.fused.plan import FusedPlan, check_supported
 from ecg_snn.hw.memories import MemoryInfo
 from ecg_snn.model.contract.artifact import Artifact, ModelSpec
-from ecg_snn.model.contract.ports import BUS_BITS, ResultLayout
+from ecg_snn.model.contract.ports import ResultLayout
 from ecg_snn.model.contract.spec import SpecError
 
 
@@ -78,20 +78,7 @@ class FusedAccelerator(Checked, wiring.Component):
         self.plan = FusedPlan.of(artifact.spec, config)
         self.geometries = [LayerGeometry(layer, config.lanes) for layer in spec.layers]
         self.result_layout = ResultLayout.of(spec)
-        pre = spec.preprocess
-        members = {
-            "i_sample": In(stream.Signature(signed(pre.input_bits))),
-            "o_result": Out(stream.Signature(self.result_layout.width)),
-            "i_load": In(stream.Signature(BUS_BITS)),
-            "por": In(1),
-            "busy": Out(1),
-            "done": Out(1),
-            "loaded": Out(1),
-            "load_error": Out(1),
-        }
-        if spec.n_rr:
-            members["i_rr"] = In(stream.Signature(unsigned(pre.rr_bits)))
-        super().__init__(members)
+        super().__init__(accelerator_ports(spec, self.result_layout))
 
     def weight_memory_bytes(self) -> int:
         return sum(g.weight_bytes() for g in self.geometries)
