@@ -163,6 +163,23 @@ class FusedPlan:
     def max_acc_bits(self) -> int:
         return max(p.acc_bits for p in self.layers)
 
+    def state_bits(self) -> dict[str, int]:
+        """Bits of inference state by block (registers; the weights are ROM logic)."""
+        pre = self.spec.preprocess
+        cb, lanes = self.count_bits, self.lanes
+        out = {"rr_buffer": pre.n_rr * pre.rr_bits}
+        conv = [p for p in self.layers if p.conv]
+        for p in conv:
+            elem = pre.input_bits if p.index == 0 else cb * p.layer.in_channels
+            out[f"{p.layer.name}.line_buffer"] = p.layer.kernel * elem
+        if conv:
+            out["conv_acc"] = lanes * max(p.acc_bits for p in conv)
+        for p in self.layers:
+            if not p.conv:
+                out[f"{p.layer.name}.acc"] = p.geo.groups * lanes * p.acc_bits
+        out["counts"] = lanes * cb
+        return out
+
 
 def init_values(plan: FusedPlan, artifact: Artifact, i: int) -> np.ndarray:
     """A's start value per output channel of layer i: `v_init + T * bias` (exact ints)."""

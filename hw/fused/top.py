@@ -92,21 +92,8 @@ class FusedAccelerator(Checked, wiring.Component):
         return {}
 
     def state_bits(self) -> dict[str, int]:
-        """Bits of inference state by block (registers; the weights are ROM logic)."""
-        plan, pre = self.plan, self.spec.preprocess
-        cb, lanes = plan.count_bits, plan.lanes
-        out = {"rr_buffer": pre.n_rr * pre.rr_bits}
-        conv = [p for p in plan.layers if p.conv]
-        for p in conv:
-            elem = pre.input_bits if p.index == 0 else cb * p.layer.in_channels
-            out[f"{p.layer.name}.line_buffer"] = p.layer.kernel * elem
-        if conv:
-            out["conv_acc"] = lanes * max(p.acc_bits for p in conv)
-        for p in plan.layers:
-            if not p.conv:
-                out[f"{p.layer.name}.acc"] = p.geo.groups * lanes * p.acc_bits
-        out["counts"] = lanes * cb
-        return out
+        """Bits of inference state by block (`FusedPlan.state_bits`)."""
+        return self.plan.state_bits()
 
     def elaborate(self, platform: object) -> Module:
         m = Module()

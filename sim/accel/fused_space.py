@@ -112,7 +112,7 @@ def check_point(art: Artifact, config: HwConfig, vectors: Vectors) -> dict:
     from ecg_snn.hw.fused.cycles import inference_cycles
     from ecg_snn.hw.fused.top import FusedAccelerator
     from ecg_snn.sim.accel.coverage import measure_run
-    from ecg_snn.sim.accel.space import describe
+    from ecg_snn.sim.accel.space import compare
     from ecg_snn.sim.pysim import simulate
 
     cov, gold = measure_run(art, vectors.x, vectors.rr)
@@ -120,23 +120,4 @@ def check_point(art: Artifact, config: HwConfig, vectors: Vectors) -> dict:
     dut = FusedAccelerator(art.spec, config, art)
     got = simulate(dut, list(zip(vectors.x, vectors.rr, strict=True)))
     model = inference_cycles(art, config, vectors.x[:, None, :], vectors.rr)
-    first, bad, slow = None, 0, 0
-    for k, (cls, values, cycles) in enumerate(got):
-        want = (int(gold.cls[k]), gold.values[k].tolist())
-        if (cls, values) != want:
-            bad += 1
-            first = first or (
-                f"{vectors.record[k]} (vector {k}): got class {cls} values {values}, "
-                f"expected {want[0]} {want[1]}"
-            )
-        if cycles != int(model[k]):
-            slow += 1
-            first = first or f"{vectors.record[k]} (vector {k}): {cycles} cycles, model {model[k]}"
-    return {
-        **describe(art, config),
-        "vectors": len(got),
-        "mismatches": bad,
-        "cycle_mismatches": slow,
-        "first_mismatch": first,
-        "coverage": cov,
-    }
+    return compare(art, config, vectors, got, model, cov, gold)

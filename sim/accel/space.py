@@ -161,6 +161,15 @@ def check_point(art: Artifact, config: HwConfig, vectors: Vectors) -> dict:
     image = None if config.rom else weight_image(art)
     got = simulate(dut, list(zip(vectors.x, vectors.rr, strict=True)), image)
     model = inference_cycles(art, HwConfig(lanes=config.lanes), vectors.x[:, None, :], vectors.rr)
+    return compare(art, config, vectors, got, model, cov, gold)
+
+
+def compare(
+    art: Artifact, config: HwConfig, vectors: Vectors, got: list, model, cov: dict, gold
+) -> dict:
+    """A point's report from its simulation: `got` the (class, values, cycles) of each of
+    `vectors`, against the golden run `gold` and the cycle model's counts `model`; `cov` its
+    coverage (`measure_run`)."""
     first, bad, slow = None, 0, 0
     for k, (cls, values, cycles) in enumerate(got):
         want = (int(gold.cls[k]), gold.values[k].tolist())
