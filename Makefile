@@ -96,7 +96,7 @@ on = $(filter 1,$(1))
 ENV_KNOBS := MODEL BEATS JOBS SPLIT WAVES WAVE_BEAT LANES ROM TECH VECTORS GATE GATE_BEATS \
              GATE_SIM SRAM_MIN_DEPTH BOARD ENGINE
 shell_word = $(if $(or $(word 2,$(1)),$(findstring ~,$(1))),'$(1)',$(1))
-ENVS := $(strip $(foreach v,$(filter $(TAKEN),$(ENV_KNOBS)),$(if $(filter command environment,$(origin $(v))),$(v)=$(call shell_word,$($(v))))))
+ENVS := $(strip $(foreach v,$(filter $(TAKEN),$(ENV_KNOBS)),$(if $(and $(filter command environment,$(origin $(v))),$($(v))),$(v)=$(call shell_word,$($(v))))))
 ENVS := $(if $(ENVS),$(ENVS) )
 
 .PHONY: help setup test test-fast lint data train ship evaluate verilog fpga program sim mutate power power-gate tech firmware retrain adapt adapt-eval explore report stream stream-eval stream-noise qrs clean clean-cache

@@ -51,6 +51,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from ecg_snn.hw.config import Checked
 from ecg_snn.model.contract import qrs as c
 
 DIV_BITS = 40  # dividend bits of the shared divider (QrsWidths.check proves every dividend fits)
@@ -144,17 +145,20 @@ def _miss(rr_sum: int) -> int:
     return (rr_sum >> 3) * c.MISS_PERCENT // 100
 
 
-class QrsDetector(wiring.Component):
+class QrsDetector(Checked, wiring.Component):
     """The contract's QRS detector, one sample per `i_sample` transfer (module docstring).
 
     Parameters: `sample_bits` of the input port (default the contract's INPUT_BITS, 16; a wider
     port saturates to 16 bits as the contract does)."""
 
-    def __init__(self, sample_bits: int = c.INPUT_BITS) -> None:
+    @classmethod
+    def check(cls, sample_bits: int = c.INPUT_BITS) -> None:
         if not isinstance(sample_bits, int) or not c.INPUT_BITS <= sample_bits <= 32:
             raise ValueError(
                 f"sample_bits must be an integer from {c.INPUT_BITS} to 32, not {sample_bits!r}"
             )
+
+    def __init__(self, sample_bits: int = c.INPUT_BITS) -> None:
         self._sample_bits = sample_bits
         sample = data.StructLayout({"value": signed(sample_bits), "valid": 1})
         super().__init__(

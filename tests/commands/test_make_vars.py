@@ -19,8 +19,9 @@ PY_TARGETS = sorted(  # every target whose recipe runs a Python command
 )
 
 
-def make(*args: str) -> subprocess.CompletedProcess:
+def make(*args: str, **extra_env: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    env |= extra_env
     return subprocess.run(
         ["make", "--no-print-directory", *args],
         cwd=REPO, capture_output=True, text=True, check=False, env=env,
@@ -144,6 +145,10 @@ def test_the_echoed_command_carries_the_knobs_it_reads_from_the_environment():
     assert line.startswith("MODEL='my model.json' BEATS=100 ROM=1 .venv/bin/python -m"), line
     bare = next(x for x in make("-n", "sim").stdout.splitlines() if "-m ecg_snn.sim.run" in x)
     assert bare.startswith(".venv/bin/python -m"), bare  # nothing given, nothing prefixed
+    # an outer make (`make test`) exports every knob, most of them empty: those say nothing
+    empty = make("-n", "sim", JOBS="", SPLIT="", ENGINE="").stdout.splitlines()
+    line = next(x for x in empty if "-m ecg_snn.sim.run" in x)
+    assert line.startswith(".venv/bin/python -m"), line
     env = dict(os.environ, BEATS="7")  # exported in the shell, not on make's command line
     env = {k: v for k, v in env.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     r = subprocess.run(["make", "--no-print-directory", "-n", "power"], cwd=REPO, env=env,
