@@ -17,6 +17,17 @@ from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract.artifact import Artifact, ModelSpec
 
 
+def accelerator_class(config: HwConfig | None = None) -> type:
+    """The component class of `config.engine` (its `check` validates without building)."""
+    if config is not None and config.engine == "fused":
+        from ecg_snn.hw.fused.top import FusedAccelerator
+
+        return FusedAccelerator
+    from ecg_snn.hw.top import Accelerator
+
+    return Accelerator
+
+
 def accelerator(
     spec: ModelSpec,
     config: HwConfig | None = None,
@@ -25,13 +36,7 @@ def accelerator(
 ) -> object:
     """The accelerator component of `config.engine` (errors: the engine's own, one line)."""
     config = HwConfig() if config is None else config
-    if getattr(config, "engine", "event") == "fused":
-        from ecg_snn.hw.fused.top import FusedAccelerator
-
-        return FusedAccelerator(spec, config, artifact, checks)
-    from ecg_snn.hw.top import Accelerator
-
-    return Accelerator(spec, config, artifact, checks)
+    return accelerator_class(config)(spec, config, artifact, checks)
 
 
 def memories(spec: ModelSpec, config: HwConfig, artifact: Artifact | None = None) -> list:

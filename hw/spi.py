@@ -49,8 +49,8 @@ from amaranth.lib import enum, wiring
 from amaranth.lib.cdc import FFSynchronizer
 from amaranth.lib.wiring import In, Out
 
-from ecg_snn.hw.config import HwConfig
-from ecg_snn.hw.engine import accelerator
+from ecg_snn.hw.config import Checked, HwConfig
+from ecg_snn.hw.engine import accelerator, accelerator_class
 from ecg_snn.model.contract.artifact import Artifact, ModelSpec
 from ecg_snn.model.contract.ports import BUS_BITS, Port
 from ecg_snn.model.contract.spi import WORD_BYTES, SpiCommand, SpiError, result_bytes
@@ -66,12 +66,26 @@ class Mode(enum.Enum, shape=2):
     READ = 2  # READ_RESULT, READ_ID, READ_ERRORS: shift `out` onto MISO
 
 
-class SpiShell(wiring.Component):
+class SpiShell(Checked, wiring.Component):
     """Parameters: as `hw.top.Accelerator` (`spec`, `config`, `artifact`, `checks`), and
     `work_clock`: the core is clocked only while it has work (module docstring, "Work-driven
     clocking"; the event engine only: the fused engine has no `quiet` signal yet). Errors:
     those of the engine's accelerator (it is built first); `ValueError` for `work_clock` with
     the fused engine."""
+
+    @classmethod
+    def check(
+        cls,
+        spec: ModelSpec,
+        config: HwConfig | None = None,
+        artifact: Artifact | None = None,
+        checks: bool = False,
+        work_clock: bool = False,
+    ) -> None:
+        config = HwConfig() if config is None else config
+        if work_clock and config.engine == "fused":
+            raise ValueError("work_clock needs the event engine (the fused engine has no quiet)")
+        accelerator_class(config).check(spec, config, artifact, checks)
 
     def __init__(
         self,
@@ -82,8 +96,6 @@ class SpiShell(wiring.Component):
         work_clock: bool = False,
     ) -> None:
         self.accel = accelerator(spec, config, artifact, checks)  # `config.engine` selects
-        if work_clock and self.accel.config.engine == "fused":
-            raise ValueError("work_clock needs the event engine (the fused engine has no quiet)")
         self.work_clock = work_clock
         self.core_en = Signal()  # the core's clock enable (1 on every cycle without work_clock)
         self.spec = spec

@@ -376,3 +376,31 @@ def test_rom_and_no_rr_ports_refuse_writes(artifact_factory):
     run(shell, bench)
     assert seen["status"] == SpiStatus.SAMPLE_FREE | SpiStatus.LOADED
     assert seen["errors"] == 0
+
+
+def test_a_refused_shell_is_never_built(ssf_factory, monkeypatch):
+    """A shell the checks refuse (work_clock around the fused engine) raises before any
+    component exists: nothing is left for Amaranth to warn about when it is collected (a
+    warning that, at collection time, fails whichever test is running)."""
+    import gc
+    import sys
+    import warnings
+
+    from amaranth.hdl import Elaboratable, Fragment, UnusedElaboratable
+
+    class Tiny(Elaboratable):
+        def elaborate(self, platform):
+            return Module()
+
+    Fragment.get(Tiny(), None)  # Amaranth warns only once something has been elaborated
+    art = ssf_factory("small", 0)
+    seen = []
+    monkeypatch.setattr(sys, "unraisablehook", seen.append)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnusedElaboratable)
+        try:
+            SpiShell(art.spec, HwConfig(rom=True, engine="fused"), art, work_clock=True)
+        except ValueError as e:
+            assert "work_clock needs the event engine" in str(e)
+        gc.collect()
+    assert seen == []
