@@ -7,8 +7,8 @@ from __future__ import annotations
 from ecg_snn.report.results import Reports
 
 ENGINES = {
-    "event": ("sim", "verilog", "power"),
-    "fused": ("sim_fused", "verilog_fused", "power_fused"),
+    "event": ("sim", "verilog", "power", "fpga"),
+    "fused": ("sim_fused", "verilog_fused", "power_fused", "fpga_fused"),
 }
 # issue 27, at 180 nm gate level on the default model: (label, figure, limit)
 TARGETS = (
@@ -25,10 +25,20 @@ def _n(v: float) -> str:
 
 def _hw(r: dict) -> str:
     h = r["hardware"]
-    return f"{h['lanes']} lanes, {'ROM' if h['rom'] else 'load port'}"
+    lanes = f"{h['lanes']} lane" + ("s" if h["lanes"] != 1 else "")
+    return f"{lanes}, {'ROM' if h['rom'] else 'load port'}"
 
 
-def _rows(sim: dict, verilog: dict, power: dict) -> list[str]:
+def _fpga(r: dict) -> str:
+    lc, ram = r["utilisation"]["ICESTORM_LC"], r["utilisation"]["ICESTORM_RAM"]
+    lat = r["latency_ms_at_fmax"]
+    return (
+        f"{lc['used']:,} / {lc['available']:,} LC, {ram['used']} / {ram['available']} EBR; fmax "
+        f"{r['fmax_mhz']:.1f} MHz; {lat['mean']:.2f} / {lat['max']:.2f} ms ({_hw(r)})"
+    )
+
+
+def _rows(sim: dict, verilog: dict, power: dict, fpga: dict) -> list[str]:
     """One engine's column, in the order of `ROWS`."""
     c, g = sim["cycles_per_inference"], power["gate_level"]
     k = power["calibrated_22nm"]
@@ -44,6 +54,7 @@ def _rows(sim: dict, verilog: dict, power: dict) -> list[str]:
         f"{g['cells']:,} / {g['flip_flops']:,} / {g['area_um2'] / 1e6:.2f}",
         f"{g['leakage']['nw_cells'] / 1e3:.2f}",
         f"{k['nj_per_inference']:.2f} (band {k['band_nj'][0]:.2f} to {k['band_nj'][1]:.2f})",
+        _fpga(fpga),
     ]
 
 
@@ -56,6 +67,7 @@ ROWS = (
     ("gate level cells / flip-flops / mm²", "make power GATE=1"),
     ("leakage, 180 nm cells, µW", "make power GATE=1"),
     ("22 nm, calibrated to the gate level, nJ", "make power GATE=1"),
+    ("iCE40 UP5K with the SPI shell: cells, fmax, latency per beat mean / max", "make fpga"),
 )
 
 

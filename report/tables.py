@@ -48,6 +48,7 @@ QUOTED: tuple[str, ...] = (
     "sim_fused",
     "verilog_fused",
     "power_fused",
+    "fpga_fused",
     "heartbeat",
     "heartbeat_fused",
     "heartbeat_work",
