@@ -292,3 +292,27 @@ def test_take_reads_a_named_path(tmp_path):
         "sim_fused": {"model": str(shipped), "mismatches": 0}
     }
     assert report.main(["--take", f"sim={keyed}"]) == 2
+
+
+def test_the_engines_table_states_the_targets_its_figures_support():
+    """The fused engine's gate-level targets (issue 27) are read off the snapshot: 'not all
+    met' with today's figures; 'all met' once every figure is within its limit (the check can
+    change its verdict); a missing report is named instead of a table."""
+    import copy
+
+    from ecg_snn.report import engines
+
+    reports = report.load_snapshots()
+    text = engines.table(reports)
+    assert "| gate level, osu018 180 nm, nJ per inference |" in text and "not all met" in text
+    better = copy.deepcopy(reports)
+    g = better["power_fused"]["gate_level"]
+    g["nj_per_inference"]["mean"], g["cells"], g["flip_flops"], g["area_um2"] = (
+        150.0,
+        20_000,
+        1_000,
+        5e5,
+    )
+    assert "(all met)" in engines.table(better)
+    del better["fpga_fused"]
+    assert engines.table(better).startswith("Not measured yet: reports fpga_fused")
