@@ -26,6 +26,9 @@ def _mean_sd(values: list[float]) -> tuple[float, float]:
 def build(results: list[dict], meta: dict) -> dict:
     """The report body (module docstring)."""
     base = [r for r in results if r["seed"] == 0 and (r.get("hw") is not None or r.get("error"))]
+    trials = len(base)
+    # the sampler may propose a point again (its trial comes back from the cache): one entry each
+    base = list({r["label"]: r for r in reversed(base)}.values())[::-1]
     extra: dict[str, list[tuple[int, float]]] = {}
     for r in results:
         if r.get("cv") is not None:
@@ -76,6 +79,7 @@ def build(results: list[dict], meta: dict) -> dict:
         "rule_pick": None if pick is None else points[pick]["label"],
         "rule": pareto.__doc__.split("The rule that picks")[1].strip(),
         "measured": len(points),
+        "trials": trials,
         "failed": sum(1 for e in entries if e["error"]),
     } | meta
 
@@ -104,13 +108,16 @@ def markdown(body: dict) -> str:
     """The tables docs/explore.md quotes: the front, who dominates the default, and the SNN vs
     QNN-like answer (best point per neuron x T, with spike rate and the dynamic share)."""
     pts = [e for e in body["points"] if e.get("index") is not None]
+    pts = list({e["label"]: e for e in reversed(pts)}.values())[::-1]  # older reports repeat
+    front = list({f["label"]: f for f in reversed(body["front"])}.values())[::-1]
+    dominating = {d["label"] for d in body["dominating_default"]}
     rows = [
         "| point | CV jκ (seed 0) | jκ mean ± sd (seeds) | µJ / beat | gated µJ | mm² | cycles "
         "| spike rate | S Se / +P | V Se / +P |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     by_label = {e["label"]: e for e in pts}
-    for f in body["front"]:
+    for f in front:
         e = by_label[f["label"]]
         pc = e["cv"]["per_class"]
         rows.append(
@@ -121,14 +128,21 @@ def markdown(body: dict) -> str:
             f"| {100 * pc['S']['se']:.1f} / {100 * pc['S']['ppv']:.1f} "
             f"| {100 * pc['V']['se']:.1f} / {100 * pc['V']['ppv']:.1f} |"
         )
-    out = ["Front (CV jκ up, µJ per heartbeat down):", "", *rows, ""]
+    trials = body.get("trials", len(body["points"]))
+    out = [
+        f"{len(pts)} distinct points measured in {trials} trials ({body.get('failed', 0)} failed). "
+        "Front (CV jκ up, µJ per heartbeat down):",
+        "",
+        *rows,
+        "",
+    ]
     d = by_label.get(body.get("default") or "")
     if d is not None:
         out += [
             f"Today's default {d['label']}: CV jκ {_f(d['cv']['j_kappa'])} (seeds "
             f"{_f(d['jk_mean'])} ± {_f(d['jk_sd'])}), {_f(d['hw']['uj_per_heartbeat'], 2)} µJ "
             f"per heartbeat, {_f(d['hw']['area_um2'] / 1e6, 2)} mm²; dominated by "
-            f"{len(body['dominating_default'])} points.",
+            f"{len(dominating)} points.",
             "",
         ]
     groups: dict[tuple, list[dict]] = {}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ecg_snn.explore import confirm as explore_confirm
+from ecg_snn.explore import report as explore_report
 from ecg_snn.model import cv
 from ecg_snn.model.adapt import evaluate as adapt
 from ecg_snn.report import engines, verification
@@ -55,6 +57,8 @@ QUOTED: tuple[str, ...] = (
     "heartbeat_rtl_work",
     "heartbeat_static",
     "stream",
+    "explore",
+    "explore_confirm",
     "noise",
     "qrs",
     "adapt",
@@ -111,6 +115,10 @@ RENDERERS: dict[str, Renderer] = {
     ),
     **{key: _from("stream", "make stream-eval", fn) for key, fn in stream_tables.SECTIONS.items()},
     "stream-noise": _from("noise", "make stream-noise", noise.table),
+    "explore": _from("explore", "make explore", explore_report.markdown),
+    "explore-confirm": _from(
+        "explore_confirm", "python -m ecg_snn.explore.confirm", explore_confirm.table
+    ),
     "qrs-block": _from("qrs", "make qrs", qrs_block.table),
     "adapt": _from("adapt", _ADAPT, adapt.table),
     "adapt-records": _from("adapt", _ADAPT, adapt.records_table),

@@ -116,3 +116,15 @@ def test_a_report_rebuilt_from_the_recorded_trials(tmp_path: Path, monkeypatch) 
     assert [r["label"] for r in bad] == [GOOD.label] and bad[0][
         "error"
     ] == "QuantizeError: too wide"
+
+
+def test_a_point_the_sampler_proposed_twice_is_one_point() -> None:
+    """A repeated trial (its result comes back from the cache) counts as a trial, not as a
+    second point: one entry, one front row, and the markdown says how many are distinct."""
+    rs = results()
+    again = next(r for r in rs if r["seed"] == 0 and r.get("hw") is not None)
+    body = report.build([*rs, dict(again)], {})
+    labels = [e["label"] for e in body["points"]]
+    assert len(labels) == len(set(labels)) and body["trials"] == len(labels) + 1
+    text = report.markdown(body)
+    assert f"{body['measured']} distinct points measured in {body['trials']} trials" in text
