@@ -19,6 +19,7 @@ from ecg_snn.data.cli import run
 COMMANDS: dict[str, tuple[str, str]] = {
     "data": ("ecg_snn.data.__main__:main", "build the MIT-BIH beat dataset (make data)"),
     "train": ("ecg_snn.model.pipeline:cli", "train, convert, quantize, evaluate (make train)"),
+    "ship": ("ecg_snn.model.ship:main", "check a new artifact, then ship it (make ship)"),
     "evaluate": (
         "ecg_snn.model.evaluate:main",
         "score an artifact on a split or your WFDB folder (make evaluate)",
@@ -35,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "detect and classify one raw record (make stream)",
     ),
     "stream-eval": ("ecg_snn.stream.evaluate:main", "QRS and end-to-end scores (make stream-eval)"),
+    "stream-noise": ("ecg_snn.stream.noise:main", "QRS under noise vs XQRS (make stream-noise)"),
+    "qrs": ("ecg_snn.sim.qrs:main", "the QRS detector block on Verilator (make qrs)"),
     "verilog": (
         "ecg_snn.flow.verilog:main",
         "emit, lint and synthesise the Verilog (make verilog)",
@@ -48,8 +51,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "ecg_snn.firmware.build:main",
         "C reference, driver, weight image (make firmware)",
     ),
-    "explore": ("ecg_snn.explore.cli:main", "the design-space sweep (make explore)"),
+    "explore": ("ecg_snn.explore.cli:main", "the co-design search (make explore)"),
+    "explore-confirm": (
+        "ecg_snn.explore.confirm:main",
+        "the search's pick at the shipped training budget",
+    ),
     "report": ("ecg_snn.report.render:main", "regenerate the docs' results (make report)"),
+    "clean-cache": ("ecg_snn.sim.prune:main", "prune the content-keyed builds (make clean-cache)"),
 }
 
 

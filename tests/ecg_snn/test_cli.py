@@ -57,3 +57,17 @@ def test_argument_errors_come_from_the_tool(argv, capsys):
     with pytest.raises(SystemExit) as e:
         cli.main(argv)
     assert e.value.code == 2
+
+
+def test_every_make_target_tool_has_a_command():
+    """The README says `ecg-snn` runs the tool behind each make target: every module a make
+    recipe runs with `python -m` is one of the commands' modules."""
+    import re
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    run_by_make = set(re.findall(r"-m (ecg_snn[\w.]*)", makefile))
+    ours = {target.split(":")[0] for target, _ in cli.COMMANDS.values()}
+    ours |= {m.rsplit(".", 1)[0] for m in ours if m.endswith(("__main__", ".cli", ".run"))}
+    ours |= {m.rsplit(".", 1)[0] for m in ours if m.endswith((".pipeline", ".build", ".render"))}
+    assert run_by_make - ours == set()
