@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ecg_snn.data.files import write_atomic
-from ecg_snn.data.paths import repo_path
+from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.firmware.generate import FirmwareError, generate
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 from ecg_snn.model.shipped import shipped
@@ -220,7 +220,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m ecg_snn.firmware.build", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--model", default=os.environ.get("MODEL") or str(DEFAULT_MODEL))
-    parser.add_argument("--out", default=str(DEFAULT_OUT))
+    parser.add_argument(
+        "--out", help="default build/firmware (another model: build/firmware-model<sha8>)"
+    )
     args = parser.parse_args(argv)
     if not Path(args.model).is_file():
         print(
@@ -230,9 +232,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     try:
-        report = build_all(load_artifact(args.model), Path(args.out), args.model)
+        artifact = load_artifact(args.model)
+        # a model other than the shipped one gets its own folder and report: it never
+        # replaces the default build (as `make sim` and `make verilog` key theirs)
+        shipped = Path(args.model).resolve() == Path(DEFAULT_MODEL).resolve()
+        key = config_key({"model": None if shipped else artifact.checksum()[:8]})
+        out = Path(args.out) if args.out else keyed(DEFAULT_OUT, key)
+        report_path = keyed(REPORT, key)
+        report = build_all(artifact, out, args.model, report_path)
     except (ArtifactError, FirmwareError, BuildError) as e:
         print(f"make firmware: {e}", file=sys.stderr)
         return 2
-    print(json.dumps(report["bytes"]), f"{report['time_per_beat_us']} us/beat", f"-> {REPORT}")
+    sizes = json.dumps(report["bytes"])
+    print(sizes, f"{report['time_per_beat_us']} us/beat", f"-> {repo_path(report_path)}")
     return 0

@@ -80,3 +80,26 @@ def test_make_firmware_without_a_model_says_what_to_do(tmp_path, capsys, monkeyp
     assert build.main(["--model", str(tmp_path / "none.json"), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "no model artifact" in err and "make train" in err
+
+
+def test_another_model_never_replaces_the_default_build(tmp_path, monkeypatch, capsys):
+    """`make firmware MODEL=other.json` writes its own folder and report, keyed by the model's
+    checksum; the default build and report are left alone."""
+    import shutil
+
+    from ecg_snn.model.contract.artifact import load_artifact
+    from ecg_snn.model.shipped import shipped
+
+    monkeypatch.delenv("MODEL", raising=False)
+    monkeypatch.setattr(build, "DEFAULT_OUT", tmp_path / "firmware")
+    monkeypatch.setattr(build, "REPORT", tmp_path / "reports" / "firmware.json")
+    other = shutil.copy(shipped("inter"), tmp_path / "other.json")
+    assert build.main(["--model", str(other)]) == 0
+    sha = load_artifact(other).checksum()[:8]
+    assert (tmp_path / f"firmware-model{sha}" / "gen" / "snn_weights.bin").is_file()
+    assert (tmp_path / "reports" / f"firmware-model{sha}.json").is_file()
+    assert (
+        not (tmp_path / "firmware").exists()
+        and not (tmp_path / "reports" / "firmware.json").exists()
+    )
+    assert f"firmware-model{sha}.json" in capsys.readouterr().out
