@@ -29,6 +29,7 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
     run("ecg_snn.stream.__main__:main", "make stream")
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -43,7 +44,7 @@ import wfdb
 from ecg_snn.data.errors import DataError
 from ecg_snn.data.files import write_atomic
 from ecg_snn.data.gaps import beats_around_gaps
-from ecg_snn.data.paths import repo_path
+from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.data.records import amplitude_hint, plain_rate
 from ecg_snn.data.splits import DS2
 from ecg_snn.model.contract import golden
@@ -77,9 +78,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("--rtl", action="store_true", help="also classify on the RTL (Verilator)")
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS") or 2))
-    ap.add_argument("--out", type=Path, default=OUT, help="annotation folder (build/stream)")
+    ap.add_argument(
+        "--out", type=Path, help="annotation folder (build/stream; another source or model: keyed)"
+    )
     ap.add_argument("--report", type=Path, default=None)
     return ap.parse_args(argv)
+
+
+def output_key(record: str, model: Path, artifact: Artifact) -> str:
+    """What keeps this run's outputs apart from the default ones (`data.paths.config_key`): a
+    record given by path (not an MIT-BIH name) is keyed by its folder, so another `100` never
+    replaces MIT-BIH 100's; a model other than the shipped one by its checksum."""
+    by_path = Path(record).name != record
+    folder = hashlib.sha256(str(Path(record).resolve().parent).encode()).hexdigest()[:8]
+    shipped = model.resolve() == Path(DEFAULT_MODEL).resolve()
+    return config_key(
+        {"src": folder if by_path else None, "model": None if shipped else artifact.checksum()[:8]}
+    )
 
 
 def write_annotations(stream: Stream, out: Path) -> Path:
@@ -210,11 +225,12 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, QrsError, ArtifactError) as e:
         print(f"make stream: {e}", file=sys.stderr)
         return 2
-    ann = write_annotations(stream, args.out)
+    key = output_key(args.record, args.model, artifact)
+    ann = write_annotations(stream, args.out or keyed(OUT, key))
     report = report_of(artifact, args.model, stream)
     if args.rtl:
         report["rtl"] = rtl_classes(artifact, stream, args.jobs, ROOT / "build" / "sim" / "stream")
-    path = args.report or REPORTS / f"stream_{stream.record.name}.json"
+    path = args.report or keyed(REPORTS / f"stream_{stream.record.name}.json", key)
     write_atomic(path, json.dumps(report, indent=1) + "\n")
     line = (
         f"stream {stream.record.name}: {report['detections']} beats detected "

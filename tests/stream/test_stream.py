@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -435,3 +436,21 @@ def test_stream_scoring_a_ds2_record_logs_a_look(tmp_path, model_path, capsys):
     rows = looks.rows(looks.log_path().read_text())
     assert rc == 0 and len(rows) == before + 1 and "record 100 (a DS2 record)" in rows[-1]
     assert "DS2 look" in capsys.readouterr().out
+
+
+def test_a_record_by_path_never_replaces_the_mitbih_records_outputs(tmp_path):
+    """`make stream RECORD=/some/dir/100` is not MIT-BIH 100: its outputs are keyed by its
+    folder (and another model's by the model), the MIT-BIH name's are not keyed."""
+    from ecg_snn.model.contract.artifact import load_artifact
+    from ecg_snn.stream.__main__ import DEFAULT_MODEL, output_key
+
+    art = load_artifact(DEFAULT_MODEL)
+    assert output_key("100", Path(DEFAULT_MODEL), art) == ""
+    a, b = (
+        output_key(str(tmp_path / "a" / "100"), Path(DEFAULT_MODEL), art),
+        output_key(str(tmp_path / "b" / "100"), Path(DEFAULT_MODEL), art),
+    )
+    assert a.startswith("src") and b.startswith("src") and a != b
+    other = tmp_path / "m.json"
+    other.write_bytes(Path(DEFAULT_MODEL).read_bytes())
+    assert output_key("100", other, art) == f"model{art.checksum()[:8]}"
