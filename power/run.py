@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ecg_snn.data.cli import Parser
+from ecg_snn.data.cli import Parser, heartbeat
 from ecg_snn.data.paths import config_key, keyed
 from ecg_snn.flow.asic.gate import SRAM_MIN_DEPTH
 from ecg_snn.flow.netlist import Netlist, load_verilog
@@ -171,9 +171,11 @@ def main(argv: list[str] | None = None) -> int:
     x, rr = preprocess_beats(pre, ds.window, ds.rr, ds.record, idx)
     x = x[:, 0, :]
     print(f"make power: {len(idx)} {args.part} beats, {tech.name}, model {model}")
-    verilog = accelerator_verilog(artifact.spec, config, artifact)
+    print("  the Verilog and its SAIF harness (built once per design, then cached)", flush=True)
+    with heartbeat("make power: building"):
+        verilog = accelerator_verilog(artifact.spec, config, artifact)
+        exe = harness_for(verilog, BUILD / "harness")
     load = not config.rom  # a ROM build has its weights in the Verilog: no weight image
-    exe = harness_for(verilog, BUILD / "harness")
     print(f"  harness ready ({time.time() - t0:.0f} s)")
     work = BUILD / "saif"
     energies, cycles, bad = simulate(

@@ -12,6 +12,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from ecg_snn.data.cli import heartbeat
 from ecg_snn.data.errors import DataError
 from ecg_snn.model.adapt.calibrate import RIDGES, Settings
 from ecg_snn.model.adapt.errors import AdaptError
@@ -153,7 +154,8 @@ def worse_warning(rest: dict) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
-        report = adapt(options(argv))
+        with heartbeat("adapt: working"):  # reading, fine-tuning and scoring take seconds each
+            report = adapt(options(argv))
     except (AdaptError, DataError, ArtifactError) as e:
         print(f"adapt: error: {e}", file=sys.stderr)
         return 2
