@@ -221,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
             raise ArtifactError(f"no model at {args.model}; run `make train` or pass --model")
         artifact = load_artifact(args.model)
         record, valid = load_record(args.record, args.lead, args.annotator)
+        hint = amplitude_hint(record)
+        if hint:  # before the run: its detections (often none) follow from it
+            print(f"make stream: warning: {hint}", file=sys.stderr, flush=True)
         stream = run_stream(artifact, record, valid)
     except (DataError, QrsError, ArtifactError) as e:
         print(f"make stream: {e}", file=sys.stderr)
@@ -261,9 +264,6 @@ def main(argv: list[str] | None = None) -> int:
             )
             line += f"\n{look}"
     print(line)
-    hint = amplitude_hint(record)
-    if hint:
-        print(f"make stream: warning: {hint}", file=sys.stderr)
     if record.gain_assumed:
         print(
             f"make stream: note: the header gives lead {record.lead} no gain (0: uncalibrated); "
