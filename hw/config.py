@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ecg_snn.model.contract.spec import LayerSpec, ceil_div, index_bits
+from ecg_snn.model.contract.artifact import ModelSpec
+from ecg_snn.model.contract.spec import LayerSpec, SpecError, ceil_div, index_bits
 
 MAX_LANES = 64
 ENGINES = ("event", "fused")
@@ -174,3 +175,18 @@ class Checked:
     @classmethod
     def check(cls, *args: object, **kwargs: object) -> None:
         raise NotImplementedError
+
+
+def check_design(spec: ModelSpec, config: HwConfig, artifact: object | None) -> None:
+    """The checks every accelerator engine makes of its parameters (`Checked.check`): the types,
+    the spec's rules, and an artifact (if given) made for the same hardware configuration."""
+    if not isinstance(spec, ModelSpec):
+        raise TypeError(f"spec must be a ModelSpec, not {type(spec).__name__}")
+    if not isinstance(config, HwConfig):
+        raise TypeError(f"config must be a HwConfig, not {type(config).__name__}")
+    try:
+        spec.validate()
+    except SpecError as e:
+        raise ValueError(f"invalid spec: {e}") from None
+    if artifact is not None and artifact.spec.hardware_config() != spec.hardware_config():
+        raise ValueError("the artifact was made for a different hardware configuration")

@@ -37,7 +37,6 @@ import numpy as np
 from ecg_snn.hw.config import HwConfig, LayerGeometry, conv_fanout
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact
-from ecg_snn.model.contract.frontend import uniform_inputs
 
 
 def fanout_ops(geo: LayerGeometry) -> np.ndarray:
@@ -183,25 +182,3 @@ def cycle_bound(spec, config: HwConfig) -> int:
             scan += int(np.maximum(1, ops[i + 1]).sum())
         total += scan * (spec.T if i < n_if else 1)
     return total
-
-
-def cycle_report(
-    artifact: Artifact, config: HwConfig, rng: np.random.Generator, n: int = 64
-) -> dict:
-    """Mean and max over random inputs (uniform over the input range), and a silent input."""
-    pre = artifact.spec.preprocess
-    x, rr = uniform_inputs(pre, n, rng)
-    c = inference_cycles(artifact, config, x, rr)
-    silent = inference_cycles(
-        artifact,
-        config,
-        np.zeros((1, 1, pre.n_samples), np.int64),
-        np.zeros((1, artifact.spec.n_rr), np.int64),
-    )
-    return {
-        "inputs": f"{n} random inputs, uniform over the input and RR ranges",
-        "mean": float(c.mean()),
-        "max": int(c.max()),
-        "silent": int(silent[0]),
-        "clock_hz_200bpm_max": float(c.max() * 200 / 60),
-    }

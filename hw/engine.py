@@ -79,8 +79,22 @@ def cycle_bound(spec: ModelSpec, config: HwConfig) -> int:
 
 
 def cycle_report(artifact: Artifact, config: HwConfig, rng: object, n: int = 64) -> dict:
-    """`cycle_report` of `config.engine`: random inputs and a silent one."""
-    return _cycles(config).cycle_report(artifact, config, rng, n)
+    """Cycles per inference of `config.engine`: mean and max over `n` random inputs (uniform
+    over the input and RR ranges) and a silent input."""
+    from ecg_snn.model.contract.frontend import uniform_inputs
+
+    pre = artifact.spec.preprocess
+    x, rr = uniform_inputs(pre, n, rng)
+    c = inference_cycles(artifact, config, x, rr)
+    zeros = np.zeros((1, 1, pre.n_samples), np.int64), np.zeros((1, artifact.spec.n_rr), np.int64)
+    silent = inference_cycles(artifact, config, *zeros)
+    return {
+        "inputs": f"{n} random inputs, uniform over the input and RR ranges",
+        "mean": float(c.mean()),
+        "max": int(c.max()),
+        "silent": int(silent[0]),
+        "clock_hz_200bpm_max": float(c.max() * 200 / 60),
+    }
 
 
 def real_beat_report(artifact: Artifact, config: HwConfig, n: int = 1000, seed: int = 0) -> dict:

@@ -31,7 +31,7 @@ from amaranth.hdl import (
 from amaranth.lib import wiring
 
 from ecg_snn.hw.buses import accelerator_ports
-from ecg_snn.hw.config import Checked, HwConfig, LayerGeometry
+from ecg_snn.hw.config import Checked, HwConfig, LayerGeometry, check_design
 from ecg_snn.hw.decision import Decision
 from ecg_snn.hw.event_queue import EventQueue
 from ecg_snn.hw.layer import LayerUnit
@@ -41,7 +41,6 @@ from ecg_snn.hw.sequencer import Sequencer
 from ecg_snn.hw.synapse import entry_layout
 from ecg_snn.model.contract.artifact import Artifact, ModelSpec
 from ecg_snn.model.contract.ports import ResultLayout
-from ecg_snn.model.contract.spec import SpecError
 
 
 class Accelerator(Checked, wiring.Component):
@@ -60,18 +59,9 @@ class Accelerator(Checked, wiring.Component):
         queue: type[EventQueue] = EventQueue,
     ) -> None:
         config = HwConfig() if config is None else config
-        if not isinstance(spec, ModelSpec):
-            raise TypeError(f"spec must be a ModelSpec, not {type(spec).__name__}")
-        if not isinstance(config, HwConfig):
-            raise TypeError(f"config must be a HwConfig, not {type(config).__name__}")
-        try:
-            spec.validate()
-        except SpecError as e:
-            raise ValueError(f"invalid spec: {e}") from None
+        check_design(spec, config, artifact)
         if config.rom and artifact is None:
             raise ValueError("the ROM option bakes the weights in: pass artifact=")
-        if artifact is not None and artifact.spec.hardware_config() != spec.hardware_config():
-            raise ValueError("the artifact was made for a different hardware configuration")
 
     def __init__(
         self,

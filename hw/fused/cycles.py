@@ -31,7 +31,6 @@ from ecg_snn.hw.config import HwConfig
 from ecg_snn.hw.fused.plan import FusedPlan
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact
-from ecg_snn.model.contract.frontend import uniform_inputs
 
 
 def layer_counts(artifact: Artifact, x: np.ndarray, rr: np.ndarray) -> list[np.ndarray]:
@@ -109,21 +108,3 @@ def cycle_bound(spec, config: HwConfig) -> int:
         total += fires * (config.lanes * nxt + 1)  # FEED of every fired group
         total += spec.n_rr * geo.groups + 1
     return total
-
-
-def cycle_report(
-    artifact: Artifact, config: HwConfig, rng: np.random.Generator, n: int = 64
-) -> dict:
-    """Mean and max over random inputs (uniform over the input range), and a silent input."""
-    pre = artifact.spec.preprocess
-    x, rr = uniform_inputs(pre, n, rng)
-    c = inference_cycles(artifact, config, x, rr)
-    zeros = np.zeros((1, 1, pre.n_samples), np.int64), np.zeros((1, artifact.spec.n_rr), np.int64)
-    silent = inference_cycles(artifact, config, *zeros)
-    return {
-        "inputs": f"{n} random inputs, uniform over the input and RR ranges",
-        "mean": float(c.mean()),
-        "max": int(c.max()),
-        "silent": int(silent[0]),
-        "clock_hz_200bpm_max": float(c.max() * 200 / 60),
-    }

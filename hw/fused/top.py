@@ -16,14 +16,13 @@ from amaranth.hdl import Module, ResetInserter
 from amaranth.lib import wiring
 
 from ecg_snn.hw.buses import accelerator_ports
-from ecg_snn.hw.config import Checked, HwConfig, LayerGeometry
+from ecg_snn.hw.config import Checked, HwConfig, LayerGeometry, check_design
 from ecg_snn.hw.decision import Decision
 from ecg_snn.hw.fused.core import FusedCore, weight_rom
 from ecg_snn.hw.fused.plan import FusedPlan, check_supported
 from ecg_snn.hw.memories import MemoryInfo
 from ecg_snn.model.contract.artifact import Artifact, ModelSpec
 from ecg_snn.model.contract.ports import ResultLayout
-from ecg_snn.model.contract.spec import SpecError
 
 
 def inventory(spec: ModelSpec, config: HwConfig, artifact: Artifact) -> list[MemoryInfo]:
@@ -53,19 +52,10 @@ class FusedAccelerator(Checked, wiring.Component):
         artifact: Artifact | None = None,
         checks: bool = False,
     ) -> None:
-        if not isinstance(spec, ModelSpec):
-            raise TypeError(f"spec must be a ModelSpec, not {type(spec).__name__}")
-        if not isinstance(config, HwConfig):
-            raise TypeError(f"config must be a HwConfig, not {type(config).__name__}")
-        try:
-            spec.validate()
-        except SpecError as e:
-            raise ValueError(f"invalid spec: {e}") from None
+        check_design(spec, config, artifact)
         check_supported(spec, config)
         if artifact is None:
             raise ValueError("the fused engine bakes the weights in: pass artifact=")
-        if artifact.spec.hardware_config() != spec.hardware_config():
-            raise ValueError("the artifact was made for a different hardware configuration")
 
     def __init__(
         self,
