@@ -70,8 +70,8 @@ class SpiShell(Checked, wiring.Component):
     """Parameters: as `hw.top.Accelerator` (`spec`, `config`, `artifact`, `checks`), and
     `work_clock`: the core is clocked only while it has work (module docstring, "Work-driven
     clocking"; the event engine only: the fused engine has no `quiet` signal yet). Errors:
-    those of the engine's accelerator (it is built first); `ValueError` for `work_clock` with
-    the fused engine."""
+    those of the engine's accelerator (checked before anything is built); `ValueError` for
+    `work_clock` with the fused engine."""
 
     @classmethod
     def check(
