@@ -62,17 +62,21 @@ def spi_verilog(
     work_clock: bool = False,
 ) -> Path:
     """Path of the SPI shell's Verilog (`hw.spi.SpiShell`, module `hw.spi.SPI_TOP`: the module
-    `make fpga` places and routes; `work_clock`: the core clocked only while it has work),
-    generated if it is not cached."""
+    `make fpga` places and routes; `work_clock`: the ASIC build, the core clocked only while it
+    has work, through the library's clock gate at its root, whose behavioural model the file
+    carries for RTL simulators), generated if it is not cached."""
     from amaranth.back import verilog
 
     from ecg_snn.data.files import write_atomic
+    from ecg_snn.flow.asic.gate import ICG_CELL, ICG_MODEL_VERILOG
     from ecg_snn.hw.spi import SPI_TOP, SpiShell
 
     tag = "spi-work" if work_clock else "spi"
     out = out_root / f"{tag}-{design_key(spec, config, artifact)}" / f"{SPI_TOP}.v"
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
-        shell = SpiShell(spec, config, artifact, work_clock=work_clock)
-        write_atomic(out, verilog.convert(shell, name=SPI_TOP, emit_src=False))
+        gate = ICG_CELL if work_clock else None
+        shell = SpiShell(spec, config, artifact, work_clock=work_clock, clock_gate=gate)
+        text = verilog.convert(shell, name=SPI_TOP, emit_src=False)
+        write_atomic(out, text + (ICG_MODEL_VERILOG if work_clock else ""))
     return out

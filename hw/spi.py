@@ -22,8 +22,14 @@ and each of those raises `core_en` in its own cycle, so the core sees the same s
 edges that do anything: the design is cycle-exact with and without it (`tests/hw/test_spi.py`,
 `tests/power/test_heartbeat.py`). Synthesis turns the enable into clock gates on the banks
 Yosys `clockgate` takes (`flow/asic/gate.py`: not those with a synchronous reset); the core's
-clock tree up to them keeps toggling, which only a clock gate at its root would stop
-(`docs/power.md`, the heartbeat). An FPGA keeps it off (`make fpga`).
+clock tree up to them, and the banks with a synchronous reset, would keep toggling. The ASIC
+build therefore also names the library's clock-gate cell (`clock_gate`): one such cell at the
+root of the core's clock, enabled by the same `core_en`, stops the whole core's clock tree
+while it waits. It is redundant with the enable (a register of the core changes only in a
+cycle with `core_en` high either way), so it cannot change what the core computes, only what
+its clock costs (`docs/power.md`, the heartbeat). It exists only in Verilog (the Amaranth
+simulator runs the enable alone); RTL simulators take the cell's behavioural model
+(`flow/asic/gate.py`, `ICG_MODEL_VERILOG`). An FPGA keeps both off (`make fpga`).
 
 Why oversampling and not an SCK clock domain: one clock domain for the whole design (no CDC
 between the shift registers and the accelerator, one clock constraint for nextpnr, the same
@@ -36,9 +42,13 @@ from __future__ import annotations
 
 from amaranth.hdl import (
     Cat,
+    ClockDomain,
+    ClockSignal,
     Const,
+    DomainRenamer,
     Elaboratable,
     EnableInserter,
+    Instance,
     Module,
     Mux,
     ResetInserter,
@@ -69,9 +79,10 @@ class Mode(enum.Enum, shape=2):
 class SpiShell(Checked, wiring.Component):
     """Parameters: as `hw.top.Accelerator` (`spec`, `config`, `artifact`, `checks`), and
     `work_clock`: the core is clocked only while it has work (module docstring, "Work-driven
-    clocking"; the event engine only: the fused engine has no `quiet` signal yet). Errors:
-    those of the engine's accelerator (checked before anything is built); `ValueError` for
-    `work_clock` with the fused engine."""
+    clocking"); `clock_gate`: the name of the library's integrated clock-gate cell (ports CE,
+    CLK, GCLK) put at the root of the core's clock (Verilog only). Errors: those of the
+    engine's accelerator (checked before anything is built); `ValueError` for `clock_gate`
+    without `work_clock`."""
 
     @classmethod
     def check(
@@ -81,10 +92,11 @@ class SpiShell(Checked, wiring.Component):
         artifact: Artifact | None = None,
         checks: bool = False,
         work_clock: bool = False,
+        clock_gate: str | None = None,
     ) -> None:
         config = HwConfig() if config is None else config
-        if work_clock and config.engine == "fused":
-            raise ValueError("work_clock needs the event engine (the fused engine has no quiet)")
+        if clock_gate and not work_clock:
+            raise ValueError("clock_gate needs work_clock (the gate's enable is core_en)")
         accelerator_class(config).check(spec, config, artifact, checks)
 
     def __init__(
@@ -94,9 +106,10 @@ class SpiShell(Checked, wiring.Component):
         artifact: Artifact | None = None,
         checks: bool = False,
         work_clock: bool = False,
+        clock_gate: str | None = None,
     ) -> None:
         self.accel = accelerator(spec, config, artifact, checks)  # `config.engine` selects
-        self.work_clock = work_clock
+        self.work_clock, self.clock_gate = work_clock, clock_gate
         self.core_en = Signal()  # the core's clock enable (1 on every cycle without work_clock)
         self.spec = spec
         self.config = self.accel.config
@@ -122,6 +135,18 @@ class SpiShell(Checked, wiring.Component):
             ports[Port.LOAD] = a.i_load
         return ports
 
+    def _root_gate(self, m: Module, core: Elaboratable) -> Elaboratable:
+        """The core in its own clock domain `core`, clocked through one `clock_gate` cell at
+        its root (enable `core_en`, the shell's reset)."""
+        m.domains.core = ClockDomain("core", local=True)
+        m.d.comb += ResetSignal("core").eq(ResetSignal())
+        gclk = Signal()
+        m.submodules.root_gate = Instance(
+            self.clock_gate, i_CE=self.core_en, i_CLK=ClockSignal(), o_GCLK=gclk
+        )
+        m.d.comb += ClockSignal("core").eq(gclk)
+        return DomainRenamer("core")(core)
+
     def elaborate(self, platform: object) -> Elaboratable:
         m = Module()
         accel = self.accel
@@ -132,6 +157,8 @@ class SpiShell(Checked, wiring.Component):
             # or a schedule that moves by itself (`Accelerator.quiet` low).
             core = EnableInserter(self.core_en)(core)
             m.d.comb += self.core_en.eq(~accel.quiet | reset_pulse | ResetSignal())
+            if self.clock_gate:
+                core = self._root_gate(m, core)
         else:
             m.d.comb += self.core_en.eq(1)
         m.submodules.accel = core
@@ -158,7 +185,7 @@ class SpiShell(Checked, wiring.Component):
         # -- word buffers in front of the accelerator's input streams -----------------------
         ports = self._ports()
         full = {p: Signal(name=f"{p.name.lower()}_full") for p in ports}
-        buf = {p: Signal(BUS_BITS, name=f"{p.name.lower()}_buf") for p in ports}
+        buf = {p: Signal(BUS_BITS, name=f"{p.name.lower()}_buf", reset_less=True) for p in ports}
         for p, stream in ports.items():
             m.d.comb += [stream.valid.eq(full[p]), stream.payload.eq(buf[p])]
             with m.If(stream.valid & stream.ready):
@@ -179,31 +206,48 @@ class SpiShell(Checked, wiring.Component):
         )
 
         # -- the transaction ---------------------------------------------------------------
-        rx = Signal(8)
-        bits = Signal(3)  # bits of the current byte received so far
-        tx = Signal(8)  # MISO shift register, MSB first
+        # No reset for its registers: the chip-select fall that starts a transaction sets
+        # every one that is read before it is written (`cs_fall` below; `cs_d` resets to 1, so
+        # a chip select already low at reset starts a fresh one), and `buf` is read only while
+        # `full`. Without a reset the ASIC flow clock-gates them: between SCK edges the shell
+        # clocks only the synchronisers, the edge detectors and the flags (`docs/power.md`).
+        rx = Signal(8, reset_less=True)
+        bits = Signal(3, reset_less=True)  # bits of the current byte received so far
+        tx = Signal(8, reset_less=True)  # MISO shift register, MSB first
         out_bits = max(8 * self.result_bytes, BUS_BITS, 8)
-        out = Signal(out_bits)  # what the next MISO bytes carry, low byte first
-        snap = Signal(8)  # the status byte this transaction sent
-        first = Signal()  # the next complete byte is the command
-        mode = Signal(Mode)
-        port = Signal(2)
-        word = Signal(BUS_BITS)
-        word_bytes = Signal(range(WORD_BYTES))
-        wrote = Signal()  # this WRITE transaction has completed a word
-        read_bytes = Signal(range(out_bits // 8 + 1))
-        is_result = Signal()  # the READ is a READ_RESULT
-        take = Signal()  # ... and had a valid result to take
+        out = Signal(out_bits, reset_less=True)  # what the next MISO bytes carry, low byte first
+        snap = Signal(8, reset_less=True)  # the status byte this transaction sent
+        first = Signal(reset_less=True)  # the next complete byte is the command
+        mode = Signal(Mode, reset_less=True)
+        port = Signal(2, reset_less=True)
+        word = Signal(BUS_BITS, reset_less=True)
+        word_bytes = Signal(range(WORD_BYTES), reset_less=True)
+        wrote = Signal(reset_less=True)  # this WRITE transaction has completed a word
+        read_bytes = Signal(range(out_bits // 8 + 1), reset_less=True)
+        is_result = Signal(reset_less=True)  # the READ is a READ_RESULT
+        take = Signal(reset_less=True)  # ... and had a valid result to take
         m.d.comb += self.miso.eq(tx[7])
+        # Written through explicit enables (`_Bank`): Yosys then clock-gates them (through
+        # `m.d.sync`'s priority chains it found no enable for most of them)
+        out_bank = _Bank(m, out=out)
+        txn = _Bank(
+            m, bits=bits, snap=snap, first=first, mode=mode, port=port, word_bytes=word_bytes,
+            wrote=wrote, read_bytes=read_bytes, is_result=is_result, take=take,
+        )  # fmt: skip
+
+        def set_out(value) -> list:
+            return out_bank.set(out=value)
 
         byte = Cat(mosi, rx[:7])
         done = rise & (bits == 7)
         with m.If(cs_fall):
-            m.d.sync += [tx.eq(status), snap.eq(status), bits.eq(0), first.eq(1)]
-            m.d.sync += [mode.eq(Mode.IGNORE), word_bytes.eq(0), read_bytes.eq(0), out.eq(0)]
-            m.d.sync += [is_result.eq(0), take.eq(0), wrote.eq(0)]
+            m.d.sync += tx.eq(status)
+            m.d.comb += txn.set(snap=status, bits=0, first=1, mode=Mode.IGNORE, word_bytes=0)
+            m.d.comb += txn.set(read_bytes=0, is_result=0, take=0, wrote=0)
+            m.d.comb += set_out(0)
         with m.If(rise):
-            m.d.sync += [rx.eq(byte), bits.eq(bits + 1)]
+            m.d.sync += rx.eq(byte)
+            m.d.comb += txn.set(bits=bits + 1)
         with m.If(fall):
             with m.If(bits == 0):
                 m.d.sync += tx.eq(out[:8])  # a byte boundary: the next byte out
@@ -213,7 +257,7 @@ class SpiShell(Checked, wiring.Component):
         set_error = Signal(len(SpiError))
         read_errors = Signal()  # READ_ERRORS decoded: the flags it sends out are cleared
         with m.If(done & first):
-            m.d.sync += first.eq(0)
+            m.d.comb += txn.set(first=0)
             with m.Switch(byte):
                 with m.Case(SpiCommand.STATUS):
                     pass
@@ -222,25 +266,27 @@ class SpiShell(Checked, wiring.Component):
                         # Refused unless this transaction's status byte said the buffer is free.
                         if p in ports:
                             with m.If(snap[4 + p]):
-                                m.d.sync += [mode.eq(Mode.WRITE), port.eq(p)]
+                                m.d.comb += txn.set(mode=Mode.WRITE, port=p)
                 with m.Case(SpiCommand.READ_RESULT):
-                    m.d.sync += [mode.eq(Mode.READ), is_result.eq(1)]
+                    m.d.comb += txn.set(mode=Mode.READ, is_result=1)
                     with m.If(snap[3]):
-                        m.d.sync += [out.eq(accel.o_result.payload), take.eq(1)]
+                        m.d.comb += txn.set(take=1)
+                        m.d.comb += set_out(accel.o_result.payload)
                 with m.Case(SpiCommand.RESET):
                     m.d.sync += reset_pulse.eq(1)
                 with m.Case(SpiCommand.READ_ID):
-                    m.d.sync += [mode.eq(Mode.READ), out.eq(self.spec.hardware_id())]
+                    m.d.comb += txn.set(mode=Mode.READ) + set_out(self.spec.hardware_id())
                 with m.Case(SpiCommand.READ_ERRORS):
-                    m.d.sync += [mode.eq(Mode.READ), out.eq(errors)]
+                    m.d.comb += txn.set(mode=Mode.READ) + set_out(errors)
                     m.d.comb += read_errors.eq(1)
                 with m.Default():
                     m.d.comb += set_error.eq(SpiError.COMMAND)
         with m.Elif(done & (mode == Mode.WRITE)):
             assembled = Cat(word[8:], byte)  # little-endian: the first byte ends up lowest
-            m.d.sync += [word.eq(assembled), word_bytes.eq(word_bytes + 1)]
+            m.d.sync += word.eq(assembled)
+            m.d.comb += txn.set(word_bytes=word_bytes + 1)
             with m.If(word_bytes == WORD_BYTES - 1):
-                m.d.sync += wrote.eq(1)
+                m.d.comb += txn.set(wrote=1)
             with m.If(word_bytes == WORD_BYTES - 1), m.Switch(port):
                 for p in ports:
                     with m.Case(p):
@@ -249,15 +295,15 @@ class SpiShell(Checked, wiring.Component):
                         with m.Else():
                             m.d.comb += set_error.eq(SpiError.OVERRUN)
         with m.Elif(done & (mode == Mode.READ)):
-            m.d.sync += out.eq(out >> 8)
+            m.d.comb += set_out(out >> 8)
             # saturates: a longer read than `out` holds must not wrap the count back below
             # the result length (a wrapped count flagged FRAME on a complete read)
             with m.If(read_bytes != out_bits // 8):
-                m.d.sync += read_bytes.eq(read_bytes + 1)
+                m.d.comb += txn.set(read_bytes=read_bytes + 1)
             with m.If(is_result & take & (read_bytes == self.result_bytes - 1)):
                 # The last result byte is on its way out: take the result.
                 m.d.comb += accel.o_result.ready.eq(1)
-                m.d.sync += take.eq(0)
+                m.d.comb += txn.set(take=0)
 
         with m.If(cs_rise):
             # a WRITE must carry whole words, at least one: a chip select that rises after the
@@ -268,6 +314,9 @@ class SpiShell(Checked, wiring.Component):
             with m.If((bits != 0) | cut_word | cut_result):
                 m.d.comb += set_error.eq(SpiError.FRAME)
 
+        out_bank.update()
+        txn.update()
+
         with m.If(reset_pulse):
             m.d.sync += reset_pulse.eq(0)
             m.d.sync += [full[p].eq(0) for p in ports]
@@ -275,3 +324,21 @@ class SpiShell(Checked, wiring.Component):
         # the chip (a cut transaction whose next byte reads as RESET) is still reported.
         m.d.sync += errors.eq(Mux(read_errors, 0, errors) | set_error)
         return m
+
+
+class _Bank:
+    """Registers written through one shared enable (`set` in the comb domain, `update` once
+    after the last write): Yosys then sees a plain enable register bank and clock-gates it."""
+
+    def __init__(self, m: Module, **regs: Signal) -> None:
+        self.m, self.regs, self.en = m, regs, Signal(name="bank_en")
+        self.next = {k: Signal.like(r, name=f"{k}_next") for k, r in regs.items()}
+        m.d.comb += [self.next[k].eq(r) for k, r in regs.items()]  # hold unless written
+
+    def set(self, **values) -> list:
+        """Statements (comb) that write `values` at the next clock edge."""
+        return [*(self.next[k].eq(v) for k, v in values.items()), self.en.eq(1)]
+
+    def update(self) -> None:
+        with self.m.If(self.en):
+            self.m.d.sync += [r.eq(self.next[k]) for k, r in self.regs.items()]

@@ -125,9 +125,10 @@ def flat_verilog(flat: FlatNetlist, lib: Library) -> tuple[str, dict[int, tuple[
             if "!" in clk or seq.get("clear") or seq.get("preset"):
                 raise ValueError(f"{ctype}: only rising-edge flip-flops without set/reset")
             q = next(r for p, r in conns.items() if lib.cells[ctype].pins[p].direction == "output")
-            enable = _gate_enable(flat, lib, conns[re.sub(r"[()!\s]", "", clk)], clk_root)
+            enables = _gate_enable(flat, lib, conns[re.sub(r"[()!\s]", "", clk)], clk_root)
             d = _subst(seq["next_state"], pins)
-            ffs.append(f"    {'if (' + ref(enable) + ') ' if enable else ''}{ref(q)} <= {d};")
+            when = f"if ({' & '.join(ref(e) for e in enables)}) " if enables else ""
+            ffs.append(f"    {when}{ref(q)} <= {d};")
         elif cell.seq_kind == "latch":
             seq = cell.sequential
             q = next(r for p, r in conns.items() if cell.pins[p].direction == "output")
@@ -187,9 +188,11 @@ def _root_clock(flat: FlatNetlist) -> int:
     return bits[0]
 
 
-def _gate_enable(flat: FlatNetlist, lib: Library, clk_net, root: int) -> int | None:
-    """The latched enable of the clock gate in front of a flip-flop (None: the root clock),
-    following clock buffers up to the gate's AND (`gate.ICG_VERILOG`)."""
+def _gate_enable(flat: FlatNetlist, lib: Library, clk_net, root: int) -> list[int]:
+    """The latched enables of the clock gates in front of a flip-flop, outermost first (none:
+    the root clock), following clock buffers up to each gate's AND (`gate.ICG_VERILOG`). A gate
+    may sit behind another (a bank's gate behind the SPI shell's root gate of the core, `hw/spi.py`
+    `clock_gate`): the flip-flop is clocked in a cycle where every one of them is open."""
     seen = 0
     while clk_net != root:
         drv = flat.driver.get(clk_net) if isinstance(clk_net, int) else None
@@ -200,14 +203,11 @@ def _gate_enable(flat: FlatNetlist, lib: Library, clk_net, root: int) -> int | N
         if ctype.startswith(("CLKBUF", "BUF")):
             clk_net = conns["A"]
         elif path.endswith("/gate") and path in flat.clock_cells:
-            a, b = conns["A"], conns["B"]
-            if _gate_enable(flat, lib, a, root) is not None:
-                raise ValueError(f"clock gate {path} is fed by a gated clock")
-            return b
+            return [*_gate_enable(flat, lib, conns["A"], root), conns["B"]]
         else:
             raise ValueError(f"unexpected cell {ctype} ({path}) on a clock path")
         seen += 1
-    return None
+    return []
 
 
 def _sram(k: int, mem, ref) -> list[str]:

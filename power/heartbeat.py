@@ -267,7 +267,8 @@ def measure(
 ) -> dict:
     """The whole measurement (module docstring) on beats x (N, n_samples), rr (N, n_rr), of
     the shell around `engine`'s ROM build with the core clocked only while it has work
-    (`work_clock`, `hw/spi.py`; the event engine only) or on every cycle."""
+    (`work_clock`, `hw/spi.py`: an enable and a clock gate at the root of the core's clock)
+    or on every cycle."""
     from ecg_snn.flow.asic.gate import synthesize
     from ecg_snn.flow.asic.liberty import load_liberty
     from ecg_snn.flow.asic.pdk import OSU018
@@ -335,7 +336,9 @@ def measure(
     }
 
 
-def core_enable(artifact, x: np.ndarray, rr: np.ndarray, work: Path) -> dict:
+def core_enable(
+    artifact, x: np.ndarray, rr: np.ndarray, work: Path, engine: str = "event"
+) -> dict:
     """The work-clocked shell (`hw/spi.py`, `work_clock`) at RTL on the same beats and script:
     per window, its cycles and the cycles with the core's clock enable `core_en` high (from
     the SAIF's time at 1), and the mismatches with the golden model."""
@@ -347,7 +350,7 @@ def core_enable(artifact, x: np.ndarray, rr: np.ndarray, work: Path) -> dict:
     from ecg_snn.power.harness import build_harness
     from ecg_snn.power.saif import read_saif
 
-    v = spi_verilog(artifact.spec, HwConfig(rom=True), artifact, work_clock=True)
+    v = spi_verilog(artifact.spec, HwConfig(rom=True, engine=engine), artifact, work_clock=True)
     exe = build_harness(v, SPI_TOP, work / "harness")
     _, bad = send_beats(exe, artifact, x, rr, work / "saif")
 
@@ -557,16 +560,15 @@ def main(argv: list[str] | None = None) -> int:
         "command's synthesis): build/reports/heartbeat_static.json",
     )
     add_engine_option(ap)
-    ap.add_argument("--out", type=Path, help="default build/reports/heartbeat[_work|_fused].json")
+    ap.add_argument("--out", type=Path, help="default build/reports/heartbeat[_work][_fused].json")
     args = ap.parse_args(argv)
     fused = args.engine == "fused"
-    if fused and (args.work_clock or args.rtl_work_clock or args.static_idle):
-        ap.error("the fused engine has no work clock: --engine fused takes the full run only")
-    name = "heartbeat_work" if args.work_clock else "heartbeat_fused" if fused else "heartbeat"
+    name = "heartbeat_work" if args.work_clock else "heartbeat"
     if args.rtl_work_clock:
         name = "heartbeat_rtl_work"
     if args.static_idle:
         name = "heartbeat_static"
+    name += "_fused" if fused else ""
     args.out = args.out or root / "build" / "reports" / f"{name}.json"
     try:
         if args.beats < 1:
@@ -587,7 +589,10 @@ def main(argv: list[str] | None = None) -> int:
         r = static_idle(args.static_idle)
         r["netlist"] = repo_path(args.static_idle)
     elif args.rtl_work_clock:
-        r = {"beats": len(x), **core_enable(artifact, x[:, 0, :], rr, work / "rtl-work")}
+        r = {
+            "beats": len(x),
+            **core_enable(artifact, x[:, 0, :], rr, work / "rtl-work", args.engine),
+        }
     else:
         r = measure(artifact, x[:, 0, :], rr, work, args.work_clock, engine=args.engine)
     r["model"] = repo_path(args.model)

@@ -59,6 +59,19 @@ module {ICG_CELL} (CE, CLK, GCLK);
 endmodule
 """
 
+# Its behaviour, for RTL simulators of a design that instantiates the cell itself (the SPI
+# shell's root gate, `hw/spi.py` `clock_gate`): Yosys defines SYNTHESIS, so synthesis takes the
+# cell from `ICG_VERILOG` instead.
+ICG_MODEL_VERILOG = f"""\
+`ifndef SYNTHESIS
+module {ICG_CELL} (input CE, input CLK, output GCLK);
+  reg en;
+  always @(CLK or CE) if (!CLK) en = CE;  // transparent while CLK is low
+  assign GCLK = CLK & en;
+endmodule
+`endif
+"""
+
 
 @dataclass(frozen=True)
 class MemoryPlan:
@@ -122,6 +135,7 @@ def yosys_script(vname: str, top: str, lib: str, plan: MemoryPlan) -> str:
     lines = [
         f"read_verilog {vname}",
         f"read_liberty -lib {lib}",
+        "read_verilog -lib icg.v",  # a design may instantiate the clock gate itself
         f"hierarchy -check -top {top}",
         f"synth -top {top} -run begin:fine",
     ]
@@ -137,12 +151,15 @@ def yosys_script(vname: str, top: str, lib: str, plan: MemoryPlan) -> str:
         "opt -full",
         "techmap",
         "opt -fast",
+        # a synchronous reset becomes logic in front of an enable (E' = E | R, D' = R ? v : D)
+        # first, so the banks with one are clock-gated too: a reset is rare, a clock edge not
+        "dfflegalize -cell $_DFF_P_ 01 -cell $_DFFE_PP_ 01",
         f"clockgate -pos {ICG_CELL} CE:CLK:GCLK -min_net_size {CLOCK_GATE_MIN}",
         "dfflegalize -cell $_DFF_P_ 01",
         f"dfflibmap -liberty {lib}",
         f"abc -D {ABC_DELAY_PS} -liberty {lib} {excluded}",
         "opt_clean -purge",
-        "read_verilog icg.v",
+        "read_verilog -overwrite icg.v",
         f"hierarchy -top {top}",
         "rename -enumerate",
         "check -assert",

@@ -79,7 +79,9 @@ def weight_rom(plan: FusedPlan, art: Artifact) -> tuple[list[list[int]], dict]:
 class FusedCore(wiring.Component):
     """Ports: `i_sample`, `i_rr` (absent without RR features), `o_values` (the output layer's
     values to the decision unit, one group per transfer), `result_enable` (high in RESULT),
-    `result_taken` in, `busy`, `done` out. Parameters: `plan` (`FusedPlan`), `artifact` (its
+    `result_taken` in, `busy`, `done`, `quiet` out (no register can change until an input word
+    or the result's acceptance arrives: IN with no word taken and the beat incomplete, RESULT
+    until the result is taken; `hw/spi.py` stops the core's clock then). Parameters: `plan` (`FusedPlan`), `artifact` (its
     integers become ROM contents and constants)."""
 
     def __init__(self, plan: FusedPlan, artifact: Artifact) -> None:
@@ -94,6 +96,7 @@ class FusedCore(wiring.Component):
             "result_taken": In(1),
             "busy": Out(1),
             "done": Out(1),
+            "quiet": Out(1),
         }
         if pre.n_rr:
             members["i_rr"] = In(stream.Signature(pre.rr_bits))
@@ -390,6 +393,8 @@ class FusedCore(wiring.Component):
                     column_arrives(m, 0)
                 with m.Elif(busy & (s_count == n) & (r_count == n_rr)):
                     start_tail(m)
+                with m.Else():
+                    m.d.comb += self.quiet.eq(~r_take)
             with m.State("START"):
                 with m.Switch(cur):
                     for p in layers:
@@ -505,7 +510,7 @@ class FusedCore(wiring.Component):
                                 m.d.sync += [ft.eq(b), gt.eq(0), pending.eq(rr_nz)]
                                 m.next = "FEED"
             with m.State("RESULT"):
-                m.d.comb += self.result_enable.eq(1)
+                m.d.comb += [self.result_enable.eq(1), self.quiet.eq(~self.result_taken)]
                 with m.If(self.result_taken):
                     m.d.comb += self.done.eq(1)
                     m.d.sync += [busy.eq(0), s_count.eq(0), r_count.eq(0)]

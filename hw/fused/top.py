@@ -12,7 +12,7 @@ retained (`retained_state` is empty), so the whole engine can be power-gated bet
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, ResetInserter
+from amaranth.hdl import Module, ResetInserter, Signal
 from amaranth.lib import wiring
 
 from ecg_snn.hw.buses import accelerator_ports
@@ -69,6 +69,7 @@ class FusedAccelerator(Checked, wiring.Component):
         self.geometries = [LayerGeometry(layer, config.lanes) for layer in spec.layers]
         self.result_layout = ResultLayout.of(spec)
         super().__init__(accelerator_ports(spec, self.result_layout))
+        self.quiet = Signal()  # as `hw.top.Accelerator.quiet` (`FusedCore`)
 
     def weight_memory_bytes(self) -> int:
         return sum(g.weight_bytes() for g in self.geometries)
@@ -100,6 +101,7 @@ class FusedAccelerator(Checked, wiring.Component):
             core.result_taken.eq(self.o_result.valid & self.o_result.ready),
             self.busy.eq(core.busy),
             self.done.eq(core.done),
+            self.quiet.eq(core.quiet),
             self.loaded.eq(1),
             self.load_error.eq(0),
             self.i_load.ready.eq(0),
