@@ -336,9 +336,7 @@ def measure(
     }
 
 
-def core_enable(
-    artifact, x: np.ndarray, rr: np.ndarray, work: Path, engine: str = "event"
-) -> dict:
+def core_enable(artifact, x: np.ndarray, rr: np.ndarray, work: Path, engine: str = "event") -> dict:
     """The work-clocked shell (`hw/spi.py`, `work_clock`) at RTL on the same beats and script:
     per window, its cycles and the cycles with the core's clock enable `core_en` high (from
     the SAIF's time at 1), and the mismatches with the golden model."""

@@ -81,8 +81,8 @@ class FusedCore(wiring.Component):
     values to the decision unit, one group per transfer), `result_enable` (high in RESULT),
     `result_taken` in, `busy`, `done`, `quiet` out (no register can change until an input word
     or the result's acceptance arrives: IN with no word taken and the beat incomplete, RESULT
-    until the result is taken; `hw/spi.py` stops the core's clock then). Parameters: `plan` (`FusedPlan`), `artifact` (its
-    integers become ROM contents and constants)."""
+    until the result is taken; `hw/spi.py` stops the core's clock then). Parameters: `plan`
+    (`FusedPlan`), `artifact` (its integers become ROM contents and constants)."""
 
     def __init__(self, plan: FusedPlan, artifact: Artifact) -> None:
         self._plan, self._art = plan, artifact

@@ -11,7 +11,6 @@ from ecg_snn.hw.config import HwConfig
 from ecg_snn.power import heartbeat as hb
 from tests.artifacts import make_artifact, random_beats
 
-
 DESIGNS = [("event", False), ("event", True), ("fused", False), ("fused", True)]
 
 
