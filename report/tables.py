@@ -54,6 +54,7 @@ QUOTED: tuple[str, ...] = (
     "heartbeat",
     "heartbeat_fused",
     "heartbeat_work",
+    "heartbeat_work_fused",
     "heartbeat_rtl_work",
     "heartbeat_static",
     "stream",
@@ -103,9 +104,7 @@ RENDERERS: dict[str, Renderer] = {
     "power-findings": _from("power", "make power GATE=1", power_doc.findings),
     "power-plans": lambda reports: power_doc.memory_plans(reports, V2_RUNS),
     "engines": engines.table,
-    "fused-heartbeat": _from(
-        "heartbeat_fused", "python -m ecg_snn.power.heartbeat --engine fused", power_doc.heartbeat
-    ),
+    "fused-heartbeat": power_doc.fused_heartbeat,
     "power-heartbeat": power_doc.heartbeats,
     "power-intra": _from(
         "power_intra",
