@@ -39,7 +39,9 @@ broken by one line (`BROKEN`: constant outputs, frozen or unrewound counters, of
 compares), built in memory by `mutant`.
 
 The SPI shell and the load port behind it: `sim/formal_spi.py` (a WRITE needs its own FREE
-bit, a full buffer keeps its word, SCK is gated by chip select, no load word during an
+bit, a full buffer keeps its word, SCK is gated by chip select, a READ_RESULT takes the result
+only as its last result byte completes, after a valid snapshot, once, a cut read takes nothing
+and is FRAME, the bytes shifted out are the snapshot's result; no load word during an
 inference, a reload re-initialises before the next input word), with its must-fail variants.
 
 Not proved here: the `cin` adder and the ssf count multiply (their operands are registered

@@ -123,6 +123,29 @@ def test_an_spi_property_the_shell_breaks_is_named_in_its_failure(tmp_path):
     assert not proved and "sim/formal_spi.py" in formal.failure(tail), tail
 
 
+@pytest.mark.parametrize(
+    ("variant", "assertion"),
+    [
+        ("never-taken", '"taken on that byte"'),
+        ("taken-by-a-cut-read", '"a cut read leaves the result"'),
+        ("cut-before-the-last-byte-not-flagged", '"a cut read is FRAME"'),
+    ],
+)
+def test_a_result_taken_variant_fails_at_the_property_itself(variant, assertion, tmp_path):
+    """Negative, read closely: a shell that never takes the result, one whose cut read takes
+    it, and one that does not flag a read cut inside its last result byte each fail the
+    result-taken property's own assertion, not a lemma of the transaction model."""
+    (proof,) = [p for p in formal.must_fail() if p.name.endswith(f"/{variant}")]
+    proved, tail = formal.run(proof, tmp_path)
+    assert not proved, tail
+    where = formal.failure(tail).split(": ", 1)[1]
+    path, line = where.rsplit(":", 1)
+    assert path == "sim/formal_spi.py", where
+    # the assertion's message is on its line or the next (a wrapped Assert call)
+    text = (formal.ROOT / path).read_text().splitlines()[int(line) - 1 : int(line) + 1]
+    assert any(assertion in t for t in text), (where, text)
+
+
 def test_a_mutant_snippet_that_does_not_apply_is_refused():
     from ecg_snn.hw.decision import Decision
 
