@@ -53,8 +53,8 @@ def pick(points: list[dict], front_idx: list[int], sd_of: dict[int, float]) -> i
 
 
 def plot(points: list[dict], front_idx: list[int], default: int | None, path: Path) -> Path:
-    """CV jκ against µJ per heartbeat; marker area ∝ chip area; shape by neuron, colour by T;
-    the front as a line; today's default ringed."""
+    """CV jκ against µJ per heartbeat; marker area ∝ chip area; shape by neuron and engine
+    (`report.MARKERS`), colour by T; the front as a line; today's default ringed."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -64,9 +64,12 @@ def plot(points: list[dict], front_idx: list[int], default: int | None, path: Pa
     amax = max((p["area_mm2"] for p in points), default=1.0)
     cmap = plt.get_cmap("viridis")
     Ts = sorted({p["T"] for p in points})
-    for neuron, marker in (("if", "o"), ("ssf", "s")):
+    from ecg_snn.explore.report import MARKERS
+
+    for (neuron, engine), marker in MARKERS.items():
         for t in Ts:
-            ps = [p for p in points if p["neuron"] == neuron and p["T"] == t]
+            ps = [p for p in points if (p["neuron"], p.get("engine", "event"), p["T"]) == (
+                neuron, engine, t)]  # fmt: skip
             if not ps:
                 continue
             ax.scatter(
@@ -78,7 +81,7 @@ def plot(points: list[dict], front_idx: list[int], default: int | None, path: Pa
                 alpha=0.7,
                 edgecolors="k",
                 linewidths=0.4,
-                label=f"{neuron}, T={t}" + (" (QNN-like)" if t == 1 else ""),
+                label=f"{neuron} {engine}, T={t}" + (" (QNN-like)" if t == 1 else ""),
             )
     if front_idx:
         f = [points[i] for i in front_idx]
@@ -93,7 +96,7 @@ def plot(points: list[dict], front_idx: list[int], default: int | None, path: Pa
     if default is not None:
         d = points[default]
         ax.scatter([d[E]], [d[JK]], s=400, facecolors="none", edgecolors="red", linewidths=1.5,
-                   label="today's default (v2: c8-16 k7-5 d32 T4 w8 ssf l8)")  # fmt: skip
+                   label=f"today's default ({d['label']})")  # fmt: skip
     ax.set_xlabel("µJ per heartbeat at 75 bpm, 180 nm (osu018 leakage + calibrated RTL toggles)")
     ax.set_ylabel("CV jκ (DS1 by patient, pooled OOF, integer model)")
     ax.set_title("Co-design search: marker area ∝ chip area", fontsize=10)
