@@ -27,6 +27,7 @@ command after Ctrl-C or a crash re-runs only what had not finished.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import math
@@ -122,6 +123,14 @@ def _distinct_searcher():
         def stats(self) -> dict:
             return {"distinct": len(self.seen), "repeats_skipped": self.repeats,
                     "exhausted": self.exhausted}  # fmt: skip
+
+        # Tune checkpoints each wrapper's state beside the base searcher's (`get_state`)
+        def get_state(self) -> dict:
+            keep = ("seen", "inner_id", "repeats", "exhausted", "attempts")
+            return {k: copy.deepcopy(getattr(self, k)) for k in keep}
+
+        def set_state(self, state: dict) -> None:
+            self.__dict__.update(state)
 
         def save(self, checkpoint_path: str) -> None:
             self.searcher.save(checkpoint_path)
@@ -305,9 +314,9 @@ def seeds_stage(points: list[Point], seeds: range, settings: Settings, workers: 
 
 def _recorded(name: str):
     """(params, trial directory) of every trial Tune recorded under build/explore/ray/<name>."""
-    for d in sorted((BUILD / "ray" / name).glob("_trainable_*")):
+    for f in sorted((BUILD / "ray" / name).glob("*/params.json")):  # a folder per trial
         try:
-            yield json.loads((d / "params.json").read_text()), d
+            yield json.loads(f.read_text()), f.parent
         except (FileNotFoundError, json.JSONDecodeError):
             continue
 

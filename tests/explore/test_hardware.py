@@ -114,3 +114,56 @@ def test_an_rtl_result_that_differs_from_golden_stops_the_point(tmp_path: Path) 
     art, s = _setup()
     with pytest.raises(RuntimeError, match="differ between RTL and golden"):
         measure_hardware(art, HwConfig(lanes=4), s, tmp_path, _energy(0, 1), _netlist, {})
+
+
+class _Sram:
+    @staticmethod
+    def leak_nw(width: int, depth: int) -> float:
+        return 0.01 * width * depth
+
+
+class _Run:
+    """What `run_gate_level` returns, as far as `gate_netlist` reads it."""
+
+    def __init__(self) -> None:
+        self.cells, self.flip_flops, self.stat, self.sram = 100, 10, {"area": 5e5}, _Sram()
+        self.plan = {"layer0/weight": {"kind": "sram", "width": 8, "depth": 64}}
+        self.leakage_nw = {"weight_memory": 30.0, "control": 70.0}
+
+
+@pytest.mark.parametrize(
+    ("config", "kept"),
+    [(HwConfig(lanes=4), 30.0 + 0.01 * 8 * 64),
+     (HwConfig(lanes=4, rom=True, engine="fused"), 0.0)],
+)  # fmt: skip
+def test_the_netlist_is_built_as_make_power_builds_the_engine(
+    config, kept, tmp_path: Path, monkeypatch
+) -> None:
+    """`gate_netlist` hands the synthesis the engine's own memory inventory, no weight image for
+    a ROM build, and keeps no leakage through a power-gated sleep when the design retains
+    nothing (the fused engine); the event engine's loadable build keeps its weights."""
+    from ecg_snn.explore import hardware
+    from ecg_snn.flow import design
+    from ecg_snn.hw import engine
+    from ecg_snn.power import gate_run
+
+    art, _ = _setup()
+    seen = {}
+
+    def verilog(spec, cfg, artifact=None):
+        seen["verilog"] = (cfg, artifact is art)
+        return tmp_path / "top.v"
+
+    def gate(artifact, v, x, rr, work, clock, jobs, **kw):
+        seen["gate"] = kw
+        return _Run()
+
+    monkeypatch.setattr(design, "accelerator_verilog", verilog)
+    monkeypatch.setattr(gate_run, "run_gate_level", gate)
+    net = hardware.gate_netlist(art, config, tmp_path)
+    assert seen["verilog"] == (config, True)
+    assert seen["gate"]["load"] is (not config.rom) and not seen["gate"]["simulate"]
+    paths = [m.path for m in seen["gate"]["memories"]]
+    assert paths == [m.path for m in engine.memories(art.spec, config, art)]
+    assert net["weights_leakage_nw"] == pytest.approx(kept)
+    assert net["leakage_nw"] == pytest.approx(100.0 + 0.01 * 8 * 64)
