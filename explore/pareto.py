@@ -6,7 +6,9 @@ the set of measured points no other measured point dominates, sorted by energy.
 The rule that picks the default from the front (docs/explore.md): among the front points whose
 CV jκ is within one standard deviation of the front's best (the seeds' sd of that best point;
 differences below it are not resolved by the cross-validation), the one with the least energy per
-heartbeat; ties by area, then cycles.
+heartbeat; ties by area, then cycles. The engine is part of a point, measured on its own design,
+so it enters the rule like any other field: the pick ships on its engine (a fused pick with ROM
+weights, checked by `make sim ENGINE=fused`).
 """
 
 from __future__ import annotations
