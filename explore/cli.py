@@ -80,30 +80,34 @@ def _outputs(args, body: dict) -> dict:
 
 
 def rebuild(args, preset) -> int:
-    """The report again from the trials one run recorded and the cache, without running any."""
+    """The report again from the trials one run recorded and the cache, without running any.
+    The run: `--run` (every stage), else the runs the report at --out names (per stage: a
+    `--seeds-only` invocation has its own), else the newest run."""
     import json
 
     from ecg_snn.explore import report, search
 
     old = json.loads(args.out.read_text()) if args.out.is_file() else {}
-    named = old.get("runs", {})
-    results, unfinished, runs = [], [], {}
     stages = {"explore": f"{preset.name}-explore"} | (
         {"seeds": "seeds"} if preset.front_seeds > 1 else {}
     )
-    for stage, name in stages.items():
-        run = choose_run(name, args.run or named.get(stage))
+    runs = {} if args.run else dict(old.get("runs") or {})
+    if not runs:
+        run = choose_run(stages["explore"], args.run)
         if run is None:
-            continue
-        runs[stage] = run
-        r, u = search.results_of(_settings_for_store(), search.runs_from_ray(name, run))
-        results, unfinished = results + r, unfinished + u
-    if "explore" not in runs:
-        print(f"make explore --rebuild: no recorded run of {stages['explore']}", file=sys.stderr)
-        return 2
+            where = stages["explore"]
+            print(f"make explore --rebuild: no run of {where} recorded", file=sys.stderr)
+            return 2
+        runs = dict.fromkeys(stages, run)
+    results, unfinished = [], []
+    for stage, name in stages.items():
+        if stage in runs:
+            r, u = search.results_of(_settings_for_store(), search.runs_from_ray(name, runs[stage]))
+            results, unfinished = results + r, unfinished + u
     keep = ("preset", "settings", "calibration_factors", "ray", "workers", "wall_seconds",
             "method", "sampler")  # fmt: skip
-    meta = {k: old[k] for k in keep if k in old}
+    # the old report's settings and timings describe its own run only
+    meta = {k: old[k] for k in keep if k in old} if runs == old.get("runs") else {}
     meta |= {"unfinished": unfinished, "rebuilt": True, "runs": runs}
     body = _outputs(args, report.build(results, meta))
     if args.markdown:

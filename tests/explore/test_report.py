@@ -170,12 +170,25 @@ def test_the_rebuild_reads_only_the_run_the_report_names(tmp_path: Path, monkeyp
         assert cli.main(["--preset", "x", "--rebuild", "--out", str(out), *argv]) == 0
         return {e["label"] for e in json.loads(out.read_text())["points"]}
 
-    out.write_text(json.dumps({"runs": {"explore": R1}}))
+    out.write_text(json.dumps({"runs": {"explore": R1}, "sampler": {"distinct": 2}}))
     assert rebuilt() == {CHEAP.label, GOOD.label}
-    assert json.loads(out.read_text())["runs"] == {"explore": R1}
+    body = json.loads(out.read_text())
+    assert body["runs"] == {"explore": R1} and body["sampler"] == {"distinct": 2}
     assert rebuilt("--run", R2) == {DEFAULT.label}
+    assert "sampler" not in json.loads(out.read_text())  # R1's figures are not R2's
     out.unlink()  # no report naming a run: the newest
     assert rebuilt() == {DEFAULT.label}
+
+
+def test_a_rebuild_without_any_recorded_run_is_one_line(tmp_path: Path, monkeypatch, capsys):
+    from ecg_snn.explore import cli, search
+
+    monkeypatch.setattr(search, "BUILD", tmp_path)
+    monkeypatch.setattr(cli, "PRESETS", {"x": search.Preset("x", None, (), 1, 1, 1, 1, 1)})
+    out = tmp_path / "explore.json"
+    assert cli.main(["--preset", "x", "--rebuild", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == "make explore --rebuild: no run of x-explore recorded\n" and not out.exists()
 
 
 def test_a_point_the_sampler_proposed_twice_is_one_point() -> None:
