@@ -16,6 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 
 JK, E = "cv_jk", "uj_per_heartbeat"
+# plot markers by (neuron, engine): the fused engine runs sum-then-fire points only
+MARKERS = {("if", "event"): "o", ("ssf", "event"): "s", ("ssf", "fused"): "D"}
 
 
 def measured(r: dict) -> bool:
@@ -56,7 +58,7 @@ def pick(points: list[dict], front_idx: list[int], sd_of: dict[int, float]) -> i
 
 def plot(points: list[dict], front_idx: list[int], default: int | None, path: Path) -> Path:
     """CV jκ against µJ per heartbeat; marker area ∝ chip area; shape by neuron and engine
-    (`report.MARKERS`), colour by T; the front as a line; today's default ringed."""
+    (`MARKERS`), colour by T; the front as a line; today's default ringed."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -66,8 +68,6 @@ def plot(points: list[dict], front_idx: list[int], default: int | None, path: Pa
     amax = max((p["area_mm2"] for p in points), default=1.0)
     cmap = plt.get_cmap("viridis")
     Ts = sorted({p["T"] for p in points})
-    from ecg_snn.explore.report import MARKERS
-
     for (neuron, engine), marker in MARKERS.items():
         for t in Ts:
             ps = [p for p in points if (p["neuron"], p.get("engine", "event"), p["T"]) == (

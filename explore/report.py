@@ -21,9 +21,6 @@ from ecg_snn.data.files import write_atomic
 from ecg_snn.explore import pareto
 from ecg_snn.explore.space import DEFAULT, Point
 
-# plot markers by (neuron, engine): the fused engine runs sum-then-fire points only
-MARKERS = {("if", "event"): "o", ("ssf", "event"): "s", ("ssf", "fused"): "D"}
-
 
 def engine_of(e: dict) -> str:
     """The engine of a report entry (reports from before the engine axis: the event engine)."""
