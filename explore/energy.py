@@ -40,7 +40,7 @@ def _harness(verilog: Path, root: Path) -> Path:
 
 def measure_energy(
     artifact: Artifact,
-    lanes: int,
+    config: HwConfig,
     x: np.ndarray,
     rr: np.ndarray,
     labels: np.ndarray,
@@ -49,7 +49,8 @@ def measure_energy(
     work: Path,
 ) -> dict:
     """nJ per inference (class-weighted mean over the beats; x (N, 1, L), rr (N, n_rr)), the
-    dense-QNN estimate, the same-basis SNN figure, RTL cycles, and per-beat (spikes, nJ)."""
+    dense-QNN estimate, the same-basis SNN figure, RTL cycles, and per-beat (spikes, nJ), of
+    `config`'s design built as `make power` builds it (a ROM build: no weight image)."""
     from ecg_snn.flow.design import accelerator_verilog
     from ecg_snn.flow.netlist import load_verilog
     from ecg_snn.power import report
@@ -57,10 +58,9 @@ def measure_energy(
     from ecg_snn.power.tech import available, load_technology
 
     t0 = time.time()
-    config = HwConfig(lanes=lanes)
     names = [tech] + [t for t in available() if t != tech]
     techs = [load_technology(t) for t in names]
-    verilog = accelerator_verilog(artifact.spec, config)
+    verilog = accelerator_verilog(artifact.spec, config, artifact)
     exe = _harness(verilog, work / "harness")
     netlist = load_verilog(verilog)
     x2 = np.asarray(x)[:, 0, :]
@@ -68,8 +68,9 @@ def measure_energy(
 
     def run(xs: np.ndarray, rs: np.ndarray) -> tuple[list, np.ndarray, int]:
         return simulate(
-            exe, verilog, artifact, xs, rs, names, 1, saif_dir, log=lambda *_: None, chunk=CHUNK
-        )
+            exe, verilog, artifact, xs, rs, names, 1, saif_dir, log=lambda *_: None, chunk=CHUNK,
+            load=not config.rom,
+        )  # fmt: skip
 
     try:
         energies, cycles, bad = run(x2, rr)

@@ -6,7 +6,9 @@ the set of measured points no other measured point dominates, sorted by energy.
 The rule that picks the default from the front (docs/explore.md): among the front points whose
 CV jκ is within one standard deviation of the front's best (the seeds' sd of that best point;
 differences below it are not resolved by the cross-validation), the one with the least energy per
-heartbeat; ties by area, then cycles.
+heartbeat; ties by area, then cycles. The engine is part of a point, measured on its own design,
+so it enters the rule like any other field: the pick ships on its engine (a fused pick with ROM
+weights, checked by `make sim ENGINE=fused`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 
 JK, E = "cv_jk", "uj_per_heartbeat"
+# plot markers by (neuron, engine): the fused engine runs sum-then-fire points only
+MARKERS = {("if", "event"): "o", ("ssf", "event"): "s", ("ssf", "fused"): "D"}
 
 
 def measured(r: dict) -> bool:
@@ -53,8 +57,8 @@ def pick(points: list[dict], front_idx: list[int], sd_of: dict[int, float]) -> i
 
 
 def plot(points: list[dict], front_idx: list[int], default: int | None, path: Path) -> Path:
-    """CV jκ against µJ per heartbeat; marker area ∝ chip area; shape by neuron, colour by T;
-    the front as a line; today's default ringed."""
+    """CV jκ against µJ per heartbeat; marker area ∝ chip area; shape by neuron and engine
+    (`MARKERS`), colour by T; the front as a line; today's default ringed."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -64,9 +68,10 @@ def plot(points: list[dict], front_idx: list[int], default: int | None, path: Pa
     amax = max((p["area_mm2"] for p in points), default=1.0)
     cmap = plt.get_cmap("viridis")
     Ts = sorted({p["T"] for p in points})
-    for neuron, marker in (("if", "o"), ("ssf", "s")):
+    for (neuron, engine), marker in MARKERS.items():
         for t in Ts:
-            ps = [p for p in points if p["neuron"] == neuron and p["T"] == t]
+            ps = [p for p in points if (p["neuron"], p.get("engine", "event"), p["T"]) == (
+                neuron, engine, t)]  # fmt: skip
             if not ps:
                 continue
             ax.scatter(
@@ -78,7 +83,7 @@ def plot(points: list[dict], front_idx: list[int], default: int | None, path: Pa
                 alpha=0.7,
                 edgecolors="k",
                 linewidths=0.4,
-                label=f"{neuron}, T={t}" + (" (QNN-like)" if t == 1 else ""),
+                label=f"{neuron} {engine}, T={t}" + (" (QNN-like)" if t == 1 else ""),
             )
     if front_idx:
         f = [points[i] for i in front_idx]
@@ -93,7 +98,7 @@ def plot(points: list[dict], front_idx: list[int], default: int | None, path: Pa
     if default is not None:
         d = points[default]
         ax.scatter([d[E]], [d[JK]], s=400, facecolors="none", edgecolors="red", linewidths=1.5,
-                   label="today's default (v2: c8-16 k7-5 d32 T4 w8 ssf l8)")  # fmt: skip
+                   label=f"today's default ({d['label']})")  # fmt: skip
     ax.set_xlabel("µJ per heartbeat at 75 bpm, 180 nm (osu018 leakage + calibrated RTL toggles)")
     ax.set_ylabel("CV jκ (DS1 by patient, pooled OOF, integer model)")
     ax.set_title("Co-design search: marker area ∝ chip area", fontsize=10)

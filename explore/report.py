@@ -4,6 +4,10 @@ Each point entry is its seed-0 result (CV and hardware) plus, for the points tha
 with more seeds, `jk_seeds` and the mean ± sd (sample sd, ddof 1) of jκ over all its seeds.
 `dominating_default`: the points whose seed-0 figures dominate the default's (jκ >= and µJ <=,
 one strict); `robust` marks those whose mean jκ over seeds is still >= the default's mean.
+`distinct_points`: the distinct points among the stage-1 trials (`trials`); the search starts
+distinct points only (`search.DistinctSearcher`; `sampler` says how many repeated proposals it
+skipped), so the two are equal unless an older run's report is rebuilt. Every point names its
+engine (`point.engine`; `hw.engine` too).
 """
 
 from __future__ import annotations
@@ -16,6 +20,11 @@ import numpy as np
 from ecg_snn.data.files import write_atomic
 from ecg_snn.explore import pareto
 from ecg_snn.explore.space import DEFAULT, Point
+
+
+def engine_of(e: dict) -> str:
+    """The engine of a report entry (reports from before the engine axis: the event engine)."""
+    return e["point"].get("engine", "event")
 
 
 def _mean_sd(values: list[float]) -> tuple[float, float]:
@@ -80,6 +89,7 @@ def build(results: list[dict], meta: dict) -> dict:
         "rule": pareto.__doc__.split("The rule that picks")[1].strip(),
         "measured": len(points),
         "trials": trials,
+        "distinct_points": len(base),
         "failed": sum(1 for e in entries if e["error"]),
     } | meta
 
@@ -112,16 +122,17 @@ def markdown(body: dict) -> str:
     front = list({f["label"]: f for f in reversed(body["front"])}.values())[::-1]
     dominating = {d["label"] for d in body["dominating_default"]}
     rows = [
-        "| point | CV jκ (seed 0) | jκ mean ± sd (seeds) | µJ / beat | gated µJ | mm² | cycles "
-        "| spike rate | S Se / +P | V Se / +P |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| point | engine | CV jκ (seed 0) | jκ mean ± sd (seeds) | µJ / beat | gated µJ | mm² "
+        "| cycles | spike rate | S Se / +P | V Se / +P |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     by_label = {e["label"]: e for e in pts}
     for f in front:
         e = by_label[f["label"]]
         pc = e["cv"]["per_class"]
         rows.append(
-            f"| {f['label']} | {_f(f['cv_jk'])} | {_f(e['jk_mean'])} ± {_f(e['jk_sd'])} "
+            f"| {f['label']} | {engine_of(e)} | {_f(f['cv_jk'])} "
+            f"| {_f(e['jk_mean'])} ± {_f(e['jk_sd'])} "
             f"({len(e['jk_seeds'])}) | {_f(e['hw']['uj_per_heartbeat'], 2)} "
             f"| {_f(e['hw']['uj_per_heartbeat_gated'], 2)} | {_f(e['hw']['area_um2'] / 1e6, 2)} "
             f"| {e['hw']['cycles']['mean']:.0f} | {_f(e['cv']['spike_rate'])} "
@@ -129,9 +140,11 @@ def markdown(body: dict) -> str:
             f"| {100 * pc['V']['se']:.1f} / {100 * pc['V']['ppv']:.1f} |"
         )
     trials = body.get("trials", len(body["points"]))
+    skipped = (body.get("sampler") or {}).get("repeats_skipped")
     out = [
-        f"{len(pts)} distinct points measured in {trials} trials ({body.get('failed', 0)} failed). "
-        "Front (CV jκ up, µJ per heartbeat down):",
+        f"{len(pts)} distinct points measured in {trials} trials ({body.get('failed', 0)} failed"
+        + ("" if skipped is None else f"; {skipped} repeated proposals of the sampler skipped")
+        + "). Front (CV jκ up, µJ per heartbeat down):",
         "",
         *rows,
         "",
@@ -147,13 +160,13 @@ def markdown(body: dict) -> str:
         ]
     groups: dict[tuple, list[dict]] = {}
     for e in pts:
-        groups.setdefault((e["point"]["neuron"], e["point"]["T"]), []).append(e)
+        groups.setdefault((e["point"]["neuron"], engine_of(e), e["point"]["T"]), []).append(e)
     out += [
-        "| neuron | T | points | best CV jκ | its µJ / beat | least µJ / beat | mean spike rate "
-        "| mean dynamic share of the heartbeat |",
-        "|---|---|---|---|---|---|---|---|",
+        "| neuron | engine | T | points | best CV jκ | its µJ / beat | least µJ / beat "
+        "| mean spike rate | mean dynamic share of the heartbeat |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for (neuron, T), es in sorted(groups.items()):
+    for (neuron, engine, T), es in sorted(groups.items()):
         best = max(es, key=lambda e: e["cv"]["j_kappa"])
         least = min(e["hw"]["uj_per_heartbeat"] for e in es)
         rate = float(np.mean([e["cv"]["spike_rate"] for e in es]))
@@ -161,7 +174,7 @@ def markdown(body: dict) -> str:
             np.mean([e["hw"]["dynamic_nj_180nm"] / 1000 / e["hw"]["uj_per_heartbeat"] for e in es])
         )
         out.append(
-            f"| {neuron} | {T} | {len(es)} | {_f(best['cv']['j_kappa'])} "
+            f"| {neuron} | {engine} | {T} | {len(es)} | {_f(best['cv']['j_kappa'])} "
             f"| {_f(best['hw']['uj_per_heartbeat'], 2)} | {_f(least, 2)} | {_f(rate)} "
             f"| {100 * dyn:.0f} % |"
         )

@@ -6,6 +6,18 @@ per heartbeat down; `OptunaSearch`), after the preset's fixed points (today's de
 the smoke preset is a fixed grid. Stage 2 (`seeds`): every point on the stage-1 front is trained
 again with seeds 1 .. front_seeds - 1 (CV only), so the front is reported as mean ± sd.
 
+Distinct points: `samples` is a number of distinct points, not of proposals. `DistinctSearcher`
+wraps Optuna: a proposal whose point (after the space's mapping, `Point.from_dict`) has the
+content key of a point already drawn in this run (`trial.trial_key`, the cache's key) is no trial:
+it is told to Optuna as pruned (TPE ranks it with the worse group, so it is less likely to be
+proposed again) and the sampler is asked again, at most `ATTEMPTS` times per trial; then the
+search stops with a message saying the space looks exhausted. A space with fewer distinct points
+than `samples` is refused before anything runs (`check_samples`).
+
+Runs: every invocation has a run id (`new_run_id`), stored in every trial's configuration (key
+`run`, so in Tune's params.json). Tune keeps every run of a name in one folder
+(build/explore/ray/<name>); `runs_from_ray` reads back the trials of one run only.
+
 Ray: `ray.init()` starts a local instance with `workers` CPUs; with `RAY_ADDRESS` set (e.g. after
 `ray start --head` on this machine, or a cluster's head) the same command joins it and Ray places
 the trials on its nodes (every node needs this checkout installed at the same path). Progress: one
@@ -15,23 +27,124 @@ command after Ctrl-C or a crash re-runs only what had not finished.
 
 from __future__ import annotations
 
+import copy
+import functools
+import json
 import math
 import os
+import secrets
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from ecg_snn.explore.presets import Preset
-from ecg_snn.explore.space import Point
-from ecg_snn.explore.trial import BUILD, Settings, evaluate, objectives
+from ecg_snn.explore.space import Point, distinct_points
+from ecg_snn.explore.trial import BUILD, Settings, evaluate, objectives, trial_key
 
 OBJECTIVES = ("cv_jk", "uj_per_heartbeat")
 MODES = ("max", "min")
+ATTEMPTS = 100  # proposals per trial before the space counts as exhausted
 
 
 class SearchError(RuntimeError):
     """The search could not run (Ray could not start or join the cluster); one line."""
+
+
+def new_run_id() -> str:
+    """A run id that sorts by start time (the newest run is the largest)."""
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+
+
+def point_key(config: dict, settings: Settings) -> str:
+    """The content key of the point a Tune configuration stands for (its seed-0 trial's key)."""
+    return trial_key(Point.from_dict(config.get("trial", config)), 0, settings, True)
+
+
+def check_samples(preset: Preset) -> None:
+    """Refuse a search that asks for more distinct points than its space holds."""
+    if preset.space is None:
+        if len(set(preset.points)) != len(preset.points):
+            raise SearchError(f"preset {preset.name} lists a point twice")
+        return
+    n = distinct_points(preset.space)
+    if preset.samples > n:
+        raise SearchError(
+            f"preset {preset.name}: its space holds {n} distinct points, {preset.samples} asked"
+        )
+
+
+def _distinct_searcher():
+    """`DistinctSearcher`, defined when Ray is imported (module docstring)."""
+    from ray.tune.search import Searcher
+
+    class DistinctSearcher(Searcher):
+        """Wraps a searcher so that every trial it starts is a point not drawn before in this
+        run (module docstring). `key_of(config)`: the point's content key."""
+
+        def __init__(self, searcher, key_of: Callable[[dict], str], attempts: int = ATTEMPTS):
+            self.searcher, self.key_of, self.attempts = searcher, key_of, attempts
+            self.seen: set[str] = set()
+            self.inner_id: dict[str, str] = {}  # Tune's trial id -> the searcher's trial id
+            self.repeats = 0
+            self.exhausted = False
+            super().__init__(metric=searcher.metric, mode=searcher.mode)
+
+        def set_search_properties(self, metric, mode, config, **spec) -> bool:
+            return self.searcher.set_search_properties(metric, mode, config, **spec)
+
+        def suggest(self, trial_id: str):
+            for n in range(self.attempts):
+                inner = trial_id if n == 0 else f"{trial_id}-again{n}"
+                config = self.searcher.suggest(inner)
+                if config is None or config == Searcher.FINISHED:
+                    return config
+                key = self.key_of(config)
+                if key not in self.seen:
+                    self.seen.add(key)
+                    self.inner_id[trial_id] = inner
+                    return config
+                self.repeats += 1  # a repeat adds nothing: pruned, never run
+                self.searcher.on_trial_complete(inner, None, error=False)
+            self.exhausted = True
+            _say(
+                f"explore: the sampler proposed only points already drawn in {self.attempts} "
+                f"attempts: the space looks exhausted after {len(self.seen)} distinct points"
+            )
+            return Searcher.FINISHED
+
+        def on_trial_result(self, trial_id: str, result: dict) -> None:
+            self.searcher.on_trial_result(self.inner_id.get(trial_id, trial_id), result)
+
+        def on_trial_complete(self, trial_id: str, result=None, error: bool = False) -> None:
+            inner = self.inner_id.get(trial_id, trial_id)
+            self.searcher.on_trial_complete(inner, result=result, error=error)
+
+        def stats(self) -> dict:
+            return {"distinct": len(self.seen), "repeats_skipped": self.repeats,
+                    "exhausted": self.exhausted}  # fmt: skip
+
+        # Tune checkpoints each wrapper's state beside the base searcher's (`get_state`)
+        def get_state(self) -> dict:
+            keep = ("seen", "inner_id", "repeats", "exhausted", "attempts")
+            return {k: copy.deepcopy(getattr(self, k)) for k in keep}
+
+        def set_state(self, state: dict) -> None:
+            self.__dict__.update(state)
+
+        def save(self, checkpoint_path: str) -> None:
+            self.searcher.save(checkpoint_path)
+
+        def restore(self, checkpoint_path: str) -> None:
+            self.searcher.restore(checkpoint_path)
+
+    return DistinctSearcher
+
+
+def distinct(searcher, settings: Settings, attempts: int = ATTEMPTS):
+    """`searcher` wrapped so that it starts distinct points only (`DistinctSearcher`)."""
+    key_of = functools.partial(point_key, settings=settings)
+    return _distinct_searcher()(searcher, key_of, attempts)
 
 
 def _trainable(config: dict, settings: Settings) -> None:
@@ -117,11 +230,14 @@ def _tune(
     workers: int,
     name: str,
     total: int,
+    run: str,
     budget_s: float | None = None,
 ) -> list[tuple[dict, dict | None, str | None]]:
-    """Run one Tuner; (config, metrics or None, error or None) per trial."""
+    """Run one Tuner; (config, metrics or None, error or None) per trial. Every trial's
+    configuration carries the run id (`run`)."""
     from ray import tune
 
+    param_space = param_space | {"run": run}
     trainable = tune.with_resources(tune.with_parameters(_trainable, settings=settings), {"cpu": 1})
     tuner = tune.Tuner(
         trainable,
@@ -144,36 +260,48 @@ def _tune(
     out = []
     for r in grid:
         err = None if r.error is None else str(r.error).strip().splitlines()[-1][:300]
-        out.append((r.config.get("trial", r.config), r.metrics or None, err))
+        out.append((_point_config(r.config), r.metrics or None, err))
     return out
 
 
+def _point_config(config: dict) -> dict:
+    """The point's fields (and seed) of a trial's configuration, without the run id."""
+    return {k: v for k, v in config.get("trial", config).items() if k != "run"}
+
+
 def explore_stage(
-    preset: Preset, settings: Settings, workers: int, budget_s: float | None = None
-) -> list:
-    """Stage 1 (module docstring); `budget_s`: Tune stops starting and running trials then."""
+    preset: Preset, settings: Settings, workers: int, run: str, budget_s: float | None = None
+) -> tuple[list, dict]:
+    """Stage 1 (module docstring); `budget_s`: Tune stops starting and running trials then.
+    Returns the trials and the distinctness figures (distinct points proposed, repeats
+    skipped, whether the space ran out)."""
     from ray import tune
 
-    if preset.space is None:  # a fixed list of points: a grid
+    check_samples(preset)
+    name = f"{preset.name}-explore"
+    if preset.space is None:  # a fixed list of distinct points: a grid
         space = {"trial": tune.grid_search([p.as_dict() for p in preset.points])}
         n = len(preset.points)
-        return _tune(space, None, 1, settings, workers, f"{preset.name}-explore", n, budget_s)
+        runs = _tune(space, None, 1, settings, workers, name, n, run, budget_s)
+        return runs, {"distinct": n, "repeats_skipped": 0, "exhausted": False}
     import optuna
     from ray.tune.search.optuna import OptunaSearch
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    searcher = OptunaSearch(
+    optuna_search = OptunaSearch(
         metric=list(OBJECTIVES),
         mode=list(MODES),
         sampler=optuna.samplers.TPESampler(seed=0, n_startup_trials=10),
         points_to_evaluate=[p.as_dict() for p in preset.points],
     )
+    searcher = distinct(optuna_search, settings)
     space = {k: tune.choice(list(v)) for k, v in preset.space.items()}
-    name = f"{preset.name}-explore"
-    return _tune(space, searcher, preset.samples, settings, workers, name, preset.samples, budget_s)
+    runs = _tune(space, searcher, preset.samples, settings, workers, name, preset.samples, run,
+                 budget_s)  # fmt: skip
+    return runs, searcher.stats()
 
 
-def seeds_stage(points: list[Point], seeds: range, settings: Settings, workers: int):
+def seeds_stage(points: list[Point], seeds: range, settings: Settings, workers: int, run: str):
     """Stage 2: the CV of `points` with each of `seeds` (no hardware)."""
     from ray import tune
 
@@ -181,21 +309,32 @@ def seeds_stage(points: list[Point], seeds: range, settings: Settings, workers: 
     if not trials:
         return []
     space = {"trial": tune.grid_search(trials)}
-    return _tune(space, None, 1, settings, workers, "seeds", len(trials))
+    return _tune(space, None, 1, settings, workers, "seeds", len(trials), run)
 
 
-def runs_from_ray(name: str) -> list[tuple[dict, dict | None, str | None]]:
-    """The trials Tune recorded under build/explore/ray/<name> (every run of that name), one per
-    (point, seed): a finished one when there is one. For rebuilding a report without Ray."""
-    import json
-
-    best: dict[tuple, tuple[dict, dict | None, str | None]] = {}
-    for d in sorted((BUILD / "ray" / name).glob("_trainable_*")):
+def _recorded(name: str):
+    """(params, trial directory) of every trial Tune recorded under build/explore/ray/<name>."""
+    for f in sorted((BUILD / "ray" / name).glob("*/params.json")):  # a folder per trial
         try:
-            params = json.loads((d / "params.json").read_text())
+            yield json.loads(f.read_text()), f.parent
         except (FileNotFoundError, json.JSONDecodeError):
             continue
-        config = params.get("trial", params)
+
+
+def run_ids(name: str) -> list[str]:
+    """The run ids recorded under build/explore/ray/<name>, oldest first."""
+    return sorted({p["run"] for p, _ in _recorded(name) if "run" in p})
+
+
+def runs_from_ray(name: str, run: str) -> list[tuple[dict, dict | None, str | None]]:
+    """The trials run `run` recorded under build/explore/ray/<name> (trials of other runs of
+    that name, which Tune keeps in the same folder, are not read), one per (point, seed): a
+    finished one when there is one. For rebuilding a report without Ray."""
+    best: dict[tuple, tuple[dict, dict | None, str | None]] = {}
+    for params, d in _recorded(name):
+        if params.get("run") != run:
+            continue
+        config = _point_config(params)
         lines = (
             (d / "result.json").read_text().splitlines() if (d / "result.json").is_file() else []
         )

@@ -1,17 +1,27 @@
-"""The points of the co-design search: architecture x T x weight bits x neuron x lanes x front end.
+"""The points of the co-design search: architecture x T x weight bits x neuron x hardware x front.
 
 A `Point` is everything that defines one candidate chip before training: the CNN's shape (two
 strided conv1d layers, channels `c0`, `c1` and kernels `k0`, `k1`, stride 2 each; one hidden
 dense layer of `dense` neurons; the output layer of 4 classes), the number of timesteps `T`,
 the weight width `weight_bits`, the neuron of every layer (`if`: integrate-and-fire every
-timestep; `ssf`: sum-then-fire) and the accelerator's synapse `lanes`, plus the front end
+timestep; `ssf`: sum-then-fire), the accelerator's `engine` and synapse `lanes`, plus the front end
 (`v2`: the four RR features of the shipped model, S tied to N; `v3`: with the three patient
 features, untied, docs/model.md "Model v3"). T = 1 is the QNN-like corner: one binary
 activation per neuron and inference, nothing temporal left.
 
+The engine (`hw.config.HwConfig.engine`, `hw/engine.py`): `event`, the general event-driven
+engine, measured as the loadable build (`make sim`'s); `fused`, the layer-fused count-domain
+engine (`hw/fused/`), which runs all-sum-then-fire networks with ROM weights only, so a fused
+point is built with ROM weights (`hw_config`). An IF point cannot have the fused engine: the
+constructor refuses it, and a sampled configuration that asks for it (`from_dict`, what the
+search turns every Tune configuration into) is mapped to the event engine, deterministically.
+The mapped point then has the key of the IF event point, so the search's distinctness check
+(`search.DistinctSearcher`) asks the sampler again if that point was already drawn: the
+illegal combination never costs a trial.
+
 `DEFAULT` is today's shipped model (`model/artifacts/inter.json`, model v3: 8/16 channels,
 kernels 7/5, dense 32, ssf, T = 4, 8-bit weights, the v3 front end) on the default hardware
-(8 lanes). Every
+(event engine, 8 lanes). Every
 training setting besides the point is the recipe of `recipe()`; the searches are in `presets`.
 """
 
@@ -19,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from ecg_snn.hw.config import ENGINES, HwConfig
 from ecg_snn.model.contract.spec import V3_FEATURES
 
 NEURONS = ("if", "ssf")
@@ -44,6 +55,7 @@ class Point:
     neuron: str = "ssf"
     lanes: int = 8
     frontend: str = "v3"
+    engine: str = "event"
 
     def __post_init__(self) -> None:
         if self.neuron not in NEURONS:
@@ -55,25 +67,41 @@ class Point:
                 raise PointError(f"{name} must be a positive integer, not {getattr(self, name)!r}")
         if not 2 <= self.weight_bits <= 16:
             raise PointError(f"weight_bits must be in 2..16, not {self.weight_bits}")
+        if self.engine not in ENGINES:
+            raise PointError(f"engine must be one of {ENGINES}, not {self.engine!r}")
+        if self.engine == "fused" and self.neuron != "ssf":
+            raise PointError("engine 'fused' runs sum-then-fire points only, not neuron 'if'")
 
     @property
     def label(self) -> str:
         return (
             f"c{self.c0}-{self.c1}_k{self.k0}-{self.k1}_d{self.dense}_T{self.T}_w{self.weight_bits}"
             f"_{self.neuron}_l{self.lanes}_{self.frontend}"
+            # event points keep the labels they had before the engine was an axis
+            + ("" if self.engine == "event" else f"_{self.engine}")
         )
+
+    def hw_config(self) -> HwConfig:
+        """The accelerator measured for this point: the fused engine has ROM weights only."""
+        return HwConfig(lanes=self.lanes, rom=self.engine == "fused", engine=self.engine)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> Point:
-        """The point of a dict holding (at least) every field; other keys are ignored."""
+        """The point of a dict holding (at least) every field; other keys are ignored. Without
+        `engine` (a record from before the engine was an axis): the event engine. The fused
+        engine asked for an IF point: the event engine (module docstring)."""
+        d = {"engine": "event"} | d
         names = [f.name for f in fields(cls)]
         missing = [n for n in names if n not in d]
         if missing:
             raise PointError(f"a point needs {missing}")
-        return cls(**{n: d[n] for n in names})
+        v = {n: d[n] for n in names}
+        if v["engine"] == "fused" and v["neuron"] != "ssf":
+            v["engine"] = "event"
+        return cls(**v)
 
     def layers(self) -> list[list]:
         """`model.network.LayerCfg` fields per layer (output width 0: set from the classes)."""
@@ -86,6 +114,21 @@ class Point:
 
 
 DEFAULT = Point()
+
+
+def distinct_points(axes: dict[str, tuple], limit: int = 1_000_000) -> int:
+    """How many distinct points a space of `axes` (each field's choices; the others at the
+    default) holds once illegal combinations are mapped (`from_dict`): the most distinct
+    points a search of it can draw. Counted by enumeration, up to `limit` combinations."""
+    from itertools import product
+    from math import prod
+
+    if prod(len(v) for v in axes.values()) > limit:
+        raise ValueError(f"a space of more than {limit} combinations is not counted")
+    base = DEFAULT.as_dict()
+    names = list(axes)
+    combos = (base | dict(zip(names, values, strict=True)) for values in product(*axes.values()))
+    return len({Point.from_dict(c) for c in combos})
 
 
 def recipe(point: Point, epochs: int, seed: int) -> dict:

@@ -30,7 +30,7 @@ class Settings:
     folds: int
     beats: int
     code: str  # `cache.code_version()`
-    calibration: str  # digest of the calibration factors
+    calibration: str  # digest of the calibration factors (every engine's)
     store: str = str(BUILD / "points")
     work: str = str(BUILD / "work")
 
@@ -67,7 +67,7 @@ def evaluate(
         log(f"  {point.label}: hardware on {len(sample.labels)} DS1 beats")
         work = Path(settings.work) / key
         try:
-            hw = (measure or measure_hardware)(scored.artifact, point.lanes, sample, work)
+            hw = (measure or measure_hardware)(scored.artifact, point.hw_config(), sample, work)
         finally:  # the builds of one design are not reused by another point
             shutil.rmtree(work, ignore_errors=True)
     result = {

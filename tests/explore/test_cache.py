@@ -34,6 +34,8 @@ def test_the_real_measuring_path() -> None:
     # what turns a point into figures: the trainer, the RTL generator, the energy model
     assert {"model/train.py", "model/cv.py", "hw/layer.py", "power/energy.py"} <= files
     assert {"flow/asic/gate.py", "model/contract/golden.py", "explore/space.py"} <= files
+    # both engines a point can be measured on: their generators and cycle models
+    assert {"hw/engine.py", "hw/top.py", "hw/fused/top.py", "hw/fused/cycles.py"} <= files
     # what it never runs: another flow, the application, the search's own driver
     assert not files & {"flow/fpga.py", "explore/search.py", "explore/presets.py"}
     assert not any(f.startswith(("stream/", "report/", "sim/", "firmware/")) for f in files)

@@ -17,7 +17,7 @@ def result(point: Point, seed: int, jk: float, uj: float | None) -> dict:
 
 
 CHEAP = Point(c0=4, T=2)
-GOOD = Point(c1=24, dense=48)
+GOOD = Point(c1=24, dense=48, engine="fused")
 
 
 def results() -> list[dict]:
@@ -77,36 +77,51 @@ def test_the_markdown_tables() -> None:
     front_rows = [ln for ln in md.splitlines() if ln.startswith(f"| {CHEAP.label}")]
     assert len(front_rows) == 1 and "0.380 ± 0.035 (3)" in front_rows[0]
     assert "dominated by 1 points" in md
-    # the neuron x T table: ssf T = 4 holds the default and GOOD; 500 nJ of 5 µJ is 10 %
-    (row,) = [ln for ln in md.splitlines() if ln.startswith("| ssf | 4 |")]
-    assert row.split(" | ")[2:5] == ["2", "0.500", "8.00"]
+    # the front names each point's engine
+    (good_row,) = [ln for ln in md.splitlines() if ln.startswith(f"| {GOOD.label} |")]
+    assert good_row.split(" | ")[1] == "fused" and front_rows[0].split(" | ")[1] == "event"
+    # the neuron x engine x T table: ssf T = 4 holds the default (event) and GOOD (fused)
+    (row,) = [ln for ln in md.splitlines() if ln.startswith("| ssf | fused | 4 |")]
+    assert row.split(" | ")[3:6] == ["1", "0.500", "8.00"]
+    (row,) = [ln for ln in md.splitlines() if ln.startswith("| ssf | event | 4 |")]
+    assert row.split(" | ")[3:6] == ["1", "0.400", "5.00"]
+
+
+def _trial(root: Path, run: str, name: str, point: Point, metrics, error, tune="x") -> None:
+    """One trial as Tune records it under root/ray/<tune>: its params (with the run id), its
+    results, its error."""
+    import json
+
+    d = root / "ray" / tune / f"_trainable_{name}"
+    d.mkdir(parents=True)
+    (d / "params.json").write_text(json.dumps({"trial": point.as_dict(), "run": run}))
+    if metrics is not None:
+        (d / "result.json").write_text(json.dumps({"x": 0}) + "\n" + json.dumps(metrics))
+    if error is not None:
+        (d / "error.txt").write_text("Traceback ...\nQuantizeError: too wide")
+
+
+def _store(root: Path, *entries: tuple[str, dict]) -> Path:
+    import json
+
+    store = root / "points"
+    store.mkdir(exist_ok=True)
+    for key, r in entries:
+        (store / f"{key}.json").write_text(json.dumps(r | {"key": key}))
+    return store
 
 
 def test_a_report_rebuilt_from_the_recorded_trials(tmp_path: Path, monkeypatch) -> None:
-    import json
-
     from ecg_snn.explore import search
     from ecg_snn.explore.trial import Settings
 
     monkeypatch.setattr(search, "BUILD", tmp_path)
-    store = tmp_path / "points"
-    store.mkdir()
-    (store / "k1.json").write_text(json.dumps(result(CHEAP, 0, 0.42, 3.0) | {"key": "k1"}))
-
-    def trial(name: str, point: Point, metrics: dict | None, error: str | None) -> None:
-        d = tmp_path / "ray" / "x" / f"_trainable_{name}"
-        d.mkdir(parents=True)
-        (d / "params.json").write_text(json.dumps({"trial": point.as_dict()}))
-        if metrics is not None:
-            (d / "result.json").write_text(json.dumps({"x": 0}) + "\n" + json.dumps(metrics))
-        if error is not None:
-            (d / "error.txt").write_text("Traceback ...\nQuantizeError: too wide")
-
-    trial("a", CHEAP, None, None)  # an earlier, interrupted run of the same point
-    trial("b", CHEAP, {"key": "k1"}, None)
-    trial("c", GOOD, None, "x")
-    trial("d", DEFAULT, None, None)  # stopped by the time budget
-    runs = search.runs_from_ray("x")
+    store = _store(tmp_path, ("k1", result(CHEAP, 0, 0.42, 3.0)))
+    _trial(tmp_path, "r1", "a", CHEAP, None, None)  # interrupted, then run again in the run
+    _trial(tmp_path, "r1", "b", CHEAP, {"key": "k1"}, None)
+    _trial(tmp_path, "r1", "c", GOOD, None, "x")
+    _trial(tmp_path, "r1", "d", DEFAULT, None, None)  # stopped by the time budget
+    runs = search.runs_from_ray("x", "r1")
     assert len(runs) == 3
     results_, unfinished = search.results_of(Settings(0, 0, 0, "", "", str(store)), runs)
     assert unfinished == [DEFAULT.label]
@@ -116,6 +131,64 @@ def test_a_report_rebuilt_from_the_recorded_trials(tmp_path: Path, monkeypatch) 
     assert [r["label"] for r in bad] == [GOOD.label] and bad[0][
         "error"
     ] == "QuantizeError: too wide"
+
+
+R1, R2 = "20250101-000000-aaaaaa", "20250102-000000-bbbbbb"
+
+
+def _two_runs(root: Path) -> Path:
+    """Two runs of one name in one folder: r1 measured CHEAP and GOOD, r2 (later) DEFAULT."""
+    store = _store(
+        root,
+        ("k1", result(CHEAP, 0, 0.42, 3.0)),
+        ("k2", result(GOOD, 0, 0.50, 8.0)),
+        ("k3", result(DEFAULT, 0, 0.40, 5.0)),
+    )
+    _trial(root, R1, "a", CHEAP, {"key": "k1"}, None, "x-explore")
+    _trial(root, R1, "b", GOOD, {"key": "k2"}, None, "x-explore")
+    _trial(root, R2, "c", DEFAULT, {"key": "k3"}, None, "x-explore")
+    return store
+
+
+def test_the_rebuild_reads_only_the_run_the_report_names(tmp_path: Path, monkeypatch) -> None:
+    """A folder that holds the trials of two runs: the rebuild reads the run the report
+    names, then the one --run names; the other run's trials never enter the report."""
+    import json
+
+    from ecg_snn.explore import cli, search
+    from ecg_snn.explore.trial import Settings
+
+    monkeypatch.setattr(search, "BUILD", tmp_path)
+    store = _two_runs(tmp_path)
+    monkeypatch.setattr(cli, "_settings_for_store", lambda: Settings(0, 0, 0, "", "", str(store)))
+    monkeypatch.setattr(cli, "PRESETS", {"x": search.Preset("x", None, (), 1, 1, 1, 1, 1)})
+    # the folder mixes both runs: that is what the run id separates
+    assert search.run_ids("x-explore") == [R1, R2]
+    out = tmp_path / "explore.json"
+
+    def rebuilt(*argv: str) -> set[str]:
+        assert cli.main(["--preset", "x", "--rebuild", "--out", str(out), *argv]) == 0
+        return {e["label"] for e in json.loads(out.read_text())["points"]}
+
+    out.write_text(json.dumps({"runs": {"explore": R1}, "sampler": {"distinct": 2}}))
+    assert rebuilt() == {CHEAP.label, GOOD.label}
+    body = json.loads(out.read_text())
+    assert body["runs"] == {"explore": R1} and body["sampler"] == {"distinct": 2}
+    assert rebuilt("--run", R2) == {DEFAULT.label}
+    assert "sampler" not in json.loads(out.read_text())  # R1's figures are not R2's
+    out.unlink()  # no report naming a run: the newest
+    assert rebuilt() == {DEFAULT.label}
+
+
+def test_a_rebuild_without_any_recorded_run_is_one_line(tmp_path: Path, monkeypatch, capsys):
+    from ecg_snn.explore import cli, search
+
+    monkeypatch.setattr(search, "BUILD", tmp_path)
+    monkeypatch.setattr(cli, "PRESETS", {"x": search.Preset("x", None, (), 1, 1, 1, 1, 1)})
+    out = tmp_path / "explore.json"
+    assert cli.main(["--preset", "x", "--rebuild", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == "make explore --rebuild: no run of x-explore recorded\n" and not out.exists()
 
 
 def test_a_point_the_sampler_proposed_twice_is_one_point() -> None:

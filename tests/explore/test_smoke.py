@@ -41,6 +41,10 @@ def test_smoke_search(tmp_path: Path, monkeypatch) -> None:
     assert cli.main(["--preset", "smoke", "--workers", "2", "--out", str(out)]) == 0
     body = json.loads(out.read_text())
     assert body["measured"] == len(SMOKE_POINTS) and body["failed"] == 0
+    assert body["distinct_points"] == body["trials"] == len(SMOKE_POINTS)
+    # each point measured on its own engine: the fused one with ROM weights
+    engines = {e["label"]: (e["hw"]["engine"], e["hw"]["rom"]) for e in body["points"]}
+    assert engines == {p.label: (p.engine, p.engine == "fused") for p in SMOKE_POINTS}
     for e in body["points"]:
         cv, hw, p = e["cv"], e["hw"], e["point"]
         # the CV pools every DS1 beat once, over folds that partition the 22 patients
@@ -64,3 +68,9 @@ def test_smoke_search(tmp_path: Path, monkeypatch) -> None:
     again = json.loads(out.read_text())
     assert [e["cv"] for e in again["points"]] == [e["cv"] for e in body["points"]]
     assert [e["hw"] for e in again["points"]] == [e["hw"] for e in body["points"]]
+    assert again["runs"]["explore"] != body["runs"]["explore"]  # a run id per invocation
+    # the rebuild reads the run the report names: the same points again
+    assert cli.main(["--preset", "smoke", "--rebuild", "--out", str(out)]) == 0
+    rebuilt = json.loads(out.read_text())
+    assert rebuilt["runs"] == again["runs"] and rebuilt["distinct_points"] == len(SMOKE_POINTS)
+    assert [e["hw"] for e in rebuilt["points"]] == [e["hw"] for e in body["points"]]

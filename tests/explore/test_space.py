@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from ecg_snn.explore.presets import FULL_SPACE, PRESETS, SMOKE_POINTS
-from ecg_snn.explore.space import DEFAULT, Point, PointError, recipe
+from ecg_snn.explore.space import (
+    DEFAULT,
+    ENGINES,
+    NEURONS,
+    Point,
+    PointError,
+    distinct_points,
+    recipe,
+)
+from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract.artifact import load_artifact
 from ecg_snn.model.contract.spec import V3_FEATURES
 from ecg_snn.model.network import ArchConfig, LayerCfg
@@ -73,3 +82,38 @@ def test_the_presets() -> None:
             Point(**{name: v})
     smoke = PRESETS["smoke"]
     assert smoke.space is None and len(smoke.points) <= 3 and smoke.epochs == 1
+    assert {p.engine for p in smoke.points} == set(ENGINES)  # the smoke run builds both engines
+    assert len(set(smoke.points)) == len(smoke.points)
+
+
+def test_the_engine_axis() -> None:
+    """fused is legal for sum-then-fire points only; it is built with ROM weights; its label
+    says so, while event points keep the labels they had before the axis."""
+    fused = Point(engine="fused")
+    assert fused.hw_config() == HwConfig(lanes=8, rom=True, engine="fused")
+    assert DEFAULT.hw_config() == HwConfig(lanes=8) and DEFAULT.engine == "event"
+    assert fused.label == DEFAULT.label + "_fused" and "event" not in DEFAULT.label
+    with pytest.raises(PointError, match="engine 'fused' runs sum-then-fire points only"):
+        Point(neuron="if", engine="fused")
+    with pytest.raises(PointError, match="engine must be one of"):
+        Point(engine="systolic")
+    assert set(FULL_SPACE["engine"]) == {"event", "fused"}
+
+
+def test_a_sampled_if_point_with_the_fused_engine_is_mapped_to_event() -> None:
+    """The space's rule (docs/explore.md): a configuration asking for IF on the fused engine is
+    the IF point on the event engine, so it has that point's key (no trial of its own)."""
+    d = Point(neuron="if").as_dict() | {"engine": "fused"}
+    assert Point.from_dict(d) == Point(neuron="if", engine="event")
+    ssf = Point.from_dict(DEFAULT.as_dict() | {"engine": "fused"})
+    assert ssf.engine == "fused"  # a legal choice is kept
+    old = {k: v for k, v in DEFAULT.as_dict().items() if k != "engine"}
+    assert Point.from_dict(old) == DEFAULT  # a record from before the axis: event
+
+
+def test_the_distinct_points_of_a_space() -> None:
+    # 2 neurons x 2 engines, of which IF x fused maps onto IF x event: 3 distinct points
+    assert distinct_points({"neuron": NEURONS, "engine": ENGINES}) == 3
+    assert distinct_points({"T": (1, 2), "lanes": (4, 8, 16)}) == 6
+    with pytest.raises(ValueError, match="not counted"):
+        distinct_points({"T": tuple(range(1, 11))}, limit=5)

@@ -27,9 +27,11 @@ class Stages:
         jk = 0.4 + 0.01 * seed + 0.001 * point.c0
         return Scored({"j_kappa": jk, "spike_rate": 0.1, "seed": seed}, None, held)
 
-    def measure(self, artifact, lanes, sample, work: Path) -> dict:
+    def measure(self, artifact, config, sample, work: Path) -> dict:
         self.measured += 1
-        return {"uj_per_heartbeat": 2.0 + lanes, "area_um2": 1.5e6, "cycles": {"mean": 400.0}}
+        self.configs = [*getattr(self, "configs", []), config]
+        return {"uj_per_heartbeat": 2.0 + config.lanes, "area_um2": 1.5e6,
+                "cycles": {"mean": 400.0}}  # fmt: skip
 
 
 def settings(tmp: Path, **kw) -> Settings:
@@ -47,6 +49,18 @@ def test_a_finished_trial_is_reused(tmp_path: Path) -> None:
     o = objectives(again)
     assert o["cv_jk"] == first["cv"]["j_kappa"] and o["uj_per_heartbeat"] == 10.0
     assert o["area_mm2"] == 1.5 and o["cycles"] == 400.0
+
+
+def test_the_hardware_measured_is_the_points_engine(tmp_path: Path) -> None:
+    """The measurement gets the point's accelerator: the fused engine with ROM weights, the
+    event engine as the loadable build; and the engine is part of the key."""
+    st, s = Stages(), settings(tmp_path)
+    fused = Point(engine="fused")
+    evaluate(fused, 0, s, True, st.score, st.measure, log=lambda _: None)
+    evaluate(DEFAULT, 0, s, True, st.score, st.measure, log=lambda _: None)
+    assert [(c.engine, c.rom, c.lanes) for c in st.configs] == [
+        ("fused", True, 8), ("event", False, 8)]  # fmt: skip
+    assert trial_key(fused, 0, s, True) != trial_key(DEFAULT, 0, s, True)
 
 
 def test_a_seed_without_hardware_trains_only(tmp_path: Path) -> None:
