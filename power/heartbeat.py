@@ -1,11 +1,13 @@
 """Energy per heartbeat at the measured node (180 nm): the chip as a wearable uses it, through its
 SPI shell, gate by gate on osu018.
 
-    python -m ecg_snn.power.heartbeat [--model PATH] [--beats N] [--work-clock] [--out FILE]
+    python -m ecg_snn.power.heartbeat [--model PATH] [--beats N] [--work-clock]
+                                      [--engine event|fused] [--out FILE]
 
-The SPI shell with the ROM accelerator inside (`hw.spi.SpiShell`, module `snn_spi`; its core
-clocked on every cycle, or with `--work-clock` only while it has work:
-`build/reports/heartbeat_work.json`) is mapped
+The SPI shell with the ROM accelerator of `--engine` inside (`hw.spi.SpiShell`, module
+`snn_spi`; its core clocked on every cycle, or with `--work-clock` only while it has work,
+through a clock gate at the root of its clock tree: `build/reports/heartbeat_work[_fused].json`)
+is mapped
 onto the library exactly as `make power GATE=1` maps the accelerator (`flow/asic/gate.py`, the
 memory plan from the inventory `hw/memories.py`), simulated gate by gate in the SAIF harness
 (`power/harness.py`), and every window's energy is taken from the Liberty tables
