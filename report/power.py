@@ -592,6 +592,18 @@ def _heartbeat_findings(r: dict) -> list[str]:
     )
     share = w["transfer"]["total_nj"] / b["active_nj"]
     core = w["transfer"]["core"]["dynamic_nj"]
+    if r.get("design") == "work_clock":
+        shell = w["transfer"]["shell"]["dynamic_nj"]
+        idle = r["idle"]["shell"]["dynamic_nj"] / r["idle"]["cycles"]
+        out.append(
+            f"- Receiving the beat is {share:.0%} of the active energy "
+            f"({_f(w['transfer']['total_nj'])} nJ over {w['transfer']['cycles']:,.0f} cycles): "
+            f"the core, clocked only for the words it takes, {_f(core)} nJ; the shell "
+            f"{_f(shell)} nJ, most of it its clock ({_f(idle, 4)} nJ per cycle with nothing to "
+            "do): it oversamples SCK at f_clk, so its synchronisers, edge detectors and flags "
+            "are clocked on every cycle of the transfer."
+        )
+        return out
     out.append(
         f"- Receiving the beat is {share:.0%} of the active energy "
         f"({_f(w['transfer']['total_nj'])} nJ over {w['transfer']['cycles']:,.0f} cycles), of "

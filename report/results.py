@@ -137,6 +137,19 @@ def _calibrated(r: dict) -> str:
     )
 
 
+def _heartbeat(r: dict) -> str:
+    """The headline: energy per heartbeat at 75 bpm of the SPI chip at gate level."""
+    b, t = r["budget_75_bpm"], r["windows"]["transfer"]
+    u, p = b["uj_per_heartbeat"], b["average_power_uw"]
+    return (
+        f"**{u['power_gated']:.3f} µJ per heartbeat** ({p['power_gated']:.2f} µW) power-gated "
+        f"between beats; {u['clock_stopped']:.2f} µJ with the clock stopped, powered (leakage "
+        f"{b['leakage_nw'] / 1e3:.2f} µW); active {b['active_nj']:,.0f} nJ per beat, of which "
+        f"{t['total_nj']:,.0f} nJ while the beat arrives over SPI; {r['cells']:,} cells, "
+        f"{r['beats']} DS2 beats, {r['mismatches']} mismatches"
+    )
+
+
 SHIPPED_CV = "v3free_all"  # the CV recipe of the shipped inter model (docs/model.md, Model v3)
 
 
@@ -229,6 +242,19 @@ ROWS: tuple[tuple[str, str, Callable[[dict], str], str], ...] = (
         "python -m ecg_snn.power --model model/artifacts/intra.json",
     ),
     ("gate level, osu018 180 nm (OpenSTA)", "power", _gate, "make power GATE=1"),
+    (
+        "energy per heartbeat at 75 bpm, 180 nm gate level: the SPI chip, work-clocked "
+        "(inference, input transfer, leakage, standby)",
+        "heartbeat_work",
+        _heartbeat,
+        "python -m ecg_snn.power.heartbeat --work-clock",
+    ),
+    (
+        "the same, fused engine (`ENGINE=fused`, ROM)",
+        "heartbeat_work_fused",
+        _heartbeat,
+        "python -m ecg_snn.power.heartbeat --work-clock --engine fused",
+    ),
     (
         "energy per inference, 22 nm, calibrated to the gate level",
         "power",
