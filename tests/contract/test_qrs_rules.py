@@ -437,3 +437,39 @@ def test_an_irregular_rhythm_halves_thr1(clib, rr, found):
     assert set(qrs_at) <= set(det.peak.tolist())
     assert (small in det.peak.tolist()) is found
     assert not det.searchback.any()
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "found"),
+    [(304, 276, False), (304, 275, True), (294, 348, False), (294, 349, True)],
+    ids=["at-low", "below-low", "at-high", "above-high"],
+)
+def test_irregular_rhythm_limits_on_golden_and_c(clib, x, y, found):
+    # The limits of the test above, through the whole detector in golden and C. QRS bumps
+    # (v 1000) at 1000 and then every x samples, but the interval ending at the 11th QRS is y:
+    # the ring then holds seven x and one y. x 304, y 276: A = (2128 + 276) >> 3 = 300, and
+    # 100 * 276 = 27600 = 92 * 300, exactly at the low limit (regular); y 275: A = 2403 >> 3 =
+    # 300, 27500 < 27600 (irregular). x 294, y 348: A = (2058 + 348) >> 3 = 300, 100 * 348 =
+    # 34800 = 116 * 300, exactly at the high limit (regular); y 349: A = 300, 34900 > 34800
+    # (irregular). As in the test below, a peak of 200 150 samples after the 11th QRS is noise
+    # while regular (200 < T ~ 251) and a QRS while irregular (200 > T >> 1).
+    rr = [x] * 9 + [y] + [x] * 2
+    qrs_at = [1000]
+    for r in rr:
+        qrs_at.append(qrs_at[-1] + r)
+    small = qrs_at[10] + 150
+    det = both(
+        clib, bumps(qrs_at[-1] + 400, LEARN_BUMP, *[(p, 1000) for p in qrs_at], (small, 200))
+    )
+    assert set(qrs_at) <= set(det.peak.tolist())
+    assert (small in det.peak.tolist()) is found
+
+
+def test_a_peak_confirmed_on_the_first_sample_after_learning_is_kept(clib):
+    # A bump at 648 (v 1000) is confirmed 72 samples later, at 720 = L: the first sample after
+    # the 2 s learning period (samples 0 .. 719), so the running rules classify it, not the
+    # learning back-search at 719 (which takes the bump at 300, THR1 282 after it). 1000 > 282
+    # and 348 samples after 300 (no T wave: b = 0): a QRS, decided at 720.
+    det = both(clib, bumps(3000, LEARN_BUMP, (648, 1000)))
+    np.testing.assert_array_equal(det.peak, [300, 648])
+    np.testing.assert_array_equal(det.decided, [LEARNED[2], 720])

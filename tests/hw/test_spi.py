@@ -155,6 +155,33 @@ def test_register_map_load_and_classify(setup, work_clock):
     assert seen["errors1"] == 0
 
 
+def test_the_bytes_after_an_unknown_command_are_ignored(setup):
+    """`model/contract/spi.py`: after an unknown command the rest of the transaction is
+    ignored. A READ_ID byte behind it sends no id (MISO stays 0), a RESET byte behind it resets
+    nothing (a word buffered before stays), and the COMMAND flag is set once."""
+    a, *_ = setup
+    shell = make_shell(a)
+    seen = {}
+
+    async def bench(ctx):
+        spi = SpiMaster(ctx, shell)
+        host = Host(spi, result_bytes(shell.accel.result_layout))
+        seen["id"] = (await host.read(SpiCommand.READ_ID, 4))[1]
+        seen["ignored_id"] = (await spi.transfer([0x77, SpiCommand.READ_ID, 0, 0, 0, 0]))[2:]
+        seen["errors"] = await host.errors()
+        await host.write(Port.SAMPLE, [1])  # not loaded: the word stays in the buffer
+        await spi.transfer([0x77, SpiCommand.RESET])
+        seen["status"] = await host.status()
+        seen["errors_after"] = await host.errors()
+
+    run(shell, bench)
+    assert seen["id"] != 0  # the id is not zero: the check below can fail
+    assert seen["ignored_id"] == bytes(4)
+    assert seen["errors"] == SpiError.COMMAND
+    assert not seen["status"] & SpiStatus.SAMPLE_FREE  # not reset: the word is still there
+    assert seen["errors_after"] == SpiError.COMMAND
+
+
 def test_the_result_check_can_fail(setup, sibling_factory):
     """Negative test of the comparison above: another model's packed results on these beats
     are not `want`, so a shell answering for the wrong model would fail it."""
