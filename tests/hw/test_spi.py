@@ -72,25 +72,36 @@ class Host:
         return await self.result()
 
 
-def run(shell: SpiShell, bench, watch: dict | None = None) -> None:
-    """Simulate `bench`; `watch` (a dict) gets the cycles and those with the core's clock
-    enable low (`work_clock`)."""
+def run(shell: SpiShell, bench, watch: dict | None = None, cycles: int | None = None) -> None:
+    """Simulate `bench`; `watch` (a dict) gets the cycles the bench ran and those with the
+    core's clock enable low (`work_clock`); `cycles`: stop after that many (a bench that never
+    ends, such as a host waiting for a result that never comes, then fails its own checks)."""
     m = Module()
     m.domains.sync = ClockDomain()
     m.submodules.shell = shell
     sim = Simulator(m)
     sim.add_clock(1e-6)
-    sim.add_testbench(bench)
+    finished = []
+
+    async def bounded(ctx):
+        await bench(ctx)
+        finished.append(True)
+
+    sim.add_testbench(bounded)
     if watch is not None:
         watch.update(cycles=0, off=0)
 
         async def count(ctx):
             async for _clk, _rst, en in ctx.tick().sample(shell.core_en):
-                watch["cycles"] += 1
-                watch["off"] += not en
+                if not finished:
+                    watch["cycles"] += 1
+                    watch["off"] += not en
 
         sim.add_process(count)
-    sim.run()
+    if cycles is None:
+        sim.run()
+    else:
+        sim.run_until(cycles * 1e-6)
 
 
 # A tiny model whose class follows the samples (35 % / 65 % over random beats with the RR fixed):
@@ -424,8 +435,8 @@ def test_fused_engine_over_spi(ssf_factory, beats_factory, rng, work_clock):
         seen["results"] = [await host.classify(x[n, 0], rr[n], bits) for n in range(len(x))]
 
     watch: dict = {}
-    run(shell, bench, watch)
-    assert seen["results"] == want
+    run(shell, bench, watch, cycles=200_000)  # the three beats take 26,820
+    assert seen.get("results") == want, watch
     assert (watch["off"] > watch["cycles"] // 2) == work_clock, watch
 
 
