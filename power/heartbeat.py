@@ -478,13 +478,14 @@ def bounds(static: dict, rtl: dict, inference: dict, clock_hz: float) -> dict:
     (`core_enable`). Per beat, A = 2 (wake) + transfer + compute + read cycles, of which the
     core works C_inf; e = e_core + e_shell + e_shared per idle cycle:
 
-        clock enables only (today):  E >= E_inf + e * (A - C_inf) + P_leak * A / f
+        clock enables only:          E >= E_inf + e * (A - C_inf) + P_leak * A / f
         root gate on the core:       E >= E_inf + (e_shell + e_shared) * (A - C_inf)
                                           + P_leak * A / f
 
-    The core's clock enable (`work_clock`) stops its banks, not its clock tree: its idle cycle
-    is the free-running one's (every clock gate closed), so only a clock gate at the root of the
-    core's tree, opened by the same enable, removes e_core (`root_gate`). Plus the standby of
+    A clock enable alone stops the core's banks, not its clock tree: its idle cycle is the
+    free-running one's (every clock gate closed), so only the clock gate at the root of the
+    core's tree (`work_clock`'s ASIC build), opened by the same enable, removes e_core
+    (`root_gate`). Plus the standby of
     `budget` (clock running / stopped / power-gated). Lower bounds: the shell's data toggles
     and its clocking during the C_inf cycles are not in them."""
     w = rtl["windows"]

@@ -346,7 +346,7 @@ def fused_heartbeat(reports: dict) -> str:
 
 
 _BOUND_DESIGNS = {
-    "clock_enables": "core clock enables only (free running, or `work_clock` today)",
+    "clock_enables": "core clock enables only (no clock gate at the root of the core's tree)",
     "root_gate": "`work_clock` driving a clock gate at the root of the core's tree",
 }
 
@@ -461,9 +461,8 @@ def work_clock_section(r: dict, rtl: dict, static: dict | None = None) -> str:
             if after / 1000 <= b["target_uj"]
             else f", still above the {b['target_uj']} uJ target."
         )
-        + " An estimate, not a gate-level measurement of a work-clocked chip: the enable alone "
-        "stops the core's banks, not its clock tree; the saving needs a clock gate at the root "
-        "of that tree (not built).",
+        + " An estimate, not a gate-level measurement of the work-clocked chip (`--work-clock` "
+        "measures it: the enable and a clock gate at the root of the core's tree).",
     ]
     if static is not None:
         total = sum(static[p]["idle_nj_per_cycle"] for p in ("core", "shell", "shared"))
