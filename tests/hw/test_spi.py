@@ -292,13 +292,15 @@ def test_errors_survive_reset_and_are_cleared_by_their_read(setup):
         await spi.transfer([write_command(Port.SAMPLE), 0x12])  # cs_n glitch in the word
         await spi.transfer([SpiCommand.RESET, 0x00])  # ... and its next byte is 0x30
         seen["after"] = await host.status()
-        seen["errors"] = await host.errors()
+        rx = await spi.transfer([SpiCommand.READ_ERRORS, 0, 0, 0])  # read past its one byte
+        seen["errors"], seen["past"] = rx[1], rx[2:]
         seen["cleared"] = (await host.status(), await host.errors())
 
     run(shell, bench)
     assert seen["busy"] & SpiStatus.BUSY
     assert seen["after"] == IDLE | SpiStatus.LOADED | SpiStatus.SPI_ERROR  # reset, flag kept
     assert seen["errors"] == SpiError.FRAME
+    assert seen["past"] == bytes(2)  # past the end: zeros, and (below) no error
     assert seen["cleared"] == (IDLE | SpiStatus.LOADED, 0)
 
 
