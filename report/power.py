@@ -323,8 +323,7 @@ def heartbeats(reports: dict) -> str:
         )
     r = reports["heartbeat"]
     if "heartbeat_work" in reports:
-        work = reports["heartbeat_work"]
-        return heartbeat(work) + "\n\n" + compare_heartbeats(r, work)
+        return _free_and_work(r, reports["heartbeat_work"])
     text = heartbeat(r)
     if "heartbeat_rtl_work" in reports:
         static = reports.get("heartbeat_static")
@@ -335,14 +334,20 @@ def heartbeats(reports: dict) -> str:
 def fused_heartbeat(reports: dict) -> str:
     """The fused engine's chip: work-clocked (`heartbeat_work_fused`) against its core clocked
     on every cycle (`heartbeat_fused`), whichever are measured."""
-    have = [reports[k] for k in ("heartbeat_fused", "heartbeat_work_fused") if k in reports]
-    if not have:
+    free, work = reports.get("heartbeat_fused"), reports.get("heartbeat_work_fused")
+    if free is None and work is None:
         return (
             "Not measured yet: run `python -m ecg_snn.power.heartbeat --engine fused "
             "--work-clock`, then `make report TAKE=heartbeat_work_fused`."
         )
-    text = heartbeat(have[-1])
-    return text + ("\n\n" + compare_heartbeats(*have) if len(have) == 2 else "")
+    return _free_and_work(free, work)
+
+
+def _free_and_work(free: dict | None, work: dict | None) -> str:
+    """The work-clocked chip's section when it is measured (else the free-running one's), and
+    the two side by side when both are."""
+    text = heartbeat(work or free)
+    return text + ("\n\n" + compare_heartbeats(free, work) if free and work else "")
 
 
 _BOUND_DESIGNS = {
