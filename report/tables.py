@@ -13,6 +13,7 @@ from ecg_snn.explore import report as explore_report
 from ecg_snn.model import cv
 from ecg_snn.model.adapt import evaluate as adapt
 from ecg_snn.report import engines, verification
+from ecg_snn.report import model as model_doc
 from ecg_snn.report import power as power_doc
 from ecg_snn.report.results import Reports, comparison, fpga_table, results_table
 from ecg_snn.report.verification import results as verification_results
@@ -91,6 +92,16 @@ def _adapt_design(reports: Reports) -> str:
 
 
 _ADAPT = "make adapt-eval"
+_TRAIN = "make train"
+# The cross-validated recipe the shipped inter model was trained with (docs/model.md, "Model v3").
+SHIPPED_RECIPE = "v3free_all"
+
+
+def _model_targets(reports: Reports) -> str:
+    if "cv" not in reports or "train_inter" not in reports:
+        return "Not measured yet: run `python -m ecg_snn.model.cv` and `make train`."
+    return model_doc.targets_table(reports["cv"], reports["train_inter"], SHIPPED_RECIPE)
+
 
 RENDERERS: dict[str, Renderer] = {
     "results": results_table,
@@ -100,6 +111,11 @@ RENDERERS: dict[str, Renderer] = {
     "comparison": comparison,
     "fpga": _from("fpga", "make fpga", fpga_table),
     "cv": _from("cv", "python -m ecg_snn.model.cv --name NAME", cv.table),
+    "cv-seeds": _from("cv", "python -m ecg_snn.model.cv --name NAME", model_doc.seeds_table),
+    "train-inter": _from("train_inter", _TRAIN, model_doc.views_table),
+    "train-inter-records": _from("train_inter", _TRAIN, model_doc.records_table),
+    "train-intra": _from("train_intra", f"{_TRAIN} SPLIT=intra", model_doc.views_table),
+    "model-targets": _model_targets,
     "power": _from("power", "make power GATE=1", power_doc.markdown),
     "power-findings": _from("power", "make power GATE=1", power_doc.findings),
     "power-plans": lambda reports: power_doc.memory_plans(reports, V2_RUNS),
