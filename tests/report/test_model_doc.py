@@ -36,7 +36,7 @@ def test_cv_jk_is_read_against_its_own_target():
 
 def test_records_table_keeps_only_notable_records():
     quiet = {
-        "n": 100,
+        "n": 7,
         "accuracy": 1.0,
         "n_s": 0,
         "n_v": 0,
