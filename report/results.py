@@ -368,3 +368,40 @@ def fpga_table(r: dict) -> str:
         ("bitstream", f"{r['bitstream_bytes']:,} bytes"),
     ]
     return "\n".join(["| what | figure |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)])
+
+
+# `make verilog LANES=n` snapshots beside the default build's (`verilog`, the hardware default).
+LANE_REPORTS = ("verilog_lanes4", "verilog", "verilog_lanes16")
+
+
+def lanes_table(reports: Reports) -> str:
+    """hw/README.md's lanes table: the shipped model's ROM build at each synthesised lane count."""
+    rows = [
+        "| lanes | cells | flip-flops | memory bits | weight bytes | cycles random mean / max "
+        "| cycles real beats mean / max | clock for 200 bpm (real max) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    missing = [name for name in LANE_REPORTS if name not in reports]
+    for name in LANE_REPORTS:
+        if name in missing:
+            continue
+        r = reports[name]
+        c, b = r["cycles"], r["cycles_real_beats"]
+        rows.append(
+            f"| {r['hardware']['lanes']} | {r['cells']:,} | {r['flip_flops']:,} "
+            f"| {r['memory_bits']:,} | {r['weight_memory_bytes']:,} "
+            f"| {c['mean']:,.0f} / {c['max']:,} | {b['mean']:,.0f} / {b['max']:,} "
+            f"| {b['clock_hz_200bpm_max'] / 1e3:.1f} kHz |"
+        )
+    if missing:
+        rows.append(
+            f"\nNot measured yet: {', '.join(missing)} (`make verilog LANES=n`, then `make "
+            "report TAKE=verilog_lanes<n>=build/reports/verilog-lanes<n>.json`)."
+        )
+    first = reports.get("verilog", {})
+    if "cycles" in first:
+        rows.append(
+            f'\nCycles: "random" over {first["cycles"]["inputs"]}, "real beats" over '
+            f"{first['cycles_real_beats']['inputs']}, by the cycle model (`hw/cycles.py`)."
+        )
+    return "\n".join(rows)

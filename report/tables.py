@@ -15,7 +15,7 @@ from ecg_snn.model.adapt import evaluate as adapt
 from ecg_snn.report import engines, verification
 from ecg_snn.report import model as model_doc
 from ecg_snn.report import power as power_doc
-from ecg_snn.report.results import Reports, comparison, fpga_table, results_table
+from ecg_snn.report.results import Reports, comparison, fpga_table, lanes_table, results_table
 from ecg_snn.report.verification import results as verification_results
 from ecg_snn.sim import qrs as qrs_block
 from ecg_snn.stream import noise
@@ -41,6 +41,8 @@ QUOTED: tuple[str, ...] = (
     "mutate",
     "formal",
     "verilog",
+    "verilog_lanes4",
+    "verilog_lanes16",
     "firmware",
     "cv",
     "fpga",
@@ -63,6 +65,7 @@ QUOTED: tuple[str, ...] = (
     "explore_confirm",
     "noise",
     "qrs",
+    "qrs_all",
     "adapt",
     "adapt_ds2_first",
     "adapt_ds2_v1",
@@ -93,6 +96,7 @@ def _adapt_design(reports: Reports) -> str:
 
 _ADAPT = "make adapt-eval"
 _TRAIN = "make train"
+_QRS_ALL = 'make qrs ARGS="--records all --no-synth --report build/reports/qrs_all.json"'
 # The cross-validated recipe the shipped inter model was trained with (docs/model.md, "Model v3").
 SHIPPED_RECIPE = "v3free_all"
 
@@ -110,6 +114,7 @@ RENDERERS: dict[str, Renderer] = {
     "formal": _from("formal", "python -m ecg_snn.sim.formal", verification.formal_tables),
     "comparison": comparison,
     "fpga": _from("fpga", "make fpga", fpga_table),
+    "lanes": lanes_table,
     "cv": _from("cv", "python -m ecg_snn.model.cv --name NAME", cv.table),
     "cv-seeds": _from("cv", "python -m ecg_snn.model.cv --name NAME", model_doc.seeds_table),
     "train-inter": _from("train_inter", _TRAIN, model_doc.views_table),
@@ -135,6 +140,7 @@ RENDERERS: dict[str, Renderer] = {
         "explore_confirm", "python -m ecg_snn.explore.confirm", explore_confirm.table
     ),
     "qrs-block": _from("qrs", "make qrs", qrs_block.table),
+    "qrs-all": _from("qrs_all", _QRS_ALL, qrs_block.summary),
     "adapt": _from("adapt", _ADAPT, adapt.table),
     "adapt-records": _from("adapt", _ADAPT, adapt.records_table),
     "adapt-targets": _from("adapt", _ADAPT, adapt.targets_table),

@@ -257,6 +257,19 @@ def table(r: dict) -> str:
     return f"{cost}\n{cases}"
 
 
+def summary(r: dict) -> str:
+    """One paragraph for a run over many records (`make qrs ARGS="--records all --no-synth"`)."""
+    worst = max(r["cases"], key=lambda c: c["cycles_per_sample_max"])
+    mismatches = sum(c["mismatches"] for c in r["cases"])
+    return (
+        f"{len(r['cases'])} records ({r['samples']:,} samples, {r['beats']:,} beats): "
+        f"{mismatches} mismatches against the golden detector, decision samples included; "
+        f"{r['cycles_per_sample_mean']:.1f} cycles per sample on average and "
+        f"{r['cycles_per_sample_max']} at most (record {worst['case'].split(':')[0]}), so a "
+        f"{r['min_clock_hz'] / 1000:.1f} kHz clock keeps up with 360 Hz without an input buffer."
+    )
+
+
 def evaluate(specs: list[str], synth: bool, work: Path) -> dict:
     from ecg_snn.flow.qrs import build
 
