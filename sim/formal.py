@@ -430,6 +430,21 @@ BROKEN = {
             "m.d.comb += self.v_wdata[j].eq(self.v_data[j] + self.w_data[j])\n",
             "m.d.comb += self.v_wdata[j].eq(self.v_data[j])\n",
         ),
+        "output-constant-0": (
+            SynapseUnit,
+            "m.d.comb += self.v_wdata[j].eq(self.v_data[j] + self.w_data[j])\n",
+            "m.d.comb += self.v_wdata[j].eq(0)\n",
+        ),
+        "weight-subtracted": (
+            SynapseUnit,
+            "m.d.comb += self.v_wdata[j].eq(self.v_data[j] + self.w_data[j])\n",
+            "m.d.comb += self.v_wdata[j].eq(self.v_data[j] - self.w_data[j])\n",
+        ),
+        "lane-0-membrane-everywhere": (
+            SynapseUnit,
+            "m.d.comb += self.v_wdata[j].eq(self.v_data[j] + self.w_data[j])\n",
+            "m.d.comb += self.v_wdata[j].eq(self.v_data[0] + self.w_data[j])\n",
+        ),
     },
     "tie_break": {
         "class-constant-0": (Decision, "Cat(best_idx, *[", "Cat(best_idx & 0, *["),
