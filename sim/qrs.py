@@ -275,8 +275,13 @@ def evaluate(specs: list[str], synth: bool, work: Path) -> dict:
 
     figures = build(ROOT / "build" / "qrs", synth=synth)
     cases = [load_case(s) for s in specs]
+    print(f"make qrs: the golden detector on {len(cases)} case(s)", flush=True)
     expected = [golden(c) for c in cases]
-    got = run_rtl(rtl_build(), cases, expected, work)
+    sim_build = rtl_build()
+    got = []
+    for k, (case, exp) in enumerate(zip(cases, expected, strict=True)):  # one line per case
+        got += run_rtl(sim_build, [case], [exp], work)
+        print(f"make qrs: [{k + 1}/{len(cases)}] {case.name} on Verilator", flush=True)
     per_case = []
     for case, exp, rtl in zip(cases, expected, got, strict=True):
         diffs = compare(exp, rtl.beats)
