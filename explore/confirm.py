@@ -5,7 +5,9 @@ for all, so the front compares like with like; a point is shipped only if it als
 budget the shipped model is trained with. This command reads the search's report
 (`build/reports/explore.json`), takes the rule's pick and today's default, and cross-validates
 both on DS1 at 4 folds x `--epochs` (default 20, the shipped recipe's) over `--seeds` seeds, the
-same code path as the search (`explore.evaluate.cross_validate_point`, DS1 only). Output:
+same code path as the search (`explore.evaluate.cross_validate_point`, DS1 only), one Ray Tune
+trial per (point, seed), `--workers` at a time, each stored under the search's content key
+(`build/explore/points/`), so a re-run reads back what it finished. Output:
 `build/reports/explore_confirm.json` (per point: jκ per seed, mean ± sample sd, accuracy, S and V
 Se / +P), and one line per run.
 """
@@ -17,6 +19,7 @@ if __name__ == "__main__":
 
     run("ecg_snn.explore.confirm:main", "python -m ecg_snn.explore.confirm")
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -27,6 +30,7 @@ from ecg_snn.data.cli import Parser
 from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import repo_path
 from ecg_snn.explore.space import DEFAULT, Point
+from ecg_snn.flow.tools import env_default
 
 REPO = Path(__file__).resolve().parents[1]
 REPORTS = REPO / "build" / "reports"
@@ -40,28 +44,60 @@ def picked(body: dict) -> Point:
     return Point.from_dict(by_label[body["rule_pick"]]["point"])
 
 
-def confirm(point: Point, epochs: int, seeds: int, folds: int = 4) -> dict:
-    """CV of `point` at `epochs` per fold over seeds 0..seeds-1: jκ per seed and mean ± sd."""
-    from ecg_snn.explore.evaluate import cross_validate_point
-
+def summary(point: Point, results: list[dict]) -> dict:
+    """One point's stored CV results (a trial per seed): jκ per seed and mean ± sample sd."""
     runs = []
-    for seed in range(seeds):
-        m = cross_validate_point(point, epochs, folds, seed).metrics
+    for r in sorted(results, key=lambda r: r["seed"]):
+        m = r["cv"]
         pc = m["per_class"]
         runs.append(
             {
-                "seed": seed,
+                "seed": r["seed"],
                 "j_kappa": m["j_kappa"],
                 "accuracy": m["accuracy"],
                 "S": [pc["S"]["se"], pc["S"]["ppv"]],
                 "V": [pc["V"]["se"], pc["V"]["ppv"]],
             }
         )
-        print(f"{point.label} seed {seed}: CV jκ {m['j_kappa']:.3f}", flush=True)
     jk = [r["j_kappa"] for r in runs]
     sd = float(np.std(jk, ddof=1)) if len(jk) > 1 else 0.0
     return {"point": point.as_dict(), "label": point.label, "runs": runs,
             "jk_mean": float(np.mean(jk)), "jk_sd": sd}  # fmt: skip
+
+
+def confirm(
+    points: list[Point],
+    epochs: int,
+    seeds: int,
+    workers: int,
+    folds: int = 4,
+    store: Path | None = None,
+) -> list:
+    """The CV of each point at `epochs` per fold over seeds 0..seeds-1, the (point, seed) trials
+    run by the search's executor (Ray Tune, `workers` at a time) and stored under the search's
+    content keys (in `store`, default the search's), so a re-run or an interrupted run reads
+    back every finished trial."""
+    import ray
+
+    from ecg_snn.explore import search
+    from ecg_snn.explore.cache import code_version, digest
+    from ecg_snn.explore.trial import Settings
+
+    # CV only: no energy beats, no calibration (part of the key, not of a CV result)
+    settings = Settings(epochs, folds, 0, code_version(), digest("cv only"))
+    if store is not None:  # another results directory (tests)
+        settings = dataclasses.replace(settings, store=str(store), work=str(store / "work"))
+    search.start_ray(workers)
+    try:
+        unique = list(dict.fromkeys(points))  # the pick may be the default
+        runs = search.seeds_stage(unique, range(seeds), settings, workers, search.new_run_id())
+    finally:
+        ray.shutdown()
+    results, unfinished = search.results_of(settings, runs)
+    failed = [r["label"] for r in results if r.get("error")]
+    if failed or unfinished:
+        raise search.SearchError(f"unfinished or failed trials: {', '.join(failed + unfinished)}")
+    return [summary(p, [r for r in results if r["label"] == p.label]) for p in points]
 
 
 def table(r: dict) -> str:
@@ -98,17 +134,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--out", type=Path, default=REPORTS / "explore_confirm.json")
+    p.add_argument("--workers", type=int, default=env_default("JOBS", 2), help="trials at a time")
     a = p.parse_args(argv)
-    if a.epochs < 1 or a.seeds < 1:
-        p.error(f"--epochs and --seeds must be >= 1, not {a.epochs}, {a.seeds}")
+    if a.epochs < 1 or a.seeds < 1 or a.workers < 1:
+        p.error(f"--epochs, --seeds and --workers must be >= 1: {a.epochs}, {a.seeds}, {a.workers}")
     try:
         pick = picked(json.loads(a.report.read_text()))
     except (OSError, ValueError, KeyError) as e:
         print(f"explore.confirm: {a.report}: {e} (run `make explore` first)", file=sys.stderr)
         return 2
     out = {"epochs": a.epochs, "seeds": a.seeds, "search_report": repo_path(a.report)}
-    out["pick"] = confirm(pick, a.epochs, a.seeds)
-    out["default"] = confirm(DEFAULT, a.epochs, a.seeds)
+    from ecg_snn.explore.search import SearchError
+
+    try:
+        out["pick"], out["default"] = confirm([pick, DEFAULT], a.epochs, a.seeds, a.workers)
+    except SearchError as e:
+        print(f"explore.confirm: {e}", file=sys.stderr)
+        return 1
     write_atomic(a.out, json.dumps(out, indent=1) + "\n")
     print(table(out))
     return 0

@@ -4,11 +4,12 @@ Dominance: a dominates b when jκ_a >= jκ_b and E_a <= E_b with one of them str
 the set of measured points no other measured point dominates, sorted by energy.
 
 The rule that picks the default from the front (docs/explore.md): among the front points whose
-CV jκ is within one standard deviation of the front's best (the seeds' sd of that best point;
-differences below it are not resolved by the cross-validation), the one with the least energy per
-heartbeat; ties by area, then cycles. The engine is part of a point, measured on its own design,
-so it enters the rule like any other field: the pick ships on its engine (a fused pick with ROM
-weights, checked by `make sim ENGINE=fused`).
+mean CV jκ over seeds is within one standard deviation of the front's best mean (the seeds' sd of
+that best point; differences below it are not resolved by the cross-validation), the one with the
+least energy per heartbeat; ties by area, then cycles. Means, not the seed-0 score the front is
+drawn from: one seed's draw can sit far above the point's other seeds. The engine is part of a
+point, measured on its own design, so it enters the rule like any other field: the pick ships on
+its engine (a fused pick with ROM weights, checked by `make sim ENGINE=fused`).
 """
 
 from __future__ import annotations
@@ -46,13 +47,19 @@ def front(points: list[dict]) -> list[int]:
     return sorted(idx, key=lambda i: points[i][E])
 
 
+def mean_jk(p: dict) -> float:
+    """A point's jκ over its seeds (`jk_mean`), or its one score when it has no other seed."""
+    m = p.get("jk_mean")
+    return p[JK] if m is None else m
+
+
 def pick(points: list[dict], front_idx: list[int], sd_of: dict[int, float]) -> int | None:
     """The rule (module docstring). `sd_of[i]`: the seeds' sd of point i's jκ (0 if one seed)."""
     if not front_idx:
         return None
-    best = max(front_idx, key=lambda i: points[i][JK])
-    floor = points[best][JK] - sd_of.get(best, 0.0)
-    near = [i for i in front_idx if points[i][JK] >= floor]
+    best = max(front_idx, key=lambda i: mean_jk(points[i]))
+    floor = mean_jk(points[best]) - sd_of.get(best, 0.0)
+    near = [i for i in front_idx if mean_jk(points[i]) >= floor]
     return min(near, key=lambda i: (points[i][E], points[i]["area_mm2"], points[i]["cycles"]))
 
 

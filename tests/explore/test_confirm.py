@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ecg_snn.explore import confirm
+from ecg_snn.explore.presets import SMOKE_POINTS
 from ecg_snn.explore.space import DEFAULT, Point
 
 
@@ -33,3 +34,18 @@ def test_no_search_report_is_one_line(tmp_path, capsys):
     assert confirm.main(["--report", str(tmp_path / "none.json")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("explore.confirm: ") and err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_confirm_trains_each_seed_on_ray_and_reads_them_back(tmp_path, monkeypatch):
+    """For real (DS1, Ray): a tiny point at 1 epoch x 2 folds over 2 seeds, twice; the second
+    call trains nothing (every trial is read back from the store) and gives the same figures."""
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    point = SMOKE_POINTS[0]
+    first = confirm.confirm([point, point], 1, 2, 2, folds=2, store=tmp_path)
+    assert [r["seed"] for r in first[0]["runs"]] == [0, 1] and first[0] == first[1]
+    assert len(list(tmp_path.glob("*.json"))) == 2  # one stored trial per seed, not per entry
+    stamps = {f: f.stat().st_mtime_ns for f in tmp_path.glob("*.json")}
+    again = confirm.confirm([point], 1, 2, 2, folds=2, store=tmp_path)
+    assert again[0] == first[0]
+    assert {f: f.stat().st_mtime_ns for f in tmp_path.glob("*.json")} == stamps  # none rewritten

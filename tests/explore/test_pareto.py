@@ -33,3 +33,13 @@ def test_the_rule_takes_the_cheapest_point_within_one_sd_of_the_best() -> None:
     tie = [pt(0.5, 1.0, area=2.0), pt(0.5, 1.0, area=1.0)]
     assert pick(tie, [0, 1], {}) == 1  # equal energy: the smaller chip
     assert pick(ps, [], {}) is None
+
+
+def test_the_rule_reads_the_seed_mean_not_the_seed_0_draw() -> None:
+    lucky = pt(0.61, 1.0) | {"jk_mean": 0.49}  # seed 0 high, the other seeds far lower
+    steady = pt(0.62, 2.0) | {"jk_mean": 0.59}
+    best = pt(0.63, 5.0) | {"jk_mean": 0.62}
+    ps = [lucky, steady, best]
+    sd = {0: 0.1, 1: 0.04, 2: 0.04}
+    assert pick(ps, front(ps), sd) == 1  # by seed-0 scores it would be the lucky 0
+    assert pick([p | {"jk_mean": None} for p in ps], front(ps), sd) == 0  # one seed: its score
