@@ -79,6 +79,12 @@ def _outputs(args, body: dict) -> dict:
     return body
 
 
+def portable(settings: dict) -> dict:
+    """A search's settings for its report: without the machine's store and work directories
+    (absolute paths; every report reads the same in another clone)."""
+    return {k: v for k, v in settings.items() if k not in ("store", "work")}
+
+
 def rebuild(args, preset) -> int:
     """The report again from the trials one run recorded and the cache, without running any.
     The run: `--run` (every stage), else the runs the report at --out names (per stage: a
@@ -108,6 +114,8 @@ def rebuild(args, preset) -> int:
             "method", "sampler")  # fmt: skip
     # the old report's settings and timings describe its own run only
     meta = {k: old[k] for k in keep if k in old} if runs == old.get("runs") else {}
+    if "settings" in meta:
+        meta["settings"] = portable(meta["settings"])
     meta |= {"unfinished": unfinished, "rebuilt": True, "runs": runs}
     body = _outputs(args, report.build(results, meta))
     if args.markdown:
@@ -214,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         ray.shutdown()
     meta = {
         "preset": preset.name,
-        "settings": dataclasses.asdict(settings) | {"samples": preset.samples},
+        "settings": portable(dataclasses.asdict(settings)) | {"samples": preset.samples},
         "calibration_factors": factors,
         "ray": where,
         "workers": args.workers,
