@@ -17,7 +17,14 @@ from ecg_snn.data.dataset import PARTS, BeatDataset
 from ecg_snn.data.errors import DataError
 from ecg_snn.data.files import write_json_atomic
 from ecg_snn.data.locate import REPO
+from ecg_snn.data.paths import repo_path
 from ecg_snn.data.splits import DS1, DS2
+
+
+def _named(path: str | None) -> str | None:
+    """A path for the report: repo-relative inside the repository (`data.paths`)."""
+    return None if path is None else repo_path(path)
+
 
 DEFAULT_REPORT = REPO / "build" / "reports" / "data.json"
 
@@ -54,8 +61,8 @@ def make_report(ds: BeatDataset, seconds: float) -> dict[str, Any]:
         "seconds": round(seconds, 3),
         "build_seconds": ds.info.get("build_seconds"),
         "cache": ds.info.get("cache"),
-        "cache_file": ds.info.get("cache_file"),
-        "source": ds.info.get("source"),
+        "cache_file": _named(ds.info.get("cache_file")),
+        "source": _named(ds.info.get("source")),
         "config": dataclasses.asdict(ds.config),
     }
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ecg_snn.data.paths import repo_path
 from ecg_snn.flow.asic.gate import SRAM_MIN_DEPTH
 from ecg_snn.flow.asic.liberty import load_liberty
 from ecg_snn.flow.asic.sta import run_sta
@@ -137,7 +138,7 @@ def _netlist(run: GateRun) -> dict:
     """What the gate-level figures were computed on: library, node, voltage, corner, clock, and
     the netlist (cells, flip-flops, area, memory plan)."""
     return {
-        "liberty": str(run.liberty),
+        "liberty": repo_path(run.liberty),
         "library": run.library.name,
         "package": run.library.package,
         "node_nm": run.library.node_nm,

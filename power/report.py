@@ -253,7 +253,7 @@ def write(d: Inputs, out: Path, extra: dict | None = None) -> dict:
         body["targets"]["le_10_nj_at_22nm"] = k["nj_per_inference"] <= 10
         body["targets"]["basis"] = "calibrated_22nm"
     figs = plots(d, body, out.parent, out.stem)
-    body["figures"] = [str(p) for p in figs]
+    body["figures"] = [repo_path(p) for p in figs]
     write_atomic(out, json.dumps(body, indent=1) + "\n")
     return body
 

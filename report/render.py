@@ -76,6 +76,22 @@ def unportable_models(report: object, where: str = "") -> list[str]:
     return out
 
 
+def checkout_paths(report: object, root: Path = ROOT, where: str = "") -> list[str]:
+    """Every string of a report (at any depth) that names a file of this checkout by absolute
+    path: another clone would not find it (`data/paths.py`: repo-relative inside the
+    repository). One line per entry, naming where it is."""
+    prefix = f"{root.resolve()}/"
+    if isinstance(report, str):
+        return [f"{where or '.'}: absolute path {report}"] if report.startswith(prefix) else []
+    if isinstance(report, dict):
+        items = ((f"{where}.{k}" if where else str(k), v) for k, v in report.items())
+    elif isinstance(report, list):
+        items = ((f"{where}[{k}]", v) for k, v in enumerate(report))
+    else:
+        return []
+    return [line for at, value in items for line in checkout_paths(value, root, at)]
+
+
 def read_snapshots(directory: Path = SNAPSHOTS) -> Reports:
     """Every snapshot as written, its `_source` block included."""
     out: Reports = {}
@@ -177,6 +193,11 @@ def take(names: tuple[str, ...], build: Path = BUILD, quoted: tuple[str, ...] = 
         if not path.exists():
             raise ReportError(f"--take {name}: no {path}; run the command that writes it first")
         report = json.loads(path.read_text())
+        if absolute := checkout_paths(report):
+            raise ReportError(
+                f"--take {name}: {path} names files of this checkout by absolute path "
+                f"({absolute[0]}{', ...' if len(absolute) > 1 else ''}); rerun it"
+            )
         model = report.get("model") if isinstance(report, dict) else None
         sha = report.get("model_sha256") if isinstance(report, dict) else None
         if sha is not None and sha not in shipped_sha:  # by content: a path can be reused

@@ -75,7 +75,7 @@ def evaluate(
         "base_artifact": repo_path(base_path),
         "base_sha256": base.checksum(),
         "hardware_id": f"{base.spec.hardware_id():#010x}",
-        "database": str(db),
+        "database": repo_path(db),
         "records": list(records),
         "settings": dataclasses.asdict(settings),
         "cpu": f"{os.cpu_count()} cores (shared)",

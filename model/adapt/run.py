@@ -133,7 +133,7 @@ def adapt(opts: Options) -> dict[str, Any]:
     report = {
         "name": name,
         "record": record,
-        "database": str(db),
+        "database": repo_path(db),
         "lead": beats.lead,
         "fs": beats.fs,
         "gain_assumed": beats.gain_assumed,  # header gain 0: 200 ADC units per mV assumed

@@ -43,11 +43,9 @@ def test_an_unknown_section_is_an_error_naming_it():
 
 
 def test_take_reads_only_quoted_reports_of_a_shipped_model(tmp_path):
-    shipped = report.ROOT / "model" / "artifacts" / "inter.json"
-    (tmp_path / "sim.json").write_text(json.dumps({"model": str(shipped), "mismatches": 0}))
-    assert report.take(("sim",), tmp_path, ("sim",)) == {
-        "sim": {"model": str(shipped), "mismatches": 0}
-    }
+    shipped = "model/artifacts/inter.json"
+    (tmp_path / "sim.json").write_text(json.dumps({"model": shipped, "mismatches": 0}))
+    assert report.take(("sim",), tmp_path, ("sim",)) == {"sim": {"model": shipped, "mismatches": 0}}
     (tmp_path / "sim.json").write_text(json.dumps({"model": "/tmp/adapted.json"}))
     with pytest.raises(report.ReportError, match="not of a shipped model"):
         report.take(("sim",), tmp_path, ("sim",))
@@ -55,6 +53,19 @@ def test_take_reads_only_quoted_reports_of_a_shipped_model(tmp_path):
         report.take(("other",), tmp_path, ("sim",))
     with pytest.raises(report.ReportError, match="run the command that writes it"):
         report.take(("power",), tmp_path, ("sim", "power"))
+
+
+def test_take_refuses_a_report_naming_files_of_this_checkout_by_absolute_path(tmp_path):
+    """Another clone would not find them (`data/paths.py`); the same path repo-relative is taken,
+    and so is an absolute path outside the repository (a user's recordings)."""
+    figure = report.ROOT / "build" / "reports" / "power_breakdown.png"
+    (tmp_path / "power.json").write_text(json.dumps({"figures": [str(figure)], "nj": 1.0}))
+    with pytest.raises(report.ReportError, match="names files of this checkout by absolute"):
+        report.take(("power",), tmp_path, ("power",))
+    assert report.checkout_paths({"a": {"b": [str(figure)]}}) == [f"a.b[0]: absolute path {figure}"]
+    ok = {"figures": ["build/reports/power_breakdown.png"], "database": "/data/mitdb"}
+    (tmp_path / "power.json").write_text(json.dumps(ok))
+    assert report.take(("power",), tmp_path, ("power",))["power"] == ok
 
 
 def test_take_checks_a_shipped_model_by_content(tmp_path):
@@ -281,15 +292,15 @@ def test_cv_row_quotes_the_shipped_recipe_over_its_seeds_as_mean_and_sample_sd()
 def test_take_reads_a_named_path(tmp_path):
     """`name=path` takes the report from `path` (a keyed output file); a path outside the
     repository is refused with one line before anything is written."""
-    shipped = report.ROOT / "model" / "artifacts" / "inter.json"
+    shipped = "model/artifacts/inter.json"
     keyed = tmp_path / "sim-rom-enginefused.json"
-    keyed.write_text(json.dumps({"model": str(shipped), "mismatches": 0}))
+    keyed.write_text(json.dumps({"model": shipped, "mismatches": 0}))
     assert report.sources(("sim", f"sim_fused={keyed}"), tmp_path) == {
         "sim": tmp_path / "sim.json",
         "sim_fused": keyed,
     }
     assert report.take((f"sim_fused={keyed}",), tmp_path, ("sim_fused",)) == {
-        "sim_fused": {"model": str(shipped), "mismatches": 0}
+        "sim_fused": {"model": shipped, "mismatches": 0}
     }
     assert report.main(["--take", f"sim={keyed}"]) == 2
 
