@@ -125,6 +125,9 @@ def table(r: dict) -> str:
         + " the default's: "
         + ("it may replace the default (after its DS2 look)." if better else "the default stays."),
     ]
+    if better:
+        args = " ".join(Point.from_dict(r["pick"]["point"]).train_args())
+        lines += ["", f'Its network, trained with the shipped recipe: `make train ARGS="{args}"`.']
     return "\n".join(lines)
 
 

@@ -158,6 +158,24 @@ def markdown(body: dict) -> str:
             f"{len(dominating)} points.",
             "",
         ]
+    pick = by_label.get(body.get("rule_pick") or "")
+    if pick is not None:
+        out += [
+            f"The rule's pick: **{pick['label']}** (seeds {_f(pick['jk_mean'])} ± "
+            f"{_f(pick['jk_sd'])}, {_f(pick['hw']['uj_per_heartbeat'], 2)} µJ per heartbeat, "
+            f"{_f(pick['hw']['area_um2'] / 1e6, 2)} mm²"
+            + ("; it dominates the default" if pick["label"] in dominating else "")
+            + ").",
+            "",
+        ]
+    wall = body.get("wall_seconds") or {}
+    if "total" in wall:
+        out += [
+            f"Wall time {wall['total'] / 60:.0f} min ({wall['explore'] / 60:.0f} min the search "
+            f"stage, the rest the seeds), {body.get('workers')} workers on Ray "
+            f"({body.get('ray')}).",
+            "",
+        ]
     groups: dict[tuple, list[dict]] = {}
     for e in pts:
         groups.setdefault((e["point"]["neuron"], engine_of(e), e["point"]["T"]), []).append(e)

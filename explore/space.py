@@ -27,10 +27,12 @@ training setting besides the point is the recipe of `recipe()`; the searches are
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, fields
 
 from ecg_snn.hw.config import ENGINES, HwConfig
-from ecg_snn.model.contract.spec import V3_FEATURES
+from ecg_snn.model.contract.spec import V3_FEATURES, Preprocess
+from ecg_snn.model.network import shaped_layers
 
 NEURONS = ("if", "ssf")
 FRONT_ENDS = ("v2", "v3")
@@ -105,12 +107,24 @@ class Point:
 
     def layers(self) -> list[list]:
         """`model.network.LayerCfg` fields per layer (output width 0: set from the classes)."""
-        return [
-            ["conv0", "conv1d", self.c0, self.k0, STRIDE],
-            ["conv1", "conv1d", self.c1, self.k1, STRIDE],
-            ["dense2", "dense", self.dense, 1, 1],
-            ["dense3", "dense", 0, 1, 1],
+        shape = shaped_layers(self.c0, self.k0, self.c1, self.k1, self.dense, STRIDE)
+        return [list(dataclasses.astuple(layer)) for layer in shape]
+
+    def train_args(self) -> list[str]:
+        """`python -m ecg_snn.model --split inter` options that train this point's network with
+        the shipped recipe (`make train ARGS="..."`; the hardware fields go to `make sim`)."""
+        args = ["--shape", *map(str, (self.c0, self.k0, self.c1, self.k1, self.dense))]
+        args += [
+            "--T",
+            str(self.T),
+            "--neuron",
+            self.neuron,
+            "--weight-bits",
+            str(self.weight_bits),
         ]
+        if self.frontend == "v2":
+            args += ["--tie-s-to-n", "--rr-features", *Preprocess().rr_features]  # v2's four
+        return args
 
 
 DEFAULT = Point()

@@ -52,6 +52,18 @@ class LayerCfg:
     stride: int = 1
 
 
+def shaped_layers(c0: int, k0: int, c1: int, k1: int, dense: int, stride: int = 2):
+    """The shipped topology (two strided convolutions, a hidden dense layer, the output layer)
+    at other widths and kernels: the shape axes of the co-design search (`make train ARGS=
+    "--shape C0 K0 C1 K1 DENSE"`)."""
+    return (
+        LayerCfg("conv0", "conv1d", c0, k0, stride),
+        LayerCfg("conv1", "conv1d", c1, k1, stride),
+        LayerCfg("dense2", "dense", dense),
+        LayerCfg("dense3", "dense", 0),  # out filled from n_classes
+    )
+
+
 @dataclass(frozen=True)
 class ArchConfig:
     """The network shape. The last layer is the non-firing output layer (out = n_classes)."""
@@ -79,14 +91,7 @@ class ArchConfig:
     # ~lr-sized steps cannot grow an RR weight large enough to matter within the epochs; the
     # gain scales the RR path's effective learning rate. The converted weight is rr_gain · V.
     rr_gain: float = 1.0
-    layers: tuple[LayerCfg, ...] = field(
-        default_factory=lambda: (
-            LayerCfg("conv0", "conv1d", 8, 7, 2),
-            LayerCfg("conv1", "conv1d", 16, 5, 2),
-            LayerCfg("dense2", "dense", 32),
-            LayerCfg("dense3", "dense", 0),  # out filled from n_classes
-        )
-    )
+    layers: tuple[LayerCfg, ...] = field(default_factory=lambda: shaped_layers(8, 7, 16, 5, 32))
 
     def resolved(self) -> tuple[LayerCfg, ...]:
         """The layers with the output layer's width set to n_classes."""

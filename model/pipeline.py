@@ -34,7 +34,7 @@ from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS, V3_FEATURES, SpecErr
 from ecg_snn.model.convert import LAMBDA_MODES, convert, layer_lambdas
 from ecg_snn.model.looks import log_look
 from ecg_snn.model.metrics import classification_metrics, per_record, s_se_without
-from ecg_snn.model.network import ArchConfig
+from ecg_snn.model.network import ArchConfig, shaped_layers
 from ecg_snn.model.quantize import quantize_neurons
 from ecg_snn.model.report import (
     activity,
@@ -229,6 +229,7 @@ def train_and_convert(o: argparse.Namespace, data: SplitData, pre, offsets) -> T
         rr_also=tuple(o.rr_also),
         tie_out=tuple(tuple(t) for t in o.tie_out),
         rr_gain=o.rr_gain,
+        **({"layers": shaped_layers(*o.shape)} if o.shape else {}),
     )
     ckpt, progress = Path(o.checkpoint_dir), not o.quiet
     net, history = train_cnn(
@@ -405,6 +406,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--report-dir", default=str(REPO / "build" / "reports"))
     p.add_argument("--checkpoint-dir", default=str(REPO / "build" / "checkpoints"))
     p.add_argument("--resume", action="store_true", help="continue from the checkpoints")
+    p.add_argument(
+        "--shape", type=int, nargs=5, metavar=("C0", "K0", "C1", "K1", "DENSE"),
+        help="conv0 channels and kernel, conv1 channels and kernel, dense width (default: "
+        "8 7 16 5 32); an explore point's shape",
+    )  # fmt: skip
     p.add_argument("--T", type=int, help="timesteps (default per split)")
     p.add_argument("--neuron", choices=("if", "ssf"), help="every layer IF or sum-then-fire")
     p.add_argument("--rr-also", nargs="*", help="more dense layers fed the RR features")
@@ -458,6 +464,13 @@ def cli(argv: list[str] | None = None) -> int:
             raise SystemExit(
                 f"make train: --{name.replace('_', '-')} must be in {lo}..{hi}, not {value}"
             )
+    if args.shape:  # a shape the converter cannot take is a one-line error before any work
+        try:
+            if min(args.shape) < 1:
+                raise ValueError(f"every value must be >= 1, not {args.shape}")
+            ArchConfig(layers=shaped_layers(*args.shape)).validate()
+        except ValueError as e:  # UnsupportedLayerError included
+            raise SystemExit(f"make train: --shape: {e}") from None
     if args.rr_features:  # a bad feature name is a one-line error before any work
         try:
             dataclasses.replace(DEFAULT_PREPROCESS, rr_features=tuple(args.rr_features)).validate()

@@ -105,3 +105,29 @@ def test_a_ds2_run_logs_its_look(tiny_run, ds2_look_log):
     report = json.loads((root / "reports" / "train.json").read_text())
     logged = [r for r in rows(ds2_look_log.read_text()) if "make train" in r]
     assert logged and report["artifact_sha256"][:12] in logged[0]
+
+
+def test_an_explore_points_train_args_train_its_network(tmp_path, mitdb_dataset):
+    """`Point.train_args()` (what `make train` needs to ship a search's pick) reach the artifact:
+    its conv channels and kernels, dense width, T, weight bits and neuron mode."""
+    from ecg_snn.explore.space import Point
+
+    point = Point(c0=4, k0=5, c1=8, k1=3, dense=16, T=2, weight_bits=6, lanes=4)
+    args = [
+        *point.train_args(), "--split", "inter", "--max-beats", "300", "--epochs", "1",
+        "--ft-epochs", "1", "--seeds", "--no-sweeps", "--quiet", "--out", str(tmp_path / "m.json"),
+        "--report-dir", str(tmp_path / "reports"), "--checkpoint-dir", str(tmp_path / "ckpt"),
+    ]  # fmt: skip
+    assert cli(args) == 0
+    spec = load_artifact(tmp_path / "m.json").spec
+    assert [lay.out_channels for lay in spec.layers[:3]] == [4, 8, 16]
+    assert [lay.kernel for lay in spec.layers[:2]] == [5, 3]
+    assert spec.T == 2 and {lay.weight_bits for lay in spec.layers} == {6}
+    assert all(lay.neuron == "ssf" for lay in spec.layers[:3])
+
+
+@pytest.mark.parametrize("shape", [["8", "99", "8", "3", "48"], ["0", "7", "8", "3", "48"]])
+def test_a_shape_the_converter_cannot_take_is_a_one_line_error(tmp_path, shape):
+    with pytest.raises(SystemExit, match="make train: --shape: "):
+        cli(["--shape", *shape, "--out", str(tmp_path / "m.json")])
+    assert not (tmp_path / "m.json").exists()
