@@ -8,6 +8,11 @@ STAMP  := $(VENV)/.installed
 # Knobs the tools read from the environment (a variable given on the make command line is in
 # the environment of every recipe anyway; this also passes the ones set with `export`).
 export MODEL BEATS JOBS SPLIT WAVES WAVE_BEAT LANES ENGINE TECH DB VECTORS RECORD GATE GATE_BEATS GATE_SIM SRAM_MIN_DEPTH BOARD
+# Compiled bytecode (and pytest's rewritten test modules) go to build/pycache, outside the
+# source tree, also where the environment turned bytecode off: without it every command and every
+# simulator process compiles the project's modules again.
+export PYTHONPYCACHEPREFIX := $(CURDIR)/build/pycache
+unexport PYTHONDONTWRITEBYTECODE
 
 # ---- One vocabulary of variables --------------------------------------------------------------
 # DOC_X says what X means (the same thing in every target); VARS_<target> lists the variables a

@@ -44,7 +44,7 @@ def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 300) -> None:
 
 def train_args(tmp: Path) -> list[str]:
     return [
-        "-m", "ecg_snn.model", "--split", "inter", "--max-beats", "4000", "--epochs", "500",
+        "-m", "ecg_snn.model", "--split", "inter", "--max-beats", "1500", "--epochs", "500",
         "--ft-epochs", "0", "--no-sweeps", "--seeds", "--quiet", "--out", str(tmp / "a.json"),
         "--report-dir", str(tmp / "reports"), "--checkpoint-dir", str(tmp / "ckpt"),
     ]  # fmt: skip

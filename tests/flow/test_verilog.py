@@ -74,21 +74,16 @@ def test_lint_catches_a_real_warning(tmp_path):
     [("if", HwConfig(lanes=8)), ("ssf", HwConfig(lanes=3)), ("if", HwConfig(lanes=2, rom=True))],
     ids=["default-if-lanes8", "default-mixed-ssf-lanes3", "default-if-lanes2-rom"],
 )
-def test_every_memory_read_port_is_gated_by_a_net(
-    artifact_factory, ssf_factory, tmp_path, kind, config
-):
+def test_every_memory_read_port_is_gated_by_a_net(artifact_factory, ssf_factory, kind, config):
     """Every `lib.memory` read port has an enable, and it is a net (or net bit) of the emitted
     Verilog, which `flow/netlist.py` reads as the port's access count; the transparent
     vw/cin ports keep their write bypass, and their data registers are the macros' outputs,
     not flip-flops."""
+    from ecg_snn.flow.design import accelerator_verilog
     from ecg_snn.flow.netlist import load_verilog
-    from ecg_snn.hw.top import Accelerator
 
     artifact = artifact_factory("default") if kind == "if" else ssf_factory("default", 0, 2)
-    paths = verilog.emit(
-        Accelerator(artifact.spec, config, artifact if config.rom else None), tmp_path
-    )
-    src = next(p for p in paths if p.suffix == ".v")
+    src = accelerator_verilog(artifact.spec, config, artifact)  # the content-keyed cache
     text = src.read_text()
     nl = load_verilog(src)
     mems = nl.memories()
@@ -107,18 +102,19 @@ def test_every_memory_read_port_is_gated_by_a_net(
 
 
 @pytest.mark.parametrize("rom", [False, True], ids=["load", "rom"])
-def test_no_zero_width_net(ssf_factory, tmp_path, rom):
+def test_no_zero_width_net(ssf_factory, rom):
     """One-word memories (dense3's vw/cin and bias at 8 lanes) are registers: the Verilog has
     no `[-1:0]` net and lints clean although ASCRANGE is no longer waived."""
+    from ecg_snn.flow.design import accelerator_verilog
     from ecg_snn.flow.tools import VERILATOR_WAIVERS
-    from ecg_snn.hw.top import Accelerator
+    from ecg_snn.hw.config import LayerGeometry
 
     assert "ASCRANGE" not in VERILATOR_WAIVERS
     artifact = ssf_factory("default", 0)
     config = HwConfig(lanes=8, rom=rom)
-    dut = Accelerator(artifact.spec, config, artifact if rom else None)
-    assert min(g.groups * g.positions for g in dut.geometries) == 1  # a one-word memory exists
-    src = verilog.emit(dut, tmp_path)[0]
+    geos = [LayerGeometry(layer, config.lanes) for layer in artifact.spec.layers]
+    assert min(g.groups * g.positions for g in geos) == 1  # a one-word memory exists
+    src = accelerator_verilog(artifact.spec, config, artifact)  # the content-keyed cache
     assert "[-1:0]" not in src.read_text()
     result = verilog.lint(src)
     assert result["warnings"] == [] and result["errors"] == []

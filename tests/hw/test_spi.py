@@ -418,7 +418,11 @@ def test_rom_and_no_rr_ports_refuse_writes(artifact_factory):
     assert seen["errors"] == 0
 
 
-@pytest.mark.parametrize("work_clock", [False, True], ids=["clocked", "work-clocked"])
+@pytest.mark.parametrize(
+    "work_clock",
+    [pytest.param(False, marks=pytest.mark.slow), True],  # test-fast: the work-clocked chip
+    ids=["clocked", "work-clocked"],
+)
 def test_fused_engine_over_spi(ssf_factory, beats_factory, rng, work_clock):
     """The fused engine behind the shell (ROM, `quiet` from its schedule): beats sent word by
     word and read back equal golden, with the core's clock enable low for most cycles when
