@@ -91,3 +91,23 @@ def summary(report: dict[str, Any]) -> str:
 def _fmt(counts: dict[str, int]) -> str:
     body = " ".join(f"{c} {n:>6}" for c, n in counts.items())
     return f"{body}  total {sum(counts.values()):>6}"
+
+
+def parts_table(report: dict[str, Any]) -> str:
+    """docs/data.md's figures: annotations per class before any drop, the drops, and the kept
+    beats per part and class."""
+    ann = report["annotations_per_class"]
+    drops = report["dropped"]
+    why = ", ".join(f"{n} `{k}`" for k, n in drops["by_reason"].items() if n) or "none"
+    lines = [
+        "Annotations per class before any drop: "
+        + "; ".join(f"{part} {sum(c.values()):,}" for part, c in ann.items())
+        + f". Dropped: {drops['total']} beats ({why}). Kept beats:",
+        "",
+        "| Part | " + " | ".join(CLASSES) + " | total |",
+        "|---|" + "---|" * (len(CLASSES) + 1),
+    ]
+    for part, counts in report["beats_per_class"].items():
+        cells = [f"{counts.get(c, 0):,}" for c in CLASSES]
+        lines.append(f"| {part} | {' | '.join(cells)} | {sum(counts.values()):,} |")
+    return "\n".join(lines)

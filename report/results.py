@@ -367,7 +367,29 @@ def fpga_table(r: dict) -> str:
         ),
         ("bitstream", f"{r['bitstream_bytes']:,} bytes"),
     ]
-    return "\n".join(["| what | figure |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)])
+    table = ["| what | figure |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)]
+    return "\n".join(table) + "\n\n" + fpga_verdict(r)
+
+
+# The FPGA issue's targets: fit the UP5K, every beat under 0.5 ms, fmax >= 24 MHz.
+FPGA_LATENCY_MS, FPGA_FMAX_MHZ = 0.5, 24.0
+
+
+def fpga_verdict(r: dict) -> str:
+    """One line against the FPGA targets, read off the report."""
+    u = r["utilisation"]
+    fits = all(u[k]["used"] <= u[k]["available"] for k in ("ICESTORM_LC", "ICESTORM_RAM"))
+    lat, lat_c = r["latency_ms_at_fmax"]["max"], r["latency_ms_at_constraint"]["max"]
+
+    def yes(ok: bool) -> str:
+        return "met" if ok else "missed"
+
+    return (
+        f"Against the targets: fits the device, {yes(fits)}; every beat under "
+        f"{FPGA_LATENCY_MS} ms at fmax, {yes(lat < FPGA_LATENCY_MS)} (max {lat:.2f} ms; at the "
+        f"board's clock {lat_c:.2f} ms); fmax ≥ {FPGA_FMAX_MHZ:.0f} MHz, "
+        f"{yes(r['fmax_mhz'] >= FPGA_FMAX_MHZ)} ({r['fmax_mhz']:.1f} MHz)."
+    )
 
 
 # `make verilog LANES=n` snapshots beside the default build's (`verilog`, the hardware default).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ecg_snn.data import report as data_report
 from ecg_snn.explore import confirm as explore_confirm
 from ecg_snn.explore import report as explore_report
 from ecg_snn.model import cv
@@ -61,6 +62,7 @@ QUOTED: tuple[str, ...] = (
     "heartbeat_rtl_work",
     "heartbeat_static",
     "stream",
+    "stream_100",
     "explore",
     "explore_confirm",
     "noise",
@@ -115,6 +117,7 @@ RENDERERS: dict[str, Renderer] = {
     "comparison": comparison,
     "fpga": _from("fpga", "make fpga", fpga_table),
     "lanes": lanes_table,
+    "data-parts": _from("data", "make data", data_report.parts_table),
     "cv": _from("cv", "python -m ecg_snn.model.cv --name NAME", cv.table),
     "cv-seeds": _from("cv", "python -m ecg_snn.model.cv --name NAME", model_doc.seeds_table),
     "train-inter": _from("train_inter", _TRAIN, model_doc.views_table),
@@ -135,6 +138,7 @@ RENDERERS: dict[str, Renderer] = {
     ),
     **{key: _from("stream", "make stream-eval", fn) for key, fn in stream_tables.SECTIONS.items()},
     "stream-noise": _from("noise", "make stream-noise", noise.table),
+    "stream-rtl": _from("stream_100", "make stream RECORD=100 RTL=1", stream_tables.rtl_check),
     "explore": _from("explore", "make explore", explore_report.markdown),
     "explore-confirm": _from(
         "explore_confirm", "python -m ecg_snn.explore.confirm", explore_confirm.table

@@ -31,7 +31,40 @@ def qrs(report: dict) -> str:
         lines.append(
             _row([f"{n} (published)", f"{pct(v['se'])} / {pct(v['ppv'])}"] + [""] * (len(cols) - 1))
         )
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n\n" + qrs_targets(overall["all"]["ec57_no_vfl"]["ours"])
+
+
+def rtl_check(report: dict) -> str:
+    """One line: a recording's classified beats on the Verilator accelerator against golden
+    (`make stream RECORD=... RTL=1`)."""
+    r = report["rtl"]
+    return (
+        f"`make stream RECORD={report['record']} RTL=1`: {r['beats']:,} classified beats of "
+        f"record {report['record']} on the Verilator accelerator, {r['class_differences']} class "
+        f"differences and {r['mismatches']} output mismatches against the golden model "
+        f"(`{report['model']}`, {r['cycles_mean']:.0f} cycles per inference on average)."
+    )
+
+
+QRS_TARGET = 0.998  # issue 29: Se and +P, all 48 records, EC57 without the flutter episodes
+
+
+def qrs_targets(c: dict) -> str:
+    """Our detector against issue 29's targets, with the beats that separate it from them."""
+    beats = c["tp"] + c["fn"]
+    max_fn = int(beats * (1 - QRS_TARGET))  # Se = tp / beats >= target
+    max_fp = int(c["tp"] * (1 - QRS_TARGET) / QRS_TARGET)  # +P = tp / (tp + fp) >= target
+
+    def verdict(x: float, n: int, most: int, what: str) -> str:
+        ok = x >= QRS_TARGET
+        return (f"{pct(x)} %, {'met' if ok else 'missed'} ({n} {what} of {beats:,} beats; "
+                f"{most} or fewer would meet it)")  # fmt: skip
+
+    return (
+        f"Targets (issue 29: Se and +P ≥ {pct(QRS_TARGET)} % over all 48 records, EC57 without "
+        f"the flutter episodes): Se {verdict(c['se'], c['fn'], max_fn, 'missed beats')}; +P "
+        f"{verdict(c['ppv'], c['fp'], max_fp, 'false detections')}."
+    )
 
 
 def records(report: dict) -> str:

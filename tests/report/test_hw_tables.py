@@ -40,3 +40,23 @@ def test_qrs_summary_names_the_record_of_the_slowest_sample_and_counts_mismatche
     }
     text = summary(r)
     assert "(record 108)" in text and "2 mismatches" in text and "42.8 kHz" in text
+
+
+def test_fpga_verdict_follows_the_report():
+    from ecg_snn.report.results import fpga_verdict
+
+    r = {
+        "utilisation": {
+            "ICESTORM_LC": {"used": 4000, "available": 5280},
+            "ICESTORM_RAM": {"used": 30, "available": 30},
+        },
+        "latency_ms_at_fmax": {"max": 0.46},
+        "latency_ms_at_constraint": {"max": 0.60},
+        "fmax_mhz": 15.6,
+    }
+    text = fpga_verdict(r)
+    assert "fits the device, met" in text and "at fmax, met" in text and "MHz, missed" in text
+    r["utilisation"]["ICESTORM_RAM"]["used"] = 31
+    r["fmax_mhz"] = 24.0
+    text = fpga_verdict(r)
+    assert "fits the device, missed" in text and "MHz, met" in text
