@@ -214,6 +214,34 @@ def _power_intra(r: dict) -> str:
 
 
 # (what, report, formatter, command)
+def _explore(r: dict) -> str:
+    by_label = {e["label"]: e for e in r["points"] if e.get("index") is not None}
+    pick, default = by_label.get(r.get("rule_pick") or ""), by_label.get(r.get("default") or "")
+
+    def point(e: dict) -> str:
+        hw = e["hw"]
+        return (
+            f"jκ {e['jk_mean']:.3f} ± {e['jk_sd']:.3f}, {hw['uj_per_heartbeat']:.2f} µJ per "
+            f"heartbeat, {hw['area_um2'] / 1e6:.2f} mm²"
+        )
+
+    text = f"{r['distinct_points']} points, front of {len(r['front'])}"
+    if pick is not None:
+        text += f"; the rule's pick {pick['label']} ({point(pick)})"
+    if default is not None:
+        text += f"; today's default {default['label']} ({point(default)})"
+    return text
+
+
+def _confirm(r: dict) -> str:
+    pick, default = r["pick"], r["default"]
+    return (
+        f"pick {pick['jk_mean']:.3f} ± {pick['jk_sd']:.3f} against the default's "
+        f"{default['jk_mean']:.3f} ± {default['jk_sd']:.3f} (CV jκ, {r['seeds']} seeds, 4 folds x "
+        f"{r['epochs']} epochs); the shipped model is still the default (`docs/explore.md`)"
+    )
+
+
 ROWS: tuple[tuple[str, str, Callable[[dict], str], str], ...] = (
     ("dataset: 48 MIT-BIH records", "data", _data, "make data"),
     ("inter-patient DS2, bit-exact integer SNN", "train_inter", train_row(), "make train"),
@@ -270,6 +298,19 @@ ROWS: tuple[tuple[str, str, Callable[[dict], str], str], ...] = (
     ),
     ("integer QRS detector, 48 MIT-BIH records", "stream", _qrs, "make stream-eval"),
     ("DS2 end to end from the raw ECG (detected beats)", "stream", _stream, "make stream-eval"),
+    (
+        "co-design search, both engines (DS1 CV jκ over 3 seeds; RTL energy calibrated to gate "
+        "level; area on osu018)",
+        "explore",
+        _explore,
+        "make explore",
+    ),
+    (
+        "the search's pick at the shipped training budget",
+        "explore_confirm",
+        _confirm,
+        "python -m ecg_snn.explore.confirm",
+    ),
 )
 
 
