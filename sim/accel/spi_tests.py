@@ -29,6 +29,7 @@ from cocotb.task import bridge, resume
 from cocotb.triggers import Timer
 
 from ecg_snn.firmware.host import HostLib
+from ecg_snn.model.contract.ports import Port
 from ecg_snn.model.contract.spi import SCK_DIVIDER_MIN, SpiCommand, SpiStatus
 from ecg_snn.sim.tb.bench import TB
 
@@ -108,6 +109,8 @@ class FaultySpiBus(SpiBus):
 
     - "repeat": the `nth` WRITE to i_sample goes through but the board function reports it
       failed, so the HAL sends the word again (the chip gets it twice);
+    - "repeat_rr": the same for the `nth` WRITE to i_rr (the extra word waits in the RR
+      buffer: only the status's RR_FREE bit tells);
     - "glitch": `cs_n` glitches right after the command byte of the `nth` WRITE to i_sample
       (the word's first byte then reads as a command: 0x30, RESET, for a sample of 48);
     - "cut_read": `cs_n` glitches after two data bytes of the first READ_RESULT that has a
@@ -123,9 +126,12 @@ class FaultySpiBus(SpiBus):
 
     def transfer(self, tx: bytes) -> bytes | None:
         kind = self.plan[0] if self.plan else None
-        write = tx[0] == SpiCommand.WRITE  # | Port.SAMPLE (0)
-        due = kind in ("repeat", "glitch") and write and self.plan[1] == 0
-        if kind in ("repeat", "glitch") and write and not due:
+        repeat = kind in ("repeat", "repeat_rr")
+        port = Port.RR if kind == "repeat_rr" else Port.SAMPLE
+        write = tx[0] == SpiCommand.WRITE | port
+        counted = repeat or kind == "glitch"
+        due = counted and write and self.plan[1] == 0
+        if counted and write and not due:
             self.plan[1] -= 1
         if due and kind == "glitch":
             self.glitch = (1, 0)
@@ -133,10 +139,10 @@ class FaultySpiBus(SpiBus):
             self.glitch = (3, int(SpiStatus.RESULT))
         n_glitched = self.glitched
         rx = super().transfer(tx)
-        if self.glitched > n_glitched or (due and kind == "repeat"):
+        if self.glitched > n_glitched or (due and repeat):
             self.fired.append(kind)
             self.plan, self.glitch = None, None
-            if kind == "repeat":
+            if repeat:
                 return None  # the word went through; the board says it did not
         self.glitch = None
         return rx
@@ -208,7 +214,7 @@ async def driver_over_faulty_spi(dut: Any) -> None:
     for k, kind in enumerate(FAULTS):
         beat = x[2 * k].copy()
         beat[FAULT_AT] = 48  # its first byte is 0x30, RESET
-        bus.arm(kind, FAULT_AT)
+        bus.arm(kind, 0 if kind == "repeat_rr" else FAULT_AT)
         st = await bridge(lib.submit)(beat, rr[2 * k])
         facts[f"{kind}_submit"] = st
         facts[f"{kind}_wait"] = await bridge(lib.wait)() if st == 0 else None
@@ -224,5 +230,5 @@ async def driver_over_faulty_spi(dut: Any) -> None:
     (out / "driver_over_faulty_spi.json").write_text(json.dumps(facts, indent=1) + "\n")
 
 
-FAULTS = ("repeat", "glitch", "cut_read")
-FAULT_AT = 5  # the sample word the WRITE faults hit
+FAULTS = ("repeat", "glitch", "cut_read", "repeat_rr")
+FAULT_AT = 5  # the sample word the WRITE faults hit (repeat_rr: the first RR word)

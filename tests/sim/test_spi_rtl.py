@@ -26,6 +26,7 @@ from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.model.contract.ports import ResultLayout, pack_result
 from ecg_snn.model.variants import perturbed, stand_in
 from ecg_snn.sim.accel import design
+from ecg_snn.sim.accel.spi_tests import FAULTS
 from ecg_snn.sim.accel.vectors import Vectors, random_vectors, real_beats
 from ecg_snn.sim.tb import runner
 
@@ -119,21 +120,31 @@ def _link_code() -> int:
 
 @pytest.mark.parametrize(
     ("kind", "submit", "wait"),
-    [("repeat", 0, "link"), ("glitch", "link", None), ("cut_read", 0, "link")],
-    ids=["word-delivered-twice", "cs-glitch-then-reset-byte", "result-read-cut"],
+    [
+        ("repeat", 0, "link"),
+        ("glitch", "link", None),
+        ("cut_read", 0, "link"),
+        ("repeat_rr", 0, "link"),
+    ],
+    ids=[
+        "word-delivered-twice",
+        "cs-glitch-then-reset-byte",
+        "result-read-cut",
+        "rr-word-delivered-twice",
+    ],
 )
 def test_driver_reports_each_link_fault_and_recovers(run, models, kind, submit, wait):
-    """The fault fired; the driver reported SNN_ERR_LINK (a word delivered twice: at the result,
-    as the chip still holds a word after it; the glitch: at the end of the beat, as the shell
-    kept its FRAME through the RESET the next byte made; the cut read: at the result), never
-    SNN_OK with a result; and the next beat, clean, equals golden."""
+    """The fault fired; the driver reported SNN_ERR_LINK (a sample or RR word delivered twice:
+    at the result, as the chip still holds a word after it; the glitch: at the end of the beat,
+    as the shell kept its FRAME through the RESET the next byte made; the cut read: at the
+    result), never SNN_OK with a result; and the next beat, clean, equals golden."""
     a, _ = models
     f, link = run["faulty"], _link_code()
     assert f["load"] == 0 and kind in f["fired"]
     want = {"link": link, 0: 0, None: None}
     assert (f[f"{kind}_submit"], f[f"{kind}_wait"]) == (want[submit], want[wait])
     v = run["vectors"]["a"]
-    k = 2 * ("repeat", "glitch", "cut_read").index(kind) + 1
+    k = 2 * FAULTS.index(kind) + 1
     g = golden.run(a, v.x[k : k + 1, None, :], v.rr[k : k + 1])
     assert f[f"{kind}_next_cls"] == int(g.cls[0])
     assert f[f"{kind}_next_values"] == g.values[0].tolist()
