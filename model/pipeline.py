@@ -30,7 +30,12 @@ import numpy as np
 import torch
 
 from ecg_snn.data.paths import repo_path
-from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS, V3_FEATURES, SpecError
+from ecg_snn.model.contract.spec import (
+    DEFAULT_PREPROCESS,
+    MAX_WEIGHT_BITS,
+    V3_FEATURES,
+    SpecError,
+)
 from ecg_snn.model.convert import LAMBDA_MODES, convert, layer_lambdas
 from ecg_snn.model.looks import log_look
 from ecg_snn.model.metrics import classification_metrics, per_record, s_se_without
@@ -458,7 +463,17 @@ def parser() -> argparse.ArgumentParser:
 
 def cli(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    for name, lo, hi in (("T", 1, 1024), ("epochs", 1, 10_000), ("max_beats", 0, 10**9)):
+    ranges = (
+        ("T", 1, 1024),
+        ("epochs", 1, 10_000),
+        ("ft_epochs", 0, 10_000),
+        ("max_beats", 0, 10**9),
+        ("weight_bits", 2, MAX_WEIGHT_BITS),  # the artifact's limit (model.contract.spec)
+        ("dropout", 0.0, 0.99),
+        ("morph_drop", 0.0, 0.99),
+        ("eta", 0.0, 1.0),
+    )
+    for name, lo, hi in ranges:
         value = getattr(args, name)
         if value is not None and not lo <= value <= hi:
             raise SystemExit(

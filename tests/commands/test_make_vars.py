@@ -19,9 +19,16 @@ PY_TARGETS = sorted(  # every target whose recipe runs a Python command
 )
 
 
+# Every knob the Makefile takes: `make test-fast JOBS=4 ARGS=...` puts them in this process's
+# environment, and the commands under test would echo them.
+KNOBS = set(
+    re.search(r"^KNOBS := ((?:.*\\\n)*.*)$", MAKEFILE, re.M)[1].replace("\\\n", " ").split()
+)
+
+
 def make(*args: str, **extra_env: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    env |= extra_env
+    drop = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", *KNOBS}
+    env = {k: v for k, v in os.environ.items() if k not in drop} | extra_env
     return subprocess.run(
         ["make", "--no-print-directory", *args],
         cwd=REPO, capture_output=True, text=True, check=False, env=env,
@@ -149,10 +156,7 @@ def test_the_echoed_command_carries_the_knobs_it_reads_from_the_environment():
     empty = make("-n", "sim", JOBS="", SPLIT="", ENGINE="").stdout.splitlines()
     line = next(x for x in empty if "-m ecg_snn.sim.run" in x)
     assert line.startswith(".venv/bin/python -m"), line
-    env = dict(os.environ, BEATS="7")  # exported in the shell, not on make's command line
-    env = {k: v for k, v in env.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    r = subprocess.run(["make", "--no-print-directory", "-n", "power"], cwd=REPO, env=env,
-                       capture_output=True, text=True, check=False)  # fmt: skip
+    r = make("-n", "power", BEATS="7")  # exported in the shell, not on make's command line
     assert "BEATS=7 .venv/bin/python -m ecg_snn.power" in r.stdout
     train = make("-n", "train", "SPLIT=intra").stdout.splitlines()
     assert train[0] == "SPLIT=intra .venv/bin/python -m ecg_snn.model --split intra "

@@ -131,3 +131,13 @@ def test_a_shape_the_converter_cannot_take_is_a_one_line_error(tmp_path, shape):
     with pytest.raises(SystemExit, match="make train: --shape: "):
         cli(["--shape", *shape, "--out", str(tmp_path / "m.json")])
     assert not (tmp_path / "m.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--weight-bits", "0"), ("--weight-bits", "17"), ("--dropout", "1.5"), ("--eta", "-1")],
+)
+def test_an_option_out_of_range_is_a_one_line_error_before_training(tmp_path, option, value):
+    with pytest.raises(SystemExit, match=f"make train: {option} must be in "):
+        cli([option, value, "--out", str(tmp_path / "m.json")])
+    assert not (tmp_path / "m.json").exists()

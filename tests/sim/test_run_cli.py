@@ -28,12 +28,17 @@ KEYS = {
 }
 
 
+def _sim(tmp_path: Path, argv: list[str]) -> int:
+    """`python -m ecg_snn.sim.run` with its work folder in the test's tmp_path (not build/)."""
+    return run.main([*argv, "--work", str(tmp_path / "work")])
+
+
 def _small_run(model_artifact: Artifact, tmp_path: Path, *extra: str) -> dict:
     """`make sim` on 20 DS2 beats and 40 random/corner vectors, 2 jobs; its report."""
     model = model_artifact.save(tmp_path / "model.json")
     report = tmp_path / "sim.json"
     argv = ["--model", str(model), "--beats", "20", "--random", "40", "--jobs", "2"]
-    assert run.main([*argv, "--report", str(report), *extra]) == 0
+    assert _sim(tmp_path, [*argv, "--report", str(report), *extra]) == 0
     r = json.loads(report.read_text())
     assert set(r) >= KEYS
     assert (r["beats"], r["random_vectors"], r["mismatches"]) == (20, 40, 0)
@@ -90,7 +95,7 @@ def test_an_empty_coverage_bin_fails_the_run(
     model = model_artifact.save(tmp_path / "model.json")
     argv = ["--model", str(model), "--beats", "5", "--random", "20", "--limits", "if,ssf",
             "--space", "1,16", "--space-vectors", "1"]  # fmt: skip
-    assert run.main([*argv, "--report", str(tmp_path / "sim.json")]) == 1
+    assert _sim(tmp_path, [*argv, "--report", str(tmp_path / "sim.json")]) == 1
     err = capsys.readouterr().err
     assert "coverage bins never hit: " in err and "T=1024" in err
     empty = json.loads((tmp_path / "sim.json").read_text())["coverage"]["empty_bins"]
@@ -103,13 +108,13 @@ def test_an_empty_coverage_bin_fails_the_run(
 
 def test_bad_space_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     for bad in ("0", "17", "x"):
-        assert run.main(["--space", bad, "--report", str(tmp_path / "s.json")]) == 2
+        assert _sim(tmp_path, ["--space", bad, "--report", str(tmp_path / "s.json")]) == 2
         assert "--space takes all, none or lane counts in 1..16" in capsys.readouterr().err
     assert not (tmp_path / "s.json").exists()
 
 
 def test_missing_model_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    assert run.main(["--model", str(tmp_path / "none.json")]) == 2
+    assert _sim(tmp_path, ["--model", str(tmp_path / "none.json")]) == 2
     assert "no model at" in capsys.readouterr().err
 
 
@@ -148,7 +153,7 @@ def test_mismatch_fails_with_the_first_beat(
         "--report",
         str(tmp_path / "sim.json"),
     ]
-    assert run.main(argv) == 1
+    assert _sim(tmp_path, argv) == 1
     err = capsys.readouterr().err
     assert "first mismatch: record DS2:" in err and "beat 3: values: [0]" in err
 
@@ -178,7 +183,7 @@ def test_a_cycle_count_off_the_model_fails_the_run(
     model = model_artifact.save(tmp_path / "model.json")
     argv = ["--model", str(model), "--beats", "5", "--random", "30", "--limits", "none"]
     argv += ["--space", "none", "--report", str(tmp_path / "sim.json")]
-    assert run.main(argv) == 1
+    assert _sim(tmp_path, argv) == 1
     err = capsys.readouterr().err
     assert "1 cycle mismatches, first: record DS2:" in err and "(vector 2)" in err
     assert json.loads((tmp_path / "sim.json").read_text())["cycle_mismatches"] == 1
@@ -229,11 +234,11 @@ def test_vectors_and_random_only_run_without_mitdb(
     report = tmp_path / "sim.json"
     common = ["--model", str(model), "--random", "20", "--jobs", "1", "--report", str(report),
               "--limits", "none", "--space", "none"]  # fmt: skip
-    assert run.main([*common, "--vectors", str(beats)]) == 0, capsys.readouterr().err
+    assert _sim(tmp_path, [*common, "--vectors", str(beats)]) == 0, capsys.readouterr().err
     r = json.loads(report.read_text())
     assert (r["beats"], r["random_vectors"], r["mismatches"]) == (6, 20, 0)
     assert r["vectors"] == str(beats) and r["parts"] == [str(beats)]
-    assert run.main([*common, "--beats", "0"]) == 0
+    assert _sim(tmp_path, [*common, "--beats", "0"]) == 0
     assert json.loads(report.read_text())["beats"] == 0
     assert not no_mitdb.exists()  # nothing downloaded, no empty folder left
 
@@ -257,7 +262,7 @@ def test_bad_vectors_file(
     work = tmp_path / "work"
     argv = ["--model", str(model), "--vectors", str(path), "--work", str(work),
             "--report", str(tmp_path / "sim.json")]  # fmt: skip
-    assert run.main(argv) == 2
+    assert _sim(tmp_path, argv) == 2
     err = capsys.readouterr().err
     assert match in err and "Traceback" not in err
     assert not work.exists() and not (tmp_path / "sim.json").exists()
