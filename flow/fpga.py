@@ -340,8 +340,6 @@ def build(
     env = tool_env(board)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
     try:
         plan = platform.build(
             BoardTop(shell, board.own_reset),
@@ -354,7 +352,8 @@ def build(
         reused = up_to_date(plan, out)
         if not reused:
             with heartbeat(f"make fpga: {board_name}: synthesis, place and route"):
-                plan.execute_local(str(out))
+                # the tools' names for the script only: this process's environment is untouched
+                plan.execute_local(str(out), env={**os.environ, **env})
     except Exception as e:  # the build script's failure: show the tool's log
         logs = sorted(out.glob(f"{NAME}.*"), key=lambda p: p.stat().st_mtime)
         tail = ""
@@ -363,12 +362,6 @@ def build(
                 tail = "\n".join(p.read_text(errors="replace").splitlines()[-25:])
                 break
         raise FpgaError(f"{board_name}: the FPGA build failed ({e}):\n{tail}") from None
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     seconds = time.perf_counter() - t0
     pnr = parse_nextpnr(
         json.loads((out / f"{NAME}.report.json").read_text()),

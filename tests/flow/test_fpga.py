@@ -6,6 +6,7 @@ log; a report that disagrees with the log is refused; a bad model exits 2 writin
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import numpy as np
@@ -24,7 +25,11 @@ def built(tmp_path_factory):
     a = random_artifact(np.random.default_rng(1), **TINY)
     out = tmp_path_factory.mktemp("fpga")
     report = out / "fpga.json"
+    before = dict(os.environ)
     r = fpga.build(a, "icebreaker", HwConfig(lanes=1), out / "build", report, beats=0)
+    # the tools' names reach the build script only: no process-global state changes (a
+    # concurrent build or simulation in another thread would see it)
+    assert dict(os.environ) == before
     return r, out / "build", report
 
 
