@@ -13,11 +13,11 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
 
     run("ecg_snn.data.__main__:main", "make data")
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
+from ecg_snn.data.cli import Parser
 from ecg_snn.data.dataset import DEFAULT_CACHE_DIR, build_dataset
 from ecg_snn.data.errors import DataError
 from ecg_snn.data.report import DEFAULT_REPORT, make_report, summary, write_report
@@ -26,7 +26,7 @@ from ecg_snn.data.splits import ALL_RECORDS
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code (DataError -> 1 with its message)."""
-    parser = argparse.ArgumentParser(prog="python -m ecg_snn.data", description=__doc__)
+    parser = Parser(prog="python -m ecg_snn.data", description=__doc__)
     parser.add_argument("--dir", type=Path, default=None, help="database (default: MIT-BIH)")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT)

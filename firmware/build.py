@@ -18,7 +18,6 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
 
     run("ecg_snn.firmware.build:main", "make firmware")
 
-import argparse
 import json
 import os
 import platform
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ecg_snn.data.cli import Parser
 from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.firmware.generate import FirmwareError, generate
@@ -216,9 +216,7 @@ def build_all(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m ecg_snn.firmware.build", description=__doc__.split("\n")[0]
-    )
+    parser = Parser(prog="python -m ecg_snn.firmware.build", description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=os.environ.get("MODEL") or str(DEFAULT_MODEL))
     parser.add_argument(
         "--out", help="default build/firmware (another model: build/firmware-model<sha8>)"

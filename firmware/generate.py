@@ -25,12 +25,12 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
 
     run("ecg_snn.firmware.generate:main", "python -m ecg_snn.firmware.generate")
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from ecg_snn.data.cli import Parser
 from ecg_snn.data.files import write_atomic
 from ecg_snn.firmware import cemit
 from ecg_snn.model.contract import patient, qrs
@@ -297,9 +297,7 @@ def generate(artifact: Artifact, out: str | Path, hardware_id: int | None = None
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m ecg_snn.firmware.generate", description=__doc__.split("\n")[0]
-    )
+    parser = Parser(prog="python -m ecg_snn.firmware.generate", description=__doc__.split("\n")[0])
     parser.add_argument("--model", required=True, help="artifact JSON (model/contract/artifact.py)")
     parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument(

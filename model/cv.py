@@ -45,6 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ecg_snn.data.cli import Parser
 from ecg_snn.data.files import write_json_atomic
 from ecg_snn.data.paths import repo_path
 
@@ -300,9 +301,7 @@ def seed_table(report: dict) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m ecg_snn.model.cv", description=__doc__.splitlines()[0]
-    )
+    p = Parser(prog="python -m ecg_snn.model.cv", description=__doc__.splitlines()[0])
     p.add_argument("--name", help="key of this recipe in the report (required to run one)")
     p.add_argument("--table", action="store_true", help="print the report as a markdown table")
     p.add_argument(

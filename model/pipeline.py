@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ecg_snn.data.cli import Parser
 from ecg_snn.data.paths import repo_path
 from ecg_snn.model.contract.spec import (
     DEFAULT_PREPROCESS,
@@ -401,7 +402,7 @@ def seed_summary(reports: list[dict]) -> dict:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m ecg_snn.model", description=__doc__.splitlines()[0])
+    p = Parser(prog="python -m ecg_snn.model", description=__doc__.splitlines()[0])
     p.add_argument("--split", choices=("inter", "intra"), default="inter")
     p.add_argument(
         "--out",

@@ -26,10 +26,10 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
 
     run("ecg_snn.model.ship:main", "make ship")
 
-import argparse
 import sys
 from pathlib import Path
 
+from ecg_snn.data.cli import Parser
 from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import REPO, repo_path
 from ecg_snn.model.contract import golden
@@ -142,9 +142,7 @@ def ship(split: str, new: Path, to: Path, force: bool = False) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="python -m ecg_snn.model.ship", description=__doc__.splitlines()[0]
-    )
+    ap = Parser(prog="python -m ecg_snn.model.ship", description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=tuple(CLASSES), default="inter")
     ap.add_argument(
         "--model", type=Path, help="new artifact (default build/artifacts/<split>.json)"

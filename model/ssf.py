@@ -39,12 +39,12 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
 
     run("ecg_snn.model.ssf:main", "python -m ecg_snn.model.ssf")
 
-import argparse
 import json
 from pathlib import Path
 
 import numpy as np
 
+from ecg_snn.data.cli import Parser
 from ecg_snn.model.contract.artifact import Artifact, ModelSpec
 from ecg_snn.model.contract.spec import NEURONS
 from ecg_snn.model.cq import cq_predict
@@ -75,9 +75,7 @@ def evaluate(artifact: Artifact, x: np.ndarray, rr: np.ndarray, y: np.ndarray) -
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m ecg_snn.model.ssf", description=__doc__.splitlines()[0]
-    )
+    p = Parser(prog="python -m ecg_snn.model.ssf", description=__doc__.splitlines()[0])
     p.add_argument("--split", choices=("inter", "intra"), default="inter")
     p.add_argument("--model", help="the IF artifact (default model/artifacts/<split>.json)")
     p.add_argument("--checkpoint", help="SNN checkpoint (default build/checkpoints/<split>_snn.pt)")

@@ -49,7 +49,6 @@ if __name__ == "__main__":
 
     run("ecg_snn.power.heartbeat:main", "python -m ecg_snn.power.heartbeat")
 
-import argparse
 import json
 import sys
 import time
@@ -58,6 +57,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ecg_snn.data.cli import Parser
 from ecg_snn.model.contract.spi import SCK_DIVIDER_MIN, WORD_BYTES, SpiCommand
 
 BEAT_S_75_BPM = 60 / 75
@@ -538,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
     from ecg_snn.power.sample import stratified
 
     root = Path(__file__).resolve().parents[1]
-    ap = argparse.ArgumentParser(prog="python -m ecg_snn.power.heartbeat")
+    ap = Parser(prog="python -m ecg_snn.power.heartbeat")
     ap.add_argument("--model", default=str(shipped("inter")))
     ap.add_argument("--beats", type=int, default=2, help="DS2 beats sent over SPI (default 2)")
     ap.add_argument(

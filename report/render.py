@@ -27,12 +27,12 @@ model, the model and its checksum) or whose figures no longer match them
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
 from pathlib import Path
 
+from ecg_snn.data.cli import Parser
 from ecg_snn.data.files import write_atomic
 from ecg_snn.model.contract.artifact import load_artifact
 from ecg_snn.model.shipped import ARTIFACTS
@@ -215,9 +215,7 @@ def take(names: tuple[str, ...], build: Path = BUILD, quoted: tuple[str, ...] = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m ecg_snn.report", description=__doc__.splitlines()[0]
-    )
+    p = Parser(prog="python -m ecg_snn.report", description=__doc__.splitlines()[0])
     p.add_argument("--check", action="store_true", help="only check that the docs are in sync")
     p.add_argument(
         "--take",

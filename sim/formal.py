@@ -56,7 +56,6 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
 
     run("ecg_snn.sim.formal:main", "python -m ecg_snn.sim.formal")
 
-import argparse
 import dataclasses
 import json
 import sys
@@ -66,6 +65,7 @@ from pathlib import Path
 
 from amaranth.hdl import Assert, Assume, Const, Fragment, Module, Mux, Signal, signed
 
+from ecg_snn.data.cli import Parser
 from ecg_snn.data.files import write_atomic
 from ecg_snn.hw.config import HwConfig, LayerGeometry
 from ecg_snn.hw.cycles import cycle_bound
@@ -590,9 +590,7 @@ def proofs() -> list[Proof]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="python -m ecg_snn.sim.formal", description=__doc__.split("\n")[0]
-    )
+    ap = Parser(prog="python -m ecg_snn.sim.formal", description=__doc__.split("\n")[0])
     ap.add_argument("--report", type=Path, default=REPORT)
     args = ap.parse_args(argv)
     results, refuted = [], []

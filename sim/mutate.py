@@ -32,7 +32,6 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
 
     run("ecg_snn.sim.mutate:main", "make mutate")
 
-import argparse
 import contextlib
 import json
 import os
@@ -46,6 +45,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ecg_snn.data.cli import Parser
 from ecg_snn.data.files import write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,9 +175,7 @@ def check_copy_imports_itself(tree: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="python -m ecg_snn.sim.mutate", description=__doc__.split("\n")[0]
-    )
+    ap = Parser(prog="python -m ecg_snn.sim.mutate", description=__doc__.split("\n")[0])
     ap.add_argument("--mutants", type=Path, default=MUTANTS)
     ap.add_argument("--only", default="", help="comma-separated mutant ids")
     ap.add_argument("--list", action="store_true", help="list the mutants and exit")

@@ -25,7 +25,6 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
 
     run("ecg_snn.sim.prune:main", "make clean-cache")
 
-import argparse
 import re
 import shutil
 import sys
@@ -33,6 +32,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from ecg_snn.data.cli import Parser
 from ecg_snn.data.paths import REPO, repo_path
 
 KEYED = re.compile(r"^(?P<kind>.*?)-?(?P<key>[0-9a-f]{12})$")
@@ -89,9 +89,7 @@ def remove(path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="python -m ecg_snn.sim.prune", description=__doc__.splitlines()[0]
-    )
+    ap = Parser(prog="python -m ecg_snn.sim.prune", description=__doc__.splitlines()[0])
     ap.add_argument("--keep", type=int, default=1, help="newest builds kept per kind (default 1)")
     ap.add_argument("--build", type=Path, default=REPO / "build", help="the build folder")
     ap.add_argument("--dry-run", action="store_true", help="list what would go, remove nothing")

@@ -26,7 +26,6 @@ if __name__ == "__main__":
 
     run("ecg_snn.sim.qrs:main", "make qrs")
 
-import argparse
 import json
 import os
 import sys
@@ -36,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from ecg_snn.data.cli import Parser
 from ecg_snn.model.contract import qrs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -313,9 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     from ecg_snn.data.files import write_atomic
     from ecg_snn.data.paths import repo_path
 
-    ap = argparse.ArgumentParser(
-        prog="python -m ecg_snn.sim.qrs", description=__doc__.split("\n")[0]
-    )
+    ap = Parser(prog="python -m ecg_snn.sim.qrs", description=__doc__.split("\n")[0])
     ap.add_argument(
         "--records", default=",".join(DEFAULT_CASES), help="record:start_s:seconds,... or all"
     )

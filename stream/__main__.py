@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 import wfdb
 
+from ecg_snn.data.cli import Parser
 from ecg_snn.data.errors import DataError
 from ecg_snn.data.files import write_atomic
 from ecg_snn.data.gaps import beats_around_gaps
@@ -62,9 +63,7 @@ EXTENSION = "snn"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(
-        prog="python -m ecg_snn.stream", description=__doc__.split("\n")[0]
-    )
+    ap = Parser(prog="python -m ecg_snn.stream", description=__doc__.split("\n")[0])
     ap.add_argument("record", help="MIT-BIH record name (e.g. 208) or WFDB record path")
     ap.add_argument("--model", type=Path, default=Path(os.environ.get("MODEL") or DEFAULT_MODEL))
     ap.add_argument(

@@ -27,7 +27,6 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
 
     run("ecg_snn.stream.evaluate:main", "make stream-eval")
 
-import argparse
 import json
 import sys
 import time
@@ -38,6 +37,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ecg_snn.data.beats import extract_beats
+from ecg_snn.data.cli import Parser
 from ecg_snn.data.files import write_atomic
 from ecg_snn.data.locate import find_mitdb
 from ecg_snn.data.paths import repo_path
@@ -264,9 +264,7 @@ def evaluate(model: Path, records, progress: bool = True) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="python -m ecg_snn.stream.evaluate", description=__doc__.split("\n")[0]
-    )
+    ap = Parser(prog="python -m ecg_snn.stream.evaluate", description=__doc__.split("\n")[0])
     ap.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     ap.add_argument("--records", default=",".join(ALL_RECORDS))
     ap.add_argument("--report", type=Path, default=REPORT)

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 from scipy import signal as sps
 
+from ecg_snn.data.cli import Parser
 from ecg_snn.data.errors import DataError
 from ecg_snn.data.files import write_atomic
 from ecg_snn.data.locate import find_mitdb
@@ -175,7 +176,7 @@ def table(report: dict) -> str:
 
 
 def parse(argv) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m ecg_snn.stream.noise", description=__doc__)
+    ap = Parser(prog="python -m ecg_snn.stream.noise", description=__doc__)
     ap.add_argument("--records", default="118,119")
     ap.add_argument("--kinds", default=",".join(KINDS))
     ap.add_argument("--snr", default=",".join(map(str, SNRS)))

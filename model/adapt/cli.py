@@ -12,7 +12,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from ecg_snn.data.cli import heartbeat
+from ecg_snn.data.cli import Parser, heartbeat
 from ecg_snn.data.errors import DataError
 from ecg_snn.model.adapt.calibrate import RIDGES, Settings
 from ecg_snn.model.adapt.errors import AdaptError
@@ -35,7 +35,7 @@ guide: docs/adapt.md
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="python -m ecg_snn.model.adapt",
         description="Personalise the chip to one patient: calibrate the output layer of the "
         "shipped model on the labelled first minutes of the patient's record, write the new "

@@ -25,7 +25,6 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
 
     run("ecg_snn.model.adapt.evaluate:main", "make adapt-eval")
 
-import argparse
 import dataclasses
 import json
 import os
@@ -36,6 +35,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from ecg_snn.data.cli import Parser
 from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import repo_path
 from ecg_snn.data.splits import DS1, DS2
@@ -272,7 +272,7 @@ def targets_table(report: dict, proto: str = "5min") -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m ecg_snn.model.adapt.evaluate", description=__doc__)
+    p = Parser(prog="python -m ecg_snn.model.adapt.evaluate", description=__doc__)
     p.add_argument("--records", default="ds2", help="ds2 (default), ds1 or comma-separated names")
     p.add_argument("--protocols", default=",".join(PROTOCOLS), help="5min,2min,300beats")
     p.add_argument("--base", type=Path, default=DEFAULT_BASE)

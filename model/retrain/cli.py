@@ -12,6 +12,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from ecg_snn.data.cli import Parser
 from ecg_snn.data.errors import DataError
 from ecg_snn.model.contract.artifact import ArtifactError
 from ecg_snn.model.retrain.errors import RetrainError
@@ -34,7 +35,7 @@ guide: docs/retrain.md
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="python -m ecg_snn.model.retrain",
         description="Retrain the ECG SNN on your own WFDB recordings (any sampling rate, your "
         "leads and beat annotations) for the same chip: fine-tune the shipped model, quantize "
