@@ -72,6 +72,8 @@ def _sim(r: dict) -> str:
         bad = sum(x["mismatches"] for x in r.get("limits", []))
         hit = sum(1 for v in bins.values() if v)
         text += f"; limit cases {bad} mismatches, coverage {hit} of {len(bins)} bins hit"
+    if "wall_seconds" in r:
+        text += f"; {r['wall_seconds'] / 60:.1f} min wall, {r.get('jobs', 2)} simulator processes"
     return text
 
 
