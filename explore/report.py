@@ -114,6 +114,15 @@ def _f(v, digits=3) -> str:
     return "–" if v is None else f"{v:.{digits}f}"
 
 
+def figures(e: dict) -> str:
+    """A measured point's objectives: jκ over its seeds, energy per heartbeat, area."""
+    return (
+        f"jκ {_f(e['jk_mean'])} ± {_f(e['jk_sd'])} over seeds, "
+        f"{_f(e['hw']['uj_per_heartbeat'], 2)} µJ per heartbeat, "
+        f"{_f(e['hw']['area_um2'] / 1e6, 2)} mm²"
+    )
+
+
 def markdown(body: dict) -> str:
     """The tables docs/explore.md quotes: the front, who dominates the default, and the SNN vs
     QNN-like answer (best point per neuron x T, with spike rate and the dynamic share)."""
@@ -152,22 +161,14 @@ def markdown(body: dict) -> str:
     d = by_label.get(body.get("default") or "")
     if d is not None:
         out += [
-            f"Today's default {d['label']}: CV jκ {_f(d['cv']['j_kappa'])} (seeds "
-            f"{_f(d['jk_mean'])} ± {_f(d['jk_sd'])}), {_f(d['hw']['uj_per_heartbeat'], 2)} µJ "
-            f"per heartbeat, {_f(d['hw']['area_um2'] / 1e6, 2)} mm²; dominated by "
-            f"{len(dominating)} points.",
+            f"Today's default {d['label']}: CV jκ {_f(d['cv']['j_kappa'])} (seed 0), "
+            f"{figures(d)}; dominated by {len(dominating)} points.",
             "",
         ]
     pick = by_label.get(body.get("rule_pick") or "")
     if pick is not None:
-        out += [
-            f"The rule's pick: **{pick['label']}** (seeds {_f(pick['jk_mean'])} ± "
-            f"{_f(pick['jk_sd'])}, {_f(pick['hw']['uj_per_heartbeat'], 2)} µJ per heartbeat, "
-            f"{_f(pick['hw']['area_um2'] / 1e6, 2)} mm²"
-            + ("; it dominates the default" if pick["label"] in dominating else "")
-            + ").",
-            "",
-        ]
+        dom = "; it dominates the default" if pick["label"] in dominating else ""
+        out += [f"The rule's pick: **{pick['label']}** ({figures(pick)}{dom}).", ""]
     wall = body.get("wall_seconds") or {}
     if "total" in wall:
         out += [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ecg_snn.explore import report as explore_report
 from ecg_snn.power.calibrate import band_nj, calibrated_nj
 from ecg_snn.power.report import SPARROW_NJ
 from ecg_snn.report.power import against_band
@@ -218,20 +219,10 @@ def _power_intra(r: dict) -> str:
 # (what, report, formatter, command)
 def _explore(r: dict) -> str:
     by_label = {e["label"]: e for e in r["points"] if e.get("index") is not None}
-    pick, default = by_label.get(r.get("rule_pick") or ""), by_label.get(r.get("default") or "")
-
-    def point(e: dict) -> str:
-        hw = e["hw"]
-        return (
-            f"jκ {e['jk_mean']:.3f} ± {e['jk_sd']:.3f}, {hw['uj_per_heartbeat']:.2f} µJ per "
-            f"heartbeat, {hw['area_um2'] / 1e6:.2f} mm²"
-        )
-
     text = f"{r['distinct_points']} points, front of {len(r['front'])}"
-    if pick is not None:
-        text += f"; the rule's pick {pick['label']} ({point(pick)})"
-    if default is not None:
-        text += f"; today's default {default['label']} ({point(default)})"
+    for role, key in (("the rule's pick", "rule_pick"), ("today's default", "default")):
+        if (e := by_label.get(r.get(key) or "")) is not None:
+            text += f"; {role} {e['label']} ({explore_report.figures(e)})"
     return text
 
 
