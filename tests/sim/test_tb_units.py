@@ -138,3 +138,45 @@ def test_builds_never_change_the_process_environment(monkeypatch) -> None:
     assert r.env["MAKEFLAGS"] == env["MAKEFLAGS"] and r.env["CXXFLAGS"] == env["CXXFLAGS"]
     assert r.env["PATH"].startswith(env["PATH"])
     assert dict(os.environ) == {**before, "MAKEFLAGS": "-j1 --jobserver-auth=fifo:/tmp/x"}
+
+
+@pytest.mark.slow
+def test_concurrent_builds_leave_the_process_environment_alone(tmp_path: Path) -> None:
+    """Real Verilator builds from three threads (two designs, one of them twice: the second waits
+    on the first's lock and reuses it) while a watcher samples `os.environ` throughout: it never
+    changes, and each design gets one build directory."""
+    import os
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ecg_snn.sim.tb import runner
+
+    sources = []
+    for k in (1, 2):
+        src = tmp_path / f"m{k}.v"
+        src.write_text(
+            f"module m{k}(input clk, input [3:0] a, output reg [3:0] q);\n"
+            f"  always @(posedge clk) q <= a + 4'd{k};\nendmodule\n"
+        )
+        sources.append((src, f"m{k}"))
+    before, seen, done = dict(os.environ), [], threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.05):
+            if dict(os.environ) != before:
+                seen.append(set(os.environ.items()) ^ set(before.items()))
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            jobs = [sources[0], sources[1], sources[0]]
+            builds = list(
+                pool.map(lambda s: runner.build([s[0]], s[1], build_root=tmp_path / "b"), jobs)
+            )
+    finally:
+        done.set()
+        watcher.join()
+    assert seen == [] and dict(os.environ) == before
+    assert builds[0].dir == builds[2].dir != builds[1].dir
+    assert all((b.dir / "build.ok").exists() for b in builds)
