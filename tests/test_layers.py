@@ -98,7 +98,27 @@ def imports(root: Path, path: Path) -> list[tuple[int, str, bool]]:
                     root / Path(*sub.split(".")) / "__init__.py"
                 ).exists()
                 out.append((node.lineno, sub if is_module else base, bare))
+        elif isinstance(node, ast.Call) and (target := _dynamic_target(node)) is not None:
+            out.append((node.lineno, *in_tree(target)))
     return out
+
+
+# Calls that import a module named by a string: importlib's, and the flow's command runner
+# (`data.cli.run("ecg_snn.pkg.mod:func", ...)`, which imports the module inside its guard).
+DYNAMIC = ("import_module", "run")
+
+
+def _dynamic_target(call: ast.Call) -> str | None:
+    """The module a literal-string dynamic import names (`import_module("ecg_snn.x")`,
+    `run("ecg_snn.x:main", ...)`), or None."""
+    name = getattr(call.func, "attr", getattr(call.func, "id", None))
+    if name not in DYNAMIC or not call.args:
+        return None
+    arg = call.args[0]
+    if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+        return None
+    module = arg.value.partition(":")[0]
+    return module if module.startswith(f"{NAMESPACE}.") else None
 
 
 def violations(root: Path, packages: tuple[str, ...] = PACKAGES) -> list[str]:
@@ -236,6 +256,20 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
         ),
         ({"hw/top.py": "from model.contract import spec\n"}, "outside the ecg_snn namespace"),
         ({"ecg_snn/cli.py": "import sim.run\n"}, "outside the ecg_snn namespace"),
+        (
+            {
+                "hw/top.py": "import importlib\nimportlib.import_module('ecg_snn.sim.run')\n",
+                "sim/run.py": "",
+            },
+            "(sim)",
+        ),
+        (
+            {
+                "data/x.py": "run('ecg_snn.model.pipeline:cli', 'make train')\n",
+                "model/pipeline.py": "",
+            },
+            "data",
+        ),
     ],
     ids=[
         "upward",
@@ -252,6 +286,8 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
         "explore-imports-report",
         "bare-package",
         "bare-in-front-door",
+        "dynamic-import-module",
+        "dynamic-command-runner",
     ],
 )
 def test_the_checker_fails_on_a_broken_rule(tmp_path, files, expect):
