@@ -29,6 +29,7 @@ import numpy as np
 from ecg_snn.data.cli import Parser
 from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import repo_path
+from ecg_snn.explore.report import mean_sd
 from ecg_snn.explore.space import DEFAULT, Point
 from ecg_snn.flow.tools import env_default
 
@@ -59,10 +60,9 @@ def summary(point: Point, results: list[dict]) -> dict:
                 "V": [pc["V"]["se"], pc["V"]["ppv"]],
             }
         )
-    jk = [r["j_kappa"] for r in runs]
-    sd = float(np.std(jk, ddof=1)) if len(jk) > 1 else 0.0
+    m, sd = mean_sd([r["j_kappa"] for r in runs])
     return {"point": point.as_dict(), "label": point.label, "runs": runs,
-            "jk_mean": float(np.mean(jk)), "jk_sd": sd}  # fmt: skip
+            "jk_mean": m, "jk_sd": sd}  # fmt: skip
 
 
 def confirm(

@@ -27,7 +27,8 @@ def engine_of(e: dict) -> str:
     return e["point"].get("engine", "event")
 
 
-def _mean_sd(values: list[float]) -> tuple[float, float]:
+def mean_sd(values: list[float]) -> tuple[float, float]:
+    """Mean and sample sd (0 for one value) of jκ over seeds."""
     v = np.asarray(values, float)
     return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
 
@@ -48,7 +49,7 @@ def build(results: list[dict], meta: dict) -> dict:
         if pareto.measured(r):
             seeds = sorted(set(extra.get(r["label"], [])))
             jks = [jk for _, jk in seeds]
-            m, sd = _mean_sd(jks)
+            m, sd = mean_sd(jks)
             e |= {"jk_seeds": {str(s): jk for s, jk in seeds}, "jk_mean": m, "jk_sd": sd}
             f = pareto.flat(r) | r["point"] | {"label": r["label"], "jk_sd": sd, "jk_mean": m}
             points.append(f)
