@@ -53,6 +53,6 @@ PRESETS = {
     "smoke": Preset("smoke", None, SMOKE_POINTS, len(SMOKE_POINTS), 1, 2, 4, 1),
     # today's default on each engine first: the same network, the hardware alone differs
     "full": Preset(
-        "full", FULL_SPACE, (DEFAULT, replace(DEFAULT, engine="fused")), 48, 2, 4, 12, 3
+        "full", FULL_SPACE, (DEFAULT, replace(DEFAULT, engine="event")), 48, 2, 4, 12, 3
     ),
 }

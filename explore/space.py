@@ -19,9 +19,12 @@ The mapped point then has the key of the IF event point, so the search's distinc
 (`search.DistinctSearcher`) asks the sampler again if that point was already drawn: the
 illegal combination never costs a trial.
 
-`DEFAULT` is today's shipped model (`model/artifacts/inter.json`, model v3: 8/16 channels,
-kernels 7/5, dense 32, ssf, T = 4, 8-bit weights, the v3 front end) on the default hardware
-(event engine, 8 lanes). Every
+`DEFAULT` is today's shipped chip, the rule's pick of the full search (docs/explore.md): the
+shipped model (`model/artifacts/inter.json`, the inter split's `make train` recipe: 8/8
+channels, kernels 7/3, dense 48, ssf, T = 2, 6-bit weights, the v3 front end) on the fused
+engine with 4 lanes. A `Point`'s field defaults are that network on the default hardware
+(`HwConfig`'s: the event engine, 8 lanes). The search's first default, the 8/16-channel T = 4
+8-bit network it was run against, is `Point(c1=16, k1=5, dense=32, T=4, weight_bits=8)`. Every
 training setting besides the point is the recipe of `recipe()`; the searches are in `presets`.
 """
 
@@ -48,12 +51,12 @@ class Point:
     """One design point (module docstring). Frozen and ordered: it is a dictionary key."""
 
     c0: int = 8
-    c1: int = 16
+    c1: int = 8
     k0: int = 7
-    k1: int = 5
-    dense: int = 32
-    T: int = 4
-    weight_bits: int = 8
+    k1: int = 3
+    dense: int = 48
+    T: int = 2
+    weight_bits: int = 6
     neuron: str = "ssf"
     lanes: int = 8
     frontend: str = "v3"
@@ -127,7 +130,7 @@ class Point:
         return args
 
 
-DEFAULT = Point()
+DEFAULT = Point(lanes=4, engine="fused")
 
 
 def distinct_points(axes: dict[str, tuple], limit: int = 1_000_000) -> int:

@@ -265,10 +265,10 @@ def measure(
     work: Path,
     work_clock: bool = True,
     log=print,
-    engine: str = "event",
+    config=None,
 ) -> dict:
     """The whole measurement (module docstring) on beats x (N, n_samples), rr (N, n_rr), of
-    the shell around `engine`'s ROM build with the core clocked only while it has work
+    the shell around the accelerator `config` (a ROM build; default the event engine's) with the core clocked only while it has work
     (`work_clock`, `hw/spi.py`: an enable and a clock gate at the root of the core's clock)
     or on every cycle."""
     from ecg_snn.flow.asic.gate import synthesize
@@ -284,7 +284,7 @@ def measure(
 
     t0 = time.time()
     spec = artifact.spec
-    config = HwConfig(rom=True, engine=engine)
+    config = config or HwConfig(rom=True)
     clock_hz = load_technology("22nm").clock_hz  # the chip's clock, the same as `make power`
     verilog = spi_verilog(spec, config, artifact, work_clock=work_clock)
     liberty = OSU018.liberty()
@@ -317,7 +317,8 @@ def measure(
         "node": "osu018 180 nm, 1.8 V, typical, 25 C (library figures, pre-layout)",
         "top": SPI_TOP,
         "design": "work_clock" if work_clock else "free_running",
-        "engine": engine,
+        "engine": config.engine,
+        "lanes": config.lanes,
         "clock_gates": sum(1 for _, t in flat.cells if t == "LATCH"),
         "clock_hz": clock_hz,
         "sck_hz": clock_hz / SCK_DIVIDER_MIN,
@@ -338,7 +339,7 @@ def measure(
     }
 
 
-def core_enable(artifact, x: np.ndarray, rr: np.ndarray, work: Path, engine: str = "event") -> dict:
+def core_enable(artifact, x: np.ndarray, rr: np.ndarray, work: Path, config) -> dict:
     """The work-clocked shell (`hw/spi.py`, `work_clock`) at RTL on the same beats and script:
     per window, its cycles and the cycles with the core's clock enable `core_en` high (from
     the SAIF's time at 1), and the mismatches with the golden model."""
@@ -350,7 +351,7 @@ def core_enable(artifact, x: np.ndarray, rr: np.ndarray, work: Path, engine: str
     from ecg_snn.power.harness import build_harness
     from ecg_snn.power.saif import read_saif
 
-    v = spi_verilog(artifact.spec, HwConfig(rom=True, engine=engine), artifact, work_clock=True)
+    v = spi_verilog(artifact.spec, config, artifact, work_clock=True)
     exe = build_harness(v, SPI_TOP, work / "harness")
     _, bad = send_beats(exe, artifact, x, rr, work / "saif")
 
@@ -531,7 +532,8 @@ def main(argv: list[str] | None = None) -> int:
     from ecg_snn.data.errors import DataError
     from ecg_snn.data.files import write_atomic
     from ecg_snn.data.paths import repo_path
-    from ecg_snn.flow.tools import add_engine_option
+    from ecg_snn.flow.tools import add_engine_option, env_default
+    from ecg_snn.hw.config import HwConfig
     from ecg_snn.model.contract.artifact import ArtifactError, load_artifact
     from ecg_snn.model.contract.frontend import preprocess_beats
     from ecg_snn.model.shipped import shipped
@@ -561,6 +563,10 @@ def main(argv: list[str] | None = None) -> int:
         "command's synthesis): build/reports/heartbeat_static.json",
     )
     add_engine_option(ap)
+    ap.add_argument(
+        "--lanes", type=int, default=env_default("LANES", HwConfig().lanes),
+        help=f"synapse lanes of the accelerator (default {HwConfig().lanes})",
+    )  # fmt: skip
     ap.add_argument("--out", type=Path, help="default build/reports/heartbeat[_work][_fused].json")
     args = ap.parse_args(argv)
     fused = args.engine == "fused"
@@ -574,6 +580,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.beats < 1:
             raise ValueError(f"--beats must be >= 1, not {args.beats}")
+        config = HwConfig(lanes=args.lanes, rom=True, engine=args.engine)
         artifact = load_artifact(Path(args.model))
         pre = artifact.spec.preprocess
         ds = load_dataset(config=pre.beat_config(), progress=False)  # the chip's cut (make power)
@@ -592,10 +599,10 @@ def main(argv: list[str] | None = None) -> int:
     elif args.rtl_work_clock:
         r = {
             "beats": len(x),
-            **core_enable(artifact, x[:, 0, :], rr, work / "rtl-work", args.engine),
+            **core_enable(artifact, x[:, 0, :], rr, work / "rtl-work", config),
         }
     else:
-        r = measure(artifact, x[:, 0, :], rr, work, args.work_clock, engine=args.engine)
+        r = measure(artifact, x[:, 0, :], rr, work, args.work_clock, config=config)
     r["model"] = repo_path(args.model)
     r["commit"] = _git_head(root)
     r["model_sha256"] = artifact.checksum()
@@ -603,6 +610,7 @@ def main(argv: list[str] | None = None) -> int:
     flag += " --rtl-work-clock" if args.rtl_work_clock else ""
     flag += f" --static-idle {repo_path(args.static_idle)}" if args.static_idle else ""
     flag += " --engine fused" if fused else ""
+    flag += f" --lanes {args.lanes}" if args.lanes != HwConfig().lanes else ""
     r["command"] = f"python -m ecg_snn.power.heartbeat --beats {args.beats}{flag}"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(args.out, json.dumps(r, indent=1, sort_keys=True) + "\n")

@@ -17,7 +17,7 @@ def result(point: Point, seed: int, jk: float, uj: float | None) -> dict:
 
 
 CHEAP = Point(c0=4, T=2)
-GOOD = Point(c1=24, dense=48, engine="fused")
+GOOD = Point(c1=24, dense=48, T=4, engine="fused")
 
 
 def results() -> list[dict]:
@@ -80,10 +80,10 @@ def test_the_markdown_tables() -> None:
     # the front names each point's engine
     (good_row,) = [ln for ln in md.splitlines() if ln.startswith(f"| {GOOD.label} |")]
     assert good_row.split(" | ")[1] == "fused" and front_rows[0].split(" | ")[1] == "event"
-    # the neuron x engine x T table: ssf T = 4 holds the default (event) and GOOD (fused)
+    # the neuron x engine x T table: fused T = 2 holds the default, fused T = 4 GOOD
     (row,) = [ln for ln in md.splitlines() if ln.startswith("| ssf | fused | 4 |")]
     assert row.split(" | ")[3:6] == ["1", "0.500", "8.00"]
-    (row,) = [ln for ln in md.splitlines() if ln.startswith("| ssf | event | 4 |")]
+    (row,) = [ln for ln in md.splitlines() if ln.startswith("| ssf | fused | 2 |")]
     assert row.split(" | ")[3:6] == ["1", "0.400", "5.00"]
 
 

@@ -14,7 +14,7 @@ from ecg_snn.explore.trial import Settings
 SETTINGS = Settings(1, 2, 4, "code", "cal")
 IF_EVENT = Point(neuron="if").as_dict()
 IF_FUSED = IF_EVENT | {"engine": "fused"}  # the space maps it onto IF_EVENT
-SSF_FUSED = DEFAULT.as_dict() | {"engine": "fused"}
+SSF_EVENT = DEFAULT.as_dict() | {"engine": "event"}
 
 
 class Scripted(Searcher):
@@ -33,11 +33,11 @@ class Scripted(Searcher):
 
 
 def test_a_repeated_point_is_not_a_trial() -> None:
-    inner = Scripted([DEFAULT.as_dict(), DEFAULT.as_dict(), IF_EVENT, IF_FUSED, SSF_FUSED])
+    inner = Scripted([DEFAULT.as_dict(), DEFAULT.as_dict(), IF_EVENT, IF_FUSED, SSF_EVENT])
     s = search.distinct(inner, SETTINGS)
     assert s.suggest("t1") == DEFAULT.as_dict()
     assert s.suggest("t2") == IF_EVENT  # the repeat of the default was skipped
-    assert s.suggest("t3") == SSF_FUSED  # IF on fused is IF on event: a repeat too
+    assert s.suggest("t3") == SSF_EVENT  # IF on fused is IF on event: a repeat too
     assert s.stats() == {"distinct": 3, "repeats_skipped": 2, "exhausted": False}
     # each repeat was told to the sampler as pruned (no result, no error), under its own id
     assert inner.told == [("t2", None, False), ("t3", None, False)]

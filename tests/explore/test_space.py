@@ -31,12 +31,24 @@ def test_the_default_point_is_the_shipped_model() -> None:
     assert {lay.neuron for lay in spec.layers} == {DEFAULT.neuron}
     assert {lay.weight_bits for lay in spec.layers} == {DEFAULT.weight_bits}
     assert tuple(spec.preprocess.rr_features) == V3_FEATURES and DEFAULT.frontend == "v3"
-    assert DEFAULT.lanes == 8  # HwConfig's default
+    assert (DEFAULT.engine, DEFAULT.lanes) == ("fused", 4)  # the search's pick
+
+
+def test_the_default_point_is_what_make_train_builds() -> None:
+    """The inter split's recipe defaults (`model.pipeline.DEFAULTS`) train the default's network:
+    `make train` with no options rebuilds the shipped chip's model."""
+    from ecg_snn.model.pipeline import DEFAULTS
+
+    inter = DEFAULTS["inter"]
+    d = DEFAULT
+    assert tuple(inter["shape"]) == (d.c0, d.k0, d.c1, d.k1, d.dense)
+    assert (inter["T"], inter["weight_bits"], inter["neuron"]) == (d.T, d.weight_bits, d.neuron)
+    assert tuple(inter["rr_features"]) == V3_FEATURES
 
 
 def test_the_recipe_is_the_shipped_one_at_the_point() -> None:
     r = recipe(DEFAULT, epochs=3, seed=2)
-    assert (r["T"], r["neuron"], r["weight_bits"], r["epochs"], r["seed"]) == (4, "ssf", 8, 3, 2)
+    assert (r["T"], r["neuron"], r["weight_bits"], r["epochs"], r["seed"]) == (2, "ssf", 6, 3, 2)
     assert not r["tie_s_to_n"] and r["rr_gain"] == 16 and r["rr_also"] == ["dense3"]
     assert (r["act_l1"], r["dropout"], r["class_power"]) == (0.5, 0.3, 0.5)
     assert tuple(r["rr_features"]) == V3_FEATURES  # the shipped front end
@@ -89,10 +101,10 @@ def test_the_presets() -> None:
 def test_the_engine_axis() -> None:
     """fused is legal for sum-then-fire points only; it is built with ROM weights; its label
     says so, while event points keep the labels they had before the axis."""
-    fused = Point(engine="fused")
+    fused, event = Point(engine="fused"), Point()
     assert fused.hw_config() == HwConfig(lanes=8, rom=True, engine="fused")
-    assert DEFAULT.hw_config() == HwConfig(lanes=8) and DEFAULT.engine == "event"
-    assert fused.label == DEFAULT.label + "_fused" and "event" not in DEFAULT.label
+    assert event.hw_config() == HwConfig(lanes=8) and event.engine == "event"
+    assert fused.label == event.label + "_fused" and "event" not in event.label
     with pytest.raises(PointError, match="engine 'fused' runs sum-then-fire points only"):
         Point(neuron="if", engine="fused")
     with pytest.raises(PointError, match="engine must be one of"):
@@ -105,10 +117,10 @@ def test_a_sampled_if_point_with_the_fused_engine_is_mapped_to_event() -> None:
     the IF point on the event engine, so it has that point's key (no trial of its own)."""
     d = Point(neuron="if").as_dict() | {"engine": "fused"}
     assert Point.from_dict(d) == Point(neuron="if", engine="event")
-    ssf = Point.from_dict(DEFAULT.as_dict() | {"engine": "fused"})
+    ssf = Point.from_dict(Point().as_dict() | {"engine": "fused"})
     assert ssf.engine == "fused"  # a legal choice is kept
     old = {k: v for k, v in DEFAULT.as_dict().items() if k != "engine"}
-    assert Point.from_dict(old) == DEFAULT  # a record from before the axis: event
+    assert Point.from_dict(old) == Point(lanes=4)  # a record from before the axis: event
 
 
 def test_the_distinct_points_of_a_space() -> None:

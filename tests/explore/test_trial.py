@@ -47,7 +47,7 @@ def test_a_finished_trial_is_reused(tmp_path: Path) -> None:
     assert not first["cached"] and again["cached"]
     assert again["cv"] == first["cv"] and again["hw"] == first["hw"]
     o = objectives(again)
-    assert o["cv_jk"] == first["cv"]["j_kappa"] and o["uj_per_heartbeat"] == 10.0
+    assert o["cv_jk"] == first["cv"]["j_kappa"] and o["uj_per_heartbeat"] == 2.0 + DEFAULT.lanes
     assert o["area_mm2"] == 1.5 and o["cycles"] == 400.0
 
 
@@ -55,12 +55,12 @@ def test_the_hardware_measured_is_the_points_engine(tmp_path: Path) -> None:
     """The measurement gets the point's accelerator: the fused engine with ROM weights, the
     event engine as the loadable build; and the engine is part of the key."""
     st, s = Stages(), settings(tmp_path)
-    fused = Point(engine="fused")
+    fused, event = Point(engine="fused"), Point()
     evaluate(fused, 0, s, True, st.score, st.measure, log=lambda _: None)
-    evaluate(DEFAULT, 0, s, True, st.score, st.measure, log=lambda _: None)
+    evaluate(event, 0, s, True, st.score, st.measure, log=lambda _: None)
     assert [(c.engine, c.rom, c.lanes) for c in st.configs] == [
         ("fused", True, 8), ("event", False, 8)]  # fmt: skip
-    assert trial_key(fused, 0, s, True) != trial_key(DEFAULT, 0, s, True)
+    assert trial_key(fused, 0, s, True) != trial_key(event, 0, s, True)
 
 
 def test_a_seed_without_hardware_trains_only(tmp_path: Path) -> None:

@@ -137,10 +137,11 @@ def test_engine_is_validated_and_keyed():
 
 def test_accumulator_width_covers_every_partial_sum():
     """`acc_bits` holds the sum of every term at its extreme (hand-computed for the shipped
-    conv0: 2**22 + 4 * 2**13 + 4 * 7 * 128 * 2048 = 11,567,104 < 2**24, so 25 signed bits)."""
+    conv0, T = 2, 19-bit membrane, 12-bit bias, 7 taps of 6-bit weights on 12-bit samples:
+    2**18 + 2 * 2**11 + 2 * 7 * 32 * 2048 = 1,183,744 < 2**21, so 22 signed bits)."""
     art = load_artifact(shipped("inter"))
     p = FusedPlan.of(art.spec, FUSED)
-    assert p.layers[0].acc_bits == 25
+    assert p.layers[0].acc_bits == 22
     assert all(q.acc_bits >= q.layer.membrane_bits for q in p.layers)
 
 

@@ -229,7 +229,8 @@ def test_power_gated_chip_is_defined_after_each_wake_up(shell_harness, beats, se
 def test_retained_state_list():
     """The retained state (`Accelerator.retained_state`): nothing with ROM weights; with the
     load port, every loaded memory bit plus the status and the loaded scalars (the default
-    model: 4 ssf layers, shifts of 5+4+4+4 bits, v_init of 23+13+16+15 bits)."""
+    model: 4 ssf layers, shifts of 5+4+4+4 bits, v_init of 19+10+13+12 bits: each layer's
+    membrane width)."""
     from ecg_snn.hw.config import LayerGeometry
     from ecg_snn.hw.memories import retained_state
 
@@ -238,5 +239,5 @@ def test_retained_state_list():
     kept = retained_state(artifact.spec, HwConfig())
     memories = sum(v for k, v in kept.items() if k.endswith(("weight", "bias")))
     assert memories == 8 * sum(LayerGeometry(la, 8).weight_bytes() for la in artifact.spec.layers)
-    assert sum(kept.values()) - memories == 2 + 17 + 67
+    assert sum(kept.values()) - memories == 2 + 17 + 54
     assert not any(k.endswith(".threshold") for k in kept)  # ssf layers keep a shift instead

@@ -63,13 +63,13 @@ def test_an_integer_change_moves_the_outputs_by_exactly_its_effect(base, write_r
     beats = read_patient(db, "p1", base.spec.preprocess, base.spec.classes, minutes=1)
     last = base.spec.layers[-1]
     change = np.zeros((last.out_channels, last.in_channels + last.rr_inputs + 1))
-    change[1, -1] = 3  # bias of class 1
+    change[1, -1] = -3  # bias of class 1 (3 of the 3-bit range -4..3: downwards)
     change[2, 5] = -2  # one weight of class 2
     new = apply_change(base, change)
     assert changed_integers(new, base) == {f"{last.name}.bias": 1, f"{last.name}.weight": 1}
     before, after = output_inputs(base, beats.x, beats.rr), golden.run(new, beats.x, beats.rr)
     expect = before.values.copy()
-    expect[:, 1] += base.spec.T * 3
+    expect[:, 1] -= base.spec.T * 3
     expect[:, 2] -= 2 * before.counts[:, 5]
     np.testing.assert_array_equal(after.values, expect)
     assert new.spec.hardware_id() == base.spec.hardware_id()
