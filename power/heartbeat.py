@@ -268,9 +268,9 @@ def measure(
     config=None,
 ) -> dict:
     """The whole measurement (module docstring) on beats x (N, n_samples), rr (N, n_rr), of
-    the shell around the accelerator `config` (a ROM build; default the event engine's) with the core clocked only while it has work
-    (`work_clock`, `hw/spi.py`: an enable and a clock gate at the root of the core's clock)
-    or on every cycle."""
+    the shell around the accelerator `config` (a ROM build; default the event engine's) with
+    the core clocked only while it has work (`work_clock`, `hw/spi.py`: an enable and a clock
+    gate at the root of the core's clock) or on every cycle."""
     from ecg_snn.flow.asic.gate import synthesize
     from ecg_snn.flow.asic.liberty import load_liberty
     from ecg_snn.flow.asic.pdk import OSU018
@@ -344,7 +344,6 @@ def core_enable(artifact, x: np.ndarray, rr: np.ndarray, work: Path, config) -> 
     per window, its cycles and the cycles with the core's clock enable `core_en` high (from
     the SAIF's time at 1), and the mismatches with the golden model."""
     from ecg_snn.flow.design import spi_verilog
-    from ecg_snn.hw.config import HwConfig
     from ecg_snn.hw.spi import SPI_TOP
     from ecg_snn.power.energy import SIM_ROOT, subtract
     from ecg_snn.power.gate_energy import window_cycles
