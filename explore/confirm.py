@@ -118,15 +118,24 @@ def table(r: dict) -> str:
             f"{acc:.1f} |"
         )
     better = r["pick"]["jk_mean"] >= r["default"]["jk_mean"]
+    pick = Point.from_dict(r["pick"]["point"])
+    if better and pick == DEFAULT:  # shipped since: today's chip is the pick
+        verdict = "it replaced the default and is the shipped chip (`explore.space.DEFAULT`)."
+    elif better:
+        verdict = "it may replace the default (after its DS2 look)."
+    else:
+        verdict = "the default stays."
     lines += [
         "",
         "At this budget the pick's mean jκ is "
         + ("at or above" if better else "below")
-        + " the default's: "
-        + ("it may replace the default (after its DS2 look)." if better else "the default stays."),
+        + f" the default's: {verdict}",
     ]
-    if better:
-        args = " ".join(Point.from_dict(r["pick"]["point"]).train_args())
+    if better and pick == DEFAULT:
+        lines += ["", "`make train` with no options trains its network (`model/pipeline.py` "
+                  "DEFAULTS; `make ship` puts it in `model/artifacts/inter.json`)."]  # fmt: skip
+    elif better:
+        args = " ".join(pick.train_args())
         lines += ["", f'Its network, trained with the shipped recipe: `make train ARGS="{args}"`.']
     return "\n".join(lines)
 

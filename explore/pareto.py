@@ -105,7 +105,7 @@ def plot(points: list[dict], front_idx: list[int], default: int | None, path: Pa
     if default is not None:
         d = points[default]
         ax.scatter([d[E]], [d[JK]], s=400, facecolors="none", edgecolors="red", linewidths=1.5,
-                   label=f"today's default ({d['label']})")  # fmt: skip
+                   label=f"the search's default ({d['label']})")  # fmt: skip
     ax.set_xlabel("µJ per heartbeat at 75 bpm, 180 nm (osu018 leakage + calibrated RTL toggles)")
     ax.set_ylabel("CV jκ (DS1 by patient, pooled OOF, integer model)")
     ax.set_title("Co-design search: marker area ∝ chip area", fontsize=10)

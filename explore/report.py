@@ -162,7 +162,8 @@ def markdown(body: dict) -> str:
     d = by_label.get(body.get("default") or "")
     if d is not None:
         out += [
-            f"Today's default {d['label']}: CV jκ {_f(d['cv']['j_kappa'])} (seed 0), "
+            f"The search's default (the shipped chip when it ran) {d['label']}: CV jκ "
+            f"{_f(d['cv']['j_kappa'])} (seed 0), "
             f"{figures(d)}; dominated by {len(dominating)} points.",
             "",
         ]

@@ -80,6 +80,7 @@ class Board:
     tools: dict[str, str]  # the platform's tool name -> the yowasp executable
     nextpnr: str  # the platform's tool name of the placer
     script_after_read: str = ""  # Yosys commands before synthesis
+    synth_opts: str = ""  # options of the board's Yosys `synth_*` command
     # The platform's `sync` domain is reset-less (ECP5: its global set/reset initialises every
     # flip-flop once at configuration), but the shell's power-on reset is `sync`'s reset:
     # `BoardTop` then makes `sync` itself, with a power-on reset counter (`POR_CYCLES`).
@@ -110,6 +111,9 @@ BOARDS = {
         # logic cells) they free the EBR the all-ssf default model needs at one lane (31 of 30
         # otherwise); every bias memory in logic would cost ~1,100 cells, more than fit.
         script_after_read='setattr -set ram_style "logic" snn_fpga.shell.accel.layer0/m:bias*',
+        # the multipliers into the 8 SB_MAC16 DSPs, not LUTs: the fused engine's MAC array
+        # fits the 5,280 cells only so (the shipped model at one lane: 5,301 cells without)
+        synth_opts="-dsp",
     ),
     # ECP5 LFE5U-85F (ULX3S): the second target; 25 MHz.
     "ulx3s": Board(
@@ -348,6 +352,7 @@ def build(
             do_build=False,
             nextpnr_opts=f"--report {NAME}.report.json",
             script_after_read=board.script_after_read,
+            synth_opts=board.synth_opts,
         )
         reused = up_to_date(plan, out)
         if not reused:
