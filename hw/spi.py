@@ -31,6 +31,13 @@ its clock costs (`docs/power.md`, the heartbeat). It exists only in Verilog (the
 simulator runs the enable alone); RTL simulators take the cell's behavioural model
 (`flow/asic/gate.py`, `ICG_MODEL_VERILOG`). An FPGA keeps both off (`make fpga`).
 
+The shell's own protocol registers (byte and word assembly, MISO, the transaction's decode,
+the word buffers, the errors) get the same treatment: they change only in a cycle with a
+chip-select or SCK edge, a word taken by the core, the RESET pulse or the reset, so they sit
+in their own module with that clock enable (`txn_en`) and, in the ASIC build, behind a second
+root clock gate. Between SCK edges (9 of every 10 cycles at the fastest SCK) the chip then
+clocks only the pins' synchronisers, the two edge detectors and the two root gates.
+
 Why oversampling and not an SCK clock domain: one clock domain for the whole design (no CDC
 between the shift registers and the accelerator, one clock constraint for nextpnr, the same
 cycle semantics in the Amaranth simulator and Verilator), at the price of `f_sck <= f_clk / 10`
@@ -135,17 +142,17 @@ class SpiShell(Checked, wiring.Component):
             ports[Port.LOAD] = a.i_load
         return ports
 
-    def _root_gate(self, m: Module, core: Elaboratable) -> Elaboratable:
-        """The core in its own clock domain `core`, clocked through one `clock_gate` cell at
-        its root (enable `core_en`, the shell's reset)."""
-        m.domains.core = ClockDomain("core", local=True)
-        m.d.comb += ResetSignal("core").eq(ResetSignal())
-        gclk = Signal()
-        m.submodules.root_gate = Instance(
-            self.clock_gate, i_CE=self.core_en, i_CLK=ClockSignal(), o_GCLK=gclk
+    def _root_gate(self, m: Module, name: str, en: Signal, part: Elaboratable) -> Elaboratable:
+        """`part` in its own clock domain `name`, clocked through one `clock_gate` cell at its
+        root (enable `en`, the shell's reset)."""
+        m.domains[name] = ClockDomain(name, local=True)
+        m.d.comb += ResetSignal(name).eq(ResetSignal())
+        gclk = Signal(name=f"{name}_clk")
+        m.submodules[f"{name}_gate"] = Instance(
+            self.clock_gate, i_CE=en, i_CLK=ClockSignal(), o_GCLK=gclk
         )
-        m.d.comb += ClockSignal("core").eq(gclk)
-        return DomainRenamer("core")(core)
+        m.d.comb += ClockSignal(name).eq(gclk)
+        return DomainRenamer(name)(part)
 
     def elaborate(self, platform: object) -> Elaboratable:
         m = Module()
@@ -158,7 +165,7 @@ class SpiShell(Checked, wiring.Component):
             core = EnableInserter(self.core_en)(core)
             m.d.comb += self.core_en.eq(~accel.quiet | reset_pulse | ResetSignal())
             if self.clock_gate:
-                core = self._root_gate(m, core)
+                core = self._root_gate(m, "core", self.core_en, core)
         else:
             m.d.comb += self.core_en.eq(1)
         m.submodules.accel = core
@@ -182,19 +189,25 @@ class SpiShell(Checked, wiring.Component):
         rise, fall = sck & ~sck_d & selected, ~sck & sck_d & selected
         cs_fall, cs_rise = ~cs_n & cs_d, cs_n & ~cs_d
 
+        # -- the protocol: every register behind the pins' synchronisers and edge detectors --
+        # In its own module `t`: with `work_clock` it is clocked only in a cycle that can change
+        # one of its registers (`txn_en` below), so between SCK edges the shell clocks nothing
+        # but the synchronisers and edge detectors.
+        t = Module()
+
         # -- word buffers in front of the accelerator's input streams -----------------------
         ports = self._ports()
         full = {p: Signal(name=f"{p.name.lower()}_full") for p in ports}
         buf = {p: Signal(BUS_BITS, name=f"{p.name.lower()}_buf", reset_less=True) for p in ports}
         for p, stream in ports.items():
-            m.d.comb += [stream.valid.eq(full[p]), stream.payload.eq(buf[p])]
-            with m.If(stream.valid & stream.ready):
-                m.d.sync += full[p].eq(0)
+            t.d.comb += [stream.valid.eq(full[p]), stream.payload.eq(buf[p])]
+            with t.If(stream.valid & stream.ready):
+                t.d.sync += full[p].eq(0)
         free = {p: ~full[p] | ports[p].ready for p in ports}  # a word may enter this cycle
 
         errors = Signal(len(SpiError))
         status = Signal(8)
-        m.d.comb += status.eq(
+        t.d.comb += status.eq(
             Cat(
                 accel.busy,
                 accel.loaded,
@@ -209,8 +222,8 @@ class SpiShell(Checked, wiring.Component):
         # No reset for its registers: the chip-select fall that starts a transaction sets
         # every one that is read before it is written (`cs_fall` below; `cs_d` resets to 1, so
         # a chip select already low at reset starts a fresh one), and `buf` is read only while
-        # `full`. Without a reset the ASIC flow clock-gates them: between SCK edges the shell
-        # clocks only the synchronisers, the edge detectors and the flags (`docs/power.md`).
+        # `full`. Without a reset the ASIC flow clock-gates them bank by bank; with `work_clock`
+        # the whole protocol module is clocked only when it can change (`txn_en`, below).
         rx = Signal(8, reset_less=True)
         bits = Signal(3, reset_less=True)  # bits of the current byte received so far
         tx = Signal(8, reset_less=True)  # MISO shift register, MSB first
@@ -226,12 +239,12 @@ class SpiShell(Checked, wiring.Component):
         read_bytes = Signal(range(out_bits // 8 + 1), reset_less=True)
         is_result = Signal(reset_less=True)  # the READ is a READ_RESULT
         take = Signal(reset_less=True)  # ... and had a valid result to take
-        m.d.comb += self.miso.eq(tx[7])
+        t.d.comb += self.miso.eq(tx[7])
         # Written through explicit enables (`_Bank`): Yosys then clock-gates them (through
-        # `m.d.sync`'s priority chains it found no enable for most of them)
-        out_bank = _Bank(m, out=out)
+        # `t.d.sync`'s priority chains it found no enable for most of them)
+        out_bank = _Bank(t, out=out)
         txn = _Bank(
-            m, bits=bits, snap=snap, first=first, mode=mode, port=port, word_bytes=word_bytes,
+            t, bits=bits, snap=snap, first=first, mode=mode, port=port, word_bytes=word_bytes,
             wrote=wrote, read_bytes=read_bytes, is_result=is_result, take=take,
         )  # fmt: skip
 
@@ -240,89 +253,104 @@ class SpiShell(Checked, wiring.Component):
 
         byte = Cat(mosi, rx[:7])
         done = rise & (bits == 7)
-        with m.If(cs_fall):
-            m.d.sync += tx.eq(status)
-            m.d.comb += txn.set(snap=status, bits=0, first=1, mode=Mode.IGNORE, word_bytes=0)
-            m.d.comb += txn.set(read_bytes=0, is_result=0, take=0, wrote=0)
-            m.d.comb += set_out(0)
-        with m.If(rise):
-            m.d.sync += rx.eq(byte)
-            m.d.comb += txn.set(bits=bits + 1)
-        with m.If(fall):
-            with m.If(bits == 0):
-                m.d.sync += tx.eq(out[:8])  # a byte boundary: the next byte out
-            with m.Else():
-                m.d.sync += tx.eq(tx << 1)
+        with t.If(cs_fall):
+            t.d.sync += tx.eq(status)
+            t.d.comb += txn.set(snap=status, bits=0, first=1, mode=Mode.IGNORE, word_bytes=0)
+            t.d.comb += txn.set(read_bytes=0, is_result=0, take=0, wrote=0)
+            t.d.comb += set_out(0)
+        with t.If(rise):
+            t.d.sync += rx.eq(byte)
+            t.d.comb += txn.set(bits=bits + 1)
+        with t.If(fall):
+            with t.If(bits == 0):
+                t.d.sync += tx.eq(out[:8])  # a byte boundary: the next byte out
+            with t.Else():
+                t.d.sync += tx.eq(tx << 1)
 
         set_error = Signal(len(SpiError))
         read_errors = Signal()  # READ_ERRORS decoded: the flags it sends out are cleared
-        with m.If(done & first):
-            m.d.comb += txn.set(first=0)
-            with m.Switch(byte):
-                with m.Case(SpiCommand.STATUS):
+        with t.If(done & first):
+            t.d.comb += txn.set(first=0)
+            with t.Switch(byte):
+                with t.Case(SpiCommand.STATUS):
                     pass
                 for p in Port:
-                    with m.Case(SpiCommand.WRITE | p):
+                    with t.Case(SpiCommand.WRITE | p):
                         # Refused unless this transaction's status byte said the buffer is free.
                         if p in ports:
-                            with m.If(snap[4 + p]):
-                                m.d.comb += txn.set(mode=Mode.WRITE, port=p)
-                with m.Case(SpiCommand.READ_RESULT):
-                    m.d.comb += txn.set(mode=Mode.READ, is_result=1)
-                    with m.If(snap[3]):
-                        m.d.comb += txn.set(take=1)
-                        m.d.comb += set_out(accel.o_result.payload)
-                with m.Case(SpiCommand.RESET):
-                    m.d.sync += reset_pulse.eq(1)
-                with m.Case(SpiCommand.READ_ID):
-                    m.d.comb += txn.set(mode=Mode.READ) + set_out(self.spec.hardware_id())
-                with m.Case(SpiCommand.READ_ERRORS):
-                    m.d.comb += txn.set(mode=Mode.READ) + set_out(errors)
-                    m.d.comb += read_errors.eq(1)
-                with m.Default():
-                    m.d.comb += set_error.eq(SpiError.COMMAND)
-        with m.Elif(done & (mode == Mode.WRITE)):
+                            with t.If(snap[4 + p]):
+                                t.d.comb += txn.set(mode=Mode.WRITE, port=p)
+                with t.Case(SpiCommand.READ_RESULT):
+                    t.d.comb += txn.set(mode=Mode.READ, is_result=1)
+                    with t.If(snap[3]):
+                        t.d.comb += txn.set(take=1)
+                        t.d.comb += set_out(accel.o_result.payload)
+                with t.Case(SpiCommand.RESET):
+                    t.d.sync += reset_pulse.eq(1)
+                with t.Case(SpiCommand.READ_ID):
+                    t.d.comb += txn.set(mode=Mode.READ) + set_out(self.spec.hardware_id())
+                with t.Case(SpiCommand.READ_ERRORS):
+                    t.d.comb += txn.set(mode=Mode.READ) + set_out(errors)
+                    t.d.comb += read_errors.eq(1)
+                with t.Default():
+                    t.d.comb += set_error.eq(SpiError.COMMAND)
+        with t.Elif(done & (mode == Mode.WRITE)):
             assembled = Cat(word[8:], byte)  # little-endian: the first byte ends up lowest
-            m.d.sync += word.eq(assembled)
-            m.d.comb += txn.set(word_bytes=word_bytes + 1)
-            with m.If(word_bytes == WORD_BYTES - 1):
-                m.d.comb += txn.set(wrote=1)
-            with m.If(word_bytes == WORD_BYTES - 1), m.Switch(port):
+            t.d.sync += word.eq(assembled)
+            t.d.comb += txn.set(word_bytes=word_bytes + 1)
+            with t.If(word_bytes == WORD_BYTES - 1):
+                t.d.comb += txn.set(wrote=1)
+            with t.If(word_bytes == WORD_BYTES - 1), t.Switch(port):
                 for p in ports:
-                    with m.Case(p):
-                        with m.If(free[p]):
-                            m.d.sync += [buf[p].eq(assembled), full[p].eq(1)]
-                        with m.Else():
-                            m.d.comb += set_error.eq(SpiError.OVERRUN)
-        with m.Elif(done & (mode == Mode.READ)):
-            m.d.comb += set_out(out >> 8)
+                    with t.Case(p):
+                        with t.If(free[p]):
+                            t.d.sync += [buf[p].eq(assembled), full[p].eq(1)]
+                        with t.Else():
+                            t.d.comb += set_error.eq(SpiError.OVERRUN)
+        with t.Elif(done & (mode == Mode.READ)):
+            t.d.comb += set_out(out >> 8)
             # saturates: a longer read than `out` holds must not wrap the count back below
             # the result length (a wrapped count flagged FRAME on a complete read)
-            with m.If(read_bytes != out_bits // 8):
-                m.d.comb += txn.set(read_bytes=read_bytes + 1)
-            with m.If(is_result & take & (read_bytes == self.result_bytes - 1)):
+            with t.If(read_bytes != out_bits // 8):
+                t.d.comb += txn.set(read_bytes=read_bytes + 1)
+            with t.If(is_result & take & (read_bytes == self.result_bytes - 1)):
                 # The last result byte is on its way out: take the result.
-                m.d.comb += accel.o_result.ready.eq(1)
-                m.d.comb += txn.set(take=0)
+                t.d.comb += accel.o_result.ready.eq(1)
+                t.d.comb += txn.set(take=0)
 
-        with m.If(cs_rise):
+        with t.If(cs_rise):
             # a WRITE must carry whole words, at least one: a chip select that rises after the
             # command byte alone is a cut transaction too (a glitch there would otherwise make
             # the word's first byte the command of a new transaction, unseen)
             cut_word = (mode == Mode.WRITE) & ((word_bytes != 0) | ~wrote)
             cut_result = is_result & (read_bytes < self.result_bytes)
-            with m.If((bits != 0) | cut_word | cut_result):
-                m.d.comb += set_error.eq(SpiError.FRAME)
+            with t.If((bits != 0) | cut_word | cut_result):
+                t.d.comb += set_error.eq(SpiError.FRAME)
 
         out_bank.update()
         txn.update()
 
-        with m.If(reset_pulse):
-            m.d.sync += reset_pulse.eq(0)
-            m.d.sync += [full[p].eq(0) for p in ports]
+        with t.If(reset_pulse):
+            t.d.sync += reset_pulse.eq(0)
+            t.d.sync += [full[p].eq(0) for p in ports]
         # Sticky until read: RESET keeps them, so an error whose transaction went on to reset
         # the chip (a cut transaction whose next byte reads as RESET) is still reported.
-        m.d.sync += errors.eq(Mux(read_errors, 0, errors) | set_error)
+        t.d.sync += errors.eq(Mux(read_errors, 0, errors) | set_error)
+
+        if self.work_clock:
+            # Every protocol register changes only on a chip-select or SCK edge (the byte, the
+            # word, the MISO bit, the errors), a word taken by the core (its buffer empties), the
+            # RESET pulse ending, or the reset: its clock enable. The same clock enable on every
+            # cycle without `work_clock`.
+            taken = [stream.valid & stream.ready for stream in ports.values()]
+            txn_en = Signal()
+            m.d.comb += txn_en.eq(
+                rise | fall | cs_fall | cs_rise | reset_pulse | Cat(*taken).any() | ResetSignal()
+            )
+            t = EnableInserter(txn_en)(t)
+            if self.clock_gate:
+                t = self._root_gate(m, "txn", txn_en, t)
+        m.submodules.protocol = t
         return m
 
 

@@ -41,7 +41,7 @@ from ecg_snn.flow.netlist import Netlist
 from ecg_snn.flow.tools import yosys
 
 SRAM_MIN_DEPTH = 128  # words; below this a memory is a flip-flop register file
-CLOCK_GATE_MIN = 4  # flip-flops sharing an enable before a clock gate pays for itself
+CLOCK_GATE_MIN = 2  # flip-flops sharing an enable before a clock gate pays for itself (measured)
 ICG_CELL = "ICG_POS"
 ABC_DELAY_PS = 10_000  # ABC's delay target: it buffers high-fanout nets and sizes gates to it
 EXCLUDED = ("TBUFX1", "TBUFX2", "LATCH", "CLKBUF1", "CLKBUF2", "CLKBUF3")
