@@ -34,21 +34,29 @@ def load_model(model: str | Path | None = None) -> Artifact:
 @dataclass(frozen=True)
 class Chip:
     """The accelerator generated for `artifact` with `config` (`hw.config.HwConfig`: lanes,
-    ROM weights)."""
+    ROM weights, the engine that builds it)."""
 
     artifact: Artifact
     config: HwConfig = field(default_factory=HwConfig)
 
     @classmethod
     def shipped(cls, split: str = "inter", **config) -> Chip:
-        """The chip of a shipped model; `config` as `HwConfig` (e.g. `lanes=8`, `rom=True`)."""
+        """The chip of a shipped model; `config` as `HwConfig` (e.g. `lanes=4`,
+        `engine="fused"`, `rom=True`). The fused engine has ROM weights only, so
+        `engine="fused"` means ROM unless `rom` is given (then `HwConfig` decides)."""
+        if config.get("engine") == "fused":
+            config.setdefault("rom", True)
         return cls(load_model(split), HwConfig(**config))
+
+    def __repr__(self) -> str:  # not the dataclass's: that one prints every weight
+        return f"Chip({self.artifact.checksum()[:12]}, {self.config!r})"
 
     @property
     def out(self) -> Path:
         """This configuration's own output folder under build/chip."""
         rom = "-rom" if self.config.rom else ""
-        key = f"{self.artifact.checksum()[:12]}-l{self.config.lanes}{rom}"
+        engine = "" if self.config.engine == "event" else f"-{self.config.engine}"
+        key = f"{self.artifact.checksum()[:12]}-l{self.config.lanes}{rom}{engine}"
         return WORK / "build" / "chip" / key
 
     def predict(self, x: np.ndarray, rr: np.ndarray, engine: str = "golden") -> np.ndarray:

@@ -145,7 +145,7 @@ class SpiShell(Checked, wiring.Component):
     def _root_gate(self, m: Module, name: str, en: Signal, part: Elaboratable) -> Elaboratable:
         """`part` in its own clock domain `name`, clocked through one `clock_gate` cell at its
         root (enable `en`, the shell's reset)."""
-        m.domains[name] = ClockDomain(name, local=True)
+        m.domains += ClockDomain(name, local=True)
         m.d.comb += ResetSignal(name).eq(ResetSignal())
         gclk = Signal(name=f"{name}_clk")
         m.submodules[f"{name}_gate"] = Instance(

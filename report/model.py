@@ -115,6 +115,17 @@ def _value(m: dict, metric: str, cls: str | None) -> float:
     return m[metric] if cls is None else m["per_class"][cls][metric]
 
 
+def confirm_as_cv(confirm: dict) -> dict:
+    """`explore_confirm`'s pick (the shipped network once shipped) as a `model.cv` report of one
+    recipe, `pick`, one entry per seed: accuracy, jκ and the S and V Se / +P it records."""
+    out = {}
+    for run in confirm["pick"]["runs"]:
+        pc = {c: {"se": run[c][0], "ppv": run[c][1]} for c in ("S", "V")}
+        m = {"accuracy": run["accuracy"], "j_kappa": run["j_kappa"], "per_class": pc}
+        out[f"pick_s{run['seed']}"] = {"int": m}
+    return out
+
+
 def targets_table(cv_report: dict, train: dict, recipe: str) -> str:
     """Issue 24's targets against the shipped recipe's CV (mean ± sd over its seeds, plain
     argmax) and its DS2 look (the shipped seed)."""

@@ -85,11 +85,20 @@ def _mutate(r: dict) -> str:
     )
 
 
+def _hardware(r: dict) -> str:
+    """The accelerator a report ran: engine, lanes, weights."""
+    h = r["hardware"]
+    return (
+        f"{h.get('engine', 'event')} engine, {h['lanes']} lanes, "
+        f"{'ROM' if h['rom'] else 'load port'}"
+    )
+
+
 def _verilog(r: dict) -> str:
     return (
         f"{r['cells']:,} cells, {r['flip_flops']:,} flip-flops, {r['memory_bits']:,} memory "
         f"bits ({r['weight_memory_bytes']:,} B of weights), {r['lint_warnings']} Verilator "
-        f"-Wall warnings ({r['hardware']['lanes']} lanes, load port)"
+        f"-Wall warnings ({_hardware(r)})"
     )
 
 
@@ -127,7 +136,7 @@ def _gate(r: dict) -> str:
             f"; **{g['nj_per_inference']['mean']:.1f} nJ per inference at 180 nm** "
             f"({g['beats']} DS2 beats, {g['mismatches']} mismatches with golden)"
         )
-    return out
+    return f"{out}; {_hardware(r)}"
 
 
 def _calibrated(r: dict) -> str:
@@ -137,7 +146,7 @@ def _calibrated(r: dict) -> str:
         f"{k['band_nj'][1]:.2f}; RTL model x its per-block gate-level factors, held-out error "
         f"{c['total_error']:+.1%}); uncalibrated RTL model {k['uncalibrated_rtl_nj']:.2f} nJ; "
         f"{k['heartbeat_75_bpm_25c']['power_gating_uj']:.2f} µJ per heartbeat at 75 bpm with "
-        "power gating between beats"
+        f"power gating between beats; {_hardware(r)}"
     )
 
 
@@ -166,14 +175,17 @@ def _mean_sd(values: list[float], scale: float = 1.0, digits: int = 3) -> str:
 
 
 def _cv_seeds(runs: list[dict]) -> str:
-    """The shipped recipe over its seeds, plain argmax (the integer model, no offsets)."""
+    """The v3 recipe over its seeds, plain argmax (the integer model, no offsets), on the
+    network `model.cv` trains (8/16 channels, T = 4, 8-bit weights: before the co-design pick,
+    whose own CV at this budget is the `explore_confirm` row)."""
     ints = [run["int"] for run in runs]
 
     def cls(c: str, key: str) -> str:
         return _mean_sd([m["per_class"][c][key] for m in ints], 100, 1)
 
     return (
-        f"recipe `{SHIPPED_CV}` (model v3), pooled out-of-fold over {len(runs)} seeds, plain "
+        f"recipe `{SHIPPED_CV}` (model v3 on the 8/16-channel T = 4 network before the pick; "
+        f"the pick's own: the last row), pooled out-of-fold over {len(runs)} seeds, plain "
         f"argmax: jκ {_mean_sd([m['j_kappa'] for m in ints])}, accuracy "
         f"{_mean_sd([m['accuracy'] for m in ints], 100, 1)} % (S Se {cls('S', 'se')} / +P "
         f"{cls('S', 'ppv')}; V Se {cls('V', 'se')} / +P {cls('V', 'ppv')})"
@@ -268,6 +280,12 @@ ROWS: tuple[tuple[str, str, Callable[[dict], str], str], ...] = (
     ),
     ("gate level, osu018 180 nm (OpenSTA)", "power", _gate, "make power GATE=1"),
     (
+        "the same, the shipped chip (the co-design pick's hardware)",
+        "power_fused",
+        _gate,
+        "make power GATE=1 ENGINE=fused LANES=4",
+    ),
+    (
         "energy per heartbeat at 75 bpm, 180 nm gate level: the SPI chip, work-clocked "
         "(inference, input transfer, leakage, standby)",
         "heartbeat_work",
@@ -275,7 +293,7 @@ ROWS: tuple[tuple[str, str, Callable[[dict], str], str], ...] = (
         "python -m ecg_snn.power.heartbeat --work-clock",
     ),
     (
-        "the same, fused engine (`ENGINE=fused`, ROM; the lanes of its command)",
+        "the same, the shipped chip (fused engine, ROM; the lanes of its command)",
         "heartbeat_work_fused",
         _heartbeat,
         "python -m ecg_snn.power.heartbeat --work-clock --engine fused",
@@ -285,6 +303,12 @@ ROWS: tuple[tuple[str, str, Callable[[dict], str], str], ...] = (
         "power",
         _calibrated,
         "make power GATE=1",
+    ),
+    (
+        "the same, the shipped chip",
+        "power_fused",
+        _calibrated,
+        "make power GATE=1 ENGINE=fused LANES=4",
     ),
     (
         "the same, memories of >= 16 words as SRAM macros (modelled, `docs/power.md`; a run of "
@@ -329,7 +353,7 @@ def results_table(reports: Reports) -> str:
 
 def comparison(reports: Reports) -> str:
     """The paragraph that sets our figures against the numbers to beat (../shared/REFERENCES.md)."""
-    need = ("train_inter", "train_intra", "power", "power_intra")
+    need = ("train_inter", "train_intra", "power", "power_intra", "power_fused")
     missing = [n for n in need if n not in reports]
     if missing:
         return f"Not compared yet: reports {', '.join(missing)} are not in the snapshot."
@@ -344,8 +368,13 @@ def comparison(reports: Reports) -> str:
     k = power.get("calibrated_22nm")
     inter_band = ""
     if k:
-        inter_band = f" (band {k['band_nj'][0]:.1f} to {k['band_nj'][1]:.1f})"
-        e_inter = k["nj_per_inference"]
+        # the inter model on the shipped chip (the fused engine); intra on the event engine
+        kf = reports["power_fused"]["calibrated_22nm"]
+        inter_band = (
+            f" on the shipped chip ({_hardware(reports['power_fused'])}; band "
+            f"{kf['band_nj'][0]:.1f} to {kf['band_nj'][1]:.1f})"
+        )
+        e_inter = kf["nj_per_inference"]
         t_intra = power_intra["inference_time_us"] * 1e-6
         factors = power["calibration"]["factors"]
         dyn, e_intra = calibrated_nj(factors, power_intra["breakdown_nj"], k["leakage_nw"], t_intra)
@@ -355,7 +384,8 @@ def comparison(reports: Reports) -> str:
             f"ours (band {lo:.1f} to {hi:.1f} nJ) is pre-silicon: the RTL toggle model calibrated "
             "per block to a bit-exact gate-level run on a characterised 180 nm library, carried "
             "to 22 nm by C V^2 with C ~ L (the band's high end: C ~ L^0.5); the intra model (its "
-            "own network) runs on the same engine, with the inter model's per-block factors. "
+            f"own network) on the {_hardware(power)}, with the inter model's per-block factors "
+            "on that engine. "
             f"{against_band((lo, hi), SPARROW_NJ)}"
         )
     s, v = inter["per_class"]["S"], inter["per_class"]["V"]

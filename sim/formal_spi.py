@@ -370,23 +370,23 @@ def _broken_sequencer(find: str, replace: str) -> type:
 
 # The shell's take of the result (its last READ_RESULT byte), for a variant that changes it whole.
 _TAKE_BLOCK = """\
-            with m.If(is_result & take & (read_bytes == self.result_bytes - 1)):
+            with t.If(is_result & take & (read_bytes == self.result_bytes - 1)):
                 # The last result byte is on its way out: take the result.
-                m.d.comb += accel.o_result.ready.eq(1)
-                m.d.comb += txn.set(take=0)
+                t.d.comb += accel.o_result.ready.eq(1)
+                t.d.comb += txn.set(take=0)
 """
 # One-line bugs per property: (a function building the broken shell class, find, replace).
 BROKEN = {
     "spi_write_own_free_bit": {
         "sample-free-bit-for-every-port": (
             "shell",
-            "with m.If(snap[4 + p]):",
-            "with m.If(snap[4]):",
+            "with t.If(snap[4 + p]):",
+            "with t.If(snap[4]):",
         ),
         "free-bit-at-command-end": (
             "shell",
-            "with m.If(snap[4 + p]):",
-            "with m.If(status[4 + p]):",
+            "with t.If(snap[4 + p]):",
+            "with t.If(status[4 + p]):",
         ),
         # an SCK edge in the cycle cs_n falls completes the cut transaction's byte (the line
         # as it was; not the `selected` line, which a mutant of tests/mutants.toml changes)
@@ -397,11 +397,11 @@ BROKEN = {
         ),
     },
     "spi_buffer_kept": {
-        "word-written-into-a-full-buffer": ("shell", "with m.If(free[p]):", "with m.If(1):"),
+        "word-written-into-a-full-buffer": ("shell", "with t.If(free[p]):", "with t.If(1):"),
         "buffer-emptied-untaken": (
             "shell",
-            "with m.If(stream.valid & stream.ready):",
-            "with m.If(stream.valid):",
+            "with t.If(stream.valid & stream.ready):",
+            "with t.If(stream.valid):",
         ),
     },
     "spi_sck_gated_by_cs": {
@@ -422,13 +422,13 @@ BROKEN = {
             "(read_bytes == self.result_bytes - 1)",
             "(read_bytes == 0)",
         ),
-        "taken-without-a-valid-snapshot": ("shell", "with m.If(snap[3]):", "with m.If(1):"),
+        "taken-without-a-valid-snapshot": ("shell", "with t.If(snap[3]):", "with t.If(1):"),
         # taken twice: on the last result byte and again on every byte read past it
         "taken-again-past-the-result": (
             "shell",
             _TAKE_BLOCK,
             _TAKE_BLOCK.replace("read_bytes ==", "read_bytes >=").replace(
-                "m.d.comb += txn.set(take=0)", "pass"
+                "t.d.comb += txn.set(take=0)", "pass"
             ),
         ),
         "never-taken": ("shell", "accel.o_result.ready.eq(1)", "accel.o_result.ready.eq(0)"),
@@ -441,8 +441,8 @@ BROKEN = {
         ),
         "taken-by-a-cut-read": (
             "shell",
-            "        with m.If(cs_rise):\n",
-            "        with m.If(cs_rise):\n            m.d.comb += accel.o_result.ready.eq(take)\n",
+            "        with t.If(cs_rise):\n",
+            "        with t.If(cs_rise):\n            t.d.comb += accel.o_result.ready.eq(take)\n",
         ),
         "cut-before-the-last-byte-not-flagged": (
             "shell",
@@ -453,18 +453,18 @@ BROKEN = {
     "spi_result_payload_from_snapshot": {
         "result-byte-repeated": (
             "shell",
-            "m.d.comb += set_out(out >> 8)",
-            "m.d.comb += set_out(out)",
+            "t.d.comb += set_out(out >> 8)",
+            "t.d.comb += set_out(out)",
         ),
         "stale-payload-without-a-result": (
             "shell",
-            "m.d.comb += txn.set(mode=Mode.READ, is_result=1)",
-            "m.d.comb += txn.set(mode=Mode.READ, is_result=1) + set_out(accel.o_result.payload)",
+            "t.d.comb += txn.set(mode=Mode.READ, is_result=1)",
+            "t.d.comb += txn.set(mode=Mode.READ, is_result=1) + set_out(accel.o_result.payload)",
         ),
         "byte-loaded-a-bit-late": (
             "shell",
-            "            with m.If(bits == 0):\n                m.d.sync += tx.eq(out[:8])",
-            "            with m.If(bits == 1):\n                m.d.sync += tx.eq(out[:8])",
+            "            with t.If(bits == 0):\n                t.d.sync += tx.eq(out[:8])",
+            "            with t.If(bits == 1):\n                t.d.sync += tx.eq(out[:8])",
         ),
     },
     "load_port_closed_while_busy": {

@@ -406,11 +406,11 @@ class Plan:
 def plan(args: argparse.Namespace) -> Plan:
     """Check the arguments, load the model and gather the vectors; raise a one-line error
     (MissingInputError, ArtifactError, RuntimeError, ValueError) on anything wrong."""
-    if args.jobs < 1 or (args.beats is not None and args.beats < 0) or args.random < 0:
-        raise ValueError(
-            f"JOBS must be >= 1 and BEATS, --random >= 0, not {args.jobs}, {args.beats}, "
-            f"{args.random}"
-        )
+    if args.jobs < 1:
+        raise ValueError(f"JOBS must be >= 1, not {args.jobs}")
+    for name, value in (("BEATS", args.beats), ("RANDOM", args.random)):
+        if value is not None and value < 0:
+            raise ValueError(f"{name} must be >= 0, not {value}")
     if not 1 <= args.space_vectors <= SPACE_VECTORS:
         raise ValueError(f"--space-vectors must be in 1..{SPACE_VECTORS}, not {args.space_vectors}")
     lanes = space_lanes(args.space)

@@ -96,6 +96,10 @@ def test_an_unknown_engine_is_refused():
 def test_the_chip_output_folder_is_keyed_by_configuration():
     a, b = ecg_snn.Chip.shipped(lanes=4), ecg_snn.Chip.shipped(lanes=8)
     assert a.out != b.out and a.out == ecg_snn.Chip.shipped(lanes=4).out
+    # the engine too: the fused chip (ROM weights by default) and the event ROM chip differ
+    fused = ecg_snn.Chip.shipped(engine="fused", lanes=4)
+    assert fused.config.rom and fused.out != ecg_snn.Chip.shipped(lanes=4, rom=True).out
+    assert len(repr(fused)) < 200  # not every weight
 
 
 @pytest.mark.parametrize("fs", [128, 250, 1000])

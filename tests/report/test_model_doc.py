@@ -48,3 +48,22 @@ def test_records_table_keeps_only_notable_records():
     loud = quiet | {"false_v": 50}
     text = model_doc.records_table({"per_record": {"100": quiet, "214": loud}})
     assert "| 214 |" in text and "| 100 |" not in text
+
+
+def test_the_confirm_runs_are_read_as_the_shipped_networks_cv():
+    """explore_confirm's pick runs (jκ, accuracy, S and V Se / +P per seed) feed the targets
+    table as a CV of three seeds; a figure that moves moves its row."""
+    runs = [
+        {"seed": k, "j_kappa": 0.81, "accuracy": 0.96, "S": [0.9, 0.7], "V": [0.96, 0.95]}
+        for k in range(3)
+    ]
+    cv_runs = model_doc.confirm_as_cv({"pick": {"runs": runs}})
+    good = _metrics(0.96, 0.81, (0.9, 0.7), (0.96, 0.95))
+    table = model_doc.targets_table(cv_runs, {"snn_int": good}, "pick")
+    assert "(3 seeds" in table and table.count("met (CV, DS2)") == len(model_doc.TARGETS)
+    runs[0]["V"] = [0.0, 0.95]  # one seed's V Se collapses: the CV mean misses
+    low = model_doc.targets_table(
+        model_doc.confirm_as_cv({"pick": {"runs": runs}}), {"snn_int": good}, "pick"
+    )
+    (row,) = [r for r in low.splitlines() if r.startswith("| V Se")]
+    assert row.endswith("| met (DS2) |")
