@@ -86,6 +86,20 @@ RESULT_PROPERTIES = PROPERTIES[3:6]  # the three on one transaction model (`_Tra
 TRANSACTION_STATE = ("rx", "bits", "tx", "word", "word_bytes", "read_bytes", "mode", "first")
 
 
+def shell_local(frag: Fragment):
+    """A lookup of the shell's registers by name: its protocol module's (`hw/spi.py`), else
+    the pins' front end's (synchronisers, edge detectors), never the accelerator's."""
+    protocol = next(sub for sub, name, _ in frag.subfragments if name == "protocol")
+
+    def local(name: str) -> Signal:
+        try:
+            return formal_kit.local(protocol, name)
+        except LookupError:
+            return formal_kit.local(frag, name)
+
+    return local
+
+
 def _past(m: Module, value, name: str) -> Signal:
     """`value` one cycle ago (a harness register; reset with the domain like the design)."""
     reg = Signal(len(value), name=f"past_{name}")
@@ -102,7 +116,7 @@ def spi_shell(
     frag = Fragment.get(dut, None)
     m.submodules.dut = frag
     acc = dut.accel
-    local = lambda name: formal_kit.local(frag, name)  # noqa: E731
+    local = shell_local(frag)
     ports = [p for p in Port if p in dut._ports()]
     streams = {Port.SAMPLE: acc.i_sample, Port.RR: acc.i_rr, Port.LOAD: acc.i_load}
     if prop == "spi_write_own_free_bit":
@@ -187,7 +201,7 @@ class _Transaction:
     `cs_n` fell (the status snapshot); `taken` records a `ready` pulse in this transaction."""
 
     def __init__(self, m: Module, frag: Fragment, dut: SpiShell) -> None:
-        local = lambda name: formal_kit.local(frag, name)  # noqa: E731
+        local = shell_local(frag)
         res = dut.accel.o_result
         sck, cs_n, mosi = (_sub(frag, f"sync_{pin}").origins[0].o for pin in ("sck", "cs", "mosi"))
         self.sck_d, self.cs_d = _delayed(frag, sck), _delayed(frag, cs_n)
@@ -226,7 +240,7 @@ class _Transaction:
     def lemmas(self, m: Module, frag: Fragment, dut: SpiShell) -> None:
         """The shell's transaction registers agree with the model (what makes the properties
         1-inductive: the induction step starts from any state satisfying them)."""
-        local = lambda name: formal_kit.local(frag, name)  # noqa: E731
+        local = shell_local(frag)
         res, rb, n, sv = dut.accel.o_result, self.rb, self.n, self.valid
         opened = ~self.cs_d  # inside a transaction (chip select low since its fall)
         read = opened & self.read
@@ -306,7 +320,7 @@ def _result_taken(m: Module, prop: str, frag: Fragment, dut: SpiShell) -> None:
     elif prop == "spi_result_kept_on_cut":
         cut = t.cs_rise & t.read & (t.n <= rb)
         was_cut, kept = _past(m, cut, "cut"), _past(m, cut & t.valid, "kept")
-        errors = formal_kit.local(frag, "errors")
+        errors = shell_local(frag)("errors")
         m.d.comb += [
             Assert(~was_cut | errors[SpiError.FRAME.bit_length() - 1], "a cut read is FRAME"),
             Assert(~kept | (res.valid & ~t.taken), "a cut read leaves the result"),

@@ -30,7 +30,7 @@ def test_the_verdict_follows_the_figures():
     assert "may replace the default" in confirm.table({**r, "pick": _entry(Point(T=1), 0.66)})
     # once shipped (the pick is today's chip), the table says so and `make train` is enough
     shipped = confirm.table({**r, "pick": _entry(DEFAULT, 0.66)})
-    assert "it is the shipped chip" in shipped and "ARGS=" not in shipped
+    assert "is the shipped chip" in shipped and "ARGS=" not in shipped
 
 
 def test_no_search_report_is_one_line(tmp_path, capsys):
