@@ -166,6 +166,28 @@ def test_register_map_load_and_classify(setup, work_clock):
     assert seen["errors1"] == 0
 
 
+def test_the_work_clocked_protocol_shifts_miso_and_frees_its_buffers(setup):
+    """The work-clocked shell's protocol registers are clocked on every event that moves them
+    (`txn_en`): its id comes out on MISO (the falling SCK edges), and a burst image enters the
+    core word by word (each buffer empties in the cycle the core takes its word, between SCK
+    edges), so the model loads with no OVERRUN. Bounded: a shell that stops fails in seconds."""
+    a, *_ = setup
+    shell = make_shell(a, work_clock=True)
+    image = weight_image(a)
+    seen = {}
+
+    async def bench(ctx):
+        host = Host(SpiMaster(ctx, shell), result_bytes(shell.accel.result_layout))
+        seen["id"] = (await host.read(SpiCommand.READ_ID, 4))[1]
+        await host.write(Port.LOAD, image)
+        seen["status"] = await host.status()
+        seen["errors"] = await host.errors()
+
+    run(shell, bench, cycles=40 * 10 * (len(image) + 20))  # 40 SCK bits of 10 cycles a word
+    assert seen.get("id") == a.spec.hardware_id()
+    assert seen.get("status") == IDLE | SpiStatus.LOADED and seen.get("errors") == 0
+
+
 def test_the_bytes_after_an_unknown_command_are_ignored(setup):
     """`model/contract/spi.py`: after an unknown command the rest of the transaction is
     ignored. A READ_ID byte behind it sends no id (MISO stays 0), a RESET byte behind it resets
