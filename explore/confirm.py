@@ -100,6 +100,11 @@ def confirm(
     return [summary(p, [r for r in results if r["label"] == p.label]) for p in points]
 
 
+def shipped(r: dict) -> bool:
+    """Whether a confirm report's pick is today's shipped chip (`explore.space.DEFAULT`)."""
+    return Point.from_dict(r["pick"]["point"]) == DEFAULT
+
+
 def table(r: dict) -> str:
     """The docs' table: each point's jκ per seed and mean ± sd at the confirm budget."""
     lines = [
@@ -119,7 +124,7 @@ def table(r: dict) -> str:
         )
     better = r["pick"]["jk_mean"] >= r["default"]["jk_mean"]
     pick = Point.from_dict(r["pick"]["point"])
-    if better and pick == DEFAULT:  # shipped since: today's chip is the pick
+    if better and shipped(r):  # shipped since: today's chip is the pick
         verdict = "it replaced the default and is the shipped chip (`explore.space.DEFAULT`)."
     elif better:
         verdict = "it may replace the default (after its DS2 look)."
@@ -131,7 +136,7 @@ def table(r: dict) -> str:
         + ("at or above" if better else "below")
         + f" the default's: {verdict}",
     ]
-    if better and pick == DEFAULT:
+    if better and shipped(r):
         lines += ["", "`make train` with no options trains its network (`model/pipeline.py` "
                   "DEFAULTS; `make ship` puts it in `model/artifacts/inter.json`)."]  # fmt: skip
     elif better:

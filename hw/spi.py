@@ -35,8 +35,9 @@ The shell's own protocol registers (byte and word assembly, MISO, the transactio
 the word buffers, the errors) get the same treatment: they change only in a cycle with a
 chip-select or SCK edge, a word taken by the core, the RESET pulse or the reset, so they sit
 in their own module with that clock enable (`txn_en`) and, in the ASIC build, behind a second
-root clock gate. Between SCK edges (9 of every 10 cycles at the fastest SCK) the chip then
-clocks only the pins' synchronisers, the two edge detectors and the two root gates.
+root clock gate. Between SCK edges (8 of every 10 cycles at the fastest SCK: two edges a bit)
+the chip then clocks only the pins' synchronisers, the two edge detectors and the two root
+gates.
 
 Why oversampling and not an SCK clock domain: one clock domain for the whole design (no CDC
 between the shift registers and the accelerator, one clock constraint for nextpnr, the same

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ecg_snn.explore import confirm as explore_confirm
 from ecg_snn.explore import report as explore_report
-from ecg_snn.explore.space import DEFAULT, Point
 from ecg_snn.power.calibrate import band_nj, calibrated_nj
 from ecg_snn.power.report import SPARROW_NJ
 from ecg_snn.report.power import against_band
@@ -241,7 +241,7 @@ def _explore(r: dict) -> str:
 
 def _confirm(r: dict) -> str:
     pick, default = r["pick"], r["default"]
-    shipped = Point.from_dict(pick["point"]) == DEFAULT  # today's chip (explore.space)
+    shipped = explore_confirm.shipped(r)  # today's chip (explore.space.DEFAULT)
     return (
         f"pick {pick['jk_mean']:.3f} ± {pick['jk_sd']:.3f} against the default's "
         f"{default['jk_mean']:.3f} ± {default['jk_sd']:.3f} (CV jκ, {r['seeds']} seeds, 4 folds x "
@@ -407,7 +407,7 @@ def _cv_against(reports: Reports, inter: dict) -> str:
     `explore_confirm`'s pick once shipped) set against its one DS2 score, in the words the
     figures support."""
     c = reports.get("explore_confirm")
-    if c is None or Point.from_dict(c["pick"]["point"]) != DEFAULT:
+    if c is None or not explore_confirm.shipped(c):
         return "The DS1 cross-validation of the shipped network is not in the snapshot."
     m, sd, ds2 = c["pick"]["jk_mean"], c["pick"]["jk_sd"], inter["j_kappa"]
     word = "below" if ds2 < m - sd else "above" if ds2 > m + sd else "within one sd of"

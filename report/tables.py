@@ -11,7 +11,6 @@ from collections.abc import Callable
 from ecg_snn.data import report as data_report
 from ecg_snn.explore import confirm as explore_confirm
 from ecg_snn.explore import report as explore_report
-from ecg_snn.explore.space import DEFAULT, Point
 from ecg_snn.model import cv
 from ecg_snn.model.adapt import evaluate as adapt
 from ecg_snn.report import engines, verification
@@ -110,7 +109,7 @@ def _model_targets(reports: Reports) -> str:
     if "train_inter" not in reports:
         return "Not measured yet: run `make train`."
     confirm = reports.get("explore_confirm")
-    if confirm is not None and Point.from_dict(confirm["pick"]["point"]) == DEFAULT:
+    if confirm is not None and explore_confirm.shipped(confirm):
         cv_runs = model_doc.confirm_as_cv(confirm)
         return model_doc.targets_table(cv_runs, reports["train_inter"], "pick")
     if "cv" not in reports:
