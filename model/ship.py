@@ -107,6 +107,26 @@ def previous(path: Path, art: Artifact) -> str:
     return acc
 
 
+def name_shipped(split: str, art: Artifact, to: Path, reports: Path) -> list[Path]:
+    """The training reports of this artifact (`train.json`, `train_<split>.json` in `reports`,
+    matched by checksum) then name the shipped file as their artifact (the file the docs quote;
+    `trained_to`: where the run wrote it). Returns the reports rewritten."""
+    import json
+
+    out = []
+    for path in (reports / "train.json", reports / f"train_{split}.json"):
+        try:
+            r = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if r.get("artifact_sha256") != art.checksum() or r.get("artifact") == repo_path(to):
+            continue
+        r["trained_to"], r["artifact"] = r.get("artifact"), repo_path(to)
+        write_atomic(path, json.dumps(r, indent=1, sort_keys=True) + "\n")
+        out.append(path)
+    return out
+
+
 def ship(split: str, new: Path, to: Path, force: bool = False) -> str:
     """Run the checks, copy `new` over `to`; returns the one line to print."""
     if not new.is_file():
@@ -129,11 +149,14 @@ def ship(split: str, new: Path, to: Path, force: bool = False) -> str:
             art.checksum(),
         )  # fmt: skip
     body = new.read_bytes()
+    reports = REPO / "build" / "reports"
     if to.is_file() and to.read_bytes() == body:
+        name_shipped(split, art, to, reports)
         sha = art.checksum()[:12]
         return f"{repo_path(to)} is already this artifact (sha256 {sha}); unchanged{look}"
     before = previous(to, art)
     write_atomic(to, body)
+    name_shipped(split, art, to, reports)
     return (
         f"shipped: {repo_path(to)} replaced by {repo_path(new)} (sha256 {art.checksum()[:12]}; "
         f"{TEST_PART[split][1]} accuracy {100 * m['accuracy']:.2f} % reproduced by the golden "

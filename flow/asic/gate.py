@@ -130,7 +130,9 @@ def _submod_name(memory: str) -> str:
     return re.sub(r"\$\d+$", "", memory)
 
 
-def yosys_script(vname: str, top: str, lib: str, plan: MemoryPlan) -> str:
+def yosys_script(
+    vname: str, top: str, lib: str, plan: MemoryPlan, clock_gate_min: int = CLOCK_GATE_MIN
+) -> str:
     srams = [k for k, v in plan.kinds.items() if v == "sram"]
     lines = [
         f"read_verilog {vname}",
@@ -154,7 +156,7 @@ def yosys_script(vname: str, top: str, lib: str, plan: MemoryPlan) -> str:
         # a synchronous reset becomes logic in front of an enable (E' = E | R, D' = R ? v : D)
         # first, so the banks with one are clock-gated too: a reset is rare, a clock edge not
         "dfflegalize -cell $_DFF_P_ 01 -cell $_DFFE_PP_ 01",
-        f"clockgate -pos {ICG_CELL} CE:CLK:GCLK -min_net_size {CLOCK_GATE_MIN}",
+        f"clockgate -pos {ICG_CELL} CE:CLK:GCLK -min_net_size {clock_gate_min}",
         "dfflegalize -cell $_DFF_P_ 01",
         f"dfflibmap -liberty {lib}",
         f"abc -D {ABC_DELAY_PS} -liberty {lib} {excluded}",
@@ -190,13 +192,14 @@ def synthesize(
     log=print,
     sram_min_depth: int = SRAM_MIN_DEPTH,
     memories: Sequence | None = None,
+    clock_gate_min: int = CLOCK_GATE_MIN,
 ) -> GateNetlist:
     """Map `verilog` onto `liberty` (module docstring) with the memory plan of
-    `sram_min_depth` and the design's memory inventory `memories` (`memory_plan`); reuses
-    `workdir` if it is up to date."""
+    `sram_min_depth` and the design's memory inventory `memories` (`memory_plan`), clock gates
+    on banks of >= `clock_gate_min` flip-flops; reuses `workdir` if it is up to date."""
     workdir.mkdir(parents=True, exist_ok=True)
     plan = memory_plan(rtl, sram_min_depth, memories)
-    script = yosys_script(verilog.name, top, liberty.name, plan)
+    script = yosys_script(verilog.name, top, liberty.name, plan, clock_gate_min)
     key = workdir / "inputs.txt"
     stamp = f"{verilog.read_text()}\n{script}\n{liberty.stat().st_size}"
     out = GateNetlist(workdir / "gate.v", workdir / "gate.json", workdir / "sta.v", {}, plan)

@@ -108,3 +108,19 @@ def test_ship_without_a_new_artifact_names_the_target_to_run(tmp_path, capsys):
     assert ship.main(["--split", "intra", "--model", str(tmp_path / "none.json")]) == 2
     err = capsys.readouterr().err
     assert "run `make train SPLIT=intra` first" in err and err.count("\n") == 1
+
+
+def test_ship_names_the_shipped_file_in_the_runs_training_report(tmp_path):
+    """After shipping, the training report of that artifact (matched by checksum) names the
+    shipped file, the one the docs quote, and keeps where the run wrote it; a report of
+    another artifact is left alone."""
+    art = load_artifact(SHIPPED)
+    mine = {"artifact": "build/artifacts/inter.json", "artifact_sha256": art.checksum()}
+    other = {"artifact": "build/artifacts/inter.json", "artifact_sha256": "0" * 64}
+    (tmp_path / "train_inter.json").write_text(json.dumps(mine))
+    (tmp_path / "train.json").write_text(json.dumps(other))
+    assert ship.name_shipped("inter", art, SHIPPED, tmp_path) == [tmp_path / "train_inter.json"]
+    r = json.loads((tmp_path / "train_inter.json").read_text())
+    assert r["artifact"] == "model/artifacts/inter.json"
+    assert r["trained_to"] == "build/artifacts/inter.json"
+    assert json.loads((tmp_path / "train.json").read_text()) == other
