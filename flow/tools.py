@@ -129,6 +129,18 @@ def add_rom_option(parser: argparse.ArgumentParser, default: bool) -> None:
     )
 
 
+def add_lanes_option(parser: argparse.ArgumentParser) -> None:
+    """`--lanes N` (make knob `LANES`): the accelerator's synapse lanes; default the hardware
+    default (`hw.config.HwConfig`)."""
+    from ecg_snn.hw.config import HwConfig
+
+    lanes = HwConfig().lanes
+    parser.add_argument(
+        "--lanes", type=int, default=env_default("LANES", lanes),
+        help=f"synapse lanes of the accelerator (default {lanes})",
+    )  # fmt: skip
+
+
 def add_engine_option(parser: argparse.ArgumentParser) -> None:
     """`--engine event|fused` (make knob `ENGINE`): which generator builds the chip
     (`hw.config.HwConfig.engine`, `hw/engine.py`); default the event engine."""

@@ -531,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
     from ecg_snn.data.errors import DataError
     from ecg_snn.data.files import write_atomic
     from ecg_snn.data.paths import repo_path
-    from ecg_snn.flow.tools import add_engine_option, env_default
+    from ecg_snn.flow.tools import add_engine_option, add_lanes_option
     from ecg_snn.hw.config import HwConfig
     from ecg_snn.model.contract.artifact import ArtifactError, load_artifact
     from ecg_snn.model.contract.frontend import preprocess_beats
@@ -562,10 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         "command's synthesis): build/reports/heartbeat_static.json",
     )
     add_engine_option(ap)
-    ap.add_argument(
-        "--lanes", type=int, default=env_default("LANES", HwConfig().lanes),
-        help=f"synapse lanes of the accelerator (default {HwConfig().lanes})",
-    )  # fmt: skip
+    add_lanes_option(ap)
     ap.add_argument("--out", type=Path, help="default build/reports/heartbeat[_work][_fused].json")
     args = ap.parse_args(argv)
     fused = args.engine == "fused"

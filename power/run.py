@@ -31,7 +31,7 @@ from ecg_snn.data.cli import Parser, heartbeat
 from ecg_snn.data.paths import config_key, keyed
 from ecg_snn.flow.asic.gate import SRAM_MIN_DEPTH
 from ecg_snn.flow.netlist import Netlist, load_verilog
-from ecg_snn.flow.tools import add_engine_option, add_rom_option, env_default
+from ecg_snn.flow.tools import add_engine_option, add_lanes_option, add_rom_option, env_default
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import ArtifactError, load_artifact
@@ -53,7 +53,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--model", default=env.get("MODEL") or str(DEFAULT_MODEL))
     p.add_argument("--beats", type=int, default=env_default("BEATS", 1000))
     p.add_argument("--jobs", type=int, default=env_default("JOBS", 2))
-    p.add_argument("--lanes", type=int, default=env_default("LANES", HwConfig().lanes))
+    add_lanes_option(p)
     add_rom_option(p, True)
     add_engine_option(p)
     p.add_argument("--part", default="DS2")

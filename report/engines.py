@@ -4,7 +4,7 @@ reports (`sim`, `verilog`, `power`) against the fused engine's (`sim_fused`, `ve
 
 from __future__ import annotations
 
-from ecg_snn.report.results import Reports
+from ecg_snn.report.results import Reports, hardware
 
 ENGINES = {
     "event": ("sim", "verilog", "power", "fpga"),
@@ -23,12 +23,6 @@ def _n(v: float) -> str:
     return f"{v:,}" if isinstance(v, int) else f"{v:,.2f}"
 
 
-def _hw(r: dict) -> str:
-    h = r["hardware"]
-    lanes = f"{h['lanes']} lane" + ("s" if h["lanes"] != 1 else "")
-    return f"{lanes}, {'ROM' if h['rom'] else 'load port'}"
-
-
 def _fpga(r: dict | None) -> str:
     if r is None:  # a build that did not place and route leaves no report
         return "no report for this model (the prose below the table)"
@@ -36,7 +30,8 @@ def _fpga(r: dict | None) -> str:
     lat = r["latency_ms_at_fmax"]
     return (
         f"{lc['used']:,} / {lc['available']:,} LC, {ram['used']} / {ram['available']} EBR; fmax "
-        f"{r['fmax_mhz']:.1f} MHz; {lat['mean']:.2f} / {lat['max']:.2f} ms ({_hw(r)})"
+        f"{r['fmax_mhz']:.1f} MHz; {lat['mean']:.2f} / {lat['max']:.2f} ms "
+        f"({hardware(r, engine=False)})"
     )
 
 
@@ -46,10 +41,10 @@ def _rows(sim: dict, verilog: dict, power: dict, fpga: dict | None) -> list[str]
     k = power["calibrated_22nm"]
     return [
         f"{sim['mismatches']} mismatches, {sim['beats']:,} beats + {sim['random_vectors']:,} "
-        f"random ({_hw(sim)})",
+        f"random ({hardware(sim, engine=False)})",
         f"{c['mean']:,.0f} / {c['p50']:,} / {c['max']:,}",
         f"{verilog['cells']:,} / {verilog['flip_flops']:,} / {verilog['memory_bits']:,} "
-        f"({_hw(verilog)})",
+        f"({hardware(verilog, engine=False)})",
         f"{power['nj_per_inference']['mean']:.2f} ({power['beats']} beats)",
         f"**{g['nj_per_inference']['mean']:.1f}** ({g['beats']} beats, {g['mismatches']} "
         "mismatches)",

@@ -85,20 +85,19 @@ def _mutate(r: dict) -> str:
     )
 
 
-def _hardware(r: dict) -> str:
-    """The accelerator a report ran: engine, lanes, weights."""
+def hardware(r: dict, engine: bool = True) -> str:
+    """The accelerator a report ran: its engine (unless `engine` is False), lanes, weights."""
     h = r["hardware"]
-    return (
-        f"{h.get('engine', 'event')} engine, {h['lanes']} lanes, "
-        f"{'ROM' if h['rom'] else 'load port'}"
-    )
+    lanes = f"{h['lanes']} lane" + ("s" if h["lanes"] != 1 else "")
+    kind = f"{h.get('engine', 'event')} engine, " if engine else ""
+    return f"{kind}{lanes}, {'ROM' if h['rom'] else 'load port'}"
 
 
 def _verilog(r: dict) -> str:
     return (
         f"{r['cells']:,} cells, {r['flip_flops']:,} flip-flops, {r['memory_bits']:,} memory "
         f"bits ({r['weight_memory_bytes']:,} B of weights), {r['lint_warnings']} Verilator "
-        f"-Wall warnings ({_hardware(r)})"
+        f"-Wall warnings ({hardware(r)})"
     )
 
 
@@ -136,7 +135,7 @@ def _gate(r: dict) -> str:
             f"; **{g['nj_per_inference']['mean']:.1f} nJ per inference at 180 nm** "
             f"({g['beats']} DS2 beats, {g['mismatches']} mismatches with golden)"
         )
-    return f"{out}; {_hardware(r)}"
+    return f"{out}; {hardware(r)}"
 
 
 def _calibrated(r: dict) -> str:
@@ -146,7 +145,7 @@ def _calibrated(r: dict) -> str:
         f"{k['band_nj'][1]:.2f}; RTL model x its per-block gate-level factors, held-out error "
         f"{c['total_error']:+.1%}); uncalibrated RTL model {k['uncalibrated_rtl_nj']:.2f} nJ; "
         f"{k['heartbeat_75_bpm_25c']['power_gating_uj']:.2f} µJ per heartbeat at 75 bpm with "
-        f"power gating between beats; {_hardware(r)}"
+        f"power gating between beats; {hardware(r)}"
     )
 
 
@@ -371,7 +370,7 @@ def comparison(reports: Reports) -> str:
         # the inter model on the shipped chip (the fused engine); intra on the event engine
         kf = reports["power_fused"]["calibrated_22nm"]
         inter_band = (
-            f" on the shipped chip ({_hardware(reports['power_fused'])}; band "
+            f" on the shipped chip ({hardware(reports['power_fused'])}; band "
             f"{kf['band_nj'][0]:.1f} to {kf['band_nj'][1]:.1f})"
         )
         e_inter = kf["nj_per_inference"]
@@ -384,7 +383,7 @@ def comparison(reports: Reports) -> str:
             f"ours (band {lo:.1f} to {hi:.1f} nJ) is pre-silicon: the RTL toggle model calibrated "
             "per block to a bit-exact gate-level run on a characterised 180 nm library, carried "
             "to 22 nm by C V^2 with C ~ L (the band's high end: C ~ L^0.5); the intra model (its "
-            f"own network) on the {_hardware(power)}, with the inter model's per-block factors "
+            f"own network) on the {hardware(power)}, with the inter model's per-block factors "
             "on that engine. "
             f"{against_band((lo, hi), SPARROW_NJ)}"
         )

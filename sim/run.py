@@ -57,7 +57,7 @@ from ecg_snn.data.cli import Parser, discard_on_interrupt, heartbeat
 from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import config_key, keyed, repo_path
 from ecg_snn.flow.design import accelerator_verilog
-from ecg_snn.flow.tools import add_engine_option, add_rom_option, env_default
+from ecg_snn.flow.tools import add_engine_option, add_lanes_option, add_rom_option, env_default
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 from ecg_snn.model.contract.ports import ResultLayout
@@ -108,7 +108,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("--waves", action="store_true", default=os.environ.get("WAVES") == "1")
     ap.add_argument("--wave-beat", type=int, default=env_default("WAVE_BEAT", None))
-    ap.add_argument("--lanes", type=int, default=env_default("LANES", HwConfig().lanes))
+    add_lanes_option(ap)
     add_rom_option(ap, False)
     add_engine_option(ap)
     ap.add_argument(
