@@ -43,7 +43,8 @@ class Chip:
     def shipped(cls, split: str = "inter", **config) -> Chip:
         """The chip of a shipped model; `config` as `HwConfig` (e.g. `lanes=4`,
         `engine="fused"`, `rom=True`). The fused engine has ROM weights only, so
-        `engine="fused"` means ROM unless `rom` is given (then `HwConfig` decides)."""
+        `engine="fused"` means ROM unless `rom` is given (a loadable fused chip is refused when
+        it is built)."""
         if config.get("engine") == "fused":
             config.setdefault("rom", True)
         return cls(load_model(split), HwConfig(**config))

@@ -599,13 +599,15 @@ def _heartbeat_findings(r: dict) -> list[str]:
     if r.get("design") == "work_clock":
         shell = w["transfer"]["shell"]["dynamic_nj"]
         idle = r["idle"]["shell"]["dynamic_nj"] / r["idle"]["cycles"]
+        idle_nj = idle * w["transfer"]["cycles"]
         out.append(
             f"- Receiving the beat is {share:.0%} of the active energy "
-            f"({_f(w['transfer']['total_nj'])} nJ over {w['transfer']['cycles']:,.0f} cycles): "
-            f"the core, clocked only for the words it takes, {_f(core)} nJ; the shell "
-            f"{_f(shell)} nJ, most of it its clock ({_f(idle, 4)} nJ per cycle with nothing to "
-            "do): it oversamples SCK at f_clk, so its synchronisers, edge detectors and flags "
-            "are clocked on every cycle of the transfer."
+            f"({_f(w['transfer']['total_nj'])} nJ over {w['transfer']['cycles']:,.0f} cycles, "
+            f"leakage included): dynamic, the core, clocked only for the words it takes, "
+            f"{_f(core)} nJ; the shell {_f(shell)} nJ, of which at most {_f(idle_nj)} nJ "
+            f"({idle_nj / shell:.0%}) is what it costs with nothing to do ({_f(idle, 4)} nJ per "
+            "cycle): it oversamples SCK at f_clk, so its synchronisers and edge detectors are "
+            "clocked on every cycle, its protocol registers only on an edge or a word taken."
         )
         return out
     out.append(
