@@ -33,15 +33,13 @@ from __future__ import annotations
 
 from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import data, enum, stream, wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ecg_snn.hw.decision import values_layout
 from ecg_snn.hw.fused.fire import CountFire, OutputSat
 from ecg_snn.hw.fused.mac import MacArray
 from ecg_snn.hw.fused.plan import FusedPlan, init_values
-from ecg_snn.hw.memories import memory_rows
-from ecg_snn.hw.word import WordMemory
+from ecg_snn.hw.fused.rom import WeightRom
 from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.model.contract.spec import index_bits
 
@@ -60,20 +58,6 @@ def lowest(m: Module, bits: Signal, name: str) -> Signal:
         with m.If(bits[b]):
             m.d.comb += idx.eq(b)
     return idx
-
-
-def weight_rom(plan: FusedPlan, art: Artifact) -> tuple[list[list[int]], dict]:
-    """The weight ROM's rows (every weight tensor, one after the other, each in the
-    `memory_rows` layout) and each tensor's base address by (layer index, kind)."""
-    rows, base = [], {}
-    for p in plan.layers:
-        tensors = [("weight", art.weight(p.layer))]
-        if p.layer.rr_inputs:
-            tensors.append(("rr_weight", art.rr_weight(p.layer)))
-        for kind, tensor in tensors:
-            base[(p.index, kind)] = len(rows)
-            rows += memory_rows(p.geo, tensor)
-    return rows, base
 
 
 class FusedCore(wiring.Component):
@@ -111,19 +95,11 @@ class FusedCore(wiring.Component):
         n, n_rr = pre.n_samples, pre.n_rr
         max_g = max(p.geo.groups for p in layers)
 
-        # ---- the weight ROM: every weight tensor, one after the other, each in the
-        # `memory_rows` layout (tensor base + g*row_len + r); one synchronous read port whose
-        # data register is the MAC's weight operand (read only for an operation: `w_rd_en`) ----
-        rows_all, mems = weight_rom(plan, art)
-        wshape = data.ArrayLayout(signed(plan.weight_bits), lanes)
-        if len(rows_all) == 1:
-            rom = WordMemory(wshape, rows_all)
-        else:
-            rom = Memory(shape=wshape, depth=len(rows_all), init=rows_all)
-        m.submodules.weights = rom
-        w_rd = rom.read_port()
-        mem_id = Signal(range(len(rows_all)))  # the base of the tensor read this cycle
-        addr = Signal(index_bits(len(rows_all)))  # the offset within it
+        # ---- the weight ROM (`hw/fused/rom.py`): a bank per tensor, each held still unless it
+        # is read; its data register is the MAC's weight operand, loaded only for an operation ----
+        m.submodules.weights = rom = WeightRom(plan, art)
+        bank = Signal.like(rom.bank)  # the tensor read this cycle
+        addr = Signal.like(rom.addr)  # the word within it
 
         # ---- schedule registers ----
         busy = Signal()
@@ -214,14 +190,13 @@ class FusedCore(wiring.Component):
         m.d.sync += v2.eq(issue)
         with m.If(issue):  # loaded only with a new operation: an idle MAC array holds still
             m.d.sync += [op2.eq(op), scale2.eq(scale), dest2.eq(dest)]
-        w_rd_en = Signal()
-        m.d.comb += [w_rd_en.eq(issue), w_rd.en.eq(w_rd_en), w_rd.addr.eq(mem_id + addr)]
+        m.d.comb += [rom.en.eq(issue), rom.bank.eq(bank), rom.addr.eq(addr)]
 
         m.submodules.mac = mac = MacArray(
             lanes, plan.weight_bits, plan.operand_bits, plan.max_acc_bits, T
         )
         m.d.comb += [mac.x.eq(op2), mac.scale.eq(scale2)]
-        m.d.comb += [mac.w[j].eq(w_rd.data[j]) for j in range(lanes)]
+        m.d.comb += [mac.w[j].eq(rom.data[j]) for j in range(lanes)]
         with m.Switch(dest2):
             with m.Case(0):
                 m.d.comb += [mac.acc[j].eq(Mux(written[0], cacc[j], 0)) for j in range(lanes)]
@@ -421,7 +396,7 @@ class FusedCore(wiring.Component):
                                 continue
                             with m.Case(p.index):
                                 m.d.comb += [
-                                    mem_id.eq(mems[(p.index, "weight")]),
+                                    bank.eq(rom.ids[(p.index, "weight")]),
                                     addr.eq(g * p.geo.row_len + bit),
                                     scale.eq(p.layer.source == "input"),
                                 ]
@@ -484,14 +459,14 @@ class FusedCore(wiring.Component):
                                 if p.index > 0:
                                     with m.Case(Source.COUNTS):
                                         m.d.comb += [
-                                            mem_id.eq(mems[(p.index, "weight")]),
+                                            bank.eq(rom.ids[(p.index, "weight")]),
                                             addr.eq(gt * n_in + fire_index(p.index - 1)),
                                             op.eq(cnt[bit]),
                                         ]
                                 if p.layer.rr_inputs:
                                     with m.Case(Source.RR):
                                         m.d.comb += [
-                                            mem_id.eq(mems[(p.index, "rr_weight")]),
+                                            bank.eq(rom.ids[(p.index, "rr_weight")]),
                                             addr.eq(gt * n_rr + bit),
                                             op.eq(
                                                 Cat(r for r in rr_buf).word_select(bit, pre.rr_bits)

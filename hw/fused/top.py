@@ -18,22 +18,33 @@ from amaranth.lib import wiring
 from ecg_snn.hw.buses import accelerator_ports
 from ecg_snn.hw.config import Checked, HwConfig, LayerGeometry, check_design
 from ecg_snn.hw.decision import Decision
-from ecg_snn.hw.fused.core import FusedCore, weight_rom
+from ecg_snn.hw.fused.core import FusedCore
 from ecg_snn.hw.fused.plan import FusedPlan, check_supported
+from ecg_snn.hw.fused.rom import bank_name, weight_banks
 from ecg_snn.hw.memories import MemoryInfo
 from ecg_snn.model.contract.artifact import Artifact, ModelSpec
 from ecg_snn.model.contract.ports import ResultLayout
 
 
 def inventory(spec: ModelSpec, config: HwConfig, artifact: Artifact) -> list[MemoryInfo]:
-    """The engine's one memory (`hw/memories.py`): the weight ROM `core/weights`, every weight
-    tensor one after the other (`core.weight_rom`); biases are constants, nothing is retained."""
+    """The engine's memories (`hw/memories.py`): the weight ROM's banks `weights/<bank>`, one
+    per weight tensor of more than one word (`rom.weight_banks`; a one-word tensor is a
+    constant); biases are constants, nothing is retained."""
     plan = FusedPlan.of(artifact.spec, config)
-    rows = tuple(tuple(r) for r in weight_rom(plan, artifact)[0])
     return [
         MemoryInfo(
-            "core", "weights", len(rows), plan.lanes, plan.weight_bits, True, "none", False, rows
+            "weights",
+            bank_name(key),
+            len(rows),
+            plan.lanes,
+            plan.weight_bits,
+            True,
+            "none",
+            False,
+            tuple(tuple(r) for r in rows),
         )
+        for key, rows in weight_banks(plan, artifact).items()
+        if len(rows) > 1
     ]
 
 

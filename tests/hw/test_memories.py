@@ -171,29 +171,31 @@ def test_retained_state_is_the_retained_memories(artifact_factory):
 
 
 @pytest.mark.parametrize("lanes", [1, 8])
-def test_fused_inventory_is_its_one_weight_rom(ssf_factory, tmp_path, lanes):
-    """The fused engine (`hw/fused/`) holds one memory, its weight ROM: the inventory names it
-    with the Verilog's depth and width, `memory_bits` and the ROM file read it, nothing is
-    retained."""
+def test_fused_inventory_is_its_weight_rom_banks(ssf_factory, tmp_path, lanes):
+    """The fused engine (`hw/fused/`) holds only weight ROM banks, one per tensor of more than
+    one word: the inventory names each with the Verilog's depth and width, `memory_bits` and
+    the ROM files read them, the banks hold every weight, nothing is retained."""
     from ecg_snn.hw.engine import accelerator
+    from ecg_snn.hw.fused.plan import FusedPlan
+    from ecg_snn.hw.fused.rom import weight_banks
 
     artifact = ssf_factory("default", 0)
-    dut = accelerator(artifact.spec, HwConfig(lanes=lanes, rom=True, engine="fused"), artifact)
-    (mem,) = dut.memories()
-    assert (mem.path, mem.rom, mem.clock_gate, mem.retained) == (
-        "core/weights",
-        True,
-        "none",
-        False,
-    )
+    config = HwConfig(lanes=lanes, rom=True, engine="fused")
+    dut = accelerator(artifact.spec, config, artifact)
+    mems = dut.memories()
+    assert {(m.scope, m.rom, m.clock_gate, m.retained) for m in mems} == {
+        ("weights", True, "none", False)
+    }
+    banks = weight_banks(FusedPlan.of(artifact.spec, config), artifact)
+    assert sorted(m.depth for m in mems) == sorted(len(r) for r in banks.values() if len(r) > 1)
     files = verilog.emit(dut, tmp_path)
     src = next(p for p in files if p.suffix == ".v")
-    (found,) = load_verilog(src).memories().values()
-    assert (found.depth, found.width) == (mem.depth, mem.width)
-    assert not any(p.kind == "write" for p in found.ports)
-    assert verilog.memory_bits(dut) == mem.bits
-    (hexfile,) = [p for p in files if p.suffix == ".hex"]
-    assert [int(w, 16) for w in hexfile.read_text().split()] == mem.words()
+    found = list(load_verilog(src).memories().values())
+    assert sorted((f.depth, f.width) for f in found) == sorted((m.depth, m.width) for m in mems)
+    assert not any(p.kind == "write" for f in found for p in f.ports)
+    assert verilog.memory_bits(dut) == sum(m.bits for m in mems)
+    hexes = sorted([int(w, 16) for w in p.read_text().split()] for p in files if p.suffix == ".hex")
+    assert hexes == sorted(m.words() for m in mems)
     assert dut.retained_state() == {}
 
 
