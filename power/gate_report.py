@@ -41,9 +41,12 @@ def gate_sections(
     sram_min_depth: int = SRAM_MIN_DEPTH,
     load: bool = True,
     memories: list | None = None,
+    weights: np.ndarray | None = None,
 ) -> dict:
     """gate_level, timing and calibration for beats x (N, n_samples), rr (N, n_rr); `rtl_body`
-    is the 22 nm report of `make power` (population figures over its own beats). Without
+    is the 22 nm report of `make power` (population figures over its own beats); `weights`
+    (per beat, summing to 1: `power/sample.py`) make the gate-level means population means, as
+    the RTL's are (a class-stratified sample over-represents the rare, busier beats). Without
     `gate_sim`: the netlist, its leakage and its timing only (no calibration). `load` False:
     a ROM build (no weight image); `memories` the design's inventory (`hw/memories.py`)."""
     tech22 = load_technology("22nm")
@@ -93,7 +96,10 @@ def gate_sections(
     cycles_max = int(rtl_body["cycles_per_inference"]["max"])
     log("  OpenSTA: report_power with the simulated activity")
     out = {
-        "gate_level": {**_gate_level(run, gate), "opensta_power": _opensta_power(run, work)},
+        "gate_level": {
+            **_gate_level(run, gate, weights),
+            "opensta_power": _opensta_power(run, work),
+        },
         "timing": _timing(timing, cycles_max),
         "calibration": {
             "factors": factors,
@@ -181,9 +187,12 @@ def _netlist_only(run: GateRun, rtl_body: dict) -> dict:
     }
 
 
-def _gate_level(run: GateRun, gate: np.ndarray) -> dict:
+def _gate_level(run: GateRun, gate: np.ndarray, weights: np.ndarray | None) -> dict:
+    """The gate-level figures; means weighted by `weights` (population means), the unweighted
+    mean of the sample beside."""
     es = run.energies
     total = np.array([e.total_nj for e in es])
+    w = np.full(len(es), 1 / len(es)) if weights is None else np.asarray(weights, float)
     leak_nw = sum(run.leakage_nw.values())
     sram_leak = sum(run.sram.leak_nw(p["width"], p["depth"]) for p in _srams(run))
     lib = load_liberty(run.liberty)
@@ -192,17 +201,19 @@ def _gate_level(run: GateRun, gate: np.ndarray) -> dict:
         "beats": len(es),
         "mismatches": run.mismatches,
         "nj_per_inference": {
-            "mean": float(total.mean()),
+            "mean": float(w @ total),
+            "mean_unweighted": float(total.mean()),
             "min": float(total.min()),
             "max": float(total.max()),
+            "weighting": "unweighted" if weights is None else "class prevalence of the part",
         },
-        "dynamic_nj": float(gate.sum(axis=1).mean()),
-        "per_block_nj": {b: float(gate[:, j].mean()) for j, b in enumerate(BLOCKS)},
+        "dynamic_nj": float(w @ gate.sum(axis=1)),
+        "per_block_nj": {b: float(w @ gate[:, j]) for j, b in enumerate(BLOCKS)},
         "leakage": {
             "nw_cells": leak_nw,
             "nw_sram": sram_leak,
             "nw_per_block": run.leakage_nw,
-            "nj_per_inference": float(np.mean([e.leakage_nj for e in es])),
+            "nj_per_inference": float(w @ np.array([e.leakage_nj for e in es])),
             "flip_flop_equivalents": leak_nw / lib.cells["DFFPOSX1"].leakage
             if "DFFPOSX1" in lib.cells
             else None,

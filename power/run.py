@@ -251,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
             sram_min_depth=args.sram_min_depth,
             load=load,
             memories=memories,
+            weights=weights(ds.label[gidx], labels),
         )
         if args.gate_sim:
             extra["gate_level"]["beats_per_class"] = per_class
