@@ -154,8 +154,16 @@ def yosys_script(
         "techmap",
         "opt -fast",
         # a synchronous reset becomes logic in front of an enable (E' = E | R, D' = R ? v : D)
-        # first, so the banks with one are clock-gated too: a reset is rare, a clock edge not
+        # first, so the banks with one are clock-gated too: a reset is rare, a clock edge not.
+        # Two steps: straight to these two cells, dfflegalize turns a reset that overrides the
+        # enable ($_SDFFE_: counters, state) into a plain flip-flop with the enable as a mux,
+        # clocked on every cycle; through $_SDFFCE_ (E' = E | R) it keeps the enable. E | R is
+        # built once per flip-flop: merged and cleaned (`clockgate` compares enable nets as
+        # written, not through aliases), a register's bits share one enable net again
+        "dfflegalize -cell $_DFF_P_ 01 -cell $_DFFE_PP_ 01 -cell $_SDFFCE_PP?P_ 01",
         "dfflegalize -cell $_DFF_P_ 01 -cell $_DFFE_PP_ 01",
+        "opt_merge",
+        "opt_clean",
         f"clockgate -pos {ICG_CELL} CE:CLK:GCLK -min_net_size {clock_gate_min}",
         "dfflegalize -cell $_DFF_P_ 01",
         f"dfflibmap -liberty {lib}",
