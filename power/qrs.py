@@ -440,13 +440,15 @@ def findings(r: dict, heartbeat: dict | None) -> list[str]:
 def summary(r: dict) -> str:
     """One sentence for hw/README.md: the block's cost at gate level."""
     b = r["budget"]
+    idle_uw = b["idle_nj_per_cycle"] * b["idle_cycles_per_s"] / 1000
     return (
         f"At gate level on {r['library']} ({r['node_nm']:g} nm; `make qrs GATE=1`, "
         f'docs/power.md "The QRS detector block"): {r["cells"]:,} cells (the rings '
         "flip-flop register files but the b ring, an SRAM macro), "
         f"{r['area_um2'] / 1e6:.2f} mm², {b['power_uw']:.1f} µW at a "
         f"{b['clock_hz'] / 1000:.3f} kHz clock ({b['uj_per_heartbeat_75_bpm']:.1f} µJ per "
-        f"heartbeat at 75 bpm), fmax {r['timing']['fmax_mhz']:.1f} MHz; "
+        f"heartbeat at 75 bpm; {idle_uw / b['power_uw']:.0%} of it the clock of the registers "
+        f"while the block waits for the next sample), fmax {r['timing']['fmax_mhz']:.1f} MHz; "
         f"{r['beats']:,} beats on the netlist, "
         f"{sum(c['mismatches'] for c in r['cases'])} mismatches with the golden detector."
     )
