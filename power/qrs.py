@@ -387,13 +387,15 @@ def table(r: dict, heartbeat: dict | None = None) -> str:
         f"took {r['cycles_per_sample_mean']:.1f} cycles per sample on average and "
         f"{r['cycles_per_sample_max']} at most here. `{r['command']}`.\n\n"
     )
+    waiting = b["idle_nj_per_cycle"] * b["idle_cycles_per_s"]
     cost = (
-        "| cells | flip-flops | area, mm² | leakage, µW | samples, nJ per s of ECG "
-        "| idle cycle, nJ | average power, µW | µJ per heartbeat at 75 bpm "
-        "| fmax (OpenSTA), MHz |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        "| cells | flip-flops | area, mm² | leakage, µW | dynamic per s of ECG, nJ (samples "
+        "+ waiting) | average power, µW | µJ per heartbeat at 75 bpm | fmax (OpenSTA), MHz |\n"
+        "|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         f"| {r['cells']:,} | {r['flip_flops']:,} | {r['area_um2'] / 1e6:.2f} "
-        f"| {b['leakage_uw']:.2f} | {b['active_nj_per_s']:,.0f} | {b['idle_nj_per_cycle']:.3f} "
-        f"| {b['power_uw']:.2f} | {b['uj_per_heartbeat_75_bpm']:.2f} | {t['fmax_mhz']:.1f} |\n\n"
+        f"| {b['leakage_uw']:.2f} | {b['dynamic_uw'] * 1000:,.0f} "
+        f"({b['active_nj_per_s']:,.0f} + {waiting:,.0f}) | {b['power_uw']:.2f} "
+        f"| {b['uj_per_heartbeat_75_bpm']:.2f} | {t['fmax_mhz']:.1f} |\n\n"
     )
     rows = "".join(
         f"| {p} | {r['cells_per_part'].get(p, 0):,} | {v['dynamic_uw']:.2f} "
