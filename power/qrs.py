@@ -160,6 +160,11 @@ def budget(
     parts = [p for p, v in idle.items() if isinstance(v, dict)]
     active_cycles = sum(w["cycles"] for w in windows) / seconds
     idle_cycles = clock_hz - active_cycles
+    if idle_cycles < 0:
+        raise ValueError(
+            f"a {clock_hz:g} Hz clock is slower than the {active_cycles:,.0f} cycles per second "
+            "of ECG the samples take"
+        )
     per_part = {}
     for p in parts:
         active = sum(w[p]["dynamic_nj"] for w in windows) / seconds
@@ -174,11 +179,8 @@ def budget(
         }
     total = {k: sum(v[k] for v in per_part.values()) for k in next(iter(per_part.values()))}
     clock = sum(w[p]["per_block_nj"].get("clock", 0.0) for w in windows for p in parts) / seconds
-    clock += (
-        idle_cycles
-        * sum(idle[p]["per_block_nj"].get("clock", 0.0) for p in parts)
-        / (idle["cycles"])
-    )
+    idle_clock = sum(idle[p]["per_block_nj"].get("clock", 0.0) for p in parts) / idle["cycles"]
+    clock += idle_cycles * idle_clock
     return {
         "clock_hz": clock_hz,
         "active_cycles_per_s": active_cycles,
@@ -343,6 +345,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2, help="simulator processes")
     ap.add_argument("--out", type=Path, default=REPORT)
     args = ap.parse_args(argv)
+    if args.jobs < 1 or args.clock_hz <= 0:
+        print(
+            f"make qrs GATE=1: --jobs must be >= 1 and --clock-hz > 0, not {args.jobs} and "
+            f"{args.clock_hz:g}",
+            file=sys.stderr,
+        )
+        return 2
     try:
         OSU018.liberty()  # fail now, not after the synthesis
     except FileNotFoundError as e:
@@ -350,7 +359,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     cases = [load_case(s) for s in args.records.split(",") if s]
     print(f"make qrs GATE=1: {len(cases)} case(s) on the gate-level netlist (osu018)", flush=True)
-    r = measure(cases, WORK, args.clock_hz, args.jobs)
+    try:
+        r = measure(cases, WORK, args.clock_hz, args.jobs)
+    except ValueError as e:  # a clock too slow for the samples
+        print(f"make qrs GATE=1: {e}", file=sys.stderr)
+        return 2
     r["verilog"] = repo_path(r["verilog"])
     flags = "" if args.records == ",".join(GATE_CASES) else f" --records {args.records}"
     flags += "" if args.clock_hz == CLOCK_HZ else f" --clock-hz {args.clock_hz:g}"

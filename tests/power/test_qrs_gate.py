@@ -59,6 +59,8 @@ def test_budget_by_hand():
     assert b["uj_per_heartbeat_75_bpm"] == pytest.approx(1.024 * 0.8)
     assert b["power_uw_clock_stopped_between_samples"] == pytest.approx(1.004)
     assert b["per_part"]["sram"]["power_uw"] == pytest.approx(0.001 + 0.4)
+    with pytest.raises(ValueError, match=r"^a 999 Hz clock is slower than the 1,000 cycles per "):
+        gate_qrs.budget(windows, idle, 2.0, 999, {})
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +135,14 @@ def test_an_idle_cycle_costs_the_same_after_any_sample(gate_block, synthetic_run
     assert tree / 1000 <= idle < 1.1 * tree / 1000
     per_sample = e["budget"]["active_nj_per_s"] / qrs.FS
     assert per_sample > 1.05 * got.cycles.mean() * idle
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [(["--jobs", "0"], "not 0 and 65536"), (["--clock-hz", "-3"], "not 2 and -3")],
+    ids=["jobs", "clock"],
+)
+def test_bad_options_are_a_one_line_error(argv, message, capsys):
+    assert gate_qrs.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == f"make qrs GATE=1: --jobs must be >= 1 and --clock-hz > 0, {message}\n"
