@@ -34,7 +34,7 @@ DOC_WAVES          := 1: also trace one beat into a VCD (WAVE_BEAT=K picks it)
 DOC_WAVE_BEAT      := the beat WAVES=1 traces (default: the first mismatch, else 0)
 DOC_VECTORS        := an .npz of chip inputs (the test_beats.npz of a retrain) instead of MIT-BIH beats
 DOC_TECH           := energy model technology: 22nm (default) or 45nm
-DOC_GATE           := 1: also gate level on osu018 with OpenSTA (make tech first)
+DOC_GATE           := 1: also gate level on osu018 with OpenSTA (make tech first; power: the accelerator, qrs: the QRS block)
 DOC_GATE_BEATS     := gate-level beats (default 20)
 DOC_GATE_SIM       := 0: gate-level netlist and STA only, no simulation
 DOC_SRAM_MIN_DEPTH := memory plan: memories from this depth become SRAM macros (default 128)
@@ -69,7 +69,7 @@ VARS_adapt-eval  := ARGS
 VARS_stream      := RECORD MODEL LEAD RTL JOBS ARGS
 VARS_stream-eval := MODEL ARGS
 VARS_stream-noise := ARGS
-VARS_qrs         := ARGS
+VARS_qrs         := GATE ARGS
 VARS_report      := TAKE ARGS
 VARS_clean-cache := KEEP ARGS
 KNOBS := ARGS EXPLORE SPLIT MODEL BEATS JOBS LANES ENGINE ROM RANDOM LIMITS SPACE WAVES WAVE_BEAT VECTORS TECH GATE \
@@ -209,8 +209,9 @@ stream-eval: $(STAMP) ## QRS Se/+P on all 48 MIT-BIH records vs open detectors, 
 stream-noise: $(STAMP) ## QRS Se/+P of ours vs XQRS under synthetic em/ma/bw noise at 24..-6 dB (NSTDB recipe, records 118, 119); build/reports/noise.json
 	$(ENVS)$(PY) -m ecg_snn.stream.noise $(ARGS)
 
-qrs: $(STAMP) ## The QRS detector block (hw/qrs.py): Verilog, lint, Yosys, bit-exact vs golden on Verilator over 5 min of 100, 105, 108, 203, 222; build/reports/qrs.json
+qrs: $(STAMP) $(if $(call on,$(GATE)),tech) ## The QRS detector block (hw/qrs.py): Verilog, lint, Yosys, bit-exact vs golden on Verilator over 5 min of 100, 105, 108, 203, 222; build/reports/qrs.json (GATE=1: also gate level on osu018 over their first minute, energy and OpenSTA: qrs_gate.json, about 4 min)
 	$(ENVS)$(PY) -m ecg_snn.sim.qrs $(ARGS)
+	$(if $(call on,$(GATE)),$(ENVS)$(PY) -m ecg_snn.power.qrs)
 
 report: $(STAMP) ## Regenerate the docs' results sections from docs/reports (TAKE=sim,power: snapshot those build/reports first)
 	$(ENVS)$(PY) -m ecg_snn.report $(if $(TAKE),--take $(TAKE)) $(ARGS)

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ecg_snn.flow.asic.gate import SRAM_MIN_DEPTH, synthesize
-from ecg_snn.flow.asic.liberty import load_liberty
+from ecg_snn.flow.asic.gate import SRAM_MIN_DEPTH, GateNetlist, synthesize
+from ecg_snn.flow.asic.liberty import Library, load_liberty
 from ecg_snn.flow.asic.pdk import OSU018, CellLibrary
 from ecg_snn.flow.netlist import load_verilog
 from ecg_snn.model.contract.artifact import Artifact
@@ -71,15 +71,17 @@ class GateRun:
     sram_min_depth: int  # the memory plan's threshold (`gate.memory_plan`)
 
 
-def gate_harness(flat_v: Path, build: Path, top: str = TOP) -> Path:
-    """The SAIF harness around the flat gate-level netlist (`gate_sim.py`)."""
+def gate_harness(flat_v: Path, build: Path, top: str = TOP, cxx_opt: str = "-O0") -> Path:
+    """The SAIF harness around the flat gate-level netlist (`gate_sim.py`). `cxx_opt`: -O0 for
+    the accelerator (~100 MB of C++: compile time dominates its short run); a long run of a
+    small netlist pays for -O1 (`power/qrs.py`)."""
     return build_harness(
         flat_v,
         top,
         build,
         extra_args=("-Wno-LATCH", "-Wno-COMBDLY", "-Wno-MULTIDRIVEN", "--x-assign", "0"),
         jobs=max(1, os.cpu_count() or 1),
-        cxx_opt="-O0",  # ~100 MB of C++: compile time dominates the run
+        cxx_opt=cxx_opt,
     )
 
 
@@ -91,6 +93,62 @@ def gate_flat(gate_json: Path, lib) -> tuple[FlatNetlist, str]:
     text, names = flat_verilog(flat, lib)
     flat.flat_names(names)
     return flat, text
+
+
+@dataclass(frozen=True)
+class GateModel:
+    """A design mapped onto a library (`gate.synthesize`) and its flat netlist, with the files
+    the simulator (`flat_v`) and OpenSTA (`netlist.sta`) read, all in `<work>/synth`."""
+
+    library: CellLibrary
+    liberty: Path
+    lib: Library
+    netlist: GateNetlist
+    flat: FlatNetlist
+    flat_v: Path
+
+
+def gate_model(
+    verilog: Path,
+    top: str,
+    work: Path,
+    library: CellLibrary = OSU018,
+    log=print,
+    sram_min_depth: int = SRAM_MIN_DEPTH,
+    memories: list | None = None,
+) -> GateModel:
+    """Synthesize `verilog` (module `top`) onto `library` with the memory plan of
+    `sram_min_depth` and the inventory `memories` (`gate.synthesize`), flatten and fan-out
+    buffer it (`gate_flat`), and write its simulation model and its STA netlist (each only
+    when changed, so the content-keyed simulator build is reused)."""
+    liberty = library.liberty()
+    lib = load_liberty(liberty)
+    rtl = load_verilog(verilog)
+    g = synthesize(verilog, top, liberty, rtl, work / "synth", log, sram_min_depth, memories)
+    flat, sim_text = gate_flat(g.json, lib)
+    flat_v = work / "synth" / "flat.v"
+    for path, text in ((flat_v, sim_text), (g.sta, structural_verilog(flat))):
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+    return GateModel(library, liberty, lib, g, flat, flat_v)
+
+
+def sram_model(library: CellLibrary, lib: Library) -> SramModel:
+    """The SRAM macros' energy model at the library's node and voltage (`sram.py`)."""
+    return SramModel.at(load_technology("45nm"), library.node_nm, lib.voltage)
+
+
+def netlist_stat(flat: FlatNetlist, lib: Library) -> dict:
+    """Cells (fan-out buffers included), flip-flops, area (um^2) and cells by type."""
+    by_type: dict[str, int] = {}
+    for _, ctype in flat.cells:
+        by_type[ctype] = by_type.get(ctype, 0) + 1
+    return {
+        "cells": len(flat.cells),
+        "flip_flops": sum(n for t, n in by_type.items() if lib.cells[t].seq_kind == "ff"),
+        "area": sum(lib.cells[t].area * n for t, n in by_type.items()),
+        "by_type": by_type,
+    }
 
 
 def _init(gate_json: str, liberty: str, clock_hz: float, sram: SramModel) -> None:
@@ -133,30 +191,15 @@ def run_gate_level(
     build (no weight image); `memories` the design's inventory (`Accelerator.memories()`),
     which decides the memory plan's ROMs and must list every memory of the Verilog."""
     t0 = time.time()
-    liberty = library.liberty()
-    lib = load_liberty(liberty)
-    g = synthesize(
-        rtl_verilog,
-        TOP,
-        liberty,
-        load_verilog(rtl_verilog),
-        work / "synth",
-        log,
-        sram_min_depth,
-        memories,
-    )
-    flat, sim_text = gate_flat(g.json, lib)
-    flat_v = work / "synth" / "flat.v"
-    for path, text in ((flat_v, sim_text), (g.sta, structural_verilog(flat))):
-        if not path.exists() or path.read_text() != text:
-            path.write_text(text)
-    sram = SramModel.at(load_technology("45nm"), library.node_nm, lib.voltage)
+    model = gate_model(rtl_verilog, TOP, work, library, log, sram_min_depth, memories)
+    g, flat, lib, liberty = model.netlist, model.flat, model.lib, model.liberty
+    sram = sram_model(library, lib)
     energies: list[GateEnergy] = []
     activity: Activity | None = None
     bad = 0
     if simulate:
         log(f"  gate-level netlist ready ({time.time() - t0:.0f} s); building its simulator")
-        exe = gate_harness(flat_v, work / "harness")
+        exe = gate_harness(model.flat_v, work / "harness")
         log(f"  gate-level simulator ready ({time.time() - t0:.0f} s)")
     with ProcessPoolExecutor(
         jobs, initializer=_init, initargs=(str(g.json), str(liberty), clock_hz, sram)
@@ -170,25 +213,21 @@ def run_gate_level(
                 activity = act if activity is None else activity + act
             log(f"  gate level: {min(start + CHUNK, len(x))}/{len(x)} beats")
     top = g.stat["modules"].get(f"\\{TOP}") or next(iter(g.stat["modules"].values()))
-    by_type: dict[str, int] = {}
-    for _, ctype in flat.cells:
-        by_type[ctype] = by_type.get(ctype, 0) + 1
-    ffs = sum(n for t, n in by_type.items() if lib.cells[t].seq_kind == "ff")
-    area = sum(lib.cells[t].area * n for t, n in by_type.items())
+    stat = netlist_stat(flat, lib)
     return GateRun(
         library=library,
         liberty=liberty,
         voltage=lib.voltage,
         clock_hz=clock_hz,
-        stat={"area": area, "area_yosys": top.get("area"), "by_type": by_type},
+        stat={"area": stat["area"], "area_yosys": top.get("area"), "by_type": stat["by_type"]},
         plan=g.plan.as_dict(),
         energies=energies,
         cycles=np.array([e.cycles for e in energies]),
         mismatches=bad,
         leakage_nw=leakage_nw(flat, lib),
         sram=sram,
-        flip_flops=ffs,
-        cells=len(flat.cells),
+        flip_flops=stat["flip_flops"],
+        cells=stat["cells"],
         seconds=time.time() - t0,
         netlist_dir=work / "synth",
         flat=flat,

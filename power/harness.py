@@ -12,6 +12,9 @@ Commands (one per line; values decimal or 0x-hex)::
     put STREAM VALUE        STREAM__valid=1, STREAM__payload=VALUE until a cycle with ready,
                             then valid=0 (Amaranth lib.stream: transfer on valid & ready)
     get STREAM              STREAM__ready=1 until a cycle with valid; prints 'got <hex> <cycle>'
+    collect STREAM          from now on STREAM__ready=1, and every transfer prints 'got <hex>
+                            <cycle>' as `get` does, in order with the other commands' output
+                            (a block whose outputs come when its inputs decide, not on request)
     wait PORT               clock cycles until output PORT is non-zero (e.g. an interrupt line)
     saif_open FILE          start a new SAIF file (toggle counts restart at zero), after writing
                             FILE.init, the baseline taken at the same instant (see energy.py)
@@ -217,6 +220,7 @@ static VerilatedContext* ctx;
 static Vtop* top;
 static VerilatedSaifC* tfp = nullptr;
 static uint64_t cycle = 0;
+static std::string collect;  // the output stream `collect` takes (empty: none)
 static const uint64_t MAX_WAIT = @MAXWAIT@ULL;
 
 static std::string hex64(uint64_t v) {
@@ -240,7 +244,12 @@ static std::string get_port(const std::string& n) {
 }
 static void dump() { if (tfp) tfp->dump(ctx->time()); }
 // Inputs settle (+1), rising edge (+2), falling edge (+4): see the module docstring.
-static void settle() { top->eval(); ctx->timeInc(1); dump(); }
+static void settle() {
+    top->eval(); ctx->timeInc(1); dump();
+    // ready is held high: a valid before this edge is a transfer at it (`get` prints the same)
+    if (!collect.empty() && std::stoull(get_port(collect + "__valid"), nullptr, 16) != 0)
+        std::cout << "got " << get_port(collect + "__payload") << " " << cycle + 1 << "\n";
+}
 static void edges() {
     top->clk = 1; top->eval(); ctx->timeInc(1); dump();
     top->clk = 0; top->eval(); ctx->timeInc(2); dump();
@@ -284,6 +293,8 @@ int main(int argc, char** argv) {
                 if (w > MAX_WAIT) { std::cerr << "get " << a << ": no valid\n"; return 3; }
             }
             need(a + "__ready", 0);
+        } else if (cmd == "collect") {
+            collect = a; need(a + "__ready", 1);
         } else if (cmd == "wait") {
             uint64_t w = 0;
             while (std::stoull(get_port(a), nullptr, 16) == 0) {

@@ -137,27 +137,34 @@ class Split:
     leak_nw: float
 
 
-def split_netlist(flat, lib) -> dict[str, Split]:
-    """Costs and leakage of the core (cells under `accel/`) and of the shell (the rest)."""
-    from ecg_snn.power.gate_energy import net_costs
+def core_or_shell(path: str) -> str:
+    """The part of the SPI chip a cell belongs to: the accelerator core (under `accel/`) or
+    the shell."""
+    return "core" if "/accel/" in f"/{path}/" else "shell"
 
-    def core(path: str) -> bool:
-        return "/accel/" in f"/{path}/"
+
+def split_netlist(flat, lib, part_of=core_or_shell) -> dict[str, Split]:
+    """Costs and leakage of each part of the netlist, `part_of(instance path)` naming a cell's
+    part (a net belongs to its driver's; a net without a driver, an input port, to the part of
+    the path "")."""
+    from ecg_snn.power.gate_energy import net_costs
 
     costs = net_costs(flat, lib)
     scale = lib.leakage_unit_w / 1e-9
-    leak = {"core": 0.0, "shell": 0.0}
+    leak: dict[str, float] = {}
+    parts: dict[str, dict] = {}
     for path, ctype in flat.cells:
-        leak["core" if core(path) else "shell"] += lib.cells[ctype].leakage * scale
-    parts = {"core": {}, "shell": {}}
+        part = part_of(path)
+        leak[part] = leak.get(part, 0.0) + lib.cells[ctype].leakage * scale
     for gid, cost in costs.items():
         drv = flat.driver.get(gid)
-        parts["core" if drv and core(drv[0]) else "shell"][gid] = cost
-    return {p: Split(parts[p], leak[p]) for p in parts}
+        parts.setdefault(part_of(drv[0] if drv else ""), {})[gid] = cost
+    return {p: Split(parts.get(p, {}), leak.get(p, 0.0)) for p in sorted(set(parts) | set(leak))}
 
 
-def window_energy(path: Path, flat, parts: dict[str, Split], clock_hz: float) -> dict:
-    """One SAIF window: cycles, and per part the dynamic nJ (per block) and the leakage nJ."""
+def window_energy(path: Path, flat, parts: dict[str, Split], clock_hz: float, sram=None) -> dict:
+    """One SAIF window: cycles, and per part the dynamic nJ (per block) and the leakage nJ;
+    with an SRAM model (`sram.SramModel`) the SRAM macros are one more part, "sram"."""
     from ecg_snn.power.energy import subtract
     from ecg_snn.power.gate_energy import gate_energy
     from ecg_snn.power.saif import read_saif
@@ -172,7 +179,17 @@ def window_energy(path: Path, flat, parts: dict[str, Split], clock_hz: float) ->
             "per_block_nj": e.dynamic_nj,
             "leakage_nj": e.leakage_nj,
         }
-    out["total_nj"] = sum(out[p]["dynamic_nj"] + out[p]["leakage_nj"] for p in parts)
+    names = list(parts)
+    if sram is not None and flat.srams:
+        e = gate_energy(saif, flat, {}, {}, clock_hz, sram)  # the macros' accesses only
+        out["sram"] = {
+            "dynamic_nj": sum(e.dynamic_nj.values()),
+            "per_block_nj": e.dynamic_nj,
+            "leakage_nj": e.leakage_nj,
+            "accesses": e.sram_accesses,
+        }
+        names.append("sram")
+    out["total_nj"] = sum(out[p]["dynamic_nj"] + out[p]["leakage_nj"] for p in names)
     return out
 
 
@@ -271,15 +288,11 @@ def measure(
     the shell around the accelerator `config` (a ROM build; default the event engine's) with
     the core clocked only while it has work (`work_clock`, `hw/spi.py`: an enable and a clock
     gate at the root of the core's clock) or on every cycle."""
-    from ecg_snn.flow.asic.gate import synthesize
-    from ecg_snn.flow.asic.liberty import load_liberty
-    from ecg_snn.flow.asic.pdk import OSU018
     from ecg_snn.flow.design import spi_verilog
-    from ecg_snn.flow.netlist import load_verilog
     from ecg_snn.hw.config import HwConfig
     from ecg_snn.hw.engine import memories
     from ecg_snn.hw.spi import SPI_TOP
-    from ecg_snn.power.gate_run import gate_flat, gate_harness
+    from ecg_snn.power.gate_run import gate_harness, gate_model
     from ecg_snn.power.tech import load_technology
 
     t0 = time.time()
@@ -287,14 +300,9 @@ def measure(
     config = config or HwConfig(rom=True)
     clock_hz = load_technology("22nm").clock_hz  # the chip's clock, the same as `make power`
     verilog = spi_verilog(spec, config, artifact, work_clock=work_clock)
-    liberty = OSU018.liberty()
-    lib = load_liberty(liberty)
     mems = memories(spec, config, artifact)
-    g = synthesize(verilog, SPI_TOP, liberty, load_verilog(verilog), work / "synth", log, 128, mems)
-    flat, text = gate_flat(g.json, lib)
-    flat_v = work / "synth" / "flat.v"
-    if not flat_v.exists() or flat_v.read_text() != text:
-        flat_v.write_text(text)
+    model = gate_model(verilog, SPI_TOP, work, log=log, sram_min_depth=128, memories=mems)
+    flat, lib, flat_v = model.flat, model.lib, model.flat_v
     log(f"  gate-level shell netlist ready ({time.time() - t0:.0f} s); building its simulator")
     exe = gate_harness(flat_v, work / "harness", top=SPI_TOP)
     log(f"  simulator ready ({time.time() - t0:.0f} s); {len(x)} beats over SPI")

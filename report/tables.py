@@ -13,6 +13,7 @@ from ecg_snn.explore import confirm as explore_confirm
 from ecg_snn.explore import report as explore_report
 from ecg_snn.model import cv
 from ecg_snn.model.adapt import evaluate as adapt
+from ecg_snn.power import qrs as qrs_gate
 from ecg_snn.report import engines, verification
 from ecg_snn.report import model as model_doc
 from ecg_snn.report import power as power_doc
@@ -68,6 +69,7 @@ QUOTED: tuple[str, ...] = (
     "noise",
     "qrs",
     "qrs_all",
+    "qrs_gate",
     "adapt",
     "adapt_ds2_first",
     "adapt_ds2_v1",
@@ -98,6 +100,7 @@ def _adapt_design(reports: Reports) -> str:
 
 _ADAPT = "make adapt-eval"
 _TRAIN = "make train"
+_QRS_GATE = "make qrs GATE=1"
 _QRS_ALL = 'make qrs ARGS="--records all --no-synth --report build/reports/qrs_all.json"'
 # The cross-validated recipe the shipped inter model was trained with (docs/model.md, "Model v3").
 SHIPPED_RECIPE = "v3free_all"
@@ -115,6 +118,13 @@ def _model_targets(reports: Reports) -> str:
     if "cv" not in reports:
         return "Not measured yet: run `python -m ecg_snn.model.cv`."
     return model_doc.targets_table(reports["cv"], reports["train_inter"], SHIPPED_RECIPE)
+
+
+def _qrs_gate(reports: Reports) -> str:
+    """The QRS block at gate level, against the accelerator's heartbeat when it is measured."""
+    if "qrs_gate" not in reports:
+        return f"Not measured yet: run `{_QRS_GATE}`, then `make report TAKE=qrs_gate`."
+    return qrs_gate.table(reports["qrs_gate"], reports.get("heartbeat_work"))
 
 
 RENDERERS: dict[str, Renderer] = {
@@ -153,6 +163,8 @@ RENDERERS: dict[str, Renderer] = {
     ),
     "qrs-block": _from("qrs", "make qrs", qrs_block.table),
     "qrs-all": _from("qrs_all", _QRS_ALL, qrs_block.summary),
+    "qrs-gate": _qrs_gate,
+    "qrs-gate-summary": _from("qrs_gate", _QRS_GATE, qrs_gate.summary),
     "adapt": _from("adapt", _ADAPT, adapt.table),
     "adapt-records": _from("adapt", _ADAPT, adapt.records_table),
     "adapt-targets": _from("adapt", _ADAPT, adapt.targets_table),

@@ -11,9 +11,10 @@ Python per sample); the beats are recorded
 with their arrival cycle, and the player logs the cycle each sample was taken, so a beat's
 decision sample is the last sample taken before it: `decided` is checked too.
 
-Checker (`compare`): the RTL beats (fiducial sample, integration peak, decision sample,
-search-back flag) must equal the golden beats one for one; `tests/sim/test_qrs_rtl.py` shows it
-fails on a corrupted expectation and on a changed input.
+Checker (`compare`, `flow/qrs_cases.py`, shared with the gate-level run): the RTL beats
+(fiducial sample, integration peak, decision sample, search-back flag) must equal the golden
+beats one for one; `tests/sim/test_qrs_rtl.py` shows it fails on a corrupted expectation and on
+a changed input.
 
 Cost: `cycles_per_sample` (mean and maximum over every sample played: the clock must run at
 360 x the maximum, or have an input buffer, to keep up), and the figures of `flow/qrs.py`.
@@ -36,14 +37,12 @@ from typing import Any
 import numpy as np
 
 from ecg_snn.data.cli import Parser
+from ecg_snn.flow.qrs_cases import DEFAULT_CASES, Case, beat_rows, compare, golden, load_case, words
 from ecg_snn.model.contract import qrs
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "build" / "reports" / "qrs.json"
 PERIOD_NS = 10
-# The noisy records of the issue (105: noise, 108: large P waves, 203: ventricular runs and
-# noise), a clean one, and 222 (its first search-back at 4:04), five minutes each from the start.
-DEFAULT_CASES = ("100:0:300", "105:0:300", "108:0:300", "203:0:300", "222:0:300")
 WHOLE_S = 1900  # seconds: longer than every MIT-BIH record (30:06), so a case is the whole record
 ENV_CASES = "SIM_QRS_CASES"  # the .npz the cocotb test reads
 ENV_OUT = "SIM_QRS_OUT"  # the .npz it writes
@@ -54,61 +53,12 @@ WATCHDOG = 500_000  # cycles without a recorded beat: about 40 s of ECG at ~11 c
 
 
 @dataclass(frozen=True)
-class Case:
-    name: str
-    samples: np.ndarray
-    valid: np.ndarray
-
-
-@dataclass(frozen=True)
 class RtlBeats:
     """What the RTL gave for one case: beats (N, 4) rows (sample, peak, decided, searchback),
     and the cycles each sample took (from its transfer to the next one's)."""
 
     beats: np.ndarray
     cycles: np.ndarray
-
-
-def golden(case: Case) -> np.ndarray:
-    """The golden beats as (N, 4) rows: sample, peak, decided, searchback."""
-    g = qrs.detect(case.samples, valid=case.valid)
-    return np.stack([g.sample, g.peak, g.decided, g.searchback.astype(np.int64)], axis=1)
-
-
-def compare(expected: np.ndarray, got: np.ndarray) -> list[str]:
-    """Every difference between two beat lists, one line each (empty: bit-exact)."""
-    fields = ("sample", "peak", "decided", "searchback")
-    out = []
-    if len(expected) != len(got):
-        out.append(f"{len(got)} beats from the RTL, {len(expected)} from the golden detector")
-    for k, (e, g) in enumerate(zip(expected, got, strict=False)):
-        diff = [f"{f} {int(g[j])} != {int(e[j])}" for j, f in enumerate(fields) if e[j] != g[j]]
-        if diff:
-            out.append(f"beat {k}: " + ", ".join(diff))
-    return out
-
-
-def load_case(spec: str) -> Case:
-    """`record:start_s:seconds` of MIT-BIH (the detector lead `stream` uses)."""
-    from ecg_snn.data.locate import find_mitdb
-    from ecg_snn.data.records import read_record
-
-    try:
-        name, start, seconds = spec.split(":")
-        lo, n = int(float(start) * qrs.FS), int(float(seconds) * qrs.FS)
-    except ValueError:
-        raise SystemExit(f"make qrs: case {spec!r} is not record:start_s:seconds") from None
-    rec = read_record(find_mitdb(download=False), name)
-    signal = np.asarray(rec.signal, np.int64)[lo : lo + n]
-    valid = getattr(rec, "valid", None)
-    valid = np.ones(len(signal), bool) if valid is None else np.asarray(valid, bool)[lo : lo + n]
-    return Case(spec, signal, valid)
-
-
-def words(case: Case) -> np.ndarray:
-    """The player's words: the sample (16-bit two's complement) with the valid flag at bit 16."""
-    value = np.clip(case.samples, -(1 << 15), (1 << 15) - 1) & 0xFFFF
-    return (value | (case.valid.astype(np.int64) << 16)).astype(np.uint64)
 
 
 def rtl_build(out: Path | None = None):
@@ -189,16 +139,8 @@ async def _play(tb: Any, word_list: np.ndarray, count: int) -> tuple[np.ndarray,
         payloads, arrivals = hp.read_recorded(Path(hp.rec_file("o_beat")))
     else:
         payloads, arrivals = [], np.zeros(0, np.int64)
-    mask = (1 << qrs.COUNTER_BITS) - 1
-    beats = np.array(
-        [
-            (p & mask, (p >> qrs.COUNTER_BITS) & mask, 0, p >> (2 * qrs.COUNTER_BITS))
-            for p in payloads
-        ],
-        np.int64,
-    ).reshape(-1, 4)
-    beats[:, 2] = np.searchsorted(starts, arrivals, side="right") - 1
-    return beats, starts
+    decided = np.searchsorted(starts, arrivals, side="right") - 1
+    return beat_rows(payloads, decided), starts
 
 
 def _cocotb_test():
