@@ -262,11 +262,10 @@ class SpiShell(Checked, wiring.Component):
         with t.If(rise):
             t.d.sync += rx.eq(byte)
             t.d.comb += txn.set(bits=bits + 1)
+        tx_next = Signal(8)  # a byte boundary: the next byte out; else the next bit
+        t.d.comb += tx_next.eq(Mux(bits == 0, out[:8], tx << 1))
         with t.If(fall):
-            with t.If(bits == 0):
-                t.d.sync += tx.eq(out[:8])  # a byte boundary: the next byte out
-            with t.Else():
-                t.d.sync += tx.eq(tx << 1)
+            t.d.sync += tx.eq(tx_next)
 
         set_error = Signal(len(SpiError))
         read_errors = Signal()  # READ_ERRORS decoded: the flags it sends out are cleared
@@ -341,13 +340,17 @@ class SpiShell(Checked, wiring.Component):
         if self.work_clock:
             # Every protocol register changes only on a chip-select or SCK edge (the byte, the
             # word, the MISO bit, the errors), a word taken by the core (its buffer empties), the
-            # RESET pulse ending, or the reset: its clock enable. The same clock enable on every
-            # cycle without `work_clock`.
+            # RESET pulse ending, or the reset: its clock enable. A falling edge writes only the
+            # MISO register, so it counts only when that changes: a WRITE's data bytes (most of
+            # a beat's traffic) shift out zeros, and half their edges then clock nothing. The
+            # same clock enable on every cycle without `work_clock`.
             taken = [stream.valid & stream.ready for stream in ports.values()]
+            miso_moves = fall & (tx_next != tx)
             txn_en = Signal()
             m.d.comb += txn_en.eq(
-                rise | fall | cs_fall | cs_rise | reset_pulse | Cat(*taken).any() | ResetSignal()
-            )
+                rise | miso_moves | cs_fall | cs_rise | reset_pulse | Cat(*taken).any()
+                | ResetSignal()
+            )  # fmt: skip
             t = EnableInserter(txn_en)(t)
             if self.clock_gate:
                 t = self._root_gate(m, "txn", txn_en, t)
