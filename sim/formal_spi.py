@@ -477,8 +477,8 @@ BROKEN = {
         ),
         "byte-loaded-a-bit-late": (
             "shell",
-            "            with t.If(bits == 0):\n                t.d.sync += tx.eq(out[:8])",
-            "            with t.If(bits == 1):\n                t.d.sync += tx.eq(out[:8])",
+            "tx_next.eq(Mux(bits == 0, out[:8], tx << 1))",
+            "tx_next.eq(Mux(bits == 1, out[:8], tx << 1))",
         ),
     },
     "load_port_closed_while_busy": {
