@@ -429,9 +429,9 @@ def findings(r: dict, heartbeat: dict | None) -> list[str]:
     stopped = b["power_uw_clock_stopped_between_samples"]
     out = [
         f"- Waiting costs most: the block works {b['active_cycles_per_s']:,.0f} cycles per "
-        f"second of ECG and waits {b['idle_cycles_per_s']:,.0f}, and an idle cycle clocks "
-        f"{r['flip_flops_clocked_when_idle']:,} flip-flops (the registers with a reset value: "
-        f"Yosys folds their enable into D, so no clock gate holds them) for "
+        f"second of ECG and waits {b['idle_cycles_per_s']:,.0f}; an idle cycle clocks "
+        f"{r['flip_flops_clocked_when_idle']:,} flip-flops on the free clock, but the clock "
+        f"tree reaches all {r['clock_gates']:,} clock gates on every cycle, for "
         f"{b['idle_nj_per_cycle']:.3f} nJ: {idle_uw:.2f} of the {b['power_uw']:.2f} µW "
         f"({idle_uw / b['power_uw']:.0%}). The samples themselves cost "
         f"{b['active_nj_per_s'] / 1000:.2f} µW and the leakage {b['leakage_uw']:.2f} µW; with "

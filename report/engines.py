@@ -4,7 +4,7 @@ reports (`sim`, `verilog`, `power`) against the fused engine's (`sim_fused`, `ve
 
 from __future__ import annotations
 
-from ecg_snn.report.results import Reports, hardware
+from ecg_snn.report.results import Reports, hardware, weighting
 
 ENGINES = {
     "event": ("sim", "verilog", "power", "fpga"),
@@ -46,22 +46,13 @@ def _rows(sim: dict, verilog: dict, power: dict, fpga: dict | None) -> list[str]
         f"{verilog['cells']:,} / {verilog['flip_flops']:,} / {verilog['memory_bits']:,} "
         f"({hardware(verilog, engine=False)})",
         f"{power['nj_per_inference']['mean']:.2f} ({power['beats']} beats)",
-        f"**{g['nj_per_inference']['mean']:.1f}** ({g['beats']} beats, {_weighting(g)}, "
+        f"**{g['nj_per_inference']['mean']:.1f}** ({g['beats']} beats, {weighting(g)}, "
         f"{g['mismatches']} mismatches)",
         f"{g['cells']:,} / {g['flip_flops']:,} / {g['area_um2'] / 1e6:.2f}",
         f"{g['leakage']['nw_cells'] / 1e3:.2f}",
         f"{k['nj_per_inference']:.2f} (band {k['band_nj'][0]:.2f} to {k['band_nj'][1]:.2f})",
         _fpga(fpga),
     ]
-
-
-def _weighting(g: dict) -> str:
-    """How the gate-level mean was taken: weighted to the part's class mix (a population mean,
-    as the RTL row's), or (a report before `power/gate_report.py` weighted it) unweighted."""
-    nj = g["nj_per_inference"]
-    if "mean_unweighted" not in nj:
-        return "unweighted mean of a class-stratified sample"
-    return f"weighted to DS2's class mix; unweighted {nj['mean_unweighted']:.1f}"
 
 
 ROWS = (

@@ -126,6 +126,15 @@ def _power(r: dict) -> str:
     return out
 
 
+def weighting(g: dict) -> str:
+    """How a gate-level mean was taken: weighted to the part's class mix (a population mean,
+    as the RTL model's), or (a report before `power/gate_report.py` weighted it) unweighted."""
+    nj = g["nj_per_inference"]
+    if "mean_unweighted" not in nj:
+        return "unweighted mean of a class-stratified sample"
+    return f"weighted to DS2's class mix; unweighted {nj['mean_unweighted']:.1f}"
+
+
 def _gate(r: dict) -> str:
     g, t = r["gate_level"], r["timing"]
     out = (
@@ -135,7 +144,7 @@ def _gate(r: dict) -> str:
     if g.get("nj_per_inference"):
         out += (
             f"; **{g['nj_per_inference']['mean']:.1f} nJ per inference at 180 nm** "
-            f"({g['beats']} DS2 beats, {g['mismatches']} mismatches with golden)"
+            f"({g['beats']} DS2 beats, {weighting(g)}, {g['mismatches']} mismatches with golden)"
         )
     return f"{out}; {hardware(r)}"
 
