@@ -20,11 +20,16 @@ from ecg_snn.hw.qrs import QrsDetector, memory_bits
 TOP = "snn_qrs"
 
 
-def emit(out: Path, sample_bits: int = 16) -> Path:
-    """Write the Verilog of `QrsDetector(sample_bits)` as `<out>/snn_qrs.v`."""
+def emit(out: Path, sample_bits: int = 16, work_clock: bool = False) -> Path:
+    """Write the Verilog of `QrsDetector(sample_bits)` as `<out>/snn_qrs.v`; `work_clock`: the
+    ASIC build, clocked only while it has work through the library's clock gate at its root
+    (the file carries the gate's behavioural model for RTL simulators)."""
+    from ecg_snn.flow.asic.gate import ICG_CELL, ICG_MODEL_VERILOG
+
     out.mkdir(parents=True, exist_ok=True)
-    text = verilog.convert(QrsDetector(sample_bits), name=TOP, emit_src=False)
-    return write_atomic(out / f"{TOP}.v", text)
+    dut = QrsDetector(sample_bits, work_clock, ICG_CELL if work_clock else None)
+    text = verilog.convert(dut, name=TOP, emit_src=False)
+    return write_atomic(out / f"{TOP}.v", text + (ICG_MODEL_VERILOG if work_clock else ""))
 
 
 def build(out: Path, synth: bool = True) -> dict:

@@ -46,11 +46,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from amaranth.hdl import Array, Cat, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Array, Cat, Module, Mux, ResetSignal, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from ecg_snn.hw.clocking import work_clocked
 from ecg_snn.hw.config import Checked
 from ecg_snn.model.contract import qrs as c
 
@@ -149,17 +150,35 @@ class QrsDetector(Checked, wiring.Component):
     """The contract's QRS detector, one sample per `i_sample` transfer (module docstring).
 
     Parameters: `sample_bits` of the input port (default the contract's INPUT_BITS, 16; a wider
-    port saturates to 16 bits as the contract does)."""
+    port saturates to 16 bits as the contract does); `work_clock`: clocked only while it has
+    work (`hw/clocking.py`): not while it waits in IDLE for a sample or in OUT for its beat to
+    be taken (`quiet`), which is most of its cycles at any clock that keeps up with 360 Hz;
+    `clock_gate`: the ASIC build's clock-gate cell at the root of its clock (with
+    `work_clock`)."""
 
     @classmethod
-    def check(cls, sample_bits: int = c.INPUT_BITS) -> None:
+    def check(
+        cls,
+        sample_bits: int = c.INPUT_BITS,
+        work_clock: bool = False,
+        clock_gate: str | None = None,
+    ) -> None:
         if not isinstance(sample_bits, int) or not c.INPUT_BITS <= sample_bits <= 32:
             raise ValueError(
                 f"sample_bits must be an integer from {c.INPUT_BITS} to 32, not {sample_bits!r}"
             )
+        if clock_gate and not work_clock:
+            raise ValueError("clock_gate needs work_clock: the gate's enable is the work clock's")
 
-    def __init__(self, sample_bits: int = c.INPUT_BITS) -> None:
+    def __init__(
+        self,
+        sample_bits: int = c.INPUT_BITS,
+        work_clock: bool = False,
+        clock_gate: str | None = None,
+    ) -> None:
         self._sample_bits = sample_bits
+        self._work_clock, self._clock_gate = work_clock, clock_gate
+        self.quiet = Signal()  # no register can change this cycle (IDLE / OUT, waiting)
         sample = data.StructLayout({"value": signed(sample_bits), "valid": 1})
         super().__init__(
             {
@@ -170,6 +189,16 @@ class QrsDetector(Checked, wiring.Component):
         )
 
     def elaborate(self, platform: object) -> Module:
+        logic = self._logic()
+        if not self._work_clock:
+            return logic
+        m = Module()
+        en = Signal()
+        m.d.comb += en.eq(~self.quiet | ResetSignal())
+        m.submodules.logic = work_clocked(m, "work", logic, en, self._clock_gate)
+        return m
+
+    def _logic(self) -> Module:
         m = Module()
         n_lp, n_hp, n_q, n_b = c.LP_LEN, c.HP_LEN, c.MWI_LEN, c.B_RING
 
@@ -329,6 +358,9 @@ class QrsDetector(Checked, wiring.Component):
                 ]
                 for name in ("u_ring", "a_ring", "l_ring", "q_ring"):
                     m.d.comb += rd[name].en.eq(1)
+                # waiting: the reads above repeat the same addresses (they depend on n only),
+                # so the cycle that takes the sample reads what a waiting cycle would have
+                m.d.comb += self.quiet.eq(~self.i_sample.valid)
                 with m.If(self.i_sample.valid):
                     v = self.i_sample.payload.value
                     lo, hi = -(1 << (c.INPUT_BITS - 1)), (1 << (c.INPUT_BITS - 1)) - 1
@@ -589,7 +621,7 @@ class QrsDetector(Checked, wiring.Component):
                     m.next = "OUT"
 
             with m.State("OUT"):
-                m.d.comb += self.o_beat.valid.eq(1)
+                m.d.comb += [self.o_beat.valid.eq(1), self.quiet.eq(~self.o_beat.ready)]
                 with m.If(self.o_beat.ready):
                     m.d.sync += [out_head.eq(out_head + 1), out_count.eq(out_count - 1)]
                     m.next = "IDLE"

@@ -50,13 +50,8 @@ from __future__ import annotations
 
 from amaranth.hdl import (
     Cat,
-    ClockDomain,
-    ClockSignal,
     Const,
-    DomainRenamer,
     Elaboratable,
-    EnableInserter,
-    Instance,
     Module,
     Mux,
     ResetInserter,
@@ -67,6 +62,7 @@ from amaranth.lib import enum, wiring
 from amaranth.lib.cdc import FFSynchronizer
 from amaranth.lib.wiring import In, Out
 
+from ecg_snn.hw.clocking import work_clocked
 from ecg_snn.hw.config import Checked, HwConfig
 from ecg_snn.hw.engine import accelerator, accelerator_class
 from ecg_snn.model.contract.artifact import Artifact, ModelSpec
@@ -143,18 +139,6 @@ class SpiShell(Checked, wiring.Component):
             ports[Port.LOAD] = a.i_load
         return ports
 
-    def _root_gate(self, m: Module, name: str, en: Signal, part: Elaboratable) -> Elaboratable:
-        """`part` in its own clock domain `name`, clocked through one `clock_gate` cell at its
-        root (enable `en`, the shell's reset)."""
-        m.domains += ClockDomain(name, local=True)
-        m.d.comb += ResetSignal(name).eq(ResetSignal())
-        gclk = Signal(name=f"{name}_clk")
-        m.submodules[f"{name}_gate"] = Instance(
-            self.clock_gate, i_CE=en, i_CLK=ClockSignal(), o_GCLK=gclk
-        )
-        m.d.comb += ClockSignal(name).eq(gclk)
-        return DomainRenamer(name)(part)
-
     def elaborate(self, platform: object) -> Elaboratable:
         m = Module()
         accel = self.accel
@@ -163,10 +147,8 @@ class SpiShell(Checked, wiring.Component):
         if self.work_clock:
             # Clock the core only while it has work: a word offered, a result taken, a reset,
             # or a schedule that moves by itself (`Accelerator.quiet` low).
-            core = EnableInserter(self.core_en)(core)
             m.d.comb += self.core_en.eq(~accel.quiet | reset_pulse | ResetSignal())
-            if self.clock_gate:
-                core = self._root_gate(m, "core", self.core_en, core)
+            core = work_clocked(m, "core", core, self.core_en, self.clock_gate)
         else:
             m.d.comb += self.core_en.eq(1)
         m.submodules.accel = core
@@ -351,9 +333,7 @@ class SpiShell(Checked, wiring.Component):
                 rise | miso_moves | cs_fall | cs_rise | reset_pulse | Cat(*taken).any()
                 | ResetSignal()
             )  # fmt: skip
-            t = EnableInserter(txn_en)(t)
-            if self.clock_gate:
-                t = self._root_gate(m, "txn", txn_en, t)
+            t = work_clocked(m, "txn", t, txn_en, self.clock_gate)
         m.submodules.protocol = t
         return m
 

@@ -4,8 +4,10 @@ energy from the Liberty tables and its timing from OpenSTA.
 
     python -m ecg_snn.power.qrs [--records 100:0:60,...] [--clock-hz 65536] [--out FILE]
 
-The flow of `make power GATE=1` (`gate_run.py`), on another top: the Verilog `make qrs`
-verifies (`flow/qrs.py`) mapped onto the library (`gate_run.gate_model`: same Yosys script,
+The flow of `make power GATE=1` (`gate_run.py`), on another top: the ASIC build of the block
+`make qrs` verifies (`flow/qrs.py` with `work_clock`: clocked only while it has work, through a
+clock gate at the root of its clock, `hw/clocking.py`; cycle-exact with the plain build,
+`tests/hw/test_qrs.py`) mapped onto the library (`gate_run.gate_model`: same Yosys script,
 memory plan and clock gates; the 128-word b ring is an SRAM macro, `sram.py`, the smaller rings
 flip-flop register files), simulated gate by gate in the SAIF harness (`harness.py`), each
 window's energy per part from `heartbeat.window_energy` (`gate_energy.py`), and the critical
@@ -219,12 +221,13 @@ def case_rows(cases: list[Case], expected: list[np.ndarray], got: list[GateCase]
 
 
 def gate_build(work: Path = WORK, log=print):
-    """The block's Verilog (`flow/qrs.py`) mapped (`gate_run.gate_model`) and its gate-level
-    simulator, both content-keyed in `work` (reused while the Verilog is the same)."""
+    """The block's ASIC Verilog (`flow/qrs.py`, clocked only while it has work) mapped
+    (`gate_run.gate_model`) and its gate-level simulator, both content-keyed in `work` (reused
+    while the Verilog is the same)."""
     from ecg_snn.flow.qrs import TOP, emit
     from ecg_snn.power.gate_run import gate_harness, gate_model
 
-    model = gate_model(emit(work / "rtl"), TOP, work, log=log)
+    model = gate_model(emit(work / "rtl", work_clock=True), TOP, work, log=log)
     log("  gate-level netlist ready; building (or reusing) its simulator")
     return model, gate_harness(model.flat_v, work / "harness", top=TOP, cxx_opt=CXX_OPT)
 
