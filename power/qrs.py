@@ -429,17 +429,26 @@ def findings(r: dict, heartbeat: dict | None) -> list[str]:
     """The section's bullets: where the power goes, and the heartbeat comparison."""
     b = r["budget"]
     idle_uw = b["idle_nj_per_cycle"] * b["idle_cycles_per_s"] / 1000
-    stopped = b["power_uw_clock_stopped_between_samples"]
+    parts = sorted(
+        [
+            ("the leakage", b["leakage_uw"]),
+            ("processing the samples", b["active_nj_per_s"] / 1000),
+            ("waiting", idle_uw),
+        ],
+        key=lambda kv: -kv[1],
+    )
+    clocked = r["flip_flops_clocked_when_idle"]
+    waiting = (
+        "its clock stopped at the root while it waits: `work_clock`"
+        if clocked == 0
+        else f"{clocked:,} flip-flops clocked on the free clock"
+    )
     out = [
-        f"- Waiting costs most: the block works {b['active_cycles_per_s']:,.0f} cycles per "
-        f"second of ECG and waits {b['idle_cycles_per_s']:,.0f}; an idle cycle clocks "
-        f"{r['flip_flops_clocked_when_idle']:,} flip-flops on the free clock, but the clock "
-        f"tree reaches all {r['clock_gates']:,} clock gates on every cycle, for "
-        f"{b['idle_nj_per_cycle']:.3f} nJ: {idle_uw:.2f} of the {b['power_uw']:.2f} µW "
-        f"({idle_uw / b['power_uw']:.0%}). The samples themselves cost "
-        f"{b['active_nj_per_s'] / 1000:.2f} µW and the leakage {b['leakage_uw']:.2f} µW; with "
-        f"the clock stopped between samples (not built) the block would need {stopped:.2f} µW, "
-        f"{stopped * BEAT_S_75_BPM:.2f} µJ per heartbeat.",
+        f"- Where the {b['power_uw']:.2f} µW go: "
+        + ", ".join(f"{name} {uw:.2f} µW ({uw / b['power_uw']:.0%})" for name, uw in parts)
+        + f". The block works {b['active_cycles_per_s']:,.0f} cycles per second of ECG and "
+        f"waits {b['idle_cycles_per_s']:,.0f}, an idle cycle costing "
+        f"{b['idle_nj_per_cycle']:.4f} nJ ({waiting}).",
         f"- Timing: {r['timing']['fmax_mhz']:.1f} MHz (critical path "
         f"{r['timing']['critical_path_ns']:.1f} ns), {r['timing']['margin_over_clock']:,.0f} x "
         "the clock.",
@@ -465,8 +474,8 @@ def summary(r: dict) -> str:
         "flip-flop register files but the b ring, an SRAM macro), "
         f"{r['area_um2'] / 1e6:.2f} mm², {b['power_uw']:.1f} µW at a "
         f"{b['clock_hz'] / 1000:.3f} kHz clock ({b['uj_per_heartbeat_75_bpm']:.1f} µJ per "
-        f"heartbeat at 75 bpm; {idle_uw / b['power_uw']:.0%} of it the clock of the registers "
-        f"while the block waits for the next sample), fmax {r['timing']['fmax_mhz']:.1f} MHz; "
+        f"heartbeat at 75 bpm; {idle_uw / b['power_uw']:.0%} of it the cycles the block waits "
+        f"for the next sample), fmax {r['timing']['fmax_mhz']:.1f} MHz; "
         f"{r['beats']:,} beats on the netlist, "
         f"{sum(c['mismatches'] for c in r['cases'])} mismatches with the golden detector."
     )
