@@ -49,6 +49,7 @@ def compare(expected: np.ndarray, got: np.ndarray) -> list[str]:
 
 def load_case(spec: str) -> Case:
     """`record:start_s:seconds` of MIT-BIH (the detector lead `stream` uses)."""
+    from ecg_snn.data.errors import DataError
     from ecg_snn.data.locate import find_mitdb
     from ecg_snn.data.records import read_record
 
@@ -57,7 +58,17 @@ def load_case(spec: str) -> Case:
         lo, n = int(float(start) * qrs.FS), int(float(seconds) * qrs.FS)
     except ValueError:
         raise SystemExit(f"make qrs: case {spec!r} is not record:start_s:seconds") from None
-    rec = read_record(find_mitdb(download=False), name)
+    if lo < 0 or n <= 0:
+        raise SystemExit(f"make qrs: case {spec!r} needs start_s >= 0 and seconds > 0")
+    try:
+        rec = read_record(find_mitdb(download=False), name)
+    except DataError as e:
+        raise SystemExit(f"make qrs: case {spec!r}: {e}") from None
+    if lo >= len(rec.signal):  # a case running past the end stops there (`--records all`)
+        raise SystemExit(
+            f"make qrs: case {spec!r} starts after the end of record {name} "
+            f"({len(rec.signal) / qrs.FS:.0f} s)"
+        )
     signal = np.asarray(rec.signal, np.int64)[lo : lo + n]
     valid = getattr(rec, "valid", None)
     valid = np.ones(len(signal), bool) if valid is None else np.asarray(valid, bool)[lo : lo + n]

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from amaranth.hdl import Array, Cat, Module, Mux, ResetSignal, Signal, signed, unsigned
+from amaranth.hdl import Array, Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -193,9 +193,7 @@ class QrsDetector(Checked, wiring.Component):
         if not self._work_clock:
             return logic
         m = Module()
-        en = Signal()
-        m.d.comb += en.eq(~self.quiet | ResetSignal())
-        m.submodules.logic = work_clocked(m, "work", logic, en, self._clock_gate)
+        m.submodules.logic = work_clocked(m, "work", logic, ~self.quiet, self._clock_gate)
         return m
 
     def _logic(self) -> Module:

@@ -25,7 +25,8 @@ BLOCKS = (
     "io",
 )
 
-# hw/top.py names: layer{i}/{synapse,fire}, queue, sequencer, decision, loader; per layer the
+# hw/top.py names: layer{i}/{synapse,fire}, queue, sequencer, decision, loader (hw/fused/:
+# core/{mac,fire,weights}); per layer the
 # memories weight, rr_weight, bias (weights) and vw (membrane + partial sum), cin (constant
 # input current, neuron state too) with ports w_*, b_*, v_*, c_*.
 DEFAULT_RULES: tuple[tuple[str, str], ...] = (
@@ -35,7 +36,8 @@ DEFAULT_RULES: tuple[tuple[str, str], ...] = (
     (r"weight|wmem", "weight_memory"),
     (r"queue|fifo|spike_buf|event_buf|evq", "queues"),
     (r"fire|spike|thresh|reset_sub|compare|cmp", "fire_reset"),
-    (r"synapse|acc|sum|adder|add(?!r)|const|current", "accumulate"),
+    # the fused engine's MAC array (`hw/fused/`: core/mac) is its accumulate
+    (r"synapse|acc|sum|adder|add(?!r)|const|current|(^|/)mac(/|$)", "accumulate"),
 )
 
 

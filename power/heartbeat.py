@@ -571,7 +571,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_engine_option(ap)
     add_lanes_option(ap)
-    ap.add_argument("--out", type=Path, help="default build/reports/heartbeat[_work][_fused].json")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        help="default build/reports/heartbeat[_work][_fused].json for the default 2 beats, "
+        "heartbeat[...]-beats<N>.json for any other number (a quick run never replaces it)",
+    )
     args = ap.parse_args(argv)
     fused = args.engine == "fused"
     name = "heartbeat_work" if args.work_clock else "heartbeat"
@@ -580,7 +585,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.static_idle:
         name = "heartbeat_static"
     name += "_fused" if fused else ""
-    args.out = args.out or root / "build" / "reports" / f"{name}.json"
+    beats = "" if args.beats == 2 else f"-beats{args.beats}"
+    args.out = args.out or root / "build" / "reports" / f"{name}{beats}.json"
     try:
         if args.beats < 1:
             raise ValueError(f"--beats must be >= 1, not {args.beats}")
@@ -629,5 +635,6 @@ def main(argv: list[str] | None = None) -> int:
         f"heartbeat (180 nm, {r['beats']} beats, {r['mismatches']} mismatches): active "
         f"{b['active_nj']:.1f} nJ in {b['active_cycles']} cycles; per heartbeat "
         + ", ".join(f"{k} {v:.3f} uJ" for k, v in b["uj_per_heartbeat"].items())
+        + f"; report: {repo_path(args.out)}"
     )
     return 1 if r["mismatches"] else 0

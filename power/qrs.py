@@ -41,6 +41,7 @@ if __name__ == "__main__":
 
     run("ecg_snn.power.qrs:main", "python -m ecg_snn.power.qrs")
 
+import hashlib
 import json
 import sys
 import time
@@ -63,6 +64,9 @@ GATE_CASES = ("100:0:60", "105:0:60", "108:0:60", "203:0:60", "222:0:60")
 # 2 x the 32.768 kHz watch crystal: the smallest such clock above 360 x 119, the most cycles a
 # sample takes over the 48 MIT-BIH records whole (`make qrs ARGS="--records all"`, hw/README.md)
 CLOCK_HZ = 65_536
+# the fewest cycles any sample takes (hw/qrs.py: IDLE, F1, F2, F3, LEARN, CAND, SB, QUIET,
+# END and the next IDLE): a clock below 360 x this falls behind whatever the record
+MIN_CYCLES_PER_SAMPLE = 10
 IDLE_CYCLES = 2000
 TAIL_CYCLES = 256  # after the last sample: more than the longest sample (119 cycles)
 BEAT_S_75_BPM = 60 / 75
@@ -346,14 +350,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--records", default=",".join(GATE_CASES), help="record:start_s:seconds,...")
     ap.add_argument("--clock-hz", type=float, default=CLOCK_HZ, help="the block's clock")
     ap.add_argument("--jobs", type=int, default=2, help="simulator processes")
-    ap.add_argument("--out", type=Path, default=REPORT)
+    ap.add_argument(
+        "--out",
+        type=Path,
+        help=f"default {REPORT.name} for the default cases and clock, "
+        f"{REPORT.stem}-<key>.json for any other (a quick run never replaces it)",
+    )
     args = ap.parse_args(argv)
-    if args.jobs < 1 or args.clock_hz <= 0:
-        print(
-            f"make qrs GATE=1: --jobs must be >= 1 and --clock-hz > 0, not {args.jobs} and "
-            f"{args.clock_hz:g}",
-            file=sys.stderr,
+    error = None
+    if args.jobs < 1:
+        error = f"--jobs must be >= 1, not {args.jobs}"
+    elif args.clock_hz < qrs.FS * MIN_CYCLES_PER_SAMPLE:
+        error = (
+            f"--clock-hz {args.clock_hz:g} is below {qrs.FS * MIN_CYCLES_PER_SAMPLE:g}: every "
+            f"sample takes at least {MIN_CYCLES_PER_SAMPLE} cycles at {qrs.FS} Hz"
         )
+    if error:
+        print(f"make qrs GATE=1: {error}", file=sys.stderr)
         return 2
     try:
         OSU018.liberty()  # fail now, not after the synthesis
@@ -367,10 +380,21 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:  # a clock too slow for the samples
         print(f"make qrs GATE=1: {e}", file=sys.stderr)
         return 2
+    if not r["keeps_up"]:
+        print(
+            f"make qrs GATE=1: a {args.clock_hz:g} Hz clock falls behind 360 Hz: the longest "
+            f"sample took {r['cycles_per_sample_max']} cycles (needs "
+            f"{qrs.FS * r['cycles_per_sample_max']:,} Hz without an input buffer)",
+            file=sys.stderr,
+        )
+        return 2
     r["verilog"] = repo_path(r["verilog"])
     flags = "" if args.records == ",".join(GATE_CASES) else f" --records {args.records}"
     flags += "" if args.clock_hz == CLOCK_HZ else f" --clock-hz {args.clock_hz:g}"
     r["command"] = f"python -m ecg_snn.power.qrs{flags}"
+    if args.out is None:  # a run other than the default one never replaces its report
+        key = hashlib.sha256(flags.encode()).hexdigest()[:8]
+        args.out = REPORT if not flags else REPORT.with_name(f"{REPORT.stem}-{key}.json")
     write_atomic(args.out, json.dumps(r, indent=1) + "\n")
     b = r["budget"]
     print(
@@ -456,8 +480,9 @@ def findings(r: dict, heartbeat: dict | None) -> list[str]:
     if heartbeat is not None:
         acc = heartbeat["budget_75_bpm"]["uj_per_heartbeat"]["power_gated"]
         out.append(
-            f"- Against the accelerator's heartbeat above ({acc:.3f} µJ, power-gated between "
-            f"beats): the detector that finds the beats costs "
+            f"- Against the shipped chip's heartbeat ({heartbeat['engine']} engine, "
+            f"{heartbeat['lanes']} lanes: {acc:.3f} µJ, power-gated between beats, "
+            "`hw/fused/README.md`): the detector that finds the beats costs "
             f"{b['uj_per_heartbeat_75_bpm'] / acc:.0f} x as much per heartbeat, as it must run "
             "on every sample."
         )

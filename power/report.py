@@ -336,7 +336,7 @@ def summary(body: dict) -> str:
         lines += [
             f"  gate level ({g['library']}, {g['node_nm']:g} nm, {g['voltage_v']:g} V), "
             f"{g['beats']} beats, {g['mismatches']} mismatches: "
-            f"{g['nj_per_inference']['mean']:.1f} nJ/inference "
+            f"{g['nj_per_inference']['mean']:.1f} nJ/inference{_weighting(g)} "
             f"(leakage {g['leakage']['nj_per_inference']:.3f} nJ), {g['cells']} cells, "
             f"{g['flip_flops']} flip-flops",
             "  gate level per block: "
@@ -345,7 +345,7 @@ def summary(body: dict) -> str:
             f"{t['fmax_mhz']:.1f} MHz, margin at 200 bpm x{t['real_time_margin_at_200_bpm']:.0f}",
             *_opensta_power_line(g),
             f"  calibration: held-out total error {c['held_out']['total_error']:+.1%}, "
-            f"within 15 %: {c['held_out']['within_15_percent']}",
+            f"within 15 %: {c['held_out']['within_15_percent']}{_worst_block(c['held_out'])}",
             f"  calibrated 22 nm: {k['nj_per_inference']:.2f} nJ/inference "
             f"(band {k['band_nj'][0]:.2f}-{k['band_nj'][1]:.2f}); heartbeat at 75 bpm "
             f"{k['heartbeat_75_bpm_25c']['no_power_gating_uj']:.4f} uJ, power-gated "
@@ -354,13 +354,31 @@ def summary(body: dict) -> str:
     return "\n".join(lines)
 
 
+def _weighting(g: dict) -> str:
+    nj = g["nj_per_inference"]
+    if "mean_unweighted" not in nj:
+        return ""
+    return f" (weighted to the part's class mix; unweighted {nj['mean_unweighted']:.1f})"
+
+
+def _worst_block(held_out: dict) -> str:
+    """The major block (>= 5 % of the total) whose held-out error is largest, when the check
+    fails: it names the cause."""
+    if held_out["within_15_percent"] or not held_out.get("per_block"):
+        return ""
+    major = held_out.get("major_blocks") or list(held_out["per_block"])
+    b, e = max(((b, held_out["per_block"][b]) for b in major), key=lambda kv: abs(kv[1]["error"]))
+    return f" (worst block: {b}, {e['error']:+.0%}, {e['share_of_gate_total']:.0%} of the total)"
+
+
 def _opensta_power_line(g: dict) -> list[str]:
     o = g.get("opensta_power")
     if not o or o["relative_difference"] is None:
         return []
     return [
         f"  OpenSTA report_power, same activity, cells only: {o['nj_per_inference']:.2f} "
-        f"nJ/inference vs Python {o['python_cells']['total_nj']:.2f} nJ "
+        f"nJ/inference vs Python {o['python_cells']['total_nj']:.2f} nJ (the same beats, "
+        "unweighted) "
         f"({o['relative_difference']:+.1%}; with the clock network free running as OpenSTA "
         f"charges it: {o['relative_difference_clock_free_running']:+.1%})"
     ]

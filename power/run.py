@@ -258,6 +258,10 @@ def main(argv: list[str] | None = None) -> int:
         bad += extra["gate_level"]["mismatches"]
     out = report.write(data, args.out, extra)
     print(report.summary(out))
+    from ecg_snn.data.paths import repo_path
+
+    rom = "ROM" if config.rom else "loadable"
+    print(f"  {config.engine} engine, {config.lanes} lanes, {rom}; report: {repo_path(args.out)}")
     return 1 if bad + bad_silent else 0
 
 

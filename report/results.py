@@ -135,6 +135,10 @@ def weighting(g: dict) -> str:
     return f"weighted to DS2's class mix; unweighted {nj['mean_unweighted']:.1f}"
 
 
+def _power_rtl(r: dict) -> str:
+    return f"{_power(r)}; {hardware(r)}"
+
+
 def _gate(r: dict) -> str:
     g, t = r["gate_level"], r["timing"]
     out = (
@@ -155,8 +159,8 @@ def _calibrated(r: dict) -> str:
         f"**{k['nj_per_inference']:.2f} nJ** (band {k['band_nj'][0]:.2f} to "
         f"{k['band_nj'][1]:.2f}; RTL model x its per-block gate-level factors, held-out error "
         f"{c['total_error']:+.1%}); uncalibrated RTL model {k['uncalibrated_rtl_nj']:.2f} nJ; "
-        f"{k['heartbeat_75_bpm_25c']['power_gating_uj']:.2f} µJ per heartbeat at 75 bpm with "
-        f"power gating between beats; {hardware(r)}"
+        f"{k['heartbeat_75_bpm_25c']['power_gating_uj'] * 1000:.2f} nJ per heartbeat at 75 bpm "
+        f"with power gating between beats (the inference alone); {hardware(r)}"
     )
 
 
@@ -283,7 +287,7 @@ ROWS: tuple[tuple[str, str, Callable[[dict], str], str], ...] = (
     ("planted one-line bugs caught (RTL, QRS, driver, benches)", "mutate", _mutate, "make mutate"),
     ("area (Yosys, generic cells)", "verilog", _verilog, "make verilog"),
     ("C reference and driver", "firmware", _firmware, "make firmware"),
-    ("energy per inference, 22 nm, RTL toggle model", "power", _power, "make power"),
+    ("energy per inference, 22 nm, RTL toggle model", "power", _power_rtl, "make power"),
     (
         "energy per inference, intra model, same beats",
         "power_intra",

@@ -121,10 +121,10 @@ def _model_targets(reports: Reports) -> str:
 
 
 def _qrs_gate(reports: Reports) -> str:
-    """The QRS block at gate level, against the accelerator's heartbeat when it is measured."""
+    """The QRS block at gate level, against the shipped chip's heartbeat when it is measured."""
     if "qrs_gate" not in reports:
         return f"Not measured yet: run `{_QRS_GATE}`, then `make report TAKE=qrs_gate`."
-    return qrs_gate.table(reports["qrs_gate"], reports.get("heartbeat_work"))
+    return qrs_gate.table(reports["qrs_gate"], reports.get("heartbeat_work_fused"))
 
 
 RENDERERS: dict[str, Renderer] = {

@@ -25,6 +25,13 @@ from amaranth.hdl import Cat, Elaboratable, Module, Mux, Signal, signed
 from amaranth.lib import data
 
 
+def magnitude(m: Module, v: Signal, name: str) -> Signal:
+    """|v| of a signed value, unsigned of the same width (|-2^(n-1)| = 2^(n-1) fits)."""
+    out = Signal(len(v), name=name)
+    m.d.comb += out.eq(Mux(v[-1], -v, v))
+    return out
+
+
 class MacArray(Elaboratable):
     """Parameters: `lanes`, `weight_bits`, `operand_bits`, `acc_bits`, `T`.
     Signals: `w` (lanes x signed weight_bits), `x` (signed operand_bits), `scale`, `acc`
@@ -43,16 +50,14 @@ class MacArray(Elaboratable):
     def elaborate(self, platform: object) -> Module:
         m = Module()
         x = self.x
-        ax = Signal(len(x), name="ax")  # |x|: one negation shared by the lanes
-        m.d.comb += ax.eq(Mux(x[-1], -x, x))
+        ax = magnitude(m, x, "ax")  # one negation shared by the lanes
         for j in range(len(self.w)):
             w = self.w[j]
-            aw = Signal(len(w), name=f"aw{j}")
+            aw = magnitude(m, w, f"aw{j}")
             mag = Signal(len(w) + len(x), name=f"mag{j}")
             t = Signal(len(mag) + self._T.bit_length(), name=f"t{j}")  # |T * w * x| or |w * x|
             neg = Signal(name=f"neg{j}")
             m.d.comb += [
-                aw.eq(Mux(w[-1], -w, w)),
                 mag.eq(aw * ax),
                 t.eq(Mux(self.scale, mag * self._T, mag)),
                 neg.eq(w[-1] ^ x[-1]),

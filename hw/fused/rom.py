@@ -1,4 +1,5 @@
-"""The fused engine's weight ROM: one bank per weight tensor, each read only when it is read.
+"""The fused engine's weight ROM: one bank per weight tensor, whose address moves only when
+that bank is read.
 
 A ROM built as logic costs energy whenever its address changes, read or not: the address
 decodes through the whole bank. One bank for every tensor would make each read of the first
@@ -70,6 +71,7 @@ class WeightRom(wiring.Component):
                 mem = Memory(shape=self._word, depth=len(rows), init=rows)
                 m.submodules[bank_name(key)] = mem
                 rd = mem.read_port(domain="comb")
+                # no reset: its value matters only as "unchanged", and a reset would cost logic
                 hold = Signal(index_bits(len(rows)), reset_less=True, name=f"hold_{bank_name(key)}")
                 take = self.en & (self.bank == i)
                 m.d.comb += rd.addr.eq(Mux(take, self.addr, hold))

@@ -139,10 +139,35 @@ def test_an_idle_cycle_costs_the_same_after_any_sample(gate_block, synthetic_run
 
 @pytest.mark.parametrize(
     ("argv", "message"),
-    [(["--jobs", "0"], "not 0 and 65536"), (["--clock-hz", "-3"], "not 2 and -3")],
-    ids=["jobs", "clock"],
+    [
+        (["--jobs", "0"], "--jobs must be >= 1, not 0"),
+        (["--clock-hz", "-3"], "--clock-hz -3 is below 3600"),
+        (["--clock-hz", "3000"], "--clock-hz 3000 is below 3600"),
+    ],
+    ids=["jobs", "negative-clock", "slow-clock"],
 )
 def test_bad_options_are_a_one_line_error(argv, message, capsys):
+    """Refused at once, before any synthesis: one line naming the bad value."""
     assert gate_qrs.main(argv) == 2
     err = capsys.readouterr().err
-    assert err == f"make qrs GATE=1: --jobs must be >= 1 and --clock-hz > 0, {message}\n"
+    assert err.startswith(f"make qrs GATE=1: {message}") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("100:-1:5", "needs start_s >= 0 and seconds > 0"),
+        ("100:0:0", "needs start_s >= 0 and seconds > 0"),
+        ("100:99999:5", "starts after the end of record 100"),
+        ("999:0:60", "case '999:0:60': "),
+        ("nonsense", "is not record:start_s:seconds"),
+    ],
+    ids=["negative-start", "no-seconds", "past-the-end", "no-record", "not-a-case"],
+)
+def test_bad_cases_are_a_one_line_error(spec, message):
+    """A case is checked when it is read, before any simulation (`flow/qrs_cases.load_case`)."""
+    from ecg_snn.flow.qrs_cases import load_case
+
+    with pytest.raises(SystemExit) as e:
+        load_case(spec)
+    assert message in str(e.value) and "\n" not in str(e.value)
