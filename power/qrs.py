@@ -198,7 +198,8 @@ def budget(
         "leakage_uw": total["leakage_uw"],
         "power_uw": total["power_uw"],
         "uj_per_heartbeat_75_bpm": total["power_uw"] * BEAT_S_75_BPM,
-        # what stopping the clock between samples would leave (not built: an estimate)
+        # the samples and the leakage alone: what a clock stopped at its source between samples
+        # would leave (an estimate; the work clock stops the tree below its root gate)
         "power_uw_clock_stopped_between_samples": total["active_nj_per_s"] / 1000
         + total["leakage_uw"],
         "per_part": per_part,
@@ -399,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     b = r["budget"]
     print(
         f"{r['beats']} beats, {sum(c['mismatches'] for c in r['cases'])} mismatches; "
-        f"{r['cells']} cells, {r['area_um2']:.0f} um2; {b['power_uw']:.2f} uW at "
+        f"{r['cells']:,} cells, {r['area_um2'] / 1e6:.2f} mm2; {b['power_uw']:.2f} uW at "
         f"{b['clock_hz']:g} Hz, {b['uj_per_heartbeat_75_bpm']:.3f} uJ per heartbeat; fmax "
         f"{r['timing']['fmax_mhz']:.1f} MHz; report: {repo_path(args.out)}"
     )

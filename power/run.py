@@ -139,14 +139,17 @@ def main(argv: list[str] | None = None) -> int:
             from ecg_snn.hw.fused.plan import check_supported
 
             check_supported(artifact.spec, config)  # one line, exit 2
-        if args.beats < 1 or args.jobs < 1:
-            raise ValueError(f"BEATS and JOBS must be >= 1, not {args.beats} and {args.jobs}")
+        for name, value in (("BEATS", args.beats), ("JOBS", args.jobs)):
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, not {value}")
         if args.gate:
-            if args.gate_beats < 2 or args.sram_min_depth < 1:
+            if args.gate_beats < 2:
                 raise ValueError(
                     f"GATE_BEATS must be >= 2 (even beats fit the calibration, odd beats check "
-                    f"it) and SRAM_MIN_DEPTH >= 1, not {args.gate_beats} and {args.sram_min_depth}"
+                    f"it), not {args.gate_beats}"
                 )
+            if args.sram_min_depth < 1:
+                raise ValueError(f"SRAM_MIN_DEPTH must be >= 1, not {args.sram_min_depth}")
             if args.tech != "22nm":
                 raise ValueError(
                     f"GATE=1 calibrates the 22 nm model: use TECH=22nm, not {args.tech}"

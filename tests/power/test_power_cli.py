@@ -13,9 +13,10 @@ from ecg_snn.power import run
     [
         (["--gate", "--gate-beats", "1"], "GATE_BEATS must be >= 2"),
         (["--gate", "--gate-beats", "-3"], "GATE_BEATS must be >= 2"),
-        (["--gate", "--sram-min-depth", "0"], "SRAM_MIN_DEPTH >= 1"),
+        (["--gate", "--sram-min-depth", "0"], "SRAM_MIN_DEPTH must be >= 1, not 0"),
         (["--gate", "--tech", "45nm"], "TECH=22nm"),
-        (["--beats", "0"], "BEATS and JOBS must be >= 1"),
+        (["--beats", "0"], "BEATS must be >= 1, not 0"),
+        (["--jobs", "0"], "JOBS must be >= 1, not 0"),
     ],
 )
 def test_bad_knobs_exit_2(argv, message, capsys, monkeypatch):
