@@ -35,6 +35,27 @@ def golden(case: Case) -> np.ndarray:
     return np.stack([g.sample, g.peak, g.decided, g.searchback.astype(np.int64)], axis=1)
 
 
+def case_rows(cases: list[Case], expected: list[np.ndarray], got: list) -> list[dict]:
+    """Per case: samples, golden beats, mismatches (`compare`) and cycles per sample, from the
+    runs `got` (anything with `beats`, `compare` rows, and `cycles`, per sample: the RTL bench
+    and the gate level alike)."""
+    rows = []
+    for case, exp, g in zip(cases, expected, got, strict=True):
+        diffs = compare(exp, g.beats)
+        rows.append(
+            {
+                "case": case.name,
+                "samples": len(case.samples),
+                "beats": len(exp),
+                "mismatches": len(diffs),
+                "first_mismatches": diffs[:5],
+                "cycles_per_sample_mean": round(float(g.cycles.mean()), 2),
+                "cycles_per_sample_max": int(g.cycles.max()),
+            }
+        )
+    return rows
+
+
 def compare(expected: np.ndarray, got: np.ndarray) -> list[str]:
     """Every difference between two beat lists, one line each (empty: bit-exact)."""
     out = []

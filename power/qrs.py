@@ -52,7 +52,7 @@ from pathlib import Path
 import numpy as np
 
 from ecg_snn.data.cli import Parser
-from ecg_snn.flow.qrs_cases import Case, beat_rows, compare, golden, load_case, words
+from ecg_snn.flow.qrs_cases import Case, beat_rows, case_rows, golden, load_case, words
 from ecg_snn.model.contract import qrs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -204,25 +204,6 @@ def budget(
         + total["leakage_uw"],
         "per_part": per_part,
     }
-
-
-def case_rows(cases: list[Case], expected: list[np.ndarray], got: list[GateCase]) -> list[dict]:
-    """Per case: samples, golden beats, mismatches (`compare`) and cycles per sample."""
-    rows = []
-    for case, exp, g in zip(cases, expected, got, strict=True):
-        diffs = compare(exp, g.beats)
-        rows.append(
-            {
-                "case": case.name,
-                "samples": len(case.samples),
-                "beats": len(exp),
-                "mismatches": len(diffs),
-                "first_mismatches": diffs[:5],
-                "cycles_per_sample_mean": round(float(g.cycles.mean()), 2),
-                "cycles_per_sample_max": int(g.cycles.max()),
-            }
-        )
-    return rows
 
 
 def gate_build(work: Path = WORK, log=print):

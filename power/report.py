@@ -336,7 +336,7 @@ def summary(body: dict) -> str:
         lines += [
             f"  gate level ({g['library']}, {g['node_nm']:g} nm, {g['voltage_v']:g} V), "
             f"{g['beats']} beats, {g['mismatches']} mismatches: "
-            f"{g['nj_per_inference']['mean']:.1f} nJ/inference{_weighting(g)} "
+            f"{g['nj_per_inference']['mean']:.1f} nJ/inference{_note(weighting(g))} "
             f"(leakage {g['leakage']['nj_per_inference']:.3f} nJ), {g['cells']} cells, "
             f"{g['flip_flops']} flip-flops",
             "  gate level per block: "
@@ -354,11 +354,17 @@ def summary(body: dict) -> str:
     return "\n".join(lines)
 
 
-def _weighting(g: dict) -> str:
+def weighting(g: dict, part: str = "the part's") -> str | None:
+    """How a gate-level mean was taken: weighted to `part` class mix, with the unweighted mean
+    beside; None for a report from before `power/gate_report.py` weighted it."""
     nj = g["nj_per_inference"]
     if "mean_unweighted" not in nj:
-        return ""
-    return f" (weighted to the part's class mix; unweighted {nj['mean_unweighted']:.1f})"
+        return None
+    return f"weighted to {part} class mix; unweighted {nj['mean_unweighted']:.1f}"
+
+
+def _note(text: str | None) -> str:
+    return f" ({text})" if text else ""
 
 
 def _worst_block(held_out: dict) -> str:

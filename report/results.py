@@ -12,6 +12,7 @@ from ecg_snn.explore import confirm as explore_confirm
 from ecg_snn.explore import report as explore_report
 from ecg_snn.power.calibrate import band_nj, calibrated_nj
 from ecg_snn.power.report import SPARROW_NJ
+from ecg_snn.power.report import weighting as gate_weighting
 from ecg_snn.report.power import against_band
 
 Reports = dict[str, dict]
@@ -127,12 +128,8 @@ def _power(r: dict) -> str:
 
 
 def weighting(g: dict) -> str:
-    """How a gate-level mean was taken: weighted to the part's class mix (a population mean,
-    as the RTL model's), or (a report before `power/gate_report.py` weighted it) unweighted."""
-    nj = g["nj_per_inference"]
-    if "mean_unweighted" not in nj:
-        return "unweighted mean of a class-stratified sample"
-    return f"weighted to DS2's class mix; unweighted {nj['mean_unweighted']:.1f}"
+    """How a gate-level mean was taken (`power.report.weighting`), for DS2's beats."""
+    return gate_weighting(g, "DS2's") or "unweighted mean of a class-stratified sample"
 
 
 def _power_rtl(r: dict) -> str:

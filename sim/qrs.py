@@ -37,7 +37,16 @@ from typing import Any
 import numpy as np
 
 from ecg_snn.data.cli import Parser
-from ecg_snn.flow.qrs_cases import DEFAULT_CASES, Case, beat_rows, compare, golden, load_case, words
+from ecg_snn.flow.qrs_cases import (
+    DEFAULT_CASES,
+    Case,
+    beat_rows,
+    case_rows,
+    compare,  # noqa: F401 (the bench's checker, `sim.qrs.compare` in its tests)
+    golden,
+    load_case,
+    words,
+)
 from ecg_snn.model.contract import qrs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -224,20 +233,7 @@ def evaluate(specs: list[str], synth: bool, work: Path) -> dict:
     for k, (case, exp) in enumerate(zip(cases, expected, strict=True)):  # one line per case
         got += run_rtl(sim_build, [case], [exp], work)
         print(f"make qrs: [{k + 1}/{len(cases)}] {case.name} on Verilator", flush=True)
-    per_case = []
-    for case, exp, rtl in zip(cases, expected, got, strict=True):
-        diffs = compare(exp, rtl.beats)
-        per_case.append(
-            {
-                "case": case.name,
-                "samples": len(case.samples),
-                "beats": len(exp),
-                "mismatches": len(diffs),
-                "first_mismatches": diffs[:5],
-                "cycles_per_sample_mean": round(float(rtl.cycles.mean()), 2),
-                "cycles_per_sample_max": int(rtl.cycles.max()),
-            }
-        )
+    per_case = case_rows(cases, expected, got)
     cycles = np.concatenate([g.cycles for g in got])
     return {
         **figures,
