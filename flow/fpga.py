@@ -479,6 +479,9 @@ def main(argv: list[str] | None = None) -> int:
             lanes=board.lanes if args.lanes is None else args.lanes,
             rom=args.rom or args.engine == "fused",  # the fused engine's only build is ROM
             engine=args.engine,
+            # the fused engine's memories as block RAM: its ASIC build's ROM banks read
+            # combinationally, which an FPGA can only build from logic cells
+            block_ram=args.engine == "fused",
         )
         if config.engine == "fused":
             from ecg_snn.hw.fused.plan import check_supported

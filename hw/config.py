@@ -11,6 +11,9 @@ The artifact fixes shapes, widths and T; `HwConfig` adds what the artifact does 
   engine with membrane memories, any IF / sum-then-fire artifact) or `"fused"` (`hw/fused/`, the
   streaming layer-fused count-domain engine for all-sum-then-fire artifacts). Part of `repr`,
   hence of the Verilog cache key (`flow/design.py`).
+- `block_ram`: the fused engine's FPGA build (`make fpga`): its weight banks and dense
+  accumulators behind synchronous read ports, which an FPGA maps to block RAM; the default
+  (ASIC) build reads its ROM banks combinationally and keeps the accumulators in flip-flops.
 
 `LayerGeometry` is the one place where memory depths, address layouts and internal widths are
 derived from a `LayerSpec`; every block reads it instead of re-deriving a width.
@@ -32,6 +35,7 @@ class HwConfig:
     lanes: int = 8
     rom: bool = False
     engine: str = "event"
+    block_ram: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.lanes, int) or isinstance(self.lanes, bool):
@@ -42,11 +46,23 @@ class HwConfig:
             raise ValueError(f"rom must be a bool, not {self.rom!r}")
         if self.engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
+        if not isinstance(self.block_ram, bool):
+            raise ValueError(f"block_ram must be a bool, not {self.block_ram!r}")
+        if self.block_ram and self.engine != "fused":
+            raise ValueError(f"block_ram is a build of the fused engine, not of {self.engine!r}")
+
+    def __repr__(self) -> str:
+        # `block_ram` only when set: the default builds' Verilog cache keys (`flow/design.py`)
+        # stay those made before it existed
+        extra = ", block_ram=True" if self.block_ram else ""
+        return f"HwConfig(lanes={self.lanes!r}, rom={self.rom!r}, engine={self.engine!r}{extra})"
 
     def as_dict(self) -> dict:
         # the default engine is left out, so reports and keys of the event engine are unchanged
         d = {"lanes": self.lanes, "rom": self.rom}
-        return d if self.engine == "event" else {**d, "engine": self.engine}
+        if self.engine != "event":
+            d["engine"] = self.engine
+        return {**d, "block_ram": True} if self.block_ram else d
 
 
 @dataclass(frozen=True)

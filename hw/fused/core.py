@@ -97,7 +97,7 @@ class FusedCore(wiring.Component):
 
         # ---- the weight ROM (`hw/fused/rom.py`): a bank per tensor, each held still unless it
         # is read; its data register is the MAC's weight operand, loaded only for an operation ----
-        m.submodules.weights = rom = WeightRom(plan, art)
+        m.submodules.weights = rom = WeightRom(plan, art, sync_ports=plan.block_ram)
         bank = Signal.like(rom.bank)  # the tensor read this cycle
         addr = Signal.like(rom.addr)  # the word within it
 

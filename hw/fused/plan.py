@@ -108,11 +108,13 @@ class LayerPlan:
 
 @dataclass(frozen=True)
 class FusedPlan:
-    """The per-layer plan of `spec` at `lanes` (validated by `check_supported` first)."""
+    """The per-layer plan of `spec` at `lanes` (validated by `check_supported` first);
+    `block_ram`: the FPGA build's memories (`HwConfig.block_ram`)."""
 
     spec: ModelSpec
     lanes: int
     layers: tuple[LayerPlan, ...]
+    block_ram: bool = False
 
     @classmethod
     def of(cls, spec: ModelSpec, config: HwConfig) -> FusedPlan:
@@ -130,7 +132,7 @@ class FusedPlan:
                     min(hi >> k, spec.T),
                 )
             )
-        return cls(spec, config.lanes, tuple(plans))
+        return cls(spec, config.lanes, tuple(plans), config.block_ram)
 
     @property
     def count_bits(self) -> int:

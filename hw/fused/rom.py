@@ -10,6 +10,12 @@ data register, the MAC array's weight operand, loaded only with a read (`en`).
 
 Ports: `en` (read this cycle), `bank` and `addr` (which bank, the word within it) in; `data`
 out, the word read, one cycle later, held until the next read. A one-word bank is a constant.
+
+`sync_ports` (the FPGA build, `HwConfig.block_ram`): the same ports and timing built from one
+synchronous read port per bank, enabled only when that bank is read (so it holds its word, as
+the held address does), and a register naming the bank read last that selects among the banks'
+outputs. An FPGA's block RAM reads only synchronously: so the banks go to block RAM there,
+where the held-address banks would be logic.
 """
 
 from __future__ import annotations
@@ -46,8 +52,9 @@ class WeightRom(wiring.Component):
     """Parameters: `plan`, `artifact` (the banks' contents, `weight_banks`). `ids[key]` is the
     `bank` number of tensor `key`."""
 
-    def __init__(self, plan: FusedPlan, artifact: Artifact) -> None:
+    def __init__(self, plan: FusedPlan, artifact: Artifact, sync_ports: bool = False) -> None:
         self._banks = weight_banks(plan, artifact)
+        self._sync_ports = sync_ports
         self.ids = {key: i for i, key in enumerate(self._banks)}
         self._word = data.ArrayLayout(signed(plan.weight_bits), plan.lanes)
         depth = max(len(rows) for rows in self._banks.values())
@@ -62,6 +69,15 @@ class WeightRom(wiring.Component):
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
+        if self._sync_ports:
+            self._sync_banks(m)
+        else:
+            self._held_banks(m)
+        return m
+
+    def _held_banks(self, m: Module) -> None:
+        """Banks read combinationally, each address held while another bank is read; one data
+        register after the bank multiplexer."""
         word = Signal(self._word)  # the selected bank's word, this cycle
         for key, rows in self._banks.items():
             i = self.ids[key]
@@ -84,4 +100,23 @@ class WeightRom(wiring.Component):
         with m.If(self.en):
             m.d.sync += q.eq(word)
         m.d.comb += self.data.eq(q)
-        return m
+
+    def _sync_banks(self, m: Module) -> None:
+        """Banks behind synchronous read ports (block RAM), each enabled only when read, so its
+        output holds the word until its next read; the multiplexer after them follows the bank
+        read last (`last`, loaded with the read), so `data` holds too."""
+        last = Signal.like(self.bank, reset_less=True)  # written by the first read of a beat
+        with m.If(self.en):
+            m.d.sync += last.eq(self.bank)
+        for key, rows in self._banks.items():
+            i = self.ids[key]
+            if len(rows) == 1:
+                out = self._word.const(rows[0])
+            else:
+                mem = Memory(shape=self._word, depth=len(rows), init=rows)
+                m.submodules[bank_name(key)] = mem
+                rd = mem.read_port()
+                m.d.comb += [rd.en.eq(self.en & (self.bank == i)), rd.addr.eq(self.addr)]
+                out = rd.data
+            with m.If(last == i):
+                m.d.comb += self.data.eq(out)
