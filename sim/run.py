@@ -112,6 +112,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add_rom_option(ap, False)
     add_engine_option(ap)
     ap.add_argument(
+        "--block-ram",
+        action="store_true",
+        help="the fused engine's FPGA build (`make fpga`'s): its weight banks and dense "
+        "accumulators behind synchronous read ports (`HwConfig.block_ram`), also for the "
+        "limit cases and random points",
+    )
+    ap.add_argument(
         "--limits",
         default="all",
         help="directed limit cases to run after the model, comma-separated, or none "
@@ -169,6 +176,7 @@ def report_path(args: argparse.Namespace, art: Artifact) -> Path:
             "lanes": None if args.lanes == HwConfig().lanes else args.lanes,
             "rom": args.rom,
             "engine": None if args.engine == "event" else args.engine,
+            "block_ram": args.block_ram or None,
         }
     )
     return keyed(REPORT, key)
@@ -291,14 +299,15 @@ def cycle_check(
     )
 
 
-def limit_case(name: str, engine: str) -> tuple:
+def limit_case(name: str, engine: str, block_ram: bool = False) -> tuple:
     """(artifact, config, vectors) of a limit case: `sim/accel/limits.py` for the event
-    engine, `sim.accel.fused_space.limit_cases` for the fused one."""
+    engine, `sim.accel.fused_space.limit_cases` for the fused one (`block_ram`: its FPGA
+    build)."""
     if engine != "fused":
         return limits.case(name)
     from ecg_snn.sim.accel.fused_space import limit_cases
 
-    art, config, n_random = limit_cases()[name]
+    art, config, n_random = limit_cases(block_ram)[name]
     return art, config, limits.limit_vectors(art.spec, n_random)
 
 
@@ -310,14 +319,16 @@ def limit_names(engine: str) -> list[str]:
     return list(limit_cases())
 
 
-def run_limit_cases(names: list[str], work: Path, jobs: int, engine: str = "event") -> list[dict]:
+def run_limit_cases(
+    names: list[str], work: Path, jobs: int, engine: str = "event", block_ram: bool = False
+) -> list[dict]:
     """The directed limit cases (`sim/accel/limits.py`), each on its own Verilator build of its
     own hardware configuration, `jobs` cases at a time: per case its coverage (golden model),
     mismatches and the first one, and the failures of its simulator run."""
     from concurrent.futures import ThreadPoolExecutor
 
     def one(name: str) -> dict:
-        art, config, vectors = limit_case(name, engine)
+        art, config, vectors = limit_case(name, engine, block_ram)
         cov, gold = measure_run(art, vectors.x, vectors.rr)
         b = design.accelerator_build(art.spec, config, art, name=f"accel-limit-{name}")
         exp = (gold.cls, gold.values)
@@ -358,16 +369,21 @@ def space_lanes(arg: str) -> list[int]:
     return lanes
 
 
-def run_space(lanes: list[int], n_vectors: int, engine: str = "event") -> list[dict]:
+def run_space(
+    lanes: list[int], n_vectors: int, engine: str = "event", block_ram: bool = False
+) -> list[dict]:
     """The constrained-random point of each lane count (`sim.accel.space.check_point`; the
-    all-sum-then-fire points of `sim.accel.fused_space` for the fused engine) on `n_vectors`
-    vectors, with a progress line per point."""
+    all-sum-then-fire points of `sim.accel.fused_space` for the fused engine, `block_ram`: in
+    its FPGA build) on `n_vectors` vectors, with a progress line per point."""
     if engine == "fused":
         from ecg_snn.sim.accel.fused_space import check_point, points
+
+        pts = points(block_ram=block_ram)
     else:
         from ecg_snn.sim.accel.space import check_point, points
 
-    pts, out = points(), []
+        pts = points()
+    out = []
     tty = sys.stdout.isatty()  # a progress line that rewrites itself, or one line per point
     start = "\r" if tty else ""
     for k, n in enumerate(lanes, 1):
@@ -425,7 +441,7 @@ def plan(args: argparse.Namespace) -> Plan:
     if args.vectors is not None or args.beats == 0:
         parts = [str(args.vectors)] if args.vectors is not None else []
     # ValueError names a bad lane count, or what the chosen engine cannot build
-    cfg = HwConfig(lanes=args.lanes, rom=args.rom, engine=args.engine)
+    cfg = HwConfig(lanes=args.lanes, rom=args.rom, engine=args.engine, block_ram=args.block_ram)
     print(f"make sim: {len(vectors):,} vectors; the {cfg.engine} engine's Verilog", flush=True)
     accelerator_verilog(art.spec, cfg, art)  # fails early if the RTL generator is missing
     names = [] if args.limits == "none" else [n for n in args.limits.split(",") if n]
@@ -507,10 +523,11 @@ def check_model(p: Plan, args: argparse.Namespace) -> tuple[dict, list[str], np.
 
 
 def check_limits(
-    names: list[str], work: Path, jobs: int, engine: str
+    names: list[str], work: Path, jobs: int, config: HwConfig
 ) -> tuple[list[dict], list[str]]:
-    """Step 5a: the directed limit cases, each on its own build; their runs and failures."""
-    runs = run_limit_cases(names, work, jobs, engine)
+    """Step 5a: the directed limit cases, each on its own build (of `config`'s engine and
+    `block_ram`); their runs and failures."""
+    runs = run_limit_cases(names, work, jobs, config.engine, config.block_ram)
     failures = []
     for r in runs:
         failures += [f"limit case {r['case']}: {f}" for f in r["failures"]]
@@ -527,9 +544,10 @@ def check_limits(
     return runs, failures
 
 
-def check_space(lanes: list[int], n_vectors: int, engine: str) -> tuple[list[dict], list[str]]:
-    """Step 5b: one constrained-random point per lane count; their runs and failures."""
-    runs = run_space(lanes, n_vectors, engine)
+def check_space(lanes: list[int], n_vectors: int, config: HwConfig) -> tuple[list[dict], list[str]]:
+    """Step 5b: one constrained-random point per lane count (of `config`'s engine and
+    `block_ram`); their runs and failures."""
+    runs = run_space(lanes, n_vectors, config.engine, config.block_ram)
     failures = [
         f"random point lanes={r['lanes']}: {r['mismatches']} mismatches, "
         f"{r['cycle_mismatches']} cycle mismatches, first: {r['first_mismatch']}"
@@ -593,12 +611,10 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     args.work = discard_on_interrupt(Path(tempfile.mkdtemp(prefix="run-", dir=args.work)).resolve())
     report, failures, bad = check_model(p, args)
-    limit_runs, limit_failures = check_limits(
-        p.limit_cases, args.work / "limits", args.jobs, p.cfg.engine
-    )
+    limit_runs, limit_failures = check_limits(p.limit_cases, args.work / "limits", args.jobs, p.cfg)
     add_runs(report, "limits", limit_runs, lambda r: f"limit:{r['case']}")
     t_space = time.perf_counter()
-    space_runs, space_failures = check_space(p.lanes, args.space_vectors, p.cfg.engine)
+    space_runs, space_failures = check_space(p.lanes, args.space_vectors, p.cfg)
     report["space_seconds"] = round(time.perf_counter() - t_space, 2)
     add_runs(report, "space", space_runs, lambda r: f"space:lanes={r['lanes']}")
     failures += limit_failures + space_failures

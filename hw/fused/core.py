@@ -36,6 +36,7 @@ from amaranth.lib import data, enum, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ecg_snn.hw.decision import values_layout
+from ecg_snn.hw.fused.accmem import acc_banks
 from ecg_snn.hw.fused.fire import CountFire, OutputSat
 from ecg_snn.hw.fused.mac import MacArray
 from ecg_snn.hw.fused.plan import FusedPlan, init_values
@@ -155,7 +156,7 @@ class FusedCore(wiring.Component):
                     real = p.layer.out_channels - gg * lanes  # padding lanes hold no register
                     dacc[(p.index, gg)] = [
                         Signal(signed(p.acc_bits), reset_less=True, name=f"acc{p.index}_{gg}_{j}")
-                        if j < real
+                        if j < real and not plan.block_ram  # else in block RAM (`accmem.py`)
                         else None
                         for j in range(lanes)
                     ]
@@ -188,6 +189,10 @@ class FusedCore(wiring.Component):
         scale2 = Signal(reset_less=True)
         dest2 = Signal.like(dest, reset_less=True)
         m.d.sync += v2.eq(issue)
+        banks = {}  # the dense accumulators in block RAM (`accmem.py`), the FPGA build
+        if plan.block_ram:
+            firsts = {i: dest_ids[(i, 0)] for i, _ in dacc}
+            banks = acc_banks(m, plan, firsts, {"issue": issue, "dest": dest, "cur": cur, "g": g})
         with m.If(issue):  # loaded only with a new operation: an idle MAC array holds still
             m.d.sync += [op2.eq(op), scale2.eq(scale), dest2.eq(dest)]
         m.d.comb += [rom.en.eq(issue), rom.bank.eq(bank), rom.addr.eq(addr)]
@@ -206,11 +211,21 @@ class FusedCore(wiring.Component):
             for key, reg in dacc.items():
                 d = dest_ids[key]
                 with m.Case(d):
-                    m.d.comb += [
-                        mac.acc[j].eq(Mux(written[d], read(reg, j), 0)) for j in range(lanes)
-                    ]
+                    if banks:  # block RAM: the word read with the operation, written back
+                        wr = banks[key[0]].write
+                        m.d.comb += [
+                            mac.acc[j].eq(Mux(written[d], banks[key[0]].word[j], 0))
+                            for j in range(lanes)
+                        ]
+                        m.d.comb += [wr.addr.eq(key[1]), wr.en.eq(v2)]
+                        m.d.comb += [wr.data[j].eq(mac.sum[j]) for j in range(lanes)]
+                    else:
+                        m.d.comb += [
+                            mac.acc[j].eq(Mux(written[d], read(reg, j), 0)) for j in range(lanes)
+                        ]
                     with m.If(v2):
-                        m.d.sync += write(reg, [mac.sum[j] for j in range(lanes)])
+                        if not banks:
+                            m.d.sync += write(reg, [mac.sum[j] for j in range(lanes)])
                         m.d.sync += written[d].eq(1)
 
         # ---- fire ----
@@ -235,8 +250,12 @@ class FusedCore(wiring.Component):
                                 ]
                             else:
                                 reg, d = dacc[(p.index, gg)], dest_ids[(p.index, gg)]
+                                # block RAM: the word the port read for this fire (`accmem.py`)
+                                acc = banks[p.index].word if banks else None
                                 m.d.comb += [
-                                    base[j].eq(Mux(written[d], read(reg, j), 0))
+                                    base[j].eq(
+                                        Mux(written[d], acc[j] if banks else read(reg, j), 0)
+                                    )
                                     for j in range(lanes)
                                 ]
         m.d.comb += [a_in[j].eq(base[j] + start[j]) for j in range(lanes)]

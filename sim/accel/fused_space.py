@@ -57,13 +57,17 @@ def draw(rng: np.random.Generator, lanes: int) -> Artifact:
     return out
 
 
-def points(seed: int = SEED, n: int = MAX_LANES) -> list[tuple[Artifact, HwConfig]]:
-    """`n` points, lane counts 1, 2, ... (cycling over 1..16), from one seeded stream."""
+def points(
+    seed: int = SEED, n: int = MAX_LANES, block_ram: bool = False
+) -> list[tuple[Artifact, HwConfig]]:
+    """`n` points, lane counts 1, 2, ... (cycling over 1..16), from one seeded stream;
+    `block_ram`: the FPGA build (`HwConfig.block_ram`) of the same artifacts."""
     rng = np.random.default_rng(seed)
     out = []
     for k in range(n):
         lanes = k % MAX_LANES + 1
-        out.append((draw(rng, lanes), HwConfig(lanes=lanes, rom=True, engine="fused")))
+        config = HwConfig(lanes=lanes, rom=True, engine="fused", block_ram=block_ram)
+        out.append((draw(rng, lanes), config))
     return out
 
 
@@ -93,14 +97,18 @@ def _dense_out(n_in: int) -> object:
     return _dense("out", n_in, 3, "ssf", fires=False)
 
 
-def limit_cases() -> dict[str, tuple]:
+def limit_cases(block_ram: bool = False) -> dict[str, tuple]:
     """The directed limit cases the fused engine runs (`sim/accel/limits.py` has the event
-    engine's; its IF ones are refused here): name -> (artifact, config, n_random)."""
+    engine's; its IF ones are refused here): name -> (artifact, config, n_random);
+    `block_ram`: in the FPGA build (`HwConfig.block_ram`)."""
     from ecg_snn.sim.accel.limits import ssf_limits
 
+    def fused(lanes: int) -> HwConfig:
+        return HwConfig(lanes=lanes, rom=True, engine="fused", block_ram=block_ram)
+
     return {
-        "ssf": (ssf_limits(), HwConfig(lanes=2, rom=True, engine="fused"), 24),
-        "t-max-ssf": (t_max_ssf(), HwConfig(lanes=4, rom=True, engine="fused"), 2),
+        "ssf": (ssf_limits(), fused(2), 24),
+        "t-max-ssf": (t_max_ssf(), fused(4), 2),
     }
 
 

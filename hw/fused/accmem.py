@@ -1,0 +1,70 @@
+"""The dense layers' accumulators in block RAM: the fused engine's FPGA build
+(`HwConfig.block_ram`); the ASIC build keeps them in flip-flops (`core.py`).
+
+In flip-flops, a dense layer of G groups costs G x lanes x acc_bits registers, a G-way read
+multiplexer for the MAC, another for the fire stage, and a write decoder: on an iCE40 UP5K the
+shipped model's dense layer (48 groups at one lane) does not fit beside the rest. Here each
+dense layer is one memory of G words (a word: the `lanes` accumulators of a group), with one
+write port and one synchronous read port, shared by the two readers without a cycle more:
+
+    MAC (read-modify-write)  the read is issued with the operation (the issue cycle, when the
+                             weight ROM is read too), so the word arrives with the weight in
+                             the MAC cycle, whose sum is written back at its end. The read
+                             port is transparent for the write port: an operation issued in
+                             the MAC cycle of one on the same group reads that sum (forwarding;
+                             a layer of one group takes its FEED back to back)
+    fire                     in every other cycle the port reads the group the fire stage of
+                             this layer needs next: group g + 1 while the layer fires group g
+                             (`cur` = the layer), else group 0. A dense FIRE is always entered
+                             from a cycle without an operation (a FIRE, a FEED's drain cycle,
+                             IN), and no operation writes a layer while it fires (its FEEDs go
+                             to the next layer), so the word read is the one to fire
+
+`plan.rr_layers`' RR FEED and every conv FEED run before the tail's first dense FIRE, hence
+the same holds for them. The schedule, and so the cycle model (`cycles.py`), are unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from amaranth.hdl import Module, Mux, Value, signed
+from amaranth.lib import data
+from amaranth.lib.memory import Memory
+
+from ecg_snn.hw.fused.plan import FusedPlan
+
+
+@dataclass(frozen=True)
+class AccBank:
+    """One dense layer's accumulator memory: `word`, its read port's data (the group read in
+    the cycle before); `write`, its write port (`addr` the group, `data`, `en`)."""
+
+    word: Value
+    write: object
+
+
+def acc_banks(
+    m: Module,
+    plan: FusedPlan,
+    first_dest: dict[int, int],
+    op: dict[str, Value],
+) -> dict[int, AccBank]:
+    """One `AccBank` per dense layer of `plan`, by layer index (module docstring).
+    `first_dest[l]`: layer l's group 0 `dest` number; `op`: the issue stage's `issue` and
+    `dest`, and the schedule's `cur` (the layer being fired) and `g` (its group)."""
+    banks = {}
+    for p in plan.layers:
+        if p.conv:
+            continue
+        G, first = p.geo.groups, first_dest[p.index]
+        word = data.ArrayLayout(signed(p.acc_bits), plan.lanes)
+        mem = Memory(shape=word, depth=G, init=[])
+        m.submodules[f"acc{p.index}"] = mem
+        wr = mem.write_port()
+        rd = mem.read_port(transparent_for=(wr,))
+        mine = op["issue"] & (op["dest"] >= first) & (op["dest"] < first + G)
+        fire_next = Mux(op["cur"] == p.index, op["g"] + 1, 0)
+        m.d.comb += rd.addr.eq(Mux(mine, op["dest"] - first, fire_next))
+        banks[p.index] = AccBank(rd.data, wr)
+    return banks
