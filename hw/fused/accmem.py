@@ -14,14 +14,17 @@ write port and one synchronous read port, shared by the two readers without a cy
                              the MAC cycle of one on the same group reads that sum (forwarding;
                              a layer of one group takes its FEED back to back)
     fire                     in every other cycle the port reads the group the fire stage of
-                             this layer needs next: group g + 1 while the layer fires group g
-                             (`cur` = the layer), else group 0. A dense FIRE is always entered
-                             from a cycle without an operation (a FIRE, a FEED's drain cycle,
-                             IN), and no operation writes a layer while it fires (its FEEDs go
-                             to the next layer), so the word read is the one to fire
+                             this layer needs next: group g + 1 once group g of it has fired
+                             (`cur` = the layer, `fired`: in its FIRE or the FEED of its
+                             counts), group g before (the RR FEED into a later RR layer runs
+                             with `cur` already on the first dense layer, group 0), else
+                             group 0. A dense FIRE is always entered from a cycle without an
+                             operation (a FIRE, a FEED's drain cycle, IN), and no operation
+                             writes a layer while it fires (its FEEDs go to the next layer),
+                             so the word read is the one to fire
 
-`plan.rr_layers`' RR FEED and every conv FEED run before the tail's first dense FIRE, hence
-the same holds for them. The schedule, and so the cycle model (`cycles.py`), are unchanged.
+Every conv FEED and RR FEED runs before the tail's first dense FIRE, hence the same holds for
+them. The schedule, and so the cycle model (`cycles.py`), are unchanged.
 """
 
 from __future__ import annotations
@@ -52,7 +55,8 @@ def acc_banks(
 ) -> dict[int, AccBank]:
     """One `AccBank` per dense layer of `plan`, by layer index (module docstring).
     `first_dest[l]`: layer l's group 0 `dest` number; `op`: the issue stage's `issue` and
-    `dest`, and the schedule's `cur` (the layer being fired) and `g` (its group)."""
+    `dest`, and the schedule's `cur` (the layer being fired), `g` (its group) and `fired`
+    (that group has fired)."""
     banks = {}
     for p in plan.layers:
         if p.conv:
@@ -64,7 +68,7 @@ def acc_banks(
         wr = mem.write_port()
         rd = mem.read_port(transparent_for=(wr,))
         mine = op["issue"] & (op["dest"] >= first) & (op["dest"] < first + G)
-        fire_next = Mux(op["cur"] == p.index, op["g"] + 1, 0)
+        fire_next = Mux(op["cur"] == p.index, op["g"] + op["fired"], 0)
         m.d.comb += rd.addr.eq(Mux(mine, op["dest"] - first, fire_next))
         banks[p.index] = AccBank(rd.data, wr)
     return banks

@@ -190,9 +190,11 @@ class FusedCore(wiring.Component):
         dest2 = Signal.like(dest, reset_less=True)
         m.d.sync += v2.eq(issue)
         banks = {}  # the dense accumulators in block RAM (`accmem.py`), the FPGA build
+        fired = Signal()  # with `banks`: group g of layer `cur` has fired
         if plan.block_ram:
             firsts = {i: dest_ids[(i, 0)] for i, _ in dacc}
-            banks = acc_banks(m, plan, firsts, {"issue": issue, "dest": dest, "cur": cur, "g": g})
+            ports = {"issue": issue, "dest": dest, "cur": cur, "g": g, "fired": fired}
+            banks = acc_banks(m, plan, firsts, ports)
         with m.If(issue):  # loaded only with a new operation: an idle MAC array holds still
             m.d.sync += [op2.eq(op), scale2.eq(scale), dest2.eq(dest)]
         m.d.comb += [rom.en.eq(issue), rom.bank.eq(bank), rom.addr.eq(addr)]
@@ -363,7 +365,7 @@ class FusedCore(wiring.Component):
         if n_rr:
             m.d.comb += r_take.eq(self.i_rr.valid & self.i_rr.ready)
 
-        with m.FSM(name="schedule"):
+        with m.FSM(name="schedule") as fsm:
             with m.State("IN"):
                 m.d.comb += self.i_sample.ready.eq(s_count < n)
                 if n_rr:
@@ -511,4 +513,7 @@ class FusedCore(wiring.Component):
                     for i in need:
                         m.d.sync += [need[i].eq(layers[i].layer.kernel), pos[i].eq(0)]
                     m.next = "IN"
+        if banks:  # (cur, g) has fired: its memory's port reads the next group (`accmem.py`)
+            counts_feed = fsm.ongoing("FEED") & (src == Source.COUNTS)
+            m.d.comb += fired.eq(fsm.ongoing("FIRE") | counts_feed)
         return m

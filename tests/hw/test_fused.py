@@ -61,6 +61,38 @@ def test_limit_cases(name):
     assert (r["mismatches"], r["cycle_mismatches"]) == (0, 0), r["first_mismatch"]
 
 
+BLOCK_RAM_CASES = [("limit", "ssf"), ("limit", "t-max-ssf")] + [("point", k) for k in (0, 1, 3)]
+
+
+@pytest.mark.parametrize("case", BLOCK_RAM_CASES, ids=[f"{a}-{b}" for a, b in BLOCK_RAM_CASES])
+def test_the_fpga_build_matches_golden(case):
+    """The FPGA build (`HwConfig.block_ram`: weight banks behind synchronous read ports, the
+    dense accumulators in block RAM, `hw/fused/accmem.py`) on the limit cases and random
+    points: exact values, and the cycles of the same cycle model (the schedule is unchanged).
+    Point 0 (one lane) needs the fire's prefetch, point 1 (two lanes) the forwarding of a
+    write-back to the next operation's read."""
+    kind, which = case
+    if kind == "limit":
+        art, config, n_random = fused_space.limit_cases(block_ram=True)[which]
+    else:
+        (art, config), n_random = fused_space.points(n=which + 1, block_ram=True)[which], 2
+    assert config.block_ram
+    r = fused_space.check_point(art, config, limit_vectors(art.spec, n_random))
+    assert (r["mismatches"], r["cycle_mismatches"]) == (0, 0), r["first_mismatch"]
+
+
+def test_the_fpga_build_runs_the_shipped_model(beats_factory, rng):
+    """The shipped model at one lane (the iCEBreaker's `make fpga` build), block RAM: exact
+    classes, values and cycles, as the default build's."""
+    art = load_artifact(shipped("inter"))
+    x, rr = beats_factory(art, rng, 2)
+    config = HwConfig(lanes=1, rom=True, engine="fused", block_ram=True)
+    cls, values, cycles = run_fused(art, config, x, rr)
+    want = golden.run(art, x, rr)
+    assert (cls, values) == (want.cls.tolist(), want.values.tolist())
+    assert cycles.tolist() == inference_cycles(art, config, x, rr).tolist()
+
+
 def test_a_wrong_start_value_is_caught(monkeypatch):
     """Negative test of the checker: an engine whose accumulators start one too high (a
     v_init + T*bias bug) gives mismatches, so `check_point` can fail."""
@@ -133,6 +165,11 @@ def test_engine_is_validated_and_keyed():
     assert design_key(art.spec, event, art) != design_key(art.spec, fused, art)
     assert event.as_dict() == {"lanes": 8, "rom": True}  # the event engine's reports unchanged
     assert fused.as_dict()["engine"] == "fused"
+    fpga = HwConfig(rom=True, engine="fused", block_ram=True)
+    assert design_key(art.spec, fused, art) != design_key(art.spec, fpga, art)
+    assert fpga.as_dict()["block_ram"] is True and "block_ram" not in fused.as_dict()
+    # without block RAM, the repr (the Verilog cache key) is the one made before it existed
+    assert repr(fused) == "HwConfig(lanes=8, rom=True, engine='fused')"
 
 
 def test_accumulator_width_covers_every_partial_sum():

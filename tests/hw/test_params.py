@@ -21,8 +21,18 @@ from ecg_snn.model.contract.ports import ResultLayout
         ({"lanes": 2.0}, r"^lanes must be an integer, not 2\.0$"),
         ({"lanes": True}, r"^lanes must be an integer, not True$"),
         ({"rom": 1}, r"^rom must be a bool, not 1$"),
+        ({"block_ram": 1, "engine": "fused"}, r"^block_ram must be a bool, not 1$"),
+        ({"block_ram": True}, r"^block_ram is a build of the fused engine, not of 'event'$"),
     ],
-    ids=["zero-lanes", "too-many-lanes", "float-lanes", "bool-lanes", "rom-not-bool"],
+    ids=[
+        "zero-lanes",
+        "too-many-lanes",
+        "float-lanes",
+        "bool-lanes",
+        "rom-not-bool",
+        "block-ram-not-bool",
+        "block-ram-event-engine",
+    ],
 )
 def test_hwconfig(kwargs, match):
     with pytest.raises(ValueError, match=match):
