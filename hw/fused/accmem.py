@@ -4,8 +4,9 @@
 In flip-flops, a dense layer of G groups costs G x lanes x acc_bits registers, a G-way read
 multiplexer for the MAC, another for the fire stage, and a write decoder: on an iCE40 UP5K the
 shipped model's dense layer (48 groups at one lane) does not fit beside the rest. Here each
-dense layer is one memory of G words (a word: the `lanes` accumulators of a group), with one
-write port and one synchronous read port, shared by the two readers without a cycle more:
+dense layer of two groups or more is one memory of G words (a word: the `lanes` accumulators
+of a group; a one-group layer stays in registers), with one write port and one synchronous
+read port, shared by the two readers without a cycle more:
 
     MAC (read-modify-write)  the read is issued with the operation (the issue cycle, when the
                              weight ROM is read too), so the word arrives with the weight in
@@ -35,7 +36,13 @@ from amaranth.hdl import Module, Mux, Value, signed
 from amaranth.lib import data
 from amaranth.lib.memory import Memory
 
-from ecg_snn.hw.fused.plan import FusedPlan
+from ecg_snn.hw.fused.plan import FusedPlan, LayerPlan
+
+
+def in_block_ram(plan: FusedPlan, p: LayerPlan) -> bool:
+    """Whether dense layer `p`'s accumulators are a memory: in the FPGA build, with two groups
+    or more (one group is one word: registers, with no multiplexer to save)."""
+    return plan.block_ram and not p.conv and p.geo.groups > 1
 
 
 @dataclass(frozen=True)
@@ -53,13 +60,14 @@ def acc_banks(
     first_dest: dict[int, int],
     op: dict[str, Value],
 ) -> dict[int, AccBank]:
-    """One `AccBank` per dense layer of `plan`, by layer index (module docstring).
+    """One `AccBank` per dense layer of `plan` in block RAM (`in_block_ram`), by layer index
+    (module docstring).
     `first_dest[l]`: layer l's group 0 `dest` number; `op`: the issue stage's `issue` and
     `dest`, and the schedule's `cur` (the layer being fired), `g` (its group) and `fired`
     (that group has fired)."""
     banks = {}
     for p in plan.layers:
-        if p.conv:
+        if not in_block_ram(plan, p):
             continue
         G, first = p.geo.groups, first_dest[p.index]
         word = data.ArrayLayout(signed(p.acc_bits), plan.lanes)

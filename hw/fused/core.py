@@ -36,7 +36,7 @@ from amaranth.lib import data, enum, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ecg_snn.hw.decision import values_layout
-from ecg_snn.hw.fused.accmem import acc_banks
+from ecg_snn.hw.fused.accmem import acc_banks, in_block_ram
 from ecg_snn.hw.fused.fire import CountFire, OutputSat
 from ecg_snn.hw.fused.mac import MacArray
 from ecg_snn.hw.fused.plan import FusedPlan, init_values
@@ -156,7 +156,7 @@ class FusedCore(wiring.Component):
                     real = p.layer.out_channels - gg * lanes  # padding lanes hold no register
                     dacc[(p.index, gg)] = [
                         Signal(signed(p.acc_bits), reset_less=True, name=f"acc{p.index}_{gg}_{j}")
-                        if j < real and not plan.block_ram  # else in block RAM (`accmem.py`)
+                        if j < real and not in_block_ram(plan, p)  # else `accmem.py`
                         else None
                         for j in range(lanes)
                     ]
@@ -166,6 +166,12 @@ class FusedCore(wiring.Component):
 
         def write(reg: list, values: list) -> list:
             return [r.eq(v) for r, v in zip(reg, values, strict=True) if r is not None]
+
+        def acc_word(key: tuple[int, int], j: int) -> object:
+            """Lane j of dense accumulator group `key`: its register, or, in block RAM, the
+            word its layer's port read in the cycle before (`accmem.py`)."""
+            bank = banks.get(key[0])
+            return read(dacc[key], j) if bank is None else bank.word[j]
 
         dest_ids = {None: 0} | {key: i + 1 for i, key in enumerate(dacc)}
         # `written[d]`: accumulator group d has taken an operation in this inference (position,
@@ -194,7 +200,7 @@ class FusedCore(wiring.Component):
         if plan.block_ram:
             firsts = {i: dest_ids[(i, 0)] for i, _ in dacc}
             ports = {"issue": issue, "dest": dest, "cur": cur, "g": g, "fired": fired}
-            banks = acc_banks(m, plan, firsts, ports)
+            banks = acc_banks(m, plan, firsts, ports)  # empty if no layer has two groups
         with m.If(issue):  # loaded only with a new operation: an idle MAC array holds still
             m.d.sync += [op2.eq(op), scale2.eq(scale), dest2.eq(dest)]
         m.d.comb += [rom.en.eq(issue), rom.bank.eq(bank), rom.addr.eq(addr)]
@@ -213,20 +219,15 @@ class FusedCore(wiring.Component):
             for key, reg in dacc.items():
                 d = dest_ids[key]
                 with m.Case(d):
-                    if banks:  # block RAM: the word read with the operation, written back
+                    m.d.comb += [
+                        mac.acc[j].eq(Mux(written[d], acc_word(key, j), 0)) for j in range(lanes)
+                    ]
+                    if key[0] in banks:  # block RAM: the sum written back to the word read
                         wr = banks[key[0]].write
-                        m.d.comb += [
-                            mac.acc[j].eq(Mux(written[d], banks[key[0]].word[j], 0))
-                            for j in range(lanes)
-                        ]
                         m.d.comb += [wr.addr.eq(key[1]), wr.en.eq(v2)]
                         m.d.comb += [wr.data[j].eq(mac.sum[j]) for j in range(lanes)]
-                    else:
-                        m.d.comb += [
-                            mac.acc[j].eq(Mux(written[d], read(reg, j), 0)) for j in range(lanes)
-                        ]
                     with m.If(v2):
-                        if not banks:
+                        if key[0] not in banks:
                             m.d.sync += write(reg, [mac.sum[j] for j in range(lanes)])
                         m.d.sync += written[d].eq(1)
 
@@ -251,13 +252,10 @@ class FusedCore(wiring.Component):
                                     base[j].eq(Mux(written[0], cacc[j], 0)) for j in range(lanes)
                                 ]
                             else:
-                                reg, d = dacc[(p.index, gg)], dest_ids[(p.index, gg)]
-                                # block RAM: the word the port read for this fire (`accmem.py`)
-                                acc = banks[p.index].word if banks else None
+                                key = (p.index, gg)
+                                d = dest_ids[key]
                                 m.d.comb += [
-                                    base[j].eq(
-                                        Mux(written[d], acc[j] if banks else read(reg, j), 0)
-                                    )
+                                    base[j].eq(Mux(written[d], acc_word(key, j), 0))
                                     for j in range(lanes)
                                 ]
         m.d.comb += [a_in[j].eq(base[j] + start[j]) for j in range(lanes)]
