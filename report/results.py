@@ -89,11 +89,13 @@ def _mutate(r: dict) -> str:
 
 
 def hardware(r: dict, engine: bool = True) -> str:
-    """The accelerator a report ran: its engine (unless `engine` is False), lanes, weights."""
+    """The accelerator a report ran: its engine (unless `engine` is False), lanes, weights,
+    and "block RAM" for the fused engine's FPGA build (`HwConfig.block_ram`)."""
     h = r["hardware"]
     lanes = f"{h['lanes']} lane" + ("s" if h["lanes"] != 1 else "")
     kind = f"{h.get('engine', 'event')} engine, " if engine else ""
-    return f"{kind}{lanes}, {'ROM' if h['rom'] else 'load port'}"
+    memories = ", block RAM" if h.get("block_ram") else ""
+    return f"{kind}{lanes}, {'ROM' if h['rom'] else 'load port'}{memories}"
 
 
 def _verilog(r: dict) -> str:

@@ -10,10 +10,11 @@ read port, shared by the two readers without a cycle more:
 
     MAC (read-modify-write)  the read is issued with the operation (the issue cycle, when the
                              weight ROM is read too), so the word arrives with the weight in
-                             the MAC cycle, whose sum is written back at its end. The read
-                             port is transparent for the write port: an operation issued in
-                             the MAC cycle of one on the same group reads that sum (forwarding;
-                             a layer of one group takes its FEED back to back)
+                             the MAC cycle, whose sum is written back at its end. No read
+                             needs that sum in the cycle it is written, so the port needs no
+                             forwarding: a FEED walks the layer's groups in turn for each
+                             count, and a layer here has two groups or more, so consecutive
+                             operations never meet on one group
     fire                     in every other cycle the port reads the group the fire stage of
                              this layer needs next: group g + 1 once group g of it has fired
                              (`cur` = the layer, `fired`: in its FIRE or the FEED of its
@@ -74,7 +75,7 @@ def acc_banks(
         mem = Memory(shape=word, depth=G, init=[])
         m.submodules[f"acc{p.index}"] = mem
         wr = mem.write_port()
-        rd = mem.read_port(transparent_for=(wr,))
+        rd = mem.read_port()
         mine = op["issue"] & (op["dest"] >= first) & (op["dest"] < first + G)
         fire_next = Mux(op["cur"] == p.index, op["g"] + op["fired"], 0)
         m.d.comb += rd.addr.eq(Mux(mine, op["dest"] - first, fire_next))

@@ -167,11 +167,16 @@ class FusedCore(wiring.Component):
         def write(reg: list, values: list) -> list:
             return [r.eq(v) for r, v in zip(reg, values, strict=True) if r is not None]
 
-        def acc_word(key: tuple[int, int], j: int) -> object:
-            """Lane j of dense accumulator group `key`: its register, or, in block RAM, the
-            word its layer's port read in the cycle before (`accmem.py`)."""
-            bank = banks.get(key[0])
-            return read(dacc[key], j) if bank is None else bank.word[j]
+        def acc_in(m: Module, key: tuple[int, int], flag: Signal) -> list:
+            """Dense accumulator group `key` as an operand, 0 until written (`written`): its
+            registers; or, in block RAM, the word its layer's port read in the cycle before
+            (`accmem.py`) behind `flag`, set here to the group's `written`: the same
+            expression for every group of the layer, so one multiplexer, not one per group."""
+            d, bank = dest_ids[key], banks.get(key[0])
+            if bank is None:
+                return [Mux(written[d], read(dacc[key], j), 0) for j in range(lanes)]
+            m.d.comb += flag.eq(written[d])
+            return [Mux(flag, bank.word[j], 0) for j in range(lanes)]
 
         dest_ids = {None: 0} | {key: i + 1 for i, key in enumerate(dacc)}
         # `written[d]`: accumulator group d has taken an operation in this inference (position,
@@ -197,10 +202,12 @@ class FusedCore(wiring.Component):
         m.d.sync += v2.eq(issue)
         banks = {}  # the dense accumulators in block RAM (`accmem.py`), the FPGA build
         fired = Signal()  # with `banks`: group g of layer `cur` has fired
+        mac_written = Signal()  # with `banks`: `written` of the MAC's group (`acc_in`)
+        fire_written = Signal()  # with `banks`: `written` of the fired group
         if plan.block_ram:
             firsts = {i: dest_ids[(i, 0)] for i, _ in dacc}
             ports = {"issue": issue, "dest": dest, "cur": cur, "g": g, "fired": fired}
-            banks = acc_banks(m, plan, firsts, ports)  # empty if no layer has two groups
+            banks = acc_banks(m, plan, firsts, ports)  # empty: no layer of two groups
         with m.If(issue):  # loaded only with a new operation: an idle MAC array holds still
             m.d.sync += [op2.eq(op), scale2.eq(scale), dest2.eq(dest)]
         m.d.comb += [rom.en.eq(issue), rom.bank.eq(bank), rom.addr.eq(addr)]
@@ -220,7 +227,7 @@ class FusedCore(wiring.Component):
                 d = dest_ids[key]
                 with m.Case(d):
                     m.d.comb += [
-                        mac.acc[j].eq(Mux(written[d], acc_word(key, j), 0)) for j in range(lanes)
+                        mac.acc[j].eq(v) for j, v in enumerate(acc_in(m, key, mac_written))
                     ]
                     if key[0] in banks:  # block RAM: the sum written back to the word read
                         wr = banks[key[0]].write
@@ -253,10 +260,9 @@ class FusedCore(wiring.Component):
                                 ]
                             else:
                                 key = (p.index, gg)
-                                d = dest_ids[key]
                                 m.d.comb += [
-                                    base[j].eq(Mux(written[d], acc_word(key, j), 0))
-                                    for j in range(lanes)
+                                    base[j].eq(v)
+                                    for j, v in enumerate(acc_in(m, key, fire_written))
                                 ]
         m.d.comb += [a_in[j].eq(base[j] + start[j]) for j in range(lanes)]
         m.d.comb += [fire.acc[j].eq(a_in[j]) for j in range(lanes)]

@@ -69,8 +69,7 @@ def test_the_fpga_build_matches_golden(case):
     """The FPGA build (`HwConfig.block_ram`: weight banks behind synchronous read ports, the
     dense accumulators in block RAM, `hw/fused/accmem.py`) on the limit cases and random
     points: exact values, and the cycles of the same cycle model (the schedule is unchanged).
-    Point 0 (one lane) needs the fire's prefetch, point 1 (two lanes) the forwarding of a
-    write-back to the next operation's read."""
+    The points have one-group dense layers (registers) beside memories, one lane to four."""
     kind, which = case
     if kind == "limit":
         art, config, n_random = fused_space.limit_cases(block_ram=True)[which]

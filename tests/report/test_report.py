@@ -327,6 +327,9 @@ def test_the_engines_table_states_the_targets_its_figures_support():
         5e5,
     )
     assert "(all met)" in engines.table(better)
+    fpga = copy.deepcopy(reports["fpga"])  # the FPGA build's row names its block RAM build
+    fpga["hardware"] = {"lanes": 1, "rom": True, "engine": "fused", "block_ram": True}
+    assert "(1 lane, ROM, block RAM) |" in engines.table({**better, "fpga_fused": fpga})
     better.pop("fpga_fused", None)  # the fused FPGA build may leave no report: a cell says so
     assert "no report for this model" in engines.table(better)
     del better["power_fused"]
