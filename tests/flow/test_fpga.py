@@ -85,6 +85,22 @@ def test_a_bad_model_exits_2_and_writes_no_report(tmp_path, capsys):
     assert not report.exists()
 
 
+def test_the_fused_engine_is_placed_with_its_memories_in_block_ram(tmp_path, capsys):
+    """`make fpga ENGINE=fused` builds the fused engine's FPGA variant (`HwConfig.block_ram`):
+    its weight banks and dense accumulators read synchronously, so Yosys maps them to EBR, and
+    the report says which build it placed (a small all-ssf model, one lane)."""
+    from tests.artifacts import ssf_artifact
+
+    model = ssf_artifact("small", 15).save(tmp_path / "ssf.json")  # banks of 20 to 120 words
+    report = tmp_path / "fpga.json"
+    argv = ["--engine", "fused", "--model", str(model), "--beats", "0"]
+    assert fpga.main([*argv, "--out", str(tmp_path / "b"), "--report", str(report)]) == 0
+    r = json.loads(report.read_text())
+    assert r["hardware"] == {"lanes": 1, "rom": True, "engine": "fused", "block_ram": True}
+    assert r["synthesis_cells"]["SB_RAM40_4K"] == r["utilisation"]["ICESTORM_RAM"]["used"] > 0
+    assert "Warning" not in capsys.readouterr().err  # no script for the event engine's memories
+
+
 @pytest.mark.parametrize("own_reset", [True, False], ids=["own-reset", "platform-domain"])
 def test_the_ecp5_board_top_gives_the_shell_a_reset(own_reset):
     """ECP5's platform `sync` is reset-less (its GSR initialises the flip-flops once), but the
