@@ -105,6 +105,11 @@ def shipped(r: dict) -> bool:
     return Point.from_dict(r["pick"]["point"]) == DEFAULT
 
 
+def same_point(r: dict) -> bool:
+    """Whether a confirm report's pick is its default (a confirm run after the pick shipped)."""
+    return r["pick"]["point"] == r["default"]["point"]
+
+
 def table(r: dict) -> str:
     """The docs' table: each point's jκ per seed and mean ± sd at the confirm budget."""
     lines = [
@@ -114,7 +119,7 @@ def table(r: dict) -> str:
         "| point | role | CV jκ per seed | mean ± sd | accuracy % (mean) |",
         "|---|---|---|---|---|",
     ]
-    for role in ("pick", "default"):
+    for role in ("pick",) if same_point(r) else ("pick", "default"):
         p = r[role]
         acc = 100 * float(np.mean([x["accuracy"] for x in p["runs"]]))
         seeds = ", ".join(f"{x['j_kappa']:.3f}" for x in p["runs"])
@@ -124,6 +129,9 @@ def table(r: dict) -> str:
         )
     better = r["pick"]["jk_mean"] >= r["default"]["jk_mean"]
     pick = Point.from_dict(r["pick"]["point"])
+    if same_point(r):
+        again = "The pick is today's default and the shipped chip (`explore.space.DEFAULT`)."
+        return "\n".join([*lines, "", again])
     if better and shipped(r):  # shipped since: today's chip is the pick
         verdict = "it replaced the default and is the shipped chip (`explore.space.DEFAULT`)."
     elif better:

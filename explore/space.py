@@ -151,8 +151,9 @@ def distinct_points(axes: dict[str, tuple], limit: int = 1_000_000) -> int:
 def recipe(point: Point, epochs: int, seed: int) -> dict:
     """The `model.cv` recipe of a point: the shipped training recipe (docs/model.md: act_l1
     0.5, dropout 0.3, α 0.5, shift 2, noise 0.01, wander 0.05, RR also into the output layer
-    with rr_gain 16, F kept as a class, last epoch), S tied to N for the v2 front end and untied
-    with the v3 features (the v3 recipe), at the point's shape, T, weights and neuron."""
+    with rr_gain 16, F kept as a class, last epoch, 3 SNN fine-tune epochs), S tied to N for
+    the v2 front end and untied with the v3 features (the v3 recipe), at the point's shape, T,
+    weights and neuron."""
     from ecg_snn.model.cv import parser
 
     args = ["--name", point.label, "--rr-gain", "16", "--rr-also", "dense3"]
@@ -163,6 +164,6 @@ def recipe(point: Point, epochs: int, seed: int) -> dict:
     else:
         args += ["--rr-features", *V3_FEATURES]
     r = vars(parser().parse_args(args))
-    for k in ("folds", "report", "merge", "seeds", "table"):
+    for k in ("folds", "report", "merge", "seeds", "table", "shape"):
         r.pop(k, None)
     return r | {"layers": point.layers()}

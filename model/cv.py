@@ -10,9 +10,11 @@ OOF logits of the *other* folds (nested), so the "offsets" figures are honest es
 
 Per recipe the report holds the pooled metrics (accuracy, per-class Se/+P/F1, macro F1, κ, jκ)
 of the CQ CNN (float), the integer artifact (`model.quantize.quantize_neurons`; all layers
-sum-then-fire with `--neuron ssf`, IF otherwise; no SNN fine-tune, so conversion cost is
-included), the CQ CNN with nested offsets and the integer model with the same offsets folded
-into its output bias (what would ship), and the offsets fitted on all folds (the shipped ones).
+sum-then-fire with `--neuron ssf`, IF otherwise; after the SNN-aware fine-tune of
+`--ft-epochs`, as every shipped model: recipes run before 2026-12-07 had none and were scored on
+the converted CNN), the CQ CNN with nested offsets and the integer model with the same offsets
+folded into its output bias (what would ship), and the offsets fitted on all folds (the shipped
+ones).
 
 Output offsets. Adding o_k to the output bias of class k shifts the logit of k by o_k; the
 integer output layer computes V = W·c + T·b_q with b_q = rnd((b + o)·θ), so the offset is a
@@ -117,6 +119,7 @@ def run_fold(ds1, val_records, recipe: dict, pre, classes):
     """Train on DS1 minus `val_records`; return (mask, float logits, converted layers)."""
     from ecg_snn.model.convert import convert
     from ecg_snn.model.network import ArchConfig, LayerCfg
+    from ecg_snn.model.snn_finetune import fine_tune
     from ecg_snn.model.splits import SplitData
     from ecg_snn.model.train import TrainConfig, predict, tensors, train_cnn
 
@@ -143,7 +146,14 @@ def run_fold(ds1, val_records, recipe: dict, pre, classes):
     )
     net, _ = train_cnn(data, pre, cfg, arch=arch, progress=False)
     x, rr, _ = tensors(val, pre)
-    return mask, predict(net, x, rr), convert(net, None, 0.5)
+    layers = convert(net, None, 0.5)
+    if recipe.get("ft_epochs"):  # the integer model is the fine-tuned SNN's, as in the pipeline
+        snn, _ = fine_tune(
+            layers, data, pre, cfg, recipe["weight_bits"], recipe["neuron"], arch.out_rows,
+            recipe["ft_epochs"],
+        )  # fmt: skip
+        layers = snn.to_float_layers()
+    return mask, predict(net, x, rr), layers
 
 
 TRAIN_KEYS = (
@@ -309,10 +319,18 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--merge", nargs="+", help="merge these cv reports into --report, then exit")
     p.add_argument("--folds", type=int, default=4)
+    p.add_argument(
+        "--shape", type=int, nargs=5, metavar=("C0", "K0", "C1", "K1", "DENSE"),
+        help="another network (as `make train ARGS=\"--shape ...\"`; default: the v2 network)",
+    )  # fmt: skip
     p.add_argument("--T", type=int, default=4)
     p.add_argument("--neuron", choices=("if", "ssf"), default="ssf")
     p.add_argument("--weight-bits", type=int, default=8)
     p.add_argument("--epochs", type=int, default=20)
+    p.add_argument(
+        "--ft-epochs", type=int, default=3,
+        help="SNN fine-tune epochs before quantization (the shipped pipeline's 3; 0: none)",
+    )  # fmt: skip
     p.add_argument("--class-power", type=float, default=0.5)
     p.add_argument("--act-l1", type=float, default=0.5)
     p.add_argument("--dropout", type=float, default=0.3)
@@ -368,6 +386,10 @@ def main(argv: list[str] | None = None) -> int:
         except SpecError as e:
             parser().error(str(e))
     recipe = {k: v for k, v in vars(args).items() if k not in ("folds", "report", "merge", "seeds")}
+    if recipe.pop("shape", None):
+        from ecg_snn.model.network import shaped_layers
+
+        recipe["layers"] = [list(dataclasses.astuple(lay)) for lay in shaped_layers(*args.shape)]
     from ecg_snn.model.train import setup_torch
 
     setup_torch(args.seed)

@@ -177,6 +177,37 @@ class SNNNet(nn.Module):
         return out
 
 
+FINETUNE_LR = 3e-4  # the SNN fine-tune moves the converted weights gently: 1/10 of the CNN rate
+
+
+def fine_tune(
+    layers: list[FloatLayer],
+    data,
+    pre: Preprocess,
+    cfg,
+    weight_bits: int | None,
+    neuron: str,
+    out_rows: list[int] | None = None,
+    epochs: int = 3,
+    checkpoint: Path | None = None,
+    resume: bool = False,
+    progress: bool = False,
+) -> tuple[SNNNet, list[dict]]:
+    """The converted `layers` fine-tuned for `epochs` with the CNN's recipe `cfg` (a
+    `model.train.TrainConfig`: its T, seed, loss weights and augmentation) at `FINETUNE_LR`, on
+    `data` (a `model.splits.SplitData`): the step every trained model takes before quantization,
+    the shipped pipeline's and each cross-validation fold's alike. 0 epochs: converted only."""
+    from ecg_snn.model.train import train_cnn  # the training loop imports the network
+
+    snn = SNNNet(layers, pre, cfg.T, weight_bits, neuron=neuron, out_rows=out_rows)
+    if not epochs:
+        return snn, []
+    ft_cfg = dataclasses.replace(cfg, epochs=epochs, lr=FINETUNE_LR, augment=True)
+    return train_cnn(
+        data, pre, ft_cfg, checkpoint=checkpoint, resume=resume, progress=progress, net=snn
+    )
+
+
 def float_layers_from_checkpoint(artifact: Artifact, checkpoint: str | Path) -> list[FloatLayer]:
     """The fine-tuned float network (what the pipeline quantizes) from an `SNNNet` checkpoint
     of `model.train.train_cnn` (its best state), shaped by the IF artifact's layer specs."""

@@ -32,6 +32,11 @@ NOTABLE = {"n_s": 10, "n_v": 20, "false_s": 100, "false_v": 50}
 NOTABLE_WORDS = {"n_s": "S", "n_v": "V", "false_s": "false S", "false_v": "false V"}
 
 
+# the `model.cv` recipe of the shipped inter model, on its network (`--shape`), SNN fine-tune
+# included: runs `pick_s<k>` of build/reports/cv.json (docs/model.md)
+SHIPPED_CV = "pick"
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}"
 

@@ -13,6 +13,7 @@ from ecg_snn.explore import report as explore_report
 from ecg_snn.power.calibrate import band_nj, calibrated_nj
 from ecg_snn.power.report import SPARROW_NJ
 from ecg_snn.power.report import weighting as gate_weighting
+from ecg_snn.report.model import SHIPPED_CV
 from ecg_snn.report.power import against_band
 
 Reports = dict[str, dict]
@@ -177,9 +178,6 @@ def _heartbeat(r: dict) -> str:
     )
 
 
-SHIPPED_CV = "v3free_all"  # the CV recipe of the shipped inter model (docs/model.md, Model v3)
-
-
 def _mean_sd(values: list[float], scale: float = 1.0, digits: int = 3) -> str:
     """mean ± sample sd (ddof 1), as the CV tables of docs/model.md quote them."""
     v = [scale * x for x in values]
@@ -189,18 +187,17 @@ def _mean_sd(values: list[float], scale: float = 1.0, digits: int = 3) -> str:
 
 
 def _cv_seeds(runs: list[dict]) -> str:
-    """The v3 recipe over its seeds, plain argmax (the integer model, no offsets), on the
-    network `model.cv` trains (8/16 channels, T = 4, 8-bit weights: before the co-design pick,
-    whose own CV at this budget is the `explore_confirm` row)."""
+    """The shipped recipe and network over its seeds, plain argmax (the integer model of the
+    fine-tuned SNN, no offsets)."""
     ints = [run["int"] for run in runs]
 
     def cls(c: str, key: str) -> str:
         return _mean_sd([m["per_class"][c][key] for m in ints], 100, 1)
 
     return (
-        f"recipe `{SHIPPED_CV}` (model v3 on the 8/16-channel T = 4 network before the pick; "
-        f"the pick's own: the last row), pooled out-of-fold over {len(runs)} seeds, plain "
-        f"argmax: jκ {_mean_sd([m['j_kappa'] for m in ints])}, accuracy "
+        f"recipe `{SHIPPED_CV}` (the shipped network and recipe, SNN fine-tune included), "
+        f"pooled out-of-fold over {len(runs)} seeds, plain argmax: jκ "
+        f"{_mean_sd([m['j_kappa'] for m in ints])}, accuracy "
         f"{_mean_sd([m['accuracy'] for m in ints], 100, 1)} % (S Se {cls('S', 'se')} / +P "
         f"{cls('S', 'ppv')}; V Se {cls('V', 'se')} / +P {cls('V', 'ppv')})"
     )
@@ -256,10 +253,15 @@ def _explore(r: dict) -> str:
 def _confirm(r: dict) -> str:
     pick, default = r["pick"], r["default"]
     shipped = explore_confirm.shipped(r)  # today's chip (explore.space.DEFAULT)
+    budget = f"(CV jκ, {r['seeds']} seeds, 4 folds x {r['epochs']} epochs)"
+    if explore_confirm.same_point(r):  # confirmed again once shipped: one point, one figure
+        return (
+            f"pick {pick['jk_mean']:.3f} ± {pick['jk_sd']:.3f} {budget}; the pick is the "
+            "default and the shipped chip (`docs/explore.md`)"
+        )
     return (
         f"pick {pick['jk_mean']:.3f} ± {pick['jk_sd']:.3f} against the default's "
-        f"{default['jk_mean']:.3f} ± {default['jk_sd']:.3f} (CV jκ, {r['seeds']} seeds, 4 folds x "
-        f"{r['epochs']} epochs); "
+        f"{default['jk_mean']:.3f} ± {default['jk_sd']:.3f} {budget}; "
         + ("the pick is the shipped chip" if shipped else "the shipped model is still the default")
         + " (`docs/explore.md`)"
     )

@@ -102,8 +102,6 @@ _ADAPT = "make adapt-eval"
 _TRAIN = "make train"
 _QRS_GATE = "make qrs GATE=1"
 _QRS_ALL = 'make qrs ARGS="--records all --no-synth --report build/reports/qrs_all.json"'
-# The cross-validated recipe the shipped inter model was trained with (docs/model.md, "Model v3").
-SHIPPED_RECIPE = "v3free_all"
 
 
 def _model_targets(reports: Reports) -> str:
@@ -117,7 +115,7 @@ def _model_targets(reports: Reports) -> str:
         return model_doc.targets_table(cv_runs, reports["train_inter"], "pick")
     if "cv" not in reports:
         return "Not measured yet: run `python -m ecg_snn.model.cv`."
-    return model_doc.targets_table(reports["cv"], reports["train_inter"], SHIPPED_RECIPE)
+    return model_doc.targets_table(reports["cv"], reports["train_inter"], model_doc.SHIPPED_CV)
 
 
 def _qrs_gate(reports: Reports) -> str:

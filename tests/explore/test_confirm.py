@@ -31,6 +31,10 @@ def test_the_verdict_follows_the_figures():
     # once shipped (the pick is today's chip), the table says so and `make train` is enough
     shipped = confirm.table({**r, "pick": _entry(DEFAULT, 0.66)})
     assert "is the shipped chip" in shipped and "ARGS=" not in shipped
+    # confirmed again once shipped: pick and default are one point, one row
+    again = confirm.table({**r, "pick": _entry(DEFAULT, 0.66), "default": _entry(DEFAULT, 0.66)})
+    assert again.count("| pick |") == 1 and "| default |" not in again
+    assert "is today's default and the shipped chip" in again
 
 
 def test_no_search_report_is_one_line(tmp_path, capsys):

@@ -51,6 +51,7 @@ def test_the_recipe_is_the_shipped_one_at_the_point() -> None:
     assert (r["T"], r["neuron"], r["weight_bits"], r["epochs"], r["seed"]) == (2, "ssf", 6, 3, 2)
     assert not r["tie_s_to_n"] and r["rr_gain"] == 16 and r["rr_also"] == ["dense3"]
     assert (r["act_l1"], r["dropout"], r["class_power"]) == (0.5, 0.3, 0.5)
+    assert (r["morph_drop"], r["ft_epochs"]) == (0.0, 3)
     assert tuple(r["rr_features"]) == V3_FEATURES  # the shipped front end
     v2 = recipe(Point(frontend="v2", neuron="if", T=1), 3, 0)
     assert v2["tie_s_to_n"] and not v2["rr_features"]
@@ -129,3 +130,16 @@ def test_the_distinct_points_of_a_space() -> None:
     assert distinct_points({"T": (1, 2), "lanes": (4, 8, 16)}) == 6
     with pytest.raises(ValueError, match="not counted"):
         distinct_points({"T": tuple(range(1, 11))}, limit=5)
+
+
+def test_the_recipe_trains_as_make_train_does() -> None:
+    """Every training knob the search's recipe shares with `make train`'s inter defaults has the
+    same value: the cross-validation scores the recipe that ships, fine-tune included."""
+    from ecg_snn.model.pipeline import DEFAULTS
+
+    inter, r = DEFAULTS["inter"], recipe(DEFAULT, epochs=20, seed=0)
+    shared = ("epochs", "ft_epochs", "class_power", "dropout", "morph_drop", "act_l1", "shift",
+              "noise", "wander", "T", "neuron", "weight_bits", "rr_gain", "patient_cap",
+              "f_label")  # fmt: skip
+    assert {k: r[k] for k in shared} == {k: inter[k] for k in shared}
+    assert tuple(r["rr_also"]) == tuple(inter["rr_also"]) and not inter["tie_out"]

@@ -274,15 +274,16 @@ def test_an_absolute_or_unchecked_model_path_is_caught_at_any_depth():
 def test_cv_row_quotes_the_shipped_recipe_over_its_seeds_as_mean_and_sample_sd():
     """jκ 0.60, 0.64, 0.68 -> mean 0.640, sd (ddof 1) 0.040; a plain row without the shipped
     recipe falls back to the v2 recipe's nested offsets."""
+    from ecg_snn.report.model import SHIPPED_CV
     from ecg_snn.report.results import _cv
 
     def run(j: float, se: float) -> dict:
         per = {c: {"se": se, "ppv": 0.5} for c in ("N", "S", "V", "F")}
         return {"int": {"j_kappa": j, "accuracy": 0.9, "per_class": per}}
 
-    r = {f"v3free_all_s{k}": run(j, se) for k, (j, se) in enumerate([(0.6, 0.2), (0.64, 0.4),
+    r = {f"{SHIPPED_CV}_s{k}": run(j, se) for k, (j, se) in enumerate([(0.6, 0.2), (0.64, 0.4),
                                                                      (0.68, 0.6)])}  # fmt: skip
-    text = _cv({**r, "v3free_all_s1_note": {}})
+    text = _cv({**r, f"{SHIPPED_CV}_s1_note": {}, f"{SHIPPED_CV}_md02_s0": run(0.1, 0.1)})
     assert "over 3 seeds" in text and "jκ 0.640 ± 0.040" in text
     assert "accuracy 90.0 ± 0.0 %" in text and "S Se 40.0 ± 20.0 / +P 50.0 ± 0.0" in text
     old = {"tie_g16": {"int_offsets_nested": run(0.57, 0.5)["int"]}}
