@@ -35,7 +35,7 @@ DOC_WAVE_BEAT      := the beat WAVES=1 traces (default: the first mismatch, else
 DOC_VECTORS        := an .npz of chip inputs (the test_beats.npz of a retrain) instead of MIT-BIH beats
 DOC_TECH           := energy model technology: 22nm (default) or 45nm
 DOC_GATE           := 1: also gate level on osu018 with OpenSTA (make tech first; power: the accelerator, qrs: the QRS block)
-DOC_GATE_BEATS     := gate-level beats (default 20)
+DOC_GATE_BEATS     := gate-level beats (default 20; with GATE=1 only, refused without it)
 DOC_GATE_SIM       := 0: gate-level netlist and STA only, no simulation
 DOC_SRAM_MIN_DEPTH := memory plan: memories from this depth become SRAM macros (default 128)
 DOC_BOARD          := icebreaker (default) or ulx3s

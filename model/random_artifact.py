@@ -50,10 +50,12 @@ def random_artifact(
     input_bits: int = 8,
     threshold_range: tuple[int, int] = (20, 200),
     neuron: str = "if",
+    rr_dense: tuple[int, ...] = (0,),
 ) -> Artifact:
     """A random, valid artifact: conv layers given as (out_channels, kernel, stride), then dense
-    hidden layers (the first of which takes the RR features), then the output layer; every
-    layer in the `neuron` mode ("if" or "ssf")."""
+    hidden layers, then the output layer; every layer in the `neuron` mode ("if" or "ssf"). The
+    dense layers numbered in `rr_dense` (0: the first dense layer, the output layer last) take
+    the RR features (the shipped model: its hidden dense layer and its output layer)."""
     downsample = 2
     pre = Preprocess(
         before=n_samples * downsample // 2,
@@ -93,7 +95,7 @@ def random_artifact(
                 in_length=1,
                 out_channels=n_out,
                 out_length=1,
-                rr_inputs=len(rr_features) if j == 0 and rr_features else 0,
+                rr_inputs=len(rr_features) if j in rr_dense and rr_features else 0,
                 fires=not last,
             )
         )

@@ -46,6 +46,9 @@ BUILD = ROOT / "build" / "power"
 DEFAULT_OUT = ROOT / "build" / "reports" / "power.json"
 
 
+GATE_BEATS = 20  # beats simulated gate by gate by default: 10 fit the calibration, 10 check it
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     env = os.environ
     p = Parser(prog="python -m ecg_snn.power", description=__doc__.split("\n")[0])
@@ -70,7 +73,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=env.get("GATE", "").strip() not in ("", "0"),
         help="also synthesize onto osu018 (180 nm), simulate gate by gate, OpenSTA, calibrate",
     )
-    p.add_argument("--gate-beats", type=int, default=env_default("GATE_BEATS", 20))
+    p.add_argument(
+        "--gate-beats", type=int, default=env_default("GATE_BEATS", None),
+        help=f"beats simulated gate by gate (GATE=1 only; default {GATE_BEATS})",
+    )  # fmt: skip
     p.add_argument(
         "--sram-min-depth",
         type=int,
@@ -142,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, value in (("BEATS", args.beats), ("JOBS", args.jobs)):
             if value < 1:
                 raise ValueError(f"{name} must be >= 1, not {value}")
+        if args.gate_beats is not None and not args.gate:  # not silently ignored
+            raise ValueError(f"GATE_BEATS={args.gate_beats} is the gate-level sample: add GATE=1")
+        args.gate_beats = GATE_BEATS if args.gate_beats is None else args.gate_beats
         if args.gate:
             if args.gate_beats < 2:
                 raise ValueError(

@@ -2,8 +2,9 @@
 the Amaranth simulation against the golden model and the fused cycle model.
 
 A point draws the shape (`sim.accel.space._shape`: 1-2 conv layers of random kernel, stride
-and channels, 0-2 hidden dense layers, 2-5 classes), T in {1, 2, 3, 5, 8, 16}, weight bits
-2..8, input bits 3..12, 0-3 RR features, every layer sum-then-fire with widths re-derived by
+and channels, 0-2 hidden dense layers, 2-5 classes), T from {1, 2, 3, 5, 8, 16} in turn, weight
+bits 2..8, input bits 3..12, 0-3 RR features (into the first dense layer, and into each later
+one with probability 1/2, `space.rr_layers`), every layer sum-then-fire with widths re-derived by
 the range analysis, and for half the layers a membrane narrower than that analysis (the
 membrane saturates), with a lane count 1..16 and the ROM build (the fused engine's only one).
 """
@@ -18,22 +19,25 @@ from ecg_snn.hw.config import HwConfig
 from ecg_snn.model.contract.artifact import Artifact, derive_widths
 from ecg_snn.model.contract.spec import RR_FEATURES, signed_range
 from ecg_snn.model.random_artifact import random_artifact
-from ecg_snn.sim.accel.space import _shape
+from ecg_snn.sim.accel.space import _shape, rr_layers
 from ecg_snn.sim.accel.vectors import Vectors
 
 SEED = 27
 MAX_LANES = 16
 
 
-def draw(rng: np.random.Generator, lanes: int) -> Artifact:
-    """One random all-ssf artifact (module docstring)."""
+TS = (1, 2, 3, 5, 8, 16)  # the points' T, in turn: every one is drawn (a coverage bin each)
+
+
+def draw(rng: np.random.Generator, lanes: int, T: int) -> Artifact:
+    """One random all-ssf artifact at `T` (module docstring)."""
     shape = _shape(rng, lanes, one_deep=False)
     n_rr = int(rng.integers(0, 4))
-    T = int(rng.choice([1, 2, 3, 5, 8, 16]))
     art = random_artifact(
         rng,
         **shape,
         rr_features=tuple(rng.choice(RR_FEATURES, n_rr, replace=False).tolist()),
+        rr_dense=rr_layers(rng, len(shape["hidden"]) + 1),
         T=T,
         weight_bits=int(rng.integers(2, 9)),
         input_bits=int(rng.integers(3, 13)),
@@ -67,7 +71,7 @@ def points(
     for k in range(n):
         lanes = k % MAX_LANES + 1
         config = HwConfig(lanes=lanes, rom=True, engine="fused", block_ram=block_ram)
-        out.append((draw(rng, lanes), config))
+        out.append((draw(rng, lanes, TS[k % len(TS)]), config))
     return out
 
 

@@ -1,5 +1,6 @@
 """Constrained-random points of the artifact space: shapes, widths, T, neuron modes (IF, ssf, IF
-prefix + ssf suffix), RR features with and without a layer that takes them, membranes at or
+prefix + ssf suffix), RR features with and without a layer that takes them (the first dense
+layer, and later ones with probability 1/2, `rr_layers`), membranes at or
 below the range analysis (saturating), and a hardware configuration (lanes 1..16, ROM or load
 port); constrained so that some layer of every point has two or more channel groups, and a
 quarter of the points has a one-entry event queue (every fire scan one word). Every point is a
@@ -71,11 +72,18 @@ def _shape(rng: np.random.Generator, lanes: int, one_deep: bool) -> dict:
     return dict(n_samples=n_samples, convs=tuple(convs), hidden=hidden, n_classes=max(n_classes, 2))
 
 
+def rr_layers(rng: np.random.Generator, n_dense: int) -> tuple[int, ...]:
+    """Which of `n_dense` dense layers take the RR features: the first, and each later one with
+    probability 1/2 (the shipped model's RR also enters its output layer)."""
+    return (0, *(j for j in range(1, n_dense) if rng.random() < 0.5))
+
+
 def _draw(rng: np.random.Generator, lanes: int, one_deep: bool) -> Artifact:
     """One random artifact of the point's shape kind (see `random_point`)."""
     shape = _shape(rng, lanes, one_deep)
     n_rr = int(rng.integers(0, 4))
     rr_features = tuple(rng.choice(RR_FEATURES, n_rr, replace=False).tolist())
+    rr_dense = rr_layers(rng, len(shape["hidden"]) + 1)
     T = int(rng.choice([1, 2, 3, 5, 8, 16]))
     wb = int(rng.integers(2, 9))
     mode = str(rng.choice(["if", "ssf", "mixed"]))
@@ -83,6 +91,7 @@ def _draw(rng: np.random.Generator, lanes: int, one_deep: bool) -> Artifact:
         rng,
         **shape,
         rr_features=rr_features,
+        rr_dense=rr_dense,
         T=T,
         weight_bits=wb,
         input_bits=int(rng.integers(3, 13)),

@@ -30,6 +30,8 @@ def test_the_draw_covers_the_space():
     assert modes == {("if",), ("ssf",), ("if", "ssf")}
     rr = {(a.spec.n_rr > 0, any(la.rr_inputs for la in a.spec.layers)) for a, _ in pts}
     assert rr == {(False, False), (True, False), (True, True)}
+    # RR into a later dense layer too (the shipped model's output layer takes it)
+    assert any(sum(la.rr_inputs > 0 for la in a.spec.layers) >= 2 for a, _ in pts)
     assert {1, 16} <= {a.spec.T for a, _ in pts}
     # multi-group addressing at every lane count, and one-entry event queues (every fire scan
     # one word: the queue is full as soon as it holds an entry) beside deeper ones

@@ -17,10 +17,12 @@ from ecg_snn.power import run
         (["--gate", "--tech", "45nm"], "TECH=22nm"),
         (["--beats", "0"], "BEATS must be >= 1, not 0"),
         (["--jobs", "0"], "JOBS must be >= 1, not 0"),
+        (["--gate-beats", "100"], "GATE_BEATS=100 is the gate-level sample: add GATE=1"),
     ],
 )
 def test_bad_knobs_exit_2(argv, message, capsys, monkeypatch):
     monkeypatch.delenv("GATE", raising=False)
+    monkeypatch.delenv("GATE_BEATS", raising=False)
     assert run.main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
@@ -58,3 +60,11 @@ def test_beats_are_cut_as_the_artifacts_front_end_cuts_them(capsys, monkeypatch)
     assert run.main([]) == 2 and "no data in this test" in capsys.readouterr().err
     want = load_artifact(shipped("inter")).spec.preprocess.beat_config()
     assert seen == [want] and want.local_rr_beats != DEFAULT_CONFIG.local_rr_beats
+
+
+def test_gate_beats_from_make_without_gate_is_refused(capsys, monkeypatch):
+    """`make power GATE_BEATS=100` (no GATE=1) would run the RTL model alone and drop the knob."""
+    monkeypatch.delenv("GATE", raising=False)
+    monkeypatch.setenv("GATE_BEATS", "100")
+    assert run.main([]) == 2
+    assert "add GATE=1" in capsys.readouterr().err
