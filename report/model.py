@@ -112,7 +112,8 @@ def seeds_table(report: dict) -> str:
     return cv.seed_table(keep)
 
 
-def _cv_runs(report: dict, recipe: str) -> list[dict]:
+def cv_runs(report: dict, recipe: str) -> list[dict]:
+    """The runs of `recipe` (one per seed) in a `model.cv` report."""
     return [r for n, r in report.items() if n != "_source" and cv.seed_group(n) == recipe]
 
 
@@ -134,7 +135,7 @@ def confirm_as_cv(confirm: dict) -> dict:
 def targets_table(cv_report: dict, train: dict, recipe: str) -> str:
     """Issue 24's targets against the shipped recipe's CV (mean ± sd over its seeds, plain
     argmax) and its DS2 look (the shipped seed)."""
-    runs = [r["int"] for r in _cv_runs(cv_report, recipe)]
+    runs = [r["int"] for r in cv_runs(cv_report, recipe)]
     rows = [
         f"| target | CV `{recipe}` ({len(runs)} seeds, mean ± sd) | DS2 (shipped seed) | status |",
         "|---|---|---|---|",

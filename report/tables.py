@@ -105,10 +105,14 @@ _QRS_ALL = 'make qrs ARGS="--records all --no-synth --report build/reports/qrs_a
 
 
 def _model_targets(reports: Reports) -> str:
-    """Issue 24's targets: the shipped network's own CV once the co-design pick is shipped (the
-    confirm runs at the shipped budget), else the recipe's (`cv`), against its DS2 look."""
+    """Issue 24's targets: the shipped recipe's CV on the shipped network (`cv`'s
+    `SHIPPED_CV` runs, the README's CV row), else the confirm of the shipped pick, else the
+    recipe's, against its DS2 look."""
     if "train_inter" not in reports:
         return "Not measured yet: run `make train`."
+    cv_report = reports.get("cv", {})
+    if len(model_doc.cv_runs(cv_report, model_doc.SHIPPED_CV)) >= 3:
+        return model_doc.targets_table(cv_report, reports["train_inter"], model_doc.SHIPPED_CV)
     confirm = reports.get("explore_confirm")
     if confirm is not None and explore_confirm.shipped(confirm):
         cv_runs = model_doc.confirm_as_cv(confirm)

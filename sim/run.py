@@ -464,17 +464,18 @@ def check_model(p: Plan, args: argparse.Namespace) -> tuple[dict, list[str], np.
     print("make sim: the Verilator model (built once per design, then cached)", flush=True)
     with heartbeat("make sim: Verilator build"):
         b = design.accelerator_build(p.art.spec, p.cfg, p.art)
-    print(f"make sim: simulating on {args.jobs} jobs", flush=True)
+    print(f"make sim: simulating {len(p.vectors):,} vectors on {args.jobs} jobs", flush=True)
     t_sim, cpu_sim = time.perf_counter(), cpu_seconds()
-    merged = run_sharded(
-        b,
-        p.art,
-        p.vectors,
-        args.work,
-        jobs=args.jobs,
-        expected=(gold.cls, gold.values),
-        load=not p.cfg.rom,
-    )
+    with heartbeat("make sim: simulating"):  # minutes without output otherwise
+        merged = run_sharded(
+            b,
+            p.art,
+            p.vectors,
+            args.work,
+            jobs=args.jobs,
+            expected=(gold.cls, gold.values),
+            load=not p.cfg.rom,
+        )
     sim_seconds = time.perf_counter() - t_sim
     # An independent check of the scoreboard: the golden results compared in numpy.
     bad = np.nonzero((merged.cls != gold.cls) | (merged.values != gold.values).any(axis=1))[0]

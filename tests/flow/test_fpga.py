@@ -85,6 +85,26 @@ def test_a_bad_model_exits_2_and_writes_no_report(tmp_path, capsys):
     assert not report.exists()
 
 
+@pytest.mark.parametrize("how", ["env", "flag"])
+def test_the_fused_engine_refuses_an_explicit_loadable_build(how, tmp_path, capsys, monkeypatch):
+    """ROM unset gives the fused engine its only build (ROM); ROM=0 / --no-rom asks for the
+    loadable one, which it has not: one line, exit 2, before any synthesis, as `make sim`."""
+    from tests.artifacts import ssf_artifact
+
+    model = ssf_artifact("small", 15).save(tmp_path / "ssf.json")
+    report = tmp_path / "fpga.json"
+    argv = ["--engine", "fused", "--model", str(model), "--report", str(report)]
+    monkeypatch.delenv("ROM", raising=False)
+    if how == "env":
+        monkeypatch.setenv("ROM", "0")
+    else:
+        argv.append("--no-rom")
+    assert fpga.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "the loadable build (ROM=0) is not supported" in err and err.count("\n") == 1
+    assert not report.exists()
+
+
 def test_the_fused_engine_is_placed_with_its_memories_in_block_ram(tmp_path, capsys):
     """`make fpga ENGINE=fused` builds the fused engine's FPGA variant (`HwConfig.block_ram`):
     its weight banks and dense accumulators read synchronously, so Yosys maps them to EBR, and

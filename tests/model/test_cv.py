@@ -162,7 +162,15 @@ def test_cv_cli_refuses_bad_input_before_any_work(tmp_path, capsys):
     from ecg_snn.model.cv import main
 
     for argv, msg in (
-        (["--folds", "1", "--name", "x"], "--folds must be >= 2"),
+        (["--folds", "1", "--name", "x"], "--folds must be 2 .. 22"),
+        (["--folds", "23", "--name", "x"], "--folds must be 2 .. 22 (the DS1 patients)"),
+        (["--epochs", "0", "--name", "x"], "--epochs must be >= 1"),
+        (["--ft-epochs", "-1", "--name", "x"], "--ft-epochs must be >= 0"),
+        (["--T", "0", "--name", "x"], "--T must be >= 1"),
+        (["--weight-bits", "1", "--name", "x"], "--weight-bits must be >= 2"),
+        (["--morph-drop", "1", "--name", "x"], "--morph-drop must lie in [0, 1)"),
+        (["--dropout", "-0.1", "--name", "x"], "--dropout must lie in [0, 1)"),
+        (["--shape", "0", "7", "8", "3", "48", "--name", "x"], "every value must be >= 1"),
         ([], "--name is required"),
         (["--name", "x", "--rr-features", "prev", "tmpl_nope"], "unknown RR features"),
     ):
@@ -178,10 +186,18 @@ def test_cv_cli_refuses_bad_input_before_any_work(tmp_path, capsys):
         "accuracy": 0.9, "j_kappa": 0.5,
         "per_class": {c: {"se": 0.5, "ppv": 0.25} for c in ("S", "V")},
     }  # fmt: skip
-    entry = {"int": m, "int_offsets_nested": m, "spikes_per_inference": 100.0}
-    report.write_text(__import__("json").dumps({"r1": entry}))
+    entry = {"int": m, "int_offsets_nested": m, "spikes_per_inference": 100.0, "offsets": [0.0] * 4}
+    # a committed snapshot carries its provenance beside the recipes: not a recipe
+    source = {"path": "build/reports/cv.json", "sha256": "0" * 64}
+    report.write_text(__import__("json").dumps({"r1": entry, "_source": source}))
     assert main(["--table", "--report", str(report)]) == 0
     assert "| r1 | 90.00 | 0.500 | 50.0 / 25.0 |" in capsys.readouterr().out
+    assert main(["--seeds", "--report", str(report)]) == 0
+    assert "_source" not in capsys.readouterr().out
+    # a report to merge that is not there: one line, exit 2, the report untouched
+    before = report.read_text()
+    assert main(["--merge", str(tmp_path / "none.json"), "--report", str(report)]) == 2
+    assert "--merge" in capsys.readouterr().err and report.read_text() == before
 
 
 def test_seed_table_is_mean_and_sample_sd_over_the_seeds_of_a_recipe(tmp_path, capsys):
