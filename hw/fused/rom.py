@@ -75,6 +75,12 @@ class WeightRom(wiring.Component):
             self._held_banks(m)
         return m
 
+    def _bank(self, m: Module, key: tuple[int, str], rows: list[list[int]]) -> Memory:
+        """Tensor `key`'s bank: a memory of its `rows`, a submodule named `bank_name(key)`."""
+        mem = Memory(shape=self._word, depth=len(rows), init=rows)
+        m.submodules[bank_name(key)] = mem
+        return mem
+
     def _held_banks(self, m: Module) -> None:
         """Banks read combinationally, each address held while another bank is read; one data
         register after the bank multiplexer."""
@@ -84,9 +90,7 @@ class WeightRom(wiring.Component):
             if len(rows) == 1:
                 out = self._word.const(rows[0])
             else:
-                mem = Memory(shape=self._word, depth=len(rows), init=rows)
-                m.submodules[bank_name(key)] = mem
-                rd = mem.read_port(domain="comb")
+                rd = self._bank(m, key, rows).read_port(domain="comb")
                 # no reset: its value matters only as "unchanged", and a reset would cost logic
                 hold = Signal(index_bits(len(rows)), reset_less=True, name=f"hold_{bank_name(key)}")
                 take = self.en & (self.bank == i)
@@ -113,9 +117,7 @@ class WeightRom(wiring.Component):
             if len(rows) == 1:
                 out = self._word.const(rows[0])
             else:
-                mem = Memory(shape=self._word, depth=len(rows), init=rows)
-                m.submodules[bank_name(key)] = mem
-                rd = mem.read_port()
+                rd = self._bank(m, key, rows).read_port()
                 m.d.comb += [rd.en.eq(self.en & (self.bank == i)), rd.addr.eq(self.addr)]
                 out = rd.data
             with m.If(last == i):
