@@ -116,7 +116,8 @@ def artifact_of(layers, pre, T: int, classes, weight_bits: int, neuron: str):
 
 
 def run_fold(ds1, val_records, recipe: dict, pre, classes):
-    """Train on DS1 minus `val_records`; return (mask, float logits, converted layers)."""
+    """Train on DS1 minus `val_records`; return (mask, the CNN's float logits, the layers to
+    quantize: converted, then fine-tuned for `ft_epochs`)."""
     from ecg_snn.model.convert import convert
     from ecg_snn.model.network import ArchConfig, LayerCfg
     from ecg_snn.model.snn_finetune import fine_tune
