@@ -230,6 +230,13 @@ _LOG_FMAX = re.compile(
 )
 
 
+def tool_error(lines: list[str]) -> str | None:
+    """The last `ERROR:` line of a tool's log, without the tag (nextpnr's "Max frequency for
+    clock ...: 11.62 MHz (FAIL at 12.00 MHz)"): the one line a failed build is reported by."""
+    errors = [line.removeprefix("ERROR:").strip() for line in lines if line.startswith("ERROR:")]
+    return errors[-1] if errors else None
+
+
 def parse_nextpnr(report: dict, log: str) -> dict:
     """Utilisation and timing from nextpnr's `--report` JSON, cross-checked against its log.
 
@@ -364,12 +371,15 @@ def build(
             with heartbeat(f"make fpga: {board_name}: synthesis, place and route"):
                 # the tools' names for the script only: this process's environment is untouched
                 plan.execute_local(str(out), env={**os.environ, **env})
-    except Exception as e:  # the build script's failure: show the tool's log
+    except Exception as e:  # the build script's failure: the tool's own error, else its log
         logs = sorted(out.glob(f"{NAME}.*"), key=lambda p: p.stat().st_mtime)
         tail = ""
         for p in logs[::-1]:
             if p.suffix in (".tim", ".rpt"):
-                tail = "\n".join(p.read_text(errors="replace").splitlines()[-25:])
+                lines = p.read_text(errors="replace").splitlines()
+                if error := tool_error(lines):
+                    raise FpgaError(f"{board_name}: {error} (log: {repo_path(p)})") from None
+                tail = "\n".join(lines[-25:])
                 break
         raise FpgaError(f"{board_name}: the FPGA build failed ({e}):\n{tail}") from None
     seconds = time.perf_counter() - t0

@@ -172,3 +172,13 @@ def test_the_power_on_reset_holds_sync_for_por_cycles_then_releases_it():
     n = fpga.POR_CYCLES
     assert seen[:n] == [(1, 0)] * n
     assert seen[n:] == [(0, k) for k in range(12)]
+
+
+def test_a_failed_place_and_route_is_reported_by_its_error_line():
+    """nextpnr ends a failed timing check with its histogram and "Program finished normally":
+    the one line that says what failed is its last ERROR line."""
+    fail = "Max frequency for clock 'cd_sync.clk': 11.62 MHz (FAIL at 12.00 MHz)"
+    log = ["Info: Critical path report", f"ERROR: {fail}", "Info: Slack histogram:",
+           "Info: Program finished normally."]  # fmt: skip
+    assert fpga.tool_error(log) == fail
+    assert fpga.tool_error(["Info: all good"]) is None
