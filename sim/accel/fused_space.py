@@ -26,6 +26,11 @@ SEED = 27
 MAX_LANES = 16
 
 
+def config(lanes: int, block_ram: bool = False) -> HwConfig:
+    """The fused engine's ROM build at `lanes` (`block_ram`: its FPGA build)."""
+    return HwConfig(lanes=lanes, rom=True, engine="fused", block_ram=block_ram)
+
+
 TS = (1, 2, 3, 5, 8, 16)  # the points' T, in turn: every one is drawn (a coverage bin each)
 
 
@@ -70,8 +75,7 @@ def points(
     out = []
     for k in range(n):
         lanes = k % MAX_LANES + 1
-        config = HwConfig(lanes=lanes, rom=True, engine="fused", block_ram=block_ram)
-        out.append((draw(rng, lanes, TS[k % len(TS)]), config))
+        out.append((draw(rng, lanes, TS[k % len(TS)]), config(lanes, block_ram)))
     return out
 
 
@@ -107,12 +111,9 @@ def limit_cases(block_ram: bool = False) -> dict[str, tuple]:
     `block_ram`: in the FPGA build (`HwConfig.block_ram`)."""
     from ecg_snn.sim.accel.limits import ssf_limits
 
-    def fused(lanes: int) -> HwConfig:
-        return HwConfig(lanes=lanes, rom=True, engine="fused", block_ram=block_ram)
-
     return {
-        "ssf": (ssf_limits(), fused(2), 24),
-        "t-max-ssf": (t_max_ssf(), fused(4), 2),
+        "ssf": (ssf_limits(), config(2, block_ram), 24),
+        "t-max-ssf": (t_max_ssf(), config(4, block_ram), 2),
     }
 
 
