@@ -13,7 +13,7 @@ A gap is a run of invalid samples (WFDB's invalid code, NaN in a multi-segment r
    (or detections) on both sides, which a gap in the signal does not move.
 
 MARGIN_S covers a filter's settling after the jump from the held value at the gap's end (the
-QRS detector's band pass reaches 178 ms back, but its fiducial is searched in the 150 ms
+QRS detector's band pass reaches 178 ms back, but its fiducial is searched in the 161 ms
 window before a peak; the front end's window itself is what matters for the classifier).
 """
 

@@ -71,8 +71,8 @@ def _sbits(max_abs: int) -> int:
 
 # The largest magnitude of each value of the filter chain (contract docstring, exact bounds).
 U_MAX = (1 << c.INPUT_BITS) - 1  # x - x0 of two 16-bit samples
-A_MAX = c.LP_LEN * U_MAX
-L_MAX = c.LP_LEN * A_MAX
+A_MAX = c.LP1_LEN * U_MAX
+L_MAX = c.LP2_LEN * A_MAX
 HP_MAX = c.HP_LEN * L_MAX
 B_MAX = ((L_MAX << 6) + HP_MAX >> c.HP_SHIFT) + 1
 Q_MAX = (1 << 30) >> c.SQ_SHIFT  # (-2^15)^2 >> 8: d is saturated to 16 bits
@@ -198,12 +198,12 @@ class QrsDetector(Checked, wiring.Component):
 
     def _logic(self) -> Module:
         m = Module()
-        n_lp, n_hp, n_q, n_b = c.LP_LEN, c.HP_LEN, c.MWI_LEN, c.B_RING
+        n_u, n_a, n_hp, n_q, n_b = c.LP1_LEN, c.LP2_LEN, c.HP_LEN, c.MWI_LEN, c.B_RING
 
         # ---- memories -----------------------------------------------------------------------
         mems = {
-            "u_ring": (signed(W.u), n_lp),
-            "a_ring": (signed(W.a), n_lp),
+            "u_ring": (signed(W.u), n_u),
+            "a_ring": (signed(W.a), n_a),
             "l_ring": (signed(W.l), n_hp),
             "q_ring": (unsigned(W.q), n_q),
             "b_ring": (signed(W.b), n_b),
@@ -227,7 +227,7 @@ class QrsDetector(Checked, wiring.Component):
         age = Signal(W.age)  # samples seen, saturating at LEARN
         x, x0 = Signal(signed(W.x)), Signal(signed(W.x))
         started = Signal()
-        lp_at = Signal(range(n_lp))
+        u_at, a_at = Signal(range(n_u)), Signal(range(n_a))
         mwi_at = Signal(range(n_q))
         a_sum, l_sum = Signal(signed(W.a)), Signal(signed(W.l))
         hp_sum = Signal(signed(W.hp_sum))
@@ -278,7 +278,7 @@ class QrsDetector(Checked, wiring.Component):
         t_level = Signal(signed(W.level))
         m.d.comb += [
             t_level.eq(npki + ((spki - npki) >> 2)),  # >> on signed: floor, as the contract
-            thr1.eq(Mux(irregular, t_level >> 1, t_level)),
+            thr1.eq(Mux(irregular & (spki >= c.QUIET_RATIO * npki), t_level >> 1, t_level)),
             thr2.eq(t_level >> 1),
         ]
 
@@ -349,8 +349,8 @@ class QrsDetector(Checked, wiring.Component):
                 m.d.comb += [
                     self.busy.eq(0),
                     self.i_sample.ready.eq(1),
-                    rd["u_ring"].addr.eq(lp_at),
-                    rd["a_ring"].addr.eq(lp_at),
+                    rd["u_ring"].addr.eq(u_at),
+                    rd["a_ring"].addr.eq(a_at),
                     rd["l_ring"].addr.eq(n[: _bits(n_hp - 1)]),
                     rd["q_ring"].addr.eq(mwi_at),
                 ]
@@ -370,16 +370,16 @@ class QrsDetector(Checked, wiring.Component):
                     m.d.sync += found.eq(0)
                     m.next = "F1"
 
-            with m.State("F1"):  # low pass (two moving sums of 10), the high-pass 64-sum
+            with m.State("F1"):  # low pass (moving sums of 10 and 8), the high-pass 64-sum
                 u = Mux(started, x - x0, 0)
                 a_new = a_sum + u - rd["u_ring"].data
                 l_new = l_sum + a_new - rd["a_ring"].data
                 m.d.comb += [
                     wr["u_ring"].en.eq(1),
-                    wr["u_ring"].addr.eq(lp_at),
+                    wr["u_ring"].addr.eq(u_at),
                     wr["u_ring"].data.eq(u),
                     wr["a_ring"].en.eq(1),
-                    wr["a_ring"].addr.eq(lp_at),
+                    wr["a_ring"].addr.eq(a_at),
                     wr["a_ring"].data.eq(a_new),
                     wr["l_ring"].en.eq(1),
                     wr["l_ring"].addr.eq(n[: _bits(n_hp - 1)]),
@@ -391,7 +391,8 @@ class QrsDetector(Checked, wiring.Component):
                     a_sum.eq(a_new),
                     l_sum.eq(l_new),
                     hp_sum.eq(hp_sum + l_new - rd["l_ring"].data),
-                    lp_at.eq(Mux(lp_at == n_lp - 1, 0, lp_at + 1)),
+                    u_at.eq(Mux(u_at == n_u - 1, 0, u_at + 1)),
+                    a_at.eq(Mux(a_at == n_a - 1, 0, a_at + 1)),
                 ]
                 m.next = "F2"
 
@@ -629,5 +630,5 @@ class QrsDetector(Checked, wiring.Component):
 def memory_bits() -> int:
     """Bits in the block's memories: the filter rings, the learned candidates, the output
     queue (the `$mem_v2` macros Yosys keeps)."""
-    rings = c.LP_LEN * (W.u + W.a) + c.HP_LEN * W.l + c.MWI_LEN * W.q + c.B_RING * W.b
+    rings = c.LP1_LEN * W.u + c.LP2_LEN * W.a + c.HP_LEN * W.l + c.MWI_LEN * W.q + c.B_RING * W.b
     return rings + c.LEARN_PEAKS * PEAK.size + c.OUT_RING * BEAT_EVENT.size

@@ -28,10 +28,10 @@ typedef struct {
     uint32_t age;                     /* samples seen, saturating: learning and the start edge */
     int32_t x, x0;                    /* the held input, the first valid sample */
     uint8_t started;                  /* a valid sample has been seen */
-    int32_t u[SNN_QRS_LP_LEN];        /* low pass: x - x0, then two moving sums */
-    int32_t a[SNN_QRS_LP_LEN];
+    int32_t u[SNN_QRS_LP1_LEN];       /* low pass: x - x0, then two moving sums */
+    int32_t a[SNN_QRS_LP2_LEN];
     int32_t a_sum, l_sum;
-    uint8_t lp_at;                    /* ring slots of the non-power-of-two rings: they do not */
+    uint8_t u_at, a_at;               /* ring slots of the non-power-of-two rings: they do not */
     uint8_t mwi_at;                   /* follow n, whose wrap is not a multiple of their length */
     int32_t l[SNN_QRS_HP_LEN];        /* high pass: the low-pass output and its moving sum */
     int64_t hp_sum;

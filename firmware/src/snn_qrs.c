@@ -23,11 +23,13 @@ static uint32_t miss_limit(const snn_qrs_t *det)
     return (sum >> 3) * SNN_QRS_MISS_PERCENT / 100u; /* unsigned: floor */
 }
 
-/* Step 5: THR1 halved while the rhythm is irregular (Pan-Tompkins). */
+/* Step 5: THR1 halved while the rhythm is irregular (Pan-Tompkins) and the signal quiet. */
 static void thresholds(snn_qrs_t *det)
 {
     int64_t t = det->npki + snn_floor_shr(det->spki - det->npki, 2);
-    det->thr1 = det->irregular ? snn_floor_shr(t, 1) : t;
+    det->thr1 = det->irregular && det->spki >= (int64_t)SNN_QRS_QUIET_RATIO * det->npki
+                    ? snn_floor_shr(t, 1)
+                    : t;
     det->thr2 = snn_floor_shr(t, 1);
 }
 
@@ -183,11 +185,13 @@ static void filter(snn_qrs_t *det, int32_t sample, int valid)
         }
     }
     u = det->started ? det->x - det->x0 : 0;
-    slot = det->lp_at; /* a[n] = a[n-1] + u[n] - u[n-10], then l alike */
-    det->lp_at = (uint8_t)(slot + 1 == SNN_QRS_LP_LEN ? 0 : slot + 1);
+    slot = det->u_at; /* a[n] = a[n-1] + u[n] - u[n-10], then l alike over 8 */
+    det->u_at = (uint8_t)(slot + 1 == SNN_QRS_LP1_LEN ? 0 : slot + 1);
     a = det->a_sum + u - det->u[slot];
     det->u[slot] = u;
     det->a_sum = a;
+    slot = det->a_at;
+    det->a_at = (uint8_t)(slot + 1 == SNN_QRS_LP2_LEN ? 0 : slot + 1);
     l = det->l_sum + a - det->a[slot];
     det->a[slot] = a;
     det->l_sum = l;

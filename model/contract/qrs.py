@@ -10,16 +10,20 @@ Filters, per sample n = 0, 1, ... (values before n = 0 are 0)::
 
     x[n]  = sat16(sample)         if the sample is valid, else x[n-1] (hold; lead-off gaps)
     u[n]  = x[n] - x0             x0 = the first valid sample: removes the start-up step
-    a[n]  = u[n] + ... + u[n-9]                        } low pass: two moving sums of 10 (28 ms;
-    l[n]  = a[n] + ... + a[n-9]                        } -3 dB near 11 Hz, zero at 36 Hz), the
-                                                         form of Pan-Tompkins' LP, at 360 Hz
+    a[n]  = u[n] + ... + u[n-9]                        } low pass: moving sums of 10 and 8
+    l[n]  = a[n] + ... + a[n-7]                        } (28 and 22 ms; -3 dB near 13 Hz, zeros
+                                                         at 36 and 45 Hz), the form of Pan-
+                                                         Tompkins' LP (two sums of 10 at 360 Hz)
     b[n]  = ((l[n-32] << 6) - (l[n] + ... + l[n-63])) >> 10   high pass: all-pass minus a 64-sum
                                                        (178 ms, ~2.5 Hz), Pan-Tompkins' HP form
     d[n]  = sat16(2 b[n] + b[n-1] - b[n-3] - 2 b[n-4]) five-point derivative (Pan-Tompkins)
     q[n]  = (d[n] * d[n]) >> 8                         squaring (scaled: q < 2^22)
-    i[n]  = q[n] + ... + q[n-53]                       moving-window integration, 150 ms
+    i[n]  = q[n] + ... + q[n-57]                       moving-window integration, 161 ms
 
-The band-pass output `b` lags the input by `B_DELAY` = 9 + 32 = 41 samples.
+The band-pass output `b` lags the input by `B_DELAY` = (9 + 7) / 2 + 32 = 40 samples. The
+second sum's length and the window's were chosen on DS1 (Pan-Tompkins' two 10-sample sums at
+360 Hz and their 150 ms window: 92 missed beats and 83 false detections from 5:00; these, with
+the quiet gate of step 5: 99 and 60, and no worse under noise, `docs/stream.md`).
 
 Decision, per sample n after i[n] (state: candidate (cv, cp), signal and noise levels SPKI, NPKI,
 thresholds THR1, THR2, the last QRS (position, slope), the search-back candidate, 8 RR)::
@@ -42,12 +46,16 @@ thresholds THR1, THR2, the last QRS (position, slope), the search-back candidate
                  them: SPKI = max(i[s..n]) >> 1, NPKI = (sum(i[s..n]) // Q) >> 1 (ours: an
                  artifact during learning, or a lead whose amplitude fell, no longer keeps the
                  thresholds out of reach; 5 s was chosen on DS1, where 3 s cost false detections)
-    5. T = NPKI + ((SPKI - NPKI) >> 2);  THR1 = T (T >> 1 while the rhythm is irregular),
-       THR2 = T >> 1 (Pan-Tompkins: "for irregular heart rates, the first threshold of each set
-       is reduced by half so as to increase the detection sensitivity")
+    5. T = NPKI + ((SPKI - NPKI) >> 2);  THR1 = T (T >> 1 while the rhythm is irregular and
+       the signal is quiet, SPKI >= QUIET_RATIO * NPKI), THR2 = T >> 1 (Pan-Tompkins: "for
+       irregular heart rates, the first threshold of each set is reduced by half so as to
+       increase the detection sensitivity"; ours: noise also makes the RR intervals irregular,
+       and a halved THR1 then accepts noise peaks, so the rule waits for a signal level 16
+       times the noise level, 4 times in amplitude: chosen on DS1 and on synthetic noise added
+       to 118 and 119, both DS1, `docs/stream.md`)
 
 Classifying a confirmed peak (v, p), with its slope s = max |b[k] - b[k-1]| and fiducial f over
-k in [p - W, p] (W = 54, the integration window)::
+k in [p - W, p] (W = 58, the integration window)::
 
     T wave:  a previous QRS exists, p - last < 360 ms (130) and 2 s < last slope  -> noise
     QRS:     v > THR1 (not a T wave): SPKI += (c(v) - SPKI) >> 3, beat at f
@@ -92,7 +100,7 @@ sample p + R (200 ms after the integration peak; later when found by search-back
 is causal, with a latency of about R + W + B_DELAY samples (0.46 s) after the R peak.
 
 Pan, J. and Tompkins, W. J. (1985), "A real-time QRS detection algorithm", IEEE Trans. Biomed.
-Eng. 32(3):230-236: the filter forms, the 150 ms window, the 200 ms refractory period, the
+Eng. 32(3):230-236: the filter forms, the integration window, the 200 ms refractory period, the
 0.125/0.25 level weights, the threshold rule, the 166 % search-back limit and the 360 ms T-wave
 test with the half-slope rule.
 """
@@ -105,12 +113,13 @@ import numpy as np
 
 FS = 360  # Hz: the rate every constant below is set for
 INPUT_BITS = 16  # samples saturate to signed 16 bits (ours: 11-12-bit ADCs fit with headroom)
-LP_LEN = 10  # samples (28 ms) per low-pass moving sum
+LP1_LEN = 10  # samples (28 ms) of the first low-pass moving sum (Pan-Tompkins)
+LP2_LEN = 8  # samples (22 ms) of the second (chosen on DS1; Pan-Tompkins: 28 ms)
 HP_LEN = 64  # samples (178 ms) of the high-pass moving sum
 HP_TAP = 32  # the all-pass tap, at the middle of the 64-sum
-HP_SHIFT = 10  # b = (...) >> 10: the band-pass gain 100 * 64 brought to ~6
+HP_SHIFT = 10  # b = (...) >> 10: the band-pass gain 80 * 64 brought to ~5
 SQ_SHIFT = 8  # q = d^2 >> 8 keeps the integrator below 2^28 (ours)
-MWI_LEN = 54  # samples (150 ms) of moving-window integration
+MWI_LEN = 58  # samples (161 ms) of moving-window integration (chosen on DS1; P-T: 150 ms)
 LEARN = 720  # samples (2 s) of threshold learning
 REFRACTORY = 72  # samples (200 ms)
 T_WAVE = 130  # samples (360 ms)
@@ -119,7 +128,9 @@ RR_INIT = 360  # samples (1 s, ours): the RR ring's initial value
 MISS_PERCENT = 166  # search back when no QRS for 166 % of the RR average
 RR_LOW_PERCENT = 92  # Pan-Tompkins' RR LOW LIMIT: an interval below 92 % of the average ...
 RR_HIGH_PERCENT = 116  # ... or above 116 % makes the rhythm irregular (THR1 halved)
-B_DELAY = (LP_LEN - 1) + HP_TAP  # samples the band-pass output b lags the input
+QUIET_RATIO = 16  # ... but only while SPKI >= 16 NPKI (ours: noise looks irregular too)
+# samples the band-pass output b lags the input: (N - 1) / 2 per moving sum of N, whole here
+B_DELAY = (LP1_LEN - 1 + LP2_LEN - 1) // 2 + HP_TAP
 RELEARN = 1800  # samples (5 s) without a QRS before the thresholds are learnt again (step 4b)
 LEARN_PEAKS = LEARN // REFRACTORY + 1  # candidates confirmed during learning, at most
 OUT_RING = 16  # the output queue (a power of two >= LEARN_PEAKS + 1: C indexes by a mask)
@@ -132,10 +143,11 @@ B_RING = 1 << (REFRACTORY + MWI_LEN + 1).bit_length()
 
 def c_constants() -> dict[str, int]:
     """The constants as `firmware/generate.py` emits them into snn_config.h (SNN_QRS_*)."""
-    names = ("FS", "INPUT_BITS", "LP_LEN", "HP_LEN", "HP_TAP", "HP_SHIFT", "SQ_SHIFT")
+    names = ("FS", "INPUT_BITS", "LP1_LEN", "LP2_LEN", "HP_LEN", "HP_TAP", "HP_SHIFT")
+    names += ("SQ_SHIFT",)
     names += ("MWI_LEN", "LEARN", "REFRACTORY", "T_WAVE", "RR_RING", "RR_INIT", "MISS_PERCENT")
     names += ("B_DELAY", "FIDUCIAL_SHIFT", "MIN_SAMPLES", "B_RING", "LEARN_PEAKS", "OUT_RING")
-    names += ("RELEARN", "RR_LOW_PERCENT", "RR_HIGH_PERCENT")
+    names += ("RELEARN", "RR_LOW_PERCENT", "RR_HIGH_PERCENT", "QUIET_RATIO")
     return {name: globals()[name] for name in names}
 
 
@@ -195,8 +207,8 @@ def filters(samples: np.ndarray, valid: np.ndarray | None = None) -> dict[str, n
     first = np.flatnonzero(ok)
     u = x - (sat[first[0]] if len(first) else 0)
     u[last < 0] = 0
-    a = _moving_sum(u, LP_LEN)
-    lp = _moving_sum(a, LP_LEN)
+    a = _moving_sum(u, LP1_LEN)
+    lp = _moving_sum(a, LP2_LEN)
     b = ((_delayed(lp, HP_TAP) << 6) - _moving_sum(lp, HP_LEN)) >> HP_SHIFT
     d = 2 * b + _delayed(b, 1) - _delayed(b, 3) - 2 * _delayed(b, 4)
     d = np.clip(d, -(1 << 15), (1 << 15) - 1)
@@ -273,7 +285,8 @@ class _State:
     def thresholds(self) -> None:
         """Step 5."""
         t = self.npki + ((self.spki - self.npki) >> 2)
-        self.thr1 = t >> 1 if self.irregular else t
+        quiet = self.spki >= QUIET_RATIO * self.npki
+        self.thr1 = t >> 1 if self.irregular and quiet else t
         self.thr2 = t >> 1
 
     def is_irregular(self) -> bool:

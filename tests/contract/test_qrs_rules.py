@@ -40,22 +40,23 @@ def test_invalid_samples_before_the_first_valid_one_read_as_no_signal():
 
 def test_band_pass_of_an_impulse():
     b = impulse_filters()["b"]
-    # l is the 10x10 triangle times 1024: l[5..14] = 1024 * (1..10); its 64-sum at n=14 is
-    # 1024 * 55, the delayed tap is still 0: b[14] = -56320 >> 10 = -55
-    assert b[14] == -55
-    # floor, not truncation: b[5] = -1024 >> 10 = -1, b[6] = -(1024 + 2048) >> 10 = -3
+    # a is 1024 over 5..14 and l its 8-sum, a trapezoid times 1024: l[5..12] = 1024 * (1..8),
+    # l[13], l[14] = 8192, l[15..21] = 1024 * (7..1); its 64-sum at n=12 is 1024 * 36, the
+    # delayed tap is still 0: b[12] = -36864 >> 10 = -36
+    assert b[12] == -36
+    # b[5] = -1024 >> 10 = -1, b[6] = -(1024 + 2048) >> 10 = -3
     assert (b[4], b[5], b[6]) == (0, -1, -3)
-    # at n = 46 the tap reads l[14] = 10240: (10240 << 6) - 102400 (the whole triangle) = 552960
-    assert b[46] == 540
+    # at n = 45 the tap reads l[13] = 8192: (8192 << 6) - 81920 (the whole trapezoid) = 442368
+    assert b[45] == 432
 
 
 def test_derivative_squaring_and_integration():
     f = impulse_filters()
-    # d[14] = 2 b[14] + b[13] - b[11] - 2 b[10] = -110 - 45 + 28 + 42 = -85; q = 7225 >> 8 = 28
-    assert (f["d"][14], f["q"][14]) == (-85, 28)
+    # d[12] = 2 b[12] + b[11] - b[9] - 2 b[8] = -72 - 28 + 15 + 20 = -65; q = 4225 >> 8 = 16
+    assert (f["d"][12], f["q"][12]) == (-65, 16)
     q, i = f["q"], f["i"]
-    for n in (14, 53, 54, 80):  # a 54-sample (150 ms) window
-        assert i[n] == q[max(0, n - 53) : n + 1].sum()
+    for n in (14, 57, 58, 80):  # a 58-sample (161 ms) window
+        assert i[n] == q[max(0, n - 57) : n + 1].sum()
 
 
 def test_derivative_saturates_to_16_bits():
@@ -92,11 +93,11 @@ def both(clib: HostLib, i: np.ndarray, b: np.ndarray | None = None) -> qrs.Detec
 
 # Learning bump at 300, v = 2000: SPKI = 2000 >> 1 = 1000; sum = 4000, NPKI = (4000 // 720) >> 1
 # = 2; THR1 = 2 + (998 >> 2) = 251, THR2 = 125. The bump, confirmed at 372 during learning (b = 0:
-# slope 0, fiducial 300 - 54 - 41 = 205), is classified by the learning back-search at 719:
+# slope 0, fiducial 300 - 58 - 40 = 202), is classified by the learning back-search at 719:
 # 2000 > 251, a QRS: SPKI = 1000 + ((min(2000, 2 * 1000) - 1000) >> 3) = 1125, last = 300;
 # THR1 = 2 + (1123 >> 2) = 282, THR2 = 141. Miss limit (360 * 8 >> 3) * 166 // 100 = 597.
 LEARN_BUMP = (300, 2000)
-LEARNED = (205, 300, qrs.LEARN - 1)  # the learning bump's beat: fiducial, peak, decided
+LEARNED = (202, 300, qrs.LEARN - 1)  # the learning bump's beat: fiducial, peak, decided
 
 
 class OneSampleLate:
@@ -121,7 +122,7 @@ def test_golden_against_c_can_fail(clib):
 
 def test_learning_back_search_keeps_the_first_beat_and_a_peak_above_thr1_is_a_qrs(clib):
     b = np.zeros(3000, np.int64)
-    b[980] = 50  # largest |b| in [1000 - 54, 1000]: fiducial 980 - 41
+    b[980] = 50  # largest |b| in [1000 - 58, 1000]: fiducial 980 - 40
     det = both(clib, bumps(3000, LEARN_BUMP, (1000, 1000)), b)
     np.testing.assert_array_equal(det.peak, [LEARNED[1], 1000])
     np.testing.assert_array_equal(det.sample, [LEARNED[0], 980 - qrs.B_DELAY])
@@ -138,7 +139,7 @@ def test_learning_back_search_classifies_every_learning_peak_in_order(clib):
     det = both(clib, bumps(3000, (100, 2000), (400, 600), (500, 100)), np.zeros(3000, np.int64))
     np.testing.assert_array_equal(det.peak, [100, 400])
     np.testing.assert_array_equal(det.decided, [719, 720])
-    # the 100 fiducial, 100 - 54 - 41 = 5, and a bump at 60 whose fiducial would be before the
+    # the 100 fiducial, 100 - 58 - 40 = 2, and a bump at 60 whose fiducial would be before the
     # start: max(0, 60 - 95) = 0
     det = both(clib, bumps(3000, (60, 2000)), np.zeros(3000, np.int64))
     np.testing.assert_array_equal(det.sample, [0])
@@ -298,7 +299,7 @@ def test_learning_period_is_two_seconds(clib, spike_at, peaks):
     ids=["first-of-magnitude-tie", "outside-the-window", "window-start"],
 )
 def test_fiducial_is_the_first_largest_band_pass_magnitude_in_the_window(clib, b_at, fiducial):
-    # the QRS at 1000: fiducial = the first argmax of |b[k]| over k in [1000 - 54, 1000], - 41
+    # the QRS at 1000: fiducial = the first argmax of |b[k]| over k in [1000 - 58, 1000], - 40
     b = np.zeros(3000, np.int64)
     for k, v in b_at.items():
         b[k] = v
@@ -339,7 +340,7 @@ def t_wave_case(clib: HostLib, gap: int, slope: int) -> qrs.Detections:
     noise and never held)."""
     n = 3000
     b = np.zeros(n, np.int64)
-    b[990:] = 100  # |b[990] - b[989]| = 100 inside [1000 - 54, 1000]
+    b[990:] = 100  # |b[990] - b[989]| = 100 inside [1000 - 58, 1000]
     b[1000 + gap - 10 :] = 100 + slope
     b[1390:] = 300 + slope  # a steep QRS
     return both(clib, bumps(n, LEARN_BUMP, (1000, 1000), (1000 + gap, 1000), (1400, 1000)), b)
@@ -359,7 +360,7 @@ def t_wave_case(clib: HostLib, gap: int, slope: int) -> qrs.Detections:
 def test_t_wave_within_360_ms_with_less_than_half_the_slope_is_noise(clib, gap, slope, peaks):
     # The QRS at 1000 has slope 100 (the learning bump's slope 0 makes it no T wave). The peak
     # at 1000 + gap (v 1000 > THR1 278) has slope |slope| from the step at 1000 + gap - 10,
-    # inside its window [1000 + gap - 54, 1000 + gap]: a T wave iff gap < 130 and 2 |slope| <
+    # inside its window [1000 + gap - 58, 1000 + gap]: a T wave iff gap < 130 and 2 |slope| <
     # 100, strictly.
     np.testing.assert_array_equal(t_wave_case(clib, gap, slope).peak, peaks)
 
@@ -437,6 +438,37 @@ def test_an_irregular_rhythm_halves_thr1(clib, rr, found):
     assert set(qrs_at) <= set(det.peak.tolist())
     assert (small in det.peak.tolist()) is found
     assert not det.searchback.any()
+
+
+@pytest.mark.parametrize(("noise", "found"), [(0, True), (150, False)], ids=["quiet", "noisy"])
+def test_an_irregular_rhythm_halves_thr1_only_while_the_signal_is_quiet(clib, noise, found):
+    # The irregular rhythm of the test above (240 / 360), with a noise peak of `noise` 120
+    # samples after each of the first ten QRS (b = 0: no T wave; below THR1, 282 and more, so
+    # noise; held for the search-back and dropped by the next QRS). Each moves NPKI by
+    # (150 - NPKI) >> 3: from 2 to 108 after ten, while SPKI stays ~1000, so SPKI < 16 NPKI
+    # (QUIET_RATIO): THR1 is not halved, T ~ 108 + (892 >> 2) = 331, and the peak of 200 after
+    # the 11th QRS is noise; without the noise peaks it is a QRS (200 > T >> 1).
+    qrs_at = [1000]
+    for k in range(12):
+        qrs_at.append(qrs_at[-1] + (240, 360)[k % 2])
+    peaks = [(p, 1000) for p in qrs_at] + [(qrs_at[10] + 150, 200)]
+    if noise:
+        peaks += [(p + 120, noise) for p in qrs_at[:10]]
+    det = both(clib, bumps(qrs_at[-1] + 400, LEARN_BUMP, *peaks))
+    assert set(qrs_at) <= set(det.peak.tolist())
+    assert (qrs_at[10] + 150 in det.peak.tolist()) is found
+    assert len(det) == len(qrs_at) + 1 + found
+
+
+def test_the_quiet_limit_is_spki_at_16_npki():
+    st = qrs._State(np.zeros(qrs.LEARN, np.int64))
+    st.irregular, st.npki = True, 60
+    st.spki = 16 * 60  # T = 60 + (900 >> 2) = 285: quiet, THR1 = 142
+    st.thresholds()
+    assert (st.thr1, st.thr2) == (142, 142)
+    st.spki = 16 * 60 - 1  # T = 60 + (899 >> 2) = 284: not quiet, THR1 = T
+    st.thresholds()
+    assert (st.thr1, st.thr2) == (284, 142)
 
 
 @pytest.mark.parametrize(
