@@ -18,16 +18,16 @@ Schedule of one sample (cycles; the clock only needs to outrun 360 Hz):
 
     IDLE (take) -> F1 low pass, high-pass sum -> F2 band pass b, derivative d -> F3 square,
     integrate -> LEARN (step 1; at n = L-1 a 40-cycle division) -> CAND (steps 2, 3)
-    [-> SCAN: 56 reads of the b ring for slope and fiducial -> CONF -> CLASSIFY
+    [-> SCAN: 60 reads of the b ring for slope and fiducial -> CONF -> CLASSIFY
     [-> REGULAR after a QRS: 8 cycles, the rhythm's regularity for THR1]]
     -> REPLAY (step 3b, at n = L-1: CLASSIFY each learned candidate) -> SB (step 4; after a
     QRS, the miss limit is recomputed first: a 40-cycle division) -> QUIET (step 4b; a
     division when re-learning) -> END [-> OUT: one beat]
 
 A typical sample takes 10 cycles (11 when a beat leaves, 8 more after a QRS); one with a
-confirmed candidate about 70, one that also needs the miss limit's division about 110
+confirmed candidate about 75, one that also needs the miss limit's division about 115
 (measured on Verilator over the 48 MIT-BIH records whole, 31.2 million samples: mean 10.4,
-max 119).
+max 141).
 
 Arithmetic: every width is derived from the contract's constants (`QrsWidths`) so that no sum
 can overflow; the filters are the running-sum form of the C twin (exact in these widths). The
@@ -36,10 +36,11 @@ miss limit) share one restoring divider (one quotient bit per cycle), computed w
 miss limit only when step 4 could read it, which changes no decision (it is read nowhere else).
 The square d * d is one combinational 16 x 16 multiplier (`cells` in `make qrs`).
 
-State: the u, a (10 words), l (64), q (54) and b (128) rings, the learned candidates (11) and the
-output queue (16) are `lib.memory` memories (1 KB in all, `memory_bits`); the rest registers.
-After reset a CLEAR sweep (128 cycles) writes zeros into the filter rings, so the block starts
-as the contract does (values before n = 0 are 0) whatever the memories held at power-up.
+State: the u (10 words), a (8), l (64), q (58) and b (256) rings, the learned candidates (11)
+and the output queue (16) are `lib.memory` memories (1.3 KB in all, `memory_bits`); the rest
+registers. After reset a CLEAR sweep (256 cycles) writes zeros into the filter rings, so the
+block starts as the contract does (values before n = 0 are 0) whatever the memories held at
+power-up.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ The flow of `make power GATE=1` (`gate_run.py`), on another top: the ASIC build 
 `make qrs` verifies (`flow/qrs.py` with `work_clock`: clocked only while it has work, through a
 clock gate at the root of its clock, `hw/clocking.py`; cycle-exact with the plain build,
 `tests/hw/test_qrs.py`) mapped onto the library (`gate_run.gate_model`: same Yosys script,
-memory plan and clock gates; the 128-word b ring is an SRAM macro, `sram.py`, the smaller rings
+memory plan and clock gates; the 256-word b ring is an SRAM macro, `sram.py`, the smaller rings
 flip-flop register files), simulated gate by gate in the SAIF harness (`harness.py`), each
 window's energy per part from `heartbeat.window_energy` (`gate_energy.py`), and the critical
 path from `sta.run_sta`. Per case (`flow/qrs_cases.py`, `record:start_s:seconds`) the harness
@@ -61,14 +61,14 @@ WORK = ROOT / "build" / "power" / "qrs-gate"
 # The records of `make qrs`, their first minute: about four minutes on two cores (the
 # gate-level simulator plays about half a second of ECG per second and process).
 GATE_CASES = ("100:0:60", "105:0:60", "108:0:60", "203:0:60", "222:0:60")
-# 2 x the 32.768 kHz watch crystal: the smallest such clock above 360 x 119, the most cycles a
+# 2 x the 32.768 kHz watch crystal: the smallest such clock above 360 x 141, the most cycles a
 # sample takes over the 48 MIT-BIH records whole (`make qrs ARGS="--records all"`, hw/README.md)
 CLOCK_HZ = 65_536
 # the fewest cycles any sample takes (hw/qrs.py: IDLE, F1, F2, F3, LEARN, CAND, SB, QUIET,
 # END and the next IDLE): a clock below 360 x this falls behind whatever the record
 MIN_CYCLES_PER_SAMPLE = 10
 IDLE_CYCLES = 2000
-TAIL_CYCLES = 256  # after the last sample: more than the longest sample (119 cycles)
+TAIL_CYCLES = 256  # after the last sample: more than the longest sample (141 cycles)
 BEAT_S_75_BPM = 60 / 75
 CXX_OPT = "-O1"  # a 35k-cell netlist: -O1 builds in ~3 min and runs ~2.5x faster than -O0
 
@@ -305,7 +305,7 @@ def measure(cases: list[Case], work: Path, clock_hz: float = CLOCK_HZ, jobs: int
         "node_nm": model.library.node_nm,
         "voltage_v": model.lib.voltage,
         "corner": model.library.corner,
-        "clock_basis": "2 x the 32.768 kHz watch crystal, the smallest such clock above 360 x 119 "
+        "clock_basis": "2 x the 32.768 kHz watch crystal, the smallest such clock above 360 x 141 "
         "(the most cycles a sample takes over the 48 MIT-BIH records whole)",
         "cases": rows,
         "bit_exact": all(r["mismatches"] == 0 for r in rows),

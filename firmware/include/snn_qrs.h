@@ -46,7 +46,7 @@ typedef struct {
     uint8_t has_last;
     uint32_t rr[SNN_QRS_RR_RING];     /* the last RR intervals, their ring slot, the miss limit */
     uint32_t rr_at, miss;
-    uint8_t measured, irregular;      /* RR intervals measured (up to 8); THR1 halved if irregular */
+    uint8_t measured, irregular;      /* RR intervals measured (up to 8); the rhythm (step 5) */
     snn_qrs_peak_t sb;                /* the search-back candidate (value 0: none) */
     snn_qrs_peak_t learned[SNN_QRS_LEARN_PEAKS]; /* candidates confirmed while learning */
     uint8_t n_learned;

@@ -97,12 +97,12 @@ so the detector is the same at any start count: C started at counter value s rep
 Its median offset to the reference R peaks of DS1 is 0 samples, so FIDUCIAL_SHIFT = 0; a second
 search in the raw signal was tried and dropped (`docs/stream.md`). Every beat is decided at
 sample p + R (200 ms after the integration peak; later when found by search-back): the detector
-is causal, with a latency of about R + W + B_DELAY samples (0.46 s) after the R peak.
+is causal, with a latency of about R + W + B_DELAY samples (0.47 s) after the R peak.
 
 Pan, J. and Tompkins, W. J. (1985), "A real-time QRS detection algorithm", IEEE Trans. Biomed.
-Eng. 32(3):230-236: the filter forms, the integration window, the 200 ms refractory period, the
-0.125/0.25 level weights, the threshold rule, the 166 % search-back limit and the 360 ms T-wave
-test with the half-slope rule.
+Eng. 32(3):230-236: the filter forms, the 200 ms refractory period, the 0.125/0.25 level
+weights, the threshold rule, the 166 % search-back limit and the 360 ms T-wave test with the
+half-slope rule.
 """
 
 from __future__ import annotations

@@ -140,7 +140,7 @@ def test_learning_back_search_classifies_every_learning_peak_in_order(clib):
     np.testing.assert_array_equal(det.peak, [100, 400])
     np.testing.assert_array_equal(det.decided, [719, 720])
     # the 100 fiducial, 100 - 58 - 40 = 2, and a bump at 60 whose fiducial would be before the
-    # start: max(0, 60 - 95) = 0
+    # start: max(0, 60 - 98) = 0
     det = both(clib, bumps(3000, (60, 2000)), np.zeros(3000, np.int64))
     np.testing.assert_array_equal(det.sample, [0])
 
@@ -460,15 +460,27 @@ def test_an_irregular_rhythm_halves_thr1_only_while_the_signal_is_quiet(clib, no
     assert len(det) == len(qrs_at) + 1 + found
 
 
-def test_the_quiet_limit_is_spki_at_16_npki():
-    st = qrs._State(np.zeros(qrs.LEARN, np.int64))
-    st.irregular, st.npki = True, 60
-    st.spki = 16 * 60  # T = 60 + (900 >> 2) = 285: quiet, THR1 = 142
-    st.thresholds()
-    assert (st.thr1, st.thr2) == (142, 142)
-    st.spki = 16 * 60 - 1  # T = 60 + (899 >> 2) = 284: not quiet, THR1 = T
-    st.thresholds()
-    assert (st.thr1, st.thr2) == (284, 142)
+@pytest.mark.parametrize(
+    ("plateau", "searchback"), [(120, False), (150, True)], ids=["at", "below"]
+)
+def test_the_quiet_limit_is_spki_at_16_npki(clib, plateau, searchback):
+    # The irregular rhythm above (240 / 360) ends with the QRS at 4600, accepted at 4672. Then
+    # a plateau of 96 from 4800 (one noise peak: 96 < THR2 ~125, not held) and 5 s without a
+    # QRS: the thresholds are learnt again at 4673 + 1800 - 1 = 6472 over i[4673..6472]:
+    # SPKI = 96 >> 1 = 48, NPKI = (96 * plateau // 1800) >> 1: 120 samples give 11520 // 1800
+    # = 6, NPKI 3, SPKI = 16 NPKI exactly: quiet, T = 3 + (45 >> 2) = 14, THR1 = THR2 = 7;
+    # 150 samples give 14400 // 1800 = 8, NPKI 4, SPKI < 16 NPKI: THR1 = T = 4 + (44 >> 2) =
+    # 15, THR2 = 7. A peak of 10 at 6600 is a QRS at its confirmation, 6672, when quiet, and
+    # is held as noise (10 > THR2) and searched back at once (6672 > the miss limit) when not.
+    qrs_at = [1000]
+    for k in range(12):
+        qrs_at.append(qrs_at[-1] + (240, 360)[k % 2])
+    i = bumps(7000, LEARN_BUMP, *[(p, 1000) for p in qrs_at], (6600, 10))
+    i[4800 : 4800 + plateau] = 96
+    det = both(clib, i)
+    np.testing.assert_array_equal(det.peak, [LEARNED[1], *qrs_at, 6600])
+    np.testing.assert_array_equal(det.decided[-1], 6672)
+    assert det.searchback[-1] == searchback and not det.searchback[:-1].any()
 
 
 @pytest.mark.parametrize(
