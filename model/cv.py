@@ -315,18 +315,11 @@ def first_bad_knob(args: argparse.Namespace) -> str | None:
     """The first knob out of its range, as a one-line message; None when all are in range (so a
     bad value stops the run before the data is read, not after a fold of training)."""
     from ecg_snn.data.splits import DS1
+    from ecg_snn.model.pipeline import knob_error
 
-    rules = (
-        (2 <= args.folds <= len(DS1), f"--folds must be 2 .. {len(DS1)} (the DS1 patients)"),
-        (args.epochs >= 1, "--epochs must be >= 1"),
-        (args.ft_epochs >= 0, "--ft-epochs must be >= 0"),
-        (args.T >= 1, "--T must be >= 1"),
-        (args.weight_bits >= 2, "--weight-bits must be >= 2 (a sign and a magnitude bit)"),
-        (0 <= args.morph_drop < 1, "--morph-drop must lie in [0, 1)"),
-        (0 <= args.dropout < 1, "--dropout must lie in [0, 1)"),
-        (not args.shape or min(args.shape) >= 1, "--shape: every value must be >= 1"),
-    )
-    return next((message for ok, message in rules if not ok), None)
+    if not 2 <= args.folds <= len(DS1):
+        return f"--folds must be 2 .. {len(DS1)} (the DS1 patients)"
+    return knob_error(args)
 
 
 def parser() -> argparse.ArgumentParser:

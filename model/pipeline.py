@@ -464,31 +464,39 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def cli(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    ranges = (
-        ("T", 1, 1024),
-        ("epochs", 1, 10_000),
-        ("ft_epochs", 0, 10_000),
-        ("max_beats", 0, 10**9),
-        ("weight_bits", 2, MAX_WEIGHT_BITS),  # the artifact's limit (model.contract.spec)
-        ("dropout", 0.0, 0.99),
-        ("morph_drop", 0.0, 0.99),
-        ("eta", 0.0, 1.0),
-    )
+# The range of each numeric knob of the training recipe, for `make train` and `model.cv` alike.
+KNOB_RANGES = (
+    ("T", 1, 1024),
+    ("epochs", 1, 10_000),
+    ("ft_epochs", 0, 10_000),
+    ("weight_bits", 2, MAX_WEIGHT_BITS),  # the artifact's limit (model.contract.spec)
+    ("dropout", 0.0, 0.99),
+    ("morph_drop", 0.0, 0.99),
+)
+
+
+def knob_error(args: argparse.Namespace, ranges=KNOB_RANGES) -> str | None:
+    """The first knob of `args` outside its range, or a --shape the converter cannot take, as a
+    one-line message; None when all are fine (a bad value stops a run before any work)."""
     for name, lo, hi in ranges:
         value = getattr(args, name)
         if value is not None and not lo <= value <= hi:
-            raise SystemExit(
-                f"make train: --{name.replace('_', '-')} must be in {lo}..{hi}, not {value}"
-            )
-    if args.shape:  # a shape the converter cannot take is a one-line error before any work
+            return f"--{name.replace('_', '-')} must be in {lo}..{hi}, not {value}"
+    if args.shape:
         try:
             if min(args.shape) < 1:
                 raise ValueError(f"every value must be >= 1, not {args.shape}")
             ArchConfig(layers=shaped_layers(*args.shape)).validate()
         except ValueError as e:  # UnsupportedLayerError included
-            raise SystemExit(f"make train: --shape: {e}") from None
+            return f"--shape: {e}"
+    return None
+
+
+def cli(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    more = (("max_beats", 0, 10**9), ("eta", 0.0, 1.0))
+    if bad := knob_error(args, KNOB_RANGES + more):
+        raise SystemExit(f"make train: {bad}")
     if args.rr_features:  # a bad feature name is a one-line error before any work
         try:
             dataclasses.replace(DEFAULT_PREPROCESS, rr_features=tuple(args.rr_features)).validate()
