@@ -17,7 +17,7 @@ Filters, per sample n = 0, 1, ... (values before n = 0 are 0)::
     b[n]  = ((l[n-32] << 6) - (l[n] + ... + l[n-63])) >> 10   high pass: all-pass minus a 64-sum
                                                        (178 ms, ~2.5 Hz), Pan-Tompkins' HP form
     d[n]  = sat16(2 b[n] + b[n-1] - b[n-3] - 2 b[n-4]) five-point derivative (Pan-Tompkins)
-    q[n]  = (d[n] * d[n]) >> 8                         squaring (scaled: q < 2^22)
+    q[n]  = (d[n] * d[n]) >> 8                         squaring (scaled: q <= 2^22)
     i[n]  = q[n] + ... + q[n-57]                       moving-window integration, 161 ms
 
 The band-pass output `b` lags the input by `B_DELAY` = (9 + 7) / 2 + 32 = 40 samples. The
