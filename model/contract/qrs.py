@@ -23,7 +23,8 @@ Filters, per sample n = 0, 1, ... (values before n = 0 are 0)::
 The band-pass output `b` lags the input by `B_DELAY` = (9 + 7) / 2 + 32 = 40 samples. The
 second sum's length and the window's were chosen on DS1 (Pan-Tompkins' two 10-sample sums at
 360 Hz and their 150 ms window: 92 missed beats and 83 false detections from 5:00; these, with
-the quiet gate of step 5: 99 and 60, and no worse under noise, `docs/stream.md`).
+the quiet gate of step 5: 99 and 60, under the constraint of being no more than 1 point worse
+under any synthetic noise condition, `docs/stream.md`).
 
 Decision, per sample n after i[n] (state: candidate (cv, cp), signal and noise levels SPKI, NPKI,
 thresholds THR1, THR2, the last QRS (position, slope), the search-back candidate, 8 RR)::
