@@ -266,6 +266,7 @@ class QrsDetector(Checked, wiring.Component):
         b_prev = Signal(signed(W.b))
         slope, best = Signal(W.slope), Signal(W.b)
         best_j = Signal(range(c.MWI_LEN + 2))
+        best_pos, best_pos_j = Signal(W.b), Signal(range(c.MWI_LEN + 2))  # max(b, 0), its j
         # the divider
         div_q = Signal(DIV_BITS)
         div_r = Signal(_bits(2 * c.RELEARN))
@@ -472,9 +473,10 @@ class QrsDetector(Checked, wiring.Component):
                         rd["b_ring"].addr.eq(cand_peak - c.MWI_LEN - 1),
                     ]
                     m.d.sync += [scan_j.eq(0), slope.eq(0), best.eq(0), best_j.eq(1)]
+                    m.d.sync += [best_pos.eq(0), best_pos_j.eq(1)]
                     m.next = "SCAN"
 
-            with m.State("SCAN"):  # k = p-W-1+j, j = 0..W+1: slope, first argmax |b|
+            with m.State("SCAN"):  # k = p-W-1+j, j = 0..W+1: slope, first argmax |b| and b+
                 bk = rd["b_ring"].data
                 step = abs(bk - b_prev)
                 mag = abs(bk)
@@ -484,6 +486,8 @@ class QrsDetector(Checked, wiring.Component):
                         m.d.sync += slope.eq(step)
                     with m.If(mag > best):
                         m.d.sync += [best.eq(mag), best_j.eq(scan_j)]
+                    with m.If(bk > best_pos):
+                        m.d.sync += [best_pos.eq(bk), best_pos_j.eq(scan_j)]
                 with m.If(scan_j == c.MWI_LEN + 1):
                     m.next = "CONF"
                 with m.Else():
@@ -493,7 +497,8 @@ class QrsDetector(Checked, wiring.Component):
                     ]
 
             with m.State("CONF"):  # step 3: classify, or keep for the learning back-search
-                at = (cand_peak - (c.MWI_LEN + 1) + best_j)[: W.counter]
+                fid_j = Mux((best_pos << 1) >= best, best_pos_j, best_j)  # the fiducial rule
+                at = (cand_peak - (c.MWI_LEN + 1) + fid_j)[: W.counter]
                 since = Signal(signed(W.counter + 2))
                 m.d.comb += since.eq(age - (n - at)[: W.counter] - c.B_DELAY + c.FIDUCIAL_SHIFT)
                 fid = Mux(since < 0, n - age, at - c.B_DELAY + c.FIDUCIAL_SHIFT)[: W.counter]

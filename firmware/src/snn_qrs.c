@@ -88,13 +88,16 @@ static uint32_t abs32(int64_t v)
     return (uint32_t)(v < 0 ? -v : v);
 }
 
-/* Slope max |b[k] - b[k-1]| and fiducial (first argmax |b[k]|, minus the band-pass lag) over
+/* Slope max |b[k] - b[k-1]| and fiducial (the first argmax of max(b[k], 0) if twice its maximum
+ * reaches the largest |b[k]|, else the first argmax |b[k]|; minus the band-pass lag) over
  * k in [p - W, p], at the confirmation n = p + R; b before the start reads 0 (the ring starts
  * zeroed, and for p <= W the slots of k < 0 are not yet written at n < B_RING). A fiducial
  * before the start is the start (golden: max(0, f)), found from the saturating age. */
 static void window_features(const snn_qrs_t *det, uint32_t p, snn_qrs_peak_t *out)
 {
     uint32_t k, slope = 0, best = 0, at = p - SNN_QRS_MWI_LEN;
+    int32_t best_pos = 0;
+    uint32_t at_pos = p - SNN_QRS_MWI_LEN;
     int64_t since_start; /* samples from the start to the fiducial (negative: before it) */
     for (k = p - SNN_QRS_MWI_LEN; k != p + 1; k++) {
         uint32_t s = abs32((int64_t)b_at(det, k) - b_at(det, k - 1));
@@ -105,7 +108,13 @@ static void window_features(const snn_qrs_t *det, uint32_t p, snn_qrs_peak_t *ou
             best = m;
             at = k;
         }
+        if (b_at(det, k) > best_pos) {
+            best_pos = b_at(det, k);
+            at_pos = k;
+        }
     }
+    if (2 * (uint64_t)best_pos >= best)
+        at = at_pos;
     since_start = (int64_t)det->age - (uint32_t)(det->n - at) - SNN_QRS_B_DELAY
                   + SNN_QRS_FIDUCIAL_SHIFT;
     out->slope = slope;

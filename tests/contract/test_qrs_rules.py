@@ -292,14 +292,21 @@ def test_learning_period_is_two_seconds(clib, spike_at, peaks):
 @pytest.mark.parametrize(
     ("b_at", "fiducial"),
     [
-        ({970: -60, 980: 60}, 970),  # |b| ties: the first maximum, of magnitude (sign ignored)
-        ({930: 90, 960: 50, 1001: 90}, 960),  # 930 < p - W = 946 and 1001 > p: outside
-        ({946: 50, 960: 49}, 946),  # p - W is inside
+        ({970: -60, 980: 60}, 980),  # the positive peak (60) reaches half the magnitude (60)
+        ({970: -100, 980: 50}, 980),  # 2 x 50 = 100: exactly half, still the positive peak
+        ({970: -100, 980: 49}, 970),  # 98 < 100: the largest magnitude, negative
+        ({960: 50, 975: 50}, 960),  # a tie: the first maximum
+        ({930: 90, 960: 50, 1001: 90}, 960),  # 930 < p - W = 942 and 1001 > p: outside
+        ({942: 50, 960: 49}, 942),  # p - W is inside
+        ({950: -30, 990: -30}, 950),  # no positive value: the first largest magnitude
     ],
-    ids=["first-of-magnitude-tie", "outside-the-window", "window-start"],
+    ids=["positive", "half", "below-half", "tie", "outside-the-window", "window-start", "neg"],
 )
-def test_fiducial_is_the_first_largest_band_pass_magnitude_in_the_window(clib, b_at, fiducial):
-    # the QRS at 1000: fiducial = the first argmax of |b[k]| over k in [1000 - 58, 1000], - 40
+def test_fiducial_is_the_positive_band_pass_peak_unless_below_half_the_magnitude(
+    clib, b_at, fiducial
+):
+    # the QRS at 1000, window k in [1000 - 58, 1000]: P = max max(b, 0), M = max |b|; the first
+    # argmax of max(b, 0) if 2 P >= M, else the first argmax |b|; then - 40 (the lag)
     b = np.zeros(3000, np.int64)
     for k, v in b_at.items():
         b[k] = v
