@@ -93,7 +93,9 @@ beats' windows with the annotated ones, `docs/stream.md`).
 
 Beats leave the detector one per sample (an output queue of `OUT_RING`): a beat accepted at
 sample t is *decided* at max(t, the previous beat's decision + 1); only the learning
-back-search accepts several at one sample.
+back-search accepts several at one sample. A beat whose decision would fall after the last
+sample fed is still in the queue: it is not reported (as the C detector, which hands a beat
+out only with a sample).
 
 The sample counter. Sample numbers are unbounded here; the C detector counts them in a
 `COUNTER_BITS`-bit unsigned integer that wraps (after 138 days at 360 Hz). Every rule above
@@ -404,9 +406,10 @@ def decide(i: np.ndarray, b: np.ndarray) -> Detections:
     decided = rows[:, 2].copy()
     for k in range(1, len(decided)):  # the output queue: one beat per sample
         decided[k] = max(decided[k], decided[k - 1] + 1)
+    out = decided < n_total  # beats still queued after the last sample are not out yet
     return Detections(
-        sample=rows[:, 0],
-        peak=rows[:, 1],
-        decided=decided,
-        searchback=rows[:, 3].astype(bool),
+        sample=rows[out, 0],
+        peak=rows[out, 1],
+        decided=decided[out],
+        searchback=rows[out, 3].astype(bool),
     )

@@ -145,6 +145,15 @@ def test_learning_back_search_classifies_every_learning_peak_in_order(clib):
     np.testing.assert_array_equal(det.sample, [0])
 
 
+@pytest.mark.parametrize(("n", "out"), [(720, 1), (721, 2), (722, 3)])
+def test_a_beat_still_queued_after_the_last_sample_is_not_reported(clib, n, out):
+    # Three QRS bumps (v 2000) at 100, 300 and 500, all classified by the learning back-search
+    # at 719: decided 719, 720, 721 (one per sample). An input of n samples ends at n - 1, so
+    # only the beats decided before n are out, in golden as in C.
+    det = both(clib, bumps(n, (100, 2000), (300, 2000), (500, 2000)), np.zeros(n, np.int64))
+    np.testing.assert_array_equal(det.decided, [719, 720, 721][:out])
+
+
 def test_a_peak_below_thr1_is_noise_held_for_search_back(clib):
     det = both(clib, bumps(3000, LEARN_BUMP, (1000, 250)), np.zeros(3000, np.int64))
     # 250 < THR1 282: noise (NPKI = 2 + (248 >> 3) = 33, THR1 = 33 + (1092 >> 2) = 306, THR2 =
