@@ -61,14 +61,15 @@ WORK = ROOT / "build" / "power" / "qrs-gate"
 # The records of `make qrs`, their first minute: about four minutes on two cores (the
 # gate-level simulator plays about half a second of ECG per second and process).
 GATE_CASES = ("100:0:60", "105:0:60", "108:0:60", "203:0:60", "222:0:60")
-# 2 x the 32.768 kHz watch crystal: the smallest such clock above 360 x 141, the most cycles a
-# sample takes over the 48 MIT-BIH records whole (`make qrs ARGS="--records all"`, hw/README.md)
+# The most cycles a sample takes over the 48 MIT-BIH records whole (`make qrs ARGS="--records
+# all"`, hw/README.md), and 2 x the 32.768 kHz watch crystal: the smallest such clock above 360 x it
+MAX_CYCLES_PER_SAMPLE = 141
 CLOCK_HZ = 65_536
 # the fewest cycles any sample takes (hw/qrs.py: IDLE, F1, F2, F3, LEARN, CAND, SB, QUIET,
 # END and the next IDLE): a clock below 360 x this falls behind whatever the record
 MIN_CYCLES_PER_SAMPLE = 10
 IDLE_CYCLES = 2000
-TAIL_CYCLES = 256  # after the last sample: more than the longest sample (141 cycles)
+TAIL_CYCLES = 256  # after the last sample: more than the longest sample (MAX_CYCLES_PER_SAMPLE)
 BEAT_S_75_BPM = 60 / 75
 CXX_OPT = "-O1"  # a 35k-cell netlist: -O1 builds in ~3 min and runs ~2.5x faster than -O0
 
@@ -305,8 +306,9 @@ def measure(cases: list[Case], work: Path, clock_hz: float = CLOCK_HZ, jobs: int
         "node_nm": model.library.node_nm,
         "voltage_v": model.lib.voltage,
         "corner": model.library.corner,
-        "clock_basis": "2 x the 32.768 kHz watch crystal, the smallest such clock above 360 x 141 "
-        "(the most cycles a sample takes over the 48 MIT-BIH records whole)",
+        "clock_basis": "2 x the 32.768 kHz watch crystal, the smallest such clock above 360 x "
+        f"{MAX_CYCLES_PER_SAMPLE} (the most cycles a sample takes over the 48 MIT-BIH records "
+        "whole)",
         "cases": rows,
         "bit_exact": all(r["mismatches"] == 0 for r in rows),
         "samples": int(sum(len(c.samples) for c in cases)),

@@ -100,16 +100,17 @@ static void window_features(const snn_qrs_t *det, uint32_t p, snn_qrs_peak_t *ou
     uint32_t at_pos = p - SNN_QRS_MWI_LEN;
     int64_t since_start; /* samples from the start to the fiducial (negative: before it) */
     for (k = p - SNN_QRS_MWI_LEN; k != p + 1; k++) {
-        uint32_t s = abs32((int64_t)b_at(det, k) - b_at(det, k - 1));
-        uint32_t m = abs32(b_at(det, k));
+        int32_t v = b_at(det, k);
+        uint32_t s = abs32((int64_t)v - b_at(det, k - 1));
+        uint32_t m = abs32(v);
         if (s > slope)
             slope = s;
         if (m > best) {
             best = m;
             at = k;
         }
-        if (b_at(det, k) > best_pos) {
-            best_pos = b_at(det, k);
+        if (v > best_pos) {
+            best_pos = v;
             at_pos = k;
         }
     }
