@@ -63,9 +63,10 @@ def activity(result: golden.GoldenResult, artifact: Artifact) -> dict:
 
 def evaluate_artifact(artifact: Artifact, beats: Beats, classes: tuple[str, ...]) -> tuple:
     """(metrics, golden result) of the integer artifact on `beats`: the one way the flow scores
-    what the chip answers (`model.metrics.classification_metrics` of the golden classes)."""
+    what the device answers (`model.metrics.classification_metrics` of the golden classes
+    through the artifact's rhythm gate)."""
     res = golden.run(artifact, beats.x, beats.rr)
-    return classification_metrics(beats.y, res.cls, classes), res
+    return classification_metrics(beats.y, beats.reported(artifact.spec, res.cls), classes), res
 
 
 def check_torch_int(artifact: Artifact, beats: Beats, n: int = 2000) -> bool:

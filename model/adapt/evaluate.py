@@ -46,6 +46,7 @@ from ecg_snn.model.adapt.fit import MODES
 from ecg_snn.model.adapt.run import DEFAULT_BASE, REPO, scores
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import load_artifact
+from ecg_snn.model.contract.patient import gate
 from ecg_snn.model.looks import log_look
 
 PROTOCOLS: dict[str, dict] = {
@@ -108,8 +109,11 @@ def evaluate(
                            integers_changed=0)  # fmt: skip
             # reading the record + calibrating: what adapting one record costs
             row["seconds"] = round(time.perf_counter() - t0, 2)
-            old = golden.run(base, x, rr).cls
+            # what the device reports: the chip's class through the (base's) rhythm gate
+            spec, rhythm = base.spec, beats.rhythm[~beats.labelled]
+            old = gate(spec.classes, spec.rhythm_gate, golden.run(base, x, rr).cls, rhythm)
             pred = old if model is base else golden.run(model, x, rr).cls
+            pred = gate(spec.classes, spec.rhythm_gate, pred, rhythm)
             row["accuracy"] = {
                 "base": float((old == y).mean()),
                 "adapted": float((pred == y).mean()),

@@ -152,3 +152,37 @@ def test_hardware_id_covers_the_front_end_and_the_model_fields(artifact, field):
     else:
         changed = dataclasses.replace(spec, **{field: _changed(getattr(spec, field), field)})
     assert changed.hardware_id() != spec.hardware_id()
+
+
+def test_rhythm_gate_round_trips_is_named_only_when_on_and_leaves_the_chip_alone(
+    artifact, tmp_path
+):
+    assert "rhythm_gate" not in artifact.spec.to_json()  # off: the file is as before the field
+    gated = dataclasses.replace(artifact, spec=dataclasses.replace(artifact.spec, rhythm_gate=7))
+    assert gated.spec.to_json()["rhythm_gate"] == 7
+    back = load_artifact(gated.save(tmp_path / "gated.json"))
+    assert back.spec.rhythm_gate == 7 and back.checksum() == gated.checksum()
+    assert back.checksum() != artifact.checksum()
+    assert back.spec.hardware_id() == artifact.spec.hardware_id()
+    assert back.chip_checksum() == artifact.chip_checksum()
+    moved = dataclasses.replace(artifact, tensors=dict(artifact.tensors), meta={"other": 1})
+    assert moved.chip_checksum() == artifact.chip_checksum()  # meta is not the chip
+    name = next(k for k in artifact.tensors if k.endswith(".bias"))
+    moved.tensors[name] = moved.tensors[name] * 0
+    assert moved.chip_checksum() != artifact.chip_checksum()
+
+
+@pytest.mark.parametrize(
+    ("classes", "gate", "message"),
+    [
+        (("N", "S", "V", "F"), -1, "rhythm_gate must be in 0.."),
+        (("N", "S", "V", "F"), 1 << 20, "rhythm_gate must be in 0.."),
+        (("N", "V"), 7, "needs the classes N and S"),
+    ],
+)
+def test_a_bad_rhythm_gate_is_refused(artifact, classes, gate, message):
+    from ecg_snn.model.contract.spec import SpecError
+
+    spec = dataclasses.replace(artifact.spec, rhythm_gate=gate, classes=classes)
+    with pytest.raises(SpecError, match=message):
+        spec.validate()
