@@ -226,7 +226,8 @@ def retrain(opts: Options) -> dict[str, Any]:
     training["integers_total"] = count_integers(base)
     training["changed_per_tensor"] = changed
     twin = float_twin(snn)
-    results = ev.evaluate(twin, artifact, base, data.test.x, data.test.rr, data.test.y)
+    test = data.test
+    results = ev.evaluate(twin, artifact, base, test.x, test.rr, test.y, test.rhythm)
     artifact.meta["snn_int_accuracy"] = results["snn_int"]["accuracy"]
     artifact.meta["test_records"] = list(split.test)
     paths = _write_outputs(artifact, base, work / f"{name}.json", work / f"{name}.bin")
