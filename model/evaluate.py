@@ -317,6 +317,7 @@ def evaluate(
         "model": repo_path(path),
         "model_sha256": artifact.checksum(),
         "classes": list(classes),
+        "rhythm_gate": artifact.spec.rhythm_gate,  # the scores are after it (`classify`)
         "source": source,
         "part": part,
         "scores": scores(beats.y, pred, classes),

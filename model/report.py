@@ -13,7 +13,9 @@ model: spikes per inference (all firing layers), synaptic operations per inferen
 driven by spikes) and ``spike_rate = spikes / (firing neurons · T)``.
 
 The sweeps re-convert / re-quantize the *same* trained network (no retraining): accuracy versus T
-(the network was trained for one T; CQ levels at other T differ) and versus weight bits.
+(the network was trained for one T; CQ levels at other T differ) and versus weight bits. They
+score the chip's plain argmax (no rhythm gate: a host rule that does not depend on T or bits),
+so the point at the shipped T and bits is `snn_int_argmax`, not the gated `snn_int`.
 """
 
 from __future__ import annotations
@@ -162,8 +164,8 @@ def plot_all(report: dict, directory: Path, split: str) -> list[Path]:
         ax.set_xlabel(label)
         ax.set_ylabel("accuracy (%)")
         ax.set_title(
-            f"{split}: integer SNN accuracy vs {label}\n(same trained network re-converted, "
-            f"trained at T={report['T']}, {report['weight_bits']} bits)",
+            f"{split}: integer SNN accuracy (chip argmax) vs {label}\n(same trained network "
+            f"re-converted, trained at T={report['T']}, {report['weight_bits']} bits)",
             fontsize=9,
         )
         ax.legend()

@@ -84,7 +84,7 @@ def same_chip(root: Path, rel: str, sha: str) -> bool:
 
     chip = load_artifact(root / rel).chip_checksum()
     for path in sorted((root / EARLIER_DIR).glob("*.json")):
-        earlier = load_artifact(path)
+        earlier = load_artifact(path)  # a broken file is a problem of the check (`problems`)
         if earlier.checksum() == sha:
             return earlier.chip_checksum() == chip
     return False
@@ -151,7 +151,12 @@ def problems(
         except (OSError, ValueError) as e:
             out.append(f"{name}: its model {model} cannot be read ({e})")
             return out
-        if current != sha and not (name in chip_reports and same_chip(root, model, sha)):
+        try:
+            chip_ok = name in chip_reports and current != sha and same_chip(root, model, sha)
+        except (OSError, ValueError) as e:  # ArtifactError is a ValueError
+            out.append(f"{name}: an earlier artifact in {EARLIER_DIR} cannot be read ({e})")
+            return out
+        if current != sha and not chip_ok:
             out.append(
                 f"{name}: a run of {model} sha256 {sha[:12]}, which is now {current[:12]}: "
                 f"rerun it and `make report TAKE={name}`"

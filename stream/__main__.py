@@ -208,7 +208,9 @@ def report_of(artifact: Artifact, model: Path, stream: Stream) -> dict:
         "seconds_of_signal": round(stream.duration, 1),
         "detections": len(stream.sample),
         "searchbacks": int(stream.detections.searchback.sum()),
-        "classes": counts,
+        "classes": counts,  # as reported: after the rhythm gate
+        "rhythm_gate": artifact.spec.rhythm_gate,
+        "chip_classes": {c: int(np.count_nonzero(stream.chip == k)) for k, c in enumerate(classes)},
         "host_seconds": {k: round(v, 4) for k, v in stream.seconds.items()},
         "x_real_time": round(stream.duration / host, 1) if host else None,
         "reference": reference_scores(artifact, stream),

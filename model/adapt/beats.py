@@ -55,8 +55,9 @@ class RecordBeats:
     rhythm: np.ndarray
     gain_assumed: bool = False
 
-    def part(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self.x[mask], self.rr[mask], self.y[mask]
+    def part(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(x, rr, y, rhythm) of the beats in `mask`."""
+        return self.x[mask], self.rr[mask], self.y[mask], self.rhythm[mask]
 
 
 def read_patient(

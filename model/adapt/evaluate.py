@@ -43,10 +43,8 @@ from ecg_snn.model.adapt.beats import read_patient
 from ecg_snn.model.adapt.calibrate import RIDGES, Settings, calibrate
 from ecg_snn.model.adapt.errors import AdaptError
 from ecg_snn.model.adapt.fit import MODES
-from ecg_snn.model.adapt.run import DEFAULT_BASE, REPO, scores
-from ecg_snn.model.contract import golden
+from ecg_snn.model.adapt.run import DEFAULT_BASE, REPO, reported, scores
 from ecg_snn.model.contract.artifact import load_artifact
-from ecg_snn.model.contract.patient import gate
 from ecg_snn.model.looks import log_look
 
 PROTOCOLS: dict[str, dict] = {
@@ -94,7 +92,7 @@ def evaluate(
                 "labelled_per_class": dict(zip(classes, labelled.tolist(), strict=True)),
                 "scored_beats": int((~beats.labelled).sum()),
             }
-            x, rr, y = beats.part(~beats.labelled)
+            x, rr, y, rhythm = beats.part(~beats.labelled)
             try:
                 cal = calibrate(base, *beats.part(beats.labelled), settings)
                 model, summary = cal.artifact, cal.summary
@@ -109,11 +107,9 @@ def evaluate(
                            integers_changed=0)  # fmt: skip
             # reading the record + calibrating: what adapting one record costs
             row["seconds"] = round(time.perf_counter() - t0, 2)
-            # what the device reports: the chip's class through the (base's) rhythm gate
-            spec, rhythm = base.spec, beats.rhythm[~beats.labelled]
-            old = gate(spec.classes, spec.rhythm_gate, golden.run(base, x, rr).cls, rhythm)
-            pred = old if model is base else golden.run(model, x, rr).cls
-            pred = gate(spec.classes, spec.rhythm_gate, pred, rhythm)
+            # what the device reports: the chip's class through each model's rhythm gate
+            old = reported(base, x, rr, rhythm)
+            pred = old if model is base else reported(model, x, rr, rhythm)
             row["accuracy"] = {
                 "base": float((old == y).mean()),
                 "adapted": float((pred == y).mean()),

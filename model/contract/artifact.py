@@ -30,6 +30,7 @@ import numpy as np
 from ecg_snn.data import cache
 from ecg_snn.model.contract.spec import (
     DECISIONS,
+    PATIENT_FEATURES,
     LayerSpec,
     Preprocess,
     SpecError,
@@ -88,6 +89,11 @@ class ModelSpec:
             raise SpecError("a classifier needs at least two classes")
         if self.rhythm_gate and not {"N", "S"} <= set(self.classes):
             raise SpecError("a rhythm gate (S -> N) needs the classes N and S")
+        if self.rhythm_gate and not set(PATIENT_FEATURES) & set(self.preprocess.rr_features):
+            raise SpecError(
+                "a rhythm gate needs the patient front end (its rhythm measure runs there): "
+                f"name one of {PATIENT_FEATURES} in rr_features"
+            )
         if not 0 <= self.rhythm_gate <= self.preprocess.rr_range[1]:
             raise SpecError(
                 f"rhythm_gate must be in 0..{self.preprocess.rr_range[1]} (rr_bits), "
@@ -174,10 +180,17 @@ class ModelSpec:
             T=int(d["T"]),
             classes=tuple(d["classes"]),
             decision=d["decision"],
-            rhythm_gate=int(d.get("rhythm_gate", 0)),
+            rhythm_gate=_gate(d.get("rhythm_gate", 0)),
             preprocess=Preprocess(**pre),
             layers=tuple(LayerSpec(**layer) for layer in d["layers"]),
         )
+
+
+def _gate(value: object) -> int:
+    """`rhythm_gate` as the file holds it: an integer (not a bool, a float or a string)."""
+    if type(value) is not int:
+        raise SpecError(f"rhythm_gate must be an integer, not {value!r}")
+    return value
 
 
 def acc_bounds(layer: LayerSpec, weight: np.ndarray, T: int = 1) -> tuple[int, int]:

@@ -172,14 +172,14 @@ def patient_features(
 
 def rhythm_values(pre: Preprocess, rr: np.ndarray, record: np.ndarray | None = None) -> np.ndarray:
     """(N,) int64 `rhythm` of beats in time order within each record (rules 1 and 3 alone: it
-    needs only the RR intervals rr (N, 3) [prev, next, local]); `record` as `patient_features`."""
+    needs only the RR intervals rr (N, 3) [prev, next, local]); `record` names each beat's
+    patient (None: one), whose beats need not be adjacent."""
     rr = np.asarray(rr, dtype=np.int64).reshape(-1, 3)
     record = np.zeros(len(rr), np.int64) if record is None else np.asarray(record)
     out = np.zeros(len(rr), dtype=np.int64)
-    state, current = None, None
+    states: dict = {}  # one per patient: a record's beats need not be adjacent (preprocess_beats)
     for i in range(len(rr)):
-        if state is None or record[i] != current:
-            state, current = new_state(pre), record[i]
+        state = states.setdefault(record[i], new_state(pre))
         prev, local = int(rr[i, 0]), int(rr[i, 2])
         _gap(pre, state, prev)
         out[i] = _rhythm(pre, state, prev, local)[1]

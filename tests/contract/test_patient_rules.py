@@ -182,6 +182,8 @@ def test_rhythm_values_from_rr_alone_equal_the_stream_and_reset_per_record_and_g
         want.append(step(PRE, st, spike(16), rr[i, 0], rr[i, 2])["rhythm"])
     got = patient.rhythm_values(PRE, rr, record)
     assert got.tolist() == want
+    mixed = np.array([*range(60, 75), *range(0, 60), *range(75, 90)])  # b's beats split by a's
+    assert patient.rhythm_values(PRE, rr[mixed], record[mixed]).tolist() == got[mixed].tolist()
     assert got[0] == got[40] == got[60] == 0 and got[41] > 0  # reset: record start, gap
 
 

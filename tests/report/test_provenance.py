@@ -146,3 +146,16 @@ def test_a_chip_report_may_name_an_earlier_artifact_with_the_same_chip(tmp_path)
     body2[provenance.KEY]["path"] = "build/reports/sim.json"
     d = _write(tmp_path / "chip", "sim", body2)
     assert any("which is now" in p for p in report.unsourced(d, root=root))
+
+
+def test_a_corrupt_file_among_the_earlier_artifacts_is_a_problem_not_a_crash(tmp_path):
+    import shutil
+
+    root = tmp_path / "repo"
+    (root / "model/artifacts/earlier").mkdir(parents=True)
+    shutil.copy(ROOT / MODEL, root / MODEL)
+    (root / "model/artifacts/earlier/broken.json").write_text('{"trunc')
+    body = provenance.stamp({"model": MODEL, "model_sha256": "1" * 64}, ROOT / MODEL, ROOT)
+    body[provenance.KEY]["path"] = "build/reports/sim.json"
+    got = report.unsourced(_write(tmp_path / "snaps", "sim", body), root=root)
+    assert len(got) == 1 and "cannot be read" in got[0], got
