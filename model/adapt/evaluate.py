@@ -100,6 +100,7 @@ def evaluate(
                     status="kept base" if summary["kept_base"] else "adapted",
                     mode=None if summary["kept_base"] else summary["chosen"]["mode"],
                     integers_changed=summary["integers_changed"],
+                    rhythm_gate=summary["rhythm_gate"],
                 )
             except AdaptError as e:
                 model = base
@@ -200,6 +201,8 @@ def records_table(report: dict, proto: str = "5min") -> str:
     for r in p["per_record"]:
         lab = " / ".join(str(v) for v in r["labelled_per_class"].values())
         what = r["status"] if r["mode"] is None else f"{r['status']} ({r['mode']})"
+        if r.get("rhythm_gate") == 0 and r["mode"] not in (None, "gate_off"):
+            what += ", gate off"  # the held-back check turned the rhythm gate off
         acc = r["accuracy"]
         lines.append(
             f"| {r['record']} | {lab} | {what} | {r['integers_changed']} | "
