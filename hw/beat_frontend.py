@@ -183,13 +183,7 @@ class BeatFrontend(Checked, wiring.Component):
         super().__init__(members)
 
     def memory_bits(self) -> int:
-        w, pre = self.w, self.pre
-        return (
-            w.ring * (w.sample_bits + 1)
-            + (pre.local_rr_beats + 2) * POS_BITS
-            + pre.n_samples * (w.d + w.acc)
-            + pt.IRREG_BEATS * POS_BITS
-        )
+        return memory_bits(self.pre, self.w.sample_bits)
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
@@ -654,3 +648,15 @@ class BeatFrontend(Checked, wiring.Component):
 
 
 _PLAIN = ("prev_ratio", "next_ratio", "prev", "next", "local")
+
+
+def memory_bits(pre: Preprocess, sample_bits: int = qc.INPUT_BITS) -> int:
+    """Bits in the block's memories: the raw and lead-on rings, the fiducial positions, the
+    downsample sums, the template and the |dRR| ring (the `$mem_v2` macros Yosys keeps)."""
+    w = FrontendWidths(pre, sample_bits)
+    return (
+        w.ring * (w.sample_bits + 1)
+        + (pre.local_rr_beats + 2) * POS_BITS
+        + pre.n_samples * (w.d + w.acc)
+        + pt.IRREG_BEATS * POS_BITS
+    )
