@@ -36,6 +36,41 @@ def verilog(artifact: Artifact, config: object, monitor: bool = False) -> Path:
     return out
 
 
+def frontend_verilog(artifact: Artifact) -> Path:
+    """The beat front end alone (module `snn_frontend`), for its own cost figures."""
+    from amaranth.back import verilog as amaranth_verilog
+
+    from ecg_snn.data.files import write_atomic
+    from ecg_snn.hw.beat_frontend import BeatFrontend
+
+    key = design_key(artifact.spec, "frontend", None)
+    out = OUT_ROOT / f"frontend-{key}" / "snn_frontend.v"
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        dut = BeatFrontend(artifact.spec.preprocess)
+        write_atomic(out, amaranth_verilog.convert(dut, name="snn_frontend", emit_src=False))
+    return out
+
+
+def frontend_figures(artifact: Artifact) -> dict:
+    """Lint and Yosys figures of the front end alone (cells, flip-flops, memories)."""
+    from ecg_snn.flow.verilog import lint, synthesize
+    from ecg_snn.hw.beat_frontend import memory_bits as frontend_bits
+
+    vfile = frontend_verilog(artifact)
+    result = lint(vfile, "snn_frontend")
+    if result["errors"] or result["warnings"]:
+        raise RuntimeError(
+            "verilator lint of the front end failed:\n"
+            + "\n".join(result["errors"] + result["warnings"])
+        )
+    stats = synthesize(vfile, vfile.parent / "synth", "snn_frontend")
+    return {
+        **{k: stats[k] for k in ("cells", "flip_flops", "memories")},
+        "memory_bits": frontend_bits(artifact.spec.preprocess),
+    }
+
+
 def memory_bits(artifact: Artifact, config: object) -> dict[str, int]:
     """Bits in the memories of each block and in all."""
     from ecg_snn.hw.beat_frontend import memory_bits as frontend_bits
@@ -68,7 +103,9 @@ def build(artifact: Artifact, config: object, synth: bool = True) -> dict:
         "memory_bits": memory_bits(artifact, config),
     }
     if synth:
-        print("make chip: Yosys synthesis of the chip (a few minutes)", flush=True)
+        print("make chip: Yosys synthesis of the beat front end alone", flush=True)
+        figures["frontend"] = frontend_figures(artifact)
+        print("make chip: Yosys synthesis of the chip (several minutes)", flush=True)
         stats = synthesize(vfile, vfile.parent / "synth", TOP)
         figures.update({k: stats[k] for k in ("cells", "flip_flops", "memories")})
     return figures
