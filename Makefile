@@ -215,7 +215,7 @@ qrs: $(STAMP) $(if $(call on,$(GATE)),tech) ## The QRS detector block (hw/qrs.py
 	$(if $(call on,$(GATE)),$(ENVS)$(PY) -m ecg_snn.power.qrs)
 
 chip: $(STAMP) ## The chained chip (hw/chip.py: QRS detector -> beat front end -> accelerator, weights as ROM): Verilog, lint, Yosys, bit-exact vs run_stream on Verilator (records 100, 105, 203 whole; ARGS="--records all --no-synth": the 48, about 8 min); build/reports/chip.json
-	$(ENVS)$(PY) -m ecg_snn.sim.chip $(if $(MODEL),--model "$(MODEL)") $(ARGS)
+	$(ENVS)$(PY) -m ecg_snn.stream.chip $(if $(MODEL),--model "$(MODEL)") $(ARGS)
 
 report: $(STAMP) ## Regenerate the docs' results sections from docs/reports (TAKE=sim,power: snapshot those build/reports first)
 	$(ENVS)$(PY) -m ecg_snn.report $(if $(TAKE),--take $(TAKE)) $(ARGS)

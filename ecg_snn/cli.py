@@ -39,7 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stream-noise": ("ecg_snn.stream.noise:main", "QRS under noise vs XQRS (make stream-noise)"),
     "qrs": ("ecg_snn.sim.qrs:main", "the QRS detector block on Verilator (make qrs)"),
     "chip": (
-        "ecg_snn.sim.chip:main",
+        "ecg_snn.stream.chip:main",
         "the chained chip (QRS -> front end -> accelerator) on Verilator (make chip)",
     ),
     "qrs-gate": (

@@ -1,49 +1,32 @@
-"""The chained chip on Verilator: raw MIT-BIH samples through `hw/chip.py` (QRS detector -> beat
-front end -> accelerator), every beat compared with `stream/core.py` `run_stream` on the same
-artifact; `make chip` (build/reports/chip.json).
+"""The chained chip's Verilator bench: raw samples through `hw/chip.py` (QRS detector -> beat
+front end -> accelerator), every beat compared with what `stream/core.py` `run_stream` gives
+(`stream/chip.py` computes the expectation and runs `make chip`, build/reports/chip.json).
 
-    python -m ecg_snn.sim.chip [--records 100,105,...|all] [--seconds S] [--model PATH]
-                               [--no-synth]
-
-Each case is a record's lead as `run_stream` reads it (MLII; the gap rule's mask), its first
-`--seconds` (default: whole), fed from its first sample. The samples play from a file inside
-the simulator (`sim/tb/hdl_player.py`); the chip's beats (`o_beat`) and every chip input word
-it hands to the accelerator (`o_words`, the monitor port) are recorded.
+A case is a record's samples at 360 Hz and their lead-on flags, fed from the first sample. The
+samples play from a file inside the simulator (`sim/tb/hdl_player.py`); the chip's beats
+(`o_beat`) and every chip input word it hands to the accelerator (`o_words`, the monitor
+port) are recorded.
 
 Checker (`compare`): the chip's beats are `run_stream`'s but the last (which never leaves: it
 has no next beat), one for one: the fiducial sample, the classified flag, the class of each
 classified beat, and its chip inputs (`n_samples` x words and `n_rr` RR words, in order);
 `tests/sim/test_chip_rtl.py` shows that it fails on a corrupted expectation and on a planted
-off-by-one in the front end.
+off-by-one window.
 
-The artifact is the shipped model of the split (`model/artifacts/inter.json`, as `make sim` and
-`make stream` pick it; `--model` another), baked in as ROM (`HwConfig(rom=True)`, the weights
-in the Verilog). Cost: cycles per sample (mean, max: the clock for 360 Hz without an input
-buffer) and cycles per beat (all cycles over the beats), and with synthesis the figures of
-`flow/chip.py` (cells, flip-flops, memory bits per block).
+The artifact is baked in as ROM (`HwConfig(rom=True)`, the weights in the Verilog). The run
+gives the cycles each sample took (from its transfer to the next one's) and all cycles.
 """
 
 from __future__ import annotations
 
-if __name__ == "__main__":
-    from ecg_snn.data.cli import run
-
-    run("ecg_snn.sim.chip:main", "make chip")
-
-import json
 import os
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ecg_snn.data.cli import Parser
-
 ROOT = Path(__file__).resolve().parents[1]
-REPORT = ROOT / "build" / "reports" / "chip.json"
 PERIOD_NS = 10
 ENV_CASES = "SIM_CHIP_CASES"
 ENV_OUT = "SIM_CHIP_OUT"
@@ -74,38 +57,6 @@ class Got:
     words: np.ndarray
     cycles: np.ndarray  # per sample, from its transfer to the next one's
     total_cycles: int
-
-
-def load_case(name: str, seconds: float | None = None) -> Case:
-    """A record as `run_stream` reads it: the lead at 360 Hz and its valid mask."""
-    from ecg_snn.data.resample import resample_lead
-    from ecg_snn.model.contract import qrs
-    from ecg_snn.stream.core import load_record
-
-    try:
-        rec, ok = load_record(name)
-    except Exception as e:
-        raise SystemExit(f"make chip: record {name!r}: {e}") from None
-    rec, bad = resample_lead(rec, ~ok, qrs.FS, 200.0)
-    n = len(rec.signal) if seconds is None else int(seconds * qrs.FS)
-    return Case(name, np.asarray(rec.signal, np.int64)[:n], ~bad[:n])
-
-
-def golden(artifact, case: Case) -> Expected:
-    """`run_stream` on the case: every beat but the last; the words of the classified ones."""
-    from ecg_snn.data.records import Record
-    from ecg_snn.stream.core import run_stream
-
-    rec = Record(case.name, 360, "MLII", case.samples.astype(np.int32), 200.0,
-                 np.zeros(0, np.int64), np.zeros(0, "<U1"))  # fmt: skip
-    st = run_stream(artifact, rec, case.valid)
-    n = max(len(st.sample) - 1, 0)
-    cls = np.where(st.classified, st.cls, 0)
-    beats = np.stack([st.sample, st.classified.astype(np.int64), cls], axis=1)[:n]
-    k = int(st.classified[:n].sum())
-    x = st.x[:k, 0, :]
-    words = np.concatenate([x, st.rr[:k]], axis=1).reshape(-1) if k else np.zeros(0, np.int64)
-    return Expected(beats.astype(np.int64), words.astype(np.int64))
 
 
 def compare(expected: Expected, got: Got, pre) -> list[str]:
@@ -262,114 +213,3 @@ def _cocotb_test():
 
 if os.environ.get(ENV_CASES):  # imported by cocotb inside the simulator
     chip_case = _cocotb_test()
-
-
-# ---- make chip ----------------------------------------------------------------------------------
-
-
-def evaluate(artifact, cases: list[Case], synth: bool, work: Path) -> dict:
-    from ecg_snn.flow.chip import build
-    from ecg_snn.hw.config import HwConfig
-
-    figures = build(artifact, HwConfig(rom=True), synth=synth)
-    print("make chip: Verilator build of the chip (cached when unchanged)", flush=True)
-    b = rtl_build(artifact)
-    pre = artifact.spec.preprocess
-    rows, cycles, total = [], [], 0
-    for k, case in enumerate(cases):
-        t = time.perf_counter()
-        exp = golden(artifact, case)
-        got = run_rtl(b, artifact, case, exp, work / case.name)
-        diffs = compare(exp, got, pre)
-        cycles.append(got.cycles)
-        total += got.total_cycles
-        rows.append(
-            {
-                "record": case.name,
-                "samples": len(case.samples),
-                "beats": len(exp.beats),
-                "classified": int(exp.beats[:, 1].sum()) if len(exp.beats) else 0,
-                "mismatches": len(diffs),
-                "first_mismatches": diffs[:5],
-                "cycles_per_sample_mean": round(float(got.cycles.mean()), 2),
-                "cycles_per_sample_max": int(got.cycles.max()),
-                "cycles_per_beat": round(got.total_cycles / max(len(exp.beats), 1), 1),
-            }
-        )
-        print(
-            f"make chip: [{k + 1}/{len(cases)}] {case.name}: {rows[-1]['beats']} beats, "
-            f"{rows[-1]['mismatches']} mismatches ({time.perf_counter() - t:.0f} s)",
-            flush=True,
-        )
-    cyc = np.concatenate(cycles)
-    n_beats = sum(r["beats"] for r in rows)
-    return {
-        **figures,
-        "model": str(artifact_path_of(artifact)),
-        "cases": rows,
-        "bit_exact": all(r["mismatches"] == 0 for r in rows),
-        "records": len(rows),
-        "samples": int(sum(r["samples"] for r in rows)),
-        "beats": n_beats,
-        "classified": int(sum(r["classified"] for r in rows)),
-        "mismatches": int(sum(r["mismatches"] for r in rows)),
-        "cycles_per_sample_mean": round(float(cyc.mean()), 2),
-        "cycles_per_sample_max": int(cyc.max()),
-        "cycles_per_beat": round(total / max(n_beats, 1), 1),
-        "min_clock_hz": int(pre.fs * cyc.max()),
-    }
-
-
-_ARTIFACT_PATHS: dict[int, Path] = {}
-
-
-def artifact_path_of(artifact) -> Path:
-    return _ARTIFACT_PATHS.get(id(artifact), Path("?"))
-
-
-def main(argv: list[str] | None = None) -> int:
-    from ecg_snn.data.files import write_atomic
-    from ecg_snn.data.paths import repo_path
-    from ecg_snn.flow.verilog import default_model
-    from ecg_snn.model.contract.artifact import load_artifact
-
-    ap = Parser(prog="python -m ecg_snn.sim.chip", description=__doc__.split("\n")[0])
-    ap.add_argument("--records", default="100,105,203", help="comma list of records, or all")
-    ap.add_argument("--seconds", type=float, default=None, help="the first seconds of each")
-    ap.add_argument("--model", type=Path, default=None, help="artifact (default: shipped)")
-    ap.add_argument("--no-synth", action="store_true", help="skip Yosys")
-    ap.add_argument("--report", type=Path, default=REPORT)
-    args = ap.parse_args(argv)
-    if args.seconds is not None and args.seconds <= 0:
-        ap.error(f"--seconds must be positive, not {args.seconds}")
-    model = args.model or Path(os.environ.get("MODEL") or default_model())
-    if not model.exists():
-        ap.error(f"no artifact at {model}")
-    artifact = load_artifact(model)
-    _ARTIFACT_PATHS[id(artifact)] = repo_path(model)
-    if args.records == "all":
-        from ecg_snn.data.splits import ALL_RECORDS
-
-        names = list(ALL_RECORDS)
-    else:
-        names = [s for s in args.records.split(",") if s]
-    cases = []
-    for k, name in enumerate(names):
-        cases.append(load_case(name, args.seconds))
-        print(f"make chip: read [{k + 1}/{len(names)}] {name}", flush=True)
-    report = evaluate(artifact, cases, not args.no_synth, ROOT / "build" / "chip" / "sim")
-    report["verilog"] = repo_path(report["verilog"])
-    write_atomic(args.report, json.dumps(report, indent=1) + "\n")
-    keys = ("cells", "flip_flops", "memory_bits")
-    print(
-        f"make chip: {report['records']} records, {report['beats']} beats "
-        f"({report['classified']} classified), {report['mismatches']} mismatches; cycles per "
-        f"sample {report['cycles_per_sample_mean']} mean / {report['cycles_per_sample_max']} "
-        f"max, {report['cycles_per_beat']} per beat; "
-        + " ".join(f"{k}={report[k]}" for k in keys if k in report)
-        + f"; report: {repo_path(args.report)}"
-    )
-    if not report["bit_exact"]:
-        print("make chip: the chip differs from run_stream", file=sys.stderr)
-        return 1
-    return 0

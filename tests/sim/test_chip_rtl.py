@@ -1,7 +1,8 @@
 """The chained chip (`hw/chip.py`: QRS detector -> beat front end -> accelerator) on Verilator
-against `stream.core.run_stream` with the shipped artifact (`sim/chip.py`), on real MIT-BIH
-minutes: every beat's position, classified flag, chip inputs and class; a lead-off gap; the
-checker fails on a corrupted expectation and on a planted off-by-one in the reference window.
+against `stream.core.run_stream` with the shipped artifact (`sim/chip.py`, `stream/chip.py`),
+on real MIT-BIH minutes: every beat's position, classified flag, chip inputs and class; a
+lead-off gap; the checker fails on a corrupted expectation and on a planted off-by-one in the
+reference window.
 All 48 records whole: `make chip ARGS="--records all --no-synth"`."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 
 from ecg_snn.model.contract.artifact import load_artifact
 from ecg_snn.sim import chip as bench
+from ecg_snn.stream.chip import golden, load_case
 
 ROOT = Path(__file__).resolve().parents[2]
 FS = 360
@@ -33,8 +35,8 @@ def chip_build(artifact):
 def cases(mitdb_dir) -> list[bench.Case]:
     """Two minutes of 208 (many ventricular beats) and of 203 with a 6 s lead-off gap from
     50 s on (invalid samples, held at a value that must not reach a window)."""
-    a = bench.load_case("208", 120)
-    b = bench.load_case("203", 120)
+    a = load_case("208", 120)
+    b = load_case("203", 120)
     valid = b.valid.copy()
     valid[50 * FS : 56 * FS] = False
     gap = bench.Case("203 gap", np.where(valid, b.samples, -32768), valid)
@@ -45,7 +47,7 @@ def cases(mitdb_dir) -> list[bench.Case]:
 def runs(chip_build, artifact, cases, tmp_path_factory):
     out = []
     for case in cases:
-        exp = bench.golden(artifact, case)
+        exp = golden(artifact, case)
         work = tmp_path_factory.mktemp("chip")
         out.append((exp, bench.run_rtl(chip_build, artifact, case, exp, work)))
     return out
@@ -90,7 +92,7 @@ def test_an_off_by_one_window_is_caught(runs, artifact, cases):
     pre = artifact.spec.preprocess
     late = dataclasses.replace(pre, before=pre.before - 1, after=pre.after + 1)
     art = dataclasses.replace(artifact, spec=dataclasses.replace(artifact.spec, preprocess=late))
-    exp = bench.golden(art, cases[0])
+    exp = golden(art, cases[0])
     got = runs[0][1]
     found = bench.compare(exp, got, pre)
     assert len(found) > 0.9 * exp.beats[:, 1].sum()
