@@ -183,6 +183,36 @@ def test_gap_between_neighbours_that_has_left_the_ring(invalid):
     assert simulate(PRE, sig, valid, sample, decided) == want
 
 
+def test_window_rr_division_and_template_by_hand():
+    """A 16-sample window, downsample 4 (chip samples 0..3, the QRS range all of them).
+    Beat 1: samples 1,1,1,1,2,...,4: d = 4, 8, 12, 16, base = 40 // 4 = 10, x1 = -6, -2, 2, 6;
+    prev_ratio = (100 << 5) // 100 = 32 (k = 1: local = prev); an empty template and no
+    |dRR| yet: 0, 0, 0; taken, k = 0: acc = x1 << 4.
+    Beat 2: a flat 5: x = 0; local = (330 - 100) // 2 = 115, prev_ratio = 4160 // 115 = 36;
+    tmpl_dist = tmpl_qrs = (16 << 5) // 16 = 32; irreg = (30 << 6) // 115 = 16; taken with
+    k = bit_length(1) = 1: acc = 16 x1 + (-16 x1 >> 1) = 8 x1, t = x1 >> 1 = -3, -1, 1, 3.
+    Beat 3: x1 again; local = (460 - 200) // 2 = 130, prev_ratio = 32; |x1 - t| = 8,
+    sum |t| = 8: tmpl_dist = tmpl_qrs = 32; |dRR| = 30, 0: irreg = (15 << 6) // 130 = 7."""
+    pre = Preprocess(before=8, after=8, downsample=4, input_shift=0, input_bits=12,
+                     rr_features=("prev_ratio", "local", "tmpl_dist", "tmpl_qrs", "irreg"),
+                     rr_bits=8, ratio_shift=5, rr_shift=0, local_rr_beats=2)  # fmt: skip
+    sample = np.array([100, 200, 330, 460, 590])
+    decided = np.array([150, 260, 400, 520, 650])
+    sig = np.zeros(660, np.int64)
+    sig[192:208] = sig[452:468] = np.repeat([1, 2, 3, 4], 4)
+    sig[322:338] = 5
+    valid = np.ones(len(sig), bool)
+    x1 = [-6, -2, 2, 6]
+    want = [
+        (100, 0, [], []),
+        (200, 1, x1, [32, 100, 0, 0, 0]),
+        (330, 1, [0, 0, 0, 0], [36, 115, 32, 32, 16]),
+        (460, 1, x1, [32, 130, 32, 32, 7]),
+    ]
+    assert expected(pre, sig, valid, sample, decided) == want
+    assert simulate(pre, sig, valid, sample, decided) == want
+
+
 def test_divider_hand_values():
     dut = SeqDivider(8, 4)
     cases = [(200, 7, 28), (255, 1, 255), (0, 5, 0), (6, 7, 0), (7, 7, 1), (255, 15, 17)]
