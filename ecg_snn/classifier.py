@@ -30,8 +30,10 @@ class Classification:
     """Every detected beat. `sample` (N,) R peaks in samples of the input at `fs`; `symbol`
     (N,) the AAMI class letter (`N`, `S`, `V`, `F`, ...; `?` for a beat the classifier could not
     see: the first and last beat, which have no RR, and beats next to a gap); `cls` (N,) the
-    class index or -1; `x`, `rr` the chip inputs of the classified beats (`classified` marks
-    them), for `Chip.predict`."""
+    class index or -1, as the device reports it; `x`, `rr` the chip inputs of the classified
+    beats (`classified` marks them), for `Chip.predict`, and `chip` the chip's own classes for
+    them: `cls[classified]` is `chip` through the model's rhythm gate (`rhythm_gate`, 0: none),
+    which turns an S into N in an irregular rhythm (`model.contract.patient`)."""
 
     sample: np.ndarray
     symbol: np.ndarray
@@ -39,6 +41,8 @@ class Classification:
     classified: np.ndarray
     x: np.ndarray
     rr: np.ndarray
+    chip: np.ndarray
+    rhythm_gate: int
     fs: float
     classes: tuple[str, ...]
 
@@ -87,7 +91,7 @@ def classify(
         warnings.warn(hint, UnitsWarning, stacklevel=2)
     valid = np.isfinite(x)
     record = Record("signal", float(fs), f"lead {lead}", adu, adc_gain, *_no_annotations())
-    return _result(run_stream(artifact, record, valid), artifact.spec.classes)
+    return _result(run_stream(artifact, record, valid), artifact.spec)
 
 
 def classify_record(
@@ -101,7 +105,7 @@ def classify_record(
     if hint:
         warnings.warn(f"ecg_snn.classify_record: {hint}", UnitsWarning, stacklevel=2)
     artifact = load_model(model)
-    return _result(run_stream(artifact, rec, valid), artifact.spec.classes)
+    return _result(run_stream(artifact, rec, valid), artifact.spec)
 
 
 def units_hint(x: np.ndarray, units: str, gain: float | None = None) -> str | None:
@@ -142,8 +146,8 @@ def _no_annotations() -> tuple[np.ndarray, np.ndarray]:
     return np.zeros(0, np.int64), np.zeros(0, str)
 
 
-def _result(stream: Stream, classes: tuple[str, ...]) -> Classification:
-    """The stream's beats, their R peaks at the input's own rate."""
+def _result(stream: Stream, spec) -> Classification:
+    """The stream's beats, their R peaks at the input's own rate (`spec`: the model's)."""
     return Classification(
         sample=stream.source_sample,
         symbol=stream.symbol,
@@ -151,8 +155,10 @@ def _result(stream: Stream, classes: tuple[str, ...]) -> Classification:
         classified=stream.classified,
         x=stream.x,
         rr=stream.rr,
+        chip=stream.chip,
+        rhythm_gate=spec.rhythm_gate,
         fs=float(stream.source.fs),
-        classes=tuple(classes),
+        classes=tuple(spec.classes),
     )
 
 

@@ -137,6 +137,7 @@ def patient_constants(pre) -> list[tuple[str, int]]:
         ("SNN_PAT_DISTANCE_SHIFT", patient.DISTANCE_SHIFT),
         ("SNN_PAT_IRREG_SHIFT", patient.IRREG_SHIFT),
         ("SNN_PAT_IRREG_BEATS", patient.IRREG_BEATS),
+        ("SNN_PAT_RHYTHM_BEATS", patient.RHYTHM_BEATS),
         ("SNN_PAT_GAP", f"{patient.GAP_SECONDS * pre.fs}u"),
         ("SNN_PAT_QRS_LO", max(c - patient.QRS_BEFORE, 0)),
         ("SNN_PAT_QRS_HI", min(c + patient.QRS_AFTER, pre.n_samples)),
@@ -184,6 +185,9 @@ def config_header(artifact: Artifact) -> str:
         ("SNN_PRE_LOCAL_RR_BEATS", pre.local_rr_beats),
         ("SNN_PRE_RR_FEATURES", f"{{ {feature_codes} }}"),
         *patient_constants(pre),
+        # the rhythm gate (0: off) and the classes it maps (-1: the artifact has no such class)
+        ("SNN_RHYTHM_GATE", spec.rhythm_gate),
+        *((f"SNN_CLASS_{k}", spec.classes.index(k) if k in spec.classes else "(-1)") for k in "SN"),
         *((f"SNN_QRS_{k}", v if v >= 0 else f"({v})") for k, v in qrs.c_constants().items()),
         ("SNN_IMAGE_MAGIC", f"{MAGIC:#010x}u"),
         ("SNN_IMAGE_HEADER_WORDS", HEADER_WORDS),

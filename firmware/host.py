@@ -126,9 +126,10 @@ class HostLib:
 
     def stream(
         self, windows: np.ndarray, rr3: np.ndarray, record: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The stateful C front end (samples, patient and RR features) on beats in time order
-        within each record (a new `record` name resets the patient state; None: one patient)."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The stateful C front end on beats in time order within each record (a new `record`
+        name resets the patient state; None: one patient): chip samples (N, 1, L), RR and patient
+        features (N, n_rr) and the rhythm gate's measure (N,)."""
         n = len(windows)
         w = _c(np.asarray(windows).reshape(n, self.info["window"]), "int32")
         r = _c(np.asarray(rr3).reshape(n, 3), "uint32")
@@ -136,13 +137,22 @@ class HostLib:
         new = _c(np.concatenate([[True], rec[1:] != rec[:-1]])[:n], "uint8")
         x = np.zeros((n, self.info["n_samples"]), np.int16)
         rr = np.zeros(max(1, n * self.info["n_rr"]), np.uint16)
+        rhythm = np.zeros(max(1, n), np.uint16)
         self._check(
             self._lib.snn_host_stream_batch(
-                ctypes.c_uint32(n), _ptr(w), _ptr(r), _ptr(new), _ptr(x), _ptr(rr)
+                ctypes.c_uint32(n), _ptr(w), _ptr(r), _ptr(new), _ptr(x), _ptr(rr), _ptr(rhythm)
             )
         )
         rr = rr[: n * self.info["n_rr"]].reshape(n, -1).astype(np.int64)
-        return x[:, None, :].astype(np.int64), rr
+        return x[:, None, :].astype(np.int64), rr, rhythm[:n].astype(np.int64)
+
+    def gate(self, cls: np.ndarray, rhythm: np.ndarray) -> np.ndarray:
+        """The C rhythm gate (`snn_rhythm_gate`) on classes and rhythm values."""
+        n = len(cls)
+        c, r = _c(np.asarray(cls), "int32"), _c(np.asarray(rhythm), "uint16")
+        out = np.zeros(max(1, n), np.int32)
+        self._lib.snn_host_gate_batch(ctypes.c_uint32(n), _ptr(c), _ptr(r), _ptr(out))
+        return out[:n].astype(np.int64)
 
     def rr_track(self, r: np.ndarray) -> np.ndarray:
         """Push R positions one by one; row i: (prev, next, local) of the beat before peak i."""

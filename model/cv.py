@@ -101,6 +101,16 @@ def fit_offsets(
     return o
 
 
+GATE_GRID = np.arange(1, 64)  # rhythm gate thresholds tried (the rr_bits = 6 range)
+
+
+def gate_curve(y: np.ndarray, cls: np.ndarray, rhythm: np.ndarray, classes) -> np.ndarray:
+    """jκ of the rhythm-gated classes at every threshold of GATE_GRID."""
+    from ecg_snn.model.contract.patient import gate
+
+    return np.array([_objective(y, gate(classes, t, cls, rhythm), classes) for t in GATE_GRID])
+
+
 def with_output_offsets(layers, offsets: np.ndarray):
     """The converted float layers with `offsets` added to the output layer's bias."""
     *hidden, out = layers
@@ -177,7 +187,7 @@ def cross_validate(recipe: dict, n_folds: int = 4, progress: bool = True) -> dic
     pre.validate()
     data = load_split("inter", pre)
     ds1 = data.train.take(np.arange(len(data.train)))
-    for name in ("x", "rr", "y", "record"):
+    for name in ("x", "rr", "y", "record", "rhythm"):
         setattr(ds1, name, np.concatenate([getattr(data.train, name), getattr(data.val, name)]))
     del data.test  # DS2 is not used here
     classes = data.classes
@@ -220,6 +230,16 @@ def cross_validate(recipe: dict, n_folds: int = 4, progress: bool = True) -> dic
         )  # fmt: skip
         int_off[te] = golden.run(art, ds1.x[te], ds1.rr[te]).cls
     y = ds1.y
+    # the rhythm gate on the integer classes: fold k's threshold from the other folds' OOF
+    from ecg_snn.model.contract.patient import gate
+
+    int_gate, gate_folds = int_pred.copy(), []
+    for k in range(n_folds):
+        te = fold_of == k
+        t = int(GATE_GRID[gate_curve(y[~te], int_pred[~te], ds1.rhythm[~te], classes).argmax()])
+        gate_folds.append(t)
+        int_gate[te] = gate(classes, t, int_pred[te], ds1.rhythm[te])
+    curve = gate_curve(y, int_pred, ds1.rhythm, classes)
     out = {
         "recipe": recipe,
         "folds": folds,
@@ -228,6 +248,10 @@ def cross_validate(recipe: dict, n_folds: int = 4, progress: bool = True) -> dic
         "int": summary(classification_metrics(y, int_pred, classes)),
         "cnn_offsets_nested": summary(classification_metrics(y, nested.argmax(1), classes)),
         "int_offsets_nested": summary(classification_metrics(y, int_off, classes)),
+        "int_gate_nested": summary(classification_metrics(y, int_gate, classes)),
+        "gate_folds": gate_folds,
+        "gate": int(GATE_GRID[curve.argmax()]),
+        "gate_curve": {int(t): float(v) for t, v in zip(GATE_GRID, curve, strict=True)},
         "fold_offsets": fold_offsets,
         "offsets": fit_offsets(logits, y, classes, fixed).tolist(),
         "spikes_per_inference": float(spikes.mean()),

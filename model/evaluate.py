@@ -57,6 +57,7 @@ from ecg_snn.data.paths import REPO, repo_path
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact, ArtifactError, load_artifact
 from ecg_snn.model.contract.frontend import preprocess_stream
+from ecg_snn.model.contract.patient import rhythm_values
 from ecg_snn.model.looks import log_look
 from ecg_snn.model.metrics import per_record
 from ecg_snn.model.shipped import SPLITS, shipped
@@ -130,7 +131,7 @@ def database_beats(
     classes = tuple(artifact.spec.classes)
     table = read_beats(db, pre, classes, lead=lead, annotator=annotator, mapping=mapping)
     x, rr = preprocess_stream(pre, table.window, table.rr, table.record)
-    return Beats(x, rr, table.y, table.record)
+    return Beats(x, rr, table.y, table.record, rhythm_values(pre, table.rr, table.record))
 
 
 def test_records_part(records: np.ndarray) -> str | None:
@@ -142,14 +143,15 @@ def test_records_part(records: np.ndarray) -> str | None:
 
 
 def classify(artifact: Artifact, beats: Beats) -> np.ndarray:
-    """The golden model's class of every beat (chunked, a progress line per ~10,000 beats)."""
+    """The class the device reports for every beat: the golden model's, through the artifact's
+    rhythm gate (chunked, a progress line per ~10,000 beats)."""
     step = 10_000
     out = []
     for i in range(0, len(beats), step):
         if len(beats) > step:
             print(f"  golden model: beats {i:,} to {min(i + step, len(beats)):,} of {len(beats):,}")
         out.append(golden.run(artifact, beats.x[i : i + step], beats.rr[i : i + step]).cls)
-    return np.concatenate(out) if out else np.zeros(0, np.int64)
+    return beats.reported(artifact.spec, np.concatenate(out) if out else np.zeros(0, np.int64))
 
 
 def class_table(s: dict[str, Any]) -> str:
@@ -315,6 +317,7 @@ def evaluate(
         "model": repo_path(path),
         "model_sha256": artifact.checksum(),
         "classes": list(classes),
+        "rhythm_gate": artifact.spec.rhythm_gate,  # the scores are after it (`classify`)
         "source": source,
         "part": part,
         "scores": scores(beats.y, pred, classes),

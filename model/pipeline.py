@@ -57,7 +57,7 @@ from ecg_snn.model.splits import CLASSES, TEST_PART, Beats, SplitData, load_spli
 from ecg_snn.model.train import TrainConfig, predict, tensors, train_cnn
 
 REPO = Path(__file__).resolve().parent.parent
-BEAT_FIELDS = ("x", "rr", "y", "record")
+BEAT_FIELDS = ("x", "rr", "y", "record", "rhythm")
 BATCH = 512
 CALIBRATION_BEATS = 20_000  # training beats whose activations set the CN scales λ
 S_RICH_RECORD = "232"  # 75 % of DS2's S beats: S Se is also reported without it
@@ -82,6 +82,9 @@ DEFAULTS = {
     # tenth of the energy: conv channels 8/8, kernels 7/3, dense 48, T = 2, 6-bit weights
     # The CV scores the fine-tuned SNN since 2026-12-07 (docs/model.md "The cross-validation
     # scores what ships"): morph_drop 0.1 / 0.2 / 0.3 then did not beat 0 (kept)
+    # The rhythm gate (issue 24, docs/model.md "The rhythm gate"): S -> N when the mean |dRR|
+    # of the last 64 intervals is >= 7/64 of the local RR; nested DS1 CV over 3 seeds, the
+    # threshold the best of the three seeds' pooled out-of-fold curves (intra: off)
     "inter": {
         "shape": (8, 7, 8, 3, 48),
         "weight_bits": 6,
@@ -104,6 +107,7 @@ DEFAULTS = {
         "patient_cap": 0.0,
         "f_label": "F",
         "offsets": (0.0, 0.0, 0.0, 0.0),
+        "rhythm_gate": 7,
         "train_all": True,
         "seeds": [],
     },
@@ -129,6 +133,7 @@ DEFAULTS = {
         "patient_cap": 0.0,
         "f_label": "F",
         "offsets": None,
+        "rhythm_gate": 0,
         "train_all": False,
         "seeds": [],
     },
@@ -288,7 +293,10 @@ def run(args: argparse.Namespace, seeds: list[dict] | None = None) -> dict:
     artifact = quantize_neurons(
         t.layers, pre, o.T, data.classes, o.weight_bits, 0 if o.neuron == "ssf" else None
     )
+    artifact.spec = dataclasses.replace(artifact.spec, rhythm_gate=o.rhythm_gate)
     snn_int, result = evaluate_artifact(artifact, data.test, data.classes)
+    chip = classification_metrics(test_y, result.cls, data.classes)
+    reported = data.test.reported(artifact.spec, result.cls)
     report = {
         "split": o.split,
         "test_part": TEST_PART[o.split][1],
@@ -308,16 +316,18 @@ def run(args: argparse.Namespace, seeds: list[dict] | None = None) -> dict:
         "cnn_float": summary(cnn),
         "cnn_float_before_snn_finetune": summary(t.cnn_before_finetune),
         "snn_float": summary(snn_float),
-        "snn_int": summary(snn_int),
-        "conversion_loss_pp": 100 * (cnn["accuracy"] - snn_int["accuracy"]),
+        "snn_int": summary(snn_int),  # what the device reports: through the rhythm gate
+        "rhythm_gate": o.rhythm_gate,
+        "snn_int_argmax": summary(chip),
+        "conversion_loss_pp": 100 * (cnn["accuracy"] - chip["accuracy"]),  # the chip's argmax
         "kappa": snn_int["kappa"],
         "j_kappa": snn_int["j_kappa"],
         "macro_f1": {"all": snn_int["macro_f1"], "nsv": snn_int["macro_f1_nsv"]},
-        "per_record": per_record(test_y, result.cls, data.test.record, data.classes),
+        "per_record": per_record(test_y, reported, data.test.record, data.classes),
         "s_se": {
             "all": snn_int["per_class"]["S"]["se"],
             f"without_{S_RICH_RECORD}": s_se_without(
-                test_y, result.cls, data.test.record, data.classes, S_RICH_RECORD
+                test_y, reported, data.test.record, data.classes, S_RICH_RECORD
             ),
         },
         "f_convention": "strict: an F beat called V is an error (no AAMI exemption)",
@@ -440,6 +450,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--offsets", type=float, nargs="+", help="per-class output bias offsets (logit units)"
     )
+    p.add_argument(
+        "--rhythm-gate", type=int, help="S -> N at this rhythm measure (0 = off; default per split)"
+    )
     p.add_argument("--weight-bits", type=int, help="default per split: inter 6, intra 8")
     p.add_argument("--eta", type=float, default=0.5, help="TRE residual charge (× threshold)")
     p.add_argument("--lambda-mode", choices=LAMBDA_MODES, default="cq")
@@ -494,7 +507,8 @@ def knob_error(args: argparse.Namespace, ranges=KNOB_RANGES) -> str | None:
 
 def cli(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    more = (("max_beats", 0, 10**9), ("eta", 0.0, 1.0))
+    # the rhythm gate is make train's alone (model.cv fits it); up to the shipped rr_bits' range
+    more = (("max_beats", 0, 10**9), ("eta", 0.0, 1.0), ("rhythm_gate", 0, 63))
     if bad := knob_error(args, KNOB_RANGES + more):
         raise SystemExit(f"make train: {bad}")
     if args.rr_features:  # a bad feature name is a one-line error before any work

@@ -13,7 +13,9 @@ model: spikes per inference (all firing layers), synaptic operations per inferen
 driven by spikes) and ``spike_rate = spikes / (firing neurons · T)``.
 
 The sweeps re-convert / re-quantize the *same* trained network (no retraining): accuracy versus T
-(the network was trained for one T; CQ levels at other T differ) and versus weight bits.
+(the network was trained for one T; CQ levels at other T differ) and versus weight bits. They
+score the chip's plain argmax (no rhythm gate: a host rule that does not depend on T or bits),
+so the point at the shipped T and bits is `snn_int_argmax`, not the gated `snn_int`.
 """
 
 from __future__ import annotations
@@ -63,9 +65,10 @@ def activity(result: golden.GoldenResult, artifact: Artifact) -> dict:
 
 def evaluate_artifact(artifact: Artifact, beats: Beats, classes: tuple[str, ...]) -> tuple:
     """(metrics, golden result) of the integer artifact on `beats`: the one way the flow scores
-    what the chip answers (`model.metrics.classification_metrics` of the golden classes)."""
+    what the device answers (`model.metrics.classification_metrics` of the golden classes
+    through the artifact's rhythm gate)."""
     res = golden.run(artifact, beats.x, beats.rr)
-    return classification_metrics(beats.y, res.cls, classes), res
+    return classification_metrics(beats.y, beats.reported(artifact.spec, res.cls), classes), res
 
 
 def check_torch_int(artifact: Artifact, beats: Beats, n: int = 2000) -> bool:
@@ -161,8 +164,8 @@ def plot_all(report: dict, directory: Path, split: str) -> list[Path]:
         ax.set_xlabel(label)
         ax.set_ylabel("accuracy (%)")
         ax.set_title(
-            f"{split}: integer SNN accuracy vs {label}\n(same trained network re-converted, "
-            f"trained at T={report['T']}, {report['weight_bits']} bits)",
+            f"{split}: integer SNN accuracy (chip argmax) vs {label}\n(same trained network "
+            f"re-converted, trained at T={report['T']}, {report['weight_bits']} bits)",
             fontsize=9,
         )
         ax.legend()

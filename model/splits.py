@@ -11,7 +11,8 @@
 Inputs are `model.contract.frontend.preprocess_beats` integers (the patient features run over
 every beat of a record in time order, whichever part a beat falls in: the intra parts take
 beats of the same records); `scaled` gives the floats the CNN sees:
-x_f = x / 2**(input_bits-1), rr_f = rr / 2**rr_bits.
+x_f = x / 2**(input_bits-1), rr_f = rr / 2**rr_bits. `rhythm` is each beat's measure for the
+rhythm gate (`model.contract.patient`), which `reported` applies to the chip's classes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ecg_snn.model.contract.frontend import preprocess_beats
+from ecg_snn.model.contract.patient import gate, rhythm_values
 from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS, Preprocess
 
 CLASSES = {"inter": ("N", "S", "V", "F"), "intra": ("N", "S", "V", "F", "Q")}
@@ -35,18 +37,27 @@ class Beats:
     rr: np.ndarray  # (N, n_rr) int64, unsigned rr_bits
     y: np.ndarray  # (N,) int64 class index
     record: np.ndarray  # (N,) record (patient) name
+    rhythm: np.ndarray | None = None  # (N,) int64 the rhythm gate's measure; None: not known
 
     def __len__(self) -> int:
         return len(self.y)
 
     def take(self, idx: np.ndarray) -> Beats:
-        return Beats(self.x[idx], self.rr[idx], self.y[idx], self.record[idx])
+        rhythm = None if self.rhythm is None else self.rhythm[idx]
+        return Beats(self.x[idx], self.rr[idx], self.y[idx], self.record[idx], rhythm)
 
     def scaled(self, pre: Preprocess) -> tuple[np.ndarray, np.ndarray]:
         """(x_f, rr_f) float32, the CNN's view of the same beats."""
         x_f = self.x.astype(np.float32) / pre.input_scale
         rr_f = self.rr.astype(np.float32) / pre.rr_scale
         return x_f, rr_f
+
+    def reported(self, spec, cls: np.ndarray) -> np.ndarray:
+        """The classes a device reports for these beats: the chip's `cls` through the rhythm
+        gate of `spec` (a `ModelSpec`; ValueError if it has one and the rhythm is not known)."""
+        if spec.rhythm_gate and self.rhythm is None:
+            raise ValueError("this artifact's rhythm gate needs each beat's rhythm measure")
+        return gate(spec.classes, spec.rhythm_gate, cls, self.rhythm)
 
 
 @dataclass
@@ -67,7 +78,9 @@ def to_beats(ds, pre: Preprocess, n_classes: int, select: np.ndarray | None = No
     x, rr = preprocess_beats(pre, np.asarray(ds.window), np.asarray(ds.rr), ds.record, sel)
     label = np.asarray(ds.label)[sel]
     keep = label < n_classes
-    return Beats(x[keep], rr[keep], label[keep].astype(np.int64), np.asarray(ds.record)[sel][keep])
+    rhythm = rhythm_values(pre, np.asarray(ds.rr), ds.record)[sel][keep]  # over every beat
+    y = label[keep].astype(np.int64)
+    return Beats(x[keep], rr[keep], y, np.asarray(ds.record)[sel][keep], rhythm)
 
 
 def patient_validation(

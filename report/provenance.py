@@ -17,7 +17,10 @@ edit of a figure changes it. A report is model-dependent when it names a model (
 `artifact`, `base_artifact`, at the top or one level down); its `model_sha256` must equal the
 checksum the report states itself (`model_sha256`, `artifact_sha256`, `base_sha256`), and the
 current checksum of that model file, except for the runs the docs quote as history on an earlier
-model (`EARLIER_MODEL`), which keep the checksum they state.
+model (`EARLIER_MODEL`), which keep the checksum they state. A report of the chip alone (RTL,
+gate-level power, FPGA, Verilog: `CHIP_REPORTS`) may also name an earlier artifact kept in
+`model/artifacts/earlier/` whose chip is the current one's (`Artifact.chip_checksum`: the same
+hardware configuration and integers; only the host's rules or the training record differ).
 """
 
 from __future__ import annotations
@@ -65,10 +68,26 @@ def stated_sha(report: dict) -> str | None:
     return None
 
 
+EARLIER_DIR = "model/artifacts/earlier"
+
+
 def model_checksum(root: Path, rel: str) -> str:
     from ecg_snn.model.contract.artifact import load_artifact
 
     return load_artifact(root / rel).checksum()
+
+
+def same_chip(root: Path, rel: str, sha: str) -> bool:
+    """Is there an earlier artifact (`EARLIER_DIR`) of checksum `sha` whose chip is the one of
+    the current model file `rel`?"""
+    from ecg_snn.model.contract.artifact import load_artifact
+
+    chip = load_artifact(root / rel).chip_checksum()
+    for path in sorted((root / EARLIER_DIR).glob("*.json")):
+        earlier = load_artifact(path)  # a broken file is a problem of the check (`problems`)
+        if earlier.checksum() == sha:
+            return earlier.chip_checksum() == chip
+    return False
 
 
 def stamp(report: dict, source: Path, root: Path) -> dict:
@@ -94,7 +113,11 @@ def _relative(path: object) -> bool:
 
 
 def problems(
-    name: str, snapshot: dict, root: Path, earlier_model: tuple[str, ...] = ()
+    name: str,
+    snapshot: dict,
+    root: Path,
+    earlier_model: tuple[str, ...] = (),
+    chip_reports: tuple[str, ...] = (),
 ) -> list[str]:
     """Why snapshot `name` may not feed a generated section (empty: it may)."""
     block = snapshot.get(KEY)
@@ -128,7 +151,12 @@ def problems(
         except (OSError, ValueError) as e:
             out.append(f"{name}: its model {model} cannot be read ({e})")
             return out
-        if current != sha:
+        try:
+            chip_ok = name in chip_reports and current != sha and same_chip(root, model, sha)
+        except (OSError, ValueError) as e:  # ArtifactError is a ValueError
+            out.append(f"{name}: an earlier artifact in {EARLIER_DIR} cannot be read ({e})")
+            return out
+        if current != sha and not chip_ok:
             out.append(
                 f"{name}: a run of {model} sha256 {sha[:12]}, which is now {current[:12]}: "
                 f"rerun it and `make report TAKE={name}`"

@@ -37,7 +37,14 @@ from ecg_snn.data.files import write_atomic
 from ecg_snn.model.contract.artifact import load_artifact
 from ecg_snn.model.shipped import ARTIFACTS
 from ecg_snn.report import provenance
-from ecg_snn.report.tables import EARLIER_MODEL, QUOTED, RENDERERS, Renderer, Reports
+from ecg_snn.report.tables import (
+    CHIP_REPORTS,
+    EARLIER_MODEL,
+    QUOTED,
+    RENDERERS,
+    Renderer,
+    Reports,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "reports"
@@ -121,7 +128,7 @@ def unsourced(
     return [
         p
         for name, snap in read_snapshots(directory or SNAPSHOTS).items()
-        for p in provenance.problems(name, snap, root, earlier_model)
+        for p in provenance.problems(name, snap, root, earlier_model, CHIP_REPORTS)
     ]
 
 

@@ -80,6 +80,14 @@ QUOTED: tuple[str, ...] = (
 # model v2 (sha256 26c1a3be06ea) and not re-run on v3: the sections that quote them say so.
 V2_RUNS: tuple[str, ...] = ("power_sram16", "power_sram128_loadable")
 EARLIER_MODEL: tuple[str, ...] = ("adapt_ds2_first", "adapt_ds2_v1", *ADAPT_DESIGN, *V2_RUNS)
+# Snapshots of the chip alone (RTL, energy, FPGA, Verilog): valid for an earlier artifact with
+# the current one's chip (`report/provenance.py`), as the rhythm gate changed only the host.
+CHIP_REPORTS: tuple[str, ...] = (
+    *("sim", "sim_fused", "power", "power_fused", "fpga", "fpga_fused"),
+    *("verilog", "verilog_fused", "verilog_lanes4", "verilog_lanes16"),
+    *("heartbeat", "heartbeat_fused", "heartbeat_static", "heartbeat_work"),
+    *("heartbeat_work_fused", "heartbeat_rtl_work"),
+)
 
 
 def _from(name: str, command: str, render: Callable[[dict], str]) -> Renderer:
@@ -140,6 +148,7 @@ RENDERERS: dict[str, Renderer] = {
     "data-parts": _from("data", "make data", data_report.parts_table),
     "cv": _from("cv", "python -m ecg_snn.model.cv --name NAME", cv.table),
     "cv-seeds": _from("cv", "python -m ecg_snn.model.cv --name NAME", model_doc.seeds_table),
+    "cv-gate": _from("cv", "python -m ecg_snn.model.cv --name NAME", model_doc.gate_table),
     "train-inter": _from("train_inter", _TRAIN, model_doc.views_table),
     "train-inter-records": _from("train_inter", _TRAIN, model_doc.records_table),
     "train-intra": _from("train_intra", f"{_TRAIN} SPLIT=intra", model_doc.views_table),

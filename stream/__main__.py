@@ -134,8 +134,7 @@ def rtl_classes(artifact: Artifact, stream: Stream, jobs: int, work: Path) -> di
     workdir = Path(tempfile.mkdtemp(prefix="stream-", dir=work))
     t = time.perf_counter()
     merged = run_sharded(build, artifact, vectors, workdir, jobs=jobs)
-    gold = stream.cls[stream.classified]
-    differ = int(np.count_nonzero(merged.cls != gold))
+    differ = int(np.count_nonzero(merged.cls != stream.chip))  # the chip's, before the gate
     if not (differ or merged.mismatches or merged.failures):
         shutil.rmtree(workdir)
     return {
@@ -176,11 +175,14 @@ def reference_scores(artifact: Artifact, stream: Stream) -> dict | None:
     out["end_to_end"] = score.end_to_end_metrics(m, artifact.spec.classes)
     if test.any():
         from ecg_snn.model.contract.frontend import preprocess_beats
+        from ecg_snn.model.contract.patient import gate, rhythm_values
         from ecg_snn.model.metrics import classification_metrics
 
-        pre = artifact.spec.preprocess  # one record, one patient: features over every beat
+        spec, pre = artifact.spec, artifact.spec.preprocess
+        # one record, one patient: features and rhythm over every beat
         x, rr = preprocess_beats(pre, beats.window, beats.rr, None, test)
-        pred = golden.run(artifact, x, rr).cls
+        rhythm = rhythm_values(pre, beats.rr)[test]
+        pred = gate(spec.classes, spec.rhythm_gate, golden.run(artifact, x, rr).cls, rhythm)
         out["annotated_beats"] = classification_metrics(
             beats.label[test], pred, artifact.spec.classes
         )
@@ -206,7 +208,9 @@ def report_of(artifact: Artifact, model: Path, stream: Stream) -> dict:
         "seconds_of_signal": round(stream.duration, 1),
         "detections": len(stream.sample),
         "searchbacks": int(stream.detections.searchback.sum()),
-        "classes": counts,
+        "classes": counts,  # as reported: after the rhythm gate
+        "rhythm_gate": artifact.spec.rhythm_gate,
+        "chip_classes": {c: int(np.count_nonzero(stream.chip == k)) for k, c in enumerate(classes)},
         "host_seconds": {k: round(v, 4) for k, v in stream.seconds.items()},
         "x_real_time": round(stream.duration / host, 1) if host else None,
         "reference": reference_scores(artifact, stream),

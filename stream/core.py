@@ -12,7 +12,8 @@
    unclassified: the rules of `model/contract/beat_window.py`, which the chip's front end
    (`hw/beat_frontend.py`) implements.
 4. The integer front end (`model/contract/frontend.py`) and the golden SNN
-   (`model/contract/golden.py`) classify each beat.
+   (`model/contract/golden.py`) classify each beat; the artifact's rhythm gate
+   (`model/contract/patient.py`) may then turn an S into N.
 5. The detections are also given at the record's own rate (`source_sample`, nearest sample:
    ``round(sample * fs / 360)``), where the `.snn` annotation file counts them.
 """
@@ -35,6 +36,7 @@ from ecg_snn.model.contract import golden, qrs
 from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.model.contract.beat_window import classifiable
 from ecg_snn.model.contract.frontend import preprocess_stream
+from ecg_snn.model.contract.patient import gate, rhythm_values
 
 UNCLASSIFIED = "?"  # WFDB's "beat not classified" label
 
@@ -43,7 +45,8 @@ UNCLASSIFIED = "?"  # WFDB's "beat not classified" label
 class Stream:
     """Every detected beat of one record. `sample` (N,) fiducial R positions at `fs`;
     `cls` (N,) class index or -1 when unclassified; `symbol` (N,) the class letter or `?`;
-    `x`, `rr` the chip inputs of the classified beats (`classified` (N,) bool marks them);
+    `x`, `rr` the chip inputs of the classified beats (`classified` (N,) bool marks them) and
+    `chip` the accelerator's classes for them (`cls` is after the rhythm gate);
     `seconds` the host time per stage. `record` is the lead at the detector's rate, `valid`
     (its length) its valid samples; `source` the record as read, `source_valid` its valid
     samples, `source_sample` (N,) the detections at its rate (`source.fs`)."""
@@ -60,6 +63,7 @@ class Stream:
     classified: np.ndarray
     x: np.ndarray
     rr: np.ndarray
+    chip: np.ndarray
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -134,8 +138,11 @@ def run_stream(artifact: Artifact, record: Record, valid: np.ndarray | None = No
     seconds["frontend"] = time.perf_counter() - t
     t = time.perf_counter()
     cls = np.full(len(det), -1, np.int64)
-    if len(x):
-        cls[keep] = golden.run(artifact, x, rr).cls
+    chip = np.zeros(0, np.int64)
+    if len(x):  # the chip's class, then the host's rhythm gate (model/contract/patient.py)
+        chip = golden.run(artifact, x, rr).cls
+        spec = artifact.spec
+        cls[keep] = gate(spec.classes, spec.rhythm_gate, chip, rhythm_values(pre, rr3))
     seconds["classify"] = time.perf_counter() - t
     names = np.array([*artifact.spec.classes, UNCLASSIFIED])
     n_source = len(source.signal)
@@ -152,5 +159,6 @@ def run_stream(artifact: Artifact, record: Record, valid: np.ndarray | None = No
         classified=keep,
         x=x,
         rr=rr,
+        chip=chip,
         seconds=seconds,
     )

@@ -46,6 +46,7 @@ from ecg_snn.data.splits import ALL_RECORDS, DS1, DS2
 from ecg_snn.model.contract import golden, qrs
 from ecg_snn.model.contract.artifact import load_artifact
 from ecg_snn.model.contract.frontend import preprocess_beats
+from ecg_snn.model.contract.patient import gate, rhythm_values
 from ecg_snn.model.looks import log_look
 from ecg_snn.model.metrics import classification_metrics
 from ecg_snn.stream import score
@@ -189,7 +190,8 @@ def end_to_end(model: Path, part: str, progress: bool) -> dict:
     share of matched beats whose detected window gets the class its annotated window gets (how
     well the fiducial reproduces the training cut)."""
     artifact = load_artifact(model)
-    classes = artifact.spec.classes
+    spec, pre = artifact.spec, artifact.spec.preprocess
+    classes = spec.classes
     n_cls = len(classes)
     directory = find_mitdb(download=False)
     m = np.zeros((n_cls + 1, n_cls + 1), np.int64)
@@ -208,9 +210,10 @@ def end_to_end(model: Path, part: str, progress: bool) -> dict:
         m += score.classes_end_to_end(
             ref, beats.sample[test], beats.label[test], stream.sample, stream.cls, rec.fs, n_cls
         )
-        # one record, one patient: the patient features see every beat, Q included
-        x, rr = preprocess_beats(artifact.spec.preprocess, beats.window, beats.rr, None, test)
-        pred = golden.run(artifact, x, rr).cls
+        # one record, one patient: the patient features and rhythm see every beat, Q included
+        x, rr = preprocess_beats(pre, beats.window, beats.rr, None, test)
+        rhythm = rhythm_values(pre, beats.rr)[test]
+        pred = gate(spec.classes, spec.rhythm_gate, golden.run(artifact, x, rr).cls, rhythm)
         labels.append(beats.label[test])
         preds.append(pred)
         pairs = score.match(beats.sample[test], stream.sample, rec.fs)["pairs"]

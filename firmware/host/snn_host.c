@@ -71,10 +71,10 @@ int snn_host_frontend_batch(uint32_t n, const int32_t *windows, const uint32_t *
 }
 
 /* The stateful front end on n beats in time order: new_patient[b] != 0 resets the patient state
- * before beat b (a new record); then samples, patient features and RR features as the firmware
- * computes them per beat. */
+ * before beat b (a new record); then samples, patient features, RR features and the rhythm
+ * gate's measure as the firmware computes them per beat. */
 int snn_host_stream_batch(uint32_t n, const int32_t *windows, const uint32_t *rr3,
-                          const uint8_t *new_patient, int16_t *x, uint16_t *rr)
+                          const uint8_t *new_patient, int16_t *x, uint16_t *rr, uint16_t *rhythm)
 {
     static snn_patient_t patient; /* static: the template is too large for some host stacks */
     uint32_t b;
@@ -88,13 +88,21 @@ int snn_host_stream_batch(uint32_t n, const int32_t *windows, const uint32_t *rr
             snn_patient_init(&patient);
         st = snn_frontend_samples(windows + (size_t)b * SNN_PRE_WINDOW, xb);
         if (st == SNN_OK)
-            st = snn_patient_step(&patient, xb, t[0], t[2], features);
+            st = snn_patient_step(&patient, xb, t[0], t[2], features, rhythm + b);
         if (st == SNN_OK)
             st = snn_frontend_rr_patient(t[0], t[1], t[2], features, rr + (size_t)b * SNN_N_RR);
         if (st != SNN_OK)
             return (int)st;
     }
     return SNN_OK;
+}
+
+/* The rhythm gate on n classes and rhythm values. */
+void snn_host_gate_batch(uint32_t n, const int32_t *cls, const uint16_t *rhythm, int32_t *out)
+{
+    uint32_t b;
+    for (b = 0; b < n; b++)
+        out[b] = snn_rhythm_gate(cls[b], rhythm[b]);
 }
 
 /* Push n R positions into a tracker; after each push, row i of out (n x 3) holds the

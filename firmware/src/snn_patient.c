@@ -10,7 +10,7 @@ void snn_patient_init(snn_patient_t *state)
     uint32_t i;
     for (i = 0; i < SNN_N_SAMPLES; i++)
         state->acc[i] = 0;
-    for (i = 0; i < SNN_PAT_IRREG_BEATS; i++)
+    for (i = 0; i < SNN_PAT_RHYTHM_BEATS; i++)
         state->diffs[i] = 0;
     state->accepted = state->rejects = state->n_diffs = state->head = 0;
     state->prev_last = state->has_prev = 0;
@@ -56,10 +56,22 @@ static void take(snn_patient_t *state, const int16_t *x)
     state->rejects = 0;
 }
 
-snn_status_t snn_patient_step(snn_patient_t *state, const int16_t *x, uint32_t prev,
-                              uint32_t local, uint16_t *features)
+/* sat(((sum of the newest `beats` ring entries) // count << IRREG_SHIFT) // max(local, 1)) */
+static uint16_t ring_mean(const snn_patient_t *state, uint32_t beats, uint32_t local)
 {
-    uint64_t denominator = local > 0 ? local : 1;
+    uint64_t sum = 0, denominator = local > 0 ? local : 1;
+    uint32_t count = state->n_diffs < beats ? state->n_diffs : beats, i;
+    if (!count)
+        return 0;
+    for (i = 1; i <= count; i++) /* backwards from the newest entry */
+        sum += state->diffs[(state->head + SNN_PAT_RHYTHM_BEATS - i) % SNN_PAT_RHYTHM_BEATS];
+    return (uint16_t)snn_clamp((int64_t)(((sum / count) << SNN_PAT_IRREG_SHIFT) / denominator), 0,
+                               SNN_RR_MAX);
+}
+
+snn_status_t snn_patient_step(snn_patient_t *state, const int16_t *x, uint32_t prev,
+                              uint32_t local, uint16_t *features, uint16_t *rhythm)
+{
     uint32_t i;
     if (state == NULL || x == NULL || features == NULL)
         return SNN_ERR_ARG;
@@ -73,20 +85,15 @@ snn_status_t snn_patient_step(snn_patient_t *state, const int16_t *x, uint32_t p
     if (state->has_prev) {
         state->diffs[state->head] = prev > state->prev_last ? prev - state->prev_last
                                                             : state->prev_last - prev;
-        state->head = (state->head + 1) % SNN_PAT_IRREG_BEATS;
-        if (state->n_diffs < SNN_PAT_IRREG_BEATS)
+        state->head = (state->head + 1) % SNN_PAT_RHYTHM_BEATS;
+        if (state->n_diffs < SNN_PAT_RHYTHM_BEATS)
             state->n_diffs++;
     }
     state->prev_last = prev;
     state->has_prev = 1;
-    if (state->n_diffs) {
-        uint64_t sum = 0;
-        for (i = 0; i < state->n_diffs; i++) /* the ring's filled slots, in any order */
-            sum += state->diffs[i];
-        features[2] = (uint16_t)snn_clamp(
-            (int64_t)(((sum / state->n_diffs) << SNN_PAT_IRREG_SHIFT) / denominator), 0,
-            SNN_RR_MAX);
-    }
+    features[2] = ring_mean(state, SNN_PAT_IRREG_BEATS, local);
+    if (rhythm != NULL)
+        *rhythm = ring_mean(state, SNN_PAT_RHYTHM_BEATS, local);
     /* not premature: prev >= 7/8 local; and normal-looking once warm */
     if (((uint64_t)prev << 3) >= 7 * (uint64_t)local &&
         (state->accepted < SNN_PAT_WARMUP || features[0] <= SNN_PAT_ACCEPT_MAX)) {
@@ -97,4 +104,15 @@ snn_status_t snn_patient_step(snn_patient_t *state, const int16_t *x, uint32_t p
         state->accepted = state->rejects = 0;
     }
     return SNN_OK;
+}
+
+int32_t snn_rhythm_gate(int32_t cls, uint16_t rhythm)
+{
+#if SNN_RHYTHM_GATE > 0
+    if (cls == SNN_CLASS_S && rhythm >= SNN_RHYTHM_GATE)
+        return SNN_CLASS_N;
+#else
+    (void)rhythm;
+#endif
+    return cls;
 }

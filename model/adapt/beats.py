@@ -26,6 +26,7 @@ from ecg_snn.data.gaps import beats_around_gaps
 from ecg_snn.data.records import FALLBACK_LEADS, read_lead
 from ecg_snn.model.adapt.errors import AdaptError
 from ecg_snn.model.contract.frontend import preprocess_beats
+from ecg_snn.model.contract.patient import rhythm_values
 from ecg_snn.model.contract.spec import Preprocess
 from ecg_snn.model.retrain.discovery import FLAT_MV, check_headers
 
@@ -36,8 +37,9 @@ class RecordBeats:
 
     x (N, 1, n_samples) and rr (N, n_rr) int64 chip inputs (`model.contract.frontend`),
     y (N,) int64 index into the model's classes, seconds (N,) float R-peak time from the start
-    of the record; `labelled` (N,) bool marks the calibration beats. `gain_assumed`: the
-    header gives gain 0 (uncalibrated) and 200 ADC units per mV was assumed.
+    of the record; `labelled` (N,) bool marks the calibration beats; `rhythm` (N,) the rhythm
+    gate's measure (`model.contract.patient`). `gain_assumed`: the header gives gain 0
+    (uncalibrated) and 200 ADC units per mV was assumed.
     """
 
     name: str
@@ -50,10 +52,12 @@ class RecordBeats:
     seconds: np.ndarray
     labelled: np.ndarray
     dropped: dict
+    rhythm: np.ndarray
     gain_assumed: bool = False
 
-    def part(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self.x[mask], self.rr[mask], self.y[mask]
+    def part(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(x, rr, y, rhythm) of the beats in `mask`."""
+        return self.x[mask], self.rr[mask], self.y[mask], self.rhythm[mask]
 
 
 def read_patient(
@@ -132,5 +136,6 @@ def read_patient(
         seconds=seconds,
         labelled=labelled,
         dropped=dropped,
+        rhythm=rhythm_values(pre, cut.rr)[keep],
         gain_assumed=rec.gain_assumed,
     )

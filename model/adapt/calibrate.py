@@ -16,6 +16,13 @@
 4. The best candidate (fewest weighted errors, then fewest changed integers) is kept only if
    it makes *fewer* weighted errors than the base model on the held-back beats; otherwise the
    base's integers are kept and the summary says so (`kept_base`).
+
+Errors are counted on the classes the device reports: the chip's, through the artifact's rhythm
+gate (`model.contract.patient.gate`, on the labelled beats' `rhythm`). The gate is an
+inter-patient prior (an S call in an irregular rhythm is not trusted); a patient's own labelled
+beats may show it wrong for them (frequent atrial ectopy reads as an irregular rhythm). So when
+the base has a gate, every candidate is also tried with the gate off, and so is the base's
+integers with the gate off (mode ``gate_off``, no integer changed): the held-back check decides.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from ecg_snn.model.adapt.fit import (
 )
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact, changed_integers
+from ecg_snn.model.contract.patient import gate
 from ecg_snn.model.splits import Beats
 
 RIDGES = (1.0, 0.1, 0.01, 0.001)
@@ -106,10 +114,21 @@ def weighted_errors(y: np.ndarray, pred: np.ndarray, w: np.ndarray) -> float:
     return float((w * (pred != y)).sum())
 
 
+def without_gate(art: Artifact) -> Artifact:
+    """The same integers with the rhythm gate off."""
+    return dataclasses.replace(art, spec=dataclasses.replace(art.spec, rhythm_gate=0))
+
+
 def calibrate(
-    base: Artifact, x: np.ndarray, rr: np.ndarray, y: np.ndarray, settings: Settings = Settings()
+    base: Artifact,
+    x: np.ndarray,
+    rr: np.ndarray,
+    y: np.ndarray,
+    rhythm: np.ndarray,
+    settings: Settings = Settings(),
 ) -> Calibration:
-    """The adapted artifact (or the base, if adaptation does not help) and a summary dict."""
+    """The adapted artifact (or the base, if adaptation does not help) and a summary dict;
+    `rhythm` is the labelled beats' rhythm gate measure."""
     start = time.perf_counter()
     classes = base.spec.classes
     rows = adapted_classes(y, classes, settings)
@@ -117,25 +136,34 @@ def calibrate(
     fit = ~held
     inputs = output_inputs(base, x[fit], rr[fit])
     w_held = class_weights(y[held], len(classes), settings.alpha)
-    base_pred = golden.run(base, x[held], rr[held]).cls
+
+    def reported(art: Artifact) -> np.ndarray:
+        chip = golden.run(art, x[held], rr[held]).cls
+        return gate(classes, art.spec.rhythm_gate, chip, rhythm[held])
+
+    base_pred = reported(base)
     base_errors = weighted_errors(y[held], base_pred, w_held)
     candidates = []
 
     def score(mode: str, ridge: float | None, art: Artifact) -> None:
         changed = changed_integers(art, base)
-        pred = golden.run(art, x[held], rr[held]).cls
-        candidates.append(
-            {
-                "mode": mode,
-                "ridge": ridge,
-                "held_back_weighted_errors": weighted_errors(y[held], pred, w_held),
-                "held_back_errors": int((pred != y[held]).sum()),
-                "integers_changed": int(sum(changed.values())),
-                "artifact": art,
-            }
-        )
+        for variant in (art, without_gate(art)) if art.spec.rhythm_gate else (art,):
+            pred = reported(variant)
+            candidates.append(
+                {
+                    "mode": mode,
+                    "ridge": ridge,
+                    "rhythm_gate": variant.spec.rhythm_gate,
+                    "held_back_weighted_errors": weighted_errors(y[held], pred, w_held),
+                    "held_back_errors": int((pred != y[held]).sum()),
+                    "integers_changed": int(sum(changed.values())),
+                    "artifact": variant,
+                }
+            )
 
     skipped = {}
+    if base.spec.rhythm_gate:
+        score("gate_off", None, without_gate(base))
     for mode in settings.modes:
         if mode == "finetune" and (why := unavailable(base)):
             skipped[mode] = why
@@ -147,7 +175,15 @@ def calibrate(
         for ridge in settings.ridges:
             change = fit_change(inputs, y[fit], rows, mode, ridge, settings.alpha)
             score(mode, ridge, apply_change(base, change))
-    best = min(candidates, key=lambda c: (c["held_back_weighted_errors"], c["integers_changed"]))
+    # fewest weighted errors, then fewest changed integers, then the base's gate kept
+    best = min(
+        candidates,
+        key=lambda c: (
+            c["held_back_weighted_errors"],
+            c["integers_changed"],
+            c["rhythm_gate"] != base.spec.rhythm_gate,
+        ),
+    )
     kept_base = not best["held_back_weighted_errors"] < base_errors
     chosen = base if kept_base else best["artifact"]
     counts = np.bincount(y, minlength=len(classes))
@@ -164,8 +200,11 @@ def calibrate(
         "base_held_back_errors": int((base_pred != y[held]).sum()),
         "candidates": [{k: v for k, v in c.items() if k != "artifact"} for c in candidates],
         "modes_skipped": skipped,
-        "chosen": None if kept_base else {"mode": best["mode"], "ridge": best["ridge"]},
+        "chosen": None
+        if kept_base
+        else {"mode": best["mode"], "ridge": best["ridge"], "rhythm_gate": best["rhythm_gate"]},
         "kept_base": kept_base,
+        "rhythm_gate": chosen.spec.rhythm_gate,
         "integers_changed": 0 if kept_base else best["integers_changed"],
         "changed_per_tensor": changed_integers(chosen, base),
         "settings": dataclasses.asdict(settings),

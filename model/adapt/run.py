@@ -30,6 +30,7 @@ from ecg_snn.model.adapt.errors import AdaptError
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact, load_artifact
 from ecg_snn.model.contract.image import parse_image, weight_image
+from ecg_snn.model.contract.patient import gate
 from ecg_snn.model.metrics import classification_metrics
 from ecg_snn.model.shipped import shipped
 
@@ -79,19 +80,24 @@ def scores(y: np.ndarray, pred: np.ndarray, classes: tuple[str, ...]) -> dict[st
     return classification_metrics(y, pred, classes)
 
 
+def reported(art: Artifact, x: np.ndarray, rr: np.ndarray, rhythm: np.ndarray) -> np.ndarray:
+    """The classes the device reports: the golden model's, through the artifact's rhythm gate."""
+    return gate(art.spec.classes, art.spec.rhythm_gate, golden.run(art, x, rr).cls, rhythm)
+
+
 def adapt_record(base: Artifact, beats: RecordBeats, settings: Settings) -> tuple:
     """(calibration, scores) for one record: calibrate on the labelled beats, then score the
-    base and the adapted model on the rest with the golden model (the chip's answers)."""
+    base and the adapted model on the rest as the device reports them (`reported`)."""
     cal = calibrate(base, *beats.part(beats.labelled), settings)
-    x, rr, y = beats.part(~beats.labelled)
+    x, rr, y, rhythm = beats.part(~beats.labelled)
     classes = base.spec.classes
     rest = {
         "beats": len(y),
         "per_class": dict(
             zip(classes, np.bincount(y, minlength=len(classes)).tolist(), strict=True)
         ),
-        "base": scores(y, golden.run(base, x, rr).cls, classes),
-        "adapted": scores(y, golden.run(cal.artifact, x, rr).cls, classes),
+        "base": scores(y, reported(base, x, rr, rhythm), classes),
+        "adapted": scores(y, reported(cal.artifact, x, rr, rhythm), classes),
     }
     return cal, rest
 
@@ -127,8 +133,9 @@ def adapt(opts: Options) -> dict[str, Any]:
         "integers_changed": cal.summary["integers_changed"],
     }
     paths = write_outputs(artifact, base, work / f"{name}.json", work / f"{name}.bin")
-    x, rr, y = beats.part(~beats.labelled)
-    arrays = {"x": x.astype(np.int32), "rr": rr.astype(np.int32), "y": y.astype(np.int32)}
+    x, rr, y, rhythm = beats.part(~beats.labelled)
+    arrays = {"x": x, "rr": rr, "y": y, "rhythm": rhythm}
+    arrays = {k: v.astype(np.int32) for k, v in arrays.items()}
     rest_path = write_atomic(work / "rest_beats.npz", lambda f: np.savez_compressed(f, **arrays))
     report = {
         "name": name,

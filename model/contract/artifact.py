@@ -3,7 +3,8 @@
 File format (JSON, so a reviewer can read and diff it)::
 
     {"schema": "ecg-snn-artifact", "version": 1,
-     "spec": {"T": 8, "classes": [...], "decision": ..., "preprocess": {...}, "layers": [...]},
+     "spec": {"T": 8, "classes": [...], "decision": ..., ["rhythm_gate": G,]
+              "preprocess": {...}, "layers": [...]},
      "tensors": {"conv0.weight": {"shape": [8, 1, 7], "data": [...]}, ...},
      "meta": {...free-form provenance and metrics...},
      "sha256": "<hex digest of the canonical JSON of everything above>"}
@@ -29,6 +30,7 @@ import numpy as np
 from ecg_snn.data import cache
 from ecg_snn.model.contract.spec import (
     DECISIONS,
+    PATIENT_FEATURES,
     LayerSpec,
     Preprocess,
     SpecError,
@@ -51,6 +53,8 @@ class ModelSpec:
     (`Preprocess`), the layers (`LayerSpec`, in order) and the decision rule.
 
     Two artifacts with equal `hardware_config()` run on the same silicon (`hardware_id()`).
+    `rhythm_gate` is a rule of the host after the chip (`model.contract.patient.gate`; 0: off),
+    so it is not part of the hardware configuration; the file names it only when it is on.
     The layers are a prefix of `n_if` integrate-and-fire layers followed by a suffix of
     sum-then-fire layers (either may be empty); see `model.contract.golden`.
     """
@@ -60,6 +64,7 @@ class ModelSpec:
     preprocess: Preprocess
     layers: tuple[LayerSpec, ...]
     decision: str = "argmax_lowest_index"
+    rhythm_gate: int = 0
 
     @property
     def n_rr(self) -> int:
@@ -82,6 +87,18 @@ class ModelSpec:
             raise SpecError(f"decision must be one of {DECISIONS}, not {self.decision!r}")
         if len(self.classes) < 2:
             raise SpecError("a classifier needs at least two classes")
+        if self.rhythm_gate and not {"N", "S"} <= set(self.classes):
+            raise SpecError("a rhythm gate (S -> N) needs the classes N and S")
+        if self.rhythm_gate and not set(PATIENT_FEATURES) & set(self.preprocess.rr_features):
+            raise SpecError(
+                "a rhythm gate needs the patient front end (its rhythm measure runs there): "
+                f"name one of {PATIENT_FEATURES} in rr_features"
+            )
+        if not 0 <= self.rhythm_gate <= self.preprocess.rr_range[1]:
+            raise SpecError(
+                f"rhythm_gate must be in 0..{self.preprocess.rr_range[1]} (rr_bits), "
+                f"not {self.rhythm_gate}"
+            )
         self.preprocess.validate()
         if not self.layers:
             raise SpecError("the model has no layers")
@@ -145,10 +162,12 @@ class ModelSpec:
         return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
 
     def to_json(self) -> dict:
+        gate = {"rhythm_gate": self.rhythm_gate} if self.rhythm_gate else {}
         return {
             "T": self.T,
             "classes": list(self.classes),
             "decision": self.decision,
+            **gate,
             "preprocess": dataclasses.asdict(self.preprocess),
             "layers": [dataclasses.asdict(layer) for layer in self.layers],
         }
@@ -161,9 +180,17 @@ class ModelSpec:
             T=int(d["T"]),
             classes=tuple(d["classes"]),
             decision=d["decision"],
+            rhythm_gate=_gate(d.get("rhythm_gate", 0)),
             preprocess=Preprocess(**pre),
             layers=tuple(LayerSpec(**layer) for layer in d["layers"]),
         )
+
+
+def _gate(value: object) -> int:
+    """`rhythm_gate` as the file holds it: an integer (not a bool, a float or a string)."""
+    if type(value) is not int:
+        raise SpecError(f"rhythm_gate must be an integer, not {value!r}")
+    return value
 
 
 def acc_bounds(layer: LayerSpec, weight: np.ndarray, T: int = 1) -> tuple[int, int]:
@@ -273,6 +300,15 @@ class Artifact:
 
     def checksum(self) -> str:
         return _digest(self.body())
+
+    def chip_checksum(self) -> str:
+        """sha256 of what the chip holds and does: the spec without the host's rules
+        (`rhythm_gate`) and the tensors, not `meta`. Artifacts with equal chip checksums build
+        the same RTL and image and run every cycle alike (`report/provenance.py`)."""
+        body = self.body()
+        body["spec"] = dataclasses.replace(self.spec, rhythm_gate=0).to_json()
+        del body["meta"]
+        return _digest(body)
 
     def save(self, path: str | Path) -> Path:
         """Validate, then write atomically: a crash never leaves a half-written artifact."""

@@ -14,7 +14,7 @@ artifacts without these features is unchanged); an artifact opts in by naming th
 
 State (per patient, `PatientState`): acc[n] (the template times 2**s), `accepted` (beats taken
 into the template since the last reset, saturating at 2**s), `rejects` (consecutive beats not
-taken), the last L absolute successive RR differences, the previous beat's prev.
+taken), the last R absolute successive RR differences, the previous beat's prev.
 
 Per beat, in this order:
 
@@ -27,9 +27,12 @@ Per beat, in this order:
 
    Both are 0 while the template is empty (accepted == 0): an unknown patient looks normal.
 3. Irregularity: d = |prev - prev_last| (none for the first beat after a reset) enters a ring of
-   the last L differences, m = sum(ring) // count(ring)::
+   the last R = RHYTHM_BEATS differences; m_L = the floor mean of its last L entries, m_R of all::
 
-       irreg = sat((m << g) // max(local, 1))             (0 while the ring is empty)
+       irreg  = sat((m_L << g) // max(local, 1))           (0 while the ring is empty)
+       rhythm = sat((m_R << g) // max(local, 1))           (the same over R differences)
+
+   `irreg` is a chip input; `rhythm` is not: it feeds the rhythm gate below.
 
 4. Template update. The beat is taken if it is not premature and looks normal::
 
@@ -42,6 +45,12 @@ Per beat, in this order:
    increments `rejects`; MAX_REJECTS in a row (the template no longer matches this patient: a
    lead change, a morphology change, a template learnt from ectopic beats) empty the template
    (accepted = 0), which warms up again from the next non-premature beat.
+
+Rhythm gate (after the chip, on the host; an artifact opts in with `ModelSpec.rhythm_gate` = G,
+0 = off): a beat the chip calls S becomes N when rhythm >= G. Atrial fibrillation makes every
+RR interval irregular, so the chip's timing evidence for S (a premature beat) means nothing
+there, and AAMI labels the beats of AF N; a premature beat in a regular rhythm keeps its S. The
+64-difference mean and G were chosen by DS1 by-patient CV (`docs/model.md`, "The rhythm gate").
 
 Reset (power-up, a new-patient command, a gap): the template and the irregularity ring empty.
 A flat line gives t = 0: the distance's denominator is max(0, 1) = 1, so a beat with any
@@ -59,7 +68,8 @@ from ecg_snn.model.contract.spec import PATIENT_FEATURES, Preprocess, saturate
 TEMPLATE_SHIFT = 4  # template = exponential average with weight 2**-4 (time constant 16 beats)
 DISTANCE_SHIFT = 5  # fractional bits of the template distances (32 = a distance of 1.0)
 IRREG_SHIFT = 6  # fractional bits of the irregularity (64 = mean |dRR| equal to the local RR)
-IRREG_BEATS = 16  # successive RR differences averaged
+IRREG_BEATS = 16  # successive RR differences averaged by `irreg`
+RHYTHM_BEATS = 64  # ... by `rhythm`, the rhythm gate's measure (the ring's length)
 GAP_SECONDS = 3  # a longer RR interval resets the patient state
 QRS_BEFORE = 6  # chip samples before the R sample (67 ms at 90 Hz)
 QRS_AFTER = 8  # chip samples from the R sample on (89 ms at 90 Hz)
@@ -91,15 +101,33 @@ def _distance(x: np.ndarray, t: np.ndarray, shift: int, pre: Preprocess) -> int:
     return int(saturate((dist << shift) // norm, *pre.rr_range))
 
 
-def step(pre: Preprocess, state: PatientState, x: np.ndarray, prev: int, local: int) -> dict:
-    """One beat: its patient features (dict by name) and the state updated in place."""
-    x = np.asarray(x, dtype=np.int64).reshape(-1)
-    prev, local = int(prev), int(local)
+def _gap(pre: Preprocess, state: PatientState, prev: int) -> None:
+    """Rule 1: a gap (prev > GAP_SECONDS * fs) resets the state."""
     if prev > GAP_SECONDS * pre.fs:
         fresh = new_state(pre)
         state.acc, state.accepted, state.rejects = fresh.acc, 0, 0
         state.diffs, state.prev_last = [], -1
-    out = {"tmpl_dist": 0, "tmpl_qrs": 0, "irreg": 0}
+
+
+def _rhythm(pre: Preprocess, state: PatientState, prev: int, local: int) -> tuple[int, int]:
+    """Rule 3: (irreg, rhythm) of this beat, the difference ring updated in place."""
+    if state.prev_last >= 0:
+        state.diffs = [*state.diffs, abs(prev - state.prev_last)][-RHYTHM_BEATS:]
+    state.prev_last = prev
+    out = []
+    for beats in (IRREG_BEATS, RHYTHM_BEATS):
+        last = state.diffs[-beats:]
+        m = sum(last) // len(last) if last else 0
+        out.append(int(saturate((m << IRREG_SHIFT) // max(local, 1), *pre.rr_range)))
+    return out[0], out[1]
+
+
+def step(pre: Preprocess, state: PatientState, x: np.ndarray, prev: int, local: int) -> dict:
+    """One beat: its patient features and `rhythm` (dict by name), the state updated in place."""
+    x = np.asarray(x, dtype=np.int64).reshape(-1)
+    prev, local = int(prev), int(local)
+    _gap(pre, state, prev)
+    out = {"tmpl_dist": 0, "tmpl_qrs": 0}
     s = TEMPLATE_SHIFT
     if state.accepted:
         t = state.acc >> s
@@ -107,12 +135,7 @@ def step(pre: Preprocess, state: PatientState, x: np.ndarray, prev: int, local: 
         q = slice(max(c - QRS_BEFORE, 0), c + QRS_AFTER)
         out["tmpl_dist"] = _distance(x, t, DISTANCE_SHIFT, pre)
         out["tmpl_qrs"] = _distance(x[q], t[q], DISTANCE_SHIFT, pre)
-    if state.prev_last >= 0:
-        state.diffs = [*state.diffs, abs(prev - state.prev_last)][-IRREG_BEATS:]
-    state.prev_last = prev
-    if state.diffs:
-        m = sum(state.diffs) // len(state.diffs)
-        out["irreg"] = int(saturate((m << IRREG_SHIFT) // max(local, 1), *pre.rr_range))
+    out["irreg"], out["rhythm"] = _rhythm(pre, state, prev, local)
     premature = (prev << 3) < 7 * local
     if not premature and (state.accepted < WARMUP or out["tmpl_dist"] <= ACCEPT_MAX):
         k = min(state.accepted.bit_length(), s)
@@ -145,3 +168,30 @@ def patient_features(
         f = step(pre, state, x[i], rr[i, 0], rr[i, 2])
         out[i] = [f[name] for name in PATIENT_FEATURES]
     return out
+
+
+def rhythm_values(pre: Preprocess, rr: np.ndarray, record: np.ndarray | None = None) -> np.ndarray:
+    """(N,) int64 `rhythm` of beats in time order within each record (rules 1 and 3 alone: it
+    needs only the RR intervals rr (N, 3) [prev, next, local]); `record` names each beat's
+    patient (None: one), whose beats need not be adjacent."""
+    rr = np.asarray(rr, dtype=np.int64).reshape(-1, 3)
+    record = np.zeros(len(rr), np.int64) if record is None else np.asarray(record)
+    out = np.zeros(len(rr), dtype=np.int64)
+    states: dict = {}  # one per patient: a record's beats need not be adjacent (preprocess_beats)
+    for i in range(len(rr)):
+        state = states.setdefault(record[i], new_state(pre))
+        prev, local = int(rr[i, 0]), int(rr[i, 2])
+        _gap(pre, state, prev)
+        out[i] = _rhythm(pre, state, prev, local)[1]
+    return out
+
+
+def gate(
+    classes: tuple[str, ...], threshold: int, cls: np.ndarray, rhythm: np.ndarray
+) -> np.ndarray:
+    """The rhythm gate (module docstring): class S -> N where rhythm >= threshold (0: off)."""
+    cls = np.asarray(cls, dtype=np.int64)
+    if not threshold:
+        return cls
+    s, n = classes.index("S"), classes.index("N")
+    return np.where((cls == s) & (np.asarray(rhythm) >= threshold), n, cls)

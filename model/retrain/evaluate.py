@@ -3,8 +3,9 @@
 Three classifiers on the same test beats (chip inputs from `model.contract.frontend`):
 
 - ``cnn_float``: the fine-tuned CNN (`model.train.predict`), what the training optimised;
-- ``snn_int``: the new artifact through the integer golden model (`model.contract.golden.run`),
-  i.e. what the chip will answer, bit for bit;
+- ``snn_int``: the new artifact through the integer golden model (`model.contract.golden.run`)
+  and the artifact's rhythm gate (`model.contract.patient.gate`), i.e. what the device will
+  answer, bit for bit;
 - ``base_snn_int``: the base artifact through the golden model: what the engineer had before.
 
 Metrics are `model.metrics.classification_metrics` (accuracy, per-class Se/+P/F1, macro F1, the
@@ -24,6 +25,7 @@ import torch
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.model.contract.frontend import preprocess_beats
+from ecg_snn.model.contract.patient import gate
 from ecg_snn.model.metrics import classification_metrics
 from ecg_snn.model.report import activity
 from ecg_snn.model.train import predict
@@ -44,9 +46,11 @@ def evaluate(
     x: np.ndarray,
     rr: np.ndarray,
     y: np.ndarray,
+    rhythm: np.ndarray,
 ) -> dict[str, Any]:
     """All figures of the report's results section for the test beats (chip inputs x, rr:
-    `chip_inputs`; the base and the new artifact share the front end, `fit_to_base`)."""
+    `chip_inputs`; `rhythm` their rhythm gate measure; the base and the new artifact share the
+    front end, `fit_to_base`, and the gate)."""
     classes = artifact.spec.classes
     pre = artifact.spec.preprocess
     x_f = torch.from_numpy(x.astype(np.float32) / pre.input_scale)
@@ -55,11 +59,15 @@ def evaluate(
     new = golden.run(artifact, x, rr)
     old = golden.run(base, x, rr)
     act_new, act_old = activity(new, artifact), activity(old, base)
+
+    def reported(art: Artifact, cls: np.ndarray) -> np.ndarray:
+        return gate(classes, art.spec.rhythm_gate, cls, rhythm)
+
     return {
         "n_test_beats": len(y),
         "cnn_float": classification_metrics(y, cnn, classes),
-        "snn_int": classification_metrics(y, new.cls, classes),
-        "base_snn_int": classification_metrics(y, old.cls, classes),
+        "snn_int": classification_metrics(y, reported(artifact, new.cls), classes),
+        "base_snn_int": classification_metrics(y, reported(base, old.cls), classes),
         "activity": act_new,
         "base_activity": act_old,
         "cnn_snn_agreement": float(np.mean(cnn == new.cls)) if len(y) else 0.0,

@@ -28,6 +28,7 @@ from ecg_snn.data.files import write_atomic
 from ecg_snn.data.paths import repo_path
 from ecg_snn.model.contract.artifact import Artifact, changed_integers, load_artifact
 from ecg_snn.model.contract.image import parse_image, weight_image
+from ecg_snn.model.contract.patient import rhythm_values
 from ecg_snn.model.report import evaluate_artifact
 from ecg_snn.model.retrain import evaluate as ev
 from ecg_snn.model.retrain.discovery import BeatTable, read_beats
@@ -92,7 +93,8 @@ class Options:
 
 def _beats(table: BeatTable, mask: np.ndarray, artifact: Artifact) -> Beats:
     x, rr = ev.chip_inputs(artifact, table.window, table.rr, table.record, mask)
-    return Beats(x, rr, table.y[mask], table.record[mask])
+    rhythm = rhythm_values(artifact.spec.preprocess, table.rr, table.record)[mask]
+    return Beats(x, rr, table.y[mask], table.record[mask], rhythm)
 
 
 def _split(opts: Options, table: BeatTable) -> tuple[Split, dict[str, np.ndarray]]:
@@ -224,7 +226,8 @@ def retrain(opts: Options) -> dict[str, Any]:
     training["integers_total"] = count_integers(base)
     training["changed_per_tensor"] = changed
     twin = float_twin(snn)
-    results = ev.evaluate(twin, artifact, base, data.test.x, data.test.rr, data.test.y)
+    test = data.test
+    results = ev.evaluate(twin, artifact, base, test.x, test.rr, test.y, test.rhythm)
     artifact.meta["snn_int_accuracy"] = results["snn_int"]["accuracy"]
     artifact.meta["test_records"] = list(split.test)
     paths = _write_outputs(artifact, base, work / f"{name}.json", work / f"{name}.bin")

@@ -1,6 +1,7 @@
 """The artifact file: round trip, checksum, schema version and the overflow proof."""
 
 import dataclasses
+import hashlib
 import json
 
 import numpy as np
@@ -152,3 +153,58 @@ def test_hardware_id_covers_the_front_end_and_the_model_fields(artifact, field):
     else:
         changed = dataclasses.replace(spec, **{field: _changed(getattr(spec, field), field)})
     assert changed.hardware_id() != spec.hardware_id()
+
+
+def test_rhythm_gate_round_trips_is_named_only_when_on_and_leaves_the_chip_alone(
+    artifact, tmp_path
+):
+    assert "rhythm_gate" not in artifact.spec.to_json()  # off: the file is as before the field
+    # the random artifact's two RR inputs, one of them a patient feature (the gate needs one)
+    pre = dataclasses.replace(artifact.spec.preprocess, rr_features=("prev_ratio", "irreg"))
+    artifact = dataclasses.replace(
+        artifact, spec=dataclasses.replace(artifact.spec, preprocess=pre)
+    )
+    gated = dataclasses.replace(artifact, spec=dataclasses.replace(artifact.spec, rhythm_gate=7))
+    assert gated.spec.to_json()["rhythm_gate"] == 7
+    back = load_artifact(gated.save(tmp_path / "gated.json"))
+    assert back.spec.rhythm_gate == 7 and back.checksum() == gated.checksum()
+    assert back.checksum() != artifact.checksum()
+    assert back.spec.hardware_id() == artifact.spec.hardware_id()
+    assert back.chip_checksum() == artifact.chip_checksum()
+    moved = dataclasses.replace(artifact, tensors=dict(artifact.tensors), meta={"other": 1})
+    assert moved.chip_checksum() == artifact.chip_checksum()  # meta is not the chip
+    name = next(k for k in artifact.tensors if k.endswith(".bias"))
+    moved.tensors[name] = moved.tensors[name] * 0
+    assert moved.chip_checksum() != artifact.chip_checksum()
+
+
+@pytest.mark.parametrize(
+    ("classes", "gate", "message"),
+    [
+        (("N", "S", "V", "F"), -1, "rhythm_gate must be in 0.."),
+        (("N", "S", "V", "F"), 1 << 20, "rhythm_gate must be in 0.."),
+        (("N", "V"), 7, "needs the classes N and S"),
+        (("N", "S", "V", "F"), 7, "needs the patient front end"),
+    ],
+)
+def test_a_bad_rhythm_gate_is_refused(artifact, classes, gate, message):
+    from ecg_snn.model.contract.spec import SpecError
+
+    pre = artifact.spec.preprocess
+    if "patient" not in message:  # give the others the patient front end the gate runs in
+        pre = dataclasses.replace(pre, rr_features=(*pre.rr_features, "irreg"))
+    spec = dataclasses.replace(artifact.spec, rhythm_gate=gate, classes=classes, preprocess=pre)
+    with pytest.raises(SpecError, match=message):
+        spec.validate()
+
+
+@pytest.mark.parametrize("value", [7.9, "7", True, None])
+def test_a_rhythm_gate_that_is_not_an_integer_is_refused_on_load(artifact, tmp_path, value):
+    body = artifact.body()
+    body["spec"]["rhythm_gate"] = value
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    body["sha256"] = hashlib.sha256(canonical.encode()).hexdigest()  # a well-formed file
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(body))
+    with pytest.raises(ArtifactError, match="rhythm_gate must be an integer"):
+        load_artifact(path)

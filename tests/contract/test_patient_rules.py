@@ -25,7 +25,12 @@ def spike(height: int, at: int = 4, n: int = 8) -> np.ndarray:
 
 def test_first_beat_has_zero_template_features_and_becomes_the_template():
     st = new_state(PRE)
-    assert step(PRE, st, spike(16), N, N) == {"tmpl_dist": 0, "tmpl_qrs": 0, "irreg": 0}
+    assert step(PRE, st, spike(16), N, N) == {
+        "tmpl_dist": 0,
+        "tmpl_qrs": 0,
+        "irreg": 0,
+        "rhythm": 0,
+    }
     assert st.acc.tolist() == (spike(16) << 4).tolist()  # k = 0 copies the beat (times 2**4)
     assert st.accepted == 1
 
@@ -125,7 +130,7 @@ def test_a_gap_longer_than_three_seconds_resets_template_and_irregularity():
     f = step(PRE, st, spike(24), gap, N)  # exactly the gap: no reset
     assert f["tmpl_dist"] == (8 << 5) // 16 and f["irreg"] > 0
     f = step(PRE, st, spike(24), gap + 1, N)  # longer: reset first
-    assert f == {"tmpl_dist": 0, "tmpl_qrs": 0, "irreg": 0}
+    assert f == {"tmpl_dist": 0, "tmpl_qrs": 0, "irreg": 0, "rhythm": 0}
     assert st.accepted == 1 and st.acc[4] == 24 << 4
 
 
@@ -147,6 +152,49 @@ def test_irregularity_ring_keeps_the_last_16_differences_and_saturates():
         f = step(PRE, st, spike(16), 900, 300)
     assert f["irreg"] == ((600 // 16) << 6) // 300  # 37 << 6 = 2368 // 300 = 7
     assert step(PRE, st, spike(16), 900, 300)["irreg"] == 0  # the 600 has left the ring
+
+
+def test_rhythm_averages_the_last_64_differences_where_irreg_takes_16():
+    st = new_state(PRE)
+    step(PRE, st, spike(16), 300, 300)
+    f = step(PRE, st, spike(16), 900, 300)  # one difference, 600: both saturate
+    assert (f["irreg"], f["rhythm"]) == (63, 63)
+    for _ in range(patient.IRREG_BEATS):
+        f = step(PRE, st, spike(16), 900, 300)
+    # 17 differences: 600 and 16 zeros; irreg sees the zeros only, rhythm all 17
+    assert (f["irreg"], f["rhythm"]) == (0, ((600 // 17) << 6) // 300)  # 35 << 6 = 2240 // 300
+    for _ in range(patient.RHYTHM_BEATS - patient.IRREG_BEATS - 2):
+        f = step(PRE, st, spike(16), 900, 300)
+    assert f["rhythm"] == ((600 // 63) << 6) // 300  # 9 << 6 = 576 // 300 = 1
+    f = step(PRE, st, spike(16), 900, 300)
+    assert f["rhythm"] == ((600 // 64) << 6) // 300  # 9 << 6 // 300 = 1: still in the ring
+    assert step(PRE, st, spike(16), 900, 300)["rhythm"] == 0  # the 600 has left it
+
+
+def test_rhythm_values_from_rr_alone_equal_the_stream_and_reset_per_record_and_gap():
+    rng = np.random.default_rng(3)
+    rr = np.stack([rng.integers(150, 500, 90), np.zeros(90, int), rng.integers(200, 400, 90)], 1)
+    rr[40, 0] = patient.GAP_SECONDS * PRE.fs + 1  # a gap mid-record
+    record = np.repeat(["a", "b"], [60, 30])
+    st, want = None, []
+    for i in range(90):
+        st = new_state(PRE) if i in (0, 60) else st
+        want.append(step(PRE, st, spike(16), rr[i, 0], rr[i, 2])["rhythm"])
+    got = patient.rhythm_values(PRE, rr, record)
+    assert got.tolist() == want
+    mixed = np.array([*range(60, 75), *range(0, 60), *range(75, 90)])  # b's beats split by a's
+    assert patient.rhythm_values(PRE, rr[mixed], record[mixed]).tolist() == got[mixed].tolist()
+    assert got[0] == got[40] == got[60] == 0 and got[41] > 0  # reset: record start, gap
+
+
+def test_gate_turns_s_into_n_only_at_or_above_the_threshold_and_never_when_off():
+    classes = ("N", "S", "V", "F")
+    cls = np.array([1, 1, 1, 2, 0, 3])
+    rhythm = np.array([6, 7, 63, 63, 63, 63])
+    assert patient.gate(classes, 7, cls, rhythm).tolist() == [1, 0, 0, 2, 0, 3]
+    assert patient.gate(classes, 0, cls, rhythm).tolist() == cls.tolist()
+    # the classes are found by name, not position
+    assert patient.gate(("S", "N"), 7, np.array([0, 0]), np.array([7, 6])).tolist() == [1, 0]
 
 
 def test_preprocess_rr_refuses_stateful_features():

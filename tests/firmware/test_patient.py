@@ -17,6 +17,7 @@ from ecg_snn.model.contract.spec import PATIENT_FEATURES
 from tests.firmware.test_frontend import random_windows
 
 FEATURES = ("prev_ratio", "tmpl_dist", "irreg", "local", "tmpl_qrs")  # mixed order on purpose
+GATE = 7  # the rhythm gate of the patient artifact
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,7 @@ def patient_artifact(default_pre_artifact) -> Artifact:
     for lay in layers:
         if lay.rr_inputs:
             tensors[f"{lay.name}.rr_weight"] = rng.integers(-8, 8, (lay.n_out, len(FEATURES)))
-    spec = dataclasses.replace(base.spec, preprocess=pre, layers=layers)
+    spec = dataclasses.replace(base.spec, preprocess=pre, layers=layers, rhythm_gate=GATE)
     out = Artifact(spec=spec, tensors=tensors, meta=base.meta)
     out.validate()
     return out
@@ -83,10 +84,15 @@ def test_corner_streams_match_the_contract(patient_artifact, host_lib):
     pre = patient_artifact.spec.preprocess
     lib = host_lib(patient_artifact)
     windows, rr3, record = corner_stream(pre.window, pre.fs)
-    x_c, rr_c = lib.stream(windows, rr3, record)
+    x_c, rr_c, rhythm_c = lib.stream(windows, rr3, record)
     x_py, rr_py = preprocess_stream(pre, windows, rr3, record)
+    rhythm_py = patient.rhythm_values(pre, rr3, record)
     np.testing.assert_array_equal(x_c, x_py)
     np.testing.assert_array_equal(rr_c, rr_py)
+    np.testing.assert_array_equal(rhythm_c, rhythm_py)
+    # the rhythm measure reaches 0, mid values and saturation, and both sides of the gate
+    assert {0, pre.rr_range[1]} <= set(rhythm_py.tolist())
+    assert ((rhythm_py > 0) & (rhythm_py < GATE)).any() and (rhythm_py == GATE).any()
     cols = [FEATURES.index(f) for f in PATIENT_FEATURES]
     # the streams reach the corners: saturation, zeros, mid values of every patient feature
     for j in cols:
@@ -99,10 +105,26 @@ def test_the_comparison_can_fail(patient_artifact, host_lib, monkeypatch):
     pre = patient_artifact.spec.preprocess
     lib = host_lib(patient_artifact)
     windows, rr3, record = corner_stream(pre.window, pre.fs)
-    _, rr_c = lib.stream(windows, rr3, record)
+    _, rr_c, rhythm_c = lib.stream(windows, rr3, record)
     monkeypatch.setattr(patient, "ACCEPT_MAX", patient.ACCEPT_MAX - 1)
+    monkeypatch.setattr(patient, "RHYTHM_BEATS", patient.RHYTHM_BEATS - 1)
     _, rr_py = preprocess_stream(pre, windows, rr3, record)
     assert (rr_c != rr_py).any()
+    assert (rhythm_c != patient.rhythm_values(pre, rr3, record)).any()
+
+
+def test_rhythm_gate_matches_the_contract_at_the_threshold_and_off(
+    patient_artifact, default_pre_artifact, host_lib
+):
+    classes = patient_artifact.spec.classes
+    cls = np.tile(np.arange(len(classes)), 64)
+    rhythm = np.repeat(np.arange(64), len(classes))
+    on = host_lib(patient_artifact).gate(cls, rhythm)
+    np.testing.assert_array_equal(on, patient.gate(classes, GATE, cls, rhythm))
+    s, n = classes.index("S"), classes.index("N")
+    assert (on[(cls == s) & (rhythm >= GATE)] == n).all() and (on[cls == s] == s).any()
+    off = host_lib(default_pre_artifact).gate(cls, rhythm)  # rhythm_gate 0
+    np.testing.assert_array_equal(off, cls)
 
 
 def test_plain_rr_entry_point_refuses_patient_features(patient_artifact, host_lib):
@@ -119,10 +141,11 @@ def test_real_beats_in_record_order(patient_artifact, host_lib, mitdb_dataset):
     pre = patient_artifact.spec.preprocess
     lib = host_lib(patient_artifact)
     d = mitdb_dataset
-    x_c, rr_c = lib.stream(d.window, d.rr, d.record)
+    x_c, rr_c, rhythm_c = lib.stream(d.window, d.rr, d.record)
     x_py, rr_py = preprocess_stream(pre, d.window, d.rr, d.record)
     np.testing.assert_array_equal(x_c, x_py)
     np.testing.assert_array_equal(rr_c, rr_py)
+    np.testing.assert_array_equal(rhythm_c, patient.rhythm_values(pre, d.rr, d.record))
 
 
 def test_reference_equals_golden_on_streamed_real_beats(patient_artifact, host_lib, mitdb_dataset):
@@ -133,7 +156,7 @@ def test_reference_equals_golden_on_streamed_real_beats(patient_artifact, host_l
     lib = host_lib(patient_artifact)
     d = mitdb_dataset
     n = 4000  # two records and the start of a third
-    x, rr = lib.stream(d.window[:n], d.rr[:n], d.record[:n])
+    x, rr, _ = lib.stream(d.window[:n], d.rr[:n], d.record[:n])
     c = lib.reference(x, rr)
     g = golden.run(patient_artifact, x, rr)
     np.testing.assert_array_equal(c["cls"], g.cls)

@@ -91,7 +91,7 @@ def test_reference_matches_golden_on_real_beats(host_lib, mitdb_dir, default_pre
         # 5000 beats (two whole records and the start of a third) through the stateful C path
         pick = np.arange(5000)
         windows, rr3, record = ds.window[pick], ds.rr[pick], ds.record[pick]
-        x_c, rr_c = lib.stream(windows, rr3, record)
+        x_c, rr_c, _ = lib.stream(windows, rr3, record)
         x, rr = preprocess_stream(pre, windows, rr3, record)
     else:
         pick = np.random.default_rng(0).choice(len(ds), 5000, replace=False)

@@ -1,5 +1,6 @@
 """The committed default artifacts load and the golden model reproduces their recorded accuracy."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -35,10 +36,18 @@ def test_golden_reproduces_the_recorded_accuracy(split, mitdb_dir):
     # the patient features (v3) see every beat of a record, also those of the other part
     beats = to_beats(ds, pre, len(CLASSES[split]), ds.part_mask(TEST_PART[split][1]))
     res = golden.run(art, beats.x, beats.rr)
-    m = classification_metrics(beats.y, res.cls, art.spec.classes)
+    reported = beats.reported(art.spec, res.cls)  # the chip's class through the rhythm gate
+    m = classification_metrics(beats.y, reported, art.spec.classes)
     recorded = art.meta["metrics"]["snn_int"]
     assert m["accuracy"] == recorded["accuracy"]
     assert m["confusion"] == recorded["confusion"]
+    # the inter model's gate acts on real beats (and the figures need it); intra has none
+    assert (art.spec.rhythm_gate > 0) == (split == "inter")
+    assert (reported != res.cls).any() == (split == "inter")
+    without = dataclasses.replace(beats, rhythm=None)
+    if art.spec.rhythm_gate:
+        with pytest.raises(ValueError, match="rhythm measure"):
+            without.reported(art.spec, res.cls)
     assert np.isclose(res.spikes.sum(1).mean(), art.meta["spikes_per_inference"])
 
 

@@ -90,7 +90,7 @@ def fake_part(monkeypatch, small_db):
 
     def mitbih_beats(artifact, split, part):
         seen.append(part)
-        return Beats(beats.x, beats.rr, beats.y, beats.record)
+        return Beats(beats.x, beats.rr, beats.y, beats.record, beats.rhythm)
 
     monkeypatch.setattr(ev, "mitbih_beats", mitbih_beats)
     return seen

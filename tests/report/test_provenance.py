@@ -110,3 +110,52 @@ def test_check_exits_1_on_a_refused_snapshot(tmp_path, monkeypatch, capsys):
     _write(tmp_path, "sim", sim)
     assert report.main(["--check"]) == 1
     assert "sim: its figures do not match" in capsys.readouterr().out
+
+
+def test_a_chip_report_may_name_an_earlier_artifact_with_the_same_chip(tmp_path):
+    """A chip-only report (`CHIP_REPORTS`) of an artifact kept in model/artifacts/earlier/ stays
+    valid while the current artifact's chip (hardware configuration and integers) is the same;
+    a report of another kind, or an earlier artifact with another chip, is refused."""
+    import dataclasses
+    import shutil
+
+    root = tmp_path / "repo"
+    (root / "model/artifacts/earlier").mkdir(parents=True)
+    current = load_artifact(ROOT / MODEL)
+    earlier = dataclasses.replace(current, spec=dataclasses.replace(current.spec, rhythm_gate=0))
+    earlier.meta = {"note": "the training record of an earlier run"}
+    earlier.save(root / "model/artifacts/earlier/inter-old.json")
+    shutil.copy(ROOT / MODEL, root / MODEL)
+    old = earlier.checksum()
+    assert old != current.checksum() and earlier.chip_checksum() == current.chip_checksum()
+    body = provenance.stamp(
+        {"model": MODEL, "model_sha256": old, "mismatches": 0}, ROOT / MODEL, ROOT
+    )
+    body[provenance.KEY]["path"] = "build/reports/sim.json"
+    d = _write(tmp_path / "snaps", "sim", body)
+    assert report.unsourced(d, root=root) == []
+    d = _write(tmp_path / "other", "train_inter", body)  # not a chip report: refused
+    assert any("which is now" in p for p in report.unsourced(d, root=root))
+    first = earlier.spec.layers[0]
+    moved = dataclasses.replace(first, v_init=first.v_init + (1 if first.v_init <= 0 else -1))
+    spec = dataclasses.replace(earlier.spec, layers=(moved, *earlier.spec.layers[1:]))
+    other = dataclasses.replace(earlier, spec=spec)  # another chip: a loadable value moved
+    other.save(root / "model/artifacts/earlier/inter-other.json")
+    body2 = {k: v for k, v in body.items() if k != provenance.KEY}
+    body2 = provenance.stamp({**body2, "model_sha256": other.checksum()}, ROOT / MODEL, ROOT)
+    body2[provenance.KEY]["path"] = "build/reports/sim.json"
+    d = _write(tmp_path / "chip", "sim", body2)
+    assert any("which is now" in p for p in report.unsourced(d, root=root))
+
+
+def test_a_corrupt_file_among_the_earlier_artifacts_is_a_problem_not_a_crash(tmp_path):
+    import shutil
+
+    root = tmp_path / "repo"
+    (root / "model/artifacts/earlier").mkdir(parents=True)
+    shutil.copy(ROOT / MODEL, root / MODEL)
+    (root / "model/artifacts/earlier/broken.json").write_text('{"trunc')
+    body = provenance.stamp({"model": MODEL, "model_sha256": "1" * 64}, ROOT / MODEL, ROOT)
+    body[provenance.KEY]["path"] = "build/reports/sim.json"
+    got = report.unsourced(_write(tmp_path / "snaps", "sim", body), root=root)
+    assert len(got) == 1 and "cannot be read" in got[0], got

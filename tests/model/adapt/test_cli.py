@@ -141,8 +141,13 @@ def test_finetune_is_one_more_candidate_for_the_same_hardware(write_record, run,
     status, _, err, report = run("--db", str(db), "--record", "p1", "--minutes", "1",
                                  "--modes", "bias,finetune")  # fmt: skip
     assert status == 0, err
-    modes = [c["mode"] for c in report["calibration"]["candidates"]]
-    assert modes.count("finetune") == 1 and modes.count("bias") == 4
+    # each candidate with the base's rhythm gate and without it, and the base's integers
+    # without it (`gate_off`)
+    gate = base.spec.rhythm_gate
+    modes = [(c["mode"], c["rhythm_gate"]) for c in report["calibration"]["candidates"]]
+    assert modes.count(("finetune", gate)) == 1 and modes.count(("bias", gate)) == 4
+    assert modes.count(("finetune", 0)) == 1 and modes.count(("bias", 0)) == 4
+    assert modes.count(("gate_off", 0)) == 1 and len(modes) == 11
     assert load_artifact(report["artifact"]).spec.hardware_id() == base.spec.hardware_id()
 
 
