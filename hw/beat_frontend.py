@@ -17,16 +17,19 @@ Ports (`lib.stream`; a transfer is `valid & ready`):
   used. A beat taken in the same cycle as a sample belongs to the samples before it.
 - `o_x` (`input_bits` signed), `o_rr` (`rr_bits` unsigned, absent without RR features): the
   chip inputs of a classified beat, `n_samples` then `n_rr` words (the accelerator's ports).
-- `o_info` (`INFO`): one per beat, after its chip inputs: its fiducial sample and whether it
-  is classified (`classified` 0: the first detection, or a beat a rule of `beat_window`
-  excludes). The last detection never leaves (it has no next beat).
+- `o_info` (`info_layout(pre)`): one per beat, after its chip inputs: its fiducial sample,
+  whether it is classified (`classified` 0: the first detection, or a beat a rule of
+  `beat_window` excludes) and, for a classified beat, its `rhythm` (`model/contract/patient.py`
+  rule 3: not a chip input, the measure of the rhythm gate; 0 when unclassified). The last
+  detection never leaves (it has no next beat).
 
 Beat i leaves when beat i+1 arrives (its emit sample e is the last sample taken before that).
 Per beat (cycles): CHECK (the window, ring and start rules from positions) -> SCAN (one ring
 read per cycle from the oldest sample needed, min(window start - margin, previous beat), to e:
 the gap flags, the downsample sums d into `d_mem` and their total) -> divisions (local RR,
 baseline, the two ratios) -> PASS1 (x words out, template distances) -> divisions (distances,
-mean |dRR|, irregularity) -> PASS2 (template update, when taken) -> RR words -> INFO.
+mean |dRR| and irregularity over the newest IRREG_BEATS, the same over all RHYTHM_BEATS:
+rhythm) -> PASS2 (template update, when taken) -> RR words -> INFO.
 
 Arithmetic (every width from the contract, `FrontendWidths`):
 
@@ -36,9 +39,11 @@ Arithmetic (every width from the contract, `FrontendWidths`):
     local  = (r[i] - r[i-k]) // k, k = min(i, local_rr_beats) (a ring of local_rr_beats + 2
              fiducial positions)
 
-and the ratios, distances and irregularity of the contract, each a division of the one
-`SeqDivider` (`num_bits` cycles). Positions and RR intervals are `COUNTER_BITS` wide and
-modulo 2**COUNTER_BITS as the detector's counter.
+and the ratios, distances, irregularity and rhythm of the contract, each a division of the one
+`SeqDivider` (`num_bits` cycles). The |dRR| ring (RHYTHM_BEATS entries) keeps two running sums:
+of all its entries and of its newest IRREG_BEATS; a push reads the entry leaving each (the
+overwritten one, and the one IRREG_BEATS behind the write address) in two cycles. Positions
+and RR intervals are `COUNTER_BITS` wide and modulo 2**COUNTER_BITS as the detector's counter.
 
 Gaps (`beat_window` rule 4): the ring holds each sample's lead-on flag; the part of
 [r[i-1], r[i+1]] that has left the ring is covered by `left_last`, the position of the last
@@ -47,7 +52,7 @@ invalid sample evicted from the ring (read before each write).
 Memories (`lib.memory`): the raw ring (WINDOW_RING x sample_bits), the lead-on ring
 (WINDOW_RING x 1; two read ports), the fiducial positions (local_rr_beats + 2 x 32), the
 downsample sums (n_samples), the template (n_samples x (input_bits + TEMPLATE_SHIFT)) and the
-|dRR| ring (IRREG_BEATS x 32). A CLEAR sweep after reset (WINDOW_RING cycles) marks every ring
+|dRR| ring (RHYTHM_BEATS x 32). A CLEAR sweep after reset (WINDOW_RING cycles) marks every ring
 entry lead-on, so entries before the first sample read as no gap; no other memory is read
 before it is written (the template while `accepted` is 0 is overwritten, k = 0).
 """
@@ -75,7 +80,13 @@ from ecg_snn.model.contract.spec import (
 )
 
 POS_BITS = qc.COUNTER_BITS  # fiducial positions and RR intervals (the detector's counter)
-INFO = data.StructLayout({"sample": unsigned(POS_BITS), "classified": 1})
+
+
+def info_layout(pre: Preprocess) -> data.StructLayout:
+    """`o_info`'s payload: sample, classified, rhythm (`rr_bits`)."""
+    return data.StructLayout(
+        {"sample": unsigned(POS_BITS), "classified": 1, "rhythm": unsigned(pre.rr_bits)}
+    )
 
 
 def _bits(n: int) -> int:
@@ -124,7 +135,7 @@ class FrontendWidths:
 
     @property
     def diff_sum(self) -> int:
-        return _bits(pt.IRREG_BEATS * ((1 << POS_BITS) - 1))
+        return _bits(pt.RHYTHM_BEATS * ((1 << POS_BITS) - 1))
 
     @property
     def num(self) -> int:
@@ -140,10 +151,11 @@ class FrontendWidths:
 
     @property
     def den(self) -> int:
-        """Divisor bits: local RR (the largest), the template norm, counts, n_samples."""
+        """Divisor bits: local RR (the largest), the template norm, the counts, n_samples."""
         lo, hi = self.pre.input_range
         norm = _bits(self.pre.n_samples * max(-lo, hi))
-        return max(POS_BITS, norm, _bits(self.pre.local_rr_beats), _bits(self.pre.n_samples))
+        counts = _bits(max(self.pre.local_rr_beats, pt.RHYTHM_BEATS, self.pre.n_samples))
+        return max(POS_BITS, norm, counts)
 
 
 class BeatFrontend(Checked, wiring.Component):
@@ -175,7 +187,7 @@ class BeatFrontend(Checked, wiring.Component):
             "hold": Out(1),
             "i_beat": In(stream.Signature(BEAT_EVENT)),
             "o_x": Out(stream.Signature(signed(pre.input_bits))),
-            "o_info": Out(stream.Signature(INFO)),
+            "o_info": Out(stream.Signature(info_layout(pre))),
             "busy": Out(1),
         }
         if pre.n_rr:
@@ -200,7 +212,7 @@ class BeatFrontend(Checked, wiring.Component):
         m.submodules.positions = pos_mem = Memory(shape=POS_BITS, depth=n_pos, init=[])
         m.submodules.d_sums = d_mem = Memory(shape=signed(w.d), depth=n, init=[])
         m.submodules.template = acc_mem = Memory(shape=signed(w.acc), depth=n, init=[])
-        m.submodules.drr_ring = drr_mem = Memory(shape=POS_BITS, depth=pt.IRREG_BEATS, init=[])
+        m.submodules.drr_ring = drr_mem = Memory(shape=POS_BITS, depth=pt.RHYTHM_BEATS, init=[])
         raw_wr, raw_rd = raw_mem.write_port(), raw_mem.read_port()
         on_wr, on_rd, on_ev = on_mem.write_port(), on_mem.read_port(), on_mem.read_port()
         pos_wr, pos_rd = pos_mem.write_port(), pos_mem.read_port()
@@ -287,9 +299,12 @@ class BeatFrontend(Checked, wiring.Component):
         accepted = Signal(range((1 << s) + 1))
         rejects = Signal(range(pt.MAX_REJECTS + 1))
         prev_last, has_pl = Signal(POS_BITS), Signal()
-        drr_at = Signal(range(pt.IRREG_BEATS))
-        drr_n = Signal(range(pt.IRREG_BEATS + 1))
-        drr_sum = Signal(w.diff_sum)
+        drr_at = Signal(range(pt.RHYTHM_BEATS))  # the next write address
+        drr_n = Signal(range(pt.RHYTHM_BEATS + 1))  # entries (saturating)
+        drr_sum = Signal(w.diff_sum)  # of all entries (rhythm)
+        drr_sum16 = Signal(w.diff_sum)  # of the newest IRREG_BEATS (irreg)
+        drr_old16 = Signal(POS_BITS)  # the entry IRREG_BEATS behind the write address
+        rhythm = Signal(pre.rr_bits)
         k_t = Signal(range(s + 1))
         take = Signal()
 
@@ -486,6 +501,7 @@ class BeatFrontend(Checked, wiring.Component):
                     feats["tmpl_dist"].eq(0),
                     feats["tmpl_qrs"].eq(0),
                     feats["irreg"].eq(0),
+                    rhythm.eq(0),
                 ]
                 with m.If(prev > pt.GAP_SECONDS * pre.fs):
                     m.d.sync += [
@@ -494,6 +510,7 @@ class BeatFrontend(Checked, wiring.Component):
                         has_pl.eq(0),
                         drr_n.eq(0),
                         drr_sum.eq(0),
+                        drr_sum16.eq(0),
                         drr_at.eq(0),
                     ]
                 m.next = "P1_READ"
@@ -547,8 +564,17 @@ class BeatFrontend(Checked, wiring.Component):
                 lambda q: feats["tmpl_qrs"].eq(sat_rr(q)),
             )
 
-            with m.State("DRR_READ"):  # patient step 3: the |dRR| ring
+            with m.State("DRR_READ"):  # patient step 3: the |dRR| ring; read the entry
+                back = drr_at - pt.IRREG_BEATS  # leaving the newest IRREG_BEATS
+                m.d.comb += [
+                    drr_rd.en.eq(1),
+                    drr_rd.addr.eq(Mux(back < 0, back + pt.RHYTHM_BEATS, back)),
+                ]
+                m.next = "DRR_READ2"
+
+            with m.State("DRR_READ2"):  # ... then the entry a push overwrites
                 m.d.comb += [drr_rd.en.eq(1), drr_rd.addr.eq(drr_at)]
+                m.d.sync += drr_old16.eq(drr_rd.data)
                 m.next = "DRR_PUSH"
 
             with m.State("DRR_PUSH"):
@@ -558,11 +584,15 @@ class BeatFrontend(Checked, wiring.Component):
                 m.next = "DRR_MEAN"
                 with m.If(has_pl):
                     m.d.comb += [drr_wr.en.eq(1), drr_wr.addr.eq(drr_at), drr_wr.data.eq(diff)]
-                    m.d.sync += drr_at.eq(Mux(drr_at == pt.IRREG_BEATS - 1, 0, drr_at + 1))
-                    with m.If(drr_n == pt.IRREG_BEATS):
+                    m.d.sync += drr_at.eq(Mux(drr_at == pt.RHYTHM_BEATS - 1, 0, drr_at + 1))
+                    with m.If(drr_n == pt.RHYTHM_BEATS):
                         m.d.sync += drr_sum.eq(drr_sum + diff - drr_rd.data)
                     with m.Else():
                         m.d.sync += [drr_sum.eq(drr_sum + diff), drr_n.eq(drr_n + 1)]
+                    with m.If(drr_n >= pt.IRREG_BEATS):
+                        m.d.sync += drr_sum16.eq(drr_sum16 + diff - drr_old16)
+                    with m.Else():
+                        m.d.sync += drr_sum16.eq(drr_sum16 + diff)
 
             with m.State("DRR_MEAN"):
                 with m.If(drr_n == 0):
@@ -571,13 +601,22 @@ class BeatFrontend(Checked, wiring.Component):
                     m.next = "D_MEAN"
 
             mean = Signal(w.diff_sum)
-            divide("D_MEAN", drr_sum, drr_n, "D_IRREG", lambda q: mean.eq(q))
+            n16 = Mux(drr_n > pt.IRREG_BEATS, pt.IRREG_BEATS, drr_n)
+            divide("D_MEAN", drr_sum16, n16, "D_IRREG", lambda q: mean.eq(q))
             divide(
                 "D_IRREG",
                 mean << pt.IRREG_SHIFT,
                 den_local,
-                "TAKE",
+                "D_MEAN_R",
                 lambda q: feats["irreg"].eq(sat_rr(q)),
+            )
+            divide("D_MEAN_R", drr_sum, drr_n, "D_RHYTHM", lambda q: mean.eq(q))
+            divide(
+                "D_RHYTHM",
+                mean << pt.IRREG_SHIFT,
+                den_local,
+                "TAKE",
+                lambda q: rhythm.eq(sat_rr(q)),
             )
 
             with m.State("TAKE"):  # patient step 4: is the beat taken into the template?
@@ -640,6 +679,7 @@ class BeatFrontend(Checked, wiring.Component):
                     self.o_info.valid.eq(1),
                     self.o_info.payload.sample.eq(r_cur),
                     self.o_info.payload.classified.eq(classified),
+                    self.o_info.payload.rhythm.eq(Mux(classified, rhythm, 0)),
                 ]
                 with m.If(self.o_info.ready):
                     m.d.sync += [r_prev.eq(r_cur), r_cur.eq(r_next)]
@@ -652,11 +692,12 @@ _PLAIN = ("prev_ratio", "next_ratio", "prev", "next", "local")
 
 def memory_bits(pre: Preprocess, sample_bits: int = qc.INPUT_BITS) -> int:
     """Bits in the block's memories: the raw and lead-on rings, the fiducial positions, the
-    downsample sums, the template and the |dRR| ring (the `$mem_v2` macros Yosys keeps)."""
+    downsample sums, the template and the |dRR| ring of RHYTHM_BEATS (the `$mem_v2` macros Yosys
+    keeps)."""
     w = FrontendWidths(pre, sample_bits)
     return (
         w.ring * (w.sample_bits + 1)
         + (pre.local_rr_beats + 2) * POS_BITS
         + pre.n_samples * (w.d + w.acc)
-        + pt.IRREG_BEATS * POS_BITS
+        + pt.RHYTHM_BEATS * POS_BITS
     )

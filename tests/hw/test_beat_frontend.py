@@ -18,6 +18,7 @@ from ecg_snn.hw.divider import SeqDivider
 from ecg_snn.model.contract import beat_window as bw
 from ecg_snn.model.contract.artifact import load_artifact
 from ecg_snn.model.contract.frontend import preprocess_stream
+from ecg_snn.model.contract.patient import rhythm_values
 from ecg_snn.model.contract.spec import Preprocess
 from tests.ecg_synth import synthetic_ecg
 
@@ -27,20 +28,22 @@ PRE = ART.spec.preprocess  # the shipped front end: 4 RR and the 3 patient featu
 
 
 def expected(pre: Preprocess, signal, valid, sample, decided) -> list[tuple]:
-    """Per beat but the last: (sample, classified, x words, rr words), as `run_stream`."""
+    """Per beat but the last: (sample, classified, x words, rr words, rhythm), as `run_stream`
+    (rhythm: `patient.rhythm_values` of the classified beats, 0 for the others)."""
     from ecg_snn.stream.core import cut
 
     art = dataclasses.replace(ART, spec=dataclasses.replace(ART.spec, preprocess=pre))
     rec = Record("t", 360, "MLII", np.asarray(signal), 200.0, np.zeros(0), np.zeros(0, "<U1"))
     windows, rr3, keep = cut(rec, np.asarray(sample), art, np.asarray(valid), np.asarray(decided))
     x, rr = preprocess_stream(pre, windows, rr3)
+    rhythm = rhythm_values(pre, rr3)
     out, k = [], 0
     for i in range(len(sample) - 1):
         if keep[i]:
-            out.append((int(sample[i]), 1, x[k, 0].tolist(), rr[k].tolist()))
+            out.append((int(sample[i]), 1, x[k, 0].tolist(), rr[k].tolist(), int(rhythm[k])))
             k += 1
         else:
-            out.append((int(sample[i]), 0, [], []))
+            out.append((int(sample[i]), 0, [], [], 0))
     return out
 
 
@@ -87,7 +90,7 @@ def simulate(pre: Preprocess, signal, valid, sample, decided, stall: int = 0) ->
             if pre.n_rr and rr[0] and ready:
                 rrs.append(int(rr[1]))
             if iv:
-                got.append((int(ip.sample), int(ip.classified), xs, rrs))
+                got.append((int(ip.sample), int(ip.classified), xs, rrs, int(ip.rhythm)))
                 xs, rrs = [], []
             if k == len(signal) and pending is None and cycle > 10 * len(signal) + 10**6:
                 raise AssertionError("the block stopped")
@@ -204,12 +207,35 @@ def test_window_rr_division_and_template_by_hand():
     valid = np.ones(len(sig), bool)
     x1 = [-6, -2, 2, 6]
     want = [
-        (100, 0, [], []),
-        (200, 1, x1, [32, 100, 0, 0, 0]),
-        (330, 1, [0, 0, 0, 0], [36, 115, 32, 32, 16]),
-        (460, 1, x1, [32, 130, 32, 32, 7]),
+        (100, 0, [], [], 0),
+        (200, 1, x1, [32, 100, 0, 0, 0], 0),
+        (330, 1, [0, 0, 0, 0], [36, 115, 32, 32, 16], 16),  # rhythm = irreg (<= 16 |dRR|)
+        (460, 1, x1, [32, 130, 32, 32, 7], 7),
     ]
     assert expected(pre, sig, valid, sample, decided) == want
+    assert simulate(pre, sig, valid, sample, decided) == want
+
+
+def test_irreg_and_rhythm_over_more_than_16_differences_by_hand():
+    """RR intervals 100, 180, 100, 180, 100, then 100: beats 2..5 bring |dRR| = 80 each, every
+    later beat 0 (beat i brings d_i); from beat 7 on local = 100. irreg = ((sum of the newest
+    16 // count) << 6) // 100, rhythm the same over the ring's up to 64:
+    beat 18 (d_2..d_18): irreg 240 // 16 = 15 -> 960 // 100 = 9, rhythm 320 // 17 = 18 -> 11;
+    beat 21: irreg 0 (d_6..d_21), rhythm 320 // 20 = 16 -> 10;
+    beat 65 (64 differences, the ring full): rhythm 320 // 64 = 5 -> 3;
+    beat 66 (d_2 evicted): 240 // 64 = 3 -> 1; beat 69 (d_6..d_69): 0."""
+    pre = Preprocess(before=8, after=8, downsample=4, input_shift=0, input_bits=12,
+                     rr_features=("prev_ratio", "local", "tmpl_dist", "tmpl_qrs", "irreg"),
+                     rr_bits=8, ratio_shift=5, rr_shift=0, local_rr_beats=2)  # fmt: skip
+    rr = [100, 180, 100, 180, 100] + [100] * 66
+    sample = np.cumsum([100, *rr])
+    decided = sample + 50
+    sig = (np.arange(int(decided[-1]) + 10) % 23).astype(np.int64)
+    valid = np.ones(len(sig), bool)
+    want = expected(pre, sig, valid, sample, decided)
+    hand = {18: (9, 11), 21: (0, 10), 65: (0, 3), 66: (0, 1), 69: (0, 0)}
+    assert {i: (want[i][3][4], want[i][4]) for i in hand} == hand
+    assert all(w[1] for w in want[1:])
     assert simulate(pre, sig, valid, sample, decided) == want
 
 
