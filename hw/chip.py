@@ -3,8 +3,11 @@
 `EcgChip` chains `hw/qrs.py` `QrsDetector`, `hw/beat_frontend.py` `BeatFrontend` and
 `hw/top.py` `Accelerator` (Verilog module `CHIP_TOP`); it computes what `stream/core.py`
 `run_stream` does for every detected beat but the last: its fiducial sample, whether it is
-classified (`model/contract/beat_window.py`) and, when it is, the class of the golden model on
-its chip inputs. A separate top: the accelerator-only build (`snn_accelerator`, `make verilog`)
+classified (`model/contract/beat_window.py`) and, when it is, the class the device reports: the
+golden model's class on its chip inputs after the artifact's rhythm gate (`RhythmGate`,
+`model/contract/patient.py` `gate`: an S becomes N when the beat's rhythm, from the front end,
+is at least `ModelSpec.rhythm_gate`; a spec without the gate builds no gate logic). A separate
+top: the accelerator-only build (`snn_accelerator`, `make verilog`)
 is unchanged and stays the default.
 
 Ports (`lib.stream`; a transfer is `valid & ready`):
@@ -12,9 +15,11 @@ Ports (`lib.stream`; a transfer is `valid & ready`):
 - `i_sample` (`value` signed 16, `valid` 0 for a lead-off sample): the raw ADC samples at
   360 Hz. Taken when the detector is ready and the front end does not `hold` (its power-up
   clear, the cycle a beat is handed over, a ring read that a sample would overrun).
-- `o_beat` (`CHIP_BEAT`): one per detected beat but the last, in order: `sample` (the
-  detector's counter), `classified`, `cls` (the accelerator's class; 0 when unclassified).
-  A classified beat leaves when the accelerator's result is in.
+- `o_beat` (`chip_beat(spec, monitor)`): one per detected beat but the last, in order:
+  `sample` (the detector's counter), `classified`, `cls` (the reported class, after the rhythm
+  gate; 0 when unclassified); with `monitor` also `chip` (the accelerator's own class, before
+  the gate) and `rhythm` (the front end's measure; both 0 when unclassified). A classified
+  beat leaves when the accelerator's result is in.
 - `i_load`, `por`, `loaded`, `load_error`: the accelerator's (a ROM build ties the load port
   off); `busy`: any block working.
 - `o_words` (only with `monitor`, for the benches): every chip input word as the front end
@@ -24,7 +29,7 @@ Ports (`lib.stream`; a transfer is `valid & ready`):
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Signal, signed, unsigned
+from amaranth.hdl import Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -38,15 +43,41 @@ from ecg_snn.model.contract.ports import BUS_BITS, ResultLayout
 CHIP_TOP = "snn_chip"
 
 
-def chip_beat(spec: ModelSpec) -> data.StructLayout:
-    """`o_beat`'s payload: sample (low bits), classified, cls."""
-    return data.StructLayout(
-        {
-            "sample": unsigned(POS_BITS),
-            "classified": 1,
-            "cls": unsigned(ResultLayout.of(spec).cls_bits),
-        }
-    )
+def chip_beat(spec: ModelSpec, monitor: bool = False) -> data.StructLayout:
+    """`o_beat`'s payload: sample, classified, cls; with `monitor` also chip and rhythm."""
+    cls = unsigned(ResultLayout.of(spec).cls_bits)
+    fields = {"sample": unsigned(POS_BITS), "classified": 1, "cls": cls}
+    if monitor:
+        fields.update(chip=cls, rhythm=unsigned(spec.preprocess.rr_bits))
+    return data.StructLayout(fields)
+
+
+class RhythmGate(Checked, wiring.Component):
+    """The rhythm gate (`model/contract/patient.py` `gate`), combinational: `o_cls` is N where
+    `i_cls` is S and `rhythm` >= `spec.rhythm_gate`, else `i_cls`. The threshold and the class
+    indices are constants of the build (the spec's); a spec without the gate has none."""
+
+    @classmethod
+    def check(cls, spec: ModelSpec) -> None:
+        if not spec.rhythm_gate:
+            raise ValueError("the spec has no rhythm gate (rhythm_gate = 0)")
+        if not {"N", "S"} <= set(spec.classes):
+            raise ValueError("a rhythm gate (S -> N) needs the classes N and S")
+
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+        cls = unsigned(ResultLayout.of(spec).cls_bits)
+        super().__init__(
+            {"i_cls": In(cls), "rhythm": In(spec.preprocess.rr_bits), "o_cls": Out(cls)}
+        )
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        classes = self.spec.classes
+        s, n = classes.index("S"), classes.index("N")
+        hit = (self.i_cls == s) & (self.rhythm >= self.spec.rhythm_gate)
+        m.d.comb += self.o_cls.eq(Mux(hit, n, self.i_cls))
+        return m
 
 
 def monitor_word(spec: ModelSpec) -> data.StructLayout:
@@ -57,7 +88,8 @@ def monitor_word(spec: ModelSpec) -> data.StructLayout:
 
 class EcgChip(Checked, wiring.Component):
     """Parameters: `spec`, `config`, `artifact` as `Accelerator` (ROM: the artifact's weights
-    baked in), `monitor`: add the `o_words` observation port (module docstring)."""
+    baked in), `monitor`: add the `o_words` observation port and `o_beat`'s `chip` and `rhythm`
+    (module docstring)."""
 
     @classmethod
     def check(
@@ -83,7 +115,7 @@ class EcgChip(Checked, wiring.Component):
         self.monitor = monitor
         members = {
             "i_sample": In(stream.Signature(SAMPLE_IN)),
-            "o_beat": Out(stream.Signature(chip_beat(spec))),
+            "o_beat": Out(stream.Signature(chip_beat(spec, monitor))),
             "i_load": In(stream.Signature(BUS_BITS)),
             "por": In(1),
             "busy": Out(1),
@@ -125,6 +157,14 @@ class EcgChip(Checked, wiring.Component):
 
         # one beat at a time: the front end's verdict, then (classified) the class
         cls_bits = ResultLayout.of(self.spec).cls_bits
+        result = acc.o_result.payload[:cls_bits]  # the accelerator's class
+        keep_rhythm = self.spec.rhythm_gate > 0 or self.monitor
+        rhythm = Signal(pre.rr_bits)  # the beat's, from o_info (kept only when used)
+        reported = result
+        if self.spec.rhythm_gate:
+            m.submodules.gate = gate = RhythmGate(self.spec)
+            m.d.comb += [gate.i_cls.eq(result), gate.rhythm.eq(rhythm)]
+            reported = gate.o_cls
         with m.FSM(name="chip"):
             with m.State("INFO"):
                 m.d.comb += fe.o_info.ready.eq(1)
@@ -134,6 +174,10 @@ class EcgChip(Checked, wiring.Component):
                         self.o_beat.payload.classified.eq(fe.o_info.payload.classified),
                         self.o_beat.payload.cls.eq(0),
                     ]
+                    if keep_rhythm:
+                        m.d.sync += rhythm.eq(fe.o_info.payload.rhythm)
+                    if self.monitor:
+                        m.d.sync += self.o_beat.payload.chip.eq(0)
                     with m.If(fe.o_info.payload.classified):
                         m.next = "RESULT"
                     with m.Else():
@@ -141,7 +185,9 @@ class EcgChip(Checked, wiring.Component):
             with m.State("RESULT"):
                 m.d.comb += acc.o_result.ready.eq(1)
                 with m.If(acc.o_result.valid):
-                    m.d.sync += self.o_beat.payload.cls.eq(acc.o_result.payload[:cls_bits])
+                    m.d.sync += self.o_beat.payload.cls.eq(reported)
+                    if self.monitor:
+                        m.d.sync += self.o_beat.payload.chip.eq(result)
                     m.next = "OUT"
             with m.State("OUT"):
                 m.d.comb += self.o_beat.valid.eq(1)
@@ -149,6 +195,7 @@ class EcgChip(Checked, wiring.Component):
                     m.next = "INFO"
 
         if self.monitor:
+            m.d.comb += self.o_beat.payload.rhythm.eq(rhythm)
             x_go = fe.o_x.valid & acc.i_sample.ready
             m.d.comb += [
                 self.o_words.valid.eq(x_go),
