@@ -8,10 +8,12 @@ samples play from a file inside the simulator (`sim/tb/hdl_player.py`); the chip
 port) are recorded.
 
 Checker (`compare`): the chip's beats are `run_stream`'s but the last (which never leaves: it
-has no next beat), one for one: the fiducial sample, the classified flag, the class of each
-classified beat, and its chip inputs (`n_samples` x words and `n_rr` RR words, in order);
-`tests/sim/test_chip_rtl.py` shows that it fails on a corrupted expectation and on a planted
-off-by-one window.
+has no next beat), one for one: the fiducial sample, the classified flag, and for each
+classified beat the accelerator's class (`Stream.chip`), the rhythm measure
+(`patient.rhythm_values`), the reported class after the rhythm gate (`Stream.cls`) and its chip
+inputs (`n_samples` x words and `n_rr` RR words, in order); `tests/sim/test_chip_rtl.py` shows
+that it fails on a corrupted expectation, on a planted off-by-one window and on a chip without
+the gate.
 
 The artifact is baked in as ROM (`HwConfig(rom=True)`, the weights in the Verilog). The run
 gives the cycles each sample took (from its transfer to the next one's) and all cycles.
@@ -31,6 +33,7 @@ PERIOD_NS = 10
 ENV_CASES = "SIM_CHIP_CASES"
 ENV_OUT = "SIM_CHIP_OUT"
 WATCHDOG = 2_000_000  # cycles without progress (a sample or a beat): minutes of ECG
+FIELDS = ("sample", "classified", "chip", "rhythm", "cls")  # the columns of a beat row
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,9 @@ class Case:
 
 @dataclass(frozen=True)
 class Expected:
-    """What the chip must give: beats (N, 3) rows (sample, classified, cls; cls 0 when
-    unclassified) and the chip input words (M,) of the classified beats in order."""
+    """What the chip must give: beats (N, 5) rows `FIELDS` (sample, classified, chip, rhythm,
+    cls; the last three 0 when unclassified) and the chip input words (M,) of the classified
+    beats in order."""
 
     beats: np.ndarray
     words: np.ndarray
@@ -65,11 +69,10 @@ def compare(expected: Expected, got: Got, pre) -> list[str]:
     e, g = expected.beats, got.beats
     if len(e) != len(g):
         out.append(f"{len(g)} beats from the RTL, {len(e)} from run_stream")
-    fields = ("sample", "classified", "cls")
     per = pre.n_samples + pre.n_rr
     k = 0  # classified beats so far (the words' index)
     for i, (eb, gb) in enumerate(zip(e, g, strict=False)):
-        diff = [f"{f} {int(gb[j])} != {int(eb[j])}" for j, f in enumerate(fields) if eb[j] != gb[j]]
+        diff = [f"{f} {int(gb[j])} != {int(eb[j])}" for j, f in enumerate(FIELDS) if eb[j] != gb[j]]
         if eb[1] and gb[1]:
             ew = expected.words[k * per : (k + 1) * per]
             gw = got.words[k * per : (k + 1) * per]
@@ -128,16 +131,18 @@ def run_rtl(b, artifact, case: Case, expected: Expected, work: Path) -> Got:
         raise RuntimeError("the chip bench failed: " + "; ".join(failed or ["no output"]))
     got = np.load(out)
     spec = artifact.spec
-    beat_layout, word_layout = chip_beat(spec), monitor_word(spec)
+    beat_layout, word_layout = chip_beat(spec, monitor=True), monitor_word(spec)
     rows = [_unpack(beat_layout, int(p)) for p in got["beats"]]
-    beats = np.array([(r["sample"], r["classified"], r["cls"]) for r in rows], np.int64)
+    beats = np.array([[r[f] for f in FIELDS] for r in rows], np.int64)
     vw = word_layout.members["value"].width
     ws = []
     for p in got["words"]:
         r = _unpack(word_layout, int(p))
         v = r["value"]
         ws.append(v if r["rr"] else (v - (1 << vw) if v >> (vw - 1) else v))
-    return Got(beats.reshape(-1, 3), np.array(ws, np.int64), got["cycles"], int(got["total"]))
+    return Got(
+        beats.reshape(-1, len(FIELDS)), np.array(ws, np.int64), got["cycles"], int(got["total"])
+    )
 
 
 def _unpack(layout, word: int) -> dict:

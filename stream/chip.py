@@ -8,7 +8,9 @@ Each case is a record's lead as `run_stream` reads it (MLII; the gap rule's mask
 its first `--seconds` (default: whole). The expectation is `run_stream` on the same samples with
 the artifact (default the shipped `model/artifacts/inter.json`, as `make sim` and `make stream`
 pick it): every beat but the last (which never leaves the chip: it has no next beat), its
-fiducial sample, classified flag and class, and the chip inputs of the classified ones.
+fiducial sample, classified flag, and for the classified ones the accelerator's class
+(`Stream.chip`), the rhythm measure, the reported class after the rhythm gate (`Stream.cls`)
+and the chip inputs. The report counts the beats whose class the gate changed (`gated`).
 Cost: cycles per sample (mean, max: the clock for 360 Hz without an input buffer), cycles per
 beat (all cycles over the beats), and with synthesis cells, flip-flops and memory bits.
 """
@@ -29,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from ecg_snn.data.cli import Parser
-from ecg_snn.sim.chip import Case, Expected, compare, rtl_build, run_rtl
+from ecg_snn.sim.chip import FIELDS, Case, Expected, compare, rtl_build, run_rtl
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "build" / "reports" / "chip.json"
@@ -51,20 +53,37 @@ def load_case(name: str, seconds: float | None = None) -> Case:
 
 
 def golden(artifact, case: Case) -> Expected:
-    """`run_stream` on the case: every beat but the last; the words of the classified ones."""
+    """`run_stream` on the case: every beat but the last as `sim.chip.FIELDS` rows (sample,
+    classified, chip, rhythm, cls); the words of the classified ones. `rhythm` is
+    `patient.rhythm_values` on the classified beats' RR intervals, as `run_stream` gates."""
+    from ecg_snn.data.beats import rr_features
     from ecg_snn.data.records import Record
+    from ecg_snn.model.contract.patient import rhythm_values
     from ecg_snn.stream.core import run_stream
 
     rec = Record(case.name, 360, "MLII", case.samples.astype(np.int32), 200.0,
                  np.zeros(0, np.int64), np.zeros(0, "<U1"))  # fmt: skip
     st = run_stream(artifact, rec, case.valid)
+    pre = artifact.spec.preprocess
     n = max(len(st.sample) - 1, 0)
+    chip = np.zeros(len(st.sample), np.int64)
+    chip[st.classified] = st.chip
+    rhythm = np.zeros(len(st.sample), np.int64)
+    rr3 = rr_features(st.sample, pre.local_rr_beats)[st.classified]
+    rhythm[st.classified] = rhythm_values(pre, rr3)
     cls = np.where(st.classified, st.cls, 0)
-    beats = np.stack([st.sample, st.classified.astype(np.int64), cls], axis=1)[:n]
+    columns = [st.sample, st.classified.astype(np.int64), chip, rhythm, cls]
+    beats = np.stack(columns, axis=1)[:n]
     k = int(st.classified[:n].sum())
     x = st.x[:k, 0, :]
     words = np.concatenate([x, st.rr[:k]], axis=1).reshape(-1) if k else np.zeros(0, np.int64)
     return Expected(beats.astype(np.int64), words.astype(np.int64))
+
+
+def gated(exp: Expected) -> int:
+    """Beats whose reported class the rhythm gate changed (`cls` != `chip`)."""
+    cls, chip = FIELDS.index("cls"), FIELDS.index("chip")
+    return int((exp.beats[:, cls] != exp.beats[:, chip]).sum()) if len(exp.beats) else 0
 
 
 def evaluate(artifact, cases: list[Case], synth: bool, work: Path) -> dict:
@@ -89,6 +108,7 @@ def evaluate(artifact, cases: list[Case], synth: bool, work: Path) -> dict:
                 "samples": len(case.samples),
                 "beats": len(exp.beats),
                 "classified": int(exp.beats[:, 1].sum()) if len(exp.beats) else 0,
+                "gated": gated(exp),
                 "mismatches": len(diffs),
                 "first_mismatches": diffs[:5],
                 "cycles_per_sample_mean": round(float(got.cycles.mean()), 2),
@@ -98,7 +118,8 @@ def evaluate(artifact, cases: list[Case], synth: bool, work: Path) -> dict:
         )
         print(
             f"make chip: [{k + 1}/{len(cases)}] {case.name}: {rows[-1]['beats']} beats, "
-            f"{rows[-1]['mismatches']} mismatches ({time.perf_counter() - t:.0f} s)",
+            f"{rows[-1]['gated']} gated, {rows[-1]['mismatches']} mismatches "
+            f"({time.perf_counter() - t:.0f} s)",
             flush=True,
         )
     cyc = np.concatenate(cycles)
@@ -112,6 +133,8 @@ def evaluate(artifact, cases: list[Case], synth: bool, work: Path) -> dict:
         "samples": int(sum(r["samples"] for r in rows)),
         "beats": n_beats,
         "classified": int(sum(r["classified"] for r in rows)),
+        "gated": int(sum(r["gated"] for r in rows)),
+        "rhythm_gate": artifact.spec.rhythm_gate,
         "mismatches": int(sum(r["mismatches"] for r in rows)),
         "cycles_per_sample_mean": round(float(cyc.mean()), 2),
         "cycles_per_sample_max": int(cyc.max()),
@@ -163,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     keys = ("cells", "flip_flops", "memory_bits")
     print(
         f"make chip: {report['records']} records, {report['beats']} beats "
-        f"({report['classified']} classified), {report['mismatches']} mismatches; cycles per "
+        f"({report['classified']} classified, {report['gated']} changed by the rhythm gate "
+        f"{report['rhythm_gate']}), {report['mismatches']} mismatches; cycles per "
         f"sample {report['cycles_per_sample_mean']} mean / {report['cycles_per_sample_max']} "
         f"max, {report['cycles_per_beat']} per beat; "
         + " ".join(f"{k}={report[k]}" for k in keys if k in report)
