@@ -70,6 +70,7 @@ VARS_stream      := RECORD MODEL LEAD RTL JOBS ARGS
 VARS_stream-eval := MODEL ARGS
 VARS_stream-noise := ARGS
 VARS_qrs         := GATE ARGS
+VARS_chip        := MODEL ARGS
 VARS_report      := TAKE ARGS
 VARS_clean-cache := KEEP ARGS
 KNOBS := ARGS EXPLORE SPLIT MODEL BEATS JOBS LANES ENGINE ROM RANDOM LIMITS SPACE WAVES WAVE_BEAT VECTORS TECH GATE \
@@ -104,7 +105,7 @@ shell_word = $(if $(or $(word 2,$(1)),$(findstring ~,$(1))),'$(1)',$(1))
 ENVS := $(strip $(foreach v,$(filter $(TAKEN),$(ENV_KNOBS)),$(if $(and $(filter command environment,$(origin $(v))),$($(v))),$(v)=$(call shell_word,$($(v))))))
 ENVS := $(if $(ENVS),$(ENVS) )
 
-.PHONY: help setup test test-fast lint data train ship evaluate verilog fpga program sim mutate power power-gate tech firmware retrain adapt adapt-eval explore report stream stream-eval stream-noise qrs clean clean-cache
+.PHONY: help setup test test-fast lint data train ship evaluate verilog fpga program sim mutate power power-gate tech firmware retrain adapt adapt-eval explore report stream stream-eval stream-noise qrs chip clean clean-cache
 
 help: ## List the targets, the variables each one takes, and what every variable means
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' -v takes='$(foreach g,$(patsubst VARS_%,%,$(filter VARS_%,$(.VARIABLES))),$(g)=$(subst $(space),$(comma),$(strip $(VARS_$(g)))))' \
@@ -212,6 +213,9 @@ stream-noise: $(STAMP) ## QRS Se/+P of ours vs XQRS under synthetic em/ma/bw noi
 qrs: $(STAMP) $(if $(call on,$(GATE)),tech) ## The QRS detector block (hw/qrs.py): Verilog, lint, Yosys, bit-exact vs golden on Verilator over 5 min of 100, 105, 108, 203, 222; build/reports/qrs.json (GATE=1: also gate level on osu018 over their first minute, energy and OpenSTA: qrs_gate.json, about 4 min)
 	$(ENVS)$(PY) -m ecg_snn.sim.qrs $(ARGS)
 	$(if $(call on,$(GATE)),$(ENVS)$(PY) -m ecg_snn.power.qrs)
+
+chip: $(STAMP) ## The chained chip (hw/chip.py: QRS detector -> beat front end -> accelerator, weights as ROM): Verilog, lint, Yosys, bit-exact vs run_stream on Verilator (records 100, 105, 203 whole; ARGS="--records all --no-synth": the 48, about 8 min); build/reports/chip.json
+	$(ENVS)$(PY) -m ecg_snn.stream.chip $(if $(MODEL),--model "$(MODEL)") $(ARGS)
 
 report: $(STAMP) ## Regenerate the docs' results sections from docs/reports (TAKE=sim,power: snapshot those build/reports first)
 	$(ENVS)$(PY) -m ecg_snn.report $(if $(TAKE),--take $(TAKE)) $(ARGS)

@@ -9,8 +9,10 @@ A gap is a run of invalid samples (WFDB's invalid code, NaN in a multi-segment r
 3. *carry the mask*: an output sample whose time falls in a gap is invalid at the new rate;
 4. *skip the beats near the gap*: a beat whose window ``[r - before, r + after)`` comes within
    `MARGIN_S` of an invalid sample is not used (dropped as ``nan_window`` when cutting training
-   beats; written unclassified by the stream). RR features still come from the annotations
-   (or detections) on both sides, which a gap in the signal does not move.
+   beats; written unclassified by the stream, which counts only the invalid samples seen by
+   the time the beat leaves the chip: `model/contract/beat_window.py`). RR features still
+   come from the annotations (or detections) on both sides, which a gap in the signal does
+   not move.
 
 MARGIN_S covers a filter's settling after the jump from the held value at the gap's end (the
 QRS detector's band pass reaches 178 ms back, but its fiducial is searched in the 161 ms

@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stream-eval": ("ecg_snn.stream.evaluate:main", "QRS and end-to-end scores (make stream-eval)"),
     "stream-noise": ("ecg_snn.stream.noise:main", "QRS under noise vs XQRS (make stream-noise)"),
     "qrs": ("ecg_snn.sim.qrs:main", "the QRS detector block on Verilator (make qrs)"),
+    "chip": (
+        "ecg_snn.stream.chip:main",
+        "the chained chip (QRS -> front end -> accelerator) on Verilator (make chip)",
+    ),
     "qrs-gate": (
         "ecg_snn.power.qrs:main",
         "the QRS detector block at gate level: power, fmax (make qrs GATE=1)",

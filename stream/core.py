@@ -6,8 +6,11 @@
 2. The integer QRS detector (`model/contract/qrs.py`) finds the beats: fiducial R positions.
 3. RR intervals from the detections alone (`data.beats.rr_features`, the rule the training data
    used): beat i needs beat i+1 for `next`, so it is classified once the next beat is detected.
-   The first and last detection (no RR) and beats whose window leaves the record or comes
-   within `data.gaps.MARGIN_S` of an invalid sample (a lead-off gap) are written unclassified.
+   The first and last detection (no RR) and beats whose window leaves the record, has left
+   the front end's ring of raw samples when the next beat is decided, or comes within
+   `data.gaps.MARGIN_S` of an invalid sample seen by then (a lead-off gap) are written
+   unclassified: the rules of `model/contract/beat_window.py`, which the chip's front end
+   (`hw/beat_frontend.py`) implements.
 4. The integer front end (`model/contract/frontend.py`) and the golden SNN
    (`model/contract/golden.py`) classify each beat; the artifact's rhythm gate
    (`model/contract/patient.py`) may then turn an S into N.
@@ -25,12 +28,13 @@ import numpy as np
 
 from ecg_snn.data.beats import rr_features
 from ecg_snn.data.errors import DataError
-from ecg_snn.data.gaps import check_usable, near_gaps, windows_touching
+from ecg_snn.data.gaps import check_usable
 from ecg_snn.data.locate import find_mitdb
 from ecg_snn.data.records import FALLBACK_LEADS, Record, read_lead, rescale_samples
 from ecg_snn.data.resample import resample_lead
 from ecg_snn.model.contract import golden, qrs
 from ecg_snn.model.contract.artifact import Artifact
+from ecg_snn.model.contract.beat_window import classifiable
 from ecg_snn.model.contract.frontend import preprocess_stream
 from ecg_snn.model.contract.patient import gate, rhythm_values
 
@@ -92,21 +96,21 @@ def load_record(
 
 
 def cut(
-    record: Record, sample: np.ndarray, artifact: Artifact, valid: np.ndarray
+    record: Record,
+    sample: np.ndarray,
+    artifact: Artifact,
+    valid: np.ndarray,
+    decided: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Windows (M, window) and RR (M, 3) of the beats that have both and whose window stays
-    `data.gaps.MARGIN_S` clear of invalid samples; and which beats (N,) those are."""
+    """Windows (M, window) and RR (M, 3) of the beats the chip classifies
+    (`model.contract.beat_window.classifiable`: both neighbours, the window inside the record
+    and inside the front end's ring of WINDOW_RING samples when the next beat is decided
+    (`decided`), no invalid sample the chip has seen within `data.gaps.MARGIN_S` of the window
+    or between the neighbours); and which beats (N,) those are."""
     pre = artifact.spec.preprocess
     rr = rr_features(sample, pre.local_rr_beats)
-    keep = (rr[:, 0] >= 0) & (rr[:, 1] >= 0)
-    keep &= (sample - pre.before >= 0) & (sample + pre.after <= len(record.signal))
-    keep &= ~windows_touching(sample, pre.before, pre.after, near_gaps(~valid, record.fs))
-    # The RR features of a beat whose previous or next interval spans a gap measure the gap,
-    # not the rhythm (beats lost in it make the intervals look long or premature): unclassified.
-    invalid = np.concatenate([[0], np.cumsum(~valid)])  # invalid samples before each index
-    prev_r = np.concatenate([[0], sample[:-1]])
-    next_r = np.concatenate([sample[1:], [len(valid) - 1]])
-    keep &= invalid[next_r + 1] == invalid[prev_r]
+    keep = classifiable(sample, decided, valid, pre)
+    keep &= (rr[:, 0] >= 0) & (rr[:, 1] >= 0)  # implied by the rules; kept as the check
     offsets = np.arange(-pre.before, pre.after)
     windows = record.signal[sample[keep, None] + offsets[None, :]].astype(np.int64)
     return windows.reshape(-1, pre.window), rr[keep], keep
@@ -129,7 +133,7 @@ def run_stream(artifact: Artifact, record: Record, valid: np.ndarray | None = No
     det = qrs.detect(record.signal, record.fs, valid)
     seconds["detect"] = time.perf_counter() - t
     t = time.perf_counter()
-    windows, rr3, keep = cut(record, det.sample, artifact, valid)
+    windows, rr3, keep = cut(record, det.sample, artifact, valid, det.decided)
     x, rr = preprocess_stream(pre, windows, rr3)  # one record = one patient, in time order
     seconds["frontend"] = time.perf_counter() - t
     t = time.perf_counter()

@@ -400,7 +400,7 @@ def test_stream_with_patient_features_matches_the_contract_in_time_order(tmp_pat
     record = read_record(tmp_path, "rec")
     stream = run_stream(art, record)
     valid = np.ones(len(record.signal), bool)
-    windows, rr3, keep = cut(record, stream.sample, art, valid)
+    windows, rr3, keep = cut(record, stream.sample, art, valid, stream.detections.decided)
     x, rr = preprocess_stream(pre, windows, rr3)
     np.testing.assert_array_equal(stream.rr, rr)
     np.testing.assert_array_equal(stream.cls[keep], golden.run(art, x, rr).cls)
