@@ -20,6 +20,7 @@ from ecg_snn.report import power as power_doc
 from ecg_snn.report.results import Reports, comparison, fpga_table, lanes_table, results_table
 from ecg_snn.report.verification import results as verification_results
 from ecg_snn.sim import qrs as qrs_block
+from ecg_snn.stream import chip as chip_block
 from ecg_snn.stream import noise
 from ecg_snn.stream import tables as stream_tables
 
@@ -70,6 +71,8 @@ QUOTED: tuple[str, ...] = (
     "qrs",
     "qrs_all",
     "qrs_gate",
+    "chip",
+    "chip_all",
     "adapt",
     "adapt_ds2_first",
     "adapt_ds2_v1",
@@ -110,6 +113,7 @@ _ADAPT = "make adapt-eval"
 _TRAIN = "make train"
 _QRS_GATE = "make qrs GATE=1"
 _QRS_ALL = 'make qrs ARGS="--records all --no-synth --report build/reports/qrs_all.json"'
+_CHIP_ALL = 'make chip ARGS="--records all --no-synth --report build/reports/chip_all.json"'
 
 
 def _model_targets(reports: Reports) -> str:
@@ -174,6 +178,8 @@ RENDERERS: dict[str, Renderer] = {
     ),
     "qrs-block": _from("qrs", "make qrs", qrs_block.table),
     "qrs-all": _from("qrs_all", _QRS_ALL, qrs_block.summary),
+    "chip-all": _from("chip_all", _CHIP_ALL, chip_block.summary),
+    "chip-cost": _from("chip", "make chip", chip_block.cost),
     "qrs-gate": _qrs_gate,
     "qrs-gate-summary": _from("qrs_gate", _QRS_GATE, qrs_gate.summary),
     "adapt": _from("adapt", _ADAPT, adapt.table),

@@ -197,3 +197,42 @@ def main(argv: list[str] | None = None) -> int:
         print("make chip: the chip differs from run_stream", file=sys.stderr)
         return 1
     return 0
+
+
+def summary(r: dict) -> str:
+    """hw/README's paragraph of a `make chip` run (`--records all`: chip_all.json)."""
+    cases = sorted(r["cases"], key=lambda c: -c["gated"])
+    most = [c for c in cases if c["gated"]][:5]
+    worst = max(r["cases"], key=lambda c: c["cycles_per_sample_max"])
+    gate = (
+        f"; the rhythm gate (G = {r['rhythm_gate']}) changed {r['gated']:,} beats from S to N "
+        f"(most in {', '.join(c['record'] for c in most)}: "
+        f"{', '.join(str(c['gated']) for c in most)})"
+        if r.get("rhythm_gate")
+        else ""
+    )
+    return (
+        f"`{r['model']}`, weights as ROM: {r['records']} records whole on Verilator, "
+        f"{r['samples'] / 1e6:.1f} million samples, {r['beats']:,} beats (every detection but "
+        f"each record's last), {r['classified']:,} classified, **{r['mismatches']} mismatches** "
+        "with `run_stream` (position, classified flag, every chip input word, the accelerator's "
+        f"class against `Stream.chip`, the rhythm, the reported class against `Stream.cls`){gate}. "
+        f"Cycles: {r['cycles_per_sample_mean']} per sample on average, "
+        f"{r['cycles_per_beat']:,} per beat; at most {r['cycles_per_sample_max']:,} for one "
+        f"sample (record {worst['record']}), so without an input buffer the clock must be "
+        f"{r['min_clock_hz'] / 1e3:.0f} kHz."
+    )
+
+
+def cost(r: dict) -> str:
+    """hw/README's cost paragraph of a `make chip` run with synthesis (chip.json)."""
+    fe, bits = r["frontend"], r["memory_bits"]
+    return (
+        f"Cost (Yosys, the accelerator's script; `make chip`): the front end alone "
+        f"{fe['cells']:,} cells, {fe['flip_flops']:,} flip-flops, {fe['memory_bits']:,} memory "
+        f"bits; the whole chip {r['cells']:,} cells, {r['flip_flops']:,} flip-flops, "
+        f"{r['memories']} memories, memory bits QRS {bits['qrs']:,} + front end "
+        f"{bits['frontend']:,} + accelerator {bits['accelerator']:,} = {bits['total']:,}. "
+        f"The same run's records ({', '.join(c['record'] for c in r['cases'])}, whole): "
+        f"{r['beats']:,} beats, {r['mismatches']} mismatches."
+    )
