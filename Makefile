@@ -28,6 +28,7 @@ DOC_LANES          := synapse lanes of the accelerator (default: the hardware de
 DOC_ENGINE         := event (default: the general event-driven engine) or fused (the layer-fused count-domain engine, all-sum-then-fire artifacts, ROM only)
 DOC_ROM            := 1: weights baked into the design, no load port (default of verilog, power); 0: the loadable build (default of sim, fpga)
 DOC_RANDOM         := random and corner vectors after the real beats (default 20000)
+DOC_CHIP           := sim: 0 skips the raw-ECG chip after the accelerator (default 1: 2 minutes of records 100 and 203 through hw/chip.py, bit-exact with run_stream; inter models only)
 DOC_LIMITS         := directed limit cases: all (default), none, or a comma list
 DOC_SPACE          := lane counts of the constrained-random points: all (default), none, or a comma list
 DOC_WAVES          := 1: also trace one beat into a VCD (WAVE_BEAT=K picks it)
@@ -57,7 +58,7 @@ VARS_evaluate    := SPLIT MODEL DB LEAD ARGS
 VARS_verilog     := MODEL LANES ENGINE ROM ARGS
 VARS_fpga        := BOARD MODEL LANES ENGINE ROM BEATS ARGS
 VARS_program     := BOARD ARGS
-VARS_sim         := SPLIT MODEL BEATS JOBS LANES ENGINE ROM RANDOM LIMITS SPACE WAVES WAVE_BEAT VECTORS ARGS
+VARS_sim         := SPLIT MODEL BEATS JOBS LANES ENGINE ROM RANDOM LIMITS SPACE WAVES WAVE_BEAT VECTORS CHIP ARGS
 VARS_mutate      := ARGS
 VARS_power       := MODEL TECH BEATS JOBS LANES ENGINE ROM GATE GATE_BEATS GATE_SIM SRAM_MIN_DEPTH ARGS
 VARS_power-gate  := $(filter-out GATE,$(VARS_power))
@@ -74,7 +75,7 @@ VARS_chip        := MODEL ARGS
 VARS_report      := TAKE ARGS
 VARS_clean-cache := KEEP ARGS
 KNOBS := ARGS EXPLORE SPLIT MODEL BEATS JOBS LANES ENGINE ROM RANDOM LIMITS SPACE WAVES WAVE_BEAT VECTORS TECH GATE \
-         GATE_BEATS GATE_SIM SRAM_MIN_DEPTH BOARD DB LEAD RECORD MINUTES CAL_BEATS RTL TAKE KEEP
+         GATE_BEATS GATE_SIM SRAM_MIN_DEPTH BOARD DB LEAD RECORD MINUTES CAL_BEATS RTL TAKE KEEP CHIP
 empty :=
 space := $(empty) $(empty)
 comma := ,
@@ -87,7 +88,7 @@ ifneq ($(UNUSED),)
 $(error make $(GOALS): $(UNUSED) $(if $(filter $(KNOBS),$(UNUSED)),not taken by this target,unknown variable); it takes: $(or $(TAKEN),no variables) (make help))
 endif
 # flags are 0 or 1; a split is one of the splits
-$(foreach v,ROM RTL WAVES GATE GATE_SIM,$(if $(filter-out 0 1,$($(v))),$(error $(v)=$($(v)): expected 0 or 1)))
+$(foreach v,ROM RTL WAVES GATE GATE_SIM CHIP,$(if $(filter-out 0 1,$($(v))),$(error $(v)=$($(v)): expected 0 or 1)))
 $(if $(filter-out event fused,$(ENGINE)),$(error ENGINE=$(ENGINE): expected event or fused))
 $(if $(filter-out inter intra,$(SPLIT)),$(error SPLIT=$(SPLIT): expected inter or intra))
 $(if $(filter-out smoke full,$(EXPLORE)),$(error EXPLORE=$(EXPLORE): expected smoke or full))
@@ -159,8 +160,9 @@ fpga: $(STAMP) ## Place and route the SPI-shelled accelerator: bitstream, build/
 program: $(STAMP) ## Load build/fpga/BOARD's bitstream into the board on USB (iceprog / openFPGALoader from Debian, installed when missing; ARGS=--flash: keep it at power-off); wiring: docs/board.md
 	$(ENVS)$(PY) -m ecg_snn.flow.program $(ARGS)
 
-sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (the loadable build; ROM=1: weights as ROM); build/reports/sim.json (other configurations: sim-<config>.json)
+sim: $(STAMP) ## Bit-exact RTL vs golden model on real beats (the loadable build; ROM=1: weights as ROM); build/reports/sim.json (other configurations: sim-<config>.json); then the raw-ECG chip on 2 min of 100 and 203 (CHIP=0: not)
 	$(ENVS)$(PY) -m ecg_snn.sim.run $(if $(RANDOM),--random $(RANDOM)) $(if $(LIMITS),--limits $(LIMITS)) $(if $(SPACE),--space $(SPACE)) $(ARGS)
+	$(if $(or $(filter 0,$(CHIP)),$(filter intra,$(SPLIT))),,$(ENVS)$(PY) -m ecg_snn.stream.chip --records 100,203 --seconds 120 --no-synth --report build/reports/sim_chip.json $(if $(MODEL),--model $(MODEL)))
 
 mutate: $(STAMP) ## Plant each one-line bug of tests/mutants.toml in a copy of hw/; every one must be killed (build/reports/mutate.json)
 	$(ENVS)$(PY) -m ecg_snn.sim.mutate $(ARGS)
