@@ -23,6 +23,7 @@ if __name__ == "__main__":
     run("ecg_snn.stream.chip:main", "make chip")
 
 import json
+import math
 import os
 import sys
 import time
@@ -86,7 +87,9 @@ def gated(exp: Expected) -> int:
     return int((exp.beats[:, cls] != exp.beats[:, chip]).sum()) if len(exp.beats) else 0
 
 
-def evaluate(artifact, cases: list[Case], synth: bool, work: Path) -> dict:
+def evaluate(artifact, cases: list[Case], synth: bool, work: Path, model: str = "?") -> dict:
+    """Build the chip (`model`: the artifact's repo-relative path, for the report), run every
+    case on Verilator against `golden` and return the report."""
     from ecg_snn.flow.chip import build
     from ecg_snn.hw.config import HwConfig
 
@@ -98,7 +101,8 @@ def evaluate(artifact, cases: list[Case], synth: bool, work: Path) -> dict:
     for k, case in enumerate(cases):
         t = time.perf_counter()
         exp = golden(artifact, case)
-        got = run_rtl(b, artifact, case, exp, work / case.name)
+        # a folder per case: a record given by path must not put bench files beside it
+        got = run_rtl(b, artifact, case, exp, work / f"{k:02d}_{Path(case.name).name}")
         diffs = compare(exp, got, pre)
         cycles.append(got.cycles)
         total += got.total_cycles
@@ -126,7 +130,7 @@ def evaluate(artifact, cases: list[Case], synth: bool, work: Path) -> dict:
     n_beats = sum(r["beats"] for r in rows)
     return {
         **figures,
-        "model": str(artifact_path_of(artifact)),
+        "model": model,
         "cases": rows,
         "bit_exact": all(r["mismatches"] == 0 for r in rows),
         "records": len(rows),
@@ -143,18 +147,14 @@ def evaluate(artifact, cases: list[Case], synth: bool, work: Path) -> dict:
     }
 
 
-_ARTIFACT_PATHS: dict[int, Path] = {}
-
-
-def artifact_path_of(artifact) -> Path:
-    return _ARTIFACT_PATHS.get(id(artifact), Path("?"))
-
-
 def main(argv: list[str] | None = None) -> int:
     from ecg_snn.data.files import write_atomic
     from ecg_snn.data.paths import repo_path
     from ecg_snn.flow.verilog import default_model
-    from ecg_snn.model.contract.artifact import load_artifact
+    from ecg_snn.hw.chip import EcgChip
+    from ecg_snn.hw.config import HwConfig
+    from ecg_snn.model.contract import qrs
+    from ecg_snn.model.contract.artifact import ArtifactError, load_artifact
 
     ap = Parser(prog="python -m ecg_snn.stream.chip", description=__doc__.split("\n")[0])
     ap.add_argument("--records", default="100,105,203", help="comma list of records, or all")
@@ -163,24 +163,32 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-synth", action="store_true", help="skip Yosys")
     ap.add_argument("--report", type=Path, default=REPORT)
     args = ap.parse_args(argv)
-    if args.seconds is not None and args.seconds <= 0:
-        ap.error(f"--seconds must be positive, not {args.seconds}")
+    least = qrs.MIN_SAMPLES / qrs.FS  # the detector's learning period and two seconds
+    if args.seconds is not None and not (math.isfinite(args.seconds) and args.seconds >= least):
+        ap.error(f"--seconds must be a number of at least {least:g} (the detector's minimum), "
+                 f"not {args.seconds}")  # fmt: skip
     model = args.model or Path(os.environ.get("MODEL") or default_model())
     if not model.exists():
         ap.error(f"no artifact at {model}")
-    artifact = load_artifact(model)
-    _ARTIFACT_PATHS[id(artifact)] = repo_path(model)
+    try:
+        artifact = load_artifact(model)
+        EcgChip.check(artifact.spec, HwConfig(rom=True), artifact)  # before minutes of building
+    except (ArtifactError, ValueError, TypeError) as e:
+        ap.error(f"--model {model}: {e}")
     if args.records == "all":
         from ecg_snn.data.splits import ALL_RECORDS
 
         names = list(ALL_RECORDS)
     else:
         names = [s for s in args.records.split(",") if s]
+    if not names:
+        ap.error(f"--records {args.records!r} names no record")
     cases = []
     for k, name in enumerate(names):
         cases.append(load_case(name, args.seconds))
         print(f"make chip: read [{k + 1}/{len(names)}] {name}", flush=True)
-    report = evaluate(artifact, cases, not args.no_synth, ROOT / "build" / "chip" / "sim")
+    work = ROOT / "build" / "chip" / "sim"
+    report = evaluate(artifact, cases, not args.no_synth, work, repo_path(model))
     report["verilog"] = repo_path(report["verilog"])
     write_atomic(args.report, json.dumps(report, indent=1) + "\n")
     keys = ("cells", "flip_flops", "memory_bits")
