@@ -162,10 +162,9 @@ def _cocotb_test():
     @cocotb.test()
     async def chip_case(dut: Any) -> None:
         """Reset, the power-up clears, then every sample played; beats and words recorded."""
-        from cocotb.triggers import FallingEdge, First, Timer
-
         from ecg_snn.sim.tb import hdl_player as hp
         from ecg_snn.sim.tb.bench import TB
+        from ecg_snn.sim.tb.player import play_samples
 
         stim = np.load(os.environ[ENV_CASES])
         tb = TB(dut)
@@ -184,23 +183,7 @@ def _cocotb_test():
         dut.o_beat__ready.value = 0
         dut.o_words__ready.value = 0
         start = tb.cycle()
-        go = getattr(dut, hp.GO)
-        go.value = 1 - int(go.value)
-        await tb.rising
-        busy = getattr(dut, hp.BUSY)
-        left_b = getattr(dut, hp.left_reg("o_beat"))
-        last = None
-        while busy.value:
-            await First(FallingEdge(busy), Timer(WATCHDOG * tb.period_ns, unit="ns"))
-            if not busy.value:
-                break
-            progress = (int(left_b.value), int(dut.play_i_sample_left.value))
-            if progress == last:
-                raise AssertionError(
-                    f"no progress for {WATCHDOG} cycles: {n_beats - progress[0]} of {n_beats} "
-                    f"beats, {len(w) - progress[1]} of {len(w)} samples (a missing beat)"
-                )
-            last = progress
+        await play_samples(tb, WATCHDOG, n_beats, len(w), "a missing beat")
         end = tb.cycle()
         starts = hp.read_starts(Path(hp.starts_file("i_sample")))
         beats = hp.read_recorded(Path(hp.rec_file("o_beat")))[0] if n_beats else []

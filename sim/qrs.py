@@ -115,9 +115,8 @@ def run_rtl(b, cases: list[Case], expected: list[np.ndarray], work: Path) -> lis
 
 async def _play(tb: Any, word_list: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
     """Play every sample, record `count` beats; (beats (count, 4) with decided, start cycles)."""
-    from cocotb.triggers import FallingEdge, First, Timer
-
     from ecg_snn.sim.tb import hdl_player as hp
+    from ecg_snn.sim.tb.player import play_samples
 
     dut = tb.dut
     hp.write_words(Path(hp.play_file("i_sample")), word_list, len(dut.i_sample__payload))
@@ -125,24 +124,7 @@ async def _play(tb: Any, word_list: np.ndarray, count: int) -> tuple[np.ndarray,
     dut.play_i_sample_beat.value = 1  # a start cycle per sample
     getattr(dut, hp.count_reg("o_beat")).value = count
     dut.o_beat__ready.value = 0
-    go = getattr(dut, hp.GO)
-    go.value = 1 - int(go.value)
-    await tb.rising
-    busy = getattr(dut, hp.BUSY)
-    left = getattr(dut, hp.left_reg("o_beat"))
-    last = None
-    while busy.value:
-        await First(FallingEdge(busy), Timer(WATCHDOG * tb.period_ns, unit="ns"))
-        if not busy.value:
-            break
-        progress = (int(left.value), int(dut.play_i_sample_left.value))
-        if progress == last:
-            raise AssertionError(
-                f"no progress for {WATCHDOG} cycles: {count - progress[0]} of {count} beats, "
-                f"{len(word_list) - progress[1]} of {len(word_list)} samples (an extra or a "
-                "missing beat)"
-            )
-        last = progress
+    await play_samples(tb, WATCHDOG, count, len(word_list), "an extra or a missing beat")
     starts = hp.read_starts(Path(hp.starts_file("i_sample")))
     if count:
         payloads, arrivals = hp.read_recorded(Path(hp.rec_file("o_beat")))

@@ -24,6 +24,29 @@ class HangError(Exception):
     """No word was recorded for `watchdog` cycles; the message says how far the run got."""
 
 
+async def play_samples(tb: TB, watchdog: int, n_beats: int, n_samples: int, hint: str) -> None:
+    """Start the `i_sample` player and the `o_beat` recorder (their counts already set), then
+    sleep until the wrapper is idle. AssertionError when neither the beats recorded nor the
+    samples played move for `watchdog` cycles; `hint` says what that likely is."""
+    dut = tb.dut
+    go = getattr(dut, hp.GO)
+    go.value = 1 - int(go.value)
+    await tb.rising
+    busy, left = getattr(dut, hp.BUSY), getattr(dut, hp.left_reg("o_beat"))
+    last = None
+    while busy.value:
+        await First(FallingEdge(busy), Timer(watchdog * tb.period_ns, unit="ns"))
+        if not busy.value:
+            break
+        progress = (int(left.value), int(dut.play_i_sample_left.value))
+        if progress == last:
+            raise AssertionError(
+                f"no progress for {watchdog} cycles: {n_beats - progress[0]} of {n_beats} "
+                f"beats, {n_samples - progress[1]} of {n_samples} samples ({hint})"
+            )
+        last = progress
+
+
 def available(dut: Any, players: list[str], recorder: str) -> bool:
     """Whether the design was wrapped with these players and this recorder."""
     regs = [hp.words_reg(s) for s in players] + [hp.count_reg(recorder)]
