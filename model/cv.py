@@ -14,7 +14,9 @@ sum-then-fire with `--neuron ssf`, IF otherwise; after the SNN-aware fine-tune o
 `--ft-epochs`, as every shipped model: recipes run before 2026-12-07 had none and were scored on
 the converted CNN), the CQ CNN with nested offsets and the integer model with the same offsets
 folded into its output bias (what would ship), and the offsets fitted on all folds (the shipped
-ones).
+ones). And the rhythm gate (`model.contract.patient.gate`) on the integer classes, nested like
+the offsets (`int_gate_nested`: fold k's threshold, `gate_folds`, best on the other folds' OOF),
+its jκ at every threshold on all folds (`gate_curve`) and that curve's best (`gate`).
 
 Output offsets. Adding o_k to the output bias of class k shifts the logit of k by o_k; the
 integer output layer computes V = W·c + T·b_q with b_q = rnd((b + o)·θ), so the offset is a
@@ -50,6 +52,7 @@ import numpy as np
 from ecg_snn.data.cli import Parser
 from ecg_snn.data.files import write_json_atomic
 from ecg_snn.data.paths import repo_path
+from ecg_snn.model.contract.patient import gate
 
 REPO = Path(__file__).resolve().parent.parent
 OFFSET_GRID = np.round(np.arange(-4.0, 4.001, 0.1), 2)
@@ -106,8 +109,6 @@ GATE_GRID = np.arange(1, 64)  # rhythm gate thresholds tried (the rr_bits = 6 ra
 
 def gate_curve(y: np.ndarray, cls: np.ndarray, rhythm: np.ndarray, classes) -> np.ndarray:
     """jκ of the rhythm-gated classes at every threshold of GATE_GRID."""
-    from ecg_snn.model.contract.patient import gate
-
     return np.array([_objective(y, gate(classes, t, cls, rhythm), classes) for t in GATE_GRID])
 
 
@@ -231,8 +232,6 @@ def cross_validate(recipe: dict, n_folds: int = 4, progress: bool = True) -> dic
         int_off[te] = golden.run(art, ds1.x[te], ds1.rr[te]).cls
     y = ds1.y
     # the rhythm gate on the integer classes: fold k's threshold from the other folds' OOF
-    from ecg_snn.model.contract.patient import gate
-
     int_gate, gate_folds = int_pred.copy(), []
     for k in range(n_folds):
         te = fold_of == k
