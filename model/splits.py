@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ecg_snn.model.contract.frontend import preprocess_beats
-from ecg_snn.model.contract.patient import gate, rhythm_values
+from ecg_snn.model.contract.patient import rhythm_values
 from ecg_snn.model.contract.spec import DEFAULT_PREPROCESS, Preprocess
 
 CLASSES = {"inter": ("N", "S", "V", "F"), "intra": ("N", "S", "V", "F", "Q")}
@@ -55,9 +55,7 @@ class Beats:
     def reported(self, spec, cls: np.ndarray) -> np.ndarray:
         """The classes a device reports for these beats: the chip's `cls` through the rhythm
         gate of `spec` (a `ModelSpec`; ValueError if it has one and the rhythm is not known)."""
-        if spec.rhythm_gate and self.rhythm is None:
-            raise ValueError("this artifact's rhythm gate needs each beat's rhythm measure")
-        return gate(spec.classes, spec.rhythm_gate, cls, self.rhythm)
+        return spec.reported(cls, self.rhythm)
 
 
 @dataclass
@@ -78,7 +76,11 @@ def to_beats(ds, pre: Preprocess, n_classes: int, select: np.ndarray | None = No
     x, rr = preprocess_beats(pre, np.asarray(ds.window), np.asarray(ds.rr), ds.record, sel)
     label = np.asarray(ds.label)[sel]
     keep = label < n_classes
-    rhythm = rhythm_values(pre, np.asarray(ds.rr), ds.record)[sel][keep]  # over every beat
+    # over every beat of the chosen beats' records (the state is per record), not the others
+    record = np.asarray(ds.record)
+    mine = np.flatnonzero(np.isin(record, record[sel]))
+    rhythm = rhythm_values(pre, np.asarray(ds.rr)[mine], record[mine])
+    rhythm = rhythm[np.searchsorted(mine, sel)][keep]
     y = label[keep].astype(np.int64)
     return Beats(x[keep], rr[keep], y, np.asarray(ds.record)[sel][keep], rhythm)
 

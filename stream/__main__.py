@@ -175,14 +175,14 @@ def reference_scores(artifact: Artifact, stream: Stream) -> dict | None:
     out["end_to_end"] = score.end_to_end_metrics(m, artifact.spec.classes)
     if test.any():
         from ecg_snn.model.contract.frontend import preprocess_beats
-        from ecg_snn.model.contract.patient import gate, rhythm_values
+        from ecg_snn.model.contract.patient import rhythm_values
         from ecg_snn.model.metrics import classification_metrics
 
         spec, pre = artifact.spec, artifact.spec.preprocess
         # one record, one patient: features and rhythm over every beat
         x, rr = preprocess_beats(pre, beats.window, beats.rr, None, test)
         rhythm = rhythm_values(pre, beats.rr)[test]
-        pred = gate(spec.classes, spec.rhythm_gate, golden.run(artifact, x, rr).cls, rhythm)
+        pred = spec.reported(golden.run(artifact, x, rr).cls, rhythm)
         out["annotated_beats"] = classification_metrics(
             beats.label[test], pred, artifact.spec.classes
         )

@@ -36,7 +36,7 @@ from ecg_snn.model.contract import golden, qrs
 from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.model.contract.beat_window import classifiable
 from ecg_snn.model.contract.frontend import preprocess_stream
-from ecg_snn.model.contract.patient import gate, rhythm_values
+from ecg_snn.model.contract.patient import rhythm_values
 
 UNCLASSIFIED = "?"  # WFDB's "beat not classified" label
 
@@ -142,7 +142,7 @@ def run_stream(artifact: Artifact, record: Record, valid: np.ndarray | None = No
     if len(x):  # the chip's class, then the host's rhythm gate (model/contract/patient.py)
         chip = golden.run(artifact, x, rr).cls
         spec = artifact.spec
-        cls[keep] = gate(spec.classes, spec.rhythm_gate, chip, rhythm_values(pre, rr3))
+        cls[keep] = spec.reported(chip, rhythm_values(pre, rr3))
     seconds["classify"] = time.perf_counter() - t
     names = np.array([*artifact.spec.classes, UNCLASSIFIED])
     n_source = len(source.signal)

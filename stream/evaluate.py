@@ -46,7 +46,7 @@ from ecg_snn.data.splits import ALL_RECORDS, DS1, DS2
 from ecg_snn.model.contract import golden, qrs
 from ecg_snn.model.contract.artifact import load_artifact
 from ecg_snn.model.contract.frontend import preprocess_beats
-from ecg_snn.model.contract.patient import gate, rhythm_values
+from ecg_snn.model.contract.patient import rhythm_values
 from ecg_snn.model.looks import log_look
 from ecg_snn.model.metrics import classification_metrics
 from ecg_snn.stream import score
@@ -213,7 +213,7 @@ def end_to_end(model: Path, part: str, progress: bool) -> dict:
         # one record, one patient: the patient features and rhythm see every beat, Q included
         x, rr = preprocess_beats(pre, beats.window, beats.rr, None, test)
         rhythm = rhythm_values(pre, beats.rr)[test]
-        pred = gate(spec.classes, spec.rhythm_gate, golden.run(artifact, x, rr).cls, rhythm)
+        pred = spec.reported(golden.run(artifact, x, rr).cls, rhythm)
         labels.append(beats.label[test])
         preds.append(pred)
         pairs = score.match(beats.sample[test], stream.sample, rec.fs)["pairs"]

@@ -45,7 +45,6 @@ from ecg_snn.model.adapt.fit import (
 )
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact, changed_integers
-from ecg_snn.model.contract.patient import gate
 from ecg_snn.model.splits import Beats
 
 RIDGES = (1.0, 0.1, 0.01, 0.001)
@@ -139,7 +138,7 @@ def calibrate(
 
     def reported(art: Artifact) -> np.ndarray:
         chip = golden.run(art, x[held], rr[held]).cls
-        return gate(classes, art.spec.rhythm_gate, chip, rhythm[held])
+        return art.spec.reported(chip, rhythm[held])
 
     base_pred = reported(base)
     base_errors = weighted_errors(y[held], base_pred, w_held)

@@ -30,7 +30,6 @@ from ecg_snn.model.adapt.errors import AdaptError
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact, load_artifact
 from ecg_snn.model.contract.image import parse_image, weight_image
-from ecg_snn.model.contract.patient import gate
 from ecg_snn.model.metrics import classification_metrics
 from ecg_snn.model.shipped import shipped
 
@@ -82,7 +81,7 @@ def scores(y: np.ndarray, pred: np.ndarray, classes: tuple[str, ...]) -> dict[st
 
 def reported(art: Artifact, x: np.ndarray, rr: np.ndarray, rhythm: np.ndarray) -> np.ndarray:
     """The classes the device reports: the golden model's, through the artifact's rhythm gate."""
-    return gate(art.spec.classes, art.spec.rhythm_gate, golden.run(art, x, rr).cls, rhythm)
+    return art.spec.reported(golden.run(art, x, rr).cls, rhythm)
 
 
 def adapt_record(base: Artifact, beats: RecordBeats, settings: Settings) -> tuple:

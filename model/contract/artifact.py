@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ecg_snn.data import cache
+from ecg_snn.model.contract.patient import gate
 from ecg_snn.model.contract.spec import (
     DECISIONS,
     PATIENT_FEATURES,
@@ -145,6 +146,14 @@ class ModelSpec:
                     f"layer {layer.name!r} is {layer.neuron!r} but follows the ssf layer "
                     f"{prev.name!r}: an ssf layer emits counts once, only ssf layers can use them"
                 )
+
+    def reported(self, cls: np.ndarray, rhythm: np.ndarray | None) -> np.ndarray:
+        """The classes a device reports: the chip's `cls` through this spec's rhythm gate
+        (`model.contract.patient.gate`) on the beats' `rhythm` (ValueError when the gate is on
+        and the rhythm is not known)."""
+        if self.rhythm_gate and rhythm is None:
+            raise ValueError("this artifact's rhythm gate needs each beat's rhythm measure")
+        return gate(self.classes, self.rhythm_gate, cls, rhythm)
 
     def hardware_config(self) -> dict:
         """Everything that fixes the RTL; two artifacts with equal configs share silicon."""

@@ -25,7 +25,6 @@ import torch
 from ecg_snn.model.contract import golden
 from ecg_snn.model.contract.artifact import Artifact
 from ecg_snn.model.contract.frontend import preprocess_beats
-from ecg_snn.model.contract.patient import gate
 from ecg_snn.model.metrics import classification_metrics
 from ecg_snn.model.report import activity
 from ecg_snn.model.train import predict
@@ -59,15 +58,11 @@ def evaluate(
     new = golden.run(artifact, x, rr)
     old = golden.run(base, x, rr)
     act_new, act_old = activity(new, artifact), activity(old, base)
-
-    def reported(art: Artifact, cls: np.ndarray) -> np.ndarray:
-        return gate(classes, art.spec.rhythm_gate, cls, rhythm)
-
     return {
         "n_test_beats": len(y),
         "cnn_float": classification_metrics(y, cnn, classes),
-        "snn_int": classification_metrics(y, reported(artifact, new.cls), classes),
-        "base_snn_int": classification_metrics(y, reported(base, old.cls), classes),
+        "snn_int": classification_metrics(y, artifact.spec.reported(new.cls, rhythm), classes),
+        "base_snn_int": classification_metrics(y, base.spec.reported(old.cls, rhythm), classes),
         "activity": act_new,
         "base_activity": act_old,
         "cnn_snn_agreement": float(np.mean(cnn == new.cls)) if len(y) else 0.0,
